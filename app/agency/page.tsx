@@ -1,0 +1,44 @@
+import { headers } from "next/headers";
+import { FleetTable } from "@/components/agency/fleet-table.tsx";
+import { fleetOverview } from "@/lib/agency/fleet.server.ts";
+import { platform } from "@/lib/platform.server.ts";
+
+export const metadata = { title: "Tenants" };
+
+export default async function AgencyHome() {
+  const [fleet, host] = await Promise.all([fleetOverview(), headers().then((h) => h.get("host") ?? "")]);
+  const cache = platform().tenants.stats();
+  const port = host.includes(":") ? (host.split(":").pop() ?? "") : "";
+  const degraded = fleet.rows.filter((r) => r.health.state === "degraded").length;
+  return (
+    <>
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold">Tenants</h1>
+          <p className="mt-1 text-sm text-slate-500">
+            {fleet.total} tenant{fleet.total === 1 ? "" : "s"}
+            {degraded > 0 && <span className="text-red-700"> · {degraded} degraded</span>} · figures read from each tenant&apos;s own
+            database ({fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms timeout, {fleet.fanOut.elapsedMs} ms in all)
+          </p>
+        </div>
+        <dl className="flex gap-6 text-sm" aria-label="Tenant client cache">
+          {[
+            ["clients", cache.clients],
+            ["connections", `${cache.openConnections} / ${cache.budget}`],
+            ["hits", cache.hits],
+            ["misses", cache.misses],
+            ["evictions", cache.evictions],
+          ].map(([label, value]) => (
+            <div key={label}>
+              <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
+              <dd className="font-semibold tabular-nums">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </div>
+      <div className="mt-6">
+        <FleetTable rows={fleet.rows} port={port} />
+      </div>
+    </>
+  );
+}

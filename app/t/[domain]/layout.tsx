@@ -1,0 +1,21 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { BrandedShell } from "@/components/portal/branded-shell.tsx";
+import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+type Props = { children: ReactNode; params: Promise<{ domain: string }> };
+
+export async function generateMetadata({ params }: Pick<Props, "params">): Promise<Metadata> {
+  const tenant = await currentTenant((await params).domain);
+  return { title: { default: tenant.name, template: `%s · ${tenant.name}` }, icons: { icon: tenant.theme.logo.src } };
+}
+
+export default async function TenantLayout({ children, params }: Props) {
+  const tenant = await currentTenant((await params).domain);
+  return (
+    <BrandedShell tenant={tenant}>
+      {tenant.status === "suspended" ? <TenantNotice tenant={tenant} kind="suspended" /> : children}
+    </BrandedShell>
+  );
+}

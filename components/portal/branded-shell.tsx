@@ -1,0 +1,26 @@
+import Link from "next/link";
+import type { CSSProperties, ReactNode } from "react";
+import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
+import { themeToCssVars } from "@/lib/tenancy/theme.ts";
+
+/** The tenant's chrome: its colours, font, logo and name. White-label: no agency branding. */
+export function BrandedShell({ tenant, children }: { tenant: ResolvedTenant; children: ReactNode }) {
+  const style = themeToCssVars(tenant.theme) as CSSProperties;
+  return (
+    <div style={style} data-tenant={tenant.slug} className="flex min-h-screen flex-col bg-page font-brand text-ink">
+      <header className="bg-brand text-on-brand shadow-sm">
+        <div className="mx-auto flex max-w-5xl items-center gap-3 px-4 py-4 sm:px-6">
+          <Link href="/" className="flex items-center gap-3 rounded focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
+            {/* eslint-disable-next-line @next/next/no-img-element -- small same-origin SVG logos */}
+            <img src={tenant.theme.logo.src} alt={tenant.theme.logo.alt} width={40} height={40} className="h-10 w-10" />
+            <span data-testid="tenant-name" className="text-lg font-semibold tracking-tight sm:text-xl">
+              {tenant.name}
+            </span>
+          </Link>
+        </div>
+      </header>
+      <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">{children}</main>
+      <footer className="border-t border-black/5 py-6 text-center text-sm opacity-70">© {tenant.name}</footer>
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+import "server-only";
+import { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import type { HostConfig } from "../tenancy/host.ts";
+
+/**
+ * The environment, validated once at start-up (instrumentation.ts and every script call
+ * loadEnv()). A wrong value stops the process with one line per problem naming the variable.
+ * Documented in README.md → Configuration.
+ */
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), "must be a postgres:// URL with a database name, e.g. postgres://user:pass@localhost:5432/portico");
+
+const int = (min: number, fallback: number) =>
+  z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).default(fallback);
+
+const bool = z
+  .enum(["true", "false", "1", "0", ""], { message: 'must be "true" or "false"' })
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
+
+const hostname = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a lower-case host name without port, e.g. portico.example");
+
+const schema = z
+  .object({
+    DATABASE_URL: postgresUrl.optional(),
+    PORTICO_ROOT_DOMAIN: hostname.default("localhost"),
+    PORTICO_AGENCY_HOST: hostname.optional(),
+    PORTICO_BARE_HOST: z.enum(["agency", "notFound"], { message: 'must be "agency" or "notFound"' }).default("notFound"),
+    PORTICO_TRUST_FORWARDED_HOST: bool,
+    PORTICO_SECRET_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded (openssl rand -base64 32)")
+      .optional(),
+    PORTICO_SECRET_KEY_ID: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 characters a-z, 0-9, -").default("k1"),
+    PORTICO_TENANT_SERVERS: z.string().optional(),
+    PORTICO_CONNECTION_BUDGET: int(2, 40),
+    PORTICO_TENANT_POOL_SIZE: int(1, 2),
+    PORTICO_TENANT_IDLE_MS: int(100, 10_000),
+    PORTICO_CLIENT_IDLE_MS: int(1_000, 300_000),
+    PORTICO_RESOLVER_TTL_MS: int(0, 30_000),
+    PORTICO_TENANT_TIMEOUT_MS: int(100, 3_000),
+  })
+  .refine((e) => e.PORTICO_TENANT_POOL_SIZE <= e.PORTICO_CONNECTION_BUDGET, {
+    path: ["PORTICO_TENANT_POOL_SIZE"],
+    message: "must not exceed PORTICO_CONNECTION_BUDGET",
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface TenantServerConfig {
+  name: string;
+  adminUrl: string;
+}
+
+export function parseTenantServers(value: string | undefined): TenantServerConfig[] {
+  if (!value?.trim()) return [];
+  return value.split(",").map((entry, i) => {
+    const eq = entry.indexOf("=");
+    const name = entry.slice(0, eq).trim();
+    const adminUrl = entry.slice(eq + 1).trim();
+    if (eq < 1 || !/^[a-z0-9-]{1,63}$/.test(name) || !postgresUrl.safeParse(adminUrl).success) {
+      throw new ConfigError(
+        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name=postgres://admin:pass@host:5432/postgres (name: a-z, 0-9, -)`,
+      );
+    }
+    return { name, adminUrl };
+  });
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "environment");
+      const got = source[key];
+      return `  ${key}: ${issue.message}${got === undefined ? "" : ` (got "${key.includes("SECRET") || key.includes("URL") ? "…" : got}")`}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee README.md → Configuration.`);
+  }
+  parseTenantServers(result.data.PORTICO_TENANT_SERVERS);
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+export function loadEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Values the running app cannot do without; scripts that start the database set them first. */
+export function requireRuntime(env: Env): { databaseUrl: string; secretKey: string } {
+  if (!env.DATABASE_URL || !env.PORTICO_SECRET_KEY) {
+    const missing = [!env.DATABASE_URL && "DATABASE_URL", !env.PORTICO_SECRET_KEY && "PORTICO_SECRET_KEY"].filter(Boolean);
+    throw new ConfigError(
+      `${missing.join(" and ")} not set. Start Portico with "npm run dev" (it starts an embedded PostgreSQL and sets both), ` +
+        `or set them yourself as described in README.md → Configuration.`,
+    );
+  }
+  return { databaseUrl: env.DATABASE_URL, secretKey: env.PORTICO_SECRET_KEY };
+}
+
+export function hostConfig(env: Env): HostConfig {
+  return {
+    rootDomain: env.PORTICO_ROOT_DOMAIN,
+    agencyHost: env.PORTICO_AGENCY_HOST ?? `admin.${env.PORTICO_ROOT_DOMAIN}`,
+    bareHost: env.PORTICO_BARE_HOST,
+  };
+}

@@ -1,0 +1,104 @@
+import pg from "pg";
+import { InvalidInput } from "../errors.ts";
+
+/**
+ * Administrative PostgreSQL helpers: identifiers, URLs and the DDL that cannot take bind
+ * parameters (CREATE ROLE / DATABASE). Every identifier passes quoteIdent, which accepts only
+ * names Portico itself derived from a validated slug.
+ */
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function quoteIdent(name: string): string {
+  if (!IDENT.test(name)) {
+    throw new InvalidInput(`"${name.slice(0, 70)}" is not a safe PostgreSQL identifier (a-z, 0-9, _; at most 63 bytes)`);
+  }
+  return `"${name}"`;
+}
+
+export function quoteLiteral(value: string): string {
+  if (!/^[A-Za-z0-9]*$/.test(value)) throw new InvalidInput("literal contains characters Portico never generates");
+  return `'${value}'`;
+}
+
+/** Same server as `baseUrl`, other credentials and database. */
+export function withCredentials(baseUrl: string, user: string, password: string, database: string): string {
+  const url = new URL(baseUrl);
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+export function withDatabase(baseUrl: string, database: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+export function serverAddress(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 5432) };
+}
+
+/** Runs `fn` with a short-lived single connection and always closes it. */
+export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
+  client.on("error", () => {}); // a dropped connection surfaces on the next query instead
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export async function databaseExists(admin: pg.Client, name: string): Promise<boolean> {
+  const res = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  return res.rowCount === 1;
+}
+
+export async function roleExists(admin: pg.Client, name: string): Promise<boolean> {
+  const res = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
+  return res.rowCount === 1;
+}
+
+/** Creates or re-keys a login role that may do nothing beyond what its own database grants. */
+export async function ensureRole(admin: pg.Client, name: string, password: string): Promise<void> {
+  const verb = (await roleExists(admin, name)) ? "ALTER" : "CREATE";
+  await admin.query(
+    `${verb} ROLE ${quoteIdent(name)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+      `CONNECTION LIMIT 20 PASSWORD ${quoteLiteral(password)}`,
+  );
+}
+
+/**
+ * Creates a database owned by `owner` that only `owner` may connect to. CREATE DATABASE cannot
+ * run in a transaction, so this checks first and is safe to repeat.
+ */
+export async function ensureDatabase(admin: pg.Client, name: string, owner: string): Promise<void> {
+  if (!(await databaseExists(admin, name))) {
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(owner)}`);
+    } catch (error) {
+      // 42P04 duplicate_database: a concurrent run won the race; the database is there.
+      if ((error as { code?: string }).code !== "42P04") throw error;
+    }
+  }
+  await admin.query(`ALTER DATABASE ${quoteIdent(name)} OWNER TO ${quoteIdent(owner)}`);
+  await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
+  await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} TO ${quoteIdent(owner)}`);
+}
+
+export async function dropDatabaseIfExists(admin: pg.Client, name: string): Promise<void> {
+  await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+}
+
+export async function dropRoleIfExists(admin: pg.Client, name: string): Promise<void> {
+  await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`);
+}
+
+/** No role but the owner and superusers may connect to `database` (security case 15). */
+export async function revokePublicConnect(admin: pg.Client, database: string): Promise<void> {
+  await admin.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+}

@@ -1,0 +1,57 @@
+import "server-only";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { TenantUnavailable } from "../errors.ts";
+import type { ControlDb } from "./control.server.ts";
+import type { PooledClient } from "./client-cache.ts";
+import { PrismaClient } from "./generated/tenant/client.ts";
+import { type Keyring, unseal } from "./secrets.server.ts";
+
+export type TenantDb = PrismaClient;
+export type * as TenantModels from "./generated/tenant/client.ts";
+
+export interface TenantPoolOptions {
+  poolSize: number;
+  /** Close a connection unused for this long. */
+  idleMs: number;
+  connectTimeoutMs: number;
+}
+
+/**
+ * The URL a tenant's own role connects with. Built from the server's host and port, never from
+ * its admin URL: request paths hold only the tenant's credentials.
+ */
+export async function tenantConnectionUrl(control: ControlDb, keyring: Keyring, tenantId: string): Promise<string> {
+  const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: true } });
+  if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
+  const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring);
+  const url = new URL("postgres://localhost");
+  url.hostname = db.server.host;
+  url.port = String(db.server.port);
+  url.username = db.roleName;
+  url.password = password;
+  url.pathname = `/${db.databaseName}`;
+  return url.toString();
+}
+
+/** A Prisma client over a small pool of its own, so the cache can count and close connections. */
+export function createTenantDb(connectionString: string, label: string, options: TenantPoolOptions): PooledClient<TenantDb> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize,
+    idleTimeoutMillis: options.idleMs,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: `portico:${label}`.slice(0, 63),
+  });
+  // An idle connection the server closed (restart, drop) must not crash the process.
+  pool.on("error", () => {});
+  const client = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    client,
+    openConnections: () => pool.totalCount,
+    close: async () => {
+      await client.$disconnect().catch(() => {});
+      if (!pool.ended) await pool.end();
+    },
+  };
+}

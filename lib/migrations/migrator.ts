@@ -1,0 +1,167 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type pg from "pg";
+import { MigrationError, errorMessage } from "../errors.ts";
+
+/**
+ * Applies Prisma-layout SQL migrations in process (docs/decisions/002): one transaction per
+ * migration, recorded in `_prisma_migrations` exactly as Prisma records them, so
+ * `prisma migrate status` agrees wherever the engine exists.
+ */
+
+export interface Migration {
+  name: string;
+  sql: string;
+  /** sha-256 of migration.sql, hex: what Prisma stores in `_prisma_migrations.checksum`. */
+  checksum: string;
+}
+
+export type SchemaName = "control" | "tenant";
+
+export function migrationsDir(schema: SchemaName, root = process.cwd()): string {
+  return path.join(root, "prisma", schema, "migrations");
+}
+
+export function checksum(sql: string): string {
+  return createHash("sha256").update(sql, "utf8").digest("hex");
+}
+
+const cache = new Map<string, Promise<Migration[]>>();
+
+/** Reads `<dir>/<timestamp>_<name>/migration.sql`, in name order. Cached per directory. */
+export function loadMigrations(dir: string): Promise<Migration[]> {
+  let loaded = cache.get(dir);
+  if (!loaded) {
+    loaded = readMigrations(dir);
+    cache.set(dir, loaded);
+    loaded.catch(() => cache.delete(dir));
+  }
+  return loaded;
+}
+
+async function readMigrations(dir: string): Promise<Migration[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries.filter((e) => e.isDirectory() && /^\d{14}_[a-z0-9_]+$/.test(e.name)).map((e) => e.name).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: checksum(sql) };
+    }),
+  );
+}
+
+// Prisma's own definition of its bookkeeping table (schema-engine, postgres flavour).
+const CREATE_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+// One migrator per database at a time, across processes: a transaction-level advisory lock
+// would not cover CREATE TABLE above, so a session lock is taken and released explicitly.
+const LOCK_KEY = 72_707_369; // arbitrary, fixed: "portico migrate"
+
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+}
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+  /** Applied here but unknown to this code: a newer release migrated this database. */
+  unknown: string[];
+  /** The newest migration applied, or null for an empty database. */
+  version: string | null;
+}
+
+async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
+  const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!exists.rows[0]?.present) return [];
+  const res = await client.query<AppliedRow>(
+    `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`,
+  );
+  return res.rows.filter((r) => r.rolled_back_at === null);
+}
+
+function verify(applied: AppliedRow[], migrations: Migration[]): void {
+  const byName = new Map(migrations.map((m) => [m.name, m]));
+  for (const row of applied) {
+    if (row.finished_at === null) {
+      throw new MigrationError(row.migration_name, `migration ${row.migration_name} started but never finished; inspect the database, then delete its row from _prisma_migrations to retry`);
+    }
+    const local = byName.get(row.migration_name);
+    if (local && local.checksum !== row.checksum) {
+      throw new MigrationError(
+        row.migration_name,
+        `migration ${row.migration_name} was edited after it was applied (checksum ${local.checksum.slice(0, 12)}… ≠ applied ${row.checksum.slice(0, 12)}…). ` +
+          `Restore the original file and put the change in a new migration.`,
+      );
+    }
+  }
+}
+
+export async function migrationStatus(client: pg.Client, migrations: Migration[]): Promise<MigrationStatus> {
+  const applied = await readApplied(client);
+  verify(applied, migrations);
+  const appliedNames = new Set(applied.map((r) => r.migration_name));
+  const known = new Set(migrations.map((m) => m.name));
+  const names = applied.map((r) => r.migration_name);
+  return {
+    applied: names,
+    pending: migrations.filter((m) => !appliedNames.has(m.name)).map((m) => m.name),
+    unknown: names.filter((n) => !known.has(n)),
+    version: names.at(-1) ?? null,
+  };
+}
+
+export interface MigrateResult {
+  applied: string[];
+  version: string | null;
+}
+
+/** Applies every pending migration in order. Applying twice is a no-op. */
+export async function migrate(client: pg.Client, migrations: Migration[]): Promise<MigrateResult> {
+  await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+  try {
+    await client.query(CREATE_TABLE);
+    const status = await migrationStatus(client, migrations);
+    const done = new Set(status.applied);
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.name)) continue;
+      await applyOne(client, migration);
+      applied.push(migration.name);
+    }
+    const version = [...status.applied, ...applied].sort().at(-1) ?? null;
+    return { applied, version };
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
+  }
+}
+
+async function applyOne(client: pg.Client, migration: Migration): Promise<void> {
+  const started = new Date();
+  try {
+    await client.query("BEGIN");
+    await client.query(migration.sql);
+    await client.query(
+      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
+       VALUES ($1, $2, now(), $3, NULL, $4, 1)`,
+      [randomUUID(), migration.checksum, migration.name, started],
+    );
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw new MigrationError(migration.name, `migration ${migration.name} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,50 @@
+import "server-only";
+import { hostConfig, loadEnv, requireRuntime, type Env } from "./config/env.server.ts";
+import { TenantClientCache } from "./db/client-cache.ts";
+import { createControlDb, type ControlDb } from "./db/control.server.ts";
+import { keyringFrom, type Keyring } from "./db/secrets.server.ts";
+import { createTenantDb, tenantConnectionUrl, type TenantDb } from "./db/tenant-db.server.ts";
+import type { HostConfig } from "./tenancy/host.ts";
+import { TenantResolver } from "./tenancy/resolver.ts";
+import { lookupTenant } from "./tenancy/lookup.server.ts";
+
+/**
+ * The process-wide parts: control-plane client, resolver and tenant client cache. Kept on
+ * globalThis because Next.js may load this module more than once per process (route handlers,
+ * server components, dev reloads); two caches would each think they own the whole budget.
+ */
+export interface Platform {
+  env: Env;
+  hosts: HostConfig;
+  keyring: Keyring;
+  control: ControlDb;
+  resolver: TenantResolver;
+  tenants: TenantClientCache<TenantDb>;
+}
+
+const KEY = Symbol.for("portico.platform");
+type Holder = { [KEY]?: Platform };
+
+export function platform(): Platform {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= createPlatform(loadEnv());
+  return holder[KEY];
+}
+
+export function createPlatform(env: Env): Platform {
+  const { databaseUrl, secretKey } = requireRuntime(env);
+  const hosts = hostConfig(env);
+  const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID);
+  const control = createControlDb(databaseUrl);
+  const resolver = new TenantResolver((key) => lookupTenant(control, hosts, key), env.PORTICO_RESOLVER_TTL_MS);
+  const tenants = new TenantClientCache<TenantDb>(
+    async (tenantId) =>
+      createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, {
+        poolSize: env.PORTICO_TENANT_POOL_SIZE,
+        idleMs: env.PORTICO_TENANT_IDLE_MS,
+        connectTimeoutMs: env.PORTICO_TENANT_TIMEOUT_MS,
+      }),
+    { budget: env.PORTICO_CONNECTION_BUDGET, poolSize: env.PORTICO_TENANT_POOL_SIZE, idleMs: env.PORTICO_CLIENT_IDLE_MS },
+  );
+  return { env, hosts, keyring, control, resolver, tenants };
+}

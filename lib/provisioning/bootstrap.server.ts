@@ -1,0 +1,90 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseEnv, parseTenantServers, type Env } from "../config/env.server.ts";
+import { createControlDb, type ControlDb } from "../db/control.server.ts";
+import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded.server.ts";
+import { keyringFrom } from "../db/secrets.server.ts";
+import { ConfigError } from "../errors.ts";
+import { migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
+import { registerServers, type ProvisionDeps } from "./servers.server.ts";
+
+/**
+ * Brings up what the app needs before it can serve: a control plane (the configured one, or an
+ * embedded PostgreSQL under .data/), migrated, with the tenant database servers registered.
+ * Shared by `npm run dev`, `npm start`, the tenants CLI, the browser tests and the benchmarks.
+ */
+export interface Bootstrapped {
+  env: Env;
+  deps: ProvisionDeps & { control: ControlDb };
+  embedded: EmbeddedServer | null;
+  /** Variables the Next.js process needs: the control-plane URL and the secret key. */
+  childEnv: { DATABASE_URL: string; PORTICO_SECRET_KEY: string };
+  close(): Promise<void>;
+}
+
+export interface BootstrapOptions {
+  /** Where the embedded server keeps its data; default .data */
+  dataDir?: string;
+  source?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+}
+
+async function localSecretKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "secret.key");
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  await mkdir(dataDir, { recursive: true });
+  const key = randomBytes(32).toString("base64");
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstrapped> {
+  const env = parseEnv(options.source ?? process.env);
+  const log = options.log ?? (() => {});
+  const dataDir = path.resolve(options.dataDir ?? ".data");
+  let embedded: EmbeddedServer | null = null;
+  let controlUrl: string;
+  let secretKey: string;
+  let servers = parseTenantServers(env.PORTICO_TENANT_SERVERS);
+
+  if (env.DATABASE_URL) {
+    if (!env.PORTICO_SECRET_KEY) {
+      throw new ConfigError("PORTICO_SECRET_KEY must be set when DATABASE_URL is (openssl rand -base64 32). See README.md → Configuration.");
+    }
+    secretKey = env.PORTICO_SECRET_KEY;
+    controlUrl = env.DATABASE_URL;
+    log(`control plane: ${redact(controlUrl)}`);
+    await migrateControlPlane(controlUrl);
+    if (servers.length === 0) servers = [{ name: "default", adminUrl: controlUrl }];
+  } else {
+    const t0 = performance.now();
+    embedded = await startEmbeddedPostgres({ dir: dataDir });
+    log(`embedded PostgreSQL ${embedded.started ? "started" : "already running"} on 127.0.0.1:${embedded.port} (${Math.round(performance.now() - t0)} ms, data in ${path.relative(process.cwd(), dataDir) || dataDir}/pg)`);
+    secretKey = env.PORTICO_SECRET_KEY ?? (await localSecretKey(dataDir));
+    controlUrl = (await prepareControlPlane(embedded.url, "portico")).url;
+    if (servers.length === 0) servers = [{ name: "embedded", adminUrl: embedded.url }];
+  }
+
+  const control = createControlDb(controlUrl, 4);
+  const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID);
+  await registerServers({ control, keyring }, servers);
+  return {
+    env,
+    deps: { control, keyring },
+    embedded,
+    childEnv: { DATABASE_URL: controlUrl, PORTICO_SECRET_KEY: secretKey },
+    close: async () => {
+      await control.$disconnect();
+      await embedded?.stop();
+    },
+  };
+}
+
+export function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}

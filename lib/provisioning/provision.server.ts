@@ -1,0 +1,144 @@
+import "server-only";
+import { Prisma } from "../db/generated/control/client.ts";
+import { ensureDatabase, ensureRole, withClient } from "../db/postgres.ts";
+import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
+import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
+import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
+import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
+import { placeTenant, withServerAdmin, type ProvisionDeps } from "./servers.server.ts";
+import type { TenantSpec } from "./spec.ts";
+
+/**
+ * Provisioning as a named, ordered list of idempotent steps (design.md → lifecycle). Every step
+ * can run again after a crash; the tenant stays `provisioning` (invisible to visitors) until
+ * `activate`. Issue #4 adds per-step records, retry and discard on top of this list.
+ */
+export const PROVISIONING_STEPS = ["reserve", "create-role", "create-database", "migrate", "seed", "activate"] as const;
+export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
+
+export interface ProvisionOptions {
+  /** "create" refuses an existing live tenant; "sync" updates it from its declaration. */
+  mode: "create" | "sync";
+  server?: string;
+  seed?: boolean;
+  onStep?: (step: ProvisioningStep, elapsedMs: number) => void;
+}
+
+export interface ProvisionResult {
+  tenantId: string;
+  created: boolean;
+  migrationsApplied: string[];
+}
+
+export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions): Promise<ProvisionResult> {
+  let step: ProvisioningStep = "reserve";
+  const run = async <T>(name: ProvisioningStep, fn: () => Promise<T>): Promise<T> => {
+    step = name;
+    const t0 = performance.now();
+    const value = await fn();
+    options.onStep?.(name, performance.now() - t0);
+    return value;
+  };
+  try {
+    const { tenantId, created } = await run("reserve", () => reserve(deps, spec, options));
+    const db = await deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+    const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
+    await run("create-role", () => withServerAdmin(deps, db.serverId, (admin) => ensureRole(admin, db.roleName, password)));
+    await run("create-database", () => withServerAdmin(deps, db.serverId, (admin) => ensureDatabase(admin, db.databaseName, db.roleName)));
+    const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
+    const migrated = await run("migrate", async () => {
+      const result = await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));
+      await deps.control.tenantDatabase.update({
+        where: { tenantId },
+        data: { schemaVersion: result.version, migratedAt: new Date(), migrationError: null },
+      });
+      return result;
+    });
+    await run("seed", () => (options.seed === false ? Promise.resolve() : seedDemo(url, spec)));
+    await run("activate", () =>
+      deps.control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
+    );
+    return { tenantId, created, migrationsApplied: migrated.applied };
+  } catch (error) {
+    if (error instanceof TenantConflict) throw error;
+    throw new ProvisioningStepFailed(step, errorMessage(error), { cause: error });
+  }
+}
+
+async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions) {
+  const { control } = deps;
+  const existing = await control.tenant.findUnique({ where: { slug: spec.slug }, include: { database: true } });
+  if (existing && options.mode === "create" && existing.status !== "provisioning" && existing.status !== "failed") {
+    throw new TenantConflict(`a tenant with the slug "${spec.slug}" already exists; choose another slug`);
+  }
+  const taken = await control.domain.findMany({
+    where: { hostname: { in: spec.domains }, tenant: { slug: { not: spec.slug } } },
+    select: { hostname: true },
+  });
+  if (taken.length > 0) {
+    throw new TenantConflict(`domain ${taken.map((d) => d.hostname).join(", ")} already belongs to another tenant`);
+  }
+
+  try {
+    const tenant = existing
+      ? await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme: spec.theme } })
+      : await control.tenant.create({ data: { slug: spec.slug, name: spec.name, plan: spec.plan, theme: spec.theme, status: "provisioning" } });
+    await control.$transaction([
+      control.domain.deleteMany({ where: { tenantId: tenant.id, hostname: { notIn: spec.domains } } }),
+      ...spec.domains.map((hostname, i) =>
+        control.domain.upsert({
+          where: { hostname },
+          create: { tenantId: tenant.id, hostname, isPrimary: i === 0 },
+          update: { isPrimary: i === 0 },
+        }),
+      ),
+    ]);
+    if (!existing?.database) {
+      const server = await placeTenant(deps, options.server);
+      const sealed = seal(generatePassword(), deps.keyring);
+      await control.tenantDatabase.create({
+        data: {
+          tenantId: tenant.id,
+          serverId: server.id,
+          databaseName: tenantDatabaseName(spec.slug),
+          roleName: tenantRoleName(spec.slug),
+          passwordCiphertext: sealed.ciphertext,
+          keyId: sealed.keyId,
+        },
+      });
+    }
+    return { tenantId: tenant.id, created: !existing };
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new TenantConflict(`the slug "${spec.slug}" or one of its domains was just taken by another request; choose another`);
+    }
+    throw error;
+  }
+}
+
+/** Demo content from the tenant's declaration, written with the tenant's own role. Idempotent. */
+async function seedDemo(url: string, spec: TenantSpec): Promise<void> {
+  const { users, events } = spec.demo;
+  if (users.length === 0 && events.length === 0) return;
+  const pooled = createTenantDb(url, `seed:${spec.slug}`, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 5_000 });
+  try {
+    const db = pooled.client;
+    const today = new Date();
+    today.setUTCHours(0, 0, 0, 0);
+    for (const user of users) {
+      await db.user.upsert({ where: { email: user.email }, create: user, update: {} });
+    }
+    for (const event of events) {
+      const startsAt = new Date(today.getTime() + event.startsInDays * 86_400_000 + event.startHourUtc * 3_600_000);
+      const endsAt = new Date(startsAt.getTime() + event.durationHours * 3_600_000);
+      const data = {
+        slug: event.slug, title: event.title, summary: event.summary, description: event.description,
+        startsAt, endsAt, timeZone: event.timeZone, venue: event.venue, capacity: event.capacity, status: event.status,
+      };
+      await db.event.upsert({ where: { slug: event.slug }, create: data, update: {} });
+    }
+  } finally {
+    await pooled.close();
+  }
+}

@@ -1,0 +1,47 @@
+import "server-only";
+import type { ControlDb } from "../db/control.server.ts";
+import { serverAddress, withClient, withDatabase } from "../db/postgres.ts";
+import { seal, unseal, type Keyring } from "../db/secrets.server.ts";
+import type { TenantServerConfig } from "../config/env.server.ts";
+import { InvalidInput } from "../errors.ts";
+
+export interface ProvisionDeps {
+  control: ControlDb;
+  keyring: Keyring;
+}
+
+/** Registers (or updates) the tenant database servers named in the configuration. */
+export async function registerServers(deps: ProvisionDeps, servers: TenantServerConfig[]): Promise<void> {
+  for (const server of servers) {
+    const { host, port } = serverAddress(server.adminUrl);
+    const sealed = seal(server.adminUrl, deps.keyring);
+    await deps.control.databaseServer.upsert({
+      where: { name: server.name },
+      create: { name: server.name, host, port, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+      update: { host, port, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+    });
+  }
+}
+
+/** The named server, or the one with the fewest tenants. */
+export async function placeTenant(deps: ProvisionDeps, serverName?: string): Promise<{ id: string; name: string }> {
+  const servers = await deps.control.databaseServer.findMany({
+    select: { id: true, name: true, _count: { select: { databases: true } } },
+    orderBy: { name: "asc" },
+  });
+  if (servers.length === 0) throw new InvalidInput("no database server is registered: set PORTICO_TENANT_SERVERS or run `npm run dev`");
+  if (serverName) {
+    const named = servers.find((s) => s.name === serverName);
+    if (!named) throw new InvalidInput(`no database server named "${serverName}"; registered: ${servers.map((s) => s.name).join(", ")}`);
+    return named;
+  }
+  const least = servers.reduce((a, b) => (b._count.databases < a._count.databases ? b : a));
+  return { id: least.id, name: least.name };
+}
+
+/** Runs `fn` with an administrative connection to the server's `postgres` database. */
+export async function withServerAdmin<T>(deps: ProvisionDeps, serverId: string, fn: Parameters<typeof withClient<T>>[1]): Promise<T> {
+  const server = await deps.control.databaseServer.findUniqueOrThrow({ where: { id: serverId } });
+  const adminUrl = unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring);
+  return withClient(withDatabase(adminUrl, "postgres"), fn);
+}

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { normaliseHost } from "../tenancy/host.ts";
+import { checkSlug } from "../tenancy/slug.ts";
+import { themeSchema } from "../tenancy/theme.ts";
+
+/**
+ * A tenant as declared in tenants/ (tenants as code) or entered in the CLI: everything needed
+ * to provision it. Validated before anything touches a database.
+ */
+
+const slug = z.string().superRefine((value, ctx) => {
+  const check = checkSlug(value);
+  if (!check.ok) ctx.addIssue({ code: "custom", message: check.message });
+});
+
+const domain = z.string().transform((value, ctx) => {
+  const host = normaliseHost(value);
+  if (!host || !host.includes(".") || /^\d+(\.\d+){3}$/.test(host)) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a valid domain name, e.g. portal.example.com` });
+    return z.NEVER;
+  }
+  return host.startsWith("www.") ? host.slice(4) : host;
+});
+
+export const demoEventSchema = z.object({
+  slug: z.string().regex(/^[a-z0-9-]{1,80}$/),
+  title: z.string().min(1).max(200),
+  summary: z.string().max(500).default(""),
+  description: z.string().default(""),
+  /** Days from the day the tenant is seeded, so demo events stay upcoming. */
+  startsInDays: z.number().int().min(-365).max(365),
+  startHourUtc: z.number().int().min(0).max(23).default(14),
+  durationHours: z.number().positive().max(24 * 14).default(2),
+  timeZone: z.string().min(1).max(64).default("UTC"),
+  venue: z.string().max(200).nullable().default(null),
+  capacity: z.number().int().positive().nullable().default(null),
+  status: z.enum(["draft", "published", "cancelled"]).default("published"),
+});
+
+export const tenantSpecSchema = z.object({
+  slug,
+  name: z.string().trim().min(1, "a tenant needs a name").max(120),
+  plan: z.string().regex(/^[a-z0-9-]{1,40}$/).default("standard"),
+  theme: themeSchema,
+  /** Custom domains in addition to <slug>.<root>; the first is the primary one. */
+  domains: z.array(domain).max(20).default([]),
+  demo: z
+    .object({
+      users: z.array(z.object({ email: z.string().email().toLowerCase(), name: z.string().min(1).max(120), role: z.enum(["owner", "admin", "staff", "member"]) })).default([]),
+      events: z.array(demoEventSchema).default([]),
+    })
+    .default({ users: [], events: [] }),
+});
+
+export type TenantSpecInput = z.input<typeof tenantSpecSchema>;
+export type TenantSpec = z.output<typeof tenantSpecSchema>;
+
+/** Identity for tenants/ files: gives type checking and autocompletion while declaring. */
+export function defineTenant(spec: TenantSpecInput): TenantSpecInput {
+  return spec;
+}
+
+export function parseTenantSpec(input: unknown, where = "tenant"): TenantSpec {
+  const result = tenantSpecSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new Error(`${where} is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

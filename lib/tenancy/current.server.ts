@@ -1,0 +1,29 @@
+import "server-only";
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { platform } from "../platform.server.ts";
+import { classifyHost, requestHost, type HostClass } from "./host.ts";
+import { resolverKey, type ResolvedTenant } from "./resolver.ts";
+
+export const currentHost = cache(async (): Promise<HostClass> => {
+  const { env, hosts } = platform();
+  return classifyHost(requestHost(await headers(), env.PORTICO_TRUST_FORWARDED_HOST), hosts);
+});
+
+/**
+ * The tenant this request is for, from the Host header alone. `domainParam` is the [domain]
+ * segment proxy.ts rewrote into: it must agree with the Host, so a request that bypasses the
+ * proxy (CVE-2025-29927) or names another tenant's segment in its path gets a 404.
+ * Tenants that are not live (provisioning, failed) do not exist as far as visitors can tell.
+ */
+export const currentTenant = cache(async (domainParam: string): Promise<ResolvedTenant> => {
+  const host = await currentHost();
+  if ((host.kind !== "subdomain" && host.kind !== "custom") || host.hostname !== decodeURIComponent(domainParam)) {
+    notFound();
+  }
+  const key = resolverKey(host);
+  const tenant = key ? await platform().resolver.resolve(key) : null;
+  if (!tenant || (tenant.status !== "active" && tenant.status !== "suspended")) notFound();
+  return tenant;
+});

@@ -1,0 +1,75 @@
+import { z } from "zod";
+
+/**
+ * A tenant's branding, as stored in the control plane and declared in tenants/.
+ * Only values from closed sets or strict patterns reach CSS, so a theme cannot inject styles.
+ */
+
+const hex = z
+  .string()
+  .regex(/^#[0-9a-fA-F]{6}$/, "use a six-digit hex colour such as #1d4ed8")
+  .transform((v) => v.toLowerCase());
+
+export const FONT_STACKS = {
+  sans: 'ui-sans-serif, system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  serif: 'ui-serif, Georgia, Cambria, "Times New Roman", Times, serif',
+  mono: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+  rounded: 'ui-rounded, "SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif',
+  humanist: 'Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", source-sans-pro, sans-serif',
+} as const;
+
+export type FontName = keyof typeof FONT_STACKS;
+
+export const themeSchema = z.object({
+  primary: hex,
+  accent: hex,
+  background: hex,
+  surface: hex,
+  text: hex,
+  font: z.enum(Object.keys(FONT_STACKS) as [FontName, ...FontName[]]),
+  logo: z.object({
+    /** Same-origin path under /brand/, never an external URL. */
+    src: z.string().regex(/^\/brand\/[a-z0-9-]+\.(svg|png)$/, "logo must be a file under /brand/, e.g. /brand/acme.svg"),
+    alt: z.string().min(1).max(120),
+  }),
+});
+
+export type Theme = z.infer<typeof themeSchema>;
+
+function luminance(hexColour: string): number {
+  const channel = (i: number) => {
+    const c = parseInt(hexColour.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+}
+
+/** Black or white, whichever reads better on the given colour (WCAG relative luminance). */
+export function readableOn(hexColour: string): "#000000" | "#ffffff" {
+  return luminance(hexColour) > 0.179 ? "#000000" : "#ffffff";
+}
+
+/** CSS custom properties for a theme; the portal's Tailwind classes read only these. */
+export function themeToCssVars(theme: Theme): Record<`--brand-${string}`, string> {
+  return {
+    "--brand-primary": theme.primary,
+    "--brand-on-primary": readableOn(theme.primary),
+    "--brand-accent": theme.accent,
+    "--brand-on-accent": readableOn(theme.accent),
+    "--brand-bg": theme.background,
+    "--brand-surface": theme.surface,
+    "--brand-text": theme.text,
+    "--brand-font": FONT_STACKS[theme.font],
+  };
+}
+
+/** Used when a stored theme fails validation, so a bad theme degrades instead of crashing. */
+export const FALLBACK_THEME: Theme = {
+  primary: "#334155",
+  accent: "#0ea5e9",
+  background: "#f8fafc",
+  surface: "#ffffff",
+  text: "#0f172a",
+  font: "sans",
+  logo: { src: "/brand/portico.svg", alt: "Portal" },
+};

@@ -1,0 +1,32 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { hostConfig, loadEnv } from "./lib/config/env.server.ts";
+import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
+
+/**
+ * Routing only, never the security boundary (CVE-2025-29927 showed proxies can be skipped):
+ * classifies the Host and rewrites into /agency/… or /t/<host>/…. The pages re-derive the
+ * tenant from the Host header themselves (lib/tenancy/current.server.ts).
+ */
+export function proxy(request: NextRequest): NextResponse {
+  const env = loadEnv();
+  const host = classifyHost(requestHost(request.headers, env.PORTICO_TRUST_FORWARDED_HOST), hostConfig(env));
+  const url = request.nextUrl.clone();
+  const path = url.pathname === "/" ? "" : url.pathname;
+  switch (host.kind) {
+    case "agency":
+      url.pathname = `/agency${path}`;
+      break;
+    case "subdomain":
+    case "custom":
+      url.pathname = `/t/${host.hostname}${path}`;
+      break;
+    default:
+      // Nothing is served for an unknown or malformed host: a path that exists nowhere → neutral 404.
+      url.pathname = "/_no-such-host";
+  }
+  return NextResponse.rewrite(url);
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|brand/).*)"],
+};

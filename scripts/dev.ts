@@ -1,0 +1,64 @@
+/**
+ * `npm run dev` / `npm start`: bring up the database (embedded unless DATABASE_URL is set),
+ * provision the tenants declared in tenants/, then run Next.js and print the URLs to open.
+ *   node scripts/dev.ts [dev|start]
+ */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
+import { hostConfig } from "../lib/config/env.server.ts";
+import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
+import { syncTenants } from "../lib/provisioning/sync.server.ts";
+import { declaredTenants } from "../tenants/index.ts";
+import { fail } from "./lib/cli.ts";
+
+const mode = process.argv[2] === "start" ? "start" : "dev";
+const port = Number(process.env.PORT ?? 3000);
+const say = (line: string) => console.log(`\x1b[36mportico\x1b[0m ${line}`);
+
+async function main(): Promise<void> {
+  const platform = await bootstrap({ log: say });
+  const outcomes = await syncTenants(platform.deps, declaredTenants, (o) =>
+    say(o.action === "failed" ? `tenant ${o.slug}: FAILED — ${o.error}` : `tenant ${o.slug}: ${o.action} (${Math.round(o.ms)} ms)`),
+  );
+
+  const hosts = hostConfig(platform.env);
+  const tenants = await platform.deps.control.tenant.findMany({
+    where: { status: { in: ["active", "suspended"] } },
+    orderBy: { slug: "asc" },
+    select: { slug: true, name: true, domains: { select: { hostname: true } } },
+  });
+  await platform.deps.control.$disconnect();
+
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  const child = spawn(process.execPath, [nextBin, mode, "--port", String(port)], {
+    env: { ...process.env, ...platform.childEnv },
+    stdio: ["inherit", "pipe", "inherit"],
+  });
+  let printed = false;
+  child.stdout.on("data", (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    if (!printed && /ready|started server/i.test(chunk.toString())) {
+      printed = true;
+      const url = (host: string) => `http://${host}:${port}`;
+      say("open:");
+      say(`  agency dashboard   ${url(hosts.agencyHost)}`);
+      for (const t of tenants) {
+        const extra = t.domains.map((d) => url(d.hostname)).join("  ");
+        say(`  ${t.name.padEnd(28)} ${url(tenantSubdomainHost(t.slug, hosts))}${extra ? `  ${extra}` : ""}`);
+      }
+      if (outcomes.some((o) => o.action === "failed")) say("some tenants failed to provision: see above; `npm run tenants -- sync` retries them");
+    }
+  });
+
+  const stop = async (code: number) => {
+    child.kill("SIGTERM");
+    await platform.close().catch(() => {});
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  child.on("exit", (code) => void stop(code ?? 0));
+}
+
+main().catch(fail);
