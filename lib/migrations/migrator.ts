@@ -40,7 +40,8 @@ export function loadMigrations(dir: string): Promise<Migration[]> {
   return loaded;
 }
 
-async function readMigrations(dir: string): Promise<Migration[]> {
+/** Reads the directory afresh (loadMigrations caches). */
+export async function readMigrations(dir: string): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isDirectory() && /^\d{14}_[a-z0-9_]+$/.test(e.name)).map((e) => e.name).sort();
   return Promise.all(

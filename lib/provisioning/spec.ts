@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { InvalidInput } from "../errors.ts";
 import { normaliseHost } from "../tenancy/host.ts";
 import { checkSlug } from "../tenancy/slug.ts";
 import { themeSchema } from "../tenancy/theme.ts";
@@ -64,7 +65,7 @@ export function parseTenantSpec(input: unknown, where = "tenant"): TenantSpec {
   const result = tenantSpecSchema.safeParse(input);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
-    throw new Error(`${where} is invalid:\n${lines.join("\n")}`);
+    throw new InvalidInput(`${where} is invalid:\n${lines.join("\n")}`);
   }
   return result.data;
 }

@@ -1,0 +1,110 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { scratchDatabase } from "../../test/support/databases.ts";
+import { MigrationError } from "../errors.ts";
+import { checksum, loadMigrations, migrate, migrationStatus, readMigrations } from "./migrator.ts";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let client: pg.Client;
+let dir: string;
+
+async function writeMigration(name: string, sql: string): Promise<void> {
+  await mkdir(path.join(dir, name), { recursive: true });
+  await writeFile(path.join(dir, name, "migration.sql"), sql);
+}
+
+beforeEach(async () => {
+  db = await scratchDatabase("migrator");
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  dir = await mkdtemp(path.join(os.tmpdir(), "portico-migrations-"));
+  await writeMigration("20260101000000_first", 'CREATE TABLE "A" ("id" INTEGER PRIMARY KEY);');
+  await writeMigration("20260102000000_second", 'ALTER TABLE "A" ADD COLUMN "name" TEXT;');
+});
+
+afterEach(async () => {
+  await client.end();
+  await db.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const read = () => readMigrations(dir);
+
+describe("migrate", () => {
+  it("applies pending migrations in order and records them as Prisma does", async () => {
+    const result = await migrate(client, await read());
+    expect(result).toEqual({ applied: ["20260101000000_first", "20260102000000_second"], version: "20260102000000_second" });
+    const rows = await client.query(
+      `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at, applied_steps_count, length(id) AS id_length
+       FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
+    expect(rows.rows).toEqual([
+      { migration_name: "20260101000000_first", checksum: checksum('CREATE TABLE "A" ("id" INTEGER PRIMARY KEY);'), finished: true, rolled_back_at: null, applied_steps_count: 1, id_length: 36 },
+      { migration_name: "20260102000000_second", checksum: checksum('ALTER TABLE "A" ADD COLUMN "name" TEXT;'), finished: true, rolled_back_at: null, applied_steps_count: 1, id_length: 36 },
+    ]);
+    await client.query(`INSERT INTO "A" (id, name) VALUES (1, 'works')`);
+  });
+
+  it("is a no-op the second time", async () => {
+    await migrate(client, await read());
+    expect(await migrate(client, await read())).toEqual({ applied: [], version: "20260102000000_second" });
+    expect((await client.query(`SELECT count(*)::int AS n FROM "_prisma_migrations"`)).rows[0].n).toBe(2);
+  });
+
+  it("applies only what is new", async () => {
+    await migrate(client, await read());
+    await writeMigration("20260103000000_third", 'CREATE INDEX "A_name_idx" ON "A"("name");');
+    expect((await migrate(client, await read())).applied).toEqual(["20260103000000_third"]);
+  });
+
+  it("refuses an applied migration that was edited, naming it", async () => {
+    await migrate(client, await read());
+    await writeMigration("20260101000000_first", 'CREATE TABLE "A" ("id" BIGINT PRIMARY KEY);');
+    const error = await migrate(client, await read()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as MigrationError).migration).toBe("20260101000000_first");
+    expect((error as Error).message).toMatch(/20260101000000_first was edited after it was applied/);
+  });
+
+  it("rolls a failing migration back entirely and records nothing for it", async () => {
+    await writeMigration("20260103000000_broken", 'CREATE TABLE "B" ("id" INTEGER); SELECT * FROM "does_not_exist";');
+    const error = await migrate(client, await read()).catch((e: unknown) => e);
+    expect((error as MigrationError).migration).toBe("20260103000000_broken");
+    expect((await client.query(`SELECT to_regclass('"B"') AS t`)).rows[0].t).toBeNull();
+    const status = await migrationStatus(client, await read());
+    expect(status.applied).toEqual(["20260101000000_first", "20260102000000_second"]);
+    expect(status.pending).toEqual(["20260103000000_broken"]);
+  });
+
+  it("serialises concurrent migrators on one database", async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      const [a, b] = await Promise.all([migrate(client, await read()), migrate(other, await read())]);
+      expect([...a.applied, ...b.applied].sort()).toEqual(["20260101000000_first", "20260102000000_second"]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it("reports migrations applied by newer code as unknown without failing", async () => {
+    await migrate(client, await read());
+    const older = (await read()).slice(0, 1);
+    const status = await migrationStatus(client, older);
+    expect(status.unknown).toEqual(["20260102000000_second"]);
+    expect(status.pending).toEqual([]);
+  });
+});
+
+describe("loadMigrations", () => {
+  it("reads the real schemas' migrations in Prisma's layout", async () => {
+    for (const schema of ["control", "tenant"]) {
+      const migrations = await loadMigrations(path.join(process.cwd(), "prisma", schema, "migrations"));
+      expect(migrations.length).toBeGreaterThan(0);
+      for (const m of migrations) expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+});

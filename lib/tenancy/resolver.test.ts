@@ -1,0 +1,85 @@
+import { describe, expect, it, vi } from "vitest";
+import { FALLBACK_THEME } from "./theme.ts";
+import { TenantResolver, resolverKey, type ResolvedTenant, type ResolverKey } from "./resolver.ts";
+
+const tenant = (id: string, slug: string): ResolvedTenant => ({
+  id, slug, name: slug.toUpperCase(), status: "active", theme: FALLBACK_THEME, primaryHost: `${slug}.localhost`,
+});
+const directory: Record<string, ResolvedTenant> = {
+  "slug:acme": tenant("1", "acme"),
+  "slug:globex": tenant("2", "globex"),
+  "host:portal.globex.localhost": tenant("2", "globex"),
+};
+const keyOf = (k: ResolverKey) => (k.by === "slug" ? `slug:${k.slug}` : `host:${k.hostname}`);
+
+function setup(ttl = 60_000) {
+  const lookup = vi.fn(async (key: ResolverKey) => directory[keyOf(key)] ?? null);
+  return { lookup, resolver: new TenantResolver(lookup, ttl, 1_000) };
+}
+
+describe("TenantResolver", () => {
+  it("resolves each host to its own tenant (positive and negative control)", async () => {
+    const { resolver } = setup();
+    expect((await resolver.resolve({ by: "slug", slug: "acme" }))?.id).toBe("1");
+    expect((await resolver.resolve({ by: "slug", slug: "globex" }))?.id).toBe("2");
+    expect((await resolver.resolve({ by: "hostname", hostname: "portal.globex.localhost" }))?.id).toBe("2");
+    expect(await resolver.resolve({ by: "slug", slug: "nobody" })).toBeNull();
+  });
+
+  it("caches hits and misses, and looks up once for concurrent requests", async () => {
+    const { resolver, lookup } = setup();
+    await Promise.all(Array.from({ length: 20 }, () => resolver.resolve({ by: "slug", slug: "acme" })));
+    await resolver.resolve({ by: "slug", slug: "acme" });
+    await resolver.resolve({ by: "slug", slug: "nobody" });
+    await resolver.resolve({ by: "slug", slug: "nobody" });
+    expect(lookup).toHaveBeenCalledTimes(2);
+  });
+
+  it("expires entries after the TTL", async () => {
+    vi.useFakeTimers();
+    try {
+      const { resolver, lookup } = setup(1_000);
+      await resolver.resolve({ by: "slug", slug: "acme" });
+      vi.advanceTimersByTime(1_001);
+      await resolver.resolve({ by: "slug", slug: "acme" });
+      expect(lookup).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("invalidate drops every entry of that tenant and no other", async () => {
+    const { resolver, lookup } = setup();
+    await resolver.resolve({ by: "slug", slug: "globex" });
+    await resolver.resolve({ by: "hostname", hostname: "portal.globex.localhost" });
+    await resolver.resolve({ by: "slug", slug: "acme" });
+    resolver.invalidate("2");
+    expect(resolver.stats().entries).toBe(1);
+    await resolver.resolve({ by: "slug", slug: "globex" });
+    await resolver.resolve({ by: "slug", slug: "acme" });
+    expect(lookup).toHaveBeenCalledTimes(4);
+  });
+
+  it("keeps serving a known tenant when the control plane fails, and reports new ones", async () => {
+    vi.useFakeTimers();
+    try {
+      const { resolver, lookup } = setup(1_000);
+      await resolver.resolve({ by: "slug", slug: "acme" });
+      vi.advanceTimersByTime(2_000);
+      lookup.mockRejectedValue(new Error("control plane down"));
+      expect((await resolver.resolve({ by: "slug", slug: "acme" }))?.id).toBe("1");
+      await expect(resolver.resolve({ by: "slug", slug: "globex" })).rejects.toThrow("control plane down");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("resolverKey", () => {
+  it("maps host classes to lookups and refuses the rest", () => {
+    expect(resolverKey({ kind: "subdomain", hostname: "acme.localhost", slug: "acme" })).toEqual({ by: "slug", slug: "acme" });
+    expect(resolverKey({ kind: "custom", hostname: "x.example" })).toEqual({ by: "hostname", hostname: "x.example" });
+    expect(resolverKey({ kind: "agency", hostname: "admin.localhost" })).toBeNull();
+    expect(resolverKey({ kind: "none", reason: "malformed host" })).toBeNull();
+  });
+});

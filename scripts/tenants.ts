@@ -1,0 +1,200 @@
+/**
+ * npm run tenants -- <command>
+ *
+ *   list [--json]                         every tenant with status, hosts, server and schema version
+ *   create <slug> --name "Name" [options] provision a new tenant (role, database, migrations)
+ *       --domain <host>   custom domain (repeatable; the first is primary)
+ *       --primary <#hex>  brand colour        --accent <#hex>   accent colour
+ *       --font <name>     sans | serif | mono | rounded | humanist
+ *       --server <name>   database server (default: the least loaded)
+ *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
+ *   sync                                  provision / update the tenants declared in tenants/
+ *
+ * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
+ */
+import { parseArgs } from "node:util";
+import { hostConfig } from "../lib/config/env.server.ts";
+import { InvalidInput } from "../lib/errors.ts";
+import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
+import { bootstrap, type Bootstrapped } from "../lib/provisioning/bootstrap.server.ts";
+import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
+import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
+import { parseTenantSpec } from "../lib/provisioning/spec.ts";
+import { syncTenants } from "../lib/provisioning/sync.server.ts";
+import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
+import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
+import { declaredTenants } from "../tenants/index.ts";
+import { EXIT, fail, tty } from "./lib/cli.ts";
+
+const green = (s: string) => (tty ? `\x1b[32m${s}\x1b[0m` : s);
+const red = (s: string) => (tty ? `\x1b[31m${s}\x1b[0m` : s);
+const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
+
+const USAGE = `usage: npm run tenants -- list [--json]
+       npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name]
+       npm run tenants -- migrate --all | <slug>… [--concurrency N]
+       npm run tenants -- sync`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+async function list(p: Bootstrapped, json: boolean): Promise<number> {
+  const latest = (await loadMigrations(migrationsDir("tenant"))).at(-1)?.name ?? null;
+  const tenants = await p.deps.control.tenant.findMany({
+    orderBy: { slug: "asc" },
+    include: { domains: true, database: { include: { server: true } } },
+  });
+  const hosts = hostConfig(p.env);
+  const rows = tenants.map((t) => ({
+    slug: t.slug,
+    name: t.name,
+    status: t.status,
+    hosts: [tenantSubdomainHost(t.slug, hosts), ...t.domains.map((d) => d.hostname)],
+    server: t.database?.server.name ?? null,
+    schemaVersion: t.database?.schemaVersion ?? null,
+    schema: !t.database?.schemaVersion ? "unmigrated" : t.database.schemaVersion === latest ? "current" : "behind",
+    migrationError: t.database?.migrationError ?? null,
+  }));
+  if (json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    console.log("no tenants yet: `npm run tenants -- sync` provisions the ones declared in tenants/");
+    return EXIT.ok;
+  }
+  console.log(
+    table([
+      ["SLUG", "STATUS", "NAME", "HOSTS", "SERVER", "SCHEMA"],
+      ...rows.map((r) => [r.slug, r.status, r.name, r.hosts.join(", "), r.server ?? "-", r.schema + (r.migrationError ? " (last migration failed)" : "")]),
+    ]),
+  );
+  console.log(dim(`${rows.length} tenant(s); latest tenant migration: ${latest ?? "none"}`));
+  return EXIT.ok;
+}
+
+function parseCreate(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      domain: { type: "string", multiple: true },
+      primary: { type: "string" },
+      accent: { type: "string" },
+      font: { type: "string" },
+      server: { type: "string" },
+    },
+  });
+  const [slug, ...extra] = positionals;
+  if (!slug || extra.length > 0 || !values.name) throw new InvalidInput(`create needs exactly one slug and --name\n${USAGE}`);
+  const primary = values.primary ?? FALLBACK_THEME.primary;
+  const spec = parseTenantSpec(
+    {
+      slug,
+      name: values.name,
+      domains: values.domain ?? [],
+      theme: {
+        ...FALLBACK_THEME,
+        primary,
+        accent: values.accent ?? FALLBACK_THEME.accent,
+        font: values.font ?? FALLBACK_THEME.font,
+        text: readableOn(primary) === "#ffffff" ? FALLBACK_THEME.text : "#111827",
+        logo: { src: "/brand/portico.svg", alt: values.name },
+      },
+    },
+    "the new tenant",
+  );
+  return { spec, server: values.server };
+}
+
+/** Arguments are validated before anything connects to a database (security case 14). */
+async function create(p: Bootstrapped, { spec, server }: ReturnType<typeof parseCreate>): Promise<number> {
+  console.log(`provisioning ${spec.slug}…`);
+  const t0 = performance.now();
+  await provisionTenant(p.deps, spec, {
+    mode: "create",
+    server,
+    onStep: (step, ms) => console.log(`  ${green("✓")} ${step.padEnd(16)} ${dim(`${Math.round(ms)} ms`)}`),
+  });
+  console.log(`${green("created")} ${spec.slug} in ${Math.round(performance.now() - t0)} ms (${PROVISIONING_STEPS.length} steps) → http://${tenantSubdomainHost(spec.slug, hostConfig(p.env))}:${process.env.PORT ?? 3000}`);
+  return EXIT.ok;
+}
+
+function progressBar(done: number, total: number, width = 24): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done}/${total}`;
+}
+
+async function migrateCommand(p: Bootstrapped, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { all: { type: "boolean" }, concurrency: { type: "string" } },
+  });
+  if (!values.all && positionals.length === 0) throw new InvalidInput(`migrate needs --all or one or more slugs\n${USAGE}`);
+  if (values.all && positionals.length > 0) throw new InvalidInput("migrate takes either --all or slugs, not both");
+  const concurrency = Number(values.concurrency ?? 4);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput("--concurrency must be a whole number from 1 to 64");
+  if (!values.all) {
+    const known = await p.deps.control.tenant.findMany({ where: { slug: { in: positionals } }, select: { slug: true } });
+    const missing = positionals.filter((s) => !known.some((k) => k.slug === s));
+    if (missing.length > 0) throw new InvalidInput(`no tenant named ${missing.join(", ")} (see \`npm run tenants -- list\`)`);
+  }
+  const t0 = performance.now();
+  const outcomes = await migrateFleet(p.deps, {
+    concurrency,
+    slugs: values.all ? undefined : positionals,
+    onResult: (o, done, total) => {
+      const line = o.ok
+        ? `${green("✓")} ${o.slug} ${dim(o.applied.length ? `applied ${o.applied.join(", ")}` : "up to date")}`
+        : `${red("✗")} ${o.slug} ${o.error ?? ""}`;
+      if (tty) process.stdout.write(`\r\x1b[2K${line}\n${progressBar(done, total)}`);
+      else console.log(`${progressBar(done, total)} ${line}`);
+    },
+  });
+  if (tty) process.stdout.write("\r\x1b[2K");
+  const failed = outcomes.filter((o) => !o.ok);
+  const applied = outcomes.reduce((n, o) => n + o.applied.length, 0);
+  console.log(
+    `${outcomes.length - failed.length}/${outcomes.length} tenant(s) migrated (${applied} migration(s) applied) in ${Math.round(performance.now() - t0)} ms` +
+      (failed.length ? `; ${red(`${failed.length} failed`)}: ${failed.map((f) => f.slug).join(", ")}. Fix the cause and re-run: only they will be retried.` : ""),
+  );
+  return failed.length ? EXIT.failed : EXIT.ok;
+}
+
+async function sync(p: Bootstrapped): Promise<number> {
+  const outcomes = await syncTenants(p.deps, declaredTenants, (o) =>
+    console.log(o.action === "failed" ? `${red("✗")} ${o.slug}: ${o.error}` : `${green("✓")} ${o.slug} ${o.action} ${dim(`${Math.round(o.ms)} ms`)}`),
+  );
+  return outcomes.some((o) => o.action === "failed") ? EXIT.failed : EXIT.ok;
+}
+
+async function main(): Promise<number> {
+  const [command, ...args] = process.argv.slice(2);
+  if (!command || command === "help" || command === "--help") {
+    console.log(USAGE);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (!["list", "create", "migrate", "sync"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
+  const createArgs = command === "create" ? parseCreate(args) : null;
+  const p = await bootstrap();
+  try {
+    switch (command) {
+      case "list":
+        return await list(p, args.includes("--json"));
+      case "create":
+        return await create(p, createArgs!);
+      case "migrate":
+        return await migrateCommand(p, args);
+      default:
+        return await sync(p);
+    }
+  } finally {
+    await p.close();
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => fail(error instanceof TypeError && "code" in error ? new InvalidInput(`${error.message}\n${USAGE}`) : error));

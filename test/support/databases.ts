@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import { createControlDb } from "../../lib/db/control.server.ts";
+import { dropDatabaseIfExists, dropRoleIfExists, quoteIdent, withClient, withDatabase } from "../../lib/db/postgres.ts";
+import { keyringFrom } from "../../lib/db/secrets.server.ts";
+import { prepareControlPlane } from "../../lib/provisioning/control-plane.server.ts";
+import { registerServers, type ProvisionDeps } from "../../lib/provisioning/servers.server.ts";
+
+export const adminUrl = (): string => inject("pgAdminUrl");
+
+/** A short random tag that keeps names unique across test files and runs. */
+export function uniqueTag(): string {
+  return randomBytes(4).toString("hex").replace(/^\d/, "x");
+}
+
+export function withAdmin<T>(fn: Parameters<typeof withClient<T>>[1]): Promise<T> {
+  return withClient(withDatabase(adminUrl(), "postgres"), fn);
+}
+
+/** A fresh empty database; dropped by the returned function. */
+export async function scratchDatabase(prefix = "scratch"): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${uniqueTag()}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return { name, url: withDatabase(adminUrl(), name), drop: () => withAdmin((c) => dropDatabaseIfExists(c, name)) };
+}
+
+export interface TestControlPlane {
+  deps: ProvisionDeps;
+  url: string;
+  tag: string;
+  /** Slugs unique to this control plane: slug("acme") → "acme-<tag>". */
+  slug(base: string): string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A control plane of its own (database `control_<tag>`), with the test server registered.
+ * cleanup() drops it and every tenant database and role it provisioned.
+ */
+export async function testControlPlane(): Promise<TestControlPlane> {
+  const tag = uniqueTag();
+  const { url } = await prepareControlPlane(adminUrl(), `control_${tag}`);
+  const control = createControlDb(url, 3);
+  const keyring = keyringFrom(randomBytes(32).toString("base64"), "test");
+  await registerServers({ control, keyring }, [{ name: "test", adminUrl: adminUrl() }]);
+  return {
+    deps: { control, keyring },
+    url,
+    tag,
+    slug: (base) => `${base}-${tag}`,
+    cleanup: async () => {
+      const dbs = await control.tenantDatabase.findMany({ select: { databaseName: true, roleName: true } });
+      await control.$disconnect();
+      await withAdmin(async (admin) => {
+        for (const db of dbs) await dropDatabaseIfExists(admin, db.databaseName);
+        for (const db of dbs) await dropRoleIfExists(admin, db.roleName);
+        await dropDatabaseIfExists(admin, `control_${tag}`);
+      });
+    },
+  };
+}
