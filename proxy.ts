@@ -8,6 +8,8 @@ import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
  * tenant from the Host header themselves (lib/tenancy/current.server.ts).
  */
 export function proxy(request: NextRequest): NextResponse {
+  // Liveness for load balancers and test runners, on any host; reveals nothing.
+  if (request.nextUrl.pathname === "/healthz") return new NextResponse("ok\n", { headers: { "cache-control": "no-store" } });
   const env = loadEnv();
   const host = classifyHost(requestHost(request.headers, env.PORTICO_TRUST_FORWARDED_HOST), hostConfig(env));
   const url = request.nextUrl.clone();

@@ -2,6 +2,9 @@ import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { currentHost } from "@/lib/tenancy/current.server.ts";
 
+// Every page depends on the Host header and live data: never prerendered or cached across requests.
+export const dynamic = "force-dynamic";
+
 export const metadata = { title: { default: "Portico · Agency", template: "%s · Portico" } };
 
 /** Agency pages exist only on the agency host, whatever path reached them (security case 12). */

@@ -28,6 +28,8 @@ export interface Bootstrapped {
 export interface BootstrapOptions {
   /** Where the embedded server keeps its data; default .data */
   dataDir?: string;
+  /** Port for a newly created embedded server; default 54329. */
+  embeddedPort?: number;
   source?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
@@ -61,7 +63,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     if (servers.length === 0) servers = [{ name: "default", adminUrl: controlUrl }];
   } else {
     const t0 = performance.now();
-    embedded = await startEmbeddedPostgres({ dir: dataDir });
+    embedded = await startEmbeddedPostgres({ dir: dataDir, port: options.embeddedPort });
     log(`embedded PostgreSQL ${embedded.started ? "started" : "already running"} on 127.0.0.1:${embedded.port} (${Math.round(performance.now() - t0)} ms, data in ${path.relative(process.cwd(), dataDir) || dataDir}/pg)`);
     secretKey = env.PORTICO_SECRET_KEY ?? (await localSecretKey(dataDir));
     controlUrl = (await prepareControlPlane(embedded.url, "portico")).url;

@@ -7,8 +7,9 @@ import { classifyHost, requestHost, type HostClass } from "./host.ts";
 import { resolverKey, type ResolvedTenant } from "./resolver.ts";
 
 export const currentHost = cache(async (): Promise<HostClass> => {
+  const requestHeaders = await headers(); // first: makes every caller request-time, never prerendered
   const { env, hosts } = platform();
-  return classifyHost(requestHost(await headers(), env.PORTICO_TRUST_FORWARDED_HOST), hosts);
+  return classifyHost(requestHost(requestHeaders, env.PORTICO_TRUST_FORWARDED_HOST), hosts);
 });
 
 /**

@@ -4,6 +4,9 @@ import { BrandedShell } from "@/components/portal/branded-shell.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
+// Every page depends on the Host header and live data: never prerendered or cached across requests.
+export const dynamic = "force-dynamic";
+
 type Props = { children: ReactNode; params: Promise<{ domain: string }> };
 
 export async function generateMetadata({ params }: Pick<Props, "params">): Promise<Metadata> {

@@ -1,0 +1,76 @@
+import { expect, test } from "@playwright/test";
+import { at, direct, port } from "./hosts.ts";
+
+test.describe("unknown and malformed hosts (security cases 1 and 4)", () => {
+  for (const host of ["nobody.localhost", "localhost", "127.0.0.1"]) {
+    test(`${host} gets a neutral 404 with no tenant data and no cookie`, async ({ page, request }) => {
+      const response = await page.goto(at(host));
+      expect(response?.status()).toBe(404);
+      await expect(page.getByText("This page could not be found.")).toBeVisible();
+      await expect(page.getByTestId("tenant-name")).toHaveCount(0);
+      const body = await page.locator("body").innerText();
+      for (const name of ["Acme", "Globex", "Initech", "Portico", "Agency"]) expect(body).not.toContain(name);
+      const raw = await request.get(...direct(host));
+      expect(raw.status()).toBe(404);
+      expect(raw.headers()["set-cookie"]).toBeUndefined();
+      expect(raw.headers()["location"]).toBeUndefined();
+    });
+  }
+
+  test("a Host header with a path or userinfo is refused", async ({ request }) => {
+    for (const host of ["acme.localhost/evil", "user@acme.localhost"]) {
+      const response = await request.get(`http://127.0.0.1:${port}/`, { headers: { host } });
+      expect(response.status(), host).toBe(404);
+      expect(await response.text()).not.toContain("Acme Pharma Academy");
+    }
+  });
+
+  test("upper case, trailing dot and www. reach the same tenant", async ({ request }) => {
+    for (const host of [`ACME.localhost:${port}`, `acme.localhost.:${port}`, `www.acme.localhost:${port}`]) {
+      const response = await request.get(`http://127.0.0.1:${port}/`, { headers: { host } });
+      expect(response.status(), host).toBe(200);
+      expect(await response.text(), host).toContain("Acme Pharma Academy");
+    }
+  });
+});
+
+test.describe("host spoofing and proxy bypass", () => {
+  test("X-Forwarded-Host is ignored unless trusted (security case 2)", async ({ request }) => {
+    const response = await request.get(...direct("acme.localhost", "/", { "x-forwarded-host": `globex.localhost:${port}` }));
+    const html = await response.text();
+    expect(html).toContain("Acme Pharma Academy");
+    expect(html).not.toContain("Globex Capital Forum");
+  });
+
+  test("another tenant's rewritten path on this host is a 404 (CVE-2025-29927)", async ({ request }) => {
+    const own = await request.get(...direct("globex.localhost"));
+    expect(own.status()).toBe(200); // positive control
+    const bypasses: Record<string, string>[] = [{}, { "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy" }, { "x-middleware-subrequest": "src/middleware:middleware:middleware:middleware:middleware" }];
+    for (const headers of bypasses) {
+      for (const path of ["/t/globex.localhost", "/t/globex.localhost/events/rate-outlook"]) {
+        const response = await request.get(...direct("acme.localhost", path, headers));
+        expect(response.status(), path).toBe(404);
+        expect(await response.text(), path).not.toContain("Interest Rate Outlook");
+      }
+    }
+  });
+
+  test("agency pages never render on a tenant host (security case 12)", async ({ request }) => {
+    for (const path of ["/agency", "/t/admin.localhost", "/agency/tenants"]) {
+      const response = await request.get(...direct("acme.localhost", path));
+      expect(response.status(), path).toBe(404);
+      expect(await response.text(), path).not.toContain("Agency dashboard");
+    }
+  });
+});
+
+test.describe("a tenant whose database is unreachable", () => {
+  test("shows a branded notice for that tenant while the others keep serving", async ({ page }) => {
+    await page.goto(at("umbrella.localhost"));
+    await expect(page.getByTestId("tenant-name")).toHaveText("Umbrella Health");
+    await expect(page.getByTestId("tenant-unavailable")).toContainText("temporarily unavailable");
+    await expect(page.locator("header").first()).toHaveCSS("background-color", "rgb(190, 18, 60)");
+    await page.goto(at("acme.localhost"));
+    await expect(page.getByTestId("event-card")).toHaveCount(3);
+  });
+});

@@ -1,0 +1,14 @@
+export const port = Number(process.env.E2E_PORT ?? 3100);
+
+/** An absolute URL on one of the test hosts, e.g. at("acme.localhost", "/events/x"). */
+export function at(host: string, path = "/"): string {
+  return `http://${host}:${port}${path}`;
+}
+
+/**
+ * For Playwright's API client: Node's resolver, unlike Chromium's, does not map *.localhost to
+ * loopback, so requests go to 127.0.0.1 with the tenant's name in the Host header.
+ */
+export function direct(host: string, path = "/", headers: Record<string, string> = {}) {
+  return [`http://127.0.0.1:${port}${path}`, { headers: { host: `${host}:${port}`, ...headers }, maxRedirects: 0 }] as const;
+}

@@ -1,0 +1,60 @@
+/**
+ * The server the browser tests run against (playwright.config.ts → webServer): a fresh embedded
+ * PostgreSQL in a temporary directory, the tenants declared in tenants/, one extra tenant whose
+ * database is then dropped (to show a branded "unavailable" page), and Next.js on E2E_PORT.
+ * Uses the production build when there is one (CI builds first), else `next dev`.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "../lib/db/embedded.server.ts";
+import { dropDatabaseIfExists } from "../lib/db/postgres.ts";
+import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
+import { provisionTenant } from "../lib/provisioning/provision.server.ts";
+import { withServerAdmin } from "../lib/provisioning/servers.server.ts";
+import { parseTenantSpec } from "../lib/provisioning/spec.ts";
+import { syncTenants } from "../lib/provisioning/sync.server.ts";
+import { FALLBACK_THEME } from "../lib/tenancy/theme.ts";
+import { declaredTenants } from "../tenants/index.ts";
+import { fail } from "./lib/cli.ts";
+
+const port = Number(process.env.E2E_PORT ?? 3100);
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "portico-e2e-"));
+  await chmod(dir, 0o755);
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: env, log: (l) => console.log(`[e2e] ${l}`) });
+  const outcomes = await syncTenants(platform.deps, declaredTenants);
+  const failed = outcomes.filter((o) => o.action === "failed");
+  if (failed.length) throw new Error(`could not provision: ${failed.map((f) => `${f.slug}: ${f.error}`).join("; ")}`);
+
+  // A tenant whose database has gone away: its portal must show a branded notice, alone.
+  const broken = parseTenantSpec({ slug: "umbrella", name: "Umbrella Health", theme: { ...FALLBACK_THEME, primary: "#be123c" } });
+  const { tenantId } = await provisionTenant(platform.deps, broken, { mode: "create" });
+  const db = await platform.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+  await withServerAdmin(platform.deps, db.serverId, (admin) => dropDatabaseIfExists(admin, db.databaseName));
+  await platform.deps.control.$disconnect();
+
+  const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  console.log(`[e2e] next ${built ? "start" : "dev"} on port ${port}`);
+  const child = spawn(process.execPath, [nextBin, built ? "start" : "dev", "--port", String(port)], {
+    env: { ...env, ...platform.childEnv, NEXT_TELEMETRY_DISABLED: "1", PORTICO_TENANT_TIMEOUT_MS: "2000" },
+    stdio: "inherit",
+  });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await platform.embedded?.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  child.on("exit", () => void stop());
+}
+
+main().catch(fail);
