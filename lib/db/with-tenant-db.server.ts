@@ -32,6 +32,25 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   return isUnavailable(e.cause, depth + 1);
 }
 
+const KIND_TEXT: Record<string, string> = {
+  DatabaseDoesNotExist: "its database does not exist",
+  DatabaseNotReachable: "its database server does not answer",
+  DatabaseAccessDenied: "its role may not connect to its database",
+  AuthenticationFailed: "its database credentials were refused",
+  TooManyConnections: "its database server has no connections left",
+  SocketTimeout: "its database server timed out",
+  ConnectionClosed: "its database connection was closed",
+};
+
+/** One line an operator can act on, without Prisma's multi-line invocation banner. */
+export function describeUnavailable(error: unknown): string {
+  const e = error as ErrorLike | null;
+  const cause = e?.meta?.driverAdapterError?.cause as { kind?: string; originalMessage?: string } | undefined;
+  if (cause?.kind && KIND_TEXT[cause.kind]) return `${KIND_TEXT[cause.kind]}${cause.originalMessage ? ` (${cause.originalMessage})` : ""}`;
+  const line = errorMessage(error).split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+  return line ?? "its database cannot be reached";
+}
+
 /**
  * The one way to reach a tenant's data: with that tenant's own client, leased for `fn`.
  * A tenant whose database cannot be reached becomes TenantUnavailable, which pages render as a
@@ -43,7 +62,7 @@ export async function withTenantDb<T>(tenantId: string, fn: (db: TenantDb) => Pr
   } catch (error) {
     if (error instanceof TenantUnavailable) throw error;
     if (isUnavailable(error)) {
-      throw new TenantUnavailable(tenantId, `the tenant database cannot be reached: ${errorMessage(error).split("\n")[0]}`, { cause: error });
+      throw new TenantUnavailable(tenantId, describeUnavailable(error), { cause: error });
     }
     throw error;
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantClientCache } from "../../lib/db/client-cache.ts";
 import { dropDatabaseIfExists, withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
-import { isUnavailable } from "../../lib/db/with-tenant-db.server.ts";
+import { describeUnavailable, isUnavailable } from "../../lib/db/with-tenant-db.server.ts";
 import { TenantConflict } from "../../lib/errors.ts";
 import { migrateFleet } from "../../lib/provisioning/migrate-fleet.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
@@ -127,6 +127,7 @@ describe("an unreachable tenant database", () => {
     const error = await cache.use(tenantId, (db) => db.event.count()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(isUnavailable(error)).toBe(true);
+    expect(describeUnavailable(error)).toBe(`its database does not exist (database "t_gone_${cp.tag}" does not exist)`);
     // and the other tenants are untouched
     expect(await cache.use(ids.a, (db) => db.event.count())).toBe(1);
   });
@@ -138,6 +139,7 @@ describe("an unreachable tenant database", () => {
     try {
       const error = await pooled.client.event.count().catch((e: unknown) => e);
       expect(isUnavailable(error)).toBe(true);
+      expect(describeUnavailable(error)).toMatch(/^its database server does not answer/);
     } finally {
       await pooled.close();
     }
