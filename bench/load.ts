@@ -1,0 +1,58 @@
+import http from "node:http";
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * A closed-loop HTTP load generator over keep-alive connections: `concurrency` workers send
+ * requests back to back for `durationMs`, each to the Host `pickHost()` returns. Loopback only.
+ * `check` sees every body, so a response carrying the wrong tenant counts as an error.
+ */
+export async function load(options: {
+  port: number;
+  path: string;
+  concurrency: number;
+  durationMs: number;
+  pickHost: () => string;
+  check?: (host: string, status: number, body: string) => boolean;
+}): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + options.durationMs;
+  const one = (host: string) =>
+    new Promise<void>((resolve) => {
+      const t0 = performance.now();
+      const req = http.request({ host: "127.0.0.1", port: options.port, path: options.path, agent, headers: { host } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          latencies.push(performance.now() - t0);
+          const ok = res.statusCode === 200 && (options.check?.(host, res.statusCode, Buffer.concat(chunks).toString("utf8")) ?? true);
+          if (!ok) errors += 1;
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        errors += 1;
+        resolve();
+      });
+      req.end();
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (performance.now() < deadline) await one(options.pickHost());
+    }),
+  );
+  const elapsed = performance.now() - started;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { requests: latencies.length, errors, rps: (latencies.length / elapsed) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
