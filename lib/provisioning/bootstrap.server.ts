@@ -7,7 +7,7 @@ import { parseEnv, parseTenantServers, type Env } from "../config/env.server.ts"
 import { createControlDb, type ControlDb } from "../db/control.server.ts";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded.server.ts";
 import { keyringFrom } from "../db/secrets.server.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import { migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "./servers.server.ts";
 
@@ -59,7 +59,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     secretKey = env.PORTICO_SECRET_KEY;
     controlUrl = env.DATABASE_URL;
     log(`control plane: ${redact(controlUrl)}`);
-    await migrateControlPlane(controlUrl);
+    await migrateControlPlane(controlUrl).catch((error: unknown) => {
+      throw new ConfigError(`cannot use the control-plane database at ${redact(controlUrl)}: ${errorMessage(error)}. Check DATABASE_URL, or unset it to use the embedded database.`, { cause: error });
+    });
     if (servers.length === 0) servers = [{ name: "default", adminUrl: controlUrl }];
   } else {
     const t0 = performance.now();

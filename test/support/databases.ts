@@ -27,6 +27,8 @@ export async function scratchDatabase(prefix = "scratch"): Promise<{ name: strin
 export interface TestControlPlane {
   deps: ProvisionDeps;
   url: string;
+  /** The base64 key the control plane's secrets are sealed with. */
+  secretKey: string;
   tag: string;
   /** Slugs unique to this control plane: slug("acme") → "acme-<tag>". */
   slug(base: string): string;
@@ -41,11 +43,13 @@ export async function testControlPlane(): Promise<TestControlPlane> {
   const tag = uniqueTag();
   const { url } = await prepareControlPlane(adminUrl(), `control_${tag}`);
   const control = createControlDb(url, 3);
-  const keyring = keyringFrom(randomBytes(32).toString("base64"), "test");
+  const secretKey = randomBytes(32).toString("base64");
+  const keyring = keyringFrom(secretKey, "test");
   await registerServers({ control, keyring }, [{ name: "test", adminUrl: adminUrl() }]);
   return {
     deps: { control, keyring },
     url,
+    secretKey,
     tag,
     slug: (base) => `${base}-${tag}`,
     cleanup: async () => {

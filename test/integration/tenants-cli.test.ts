@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dropDatabaseIfExists } from "../../lib/db/postgres.ts";
+import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
+
+/**
+ * The tenants CLI as a script would use it: a real process against a configured (not embedded)
+ * control plane, checking output and exit codes (0 ok, 1 operation failed, 2 usage/config).
+ */
+let cp: TestControlPlane;
+
+function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/tenants.ts", ...args], {
+      env: {
+        ...process.env,
+        DATABASE_URL: cp.url,
+        PORTICO_SECRET_KEY: cp.secretKey,
+        PORTICO_SECRET_KEY_ID: "test",
+        PORTICO_TENANT_SERVERS: `test=${adminUrl()}`,
+        FORCE_COLOR: "0",
+      },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
+beforeAll(async () => {
+  cp = await testControlPlane();
+});
+afterAll(async () => {
+  await cp?.cleanup();
+});
+
+describe("npm run tenants", () => {
+  it("creates tenants step by step and lists them", async () => {
+    const created = await cli("create", cp.slug("one"), "--name", "Tenant One", "--domain", `one-${cp.tag}.example`, "--primary", "#123456");
+    expect(created.err).toBe("");
+    expect(created.code).toBe(0);
+    for (const step of ["reserve", "create-role", "create-database", "migrate", "seed", "activate"]) expect(created.out).toContain(`✓ ${step}`);
+    expect((await cli("create", cp.slug("two"), "--name", "Tenant Two")).code).toBe(0);
+
+    const listed = await cli("list", "--json");
+    expect(listed.code).toBe(0);
+    const rows = JSON.parse(listed.out) as Array<{ slug: string; status: string; hosts: string[]; server: string; schema: string }>;
+    expect(rows.map((r) => [r.slug, r.status, r.server, r.schema])).toEqual([
+      [cp.slug("one"), "active", "test", "current"],
+      [cp.slug("two"), "active", "test", "current"],
+    ]);
+    expect(rows[0]?.hosts).toEqual([`${cp.slug("one")}.localhost`, `one-${cp.tag}.example`]);
+  });
+
+  it("exits 2 with a clear message for bad input (invalid names never reach a database)", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["create", 'x"; DROP DATABASE postgres; --', "--name", "x"], /is not a valid slug/],
+      [["create", "template0", "--name", "x"], /is reserved/],
+      [["create", cp.slug("one"), "--name", "again"], /already exists; choose another slug/],
+      [["create", cp.slug("three")], /create needs exactly one slug and --name/],
+      [["create", cp.slug("three"), "--name", "x", "--primary", "red"], /primary: use a six-digit hex colour/],
+      [["migrate"], /migrate needs --all or one or more slugs/],
+      [["migrate", "nobody"], /no tenant named nobody/],
+      [["frobnicate"], /unknown command "frobnicate"/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(...args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.err, args.join(" ")).toMatch(message);
+    }
+  });
+
+  it("migrates every other tenant when one fails, exits 1, and records the failure", async () => {
+    await withAdmin((admin) => dropDatabaseIfExists(admin, `t_two_${cp.tag}`));
+    const result = await cli("migrate", "--all");
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(new RegExp(`✓ ${cp.slug("one")} up to date`));
+    expect(result.out).toMatch(new RegExp(`✗ ${cp.slug("two")}`));
+    expect(result.out).toMatch(/1\/2 tenant\(s\) migrated .*1 failed.*only they will be retried/);
+    const recorded = await cp.deps.control.tenantDatabase.findFirstOrThrow({ where: { databaseName: `t_two_${cp.tag}` } });
+    expect(recorded.migrationError).toMatch(/does not exist/);
+  });
+});
