@@ -64,7 +64,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = path.join(options.dir, "pg");
   await mkdir(options.dir, { recursive: true });
   const password = await readOrCreate(path.join(options.dir, "pg.password"), () => randomBytes(18).toString("hex"));
-  const port = Number(await readOrCreate(path.join(options.dir, "pg.port"), () => String(options.port ?? 54329)));
+  // The first start picks the port (the preferred one if free, so two clones on one machine do
+  // not collide) and remembers it beside the data.
+  const preferred = options.port ?? 54329;
+  const firstPort = (await canConnect(preferred)) ? await freePort() : preferred;
+  const port = Number(await readOrCreate(path.join(options.dir, "pg.port"), () => String(firstPort)));
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
 
   if (existsSync(path.join(dataDir, "postmaster.pid")) && (await canConnect(port))) {
@@ -87,6 +91,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onLog: log,
     onError: (e) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),
   });
+  if (await canConnect(port)) {
+    throw new Error(`port ${port} (from ${path.join(options.dir, "pg.port")}) is used by another program; stop it, or delete that file to let Portico pick a free port`);
+  }
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
   await pg.start();
   return { url, port, started: true, stop: () => pg.stop() };
