@@ -12,7 +12,9 @@
  *
  * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
  */
+import os from "node:os";
 import { parseArgs } from "node:util";
+import { appendAudit, type AuditActor } from "../lib/audit/log.server.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { InvalidInput } from "../lib/errors.ts";
 import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
@@ -29,6 +31,8 @@ import { EXIT, fail, tty } from "./lib/cli.ts";
 const green = (s: string) => (tty ? `\x1b[32m${s}\x1b[0m` : s);
 const red = (s: string) => (tty ? `\x1b[31m${s}\x1b[0m` : s);
 const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
+
+const actor: AuditActor = { type: "cli", label: `cli:${os.userInfo().username}` };
 
 const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name]
@@ -114,11 +118,12 @@ function parseCreate(args: string[]) {
 async function create(p: Bootstrapped, { spec, server }: ReturnType<typeof parseCreate>): Promise<number> {
   console.log(`provisioning ${spec.slug}…`);
   const t0 = performance.now();
-  await provisionTenant(p.deps, spec, {
+  const { tenantId } = await provisionTenant(p.deps, spec, {
     mode: "create",
     server,
     onStep: (step, ms) => console.log(`  ${green("✓")} ${step.padEnd(16)} ${dim(`${Math.round(ms)} ms`)}`),
   });
+  await appendAudit(p.deps.control, { actor, action: "tenant.create", tenantId, details: { slug: spec.slug, name: spec.name, domains: spec.domains, server: server ?? "auto" } });
   console.log(`${green("created")} ${spec.slug} in ${Math.round(performance.now() - t0)} ms (${PROVISIONING_STEPS.length} steps) → http://${tenantSubdomainHost(spec.slug, hostConfig(p.env))}:${process.env.PORT ?? 3000}`);
   return EXIT.ok;
 }
@@ -157,6 +162,11 @@ async function migrateCommand(p: Bootstrapped, args: string[]): Promise<number> 
   });
   if (tty) process.stdout.write("\r\x1b[2K");
   const failed = outcomes.filter((o) => !o.ok);
+  await appendAudit(p.deps.control, {
+    actor,
+    action: "fleet.migrate",
+    details: { concurrency, migrated: outcomes.filter((o) => o.ok).map((o) => ({ slug: o.slug, applied: o.applied })), failed: failed.map((f) => ({ slug: f.slug, error: f.error })) },
+  });
   const applied = outcomes.reduce((n, o) => n + o.applied.length, 0);
   console.log(
     `${outcomes.length - failed.length}/${outcomes.length} tenant(s) migrated (${applied} migration(s) applied) in ${Math.round(performance.now() - t0)} ms` +
@@ -169,6 +179,7 @@ async function sync(p: Bootstrapped): Promise<number> {
   const outcomes = await syncTenants(p.deps, declaredTenants, (o) =>
     console.log(o.action === "failed" ? `${red("✗")} ${o.slug}: ${o.error}` : `${green("✓")} ${o.slug} ${o.action} ${dim(`${Math.round(o.ms)} ms`)}`),
   );
+  await appendAudit(p.deps.control, { actor, action: "tenant.sync", details: { outcomes: outcomes.map(({ slug, action, error }) => ({ slug, action, error })) } });
   return outcomes.some((o) => o.action === "failed") ? EXIT.failed : EXIT.ok;
 }
 

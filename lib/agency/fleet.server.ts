@@ -1,4 +1,5 @@
 import "server-only";
+import { appendAudit, type AuditActor } from "../audit/log.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { errorMessage } from "../errors.ts";
 import { platform } from "../platform.server.ts";
@@ -36,7 +37,11 @@ const FAN_OUT_CONCURRENCY = 8;
  * its own role. At most FAN_OUT_CONCURRENCY tenants are asked at once and each gets
  * PORTICO_TENANT_TIMEOUT_MS: a slow or broken tenant is reported degraded, never blocks the page.
  */
-export async function fleetOverview(options: { take?: number } = {}): Promise<FleetOverview> {
+export async function fleetOverview(options: {
+  take?: number;
+  /** Who is reading: every cross-tenant read is audited. */
+  audit: { actor: AuditActor; ip: string | null; userAgent: string | null };
+}): Promise<FleetOverview> {
   const { control, hosts, env } = platform();
   const timeoutMs = env.PORTICO_TENANT_TIMEOUT_MS;
   const [tenants, total] = await Promise.all([
@@ -50,6 +55,12 @@ export async function fleetOverview(options: { take?: number } = {}): Promise<Fl
     }),
     control.tenant.count(),
   ]);
+
+  await appendAudit(control, {
+    ...options.audit,
+    action: "fleet.read",
+    details: { what: "event counts", tenants: tenants.filter((t) => t.status === "active" || t.status === "suspended").map((t) => t.slug) },
+  });
 
   const started = performance.now();
   const health = await mapSettledBounded(tenants, FAN_OUT_CONCURRENCY, async (tenant): Promise<TenantHealth> => {

@@ -9,9 +9,11 @@ import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "..
  */
 let cp: TestControlPlane;
 
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+const cli = (...args: string[]) => run("scripts/tenants.ts", ...args);
+
+function run(script: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/tenants.ts", ...args], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", script, ...args], {
       env: {
         ...process.env,
         DATABASE_URL: cp.url,
@@ -81,5 +83,15 @@ describe("npm run tenants", () => {
     expect(result.out).toMatch(/1\/2 tenant\(s\) migrated .*1 failed.*only they will be retried/);
     const recorded = await cp.deps.control.tenantDatabase.findFirstOrThrow({ where: { databaseName: `t_two_${cp.tag}` } });
     expect(recorded.migrationError).toMatch(/does not exist/);
+  });
+
+  it("audits what it did, and `npm run audit -- verify` finds the chain intact", async () => {
+    const entries = await cp.deps.control.auditEntry.findMany({ orderBy: { id: "asc" }, select: { action: true, actorType: true, actorLabel: true } });
+    expect(entries.map((e) => e.action)).toEqual(["tenant.create", "tenant.create", "fleet.migrate"]);
+    expect(entries.every((e) => e.actorType === "cli" && e.actorLabel.startsWith("cli:"))).toBe(true);
+    const verified = await run("scripts/audit.ts", "verify");
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(/audit log intact: 3 entries verified/);
+    expect((await run("scripts/audit.ts", "check")).code).toBe(2);
   });
 });
