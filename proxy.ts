@@ -1,15 +1,18 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { hostConfig, loadEnv } from "./lib/config/env.server.ts";
+import { contentSecurityPolicy, generateNonce, securityHeaders } from "./lib/http/security-headers.ts";
 import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
 
 /**
  * Routing only, never the security boundary (CVE-2025-29927 showed proxies can be skipped):
  * classifies the Host and rewrites into /agency/… or /t/<host>/…. The pages re-derive the
- * tenant from the Host header themselves (lib/tenancy/current.server.ts).
+ * tenant from the Host header themselves (lib/tenancy/current.server.ts). Also sets the
+ * per-request CSP nonce and the security headers.
  */
 export function proxy(request: NextRequest): NextResponse {
   // Liveness for load balancers and test runners, on any host; reveals nothing.
   if (request.nextUrl.pathname === "/healthz") return new NextResponse("ok\n", { headers: { "cache-control": "no-store" } });
+
   const env = loadEnv();
   const host = classifyHost(requestHost(request.headers, env.PORTICO_TRUST_FORWARDED_HOST), hostConfig(env));
   const url = request.nextUrl.clone();
@@ -26,7 +29,17 @@ export function proxy(request: NextRequest): NextResponse {
       // Nothing is served for an unknown or malformed host: a path that exists nowhere → neutral 404.
       url.pathname = "/_no-such-host";
   }
-  return NextResponse.rewrite(url);
+
+  const nonce = generateNonce();
+  const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development" });
+  const forwarded = new Headers(request.headers);
+  forwarded.set("content-security-policy", csp);
+  forwarded.set("x-nonce", nonce);
+  const response = NextResponse.rewrite(url, { request: { headers: forwarded } });
+  response.headers.set("Content-Security-Policy", csp);
+  const https = request.nextUrl.protocol === "https:" || (env.PORTICO_TRUST_FORWARDED_HOST && request.headers.get("x-forwarded-proto") === "https");
+  for (const [name, value] of Object.entries(securityHeaders({ https }))) response.headers.set(name, value);
+  return response;
 }
 
 export const config = {
