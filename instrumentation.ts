@@ -6,4 +6,8 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { loadEnv, requireRuntime } = await import("./lib/config/env.server.ts");
   requireRuntime(loadEnv());
+  // next-auth v4 takes its origin from the request (X-Forwarded-Host, else Host) only when told
+  // to; Portico serves many hosts, and pins X-Forwarded-Host to the Host in proxy.ts and in the
+  // auth routes (lib/auth/route.server.ts).
+  process.env.AUTH_TRUST_HOST = "true";
 }

@@ -33,6 +33,10 @@ export function proxy(request: NextRequest): NextResponse {
   const nonce = generateNonce();
   const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development" });
   const forwarded = new Headers(request.headers);
+  // Downstream code (next-auth, server-action origin checks) reads X-Forwarded-Host: unless a
+  // trusted proxy set it, it is whatever the client sent, so pin it to the Host.
+  const hostHeader = request.headers.get("host");
+  if (!env.PORTICO_TRUST_FORWARDED_HOST && hostHeader) forwarded.set("x-forwarded-host", hostHeader);
   forwarded.set("content-security-policy", csp);
   forwarded.set("x-nonce", nonce);
   const response = NextResponse.rewrite(url, { request: { headers: forwarded } });

@@ -1,6 +1,7 @@
 import "server-only";
 import { hostConfig, loadEnv, requireRuntime, type Env } from "./config/env.server.ts";
 import { TenantClientCache } from "./db/client-cache.ts";
+import { outboxTransport, smtpTransport, type MailTransport } from "./mail/transport.server.ts";
 import { createControlDb, type ControlDb } from "./db/control.server.ts";
 import { keyringFrom, type Keyring } from "./db/secrets.server.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "./db/tenant-db.server.ts";
@@ -20,6 +21,7 @@ export interface Platform {
   control: ControlDb;
   resolver: TenantResolver;
   tenants: TenantClientCache<TenantDb>;
+  mail: MailTransport;
 }
 
 const KEY = Symbol.for("portico.platform");
@@ -46,5 +48,6 @@ export function createPlatform(env: Env): Platform {
       }),
     { budget: env.PORTICO_CONNECTION_BUDGET, poolSize: env.PORTICO_TENANT_POOL_SIZE, idleMs: env.PORTICO_CLIENT_IDLE_MS },
   );
-  return { env, hosts, keyring, control, resolver, tenants };
+  const mail = env.PORTICO_SMTP_URL ? smtpTransport(env.PORTICO_SMTP_URL) : outboxTransport(control);
+  return { env, hosts, keyring, control, resolver, tenants, mail };
 }

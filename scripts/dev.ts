@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
   const child = spawn(process.execPath, [nextBin, mode, "--port", String(port)], {
-    env: { NEXT_TELEMETRY_DISABLED: "1", ...process.env, ...platform.childEnv },
+    env: { NEXT_TELEMETRY_DISABLED: "1", PORTICO_PUBLIC_SCHEME: "http", PORTICO_PUBLIC_PORT: String(port), PORTICO_DEV_OUTBOX: mode === "dev" ? "true" : "false", ...process.env, ...platform.childEnv },
     stdio: ["inherit", "pipe", "inherit"],
   });
   let printed = false;

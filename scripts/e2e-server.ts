@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
   console.log(`[e2e] next ${built ? "start" : "dev"} on port ${port}`);
   const child = spawn(process.execPath, [nextBin, built ? "start" : "dev", "--port", String(port)], {
-    env: { ...env, ...platform.childEnv, NEXT_TELEMETRY_DISABLED: "1", PORTICO_TENANT_TIMEOUT_MS: "2000" },
+    env: { ...env, ...platform.childEnv, NEXT_TELEMETRY_DISABLED: "1", PORTICO_TENANT_TIMEOUT_MS: "2000", PORTICO_PUBLIC_SCHEME: "http", PORTICO_PUBLIC_PORT: String(port), PORTICO_DEV_OUTBOX: "true" },
     stdio: "inherit",
   });
   const stop = async () => {

@@ -1,4 +1,5 @@
 import { defineTenant } from "../lib/provisioning/spec.ts";
+import { DEMO_PASSWORD } from "./demo-password.ts";
 
 export default defineTenant({
   slug: "acme",
@@ -16,8 +17,8 @@ export default defineTenant({
   domains: ["learn.acme.localhost"],
   demo: {
     users: [
-      { email: "owner@acme.example", name: "Ada Acme", role: "owner" },
-      { email: "sam@acme.example", name: "Sam Staff", role: "staff" },
+      { email: "owner@acme.example", name: "Ada Acme", role: "owner", password: DEMO_PASSWORD },
+      { email: "sam@acme.example", name: "Sam Staff", role: "staff", password: DEMO_PASSWORD },
     ],
     events: [
       {

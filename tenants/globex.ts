@@ -1,4 +1,5 @@
 import { defineTenant } from "../lib/provisioning/spec.ts";
+import { DEMO_PASSWORD } from "./demo-password.ts";
 
 export default defineTenant({
   slug: "globex",
@@ -15,7 +16,7 @@ export default defineTenant({
   },
   domains: ["portal.globex.localhost"],
   demo: {
-    users: [{ email: "owner@globex.example", name: "Gil Globex", role: "owner" }],
+    users: [{ email: "owner@globex.example", name: "Gil Globex", role: "owner", password: DEMO_PASSWORD }],
     events: [
       {
         slug: "rate-outlook",

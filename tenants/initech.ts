@@ -1,4 +1,5 @@
 import { defineTenant } from "../lib/provisioning/spec.ts";
+import { DEMO_PASSWORD } from "./demo-password.ts";
 
 export default defineTenant({
   slug: "initech",
@@ -15,7 +16,7 @@ export default defineTenant({
   },
   domains: [],
   demo: {
-    users: [{ email: "dean@initech.example", name: "Dana Dean", role: "owner" }],
+    users: [{ email: "dean@initech.example", name: "Dana Dean", role: "owner", password: DEMO_PASSWORD }],
     events: [
       {
         slug: "open-day",

@@ -1,10 +1,11 @@
 import Link from "next/link";
 import type { CSSProperties, ReactNode } from "react";
+import type { TenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
 import { themeToCssVars } from "@/lib/tenancy/theme.ts";
 
 /** The tenant's chrome: its colours, font, logo and name. White-label: no agency branding. */
-export function BrandedShell({ tenant, children }: { tenant: ResolvedTenant; children: ReactNode }) {
+export function BrandedShell({ tenant, user, children }: { tenant: ResolvedTenant; user: TenantUser | null; children: ReactNode }) {
   const style = themeToCssVars(tenant.theme) as CSSProperties;
   return (
     <div style={style} data-tenant={tenant.slug} className="flex min-h-screen flex-col bg-page font-brand text-ink">
@@ -17,6 +18,17 @@ export function BrandedShell({ tenant, children }: { tenant: ResolvedTenant; chi
               {tenant.name}
             </span>
           </Link>
+          <nav className="ml-auto text-sm font-medium">
+            {user ? (
+              <Link href="/account" data-testid="signed-in-as" className="rounded px-2 py-1 hover:underline">
+                {user.name}
+              </Link>
+            ) : (
+              <Link href="/sign-in" className="rounded px-2 py-1 hover:underline">
+                Sign in
+              </Link>
+            )}
+          </nav>
         </div>
       </header>
       <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">{children}</main>

@@ -44,6 +44,16 @@ const schema = z
     PORTICO_CLIENT_IDLE_MS: int(1_000, 300_000),
     PORTICO_RESOLVER_TTL_MS: int(0, 30_000),
     PORTICO_TENANT_TIMEOUT_MS: int(100, 3_000),
+    PORTICO_SMTP_URL: z
+      .string()
+      .refine((v) => /^smtps?:\/\//.test(v), "must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@mail.example.com:465")
+      .optional(),
+    PORTICO_MAIL_FROM: z.string().email("must be an email address, e.g. no-reply@portico.example").optional(),
+    /** How links in emails reach this server: scheme and (in development) port. */
+    PORTICO_PUBLIC_SCHEME: z.enum(["http", "https"], { message: 'must be "http" or "https"' }).default("https"),
+    PORTICO_PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** Show the development mail outbox at /outbox on the agency host (never in production). */
+    PORTICO_DEV_OUTBOX: bool,
   })
   .refine((e) => e.PORTICO_TENANT_POOL_SIZE <= e.PORTICO_CONNECTION_BUDGET, {
     path: ["PORTICO_TENANT_POOL_SIZE"],

@@ -1,4 +1,5 @@
 import "server-only";
+import { hashPassword } from "../auth/credentials.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
 import { ensureDatabase, ensureRole, withClient } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
@@ -126,8 +127,9 @@ async function seedDemo(url: string, spec: TenantSpec): Promise<void> {
     const db = pooled.client;
     const today = new Date();
     today.setUTCHours(0, 0, 0, 0);
-    for (const user of users) {
-      await db.user.upsert({ where: { email: user.email }, create: user, update: {} });
+    for (const { password, ...user } of users) {
+      const passwordHash = password ? await hashPassword(password) : null;
+      await db.user.upsert({ where: { email: user.email }, create: { ...user, passwordHash }, update: {} });
     }
     for (const event of events) {
       const startsAt = new Date(today.getTime() + event.startsInDays * 86_400_000 + event.startHourUtc * 3_600_000);

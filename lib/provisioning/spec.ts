@@ -47,7 +47,17 @@ export const tenantSpecSchema = z.object({
   domains: z.array(domain).max(20).default([]),
   demo: z
     .object({
-      users: z.array(z.object({ email: z.string().email().toLowerCase(), name: z.string().min(1).max(120), role: z.enum(["owner", "admin", "staff", "member"]) })).default([]),
+      users: z
+        .array(
+          z.object({
+            email: z.string().email().toLowerCase(),
+            name: z.string().min(1).max(120),
+            role: z.enum(["owner", "admin", "staff", "member"]),
+            /** Demo only: a known password so a newcomer can sign in. */
+            password: z.string().min(10).max(200).optional(),
+          }),
+        )
+        .default([]),
       events: z.array(demoEventSchema).default([]),
     })
     .default({ users: [], events: [] }),

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { BrandedShell } from "@/components/portal/branded-shell.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
+import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { TenantUnavailable } from "@/lib/errors.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
@@ -16,8 +18,13 @@ export async function generateMetadata({ params }: Pick<Props, "params">): Promi
 
 export default async function TenantLayout({ children, params }: Props) {
   const tenant = await currentTenant((await params).domain);
+  // An unreachable tenant database must not take the chrome down with it: show it signed out.
+  const user = await tenantUser(tenant).catch((error: unknown) => {
+    if (error instanceof TenantUnavailable) return null;
+    throw error;
+  });
   return (
-    <BrandedShell tenant={tenant}>
+    <BrandedShell tenant={tenant} user={user}>
       {tenant.status === "suspended" ? <TenantNotice tenant={tenant} kind="suspended" /> : children}
     </BrandedShell>
   );

@@ -1,0 +1,39 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { AuthCard } from "@/components/auth/auth-card.tsx";
+import { EmailLinkRequest } from "@/components/auth/email-link-request.tsx";
+import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
+import { currentOrigin } from "@/lib/auth/origin.server.ts";
+import { safeRedirect } from "@/lib/auth/redirect.ts";
+import { memberSignUpAllowed } from "@/lib/auth/sign-up.server.ts";
+import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { requestSignInLink } from "./actions.ts";
+
+export const metadata = { title: "Sign in" };
+
+type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ callbackUrl?: string | string[] }> };
+
+export default async function SignInPage({ params, searchParams }: Props) {
+  const tenant = await currentTenant((await params).domain);
+  const requested = (await searchParams).callbackUrl;
+  const callbackUrl = safeRedirect(Array.isArray(requested) ? requested[0] : requested, await currentOrigin(), "/account");
+  if (await tenantUser(tenant)) redirect(callbackUrl);
+  return (
+    <AuthCard title={`Sign in to ${tenant.name}`}>
+      <PasswordSignIn callbackUrl={callbackUrl} />
+      <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-60">
+        <span className="h-px flex-1 bg-current" /> or <span className="h-px flex-1 bg-current" />
+      </div>
+      <EmailLinkRequest action={requestSignInLink} />
+      {(await memberSignUpAllowed(tenant)) && (
+        <p className="text-center text-sm">
+          New here?{" "}
+          <Link href="/sign-up" className="font-medium text-brand underline">
+            Create an account
+          </Link>
+        </p>
+      )}
+    </AuthCard>
+  );
+}

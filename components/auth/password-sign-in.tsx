@@ -1,0 +1,58 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useId, useState, type FormEvent } from "react";
+
+export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    const result = await signIn("password", { email: form.get("email"), password: form.get("password"), redirect: false, callbackUrl });
+    if (!result || result.error || !result.url) {
+      setPending(false);
+      setError("That email and password don't match an account here. Check them, or get a sign-in link by email below.");
+      return;
+    }
+    window.location.assign(result.url);
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" aria-describedby={error ? "password-error" : undefined}>
+      <Field label="Email" name="email" type="email" autoComplete="email" />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" />
+      {error && (
+        <p id="password-error" role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
+        {pending ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}
+
+export function Field(props: { label: string; name: string; type: string; autoComplete?: string; minLength?: number }) {
+  const id = `${useId()}-${props.name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium">
+        {props.label}
+      </label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type}
+        required
+        autoComplete={props.autoComplete}
+        minLength={props.minLength}
+        className="mt-1 w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-black focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30"
+      />
+    </div>
+  );
+}

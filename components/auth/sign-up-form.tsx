@@ -1,0 +1,43 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useState, type FormEvent } from "react";
+import type { SignUpResult } from "@/lib/auth/sign-up.server.ts";
+import { Field } from "./password-sign-in.tsx";
+
+export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<SignUpResult> }) {
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const input = { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") };
+    setPending(true);
+    setError(null);
+    const result = await action(input);
+    if (!result.ok) {
+      setPending(false);
+      setError(result.message);
+      return;
+    }
+    const signedIn = await signIn("password", { email: input.email, password: input.password, redirect: false, callbackUrl: "/account" });
+    window.location.assign(signedIn?.url ?? "/sign-in");
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4">
+      <Field label="Name" name="name" type="text" autoComplete="name" />
+      <Field label="Email" name="email" type="email" autoComplete="email" />
+      <Field label="Password (at least 10 characters)" name="password" type="password" autoComplete="new-password" minLength={10} />
+      {error && (
+        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
+        {pending ? "Creating your account…" : "Create account"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,69 @@
+import "server-only";
+import type { AuthOptions, User } from "next-auth";
+import type { JWT } from "next-auth/jwt";
+import { safeRedirect } from "./redirect.ts";
+
+/**
+ * What both sign-in realms (tenant portals, agency dashboard) share: JWT sessions sealed with a
+ * realm-specific secret, host-only cookies (no Domain attribute, `__Host-` prefix over https so
+ * the browser enforces it: security case 9), redirects confined to the current origin.
+ */
+export interface RealmOptions {
+  realm: "tenant" | "agency";
+  /** The tenant id for tenant sessions; becomes the `tid` claim. */
+  tenantId?: string;
+  secret: string;
+  /** The origin the user is on, e.g. http://acme.localhost:3000 (from the verified Host). */
+  origin: string;
+  cookiePrefix: string;
+  providers: AuthOptions["providers"];
+  maxAgeSeconds: number;
+}
+
+export function realmAuthOptions(o: RealmOptions): AuthOptions {
+  const https = o.origin.startsWith("https://");
+  const name = (part: string) => `${https ? "__Host-" : ""}${o.cookiePrefix}.${part}`;
+  const cookie = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: https };
+  return {
+    secret: o.secret,
+    session: { strategy: "jwt", maxAge: o.maxAgeSeconds },
+    useSecureCookies: https,
+    cookies: {
+      sessionToken: { name: name("session"), options: cookie },
+      callbackUrl: { name: name("callback-url"), options: cookie },
+      csrfToken: { name: name("csrf"), options: cookie },
+    },
+    pages: { signIn: "/sign-in", error: "/sign-in" },
+    logger: {
+      // A session cookie that does not decrypt (another tenant's, tampered, expired key) is an
+      // expected event: the visitor is signed out. One line, not a stack trace.
+      error(code, metadata) {
+        if (code === "JWT_SESSION_ERROR") return console.warn(`[auth] ${o.realm} session cookie rejected (${String((metadata as { message?: string }).message ?? code)})`);
+        console.error(`[auth] ${code}`, metadata);
+      },
+      warn(code) {
+        if (code !== "DEBUG_ENABLED") console.warn(`[auth] ${code}`);
+      },
+      debug() {},
+    },
+    providers: o.providers,
+    callbacks: {
+      jwt({ token, user }: { token: JWT; user?: User }) {
+        if (user) {
+          token.realm = o.realm;
+          token.tid = o.tenantId;
+          token.uid = user.id;
+          token.role = user.role;
+          token.sv = user.sv;
+        }
+        return token;
+      },
+      session({ session, token }) {
+        return { ...session, realm: token.realm, tid: token.tid, uid: token.uid, role: token.role, sv: token.sv };
+      },
+      redirect({ url }) {
+        return `${o.origin}${safeRedirect(url, o.origin)}`;
+      },
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { safeRedirect } from "./redirect.ts";
+
+const origin = "http://acme.localhost:3000";
+
+describe("safeRedirect", () => {
+  it.each([
+    ["/account", "/account"],
+    ["/events/x?tab=1#top", "/events/x?tab=1#top"],
+    ["http://acme.localhost:3000/account", "/account"],
+    ["account", "/account"],
+  ])("keeps %j on the tenant's own origin", (target, expected) => {
+    expect(safeRedirect(target, origin)).toBe(expected);
+  });
+
+  it.each([
+    "https://evil.com",
+    "//evil.com",
+    "//evil.com/account",
+    "/\\evil.com",
+    "\\\\evil.com",
+    "http://globex.localhost:3000/account",
+    "http://acme.localhost:4000/account",
+    "https://acme.localhost:3000/account",
+    "javascript:alert(1)",
+    "data:text/html,hi",
+    "/\t/evil.com",
+    "http://acme.localhost:3000@evil.com/",
+    "",
+    null,
+  ])("sends %j to the fallback", (target) => {
+    expect(safeRedirect(target, origin)).toBe("/");
+  });
+});

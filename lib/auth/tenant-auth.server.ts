@@ -1,0 +1,136 @@
+import "server-only";
+import type { AuthOptions, User } from "next-auth";
+import { getServerSession } from "next-auth/next";
+import Credentials from "next-auth/providers/credentials";
+import { forbidden, redirect } from "next/navigation";
+import { z } from "zod";
+import { requireRuntime } from "../config/env.server.ts";
+import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { platform } from "../platform.server.ts";
+import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { deriveSessionSecret, generateToken, hashToken, verifyPassword } from "./credentials.server.ts";
+import { realmAuthOptions } from "./options.server.ts";
+import { currentOrigin, publicLink } from "./origin.server.ts";
+
+export type TenantRole = "owner" | "admin" | "staff" | "member";
+export interface TenantUser {
+  id: string;
+  email: string;
+  name: string;
+  role: TenantRole;
+}
+
+const email = z.string().trim().toLowerCase().email().max(254);
+const SIGN_IN_LINK_MINUTES = 15;
+
+function asSessionUser(user: { id: string; email: string; name: string; role: string; sessionVersion: number }): User {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
+}
+
+/** Email + password against this tenant's own database only (security case 10). */
+export async function authenticateTenantPassword(tenant: ResolvedTenant, rawEmail: unknown, password: unknown): Promise<User | null> {
+  const parsed = email.safeParse(rawEmail);
+  if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
+  const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
+  const ok = await verifyPassword(user?.passwordHash, password);
+  if (!ok || !user || !user.active) return null;
+  await withTenantDb(tenant.id, (db) => db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } }));
+  return asSessionUser(user);
+}
+
+/**
+ * Emails a single-use sign-in link if the address belongs to an active user of this tenant.
+ * Says nothing either way: the caller shows the same message whether or not it did.
+ */
+export async function sendTenantSignInLink(tenant: ResolvedTenant, rawEmail: unknown): Promise<"sent" | "invalid" | "ignored"> {
+  const parsed = email.safeParse(rawEmail);
+  if (!parsed.success) return "invalid";
+  const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data }, select: { active: true } }));
+  if (!user?.active) return "ignored";
+  const token = generateToken();
+  await withTenantDb(tenant.id, (db) =>
+    db.loginToken.create({
+      data: { tokenHash: hashToken(token), email: parsed.data, purpose: "sign-in", expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000) },
+    }),
+  );
+  const link = publicLink(tenant.primaryHost, `/sign-in/link?token=${encodeURIComponent(token)}`);
+  await platform().mail.send({
+    tenantId: tenant.id,
+    to: parsed.data,
+    fromName: tenant.name.slice(0, 120),
+    fromAddress: `no-reply@${tenant.primaryHost}`,
+    subject: `Your sign-in link for ${tenant.name}`.slice(0, 200),
+    text: `Hello,\n\nUse this link to sign in to ${tenant.name}. It works once and expires in ${SIGN_IN_LINK_MINUTES} minutes:\n\n${link}\n\nIf you did not ask for it, ignore this email.\n`,
+  });
+  return "sent";
+}
+
+/** Consumes a sign-in link token: valid, unexpired and unused, exactly once. */
+export async function consumeTenantSignInLink(tenant: ResolvedTenant, token: unknown): Promise<User | null> {
+  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const tokenHash = hashToken(token);
+  return withTenantDb(tenant.id, async (db) => {
+    const claimed = await db.loginToken.updateMany({
+      where: { tokenHash, purpose: "sign-in", usedAt: null, expiresAt: { gt: new Date() } },
+      data: { usedAt: new Date() },
+    });
+    if (claimed.count !== 1) return null;
+    const row = await db.loginToken.findUniqueOrThrow({ where: { tokenHash }, select: { email: true } });
+    const user = await db.user.findUnique({ where: { email: row.email } });
+    if (!user?.active) return null;
+    await db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+    return asSessionUser(user);
+  });
+}
+
+export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthOptions {
+  const { env } = platform();
+  return realmAuthOptions({
+    realm: "tenant",
+    tenantId: tenant.id,
+    secret: deriveSessionSecret(requireRuntime(env).secretKey, `tenant:${tenant.id}`),
+    origin,
+    cookiePrefix: "portico",
+    maxAgeSeconds: 8 * 3600,
+    providers: [
+      Credentials({
+        id: "password",
+        name: "Password",
+        credentials: { email: { type: "email" }, password: { type: "password" } },
+        authorize: (c) => authenticateTenantPassword(tenant, c?.email, c?.password),
+      }),
+      Credentials({
+        id: "email-link",
+        name: "Email link",
+        credentials: { token: { type: "text" } },
+        authorize: (c) => consumeTenantSignInLink(tenant, c?.token),
+      }),
+    ],
+  });
+}
+
+/**
+ * The signed-in user of this tenant, or null. One guard for every private page, route and
+ * action: the token must decrypt with this tenant's secret, name this tenant, and match a user
+ * who is still active with the same session version; the tenant must not be suspended.
+ */
+export async function tenantUser(tenant: ResolvedTenant): Promise<TenantUser | null> {
+  if (tenant.status !== "active") return null;
+  const session = await getServerSession(tenantAuthOptions(tenant, await currentOrigin()));
+  if (!session || session.realm !== "tenant" || session.tid !== tenant.id || !session.uid) return null;
+  const user = await withTenantDb(tenant.id, (db) =>
+    db.user.findUnique({ where: { id: session.uid }, select: { id: true, email: true, name: true, role: true, active: true, sessionVersion: true } }),
+  );
+  if (!user || !user.active || user.sessionVersion !== session.sv) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+const RANK: Record<TenantRole, number> = { member: 0, staff: 1, admin: 2, owner: 3 };
+
+/** As tenantUser, but sends a visitor to sign in, and answers 403 below `atLeast`. */
+export async function requireTenantUser(tenant: ResolvedTenant, returnTo: string, atLeast: TenantRole = "member"): Promise<TenantUser> {
+  const user = await tenantUser(tenant);
+  if (!user) redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (RANK[user.role] < RANK[atLeast]) forbidden();
+  return user;
+}

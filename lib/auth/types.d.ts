@@ -1,0 +1,28 @@
+import "next-auth";
+import "next-auth/jwt";
+
+// The claims Portico puts in a session token. `tid` binds a tenant session to one tenant;
+// `sv` is the user's session version, bumped to end every session of that user.
+declare module "next-auth" {
+  interface User {
+    role?: string;
+    sv?: number;
+  }
+  interface Session {
+    realm?: "tenant" | "agency";
+    tid?: string;
+    uid?: string;
+    role?: string;
+    sv?: number;
+  }
+}
+
+declare module "next-auth/jwt" {
+  interface JWT {
+    realm?: "tenant" | "agency";
+    tid?: string;
+    uid?: string;
+    role?: string;
+    sv?: number;
+  }
+}

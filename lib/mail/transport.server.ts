@@ -1,0 +1,40 @@
+import "server-only";
+import nodemailer from "nodemailer";
+import type { ControlDb } from "../db/control.server.ts";
+import { parseMailMessage, type MailMessage } from "./message.ts";
+
+/**
+ * Where email goes: an SMTP server when PORTICO_SMTP_URL is set; otherwise the development
+ * outbox, a control-plane table readable at /outbox on the agency host, so sign-in links can be
+ * followed locally and by the browser tests.
+ */
+export interface MailTransport {
+  readonly kind: "smtp" | "outbox";
+  send(message: MailMessage): Promise<{ id: string }>;
+}
+
+export function outboxTransport(control: ControlDb): MailTransport {
+  return {
+    kind: "outbox",
+    async send(input) {
+      const m = parseMailMessage(input);
+      const row = await control.outboxMessage.create({
+        data: { tenantId: m.tenantId, toAddress: m.to, fromName: m.fromName, fromAddress: m.fromAddress, subject: m.subject, text: m.text },
+        select: { id: true },
+      });
+      return row;
+    },
+  };
+}
+
+export function smtpTransport(url: string): MailTransport {
+  const transporter = nodemailer.createTransport(url);
+  return {
+    kind: "smtp",
+    async send(input) {
+      const m = parseMailMessage(input);
+      const info = await transporter.sendMail({ to: m.to, from: { name: m.fromName, address: m.fromAddress }, subject: m.subject, text: m.text });
+      return { id: String(info.messageId) };
+    },
+  };
+}
