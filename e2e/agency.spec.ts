@@ -1,11 +1,55 @@
 import { readdirSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { at } from "./hosts.ts";
+import { at, direct, signInAgency } from "./hosts.ts";
 
 const latestTenantMigration = readdirSync("prisma/tenant/migrations").filter((n) => /^\d{14}_/.test(n)).sort().at(-1)!;
 
-test("the agency view lists every tenant with its status, domains, server, schema and event count", async ({ page }) => {
+test.beforeEach(async ({ page }, testInfo) => {
+  if (testInfo.title.startsWith("[signed out]")) return;
+  await signInAgency(page);
+  await expect(page.getByTestId("agency-user")).toContainText("Olive Owner");
+});
+
+test("[signed out] the agency view requires an agency sign-in", async ({ page, request }) => {
+  const response = await request.get(...direct("admin.localhost"));
+  expect(response.status()).toBe(307);
+  expect(response.headers()["location"]).toBe("/sign-in?callbackUrl=%2F");
   await page.goto(at("admin.localhost"));
+  await expect(page).toHaveURL(/\/sign-in/);
+  await expect(page.locator("body")).not.toContainText("Acme Pharma Academy");
+});
+
+test("[signed out] a wrong agency password is refused; tenant credentials do not work here", async ({ page }) => {
+  await signInAgency(page, "owner@agency.localhost", "not-the-password");
+  await expect(page.getByTestId("form-error")).toContainText("don't match");
+  await signInAgency(page, "owner@acme.example", "portico-demo");
+  await expect(page.getByTestId("form-error")).toContainText("don't match");
+});
+
+test("[signed out] a tenant staff session is worthless on the agency host (security case 12)", async ({ page, context, request }) => {
+  await page.goto(at("acme.localhost", "/sign-in"));
+  await page.getByLabel("Email").first().fill("sam@acme.example");
+  await page.getByLabel("Password").fill("portico-demo");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("account-role")).toHaveText("staff"); // positive control on its own host
+  const cookie = (await context.cookies(at("acme.localhost"))).find((c) => c.name === "portico.session")!;
+  for (const name of ["portico.session", "portico-agency.session"]) {
+    const response = await request.get(...direct("admin.localhost", "/", { cookie: `${name}=${cookie.value}` }));
+    expect(response.status(), name).toBe(307);
+    expect(await response.text()).not.toContain("Acme Pharma Academy");
+  }
+  const api = await request.get(...direct("acme.localhost", "/api/auth/session", { cookie: `portico-agency.session=${cookie.value}` }));
+  expect(await api.text()).not.toContain("agency");
+});
+
+test("a viewer can see the overview", async ({ browser }) => {
+  const page = await browser.newPage();
+  await signInAgency(page, "viewer@agency.localhost");
+  await expect(page.getByTestId("agency-user")).toContainText("viewer");
+  await expect(page.getByTestId("fleet-row").first()).toBeVisible();
+});
+
+test("the agency view lists every tenant with its status, domains, server, schema and event count", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Tenants" })).toBeVisible();
   const rows = page.getByTestId("fleet-row");
   await expect(rows).toHaveCount(4);
@@ -25,7 +69,6 @@ test("the agency view lists every tenant with its status, domains, server, schem
 });
 
 test("a tenant with a broken database shows as degraded without breaking the page", async ({ page }) => {
-  await page.goto(at("admin.localhost"));
   const row = page.locator('[data-testid="fleet-row"][data-slug="umbrella"]');
   await expect(row).toHaveAttribute("data-health", "degraded");
   await expect(row).toContainText("degraded");
@@ -33,7 +76,6 @@ test("a tenant with a broken database shows as degraded without breaking the pag
 });
 
 test("tenant links in the agency view open the branded portals", async ({ page }) => {
-  await page.goto(at("admin.localhost"));
   await page.locator('[data-slug="initech"]').getByRole("link", { name: "initech.localhost" }).click();
   await expect(page.getByTestId("tenant-name")).toHaveText("Initech University");
 });

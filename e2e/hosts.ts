@@ -12,3 +12,13 @@ export function at(host: string, path = "/"): string {
 export function direct(host: string, path = "/", headers: Record<string, string> = {}) {
   return [`http://127.0.0.1:${port}${path}`, { headers: { host: `${host}:${port}`, ...headers }, maxRedirects: 0 }] as const;
 }
+
+export const AGENCY_PASSWORD = "agency-e2e-password"; // set by scripts/e2e-server.ts
+
+/** Signs into the agency dashboard through its sign-in page. */
+export async function signInAgency(page: import("@playwright/test").Page, email = "owner@agency.localhost", password = AGENCY_PASSWORD) {
+  await page.goto(at("admin.localhost", "/sign-in"));
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}

@@ -4,10 +4,14 @@
  *   node scripts/dev.ts [dev|start]
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
+import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
+import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
@@ -21,6 +25,18 @@ async function main(): Promise<void> {
   const outcomes = await syncTenants(platform.deps, declaredTenants, (o) =>
     say(o.action === "failed" ? `tenant ${o.slug}: FAILED — ${o.error}` : `tenant ${o.slug}: ${o.action} (${Math.round(o.ms)} ms)`),
   );
+
+  // A first agency owner, so the dashboard can be signed into. Embedded mode only: its password
+  // is kept beside the embedded data (.data/agency-owner.txt) and printed below.
+  const ownerFile = ".data/agency-owner.txt";
+  let ownerPassword: string | null = null;
+  if (platform.embedded) {
+    ownerPassword = existsSync(ownerFile) ? readFileSync(ownerFile, "utf8").trim() : randomBytes(9).toString("base64url");
+    if (await ensureAgencyOwner(platform.deps.control, { email: "owner@agency.localhost", name: "Agency Owner", password: ownerPassword })) {
+      writeFileSync(ownerFile, `${ownerPassword}\n`, { mode: 0o600 });
+    }
+    if (!existsSync(ownerFile)) ownerPassword = null;
+  }
 
   const hosts = hostConfig(platform.env);
   const tenants = await platform.deps.control.tenant.findMany({
@@ -42,11 +58,12 @@ async function main(): Promise<void> {
       printed = true;
       const url = (host: string) => `http://${host}:${port}`;
       say("open:");
-      say(`  agency dashboard   ${url(hosts.agencyHost)}`);
+      say(`  agency dashboard   ${url(hosts.agencyHost)}${ownerPassword ? `   (sign in as owner@agency.localhost / ${ownerPassword})` : ""}`);
       for (const t of tenants) {
         const extra = t.domains.map((d) => url(d.hostname)).join("  ");
         say(`  ${t.name.padEnd(28)} ${url(tenantSubdomainHost(t.slug, hosts))}${extra ? `  ${extra}` : ""}`);
       }
+      say(`  demo tenant users sign in with password "${DEMO_PASSWORD}" (e.g. owner@acme.example); email lands in ${url(hosts.agencyHost)}/outbox`);
       if (outcomes.some((o) => o.action === "failed")) say("some tenants failed to provision: see above; `npm run tenants -- sync` retries them");
     }
   });

@@ -10,8 +10,10 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
 import { freePort } from "../lib/db/embedded.server.ts";
 import { dropDatabaseIfExists } from "../lib/db/postgres.ts";
+import { hashPassword } from "../lib/auth/credentials.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { withServerAdmin } from "../lib/provisioning/servers.server.ts";
@@ -22,6 +24,8 @@ import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+/** Known to the browser tests (e2e/agency.spec.ts). */
+const E2E_AGENCY_PASSWORD = "agency-e2e-password";
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-e2e-"));
@@ -37,6 +41,10 @@ async function main(): Promise<void> {
   const { tenantId } = await provisionTenant(platform.deps, broken, { mode: "create" });
   const db = await platform.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
   await withServerAdmin(platform.deps, db.serverId, (admin) => dropDatabaseIfExists(admin, db.databaseName));
+  await ensureAgencyOwner(platform.deps.control, { email: "owner@agency.localhost", name: "Olive Owner", password: E2E_AGENCY_PASSWORD });
+  await platform.deps.control.agencyUser.create({
+    data: { email: "viewer@agency.localhost", name: "Vic Viewer", role: "viewer", passwordHash: await hashPassword(E2E_AGENCY_PASSWORD) },
+  });
   await platform.deps.control.$disconnect();
 
   const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";

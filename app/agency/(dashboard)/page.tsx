@@ -2,14 +2,15 @@ import { headers } from "next/headers";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
 import { fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { platform } from "@/lib/platform.server.ts";
 
 export const metadata = { title: "Tenants" };
 
 export default async function AgencyHome() {
+  const user = await requireAgencyUser("/");
   const host = (await headers()).get("host") ?? "";
-  // No agency sign-in yet (issue #3 adds it): the reader is recorded by address.
-  const fleet = await fleetOverview({ audit: { actor: { type: "agency-user", label: "anonymous (agency sign-in not yet enabled)" }, ...(await requestOrigin()) } });
+  const fleet = await fleetOverview({ audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) } });
   const cache = platform().tenants.stats();
   const port = host.includes(":") ? (host.split(":").pop() ?? "") : "";
   const degraded = fleet.rows.filter((r) => r.health.state === "degraded").length;

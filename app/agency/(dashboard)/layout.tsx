@@ -1,0 +1,19 @@
+import type { ReactNode } from "react";
+import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
+import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+
+/** Every dashboard page needs a signed-in agency user (the agency realm's own session). */
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const user = await requireAgencyUser("/");
+  return (
+    <>
+      <div className="mb-6 flex items-center justify-end gap-3 text-sm text-slate-600">
+        <span data-testid="agency-user">
+          {user.name} · {user.role}
+        </span>
+        <SignOutButton />
+      </div>
+      {children}
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import NextAuth from "next-auth/next";
+import { notFound } from "next/navigation";
+import type { NextRequest } from "next/server";
+import { agencyAuthOptions } from "@/lib/auth/agency-auth.server.ts";
+import { currentOrigin } from "@/lib/auth/origin.server.ts";
+import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
+import { currentHost } from "@/lib/tenancy/current.server.ts";
+
+type Context = { params: Promise<{ nextauth: string[] }> };
+
+/** next-auth for agency users: answers on the agency host only (security case 12). */
+async function handler(request: NextRequest, context: Context): Promise<Response> {
+  if ((await currentHost()).kind !== "agency") notFound();
+  if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
+  return NextAuth(request, context, agencyAuthOptions(await currentOrigin())) as Promise<Response>;
+}
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,69 @@
+import "server-only";
+import type { AuthOptions, User } from "next-auth";
+import { getServerSession } from "next-auth/next";
+import Credentials from "next-auth/providers/credentials";
+import { forbidden, redirect } from "next/navigation";
+import { z } from "zod";
+import { requireRuntime } from "../config/env.server.ts";
+import { platform } from "../platform.server.ts";
+import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
+import { realmAuthOptions } from "./options.server.ts";
+import { currentOrigin } from "./origin.server.ts";
+
+export type AgencyRole = "owner" | "operator" | "viewer";
+export interface AgencyUser {
+  id: string;
+  email: string;
+  name: string;
+  role: AgencyRole;
+}
+
+const email = z.string().trim().toLowerCase().email().max(254);
+
+/** Agency users live in the control plane and can sign in on the agency host only. */
+export async function authenticateAgencyPassword(rawEmail: unknown, password: unknown): Promise<User | null> {
+  const parsed = email.safeParse(rawEmail);
+  if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
+  const { control } = platform();
+  const user = await control.agencyUser.findUnique({ where: { email: parsed.data } });
+  const ok = await verifyPassword(user?.passwordHash, password);
+  if (!ok || !user || !user.active) return null;
+  await control.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
+}
+
+export function agencyAuthOptions(origin: string): AuthOptions {
+  return realmAuthOptions({
+    realm: "agency",
+    secret: deriveSessionSecret(requireRuntime(platform().env).secretKey, "agency"),
+    origin,
+    cookiePrefix: "portico-agency",
+    maxAgeSeconds: 8 * 3600,
+    providers: [
+      Credentials({
+        id: "password",
+        name: "Password",
+        credentials: { email: { type: "email" }, password: { type: "password" } },
+        authorize: (c) => authenticateAgencyPassword(c?.email, c?.password),
+      }),
+    ],
+  });
+}
+
+/** The signed-in agency user, or null: token of the agency realm, user active, same session version. */
+export async function agencyUser(): Promise<AgencyUser | null> {
+  const session = await getServerSession(agencyAuthOptions(await currentOrigin()));
+  if (!session || session.realm !== "agency" || !session.uid) return null;
+  const user = await platform().control.agencyUser.findUnique({ where: { id: session.uid } });
+  if (!user || !user.active || user.sessionVersion !== session.sv) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+const RANK: Record<AgencyRole, number> = { viewer: 0, operator: 1, owner: 2 };
+
+export async function requireAgencyUser(returnTo: string, atLeast: AgencyRole = "viewer"): Promise<AgencyUser> {
+  const user = await agencyUser();
+  if (!user) redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (RANK[user.role] < RANK[atLeast]) forbidden();
+  return user;
+}
