@@ -58,7 +58,7 @@ export async function sendTenantSignInLink(tenant: ResolvedTenant, rawEmail: unk
     tenantId: tenant.id,
     to: parsed.data,
     fromName: tenant.name.slice(0, 120),
-    fromAddress: `no-reply@${tenant.primaryHost}`,
+    fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
     subject: `Your sign-in link for ${tenant.name}`.slice(0, 200),
     text: `Hello,\n\nUse this link to sign in to ${tenant.name}. It works once and expires in ${SIGN_IN_LINK_MINUTES} minutes:\n\n${link}\n\nIf you did not ask for it, ignore this email.\n`,
   });
