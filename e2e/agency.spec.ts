@@ -52,7 +52,7 @@ test("a viewer can see the overview", async ({ browser }) => {
 test("the agency view lists every tenant with its status, domains, server, schema and event count", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Tenants" })).toBeVisible();
   const rows = page.getByTestId("fleet-row");
-  await expect(rows).toHaveCount(4);
+  await expect(rows).toHaveCount(5);
 
   // Event counts are read from each tenant's own database: all events, drafts included.
   const expected = { acme: "4", globex: "2", initech: "3" } as const;

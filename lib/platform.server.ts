@@ -7,6 +7,7 @@ import { keyringFrom, type Keyring } from "./db/secrets.server.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "./db/tenant-db.server.ts";
 import type { HostConfig } from "./tenancy/host.ts";
 import { TenantResolver } from "./tenancy/resolver.ts";
+import { listenForTenantChanges } from "./tenancy/invalidation.server.ts";
 import { lookupTenant } from "./tenancy/lookup.server.ts";
 
 /**
@@ -49,5 +50,15 @@ export function createPlatform(env: Env): Platform {
     { budget: env.PORTICO_CONNECTION_BUDGET, poolSize: env.PORTICO_TENANT_POOL_SIZE, idleMs: env.PORTICO_CLIENT_IDLE_MS },
   );
   const mail = env.PORTICO_SMTP_URL ? smtpTransport(env.PORTICO_SMTP_URL) : outboxTransport(control);
+  // A changed tenant is dropped from the resolver and its client closed (new credentials,
+  // placement); after a lost connection everything is dropped, since notices may have been missed.
+  listenForTenantChanges(
+    databaseUrl,
+    (tenantId) => {
+      resolver.invalidate(tenantId);
+      void tenants.evict(tenantId);
+    },
+    () => resolver.invalidateAll(),
+  );
   return { env, hosts, keyring, control, resolver, tenants, mail };
 }

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -24,6 +24,7 @@ import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+const stateFile = path.join(os.tmpdir(), `portico-e2e-${port}.json`);
 /** Known to the browser tests (e2e/agency.spec.ts). */
 const E2E_AGENCY_PASSWORD = "agency-e2e-password";
 
@@ -36,6 +37,18 @@ async function main(): Promise<void> {
   const failed = outcomes.filter((o) => o.action === "failed");
   if (failed.length) throw new Error(`could not provision: ${failed.map((f) => `${f.slug}: ${f.error}`).join("; ")}`);
 
+  // A healthy tenant the lifecycle tests may suspend and resume without disturbing the others.
+  await provisionTenant(
+    platform.deps,
+    parseTenantSpec({
+      slug: "stark",
+      name: "Stark Learning",
+      theme: { ...FALLBACK_THEME, primary: "#047857" },
+      demo: { users: [{ email: "owner@stark.example", name: "Tony Owner", role: "owner", password: "portico-demo" }], events: [{ slug: "kickoff", title: "Kick-off", startsInDays: 5 }] },
+    }),
+    { mode: "create" },
+  );
+
   // A tenant whose database has gone away: its portal must show a branded notice, alone.
   const broken = parseTenantSpec({ slug: "umbrella", name: "Umbrella Health", theme: { ...FALLBACK_THEME, primary: "#be123c" } });
   const { tenantId } = await provisionTenant(platform.deps, broken, { mode: "create" });
@@ -46,6 +59,9 @@ async function main(): Promise<void> {
     data: { email: "viewer@agency.localhost", name: "Vic Viewer", role: "viewer", passwordHash: await hashPassword(E2E_AGENCY_PASSWORD) },
   });
   await platform.deps.control.$disconnect();
+
+  // What the tests need to run the CLI against this server's control plane (e2e/cli.ts).
+  await writeFile(stateFile, JSON.stringify({ ...platform.childEnv, PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}` }), { mode: 0o600 });
 
   const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";
   const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
@@ -58,6 +74,7 @@ async function main(): Promise<void> {
     child.kill("SIGTERM");
     await platform.embedded?.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
+    await rm(stateFile, { force: true });
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());

@@ -9,6 +9,7 @@
  *       --server <name>   database server (default: the least loaded)
  *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
  *   sync                                  provision / update the tenants declared in tenants/
+ *   suspend <slug> | resume <slug>        take a portal offline (notice, sessions end) or back
  *
  * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
  */
@@ -22,6 +23,7 @@ import { bootstrap, type Bootstrapped } from "../lib/provisioning/bootstrap.serv
 import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
 import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
+import { setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
@@ -37,7 +39,8 @@ const actor: AuditActor = { type: "cli", label: `cli:${os.userInfo().username}` 
 const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name]
        npm run tenants -- migrate --all | <slug>… [--concurrency N]
-       npm run tenants -- sync`;
+       npm run tenants -- sync
+       npm run tenants -- suspend <slug> | resume <slug>`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -183,13 +186,22 @@ async function sync(p: Bootstrapped): Promise<number> {
   return outcomes.some((o) => o.action === "failed") ? EXIT.failed : EXIT.ok;
 }
 
+async function lifecycle(p: Bootstrapped, command: "suspend" | "resume", args: string[]): Promise<number> {
+  const [slug, ...extra] = args;
+  if (!slug || extra.length > 0) throw new InvalidInput(`${command} needs exactly one slug\n${USAGE}`);
+  const { tenantId, changed } = await setTenantSuspended(p.deps, slug, command === "suspend");
+  if (changed) await appendAudit(p.deps.control, { actor, action: `tenant.${command}`, tenantId, details: { slug } });
+  console.log(changed ? `${green("✓")} ${slug} ${command === "suspend" ? "suspended" : "resumed"}` : `${slug} was already ${command === "suspend" ? "suspended" : "active"}; nothing changed`);
+  return EXIT.ok;
+}
+
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
   if (!command || command === "help" || command === "--help") {
     console.log(USAGE);
     return command ? EXIT.ok : EXIT.usage;
   }
-  if (!["list", "create", "migrate", "sync"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
+  if (!["list", "create", "migrate", "sync", "suspend", "resume"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
   const createArgs = command === "create" ? parseCreate(args) : null;
   const p = await bootstrap();
   try {
@@ -200,6 +212,9 @@ async function main(): Promise<number> {
         return await create(p, createArgs!);
       case "migrate":
         return await migrateCommand(p, args);
+      case "suspend":
+      case "resume":
+        return await lifecycle(p, command, args);
       default:
         return await sync(p);
     }

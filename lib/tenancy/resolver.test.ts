@@ -83,3 +83,19 @@ describe("resolverKey", () => {
     expect(resolverKey({ kind: "none", reason: "malformed host" })).toBeNull();
   });
 });
+
+describe("TenantResolver.invalidate and cached misses", () => {
+  it("drops cached misses too: an unknown host may belong to the changed tenant now", async () => {
+    const { resolver, lookup } = setup();
+    expect(await resolver.resolve({ by: "hostname", hostname: "new.example" })).toBeNull();
+    directory["host:new.example"] = tenant("1", "acme");
+    try {
+      expect(await resolver.resolve({ by: "hostname", hostname: "new.example" })).toBeNull(); // still cached
+      resolver.invalidate("1");
+      expect((await resolver.resolve({ by: "hostname", hostname: "new.example" }))?.id).toBe("1");
+      expect(lookup).toHaveBeenCalledTimes(2);
+    } finally {
+      delete directory["host:new.example"];
+    }
+  });
+});

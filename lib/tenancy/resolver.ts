@@ -88,9 +88,12 @@ export class TenantResolver {
     this.entries.set(id, { value, expires: Date.now() + (value ? this.ttlMs : this.negativeTtlMs) });
   }
 
-  /** Drops every entry of this tenant (rename, domain change, suspension). */
+  /**
+   * Drops every entry of this tenant (rename, domain change, suspension), and every cached miss:
+   * a host that resolved to nothing may belong to this tenant now.
+   */
   invalidate(tenantId: string): void {
-    for (const [id, entry] of this.entries) if (entry.value?.id === tenantId) this.entries.delete(id);
+    for (const [id, entry] of this.entries) if (entry.value === null || entry.value.id === tenantId) this.entries.delete(id);
   }
 
   invalidateAll(): void {
