@@ -37,7 +37,7 @@ export function platform(): Platform {
 export function createPlatform(env: Env): Platform {
   const { databaseUrl, secretKey } = requireRuntime(env);
   const hosts = hostConfig(env);
-  const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID);
+  const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
   const control = createControlDb(databaseUrl);
   const resolver = new TenantResolver((key) => lookupTenant(control, hosts, key), env.PORTICO_RESOLVER_TTL_MS);
   const tenants = new TenantClientCache<TenantDb>(

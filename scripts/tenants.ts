@@ -10,6 +10,8 @@
  *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
  *   sync                                  provision / update the tenants declared in tenants/
  *   suspend <slug> | resume <slug>        take a portal offline (notice, sessions end) or back
+ *   rotate-credentials --all | <slug>…    new role passwords; also brings tenants made before
+ *                                         per-tenant roles into that model
  *
  * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
  */
@@ -23,6 +25,7 @@ import { bootstrap, type Bootstrapped } from "../lib/provisioning/bootstrap.serv
 import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
 import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
+import { rotateTenantCredentials } from "../lib/provisioning/credentials.server.ts";
 import { setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
@@ -40,7 +43,8 @@ const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name]
        npm run tenants -- migrate --all | <slug>… [--concurrency N]
        npm run tenants -- sync
-       npm run tenants -- suspend <slug> | resume <slug>`;
+       npm run tenants -- suspend <slug> | resume <slug>
+       npm run tenants -- rotate-credentials --all | <slug>…`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -195,13 +199,26 @@ async function lifecycle(p: Bootstrapped, command: "suspend" | "resume", args: s
   return EXIT.ok;
 }
 
+async function rotateCredentials(p: Bootstrapped, args: string[]): Promise<number> {
+  const all = args.includes("--all");
+  const slugs = args.filter((a) => a !== "--all");
+  if (all === slugs.length > 0) throw new InvalidInput(`rotate-credentials takes --all or one or more slugs\n${USAGE}`);
+  const outcomes = await rotateTenantCredentials(p.deps, all ? undefined : slugs);
+  if (!all && outcomes.length !== slugs.length) throw new InvalidInput(`no tenant named ${slugs.filter((s) => !outcomes.some((o) => o.slug === s)).join(", ")}`);
+  for (const o of outcomes) {
+    console.log(o.ok ? `${green("✓")} ${o.slug} new role password${o.reassigned ? `; ${o.reassigned} object(s) given to the tenant role` : ""}` : `${red("✗")} ${o.slug} ${o.error}`);
+  }
+  await appendAudit(p.deps.control, { actor, action: "tenant.rotate-credentials", details: { outcomes } });
+  return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
+}
+
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
   if (!command || command === "help" || command === "--help") {
     console.log(USAGE);
     return command ? EXIT.ok : EXIT.usage;
   }
-  if (!["list", "create", "migrate", "sync", "suspend", "resume"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
+  if (!["list", "create", "migrate", "sync", "suspend", "resume", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
   const createArgs = command === "create" ? parseCreate(args) : null;
   const p = await bootstrap();
   try {
@@ -215,6 +232,8 @@ async function main(): Promise<number> {
       case "suspend":
       case "resume":
         return await lifecycle(p, command, args);
+      case "rotate-credentials":
+        return await rotateCredentials(p, args);
       default:
         return await sync(p);
     }

@@ -37,6 +37,8 @@ const schema = z
       .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded (openssl rand -base64 32)")
       .optional(),
     PORTICO_SECRET_KEY_ID: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 characters a-z, 0-9, -").default("k1"),
+    /** Keys that may still unseal, during a rotation: "k1:<base64>,k0:<base64>". */
+    PORTICO_PREVIOUS_SECRET_KEYS: z.string().optional(),
     PORTICO_TENANT_SERVERS: z.string().optional(),
     PORTICO_CONNECTION_BUDGET: int(2, 40),
     PORTICO_TENANT_POOL_SIZE: int(1, 2),

@@ -13,10 +13,24 @@ export interface Keyring {
   keys: ReadonlyMap<string, Buffer>;
 }
 
-export function keyringFrom(secretKeyBase64: string, keyId: string): Keyring {
-  const key = Buffer.from(secretKeyBase64, "base64");
-  if (key.length !== 32) throw new ConfigError("PORTICO_SECRET_KEY must be 32 bytes, base64-encoded");
-  return { currentId: keyId, keys: new Map([[keyId, key]]) };
+/**
+ * The current key seals; it and any previous keys (`id:base64,id:base64`, from
+ * PORTICO_PREVIOUS_SECRET_KEYS) unseal, so secrets can be re-sealed after a rotation.
+ */
+export function keyringFrom(secretKeyBase64: string, keyId: string, previous = ""): Keyring {
+  const decode = (value: string, what: string) => {
+    const key = Buffer.from(value, "base64");
+    if (key.length !== 32) throw new ConfigError(`${what} must be 32 bytes, base64-encoded`);
+    return key;
+  };
+  const keys = new Map<string, Buffer>();
+  for (const entry of previous.split(",").map((e) => e.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(":");
+    if (colon < 1) throw new ConfigError("PORTICO_PREVIOUS_SECRET_KEYS must look like k1:<base64>,k0:<base64>");
+    keys.set(entry.slice(0, colon), decode(entry.slice(colon + 1), `PORTICO_PREVIOUS_SECRET_KEYS (key "${entry.slice(0, colon)}")`));
+  }
+  keys.set(keyId, decode(secretKeyBase64, "PORTICO_SECRET_KEY"));
+  return { currentId: keyId, keys };
 }
 
 export interface Sealed {

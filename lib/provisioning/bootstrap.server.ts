@@ -73,7 +73,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   }
 
   const control = createControlDb(controlUrl, 4);
-  const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID);
+  const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
   await registerServers({ control, keyring }, servers);
   return {
     env,

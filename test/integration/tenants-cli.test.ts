@@ -85,13 +85,21 @@ describe("npm run tenants", () => {
     expect(recorded.migrationError).toMatch(/does not exist/);
   });
 
+  it("rotates a tenant's credentials, and refuses to guess which tenants", async () => {
+    const rotated = await cli("rotate-credentials", cp.slug("one"));
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toContain(`✓ ${cp.slug("one")} new role password`);
+    expect((await cli("rotate-credentials")).code).toBe(2);
+    expect((await cli("rotate-credentials", "nobody")).code).toBe(2);
+  });
+
   it("audits what it did, and `npm run audit -- verify` finds the chain intact", async () => {
     const entries = await cp.deps.control.auditEntry.findMany({ orderBy: { id: "asc" }, select: { action: true, actorType: true, actorLabel: true } });
-    expect(entries.map((e) => e.action)).toEqual(["tenant.create", "tenant.create", "fleet.migrate"]);
+    expect(entries.map((e) => e.action)).toEqual(["tenant.create", "tenant.create", "fleet.migrate", "tenant.rotate-credentials"]);
     expect(entries.every((e) => e.actorType === "cli" && e.actorLabel.startsWith("cli:"))).toBe(true);
     const verified = await run("scripts/audit.ts", "verify");
     expect(verified.code).toBe(0);
-    expect(verified.out).toMatch(/audit log intact: 3 entries verified/);
+    expect(verified.out).toMatch(/audit log intact: 4 entries verified/);
     expect((await run("scripts/audit.ts", "check")).code).toBe(2);
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * npm run secrets -- reseal
+ *
+ * Key rotation: set the new key as PORTICO_SECRET_KEY with a new PORTICO_SECRET_KEY_ID, list the
+ * old one in PORTICO_PREVIOUS_SECRET_KEYS ("k1:<base64>"), run this, then drop the old key.
+ * Every stored secret (tenant role passwords, server admin URLs) is re-sealed under the new key.
+ * Exit codes: 0 done, 1 failed, 2 bad usage or configuration (e.g. an old key is missing).
+ */
+import os from "node:os";
+import { appendAudit } from "../lib/audit/log.server.ts";
+import { InvalidInput } from "../lib/errors.ts";
+import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
+import { resealSecrets } from "../lib/provisioning/credentials.server.ts";
+import { EXIT, fail } from "./lib/cli.ts";
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command !== "reseal" || rest.length > 0) throw new InvalidInput("usage: npm run secrets -- reseal");
+  const p = await bootstrap();
+  try {
+    const result = await resealSecrets(p.deps);
+    await appendAudit(p.deps.control, { actor: { type: "cli", label: `cli:${os.userInfo().username}` }, action: "secrets.reseal", details: { keyId: p.deps.keyring.currentId, ...result } });
+    console.log(`re-sealed ${result.tenantPasswords} tenant password(s) and ${result.serverUrls} server URL(s) under key "${p.deps.keyring.currentId}"`);
+    return EXIT.ok;
+  } finally {
+    await p.close();
+  }
+}
+
+main().then((code) => process.exit(code), fail);
