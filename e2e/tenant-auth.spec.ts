@@ -1,4 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { adminSql } from "./cli.ts";
 import { at, direct, port } from "./hosts.ts";
 
 /** Sessions are per tenant: security cases 6–10 and 13, each beside a positive control. */
@@ -179,4 +180,21 @@ test("signing out ends the session", async ({ page, context }) => {
   await page.goto(at("initech.localhost", "/account"));
   await expect(page).toHaveURL(/\/sign-in/);
   void context;
+});
+
+test("an expired sign-in link is refused with a message that says what to do", async ({ page }) => {
+  await page.goto(at("acme.localhost", "/sign-in"));
+  const form = page.locator("form").filter({ hasText: "Email me a sign-in link" });
+  await form.getByLabel("Email").fill("sam@acme.example");
+  await form.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByTestId("link-request-result")).toContainText("If that address has an account here");
+  await adminSql("t_acme", `UPDATE "LoginToken" SET "expiresAt" = now() - interval '1 minute' WHERE email = $1 AND "usedAt" IS NULL`, ["sam@acme.example"]);
+
+  await page.goto(at("admin.localhost", `/outbox?to=${encodeURIComponent("sam@acme.example")}`));
+  const link = /https?:\/\/\S+\/sign-in\/link\?token=\S+/.exec(await page.getByTestId("outbox-text").first().innerText())?.[0];
+  expect(link).toMatch(new RegExp(`^http://learn\\.acme\\.localhost:${port}/`)); // acme's primary registered domain
+  await page.goto(link!);
+  await page.getByRole("button", { name: "Continue to sign in" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText(/expired or was already used\. Ask for a new one/);
+  expect((await page.context().cookies()).some((c) => c.name === "portico.session")).toBe(false);
 });

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   await platform.deps.control.$disconnect();
 
   // What the tests need to run the CLI against this server's control plane (e2e/cli.ts).
-  await writeFile(stateFile, JSON.stringify({ ...platform.childEnv, PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}` }), { mode: 0o600 });
+  await writeFile(stateFile, JSON.stringify({ ...platform.childEnv, DATABASE_URL: platform.controlUrl, PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}` }), { mode: 0o600 });
 
   const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";
   const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");

@@ -8,7 +8,7 @@ import { createControlDb, type ControlDb } from "../db/control.server.ts";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded.server.ts";
 import { keyringFrom } from "../db/secrets.server.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
-import { migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
+import { ensureAppRole, migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "./servers.server.ts";
 
 /**
@@ -20,6 +20,8 @@ export interface Bootstrapped {
   env: Env;
   deps: ProvisionDeps & { control: ControlDb };
   embedded: EmbeddedServer | null;
+  /** The administrative control-plane URL: migrations, provisioning, the CLI. */
+  controlUrl: string;
   /** Variables the Next.js process needs: the control-plane URL and the secret key. */
   childEnv: { DATABASE_URL: string; PORTICO_SECRET_KEY: string };
   close(): Promise<void>;
@@ -34,13 +36,14 @@ export interface BootstrapOptions {
   log?: (line: string) => void;
 }
 
-async function localSecretKey(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, "secret.key");
+/** A random secret kept beside the embedded data (base64 for keys, hex for passwords). */
+async function localSecret(dataDir: string, name: string, bytes: number, encoding: "base64" | "hex" = "hex"): Promise<string> {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   await mkdir(dataDir, { recursive: true });
-  const key = randomBytes(32).toString("base64");
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  const value = randomBytes(bytes).toString(encoding);
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
 export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstrapped> {
@@ -49,6 +52,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   const dataDir = path.resolve(options.dataDir ?? ".data");
   let embedded: EmbeddedServer | null = null;
   let controlUrl: string;
+  let appUrl: string;
   let secretKey: string;
   let servers = parseTenantServers(env.PORTICO_TENANT_SERVERS);
 
@@ -63,13 +67,15 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
       throw new ConfigError(`cannot use the control-plane database at ${redact(controlUrl)}: ${errorMessage(error)}. Check DATABASE_URL, or unset it to use the embedded database.`, { cause: error });
     });
     if (servers.length === 0) servers = [{ name: "default", adminUrl: controlUrl }];
+    appUrl = controlUrl; // the operator chooses this role's privileges (README → Configuration)
   } else {
     const t0 = performance.now();
     embedded = await startEmbeddedPostgres({ dir: dataDir, port: options.embeddedPort });
     log(`embedded PostgreSQL ${embedded.started ? "started" : "already running"} on 127.0.0.1:${embedded.port} (${Math.round(performance.now() - t0)} ms, data in ${path.relative(process.cwd(), dataDir) || dataDir}/pg)`);
-    secretKey = env.PORTICO_SECRET_KEY ?? (await localSecretKey(dataDir));
+    secretKey = env.PORTICO_SECRET_KEY ?? (await localSecret(dataDir, "secret.key", 32, "base64"));
     controlUrl = (await prepareControlPlane(embedded.url, "portico")).url;
     if (servers.length === 0) servers = [{ name: "embedded", adminUrl: embedded.url }];
+    appUrl = await ensureAppRole(embedded.url, "portico", await localSecret(dataDir, "app-role.password", 18));
   }
 
   const control = createControlDb(controlUrl, 4);
@@ -79,7 +85,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     env,
     deps: { control, keyring },
     embedded,
-    childEnv: { DATABASE_URL: controlUrl, PORTICO_SECRET_KEY: secretKey },
+    controlUrl,
+    // The web app gets the least-privileged control-plane role, never the administrative one.
+    childEnv: { DATABASE_URL: appUrl, PORTICO_SECRET_KEY: secretKey },
     close: async () => {
       await control.$disconnect();
       await embedded?.stop();

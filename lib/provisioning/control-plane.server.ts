@@ -1,5 +1,5 @@
 import "server-only";
-import { databaseExists, quoteIdent, revokePublicConnect, withClient, withDatabase } from "../db/postgres.ts";
+import { databaseExists, quoteIdent, quoteLiteral, revokePublicConnect, withClient, withDatabase } from "../db/postgres.ts";
 import { loadMigrations, migrate, migrationsDir, type MigrateResult } from "../migrations/migrator.ts";
 
 /** Applies the control-plane migrations to the database at `url`. */
@@ -24,4 +24,33 @@ export async function prepareControlPlane(adminUrl: string, database: string): P
   });
   const url = withDatabase(adminUrl, database);
   return { url, migration: await migrateControlPlane(url) };
+}
+
+export const APP_ROLE = "portico_app";
+
+/**
+ * The role the web app uses for the control plane (embedded mode): it may read, append to the
+ * audit log and the outbox, and record sign-in times, and nothing else. Migrations, provisioning
+ * and the CLI use the administrative connection. Re-applied at every start, so tables added by
+ * new migrations are covered.
+ */
+export async function ensureAppRole(adminUrl: string, database: string, password: string, roleName = APP_ROLE): Promise<string> {
+  const role = quoteIdent(roleName);
+  await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
+    const exists = (await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [roleName])).rowCount === 1;
+    await admin.query(`${exists ? "ALTER" : "CREATE"} ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${quoteLiteral(password)}`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${role}`);
+  });
+  await withClient(withDatabase(adminUrl, database), async (c) => {
+    await c.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+    await c.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+    await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await c.query(`GRANT INSERT ON "AuditEntry", "OutboxMessage" TO ${role}`);
+    await c.query(`GRANT USAGE, SELECT ON SEQUENCE "AuditEntry_id_seq" TO ${role}`);
+    await c.query(`GRANT UPDATE ("lastSignInAt", "updatedAt") ON "AgencyUser" TO ${role}`);
+  });
+  const url = new URL(withDatabase(adminUrl, database));
+  url.username = roleName;
+  url.password = password;
+  return url.toString();
 }

@@ -1,0 +1,65 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAudit } from "../../lib/audit/log.server.ts";
+import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts";
+import { dropRoleIfExists } from "../../lib/db/postgres.ts";
+import { ensureAppRole } from "../../lib/provisioning/control-plane.server.ts";
+import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
+
+/** The web app's control-plane role: reads, appends, nothing more. */
+let cp: TestControlPlane;
+let role: string;
+let appUrl: string;
+let app: ControlDb;
+let sql: pg.Client;
+
+beforeAll(async () => {
+  cp = await testControlPlane();
+  role = `portico_app_${cp.tag}`;
+  appUrl = await ensureAppRole(adminUrl(), `control_${cp.tag}`, "apppassword123", role);
+  await ensureAppRole(adminUrl(), `control_${cp.tag}`, "apppassword123", role); // idempotent
+  app = createControlDb(appUrl, 2);
+  sql = new pg.Client({ connectionString: appUrl });
+  await sql.connect();
+});
+afterAll(async () => {
+  await sql?.end();
+  await app?.$disconnect();
+  await cp?.cleanup();
+  await withAdmin((admin) => dropRoleIfExists(admin, role));
+});
+
+describe("the app's control-plane role", () => {
+  it("can read, append to the audit log and the outbox, and record sign-in times (positive control)", async () => {
+    expect(await app.tenant.count()).toBe(0);
+    await appendAudit(app, { actor: { type: "system", label: "test" }, action: "test.append" });
+    await app.outboxMessage.create({ data: { toAddress: "a@example.com", fromName: "x", fromAddress: "x@example.com", subject: "s", text: "t" } });
+    const user = await cp.deps.control.agencyUser.create({ data: { email: "a@agency.example", name: "A", role: "owner" } });
+    await app.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+  });
+
+  it("cannot change tenants, servers, credentials or roles, nor alter the audit log", async () => {
+    for (const statement of [
+      `UPDATE "Tenant" SET status = 'active'`,
+      `INSERT INTO "Tenant" (id, slug, name, theme, "updatedAt") VALUES (gen_random_uuid(), 'x', 'x', '{}', now())`,
+      `DELETE FROM "DatabaseServer"`,
+      `UPDATE "TenantDatabase" SET "passwordCiphertext" = 'x'`,
+      `UPDATE "AgencyUser" SET role = 'owner'`,
+      `UPDATE "AuditEntry" SET "actorLabel" = 'x'`,
+      `DELETE FROM "AuditEntry"`,
+      `CREATE TABLE "Sneaky" (id int)`,
+    ]) {
+      await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });
+    }
+  });
+
+  it("cannot connect to tenant databases or the postgres database", async () => {
+    const other = new URL(appUrl);
+    other.pathname = "/postgres";
+    await expect((async () => {
+      const c = new pg.Client({ connectionString: other.toString() });
+      await c.connect();
+      await c.end();
+    })()).rejects.toMatchObject({ code: "42501" });
+  });
+});
