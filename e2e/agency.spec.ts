@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { expect, test } from "@playwright/test";
+import { adminQuery, runScript } from "./cli.ts";
 import { at, direct, signInAgency } from "./hosts.ts";
 
 const latestTenantMigration = readdirSync("prisma/tenant/migrations").filter((n) => /^\d{14}_/.test(n)).sort().at(-1)!;
@@ -40,6 +41,18 @@ test("[signed out] a tenant staff session is worthless on the agency host (secur
   }
   const api = await request.get(...direct("acme.localhost", "/api/auth/session", { cookie: `portico-agency.session=${cookie.value}` }));
   expect(await api.text()).not.toContain("agency");
+});
+
+test("agency sign-ins and cross-tenant reads are in the audit log, and the chain verifies", async ({ page }) => {
+  await expect(page.getByTestId("fleet-row").first()).toBeVisible();
+  const entries = await adminQuery<{ action: string; actorLabel: string }>(
+    "portico",
+    `SELECT action, "actorLabel" FROM "AuditEntry" WHERE "actorLabel" = 'owner@agency.localhost' ORDER BY id DESC LIMIT 20`,
+  );
+  expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(["agency.sign-in", "fleet.read"]));
+  const verified = runScript("audit.ts", "verify", "--json");
+  expect(verified.code).toBe(0);
+  expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
 });
 
 test("a viewer can see the overview", async ({ browser }) => {

@@ -198,3 +198,14 @@ test("an expired sign-in link is refused with a message that says what to do", a
   await expect(page.getByTestId("form-error")).toHaveText(/expired or was already used\. Ask for a new one/);
   expect((await page.context().cookies()).some((c) => c.name === "portico.session")).toBe(false);
 });
+
+test("a tenant that takes no sign-ups says so, and its sign-up action refuses too", async ({ page }) => {
+  await page.goto(at("globex.localhost", "/sign-in"));
+  await expect(page.getByRole("link", { name: "Create an account" })).toHaveCount(0);
+  await page.goto(at("globex.localhost", "/sign-up"));
+  await expect(page.locator("main")).toContainText("does not take sign-ups here");
+  await expect(page.getByRole("button", { name: "Create account" })).toHaveCount(0);
+  // Positive control: acme does take them.
+  await page.goto(at("acme.localhost", "/sign-in"));
+  await expect(page.getByRole("link", { name: "Create an account" })).toBeVisible();
+});

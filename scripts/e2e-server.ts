@@ -12,7 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
 import { freePort } from "../lib/db/embedded.server.ts";
-import { dropDatabaseIfExists } from "../lib/db/postgres.ts";
+import { dropDatabaseIfExists, withClient } from "../lib/db/postgres.ts";
+import { tenantConnectionUrl } from "../lib/db/tenant-db.server.ts";
 import { hashPassword } from "../lib/auth/credentials.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
   const outcomes = await syncTenants(platform.deps, declaredTenants);
   const failed = outcomes.filter((o) => o.action === "failed");
   if (failed.length) throw new Error(`could not provision: ${failed.map((f) => `${f.slug}: ${f.error}`).join("; ")}`);
+
+  // Globex takes no self sign-ups (e2e/tenant-auth.spec.ts checks the refusal).
+  const globex = await platform.deps.control.tenant.findUniqueOrThrow({ where: { slug: "globex" } });
+  await withClient(await tenantConnectionUrl(platform.deps.control, platform.deps.keyring, globex.id), (c) =>
+    c.query(`INSERT INTO "PortalSettings" (id, "allowMemberSignup", "updatedAt") VALUES (1, false, now()) ON CONFLICT (id) DO UPDATE SET "allowMemberSignup" = false`),
+  );
 
   // A healthy tenant the lifecycle tests may suspend and resume without disturbing the others.
   await provisionTenant(

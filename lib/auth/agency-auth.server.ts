@@ -5,6 +5,7 @@ import Credentials from "next-auth/providers/credentials";
 import { forbidden, redirect } from "next/navigation";
 import { z } from "zod";
 import { requireRuntime } from "../config/env.server.ts";
+import { appendAudit } from "../audit/log.server.ts";
 import { platform } from "../platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { realmAuthOptions } from "./options.server.ts";
@@ -32,8 +33,8 @@ export async function authenticateAgencyPassword(rawEmail: unknown, password: un
   return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
 }
 
-export function agencyAuthOptions(origin: string): AuthOptions {
-  return realmAuthOptions({
+export function agencyAuthOptions(origin: string, from?: { ip: string | null; userAgent: string | null }): AuthOptions {
+  const options = realmAuthOptions({
     realm: "agency",
     secret: deriveSessionSecret(requireRuntime(platform().env).secretKey, "agency"),
     origin,
@@ -48,6 +49,16 @@ export function agencyAuthOptions(origin: string): AuthOptions {
       }),
     ],
   });
+  // Agency sign-ins and sign-outs are agency actions: audited with who and from where.
+  options.events = {
+    async signIn({ user }) {
+      await appendAudit(platform().control, { actor: { type: "agency-user", id: user.id, label: user.email ?? user.id }, action: "agency.sign-in", ip: from?.ip, userAgent: from?.userAgent });
+    },
+    async signOut({ token }) {
+      if (token?.uid) await appendAudit(platform().control, { actor: { type: "agency-user", id: token.uid, label: token.email ?? token.uid }, action: "agency.sign-out", ip: from?.ip, userAgent: from?.userAgent });
+    },
+  };
+  return options;
 }
 
 /** The signed-in agency user, or null: token of the agency realm, user active, same session version. */

@@ -1,6 +1,7 @@
 import NextAuth from "next-auth/next";
 import { notFound } from "next/navigation";
 import type { NextRequest } from "next/server";
+import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { agencyAuthOptions } from "@/lib/auth/agency-auth.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
@@ -12,7 +13,7 @@ type Context = { params: Promise<{ nextauth: string[] }> };
 async function handler(request: NextRequest, context: Context): Promise<Response> {
   if ((await currentHost()).kind !== "agency") notFound();
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
-  return NextAuth(request, context, agencyAuthOptions(await currentOrigin())) as Promise<Response>;
+  return NextAuth(request, context, agencyAuthOptions(await currentOrigin(), await requestOrigin())) as Promise<Response>;
 }
 
 export { handler as GET, handler as POST };
