@@ -1,14 +1,13 @@
 import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import { getServerSession } from "next-auth/next";
-import Credentials from "next-auth/providers/credentials";
 import { forbidden, redirect } from "next/navigation";
 import { z } from "zod";
 import { requireRuntime } from "../config/env.server.ts";
 import { appendAudit } from "../audit/log.server.ts";
 import { platform } from "../platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
-import { realmAuthOptions } from "./options.server.ts";
+import { passwordProvider, realmAuthOptions } from "./options.server.ts";
 import { currentOrigin } from "./origin.server.ts";
 
 export type AgencyRole = "owner" | "operator" | "viewer";
@@ -41,12 +40,7 @@ export function agencyAuthOptions(origin: string, from?: { ip: string | null; us
     cookiePrefix: "portico-agency",
     maxAgeSeconds: 8 * 3600,
     providers: [
-      Credentials({
-        id: "password",
-        name: "Password",
-        credentials: { email: { type: "email" }, password: { type: "password" } },
-        authorize: (c) => authenticateAgencyPassword(c?.email, c?.password),
-      }),
+      passwordProvider(authenticateAgencyPassword),
     ],
   });
   // Agency sign-ins and sign-outs are agency actions: audited with who and from where.

@@ -1,6 +1,7 @@
 import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import type { JWT } from "next-auth/jwt";
+import Credentials from "next-auth/providers/credentials";
 import { safeRedirect } from "./redirect.ts";
 
 /**
@@ -66,4 +67,14 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
       },
     },
   };
+}
+
+/** The email + password provider both realms use; `authenticate` decides against its own users. */
+export function passwordProvider(authenticate: (email: unknown, password: unknown) => Promise<User | null>) {
+  return Credentials({
+    id: "password",
+    name: "Password",
+    credentials: { email: { type: "email" }, password: { type: "password" } },
+    authorize: (c) => authenticate(c?.email, c?.password),
+  });
 }

@@ -9,7 +9,7 @@ import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { deriveSessionSecret, generateToken, hashToken, verifyPassword } from "./credentials.server.ts";
-import { realmAuthOptions } from "./options.server.ts";
+import { passwordProvider, realmAuthOptions } from "./options.server.ts";
 import { currentOrigin, publicLink } from "./origin.server.ts";
 
 export type TenantRole = "owner" | "admin" | "staff" | "member";
@@ -93,12 +93,7 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
     cookiePrefix: "portico",
     maxAgeSeconds: 8 * 3600,
     providers: [
-      Credentials({
-        id: "password",
-        name: "Password",
-        credentials: { email: { type: "email" }, password: { type: "password" } },
-        authorize: (c) => authenticateTenantPassword(tenant, c?.email, c?.password),
-      }),
+      passwordProvider((email, password) => authenticateTenantPassword(tenant, email, password)),
       Credentials({
         id: "email-link",
         name: "Email link",
