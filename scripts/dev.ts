@@ -11,6 +11,7 @@ import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
+import { resumeInterruptedProvisioning } from "../lib/provisioning/lifecycle.server.ts";
 import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
@@ -22,6 +23,8 @@ const say = (line: string) => console.log(`\x1b[36mportico\x1b[0m ${line}`);
 
 async function main(): Promise<void> {
   const platform = await bootstrap({ log: say });
+  // Provisioning that a killed process left half-way is finished first.
+  for (const o of await resumeInterruptedProvisioning(platform.deps)) say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
   const outcomes = await syncTenants(platform.deps, declaredTenants, (o) =>
     say(o.action === "failed" ? `tenant ${o.slug}: FAILED — ${o.error}` : `tenant ${o.slug}: ${o.action} (${Math.round(o.ms)} ms)`),
   );

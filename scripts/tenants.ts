@@ -10,6 +10,8 @@
  *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
  *   sync                                  provision / update the tenants declared in tenants/
  *   suspend <slug> | resume <slug>        take a portal offline (notice, sessions end) or back
+ *   retry <slug> | discard <slug>         a tenant whose provisioning failed: run it again, or
+ *                                         remove everything it created
  *   rotate-credentials --all | <slug>…    new role passwords; also brings tenants made before
  *                                         per-tenant roles into that model
  *
@@ -26,7 +28,7 @@ import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
 import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { rotateTenantCredentials } from "../lib/provisioning/credentials.server.ts";
-import { setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
+import { discardTenant, resumeProvisioning, setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
@@ -44,6 +46,7 @@ const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- migrate --all | <slug>… [--concurrency N]
        npm run tenants -- sync
        npm run tenants -- suspend <slug> | resume <slug>
+       npm run tenants -- retry <slug> | discard <slug>
        npm run tenants -- rotate-credentials --all | <slug>…`;
 
 function table(rows: string[][]): string {
@@ -55,7 +58,7 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   const latest = (await loadMigrations(migrationsDir("tenant"))).at(-1)?.name ?? null;
   const tenants = await p.deps.control.tenant.findMany({
     orderBy: { slug: "asc" },
-    include: { domains: true, database: { include: { server: true } } },
+    include: { domains: true, database: { include: { server: true } }, jobs: { orderBy: { startedAt: "desc" }, take: 1 } },
   });
   const hosts = hostConfig(p.env);
   const rows = tenants.map((t) => ({
@@ -67,6 +70,7 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
     schemaVersion: t.database?.schemaVersion ?? null,
     schema: !t.database?.schemaVersion ? "unmigrated" : t.database.schemaVersion === latest ? "current" : "behind",
     migrationError: t.database?.migrationError ?? null,
+    failure: t.status === "failed" && t.jobs[0] ? `${t.jobs[0].step}: ${t.jobs[0].error ?? ""}`.slice(0, 120) : null,
   }));
   if (json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -82,6 +86,7 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
       ...rows.map((r) => [r.slug, r.status, r.name, r.hosts.join(", "), r.server ?? "-", r.schema + (r.migrationError ? " (last migration failed)" : "")]),
     ]),
   );
+  for (const r of rows) if (r.failure) console.log(red(`${r.slug} failed at ${r.failure} — \`npm run tenants -- retry ${r.slug}\` or \`discard ${r.slug}\``));
   console.log(dim(`${rows.length} tenant(s); latest tenant migration: ${latest ?? "none"}`));
   return EXIT.ok;
 }
@@ -199,6 +204,21 @@ async function lifecycle(p: Bootstrapped, command: "suspend" | "resume", args: s
   return EXIT.ok;
 }
 
+async function retryOrDiscard(p: Bootstrapped, command: "retry" | "discard", args: string[]): Promise<number> {
+  const [slug, ...extra] = args;
+  if (!slug || extra.length > 0) throw new InvalidInput(`${command} needs exactly one slug\n${USAGE}`);
+  if (command === "retry") {
+    const { tenantId } = await resumeProvisioning(p.deps, slug);
+    await appendAudit(p.deps.control, { actor, action: "tenant.retry", tenantId, details: { slug } });
+    console.log(`${green("✓")} ${slug} provisioned`);
+  } else {
+    const { tenantId, dropped } = await discardTenant(p.deps, slug);
+    await appendAudit(p.deps.control, { actor, action: "tenant.discard", tenantId, details: { slug, dropped } });
+    console.log(`${green("✓")} ${slug} discarded${dropped.length ? ` (dropped ${dropped.join(", ")})` : ""}`);
+  }
+  return EXIT.ok;
+}
+
 async function rotateCredentials(p: Bootstrapped, args: string[]): Promise<number> {
   const all = args.includes("--all");
   const slugs = args.filter((a) => a !== "--all");
@@ -218,7 +238,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? EXIT.ok : EXIT.usage;
   }
-  if (!["list", "create", "migrate", "sync", "suspend", "resume", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
+  if (!["list", "create", "migrate", "sync", "suspend", "resume", "retry", "discard", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
   const createArgs = command === "create" ? parseCreate(args) : null;
   const p = await bootstrap();
   try {
@@ -232,6 +252,9 @@ async function main(): Promise<number> {
       case "suspend":
       case "resume":
         return await lifecycle(p, command, args);
+      case "retry":
+      case "discard":
+        return await retryOrDiscard(p, command, args);
       case "rotate-credentials":
         return await rotateCredentials(p, args);
       default:

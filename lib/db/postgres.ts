@@ -65,11 +65,17 @@ export async function roleExists(admin: pg.Client, name: string): Promise<boolea
 
 /** Creates or re-keys a login role that may do nothing beyond what its own database grants. */
 export async function ensureRole(admin: pg.Client, name: string, password: string): Promise<void> {
-  const verb = (await roleExists(admin, name)) ? "ALTER" : "CREATE";
-  await admin.query(
-    `${verb} ROLE ${quoteIdent(name)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
-      `CONNECTION LIMIT 20 PASSWORD ${quoteLiteral(password)}`,
-  );
+  const attributes = `WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20 PASSWORD ${quoteLiteral(password)}`;
+  if (!(await roleExists(admin, name))) {
+    try {
+      await admin.query(`CREATE ROLE ${quoteIdent(name)} ${attributes}`);
+      return;
+    } catch (error) {
+      // 42710 duplicate_object: a concurrent run created it first; fall through and set it.
+      if ((error as { code?: string }).code !== "42710") throw error;
+    }
+  }
+  await admin.query(`ALTER ROLE ${quoteIdent(name)} ${attributes}`);
 }
 
 /**

@@ -19,11 +19,19 @@ export const PROVISIONING_STEPS = ["reserve", "create-role", "create-database", 
 export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
 
 export interface ProvisionOptions {
-  /** "create" refuses an existing live tenant; "sync" updates it from its declaration. */
-  mode: "create" | "sync";
+  /**
+   * "create" refuses any existing tenant (a double submit gets a conflict); "resume" continues a
+   * tenant that never went live; "sync" creates or updates a tenant from its declaration.
+   */
+  mode: "create" | "resume" | "sync";
   server?: string;
   seed?: boolean;
   onStep?: (step: ProvisioningStep, elapsedMs: number) => void;
+  /**
+   * Test hook, run after a step has been recorded as done. Whatever it throws propagates without
+   * being recorded, exactly as if the process had been killed there.
+   */
+  interruptAfter?: (step: ProvisioningStep) => void;
 }
 
 export interface ProvisionResult {
@@ -33,45 +41,75 @@ export interface ProvisionResult {
 }
 
 export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions): Promise<ProvisionResult> {
-  let step: ProvisioningStep = "reserve";
-  const run = async <T>(name: ProvisioningStep, fn: () => Promise<T>): Promise<T> => {
-    step = name;
-    const t0 = performance.now();
-    const value = await fn();
-    options.onStep?.(name, performance.now() - t0);
-    return value;
-  };
+  const { control } = deps;
+  const reserveStarted = new Date();
+  let reserved: { tenantId: string; created: boolean; wasLive: boolean };
   try {
-    const { tenantId, created } = await run("reserve", () => reserve(deps, spec, options));
-    const db = await deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
-    const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
-    await run("create-role", () => withServerAdmin(deps, db.serverId, (admin) => ensureRole(admin, db.roleName, password)));
-    await run("create-database", () => withServerAdmin(deps, db.serverId, (admin) => ensureDatabase(admin, db.databaseName, db.roleName)));
-    const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
-    const migrated = await run("migrate", async () => {
-      const result = await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));
-      await deps.control.tenantDatabase.update({
-        where: { tenantId },
-        data: { schemaVersion: result.version, migratedAt: new Date(), migrationError: null },
-      });
-      return result;
-    });
-    await run("seed", () => (options.seed === false ? Promise.resolve() : seedDemo(url, spec)));
-    await run("activate", () =>
-      deps.control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
-    );
-    return { tenantId, created, migrationsApplied: migrated.applied };
+    reserved = await reserve(deps, spec, options);
   } catch (error) {
     if (error instanceof TenantConflict) throw error;
-    throw new ProvisioningStepFailed(step, errorMessage(error), { cause: error });
+    throw new ProvisioningStepFailed("reserve", errorMessage(error), { cause: error });
   }
+  const { tenantId, created, wasLive } = reserved;
+  const job = await control.provisioningJob.create({
+    data: { tenantId, step: "reserve", steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } } },
+  });
+  options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
+  options.interruptAfter?.("reserve");
+
+  const run = async <T>(name: ProvisioningStep, fn: () => Promise<T>): Promise<T> => {
+    const startedAt = new Date();
+    await control.provisioningJob.update({ where: { id: job.id }, data: { step: name } });
+    let value: T;
+    try {
+      value = await fn();
+    } catch (error) {
+      const message = errorMessage(error).slice(0, 2_000);
+      await control.provisioningStepRun.create({ data: { jobId: job.id, name, status: "failed", startedAt, finishedAt: new Date(), error: message } });
+      await control.provisioningJob.update({ where: { id: job.id }, data: { status: "failed", error: message, finishedAt: new Date() } });
+      // A tenant that was never live is marked failed (Retry / Discard); a live one stays live.
+      if (!wasLive) await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "failed" } });
+      throw new ProvisioningStepFailed(name, message, { cause: error });
+    }
+    await control.provisioningStepRun.create({ data: { jobId: job.id, name, status: "succeeded", startedAt, finishedAt: new Date() } });
+    options.onStep?.(name, Date.now() - startedAt.getTime());
+    options.interruptAfter?.(name);
+    return value;
+  };
+
+  const db = await control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+  const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
+  await run("create-role", () => withServerAdmin(deps, db.serverId, (admin) => ensureRole(admin, db.roleName, password)));
+  await run("create-database", () => withServerAdmin(deps, db.serverId, (admin) => ensureDatabase(admin, db.databaseName, db.roleName)));
+  const url = await tenantConnectionUrl(control, deps.keyring, tenantId);
+  const migrated = await run("migrate", async () => {
+    const result = await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));
+    await control.tenantDatabase.update({
+      where: { tenantId },
+      data: { schemaVersion: result.version, migratedAt: new Date(), migrationError: null },
+    });
+    return result;
+  });
+  await run("seed", () => (options.seed === false ? Promise.resolve() : seedDemo(url, spec)));
+  await run("activate", () =>
+    control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
+  );
+  await control.provisioningJob.update({ where: { id: job.id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
+  return { tenantId, created, migrationsApplied: migrated.applied };
 }
 
 async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions) {
   const { control } = deps;
   const existing = await control.tenant.findUnique({ where: { slug: spec.slug }, include: { database: true } });
-  if (existing && options.mode === "create" && existing.status !== "provisioning" && existing.status !== "failed") {
-    throw new TenantConflict(`a tenant with the slug "${spec.slug}" already exists; choose another slug`);
+  if (existing && options.mode === "create") {
+    throw new TenantConflict(
+      existing.status === "provisioning" || existing.status === "failed"
+        ? `a tenant with the slug "${spec.slug}" is already being provisioned (${existing.status}); retry or discard it instead`
+        : `a tenant with the slug "${spec.slug}" already exists; choose another slug`,
+    );
+  }
+  if (options.mode === "resume" && (!existing || (existing.status !== "provisioning" && existing.status !== "failed"))) {
+    throw new TenantConflict(`"${spec.slug}" is not waiting to be provisioned`);
   }
   const taken = await control.domain.findMany({
     where: { hostname: { in: spec.domains }, tenant: { slug: { not: spec.slug } } },
@@ -109,7 +147,7 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
         },
       });
     }
-    return { tenantId: tenant.id, created: !existing };
+    return { tenantId: tenant.id, created: !existing, wasLive: existing?.status === "active" || existing?.status === "suspended" };
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       throw new TenantConflict(`the slug "${spec.slug}" or one of its domains was just taken by another request; choose another`);
