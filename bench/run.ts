@@ -3,6 +3,7 @@
  *
  *   (a) host resolution + client lookup on a cache hit, µs per request   target ≤ 50 µs
  *   (b) tenant page req/s spread over 100 tenants ÷ the same page for 1  target ≥ 0.9
+ *   (c) provisioning one tenant ÷ a bare CREATE DATABASE (median of 10)  target ≤ 3
  *
  * Runs on its own embedded PostgreSQL in a temporary directory (never a configured server),
  * against the production build (built first if missing), on loopback only; bounded in time;
@@ -16,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { TenantClientCache } from "../lib/db/client-cache.ts";
 import { freePort } from "../lib/db/embedded.server.ts";
+import { quoteIdent, withClient } from "../lib/db/postgres.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../lib/db/tenant-db.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
@@ -58,6 +60,25 @@ async function main(): Promise<void> {
       ids.push((await provisionTenant(platform.deps, spec, { mode: "create" })).tenantId);
     }
     say(`provisioned ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // (c) provisioning one tenant (template clone, own role, every step recorded) ÷ a bare
+    // CREATE DATABASE on the same server; median of 10 each, alternating.
+    const adminUrl = platform.embedded!.url;
+    const bare: number[] = [];
+    const provisioning: number[] = [];
+    await withClient(adminUrl, async (admin) => {
+      for (let i = 0; i < 10; i++) {
+        const b0 = performance.now();
+        await admin.query(`CREATE DATABASE ${quoteIdent(`bench_bare_${i}`)}`);
+        bare.push(performance.now() - b0);
+        await admin.query(`DROP DATABASE ${quoteIdent(`bench_bare_${i}`)}`);
+        const p0 = performance.now();
+        await provisionTenant(platform.deps, parseTenantSpec({ slug: `bench-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }), { mode: "create" });
+        provisioning.push(performance.now() - p0);
+      }
+    });
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const provisionRatio = median(provisioning) / median(bare);
 
     // (a) in process: classify the Host, resolve (cache hit), lease the tenant's client (cache hit).
     const hosts: HostConfig = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "notFound" };
@@ -118,6 +139,7 @@ async function main(): Promise<void> {
       ["host resolution + client lookup (cache hit)", `${lookupUs.toFixed(2)} µs/req`, "—", "—", "≤ 50 µs", lookupUs <= 50 ? "PASS" : "FAIL"],
       [`tenant page, ${TENANTS} tenants ÷ 1 tenant`, `${m.rps.toFixed(0)} req/s`, `${s.rps.toFixed(0)} req/s`, ratio.toFixed(3), "≥ 0.9", ratio >= 0.9 ? "PASS" : "FAIL"],
       [`  latency p50 / p99, ${TENANTS} tenants`, `${m.p50Ms.toFixed(1)} / ${m.p99Ms.toFixed(1)} ms`, `${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ms`, "", "", ""],
+      ["provisioning one tenant ÷ bare CREATE DATABASE (median of 10)", `${median(provisioning).toFixed(0)} ms`, `${median(bare).toFixed(0)} ms`, provisionRatio.toFixed(2), "≤ 3", provisionRatio <= 3 ? "PASS" : "FAIL"],
       ["  requests / wrong-tenant or failed responses", `${m.requests} / ${m.errors}`, `${s.requests} / ${s.errors}`, "", "0 errors", m.errors + s.errors === 0 ? "PASS" : "FAIL"],
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -127,7 +149,7 @@ async function main(): Promise<void> {
     await mkdir("bench/results", { recursive: true });
     await writeFile(
       "bench/results/latest.json",
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, lookupUs, single: s, spread: m, ratio }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, lookupUs, single: s, spread: m, ratio, provisioningMs: provisioning, bareCreateMs: bare, provisionRatio }, null, 2)}\n`,
     );
     if (m.errors + s.errors > 0) process.exitCode = 1;
   } finally {

@@ -7,7 +7,8 @@ import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
 import { ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
-import { placeTenant, withServerAdmin, type ProvisionDeps } from "./servers.server.ts";
+import { placeTenant, serverAdminUrl, withServerAdmin, type ProvisionDeps } from "./servers.server.ts";
+import { cloneTenantDatabase } from "./template.server.ts";
 import type { TenantSpec } from "./spec.ts";
 
 /**
@@ -32,6 +33,8 @@ export interface ProvisionOptions {
    * being recorded, exactly as if the process had been killed there.
    */
   interruptAfter?: (step: ProvisioningStep) => void;
+  /** Clone the server's pre-migrated template (default) rather than migrate from empty. */
+  template?: boolean;
 }
 
 export interface ProvisionResult {
@@ -80,7 +83,10 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   const db = await control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
   const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
   await run("create-role", () => withServerAdmin(deps, db.serverId, (admin) => ensureRole(admin, db.roleName, password)));
-  await run("create-database", () => withServerAdmin(deps, db.serverId, (admin) => ensureDatabase(admin, db.databaseName, db.roleName)));
+  await run("create-database", async () => {
+    if (options.template !== false) await cloneTenantDatabase(await serverAdminUrl(deps, db.serverId), db.databaseName, db.roleName);
+    await withServerAdmin(deps, db.serverId, (admin) => ensureDatabase(admin, db.databaseName, db.roleName));
+  });
   const url = await tenantConnectionUrl(control, deps.keyring, tenantId);
   const migrated = await run("migrate", async () => {
     const result = await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));

@@ -39,9 +39,13 @@ export async function placeTenant(deps: ProvisionDeps, serverName?: string): Pro
   return { id: least.id, name: least.name };
 }
 
+/** The server's administrative URL, unsealed. Provisioning only; never on a request path. */
+export async function serverAdminUrl(deps: ProvisionDeps, serverId: string): Promise<string> {
+  const server = await deps.control.databaseServer.findUniqueOrThrow({ where: { id: serverId } });
+  return unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring);
+}
+
 /** Runs `fn` with an administrative connection to the server's `postgres` database. */
 export async function withServerAdmin<T>(deps: ProvisionDeps, serverId: string, fn: Parameters<typeof withClient<T>>[1]): Promise<T> {
-  const server = await deps.control.databaseServer.findUniqueOrThrow({ where: { id: serverId } });
-  const adminUrl = unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring);
-  return withClient(withDatabase(adminUrl, "postgres"), fn);
+  return withClient(withDatabase(await serverAdminUrl(deps, serverId), "postgres"), fn);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withClient } from "../../lib/db/postgres.ts";
+import { withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { ProvisioningStepFailed, TenantConflict } from "../../lib/errors.ts";
 import { discardTenant, resumeInterruptedProvisioning, resumeProvisioning } from "../../lib/provisioning/lifecycle.server.ts";
@@ -110,5 +110,27 @@ describe("a failing database server", () => {
   it("refuses to discard or retry a live tenant", async () => {
     await expect(discardTenant(cp.deps, cp.slug("twice"))).rejects.toThrow(/only a tenant that is provisioning or failed can be discarded/);
     await expect(resumeProvisioning(cp.deps, cp.slug("twice"))).rejects.toThrow(/only a tenant that is provisioning or failed can be retried/);
+  });
+});
+
+describe("the template fast path", () => {
+  it("clones a migrated template, and the tenant's role owns every object in its database", async () => {
+    const { tenantId } = await provisionTenant(cp.deps, spec("tpl"), { mode: "create" });
+    const url = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId);
+    const owners = await withClient(url, (c) =>
+      c.query<{ owner: string }>(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`),
+    );
+    expect(owners.rows.map((r) => r.owner)).toEqual([`t_tpl_${cp.tag}_app`]);
+    // The tenant can still change its own schema (it owns it), e.g. for the next migration.
+    await withClient(url, (c) => c.query(`ALTER TABLE "Event" ADD COLUMN "probe" INTEGER`));
+    // And its role cannot reach the template.
+    await expect(withClient(withDatabase(url, "portico_tenant_template"), (c) => c.query("SELECT 1"))).rejects.toMatchObject({ code: "42501" });
+  });
+
+  it("still provisions without the template", async () => {
+    const { tenantId, migrationsApplied } = await provisionTenant(cp.deps, spec("plain"), { mode: "create", template: false });
+    expect(migrationsApplied.length).toBeGreaterThan(0); // migrated from empty
+    const url = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId);
+    expect((await withClient(url, (c) => c.query(`SELECT count(*)::int AS n FROM "Event"`))).rows[0].n).toBe(1);
   });
 });

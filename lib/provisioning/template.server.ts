@@ -1,0 +1,75 @@
+import "server-only";
+import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
+import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
+
+/**
+ * The fast path: each database server keeps a migrated, empty tenant database to clone, so a new
+ * tenant costs about one CREATE DATABASE instead of running every migration
+ * (docs/decisions/008). Its objects belong to a NOLOGIN role, handed to the tenant's role
+ * after the clone; the template database itself belongs to the administrator, so that
+ * handover cannot touch it.
+ */
+export const TEMPLATE_DATABASE = "portico_tenant_template";
+export const TEMPLATE_ROLE = "portico_template";
+
+const ready = new Map<string, Promise<void>>();
+
+/** Creates or migrates the server's template, once per process and migration set. */
+export function ensureTemplate(adminUrl: string): Promise<void> {
+  const key = new URL(adminUrl).host;
+  let pending = ready.get(key);
+  if (!pending) {
+    pending = buildTemplate(adminUrl);
+    ready.set(key, pending);
+    pending.catch(() => ready.delete(key));
+  }
+  return pending;
+}
+
+async function buildTemplate(adminUrl: string): Promise<void> {
+  await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
+    if ((await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [TEMPLATE_ROLE])).rowCount === 0) {
+      await admin.query(`CREATE ROLE ${quoteIdent(TEMPLATE_ROLE)} NOLOGIN`).catch((e: { code?: string }) => {
+        if (e.code !== "42710") throw e;
+      });
+    }
+    if (!(await databaseExists(admin, TEMPLATE_DATABASE))) {
+      await admin.query(`CREATE DATABASE ${quoteIdent(TEMPLATE_DATABASE)}`).catch((e: { code?: string }) => {
+        if (e.code !== "42P04") throw e;
+      });
+    }
+    await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(TEMPLATE_DATABASE)} FROM PUBLIC`);
+  });
+  await withClient(withDatabase(adminUrl, TEMPLATE_DATABASE), async (client) => {
+    await client.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${quoteIdent(TEMPLATE_ROLE)}`);
+    await client.query(`SET ROLE ${quoteIdent(TEMPLATE_ROLE)}`);
+    await migrate(client, await loadMigrations(migrationsDir("tenant")));
+  });
+}
+
+/**
+ * Creates `database` for `owner` by cloning the template, then hands every object in it to the
+ * owner. Safe to repeat: an existing database only gets the handover again. Returns false when
+ * the template stayed busy (another process migrating it: PostgreSQL refuses to copy a database
+ * with open connections); the caller then creates an empty database and migrates it.
+ */
+export async function cloneTenantDatabase(adminUrl: string, database: string, owner: string): Promise<boolean> {
+  await ensureTemplate(adminUrl);
+  const cloned = await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
+    if (await databaseExists(admin, database)) return true;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(owner)}`);
+        return true;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === "42P04") return true; // a concurrent run created it
+        if (code !== "55006") throw error; // 55006: the template is being accessed by others
+        await new Promise((r) => setTimeout(r, 40 * (attempt + 1)));
+      }
+    }
+    return false;
+  });
+  if (cloned) await withClient(withDatabase(adminUrl, database), (admin) => admin.query(`REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`));
+  return cloned;
+}
