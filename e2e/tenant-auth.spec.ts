@@ -36,6 +36,8 @@ test("the session cookie is host-only: no Domain attribute in Set-Cookie (securi
   expect(header.toLowerCase()).not.toContain("domain=");
   expect(header).toMatch(/HttpOnly/i);
   expect(header).toMatch(/SameSite=Lax/i);
+  await expect(page).toHaveURL(/\/account$/); // let the sign-in's navigation finish before teardown
+  await expect(page.getByTestId("account-email")).toHaveText("owner@acme.example");
 });
 
 test("a wrong password or unknown email gets one clear message and no session", async ({ page, context }) => {
