@@ -41,11 +41,17 @@ export function serverAddress(url: string): { host: string; port: number } {
   return { host: parsed.hostname, port: Number(parsed.port || 5432) };
 }
 
-/** Runs `fn` with a short-lived single connection and always closes it. */
-export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A single connection; the caller ends it. */
+export async function connect(connectionString: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
   client.on("error", () => {}); // a dropped connection surfaces on the next query instead
   await client.connect();
+  return client;
+}
+
+/** Runs `fn` with a short-lived single connection and always closes it. */
+export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connect(connectionString);
   try {
     return await fn(client);
   } finally {

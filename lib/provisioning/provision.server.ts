@@ -1,13 +1,14 @@
 import "server-only";
 import { hashPassword } from "../auth/credentials.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
-import { ensureDatabase, ensureRole, withClient } from "../db/postgres.ts";
+import type pg from "pg";
+import { connect, ensureDatabase, ensureRole, withClient, withDatabase } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
 import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
 import { ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
-import { placeTenant, serverAdminUrl, withServerAdmin, type ProvisionDeps } from "./servers.server.ts";
+import { placeTenant, serverAdminUrl, type ProvisionDeps } from "./servers.server.ts";
 import { cloneTenantDatabase } from "./template.server.ts";
 import type { TenantSpec } from "./spec.ts";
 
@@ -82,11 +83,25 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
 
   const db = await control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
   const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
-  await run("create-role", () => withServerAdmin(deps, db.serverId, (admin) => ensureRole(admin, db.roleName, password)));
-  await run("create-database", async () => {
-    if (options.template !== false) await cloneTenantDatabase(await serverAdminUrl(deps, db.serverId), db.databaseName, db.roleName);
-    await withServerAdmin(deps, db.serverId, (admin) => ensureDatabase(admin, db.databaseName, db.roleName));
-  });
+  // One administrative session for the role and database steps (each connection costs a SCRAM
+  // handshake), closed whatever happens.
+  let adminUrl: string | undefined;
+  let admin: pg.Client | undefined;
+  const adminSession = async () => {
+    adminUrl ??= await serverAdminUrl(deps, db.serverId);
+    admin ??= await connect(withDatabase(adminUrl, "postgres"));
+    return { adminUrl, admin };
+  };
+  try {
+    await run("create-role", async () => ensureRole((await adminSession()).admin, db.roleName, password));
+    await run("create-database", async () => {
+      const session = await adminSession();
+      if (options.template !== false) await cloneTenantDatabase(session.adminUrl, session.admin, db.databaseName, db.roleName);
+      await ensureDatabase(session.admin, db.databaseName, db.roleName);
+    });
+  } finally {
+    await (admin as pg.Client | undefined)?.end().catch(() => {});
+  }
   const url = await tenantConnectionUrl(control, deps.keyring, tenantId);
   const migrated = await run("migrate", async () => {
     const result = await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));

@@ -1,4 +1,5 @@
 import "server-only";
+import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 
@@ -53,9 +54,9 @@ async function buildTemplate(adminUrl: string): Promise<void> {
  * the template stayed busy (another process migrating it: PostgreSQL refuses to copy a database
  * with open connections); the caller then creates an empty database and migrates it.
  */
-export async function cloneTenantDatabase(adminUrl: string, database: string, owner: string): Promise<boolean> {
+export async function cloneTenantDatabase(adminUrl: string, admin: pg.Client, database: string, owner: string): Promise<boolean> {
   await ensureTemplate(adminUrl);
-  const cloned = await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
+  const cloned = await (async () => {
     if (await databaseExists(admin, database)) return true;
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -69,7 +70,7 @@ export async function cloneTenantDatabase(adminUrl: string, database: string, ow
       }
     }
     return false;
-  });
+  })();
   if (cloned) await withClient(withDatabase(adminUrl, database), (admin) => admin.query(`REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`));
   return cloned;
 }
