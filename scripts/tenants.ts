@@ -30,7 +30,7 @@ import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { rotateTenantCredentials } from "../lib/provisioning/credentials.server.ts";
 import { discardTenant, resumeProvisioning, setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
-import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
+import { tenantHosts, tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { EXIT, fail, tty } from "./lib/cli.ts";
@@ -65,7 +65,7 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
     slug: t.slug,
     name: t.name,
     status: t.status,
-    hosts: [tenantSubdomainHost(t.slug, hosts), ...t.domains.map((d) => d.hostname)],
+    hosts: tenantHosts(t.slug, t.domains, hosts),
     server: t.database?.server.name ?? null,
     schemaVersion: t.database?.schemaVersion ?? null,
     schema: !t.database?.schemaVersion ? "unmigrated" : t.database.schemaVersion === latest ? "current" : "behind",

@@ -3,7 +3,7 @@ import { appendAudit, type AuditActor } from "../audit/log.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { errorMessage } from "../errors.ts";
 import { platform } from "../platform.server.ts";
-import { tenantSubdomainHost } from "../tenancy/host.ts";
+import { tenantHosts } from "../tenancy/host.ts";
 import type { TenantStatus } from "../tenancy/resolver.ts";
 import { mapSettledBounded, withTimeout } from "../util/concurrency.ts";
 
@@ -77,7 +77,7 @@ export async function fleetOverview(options: {
       slug: tenant.slug,
       name: tenant.name,
       status: tenant.status,
-      hosts: [tenantSubdomainHost(tenant.slug, hosts), ...tenant.domains.map((d) => d.hostname)],
+      hosts: tenantHosts(tenant.slug, tenant.domains, hosts),
       server: tenant.database?.server.name ?? null,
       databaseName: tenant.database?.databaseName ?? null,
       schemaVersion: tenant.database?.schemaVersion ?? null,

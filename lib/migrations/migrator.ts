@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
 import { MigrationError, errorMessage } from "../errors.ts";
+import { onceByKey } from "../util/once.ts";
 
 /**
  * Applies Prisma-layout SQL migrations in process (docs/decisions/002): one transaction per
@@ -27,18 +28,8 @@ export function checksum(sql: string): string {
   return createHash("sha256").update(sql, "utf8").digest("hex");
 }
 
-const cache = new Map<string, Promise<Migration[]>>();
-
 /** Reads `<dir>/<timestamp>_<name>/migration.sql`, in name order. Cached per directory. */
-export function loadMigrations(dir: string): Promise<Migration[]> {
-  let loaded = cache.get(dir);
-  if (!loaded) {
-    loaded = readMigrations(dir);
-    cache.set(dir, loaded);
-    loaded.catch(() => cache.delete(dir));
-  }
-  return loaded;
-}
+export const loadMigrations: (dir: string) => Promise<Migration[]> = onceByKey((dir) => readMigrations(dir));
 
 /** Reads the directory afresh (loadMigrations caches). */
 export async function readMigrations(dir: string): Promise<Migration[]> {

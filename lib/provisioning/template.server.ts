@@ -2,6 +2,7 @@ import "server-only";
 import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
+import { onceByKey } from "../util/once.ts";
 
 /**
  * The fast path: each database server keeps a migrated, empty tenant database to clone, so a new
@@ -13,18 +14,11 @@ import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.t
 export const TEMPLATE_DATABASE = "portico_tenant_template";
 export const TEMPLATE_ROLE = "portico_template";
 
-const ready = new Map<string, Promise<void>>();
+const buildOnce = onceByKey(buildTemplate);
 
-/** Creates or migrates the server's template, once per process and migration set. */
+/** Creates or migrates the server's template, once per server per process. */
 export function ensureTemplate(adminUrl: string): Promise<void> {
-  const key = new URL(adminUrl).host;
-  let pending = ready.get(key);
-  if (!pending) {
-    pending = buildTemplate(adminUrl);
-    ready.set(key, pending);
-    pending.catch(() => ready.delete(key));
-  }
-  return pending;
+  return buildOnce(adminUrl);
 }
 
 async function buildTemplate(adminUrl: string): Promise<void> {

@@ -109,6 +109,11 @@ export function tenantSubdomainHost(slug: string, config: Pick<HostConfig, "root
   return `${slug}.${config.rootDomain}`;
 }
 
+/** Every host a tenant answers on: its subdomain, then its custom domains. */
+export function tenantHosts(slug: string, domains: ReadonlyArray<{ hostname: string }>, config: Pick<HostConfig, "rootDomain">): string[] {
+  return [tenantSubdomainHost(slug, config), ...domains.map((d) => d.hostname)];
+}
+
 /**
  * The host a request is for. X-Forwarded-Host is honoured only when configured as trusted
  * (PORTICO_TRUST_FORWARDED_HOST), i.e. behind a proxy that sets it: otherwise any client could
