@@ -12,6 +12,7 @@ import { hostConfig } from "../lib/config/env.server.ts";
 import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
 import { resumeInterruptedProvisioning } from "../lib/provisioning/lifecycle.server.ts";
+import { startWorker } from "../lib/operations/start.server.ts";
 import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
     orderBy: { slug: "asc" },
     select: { slug: true, name: true, domains: { select: { hostname: true } } },
   });
-  await platform.deps.control.$disconnect();
+  // Agency actions queued by the dashboard (the wizard, lifecycle, fleet migrations) run here,
+  // with the administrative connection the web app never holds (docs/decisions/009).
+  const publicScheme = process.env.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http";
+  const worker = startWorker(platform, { scheme: publicScheme, port: Number(process.env.PORTICO_PUBLIC_PORT ?? port), log: say });
 
   const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
   const child = spawn(process.execPath, [nextBin, mode, "--port", String(port)], {
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
 
   const stop = async (code: number) => {
     child.kill("SIGTERM");
+    await worker.stop().catch(() => {});
     await platform.close().catch(() => {});
     process.exit(code);
   };

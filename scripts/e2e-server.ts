@@ -17,6 +17,7 @@ import { tenantConnectionUrl } from "../lib/db/tenant-db.server.ts";
 import { hashPassword } from "../lib/auth/credentials.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
+import { startWorker } from "../lib/operations/start.server.ts";
 import { withServerAdmin } from "../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   await platform.deps.control.agencyUser.create({
     data: { email: "viewer@agency.localhost", name: "Vic Viewer", role: "viewer", passwordHash: await hashPassword(E2E_AGENCY_PASSWORD) },
   });
-  await platform.deps.control.$disconnect();
+  const worker = startWorker(platform, { scheme: "http", port, log: (l) => console.log(`[e2e] ${l}`) });
 
   // What the tests need to run the CLI against this server's control plane (e2e/cli.ts).
   await writeFile(stateFile, JSON.stringify({ ...platform.childEnv, DATABASE_URL: platform.controlUrl, PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}` }), { mode: 0o600 });
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
   });
   const stop = async () => {
     child.kill("SIGTERM");
+    await worker.stop().catch(() => {});
+    await platform.deps.control.$disconnect().catch(() => {});
     await platform.embedded?.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
     await rm(stateFile, { force: true });

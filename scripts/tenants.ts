@@ -14,10 +14,18 @@
  *                                         remove everything it created
  *   rotate-credentials --all | <slug>…    new role passwords; also brings tenants made before
  *                                         per-tenant roles into that model
+ *   rename <slug> "New name"              change a tenant's display name (no restart)
+ *   domains <slug> [host…]                replace its custom domains (the first is primary)
+ *   export <slug> [--out dir]             archive all its data (.tar.gz, manifest with checksums)
+ *   import <archive> <new-slug> [--name]  restore an export into a new tenant
+ *   offboard <slug> --confirm <slug>      export, then drop its database, role and domains
+ *   move <slug> <server>                  move its database to another registered server
+ *   servers                               registered database servers and their tenants
  *
  * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
  */
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { appendAudit, type AuditActor } from "../lib/audit/log.server.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
@@ -28,7 +36,10 @@ import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
 import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { rotateTenantCredentials } from "../lib/provisioning/credentials.server.ts";
-import { discardTenant, resumeProvisioning, setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
+import { discardTenant, renameTenant, resumeProvisioning, setTenantDomains, setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
+import { exportTenant, importTenant } from "../lib/provisioning/archive.server.ts";
+import { moveTenant } from "../lib/provisioning/move.server.ts";
+import { offboardTenant } from "../lib/provisioning/offboard.server.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { tenantHosts, tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
@@ -47,7 +58,10 @@ const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- sync
        npm run tenants -- suspend <slug> | resume <slug>
        npm run tenants -- retry <slug> | discard <slug>
-       npm run tenants -- rotate-credentials --all | <slug>…`;
+       npm run tenants -- rotate-credentials --all | <slug>…
+       npm run tenants -- rename <slug> "New name" | domains <slug> [host…]
+       npm run tenants -- export <slug> [--out dir] | import <archive> <new-slug> [--name "Name"]
+       npm run tenants -- offboard <slug> --confirm <slug> | move <slug> <server> | servers`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -232,13 +246,80 @@ async function rotateCredentials(p: Bootstrapped, args: string[]): Promise<numbe
   return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
 }
 
+async function lifecycleMore(p: Bootstrapped, command: string, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string" }, name: { type: "string" }, confirm: { type: "string" } } });
+  const need = (n: number, what: string) => {
+    if (positionals.length < n) throw new InvalidInput(`${command} needs ${what}\n${USAGE}`);
+  };
+  switch (command) {
+    case "rename": {
+      need(2, "a slug and the new name");
+      const [slug, ...words] = positionals as [string, ...string[]];
+      const r = await renameTenant(p.deps, slug, words.join(" "));
+      await appendAudit(p.deps.control, { actor, action: "tenant.rename", tenantId: r.tenantId, details: { slug, from: r.from, to: r.to } });
+      console.log(`${green("✓")} ${slug} renamed "${r.from}" → "${r.to}"`);
+      return EXIT.ok;
+    }
+    case "domains": {
+      need(1, "a slug");
+      const [slug, ...domains] = positionals as [string, ...string[]];
+      const r = await setTenantDomains(p.deps, hostConfig(p.env), slug, domains);
+      await appendAudit(p.deps.control, { actor, action: "tenant.set-domains", tenantId: r.tenantId, details: { slug, domains: r.domains } });
+      console.log(`${green("✓")} ${slug} custom domains: ${r.domains.length ? r.domains.join(", ") : "(none)"}`);
+      return EXIT.ok;
+    }
+    case "export": {
+      need(1, "a slug");
+      const slug = positionals[0] as string;
+      const r = await exportTenant(p.deps, slug, path.resolve(values.out ?? p.exportsDir), actor.label);
+      const tenant = await p.deps.control.tenant.findUnique({ where: { slug }, select: { id: true } });
+      await appendAudit(p.deps.control, { actor, action: "tenant.export", tenantId: tenant?.id ?? null, details: { slug, file: r.file, sha256: r.sha256 } });
+      for (const t of r.manifest.tables) console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(8)} row(s)  ${dim(t.sha256.slice(0, 16))}`);
+      console.log(`${green("✓")} ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`);
+      return EXIT.ok;
+    }
+    case "import": {
+      need(2, "an archive and the new tenant's slug");
+      const [archive, slug] = positionals as [string, string];
+      const r = await importTenant(p.deps, path.resolve(archive), slug, values.name);
+      await appendAudit(p.deps.control, { actor, action: "tenant.import", tenantId: r.tenantId, details: { slug, archive: path.basename(archive), rows: r.rows } });
+      for (const [table, rows] of Object.entries(r.rows)) console.log(`  ${table.padEnd(20)} ${String(rows).padStart(8)} row(s) restored`);
+      console.log(`${green("✓")} imported into ${slug}`);
+      return EXIT.ok;
+    }
+    case "offboard": {
+      need(1, "a slug");
+      const slug = positionals[0] as string;
+      if (values.confirm !== slug) throw new InvalidInput(`offboarding drops ${slug}'s database after exporting it; confirm with --confirm ${slug}`);
+      const r = await offboardTenant(p.deps, slug, { exportsDir: p.exportsDir, by: actor.label, onStep: (step) => console.log(`  … ${step}`) });
+      await appendAudit(p.deps.control, { actor, action: "tenant.offboard", tenantId: r.tenantId, details: { slug, file: r.export.file, sha256: r.export.sha256, dropped: r.dropped } });
+      console.log(`${green("✓")} ${slug} offboarded; export kept at ${r.export.path}`);
+      return EXIT.ok;
+    }
+    case "move": {
+      need(2, "a slug and a server name");
+      const [slug, server] = positionals as [string, string];
+      const r = await moveTenant(p.deps, slug, server, { onStep: (step) => console.log(`  … ${step}`) });
+      await appendAudit(p.deps.control, { actor, action: "tenant.move", tenantId: r.tenantId, details: { slug, from: r.from, to: r.to, rows: r.rows } });
+      console.log(`${green("✓")} ${slug} moved ${r.from} → ${r.to} (${Object.values(r.rows).reduce((a, b) => a + b, 0)} rows verified)`);
+      return EXIT.ok;
+    }
+    default: {
+      const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, _count: { select: { databases: true } } } });
+      console.log(table([["SERVER", "ADDRESS", "TENANTS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases)])]));
+      return EXIT.ok;
+    }
+  }
+}
+
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
   if (!command || command === "help" || command === "--help") {
     console.log(USAGE);
     return command ? EXIT.ok : EXIT.usage;
   }
-  if (!["list", "create", "migrate", "sync", "suspend", "resume", "retry", "discard", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
+  const more = ["rename", "domains", "export", "import", "offboard", "move", "servers"];
+  if (![...more, "list", "create", "migrate", "sync", "suspend", "resume", "retry", "discard", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
   const createArgs = command === "create" ? parseCreate(args) : null;
   const p = await bootstrap();
   try {
@@ -257,6 +338,14 @@ async function main(): Promise<number> {
         return await retryOrDiscard(p, command, args);
       case "rotate-credentials":
         return await rotateCredentials(p, args);
+      case "rename":
+      case "domains":
+      case "export":
+      case "import":
+      case "offboard":
+      case "move":
+      case "servers":
+        return await lifecycleMore(p, command, args);
       default:
         return await sync(p);
     }

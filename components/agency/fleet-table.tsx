@@ -5,6 +5,7 @@ const STATUS_STYLE: Record<FleetRow["status"], string> = {
   suspended: "bg-amber-100 text-amber-800",
   provisioning: "bg-sky-100 text-sky-800",
   failed: "bg-red-100 text-red-800",
+  offboarded: "bg-slate-200 text-slate-600",
 };
 
 function Health({ health }: { health: TenantHealth }) {
@@ -38,7 +39,7 @@ export function FleetTable({ rows, port }: { rows: FleetRow[]; port: string }) {
           {rows.map((row) => (
             <tr key={row.id} data-testid="fleet-row" data-slug={row.slug} data-health={row.health.state}>
               <td className="px-4 py-3">
-                <div className="font-medium">{row.name}</div>
+                <a href={`/tenants/${row.slug}`} className="font-medium hover:underline">{row.name}</a>
                 <div className="text-xs text-slate-500">{row.slug}</div>
               </td>
               <td className="px-4 py-3">

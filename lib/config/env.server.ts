@@ -56,6 +56,8 @@ const schema = z
     PORTICO_PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** Show the development mail outbox at /outbox on the agency host (never in production). */
     PORTICO_DEV_OUTBOX: bool,
+    /** Where tenant exports are written by the operations worker and downloaded from the dashboard. */
+    PORTICO_EXPORTS_DIR: z.string().min(1).optional(),
   })
   .refine((e) => e.PORTICO_TENANT_POOL_SIZE <= e.PORTICO_CONNECTION_BUDGET, {
     path: ["PORTICO_TENANT_POOL_SIZE"],

@@ -22,7 +22,7 @@ export interface TenantPoolOptions {
  * its admin URL: request paths hold only the tenant's credentials.
  */
 export async function tenantConnectionUrl(control: ControlDb, keyring: Keyring, tenantId: string): Promise<string> {
-  const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: true } });
+  const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: { select: { host: true, port: true } } } });
   if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
   const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring);
   const url = new URL("postgres://localhost");

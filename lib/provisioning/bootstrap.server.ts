@@ -23,7 +23,9 @@ export interface Bootstrapped {
   /** The administrative control-plane URL: migrations, provisioning, the CLI. */
   controlUrl: string;
   /** Variables the Next.js process needs: the control-plane URL and the secret key. */
-  childEnv: { DATABASE_URL: string; PORTICO_SECRET_KEY: string };
+  childEnv: { DATABASE_URL: string; PORTICO_SECRET_KEY: string; PORTICO_EXPORTS_DIR: string };
+  /** Where tenant exports go (PORTICO_EXPORTS_DIR, default <data dir>/exports). */
+  exportsDir: string;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     appUrl = await ensureAppRole(embedded.url, "portico", await localSecret(dataDir, "app-role.password", 18));
   }
 
+  const exportsDir = path.resolve(env.PORTICO_EXPORTS_DIR ?? path.join(dataDir, "exports"));
+  await mkdir(exportsDir, { recursive: true, mode: 0o700 });
   const control = createControlDb(controlUrl, 4);
   const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
   await registerServers({ control, keyring }, servers);
@@ -87,7 +91,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     embedded,
     controlUrl,
     // The web app gets the least-privileged control-plane role, never the administrative one.
-    childEnv: { DATABASE_URL: appUrl, PORTICO_SECRET_KEY: secretKey },
+    childEnv: { DATABASE_URL: appUrl, PORTICO_SECRET_KEY: secretKey, PORTICO_EXPORTS_DIR: exportsDir },
+    exportsDir,
     close: async () => {
       await control.$disconnect();
       await embedded?.stop();

@@ -29,9 +29,10 @@ export async function prepareControlPlane(adminUrl: string, database: string): P
 export const APP_ROLE = "portico_app";
 
 /**
- * The role the web app uses for the control plane (embedded mode): it may read, append to the
- * audit log and the outbox, and record sign-in times, and nothing else. Migrations, provisioning
- * and the CLI use the administrative connection. Re-applied at every start, so tables added by
+ * The role the web app uses for the control plane (embedded mode): it may read (but not the
+ * servers' administrative credentials), append to the audit log and the outbox, record sign-in
+ * times, keep onboarding drafts and queue operations, and nothing else. Migrations, the
+ * operations worker and the CLI use the administrative connection (docs/decisions/009). Re-applied at every start, so tables added by
  * new migrations are covered.
  */
 export async function ensureAppRole(adminUrl: string, database: string, password: string, roleName = APP_ROLE): Promise<string> {
@@ -48,6 +49,12 @@ export async function ensureAppRole(adminUrl: string, database: string, password
     await c.query(`GRANT INSERT ON "AuditEntry", "OutboxMessage" TO ${role}`);
     await c.query(`GRANT USAGE, SELECT ON SEQUENCE "AuditEntry_id_seq" TO ${role}`);
     await c.query(`GRANT UPDATE ("lastSignInAt", "updatedAt") ON "AgencyUser" TO ${role}`);
+    // Agency actions are queued for the operations worker, never carried out by the web app.
+    await c.query(`GRANT INSERT ON "Operation" TO ${role}`);
+    await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "TenantDraft" TO ${role}`);
+    // A server's administrative URL is the worker's alone.
+    await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
+    await c.query(`GRANT SELECT (id, name, host, port, "createdAt") ON "DatabaseServer" TO ${role}`);
   });
   const url = new URL(withDatabase(adminUrl, database));
   url.username = roleName;

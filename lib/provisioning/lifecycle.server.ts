@@ -1,10 +1,10 @@
 import "server-only";
-import { dropDatabaseIfExists, dropRoleIfExists } from "../db/postgres.ts";
-import { InvalidInput, TenantNotFound, errorMessage } from "../errors.ts";
+import { InvalidInput, TenantConflict, TenantNotFound, errorMessage } from "../errors.ts";
+import type { HostConfig } from "../tenancy/host.ts";
 import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
-import { provisionTenant, type ProvisionResult } from "./provision.server.ts";
-import { withServerAdmin, type ProvisionDeps } from "./servers.server.ts";
-import { parseTenantSpec } from "./spec.ts";
+import { provisionTenant, type ProvisionOptions, type ProvisionResult } from "./provision.server.ts";
+import { dropTenantDatabase, type ProvisionDeps } from "./servers.server.ts";
+import { checkCustomDomains, parseTenantSpec } from "./spec.ts";
 
 /**
  * Suspends or resumes a live tenant. Suspension takes effect on the tenant's next request in
@@ -27,19 +27,34 @@ export async function setTenantSuspended(deps: ProvisionDeps, slug: string, susp
  * Runs the pipeline again for a tenant that never went live (failed, or left half-way by a
  * killed process), from what the control plane knows of it. Every step is idempotent.
  */
-export async function resumeProvisioning(deps: ProvisionDeps, slug: string): Promise<ProvisionResult> {
+export async function resumeProvisioning(
+  deps: ProvisionDeps,
+  slug: string,
+  options: Pick<ProvisionOptions, "firstAdmin" | "onStep" | "onStepStart"> = {},
+): Promise<ProvisionResult> {
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] } } });
   if (!tenant) throw new TenantNotFound(`no tenant named "${slug}"`);
   if (tenant.status !== "provisioning" && tenant.status !== "failed") {
     throw new InvalidInput(`"${slug}" is ${tenant.status}; only a tenant that is provisioning or failed can be retried`);
   }
   const spec = parseTenantSpec({ slug: tenant.slug, name: tenant.name, plan: tenant.plan, theme: tenant.theme, domains: tenant.domains.map((d) => d.hostname) }, `tenant "${slug}"`);
-  return provisionTenant(deps, spec, { mode: "resume", seed: false });
+  return provisionTenant(deps, spec, { ...options, mode: "resume", seed: false });
 }
 
-/** Tenants whose last job was still running when its process died: resumed at start-up. */
+/**
+ * Tenants whose last job was still running when its process died (the CLI, `npm run dev`):
+ * resumed at start-up. Those an operation was provisioning are left to the operations worker,
+ * which resumes the operation itself (with its first admin).
+ */
 export async function resumeInterruptedProvisioning(deps: ProvisionDeps): Promise<Array<{ slug: string; ok: boolean; error?: string }>> {
-  const stuck = await deps.control.tenant.findMany({ where: { status: "provisioning", jobs: { some: { status: "running" } } }, select: { slug: true } });
+  const owned = await deps.control.operation.findMany({
+    where: { kind: { in: ["provision", "retry"] }, status: { in: ["queued", "running"] }, slug: { not: null } },
+    select: { slug: true },
+  });
+  const stuck = await deps.control.tenant.findMany({
+    where: { status: "provisioning", jobs: { some: { status: "running" } }, slug: { notIn: owned.map((o) => o.slug ?? "") } },
+    select: { slug: true },
+  });
   const outcomes = [];
   for (const { slug } of stuck) {
     try {
@@ -62,16 +77,44 @@ export async function discardTenant(deps: ProvisionDeps, slug: string): Promise<
   if (tenant.status !== "provisioning" && tenant.status !== "failed") {
     throw new InvalidInput(`"${slug}" is ${tenant.status}; only a tenant that is provisioning or failed can be discarded`);
   }
-  const dropped: string[] = [];
-  const db = tenant.database;
-  if (db) {
-    await withServerAdmin(deps, db.serverId, async (admin) => {
-      await dropDatabaseIfExists(admin, db.databaseName);
-      await dropRoleIfExists(admin, db.roleName);
-    });
-    dropped.push(`database ${db.databaseName}`, `role ${db.roleName}`);
-  }
+  const dropped = tenant.database ? await dropTenantDatabase(deps, tenant.database) : [];
   await deps.control.tenant.delete({ where: { id: tenant.id } }); // domains, jobs and credentials cascade
   await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
   return { tenantId: tenant.id, dropped };
+}
+
+async function liveTenant(deps: ProvisionDeps, slug: string) {
+  const tenant = await deps.control.tenant.findUnique({ where: { slug }, select: { id: true, status: true, name: true } });
+  if (!tenant) throw new TenantNotFound(`no tenant named "${slug}" (see \`npm run tenants -- list\`)`);
+  if (tenant.status !== "active" && tenant.status !== "suspended") throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant can be changed`);
+  return tenant;
+}
+
+/** Renames a live tenant; every instance shows the new name on its next request. */
+export async function renameTenant(deps: ProvisionDeps, slug: string, name: string): Promise<{ tenantId: string; from: string; to: string }> {
+  const to = name.trim();
+  if (to.length === 0 || to.length > 120) throw new InvalidInput("a tenant's name has 1 to 120 characters");
+  const tenant = await liveTenant(deps, slug);
+  await deps.control.tenant.update({ where: { id: tenant.id }, data: { name: to } });
+  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  return { tenantId: tenant.id, from: tenant.name, to };
+}
+
+/**
+ * Replaces a live tenant's custom domains (the first is primary: links in email use it). Takes
+ * effect on every instance at once; a domain another tenant holds is refused.
+ */
+export async function setTenantDomains(deps: ProvisionDeps, hosts: HostConfig, slug: string, input: readonly string[]): Promise<{ tenantId: string; domains: string[] }> {
+  const domains = checkCustomDomains(input, hosts);
+  const tenant = await liveTenant(deps, slug);
+  const taken = await deps.control.domain.findMany({ where: { hostname: { in: domains }, tenantId: { not: tenant.id } }, select: { hostname: true } });
+  if (taken.length > 0) throw new TenantConflict(`${taken.map((d) => d.hostname).join(", ")} already belongs to another tenant; remove it there first`);
+  await deps.control.$transaction([
+    deps.control.domain.deleteMany({ where: { tenantId: tenant.id, hostname: { notIn: domains } } }),
+    ...domains.map((hostname, i) =>
+      deps.control.domain.upsert({ where: { hostname }, create: { tenantId: tenant.id, hostname, isPrimary: i === 0 }, update: { isPrimary: i === 0 } }),
+    ),
+  ]);
+  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  return { tenantId: tenant.id, domains };
 }

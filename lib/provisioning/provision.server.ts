@@ -5,9 +5,12 @@ import type pg from "pg";
 import { connect, ensureDatabase, ensureRole, withClient, withDatabase } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
 import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
-import { ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
+import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
+import { tenantSubdomainHost } from "../tenancy/host.ts";
+import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
+import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
 import { placeTenant, serverAdminUrl, type ProvisionDeps } from "./servers.server.ts";
 import { cloneTenantDatabase } from "./template.server.ts";
 import type { TenantSpec } from "./spec.ts";
@@ -15,9 +18,9 @@ import type { TenantSpec } from "./spec.ts";
 /**
  * Provisioning as a named, ordered list of idempotent steps (design.md → lifecycle). Every step
  * can run again after a crash; the tenant stays `provisioning` (invisible to visitors) until
- * `activate`. Issue #4 adds per-step records, retry and discard on top of this list.
+ * `activate`. Every step run is recorded (ProvisioningJob, ProvisioningStepRun).
  */
-export const PROVISIONING_STEPS = ["reserve", "create-role", "create-database", "migrate", "seed", "activate"] as const;
+export const PROVISIONING_STEPS = ["reserve", "create-role", "create-database", "migrate", "seed", "invite", "activate"] as const;
 export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
 
 export interface ProvisionOptions {
@@ -28,7 +31,12 @@ export interface ProvisionOptions {
   mode: "create" | "resume" | "sync";
   server?: string;
   seed?: boolean;
-  onStep?: (step: ProvisioningStep, elapsedMs: number) => void;
+  onStep?: (step: ProvisioningStep, elapsedMs: number) => void | Promise<void>;
+  onStepStart?: (step: ProvisioningStep) => void | Promise<void>;
+  /** The tenant's first admin, invited by email with a single-use link (needs deps.invitations). */
+  firstAdmin?: FirstAdmin;
+  /** An uploaded logo (lib/tenancy/logo.ts), stored in the control plane and used by the theme. */
+  logo?: CheckedLogo;
   /**
    * Test hook, run after a step has been recorded as done. Whatever it throws propagates without
    * being recorded, exactly as if the process had been killed there.
@@ -46,7 +54,9 @@ export interface ProvisionResult {
 
 export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions): Promise<ProvisionResult> {
   const { control } = deps;
+  if (options.firstAdmin && !deps.invitations) throw new InvalidInput("a first admin can only be invited where mail is configured (deps.invitations)");
   const reserveStarted = new Date();
+  await options.onStepStart?.("reserve");
   let reserved: { tenantId: string; created: boolean; wasLive: boolean };
   try {
     reserved = await reserve(deps, spec, options);
@@ -58,12 +68,13 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   const job = await control.provisioningJob.create({
     data: { tenantId, step: "reserve", steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } } },
   });
-  options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
+  await options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
   options.interruptAfter?.("reserve");
 
   const run = async <T>(name: ProvisioningStep, fn: () => Promise<T>): Promise<T> => {
     const startedAt = new Date();
     await control.provisioningJob.update({ where: { id: job.id }, data: { step: name } });
+    await options.onStepStart?.(name);
     let value: T;
     try {
       value = await fn();
@@ -76,7 +87,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
       throw new ProvisioningStepFailed(name, message, { cause: error });
     }
     await control.provisioningStepRun.create({ data: { jobId: job.id, name, status: "succeeded", startedAt, finishedAt: new Date() } });
-    options.onStep?.(name, Date.now() - startedAt.getTime());
+    await options.onStep?.(name, Date.now() - startedAt.getTime());
     options.interruptAfter?.(name);
     return value;
   };
@@ -112,6 +123,13 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     return result;
   });
   await run("seed", () => (options.seed === false ? Promise.resolve() : seedDemo(url, spec)));
+  await run("invite", async () => {
+    const { firstAdmin } = options;
+    const invitations = deps.invitations;
+    if (!firstAdmin || !invitations) return;
+    const primaryHost = spec.domains[0] ?? tenantSubdomainHost(spec.slug, invitations.hosts);
+    await inviteFirstAdmin(url, { id: tenantId, name: spec.name, primaryHost }, firstAdmin, invitations);
+  });
   await run("activate", () =>
     control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
   );
@@ -129,6 +147,9 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
         : `a tenant with the slug "${spec.slug}" already exists; choose another slug`,
     );
   }
+  if (existing?.status === "offboarded") {
+    throw new TenantConflict(`"${spec.slug}" was offboarded; its slug stays reserved for the audit trail, so choose another slug`);
+  }
   if (options.mode === "resume" && (!existing || (existing.status !== "provisioning" && existing.status !== "failed"))) {
     throw new TenantConflict(`"${spec.slug}" is not waiting to be provisioned`);
   }
@@ -140,10 +161,19 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
     throw new TenantConflict(`domain ${taken.map((d) => d.hostname).join(", ")} already belongs to another tenant`);
   }
 
+  const theme = options.logo ? { ...spec.theme, logo: { ...spec.theme.logo, src: options.logo.src } } : spec.theme;
   try {
     const tenant = existing
-      ? await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme: spec.theme } })
-      : await control.tenant.create({ data: { slug: spec.slug, name: spec.name, plan: spec.plan, theme: spec.theme, status: "provisioning" } });
+      ? await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme } })
+      : await control.tenant.create({ data: { slug: spec.slug, name: spec.name, plan: spec.plan, theme, status: "provisioning" } });
+    if (options.logo) {
+      const { sha256, contentType, bytes } = options.logo;
+      await control.tenantLogo.upsert({
+        where: { tenantId: tenant.id },
+        create: { tenantId: tenant.id, sha256, contentType, bytes: new Uint8Array(bytes) },
+        update: { sha256, contentType, bytes: new Uint8Array(bytes) },
+      });
+    }
     await control.$transaction([
       control.domain.deleteMany({ where: { tenantId: tenant.id, hostname: { notIn: spec.domains } } }),
       ...spec.domains.map((hostname, i) =>

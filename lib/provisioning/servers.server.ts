@@ -1,13 +1,17 @@
 import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
-import { serverAddress, withClient, withDatabase } from "../db/postgres.ts";
+import { dropDatabaseIfExists, dropRoleIfExists, serverAddress, withClient, withDatabase } from "../db/postgres.ts";
 import { seal, unseal, type Keyring } from "../db/secrets.server.ts";
 import type { TenantServerConfig } from "../config/env.server.ts";
 import { InvalidInput } from "../errors.ts";
+import type { HostConfig } from "../tenancy/host.ts";
+import type { Invitations } from "./invite.server.ts";
 
 export interface ProvisionDeps {
   control: ControlDb;
   keyring: Keyring;
+  /** Needed only to invite a first admin: mail transport, public links, host configuration. */
+  invitations?: Invitations & { hosts: HostConfig };
 }
 
 /** Registers (or updates) the tenant database servers named in the configuration. */
@@ -48,4 +52,13 @@ export async function serverAdminUrl(deps: ProvisionDeps, serverId: string): Pro
 /** Runs `fn` with an administrative connection to the server's `postgres` database. */
 export async function withServerAdmin<T>(deps: ProvisionDeps, serverId: string, fn: Parameters<typeof withClient<T>>[1]): Promise<T> {
   return withClient(withDatabase(await serverAdminUrl(deps, serverId), "postgres"), fn);
+}
+
+/** Drops a tenant's database and role on its server (idempotent); returns what was dropped. */
+export async function dropTenantDatabase(deps: ProvisionDeps, db: { serverId: string; databaseName: string; roleName: string }): Promise<string[]> {
+  await withServerAdmin(deps, db.serverId, async (admin) => {
+    await dropDatabaseIfExists(admin, db.databaseName);
+    await dropRoleIfExists(admin, db.roleName);
+  });
+  return [`database ${db.databaseName}`, `role ${db.roleName}`];
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InvalidInput } from "../errors.ts";
-import { normaliseHost } from "../tenancy/host.ts";
+import { classifyHost, normaliseHost, type HostConfig } from "../tenancy/host.ts";
 import { checkSlug } from "../tenancy/slug.ts";
 import { themeSchema } from "../tenancy/theme.ts";
 
@@ -14,7 +14,7 @@ const slug = z.string().superRefine((value, ctx) => {
   if (!check.ok) ctx.addIssue({ code: "custom", message: check.message });
 });
 
-const domain = z.string().transform((value, ctx) => {
+export const domainSchema = z.string().transform((value, ctx) => {
   const host = normaliseHost(value);
   if (!host || !host.includes(".") || /^\d+(\.\d+){3}$/.test(host)) {
     ctx.addIssue({ code: "custom", message: `"${value}" is not a valid domain name, e.g. portal.example.com` });
@@ -44,7 +44,7 @@ export const tenantSpecSchema = z.object({
   plan: z.string().regex(/^[a-z0-9-]{1,40}$/).default("standard"),
   theme: themeSchema,
   /** Custom domains in addition to <slug>.<root>; the first is the primary one. */
-  domains: z.array(domain).max(20).default([]),
+  domains: z.array(domainSchema).max(20).default([]),
   demo: z
     .object({
       users: z
@@ -78,4 +78,22 @@ export function parseTenantSpec(input: unknown, where = "tenant"): TenantSpec {
     throw new InvalidInput(`${where} is invalid:\n${lines.join("\n")}`);
   }
   return result.data;
+}
+
+/**
+ * Custom domains must be reachable as custom domains: not the agency host, and not under the
+ * root domain, where a host always means the tenant with that slug. Returns the normalised list.
+ */
+export function checkCustomDomains(input: readonly string[], hosts: HostConfig): string[] {
+  const out: string[] = [];
+  for (const raw of input) {
+    const parsed = domainSchema.safeParse(raw);
+    if (!parsed.success) throw new InvalidInput(parsed.error.issues[0]?.message ?? `"${raw}" is not a valid domain name`);
+    const kind = classifyHost(parsed.data, hosts).kind;
+    if (kind !== "custom") {
+      throw new InvalidInput(`"${raw}" cannot be a custom domain: it is ${kind === "agency" ? "the agency's host" : `under ${hosts.rootDomain}, where each tenant already has its subdomain`}. Use a domain the client owns, e.g. events.client.com`);
+    }
+    if (!out.includes(parsed.data)) out.push(parsed.data);
+  }
+  return out;
 }

@@ -31,11 +31,11 @@ export const currentTenant = cache(async (domainParam: string): Promise<Resolved
 
 /**
  * The tenant of the current request for server actions and route handlers, which have no
- * [domain] segment: from the Host header alone; only live tenants.
+ * [domain] segment: from the Host header alone; only live tenants not in maintenance.
  */
 export async function currentTenantFromHost(): Promise<ResolvedTenant | null> {
   const host = await currentHost();
   const key = resolverKey(host);
   const tenant = key ? await platform().resolver.resolve(key) : null;
-  return tenant && tenant.status === "active" ? tenant : null;
+  return tenant && tenant.status === "active" && !tenant.maintenance ? tenant : null;
 }

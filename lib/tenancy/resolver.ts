@@ -7,7 +7,7 @@ import type { Theme } from "./theme.ts";
  * Keys are the normalised host or slug; values carry the tenant id (docs/decisions/001).
  */
 
-export type TenantStatus = "provisioning" | "active" | "suspended" | "failed";
+export type TenantStatus = "provisioning" | "active" | "suspended" | "failed" | "offboarded";
 
 export interface ResolvedTenant {
   id: string;
@@ -17,6 +17,12 @@ export interface ResolvedTenant {
   theme: Theme;
   /** The host links and emails use: the primary custom domain, else the subdomain. */
   primaryHost: string;
+  /**
+   * Why the portal is in maintenance, or null: an operator's reason (a move between servers), or
+   * its database is behind the current schema and waits for the fleet migration. A portal in
+   * maintenance shows a branded notice instead of running queries its database cannot answer.
+   */
+  maintenance: string | null;
 }
 
 export type TenantLookup = (key: ResolverKey) => Promise<ResolvedTenant | null>;

@@ -36,9 +36,15 @@ describe("the app's control-plane role", () => {
     await app.outboxMessage.create({ data: { toAddress: "a@example.com", fromName: "x", fromAddress: "x@example.com", subject: "s", text: "t" } });
     const user = await cp.deps.control.agencyUser.create({ data: { email: "a@agency.example", name: "A", role: "owner" } });
     await app.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+    // Drafts and queued operations: the wizard's and dashboard's only writes.
+    const draft = await app.tenantDraft.create({ data: { agencyUserId: user.id, data: { slug: "x" } } });
+    await app.tenantDraft.update({ where: { id: draft.id }, data: { data: { slug: "y" } } });
+    await app.tenantDraft.delete({ where: { id: draft.id } });
+    await sql.query(`INSERT INTO "Operation" (id, kind, "actorType", "actorLabel") VALUES (gen_random_uuid(), 'suspend', 'agency-user', 'a')`);
+    await expect(sql.query(`SELECT name, host, port FROM "DatabaseServer"`)).resolves.toBeDefined();
   });
 
-  it("cannot change tenants, servers, credentials or roles, nor alter the audit log", async () => {
+  it("cannot change tenants, servers, credentials, roles or operations, read server credentials, nor alter the audit log", async () => {
     for (const statement of [
       `UPDATE "Tenant" SET status = 'active'`,
       `INSERT INTO "Tenant" (id, slug, name, theme, "updatedAt") VALUES (gen_random_uuid(), 'x', 'x', '{}', now())`,
@@ -48,6 +54,10 @@ describe("the app's control-plane role", () => {
       `UPDATE "AuditEntry" SET "actorLabel" = 'x'`,
       `DELETE FROM "AuditEntry"`,
       `CREATE TABLE "Sneaky" (id int)`,
+      `SELECT "adminUrlCiphertext" FROM "DatabaseServer"`,
+      `UPDATE "Operation" SET status = 'succeeded'`,
+      `DELETE FROM "Operation"`,
+      `INSERT INTO "TenantLogo" ("tenantId", sha256, "contentType", bytes) VALUES (gen_random_uuid(), 'x', 'image/png', '')`,
     ]) {
       await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });
     }

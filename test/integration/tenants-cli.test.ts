@@ -1,6 +1,10 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropDatabaseIfExists } from "../../lib/db/postgres.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { dropDatabaseIfExists, withClient } from "../../lib/db/postgres.ts";
+import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /**
@@ -76,6 +80,8 @@ describe("npm run tenants", () => {
 
   it("migrates every other tenant when one fails, exits 1, and records the failure", async () => {
     await withAdmin((admin) => dropDatabaseIfExists(admin, `t_two_${cp.tag}`));
+    // Both count as left to do: one never recorded a version, the other's database is gone.
+    await cp.deps.control.tenantDatabase.updateMany({ data: { schemaVersion: null } });
     const result = await cli("migrate", "--all");
     expect(result.code).toBe(1);
     expect(result.out).toMatch(new RegExp(`✓ ${cp.slug("one")} up to date`));
@@ -101,5 +107,38 @@ describe("npm run tenants", () => {
     expect(verified.code).toBe(0);
     expect(verified.out).toMatch(/audit log intact: 4 entries verified/);
     expect((await run("scripts/audit.ts", "check")).code).toBe(2);
+  });
+
+  it("exports a tenant and imports the archive into a new tenant (round trip); offboarding needs confirmation", async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), "portico-cli-export-"));
+    try {
+      const exported = await cli("export", cp.slug("one"), "--out", out);
+      expect(exported.err).toBe("");
+      expect(exported.code).toBe(0);
+      const archive = /✓ (\S+\.tar\.gz)/.exec(exported.out)?.[1];
+      expect(archive).toBeDefined();
+      const imported = await cli("import", archive as string, cp.slug("copy"), "--name", "Copy of One");
+      expect(imported.err).toBe("");
+      expect(imported.code).toBe(0);
+      expect(imported.out).toMatch(/User\s+\d+ row\(s\) restored/);
+      const rows = async (slug: string) => {
+        const t = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
+        return withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, t.id), async (c) => ({
+          users: (await c.query(`SELECT row_to_json(u)::text FROM "User" u ORDER BY 1`)).rows,
+          events: (await c.query(`SELECT row_to_json(e)::text FROM "Event" e ORDER BY 1`)).rows,
+        }));
+      };
+      expect(await rows(cp.slug("copy"))).toEqual(await rows(cp.slug("one")));
+      expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug: cp.slug("copy") } })).name).toBe("Copy of One");
+
+      const unconfirmed = await cli("offboard", cp.slug("copy"));
+      expect(unconfirmed.code).toBe(2);
+      expect(unconfirmed.err).toMatch(new RegExp(`confirm with --confirm ${cp.slug("copy")}`));
+      const again = await cli("import", archive as string, cp.slug("copy"));
+      expect(again.code).toBe(2);
+      expect(again.err).toMatch(/already exists; choose another slug/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { headers } from "next/headers";
+import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
 import { fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
@@ -18,7 +19,13 @@ export default async function AgencyHome() {
     <>
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h1 className="text-2xl font-semibold">Tenants</h1>
+          <div className="flex items-center gap-4">
+            <h1 className="text-2xl font-semibold">Tenants</h1>
+            {user.role !== "viewer" && (
+              <Link href="/tenants/new" data-testid="add-tenant" className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white">Add a client</Link>
+            )}
+            <Link href="/migrations" className="text-sm text-sky-700 hover:underline">Migrations</Link>
+          </div>
           <p className="mt-1 text-sm text-slate-500">
             {fleet.total} tenant{fleet.total === 1 ? "" : "s"}
             {degraded > 0 && <span className="text-red-700"> · {degraded} degraded</span>} · figures read from each tenant&apos;s own

@@ -19,13 +19,20 @@ export async function generateMetadata({ params }: Pick<Props, "params">): Promi
 export default async function TenantLayout({ children, params }: Props) {
   const tenant = await currentTenant((await params).domain);
   // An unreachable tenant database must not take the chrome down with it: show it signed out.
-  const user = await tenantUser(tenant).catch((error: unknown) => {
+  // A portal in maintenance does not query its database at all.
+  const user = tenant.maintenance ? null : await tenantUser(tenant).catch((error: unknown) => {
     if (error instanceof TenantUnavailable) return null;
     throw error;
   });
   return (
     <BrandedShell tenant={tenant} user={user}>
-      {tenant.status === "suspended" ? <TenantNotice tenant={tenant} kind="suspended" /> : children}
+      {tenant.status === "suspended" ? (
+        <TenantNotice tenant={tenant} kind="suspended" />
+      ) : tenant.maintenance ? (
+        <TenantNotice tenant={tenant} kind="maintenance" />
+      ) : (
+        children
+      )}
     </BrandedShell>
   );
 }

@@ -12,15 +12,20 @@ import { requestSignInLink } from "./actions.ts";
 
 export const metadata = { title: "Sign in" };
 
-type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ callbackUrl?: string | string[] }> };
+type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ callbackUrl?: string | string[]; invited?: string }> };
 
 export default async function SignInPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
-  const requested = (await searchParams).callbackUrl;
+  const { callbackUrl: requested, invited } = await searchParams;
   const callbackUrl = safeRedirect(Array.isArray(requested) ? requested[0] : requested, await currentOrigin(), "/account");
   if (await tenantUser(tenant)) redirect(callbackUrl);
   return (
     <AuthCard title={`Sign in to ${tenant.name}`}>
+      {invited && (
+        <p data-testid="invite-accepted" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          Your password is set. Sign in with {invited.slice(0, 254)}.
+        </p>
+      )}
       <PasswordSignIn callbackUrl={callbackUrl} />
       <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-60">
         <span className="h-px flex-1 bg-current" /> or <span className="h-px flex-1 bg-current" />

@@ -11,7 +11,7 @@ type Context = { params: Promise<{ domain: string; nextauth: string[] }> };
 async function handler(request: NextRequest, context: Context): Promise<Response> {
   const { domain } = await context.params;
   const tenant = await currentTenant(domain);
-  if (tenant.status !== "active") return new Response("This portal is not available.", { status: 403 });
+  if (tenant.status !== "active" || tenant.maintenance) return new Response("This portal is not available.", { status: 403 });
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
   return NextAuth(request, context, tenantAuthOptions(tenant, await currentOrigin())) as Promise<Response>;
 }

@@ -1,0 +1,102 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActionForm } from "@/components/agency/action-form.tsx";
+import { PortalPreview } from "@/components/agency/portal-preview.tsx";
+import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts";
+import { platform } from "@/lib/platform.server.ts";
+import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
+import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
+import { FALLBACK_THEME, themeSchema } from "@/lib/tenancy/theme.ts";
+
+export const metadata = { title: "Tenant" };
+
+const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
+
+/** One tenant: where it lives, what happened to it, and the lifecycle actions. */
+export default async function TenantPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const user = await requireAgencyUser(`/tenants/${slug}`);
+  const { control, hosts } = platform();
+  const tenant = await control.tenant.findUnique({
+    where: { slug },
+    include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: { include: { server: { select: { name: true, host: true, port: true } } } } },
+  });
+  if (!tenant) notFound();
+  const [operations, servers, latest] = await Promise.all([
+    control.operation.findMany({ where: { slug }, orderBy: { createdAt: "desc" }, take: 15 }),
+    control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
+    latestTenantMigration(),
+  ]);
+  const theme = themeSchema.safeParse(tenant.theme);
+  const live = tenant.status === "active" || tenant.status === "suspended";
+  const canAct = user.role !== "viewer";
+  const subdomain = tenantSubdomainHost(tenant.slug, hosts);
+  return (
+    <>
+      <div className="mb-2 text-sm"><Link href="/" className="text-slate-500 hover:underline">Tenants</Link> / {tenant.slug}</div>
+      <h1 className="text-2xl font-semibold" data-testid="tenant-title">{tenant.name}</h1>
+      <p className="mt-1 text-sm text-slate-500">
+        <span data-testid="tenant-status">{tenant.status}</span>
+        {tenant.maintenance && <> · in maintenance ({tenant.maintenance})</>} · plan {tenant.plan}
+      </p>
+      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+        <section className="rounded-xl bg-white p-5 ring-1 ring-slate-200">
+          <h2 className="font-medium">Where it lives</h2>
+          <dl className="mt-3 grid grid-cols-[9rem_1fr] gap-y-1 text-sm">
+            <dt className="text-slate-500">Hosts</dt>
+            <dd className="font-mono">{[subdomain, ...tenant.domains.map((d) => d.hostname + (d.isPrimary ? " (primary)" : ""))].join(", ")}</dd>
+            <dt className="text-slate-500">Server</dt>
+            <dd data-testid="tenant-server">{tenant.database ? `${tenant.database.server.name} (${tenant.database.server.host}:${tenant.database.server.port})` : "—"}</dd>
+            <dt className="text-slate-500">Database / role</dt>
+            <dd className="font-mono">{tenant.database ? `${tenant.database.databaseName} / ${tenant.database.roleName}` : "—"}</dd>
+            <dt className="text-slate-500">Schema</dt>
+            <dd>{tenant.database?.schemaVersion ?? "—"} {tenant.database && (tenant.database.schemaVersion === latest ? <span className="text-emerald-700">current</span> : <span className="text-amber-700">behind</span>)}</dd>
+            {tenant.database?.migrationError && <><dt className="text-slate-500">Last migration</dt><dd className="text-red-700">{tenant.database.migrationError}</dd></>}
+          </dl>
+        </section>
+        <PortalPreview theme={theme.success ? theme.data : FALLBACK_THEME} name={tenant.name} host={subdomain} />
+      </div>
+
+      {canAct && live && (
+        <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200">
+          <h2 className="font-medium">Lifecycle</h2>
+          <div className="mt-4 grid gap-8 md:grid-cols-2 xl:grid-cols-3">
+            {tenant.status === "active" ? (
+              <ActionForm kind="suspend" slug={slug} label="Suspend"><p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p></ActionForm>
+            ) : (
+              <ActionForm kind="resume" slug={slug} label="Resume"><p className="text-sm text-slate-600">Bring the portal back online.</p></ActionForm>
+            )}
+            <ActionForm kind="rename" slug={slug} label="Rename">
+              <label className="block text-sm">Name<input name="name" defaultValue={tenant.name} className={field} /></label>
+            </ActionForm>
+            <ActionForm kind="set-domains" slug={slug} label="Save domains">
+              <label className="block text-sm">Custom domains (first is primary)<textarea name="domains" rows={2} defaultValue={tenant.domains.map((d) => d.hostname).join("\n")} className={`${field} font-mono`} /></label>
+            </ActionForm>
+            <ActionForm kind="export" slug={slug} label="Export data"><p className="text-sm text-slate-600">A .tar.gz of every table with a manifest of row counts and checksums.</p></ActionForm>
+            <ActionForm kind="move" slug={slug} label="Move">
+              <label className="block text-sm">To server
+                <select name="server" className={field}>{servers.filter((s) => s.name !== tenant.database?.server.name).map((s) => <option key={s.name}>{s.name}</option>)}</select>
+              </label>
+            </ActionForm>
+            <ActionForm kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger"><p className="text-sm text-slate-600">Exports everything, then drops the database, role and domains and ends every session.</p></ActionForm>
+          </div>
+        </section>
+      )}
+
+      <section className="mt-8">
+        <h2 className="font-medium">Operations</h2>
+        <ul className="mt-2 space-y-1 text-sm" data-testid="tenant-operations">
+          {operations.map((o) => (
+            <li key={o.id}>
+              <Link href={`/operations/${o.id}`} className="text-sky-700 hover:underline">{OPERATION_LABELS[o.kind as OperationKind] ?? o.kind}</Link>{" "}
+              <span className={o.status === "failed" ? "text-red-700" : "text-slate-500"}>{o.status}</span>{" "}
+              <span className="text-slate-500">· {o.actorLabel} · {o.createdAt.toISOString().slice(0, 19).replace("T", " ")}</span>
+            </li>
+          ))}
+          {operations.length === 0 && <li className="text-slate-500">None from the dashboard yet.</li>}
+        </ul>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { createDraft, loadDraft, registeredServers, saveDraft } from "@/lib/agency/drafts.server.ts";
+import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep, type DraftData, type FieldErrors } from "@/lib/agency/wizard.ts";
+import { requestOrigin } from "@/lib/audit/request.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { InvalidInput, PorticoError } from "@/lib/errors.ts";
+import { queueOperation } from "@/lib/operations/queue.server.ts";
+import { platform } from "@/lib/platform.server.ts";
+import { checkLogo } from "@/lib/tenancy/logo.ts";
+
+export interface WizardState {
+  errors?: FieldErrors;
+  error?: string;
+  /** What was saved, shown again: React resets a form after its action runs. */
+  values?: DraftData;
+}
+
+export async function startWizard(): Promise<void> {
+  const user = await requireAgencyUser("/tenants/new", "operator");
+  redirect(`/tenants/new/${await createDraft(user)}/organisation`);
+}
+
+/** Saves a step (also on Back: nothing typed is lost) and moves on when it is valid. */
+export async function saveWizardStep(_: WizardState, form: FormData): Promise<WizardState> {
+  const user = await requireAgencyUser("/tenants/new", "operator");
+  const draftId = String(form.get("draftId") ?? "");
+  const step = String(form.get("step") ?? "");
+  const direction = form.get("direction") === "back" ? "back" : "next";
+  if (!isStep(step)) return { error: "Unknown wizard step; reload the page." };
+  const draft = await loadDraft(user, draftId);
+  if (draft.operationId) redirect(`/operations/${draft.operationId}`);
+
+  let logo: { bytes: Buffer; type: string } | undefined;
+  const file = form.get("logo");
+  if (step === "branding" && file instanceof File && file.size > 0) {
+    try {
+      const checked = checkLogo(new Uint8Array(await file.arrayBuffer()));
+      logo = { bytes: checked.bytes, type: checked.contentType };
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      const partial = parseStep(step, form, { hosts: platform().hosts, servers: [] });
+      await saveDraft(draft.id, { ...draft.data, ...partial.data });
+      return { errors: { ...(partial.ok ? {} : partial.errors), logo: error.message }, values: { ...draft.data, ...partial.data } };
+    }
+  }
+  const servers = (await registeredServers()).map((s) => s.name);
+  const result = parseStep(step, form, { hosts: platform().hosts, servers });
+  await saveDraft(draft.id, { ...draft.data, ...result.data }, logo);
+  if (!result.ok && direction === "next") return { errors: result.errors, values: { ...draft.data, ...result.data } };
+  redirect(`/tenants/new/${draft.id}/${nextStep(step, direction)}`);
+}
+
+/** Queues provisioning. The draft is the idempotency key: a double submit yields one operation. */
+export async function submitWizard(_: WizardState, form: FormData): Promise<WizardState> {
+  const user = await requireAgencyUser("/tenants/new", "operator");
+  const draft = await loadDraft(user, String(form.get("draftId") ?? ""));
+  if (draft.operationId) redirect(`/operations/${draft.operationId}`);
+  const d = { ...DRAFT_DEFAULTS, ...draft.data };
+  const servers = (await registeredServers()).map((s) => s.name);
+  const checked = checkDraft(d, { hosts: platform().hosts, servers });
+  if (!checked.ok) return { error: `${checked.message} (step: ${checked.step})` };
+  let operationId: string;
+  try {
+    const { id } = await queueOperation(platform().control, {
+      kind: "provision",
+      slug: d.slug ?? null,
+      input: {
+        draftId: draft.id,
+        spec: { slug: d.slug, name: d.name, plan: d.plan, theme: draftTheme(d, null), domains: d.domains ?? [] },
+        server: d.server || null,
+        firstAdmin: { name: d.adminName, email: d.adminEmail },
+      },
+      idempotencyKey: `draft:${draft.id}`,
+      actor: { type: "agency-user", id: user.id, label: user.email },
+      ...(await requestOrigin()),
+    });
+    operationId = id;
+  } catch (error) {
+    if (error instanceof PorticoError) return { error: error.message };
+    throw error;
+  }
+  await platform().control.tenantDraft.update({ where: { id: draft.id }, data: { operationId } });
+  redirect(`/operations/${operationId}`);
+}

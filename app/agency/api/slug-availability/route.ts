@@ -1,0 +1,11 @@
+import { slugAvailability } from "@/lib/agency/drafts.server.ts";
+import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { currentHost } from "@/lib/tenancy/current.server.ts";
+
+/** The wizard's live slug check. Agency users only; reveals nothing but whether a slug is free. */
+export async function GET(request: Request) {
+  if ((await currentHost()).kind !== "agency") return new Response("Not found", { status: 404 });
+  if (!(await agencyUser())) return Response.json({ ok: false, message: "Sign in again." }, { status: 401 });
+  const slug = new URL(request.url).searchParams.get("slug") ?? "";
+  return Response.json(await slugAvailability(slug.slice(0, 60)), { headers: { "Cache-Control": "no-store" } });
+}

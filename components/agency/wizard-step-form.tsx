@@ -1,0 +1,225 @@
+"use client";
+
+import { useActionState, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { saveWizardStep, submitWizard, type WizardState } from "@/app/agency/(dashboard)/tenants/new/actions.ts";
+import type { DraftData, WizardStep } from "@/lib/agency/wizard.ts";
+import { FONT_STACKS, type FontName } from "@/lib/tenancy/theme.ts";
+import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
+import { PortalPreview } from "./portal-preview.tsx";
+
+export interface StepProps {
+  draftId: string;
+  step: WizardStep;
+  data: Required<Pick<DraftData, "primary" | "accent" | "background" | "surface" | "text" | "font" | "plan">> & DraftData;
+  rootDomain: string;
+  logoUrl: string | null;
+  servers: Array<{ name: string; host: string; port: number; tenants: number }>;
+  review?: ReactNode;
+}
+
+const input = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-300";
+
+function Field({ label, name, error, hint, children }: { label: string; name: string; error?: string | undefined; hint?: ReactNode; children: (id: string, describedBy: string | undefined) => ReactNode }) {
+  const id = `${useId()}-${name}`;
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium">{label}</label>
+      {children(id, describedBy)}
+      {hint && <div id={`${id}-hint`} className="mt-1 text-xs text-slate-500">{hint}</div>}
+      {error && <p id={`${id}-error`} data-testid={`error-${name}`} className="mt-1 text-sm text-red-700">{error}</p>}
+    </div>
+  );
+}
+
+/** The slug with a live availability check (debounced; the server has the final word). */
+function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain: string; error?: string | undefined }) {
+  const [slug, setSlug] = useState(initial);
+  const [status, setStatus] = useState<{ ok: boolean; message: string } | null>(null);
+  useEffect(() => {
+    if (!slug) return setStatus(null);
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      fetch(`/api/slug-availability?slug=${encodeURIComponent(slug)}`, { signal: controller.signal })
+        .then((r) => r.json() as Promise<{ ok: boolean; message: string }>)
+        .then(setStatus)
+        .catch(() => {});
+    }, 250);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [slug]);
+  return (
+    <Field label="Slug" name="slug" error={error} hint={<>The portal&apos;s address: <span className="font-mono">{slug || "slug"}.{rootDomain}</span>. Lower-case letters, digits and hyphens.</>}>
+      {(id, describedBy) => (
+        <>
+          <input id={id} name="slug" required value={slug} onChange={(e) => setSlug(e.target.value.toLowerCase())} aria-describedby={describedBy} autoComplete="off" className={`${input} font-mono`} />
+          {status && (
+            <p data-testid="slug-status" data-available={status.ok} aria-live="polite" className={`mt-1 text-sm ${status.ok ? "text-emerald-700" : "text-red-700"}`}>
+              {status.ok ? "✓ " : "✗ "}{status.message}
+            </p>
+          )}
+        </>
+      )}
+    </Field>
+  );
+}
+
+const COLOURS = [
+  ["primary", "Brand colour"],
+  ["accent", "Accent"],
+  ["background", "Page background"],
+  ["surface", "Cards"],
+  ["text", "Text"],
+] as const;
+
+function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data"]; logoUrl: string | null; rootDomain: string; errors: WizardState["errors"] }) {
+  const [theme, setTheme] = useState({ primary: data.primary, accent: data.accent, background: data.background, surface: data.surface, text: data.text, font: data.font as FontName });
+  const [logo, setLogo] = useState<string | null>(logoUrl);
+  const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
+  const [fileError, setFileError] = useState<string | null>(null);
+  return (
+    <div className="grid gap-8 lg:grid-cols-2">
+      <div className="space-y-4">
+        <div className="grid grid-cols-2 gap-4">
+          {COLOURS.map(([name, label]) => (
+            <Field key={name} label={label} name={name} error={errors?.[name]}>
+              {(id, describedBy) => (
+                <div className="mt-1 flex items-center gap-2">
+                  <input type="color" aria-label={`${label} picker`} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} className="h-9 w-10 cursor-pointer rounded border border-slate-300" />
+                  <input id={id} name={name} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} aria-describedby={describedBy} className="w-full rounded-lg border border-slate-300 px-2 py-1.5 font-mono text-sm" />
+                </div>
+              )}
+            </Field>
+          ))}
+        </div>
+        <Field label="Font" name="font" error={errors?.font}>
+          {(id) => (
+            <select id={id} name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })} className={input}>
+              {Object.keys(FONT_STACKS).map((f) => <option key={f} value={f}>{f}</option>)}
+            </select>
+          )}
+        </Field>
+        <Field label="Logo (PNG, JPEG or WebP, at most 256 KB)" name="logo" error={fileError ?? errors?.logo}>
+          {(id, describedBy) => (
+            <input
+              id={id}
+              name="logo"
+              type="file"
+              accept="image/png,image/jpeg,image/webp"
+              aria-describedby={describedBy}
+              className="mt-1 block w-full text-sm"
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                setFileError(file && file.size > 256 * 1024 ? `This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB.` : null);
+                if (file) setLogo(URL.createObjectURL(file));
+              }}
+            />
+          )}
+        </Field>
+        <Field label="Logo description (for screen readers)" name="logoAlt">
+          {(id) => <input id={id} name="logoAlt" value={logoAlt} onChange={(e) => setLogoAlt(e.target.value)} className={input} />}
+        </Field>
+      </div>
+      <div>
+        <h2 className="mb-2 text-sm font-medium text-slate-600">Live preview</h2>
+        <PortalPreview theme={{ ...theme, logo: { src: logo ?? "/brand/portico.svg", alt: logoAlt || data.name || "Logo" } }} name={data.name ?? ""} host={`${data.slug ?? "slug"}.${rootDomain}`} />
+      </div>
+    </div>
+  );
+}
+
+export function WizardStepForm(props: StepProps) {
+  const { draftId, step, rootDomain, servers } = props;
+  const [state, action, pending] = useActionState(step === "review" ? submitWizard : saveWizardStep, {} as WizardState);
+  const data = { ...props.data, ...state.values };
+  const direction = useRef<HTMLInputElement>(null);
+  const errors = state.errors;
+  return (
+    <form action={action} className="space-y-6" noValidate>
+      <input type="hidden" name="draftId" value={draftId} />
+      <input type="hidden" name="step" value={step} />
+      {/* Set by the Back button; a hidden field rather than the submitter's value, which not every submission carries. */}
+      <input type="hidden" name="direction" defaultValue="next" ref={direction} />
+      {step === "organisation" && (
+        <div className="max-w-lg space-y-4">
+          <Field label="Organisation name" name="name" error={errors?.name}>
+            {(id, describedBy) => <input id={id} name="name" required defaultValue={data.name ?? ""} aria-describedby={describedBy} className={input} />}
+          </Field>
+          <SlugField initial={data.slug ?? ""} rootDomain={rootDomain} error={errors?.slug} />
+        </div>
+      )}
+      {step === "domains" && (
+        <div className="max-w-lg space-y-2">
+          <p className="text-sm text-slate-600">
+            Every portal has its subdomain <span className="font-mono">{data.slug}.{rootDomain}</span>. Add the client&apos;s own domains if they have them (Premium plan); the first becomes primary and is used in emails.
+          </p>
+          <Field label="Custom domains (one per line, optional)" name="domains" error={errors?.domains}>
+            {(id, describedBy) => <textarea id={id} name="domains" rows={3} defaultValue={(data.domains ?? []).join("\n")} aria-describedby={describedBy} placeholder="events.client.com" className={`${input} font-mono`} />}
+          </Field>
+        </div>
+      )}
+      {step === "branding" && <Branding data={data} logoUrl={props.logoUrl} rootDomain={rootDomain} errors={errors} />}
+      {step === "plan" && (
+        <fieldset className="grid gap-4 sm:grid-cols-3">
+          <legend className="sr-only">Plan</legend>
+          {Object.entries(PLANS).map(([name, plan]) => (
+            <label key={name} className="block cursor-pointer rounded-xl bg-white p-4 ring-1 ring-slate-200 has-[:checked]:ring-2 has-[:checked]:ring-slate-700">
+              <input type="radio" name="plan" value={name} defaultChecked={data.plan === name} className="mr-2" />
+              <span className="font-semibold">{plan.label}</span>
+              <ul className="mt-2 space-y-1 text-sm text-slate-600">
+                {Object.entries(FEATURES).map(([feature, label]) => (
+                  <li key={feature} className={(plan.features as readonly string[]).includes(feature) ? "" : "text-slate-400 line-through"}>{label}</li>
+                ))}
+              </ul>
+            </label>
+          ))}
+          {errors?.plan && <p data-testid="error-plan" className="text-sm text-red-700">{errors.plan}</p>}
+        </fieldset>
+      )}
+      {step === "placement" && (
+        <fieldset className="max-w-lg space-y-2">
+          <legend className="text-sm text-slate-600">Where the tenant&apos;s own database lives.</legend>
+          <label className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
+            <input type="radio" name="server" value="" defaultChecked={!data.server} /> Automatic <span className="text-sm text-slate-500">(the server with the fewest tenants)</span>
+          </label>
+          {servers.map((s) => (
+            <label key={s.name} className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
+              <input type="radio" name="server" value={s.name} defaultChecked={data.server === s.name} /> <span className="font-mono">{s.name}</span>
+              <span className="text-sm text-slate-500">{s.host}:{s.port} · {s.tenants} tenant{s.tenants === 1 ? "" : "s"}</span>
+            </label>
+          ))}
+          {errors?.server && <p data-testid="error-server" className="text-sm text-red-700">{errors.server}</p>}
+        </fieldset>
+      )}
+      {step === "admin" && (
+        <div className="max-w-lg space-y-4">
+          <p className="text-sm text-slate-600">The client&apos;s first administrator. They receive a single-use invitation link to choose a password.</p>
+          <Field label="Name" name="adminName" error={errors?.adminName}>
+            {(id, describedBy) => <input id={id} name="adminName" defaultValue={data.adminName ?? ""} aria-describedby={describedBy} className={input} />}
+          </Field>
+          <Field label="Email" name="adminEmail" error={errors?.adminEmail}>
+            {(id, describedBy) => <input id={id} name="adminEmail" type="email" defaultValue={data.adminEmail ?? ""} aria-describedby={describedBy} className={input} />}
+          </Field>
+        </div>
+      )}
+      {step === "review" && props.review}
+      {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      <div className="flex gap-3 border-t border-slate-200 pt-4">
+        {step === "review" ? (
+          <>
+            <a href={`/tenants/new/${draftId}/admin`} className="rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100">Back</a>
+            <button type="submit" disabled={pending} className="rounded-lg bg-slate-900 px-4 py-2 font-medium text-white disabled:opacity-60">{pending ? "Starting…" : "Create tenant"}</button>
+          </>
+        ) : (
+          <button type="submit" onClick={() => direction.current && (direction.current.value = "next")} disabled={pending} className="rounded-lg bg-slate-900 px-4 py-2 font-medium text-white disabled:opacity-60">{pending ? "Saving…" : "Next"}</button>
+        )}
+        {/* After Next in the DOM, so Enter means Next; shown first. */}
+        {step !== "organisation" && step !== "review" && (
+          <button type="submit" onClick={() => direction.current && (direction.current.value = "back")} className="order-first rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100">Back</button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,147 @@
+import { deflateSync } from "node:zlib";
+import { expect, test, type Page } from "@playwright/test";
+import { at, signInAgency } from "./hosts.ts";
+
+/** A real PNG of one colour (IHDR, IDAT, IEND with CRCs), for the logo upload. */
+function png(size: number, rgb: [number, number, number]): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+async function next(page: Page) {
+  await page.getByRole("button", { name: "Next" }).click();
+}
+
+test("the onboarding wizard: a new tenant live on its subdomain with its branding; its first admin accepts the invitation and signs in", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const slug = `wonka-${Date.now().toString(36)}`;
+  await signInAgency(page);
+  await page.getByTestId("add-tenant").click();
+  await page.getByRole("button", { name: "Start" }).click();
+
+  // Organisation: live slug check refuses taken and reserved slugs.
+  await expect(page.getByRole("heading", { name: "Organisation" })).toBeVisible();
+  await page.getByLabel("Organisation name").fill("Wonka Industries");
+  await page.getByLabel("Slug").fill("acme");
+  await expect(page.getByTestId("slug-status")).toContainText('"acme" is taken');
+  await page.getByLabel("Slug").fill("admin");
+  await expect(page.getByTestId("slug-status")).toContainText("reserved");
+  await next(page);
+  await expect(page.getByTestId("error-slug")).toContainText("reserved");
+  await page.getByLabel("Slug").fill(slug);
+  await expect(page.getByTestId("slug-status")).toHaveAttribute("data-available", "true");
+  await next(page);
+
+  // Nothing is lost on reload, and Back returns with the values kept.
+  await expect(page.getByRole("heading", { name: "Domains" })).toBeVisible();
+  await page.getByLabel(/Custom domains/).fill("not a domain!");
+  await next(page);
+  await expect(page.getByTestId("error-domains")).toContainText("not a valid domain name");
+  await page.getByLabel(/Custom domains/).fill("");
+  await page.getByRole("button", { name: "Back" }).click();
+  await page.reload();
+  await expect(page.getByLabel("Organisation name")).toHaveValue("Wonka Industries");
+  await expect(page.getByLabel("Slug")).toHaveValue(slug);
+  await next(page);
+  await next(page);
+
+  // Branding, with a live preview; an oversized or non-image logo is refused.
+  await expect(page.getByRole("heading", { name: "Branding" })).toBeVisible();
+  await page.getByLabel("Brand colour", { exact: true }).fill("#7c3aed");
+  await expect(page.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(124, 58, 237)");
+  await expect(page.getByTestId("preview-name")).toHaveText("Wonka Industries");
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "logo.svg", mimeType: "image/png", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') });
+  await next(page);
+  await expect(page.getByTestId("error-logo")).toContainText("not a PNG, JPEG or WebP");
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png(48, [124, 58, 237]) });
+  await page.getByLabel("Logo description").fill("Wonka logo");
+  await next(page);
+
+  await expect(page.getByRole("heading", { name: "Plan" })).toBeVisible();
+  await page.getByLabel("Premium").check();
+  await next(page);
+  await expect(page.getByRole("heading", { name: "Database" })).toBeVisible();
+  await page.getByLabel("Automatic").check();
+  await next(page);
+  await expect(page.getByRole("heading", { name: "First admin" })).toBeVisible();
+  await page.getByLabel("Name").fill("Charlie Bucket");
+  await page.getByLabel("Email").fill("not-an-email");
+  await next(page);
+  await expect(page.getByTestId("error-adminEmail")).toContainText("email address");
+  await page.getByLabel("Email").fill("charlie@wonka.example");
+  await next(page);
+
+  await expect(page.getByRole("heading", { name: "Review" })).toBeVisible();
+  await expect(page.getByTestId("review")).toContainText(`${slug}.localhost`);
+  await expect(page.getByTestId("review")).toContainText("charlie@wonka.example");
+  await page.getByRole("button", { name: "Create tenant" }).click();
+
+  // Each step shows as it completes; the portal link appears at the end.
+  await expect(page.getByTestId("operation-status")).toHaveText("succeeded", { timeout: 30_000 });
+  for (const step of ["reserve", "create-role", "create-database", "migrate", "seed", "invite", "activate"]) {
+    await expect(page.locator(`[data-step="${step}"]`)).toHaveAttribute("data-state", "done");
+  }
+  const operationUrl = page.url();
+
+  // Submitting the wizard again leads to the same operation: one tenant.
+  await page.goBack();
+  await page.goto(operationUrl.replace(/\/operations\/.*/, "/tenants/new"));
+  await expect(page.getByText("Wonka Industries")).toHaveCount(0); // no longer an unfinished draft
+
+  // The portal is live on its subdomain with its branding and uploaded logo.
+  const portal = await browser.newPage();
+  await portal.goto(at(`${slug}.localhost`));
+  await expect(portal.getByTestId("tenant-name")).toHaveText("Wonka Industries");
+  await expect(portal.locator("header").first()).toHaveCSS("background-color", "rgb(124, 58, 237)");
+  const logo = portal.locator("header img").first();
+  await expect(logo).toHaveAttribute("src", /^\/logo\/[0-9a-f]{64}\.png$/);
+  await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
+
+  // The first admin's invitation, from the outbox, works once.
+  await page.goto(at("admin.localhost", `/outbox?to=charlie@wonka.example`));
+  const text = await page.getByTestId("outbox-text").first().innerText();
+  const link = /http:\/\/\S+\/invite\?token=[A-Za-z0-9_-]+/.exec(text)?.[0];
+  expect(link).toContain(`${slug}.localhost`);
+  await portal.goto(link as string);
+  await portal.getByLabel("New password").fill("chocolate-river-1");
+  await portal.getByLabel("Repeat the password").fill("chocolate-river-1");
+  await portal.getByRole("button", { name: "Set password" }).click();
+  await expect(portal.getByTestId("invite-accepted")).toBeVisible();
+  await portal.getByLabel("Email").first().fill("charlie@wonka.example");
+  await portal.getByLabel("Password").fill("chocolate-river-1");
+  await portal.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(portal.getByTestId("account-email")).toHaveText("charlie@wonka.example");
+  await portal.goto(link as string);
+  await expect(portal.getByTestId("invite-invalid")).toBeVisible();
+});
+
+test("agency viewers cannot open the wizard", async ({ page }) => {
+  await signInAgency(page, "viewer@agency.localhost");
+  await expect(page.getByTestId("agency-user")).toContainText("viewer");
+  await expect(page.getByTestId("add-tenant")).toHaveCount(0);
+  const response = await page.goto(at("admin.localhost", "/tenants/new"));
+  expect(response?.status()).toBe(403);
+});

@@ -1,0 +1,192 @@
+import "server-only";
+import type { AuditActor } from "../audit/log.server.ts";
+import { InvalidInput } from "../errors.ts";
+import { exportTenant } from "../provisioning/archive.server.ts";
+import { discardTenant, renameTenant, resumeProvisioning, setTenantDomains, setTenantSuspended } from "../provisioning/lifecycle.server.ts";
+import { migrateFleet } from "../provisioning/migrate-fleet.server.ts";
+import { MOVE_STEPS, moveTenant } from "../provisioning/move.server.ts";
+import { offboardTenant } from "../provisioning/offboard.server.ts";
+import { PROVISIONING_STEPS, provisionTenant, type ProvisionOptions } from "../provisioning/provision.server.ts";
+import { parseTenantSpec } from "../provisioning/spec.ts";
+import { checkLogo } from "../tenancy/logo.ts";
+import type { OperationInput, OperationKind, OperationProgress } from "./kinds.ts";
+import type { WorkerDeps } from "./worker.server.ts";
+
+export interface OperationContext<K extends OperationKind = OperationKind> {
+  deps: WorkerDeps;
+  id: string;
+  slug: string | null;
+  input: OperationInput<K>;
+  progress: OperationProgress;
+  save(patch: Partial<OperationProgress>): Promise<void>;
+  /** The tenant this operation concerns, for the audit entry. */
+  setTenant(tenantId: string): void;
+  actor: AuditActor;
+}
+
+type Handler<K extends OperationKind> = (ctx: OperationContext<K>) => Promise<Record<string, unknown> | void>;
+
+function requireSlug(ctx: OperationContext): string {
+  if (!ctx.slug) throw new InvalidInput("this operation needs a tenant");
+  return ctx.slug;
+}
+
+/** Named steps shown live by the dashboard: pending → running → done (or failed). */
+function stepTracker(ctx: OperationContext, names: readonly string[]) {
+  const steps = names.map((name) => ({ name, status: "pending" as "pending" | "running" | "done" | "failed", ms: undefined as number | undefined }));
+  let started = Date.now();
+  const mark = async (name: string) => {
+    for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", ms: Date.now() - started });
+    const step = steps.find((s) => s.name === name);
+    if (step) step.status = "running";
+    started = Date.now();
+    await ctx.save({ steps });
+  };
+  return {
+    start: mark,
+    done: async (name: string, ms?: number) => {
+      const step = steps.find((s) => s.name === name);
+      if (step) Object.assign(step, { status: "done", ms: ms ?? Date.now() - started });
+      await ctx.save({ steps });
+    },
+    fail: async () => {
+      for (const s of steps) if (s.status === "running") s.status = "failed";
+      await ctx.save({ steps });
+    },
+    finish: async () => {
+      for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", ms: Date.now() - started });
+      await ctx.save({ steps });
+    },
+  };
+}
+
+/** Runs the provisioning pipeline with live step progress; a failed step is marked failed. */
+async function provisionWithProgress(ctx: OperationContext, run: (hooks: Pick<ProvisionOptions, "onStep" | "onStepStart">) => Promise<{ tenantId: string }>) {
+  const tracker = stepTracker(ctx, PROVISIONING_STEPS);
+  try {
+    const result = await run({
+      onStepStart: (step) => tracker.start(step),
+      onStep: async (step, ms) => {
+        if (step === "reserve") await ctx.save({ reserved: true });
+        await tracker.done(step, ms);
+      },
+    });
+    ctx.setTenant(result.tenantId);
+    return result;
+  } catch (error) {
+    await tracker.fail();
+    throw error;
+  }
+}
+
+export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
+  async provision(ctx) {
+    const { deps, input } = ctx;
+    const spec = parseTenantSpec(input.spec, "the new tenant");
+    const draft = input.draftId ? await deps.control.tenantDraft.findUnique({ where: { id: input.draftId }, select: { logo: true } }) : null;
+    const logo = draft?.logo ? checkLogo(draft.logo) : undefined;
+    // A restarted operation that had reserved its tenant resumes it instead of conflicting with itself.
+    const resume = (ctx.progress.attempt ?? 1) > 1 && ctx.progress.reserved === true;
+    const result = await provisionWithProgress(ctx, (hooks) =>
+      provisionTenant(deps, spec, {
+        ...hooks,
+        mode: resume ? "resume" : "create",
+        seed: false,
+        firstAdmin: input.firstAdmin,
+        ...(input.server ? { server: input.server } : {}),
+        ...(logo ? { logo } : {}),
+      }),
+    );
+    return { tenantId: result.tenantId, invited: input.firstAdmin.email };
+  },
+
+  async retry(ctx) {
+    const slug = requireSlug(ctx);
+    // The first admin comes from the operation that first tried to provision the tenant.
+    const original = await ctx.deps.control.operation.findFirst({ where: { kind: "provision", slug }, orderBy: { createdAt: "desc" }, select: { input: true } });
+    const firstAdmin = (original?.input as { firstAdmin?: { name: string; email: string } } | undefined)?.firstAdmin;
+    const result = await provisionWithProgress(ctx, (hooks) => resumeProvisioning(ctx.deps, slug, { ...hooks, ...(firstAdmin ? { firstAdmin } : {}) }));
+    return { tenantId: result.tenantId };
+  },
+
+  async discard(ctx) {
+    const { tenantId, dropped } = await discardTenant(ctx.deps, requireSlug(ctx));
+    ctx.setTenant(tenantId);
+    return { dropped };
+  },
+
+  async suspend(ctx) {
+    const { tenantId, changed } = await setTenantSuspended(ctx.deps, requireSlug(ctx), true);
+    ctx.setTenant(tenantId);
+    return { changed };
+  },
+
+  async resume(ctx) {
+    const { tenantId, changed } = await setTenantSuspended(ctx.deps, requireSlug(ctx), false);
+    ctx.setTenant(tenantId);
+    return { changed };
+  },
+
+  async rename(ctx) {
+    const { tenantId, from, to } = await renameTenant(ctx.deps, requireSlug(ctx), ctx.input.name);
+    ctx.setTenant(tenantId);
+    return { from, to };
+  },
+
+  async "set-domains"(ctx) {
+    if (!ctx.deps.invitations) throw new InvalidInput("the worker has no host configuration");
+    const { tenantId, domains } = await setTenantDomains(ctx.deps, ctx.deps.invitations.hosts, requireSlug(ctx), ctx.input.domains);
+    ctx.setTenant(tenantId);
+    return { domains };
+  },
+
+  async "migrate-fleet"(ctx) {
+    let failed = 0;
+    const outcomes = await migrateFleet(ctx.deps, {
+      concurrency: ctx.input.concurrency,
+      onStart: (total) => ctx.save({ total, done: 0, failed: 0 }),
+      onResult: async (outcome, done) => {
+        if (!outcome.ok) failed++;
+        await ctx.save({ done, failed });
+      },
+    });
+    return {
+      migrated: outcomes.filter((o) => o.ok).map((o) => ({ slug: o.slug, applied: o.applied })),
+      failed: outcomes.filter((o) => !o.ok).map((o) => ({ slug: o.slug, error: o.error })),
+    };
+  },
+
+  async export(ctx) {
+    const tracker = stepTracker(ctx, ["export"]);
+    await tracker.start("export");
+    const exported = await exportTenant(ctx.deps, requireSlug(ctx), ctx.deps.exportsDir, ctx.actor.label);
+    await tracker.finish();
+    return { file: exported.file, bytes: exported.bytes, sha256: exported.sha256, tables: exported.manifest.tables.map(({ name, rows }) => ({ name, rows })) };
+  },
+
+  async offboard(ctx) {
+    const tracker = stepTracker(ctx, ["export", "close", "drop", "forget"]);
+    try {
+      const result = await offboardTenant(ctx.deps, requireSlug(ctx), { exportsDir: ctx.deps.exportsDir, by: ctx.actor.label, onStep: (s) => tracker.start(s) });
+      await tracker.finish();
+      ctx.setTenant(result.tenantId);
+      return { file: result.export.file, bytes: result.export.bytes, sha256: result.export.sha256, dropped: result.dropped };
+    } catch (error) {
+      await tracker.fail();
+      throw error;
+    }
+  },
+
+  async move(ctx) {
+    const tracker = stepTracker(ctx, MOVE_STEPS);
+    try {
+      const result = await moveTenant(ctx.deps, requireSlug(ctx), ctx.input.server, { onStep: (s) => tracker.start(s) });
+      await tracker.finish();
+      ctx.setTenant(result.tenantId);
+      return { from: result.from, to: result.to, rows: result.rows };
+    } catch (error) {
+      await tracker.fail();
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,79 @@
+import { z } from "zod";
+
+/**
+ * Agency actions on the fleet, as queued by the dashboard and carried out by the operations
+ * worker (docs/decisions/009). Inputs are validated when queued and again when run.
+ */
+export const OPERATION_KINDS = [
+  "provision",
+  "retry",
+  "discard",
+  "suspend",
+  "resume",
+  "rename",
+  "set-domains",
+  "migrate-fleet",
+  "export",
+  "offboard",
+  "move",
+] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export const firstAdminSchema = z.object({
+  name: z.string().trim().min(1, "enter the first admin's name").max(120),
+  email: z.string().trim().toLowerCase().email("enter the first admin's email address, e.g. jane@client.example").max(254),
+});
+
+export const operationInputs = {
+  provision: z.object({
+    draftId: z.string().uuid().nullable().default(null),
+    /** A tenant spec (lib/provisioning/spec.ts), validated again by the worker. */
+    spec: z.record(z.string(), z.unknown()),
+    server: z.string().max(63).nullable().default(null),
+    firstAdmin: firstAdminSchema,
+  }),
+  retry: z.object({}),
+  discard: z.object({}),
+  suspend: z.object({}),
+  resume: z.object({}),
+  rename: z.object({ name: z.string().trim().min(1, "a tenant needs a name").max(120) }),
+  "set-domains": z.object({ domains: z.array(z.string()).max(20) }),
+  "migrate-fleet": z.object({ concurrency: z.number().int().min(1).max(32).default(4) }),
+  export: z.object({}),
+  offboard: z.object({}),
+  move: z.object({ server: z.string().min(1).max(63) }),
+} satisfies Record<OperationKind, z.ZodType>;
+
+export type OperationInput<K extends OperationKind> = z.output<(typeof operationInputs)[K]>;
+
+/** What each kind is called in the dashboard and the audit log. */
+export const OPERATION_LABELS: Record<OperationKind, string> = {
+  provision: "Provision",
+  retry: "Retry provisioning",
+  discard: "Discard",
+  suspend: "Suspend",
+  resume: "Resume",
+  rename: "Rename",
+  "set-domains": "Change domains",
+  "migrate-fleet": "Migrate the fleet",
+  export: "Export",
+  offboard: "Offboard",
+  move: "Move to another server",
+};
+
+/** Progress as the worker records it; the dashboard renders it as it changes. */
+export interface OperationProgress {
+  /** How many times the worker has started this operation (a killed worker's operation restarts). */
+  attempt?: number;
+  /** Named steps in order, e.g. the provisioning pipeline or a move. */
+  steps?: Array<{ name: string; status: "pending" | "running" | "done" | "failed"; ms?: number }>;
+  /** Counted work, e.g. tenants migrated. */
+  done?: number;
+  total?: number;
+  failed?: number;
+  /** Provisioning: the tenant is reserved, so a restart resumes rather than creates. */
+  reserved?: boolean;
+  note?: string;
+}
+
+export const OPERATION_CHANNEL = "portico_operation";

@@ -1,0 +1,61 @@
+import "server-only";
+import type { AuditActor } from "../audit/log.server.ts";
+import type { ControlDb } from "../db/control.server.ts";
+import { Prisma } from "../db/generated/control/client.ts";
+import { InvalidInput, TenantConflict } from "../errors.ts";
+import { OPERATION_CHANNEL, operationInputs, type OperationKind } from "./kinds.ts";
+
+export interface QueueRequest<K extends OperationKind> {
+  kind: K;
+  slug: string | null;
+  input: unknown;
+  actor: AuditActor;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** The same key always yields the same operation: a form submitted twice queues once. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Queues an agency action for the operations worker and wakes it. This is all the web app does
+ * for an action: it holds no administrative credentials (docs/decisions/009).
+ */
+export async function queueOperation<K extends OperationKind>(control: ControlDb, request: QueueRequest<K>): Promise<{ id: string; existing: boolean }> {
+  const parsed = operationInputs[request.kind].safeParse(request.input);
+  if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => i.message).join("; "));
+  if (request.idempotencyKey) {
+    const earlier = await control.operation.findUnique({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
+    if (earlier) return { id: earlier.id, existing: true };
+  }
+  if (request.kind === "provision" && request.slug) {
+    const [tenant, pending] = await Promise.all([
+      control.tenant.findUnique({ where: { slug: request.slug }, select: { status: true } }),
+      control.operation.findFirst({ where: { kind: "provision", slug: request.slug, status: { in: ["queued", "running"] } }, select: { id: true } }),
+    ]);
+    if (tenant || pending) throw new TenantConflict(`the slug "${request.slug}" was just taken${tenant ? "" : " by another wizard"}; go back to Organisation and choose another`);
+  }
+  try {
+    const op = await control.operation.create({
+      data: {
+        kind: request.kind,
+        slug: request.slug,
+        input: parsed.data as Prisma.InputJsonValue,
+        idempotencyKey: request.idempotencyKey ?? null,
+        actorType: request.actor.type,
+        actorId: request.actor.id ?? null,
+        actorLabel: request.actor.label.slice(0, 254),
+        ip: request.ip?.slice(0, 45) ?? null,
+        userAgent: request.userAgent?.slice(0, 300) ?? null,
+      },
+      select: { id: true },
+    });
+    await control.$executeRaw`SELECT pg_notify(${OPERATION_CHANNEL}, ${op.id})`;
+    return { id: op.id, existing: false };
+  } catch (error) {
+    if (request.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      const earlier = await control.operation.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
+      return { id: earlier.id, existing: true };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+import "server-only";
+import { generateToken, hashToken } from "../auth/credentials.server.ts";
+import { createTenantDb } from "../db/tenant-db.server.ts";
+import type { MailTransport } from "../mail/transport.server.ts";
+
+/** How long a first admin's invitation link stays valid. */
+export const INVITATION_DAYS = 7;
+
+export interface FirstAdmin {
+  name: string;
+  email: string;
+}
+
+/** What provisioning needs to send invitations: a transport and the public link builder. */
+export interface Invitations {
+  mail: MailTransport;
+  /** An absolute URL on a tenant's registered host (lib/auth/origin.server.ts → publicLink). */
+  link(host: string, path: string): string;
+  mailFrom?: string;
+}
+
+/**
+ * Creates the tenant's first admin (role owner, no password yet) with the tenant's own role and
+ * emails a single-use invitation link on the tenant's primary host. Safe to run again: the user
+ * is kept, earlier unused invitations are withdrawn, and nothing is sent once a password is set.
+ */
+export async function inviteFirstAdmin(
+  tenantUrl: string,
+  tenant: { id: string; name: string; primaryHost: string },
+  admin: FirstAdmin,
+  invitations: Invitations,
+): Promise<"sent" | "already-accepted"> {
+  const email = admin.email.trim().toLowerCase();
+  const pooled = createTenantDb(tenantUrl, `invite:${tenant.id}`, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 5_000 });
+  let token: string;
+  try {
+    const db = pooled.client;
+    const user = await db.user.upsert({ where: { email }, create: { email, name: admin.name, role: "owner" }, update: {} });
+    if (user.passwordHash) return "already-accepted";
+    token = generateToken();
+    await db.$transaction([
+      db.loginToken.updateMany({ where: { email, purpose: "invite", usedAt: null }, data: { expiresAt: new Date() } }),
+      db.loginToken.create({ data: { tokenHash: hashToken(token), email, purpose: "invite", expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000) } }),
+    ]);
+  } finally {
+    await pooled.close();
+  }
+  const link = invitations.link(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`);
+  await invitations.mail.send({
+    tenantId: tenant.id,
+    to: email,
+    fromName: tenant.name.slice(0, 120),
+    fromAddress: invitations.mailFrom ?? `no-reply@${tenant.primaryHost}`,
+    subject: `You are invited to run ${tenant.name}`.slice(0, 200),
+    text:
+      `Hello ${admin.name},\n\nYour portal ${tenant.name} is ready and you are its first administrator.\n` +
+      `Choose your password with this link. It works once and expires in ${INVITATION_DAYS} days:\n\n${link}\n\n` +
+      `If you were not expecting this, ignore this email.\n`,
+  });
+  return "sent";
+}

@@ -1,0 +1,106 @@
+import "server-only";
+import { connect, dropDatabaseIfExists, dropRoleIfExists, ensureDatabase, ensureRole, quoteIdent, withClient, withCredentials, withDatabase } from "../db/postgres.ts";
+import { generatePassword, seal } from "../db/secrets.server.ts";
+import { InvalidInput, TenantNotFound } from "../errors.ts";
+import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
+import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { serverAdminUrl, type ProvisionDeps } from "./servers.server.ts";
+import { copyTables, countRows, listTables } from "./table-copy.server.ts";
+import { cloneTenantDatabase } from "./template.server.ts";
+
+export const MOVE_STEPS = ["maintenance", "create", "copy", "verify", "switch", "drop-old"] as const;
+export type MoveStep = (typeof MOVE_STEPS)[number];
+
+/**
+ * Moves a tenant's database to another registered server: only this tenant is briefly in
+ * maintenance (its portal shows a notice, its role cannot log in on the old server), its rows are
+ * copied into a fresh database on the target with a new role password, every table's row count is
+ * verified, the control plane is switched in one update, and the old copy is dropped. Anything
+ * failing before the switch leaves the tenant where it was, back in service.
+ */
+export async function moveTenant(
+  deps: ProvisionDeps,
+  slug: string,
+  serverName: string,
+  options: { onStep?: (step: MoveStep) => void | Promise<void> } = {},
+): Promise<{ tenantId: string; from: string; to: string; rows: Record<string, number> }> {
+  const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: { include: { server: { select: { id: true, name: true } } } } } });
+  if (!tenant?.database) throw new TenantNotFound(`no tenant with a database named "${slug}"`);
+  if (tenant.status !== "active" && tenant.status !== "suspended") throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant can be moved`);
+  const target = await deps.control.databaseServer.findUnique({ where: { name: serverName }, select: { id: true, name: true } });
+  if (!target) {
+    const names = (await deps.control.databaseServer.findMany({ select: { name: true } })).map((s) => s.name);
+    throw new InvalidInput(`no database server named "${serverName}"; registered: ${names.join(", ")}`);
+  }
+  const db = tenant.database;
+  if (target.id === db.serverId) throw new InvalidInput(`"${slug}" is already on ${serverName}`);
+  const sourceAdmin = await serverAdminUrl(deps, db.serverId);
+  const targetAdmin = await serverAdminUrl(deps, target.id);
+  const password = generatePassword();
+  const notify = () => deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  const step = async (name: MoveStep) => options.onStep?.(name);
+
+  await step("maintenance");
+  await deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: "moving to another database server" } });
+  await notify();
+  // Nothing writes to the old copy while it is read: its role cannot log in and loses its sessions.
+  await withClient(withDatabase(sourceAdmin, "postgres"), async (admin) => {
+    await admin.query(`ALTER ROLE ${quoteIdent(db.roleName)} NOLOGIN`);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [db.roleName]);
+  });
+
+  let rows: Record<string, number>;
+  try {
+    await step("create");
+    await withClient(withDatabase(targetAdmin, "postgres"), async (admin) => {
+      await ensureRole(admin, db.roleName, password);
+      await cloneTenantDatabase(targetAdmin, admin, db.databaseName, db.roleName);
+      await ensureDatabase(admin, db.databaseName, db.roleName);
+    });
+    const targetUrl = withCredentials(targetAdmin, db.roleName, password, db.databaseName);
+    const version = await withClient(targetUrl, async (c) => (await migrate(c, await loadMigrations(migrationsDir("tenant")))).version);
+
+    await step("copy");
+    const source = await connect(withDatabase(sourceAdmin, db.databaseName));
+    const copy = await connect(targetUrl);
+    try {
+      rows = await copyTables(source, copy);
+      await step("verify");
+      for (const table of await listTables(source)) {
+        const [a, b] = [await countRows(source, table), await countRows(copy, table)];
+        if (a !== b || rows[table] !== a) throw new Error(`row counts differ for ${table}: ${a} on ${db.server.name}, ${b} on ${target.name}`);
+      }
+    } finally {
+      await source.end().catch(() => {});
+      await copy.end().catch(() => {});
+    }
+
+    await step("switch");
+    const sealed = seal(password, deps.keyring);
+    await deps.control.$transaction([
+      deps.control.tenantDatabase.update({
+        where: { tenantId: tenant.id },
+        data: { serverId: target.id, passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, schemaVersion: version, migratedAt: new Date(), migrationError: null },
+      }),
+      deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } }),
+    ]);
+    await notify();
+  } catch (error) {
+    // Back where it was: the half-made copy goes, the old copy serves again.
+    await withClient(withDatabase(targetAdmin, "postgres"), async (admin) => {
+      await dropDatabaseIfExists(admin, db.databaseName);
+      await dropRoleIfExists(admin, db.roleName);
+    }).catch(() => {});
+    await withClient(withDatabase(sourceAdmin, "postgres"), (admin) => admin.query(`ALTER ROLE ${quoteIdent(db.roleName)} LOGIN`));
+    await deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } });
+    await notify();
+    throw error;
+  }
+
+  await step("drop-old");
+  await withClient(withDatabase(sourceAdmin, "postgres"), async (admin) => {
+    await dropDatabaseIfExists(admin, db.databaseName);
+    await dropRoleIfExists(admin, db.roleName);
+  });
+  return { tenantId: tenant.id, from: db.server.name, to: target.name, rows };
+}

@@ -1,0 +1,26 @@
+/**
+ * Plans and the features they include: chosen in the onboarding wizard, stored as Tenant.plan in
+ * the control plane, and checked in one place on the server by the portal (issue #5).
+ */
+export const FEATURES = {
+  "custom-domain": "Custom domains",
+  waitlist: "Waitlists with automatic promotion",
+  "custom-questions": "Custom registration questions",
+  "csv-export": "CSV export of attendees",
+} as const;
+export type Feature = keyof typeof FEATURES;
+
+export const PLANS = {
+  starter: { label: "Starter", features: [] as Feature[] },
+  standard: { label: "Standard", features: ["waitlist", "csv-export"] as Feature[] },
+  premium: { label: "Premium", features: ["custom-domain", "waitlist", "custom-questions", "csv-export"] as Feature[] },
+} as const;
+export type PlanName = keyof typeof PLANS;
+
+export function isPlan(value: unknown): value is PlanName {
+  return typeof value === "string" && Object.hasOwn(PLANS, value);
+}
+
+export function planHas(plan: string, feature: Feature): boolean {
+  return isPlan(plan) && PLANS[plan].features.includes(feature);
+}

@@ -1,0 +1,69 @@
+import { cp as copyDir, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withClient } from "../../lib/db/postgres.ts";
+import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { migrateFleet } from "../../lib/provisioning/migrate-fleet.server.ts";
+import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
+import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
+import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
+import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
+
+/** Security case 22: a fleet migration where one tenant's migration fails. */
+let cp: TestControlPlane;
+let dir: string;
+const NEXT = "29990101000000_add_event_tagline";
+
+beforeAll(async () => {
+  cp = await testControlPlane();
+  for (const name of ["one", "two", "three"]) {
+    await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug(name), name, theme: FALLBACK_THEME }), { mode: "create", seed: false });
+  }
+  // The shipped migrations plus one additive migration, as a release would bring.
+  dir = await mkdtemp(path.join(os.tmpdir(), "portico-fleet-"));
+  await copyDir(path.join(process.cwd(), "prisma/tenant/migrations"), dir, { recursive: true });
+  await mkdir(path.join(dir, NEXT));
+  await writeFile(path.join(dir, NEXT, "migration.sql"), `ALTER TABLE "Event" ADD COLUMN "tagline" VARCHAR(120);\n`);
+});
+afterAll(async () => {
+  await cp?.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tenantSql<T>(slug: string, sql: string): Promise<T[]> {
+  const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
+  return withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenant.id), async (c) => (await c.query(sql)).rows as T[]);
+}
+
+describe("fleet migration", () => {
+  it("migrates every other tenant when one fails, and records the failure with its error", async () => {
+    // Tenant two already has a column the migration adds: its migration fails, alone.
+    await tenantSql(cp.slug("two"), `ALTER TABLE "Event" ADD COLUMN "tagline" TEXT`);
+    const progress: Array<[string, number, number]> = [];
+    const outcomes = await migrateFleet(cp.deps, { concurrency: 2, dir, onResult: (o, done, total) => void progress.push([o.slug, done, total]) });
+
+    expect(outcomes.map((o) => [o.slug, o.ok, o.applied])).toEqual([
+      [cp.slug("one"), true, [NEXT]],
+      [cp.slug("three"), true, [NEXT]],
+      [cp.slug("two"), false, []],
+    ]);
+    expect(progress.map(([, done, total]) => [done, total]).sort()).toEqual([[1, 3], [2, 3], [3, 3]]);
+    const records = await cp.deps.control.tenantDatabase.findMany({ include: { tenant: { select: { slug: true } } } });
+    const bySlug = Object.fromEntries(records.map((r) => [r.tenant.slug, r]));
+    expect(bySlug[cp.slug("one")]).toMatchObject({ schemaVersion: NEXT, migrationError: null });
+    expect(bySlug[cp.slug("two")]?.migrationError).toMatch(/tagline.*already exists/);
+    expect(bySlug[cp.slug("two")]?.schemaVersion).not.toBe(NEXT);
+    // The failed migration was rolled back in full: not recorded, nothing half-applied.
+    expect(await tenantSql(cp.slug("two"), `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '${NEXT}'`)).toEqual([]);
+  });
+
+  it("re-runs only what is left, once the cause is fixed", async () => {
+    await tenantSql(cp.slug("two"), `ALTER TABLE "Event" DROP COLUMN "tagline"`);
+    const outcomes = await migrateFleet(cp.deps, { concurrency: 2, dir });
+    expect(outcomes.map((o) => [o.slug, o.ok, o.applied])).toEqual([[cp.slug("two"), true, [NEXT]]]);
+    expect(await migrateFleet(cp.deps, { concurrency: 2, dir })).toEqual([]);
+    const columns = await tenantSql<{ n: string }>(cp.slug("two"), `SELECT count(*)::text AS n FROM information_schema.columns WHERE table_name = 'Event' AND column_name = 'tagline'`);
+    expect(columns).toEqual([{ n: "1" }]);
+  });
+});
