@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     const adminUrl = platform.embedded!.url;
     const bare: number[] = [];
     const provisioning: number[] = [];
+    const stepMs: Record<string, number[]> = {};
     await withClient(adminUrl, async (admin) => {
       for (let i = 0; i < 10; i++) {
         const b0 = performance.now();
@@ -73,7 +74,10 @@ async function main(): Promise<void> {
         bare.push(performance.now() - b0);
         await admin.query(`DROP DATABASE ${quoteIdent(`bench_bare_${i}`)}`);
         const p0 = performance.now();
-        await provisionTenant(platform.deps, parseTenantSpec({ slug: `bench-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }), { mode: "create" });
+        await provisionTenant(platform.deps, parseTenantSpec({ slug: `bench-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }), {
+          mode: "create",
+          onStep: (step, ms) => void (stepMs[step] ??= []).push(ms),
+        });
         provisioning.push(performance.now() - p0);
       }
     });
@@ -146,6 +150,7 @@ async function main(): Promise<void> {
     console.log(`\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n")}\n`);
     say(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${CONCURRENCY} concurrent keep-alive clients, ${PHASE_MS / 1000} s per scenario`);
     say(`in-process cache during (a): ${JSON.stringify(before)}`);
+    say(`provisioning steps, median ms: ${Object.entries(stepMs).map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`).join(", ")}`);
     await mkdir("bench/results", { recursive: true });
     await writeFile(
       "bench/results/latest.json",

@@ -59,18 +59,18 @@ export async function withClient<T>(connectionString: string, fn: (client: pg.Cl
   }
 }
 
-export async function databaseExists(admin: pg.Client, name: string): Promise<boolean> {
+export async function databaseExists(admin: pg.ClientBase, name: string): Promise<boolean> {
   const res = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
   return res.rowCount === 1;
 }
 
-export async function roleExists(admin: pg.Client, name: string): Promise<boolean> {
+export async function roleExists(admin: pg.ClientBase, name: string): Promise<boolean> {
   const res = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
   return res.rowCount === 1;
 }
 
 /** Creates or re-keys a login role that may do nothing beyond what its own database grants. */
-export async function ensureRole(admin: pg.Client, name: string, password: string): Promise<void> {
+export async function ensureRole(admin: pg.ClientBase, name: string, password: string): Promise<void> {
   const attributes = `WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20 PASSWORD ${quoteLiteral(password)}`;
   if (!(await roleExists(admin, name))) {
     try {
@@ -88,7 +88,7 @@ export async function ensureRole(admin: pg.Client, name: string, password: strin
  * Creates a database owned by `owner` that only `owner` may connect to. CREATE DATABASE cannot
  * run in a transaction, so this checks first and is safe to repeat.
  */
-export async function ensureDatabase(admin: pg.Client, name: string, owner: string): Promise<void> {
+export async function ensureDatabase(admin: pg.ClientBase, name: string, owner: string): Promise<void> {
   if (!(await databaseExists(admin, name))) {
     try {
       await admin.query(`CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(owner)}`);
@@ -102,15 +102,35 @@ export async function ensureDatabase(admin: pg.Client, name: string, owner: stri
   await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} TO ${quoteIdent(owner)}`);
 }
 
-export async function dropDatabaseIfExists(admin: pg.Client, name: string): Promise<void> {
+export async function dropDatabaseIfExists(admin: pg.ClientBase, name: string): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 }
 
-export async function dropRoleIfExists(admin: pg.Client, name: string): Promise<void> {
+export async function dropRoleIfExists(admin: pg.ClientBase, name: string): Promise<void> {
   await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`);
 }
 
 /** No role but the owner and superusers may connect to `database` (security case 15). */
-export async function revokePublicConnect(admin: pg.Client, database: string): Promise<void> {
+export async function revokePublicConnect(admin: pg.ClientBase, database: string): Promise<void> {
   await admin.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+}
+
+const adminPools = new Map<string, pg.Pool>();
+
+
+/**
+ * An administrative session on a server's `postgres` database from a small pool kept per URL, so
+ * provisioning several tenants in a row pays the connection handshake once. Idle sessions close
+ * after ten seconds and never keep the process alive. Release it with `release(failed)`: a
+ * session that saw an error is not reused.
+ */
+export async function openAdminSession(adminUrl: string): Promise<{ client: pg.ClientBase; release(failed: boolean): void }> {
+  let pool = adminPools.get(adminUrl);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: withDatabase(adminUrl, "postgres"), max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
+    pool.on("error", () => {}); // an idle session lost with its server is simply replaced
+    adminPools.set(adminUrl, pool);
+  }
+  const client = await pool.connect();
+  return { client, release: (failed) => client.release(failed) };
 }

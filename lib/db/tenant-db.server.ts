@@ -24,10 +24,13 @@ export interface TenantPoolOptions {
 export async function tenantConnectionUrl(control: ControlDb, keyring: Keyring, tenantId: string): Promise<string> {
   const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: { select: { host: true, port: true } } } });
   if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
-  const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring);
+  return buildTenantUrl(db.server, db, unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring));
+}
+
+export function buildTenantUrl(server: { host: string; port: number }, db: { roleName: string; databaseName: string }, password: string): string {
   const url = new URL("postgres://localhost");
-  url.hostname = db.server.host;
-  url.port = String(db.server.port);
+  url.hostname = server.host;
+  url.port = String(server.port);
   url.username = db.roleName;
   url.password = password;
   url.pathname = `/${db.databaseName}`;

@@ -1,18 +1,17 @@
 import "server-only";
 import { hashPassword } from "../auth/credentials.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
-import type pg from "pg";
-import { connect, ensureDatabase, ensureRole, withClient, withDatabase } from "../db/postgres.ts";
+import { ensureDatabase, ensureRole, openAdminSession, withClient } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
-import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
 import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
-import { placeTenant, serverAdminUrl, type ProvisionDeps } from "./servers.server.ts";
-import { cloneTenantDatabase } from "./template.server.ts";
+import { placeTenant, type ProvisionDeps } from "./servers.server.ts";
+import { cloneTenantDatabase, type CloneResult } from "./template.server.ts";
 import type { TenantSpec } from "./spec.ts";
 
 /**
@@ -57,65 +56,79 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   if (options.firstAdmin && !deps.invitations) throw new InvalidInput("a first admin can only be invited where mail is configured (deps.invitations)");
   const reserveStarted = new Date();
   await options.onStepStart?.("reserve");
-  let reserved: { tenantId: string; created: boolean; wasLive: boolean };
+  let reserved: Awaited<ReturnType<typeof reserve>>;
   try {
     reserved = await reserve(deps, spec, options);
   } catch (error) {
     if (error instanceof TenantConflict) throw error;
     throw new ProvisioningStepFailed("reserve", errorMessage(error), { cause: error });
   }
-  const { tenantId, created, wasLive } = reserved;
+  const { tenantId, created, wasLive, database: db } = reserved;
   const job = await control.provisioningJob.create({
-    data: { tenantId, step: "reserve", steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } } },
+    data: { tenantId, steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } } },
   });
   await options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
   options.interruptAfter?.("reserve");
 
+  // Step records are written as steps finish, without holding up the next step; all are awaited
+  // before the pipeline returns or fails (and before the test hook simulates a kill).
+  const records: Array<Promise<unknown>> = [];
+  const record = (data: { name: string; status: "succeeded" | "failed"; startedAt: Date; error?: string }) =>
+    records.push(control.provisioningStepRun.create({ data: { jobId: job.id, finishedAt: new Date(), ...data } }));
+
   const run = async <T>(name: ProvisioningStep, fn: () => Promise<T>): Promise<T> => {
     const startedAt = new Date();
-    await control.provisioningJob.update({ where: { id: job.id }, data: { step: name } });
     await options.onStepStart?.(name);
     let value: T;
     try {
       value = await fn();
     } catch (error) {
       const message = errorMessage(error).slice(0, 2_000);
-      await control.provisioningStepRun.create({ data: { jobId: job.id, name, status: "failed", startedAt, finishedAt: new Date(), error: message } });
-      await control.provisioningJob.update({ where: { id: job.id }, data: { status: "failed", error: message, finishedAt: new Date() } });
+      record({ name, status: "failed", startedAt, error: message });
+      await Promise.allSettled(records);
+      await control.provisioningJob.update({ where: { id: job.id }, data: { status: "failed", step: name, error: message, finishedAt: new Date() } });
       // A tenant that was never live is marked failed (Retry / Discard); a live one stays live.
       if (!wasLive) await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "failed" } });
       throw new ProvisioningStepFailed(name, message, { cause: error });
     }
-    await control.provisioningStepRun.create({ data: { jobId: job.id, name, status: "succeeded", startedAt, finishedAt: new Date() } });
+    record({ name, status: "succeeded", startedAt });
     await options.onStep?.(name, Date.now() - startedAt.getTime());
-    options.interruptAfter?.(name);
+    if (options.interruptAfter) {
+      await Promise.all(records);
+      options.interruptAfter(name);
+    }
     return value;
   };
 
-  const db = await control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
   const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
-  // One administrative session for the role and database steps (each connection costs a SCRAM
-  // handshake), closed whatever happens.
-  let adminUrl: string | undefined;
-  let admin: pg.Client | undefined;
-  const adminSession = async () => {
-    adminUrl ??= await serverAdminUrl(deps, db.serverId);
-    admin ??= await connect(withDatabase(adminUrl, "postgres"));
-    return { adminUrl, admin };
-  };
+  const server = await control.databaseServer.findUniqueOrThrow({ where: { id: db.serverId }, select: { host: true, port: true, adminUrlCiphertext: true, keyId: true } });
+  // The role and database steps share an administrative session from a per-server pool (each
+  // new connection costs a SCRAM handshake).
+  const adminUrl = unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring);
+  let clone: CloneResult | null = null;
+  let session: Awaited<ReturnType<typeof openAdminSession>> | undefined;
+  let failed = true;
   try {
-    await run("create-role", async () => ensureRole((await adminSession()).admin, db.roleName, password));
-    await run("create-database", async () => {
-      const session = await adminSession();
-      if (options.template !== false) await cloneTenantDatabase(session.adminUrl, session.admin, db.databaseName, db.roleName);
-      await ensureDatabase(session.admin, db.databaseName, db.roleName);
+    await run("create-role", async () => {
+      session = await openAdminSession(adminUrl);
+      await ensureRole(session.client, db.roleName, password);
     });
+    await run("create-database", async () => {
+      const admin = (session ??= await openAdminSession(adminUrl)).client;
+      if (options.template !== false) clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName);
+      await ensureDatabase(admin, db.databaseName, db.roleName);
+    });
+    failed = false;
   } finally {
-    await (admin as pg.Client | undefined)?.end().catch(() => {});
+    (session as Awaited<ReturnType<typeof openAdminSession>> | undefined)?.release(failed);
   }
-  const url = await tenantConnectionUrl(control, deps.keyring, tenantId);
+  const url = buildTenantUrl(server, db, password);
   const migrated = await run("migrate", async () => {
-    const result = await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));
+    // A clone checked complete on its handover connection needs no second connection here.
+    const current = (clone as CloneResult | null)?.current ?? null;
+    const result = current
+      ? { applied: [] as string[], version: current }
+      : await withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("tenant"))));
     await control.tenantDatabase.update({
       where: { tenantId },
       data: { schemaVersion: result.version, migratedAt: new Date(), migrationError: null },
@@ -133,6 +146,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   await run("activate", () =>
     control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
   );
+  await Promise.all(records);
   await control.provisioningJob.update({ where: { id: job.id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
   return { tenantId, created, migrationsApplied: migrated.applied };
 }
@@ -140,6 +154,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
 async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions) {
   const { control } = deps;
   const existing = await control.tenant.findUnique({ where: { slug: spec.slug }, include: { database: true } });
+  type Placed = { serverId: string; databaseName: string; roleName: string; passwordCiphertext: string; keyId: string };
   if (existing && options.mode === "create") {
     throw new TenantConflict(
       existing.status === "provisioning" || existing.status === "failed"
@@ -153,27 +168,47 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
   if (options.mode === "resume" && (!existing || (existing.status !== "provisioning" && existing.status !== "failed"))) {
     throw new TenantConflict(`"${spec.slug}" is not waiting to be provisioned`);
   }
-  const taken = await control.domain.findMany({
-    where: { hostname: { in: spec.domains }, tenant: { slug: { not: spec.slug } } },
-    select: { hostname: true },
-  });
-  if (taken.length > 0) {
-    throw new TenantConflict(`domain ${taken.map((d) => d.hostname).join(", ")} already belongs to another tenant`);
+  if (spec.domains.length > 0) {
+    const taken = await control.domain.findMany({
+      where: { hostname: { in: spec.domains }, tenant: { slug: { not: spec.slug } } },
+      select: { hostname: true },
+    });
+    if (taken.length > 0) {
+      throw new TenantConflict(`domain ${taken.map((d) => d.hostname).join(", ")} already belongs to another tenant`);
+    }
   }
 
   const theme = options.logo ? { ...spec.theme, logo: { ...spec.theme.logo, src: options.logo.src } } : spec.theme;
+  const logo = options.logo
+    ? { sha256: options.logo.sha256, contentType: options.logo.contentType, bytes: new Uint8Array(options.logo.bytes) }
+    : null;
+  const database = async () => {
+    const server = await placeTenant(deps, options.server);
+    const sealed = seal(generatePassword(), deps.keyring);
+    return {
+      serverId: server.id,
+      databaseName: tenantDatabaseName(spec.slug),
+      roleName: tenantRoleName(spec.slug),
+      passwordCiphertext: sealed.ciphertext,
+      keyId: sealed.keyId,
+    };
+  };
   try {
-    const tenant = existing
-      ? await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme } })
-      : await control.tenant.create({ data: { slug: spec.slug, name: spec.name, plan: spec.plan, theme, status: "provisioning" } });
-    if (options.logo) {
-      const { sha256, contentType, bytes } = options.logo;
-      await control.tenantLogo.upsert({
-        where: { tenantId: tenant.id },
-        create: { tenantId: tenant.id, sha256, contentType, bytes: new Uint8Array(bytes) },
-        update: { sha256, contentType, bytes: new Uint8Array(bytes) },
+    if (!existing) {
+      // A new tenant, its domains, placement, credentials and logo: one request.
+      const tenant = await control.tenant.create({
+        data: {
+          slug: spec.slug, name: spec.name, plan: spec.plan, theme, status: "provisioning",
+          domains: { create: spec.domains.map((hostname, i) => ({ hostname, isPrimary: i === 0 })) },
+          database: { create: await database() },
+          ...(logo ? { logo: { create: logo } } : {}),
+        },
+        select: { id: true, database: true },
       });
+      return { tenantId: tenant.id, created: true, wasLive: false, database: tenant.database as Placed };
     }
+    const tenant = await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme } });
+    if (logo) await control.tenantLogo.upsert({ where: { tenantId: tenant.id }, create: { tenantId: tenant.id, ...logo }, update: logo });
     await control.$transaction([
       control.domain.deleteMany({ where: { tenantId: tenant.id, hostname: { notIn: spec.domains } } }),
       ...spec.domains.map((hostname, i) =>
@@ -184,21 +219,8 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
         }),
       ),
     ]);
-    if (!existing?.database) {
-      const server = await placeTenant(deps, options.server);
-      const sealed = seal(generatePassword(), deps.keyring);
-      await control.tenantDatabase.create({
-        data: {
-          tenantId: tenant.id,
-          serverId: server.id,
-          databaseName: tenantDatabaseName(spec.slug),
-          roleName: tenantRoleName(spec.slug),
-          passwordCiphertext: sealed.ciphertext,
-          keyId: sealed.keyId,
-        },
-      });
-    }
-    return { tenantId: tenant.id, created: !existing, wasLive: existing?.status === "active" || existing?.status === "suspended" };
+    const placed: Placed = existing.database ?? (await control.tenantDatabase.create({ data: { tenantId: tenant.id, ...(await database()) } }));
+    return { tenantId: tenant.id, created: false, wasLive: existing.status === "active" || existing.status === "suspended", database: placed };
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       throw new TenantConflict(`the slug "${spec.slug}" or one of its domains was just taken by another request; choose another`);

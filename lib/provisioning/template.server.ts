@@ -1,7 +1,7 @@
 import "server-only";
 import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
-import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
+import { loadMigrations, migrate, migrationStatus, migrationsDir } from "../migrations/migrator.ts";
 import { onceByKey } from "../util/once.ts";
 
 /**
@@ -42,13 +42,23 @@ async function buildTemplate(adminUrl: string): Promise<void> {
   });
 }
 
+export interface CloneResult {
+  /** False when the template stayed busy; the caller then creates an empty database and migrates it. */
+  cloned: boolean;
+  /**
+   * The clone's schema version when it has every migration and nothing edited, read on the
+   * handover connection; null when the migrate step must run.
+   */
+  current: string | null;
+}
+
 /**
  * Creates `database` for `owner` by cloning the template, then hands every object in it to the
- * owner. Safe to repeat: an existing database only gets the handover again. Returns false when
- * the template stayed busy (another process migrating it: PostgreSQL refuses to copy a database
- * with open connections); the caller then creates an empty database and migrates it.
+ * owner. Safe to repeat: an existing database only gets the handover again. The template stays
+ * busy while another process migrates it (PostgreSQL refuses to copy a database with open
+ * connections): then `cloned` is false.
  */
-export async function cloneTenantDatabase(adminUrl: string, admin: pg.Client, database: string, owner: string): Promise<boolean> {
+export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase, database: string, owner: string): Promise<CloneResult> {
   await ensureTemplate(adminUrl);
   const cloned = await (async () => {
     if (await databaseExists(admin, database)) return true;
@@ -65,6 +75,11 @@ export async function cloneTenantDatabase(adminUrl: string, admin: pg.Client, da
     }
     return false;
   })();
-  if (cloned) await withClient(withDatabase(adminUrl, database), (admin) => admin.query(`REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`));
-  return cloned;
+  if (!cloned) return { cloned, current: null };
+  const current = await withClient(withDatabase(adminUrl, database), async (handover) => {
+    await handover.query(`REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`);
+    const status = await migrationStatus(handover, await loadMigrations(migrationsDir("tenant"))).catch(() => null);
+    return status && status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
+  });
+  return { cloned, current };
 }
