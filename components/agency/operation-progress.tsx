@@ -52,7 +52,7 @@ export function OperationProgress({ initial, onDone }: { initial: OperationView;
           <div className="h-2 w-full max-w-md overflow-hidden rounded bg-slate-200">
             <div className="h-full bg-emerald-600" style={{ width: `${total ? ((done ?? 0) / total) * 100 : 100}%` }} />
           </div>
-          <p className="mt-1 text-sm">{done ?? 0} / {total} done{failed ? `, ${failed} failed` : ""}</p>
+          <p className="mt-1 text-sm">{done ?? 0} / {total} processed{failed ? `, ${failed} failed` : ""}</p>
         </div>
       )}
       {op.error && <p data-testid="operation-error" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{op.error}</p>}

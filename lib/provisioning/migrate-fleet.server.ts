@@ -25,7 +25,7 @@ export async function migrateTenant(deps: ProvisionDeps, tenant: { id: string; s
       data: { schemaVersion: result.version, migratedAt: new Date(), migrationError: null },
     });
     // A portal shown in maintenance while behind comes back on every instance at once.
-    if (result.applied.length > 0) await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+    await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
     return { slug: tenant.slug, ok: true, applied: result.applied, version: result.version };
   } catch (error) {
     const message = errorMessage(error);
