@@ -62,10 +62,12 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect(page.getByTestId("error-domains")).toContainText("not a valid domain name");
   await page.getByLabel(/Custom domains/).fill("");
   await page.getByRole("button", { name: "Back" }).click();
+  await expect(page.getByRole("heading", { name: "Organisation" })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Organisation name")).toHaveValue("Wonka Industries");
   await expect(page.getByLabel("Slug")).toHaveValue(slug);
   await next(page);
+  await expect(page.getByRole("heading", { name: "Domains" })).toBeVisible();
   await next(page);
 
   // Branding, with a live preview; an oversized or non-image logo is refused.
@@ -95,6 +97,7 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await next(page);
 
   await expect(page.getByRole("heading", { name: "Review" })).toBeVisible();
+  const reviewUrl = page.url();
   await expect(page.getByTestId("review")).toContainText(`${slug}.localhost`);
   await expect(page.getByTestId("review")).toContainText("charlie@wonka.example");
   await page.getByRole("button", { name: "Create tenant" }).click();
@@ -106,9 +109,10 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   }
   const operationUrl = page.url();
 
-  // Submitting the wizard again leads to the same operation: one tenant.
-  await page.goBack();
-  await page.goto(operationUrl.replace(/\/operations\/.*/, "/tenants/new"));
+  // The submitted draft leads back to its operation, never to a second tenant.
+  await page.goto(reviewUrl);
+  await expect(page).toHaveURL(operationUrl);
+  await page.goto(at("admin.localhost", "/tenants/new"));
   await expect(page.getByText("Wonka Industries")).toHaveCount(0); // no longer an unfinished draft
 
   // The portal is live on its subdomain with its branding and uploaded logo.

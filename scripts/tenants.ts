@@ -20,7 +20,8 @@
  *   import <archive> <new-slug> [--name]  restore an export into a new tenant
  *   offboard <slug> --confirm <slug>      export, then drop its database, role and domains
  *   move <slug> <server>                  move its database to another registered server
- *   servers                               registered database servers and their tenants
+ *   servers [add <name> <admin-url>]      registered database servers and their tenants; register
+ *                                         one (checked: reachable, may create roles and databases)
  *
  * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
  */
@@ -39,6 +40,7 @@ import { rotateTenantCredentials } from "../lib/provisioning/credentials.server.
 import { discardTenant, renameTenant, resumeProvisioning, setTenantDomains, setTenantSuspended } from "../lib/provisioning/lifecycle.server.ts";
 import { exportTenant, importTenant } from "../lib/provisioning/archive.server.ts";
 import { moveTenant } from "../lib/provisioning/move.server.ts";
+import { addServer } from "../lib/provisioning/servers.server.ts";
 import { offboardTenant } from "../lib/provisioning/offboard.server.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { tenantHosts, tenantSubdomainHost } from "../lib/tenancy/host.ts";
@@ -61,7 +63,7 @@ const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- rotate-credentials --all | <slug>…
        npm run tenants -- rename <slug> "New name" | domains <slug> [host…]
        npm run tenants -- export <slug> [--out dir] | import <archive> <new-slug> [--name "Name"]
-       npm run tenants -- offboard <slug> --confirm <slug> | move <slug> <server> | servers`;
+       npm run tenants -- offboard <slug> --confirm <slug> | move <slug> <server> | servers [add <name> <admin-url>]`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -305,6 +307,14 @@ async function lifecycleMore(p: Bootstrapped, command: string, args: string[]): 
       return EXIT.ok;
     }
     default: {
+      if (positionals[0] === "add") {
+        const [, name, url] = positionals;
+        if (!name || !url) throw new InvalidInput(`servers add needs a name and an administrative URL\n${USAGE}`);
+        const registered = await addServer(p.deps, name, url);
+        await appendAudit(p.deps.control, { actor, action: "server.register", details: { name, address: `${registered.host}:${registered.port}` } });
+        console.log(`${green("✓")} server ${name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`);
+        return EXIT.ok;
+      }
       const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, _count: { select: { databases: true } } } });
       console.log(table([["SERVER", "ADDRESS", "TENANTS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases)])]));
       return EXIT.ok;

@@ -7,6 +7,7 @@ import { buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
+import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
 import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
@@ -143,9 +144,11 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     const primaryHost = spec.domains[0] ?? tenantSubdomainHost(spec.slug, invitations.hosts);
     await inviteFirstAdmin(url, { id: tenantId, name: spec.name, primaryHost }, firstAdmin, invitations);
   });
-  await run("activate", () =>
-    control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
-  );
+  await run("activate", async () => {
+    await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } });
+    // Instances that cached the tenant while it was not yet live see it at once.
+    await control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`;
+  });
   await Promise.all(records);
   await control.provisioningJob.update({ where: { id: job.id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
   return { tenantId, created, migrationsApplied: migrated.applied };

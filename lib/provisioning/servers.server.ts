@@ -3,7 +3,7 @@ import type { ControlDb } from "../db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, serverAddress, withClient, withDatabase } from "../db/postgres.ts";
 import { seal, unseal, type Keyring } from "../db/secrets.server.ts";
 import type { TenantServerConfig } from "../config/env.server.ts";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput, errorMessage } from "../errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import type { Invitations } from "./invite.server.ts";
 
@@ -61,4 +61,30 @@ export async function dropTenantDatabase(deps: ProvisionDeps, db: { serverId: st
     await dropRoleIfExists(admin, db.roleName);
   });
   return [`database ${db.databaseName}`, `role ${db.roleName}`];
+}
+
+/**
+ * Registers a new database server after checking it: reachable within five seconds, and the
+ * URL's user may create roles and databases. Nothing is stored when a check fails.
+ */
+export async function addServer(deps: ProvisionDeps, name: string, adminUrl: string): Promise<{ host: string; port: number }> {
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new InvalidInput(`"${name}" is not a usable server name: lower-case letters, digits and hyphens, starting with a letter`);
+  let address: { host: string; port: number };
+  try {
+    if (!/^postgres(ql)?:\/\//.test(adminUrl)) throw new Error("not postgres");
+    address = serverAddress(adminUrl);
+  } catch {
+    throw new InvalidInput("the administrative URL is not a postgres:// URL, e.g. postgres://admin:secret@db2.internal:5432/postgres");
+  }
+  if (await deps.control.databaseServer.findUnique({ where: { name }, select: { id: true } })) {
+    throw new InvalidInput(`a server named "${name}" is already registered; choose another name`);
+  }
+  const rights = await withClient(withDatabase(adminUrl, "postgres"), async (c) =>
+    (await c.query<{ ok: boolean }>("SELECT rolsuper OR (rolcreaterole AND rolcreatedb) AS ok FROM pg_roles WHERE rolname = current_user")).rows[0]?.ok ?? false,
+  ).catch((error: unknown) => {
+    throw new InvalidInput(`cannot reach ${address.host}:${address.port} as its administrator (${errorMessage(error)}); check the host, port, user and password`);
+  });
+  if (!rights) throw new InvalidInput(`the user in that URL may not create roles and databases on ${address.host}:${address.port}; use one with CREATEROLE and CREATEDB`);
+  await registerServers(deps, [{ name, adminUrl }]);
+  return address;
 }

@@ -232,4 +232,20 @@ describe("lifecycle through the worker", () => {
     expect(same.error).toBe(`"${slug}" is already on ${current}`);
     expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
   });
+
+  it("renames and replaces custom domains of a live tenant; refuses a domain another tenant holds or one under the root", async () => {
+    const slug = cp.slug("stay");
+    const renamed = await run("rename", slug, { name: "Stayer & Co" });
+    expect([renamed.status, renamed.result]).toEqual(["succeeded", { from: `Tenant ${slug}`, to: "Stayer & Co" }]);
+    const set = await run("set-domains", slug, { domains: ["Events.Stayer.example", "www.stayer.example"] });
+    expect(set.result).toEqual({ domains: ["events.stayer.example", "stayer.example"] });
+    const domains = await cp.deps.control.domain.findMany({ where: { tenant: { slug } }, orderBy: { hostname: "asc" }, select: { hostname: true, isPrimary: true } });
+    expect(domains).toEqual([{ hostname: "events.stayer.example", isPrimary: true }, { hostname: "stayer.example", isPrimary: false }]);
+
+    const other = await run("set-domains", cp.slug("mover"), { domains: ["stayer.example"] });
+    expect(other.error).toMatch(/stayer\.example already belongs to another tenant/);
+    const underRoot = await run("set-domains", slug, { domains: ["someone.localhost"] });
+    expect(underRoot.error).toMatch(/under localhost, where each tenant already has its subdomain/);
+    expect(await cp.deps.control.domain.count({ where: { tenant: { slug } } })).toBe(2); // nothing lost
+  });
 });

@@ -141,4 +141,19 @@ describe("npm run tenants", () => {
       await rm(out, { recursive: true, force: true });
     }
   });
+
+  it("registers another database server only once it is reachable with the rights it needs", async () => {
+    const unreachable = await cli("servers", "add", "offline", "postgres://admin:secret@127.0.0.1:1/postgres");
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.err).toMatch(/cannot reach 127\.0\.0\.1:1 as its administrator .*check the host, port, user and password/);
+    expect((await cli("servers", "add", "Bad Name", adminUrl())).err).toMatch(/not a usable server name/);
+    expect((await cli("servers", "add", "x", "http://example.com")).err).toMatch(/not a postgres:\/\/ URL/);
+    const added = await cli("servers", "add", "second", adminUrl());
+    expect(added.err).toBe("");
+    expect(added.code).toBe(0);
+    const listed = await cli("servers");
+    expect(listed.out).toMatch(/second\s+127\.0\.0\.1:\d+\s+0/);
+    expect(listed.out).not.toContain("offline");
+    expect((await cli("servers", "add", "second", adminUrl())).err).toMatch(/already registered/);
+  });
 });
