@@ -1,5 +1,5 @@
 import "server-only";
-import { connect, dropDatabaseIfExists, dropRoleIfExists, ensureDatabase, ensureRole, quoteIdent, withClient, withCredentials, withDatabase } from "../db/postgres.ts";
+import { connect, dropDatabaseIfExists, dropRoleIfExists, ensureDatabase, ensureRole, quoteIdent, serverAddress, withClient, withCredentials, withDatabase } from "../db/postgres.ts";
 import { generatePassword, seal } from "../db/secrets.server.ts";
 import { InvalidInput, TenantNotFound } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
@@ -36,6 +36,11 @@ export async function moveTenant(
   if (target.id === db.serverId) throw new InvalidInput(`"${slug}" is already on ${serverName}`);
   const sourceAdmin = await serverAdminUrl(deps, db.serverId);
   const targetAdmin = await serverAdminUrl(deps, target.id);
+  // Two registered names for one PostgreSQL cluster would make the "copy" the original itself,
+  // and the rollback would drop it: refuse.
+  if (await sameCluster(sourceAdmin, targetAdmin)) {
+    throw new InvalidInput(`${db.server.name} and ${target.name} are the same PostgreSQL server; a move needs a different one`);
+  }
   const password = generatePassword();
   const notify = () => deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
   const step = async (name: MoveStep) => options.onStep?.(name);
@@ -53,6 +58,8 @@ export async function moveTenant(
   try {
     await step("create");
     await withClient(withDatabase(targetAdmin, "postgres"), async (admin) => {
+      // Whatever an interrupted earlier move left on the target is not the live copy: start clean.
+      await dropDatabaseIfExists(admin, db.databaseName);
       await ensureRole(admin, db.roleName, password);
       await cloneTenantDatabase(targetAdmin, admin, db.databaseName, db.roleName);
       await ensureDatabase(admin, db.databaseName, db.roleName);
@@ -103,4 +110,17 @@ export async function moveTenant(
     await dropRoleIfExists(admin, db.roleName);
   });
   return { tenantId: tenant.id, from: db.server.name, to: target.name, rows };
+}
+
+async function identity(adminUrl: string): Promise<string> {
+  return withClient(withDatabase(adminUrl, "postgres"), async (c) => {
+    const system = await c.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()").catch(() => null);
+    const { host, port } = serverAddress(adminUrl);
+    return system?.rows[0]?.id ?? `${host === "localhost" ? "127.0.0.1" : host}:${port}`;
+  });
+}
+
+/** Whether two administrative URLs reach the same cluster (its system identifier, else the address). */
+export async function sameCluster(a: string, b: string): Promise<boolean> {
+  return (await identity(a)) === (await identity(b));
 }

@@ -15,7 +15,7 @@ import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { registerServers } from "../../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
+import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /**
  * The operations worker against real PostgreSQL: the wizard's provisioning (with its first
@@ -231,6 +231,15 @@ describe("lifecycle through the worker", () => {
     const same = await run("move", slug, { server: current });
     expect(same.error).toBe(`"${slug}" is already on ${current}`);
     expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
+  });
+
+  it("refuses a move to a second name for the same PostgreSQL server, and the tenant keeps its data", async () => {
+    await registerServers(cp.deps, [{ name: "alias", adminUrl: adminUrl() }]);
+    const slug = await tenantWithData("aliased", "aliased", "test");
+    const op = await run("move", slug, { server: "alias" });
+    expect(op.error).toBe("test and alias are the same PostgreSQL server; a move needs a different one");
+    expect(await tenantRows(slug, `SELECT email FROM "User" ORDER BY email`)).toEqual([{ email: "aliased@example.com" }, { email: "member-aliased@example.com" }]);
+    await cp.deps.control.databaseServer.delete({ where: { name: "alias" } });
   });
 
   it("renames and replaces custom domains of a live tenant; refuses a domain another tenant holds or one under the root", async () => {
