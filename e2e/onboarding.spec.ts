@@ -75,6 +75,8 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await page.getByLabel("Brand colour", { exact: true }).fill("#7c3aed");
   await expect(page.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(124, 58, 237)");
   await expect(page.getByTestId("preview-name")).toHaveText("Wonka Industries");
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]) });
+  await expect(page.getByTestId("error-logo")).toContainText("the limit is 256 KB");
   await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "logo.svg", mimeType: "image/png", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') });
   await next(page);
   await expect(page.getByTestId("error-logo")).toContainText("not a PNG, JPEG or WebP");

@@ -112,7 +112,13 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
               className="mt-1 block w-full text-sm"
               onChange={(e) => {
                 const file = e.target.files?.[0];
-                setFileError(file && file.size > 256 * 1024 ? `This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB.` : null);
+                if (file && file.size > 256 * 1024) {
+                  // Not uploaded at all: the server would refuse it anyway, after a long upload.
+                  setFileError(`This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB. Export a smaller image (e.g. 512×512 pixels).`);
+                  e.target.value = "";
+                  return;
+                }
+                setFileError(null);
                 if (file) setLogo(URL.createObjectURL(file));
               }}
             />
