@@ -16,10 +16,15 @@ function createTenant(base: string): string {
   return slug;
 }
 
-async function act(page: Page, kind: string, fill?: (form: ReturnType<Page["getByTestId"]>) => Promise<void>) {
+async function act(page: Page, kind: string, fill?: (form: ReturnType<Page["getByTestId"]>) => Promise<void>, confirm = false) {
   const form = page.getByTestId(`action-${kind}`);
   await fill?.(form);
-  await form.getByRole("button").click();
+  await form.getByRole("button").first().click();
+  if (confirm) {
+    // Consequential actions say what will happen and ask once more.
+    await expect(form.getByTestId("confirm-text")).toBeVisible();
+    await form.getByRole("button", { name: /^Yes, / }).click();
+  }
   await expect(page.getByTestId("operation-status")).toHaveText(/succeeded|failed/, { timeout: 30_000 });
 }
 
@@ -43,7 +48,7 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   await expect(portal.getByTestId("tenant-name")).toHaveText("Hooli XYZ");
 
   await page.goto(at("admin.localhost", `/tenants/${slug}`));
-  await act(page, "suspend");
+  await act(page, "suspend", undefined, true);
   await portal.reload();
   await expect(portal.getByTestId("tenant-suspended")).toBeVisible();
   await page.goto(at("admin.localhost", `/tenants/${slug}`));
@@ -96,7 +101,7 @@ test("fleet migrations: a tenant behind shows a maintenance page until migrated;
   await signIn(page);
   await page.goto(at("admin.localhost", "/migrations"));
   await expect(page.locator(`[data-slug="${behind}"]`)).toContainText("pending");
-  await act(page, "migrate-fleet");
+  await act(page, "migrate-fleet", undefined, true);
   await expect(page.getByTestId("operation-status")).toHaveText("succeeded");
   await expect(page.getByTestId("operation-count")).toContainText("1 failed");
 
@@ -109,7 +114,7 @@ test("fleet migrations: a tenant behind shows a maintenance page until migrated;
   }).toPass({ timeout: 10_000 });
 
   // A re-run retries only what is left: the broken tenant.
-  await act(page, "migrate-fleet");
+  await act(page, "migrate-fleet", undefined, true);
   await expect(page.getByTestId("operation-count")).toContainText("1 / 1 processed, 1 failed");
 });
 

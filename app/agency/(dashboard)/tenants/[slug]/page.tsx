@@ -63,18 +63,18 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           <h2 className="font-medium">Lifecycle</h2>
           <div className="mt-4 grid gap-8 md:grid-cols-2 xl:grid-cols-3">
             {tenant.status === "active" ? (
-              <ActionForm kind="suspend" slug={slug} label="Suspend"><p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p></ActionForm>
+              <ActionForm kind="suspend" slug={slug} label="Suspend" confirm={`${tenant.name}'s portal goes offline for its visitors and every signed-in user is signed out.`}><p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p></ActionForm>
             ) : (
               <ActionForm kind="resume" slug={slug} label="Resume"><p className="text-sm text-slate-600">Bring the portal back online.</p></ActionForm>
             )}
             <ActionForm kind="rename" slug={slug} label="Rename">
               <label className="block text-sm">Name<input name="name" defaultValue={tenant.name} className={field} /></label>
             </ActionForm>
-            <ActionForm kind="set-domains" slug={slug} label="Save domains">
+            <ActionForm kind="set-domains" slug={slug} label="Save domains" confirm="Domains you remove stop reaching this portal at once.">
               <label className="block text-sm">Custom domains (first is primary)<textarea name="domains" rows={2} defaultValue={tenant.domains.map((d) => d.hostname).join("\n")} className={`${field} font-mono`} /></label>
             </ActionForm>
             <ActionForm kind="export" slug={slug} label="Export data"><p className="text-sm text-slate-600">A .tar.gz of every table with a manifest of row counts and checksums.</p></ActionForm>
-            <ActionForm kind="move" slug={slug} label="Move">
+            <ActionForm kind="move" slug={slug} label="Move" confirm="The portal shows a maintenance notice while its data is copied and verified (seconds for most tenants).">
               <label className="block text-sm">To server
                 <select name="server" className={field}>{servers.filter((s) => s.name !== tenant.database?.server.name).map((s) => <option key={s.name}>{s.name}</option>)}</select>
               </label>
