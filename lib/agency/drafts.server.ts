@@ -60,3 +60,15 @@ export async function slugAvailability(raw: string): Promise<{ ok: boolean; mess
   if (pending) return { ok: false, message: `"${check.slug}" is being provisioned by another wizard right now; choose another slug.` };
   return { ok: true, message: `${check.slug}.${hosts.rootDomain} is available.` };
 }
+
+/**
+ * Where a submitted draft leads: to its operation, unless that operation failed before it
+ * reserved anything (the slug was taken meanwhile); then the draft can be changed and submitted
+ * again.
+ */
+export async function submittedOperation(draft: LoadedDraft): Promise<string | null> {
+  if (!draft.operationId) return null;
+  const op = await platform().control.operation.findUnique({ where: { id: draft.operationId }, select: { status: true, progress: true } });
+  if (op?.status === "failed" && (op.progress as { reserved?: boolean }).reserved !== true) return null;
+  return draft.operationId;
+}

@@ -22,6 +22,8 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
   const canAct = user.role !== "viewer";
   const port = env.PORTICO_PUBLIC_PORT ? `:${env.PORTICO_PUBLIC_PORT}` : "";
   const file = (op.result as { file?: string } | null)?.file;
+  const tenantReserved = (op.progress as { reserved?: boolean }).reserved === true;
+  const draftId = (op.input as { draftId?: string | null }).draftId ?? null;
   return (
     <>
       <div className="mb-2 text-sm"><Link href="/" className="text-slate-500 hover:underline">Tenants</Link> / Operation</div>
@@ -43,6 +45,11 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
         )}
         {op.status === "succeeded" && file && (
           <p className="mt-4"><a data-testid="download-export" className="text-sky-700 hover:underline" href={`/exports/${file}`}>Download {file}</a></p>
+        )}
+        {op.status === "failed" && op.kind === "provision" && !tenantReserved && draftId && (
+          <p className="mt-4">
+            <Link data-testid="edit-draft" className="text-sky-700 hover:underline" href={`/tenants/new/${draftId}/organisation`}>Change the slug and try again</Link>
+          </p>
         )}
         {op.status === "failed" && canAct && op.slug && tenant && (tenant.status === "failed" || tenant.status === "provisioning") && (
           <div className="mt-6 flex flex-wrap gap-8 border-t border-slate-200 pt-4">

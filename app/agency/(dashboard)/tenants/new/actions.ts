@@ -1,7 +1,7 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { createDraft, loadDraft, registeredServers, saveDraft } from "@/lib/agency/drafts.server.ts";
+import { createDraft, loadDraft, registeredServers, saveDraft, submittedOperation } from "@/lib/agency/drafts.server.ts";
 import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep, type DraftData, type FieldErrors } from "@/lib/agency/wizard.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
@@ -30,7 +30,8 @@ export async function saveWizardStep(_: WizardState, form: FormData): Promise<Wi
   const direction = form.get("direction") === "back" ? "back" : "next";
   if (!isStep(step)) return { error: "Unknown wizard step; reload the page." };
   const draft = await loadDraft(user, draftId);
-  if (draft.operationId) redirect(`/operations/${draft.operationId}`);
+  const submitted = await submittedOperation(draft);
+  if (submitted) redirect(`/operations/${submitted}`);
 
   let logo: { bytes: Buffer; type: string } | undefined;
   const file = form.get("logo");
@@ -56,7 +57,8 @@ export async function saveWizardStep(_: WizardState, form: FormData): Promise<Wi
 export async function submitWizard(_: WizardState, form: FormData): Promise<WizardState> {
   const user = await requireAgencyUser("/tenants/new", "operator");
   const draft = await loadDraft(user, String(form.get("draftId") ?? ""));
-  if (draft.operationId) redirect(`/operations/${draft.operationId}`);
+  const submitted = await submittedOperation(draft);
+  if (submitted) redirect(`/operations/${submitted}`);
   const d = { ...DRAFT_DEFAULTS, ...draft.data };
   const servers = (await registeredServers()).map((s) => s.name);
   const checked = checkDraft(d, { hosts: platform().hosts, servers });
@@ -72,7 +74,9 @@ export async function submitWizard(_: WizardState, form: FormData): Promise<Wiza
         server: d.server || null,
         firstAdmin: { name: d.adminName, email: d.adminEmail },
       },
-      idempotencyKey: `draft:${draft.id}`,
+      // One operation per submission of this draft; a draft whose operation failed before it
+      // reserved anything (slug taken meanwhile) may be changed and submitted again.
+      idempotencyKey: `draft:${draft.id}:${draft.operationId ?? "first"}`,
       actor: { type: "agency-user", id: user.id, label: user.email },
       ...(await requestOrigin()),
     });

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { WizardStepForm } from "@/components/agency/wizard-step-form.tsx";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
-import { loadDraft, registeredServers } from "@/lib/agency/drafts.server.ts";
+import { loadDraft, registeredServers, submittedOperation } from "@/lib/agency/drafts.server.ts";
 import { DRAFT_DEFAULTS, STEP_LABELS, WIZARD_STEPS, draftTheme, isStep } from "@/lib/agency/wizard.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { platform } from "@/lib/platform.server.ts";
@@ -18,7 +18,8 @@ export default async function WizardStepPage({ params }: Props) {
   const user = await requireAgencyUser(`/tenants/new/${draftId}/${step}`, "operator");
   if (!isStep(step)) notFound();
   const draft = await loadDraft(user, draftId);
-  if (draft.operationId) redirect(`/operations/${draft.operationId}`);
+  const submitted = await submittedOperation(draft);
+  if (submitted) redirect(`/operations/${submitted}`);
   const data = { ...DRAFT_DEFAULTS, ...draft.data };
   const servers = await registeredServers();
   const { rootDomain } = platform().hosts;
