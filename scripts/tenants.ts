@@ -7,6 +7,7 @@
  *       --primary <#hex>  brand colour        --accent <#hex>   accent colour
  *       --font <name>     sans | serif | mono | rounded | humanist
  *       --server <name>   database server (default: the least loaded)
+ *       --plan <name>     starter | standard | premium (default: standard)
  *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
  *   sync                                  provision / update the tenants declared in tenants/
  *   suspend <slug> | resume <slug>        take a portal offline (notice, sessions end) or back
@@ -55,7 +56,7 @@ const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
 const actor: AuditActor = { type: "cli", label: `cli:${os.userInfo().username}` };
 
 const USAGE = `usage: npm run tenants -- list [--json]
-       npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name]
+       npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium]
        npm run tenants -- migrate --all | <slug>… [--concurrency N]
        npm run tenants -- sync
        npm run tenants -- suspend <slug> | resume <slug>
@@ -118,6 +119,7 @@ function parseCreate(args: string[]) {
       accent: { type: "string" },
       font: { type: "string" },
       server: { type: "string" },
+      plan: { type: "string" },
     },
   });
   const [slug, ...extra] = positionals;
@@ -127,6 +129,7 @@ function parseCreate(args: string[]) {
     {
       slug,
       name: values.name,
+      ...(values.plan ? { plan: values.plan } : {}),
       domains: values.domain ?? [],
       theme: {
         ...FALLBACK_THEME,

@@ -4,7 +4,7 @@ import { DEMO_PASSWORD } from "./demo-password.ts";
 export default defineTenant({
   slug: "acme",
   name: "Acme Pharma Academy",
-  plan: "enterprise",
+  plan: "premium",
   theme: {
     primary: "#c2410c",
     accent: "#facc15",

@@ -20,9 +20,19 @@ export function BrandedShell({ tenant, user, children }: { tenant: ResolvedTenan
           </Link>
           <nav className="ml-auto text-sm font-medium">
             {user ? (
-              <Link href="/account" data-testid="signed-in-as" className="rounded px-2 py-1 hover:underline">
-                {user.name}
-              </Link>
+              <>
+                {user.role !== "member" && (
+                  <Link href="/manage" data-testid="manage-link" className="rounded px-2 py-1 hover:underline">
+                    Manage
+                  </Link>
+                )}
+                <Link href="/registrations" className="rounded px-2 py-1 hover:underline">
+                  My registrations
+                </Link>
+                <Link href="/account" data-testid="signed-in-as" className="rounded px-2 py-1 hover:underline">
+                  {user.name}
+                </Link>
+              </>
             ) : (
               <Link href="/sign-in" className="rounded px-2 py-1 hover:underline">
                 Sign in

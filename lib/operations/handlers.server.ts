@@ -2,7 +2,7 @@ import "server-only";
 import type { AuditActor } from "../audit/log.server.ts";
 import { InvalidInput } from "../errors.ts";
 import { exportTenant } from "../provisioning/archive.server.ts";
-import { discardTenant, renameTenant, resumeProvisioning, setTenantDomains, setTenantSuspended } from "../provisioning/lifecycle.server.ts";
+import { discardTenant, renameTenant, resumeProvisioning, setTenantBranding, setTenantDomains, setTenantSuspended } from "../provisioning/lifecycle.server.ts";
 import { migrateFleet } from "../provisioning/migrate-fleet.server.ts";
 import { MOVE_STEPS, moveTenant } from "../provisioning/move.server.ts";
 import { offboardTenant } from "../provisioning/offboard.server.ts";
@@ -175,6 +175,16 @@ export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
       await tracker.fail();
       throw error;
     }
+  },
+
+  async "set-branding"(ctx) {
+    const { tenantId } = await setTenantBranding(ctx.deps, requireSlug(ctx), {
+      name: ctx.input.name,
+      theme: ctx.input.theme,
+      logo: ctx.input.logo ? Buffer.from(ctx.input.logo, "base64") : null,
+    });
+    ctx.setTenant(tenantId);
+    return { name: ctx.input.name, logo: Boolean(ctx.input.logo) };
   },
 
   async move(ctx) {

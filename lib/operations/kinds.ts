@@ -16,6 +16,7 @@ export const OPERATION_KINDS = [
   "export",
   "offboard",
   "move",
+  "set-branding",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -42,6 +43,12 @@ export const operationInputs = {
   export: z.object({}),
   offboard: z.object({}),
   move: z.object({ server: z.string().min(1).max(63) }),
+  /** From a tenant's own admin (settings page): name, theme, and optionally a new logo (base64). */
+  "set-branding": z.object({
+    name: z.string().trim().min(1, "a portal needs a name").max(120),
+    theme: z.record(z.string(), z.unknown()),
+    logo: z.string().max(360_000).nullable().default(null),
+  }),
 } satisfies Record<OperationKind, z.ZodType>;
 
 export type OperationInput<K extends OperationKind> = z.output<(typeof operationInputs)[K]>;
@@ -59,6 +66,7 @@ export const OPERATION_LABELS: Record<OperationKind, string> = {
   export: "Export",
   offboard: "Offboard",
   move: "Move to another server",
+  "set-branding": "Change branding",
 };
 
 /** Progress as the worker records it; the dashboard renders it as it changes. */

@@ -35,3 +35,37 @@ export function publishedEvent(tenant: ResolvedTenant, slug: string) {
     db.event.findFirst({ where: { slug, status: { in: ["published", "cancelled"] } } }),
   );
 }
+
+export const CATALOGUE_PAGE = 12;
+
+/**
+ * The catalogue: upcoming (soonest first) or past (latest first) published and cancelled events,
+ * searched by title and summary, a page at a time.
+ */
+export async function catalogue(tenant: ResolvedTenant, options: { when: "upcoming" | "past"; q?: string; page?: number }) {
+  const now = new Date();
+  const q = options.q?.trim().slice(0, 100);
+  const where = {
+    status: { in: ["published" as const, "cancelled" as const] },
+    ...(options.when === "upcoming" ? { endsAt: { gte: now } } : { endsAt: { lt: now } }),
+    ...(q ? { OR: [{ title: { contains: q, mode: "insensitive" as const } }, { summary: { contains: q, mode: "insensitive" as const } }] } : {}),
+  };
+  const page = Math.max(1, Math.min(1_000, Math.floor(options.page ?? 1)));
+  const [total, events] = await withTenantDb(tenant.id, (db) =>
+    Promise.all([
+      db.event.count({ where }),
+      db.event.findMany({ where, orderBy: { startsAt: options.when === "upcoming" ? "asc" : "desc" }, skip: (page - 1) * CATALOGUE_PAGE, take: CATALOGUE_PAGE, select: summaryFields }),
+    ]),
+  );
+  return { total, page, pages: Math.max(1, Math.ceil(total / CATALOGUE_PAGE)), events };
+}
+
+export async function catalogueVisibility(tenant: ResolvedTenant): Promise<"public" | "members"> {
+  const s = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { catalogueVisibility: true } }));
+  return s?.catalogueVisibility ?? "public";
+}
+
+export async function guestRegistrationAllowed(tenant: ResolvedTenant): Promise<boolean> {
+  const s = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { allowGuestRegistration: true } }));
+  return s?.allowGuestRegistration ?? false;
+}

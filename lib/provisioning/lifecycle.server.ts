@@ -1,6 +1,8 @@
 import "server-only";
 import { InvalidInput, TenantConflict, TenantNotFound, errorMessage } from "../errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
+import { checkLogo } from "../tenancy/logo.ts";
+import { themeSchema } from "../tenancy/theme.ts";
 import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
 import { provisionTenant, type ProvisionOptions, type ProvisionResult } from "./provision.server.ts";
 import { dropTenantDatabase, type ProvisionDeps } from "./servers.server.ts";
@@ -117,4 +119,27 @@ export async function setTenantDomains(deps: ProvisionDeps, hosts: HostConfig, s
   ]);
   await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
   return { tenantId: tenant.id, domains };
+}
+
+/**
+ * A tenant admin's branding change (name, colours, font, logo), applied on every instance at
+ * once. The theme is validated again here; a new logo must pass the same checks as in the wizard.
+ */
+export async function setTenantBranding(deps: ProvisionDeps, slug: string, input: { name: string; theme: unknown; logo: Buffer | null }): Promise<{ tenantId: string }> {
+  const tenant = await liveTenant(deps, slug);
+  const current = await deps.control.tenant.findUniqueOrThrow({ where: { id: tenant.id }, select: { theme: true } });
+  const logo = input.logo ? checkLogo(input.logo) : null;
+  const src = logo?.src ?? (current.theme as { logo?: { src?: string } }).logo?.src;
+  const parsed = themeSchema.safeParse({ ...(input.theme as object), logo: { ...((input.theme as { logo?: object }).logo ?? {}), src } });
+  if (!parsed.success) throw new InvalidInput(`the branding is invalid: ${parsed.error.issues[0]?.message}`);
+  const name = input.name.trim();
+  if (!name || name.length > 120) throw new InvalidInput("a portal's name has 1 to 120 characters");
+  await deps.control.$transaction([
+    deps.control.tenant.update({ where: { id: tenant.id }, data: { name, theme: parsed.data } }),
+    ...(logo
+      ? [deps.control.tenantLogo.upsert({ where: { tenantId: tenant.id }, create: { tenantId: tenant.id, sha256: logo.sha256, contentType: logo.contentType, bytes: new Uint8Array(logo.bytes) }, update: { sha256: logo.sha256, contentType: logo.contentType, bytes: new Uint8Array(logo.bytes) } })]
+      : []),
+  ]);
+  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  return { tenantId: tenant.id };
 }

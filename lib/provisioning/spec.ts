@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidInput } from "../errors.ts";
 import { classifyHost, normaliseHost, type HostConfig } from "../tenancy/host.ts";
+import { PLANS, isPlan } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
 import { themeSchema } from "../tenancy/theme.ts";
 
@@ -41,7 +42,7 @@ export const demoEventSchema = z.object({
 export const tenantSpecSchema = z.object({
   slug,
   name: z.string().trim().min(1, "a tenant needs a name").max(120),
-  plan: z.string().regex(/^[a-z0-9-]{1,40}$/).default("standard"),
+  plan: z.string().refine(isPlan, { message: `plan must be one of: ${Object.keys(PLANS).join(", ")}` }).default("standard"),
   theme: themeSchema,
   /** Custom domains in addition to <slug>.<root>; the first is the primary one. */
   domains: z.array(domainSchema).max(20).default([]),

@@ -20,6 +20,7 @@ export async function lookupTenant(control: ControlDb, hosts: HostConfig, key: R
     slug: tenant.slug,
     name: tenant.name,
     status: tenant.status,
+    plan: tenant.plan,
     theme: theme.success ? theme.data : FALLBACK_THEME,
     primaryHost: tenant.domains[0]?.hostname ?? tenantSubdomainHost(tenant.slug, hosts),
     maintenance: tenant.maintenance ?? (behind ? "upgrade" : null),

@@ -3,7 +3,7 @@ import { FALLBACK_THEME } from "./theme.ts";
 import { TenantResolver, resolverKey, type ResolvedTenant, type ResolverKey } from "./resolver.ts";
 
 const tenant = (id: string, slug: string): ResolvedTenant => ({
-  id, slug, name: slug.toUpperCase(), status: "active", theme: FALLBACK_THEME, primaryHost: `${slug}.localhost`, maintenance: null,
+  id, slug, name: slug.toUpperCase(), status: "active", plan: "standard", theme: FALLBACK_THEME, primaryHost: `${slug}.localhost`, maintenance: null,
 });
 const directory: Record<string, ResolvedTenant> = {
   "slug:acme": tenant("1", "acme"),

@@ -14,6 +14,8 @@ export interface ResolvedTenant {
   slug: string;
   name: string;
   status: TenantStatus;
+  /** The plan from the control plane; features are checked against it (lib/portal/features.server.ts). */
+  plan: string;
   theme: Theme;
   /** The host links and emails use: the primary custom domain, else the subdomain. */
   primaryHost: string;

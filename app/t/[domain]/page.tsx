@@ -1,29 +1,64 @@
+import Link from "next/link";
 import { EventCard } from "@/components/portal/event-card.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
+import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { TenantUnavailable } from "@/lib/errors.ts";
-import { upcomingEvents, type EventSummary } from "@/lib/portal/events.server.ts";
+import { catalogue, catalogueVisibility } from "@/lib/portal/events.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
-export default async function PortalHome({ params }: { params: Promise<{ domain: string }> }) {
+type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ q?: string; when?: string; page?: string }> };
+
+export default async function PortalHome({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
-  let events: EventSummary[];
+  const query = await searchParams;
+  const when = query.when === "past" ? "past" : "upcoming";
+  let result: Awaited<ReturnType<typeof catalogue>>;
   try {
-    events = await upcomingEvents(tenant);
+    if ((await catalogueVisibility(tenant)) === "members" && !(await tenantUser(tenant))) {
+      return (
+        <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
+          Events are for members. <Link href="/sign-in" className="font-medium text-brand underline">Sign in</Link> to see them.
+        </p>
+      );
+    }
+    result = await catalogue(tenant, { when, q: query.q, page: Number(query.page) || 1 });
   } catch (error) {
     if (error instanceof TenantUnavailable) return <TenantNotice tenant={tenant} kind="unavailable" />;
     throw error;
   }
+  const link = (params: Record<string, string>) => `/?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), when, ...params })}`;
   return (
     <>
-      <h1 className="text-3xl font-bold tracking-tight">Upcoming events</h1>
-      {events.length === 0 ? (
-        <p className="mt-6 rounded-2xl bg-surface p-8 text-center opacity-80 ring-1 ring-black/5">No upcoming events yet. Check back soon.</p>
+      <div className="flex flex-wrap items-end gap-4">
+        <h1 className="flex-1 text-3xl font-bold tracking-tight">{when === "upcoming" ? "Upcoming events" : "Past events"}</h1>
+        <form role="search" className="flex gap-2">
+          <input type="hidden" name="when" value={when} />
+          <label className="sr-only" htmlFor="catalogue-search">Search events</label>
+          <input id="catalogue-search" name="q" defaultValue={query.q ?? ""} placeholder="Search events" className="rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink" />
+          <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">Search</button>
+        </form>
+      </div>
+      <nav aria-label="Which events" className="mt-3 flex gap-4 text-sm font-medium">
+        <Link href={link({ when: "upcoming" })} aria-current={when === "upcoming" ? "page" : undefined} className={when === "upcoming" ? "underline" : "opacity-70 hover:underline"}>Upcoming</Link>
+        <Link href={link({ when: "past" })} aria-current={when === "past" ? "page" : undefined} className={when === "past" ? "underline" : "opacity-70 hover:underline"}>Past</Link>
+      </nav>
+      {result.events.length === 0 ? (
+        <p className="mt-6 rounded-2xl bg-surface p-8 text-center opacity-80 ring-1 ring-black/5">
+          {query.q ? `No ${when} events match “${query.q.slice(0, 100)}”.` : when === "upcoming" ? "No upcoming events yet. Check back soon." : "No past events."}
+        </p>
       ) : (
         <ul className="mt-6 grid gap-4 md:grid-cols-2">
-          {events.map((event) => (
+          {result.events.map((event) => (
             <EventCard key={event.id} event={event} />
           ))}
         </ul>
+      )}
+      {result.pages > 1 && (
+        <nav aria-label="Pages" className="mt-6 flex gap-3 text-sm">
+          {result.page > 1 && <Link href={link({ page: String(result.page - 1) })} className="text-brand underline">Previous</Link>}
+          <span>Page {result.page} of {result.pages}</span>
+          {result.page < result.pages && <Link href={link({ page: String(result.page + 1) })} className="text-brand underline">Next</Link>}
+        </nav>
       )}
     </>
   );

@@ -4,7 +4,15 @@ import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { TenantUnavailable } from "@/lib/errors.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
-import { publishedEvent } from "@/lib/portal/events.server.ts";
+import { catalogueVisibility, guestRegistrationAllowed, publishedEvent } from "@/lib/portal/events.server.ts";
+import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
+import { RichText } from "@/components/portal/rich-text.tsx";
+import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { hasFeature } from "@/lib/portal/features.server.ts";
+import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
+import { parseQuestions } from "@/lib/portal/questions.ts";
+import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 type Props = { params: Promise<{ domain: string; slug: string }> };
@@ -29,6 +37,11 @@ export default async function EventPage({ params }: Props) {
   const { tenant, event } = await load(params);
   if (event === undefined) return <TenantNotice tenant={tenant} kind="unavailable" />;
   if (!event) notFound();
+  const user = await tenantUser(tenant);
+  if (!user && (await catalogueVisibility(tenant)) === "members") {
+    return <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">Events are for members. <Link href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`} className="font-medium text-brand underline">Sign in</Link> to see them.</p>;
+  }
+  const confirmed = event.capacity === null ? 0 : await withTenantDb(tenant.id, (db) => db.registration.count({ where: { eventId: event.id, status: "confirmed" } }));
   return (
     <article className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
       <Link href="/" className="text-sm font-medium text-brand hover:underline">
@@ -50,12 +63,26 @@ export default async function EventPage({ params }: Props) {
         {event.capacity !== null && (
           <>
             <dt className="font-medium opacity-70">Places</dt>
-            <dd>{event.capacity}</dd>
+            <dd data-testid="places">{Math.max(0, event.capacity - confirmed)} of {event.capacity} left</dd>
           </>
         )}
       </dl>
       {event.summary && <p className="mt-6 text-lg">{event.summary}</p>}
-      {event.description && <div className="mt-4 whitespace-pre-line leading-relaxed opacity-90">{event.description}</div>}
+      {event.description && <div className="mt-4 opacity-90"><RichText text={event.description} /></div>}
+      {event.onlineUrl && user && <p className="mt-4 text-sm">Online: <a className="text-brand underline" href={event.onlineUrl} rel="noopener noreferrer">{event.onlineUrl}</a></p>}
+      <p className="mt-6 text-sm">
+        <a href={`/events/${event.slug}/calendar.ics`} className="font-medium text-brand underline" data-testid="ics-link">Add to calendar (.ics)</a>
+      </p>
+      <RegistrationPanel
+        eventSlug={event.slug}
+        closedReason={registrationClosedReason(event)}
+        questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
+        registration={user ? await memberRegistrationFor(tenant, user, event.id) : null}
+        signedIn={Boolean(user)}
+        guestsAllowed={!user && (await guestRegistrationAllowed(tenant))}
+        full={event.capacity !== null && confirmed >= event.capacity}
+        waitlist={hasFeature(tenant, "waitlist")}
+      />
     </article>
   );
 }

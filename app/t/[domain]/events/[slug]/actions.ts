@@ -1,0 +1,58 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { PorticoError } from "@/lib/errors.ts";
+import { cancelMemberRegistration, registerGuest, registerMember } from "@/lib/portal/member.server.ts";
+import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+
+export interface RegisterState {
+  error?: string;
+  done?: "confirmed" | "waitlisted" | "pending";
+}
+
+export async function registerAction(_: RegisterState, form: FormData): Promise<RegisterState> {
+  const tenant = await currentTenantFromHost();
+  if (!tenant) return { error: "This portal is not available right now." };
+  const slug = String(form.get("event") ?? "");
+  const user = await requireTenantUser(tenant, `/events/${slug}`);
+  const answers: Record<string, unknown> = {};
+  for (const [key, value] of form.entries()) if (key.startsWith("q:")) answers[key.slice(2)] = value;
+  try {
+    const outcome = await registerMember(tenant, user, slug, answers);
+    revalidatePath(`/events/${slug}`);
+    return { done: outcome.status };
+  } catch (error) {
+    if (error instanceof PorticoError) return { error: error.message };
+    throw error;
+  }
+}
+
+export async function cancelAction(_: RegisterState, form: FormData): Promise<RegisterState> {
+  const tenant = await currentTenantFromHost();
+  if (!tenant) return { error: "This portal is not available right now." };
+  const user = await requireTenantUser(tenant, "/registrations");
+  try {
+    await cancelMemberRegistration(tenant, user, String(form.get("registration") ?? ""));
+  } catch (error) {
+    if (error instanceof PorticoError) return { error: error.message };
+    throw error;
+  }
+  revalidatePath("/registrations");
+  return {};
+}
+
+export async function registerGuestAction(_: RegisterState, form: FormData): Promise<RegisterState> {
+  const tenant = await currentTenantFromHost();
+  if (!tenant) return { error: "This portal is not available right now." };
+  const answers: Record<string, unknown> = {};
+  for (const [key, value] of form.entries()) if (key.startsWith("q:")) answers[key.slice(2)] = value;
+  try {
+    await registerGuest(tenant, String(form.get("event") ?? ""), { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? "") }, answers);
+    // The same answer whether or not the address was already registered: nothing is revealed.
+    return { done: "pending" };
+  } catch (error) {
+    if (error instanceof PorticoError) return { error: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+import Link from "next/link";
+import { CheckInButton, CheckInForm } from "@/components/portal/staff-forms.tsx";
+import { hasFeature } from "@/lib/portal/features.server.ts";
+import { attendees } from "@/lib/portal/staff.server.ts";
+import { staffEvent } from "@/lib/portal/staff-views.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Attendees" };
+
+type Props = { params: Promise<{ domain: string; slug: string }>; searchParams: Promise<{ q?: string; status?: string; checkedIn?: string; page?: string }> };
+
+export default async function Attendees({ params, searchParams }: Props) {
+  const { domain, slug } = await params;
+  const tenant = await currentTenant(domain);
+  const event = await staffEvent(tenant, slug);
+  const filter = await searchParams;
+  const list = await attendees(tenant, event.id, { ...filter, page: Number(filter.page) || 1 });
+  const query = (page: number) => `?${new URLSearchParams({ ...(filter.q ? { q: filter.q } : {}), ...(filter.status ? { status: filter.status } : {}), ...(filter.checkedIn ? { checkedIn: filter.checkedIn } : {}), page: String(page) })}`;
+  return (
+    <section className="space-y-5 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="flex-1 text-2xl font-semibold">Attendees · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
+        {hasFeature(tenant, "csv-export") ? (
+          <a href={`/manage/events/${slug}/attendees.csv`} data-testid="csv-export" className="rounded-lg px-3 py-1.5 text-sm font-medium ring-1 ring-black/20">Export CSV</a>
+        ) : (
+          <span className="text-sm opacity-70">CSV export is not part of this portal&apos;s plan</span>
+        )}
+      </div>
+      <CheckInForm slug={slug} />
+      <form className="flex flex-wrap items-end gap-3 text-sm" role="search">
+        <label className="font-medium">Search<input name="q" defaultValue={filter.q ?? ""} placeholder="Name or email" className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink" /></label>
+        <label className="font-medium">Status
+          <select name="status" defaultValue={filter.status ?? ""} className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink">
+            <option value="">Any</option><option value="confirmed">Confirmed</option><option value="waitlisted">Waitlisted</option><option value="pending">Pending</option><option value="cancelled">Cancelled</option>
+          </select>
+        </label>
+        <label className="font-medium">Checked in
+          <select name="checkedIn" defaultValue={filter.checkedIn ?? ""} className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink">
+            <option value="">Any</option><option value="yes">Yes</option><option value="no">No</option>
+          </select>
+        </label>
+        <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">Filter</button>
+      </form>
+      <p className="text-sm opacity-70" data-testid="attendee-count">{list.total} registration{list.total === 1 ? "" : "s"}</p>
+      {list.rows.length === 0 ? (
+        <p className="opacity-80">Nobody matches.</p>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase tracking-wide opacity-70"><tr><th className="py-2">Name</th><th>Email</th><th>Status</th><th>Checked in</th><th>Registered</th></tr></thead>
+            <tbody data-testid="attendees">
+              {list.rows.map((r) => (
+                <tr key={r.id} className="border-t border-black/5" data-email={r.email} data-status={r.status}>
+                  <td className="py-2 font-medium">{r.name}</td>
+                  <td>{r.email}</td>
+                  <td>{r.status}</td>
+                  <td data-testid="checked-in">{r.checkedInAt ? "yes" : r.status === "confirmed" ? <CheckInButton slug={slug} code={r.ticketCode} name={r.name} /> : "—"}</td>
+                  <td className="tabular-nums">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.pages > 1 && (
+        <nav aria-label="Pages" className="flex gap-3 text-sm">
+          {list.page > 1 && <Link href={query(list.page - 1)} className="text-brand underline">Previous</Link>}
+          <span>Page {list.page} of {list.pages}</span>
+          {list.page < list.pages && <Link href={query(list.page + 1)} className="text-brand underline">Next</Link>}
+        </nav>
+      )}
+    </section>
+  );
+}

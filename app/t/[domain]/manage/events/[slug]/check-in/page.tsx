@@ -1,0 +1,24 @@
+import Link from "next/link";
+import { CheckInForm } from "@/components/portal/staff-forms.tsx";
+import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { staffEvent } from "@/lib/portal/staff-views.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Check-in" };
+
+/** At the door: scan a ticket's QR code with the device camera, or type its code. */
+export default async function CheckIn({ params }: { params: Promise<{ domain: string; slug: string }> }) {
+  const { domain, slug } = await params;
+  const tenant = await currentTenant(domain);
+  const event = await staffEvent(tenant, slug);
+  const [confirmed, arrived] = await withTenantDb(tenant.id, (db) =>
+    Promise.all([db.registration.count({ where: { eventId: event.id, status: "confirmed" } }), db.registration.count({ where: { eventId: event.id, status: "confirmed", checkedInAt: { not: null } } })]),
+  );
+  return (
+    <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+      <h1 className="text-2xl font-semibold">Check-in · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
+      <p className="text-sm" data-testid="arrivals">{arrived} of {confirmed} checked in</p>
+      <CheckInForm slug={slug} autoFocus />
+    </section>
+  );
+}

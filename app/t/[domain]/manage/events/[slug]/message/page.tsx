@@ -1,0 +1,18 @@
+import Link from "next/link";
+import { MessageForm } from "@/components/portal/staff-forms.tsx";
+import { staffEvent } from "@/lib/portal/staff-views.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Message attendees" };
+
+export default async function Message({ params }: { params: Promise<{ domain: string; slug: string }> }) {
+  const { domain, slug } = await params;
+  const event = await staffEvent(await currentTenant(domain), slug);
+  return (
+    <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+      <h1 className="text-2xl font-semibold">Message attendees · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
+      <p className="text-sm opacity-80">Every confirmed attendee gets this by email, from the portal&apos;s sender name.</p>
+      <MessageForm slug={slug} />
+    </section>
+  );
+}

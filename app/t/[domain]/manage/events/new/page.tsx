@@ -1,0 +1,17 @@
+import { EventForm } from "@/components/portal/staff-forms.tsx";
+import { timeZones } from "@/lib/format/zoned.ts";
+import { hasFeature } from "@/lib/portal/features.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "New event" };
+
+export default async function NewEvent({ params }: { params: Promise<{ domain: string }> }) {
+  const tenant = await currentTenant((await params).domain);
+  const empty = { existing: null, title: "", slug: "", summary: "", description: "", timeZone: "Europe/Berlin", startsLocal: "", endsLocal: "", opensLocal: "", closesLocal: "", venue: "", onlineUrl: "", capacity: "", questions: "" };
+  return (
+    <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+      <h1 className="mb-6 text-2xl font-semibold">New event</h1>
+      <EventForm values={empty} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
+    </section>
+  );
+}

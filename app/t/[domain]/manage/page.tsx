@@ -1,0 +1,48 @@
+import Link from "next/link";
+import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { formatEventTime } from "@/lib/format/event-time.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Manage events" };
+
+const PER_PAGE = 20;
+
+export default async function ManageEvents({ params, searchParams }: { params: Promise<{ domain: string }>; searchParams: Promise<{ page?: string }> }) {
+  const tenant = await currentTenant((await params).domain);
+  const page = Math.max(1, Math.min(1_000, Number((await searchParams).page) || 1));
+  const [total, events] = await withTenantDb(tenant.id, (db) =>
+    Promise.all([
+      db.event.count(),
+      db.event.findMany({ orderBy: { startsAt: "desc" }, skip: (page - 1) * PER_PAGE, take: PER_PAGE, select: { slug: true, title: true, status: true, startsAt: true, endsAt: true, timeZone: true, capacity: true, _count: { select: { registrations: { where: { status: "confirmed" } } } } } }),
+    ]),
+  );
+  return (
+    <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+      <div className="flex items-center justify-between gap-4">
+        <h1 className="text-2xl font-semibold">Events</h1>
+        <Link href="/manage/events/new" className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">New event</Link>
+      </div>
+      {events.length === 0 ? (
+        <p className="mt-6 opacity-80">No events yet. Create the first one.</p>
+      ) : (
+        <ul className="mt-6 divide-y divide-black/5" data-testid="manage-events">
+          {events.map((e) => (
+            <li key={e.slug} className="flex flex-wrap items-center gap-3 py-3" data-slug={e.slug}>
+              <Link href={`/manage/events/${e.slug}`} className="min-w-0 flex-1 font-medium hover:underline">{e.title}</Link>
+              <span className="text-sm opacity-70">{formatEventTime(e.startsAt, e.endsAt, e.timeZone)}</span>
+              <span className="rounded-full bg-page px-2 py-0.5 text-xs ring-1 ring-black/10">{e.status}</span>
+              <span className="text-sm tabular-nums">{e._count.registrations}{e.capacity !== null ? ` / ${e.capacity}` : ""} confirmed</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {total > PER_PAGE && (
+        <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
+          {page > 1 && <Link href={`/manage?page=${page - 1}`} className="text-brand underline">Newer</Link>}
+          <span>Page {page} of {Math.ceil(total / PER_PAGE)}</span>
+          {page * PER_PAGE < total && <Link href={`/manage?page=${page + 1}`} className="text-brand underline">Older</Link>}
+        </nav>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+import { BrandingForm, PortalSettingsForm } from "@/components/portal/settings-forms.tsx";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { hasFeature } from "@/lib/portal/features.server.ts";
+import { platform } from "@/lib/platform.server.ts";
+import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Settings" };
+
+export default async function SettingsPage({ params }: { params: Promise<{ domain: string }> }) {
+  const tenant = await currentTenant((await params).domain);
+  await requireTenantUser(tenant, "/manage/settings", "admin");
+  const [settings, domains] = await Promise.all([
+    withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 } })),
+    platform().control.domain.findMany({ where: { tenantId: tenant.id }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }], select: { hostname: true, isPrimary: true } }),
+  ]);
+  return (
+    <div className="space-y-6">
+      <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+        <h1 className="text-2xl font-semibold">Branding</h1>
+        <BrandingForm name={tenant.name} theme={tenant.theme} host={tenant.primaryHost} />
+      </section>
+      <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+        <h2 className="text-xl font-semibold">Portal settings</h2>
+        <PortalSettingsForm settings={{ catalogueVisibility: settings?.catalogueVisibility ?? "public", allowMemberSignup: settings?.allowMemberSignup ?? true, allowGuestRegistration: settings?.allowGuestRegistration ?? false, senderName: settings?.senderName ?? null }} />
+      </section>
+      <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+        <h2 className="text-xl font-semibold">Domains</h2>
+        <ul className="text-sm" data-testid="domains">
+          <li><span className="font-mono">{tenantSubdomainHost(tenant.slug, platform().hosts)}</span> · active{domains.length === 0 && " · primary"}</li>
+          {domains.map((d) => <li key={d.hostname}><span className="font-mono">{d.hostname}</span> · active{d.isPrimary && " · primary"}</li>)}
+        </ul>
+        <p className="text-sm opacity-70">{hasFeature(tenant, "custom-domain") ? "Ask your agency to add or remove custom domains." : "Custom domains are part of the Premium plan."}</p>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { PorticoError } from "@/lib/errors.ts";
+import { changeRole, inviteToTeam, removeFromTeam } from "@/lib/portal/team.server.ts";
+import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+
+export interface TeamState {
+  error?: string;
+  message?: string;
+}
+
+async function admin() {
+  const tenant = await currentTenantFromHost();
+  if (!tenant) throw new Error("This portal is not available right now.");
+  return { tenant, user: await requireTenantUser(tenant, "/manage/team", "admin") };
+}
+
+async function attempt(fn: () => Promise<string>): Promise<TeamState> {
+  try {
+    const message = await fn();
+    revalidatePath("/manage/team");
+    return { message };
+  } catch (error) {
+    if (error instanceof PorticoError) return { error: error.message };
+    throw error;
+  }
+}
+
+export async function inviteAction(_: TeamState, form: FormData): Promise<TeamState> {
+  const { tenant, user } = await admin();
+  return attempt(async () => {
+    const outcome = await inviteToTeam(tenant, user, { email: String(form.get("email") ?? ""), name: String(form.get("name") ?? ""), role: String(form.get("role") ?? "") });
+    return outcome === "invited" ? "Invitation sent." : "Role given; they have been told by email.";
+  });
+}
+
+export async function roleAction(_: TeamState, form: FormData): Promise<TeamState> {
+  const { tenant, user } = await admin();
+  return attempt(async () => {
+    await changeRole(tenant, user, String(form.get("user") ?? ""), String(form.get("role") ?? ""));
+    return "Role changed.";
+  });
+}
+
+export async function removeAction(_: TeamState, form: FormData): Promise<TeamState> {
+  const { tenant, user } = await admin();
+  return attempt(async () => {
+    await removeFromTeam(tenant, user, String(form.get("user") ?? ""));
+    return "Removed; their sessions have ended.";
+  });
+}

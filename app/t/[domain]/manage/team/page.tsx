@@ -1,0 +1,23 @@
+import { InviteForm, MemberRow } from "@/components/portal/team-forms.tsx";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { teamMembers } from "@/lib/portal/team.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Team" };
+
+/** Staff, admins and owners: invite, change roles, remove (admins and owners only). */
+export default async function TeamPage({ params }: { params: Promise<{ domain: string }> }) {
+  const tenant = await currentTenant((await params).domain);
+  const user = await requireTenantUser(tenant, "/manage/team", "admin");
+  const team = await teamMembers(tenant);
+  const canMakeOwner = user.role === "owner";
+  return (
+    <section className="space-y-6 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+      <h1 className="text-2xl font-semibold">Team</h1>
+      <InviteForm canMakeOwner={canMakeOwner} />
+      <ul className="divide-y divide-black/5" data-testid="team">
+        {team.map((m) => <MemberRow key={m.id} member={m} canMakeOwner={canMakeOwner} self={m.id === user.id} />)}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+"use client";
+
+import Link from "next/link";
+import { useActionState } from "react";
+import { cancelAction, registerAction, registerGuestAction, type RegisterState } from "@/app/t/[domain]/events/[slug]/actions.ts";
+import type { Question } from "@/lib/portal/questions.ts";
+
+const field = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
+
+/** Register for an event (answering its questions), or see and cancel the registration held. */
+export function RegistrationPanel(props: {
+  eventSlug: string;
+  closedReason: string | null;
+  questions: Question[];
+  registration: { id: string; status: string; ticketCode: string } | null;
+  signedIn: boolean;
+  guestsAllowed: boolean;
+  full: boolean;
+  waitlist: boolean;
+}) {
+  const [state, register, registering] = useActionState(registerAction, {} as RegisterState);
+  const [cancelState, cancel, cancelling] = useActionState(cancelAction, {} as RegisterState);
+  const [guestState, registerAsGuest, guestPending] = useActionState(registerGuestAction, {} as RegisterState);
+  const { registration } = props;
+  if (registration) {
+    return (
+      <section className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="registration" data-status={registration.status}>
+        {registration.status === "confirmed" ? (
+          <p className="font-medium">You&apos;re registered. <Link className="text-brand underline" href={`/tickets/${registration.ticketCode}`} data-testid="ticket-link">Show your ticket</Link></p>
+        ) : (
+          <p className="font-medium">You&apos;re on the waitlist. If a place frees up it is yours automatically, and we&apos;ll email you.</p>
+        )}
+        <form action={cancel} className="mt-3">
+          <input type="hidden" name="registration" value={registration.id} />
+          <button type="submit" disabled={cancelling} className="rounded-lg px-3 py-1.5 text-sm font-medium ring-1 ring-black/20 hover:bg-black/5 disabled:opacity-60">
+            {cancelling ? "Cancelling…" : "Cancel my registration"}
+          </button>
+          {cancelState.error && <p role="alert" data-testid="form-error" className="mt-2 text-sm text-red-700">{cancelState.error}</p>}
+        </form>
+      </section>
+    );
+  }
+  if (props.closedReason) return <p data-testid="registration-closed" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">{props.closedReason}</p>;
+  const signIn = <Link href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${props.eventSlug}`)}`} className="font-medium text-brand underline">Sign in to register</Link>;
+  if (!props.signedIn && !props.guestsAllowed) return <p className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">{signIn}</p>;
+  if (!props.signedIn) {
+    if (guestState.done) {
+      return <p role="status" data-testid="guest-pending" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">Check your email: follow the link we sent to confirm your registration.</p>;
+    }
+    return (
+      <form action={registerAsGuest} className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="guest-form">
+        <p className="text-sm">{signIn}, or register as a guest; we&apos;ll email you a link to confirm.</p>
+        <input type="hidden" name="event" value={props.eventSlug} />
+        <label className="block text-sm font-medium">Your name<input name="name" required maxLength={120} className={field} /></label>
+        <label className="block text-sm font-medium">Your email<input name="email" type="email" required maxLength={254} className={field} /></label>
+        <Questions questions={props.questions} />
+        <button type="submit" disabled={guestPending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">{guestPending ? "Registering…" : "Register as a guest"}</button>
+        {guestState.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{guestState.error}</p>}
+      </form>
+    );
+  }
+  return (
+    <form action={register} className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="register-form">
+      <input type="hidden" name="event" value={props.eventSlug} />
+      <Questions questions={props.questions} />
+      <button type="submit" disabled={registering} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
+        {registering ? "Registering…" : props.full ? (props.waitlist ? "Join the waitlist" : "Full") : "Register"}
+      </button>
+      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+    </form>
+  );
+}
+
+function Questions({ questions }: { questions: Question[] }) {
+  return (
+    <>
+      {questions.map((q) => (
+        <label key={q.id} className="block text-sm font-medium">
+          {q.label}{q.required && <span aria-hidden> *</span>}
+          {q.kind === "choice" ? (
+            <select name={`q:${q.id}`} required={q.required} className={field} defaultValue="">
+              <option value="" disabled>Choose…</option>
+              {q.options.map((o) => <option key={o}>{o}</option>)}
+            </select>
+          ) : (
+            <input name={`q:${q.id}`} required={q.required} maxLength={1000} className={field} />
+          )}
+        </label>
+      ))}
+    </>
+  );
+}

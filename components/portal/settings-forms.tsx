@@ -1,0 +1,86 @@
+"use client";
+
+import { useActionState, useEffect, useState } from "react";
+import { brandingStatus, saveBranding, savePortalSettings, type SettingsState } from "@/app/t/[domain]/manage/settings/actions.ts";
+import { PortalPreview } from "@/components/agency/portal-preview.tsx";
+import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
+
+const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
+
+export function PortalSettingsForm({ settings }: { settings: { catalogueVisibility: string; allowMemberSignup: boolean; allowGuestRegistration: boolean; senderName: string | null } }) {
+  const [state, action, pending] = useActionState(savePortalSettings, {} as SettingsState);
+  return (
+    <form action={action} className="space-y-3" data-testid="portal-settings">
+      <fieldset className="space-y-1">
+        <legend className="text-sm font-medium">Who sees the event catalogue</legend>
+        <label className="flex items-center gap-2"><input type="radio" name="catalogueVisibility" value="public" defaultChecked={settings.catalogueVisibility === "public"} /> Everyone</label>
+        <label className="flex items-center gap-2"><input type="radio" name="catalogueVisibility" value="members" defaultChecked={settings.catalogueVisibility === "members"} /> Signed-in members only</label>
+      </fieldset>
+      <label className="flex items-center gap-2"><input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} /> Anyone may create an account</label>
+      <label className="flex items-center gap-2"><input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} /> Guests may register without an account (they confirm by email)</label>
+      <label className="block text-sm font-medium">Email sender name<input name="senderName" defaultValue={settings.senderName ?? ""} maxLength={120} placeholder="The portal's name" className={input} /></label>
+      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Save settings</button>
+      {state.message && <p role="status" data-testid="settings-message" className="text-sm">{state.message}</p>}
+    </form>
+  );
+}
+
+const COLOURS = [["primary", "Brand colour"], ["accent", "Accent"], ["background", "Page background"], ["surface", "Cards"], ["text", "Text"]] as const;
+
+/** Name, colours, font and logo, with a live preview before anything is saved. */
+export function BrandingForm({ name: initialName, theme: initial, host }: { name: string; theme: Theme; host: string }) {
+  const [state, action, pending] = useActionState(saveBranding, {} as SettingsState);
+  const [name, setName] = useState(initialName);
+  const [theme, setTheme] = useState(initial);
+  const [logo, setLogo] = useState(initial.logo.src);
+  const [applied, setApplied] = useState<{ status: string; error: string | null } | null>(null);
+  useEffect(() => {
+    if (!state.operationId) return;
+    let stop = false;
+    const poll = async () => {
+      while (!stop) {
+        const s = await brandingStatus(state.operationId as string);
+        setApplied(s);
+        if (s.status !== "queued" && s.status !== "running") {
+          if (s.status === "succeeded") window.location.reload();
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    };
+    void poll();
+    return () => {
+      stop = true;
+    };
+  }, [state.operationId]);
+  return (
+    <div className="grid gap-8 lg:grid-cols-2">
+      <form action={action} className="space-y-3" data-testid="branding-form">
+        <label className="block text-sm font-medium">Portal name<input name="name" value={name} onChange={(e) => setName(e.target.value)} className={input} /></label>
+        <div className="grid grid-cols-2 gap-3">
+          {COLOURS.map(([key, label]) => (
+            <label key={key} className="block text-sm font-medium">{label}
+              <input name={key} value={theme[key]} onChange={(e) => setTheme({ ...theme, [key]: e.target.value })} className={`${input} font-mono`} />
+            </label>
+          ))}
+        </div>
+        <label className="block text-sm font-medium">Font
+          <select name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })} className={input}>
+            {Object.keys(FONT_STACKS).map((f) => <option key={f}>{f}</option>)}
+          </select>
+        </label>
+        <label className="block text-sm font-medium">New logo (PNG, JPEG or WebP, at most 256 KB)
+          <input name="logo" type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => { const f = e.target.files?.[0]; if (f) setLogo(URL.createObjectURL(f)); }} className="mt-1 block text-sm" />
+        </label>
+        <label className="block text-sm font-medium">Logo description<input name="logoAlt" defaultValue={initial.logo.alt} className={input} /></label>
+        <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Save branding</button>
+        {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+        {applied && <p role="status" data-testid="branding-status" className="text-sm">{applied.status === "failed" ? `Not saved: ${applied.error}` : applied.status === "succeeded" ? "Saved; every page shows it now." : "Saving…"}</p>}
+      </form>
+      <div>
+        <h2 className="mb-2 text-sm font-medium opacity-70">Preview (not saved yet)</h2>
+        <PortalPreview theme={{ ...theme, logo: { ...theme.logo, src: logo } }} name={name} host={host} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+"use client";
+
+import { startTransition, useActionState, useEffect, useRef, useState, type ReactNode } from "react";
+import { changeStatus, checkInAction, saveEvent, sendMessage, type StaffState } from "@/app/t/[domain]/manage/actions.ts";
+
+const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
+
+function Field({ label, name, error, hint, children }: { label: string; name: string; error?: string | undefined; hint?: string; children: (id: string, describedBy?: string) => ReactNode }) {
+  const id = `f-${name}`;
+  const describedBy = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium">{label}</label>
+      {children(id, describedBy)}
+      {hint && <p id={`${id}-hint`} className="mt-1 text-xs opacity-70">{hint}</p>}
+      {error && <p id={`${id}-error`} data-testid={`error-${name}`} className="mt-1 text-sm text-red-700">{error}</p>}
+    </div>
+  );
+}
+
+export interface EventFormValues {
+  existing: string | null;
+  title: string;
+  slug: string;
+  summary: string;
+  description: string;
+  timeZone: string;
+  startsLocal: string;
+  endsLocal: string;
+  opensLocal: string;
+  closesLocal: string;
+  venue: string;
+  onlineUrl: string;
+  capacity: string;
+  questions: string;
+}
+
+/** Create or edit an event; times are entered in the event's own time zone. */
+export function EventForm({ values: initial, timeZones, questionsAllowed }: { values: EventFormValues; timeZones: string[]; questionsAllowed: boolean }) {
+  const [state, action, pending] = useActionState(saveEvent, {} as StaffState);
+  const e = state.errors ?? {};
+  const values = initial;
+  const [zone, setZone] = useState(values.timeZone);
+  return (
+    // Submitted by hand rather than through the form's action prop, which would reset every field
+    // after an invalid submission; this way nothing typed is lost while errors are fixed.
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        startTransition(() => action(data));
+      }}
+      className="space-y-4"
+      noValidate
+    >
+      {values.existing && <input type="hidden" name="existing" value={values.existing} />}
+      <Field label="Title" name="title" error={e.title}>{(id, d) => <input id={id} name="title" defaultValue={values.title} aria-describedby={d} className={input} />}</Field>
+      <Field label="Address" name="slug" error={e.slug} hint="Part of the link: /events/<address>. Left empty, it comes from the title.">{(id, d) => <input id={id} name="slug" defaultValue={values.slug} aria-describedby={d} className={`${input} font-mono`} />}</Field>
+      <Field label="Summary" name="summary">{(id) => <input id={id} name="summary" defaultValue={values.summary} maxLength={500} className={input} />}</Field>
+      <Field label="Description" name="description" hint="Paragraphs, **bold**, *italic*, lists (- item) and https:// links are shown formatted.">{(id, d) => <textarea id={id} name="description" rows={6} defaultValue={values.description} aria-describedby={d} className={input} />}</Field>
+      <Field label="Time zone" name="timeZone" error={e.timeZone} hint="Where the event happens; start and end below are local times there.">
+        {(id, d) => (
+          <select id={id} name="timeZone" defaultValue={values.timeZone} onChange={(ev) => setZone(ev.target.value)} aria-describedby={d} className={input}>
+            {timeZones.map((z) => <option key={z}>{z}</option>)}
+          </select>
+        )}
+      </Field>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label={`Starts (${zone})`} name="startsLocal" error={e.startsLocal}>{(id, d) => <input id={id} type="datetime-local" name="startsLocal" defaultValue={values.startsLocal} aria-describedby={d} className={input} />}</Field>
+        <Field label={`Ends (${zone})`} name="endsLocal" error={e.endsLocal}>{(id, d) => <input id={id} type="datetime-local" name="endsLocal" defaultValue={values.endsLocal} aria-describedby={d} className={input} />}</Field>
+        <Field label={`Registration opens (${zone}, optional)`} name="opensLocal" error={e.opensLocal}>{(id, d) => <input id={id} type="datetime-local" name="opensLocal" defaultValue={values.opensLocal} aria-describedby={d} className={input} />}</Field>
+        <Field label={`Registration closes (${zone}, optional)`} name="closesLocal" error={e.closesLocal} hint="Empty: at the start.">{(id, d) => <input id={id} type="datetime-local" name="closesLocal" defaultValue={values.closesLocal} aria-describedby={d} className={input} />}</Field>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-3">
+        <Field label="Venue" name="venue">{(id) => <input id={id} name="venue" defaultValue={values.venue} className={input} />}</Field>
+        <Field label="Online link" name="onlineUrl" error={e.onlineUrl}>{(id, d) => <input id={id} name="onlineUrl" type="url" defaultValue={values.onlineUrl} aria-describedby={d} className={input} />}</Field>
+        <Field label="Capacity" name="capacity" error={e.capacity} hint="Empty: no limit.">{(id, d) => <input id={id} name="capacity" inputMode="numeric" defaultValue={values.capacity} aria-describedby={d} className={input} />}</Field>
+      </div>
+      {questionsAllowed ? (
+        <Field label="Registration questions (optional)" name="questions" error={e.questions} hint='One per line: "Dietary needs" (free text), "T-shirt: S / M / L" (a choice); start with * for required.'>
+          {(id, d) => <textarea id={id} name="questions" rows={3} defaultValue={values.questions} aria-describedby={d} className={`${input} font-mono text-sm`} />}
+        </Field>
+      ) : (
+        <p className="text-sm opacity-70">Custom registration questions are not part of this portal&apos;s plan.</p>
+      )}
+      {state.error && <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">{pending ? "Saving…" : values.existing ? "Save changes" : "Create draft"}</button>
+    </form>
+  );
+}
+
+export function StatusButtons({ slug, status }: { slug: string; status: string }) {
+  const [state, action, pending] = useActionState(changeStatus, {} as StaffState);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  return (
+    <form action={action} className="flex flex-wrap items-center gap-2" data-testid="status-actions">
+      <input type="hidden" name="slug" value={slug} />
+      {status === "draft" && <button name="status" value="published" disabled={pending} className="rounded-lg bg-brand px-3 py-1.5 text-sm font-medium text-on-brand">Publish</button>}
+      {status === "published" && <button name="status" value="draft" disabled={pending} className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-black/20">Unpublish</button>}
+      {status !== "cancelled" && !confirmCancel && <button type="button" onClick={() => setConfirmCancel(true)} className="rounded-lg px-3 py-1.5 text-sm text-red-700 ring-1 ring-red-300">Cancel event…</button>}
+      {confirmCancel && <button name="status" value="cancelled" disabled={pending} className="rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-white">Yes, cancel and tell everyone registered</button>}
+      {state.message && <p role="status" data-testid="status-message" className="text-sm">{state.message}</p>}
+      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+    </form>
+  );
+}
+
+/** Check-in by ticket code: typed, or scanned with the device camera where the browser can. */
+export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFocus?: boolean }) {
+  const [state, action, pending] = useActionState(checkInAction, {} as StaffState);
+  const form = useRef<HTMLFormElement>(null);
+  const codeInput = useRef<HTMLInputElement>(null);
+  const video = useRef<HTMLVideoElement>(null);
+  const [scanning, setScanning] = useState(false);
+  const [scanError, setScanError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!scanning) return;
+    type Detector = { detect(source: HTMLVideoElement): Promise<Array<{ rawValue: string }>> };
+    const Ctor = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
+    if (!Ctor || !navigator.mediaDevices?.getUserMedia) {
+      setScanError("This browser cannot scan codes; type the code under the QR code instead.");
+      setScanning(false);
+      return;
+    }
+    const detector = new Ctor({ formats: ["qr_code"] });
+    let stream: MediaStream | null = null;
+    let stopped = false;
+    void (async () => {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+        if (!video.current) return;
+        video.current.srcObject = stream;
+        await video.current.play();
+        while (!stopped) {
+          const found = await detector.detect(video.current).catch(() => []);
+          const code = found[0]?.rawValue;
+          if (code && codeInput.current) {
+            codeInput.current.value = code;
+            form.current?.requestSubmit();
+            await new Promise((r) => setTimeout(r, 1_500));
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } catch {
+        setScanError("The camera is not available; type the code under the QR code instead.");
+        setScanning(false);
+      }
+    })();
+    return () => {
+      stopped = true;
+      stream?.getTracks().forEach((t) => t.stop());
+    };
+  }, [scanning]);
+  return (
+    <div className="space-y-3">
+      <form ref={form} action={action} className="flex flex-wrap items-end gap-2" data-testid="check-in-form">
+        <input type="hidden" name="slug" value={slug} />
+        <label className="text-sm font-medium">
+          Ticket code
+          <input ref={codeInput} name="code" autoFocus={autoFocus} autoComplete="off" className="mt-1 block w-64 rounded-lg border border-black/15 bg-white px-3 py-2 font-mono text-ink" />
+        </label>
+        <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Check in</button>
+        <button type="button" onClick={() => setScanning((s) => !s)} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
+      </form>
+      {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
+      {scanError && <p className="text-sm">{scanError}</p>}
+      {state.message && <p role="status" data-testid="check-in-result" className="rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900">{state.message}</p>}
+      {state.error && <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-red-800">{state.error}</p>}
+    </div>
+  );
+}
+
+export function MessageForm({ slug }: { slug: string }) {
+  const [state, action, pending] = useActionState(sendMessage, {} as StaffState);
+  return (
+    <form action={action} className="space-y-3">
+      <input type="hidden" name="slug" value={slug} />
+      <label className="block text-sm font-medium">Subject<input name="subject" maxLength={150} className={input} /></label>
+      <label className="block text-sm font-medium">Message<textarea name="body" rows={6} maxLength={10_000} className={input} /></label>
+      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">{pending ? "Sending…" : "Send to confirmed attendees"}</button>
+      {state.message && <p role="status" data-testid="message-result">{state.message}</p>}
+      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+    </form>
+  );
+}
+
+/** Check someone in from the attendee list (found by search), without their QR code. */
+export function CheckInButton({ slug, code, name }: { slug: string; code: string; name: string }) {
+  const [state, action, pending] = useActionState(checkInAction, {} as StaffState);
+  if (state.message) return <span role="status" className="text-sm text-emerald-800">✓ checked in</span>;
+  return (
+    <form action={action} className="inline">
+      <input type="hidden" name="slug" value={slug} />
+      <input type="hidden" name="code" value={code} />
+      <button type="submit" disabled={pending} aria-label={`Check in ${name}`} className="rounded-lg px-2 py-0.5 text-xs ring-1 ring-black/20">Check in</button>
+      {state.error && <span role="alert" className="ml-2 text-xs text-red-700">{state.error}</span>}
+    </form>
+  );
+}

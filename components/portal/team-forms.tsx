@@ -1,0 +1,64 @@
+"use client";
+
+import { useActionState } from "react";
+import { inviteAction, removeAction, roleAction, type TeamState } from "@/app/t/[domain]/manage/team/actions.ts";
+
+const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
+
+function Result({ state }: { state: TeamState }) {
+  return (
+    <>
+      {state.message && <p role="status" data-testid="team-message" className="text-sm text-emerald-800">{state.message}</p>}
+      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+    </>
+  );
+}
+
+export function InviteForm({ canMakeOwner }: { canMakeOwner: boolean }) {
+  const [state, action, pending] = useActionState(inviteAction, {} as TeamState);
+  return (
+    <form action={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-end" data-testid="invite-form">
+      <label className="text-sm font-medium">Name<input name="name" required className={input} /></label>
+      <label className="text-sm font-medium">Email<input name="email" type="email" required className={input} /></label>
+      <label className="text-sm font-medium">Role
+        <select name="role" defaultValue="staff" className={input}>
+          <option value="staff">Staff</option>
+          <option value="admin">Admin</option>
+          {canMakeOwner && <option value="owner">Owner</option>}
+        </select>
+      </label>
+      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">{pending ? "Inviting…" : "Invite"}</button>
+      <div className="sm:col-span-4"><Result state={state} /></div>
+    </form>
+  );
+}
+
+export function MemberRow({ member, canMakeOwner, self }: { member: { id: string; name: string; email: string; role: string; active: boolean; invited: boolean }; canMakeOwner: boolean; self: boolean }) {
+  const [roleState, setRole, changing] = useActionState(roleAction, {} as TeamState);
+  const [removeState, remove, removing] = useActionState(removeAction, {} as TeamState);
+  return (
+    <li className="flex flex-wrap items-center gap-3 py-3" data-email={member.email} data-role={member.role}>
+      <div className="min-w-0 flex-1">
+        <div className="font-medium">{member.name}{self && " (you)"}</div>
+        <div className="text-sm opacity-70">{member.email}{member.invited && " · invitation pending"}{!member.active && " · removed"}</div>
+      </div>
+      {member.active && (
+        <>
+          <form action={setRole} className="flex items-center gap-2">
+            <input type="hidden" name="user" value={member.id} />
+            <select name="role" defaultValue={member.role} aria-label={`Role of ${member.name}`} className="rounded-lg border border-black/15 bg-white px-2 py-1 text-sm text-ink">
+              <option value="member">Member</option><option value="staff">Staff</option><option value="admin">Admin</option>
+              {(canMakeOwner || member.role === "owner") && <option value="owner">Owner</option>}
+            </select>
+            <button type="submit" disabled={changing} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">Change</button>
+          </form>
+          <form action={remove}>
+            <input type="hidden" name="user" value={member.id} />
+            <button type="submit" disabled={removing} className="rounded-lg px-2 py-1 text-sm text-red-700 ring-1 ring-red-300">Remove</button>
+          </form>
+        </>
+      )}
+      <div className="basis-full"><Result state={roleState.error || roleState.message ? roleState : removeState} /></div>
+    </li>
+  );
+}

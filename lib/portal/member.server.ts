@@ -1,0 +1,122 @@
+import "server-only";
+import type { TenantUser } from "../auth/tenant-auth.server.ts";
+import { publicLink } from "../auth/origin.server.ts";
+import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { platform } from "../platform.server.ts";
+import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { hasFeature } from "./features.server.ts";
+import { generateToken, hashToken } from "../auth/credentials.server.ts";
+import { cancelRegistration, confirmGuestRegistration, registerForEvent, RegistrationRefused, type RegistrationOutcome } from "./registrations.server.ts";
+
+/** A member's side of registration: register, see, cancel; with the emails that go with it. */
+
+/** Email from the portal: its sender name, links on its registered host. */
+export async function portalMail(tenant: ResolvedTenant, to: string, subject: string, text: string): Promise<void> {
+  const senderName = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { senderName: true } }))
+    .then((s) => s?.senderName)
+    .catch(() => null);
+  await platform().mail.send({
+    tenantId: tenant.id,
+    to,
+    fromName: (senderName || tenant.name).slice(0, 120),
+    fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+    subject: subject.slice(0, 200),
+    text,
+  });
+}
+
+export async function registerMember(tenant: ResolvedTenant, user: TenantUser, eventSlug: string, answers: Record<string, unknown>): Promise<RegistrationOutcome & { title: string }> {
+  const event = await withTenantDb(tenant.id, (db) => db.event.findFirst({ where: { slug: eventSlug, status: { in: ["published", "cancelled"] } }, select: { id: true, title: true, questions: true } }));
+  if (!event) throw new RegistrationRefused("This event does not exist.");
+  const outcome = await withTenantDb(tenant.id, (db) =>
+    registerForEvent(
+      db,
+      // Questions count only on plans that include them.
+      { eventId: event.id, registrant: { userId: user.id, email: user.email, name: user.name }, answers: hasFeature(tenant, "custom-questions") ? answers : {} },
+      { waitlist: hasFeature(tenant, "waitlist") },
+    ),
+  );
+  if (outcome.created) {
+    const ticket = publicLink(tenant.primaryHost, `/tickets/${outcome.ticketCode}`);
+    await portalMail(
+      tenant,
+      user.email,
+      outcome.status === "confirmed" ? `You're registered: ${event.title}` : `You're on the waitlist: ${event.title}`,
+      outcome.status === "confirmed"
+        ? `Hello ${user.name},\n\nYour place at ${event.title} is confirmed. Your ticket:\n\n${ticket}\n`
+        : `Hello ${user.name},\n\n${event.title} is full, so you are on the waitlist. If a place frees up it is yours automatically and we will email you.\n`,
+    );
+  }
+  return { ...outcome, title: event.title };
+}
+
+/** Cancels one of the member's own registrations; whoever is promoted is told. */
+export async function cancelMemberRegistration(tenant: ResolvedTenant, user: TenantUser, registrationId: string): Promise<void> {
+  const result = await withTenantDb(tenant.id, (db) => cancelRegistration(db, registrationId, { userId: user.id }));
+  await notifyPromoted(tenant, result.promoted);
+}
+
+export async function notifyPromoted(tenant: ResolvedTenant, promoted: Array<{ id: string; email: string; name: string }>): Promise<void> {
+  if (promoted.length === 0) return;
+  const rows = await withTenantDb(tenant.id, (db) =>
+    db.registration.findMany({ where: { id: { in: promoted.map((p) => p.id) } }, select: { email: true, name: true, ticketCode: true, event: { select: { title: true } } } }),
+  );
+  for (const r of rows) {
+    await portalMail(tenant, r.email, `A place opened up: ${r.event.title}`, `Hello ${r.name},\n\nA place at ${r.event.title} opened up and it is yours. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`)}\n`);
+  }
+}
+
+export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
+  return withTenantDb(tenant.id, (db) =>
+    db.registration.findMany({
+      where: { userId: user.id },
+      orderBy: { event: { startsAt: "asc" } },
+      take: 100,
+      select: { id: true, status: true, ticketCode: true, event: { select: { slug: true, title: true, startsAt: true, endsAt: true, timeZone: true, status: true } } },
+    }),
+  );
+}
+
+export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, eventId: string) {
+  return withTenantDb(tenant.id, (db) =>
+    db.registration.findFirst({ where: { userId: user.id, eventId, status: { not: "cancelled" } }, select: { id: true, status: true, ticketCode: true } }),
+  );
+}
+
+/**
+ * A guest registers without an account, where the portal allows it: the registration waits
+ * (holding no seat) until the guest follows the single-use link emailed to them.
+ */
+export async function registerGuest(tenant: ResolvedTenant, eventSlug: string, guest: { name: string; email: string }, answers: Record<string, unknown>): Promise<"sent" | "already"> {
+  const settings = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { allowGuestRegistration: true } }));
+  if (!settings?.allowGuestRegistration) throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
+  const email = guest.email.trim().toLowerCase();
+  const name = guest.name.trim();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new RegistrationRefused("Enter your email address, e.g. jo@example.com.");
+  if (!name) throw new RegistrationRefused("Enter your name.");
+  const event = await withTenantDb(tenant.id, (db) => db.event.findFirst({ where: { slug: eventSlug, status: { in: ["published", "cancelled"] } }, select: { id: true, title: true } }));
+  if (!event) throw new RegistrationRefused("This event does not exist.");
+  const token = generateToken();
+  const outcome = await withTenantDb(tenant.id, (db) =>
+    registerForEvent(
+      db,
+      { eventId: event.id, registrant: { userId: null, email, name }, answers: hasFeature(tenant, "custom-questions") ? answers : {}, guest: { confirmTokenHash: hashToken(token) } },
+      { waitlist: hasFeature(tenant, "waitlist") },
+    ),
+  );
+  if (!outcome.created) return "already";
+  await portalMail(tenant, email, `Confirm your registration: ${event.title}`, `Hello ${name},\n\nConfirm your registration for ${event.title} with this link (it works once):\n\n${publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`)}\n\nIf you did not register, ignore this email.\n`);
+  return "sent";
+}
+
+/** A guest's confirmation link: the registration takes a seat, or joins the waitlist. */
+export async function confirmGuest(tenant: ResolvedTenant, token: unknown) {
+  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const confirmed = await withTenantDb(tenant.id, (db) => confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }));
+  if (!confirmed) return null;
+  const row = await withTenantDb(tenant.id, (db) => db.registration.findUnique({ where: { id: confirmed.id }, select: { email: true, name: true, status: true, ticketCode: true, event: { select: { title: true } } } }));
+  if (row && row.status === "confirmed") {
+    await portalMail(tenant, row.email, `You're registered: ${row.event.title}`, `Hello ${row.name},\n\nYour place at ${row.event.title} is confirmed. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`)}\n`);
+  }
+  return row;
+}

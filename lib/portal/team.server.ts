@@ -1,0 +1,115 @@
+import "server-only";
+import { generateToken, hashToken } from "../auth/credentials.server.ts";
+import { publicLink } from "../auth/origin.server.ts";
+import type { TenantRole, TenantUser } from "../auth/tenant-auth.server.ts";
+import type { TenantDb } from "../db/tenant-db.server.ts";
+import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { InvalidInput } from "../errors.ts";
+import { INVITATION_DAYS } from "../provisioning/invite.server.ts";
+import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { portalMail } from "./member.server.ts";
+
+/**
+ * The portal's team: staff, admins and owners. Admins manage staff and admins; only owners make or
+ * unmake owners; the last active owner can be neither demoted nor removed, even when two owners
+ * act at once (owners are counted under a lock).
+ */
+
+const RANK: Record<TenantRole, number> = { member: 0, staff: 1, admin: 2, owner: 3 };
+export const TEAM_ROLES = ["staff", "admin", "owner"] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export class TeamRefused extends InvalidInput {}
+
+function mayAssign(by: TenantUser, role: TenantRole): boolean {
+  return RANK[by.role] >= RANK.admin && (role !== "owner" || by.role === "owner");
+}
+
+type Tx = Parameters<Parameters<TenantDb["$transaction"]>[0]>[0];
+
+/** Refuses when the change would leave no active owner. Locks the owners' rows while it decides. */
+async function keepAnOwner(tx: Tx, userId: string, after: { role: TenantRole; active: boolean }): Promise<void> {
+  const owners = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM "User" WHERE role = 'owner' AND active ORDER BY id FOR UPDATE`;
+  const stillOwner = after.role === "owner" && after.active;
+  if (!stillOwner && owners.length === 1 && owners[0]?.id === userId) {
+    throw new TeamRefused("This is the portal's last owner: make someone else an owner first.");
+  }
+}
+
+export async function teamMembers(tenant: ResolvedTenant) {
+  return withTenantDb(tenant.id, (db) =>
+    db.user.findMany({ where: { role: { in: ["staff", "admin", "owner"] } }, orderBy: [{ role: "desc" }, { name: "asc" }], take: 500, select: { id: true, name: true, email: true, role: true, active: true, passwordHash: true } }),
+  ).then((rows) => rows.map(({ passwordHash, ...r }) => ({ ...r, invited: !passwordHash })));
+}
+
+/**
+ * Invites someone to the team. A new address gets an account without a password and a single-use
+ * invitation link (7 days); an existing member is given the role and told by email.
+ */
+export async function inviteToTeam(tenant: ResolvedTenant, by: TenantUser, input: { email: string; name: string; role: string }): Promise<"invited" | "promoted"> {
+  const email = input.email.trim().toLowerCase();
+  const name = input.name.trim().slice(0, 120);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new TeamRefused("Enter the person's email address, e.g. jo@client.example.");
+  if (!name) throw new TeamRefused("Enter the person's name.");
+  const role = TEAM_ROLES.find((r) => r === input.role);
+  if (!role) throw new TeamRefused("Choose a role: staff, admin or owner.");
+  if (!mayAssign(by, role)) throw new TeamRefused(role === "owner" ? "Only an owner can make someone an owner." : "Only admins and owners manage the team.");
+  const token = generateToken();
+  const outcome = await withTenantDb(tenant.id, (db) =>
+    db.$transaction(async (tx) => {
+      const existing = await tx.user.findUnique({ where: { email } });
+      if (existing?.passwordHash && existing.active) {
+        if (RANK[existing.role] >= RANK[role]) throw new TeamRefused(`${existing.name} is already ${existing.role === "admin" ? "an admin" : `a ${existing.role}`}.`);
+        await tx.user.update({ where: { id: existing.id }, data: { role } });
+        return "promoted" as const;
+      }
+      await tx.user.upsert({ where: { email }, create: { email, name, role }, update: { name, role, active: true } });
+      await tx.loginToken.updateMany({ where: { email, purpose: "invite", usedAt: null }, data: { expiresAt: new Date() } });
+      await tx.loginToken.create({ data: { tokenHash: hashToken(token), email, purpose: "invite", expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000) } });
+      return "invited" as const;
+    }),
+  );
+  const text =
+    outcome === "invited"
+      ? `Hello ${name},\n\n${by.name} invited you to the team of ${tenant.name} as ${role}. Choose your password with this link; it works once and expires in ${INVITATION_DAYS} days:\n\n${publicLink(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`)}\n`
+      : `Hello ${name},\n\n${by.name} made you ${role} of ${tenant.name}. Sign in as usual:\n\n${publicLink(tenant.primaryHost, "/sign-in")}\n`;
+  await portalMail(tenant, email, `You're on the team of ${tenant.name}`, text);
+  return outcome;
+}
+
+/** Changes someone's role in one tenant database (the core of changeRole, testable on its own). */
+export async function changeRoleIn(db: TenantDb, by: Pick<TenantUser, "role">, userId: string, roleInput: string): Promise<void> {
+  const role = (["member", ...TEAM_ROLES] as const).find((r) => r === roleInput);
+  if (!role) throw new TeamRefused("Choose a role: member, staff, admin or owner.");
+  await db.$transaction(async (tx) => {
+    const target = await tx.user.findUnique({ where: { id: userId } });
+    if (!target) throw new TeamRefused("There is no such person.");
+    if (!mayAssign(by as TenantUser, role) || !mayAssign(by as TenantUser, target.role)) {
+      throw new TeamRefused(target.role === "owner" || role === "owner" ? "Only an owner can change an owner's role or make an owner." : "Only admins and owners manage the team.");
+    }
+    await keepAnOwner(tx, target.id, { role, active: target.active });
+    // A changed role takes effect on the next request: sessions carry the session version.
+    await tx.user.update({ where: { id: target.id }, data: { role, sessionVersion: { increment: 1 } } });
+  });
+}
+
+/** Deactivates someone and ends their sessions (the core of removeFromTeam). */
+export async function removeIn(db: TenantDb, by: Pick<TenantUser, "role">, userId: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const target = await tx.user.findUnique({ where: { id: userId } });
+    if (!target) throw new TeamRefused("There is no such person.");
+    if (!mayAssign(by as TenantUser, target.role)) throw new TeamRefused(target.role === "owner" ? "Only an owner can remove an owner." : "Only admins and owners manage the team.");
+    await keepAnOwner(tx, target.id, { role: target.role, active: false });
+    await tx.user.update({ where: { id: target.id }, data: { active: false, sessionVersion: { increment: 1 } } });
+  });
+}
+
+export function changeRole(tenant: ResolvedTenant, by: TenantUser, userId: string, role: string): Promise<void> {
+  return withTenantDb(tenant.id, (db) => changeRoleIn(db, by, userId, role));
+}
+
+export function removeFromTeam(tenant: ResolvedTenant, by: TenantUser, userId: string): Promise<void> {
+  return withTenantDb(tenant.id, (db) => removeIn(db, by, userId));
+}
+
+export { RANK as TEAM_RANK };
