@@ -46,6 +46,12 @@ async function staffJourney(browser: Browser, host: string, staffEmail: string, 
   await staff.goto(at(host, `/manage/events/${slug}/attendees?q=${encodeURIComponent(memberEmail.slice(0, 4))}`));
   await expect(staff.locator(`[data-email="${memberEmail}"] [data-testid="checked-in"]`)).toHaveText("yes");
 
+  await staff.goto(at(host, `/manage/events/${slug}/message`));
+  await staff.getByLabel("Subject").fill("Doors open at 01:00");
+  await staff.getByLabel("Message").fill("See you there.");
+  await staff.getByRole("button", { name: "Send to confirmed attendees" }).click();
+  await expect(staff.getByTestId("message-result")).toHaveText("Sent to 1 confirmed attendee.");
+  await staff.goto(at(host, `/manage/events/${slug}/attendees`));
   const [download] = await Promise.all([staff.waitForEvent("download"), staff.getByTestId("csv-export").click()]);
   const csv = Buffer.concat(await (await download.createReadStream()).toArray()).toString("utf8");
   return { csv, staff, member };

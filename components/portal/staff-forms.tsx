@@ -115,16 +115,34 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
   const [scanError, setScanError] = useState<string | null>(null);
   useEffect(() => {
     if (!scanning) return;
-    type Detector = { detect(source: HTMLVideoElement): Promise<Array<{ rawValue: string }>> };
-    const Ctor = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
-    if (!Ctor || !navigator.mediaDevices?.getUserMedia) {
-      setScanError("This browser cannot scan codes; type the code under the QR code instead.");
+    if (!navigator.mediaDevices?.getUserMedia) {
+      setScanError("This browser cannot use the camera here; type the code under the QR code instead.");
       setScanning(false);
       return;
     }
-    const detector = new Ctor({ formats: ["qr_code"] });
+    // The browser's own detector where there is one (Android, ChromeOS, macOS); elsewhere (iOS,
+    // desktop Linux and Windows) jsQR decodes frames drawn onto a canvas.
+    type Detector = { detect(source: HTMLVideoElement): Promise<Array<{ rawValue: string }>> };
+    const Native = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
+    const canvas = document.createElement("canvas");
+    const decode = async (v: HTMLVideoElement): Promise<string | null> => {
+      if (Native) {
+        const found = await new Native({ formats: ["qr_code"] }).detect(v).catch(() => []);
+        if (found[0]?.rawValue) return found[0].rawValue;
+      }
+      if (!v.videoWidth) return null;
+      canvas.width = v.videoWidth;
+      canvas.height = v.videoHeight;
+      const ctx = canvas.getContext("2d", { willReadFrequently: true });
+      if (!ctx) return null;
+      ctx.drawImage(v, 0, 0);
+      const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const { default: jsQR } = await import("jsqr");
+      return jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" })?.data ?? null;
+    };
     let stream: MediaStream | null = null;
     let stopped = false;
+    let last = "";
     void (async () => {
       try {
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
@@ -132,12 +150,11 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
         video.current.srcObject = stream;
         await video.current.play();
         while (!stopped) {
-          const found = await detector.detect(video.current).catch(() => []);
-          const code = found[0]?.rawValue;
-          if (code && codeInput.current) {
+          const code = await decode(video.current);
+          if (code && code !== last && codeInput.current) {
+            last = code; // the same ticket held up to the camera is submitted once
             codeInput.current.value = code;
             form.current?.requestSubmit();
-            await new Promise((r) => setTimeout(r, 1_500));
           }
           await new Promise((r) => setTimeout(r, 250));
         }

@@ -6,7 +6,7 @@ export const FEATURES = {
   "custom-domain": "Custom domains",
   waitlist: "Waitlists with automatic promotion",
   "custom-questions": "Custom registration questions",
-  "csv-export": "CSV export of attendees",
+  "csv-export": "CSV exports of attendees",
 } as const;
 export type Feature = keyof typeof FEATURES;
 

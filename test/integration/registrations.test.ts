@@ -126,3 +126,28 @@ describe("the team", () => {
     expect((await db.user.findUniqueOrThrow({ where: { id: last.id } })).sessionVersion).toBe(before + 1);
   });
 });
+
+describe("plan gates", () => {
+  it("each plan's features decide, in one place, what the portal offers", async () => {
+    const { hasFeature, requireFeature, FeatureUnavailable } = await import("../../lib/portal/features.server.ts");
+    const starter = { plan: "starter" };
+    const standard = { plan: "standard" };
+    const premium = { plan: "premium" };
+    expect(["waitlist", "csv-export", "custom-questions", "custom-domain"].map((f) => hasFeature(starter, f as never))).toEqual([false, false, false, false]);
+    expect(["waitlist", "csv-export", "custom-questions", "custom-domain"].map((f) => hasFeature(standard, f as never))).toEqual([true, true, false, false]);
+    expect(["waitlist", "csv-export", "custom-questions", "custom-domain"].map((f) => hasFeature(premium, f as never))).toEqual([true, true, true, true]);
+    expect(hasFeature({ plan: "unknown" }, "waitlist")).toBe(false);
+    expect(() => requireFeature(starter, "csv-export")).toThrow(FeatureUnavailable);
+    expect(() => requireFeature(starter, "csv-export")).toThrow("CSV exports of attendees are not part of the Starter plan. Ask your agency about upgrading.");
+    expect(() => requireFeature(premium, "csv-export")).not.toThrow();
+  });
+
+  it("the waitlist gate applies to a full event: a starter portal refuses, a standard one waitlists", async () => {
+    const { hasFeature } = await import("../../lib/portal/features.server.ts");
+    const e = await event("gated", 1);
+    await registerForEvent(db, { eventId: e.id, registrant: person(1), answers: {} }, { waitlist: hasFeature({ plan: "starter" }, "waitlist") });
+    await expect(registerForEvent(db, { eventId: e.id, registrant: person(2), answers: {} }, { waitlist: hasFeature({ plan: "starter" }, "waitlist") })).rejects.toThrow("This event is full.");
+    const waited = await registerForEvent(db, { eventId: e.id, registrant: person(2), answers: {} }, { waitlist: hasFeature({ plan: "standard" }, "waitlist") });
+    expect(waited.status).toBe("waitlisted");
+  });
+});
