@@ -13,6 +13,7 @@ import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
 import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
 import { resumeInterruptedProvisioning } from "../lib/provisioning/lifecycle.server.ts";
 import { startWorker } from "../lib/operations/start.server.ts";
+import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
 import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
@@ -29,6 +30,12 @@ async function main(): Promise<void> {
   const outcomes = await syncTenants(platform.deps, declaredTenants, (o) =>
     say(o.action === "failed" ? `tenant ${o.slug}: FAILED — ${o.error}` : `tenant ${o.slug}: ${o.action} (${Math.round(o.ms)} ms)`),
   );
+
+  // Tenants not declared in tenants/ (made in the wizard) are brought to the newest schema too;
+  // one that fails shows its maintenance page and is listed on the dashboard's Migrations page.
+  for (const o of await migrateFleet(platform.deps, { concurrency: 4 })) {
+    say(o.ok ? `tenant ${o.slug}: migrated${o.applied.length ? ` (${o.applied.join(", ")})` : ""}` : `tenant ${o.slug}: migration FAILED — ${o.error}`);
+  }
 
   // A first agency owner, so the dashboard can be signed into. Embedded mode only: its password
   // is kept beside the embedded data (.data/agency-owner.txt) and printed below.
