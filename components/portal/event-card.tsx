@@ -16,6 +16,7 @@ export function EventCard({ event }: { event: EventSummary }) {
         </div>
         <div className="min-w-0">
           <h2 className="text-lg font-semibold group-hover:underline">{event.title}</h2>
+          {event.status === "cancelled" && <p className="mt-1 inline-block rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">Cancelled</p>}
           <p className="mt-0.5 text-sm opacity-75">{formatEventTime(event.startsAt, event.endsAt, event.timeZone)}</p>
           {event.venue && <p className="text-sm opacity-75">{event.venue}</p>}
           {event.summary && <p className="mt-2 line-clamp-2 text-sm">{event.summary}</p>}

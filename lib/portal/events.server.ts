@@ -11,10 +11,11 @@ export interface EventSummary {
   endsAt: Date;
   timeZone: string;
   venue: string | null;
+  status: "draft" | "published" | "cancelled";
 }
 
 const summaryFields = {
-  id: true, slug: true, title: true, summary: true, startsAt: true, endsAt: true, timeZone: true, venue: true,
+  id: true, slug: true, title: true, summary: true, startsAt: true, endsAt: true, timeZone: true, venue: true, status: true,
 } as const;
 
 /** Published events that have not ended yet, soonest first. */
