@@ -81,6 +81,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   }
 
   const exportsDir = path.resolve(env.PORTICO_EXPORTS_DIR ?? path.join(dataDir, "exports"));
+  // Only the exports directory itself is private: a parent created here (e.g. .data) must stay
+  // traversable for the embedded server, which runs as its own user when we are root.
+  await mkdir(path.dirname(exportsDir), { recursive: true });
   await mkdir(exportsDir, { recursive: true, mode: 0o700 });
   const control = createControlDb(controlUrl, 4);
   const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
