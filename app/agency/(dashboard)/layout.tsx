@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
@@ -8,6 +9,11 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <>
       <div className="mb-6 flex items-center justify-end gap-3 text-sm text-slate-600">
+        <nav aria-label="Dashboard" className="mr-auto flex gap-4 font-medium">
+          <Link href="/" className="hover:underline">Tenants</Link>
+          <Link href="/migrations" className="hover:underline">Migrations</Link>
+          <Link href="/audit" className="hover:underline">Audit log</Link>
+        </nav>
         <span data-testid="agency-user">
           {user.name} · {user.role}
         </span>
