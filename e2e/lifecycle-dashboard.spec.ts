@@ -48,6 +48,10 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   await expect(portal.getByTestId("tenant-name")).toHaveText("Hooli XYZ");
 
   await page.goto(at("admin.localhost", `/tenants/${slug}`));
+  // The tenant's page shows its provisioning run, step by step, and its slice of the audit log.
+  await expect(page.getByTestId("provisioning-history")).toContainText("✓ reserve");
+  await expect(page.getByTestId("provisioning-history")).toContainText("✓ activate");
+  await expect(page.getByTestId("tenant-audit").locator('[data-action="tenant.rename"]')).toContainText("owner@agency.localhost");
   await act(page, "suspend", undefined, true);
   await portal.reload();
   await expect(portal.getByTestId("tenant-suspended")).toBeVisible();

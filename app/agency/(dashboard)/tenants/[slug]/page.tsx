@@ -23,10 +23,12 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
     include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: { include: { server: { select: { name: true, host: true, port: true } } } } },
   });
   if (!tenant) notFound();
-  const [operations, servers, latest] = await Promise.all([
+  const [operations, servers, latest, jobs, audit] = await Promise.all([
     control.operation.findMany({ where: { slug }, orderBy: { createdAt: "desc" }, take: 15 }),
     control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
     latestTenantMigration(),
+    control.provisioningJob.findMany({ where: { tenantId: tenant.id }, orderBy: { startedAt: "desc" }, take: 5, include: { steps: { orderBy: { id: "asc" } } } }),
+    control.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: "desc" }, take: 15, select: { id: true, at: true, actorLabel: true, action: true } }),
   ]);
   const theme = themeSchema.safeParse(tenant.theme);
   const live = tenant.status === "active" || tenant.status === "suspended";
@@ -83,6 +85,34 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           </div>
         </section>
       )}
+
+      <div className="mt-8 grid gap-6 lg:grid-cols-2">
+        <section>
+          <h2 className="font-medium">Provisioning history</h2>
+          <ul className="mt-2 space-y-2 text-sm" data-testid="provisioning-history">
+            {jobs.map((j) => (
+              <li key={j.id}>
+                <span className={j.status === "failed" ? "text-red-700" : "text-slate-700"}>{j.status}</span>{" "}
+                <span className="text-slate-500">{j.startedAt.toISOString().slice(0, 19).replace("T", " ")}</span>
+                {j.error && <span className="text-red-700"> · {j.step}: {j.error}</span>}
+                <div className="text-xs text-slate-500">{j.steps.map((st) => `${st.status === "succeeded" ? "✓" : "✗"} ${st.name}`).join("  ")}</div>
+              </li>
+            ))}
+            {jobs.length === 0 && <li className="text-slate-500">No provisioning runs recorded.</li>}
+          </ul>
+        </section>
+        <section>
+          <h2 className="font-medium">Audit log <Link href={`/audit?tenant=${slug}`} className="text-sm font-normal text-sky-700 hover:underline">all entries</Link></h2>
+          <ul className="mt-2 space-y-1 text-sm" data-testid="tenant-audit">
+            {audit.map((a) => (
+              <li key={String(a.id)} data-action={a.action}>
+                <span className="font-mono text-xs">{a.action}</span> <span className="text-slate-500">· {a.actorLabel} · {a.at.toISOString().slice(0, 19).replace("T", " ")}</span>
+              </li>
+            ))}
+            {audit.length === 0 && <li className="text-slate-500">Nothing recorded for this tenant.</li>}
+          </ul>
+        </section>
+      </div>
 
       <section className="mt-8">
         <h2 className="font-medium">Operations</h2>
