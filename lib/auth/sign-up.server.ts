@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { portalSettings } from "../portal/settings.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "./credentials.server.ts";
 
@@ -16,8 +17,7 @@ export const signUpSchema = z.object({
 export type SignUpResult = { ok: true } | { ok: false; message: string; field?: "name" | "email" | "password" };
 
 export async function memberSignUpAllowed(tenant: ResolvedTenant): Promise<boolean> {
-  const settings = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 } }));
-  return settings?.allowMemberSignup ?? true;
+  return (await portalSettings(tenant)).allowMemberSignup;
 }
 
 /** Creates a member account in this tenant's database, if the tenant allows sign-up. */

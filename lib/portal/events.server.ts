@@ -60,13 +60,3 @@ export async function catalogue(tenant: ResolvedTenant, options: { when: "upcomi
   );
   return { total, page, pages: Math.max(1, Math.ceil(total / CATALOGUE_PAGE)), events };
 }
-
-export async function catalogueVisibility(tenant: ResolvedTenant): Promise<"public" | "members"> {
-  const s = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { catalogueVisibility: true } }));
-  return s?.catalogueVisibility ?? "public";
-}
-
-export async function guestRegistrationAllowed(tenant: ResolvedTenant): Promise<boolean> {
-  const s = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { allowGuestRegistration: true } }));
-  return s?.allowGuestRegistration ?? false;
-}

@@ -5,6 +5,7 @@ import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature } from "./features.server.ts";
+import { portalSettings } from "./settings.server.ts";
 import { generateToken, hashToken } from "../auth/credentials.server.ts";
 import { cancelRegistration, confirmGuestRegistration, registerForEvent, RegistrationRefused, type RegistrationOutcome } from "./registrations.server.ts";
 
@@ -12,9 +13,7 @@ import { cancelRegistration, confirmGuestRegistration, registerForEvent, Registr
 
 /** Email from the portal: its sender name, links on its registered host. */
 export async function portalMail(tenant: ResolvedTenant, to: string, subject: string, text: string): Promise<void> {
-  const senderName = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { senderName: true } }))
-    .then((s) => s?.senderName)
-    .catch(() => null);
+  const senderName = await portalSettings(tenant).then((s) => s.senderName).catch(() => null);
   await platform().mail.send({
     tenantId: tenant.id,
     to,
@@ -88,8 +87,7 @@ export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, 
  * (holding no seat) until the guest follows the single-use link emailed to them.
  */
 export async function registerGuest(tenant: ResolvedTenant, eventSlug: string, guest: { name: string; email: string }, answers: Record<string, unknown>): Promise<"sent" | "already"> {
-  const settings = await withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 }, select: { allowGuestRegistration: true } }));
-  if (!settings?.allowGuestRegistration) throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
+  if (!(await portalSettings(tenant)).allowGuestRegistration) throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
   const email = guest.email.trim().toLowerCase();
   const name = guest.name.trim();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new RegistrationRefused("Enter your email address, e.g. jo@example.com.");

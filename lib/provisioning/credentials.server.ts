@@ -2,7 +2,7 @@ import "server-only";
 import { ensureDatabase, ensureRole, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
 import { errorMessage } from "../errors.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
 import type { ProvisionDeps } from "./servers.server.ts";
 
@@ -76,7 +76,7 @@ export async function rotateTenantCredentials(deps: ProvisionDeps, slugs?: strin
     });
     const sealed = seal(password, deps.keyring);
     await deps.control.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId } });
-    await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+    await notifyTenantChanged(deps.control, tenant.id);
     return { slug: tenant.slug, ok: true, reassigned };
   });
   return settled.map((s, i) => (s.status === "fulfilled" ? s.value : { slug: tenants[i]?.slug ?? "?", ok: false, reassigned: 0, error: errorMessage(s.reason) }));

@@ -3,7 +3,7 @@ import { InvalidInput, TenantConflict, TenantNotFound, errorMessage } from "../e
 import type { HostConfig } from "../tenancy/host.ts";
 import { checkLogo } from "../tenancy/logo.ts";
 import { themeSchema } from "../tenancy/theme.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { provisionTenant, type ProvisionOptions, type ProvisionResult } from "./provision.server.ts";
 import { dropTenantDatabase, type ProvisionDeps } from "./servers.server.ts";
 import { checkCustomDomains, parseTenantSpec } from "./spec.ts";
@@ -20,7 +20,7 @@ export async function setTenantSuspended(deps: ProvisionDeps, slug: string, susp
   if (tenant.status === to) return { tenantId: tenant.id, changed: false };
   if (tenant.status !== from) throw new InvalidInput(`"${slug}" is ${tenant.status}; only an ${from} tenant can be ${suspended ? "suspended" : "resumed"}`);
   await deps.control.tenant.update({ where: { id: tenant.id }, data: { status: to } });
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
   return { tenantId: tenant.id, changed: true };
 }
 
@@ -81,7 +81,7 @@ export async function discardTenant(deps: ProvisionDeps, slug: string): Promise<
   }
   const dropped = tenant.database ? await dropTenantDatabase(deps, tenant.database) : [];
   await deps.control.tenant.delete({ where: { id: tenant.id } }); // domains, jobs and credentials cascade
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
   return { tenantId: tenant.id, dropped };
 }
 
@@ -98,7 +98,7 @@ export async function renameTenant(deps: ProvisionDeps, slug: string, name: stri
   if (to.length === 0 || to.length > 120) throw new InvalidInput("a tenant's name has 1 to 120 characters");
   const tenant = await liveTenant(deps, slug);
   await deps.control.tenant.update({ where: { id: tenant.id }, data: { name: to } });
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
   return { tenantId: tenant.id, from: tenant.name, to };
 }
 
@@ -117,7 +117,7 @@ export async function setTenantDomains(deps: ProvisionDeps, hosts: HostConfig, s
       deps.control.domain.upsert({ where: { hostname }, create: { tenantId: tenant.id, hostname, isPrimary: i === 0 }, update: { isPrimary: i === 0 } }),
     ),
   ]);
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
   return { tenantId: tenant.id, domains };
 }
 
@@ -140,6 +140,6 @@ export async function setTenantBranding(deps: ProvisionDeps, slug: string, input
       ? [deps.control.tenantLogo.upsert({ where: { tenantId: tenant.id }, create: { tenantId: tenant.id, sha256: logo.sha256, contentType: logo.contentType, bytes: new Uint8Array(logo.bytes) }, update: { sha256: logo.sha256, contentType: logo.contentType, bytes: new Uint8Array(logo.bytes) } })]
       : []),
   ]);
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
   return { tenantId: tenant.id };
 }

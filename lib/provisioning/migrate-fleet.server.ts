@@ -3,7 +3,7 @@ import { withClient } from "../db/postgres.ts";
 import { tenantConnectionUrl } from "../db/tenant-db.server.ts";
 import { errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
 import type { ProvisionDeps } from "./servers.server.ts";
 
@@ -25,7 +25,7 @@ export async function migrateTenant(deps: ProvisionDeps, tenant: { id: string; s
       data: { schemaVersion: result.version, migratedAt: new Date(), migrationError: null },
     });
     // A portal shown in maintenance while behind comes back on every instance at once.
-    await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+    await notifyTenantChanged(deps.control, tenant.id);
     return { slug: tenant.slug, ok: true, applied: result.applied, version: result.version };
   } catch (error) {
     const message = errorMessage(error);

@@ -3,7 +3,7 @@ import { connect, dropDatabaseIfExists, dropRoleIfExists, ensureDatabase, ensure
 import { generatePassword, seal } from "../db/secrets.server.ts";
 import { InvalidInput, TenantNotFound } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { serverAdminUrl, type ProvisionDeps } from "./servers.server.ts";
 import { copyTables, countRows, listTables } from "./table-copy.server.ts";
 import { cloneTenantDatabase } from "./template.server.ts";
@@ -42,7 +42,7 @@ export async function moveTenant(
     throw new InvalidInput(`${db.server.name} and ${target.name} are the same PostgreSQL server; a move needs a different one`);
   }
   const password = generatePassword();
-  const notify = () => deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  const notify = () => notifyTenantChanged(deps.control, tenant.id);
   const step = async (name: MoveStep) => options.onStep?.(name);
 
   await step("maintenance");

@@ -1,6 +1,6 @@
 import "server-only";
 import { InvalidInput, TenantNotFound } from "../errors.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { exportTenant, type ExportResult } from "./archive.server.ts";
 import { dropTenantDatabase, type ProvisionDeps } from "./servers.server.ts";
 
@@ -26,7 +26,7 @@ export async function offboardTenant(
   // Closed first: sessions stop working on the next request, on every instance.
   await options.onStep?.("close");
   await deps.control.tenant.update({ where: { id: tenant.id }, data: { status: "offboarded" } });
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
 
   await options.onStep?.("drop");
   const dropped = tenant.database ? await dropTenantDatabase(deps, tenant.database) : [];
@@ -36,6 +36,6 @@ export async function offboardTenant(
     deps.control.tenantDatabase.deleteMany({ where: { tenantId: tenant.id } }),
     deps.control.tenantLogo.deleteMany({ where: { tenantId: tenant.id } }),
   ]);
-  await deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenant.id})`;
+  await notifyTenantChanged(deps.control, tenant.id);
   return { tenantId: tenant.id, export: exported, dropped };
 }

@@ -7,7 +7,7 @@ import { buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
@@ -147,7 +147,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   await run("activate", async () => {
     await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } });
     // Instances that cached the tenant while it was not yet live see it at once.
-    await control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`;
+    await notifyTenantChanged(control, tenantId);
   });
   await Promise.all(records);
   await control.provisioningJob.update({ where: { id: job.id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });

@@ -1,5 +1,6 @@
 import "server-only";
 import pg from "pg";
+import type { ControlDb } from "../db/control.server.ts";
 
 /**
  * Tenant changes (suspension, rename, domains, credentials) travel to every app instance over
@@ -8,9 +9,10 @@ import pg from "pg";
  */
 export const TENANT_CHANGED = "portico_tenant_changed";
 
-/** Anything with a bound-parameter query: a pg client, or a Prisma client via $executeRaw. */
-export async function notifyTenantChanged(client: Pick<pg.Client, "query">, tenantId: string): Promise<void> {
-  await client.query("SELECT pg_notify($1, $2)", [TENANT_CHANGED, tenantId]);
+/** Tells every instance a tenant changed, over a pg client or the Prisma control-plane client. */
+export async function notifyTenantChanged(client: Pick<pg.Client, "query"> | Pick<ControlDb, "$executeRaw">, tenantId: string): Promise<void> {
+  if ("$executeRaw" in client) await client.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`;
+  else await client.query("SELECT pg_notify($1, $2)", [TENANT_CHANGED, tenantId]);
 }
 
 export interface Listener {

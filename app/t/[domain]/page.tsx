@@ -3,7 +3,8 @@ import { EventCard } from "@/components/portal/event-card.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { TenantUnavailable } from "@/lib/errors.ts";
-import { catalogue, catalogueVisibility } from "@/lib/portal/events.server.ts";
+import { catalogue } from "@/lib/portal/events.server.ts";
+import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ q?: string; when?: string; page?: string }> };
@@ -14,7 +15,7 @@ export default async function PortalHome({ params, searchParams }: Props) {
   const when = query.when === "past" ? "past" : "upcoming";
   let result: Awaited<ReturnType<typeof catalogue>>;
   try {
-    if ((await catalogueVisibility(tenant)) === "members" && !(await tenantUser(tenant))) {
+    if ((await portalSettings(tenant)).catalogueVisibility === "members" && !(await tenantUser(tenant))) {
       return (
         <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
           Events are for members. <Link href="/sign-in" className="font-medium text-brand underline">Sign in</Link> to see them.

@@ -4,7 +4,8 @@ import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { TenantUnavailable } from "@/lib/errors.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
-import { catalogueVisibility, guestRegistrationAllowed, publishedEvent } from "@/lib/portal/events.server.ts";
+import { publishedEvent } from "@/lib/portal/events.server.ts";
+import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
 import { RichText } from "@/components/portal/rich-text.tsx";
 import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
@@ -38,7 +39,7 @@ export default async function EventPage({ params }: Props) {
   if (event === undefined) return <TenantNotice tenant={tenant} kind="unavailable" />;
   if (!event) notFound();
   const user = await tenantUser(tenant);
-  if (!user && (await catalogueVisibility(tenant)) === "members") {
+  if (!user && (await portalSettings(tenant)).catalogueVisibility === "members") {
     return <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">Events are for members. <Link href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`} className="font-medium text-brand underline">Sign in</Link> to see them.</p>;
   }
   const confirmed = event.capacity === null ? 0 : await withTenantDb(tenant.id, (db) => db.registration.count({ where: { eventId: event.id, status: "confirmed" } }));
@@ -79,7 +80,7 @@ export default async function EventPage({ params }: Props) {
         questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
         registration={user ? await memberRegistrationFor(tenant, user, event.id) : null}
         signedIn={Boolean(user)}
-        guestsAllowed={!user && (await guestRegistrationAllowed(tenant))}
+        guestsAllowed={!user && (await portalSettings(tenant)).allowGuestRegistration}
         full={event.capacity !== null && confirmed >= event.capacity}
         waitlist={hasFeature(tenant, "waitlist")}
       />

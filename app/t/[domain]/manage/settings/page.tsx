@@ -1,6 +1,6 @@
 import { BrandingForm, PortalSettingsForm } from "@/components/portal/settings-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { platform } from "@/lib/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
@@ -12,7 +12,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
   const tenant = await currentTenant((await params).domain);
   await requireTenantUser(tenant, "/manage/settings", "admin");
   const [settings, domains] = await Promise.all([
-    withTenantDb(tenant.id, (db) => db.portalSettings.findUnique({ where: { id: 1 } })),
+    portalSettings(tenant),
     platform().control.domain.findMany({ where: { tenantId: tenant.id }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }], select: { hostname: true, isPrimary: true } }),
   ]);
   return (
@@ -23,7 +23,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
       </section>
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">Portal settings</h2>
-        <PortalSettingsForm settings={{ catalogueVisibility: settings?.catalogueVisibility ?? "public", allowMemberSignup: settings?.allowMemberSignup ?? true, allowGuestRegistration: settings?.allowGuestRegistration ?? false, senderName: settings?.senderName ?? null }} />
+        <PortalSettingsForm settings={settings} />
       </section>
       <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">Domains</h2>
