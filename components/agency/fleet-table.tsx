@@ -1,4 +1,8 @@
-import type { FleetRow, TenantHealth } from "@/lib/agency/fleet.server.ts";
+import Link from "next/link";
+import type { FleetRow } from "@/lib/agency/fleet.server.ts";
+import type { MetricsState, TenantFigures } from "@/lib/agency/fleet-metrics.server.ts";
+import { fleetHref, type FleetQuery, type SortKey } from "@/lib/agency/fleet-query.ts";
+import { formatAgo, formatBytes } from "@/lib/format/units.ts";
 
 const STATUS_STYLE: Record<FleetRow["status"], string> = {
   active: "bg-emerald-100 text-emerald-800",
@@ -8,63 +12,121 @@ const STATUS_STYLE: Record<FleetRow["status"], string> = {
   offboarded: "bg-slate-200 text-slate-600",
 };
 
-function Health({ health }: { health: TenantHealth }) {
-  if (health.state === "healthy") {
-    return <span className="text-emerald-700">● reachable <span className="text-slate-500">({health.latencyMs} ms)</span></span>;
+function Health({ metrics }: { metrics: MetricsState }) {
+  if (metrics.state === "healthy") {
+    return (
+      <span className="text-emerald-700" title={`read ${formatAgo(metrics.collectedAt)}${metrics.cached ? " (cached)" : ""}`}>
+        ● reachable <span className="text-slate-500">({metrics.figures.latencyMs} ms)</span>
+      </span>
+    );
   }
-  if (health.state === "inactive") return <span className="text-slate-400">—</span>;
+  if (metrics.state === "inactive") return <span className="text-slate-400">—</span>;
+  if (metrics.state === "stale") {
+    return (
+      <span className="text-amber-700" title={metrics.reason}>
+        ● not checked <span className="block max-w-xs truncate text-xs text-amber-700/80">{metrics.reason}</span>
+      </span>
+    );
+  }
   return (
-    <span className="text-red-700" title={health.reason}>
-      ● degraded <span className="block max-w-xs truncate text-xs text-red-600/80">{health.reason}</span>
+    <span className="text-red-700" title={metrics.reason}>
+      ● degraded <span className="block max-w-xs truncate text-xs text-red-600/80" data-testid="degraded-reason">{metrics.reason}</span>
     </span>
   );
 }
 
-export function FleetTable({ rows, port }: { rows: FleetRow[]; port: string }) {
+/** Figures to show: fresh ones, or the last known ones of a degraded tenant (greyed). */
+function shown(metrics: MetricsState): { figures: TenantFigures | null; old: boolean } {
+  if (metrics.state === "healthy") return { figures: metrics.figures, old: false };
+  if (metrics.state === "degraded" || metrics.state === "stale") return { figures: metrics.last, old: true };
+  return { figures: null, old: false };
+}
+
+function SortHeader({ query, sort, label, right }: { query: FleetQuery; sort: SortKey; label: string; right?: boolean }) {
+  const active = query.sort === sort;
+  const dir = active && query.dir === "asc" ? "desc" : active ? "asc" : sort === "slug" || sort === "name" || sort === "server" || sort === "status" || sort === "plan" || sort === "schema" ? "asc" : "desc";
+  return (
+    <th scope="col" className={`px-3 py-3 ${right ? "text-right" : ""}`} aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}>
+      <Link href={fleetHref(query, { sort, dir, page: 1 })} className="hover:text-slate-800" data-testid={`sort-${sort}`}>
+        {label}
+        {active ? (query.dir === "asc" ? " ▲" : " ▼") : ""}
+      </Link>
+    </th>
+  );
+}
+
+export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: string; query: FleetQuery }) {
   return (
     <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
       <table className="min-w-full divide-y divide-slate-200 text-sm">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
           <tr>
-            <th scope="col" className="px-4 py-3">Tenant</th>
-            <th scope="col" className="px-4 py-3">Status</th>
-            <th scope="col" className="px-4 py-3">Domains</th>
-            <th scope="col" className="px-4 py-3">Database</th>
-            <th scope="col" className="px-4 py-3">Schema version</th>
-            <th scope="col" className="px-4 py-3 text-right">Events</th>
-            <th scope="col" className="px-4 py-3">Health</th>
+            <SortHeader query={query} sort="name" label="Tenant" />
+            <SortHeader query={query} sort="status" label="Status" />
+            <SortHeader query={query} sort="plan" label="Plan" />
+            <th scope="col" className="px-3 py-3">Domains</th>
+            <SortHeader query={query} sort="server" label="Database" />
+            <SortHeader query={query} sort="schema" label="Schema" />
+            <SortHeader query={query} sort="members" label="Members" right />
+            <SortHeader query={query} sort="events" label="Events" right />
+            <SortHeader query={query} sort="registrations" label="Reg. 30d" right />
+            <SortHeader query={query} sort="size" label="Size" right />
+            <SortHeader query={query} sort="connections" label="Conns" right />
+            <SortHeader query={query} sort="activity" label="Last activity" />
+            <SortHeader query={query} sort="latency" label="Health" />
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {rows.map((row) => (
-            <tr key={row.id} data-testid="fleet-row" data-slug={row.slug} data-health={row.health.state}>
-              <td className="px-4 py-3">
-                <a href={`/tenants/${row.slug}`} className="font-medium hover:underline">{row.name}</a>
-                <div className="text-xs text-slate-500">{row.slug}</div>
+          {rows.map((row) => {
+            const { figures, old } = shown(row.metrics);
+            const figure = (value: string | number | undefined, testId?: string) => (
+              <td className={`px-3 py-3 text-right tabular-nums ${old ? "text-slate-400" : ""}`} data-testid={testId}>
+                {figures ? value : "—"}
               </td>
-              <td className="px-4 py-3">
-                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`}>{row.status}</span>
-              </td>
-              <td className="px-4 py-3">
-                {row.hosts.map((host) => (
-                  <a key={host} href={`http://${host}${port ? `:${port}` : ""}/`} className="block text-sky-700 hover:underline">
-                    {host}
-                  </a>
-                ))}
-              </td>
-              <td className="px-4 py-3 text-slate-600">
-                {row.server ?? "—"}
-                {row.databaseName && <div className="font-mono text-xs text-slate-400">{row.databaseName}</div>}
-              </td>
-              <td className="px-4 py-3 font-mono text-xs text-slate-600">{row.schemaVersion ?? "—"}</td>
-              <td className="px-4 py-3 text-right tabular-nums" data-testid="event-count">
-                {row.health.state === "healthy" ? row.health.events : "—"}
-              </td>
-              <td className="px-4 py-3">
-                <Health health={row.health} />
+            );
+            return (
+              <tr key={row.id} data-testid="fleet-row" data-slug={row.slug} data-health={row.metrics.state === "inactive" ? "inactive" : row.metrics.state}>
+                <td className="px-3 py-3">
+                  <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">{row.name}</Link>
+                  <div className="text-xs text-slate-500">{row.slug}</div>
+                </td>
+                <td className="px-3 py-3">
+                  <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`}>{row.status}</span>
+                </td>
+                <td className="px-3 py-3 capitalize text-slate-700" data-testid="plan">{row.plan}</td>
+                <td className="px-3 py-3">
+                  {row.hosts.map((host) => (
+                    <a key={host} href={`http://${host}${port ? `:${port}` : ""}/`} className="block text-sky-700 hover:underline">
+                      {host}
+                    </a>
+                  ))}
+                </td>
+                <td className="px-3 py-3 text-slate-600">
+                  {row.server ?? "—"}
+                  {row.databaseName && <div className="font-mono text-xs text-slate-400">{row.databaseName}</div>}
+                </td>
+                <td className="max-w-[10rem] truncate px-3 py-3 font-mono text-xs text-slate-600" title={row.schemaVersion ?? undefined}>{row.schemaVersion ?? "—"}</td>
+                {figure(figures?.members, "member-count")}
+                {figure(figures?.events, "event-count")}
+                {figure(figures?.registrations30d, "registrations-30d")}
+                {figure(figures ? formatBytes(figures.dbSizeBytes) : undefined, "db-size")}
+                {figure(figures?.connections, "connections")}
+                <td className={`px-3 py-3 whitespace-nowrap ${old ? "text-slate-400" : "text-slate-600"}`} data-testid="last-activity">
+                  {figures ? formatAgo(figures.lastActivityAt) : "—"}
+                </td>
+                <td className="px-3 py-3">
+                  <Health metrics={row.metrics} />
+                </td>
+              </tr>
+            );
+          })}
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={13} className="px-3 py-8 text-center text-slate-500" data-testid="fleet-empty">
+                No tenant matches these filters. <Link href="/" className="text-sky-700 hover:underline">Clear them</Link>.
               </td>
             </tr>
-          ))}
+          )}
         </tbody>
       </table>
     </div>

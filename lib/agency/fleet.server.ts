@@ -1,91 +1,173 @@
 import "server-only";
 import { appendAudit, type AuditActor } from "../audit/log.server.ts";
+import type { ControlDb } from "../db/control.server.ts";
+import type { Prisma } from "../db/generated/control/client.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
-import { errorMessage } from "../errors.ts";
 import { platform } from "../platform.server.ts";
-import { tenantHosts } from "../tenancy/host.ts";
+import { tenantHosts, type HostConfig } from "../tenancy/host.ts";
 import type { TenantStatus } from "../tenancy/resolver.ts";
-import { mapSettledBounded, withTimeout } from "../util/concurrency.ts";
-
-export type TenantHealth =
-  | { state: "healthy"; events: number; latencyMs: number }
-  | { state: "degraded"; reason: string }
-  | { state: "inactive" };
+import { collectFleetMetrics, type FanOutOptions, type MetricsState } from "./fleet-metrics.server.ts";
+import type { FleetQuery, SortKey } from "./fleet-query.ts";
 
 export interface FleetRow {
   id: string;
   slug: string;
   name: string;
   status: TenantStatus;
+  plan: string;
   hosts: string[];
   server: string | null;
   databaseName: string | null;
   schemaVersion: string | null;
-  health: TenantHealth;
+  metrics: MetricsState;
 }
 
 export interface FleetOverview {
   rows: FleetRow[];
-  total: number;
-  fanOut: { concurrency: number; timeoutMs: number; elapsedMs: number };
+  /** Tenants matching the filters (all pages). */
+  matching: number;
+  /** Every tenant, by status, whatever the filters. */
+  byStatus: Record<string, number>;
+  page: number;
+  pages: number;
+  servers: string[];
+  fanOut: { concurrency: number; timeoutMs: number; budgetMs: number; maxAgeMs: number; elapsedMs: number; read: number; fromCache: number; skipped: number };
 }
 
-const FAN_OUT_CONCURRENCY = 8;
+export interface ReadAudit {
+  actor: AuditActor;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** How far the overview may fan out; the timeout is PORTICO_TENANT_TIMEOUT_MS. */
+export function fanOutOptions(overrides: Partial<FanOutOptions> = {}): FanOutOptions {
+  const timeoutMs = platform().env.PORTICO_TENANT_TIMEOUT_MS;
+  return {
+    concurrency: 8,
+    timeoutMs,
+    budgetMs: Math.max(2 * timeoutMs, 2_000),
+    maxAgeMs: 30_000,
+    useTenant: withTenantDb,
+    ...overrides,
+  };
+}
+
+function nullsLast(dir: "asc" | "desc") {
+  return { sort: dir, nulls: "last" as const };
+}
+
+function orderBy(sort: SortKey, dir: "asc" | "desc"): Prisma.TenantOrderByWithRelationInput {
+  switch (sort) {
+    case "slug": return { slug: dir };
+    case "name": return { name: dir };
+    case "status": return { status: dir };
+    case "plan": return { plan: dir };
+    case "created": return { createdAt: dir };
+    case "server": return { database: { server: { name: dir } } };
+    case "schema": return { database: { schemaVersion: nullsLast(dir) } };
+    case "members": return { metrics: { members: nullsLast(dir) } };
+    case "events": return { metrics: { events: nullsLast(dir) } };
+    case "registrations": return { metrics: { registrations30d: nullsLast(dir) } };
+    case "size": return { metrics: { dbSizeBytes: nullsLast(dir) } };
+    case "connections": return { metrics: { connections: nullsLast(dir) } };
+    case "activity": return { metrics: { lastActivityAt: nullsLast(dir) } };
+    case "latency": return { metrics: { latencyMs: nullsLast(dir) } };
+  }
+}
+
+export function fleetWhere(query: FleetQuery): Prisma.TenantWhereInput {
+  const and: Prisma.TenantWhereInput[] = [];
+  if (query.q) {
+    const contains = { contains: query.q, mode: "insensitive" as const };
+    and.push({ OR: [{ slug: contains }, { name: contains }, { domains: { some: { hostname: contains } } }] });
+  }
+  if (query.status.length) and.push({ status: { in: query.status } });
+  if (query.plan.length) and.push({ plan: { in: query.plan } });
+  if (query.server) and.push({ database: { is: { server: { name: query.server } } } });
+  if (query.health === "degraded") and.push({ metrics: { is: { error: { not: null } } } });
+  if (query.health === "healthy") and.push({ metrics: { is: { error: null } } });
+  if (query.health === "unknown") and.push({ metrics: { is: null } });
+  return and.length ? { AND: and } : {};
+}
 
 /**
- * Every tenant from the control plane, with its event count read from its own database through
- * its own role. At most FAN_OUT_CONCURRENCY tenants are asked at once and each gets
- * PORTICO_TENANT_TIMEOUT_MS: a slow or broken tenant is reported degraded, never blocks the page.
+ * One page of the fleet. Filtering, sorting and paging happen in the control plane (so thousands
+ * of tenants cost one indexed query); only the page's tenants are asked for fresh figures, through
+ * the bounded, audited fan-out. Sorting by a figure uses the figures as last read.
  */
-export async function fleetOverview(options: {
-  take?: number;
-  /** Who is reading: every cross-tenant read is audited. */
-  audit: { actor: AuditActor; ip: string | null; userAgent: string | null };
-}): Promise<FleetOverview> {
-  const { control, hosts, env } = platform();
-  const timeoutMs = env.PORTICO_TENANT_TIMEOUT_MS;
-  const [tenants, total] = await Promise.all([
-    control.tenant.findMany({
-      orderBy: { slug: "asc" },
-      take: options.take ?? 200,
-      include: {
-        domains: { select: { hostname: true }, orderBy: { hostname: "asc" } },
-        database: { select: { databaseName: true, schemaVersion: true, server: { select: { name: true } } } },
-      },
-    }),
-    control.tenant.count(),
-  ]);
+export async function fleetOverview(options: { query: FleetQuery; audit: ReadAudit; fresh?: boolean }): Promise<FleetOverview> {
+  const { control, hosts } = platform();
+  return fleetPage({ control, hosts }, { ...options, fanOut: fanOutOptions(options.fresh ? { maxAgeMs: 0 } : {}) });
+}
 
+/** fleetOverview with its dependencies passed in (the integration tests call this). */
+export async function fleetPage(
+  deps: { control: ControlDb; hosts: HostConfig },
+  options: { query: FleetQuery; audit: ReadAudit; fanOut: FanOutOptions },
+): Promise<FleetOverview> {
+  const { control, hosts } = deps;
+  const { query, fanOut } = options;
+  const where = fleetWhere(query);
+  const [matching, statusGroups, servers] = await Promise.all([
+    control.tenant.count({ where }),
+    control.tenant.groupBy({ by: ["status"], _count: { _all: true } }),
+    control.databaseServer.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
+  ]);
+  const pages = Math.max(1, Math.ceil(matching / query.per));
+  const page = Math.min(query.page, pages);
+  const tenants = await control.tenant.findMany({
+    where,
+    orderBy: [orderBy(query.sort, query.dir), { slug: "asc" }],
+    skip: (page - 1) * query.per,
+    take: query.per,
+    include: {
+      domains: { select: { hostname: true }, orderBy: { hostname: "asc" } },
+      database: { select: { databaseName: true, schemaVersion: true, server: { select: { name: true } } } },
+    },
+  });
+
+  const result = await collectFleetMetrics(control, tenants, fanOut);
+  // A cross-tenant read, recorded before anything read is shown.
   await appendAudit(control, {
     ...options.audit,
     action: "fleet.read",
-    details: { what: "event counts", tenants: tenants.filter((t) => t.status === "active" || t.status === "suspended").map((t) => t.slug) },
+    details: {
+      what: "fleet figures (members, events, registrations, database size, connections, activity)",
+      read: result.read,
+      fromCache: result.fromCache,
+      skipped: result.skipped,
+      shown: tenants.map((t) => t.slug),
+    },
   });
 
-  const started = performance.now();
-  const health = await mapSettledBounded(tenants, FAN_OUT_CONCURRENCY, async (tenant): Promise<TenantHealth> => {
-    if (tenant.status !== "active" && tenant.status !== "suspended") return { state: "inactive" };
-    const t0 = performance.now();
-    const events = await withTimeout(withTenantDb(tenant.id, (db) => db.event.count()), timeoutMs, `database of ${tenant.slug}`);
-    return { state: "healthy", events, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
-  });
-
-  const rows = tenants.map((tenant, i): FleetRow => {
-    const result = health[i];
-    return {
+  return {
+    rows: tenants.map((tenant) => ({
       id: tenant.id,
       slug: tenant.slug,
       name: tenant.name,
       status: tenant.status,
+      plan: tenant.plan,
       hosts: tenantHosts(tenant.slug, tenant.domains, hosts),
       server: tenant.database?.server.name ?? null,
       databaseName: tenant.database?.databaseName ?? null,
       schemaVersion: tenant.database?.schemaVersion ?? null,
-      health:
-        result?.status === "fulfilled"
-          ? result.value
-          : { state: "degraded", reason: errorMessage(result?.reason).split("\n")[0] ?? "unknown error" },
-    };
-  });
-  return { rows, total, fanOut: { concurrency: FAN_OUT_CONCURRENCY, timeoutMs, elapsedMs: Math.round(performance.now() - started) } };
+      metrics: result.states.get(tenant.id) ?? { state: "inactive" },
+    })),
+    matching,
+    byStatus: Object.fromEntries(statusGroups.map((g) => [g.status, g._count._all])),
+    page,
+    pages,
+    servers: servers.map((s) => s.name),
+    fanOut: {
+      concurrency: fanOut.concurrency,
+      timeoutMs: fanOut.timeoutMs,
+      budgetMs: fanOut.budgetMs,
+      maxAgeMs: fanOut.maxAgeMs,
+      elapsedMs: result.elapsedMs,
+      read: result.read.length,
+      fromCache: result.fromCache,
+      skipped: result.skipped,
+    },
+  };
 }

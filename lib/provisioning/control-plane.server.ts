@@ -52,6 +52,14 @@ export async function ensureAppRole(adminUrl: string, database: string, password
     // Agency actions are queued for the operations worker, never carried out by the web app.
     await c.query(`GRANT INSERT ON "Operation" TO ${role}`);
     await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "TenantDraft" TO ${role}`);
+    // The fleet fan-out's brief cache of figures read from tenant databases (decision 012).
+    await c.query(`GRANT INSERT, UPDATE ON "TenantMetrics" TO ${role}`);
+    // Impersonation hand-offs: issued on the agency host, consumed and ended on the tenant's.
+    await c.query(`GRANT INSERT ON "ImpersonationGrant" TO ${role}`);
+    await c.query(`GRANT UPDATE ("usedAt", "sessionExpiresAt", "endedAt") ON "ImpersonationGrant" TO ${role}`);
+    // Accepting an agency invitation sets a password; roles and activation stay the worker's.
+    await c.query(`GRANT UPDATE ("passwordHash") ON "AgencyUser" TO ${role}`);
+    await c.query(`GRANT UPDATE ("usedAt") ON "AgencyInvitation" TO ${role}`);
     // A server's administrative URL is the worker's alone.
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
     await c.query(`GRANT SELECT (id, name, host, port, "createdAt") ON "DatabaseServer" TO ${role}`);

@@ -75,7 +75,7 @@ export async function rotateTenantCredentials(deps: ProvisionDeps, slugs?: strin
       return owned.rows.length;
     });
     const sealed = seal(password, deps.keyring);
-    await deps.control.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId } });
+    await deps.control.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, credentialsRotatedAt: new Date() } });
     await notifyTenantChanged(deps.control, tenant.id);
     return { slug: tenant.slug, ok: true, reassigned };
   });

@@ -87,7 +87,7 @@ export async function moveTenant(
     await deps.control.$transaction([
       deps.control.tenantDatabase.update({
         where: { tenantId: tenant.id },
-        data: { serverId: target.id, passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, schemaVersion: version, migratedAt: new Date(), migrationError: null },
+        data: { serverId: target.id, passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, credentialsRotatedAt: new Date(), schemaVersion: version, migratedAt: new Date(), migrationError: null },
       }),
       deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } }),
     ]);

@@ -16,6 +16,7 @@ export const PLANS = {
   premium: { label: "Premium", features: ["custom-domain", "waitlist", "custom-questions", "csv-export"] as Feature[] },
 } as const;
 export type PlanName = keyof typeof PLANS;
+export const PLAN_NAMES = Object.keys(PLANS) as PlanName[];
 
 export function isPlan(value: unknown): value is PlanName {
   return typeof value === "string" && Object.hasOwn(PLANS, value);

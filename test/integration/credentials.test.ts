@@ -27,8 +27,12 @@ describe("rotating tenant credentials", () => {
   it("replaces the role password: the old one is refused, the new one works, data stays", async () => {
     const before = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId);
     expect(await count(before)).toBe(1); // positive control
+    const { credentialsRotatedAt: set } = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
     const [outcome] = await rotateTenantCredentials(cp.deps, [cp.slug("rot")]);
     expect(outcome).toMatchObject({ ok: true, reassigned: 0 });
+    // The dashboard's credentials age starts again.
+    const { credentialsRotatedAt: rotated } = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+    expect(rotated.getTime()).toBeGreaterThan(set.getTime());
     await expect(count(before)).rejects.toMatchObject({ code: "28P01" });
     expect(await count(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId))).toBe(1);
   });

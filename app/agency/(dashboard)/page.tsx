@@ -2,19 +2,30 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
 import { fleetOverview } from "@/lib/agency/fleet.server.ts";
+import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { PLAN_NAMES } from "@/lib/tenancy/plans.ts";
 
 export const metadata = { title: "Tenants" };
 
-export default async function AgencyHome() {
+const select = "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm";
+
+export default async function AgencyHome({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireAgencyUser("/");
+  const params = await searchParams;
+  const { query, problems } = parseFleetQuery(params);
   const host = (await headers()).get("host") ?? "";
-  const fleet = await fleetOverview({ audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) } });
-  const cache = platform().tenants.stats();
+  const fleet = await fleetOverview({
+    query,
+    fresh: params.fresh === "1",
+    audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) },
+  });
+  if (query.page > fleet.pages) problems.push(`There is no page ${query.page}; page ${fleet.page} is the last.`);
   const port = host.includes(":") ? (host.split(":").pop() ?? "") : "";
-  const degraded = fleet.rows.filter((r) => r.health.state === "degraded").length;
+  const total = Object.values(fleet.byStatus).reduce((a, b) => a + b, 0);
+  const degraded = fleet.rows.filter((r) => r.metrics.state === "degraded").length;
+  const shownQuery = { ...query, page: fleet.page };
   return (
     <>
       <div className="flex flex-wrap items-end justify-between gap-4">
@@ -24,32 +35,90 @@ export default async function AgencyHome() {
             {user.role !== "viewer" && (
               <Link href="/tenants/new" data-testid="add-tenant" className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white">Add a client</Link>
             )}
-            <Link href="/migrations" className="text-sm text-sky-700 hover:underline">Migrations</Link>
           </div>
-          <p className="mt-1 text-sm text-slate-500">
-            {fleet.total} tenant{fleet.total === 1 ? "" : "s"}
-            {degraded > 0 && <span className="text-red-700"> · {degraded} degraded</span>} · figures read from each tenant&apos;s own
-            database ({fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms timeout, {fleet.fanOut.elapsedMs} ms in all)
+          <p className="mt-1 text-sm text-slate-500" data-testid="fleet-summary">
+            {total} tenant{total === 1 ? "" : "s"}
+            {Object.entries(fleet.byStatus).sort().map(([status, n]) => ` · ${n} ${status}`).join("")}
           </p>
         </div>
-        <dl className="flex gap-6 text-sm" aria-label="Tenant client cache">
-          {[
-            ["clients", cache.clients],
-            ["connections", `${cache.openConnections} / ${cache.budget}`],
-            ["hits", cache.hits],
-            ["misses", cache.misses],
-            ["evictions", cache.evictions],
-          ].map(([label, value]) => (
-            <div key={label}>
-              <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
-              <dd className="font-semibold tabular-nums">{value}</dd>
-            </div>
-          ))}
-        </dl>
+        <Link href="/insights" className="text-sm font-medium text-sky-700 hover:underline">Charts →</Link>
       </div>
-      <div className="mt-6">
-        <FleetTable rows={fleet.rows} port={port} />
+
+      <form method="get" action="/" className="mt-5 flex flex-wrap items-end gap-2 text-sm" aria-label="Filter tenants">
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-slate-500">Search</span>
+          <input type="search" name="q" defaultValue={query.q} maxLength={100} placeholder="name, slug or domain" className={`${select} w-56`} />
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-slate-500">Status</span>
+          <select name="status" defaultValue={query.status[0] ?? ""} className={select}>
+            <option value="">any</option>
+            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-slate-500">Plan</span>
+          <select name="plan" defaultValue={query.plan[0] ?? ""} className={select}>
+            <option value="">any</option>
+            {PLAN_NAMES.map((p) => <option key={p} value={p}>{p}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-slate-500">Server</span>
+          <select name="server" defaultValue={query.server ?? ""} className={select}>
+            <option value="">any</option>
+            {fleet.servers.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-slate-500">Health (last read)</span>
+          <select name="health" defaultValue={query.health ?? ""} className={select}>
+            <option value="">any</option>
+            {HEALTH.map((h) => <option key={h} value={h}>{h}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-slate-500">Per page</span>
+          <select name="per" defaultValue={String(query.per)} className={select}>
+            {PAGE_SIZES.map((n) => <option key={n} value={n}>{n}</option>)}
+          </select>
+        </label>
+        {query.sort !== "slug" && <input type="hidden" name="sort" value={query.sort} />}
+        {query.dir !== "asc" && <input type="hidden" name="dir" value={query.dir} />}
+        <button type="submit" className="rounded-lg bg-slate-900 px-3 py-1.5 font-medium text-white">Apply</button>
+        <Link href="/" className="px-2 py-1.5 text-slate-600 hover:underline">Reset</Link>
+      </form>
+
+      {problems.length > 0 && (
+        <ul role="alert" data-testid="fleet-problems" className="mt-4 list-disc rounded-lg bg-amber-50 py-2 pl-8 pr-4 text-sm text-amber-900 ring-1 ring-amber-200">
+          {problems.map((p) => <li key={p}>{p}</li>)}
+        </ul>
+      )}
+
+      <p className="mt-4 text-xs text-slate-500" data-testid="fan-out">
+        {fleet.matching} matching · page {fleet.page} of {fleet.pages}
+        {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} · figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from the last {fleet.fanOut.maxAgeMs / 1000} s
+        {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not asked (time budget spent)`} ({fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
+        <Link href={`${fleetHref(shownQuery, { page: fleet.page })}${fleetHref(shownQuery, { page: fleet.page }).includes("?") ? "&" : "?"}fresh=1`} className="text-sky-700 hover:underline" data-testid="refresh-figures">
+          read again now
+        </Link>
+      </p>
+
+      <div className="mt-2">
+        <FleetTable rows={fleet.rows} port={port} query={shownQuery} />
       </div>
+
+      {fleet.pages > 1 && (
+        <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
+          {fleet.page > 1 ? (
+            <Link href={fleetHref(shownQuery, { page: fleet.page - 1 })} className="text-sky-700 hover:underline" data-testid="page-prev">← Previous</Link>
+          ) : <span />}
+          <span className="text-slate-500">Page {fleet.page} of {fleet.pages}</span>
+          {fleet.page < fleet.pages ? (
+            <Link href={fleetHref(shownQuery, { page: fleet.page + 1 })} className="text-sky-700 hover:underline" data-testid="page-next">Next →</Link>
+          ) : <span />}
+        </nav>
+      )}
     </>
   );
 }

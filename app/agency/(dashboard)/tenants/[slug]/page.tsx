@@ -2,7 +2,10 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/agency/action-form.tsx";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
+import { CREDENTIALS_MAX_AGE_DAYS, tenantMigrationHistory } from "@/lib/agency/tenant-detail.server.ts";
+import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { formatAgo } from "@/lib/format/units.ts";
 import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { platform } from "@/lib/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
@@ -30,8 +33,12 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
     control.provisioningJob.findMany({ where: { tenantId: tenant.id }, orderBy: { startedAt: "desc" }, take: 5, include: { steps: { orderBy: { id: "asc" } } } }),
     control.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: "desc" }, take: 15, select: { id: true, at: true, actorLabel: true, action: true } }),
   ]);
-  const theme = themeSchema.safeParse(tenant.theme);
   const live = tenant.status === "active" || tenant.status === "suspended";
+  const history = live && tenant.database
+    ? await tenantMigrationHistory(tenant, { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) })
+    : null;
+  const credentialsDays = tenant.database ? Math.floor((Date.now() - tenant.database.credentialsRotatedAt.getTime()) / 86_400_000) : null;
+  const theme = themeSchema.safeParse(tenant.theme);
   const canAct = user.role !== "viewer";
   const subdomain = tenantSubdomainHost(tenant.slug, hosts);
   return (
@@ -54,6 +61,15 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             <dd className="font-mono">{tenant.database ? `${tenant.database.databaseName} / ${tenant.database.roleName}` : "—"}</dd>
             <dt className="text-slate-500">Schema</dt>
             <dd>{tenant.database?.schemaVersion ?? "—"} {tenant.database && (tenant.database.schemaVersion === latest ? <span className="text-emerald-700">current</span> : <span className="text-amber-700">behind</span>)}</dd>
+            <dt className="text-slate-500">Credentials</dt>
+            <dd data-testid="credentials-age">
+              {tenant.database ? (
+                <>
+                  set {formatAgo(tenant.database.credentialsRotatedAt)} ({tenant.database.credentialsRotatedAt.toISOString().slice(0, 10)}, sealed with key {tenant.database.keyId})
+                  {credentialsDays !== null && credentialsDays > CREDENTIALS_MAX_AGE_DAYS && <span className="text-amber-700"> · older than {CREDENTIALS_MAX_AGE_DAYS} days: rotate them</span>}
+                </>
+              ) : "—"}
+            </dd>
             {tenant.database?.migrationError && <><dt className="text-slate-500">Last migration</dt><dd className="text-red-700">{tenant.database.migrationError}</dd></>}
           </dl>
         </section>
@@ -87,6 +103,28 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
       )}
 
       <div className="mt-8 grid gap-6 lg:grid-cols-2">
+        <section>
+          <h2 className="font-medium">Migration history</h2>
+          {history === null ? (
+            <p className="mt-2 text-sm text-slate-500">This tenant has no live database.</p>
+          ) : history.error ? (
+            <p className="mt-2 text-sm text-red-700" data-testid="migration-history-error">Its database could not be read: {history.error}</p>
+          ) : (
+            <ul className="mt-2 space-y-1 text-sm" data-testid="migration-history">
+              {history.applied.map((m) => (
+                <li key={m.name} data-migration={m.name}>
+                  <span className={m.finishedAt ? "text-emerald-700" : "text-red-700"}>{m.finishedAt ? "✓" : "✗ unfinished"}</span>{" "}
+                  <span className="font-mono text-xs">{m.name}</span>{" "}
+                  <span className="text-slate-500">· {m.startedAt.toISOString().slice(0, 19).replace("T", " ")}</span>
+                  {!m.checksumMatches && <span className="text-amber-700"> · differs from the shipped file</span>}
+                </li>
+              ))}
+              {history.pending.map((name) => (
+                <li key={name} data-migration={name} className="text-amber-700">… <span className="font-mono text-xs">{name}</span> pending</li>
+              ))}
+            </ul>
+          )}
+        </section>
         <section>
           <h2 className="font-medium">Provisioning history</h2>
           <ul className="mt-2 space-y-2 text-sm" data-testid="provisioning-history">
