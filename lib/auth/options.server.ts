@@ -56,11 +56,12 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
           token.uid = user.id;
           token.role = user.role;
           token.sv = user.sv;
+          if (user.imp) token.imp = user.imp;
         }
         return token;
       },
       session({ session, token }) {
-        return { ...session, realm: token.realm, tid: token.tid, uid: token.uid, role: token.role, sv: token.sv };
+        return { ...session, realm: token.realm, tid: token.tid, uid: token.uid, role: token.role, sv: token.sv, imp: token.imp };
       },
       redirect({ url }) {
         return `${o.origin}${safeRedirect(url, o.origin)}`;

@@ -8,7 +8,9 @@ import { requireRuntime } from "../config/env.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { requestOrigin } from "../audit/request.server.ts";
 import { deriveSessionSecret, generateToken, hashToken, verifyPassword } from "./credentials.server.ts";
+import { activeImpersonation, consumeImpersonation, type ActiveImpersonation } from "./impersonation.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
 import { currentOrigin, publicLink } from "./origin.server.ts";
 
@@ -18,6 +20,8 @@ export interface TenantUser {
   email: string;
   name: string;
   role: TenantRole;
+  /** Present while an agency owner is viewing the portal as this user. */
+  impersonation?: ActiveImpersonation;
 }
 
 const email = z.string().trim().toLowerCase().email().max(254);
@@ -83,6 +87,16 @@ export async function consumeTenantSignInLink(tenant: ResolvedTenant, token: unk
   });
 }
 
+/** The hand-off link's click: claims the grant once and signs in as its target admin. */
+async function signInByImpersonation(tenant: ResolvedTenant, token: unknown): Promise<User | null> {
+  const { control, env } = platform();
+  const claimed = await consumeImpersonation({ control, secretKey: requireRuntime(env).secretKey }, tenant.id, token, await requestOrigin());
+  if ("refused" in claimed) return null;
+  const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { id: claimed.targetUserId } }));
+  if (!user?.active) return null;
+  return { ...asSessionUser(user), imp: claimed.grantId };
+}
+
 export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthOptions {
   const { env } = platform();
   return realmAuthOptions({
@@ -99,6 +113,12 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
         name: "Email link",
         credentials: { token: { type: "text" } },
         authorize: (c) => consumeTenantSignInLink(tenant, c?.token),
+      }),
+      Credentials({
+        id: "impersonation",
+        name: "Agency impersonation",
+        credentials: { token: { type: "text" } },
+        authorize: (c) => signInByImpersonation(tenant, c?.token),
       }),
     ],
   });
@@ -117,6 +137,13 @@ export async function tenantUser(tenant: ResolvedTenant): Promise<TenantUser | n
     db.user.findUnique({ where: { id: session.uid }, select: { id: true, email: true, name: true, role: true, active: true, sessionVersion: true } }),
   );
   if (!user || !user.active || user.sessionVersion !== session.sv) return null;
+  if (session.imp) {
+    // An impersonation session lives only as long as its grant: ended, expired or its agency
+    // owner deactivated, and it is over on every instance at once.
+    const impersonation = await activeImpersonation(platform().control, tenant.id, session.imp);
+    if (!impersonation) return null;
+    return { id: user.id, email: user.email, name: user.name, role: user.role, impersonation };
+  }
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 

@@ -7,6 +7,8 @@ declare module "next-auth" {
   interface User {
     role?: string;
     sv?: number;
+    /** Set when an agency owner opened this session by impersonation: the grant's id. */
+    imp?: string;
   }
   interface Session {
     realm?: "tenant" | "agency";
@@ -14,6 +16,7 @@ declare module "next-auth" {
     uid?: string;
     role?: string;
     sv?: number;
+    imp?: string;
   }
 }
 
@@ -24,5 +27,6 @@ declare module "next-auth/jwt" {
     uid?: string;
     role?: string;
     sv?: number;
+    imp?: string;
   }
 }

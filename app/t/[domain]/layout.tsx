@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { BrandedShell } from "@/components/portal/branded-shell.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { endImpersonationAction } from "./impersonation/actions.ts";
 import { TenantUnavailable } from "@/lib/errors.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
@@ -25,7 +26,7 @@ export default async function TenantLayout({ children, params }: Props) {
     throw error;
   });
   return (
-    <BrandedShell tenant={tenant} user={user}>
+    <BrandedShell tenant={tenant} user={user} endImpersonation={user?.impersonation ? endImpersonationAction : undefined}>
       {tenant.status === "suspended" ? (
         <TenantNotice tenant={tenant} kind="suspended" />
       ) : tenant.maintenance ? (

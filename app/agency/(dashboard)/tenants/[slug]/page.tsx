@@ -1,7 +1,10 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/agency/action-form.tsx";
+import { ImpersonateForm } from "@/components/agency/impersonate-form.tsx";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
+import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { withTimeout } from "@/lib/util/concurrency.ts";
 import { CREDENTIALS_MAX_AGE_DAYS, tenantMigrationHistory } from "@/lib/agency/tenant-detail.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
@@ -36,6 +39,14 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   const live = tenant.status === "active" || tenant.status === "suspended";
   const history = live && tenant.database
     ? await tenantMigrationHistory(tenant, { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) })
+    : null;
+  // Owners may open the portal as one of its admins: list them (from the tenant's own database).
+  const admins = user.role === "owner" && tenant.status === "active"
+    ? await withTimeout(
+        withTenantDb(tenant.id, (db) => db.user.findMany({ where: { active: true, role: { in: ["owner", "admin"] } }, select: { id: true, email: true, name: true, role: true }, orderBy: [{ role: "desc" }, { email: "asc" }], take: 50 })),
+        platform().env.PORTICO_TENANT_TIMEOUT_MS,
+        "the tenant's database",
+      ).catch(() => null)
     : null;
   const credentialsDays = tenant.database ? Math.floor((Date.now() - tenant.database.credentialsRotatedAt.getTime()) / 86_400_000) : null;
   const theme = themeSchema.safeParse(tenant.theme);
@@ -99,6 +110,22 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             </ActionForm>
             <ActionForm kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger"><p className="text-sm text-slate-600">Exports everything, then drops the database, role and domains and ends every session.</p></ActionForm>
           </div>
+        </section>
+      )}
+
+      {tenant.status === "active" && (
+        <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="impersonation">
+          <h2 className="font-medium">Open the portal as its admin</h2>
+          {user.role !== "owner" ? (
+            <p className="mt-2 text-sm text-slate-600" data-testid="impersonation-refused">Only agency owners can open a tenant&apos;s portal as its admin. You are {user.role === "viewer" ? "a viewer" : "an operator"}.</p>
+          ) : admins === null ? (
+            <p className="mt-2 text-sm text-red-700">Its database could not be read, so its admins cannot be listed.</p>
+          ) : (
+            <div className="mt-3 max-w-lg">
+              <p className="mb-3 text-sm text-slate-600">A single-use link valid for 60 seconds; the session lasts 30 minutes at most, shows a banner throughout, and every step is in the audit log.</p>
+              <ImpersonateForm slug={slug} admins={admins} />
+            </div>
+          )}
         </section>
       )}
 

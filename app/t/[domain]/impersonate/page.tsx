@@ -1,0 +1,34 @@
+import { AuthCard } from "@/components/auth/auth-card.tsx";
+import { ImpersonationLanding } from "@/components/auth/impersonation-landing.tsx";
+import { peekImpersonation, REFUSAL_TEXT } from "@/lib/auth/impersonation.server.ts";
+import { requireRuntime } from "@/lib/config/env.server.ts";
+import { platform } from "@/lib/platform.server.ts";
+import { currentTenant } from "@/lib/tenancy/current.server.ts";
+
+export const metadata = { title: "Agency access" };
+
+type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ token?: string | string[] }> };
+
+/** Where an agency owner's hand-off link lands: says who, as whom and why, and waits for a click. */
+export default async function ImpersonatePage({ params, searchParams }: Props) {
+  const tenant = await currentTenant((await params).domain);
+  const token = (await searchParams).token;
+  const { control, env } = platform();
+  const handoff = await peekImpersonation({ control, secretKey: requireRuntime(env).secretKey }, tenant.id, typeof token === "string" ? token : null);
+  return (
+    <AuthCard title="Agency access">
+      {handoff.state === "ready" && typeof token === "string" ? (
+        <>
+          <p className="text-sm" data-testid="handoff-summary">
+            <strong>{handoff.agencyUserEmail}</strong> is opening {tenant.name} as <strong>{handoff.targetEmail}</strong>. Reason: {handoff.reason}
+          </p>
+          <ImpersonationLanding token={token} />
+        </>
+      ) : (
+        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {REFUSAL_TEXT[handoff.state === "ready" ? "invalid" : handoff.state]}
+        </p>
+      )}
+    </AuthCard>
+  );
+}
