@@ -22,12 +22,18 @@ export function runScript(script: string, ...args: string[]): { code: number | n
 /** `npm run tenants -- …` against the e2e server. */
 export const tenantsCli = (...args: string[]) => runScript("tenants.ts", ...args);
 
-/** SQL as the superuser of the e2e server's database server, in `database`. */
-export async function adminQuery<R extends pg.QueryResultRow>(database: string, sql: string, params: unknown[] = []): Promise<R[]> {
+/** A connected superuser client in `database` (the caller ends it), e.g. to hold a lock. */
+export async function adminClient(database: string): Promise<pg.Client> {
   const adminUrl = new URL(e2eState().PORTICO_TENANT_SERVERS!.slice("embedded=".length));
   adminUrl.pathname = `/${database}`;
   const client = new pg.Client({ connectionString: adminUrl.toString() });
   await client.connect();
+  return client;
+}
+
+/** SQL as the superuser of the e2e server's database server, in `database`. */
+export async function adminQuery<R extends pg.QueryResultRow>(database: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = await adminClient(database);
   try {
     return (await client.query<R>(sql, params)).rows;
   } finally {

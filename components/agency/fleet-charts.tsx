@@ -50,7 +50,7 @@ export function RegistrationsChart({ data, series, total }: { data: Array<Record
           <XAxis dataKey="day" tick={{ fontSize: 11 }} interval={4} />
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
           <Tooltip />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Legend wrapperStyle={{ fontSize: 12 }} formatter={(value) => <span style={{ color: "#475569" }}>{value}</span>} />
           {series.map((s, i) => (
             <Area key={s.slug} type="monotone" dataKey={s.slug} name={s.name} stackId="tenants" stroke={PALETTE[i % PALETTE.length]} fill={PALETTE[i % PALETTE.length]} fillOpacity={0.35} isAnimationActive={false} />
           ))}
@@ -136,7 +136,7 @@ export function CacheChart({ hits, misses, evictions, open, reserved, budget, cl
             <XAxis type="number" domain={[0, budget]} tick={{ fontSize: 11 }} />
             <YAxis type="category" dataKey="label" width={70} tick={{ fontSize: 11 }} />
             <Tooltip />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
+            <Legend wrapperStyle={{ fontSize: 11 }} formatter={(value) => <span style={{ color: "#475569" }}>{value}</span>} />
             <Bar dataKey="open" name="open" stackId="c" fill="#0369a1" isAnimationActive={false} />
             <Bar dataKey="reserved" name="reserved, not open" stackId="c" fill="#7dd3fc" isAnimationActive={false} />
             <Bar dataKey="free" name="free budget" stackId="c" fill="#e2e8f0" isAnimationActive={false} />

@@ -80,7 +80,7 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
           {rows.map((row) => {
             const { figures, old } = shown(row.metrics);
             const figure = (value: string | number | undefined, testId?: string) => (
-              <td className={`px-3 py-3 text-right tabular-nums ${old ? "text-slate-400" : ""}`} data-testid={testId}>
+              <td className={`whitespace-nowrap px-3 py-3 text-right tabular-nums ${old ? "text-slate-400" : ""}`} data-testid={testId}>
                 {figures ? value : "—"}
               </td>
             );

@@ -1,11 +1,15 @@
 "use client";
 
 import { useActionState } from "react";
-import { acceptInvite, type InviteState } from "@/app/t/[domain]/invite/actions.ts";
 import { Field } from "./password-sign-in.tsx";
 
-export function InviteForm({ token }: { token: string }) {
-  const [state, action, pending] = useActionState(acceptInvite, {} as InviteState);
+export interface InviteState {
+  error?: string;
+}
+
+/** Choose a password for an invitation; `accept` is the realm's server action (tenant or agency). */
+export function InviteForm({ token, accept }: { token: string; accept: (state: InviteState, form: FormData) => Promise<InviteState> }) {
+  const [state, action, pending] = useActionState(accept, {} as InviteState);
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />

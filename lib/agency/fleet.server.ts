@@ -40,6 +40,9 @@ export interface ReadAudit {
   userAgent: string | null;
 }
 
+/** Figures younger than this are shown without asking the tenant again. */
+export const FRESH_FOR_MS = 30_000;
+
 /** How far the overview may fan out; the timeout is PORTICO_TENANT_TIMEOUT_MS. */
 export function fanOutOptions(overrides: Partial<FanOutOptions> = {}): FanOutOptions {
   const timeoutMs = platform().env.PORTICO_TENANT_TIMEOUT_MS;
@@ -47,7 +50,7 @@ export function fanOutOptions(overrides: Partial<FanOutOptions> = {}): FanOutOpt
     concurrency: 8,
     timeoutMs,
     budgetMs: Math.max(2 * timeoutMs, 2_000),
-    maxAgeMs: 30_000,
+    maxAgeMs: FRESH_FOR_MS,
     useTenant: withTenantDb,
     ...overrides,
   };

@@ -55,20 +55,30 @@ export function agencyAuthOptions(origin: string, from?: { ip: string | null; us
   return options;
 }
 
+/**
+ * The agency session of this request: none, ended (a valid token whose user has since been
+ * deactivated, removed or had every session ended), or the signed-in user.
+ */
+async function agencySession(): Promise<{ state: "none" } | { state: "ended" } | { state: "ok"; user: AgencyUser }> {
+  const session = await getServerSession(agencyAuthOptions(await currentOrigin()));
+  if (!session || session.realm !== "agency" || !session.uid) return { state: "none" };
+  const user = await platform().control.agencyUser.findUnique({ where: { id: session.uid } });
+  if (!user || !user.active || user.sessionVersion !== session.sv) return { state: "ended" };
+  return { state: "ok", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+}
+
 /** The signed-in agency user, or null: token of the agency realm, user active, same session version. */
 export async function agencyUser(): Promise<AgencyUser | null> {
-  const session = await getServerSession(agencyAuthOptions(await currentOrigin()));
-  if (!session || session.realm !== "agency" || !session.uid) return null;
-  const user = await platform().control.agencyUser.findUnique({ where: { id: session.uid } });
-  if (!user || !user.active || user.sessionVersion !== session.sv) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  const session = await agencySession();
+  return session.state === "ok" ? session.user : null;
 }
 
 const RANK: Record<AgencyRole, number> = { viewer: 0, operator: 1, owner: 2 };
 
 export async function requireAgencyUser(returnTo: string, atLeast: AgencyRole = "viewer"): Promise<AgencyUser> {
-  const user = await agencyUser();
-  if (!user) redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
-  if (RANK[user.role] < RANK[atLeast]) forbidden();
-  return user;
+  const session = await agencySession();
+  if (session.state === "ended") redirect(`/sign-in?ended=1&callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (session.state !== "ok") redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (RANK[session.user.role] < RANK[atLeast]) forbidden();
+  return session.user;
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import type { AuditActor } from "../audit/log.server.ts";
 import { InvalidInput } from "../errors.ts";
+import { assertOwner, changeAgencyUser, inviteAgencyUser } from "../agency/agency-users.server.ts";
 import { exportTenant } from "../provisioning/archive.server.ts";
 import { discardTenant, renameTenant, resumeProvisioning, setTenantBranding, setTenantDomains, setTenantSuspended } from "../provisioning/lifecycle.server.ts";
 import { migrateFleet } from "../provisioning/migrate-fleet.server.ts";
@@ -185,6 +186,27 @@ export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
     });
     ctx.setTenant(tenantId);
     return { name: ctx.input.name, logo: Boolean(ctx.input.logo) };
+  },
+
+  async "agency-user-invite"(ctx) {
+    await assertOwner(ctx.deps.control, ctx.actor.id ?? null);
+    if (!ctx.deps.invitations) throw new InvalidInput("the worker has no mail configuration");
+    return inviteAgencyUser(ctx.deps.control, ctx.deps.invitations, ctx.input, ctx.actor.label);
+  },
+
+  async "agency-user-role"(ctx) {
+    await assertOwner(ctx.deps.control, ctx.actor.id ?? null);
+    return changeAgencyUser(ctx.deps.control, ctx.input.userId, { role: ctx.input.role });
+  },
+
+  async "agency-user-deactivate"(ctx) {
+    await assertOwner(ctx.deps.control, ctx.actor.id ?? null);
+    return changeAgencyUser(ctx.deps.control, ctx.input.userId, { active: false });
+  },
+
+  async "agency-user-reactivate"(ctx) {
+    await assertOwner(ctx.deps.control, ctx.actor.id ?? null);
+    return changeAgencyUser(ctx.deps.control, ctx.input.userId, { active: true });
   },
 
   async move(ctx) {

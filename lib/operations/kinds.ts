@@ -17,8 +17,15 @@ export const OPERATION_KINDS = [
   "offboard",
   "move",
   "set-branding",
+  "agency-user-invite",
+  "agency-user-role",
+  "agency-user-deactivate",
+  "agency-user-reactivate",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+/** Kinds that act on one tenant, queued from its dashboard page (agency-user kinds are not). */
+export const TENANT_ACTION_KINDS = ["retry", "discard", "suspend", "resume", "rename", "set-domains", "migrate-fleet", "export", "offboard", "move"] as const satisfies readonly OperationKind[];
 
 export const firstAdminSchema = z.object({
   name: z.string().trim().min(1, "enter the first admin's name").max(120),
@@ -49,6 +56,14 @@ export const operationInputs = {
     theme: z.record(z.string(), z.unknown()),
     logo: z.string().max(360_000).nullable().default(null),
   }),
+  "agency-user-invite": z.object({
+    email: z.string().trim().toLowerCase().email("enter an email address, e.g. sam@agency.example").max(254),
+    name: z.string().trim().min(1, "enter the person's name").max(120),
+    role: z.enum(["owner", "operator", "viewer"], { message: "choose owner, operator or viewer" }),
+  }),
+  "agency-user-role": z.object({ userId: z.string().uuid("unknown agency user"), role: z.enum(["owner", "operator", "viewer"], { message: "choose owner, operator or viewer" }) }),
+  "agency-user-deactivate": z.object({ userId: z.string().uuid("unknown agency user") }),
+  "agency-user-reactivate": z.object({ userId: z.string().uuid("unknown agency user") }),
 } satisfies Record<OperationKind, z.ZodType>;
 
 export type OperationInput<K extends OperationKind> = z.output<(typeof operationInputs)[K]>;
@@ -67,6 +82,10 @@ export const OPERATION_LABELS: Record<OperationKind, string> = {
   offboard: "Offboard",
   move: "Move to another server",
   "set-branding": "Change branding",
+  "agency-user-invite": "Invite an agency user",
+  "agency-user-role": "Change an agency user's role",
+  "agency-user-deactivate": "Deactivate an agency user",
+  "agency-user-reactivate": "Reactivate an agency user",
 };
 
 /** Progress as the worker records it; the dashboard renders it as it changes. */

@@ -59,3 +59,17 @@ export async function queueOperation<K extends OperationKind>(control: ControlDb
     throw error;
   }
 }
+
+/**
+ * Waits (polling) until the operation has finished or `timeoutMs` has passed. For quick actions
+ * whose form shows the outcome in place, e.g. changing an agency user's role.
+ */
+export async function awaitOperation(control: ControlDb, id: string, timeoutMs = 10_000): Promise<{ status: "succeeded" | "failed" | "pending"; error: string | null; result: unknown }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const op = await control.operation.findUnique({ where: { id }, select: { status: true, error: true, result: true } });
+    if (op && (op.status === "succeeded" || op.status === "failed")) return { status: op.status, error: op.error, result: op.result };
+    if (Date.now() >= deadline) return { status: "pending", error: null, result: null };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

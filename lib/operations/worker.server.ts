@@ -138,7 +138,7 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
     });
     await appendAudit(deps.control, {
       actor: { type: op.actorType as "agency-user", id: op.actorId, label: op.actorLabel },
-      action: kind === "migrate-fleet" ? "fleet.migrate" : `tenant.${kind}`,
+      action: kind === "migrate-fleet" ? "fleet.migrate" : kind.startsWith("agency-user-") ? `agency-user.${kind.slice("agency-user-".length)}` : `tenant.${kind}`,
       tenantId: tenantId ?? (await deps.control.tenant.findUnique({ where: { slug: op.slug ?? "" }, select: { id: true } }))?.id ?? null,
       ip: op.ip,
       userAgent: op.userAgent,

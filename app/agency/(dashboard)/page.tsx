@@ -1,7 +1,7 @@
 import { headers } from "next/headers";
 import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
-import { fleetOverview } from "@/lib/agency/fleet.server.ts";
+import { FRESH_FOR_MS, fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
@@ -97,7 +97,7 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
 
       <p className="mt-4 text-xs text-slate-500" data-testid="fan-out">
         {fleet.matching} matching · page {fleet.page} of {fleet.pages}
-        {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} · figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from the last {fleet.fanOut.maxAgeMs / 1000} s
+        {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} · figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from the cache (figures are kept {FRESH_FOR_MS / 1000} s)
         {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not asked (time budget spent)`} ({fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
         <Link href={`${fleetHref(shownQuery, { page: fleet.page })}${fleetHref(shownQuery, { page: fleet.page }).includes("?") ? "&" : "?"}fresh=1`} className="text-sky-700 hover:underline" data-testid="refresh-figures">
           read again now

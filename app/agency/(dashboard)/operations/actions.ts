@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { PorticoError } from "@/lib/errors.ts";
-import { OPERATION_KINDS, type OperationKind } from "@/lib/operations/kinds.ts";
+import { TENANT_ACTION_KINDS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform.server.ts";
 
@@ -23,7 +23,7 @@ export async function queueAction(_: ActionState, form: FormData): Promise<Actio
   const user = await requireAgencyUser("/", "operator");
   const kind = String(form.get("kind") ?? "") as OperationKind;
   const slug = String(form.get("slug") ?? "") || null;
-  if (!OPERATION_KINDS.includes(kind) || kind === "provision") return { error: "Unknown action." };
+  if (!(TENANT_ACTION_KINDS as readonly string[]).includes(kind)) return { error: "Unknown action." };
   if (CONFIRM_BY_SLUG.has(kind) && form.get("confirm") !== slug) return { error: `Type the tenant's slug (${slug}) to confirm.` };
   const input: Record<string, unknown> = {};
   if (kind === "rename") input.name = String(form.get("name") ?? "");

@@ -5,9 +5,7 @@ import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "@/lib/auth/credentials
 import { acceptInvitation } from "@/lib/auth/tenant-auth.server.ts";
 import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
 
-export interface InviteState {
-  error?: string;
-}
+import type { InviteState } from "@/components/auth/invite-form.tsx";
 
 export async function acceptInvite(_: InviteState, form: FormData): Promise<InviteState> {
   const tenant = await currentTenantFromHost();

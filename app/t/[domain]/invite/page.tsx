@@ -2,6 +2,7 @@ import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { InviteForm } from "@/components/auth/invite-form.tsx";
 import { peekInvitation } from "@/lib/auth/tenant-auth.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { acceptInvite } from "./actions.ts";
 
 export const metadata = { title: "Accept your invitation" };
 
@@ -25,7 +26,7 @@ export default async function InvitePage({ params, searchParams }: Props) {
       <p>
         Hello {invitation.name}. Choose a password for <span className="font-medium">{invitation.email}</span>.
       </p>
-      <InviteForm token={token as string} />
+      <InviteForm token={token as string} accept={acceptInvite} />
     </AuthCard>
   );
 }

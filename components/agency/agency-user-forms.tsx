@@ -1,0 +1,77 @@
+"use client";
+
+import { useActionState, useState, type ReactNode } from "react";
+import { agencyUserAction, type UserActionState } from "@/app/agency/(dashboard)/users/actions.ts";
+
+const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
+const ROLES = ["viewer", "operator", "owner"] as const;
+
+function Outcome({ state }: { state: UserActionState }) {
+  if (state.error) return <p data-testid="form-error" role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>;
+  if (state.message) return <p data-testid="form-message" role="status" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900">{state.message}</p>;
+  return null;
+}
+
+function UserForm({ children, className, testId }: { children: (state: UserActionState, pending: boolean) => ReactNode; className?: string; testId?: string }) {
+  const [state, action, pending] = useActionState(agencyUserAction, {} as UserActionState);
+  const [nonce, setNonce] = useState(() => crypto.randomUUID());
+  return (
+    <form action={(fd) => { action(fd); setNonce(crypto.randomUUID()); }} className={className} data-testid={testId}>
+      <input type="hidden" name="nonce" value={nonce} />
+      {children(state, pending)}
+    </form>
+  );
+}
+
+export function InviteAgencyUserForm() {
+  return (
+    <UserForm className="grid gap-3 sm:grid-cols-[1fr_1fr_10rem_auto] sm:items-end" testId="invite-agency-user">
+      {(state, pending) => (
+        <>
+          <input type="hidden" name="what" value="invite" />
+          <label className="block text-sm">Email<input name="email" type="email" required maxLength={254} defaultValue={state.values?.email} className={field} /></label>
+          <label className="block text-sm">Name<input name="name" required maxLength={120} defaultValue={state.values?.name} className={field} /></label>
+          <label className="block text-sm">Role
+            <select name="role" defaultValue={state.values?.role || "viewer"} className={field}>
+              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            </select>
+          </label>
+          <button type="submit" disabled={pending} className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60">{pending ? "Inviting…" : "Invite"}</button>
+          <div className="sm:col-span-4"><Outcome state={state} /></div>
+        </>
+      )}
+    </UserForm>
+  );
+}
+
+export function AgencyUserControls({ userId, email, role, active }: { userId: string; email: string; role: string; active: boolean }) {
+  return (
+    <div className="space-y-1">
+      <UserForm className="flex items-center gap-2" testId={`role-${email}`}>
+        {(state, pending) => (
+          <>
+            <input type="hidden" name="what" value="role" />
+            <input type="hidden" name="userId" value={userId} />
+            <select name="role" defaultValue={role} aria-label={`Role of ${email}`} className="rounded-lg border border-slate-300 px-2 py-1 text-sm">
+              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            </select>
+            <button type="submit" disabled={pending} className="rounded-lg px-2 py-1 text-sm ring-1 ring-slate-300 disabled:opacity-60">Save role</button>
+            <Outcome state={state} />
+          </>
+        )}
+      </UserForm>
+      <UserForm testId={`${active ? "deactivate" : "reactivate"}-${email}`}>
+        {(state, pending) => (
+          <>
+            <input type="hidden" name="what" value={active ? "deactivate" : "reactivate"} />
+            <input type="hidden" name="userId" value={userId} />
+            <button type="submit" disabled={pending} className={`rounded-lg px-2 py-1 text-sm disabled:opacity-60 ${active ? "text-red-700 ring-1 ring-red-200" : "ring-1 ring-slate-300"}`}>
+              {active ? "Deactivate" : "Reactivate"}
+            </button>
+            <Outcome state={state} />
+          </>
+        )}
+      </UserForm>
+    </div>
+  );
+}
