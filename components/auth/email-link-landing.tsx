@@ -1,13 +1,16 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 /** The link in the email opens this page; signing in takes a click, so mail scanners that
  *  follow links cannot use up the single-use token. */
 export function EmailLinkLanding({ token }: { token: string }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Disabled until hydrated: a click before then would do nothing.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
   async function go() {
     setPending(true);
     const result = await signIn("email-link", { token, redirect: false, callbackUrl: "/account" });
@@ -20,7 +23,7 @@ export function EmailLinkLanding({ token }: { token: string }) {
   }
   return (
     <div className="space-y-4">
-      <button type="button" onClick={go} disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
+      <button type="button" onClick={go} disabled={!ready || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
         {pending ? "Signing in…" : "Continue to sign in"}
       </button>
       {error && (

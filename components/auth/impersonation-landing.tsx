@@ -1,12 +1,15 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 /** The hand-off link lands here; it is used by this click only, so link scanners cannot burn it. */
 export function ImpersonationLanding({ token }: { token: string }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Disabled until hydrated: a click before then would do nothing.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
   async function go() {
     setPending(true);
     const result = await signIn("impersonation", { token, redirect: false, callbackUrl: "/manage" });
@@ -19,7 +22,7 @@ export function ImpersonationLanding({ token }: { token: string }) {
   }
   return (
     <div className="space-y-4">
-      <button type="button" onClick={go} disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
+      <button type="button" onClick={go} disabled={!ready || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
         {pending ? "Opening…" : "Open the portal"}
       </button>
       {error && (

@@ -6,7 +6,7 @@ import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { platform } from "../platform.server.ts";
 import { tenantHosts, type HostConfig } from "../tenancy/host.ts";
 import type { TenantStatus } from "../tenancy/resolver.ts";
-import { collectFleetMetrics, type FanOutOptions, type MetricsState } from "./fleet-metrics.server.ts";
+import { collectFleetMetrics, type FanOutOptions, type MetricsState, type TenantFigures } from "./fleet-metrics.server.ts";
 import type { FleetQuery, SortKey } from "./fleet-query.ts";
 
 export interface FleetRow {
@@ -55,6 +55,16 @@ export function fanOutOptions(overrides: Partial<FanOutOptions> = {}): FanOutOpt
     ...overrides,
   };
 }
+
+const FIGURE_OF: Partial<Record<SortKey, (f: TenantFigures) => number>> = {
+  members: (f) => f.members,
+  events: (f) => f.events,
+  registrations: (f) => f.registrations30d,
+  size: (f) => f.dbSizeBytes,
+  connections: (f) => f.connections,
+  activity: (f) => f.lastActivityAt?.getTime() ?? 0,
+  latency: (f) => f.latencyMs,
+};
 
 function nullsLast(dir: "asc" | "desc") {
   return { sort: dir, nulls: "last" as const };
@@ -144,8 +154,7 @@ export async function fleetPage(
     },
   });
 
-  return {
-    rows: tenants.map((tenant) => ({
+  const rows = tenants.map((tenant): FleetRow => ({
       id: tenant.id,
       slug: tenant.slug,
       name: tenant.name,
@@ -156,7 +165,26 @@ export async function fleetPage(
       databaseName: tenant.database?.databaseName ?? null,
       schemaVersion: tenant.database?.schemaVersion ?? null,
       metrics: result.states.get(tenant.id) ?? { state: "inactive" },
-    })),
+    }));
+  // SQL sorted by the figures as last read; the page shows fresher ones, so order the page by
+  // what it shows (stable, unknown last).
+  const figure = FIGURE_OF[query.sort];
+  if (figure) {
+    const sign = query.dir === "asc" ? 1 : -1;
+    const value = (row: FleetRow) => {
+      const m = row.metrics;
+      const shown = m.state === "healthy" ? m.figures : m.state === "degraded" || m.state === "stale" ? m.last : null;
+      return shown ? figure(shown) : null;
+    };
+    rows.sort((a, b) => {
+      const x = value(a);
+      const y = value(b);
+      if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+      return (x - y) * sign;
+    });
+  }
+  return {
+    rows,
     matching,
     byStatus: Object.fromEntries(statusGroups.map((g) => [g.status, g._count._all])),
     page,
