@@ -10,7 +10,9 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["lib/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"],
+    // The fault tests need a production build and take minutes: `npm run test:faults`.
+    exclude: ["test/faults/**", "**/node_modules/**"],
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -20,6 +20,8 @@ export async function load(options: {
   durationMs: number;
   pickHost: () => string;
   check?: (host: string, status: number, body: string) => boolean;
+  /** Stops early once this returns true. */
+  until?: () => boolean;
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const latencies: number[] = [];
@@ -47,7 +49,7 @@ export async function load(options: {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      while (performance.now() < deadline) await one(options.pickHost());
+      while (performance.now() < deadline && !options.until?.()) await one(options.pickHost());
     }),
   );
   const elapsed = performance.now() - started;

@@ -27,6 +27,11 @@ export class TenantConflict extends PorticoError {
   override readonly name = "TenantConflict";
 }
 
+/** The control plane did not answer while resolving a host: no tenant can be named yet. */
+export class ControlPlaneUnavailable extends PorticoError {
+  override readonly name = "ControlPlaneUnavailable";
+}
+
 export class TenantUnavailable extends PorticoError {
   override readonly name = "TenantUnavailable";
   constructor(readonly tenantId: string, reason: string, options?: { cause?: unknown }) {

@@ -3,8 +3,8 @@ import { hostConfig, loadEnv, requireRuntime, type Env } from "./config/env.serv
 import { TenantClientCache } from "./db/client-cache.ts";
 import { outboxTransport, smtpTransport, type MailTransport } from "./mail/transport.server.ts";
 import { createControlDb, type ControlDb } from "./db/control.server.ts";
-import { keyringFrom, type Keyring } from "./db/secrets.server.ts";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "./db/tenant-db.server.ts";
+import { keyringFrom, unseal, type Keyring } from "./db/secrets.server.ts";
+import { buildTenantUrl, createTenantDb, tenantConnectionUrl, type TenantDb } from "./db/tenant-db.server.ts";
 import type { HostConfig } from "./tenancy/host.ts";
 import { TenantResolver } from "./tenancy/resolver.ts";
 import { listenForTenantChanges } from "./tenancy/invalidation.server.ts";
@@ -39,10 +39,36 @@ export function createPlatform(env: Env): Platform {
   const hosts = hostConfig(env);
   const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
   const control = createControlDb(databaseUrl);
-  const resolver = new TenantResolver((key) => lookupTenant(control, hosts, key), env.PORTICO_RESOLVER_TTL_MS);
+
+  // Each tenant's connection URL (its role's unsealed password) is kept once read: a client
+  // re-created after an eviction then costs no control-plane round trip. Dropped with the
+  // tenant's other cached state when it changes (rotation, move), and all of it on reconnect.
+  const urls = new Map<string, string>();
+  const urlOf = async (tenantId: string) => {
+    let url = urls.get(tenantId);
+    if (!url) {
+      url = await tenantConnectionUrl(control, keyring, tenantId);
+      if (urls.size >= 50_000) urls.clear();
+      urls.set(tenantId, url);
+    }
+    return url;
+  };
+  // Resolving a host reads the tenant's placement in the same query: its URL is ready before
+  // its client is first needed.
+  const resolver = new TenantResolver(
+    (key) =>
+      lookupTenant(control, hosts, key, (tenantId, placement) => {
+        try {
+          urls.set(tenantId, buildTenantUrl(placement.server, placement, unseal({ ciphertext: placement.passwordCiphertext, keyId: placement.keyId }, keyring)));
+        } catch {
+          // A key this instance does not hold: the factory reads it again and reports the problem.
+        }
+      }),
+    env.PORTICO_RESOLVER_TTL_MS,
+  );
   const tenants = new TenantClientCache<TenantDb>(
     async (tenantId) =>
-      createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, {
+      createTenantDb(await urlOf(tenantId), tenantId, {
         poolSize: env.PORTICO_TENANT_POOL_SIZE,
         idleMs: env.PORTICO_TENANT_IDLE_MS,
         connectTimeoutMs: env.PORTICO_TENANT_TIMEOUT_MS,
@@ -56,9 +82,13 @@ export function createPlatform(env: Env): Platform {
     databaseUrl,
     (tenantId) => {
       resolver.invalidate(tenantId);
+      urls.delete(tenantId);
       void tenants.evict(tenantId);
     },
-    () => resolver.invalidateAll(),
+    () => {
+      resolver.invalidateAll();
+      urls.clear();
+    },
   );
   return { env, hosts, keyring, control, resolver, tenants, mail };
 }

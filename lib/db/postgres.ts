@@ -70,7 +70,19 @@ export async function roleExists(admin: pg.ClientBase, name: string): Promise<bo
 }
 
 /** Creates or re-keys a login role that may do nothing beyond what its own database grants. */
+/**
+ * PBKDF2 iterations for tenant roles' SCRAM verifiers. The default 4096 protects guessable
+ * passwords; ours are 192 random bits, which no iteration count makes easier or harder to guess,
+ * while every new connection pays the iterations on both ends (docs/decisions/013).
+ */
+export const TENANT_SCRAM_ITERATIONS = 128;
+
 export async function ensureRole(admin: pg.ClientBase, name: string, password: string): Promise<void> {
+  // scram_iterations exists from PostgreSQL 16; older servers keep their default.
+  await admin.query(
+    `SELECT set_config('scram_iterations', $1, false) FROM (SELECT current_setting('scram_iterations', true) AS s) AS known WHERE known.s IS NOT NULL`,
+    [String(TENANT_SCRAM_ITERATIONS)],
+  );
   const attributes = `WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20 PASSWORD ${quoteLiteral(password)}`;
   if (!(await roleExists(admin, name))) {
     try {

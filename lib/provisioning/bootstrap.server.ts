@@ -36,6 +36,8 @@ export interface BootstrapOptions {
   embeddedPort?: number;
   source?: Record<string, string | undefined>;
   log?: (line: string) => void;
+  /** Extra `postgres -c` settings for the embedded server (benchmarks raise max_connections). */
+  embeddedSettings?: Record<string, string | number>;
 }
 
 /** A random secret kept beside the embedded data (base64 for keys, hex for passwords). */
@@ -72,7 +74,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     appUrl = controlUrl; // the operator chooses this role's privileges (README → Configuration)
   } else {
     const t0 = performance.now();
-    embedded = await startEmbeddedPostgres({ dir: dataDir, port: options.embeddedPort });
+    embedded = await startEmbeddedPostgres({ dir: dataDir, port: options.embeddedPort, ...(options.embeddedSettings ? { settings: options.embeddedSettings } : {}) });
     log(`embedded PostgreSQL ${embedded.started ? "started" : "already running"} on 127.0.0.1:${embedded.port} (${Math.round(performance.now() - t0)} ms, data in ${path.relative(process.cwd(), dataDir) || dataDir}/pg)`);
     secretKey = env.PORTICO_SECRET_KEY ?? (await localSecret(dataDir, "secret.key", 32, "base64"));
     controlUrl = (await prepareControlPlane(embedded.url, "portico")).url;

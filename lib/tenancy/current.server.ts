@@ -2,6 +2,7 @@ import "server-only";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { cache } from "react";
+import { ControlPlaneUnavailable } from "../errors.ts";
 import { platform } from "../platform.server.ts";
 import { classifyHost, requestHost, type HostClass } from "./host.ts";
 import { resolverKey, type ResolvedTenant } from "./resolver.ts";
@@ -24,7 +25,14 @@ export const currentTenant = cache(async (domainParam: string): Promise<Resolved
     notFound();
   }
   const key = resolverKey(host);
-  const tenant = key ? await platform().resolver.resolve(key) : null;
+  let tenant: ResolvedTenant | null = null;
+  try {
+    tenant = key ? await platform().resolver.resolve(key) : null;
+  } catch (error) {
+    // Only a host never resolved before gets here (the resolver serves known ones from its
+    // cache while the control plane is down): say so, without naming any tenant.
+    throw new ControlPlaneUnavailable("the control plane did not answer", { cause: error });
+  }
   if (!tenant || (tenant.status !== "active" && tenant.status !== "suspended")) notFound();
   return tenant;
 });

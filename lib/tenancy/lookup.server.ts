@@ -5,13 +5,43 @@ import { tenantSubdomainHost, type HostConfig } from "./host.ts";
 import type { ResolvedTenant, ResolverKey } from "./resolver.ts";
 import { FALLBACK_THEME, themeSchema } from "./theme.ts";
 
-/** The control-plane query behind the resolver. */
-export async function lookupTenant(control: ControlDb, hosts: HostConfig, key: ResolverKey): Promise<ResolvedTenant | null> {
+/** A tenant's placement and sealed role password, as the resolver's query already has them. */
+export interface SealedPlacement {
+  server: { host: string; port: number };
+  databaseName: string;
+  roleName: string;
+  passwordCiphertext: string;
+  keyId: string;
+}
+
+/**
+ * The control-plane query behind the resolver. `onPlacement` receives the tenant's placement
+ * from the same query, so the web app can build the tenant's connection URL without a second
+ * round trip when its client is first created (docs/decisions/013).
+ */
+export async function lookupTenant(
+  control: ControlDb,
+  hosts: HostConfig,
+  key: ResolverKey,
+  onPlacement?: (tenantId: string, placement: SealedPlacement) => void,
+): Promise<ResolvedTenant | null> {
   const tenant = await control.tenant.findFirst({
     where: key.by === "slug" ? { slug: key.slug } : { domains: { some: { hostname: key.hostname } } },
-    include: { domains: { where: { isPrimary: true }, take: 1, select: { hostname: true } }, database: { select: { schemaVersion: true } } },
+    include: {
+      domains: { where: { isPrimary: true }, take: 1, select: { hostname: true } },
+      database: {
+        select: {
+          schemaVersion: true,
+          ...(onPlacement ? { databaseName: true, roleName: true, passwordCiphertext: true, keyId: true, server: { select: { host: true, port: true } } } : {}),
+        },
+      },
+    },
   });
   if (!tenant) return null;
+  const db = tenant.database as (typeof tenant.database & Partial<SealedPlacement>) | null;
+  if (onPlacement && db?.server && db.databaseName && db.roleName && db.passwordCiphertext && db.keyId) {
+    onPlacement(tenant.id, { server: db.server, databaseName: db.databaseName, roleName: db.roleName, passwordCiphertext: db.passwordCiphertext, keyId: db.keyId });
+  }
   const latest = await latestTenantMigration();
   const behind = tenant.status === "active" && latest !== null && (tenant.database?.schemaVersion ?? null) !== latest;
   const theme = themeSchema.safeParse(tenant.theme);

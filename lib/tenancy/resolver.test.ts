@@ -68,6 +68,13 @@ describe("TenantResolver", () => {
       vi.advanceTimersByTime(2_000);
       lookup.mockRejectedValue(new Error("control plane down"));
       expect((await resolver.resolve({ by: "slug", slug: "acme" }))?.id).toBe("1");
+      // For a short while the stale answer is served without asking the failing control plane again.
+      const calls = lookup.mock.calls.length;
+      expect((await resolver.resolve({ by: "slug", slug: "acme" }))?.id).toBe("1");
+      expect(lookup.mock.calls.length).toBe(calls);
+      vi.advanceTimersByTime(1_500);
+      expect((await resolver.resolve({ by: "slug", slug: "acme" }))?.id).toBe("1");
+      expect(lookup.mock.calls.length).toBe(calls + 1);
       await expect(resolver.resolve({ by: "slug", slug: "globex" })).rejects.toThrow("control plane down");
     } finally {
       vi.useRealTimers();

@@ -77,8 +77,12 @@ export class TenantResolver {
         },
         (error: unknown) => {
           this.inflight.delete(id);
-          // The control plane is down: keep serving what we knew, even past its TTL.
-          if (cached) return cached.value;
+          // The control plane is down: keep serving what we knew, even past its TTL, and do not
+          // make every request wait for another failing lookup until a short while has passed.
+          if (cached) {
+            this.entries.set(id, { value: cached.value, expires: Date.now() + this.negativeTtlMs });
+            return cached.value;
+          }
           throw error;
         },
       );

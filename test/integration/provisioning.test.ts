@@ -52,6 +52,9 @@ describe("provisioning", () => {
     expect(tenant.domains.map((d) => d.hostname)).toEqual([`a-${cp.tag}.example`]);
     // the password is stored sealed, never in clear
     expect(tenant.database?.passwordCiphertext).not.toMatch(/^[0-9a-f]{48}$/);
+    // its SCRAM verifier uses the iteration count chosen for random passwords (decision 013)
+    const verifier = await withAdmin((c) => c.query<{ v: string }>(`SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1`, [tenant.database!.roleName]));
+    expect(verifier.rows[0]!.v).toMatch(/^SCRAM-SHA-256\$128:/);
   });
 
   it("is idempotent: syncing again changes nothing and duplicates nothing", async () => {

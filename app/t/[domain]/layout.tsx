@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
+import { unstable_rethrow } from "next/navigation";
 import type { ReactNode } from "react";
 import { BrandedShell } from "@/components/portal/branded-shell.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { endImpersonationAction } from "./impersonation/actions.ts";
-import { TenantUnavailable } from "@/lib/errors.ts";
+import { PortalUnavailable } from "@/components/portal/portal-unavailable.tsx";
+import { ControlPlaneUnavailable, TenantUnavailable } from "@/lib/errors.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
@@ -13,12 +15,26 @@ export const dynamic = "force-dynamic";
 type Props = { children: ReactNode; params: Promise<{ domain: string }> };
 
 export async function generateMetadata({ params }: Pick<Props, "params">): Promise<Metadata> {
-  const tenant = await currentTenant((await params).domain);
-  return { title: { default: tenant.name, template: `%s · ${tenant.name}` }, icons: { icon: tenant.theme.logo.src } };
+  try {
+    const tenant = await currentTenant((await params).domain);
+    return { title: { default: tenant.name, template: `%s · ${tenant.name}` }, icons: { icon: tenant.theme.logo.src } };
+  } catch (error) {
+    // notFound() and friends go on; a control plane that does not answer is left to the layout,
+    // whose error reaches app/t/error.tsx (an error thrown here would bypass it).
+    unstable_rethrow(error);
+    return { title: "Temporarily unavailable" };
+  }
 }
 
 export default async function TenantLayout({ children, params }: Props) {
-  const tenant = await currentTenant((await params).domain);
+  let tenant;
+  try {
+    tenant = await currentTenant((await params).domain);
+  } catch (error) {
+    // A host never seen while the control plane is down: a neutral, server-rendered notice.
+    if (error instanceof ControlPlaneUnavailable) return <PortalUnavailable />;
+    throw error;
+  }
   // An unreachable tenant database must not take the chrome down with it: show it signed out.
   // A portal in maintenance does not query its database at all.
   const user = tenant.maintenance ? null : await tenantUser(tenant).catch((error: unknown) => {
