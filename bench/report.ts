@@ -38,12 +38,12 @@ export interface ScalePoint {
  * a logarithmic x axis (1, 10, 100, 1,000 tenants).
  */
 export function scaleChartSvg(points: ScalePoint[], title: string): string {
-  const W = 760;
+  const W = 820;
   const H = 300;
   const panelW = 320;
   const top = 48;
   const plotH = 190;
-  const left = [60, 440];
+  const left = [60, 470];
   const xs = points.map((p) => Math.log10(p.tenants));
   const xMax = Math.max(3, ...xs);
   const x = (panel: number, t: number) => left[panel]! + (Math.log10(t) / xMax) * panelW;
