@@ -8,7 +8,7 @@
  * docs/benchmarks-scale.svg, then removes everything it created. BENCH_SECONDS sets each load
  * phase (default 8). See docs/benchmarks.md for what each figure means.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, statfs, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -32,6 +32,7 @@ import { FALLBACK_THEME } from "../lib/tenancy/theme.ts";
 import { mapSettledBounded } from "../lib/util/concurrency.ts";
 import { coldStart, median, prismaVersusPg } from "./in-process.ts";
 import { load, type LoadResult } from "./load.ts";
+import { startNextServer } from "./next-server.ts";
 import { measureClientMemory } from "./memory.ts";
 import { markdownTable, scaleChartSvg, table, writeLatestSection, type Figure, type ScalePoint } from "./report.ts";
 import { seededRandom, zipf } from "./zipf.ts";
@@ -196,19 +197,14 @@ async function main(): Promise<void> {
 
     // ---- over HTTP, against `next start` ------------------------------------------------------
     const port = await freePort();
-    server = spawn(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "start", "--port", String(port)], {
-      env: {
-        ...env,
-        ...platform.childEnv,
-        NEXT_TELEMETRY_DISABLED: "1",
-        PORTICO_CONNECTION_BUDGET: String(BUDGET),
-        PORTICO_TENANT_POOL_SIZE: String(POOL),
-        PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
-        PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
-      },
-      stdio: ["ignore", "ignore", "inherit"],
+    server = await startNextServer(port, {
+      ...env,
+      ...platform.childEnv,
+      PORTICO_CONNECTION_BUDGET: String(BUDGET),
+      PORTICO_TENANT_POOL_SIZE: String(POOL),
+      PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
+      PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
     });
-    await waitForHealthy(port);
     const check = (host: string, _status: number, body: string) => body.includes(`Bench Tenant ${indexOf(host)}<`);
     const zipfHosts = (n: number, seed: number) => {
       const z = zipf(n, ZIPF_S, seededRandom(seed));
@@ -349,19 +345,6 @@ async function main(): Promise<void> {
     await platform.close().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function waitForHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the Next.js server did not become healthy within 60 s");
 }
 
 main().then(

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../lib/db/embedded.server.ts";
@@ -12,6 +11,7 @@ import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { addServer } from "../../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
+import { startNextServer } from "../../bench/next-server.ts";
 import { mapSettledBounded } from "../../lib/util/concurrency.ts";
 
 /**
@@ -59,11 +59,7 @@ export async function startFleet(options: { tenants: number; second?: boolean; e
       await provisionTenant(platform.deps, parseTenantSpec({ slug: "far", name: "Far Tenant", theme: FALLBACK_THEME, demo: { events: [{ slug: "one", title: "Far event", startsInDays: 3 }] } }), { mode: "create", server: "second" });
     }
     const port = await freePort();
-    server = spawn(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "start", "--port", String(port)], {
-      env: { ...env, ...platform.childEnv, NEXT_TELEMETRY_DISABLED: "1", PORTICO_TENANT_TIMEOUT_MS: "1000", ...options.env },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    await waitForHealthy(port);
+    server = await startNextServer(port, { ...env, ...platform.childEnv, PORTICO_TENANT_TIMEOUT_MS: "1000", ...options.env });
     const child = server;
     return {
       platform,
@@ -90,19 +86,6 @@ export async function startFleet(options: { tenants: number; second?: boolean; e
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-async function waitForHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the Next.js server did not become healthy within 60 s");
 }
 
 export interface Sample {

@@ -11,6 +11,19 @@ export const metadata = { title: "Tenants" };
 
 const select = "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm";
 
+/** One of the overview's filters: a labelled select, "any" first unless `any` is false. */
+function Filter({ label, name, value, options, any = true }: { label: string; name: string; value: string | null | undefined; options: readonly string[]; any?: boolean }) {
+  return (
+    <label className="flex flex-col gap-1">
+      <span className="text-xs font-medium text-slate-500">{label}</span>
+      <select name={name} defaultValue={value ?? ""} className={select}>
+        {any && <option value="">any</option>}
+        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    </label>
+  );
+}
+
 export default async function AgencyHome({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireAgencyUser("/");
   const params = await searchParams;
@@ -26,6 +39,7 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
   const total = Object.values(fleet.byStatus).reduce((a, b) => a + b, 0);
   const degraded = fleet.rows.filter((r) => r.metrics.state === "degraded").length;
   const shownQuery = { ...query, page: fleet.page };
+  const here = fleetHref(shownQuery, { page: fleet.page });
   return (
     <>
       <div className="flex flex-wrap items-end justify-between gap-4">
@@ -49,40 +63,11 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
           <span className="text-xs font-medium text-slate-500">Search</span>
           <input type="search" name="q" defaultValue={query.q} maxLength={100} placeholder="name, slug or domain" className={`${select} w-56`} />
         </label>
-        <label className="flex flex-col gap-1">
-          <span className="text-xs font-medium text-slate-500">Status</span>
-          <select name="status" defaultValue={query.status[0] ?? ""} className={select}>
-            <option value="">any</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1">
-          <span className="text-xs font-medium text-slate-500">Plan</span>
-          <select name="plan" defaultValue={query.plan[0] ?? ""} className={select}>
-            <option value="">any</option>
-            {PLAN_NAMES.map((p) => <option key={p} value={p}>{p}</option>)}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1">
-          <span className="text-xs font-medium text-slate-500">Server</span>
-          <select name="server" defaultValue={query.server ?? ""} className={select}>
-            <option value="">any</option>
-            {fleet.servers.map((s) => <option key={s} value={s}>{s}</option>)}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1">
-          <span className="text-xs font-medium text-slate-500">Health (last read)</span>
-          <select name="health" defaultValue={query.health ?? ""} className={select}>
-            <option value="">any</option>
-            {HEALTH.map((h) => <option key={h} value={h}>{h}</option>)}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1">
-          <span className="text-xs font-medium text-slate-500">Per page</span>
-          <select name="per" defaultValue={String(query.per)} className={select}>
-            {PAGE_SIZES.map((n) => <option key={n} value={n}>{n}</option>)}
-          </select>
-        </label>
+        <Filter label="Status" name="status" value={query.status[0]} options={STATUSES} />
+        <Filter label="Plan" name="plan" value={query.plan[0]} options={PLAN_NAMES} />
+        <Filter label="Server" name="server" value={query.server} options={fleet.servers} />
+        <Filter label="Health (last read)" name="health" value={query.health} options={HEALTH} />
+        <Filter label="Per page" name="per" value={String(query.per)} options={PAGE_SIZES.map(String)} any={false} />
         {query.sort !== "slug" && <input type="hidden" name="sort" value={query.sort} />}
         {query.dir !== "asc" && <input type="hidden" name="dir" value={query.dir} />}
         <button type="submit" className="rounded-lg bg-slate-900 px-3 py-1.5 font-medium text-white">Apply</button>
@@ -99,7 +84,7 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
         {fleet.matching} matching · page {fleet.page} of {fleet.pages}
         {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} · figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from the cache (figures are kept {FRESH_FOR_MS / 1000} s)
         {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not asked (time budget spent)`} ({fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
-        <Link href={`${fleetHref(shownQuery, { page: fleet.page })}${fleetHref(shownQuery, { page: fleet.page }).includes("?") ? "&" : "?"}fresh=1`} className="text-sky-700 hover:underline" data-testid="refresh-figures">
+        <Link href={`${here}${here.includes("?") ? "&" : "?"}fresh=1`} className="text-sky-700 hover:underline" data-testid="refresh-figures">
           read again now
         </Link>
       </p>

@@ -1,5 +1,5 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
-import { ImpersonationLanding } from "@/components/auth/impersonation-landing.tsx";
+import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
 import { peekImpersonation, REFUSAL_TEXT } from "@/lib/auth/impersonation.server.ts";
 import { requireRuntime } from "@/lib/config/env.server.ts";
 import { platform } from "@/lib/platform.server.ts";
@@ -22,7 +22,14 @@ export default async function ImpersonatePage({ params, searchParams }: Props) {
           <p className="text-sm" data-testid="handoff-summary">
             <strong>{handoff.agencyUserEmail}</strong> is opening {tenant.name} as <strong>{handoff.targetEmail}</strong>. Reason: {handoff.reason}
           </p>
-          <ImpersonationLanding token={token} />
+          <OneClickSignIn
+            provider="impersonation"
+            token={token}
+            callbackUrl="/manage"
+            label="Open the portal"
+            pendingLabel="Opening…"
+            refused="This impersonation link has already been used or has expired. Start again from the agency dashboard."
+          />
         </>
       ) : (
         <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">

@@ -1,5 +1,5 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
-import { EmailLinkLanding } from "@/components/auth/email-link-landing.tsx";
+import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 export const metadata = { title: "Sign in" };
@@ -12,7 +12,14 @@ export default async function SignInLinkPage({ params, searchParams }: Props) {
   return (
     <AuthCard title={`Sign in to ${tenant.name}`}>
       {typeof token === "string" && token.length > 0 ? (
-        <EmailLinkLanding token={token} />
+        <OneClickSignIn
+          provider="email-link"
+          token={token}
+          callbackUrl="/account"
+          label="Continue to sign in"
+          pendingLabel="Signing in…"
+          refused="This link has expired or was already used. Ask for a new one on the sign-in page."
+        />
       ) : (
         <p role="alert">This sign-in link is incomplete. Open the link from your email again, or ask for a new one.</p>
       )}

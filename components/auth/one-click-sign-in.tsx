@@ -3,9 +3,20 @@
 import { signIn } from "next-auth/react";
 import { useEffect, useState } from "react";
 
-/** The link in the email opens this page; signing in takes a click, so mail scanners that
- *  follow links cannot use up the single-use token. */
-export function EmailLinkLanding({ token }: { token: string }) {
+/**
+ * Where a single-use link lands (an emailed sign-in link, an agency impersonation hand-off):
+ * signing in takes a click, so mail and link scanners that follow links cannot use up the token.
+ */
+export function OneClickSignIn({ provider, token, callbackUrl, label, pendingLabel, refused }: {
+  /** The next-auth credentials provider that consumes the token. */
+  provider: string;
+  token: string;
+  callbackUrl: string;
+  label: string;
+  pendingLabel: string;
+  /** Shown when the token is refused (used, expired or unknown), saying what to do. */
+  refused: string;
+}) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Disabled until hydrated: a click before then would do nothing.
@@ -13,10 +24,10 @@ export function EmailLinkLanding({ token }: { token: string }) {
   useEffect(() => setReady(true), []);
   async function go() {
     setPending(true);
-    const result = await signIn("email-link", { token, redirect: false, callbackUrl: "/account" });
+    const result = await signIn(provider, { token, redirect: false, callbackUrl });
     if (!result || result.error || !result.url) {
       setPending(false);
-      setError("This link has expired or was already used. Ask for a new one on the sign-in page.");
+      setError(refused);
       return;
     }
     window.location.assign(result.url);
@@ -24,7 +35,7 @@ export function EmailLinkLanding({ token }: { token: string }) {
   return (
     <div className="space-y-4">
       <button type="button" onClick={go} disabled={!ready || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
-        {pending ? "Signing in…" : "Continue to sign in"}
+        {pending ? pendingLabel : label}
       </button>
       {error && (
         <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
