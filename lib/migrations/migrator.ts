@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 // would not cover CREATE TABLE above, so a session lock is taken and released explicitly.
 const LOCK_KEY = 72_707_369; // arbitrary, fixed: "portico migrate"
 
-interface AppliedRow {
+export interface AppliedRow {
   migration_name: string;
   checksum: string;
   finished_at: Date | null;
@@ -76,13 +76,13 @@ export interface MigrationStatus {
   version: string | null;
 }
 
+/** What is applied: rows of this query go to statusFrom. Fails where the table does not exist. */
+export const READ_APPLIED = `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`;
+
 async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
   const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
   if (!exists.rows[0]?.present) return [];
-  const res = await client.query<AppliedRow>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`,
-  );
-  return res.rows.filter((r) => r.rolled_back_at === null);
+  return (await client.query<AppliedRow>(READ_APPLIED)).rows;
 }
 
 function verify(applied: AppliedRow[], migrations: Migration[]): void {
@@ -103,7 +103,12 @@ function verify(applied: AppliedRow[], migrations: Migration[]): void {
 }
 
 export async function migrationStatus(client: pg.Client, migrations: Migration[]): Promise<MigrationStatus> {
-  const applied = await readApplied(client);
+  return statusFrom(await readApplied(client), migrations);
+}
+
+/** The status from READ_APPLIED's rows; throws on an unfinished or edited migration. */
+export function statusFrom(rows: AppliedRow[], migrations: Migration[]): MigrationStatus {
+  const applied = rows.filter((r) => r.rolled_back_at === null);
   verify(applied, migrations);
   const appliedNames = new Set(applied.map((r) => r.migration_name));
   const known = new Set(migrations.map((m) => m.name));
@@ -121,37 +126,57 @@ export interface MigrateResult {
   version: string | null;
 }
 
-/** Applies every pending migration in order. Applying twice is a no-op. */
+/**
+ * Applies every pending migration in order. Applying twice is a no-op.
+ *
+ * Three round trips when one migration is pending (lock and read; apply, record and commit;
+ * unlock), not nine: a fleet migration opens a new connection per tenant and is CPU-bound, and
+ * every statement costs both ends parse, plan and protocol work (docs/benchmarks.md).
+ */
 export async function migrate(client: pg.Client, migrations: Migration[]): Promise<MigrateResult> {
-  await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
   try {
-    await client.query(CREATE_TABLE);
-    const status = await migrationStatus(client, migrations);
-    const done = new Set(status.applied);
-    const applied: string[] = [];
+    const applied = await lockAndReadApplied(client);
+    verify(applied, migrations);
+    const done = new Set(applied.map((r) => r.migration_name));
+    const appliedNow: string[] = [];
     for (const migration of migrations) {
       if (done.has(migration.name)) continue;
       await applyOne(client, migration);
-      applied.push(migration.name);
+      appliedNow.push(migration.name);
     }
-    const version = [...status.applied, ...applied].sort().at(-1) ?? null;
-    return { applied, version };
+    const version = [...done, ...appliedNow].sort().at(-1) ?? null;
+    return { applied: appliedNow, version };
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
+    await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});
   }
 }
 
+/** Takes the migrator's lock, then reads what is applied, creating Prisma's table if absent. */
+async function lockAndReadApplied(client: pg.Client): Promise<AppliedRow[]> {
+  try {
+    // One simple-protocol query, two statements: the session lock outlives the implicit
+    // transaction, also when the read fails.
+    const results = (await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}); ${READ_APPLIED}`)) as unknown as Array<pg.QueryResult<AppliedRow>>;
+    return results[1]!.rows.filter((r) => r.rolled_back_at === null);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42P01") throw error; // undefined_table
+    await client.query(CREATE_TABLE);
+    return [];
+  }
+}
+
+/** A string literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
 async function applyOne(client: pg.Client, migration: Migration): Promise<void> {
   const started = new Date();
+  // The migration and its record in one transaction, sent as one simple-protocol query; the
+  // newlines keep a trailing line comment in migration.sql from swallowing what follows.
+  const record =
+    `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count) ` +
+    `VALUES (${literal(randomUUID())}, ${literal(migration.checksum)}, now(), ${literal(migration.name)}, NULL, ${literal(started.toISOString())}, 1)`;
   try {
-    await client.query("BEGIN");
-    await client.query(migration.sql);
-    await client.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
-       VALUES ($1, $2, now(), $3, NULL, $4, 1)`,
-      [randomUUID(), migration.checksum, migration.name, started],
-    );
-    await client.query("COMMIT");
+    await client.query(`BEGIN;\n${migration.sql}\n;\n${record};\nCOMMIT;`);
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw new MigrationError(migration.name, `migration ${migration.name} failed and was rolled back: ${errorMessage(error)}`, { cause: error });

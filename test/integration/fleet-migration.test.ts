@@ -2,11 +2,13 @@ import { cp as copyDir, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
 import { withClient } from "../../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { migrateFleet } from "../../lib/provisioning/migrate-fleet.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
+import { TENANT_CHANGED } from "../../lib/tenancy/invalidation.server.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
@@ -41,7 +43,17 @@ describe("fleet migration", () => {
     // Tenant two already has a column the migration adds: its migration fails, alone.
     await tenantSql(cp.slug("two"), `ALTER TABLE "Event" ADD COLUMN "tagline" TEXT`);
     const progress: Array<[string, number, number]> = [];
+    // Every app instance hears of the migrated tenants (their maintenance notice lifts), not of the failed one.
+    const listener = new pg.Client({ connectionString: cp.url });
+    const notified: string[] = [];
+    await listener.connect();
+    listener.on("notification", (n) => void (n.channel === TENANT_CHANGED && notified.push(n.payload!)));
+    await listener.query(`LISTEN ${TENANT_CHANGED}`);
     const outcomes = await migrateFleet(cp.deps, { concurrency: 2, dir, onResult: (o, done, total) => void progress.push([o.slug, done, total]) });
+    await listener.query("SELECT 1"); // notifications sent before this answer have arrived
+    await listener.end();
+    const idOf = async (name: string) => (await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug: cp.slug(name) } })).id;
+    expect(notified.sort()).toEqual([await idOf("one"), await idOf("three")].sort());
 
     expect(outcomes.map((o) => [o.slug, o.ok, o.applied])).toEqual([
       [cp.slug("one"), true, [NEXT]],
