@@ -109,9 +109,12 @@ export async function ensureDatabase(admin: pg.ClientBase, name: string, owner: 
       if ((error as { code?: string }).code !== "42P04") throw error;
     }
   }
-  await admin.query(`ALTER DATABASE ${quoteIdent(name)} OWNER TO ${quoteIdent(owner)}`);
-  await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
-  await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} TO ${quoteIdent(owner)}`);
+  // One simple-protocol query: the three run in one implicit transaction, with one commit.
+  await admin.query(
+    `ALTER DATABASE ${quoteIdent(name)} OWNER TO ${quoteIdent(owner)}; ` +
+      `REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC; ` +
+      `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} TO ${quoteIdent(owner)}`,
+  );
 }
 
 export async function dropDatabaseIfExists(admin: pg.ClientBase, name: string): Promise<void> {

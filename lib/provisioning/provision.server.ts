@@ -7,7 +7,7 @@ import { buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
-import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
+import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
 import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
@@ -65,17 +65,27 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     throw new ProvisioningStepFailed("reserve", errorMessage(error), { cause: error });
   }
   const { tenantId, created, wasLive, database: db } = reserved;
-  const job = await control.provisioningJob.create({
+  // The job and its step records are written while the next steps run, not before them; all are
+  // awaited before the pipeline returns or fails (and before the test hook simulates a kill).
+  const jobCreated = control.provisioningJob.create({
     data: { tenantId, steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } } },
+    select: { id: true },
   });
-  await options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
-  options.interruptAfter?.("reserve");
-
-  // Step records are written as steps finish, without holding up the next step; all are awaited
-  // before the pipeline returns or fails (and before the test hook simulates a kill).
   const records: Array<Promise<unknown>> = [];
+  // Marked handled at once (a write failing while later steps run must not crash the process);
+  // the failure still surfaces where the records are awaited.
+  const track = (write: Promise<unknown>) => {
+    write.catch(() => {});
+    records.push(write);
+  };
+  track(jobCreated);
   const record = (data: { name: string; status: "succeeded" | "failed"; startedAt: Date; error?: string }) =>
-    records.push(control.provisioningStepRun.create({ data: { jobId: job.id, finishedAt: new Date(), ...data } }));
+    track(jobCreated.then((job) => control.provisioningStepRun.create({ data: { jobId: job.id, finishedAt: new Date(), ...data } })));
+  await options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
+  if (options.interruptAfter) {
+    await Promise.all(records);
+    options.interruptAfter("reserve");
+  }
 
   const run = async <T>(name: ProvisioningStep, fn: () => Promise<T>): Promise<T> => {
     const startedAt = new Date();
@@ -87,6 +97,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
       const message = errorMessage(error).slice(0, 2_000);
       record({ name, status: "failed", startedAt, error: message });
       await Promise.allSettled(records);
+      const job = await jobCreated;
       await control.provisioningJob.update({ where: { id: job.id }, data: { status: "failed", step: name, error: message, finishedAt: new Date() } });
       // A tenant that was never live is marked failed (Retry / Discard); a live one stays live.
       if (!wasLive) await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "failed" } });
@@ -145,12 +156,15 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     await inviteFirstAdmin(url, { id: tenantId, name: spec.name, primaryHost }, firstAdmin, invitations);
   });
   await run("activate", async () => {
-    await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } });
-    // Instances that cached the tenant while it was not yet live see it at once.
-    await notifyTenantChanged(control, tenantId);
+    // One transaction: instances that cached the tenant while it was not yet live hear of it
+    // when it commits, and see it at once.
+    await control.$transaction([
+      control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
+      control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`,
+    ]);
   });
   await Promise.all(records);
-  await control.provisioningJob.update({ where: { id: job.id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
+  await control.provisioningJob.update({ where: { id: (await jobCreated).id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
   return { tenantId, created, migrationsApplied: migrated.applied };
 }
 

@@ -1,7 +1,7 @@
 import "server-only";
 import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
-import { loadMigrations, migrate, migrationStatus, migrationsDir } from "../migrations/migrator.ts";
+import { READ_APPLIED, loadMigrations, migrate, migrationsDir, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { onceByKey } from "../util/once.ts";
 
 /**
@@ -77,9 +77,19 @@ export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase
   })();
   if (!cloned) return { cloned, current: null };
   const current = await withClient(withDatabase(adminUrl, database), async (handover) => {
-    await handover.query(`REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`);
-    const status = await migrationStatus(handover, await loadMigrations(migrationsDir("tenant"))).catch(() => null);
-    return status && status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
+    const migrations = await loadMigrations(migrationsDir("tenant"));
+    const reassign = `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`;
+    try {
+      // One round trip: the handover, then what the clone holds (read as the migrator reads it).
+      const [, applied] = (await handover.query(`${reassign}; ${READ_APPLIED}`)) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
+      const status = statusFrom(applied.rows, migrations);
+      return status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
+    } catch {
+      // No migration table in the clone, or an unfinished or edited migration there: hand over
+      // alone, and let the migrate step find out.
+      await handover.query(reassign);
+      return null;
+    }
   });
   return { cloned, current };
 }
