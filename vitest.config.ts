@@ -17,5 +17,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Processes the tests start (the CLI, the fault tests' servers) keep no spare databases on
+    // the shared test server: test/integration/spare-databases.test.ts owns them there.
+    env: { PORTICO_SPARE_DATABASES: "0" },
   },
 });

@@ -92,7 +92,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   await registerServers({ control, keyring }, servers);
   return {
     env,
-    deps: { control, keyring },
+    deps: { control, keyring, spares: env.PORTICO_SPARE_DATABASES },
     embedded,
     controlUrl,
     // The web app gets the least-privileged control-plane role, never the administrative one.

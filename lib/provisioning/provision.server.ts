@@ -127,7 +127,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     });
     await run("create-database", async () => {
       const admin = (session ??= await openAdminSession(adminUrl)).client;
-      if (options.template !== false) clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName);
+      if (options.template !== false) clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName, deps.spares);
       await ensureDatabase(admin, db.databaseName, db.roleName);
     });
     failed = false;

@@ -12,6 +12,8 @@ export interface ProvisionDeps {
   keyring: Keyring;
   /** Needed only to invite a first admin: mail transport, public links, host configuration. */
   invitations?: Invitations & { hosts: HostConfig };
+  /** Spare databases to keep ready per server (PORTICO_SPARE_DATABASES; decision 015). None when absent. */
+  spares?: number;
 }
 
 /** Registers (or updates) the tenant database servers named in the configuration. */

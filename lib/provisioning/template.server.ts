@@ -1,4 +1,5 @@
 import "server-only";
+import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
 import { READ_APPLIED, loadMigrations, migrate, migrationsDir, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
@@ -38,7 +39,9 @@ async function buildTemplate(adminUrl: string): Promise<void> {
   await withClient(withDatabase(adminUrl, TEMPLATE_DATABASE), async (client) => {
     await client.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${quoteIdent(TEMPLATE_ROLE)}`);
     await client.query(`SET ROLE ${quoteIdent(TEMPLATE_ROLE)}`);
-    await migrate(client, await loadMigrations(migrationsDir("tenant")));
+    const { applied } = await migrate(client, await loadMigrations(migrationsDir("tenant")));
+    // Spares cloned before these migrations would need them too: drop them, the pool refills.
+    if (applied.length > 0) await withClient(withDatabase(adminUrl, "postgres"), dropSpares);
   });
 }
 
@@ -58,10 +61,16 @@ export interface CloneResult {
  * busy while another process migrates it (PostgreSQL refuses to copy a database with open
  * connections): then `cloned` is false.
  */
-export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase, database: string, owner: string): Promise<CloneResult> {
+export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase, database: string, owner: string, spares = 0): Promise<CloneResult> {
   await ensureTemplate(adminUrl);
   const cloned = await (async () => {
     if (await databaseExists(admin, database)) return true;
+    if (spares > 0) {
+      const claimed = await claimSpare(admin, database);
+      // Refilled in the background: the next tenant finds one ready.
+      void refillSpares(adminUrl, spares).catch(() => {});
+      if (claimed) return true;
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await admin.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(owner)}`);
@@ -92,4 +101,64 @@ export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase
     }
   });
   return { cloned, current };
+}
+
+/**
+ * Spare databases (docs/decisions/015): clones of the template made ahead of time, each
+ * connected to once (the first connection to a new database builds its catalog cache file), so
+ * provisioning renames one instead of cloning and warming while someone waits. They belong to
+ * the administrator, their objects to the template role, and nobody else may connect, exactly as
+ * a fresh clone before its handover.
+ */
+export const SPARE_PREFIX = "portico_spare_";
+const SPARES = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' ORDER BY datname`;
+
+/** Renames a spare to `database`; false when none is ready. Concurrent claims each get another. */
+async function claimSpare(admin: pg.ClientBase, database: string): Promise<boolean> {
+  for (const { datname } of (await admin.query<{ datname: string }>(SPARES)).rows) {
+    try {
+      await admin.query(`ALTER DATABASE ${quoteIdent(datname)} RENAME TO ${quoteIdent(database)}`);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "42P04") return true; // a concurrent run of this tenant created its database
+      // 3D000: another run claimed it first; 55006: it is being warmed (or dropped) right now.
+      if (code !== "3D000" && code !== "55006") throw error;
+    }
+  }
+  return false;
+}
+
+const refilling = new Map<string, Promise<void>>();
+
+/** Tops the server's spares up to `count`; one refill per server at a time in this process. */
+export function refillSpares(adminUrl: string, count: number): Promise<void> {
+  const running = refilling.get(adminUrl);
+  if (running || count <= 0) return running ?? Promise.resolve();
+  const run = (async () => {
+    await ensureTemplate(adminUrl);
+    await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
+      const have = (await admin.query(SPARES)).rowCount ?? 0;
+      for (let i = have; i < count; i++) {
+        const name = `${SPARE_PREFIX}${randomBytes(6).toString("hex")}`;
+        await admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)}`);
+        await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
+        await withClient(withDatabase(adminUrl, name), (c) => c.query("SELECT 1"));
+      }
+    });
+  })().finally(() => refilling.delete(adminUrl));
+  refilling.set(adminUrl, run);
+  return run;
+}
+
+/** Waits for every refill this process started (benchmarks and tests measure without one running). */
+export async function sparesSettled(): Promise<void> {
+  await Promise.allSettled([...refilling.values()]);
+}
+
+/** Drops every spare on the server (a template migration, or a test server's cleanup). */
+export async function dropSpares(admin: pg.ClientBase): Promise<void> {
+  for (const { datname } of (await admin.query<{ datname: string }>(SPARES)).rows) {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+  }
 }
