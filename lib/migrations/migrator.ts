@@ -135,9 +135,8 @@ export interface MigrateResult {
  */
 export async function migrate(client: pg.Client, migrations: Migration[]): Promise<MigrateResult> {
   try {
-    const applied = await lockAndReadApplied(client);
-    verify(applied, migrations);
-    const done = new Set(applied.map((r) => r.migration_name));
+    const status = statusFrom(await lockAndReadApplied(client), migrations);
+    const done = new Set(status.applied);
     const appliedNow: string[] = [];
     for (const migration of migrations) {
       if (done.has(migration.name)) continue;
@@ -157,7 +156,7 @@ async function lockAndReadApplied(client: pg.Client): Promise<AppliedRow[]> {
     // One simple-protocol query, two statements: the session lock outlives the implicit
     // transaction, also when the read fails.
     const results = (await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}); ${READ_APPLIED}`)) as unknown as Array<pg.QueryResult<AppliedRow>>;
-    return results[1]!.rows.filter((r) => r.rolled_back_at === null);
+    return results[1]!.rows;
   } catch (error) {
     if ((error as { code?: string }).code !== "42P01") throw error; // undefined_table
     await client.query(CREATE_TABLE);

@@ -4,7 +4,7 @@ import { unseal } from "../db/secrets.server.ts";
 import { buildTenantUrl } from "../db/tenant-db.server.ts";
 import { errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir, type Migration } from "../migrations/migrator.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { tenantsChangedStatement } from "../tenancy/invalidation.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
 import type { ProvisionDeps } from "./servers.server.ts";
 
@@ -81,7 +81,7 @@ class OutcomeRecorder {
         FROM unnest(${ids}::uuid[], ${versions}::text[], ${errors}::text[]) AS o(id, version, error)
         WHERE d."tenantId" = o.id`,
       // A portal shown in maintenance while behind comes back on every instance at once.
-      this.deps.control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, id::text) FROM unnest(${migrated}::uuid[]) AS id`,
+      tenantsChangedStatement(this.deps.control, migrated),
     ]);
   }
 }

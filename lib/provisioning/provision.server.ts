@@ -7,7 +7,7 @@ import { buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
-import { TENANT_CHANGED } from "../tenancy/invalidation.server.ts";
+import { tenantsChangedStatement } from "../tenancy/invalidation.server.ts";
 import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
@@ -160,7 +160,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     // when it commits, and see it at once.
     await control.$transaction([
       control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
-      control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`,
+      tenantsChangedStatement(control, [tenantId]),
     ]);
   });
   await Promise.all(records);

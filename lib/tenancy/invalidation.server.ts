@@ -15,6 +15,14 @@ export async function notifyTenantChanged(client: Pick<pg.Client, "query"> | Pic
   else await client.query("SELECT pg_notify($1, $2)", [TENANT_CHANGED, tenantId]);
 }
 
+/**
+ * The same notice for several tenants, as a statement to put in a control-plane `$transaction`
+ * with the change itself: every instance hears of it when that transaction commits.
+ */
+export function tenantsChangedStatement(control: Pick<ControlDb, "$executeRaw">, tenantIds: string[]) {
+  return control.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, id::text) FROM unnest(${tenantIds}::uuid[]) AS id`;
+}
+
 export interface Listener {
   close(): Promise<void>;
 }
