@@ -51,6 +51,15 @@ function runUntil(script: string, args: string[], killWhen: (line: string, lines
   });
 }
 
+async function waitForNoBackendRunning(fragment: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { rows } = await withAdmin((c) => c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state <> 'idle' AND strpos(query, $1) > 0`, [fragment]));
+    if (rows[0]?.n === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`backends still running a query with ${fragment} after 10 s`);
+}
+
 describe("killed during provisioning", () => {
   it.each(["create-role", "create-database", "migrate", "seed", "activate"])("at %s: the next start resumes it to an active, complete tenant", async (step) => {
     const slug = cp_.slug(`kill-${step}`);
@@ -97,8 +106,9 @@ describe("killed during a fleet migration", () => {
     try {
       await cp(migrationsDir("tenant"), dir, { recursive: true });
       await mkdir(path.join(dir, "29990101000000_faults_additive"));
-      // Slow enough that the kill lands while several tenants are mid-migration.
-      await writeFile(path.join(dir, "29990101000000_faults_additive", "migration.sql"), `ALTER TABLE "Event" ADD COLUMN "faultNote" TEXT;\nSELECT pg_sleep(0.2);\n`);
+      // Slow enough that the kill lands while several tenants are mid-migration, and uneven, so
+      // some are still running when it does (in lockstep they all finished together).
+      await writeFile(path.join(dir, "29990101000000_faults_additive", "migration.sql"), `ALTER TABLE "Event" ADD COLUMN "faultNote" TEXT;\nSELECT pg_sleep(0.1 + random() * 0.3);\n`);
       const { killed, lines } = await runUntil("migrate.ts", [cp_.url, cp_.secretKey, dir], (_, all) => all.filter((l) => l.startsWith("migrated")).length >= 6);
       expect(killed, lines.join("\n")).toBe(true);
       const NEXT = "29990101000000_faults_additive";
@@ -117,6 +127,11 @@ describe("killed during a fleet migration", () => {
           })),
         );
       };
+      // A migration is sent as one query (BEGIN; …; INSERT; COMMIT), so PostgreSQL finishes
+      // the ones in flight after their client is killed: it only notices the closed socket when
+      // it flushes the result (a re-run waits for them: they hold the tenant's migration lock).
+      // Take the snapshot once those orphaned backends have ended; before, it raced them.
+      await waitForNoBackendRunning("faultNote");
       const afterKill = await tenantState();
       const migratedBefore = afterKill.filter((t) => t.applied === 1).map((t) => t.slug);
       expect(migratedBefore.length).toBeGreaterThanOrEqual(6); // the child reported 6 migrated
