@@ -46,7 +46,8 @@ const schema = z
     PORTICO_CLIENT_IDLE_MS: int(1_000, 300_000),
     /** Spare tenant databases each server keeps cloned and warmed ahead of provisioning (0: none). */
     PORTICO_SPARE_DATABASES: int(0, 2),
-    PORTICO_RESOLVER_TTL_MS: int(0, 30_000),
+    /** A backstop: every change the product makes is pushed to all instances at once (NOTIFY). */
+    PORTICO_RESOLVER_TTL_MS: int(0, 300_000),
     PORTICO_TENANT_TIMEOUT_MS: int(100, 3_000),
     PORTICO_SMTP_URL: z
       .string()

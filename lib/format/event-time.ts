@@ -1,8 +1,10 @@
-/** "Tue 1 Dec 2026, 09:00–13:00 CET": shown in the event's own time zone, which is named. */
+import { dateTimeFormat } from "./date-time-format.ts";
+
+/** "Tue, 1 Dec 2026, 09:00–13:00 CET": shown in the event's own time zone, which is named. */
 export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, locale = "en-GB"): string {
-  const day = new Intl.DateTimeFormat(locale, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
-  const time = new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" });
-  const zone = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" })
+  const day = dateTimeFormat(locale, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
+  const time = dateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const zone = dateTimeFormat(locale, { timeZone, timeZoneName: "short" })
     .formatToParts(startsAt)
     .find((p) => p.type === "timeZoneName")?.value;
   const sameDay = day.format(startsAt) === day.format(endsAt);
@@ -12,7 +14,7 @@ export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, 
 
 export function formatDateParts(date: Date, timeZone: string, locale = "en-GB"): { day: string; month: string } {
   return {
-    day: new Intl.DateTimeFormat(locale, { timeZone, day: "numeric" }).format(date),
-    month: new Intl.DateTimeFormat(locale, { timeZone, month: "short" }).format(date),
+    day: dateTimeFormat(locale, { timeZone, day: "numeric" }).format(date),
+    month: dateTimeFormat(locale, { timeZone, month: "short" }).format(date),
   };
 }

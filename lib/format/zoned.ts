@@ -1,3 +1,5 @@
+import { dateTimeFormat } from "./date-time-format.ts";
+
 /**
  * Wall-clock times in a named IANA time zone ↔ instants, without a date library. Staff enter an
  * event's start and end as local times where it happens; we store instants (UTC) and show them
@@ -5,7 +7,7 @@
  */
 
 function offsetMs(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
+  const parts = dateTimeFormat("en-US", {
     timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
   }).formatToParts(new Date(instant));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);

@@ -1,4 +1,5 @@
 import "server-only";
+import type { TenantDb } from "../db/tenant-db.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 
@@ -39,6 +40,8 @@ export function publishedEvent(tenant: ResolvedTenant, slug: string) {
 
 export const CATALOGUE_PAGE = 12;
 
+type EventWhere = NonNullable<Parameters<TenantDb["event"]["findMany"]>[0]>["where"];
+
 /**
  * The catalogue: upcoming (soonest first) or past (latest first) published and cancelled events,
  * searched by title and summary, a page at a time.
@@ -52,11 +55,19 @@ export async function catalogue(tenant: ResolvedTenant, options: { when: "upcomi
     ...(q ? { OR: [{ title: { contains: q, mode: "insensitive" as const } }, { summary: { contains: q, mode: "insensitive" as const } }] } : {}),
   };
   const page = Math.max(1, Math.min(1_000, Math.floor(options.page ?? 1)));
-  const [total, events] = await withTenantDb(tenant.id, (db) =>
-    Promise.all([
-      db.event.count({ where }),
-      db.event.findMany({ where, orderBy: { startsAt: options.when === "upcoming" ? "asc" : "desc" }, skip: (page - 1) * CATALOGUE_PAGE, take: CATALOGUE_PAGE, select: summaryFields }),
-    ]),
-  );
+  const { total, events } = await withTenantDb(tenant.id, (db) => cataloguePage(db, where, options.when === "upcoming" ? "asc" : "desc", page));
   return { total, page, pages: Math.max(1, Math.ceil(total / CATALOGUE_PAGE)), events };
+}
+
+/**
+ * One page of events and how many there are in all. The page is read first; the count is a
+ * second query only when the page cannot tell (it is full, or empty past the first page). A
+ * catalogue that fits on one page, as most portals' does, costs one query on one connection: on a
+ * fleet, every query also wakes a tenant's backend (docs/benchmarks.md, run J).
+ */
+export async function cataloguePage(db: TenantDb, where: EventWhere, order: "asc" | "desc", page: number): Promise<{ total: number; events: EventSummary[] }> {
+  const skip = (page - 1) * CATALOGUE_PAGE;
+  const events = await db.event.findMany({ where, orderBy: { startsAt: order }, skip, take: CATALOGUE_PAGE, select: summaryFields });
+  const isLastPage = events.length < CATALOGUE_PAGE && (events.length > 0 || page === 1);
+  return { total: isLastPage ? skip + events.length : await db.event.count({ where }), events };
 }
