@@ -5,9 +5,18 @@ import { PrismaClient } from "./generated/control/client.ts";
 export type ControlDb = PrismaClient;
 export type * as Control from "./generated/control/client.ts";
 
-/** A client for the control-plane database. One per process; see lib/platform.server.ts. */
+/** How long a query, or a transaction, waits for one of the pool's connections. */
+export const CONTROL_CONNECTION_WAIT_MS = 5_000;
+
+/**
+ * A client for the control-plane database. One per process; see lib/platform.server.ts.
+ * A transaction waits for a connection as long as a single query does: Prisma's own default
+ * (2 s) made provisioning fail at "activate" when four runs at once had queued their step
+ * records on a pool of four (2 of 1,000 in one benchmark run).
+ */
 export function createControlDb(connectionString: string, max = 5): ControlDb {
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: 5_000, application_name: "portico:control" }),
+    adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: CONTROL_CONNECTION_WAIT_MS, application_name: "portico:control" }),
+    transactionOptions: { maxWait: CONTROL_CONNECTION_WAIT_MS },
   });
 }
