@@ -2,7 +2,7 @@ import pg from "pg";
 import { TenantClientCache, type ClientFactory } from "../lib/db/client-cache.ts";
 import type { TenantDb } from "../lib/db/tenant-db.server.ts";
 
-export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+import { median } from "./stats.ts";
 
 /**
  * First request to a cold tenant (client created, connected, first query, through the cache)

@@ -1,0 +1,65 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import os from "node:os";
+
+/**
+ * Where the throughput phases run. The benchmark puts PostgreSQL, the web server and the load
+ * generator on one machine. On two cores, PostgreSQL's backends (a new one per tenant
+ * connection, and a wake-up of an idle one per query on a spread fleet) preempt the web server's
+ * single JavaScript thread, and that cost was charged to Portico's throughput: with traffic over
+ * 1,000 tenants, the web server's CPU per request rose by 1.6 ms on shared cores and by 0.3 ms
+ * with the web server on a core of its own (docs/benchmarks.md, "CPU placement"). A deployment
+ * gives PostgreSQL its own machine, so the gated phases give the web server CPU 0 and everything
+ * else the other CPUs; the same rounds are then repeated on shared cores and reported beside them.
+ */
+export interface Placement {
+  /** Why the phases cannot be placed (one CPU, no taskset), or null when they can. */
+  unavailable: string | null;
+  /** The command prefix that starts a process on the web server's CPU. */
+  webServerPrefix(): string[];
+  /** Moves PostgreSQL (postmaster and every backend) and this process off the web server's CPU. */
+  separate(webServerPid: number): Promise<void>;
+  /** Lets every process use every CPU again. */
+  share(webServerPid: number): Promise<void>;
+}
+
+const TASKSET = "/usr/bin/taskset";
+
+export function cpuPlacement(postmasterPidFile: string): Placement {
+  const cpus = os.availableParallelism();
+  const unavailable = cpus < 2 ? `one CPU only (${cpus})` : !existsSync(TASKSET) ? `${TASKSET} not found (Debian: apt-get install util-linux)` : null;
+  const all = `0-${cpus - 1}`;
+  const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
+  const postgres = async (): Promise<number[]> => {
+    const postmaster = Number((await readFile(postmasterPidFile, "utf8")).split("\n")[0]);
+    const children: number[] = [];
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) children.push(Number(entry));
+    }
+    return [postmaster, ...children];
+  };
+  // A backend may exit between listing and pinning: that is fine, so failures are ignored.
+  const pin = (pid: number, list: string) => {
+    try {
+      execFileSync(TASKSET, ["-a", "-p", "-c", list, String(pid)], { stdio: "ignore" });
+    } catch {
+      // gone already
+    }
+  };
+  return {
+    unavailable,
+    webServerPrefix: () => (unavailable ? [] : [TASKSET, "-c", "0"]),
+    async separate(webServerPid) {
+      if (unavailable) return;
+      pin(webServerPid, "0");
+      for (const pid of [...(await postgres()), process.pid]) pin(pid, others);
+    },
+    async share(webServerPid) {
+      if (unavailable) return;
+      for (const pid of [webServerPid, ...(await postgres()), process.pid]) pin(pid, all);
+    },
+  };
+}
