@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { CATALOGUE_PAGE, cataloguePage } from "../../lib/portal/events.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /** The catalogue's paging against a real tenant database: right totals, and the count only when needed. */
 let cp: TestControlPlane;
@@ -44,7 +44,7 @@ async function withEvents(n: number): Promise<void> {
 beforeAll(async () => {
   cp = await testControlPlane();
   const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug("catalogue"), name: "Catalogue", theme: FALLBACK_THEME }), { mode: "create", seed: false });
-  pooled = createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), "catalogue-test", { poolSize: 2, idleMs: 5_000, connectTimeoutMs: 5_000 });
+  pooled = await openTenantDb(cp, tenantId, "catalogue-test");
   db = pooled.client;
 });
 afterAll(async () => {

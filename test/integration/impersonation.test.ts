@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgencyUser } from "../../lib/auth/agency-auth.server.ts";
 import { activeImpersonation, consumeImpersonation, endImpersonation, issueImpersonation, peekImpersonation, signGrant, verifyGrantToken } from "../../lib/auth/impersonation.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /** Impersonation hand-offs against a real control plane and tenant database. */
 let cp: TestControlPlane;
@@ -39,7 +39,7 @@ beforeAll(async () => {
     { mode: "create" },
   );
   tenant = { id: tenantId, slug: cp.slug("imp"), status: "active" };
-  pooled = createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), "imp-test", { poolSize: 2, idleMs: 5_000, connectTimeoutMs: 5_000 });
+  pooled = await openTenantDb(cp, tenantId, "imp-test");
   adminId = (await pooled.client.user.findUniqueOrThrow({ where: { email: "ada@imp.example" } })).id;
   memberId = (await pooled.client.user.findUniqueOrThrow({ where: { email: "mo@imp.example" } })).id;
   owner = await agencyUser("owner");

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import { cancelRegistration, checkIn, registerForEvent, setCapacity } from "../../lib/portal/registrations.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /** Capacity, waitlist and promotion against a real tenant database, under real concurrency. */
 let cp: TestControlPlane;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   cp = await testControlPlane();
   const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug("events"), name: "Events", theme: FALLBACK_THEME }), { mode: "create", seed: false });
   // A pool wide enough that the 50 registrations really run at once.
-  pooled = createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), "registrations-test", { poolSize: 12, idleMs: 5_000, connectTimeoutMs: 5_000 });
+  pooled = await openTenantDb(cp, tenantId, "registrations-test", 12);
   db = pooled.client;
 });
 afterAll(async () => {

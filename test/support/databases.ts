@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
+import type { PooledClient } from "../../lib/db/client-cache.ts";
 import { createControlDb } from "../../lib/db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, quoteIdent, withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { keyringFrom } from "../../lib/db/secrets.server.ts";
+import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { prepareControlPlane } from "../../lib/provisioning/control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "../../lib/provisioning/servers.server.ts";
 
@@ -62,4 +64,9 @@ export async function testControlPlane(): Promise<TestControlPlane> {
       });
     },
   };
+}
+
+/** A pool of `poolSize` connections as the tenant's own role, for tests that use its database directly. */
+export async function openTenantDb(cp: TestControlPlane, tenantId: string, label: string, poolSize = 2): Promise<PooledClient<TenantDb>> {
+  return createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), label, { poolSize, idleMs: 5_000, connectTimeoutMs: 5_000 });
 }
