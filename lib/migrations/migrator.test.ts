@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { scratchDatabase } from "../../test/support/databases.ts";
 import { MigrationError } from "../errors.ts";
-import { checksum, loadMigrations, migrate, migrationStatus, readMigrations } from "./migrator.ts";
+import { checksum, loadMigrations, migrate, migrationStatus, readMigrations, statusFrom, type AppliedRow } from "./migrator.ts";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let client: pg.Client;
@@ -90,12 +90,46 @@ describe("migrate", () => {
     }
   });
 
+  it("releases its lock after applying, after finding nothing to apply, and after a failure", async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    // The migrator's session lock, as another migrator would try it (and give it back).
+    const free = async () => {
+      const { rows } = await other.query(`SELECT pg_try_advisory_lock(72707369) AS got`);
+      if (rows[0].got) await other.query(`SELECT pg_advisory_unlock(72707369)`);
+      return rows[0].got as boolean;
+    };
+    try {
+      expect((await migrate(client, await read())).applied).toHaveLength(2);
+      expect(await free()).toBe(true);
+      expect((await migrate(client, await read())).applied).toEqual([]);
+      expect(await free()).toBe(true);
+      await writeMigration("20260103000000_broken", 'SELECT * FROM "does_not_exist";');
+      await expect(migrate(client, await read())).rejects.toBeInstanceOf(MigrationError);
+      expect(await free()).toBe(true);
+      // Released, not merely shared: the migrator's own session holds no advisory lock either.
+      expect((await client.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`)).rows[0].n).toBe(0);
+    } finally {
+      await other.end();
+    }
+  });
+
   it("reports migrations applied by newer code as unknown without failing", async () => {
     await migrate(client, await read());
     const older = (await read()).slice(0, 1);
     const status = await migrationStatus(client, older);
     expect(status.unknown).toEqual(["20260102000000_second"]);
     expect(status.pending).toEqual([]);
+  });
+});
+
+describe("statusFrom", () => {
+  const row = (name: string): AppliedRow => ({ migration_name: name, checksum: "c", finished_at: new Date(), rolled_back_at: null });
+  it("orders what it read by name, in whatever order the table returned it", () => {
+    const migrations = ["20260101000000_a", "20260102000000_b", "20260103000000_c"].map((name) => ({ name, sql: "", checksum: "c" }));
+    const status = statusFrom([row("20260102000000_b"), row("20260103000000_c"), row("20260101000000_a")], migrations);
+    expect(status.applied).toEqual(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
+    expect(status.version).toBe("20260103000000_c");
   });
 });
 

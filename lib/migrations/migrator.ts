@@ -76,8 +76,13 @@ export interface MigrationStatus {
   version: string | null;
 }
 
-/** What is applied: rows of this query go to statusFrom. Fails where the table does not exist. */
-export const READ_APPLIED = `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`;
+/**
+ * What is applied: rows of this query go to statusFrom, which orders them. Fails where the table
+ * does not exist. No ORDER BY: in a new connection, the sort's operator and collation lookups cost
+ * PostgreSQL about 0.5 ms of CPU, a tenth of a fleet migration's work per tenant beyond connecting
+ * (docs/benchmarks.md, fourth session); a handful of rows sorts in JavaScript for nothing.
+ */
+export const READ_APPLIED = `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`;
 
 async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
   const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
@@ -106,9 +111,10 @@ export async function migrationStatus(client: pg.Client, migrations: Migration[]
   return statusFrom(await readApplied(client), migrations);
 }
 
-/** The status from READ_APPLIED's rows; throws on an unfinished or edited migration. */
+/** The status from READ_APPLIED's rows, in any order; throws on an unfinished or edited migration. */
 export function statusFrom(rows: AppliedRow[], migrations: Migration[]): MigrationStatus {
-  const applied = rows.filter((r) => r.rolled_back_at === null);
+  // Migration names start with their timestamp, so name order is the order they were written in.
+  const applied = rows.filter((r) => r.rolled_back_at === null).sort((a, b) => (a.migration_name < b.migration_name ? -1 : a.migration_name > b.migration_name ? 1 : 0));
   verify(applied, migrations);
   const appliedNames = new Set(applied.map((r) => r.migration_name));
   const known = new Set(migrations.map((m) => m.name));
@@ -129,26 +135,31 @@ export interface MigrateResult {
 /**
  * Applies every pending migration in order. Applying twice is a no-op.
  *
- * Three round trips when one migration is pending (lock and read; apply, record and commit;
+ * Two round trips when one migration is pending (lock and read; apply, record, commit and
  * unlock), not nine: a fleet migration opens a new connection per tenant and is CPU-bound, and
  * every statement costs both ends parse, plan and protocol work (docs/benchmarks.md).
  */
 export async function migrate(client: pg.Client, migrations: Migration[]): Promise<MigrateResult> {
+  let unlocked = false;
   try {
     const status = statusFrom(await lockAndReadApplied(client), migrations);
     const done = new Set(status.applied);
-    const appliedNow: string[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.name)) continue;
-      await applyOne(client, migration);
-      appliedNow.push(migration.name);
+    const pending = migrations.filter((m) => !done.has(m.name));
+    for (const [i, migration] of pending.entries()) {
+      // The last one releases the lock in its own query, after COMMIT.
+      await applyOne(client, migration, i === pending.length - 1);
     }
+    unlocked = pending.length > 0;
+    const appliedNow = pending.map((m) => m.name);
     const version = [...done, ...appliedNow].sort().at(-1) ?? null;
     return { applied: appliedNow, version };
   } finally {
-    await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});
+    // Nothing pending, or a failure: the lock is still held (a failed query stops at its error).
+    if (!unlocked) await client.query(UNLOCK).catch(() => {});
   }
 }
+
+const UNLOCK = `SELECT pg_advisory_unlock(${LOCK_KEY})`;
 
 /** Takes the migrator's lock, then reads what is applied, creating Prisma's table if absent. */
 async function lockAndReadApplied(client: pg.Client): Promise<AppliedRow[]> {
@@ -167,7 +178,7 @@ async function lockAndReadApplied(client: pg.Client): Promise<AppliedRow[]> {
 /** A string literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-async function applyOne(client: pg.Client, migration: Migration): Promise<void> {
+async function applyOne(client: pg.Client, migration: Migration, unlockAfter: boolean): Promise<void> {
   const started = new Date();
   // The migration and its record in one transaction, sent as one simple-protocol query; the
   // newlines keep a trailing line comment in migration.sql from swallowing what follows.
@@ -175,7 +186,7 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
     `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count) ` +
     `VALUES (${literal(randomUUID())}, ${literal(migration.checksum)}, now(), ${literal(migration.name)}, NULL, ${literal(started.toISOString())}, 1)`;
   try {
-    await client.query(`BEGIN;\n${migration.sql}\n;\n${record};\nCOMMIT;`);
+    await client.query(`BEGIN;\n${migration.sql}\n;\n${record};\nCOMMIT;${unlockAfter ? `\n${UNLOCK};` : ""}`);
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw new MigrationError(migration.name, `migration ${migration.name} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
