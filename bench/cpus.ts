@@ -26,6 +26,33 @@ export interface Placement {
 
 const TASKSET = "/usr/bin/taskset";
 
+/** utime, stime, cutime, cstime of a /proc/<pid>/stat line, in clock ticks. */
+function times(stat: string): number[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 15).map(Number);
+}
+
+/**
+ * CPU time, in ms, that a PostgreSQL server's processes have used so far: the postmaster with
+ * every child it has reaped (an exited backend's time moves there), plus the children still
+ * running. Differences of two readings give what a phase cost the database server.
+ */
+export async function postgresCpuMs(postmasterPidFile: string): Promise<number> {
+  const postmaster = Number((await readFile(postmasterPidFile, "utf8")).split("\n")[0]);
+  let ticks = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (!stat) continue;
+    const [utime = 0, stime = 0, cutime = 0, cstime = 0] = times(stat);
+    if (Number(entry) === postmaster) ticks += utime + stime + cutime + cstime;
+    else if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) ticks += utime + stime;
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node.js runs on. */
+const TICKS_PER_SECOND = 100;
+
 export function cpuPlacement(postmasterPidFile: string): Placement {
   const cpus = os.availableParallelism();
   const unavailable = cpus < 2 ? `one CPU only (${cpus})` : !existsSync(TASKSET) ? `${TASKSET} not found (Debian: apt-get install util-linux)` : null;
