@@ -26,9 +26,30 @@ export interface Placement {
 
 const TASKSET = "/usr/bin/taskset";
 
-/** utime, stime, cutime, cstime of a /proc/<pid>/stat line, in clock ticks. */
-function times(stat: string): number[] {
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 15).map(Number);
+/** A process of a PostgreSQL server, with the fields of /proc/<pid>/stat after its name. */
+interface PostgresProcess {
+  pid: number;
+  postmaster: boolean;
+  fields: string[];
+}
+
+/**
+ * The postmaster named in `postmasterPidFile` and its children (backends and helpers), read from
+ * /proc. A backend may exit while the list is read; it is then left out.
+ */
+async function postgresProcesses(postmasterPidFile: string): Promise<PostgresProcess[]> {
+  const postmaster = Number((await readFile(postmasterPidFile, "utf8")).split("\n")[0]);
+  const found: PostgresProcess[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (!stat) continue;
+    // After the name (which may contain spaces, hence the last ")"): state, ppid, …
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const pid = Number(entry);
+    if (pid === postmaster || Number(fields[1]) === postmaster) found.push({ pid, postmaster: pid === postmaster, fields });
+  }
+  return found;
 }
 
 /**
@@ -37,15 +58,11 @@ function times(stat: string): number[] {
  * running. Differences of two readings give what a phase cost the database server.
  */
 export async function postgresCpuMs(postmasterPidFile: string): Promise<number> {
-  const postmaster = Number((await readFile(postmasterPidFile, "utf8")).split("\n")[0]);
   let ticks = 0;
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    if (!stat) continue;
-    const [utime = 0, stime = 0, cutime = 0, cstime = 0] = times(stat);
-    if (Number(entry) === postmaster) ticks += utime + stime + cutime + cstime;
-    else if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) ticks += utime + stime;
+  for (const { postmaster, fields } of await postgresProcesses(postmasterPidFile)) {
+    // utime, stime, cutime, cstime, in clock ticks.
+    const [utime = 0, stime = 0, cutime = 0, cstime = 0] = fields.slice(11, 15).map(Number);
+    ticks += utime + stime + (postmaster ? cutime + cstime : 0);
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
@@ -58,16 +75,7 @@ export function cpuPlacement(postmasterPidFile: string): Placement {
   const unavailable = cpus < 2 ? `one CPU only (${cpus})` : !existsSync(TASKSET) ? `${TASKSET} not found (Debian: apt-get install util-linux)` : null;
   const all = `0-${cpus - 1}`;
   const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
-  const postgres = async (): Promise<number[]> => {
-    const postmaster = Number((await readFile(postmasterPidFile, "utf8")).split("\n")[0]);
-    const children: number[] = [];
-    for (const entry of await readdir("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) children.push(Number(entry));
-    }
-    return [postmaster, ...children];
-  };
+  const postgres = async (): Promise<number[]> => (await postgresProcesses(postmasterPidFile)).map((p) => p.pid);
   // A backend may exit between listing and pinning: that is fine, so failures are ignored.
   const pin = (pid: number, list: string) => {
     try {
