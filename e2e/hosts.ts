@@ -22,3 +22,20 @@ export async function signInAgency(page: import("@playwright/test").Page, email 
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
+
+/**
+ * Holds the page's JavaScript until the returned release() is called, so whatever the test does in
+ * between happens before React hydrates: a user typing into a server-rendered form on a slow link.
+ * Navigate with waitUntil "domcontentloaded"; "load" would wait for the held scripts.
+ */
+export async function holdScripts(page: import("@playwright/test").Page): Promise<() => Promise<void>> {
+  const pattern = "**/_next/static/chunks/**/*.js";
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  await page.route(pattern, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  // Left in place once opened: unrouting while held requests are still in the handler races them.
+  return async () => open();
+}

@@ -1,6 +1,6 @@
 import { deflateSync } from "node:zlib";
 import { expect, test, type Page } from "@playwright/test";
-import { at, signInAgency } from "./hosts.ts";
+import { at, holdScripts, signInAgency } from "./hosts.ts";
 
 /** A real PNG of one colour (IHDR, IDAT, IEND with CRCs), for the logo upload. */
 function png(size: number, rgb: [number, number, number]): Buffer {
@@ -142,6 +142,22 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect(portal.getByTestId("account-email")).toHaveText("charlie@wonka.example");
   await portal.goto(link as string);
   await expect(portal.getByTestId("invite-invalid")).toBeVisible();
+});
+
+test("a slug typed before the page hydrated is still checked, and the address follows it", async ({ page }) => {
+  await signInAgency(page);
+  await page.getByTestId("add-tenant").click();
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.getByRole("heading", { name: "Organisation" })).toBeVisible();
+  const release = await holdScripts(page);
+  await page.goto(page.url(), { waitUntil: "domcontentloaded" });
+  await page.getByLabel("Organisation name").fill("Early Typing Ltd");
+  await page.getByLabel("Slug").fill("acme");
+  await expect(page.getByTestId("slug-status")).toHaveCount(0); // no script has run yet
+  await release();
+  await expect(page.getByTestId("slug-status")).toContainText('"acme" is taken');
+  await expect(page.getByText("acme.localhost")).toBeVisible();
+  await expect(page.getByLabel("Slug")).toHaveValue("acme");
 });
 
 test("agency viewers cannot open the wizard", async ({ page }) => {

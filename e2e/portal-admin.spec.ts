@@ -1,15 +1,18 @@
 import { expect, test } from "@playwright/test";
 import { signedIn, tenantWithUsers } from "./fixtures.ts";
-import { at } from "./hosts.ts";
+import { at, holdScripts } from "./hosts.ts";
 
 test("a tenant admin previews and saves branding (every page shows it at once) and makes the catalogue members-only", async ({ browser }) => {
   test.setTimeout(90_000);
   const t = await tenantWithUsers("zeta", [{ email: "ann@zeta.example", name: "Ann Admin", role: "admin" }]);
   const host = `${t}.localhost`;
   const admin = await signedIn(browser, host, "ann@zeta.example");
-  await admin.goto(at(host, "/manage/settings"));
+  // Typed before the page hydrated (scripts held back): the preview still follows once they run.
+  const release = await holdScripts(admin);
+  await admin.goto(at(host, "/manage/settings"), { waitUntil: "domcontentloaded" });
   await admin.getByLabel("Portal name").fill("Zeta Learning");
   await admin.getByLabel("Brand colour").fill("#b91c1c");
+  await release();
   // The preview changes before anything is saved; the real header does not.
   await expect(admin.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(185, 28, 28)");
   await expect(admin.getByTestId("preview-name")).toHaveText("Zeta Learning");

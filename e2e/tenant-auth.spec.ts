@@ -1,6 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { adminSql } from "./cli.ts";
-import { at, direct, port } from "./hosts.ts";
+import { at, direct, holdScripts, port } from "./hosts.ts";
 
 /** Sessions are per tenant: security cases 6–10 and 13, each beside a positive control. */
 
@@ -38,6 +38,23 @@ test("the session cookie is host-only: no Domain attribute in Set-Cookie (securi
   expect(header).toMatch(/SameSite=Lax/i);
   await expect(page).toHaveURL(/\/account$/); // let the sign-in's navigation finish before teardown
   await expect(page.getByTestId("account-email")).toHaveText("owner@acme.example");
+});
+
+test("a password submitted before the page hydrated never reaches a URL; once it has, signing in works", async ({ page }) => {
+  const urls: string[] = [];
+  page.on("request", (r) => urls.push(r.url()));
+  const release = await holdScripts(page);
+  await page.goto(at("acme.localhost", "/sign-in"), { waitUntil: "domcontentloaded" });
+  await page.getByLabel("Email").first().fill("owner@acme.example");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").press("Enter"); // a browser's own submit: no script is there to stop it
+  await release();
+  await page.getByLabel("Email").first().fill("owner@acme.example"); // again, in case that submit reloaded the page
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("account-email")).toHaveText("owner@acme.example");
+  expect(urls.some((u) => u.includes("/account"))).toBe(true); // positive control: the log saw the sign-in's navigation
+  expect(urls.filter((u) => u.includes(PASSWORD) || u.includes("password="))).toEqual([]);
 });
 
 test("a wrong password or unknown email gets one clear message and no session", async ({ page, context }) => {

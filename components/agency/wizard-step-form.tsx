@@ -5,6 +5,7 @@ import { saveWizardStep, submitWizard, type WizardState } from "@/app/agency/(da
 import type { DraftData, WizardStep } from "@/lib/agency/wizard.ts";
 import { FONT_STACKS, type FontName } from "@/lib/tenancy/theme.ts";
 import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
+import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { PortalPreview } from "./portal-preview.tsx";
 
 export interface StepProps {
@@ -36,14 +37,22 @@ function Field({ label, name, error, hint, children }: { label: string; name: st
 function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain: string; error?: string | undefined }) {
   const [slug, setSlug] = useState(initial);
   const [status, setStatus] = useState<{ ok: boolean; message: string } | null>(null);
+  const field = useRef<HTMLInputElement>(null);
+  useEarlyInput(field, { slug }, (typed) => setSlug((typed.slug ?? slug).toLowerCase()));
   useEffect(() => {
     if (!slug) return setStatus(null);
     const controller = new AbortController();
     const timer = setTimeout(() => {
       fetch(`/api/slug-availability?slug=${encodeURIComponent(slug)}`, { signal: controller.signal })
-        .then((r) => r.json() as Promise<{ ok: boolean; message: string }>)
+        .then(async (r) => {
+          const body = (await r.json().catch(() => null)) as { ok: boolean; message: string } | null;
+          if (typeof body?.message !== "string") throw new Error(`HTTP ${r.status}`);
+          return body;
+        })
         .then(setStatus)
-        .catch(() => {});
+        .catch(() => {
+          if (!controller.signal.aborted) setStatus({ ok: false, message: "Could not check the slug just now; Next checks it again." });
+        });
     }, 250);
     return () => {
       clearTimeout(timer);
@@ -54,7 +63,7 @@ function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain
     <Field label="Slug" name="slug" error={error} hint={<>The portal&apos;s address: <span className="font-mono">{slug || "slug"}.{rootDomain}</span>. Lower-case letters, digits and hyphens.</>}>
       {(id, describedBy) => (
         <>
-          <input id={id} name="slug" required value={slug} onChange={(e) => setSlug(e.target.value.toLowerCase())} aria-describedby={describedBy} autoComplete="off" className={`${input} font-mono`} />
+          <input ref={field} id={id} name="slug" required value={slug} onChange={(e) => setSlug(e.target.value.toLowerCase())} aria-describedby={describedBy} autoComplete="off" className={`${input} font-mono`} />
           {status && (
             <p data-testid="slug-status" data-available={status.ok} aria-live="polite" className={`mt-1 text-sm ${status.ok ? "text-emerald-700" : "text-red-700"}`}>
               {status.ok ? "✓ " : "✗ "}{status.message}
@@ -79,9 +88,14 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
   const [logo, setLogo] = useState<string | null>(logoUrl);
   const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
   const [fileError, setFileError] = useState<string | null>(null);
+  const fields = useRef<HTMLDivElement>(null);
+  useEarlyInput(fields, { ...theme, logoAlt }, ({ logoAlt: typedAlt, ...typed }) => {
+    setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
+    if (typedAlt !== undefined) setLogoAlt(typedAlt);
+  });
   return (
     <div className="grid gap-8 lg:grid-cols-2">
-      <div className="space-y-4">
+      <div ref={fields} className="space-y-4">
         <div className="grid grid-cols-2 gap-4">
           {COLOURS.map(([name, label]) => (
             <Field key={name} label={label} name={name} error={errors?.[name]}>

@@ -1,7 +1,8 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { useHydrated } from "@/components/forms/use-hydrated.ts";
 
 /**
  * Where a single-use link lands (an emailed sign-in link, an agency impersonation hand-off):
@@ -20,8 +21,7 @@ export function OneClickSignIn({ provider, token, callbackUrl, label, pendingLab
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Disabled until hydrated: a click before then would do nothing.
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const ready = useHydrated();
   async function go() {
     setPending(true);
     const result = await signIn(provider, { token, redirect: false, callbackUrl });

@@ -2,10 +2,12 @@
 
 import { signIn } from "next-auth/react";
 import { useId, useState, type FormEvent } from "react";
+import { useHydrated } from "@/components/forms/use-hydrated.ts";
 
 export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -22,7 +24,7 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4" aria-describedby={error ? "password-error" : undefined}>
+    <form method="post" onSubmit={onSubmit} className="space-y-4" aria-describedby={error ? "password-error" : undefined}>
       <Field label="Email" name="email" type="email" autoComplete="email" />
       <Field label="Password" name="password" type="password" autoComplete="current-password" />
       {error && (
@@ -30,7 +32,7 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
           {error}
         </p>
       )}
-      <button type="submit" disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
+      <button type="submit" disabled={!hydrated || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
         {pending ? "Signing in…" : "Sign in"}
       </button>
     </form>

@@ -2,12 +2,14 @@
 
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
+import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import type { SignUpResult } from "@/lib/auth/sign-up.server.ts";
 import { Field } from "./password-sign-in.tsx";
 
 export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<SignUpResult> }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -26,7 +28,7 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4">
+    <form method="post" onSubmit={onSubmit} className="space-y-4">
       <Field label="Name" name="name" type="text" autoComplete="name" />
       <Field label="Email" name="email" type="email" autoComplete="email" />
       <Field label="Password (at least 10 characters)" name="password" type="password" autoComplete="new-password" minLength={10} />
@@ -35,7 +37,7 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
           {error}
         </p>
       )}
-      <button type="submit" disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
+      <button type="submit" disabled={!hydrated || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
         {pending ? "Creating your account…" : "Create account"}
       </button>
     </form>

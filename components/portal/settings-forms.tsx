@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useEffect, useRef, useState } from "react";
 import { brandingStatus, saveBranding, savePortalSettings, type SettingsState } from "@/app/t/[domain]/manage/settings/actions.ts";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
+import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
 
 const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
@@ -34,6 +35,12 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
   const [theme, setTheme] = useState(initial);
   const [logo, setLogo] = useState(initial.logo.src);
   const [applied, setApplied] = useState<{ status: string; error: string | null } | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const { primary, accent, background, surface, text, font } = theme;
+  useEarlyInput(form, { name, primary, accent, background, surface, text, font }, ({ name: typedName, ...typed }) => {
+    if (typedName !== undefined) setName(typedName);
+    setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
+  });
   useEffect(() => {
     if (!state.operationId) return;
     let stop = false;
@@ -55,7 +62,7 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
   }, [state.operationId]);
   return (
     <div className="grid gap-8 lg:grid-cols-2">
-      <form action={action} className="space-y-3" data-testid="branding-form">
+      <form ref={form} action={action} className="space-y-3" data-testid="branding-form">
         <label className="block text-sm font-medium">Portal name<input name="name" value={name} onChange={(e) => setName(e.target.value)} className={input} /></label>
         <div className="grid grid-cols-2 gap-3">
           {COLOURS.map(([key, label]) => (

@@ -1,6 +1,8 @@
 "use client";
 
 import { startTransition, useActionState, useEffect, useRef, useState, type ReactNode } from "react";
+import { useEarlyInput } from "@/components/forms/use-early-input.ts";
+import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { changeStatus, checkInAction, saveEvent, sendMessage, type StaffState } from "@/app/t/[domain]/manage/actions.ts";
 
 const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
@@ -41,10 +43,15 @@ export function EventForm({ values: initial, timeZones, questionsAllowed }: { va
   const e = state.errors ?? {};
   const values = initial;
   const [zone, setZone] = useState(values.timeZone);
+  const hydrated = useHydrated();
+  const form = useRef<HTMLFormElement>(null);
+  useEarlyInput(form, { timeZone: zone }, (typed) => typed.timeZone && setZone(typed.timeZone));
   return (
     // Submitted by hand rather than through the form's action prop, which would reset every field
     // after an invalid submission; this way nothing typed is lost while errors are fixed.
     <form
+      ref={form}
+      method="post"
       onSubmit={(event) => {
         event.preventDefault();
         const data = new FormData(event.currentTarget);
@@ -84,7 +91,7 @@ export function EventForm({ values: initial, timeZones, questionsAllowed }: { va
         <p className="text-sm opacity-70">Custom registration questions are not part of this portal&apos;s plan.</p>
       )}
       {state.error && <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
-      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">{pending ? "Saving…" : values.existing ? "Save changes" : "Create draft"}</button>
+      <button type="submit" disabled={!hydrated || pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">{pending ? "Saving…" : values.existing ? "Save changes" : "Create draft"}</button>
     </form>
   );
 }
