@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { expect, test, type Page } from "@playwright/test";
 import { adminQuery, adminSql, tenantsCli } from "./cli.ts";
-import { at, signInAgency } from "./hosts.ts";
+import { at, holdScripts, signInAgency } from "./hosts.ts";
 
 async function signIn(page: Page, email?: string) {
   await signInAgency(page, email);
@@ -47,7 +47,11 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   await portal.reload();
   await expect(portal.getByTestId("tenant-name")).toHaveText("Hooli XYZ");
 
-  await page.goto(at("admin.localhost", `/tenants/${slug}`));
+  // Before the page hydrates, the first step of a confirmed action is disabled, not a dead click.
+  const release = await holdScripts(page);
+  await page.goto(at("admin.localhost", `/tenants/${slug}`), { waitUntil: "domcontentloaded" });
+  await expect(page.getByTestId("action-suspend").getByRole("button").first()).toBeDisabled();
+  await release();
   // The tenant's page shows its provisioning run, step by step, and its slice of the audit log.
   await expect(page.getByTestId("provisioning-history")).toContainText("✓ reserve");
   await expect(page.getByTestId("provisioning-history")).toContainText("✓ activate");

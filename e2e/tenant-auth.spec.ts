@@ -47,6 +47,7 @@ test("a password submitted before the page hydrated never reaches a URL; once it
   await page.goto(at("acme.localhost", "/sign-in"), { waitUntil: "domcontentloaded" });
   await page.getByLabel("Email").first().fill("owner@acme.example");
   await page.getByLabel("Password").fill(PASSWORD);
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeDisabled();
   await page.getByLabel("Password").press("Enter"); // a browser's own submit: no script is there to stop it
   await release();
   await page.getByLabel("Email").first().fill("owner@acme.example"); // again, in case that submit reloaded the page

@@ -2,6 +2,7 @@
 
 import { useActionState, useState, type ReactNode } from "react";
 import { queueAction, type ActionState } from "@/app/agency/(dashboard)/operations/actions.ts";
+import { useHydrated } from "@/components/forms/use-hydrated.ts";
 
 /**
  * One lifecycle action as a form: queued for the operations worker, then its progress page.
@@ -21,6 +22,8 @@ export function ActionForm({ kind, slug, label, confirmSlug, confirm, tone = "no
   const [state, action, pending] = useActionState(queueAction, {} as ActionState);
   const [nonce] = useState(() => crypto.randomUUID());
   const [armed, setArmed] = useState(false);
+  // The first step of a confirmed action is script only: disabled until hydrated, not a dead click.
+  const hydrated = useHydrated();
   const button = `rounded-lg px-3 py-1.5 text-sm font-medium disabled:opacity-60 ${tone === "danger" ? "bg-red-700 text-white" : "bg-slate-900 text-white"}`;
   return (
     <form action={action} className="space-y-2" data-testid={`action-${kind}`}>
@@ -35,7 +38,7 @@ export function ActionForm({ kind, slug, label, confirmSlug, confirm, tone = "no
         </label>
       )}
       {confirm && !armed ? (
-        <button type="button" onClick={() => setArmed(true)} className={button}>
+        <button type="button" onClick={() => setArmed(true)} disabled={!hydrated} className={button}>
           {label}
         </button>
       ) : (

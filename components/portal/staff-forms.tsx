@@ -99,12 +99,13 @@ export function EventForm({ values: initial, timeZones, questionsAllowed }: { va
 export function StatusButtons({ slug, status }: { slug: string; status: string }) {
   const [state, action, pending] = useActionState(changeStatus, {} as StaffState);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const hydrated = useHydrated();
   return (
     <form action={action} className="flex flex-wrap items-center gap-2" data-testid="status-actions">
       <input type="hidden" name="slug" value={slug} />
       {status === "draft" && <button name="status" value="published" disabled={pending} className="rounded-lg bg-brand px-3 py-1.5 text-sm font-medium text-on-brand">Publish</button>}
       {status === "published" && <button name="status" value="draft" disabled={pending} className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-black/20">Unpublish</button>}
-      {status !== "cancelled" && !confirmCancel && <button type="button" onClick={() => setConfirmCancel(true)} className="rounded-lg px-3 py-1.5 text-sm text-red-700 ring-1 ring-red-300">Cancel event…</button>}
+      {status !== "cancelled" && !confirmCancel && <button type="button" onClick={() => setConfirmCancel(true)} disabled={!hydrated} className="rounded-lg px-3 py-1.5 text-sm text-red-700 ring-1 ring-red-300">Cancel event…</button>}
       {confirmCancel && <button name="status" value="cancelled" disabled={pending} className="rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-white">Yes, cancel and tell everyone registered</button>}
       {state.message && <p role="status" data-testid="status-message" className="text-sm">{state.message}</p>}
       {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
@@ -119,6 +120,7 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
   const codeInput = useRef<HTMLInputElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const [scanning, setScanning] = useState(false);
+  const hydrated = useHydrated();
   const [scanError, setScanError] = useState<string | null>(null);
   useEffect(() => {
     if (!scanning) return;
@@ -184,7 +186,7 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
           <input ref={codeInput} name="code" autoFocus={autoFocus} autoComplete="off" className="mt-1 block w-64 rounded-lg border border-black/15 bg-white px-3 py-2 font-mono text-ink" />
         </label>
         <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Check in</button>
-        <button type="button" onClick={() => setScanning((s) => !s)} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
+        <button type="button" onClick={() => setScanning((s) => !s)} disabled={!hydrated} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
       </form>
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
       {scanError && <p className="text-sm">{scanError}</p>}
