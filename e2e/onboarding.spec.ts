@@ -144,7 +144,7 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect(portal.getByTestId("invite-invalid")).toBeVisible();
 });
 
-test("a slug typed before the page hydrated is still checked, and the address follows it", async ({ page }) => {
+test("the wizard before hydration: a slug typed is still checked, a colour typed is previewed, an oversized logo is refused", async ({ page }) => {
   await signInAgency(page);
   await page.getByTestId("add-tenant").click();
   await page.getByRole("button", { name: "Start" }).click();
@@ -158,6 +158,21 @@ test("a slug typed before the page hydrated is still checked, and the address fo
   await expect(page.getByTestId("slug-status")).toContainText('"acme" is taken');
   await expect(page.getByText("acme.localhost")).toBeVisible();
   await expect(page.getByLabel("Slug")).toHaveValue("acme");
+
+  // On the branding step, a colour typed and a logo chosen before hydration: previewed and checked.
+  await page.getByLabel("Slug").fill(`early-${Date.now().toString(36)}`);
+  await expect(page.getByTestId("slug-status")).toHaveAttribute("data-available", "true");
+  await next(page);
+  await expect(page.getByRole("heading", { name: "Domains" })).toBeVisible();
+  await next(page);
+  await expect(page.getByRole("heading", { name: "Branding" })).toBeVisible();
+  const releaseBranding = await holdScripts(page);
+  await page.goto(page.url(), { waitUntil: "domcontentloaded" });
+  await page.getByLabel("Brand colour", { exact: true }).fill("#7c3aed");
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]) });
+  await releaseBranding();
+  await expect(page.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(124, 58, 237)");
+  await expect(page.getByTestId("error-logo")).toContainText("the limit is 256 KB");
 });
 
 test("agency viewers cannot open the wizard", async ({ page }) => {

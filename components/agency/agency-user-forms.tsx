@@ -2,6 +2,7 @@
 
 import { useActionState, useState, type ReactNode } from "react";
 import { agencyUserAction, type UserActionState } from "@/app/agency/(dashboard)/users/actions.ts";
+import { useHydrated } from "@/components/forms/use-hydrated.ts";
 
 const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
 const ROLES = ["viewer", "operator", "owner"] as const;
@@ -12,13 +13,16 @@ function Outcome({ state }: { state: UserActionState }) {
   return null;
 }
 
-function UserForm({ children, className, testId }: { children: (state: UserActionState, pending: boolean) => ReactNode; className?: string; testId?: string }) {
+function UserForm({ children, className, testId }: { children: (state: UserActionState, pending: boolean, disabled: boolean) => ReactNode; className?: string; testId?: string }) {
   const [state, action, pending] = useActionState(agencyUserAction, {} as UserActionState);
   const [nonce, setNonce] = useState(() => crypto.randomUUID());
+  // The action is a closure (it renews the nonce), which React cannot post without script: until
+  // hydrated, the buttons are disabled rather than dead.
+  const hydrated = useHydrated();
   return (
     <form action={(fd) => { action(fd); setNonce(crypto.randomUUID()); }} className={className} data-testid={testId}>
       <input type="hidden" name="nonce" value={nonce} />
-      {children(state, pending)}
+      {children(state, pending, pending || !hydrated)}
     </form>
   );
 }
@@ -26,7 +30,7 @@ function UserForm({ children, className, testId }: { children: (state: UserActio
 export function InviteAgencyUserForm() {
   return (
     <UserForm className="grid gap-3 sm:grid-cols-[1fr_1fr_10rem_auto] sm:items-end" testId="invite-agency-user">
-      {(state, pending) => (
+      {(state, pending, disabled) => (
         <>
           <input type="hidden" name="what" value="invite" />
           <label className="block text-sm">Email<input name="email" type="email" required maxLength={254} defaultValue={state.values?.email} className={field} /></label>
@@ -36,7 +40,7 @@ export function InviteAgencyUserForm() {
               {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
             </select>
           </label>
-          <button type="submit" disabled={pending} className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60">{pending ? "Inviting…" : "Invite"}</button>
+          <button type="submit" disabled={disabled} className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60">{pending ? "Inviting…" : "Invite"}</button>
           <div className="sm:col-span-4"><Outcome state={state} /></div>
         </>
       )}
@@ -48,24 +52,24 @@ export function AgencyUserControls({ userId, email, role, active }: { userId: st
   return (
     <div className="space-y-1">
       <UserForm className="flex items-center gap-2" testId={`role-${email}`}>
-        {(state, pending) => (
+        {(state, _pending, disabled) => (
           <>
             <input type="hidden" name="what" value="role" />
             <input type="hidden" name="userId" value={userId} />
             <select name="role" defaultValue={role} aria-label={`Role of ${email}`} className="rounded-lg border border-slate-300 px-2 py-1 text-sm">
               {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
             </select>
-            <button type="submit" disabled={pending} className="rounded-lg px-2 py-1 text-sm ring-1 ring-slate-300 disabled:opacity-60">Save role</button>
+            <button type="submit" disabled={disabled} className="rounded-lg px-2 py-1 text-sm ring-1 ring-slate-300 disabled:opacity-60">Save role</button>
             <Outcome state={state} />
           </>
         )}
       </UserForm>
       <UserForm testId={`${active ? "deactivate" : "reactivate"}-${email}`}>
-        {(state, pending) => (
+        {(state, _pending, disabled) => (
           <>
             <input type="hidden" name="what" value={active ? "deactivate" : "reactivate"} />
             <input type="hidden" name="userId" value={userId} />
-            <button type="submit" disabled={pending} className={`rounded-lg px-2 py-1 text-sm disabled:opacity-60 ${active ? "text-red-700 ring-1 ring-red-200" : "ring-1 ring-slate-300"}`}>
+            <button type="submit" disabled={disabled} className={`rounded-lg px-2 py-1 text-sm disabled:opacity-60 ${active ? "text-red-700 ring-1 ring-red-200" : "ring-1 ring-slate-300"}`}>
               {active ? "Deactivate" : "Reactivate"}
             </button>
             <Outcome state={state} />
