@@ -89,22 +89,6 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
   const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
   const [fileError, setFileError] = useState<string | null>(null);
   const fields = useRef<HTMLDivElement>(null);
-  const logoInput = useRef<HTMLInputElement>(null);
-  function chooseLogo(input: HTMLInputElement) {
-    const file = input.files?.[0];
-    if (file && file.size > 256 * 1024) {
-      // Not uploaded at all: the server would refuse it anyway, after a long upload.
-      setFileError(`This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB. Export a smaller image (e.g. 512×512 pixels).`);
-      input.value = "";
-      return;
-    }
-    setFileError(null);
-    if (file) setLogo(URL.createObjectURL(file));
-  }
-  // A file chosen before hydration: checked and previewed once mounted, like the typed fields.
-  useEffect(() => {
-    if (logoInput.current?.files?.length) chooseLogo(logoInput.current);
-  }, []);
   useEarlyInput(fields, { ...theme, logoAlt }, ({ logoAlt: typedAlt, ...typed }) => {
     setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
     if (typedAlt !== undefined) setLogoAlt(typedAlt);
@@ -140,8 +124,17 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
               accept="image/png,image/jpeg,image/webp"
               aria-describedby={describedBy}
               className="mt-1 block w-full text-sm"
-              ref={logoInput}
-              onChange={(e) => chooseLogo(e.target)}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                if (file && file.size > 256 * 1024) {
+                  // Not uploaded at all: the server would refuse it anyway, after a long upload.
+                  setFileError(`This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB. Export a smaller image (e.g. 512×512 pixels).`);
+                  e.target.value = "";
+                  return;
+                }
+                setFileError(null);
+                if (file) setLogo(URL.createObjectURL(file));
+              }}
             />
           )}
         </Field>

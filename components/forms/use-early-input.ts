@@ -11,7 +11,9 @@ type FieldElement = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
  * value, until the user typed again; a controlled field would even be reset on the next render.
  *
  * Once mounted, this reads each named field under `root` (or `root` itself, if it is one) and hands
- * those whose value differs from `values` to `adopt`. After that, onChange keeps state in step.
+ * those whose value differs from `values` to `adopt`. A file input holding a file has no value
+ * state could take; its own onChange is run instead (React hears a file input's "change" event as
+ * it comes, with no record of an earlier value to compare). After that, onChange keeps state in step.
  */
 export function useEarlyInput(root: RefObject<HTMLElement | null>, values: Record<string, string>, adopt: (typed: Record<string, string>) => void) {
   useEffect(() => {
@@ -23,6 +25,9 @@ export function useEarlyInput(root: RefObject<HTMLElement | null>, values: Recor
       if (field && field.value !== value) typed[name] = field.value;
     }
     if (Object.keys(typed).length > 0) adopt(typed);
+    for (const file of element.querySelectorAll<HTMLInputElement>('input[type="file"]')) {
+      if (file.files?.length) file.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     // Once, on mount: later changes reach state through onChange.
   }, []);
 }

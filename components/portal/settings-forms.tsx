@@ -36,15 +36,6 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
   const [logo, setLogo] = useState(initial.logo.src);
   const [applied, setApplied] = useState<{ status: string; error: string | null } | null>(null);
   const form = useRef<HTMLFormElement>(null);
-  const logoInput = useRef<HTMLInputElement>(null);
-  const previewLogo = (input: HTMLInputElement) => {
-    const file = input.files?.[0];
-    if (file) setLogo(URL.createObjectURL(file));
-  };
-  // A file chosen before hydration is previewed once mounted, like the typed fields.
-  useEffect(() => {
-    if (logoInput.current) previewLogo(logoInput.current);
-  }, []);
   const { primary, accent, background, surface, text, font } = theme;
   useEarlyInput(form, { name, primary, accent, background, surface, text, font }, ({ name: typedName, ...typed }) => {
     if (typedName !== undefined) setName(typedName);
@@ -86,7 +77,7 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
           </select>
         </label>
         <label className="block text-sm font-medium">New logo (PNG, JPEG or WebP, at most 256 KB)
-          <input ref={logoInput} name="logo" type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => previewLogo(e.target)} className="mt-1 block text-sm" />
+          <input name="logo" type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => { const f = e.target.files?.[0]; if (f) setLogo(URL.createObjectURL(f)); }} className="mt-1 block text-sm" />
         </label>
         <label className="block text-sm font-medium">Logo description<input name="logoAlt" defaultValue={initial.logo.alt} className={input} /></label>
         <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Save branding</button>
