@@ -2,6 +2,7 @@ import "server-only";
 import { verifyAuditChain, type AuditVerification } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { AuditFilter } from "./audit-filter.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
 
 export const AUDIT_PAGE = 50;
 
@@ -20,7 +21,8 @@ async function whereOf(control: ControlDb, filter: AuditFilter) {
 }
 
 /** One page of the audit log, newest first, with each entry's tenant slug. */
-export async function auditPage(control: ControlDb, filter: AuditFilter) {
+export async function auditPage(viewer: AgencyUser, control: ControlDb, filter: AuditFilter) {
+  assertAgencyRole(viewer, "viewer");
   const where = await whereOf(control, filter);
   const [total, rows] = await Promise.all([
     control.auditEntry.count({ where }),
@@ -33,7 +35,8 @@ export async function auditPage(control: ControlDb, filter: AuditFilter) {
 }
 
 /** Every matching entry, oldest first, for the CSV export (at most 50,000). */
-export async function auditRows(control: ControlDb, filter: AuditFilter) {
+export async function auditRows(viewer: AgencyUser, control: ControlDb, filter: AuditFilter) {
+  assertAgencyRole(viewer, "viewer");
   return control.auditEntry.findMany({ where: await whereOf(control, filter), orderBy: { id: "asc" }, take: 50_000 });
 }
 

@@ -8,6 +8,7 @@ import { tenantHosts, type HostConfig } from "../tenancy/host.ts";
 import type { TenantStatus } from "../tenancy/resolver.ts";
 import { collectFleetMetrics, type FanOutOptions, type MetricsState, type TenantFigures } from "./fleet-metrics.server.ts";
 import type { FleetQuery, SortKey } from "./fleet-query.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
 
 export interface FleetRow {
   id: string;
@@ -109,7 +110,8 @@ export function fleetWhere(query: FleetQuery): Prisma.TenantWhereInput {
  * of tenants cost one indexed query); only the page's tenants are asked for fresh figures, through
  * the bounded, audited fan-out. Sorting by a figure uses the figures as last read.
  */
-export async function fleetOverview(options: { query: FleetQuery; audit: ReadAudit; fresh?: boolean }): Promise<FleetOverview> {
+export async function fleetOverview(viewer: AgencyUser, options: { query: FleetQuery; audit: ReadAudit; fresh?: boolean }): Promise<FleetOverview> {
+  assertAgencyRole(viewer, "viewer");
   const { control, hosts } = platform();
   return fleetPage({ control, hosts }, { ...options, fanOut: fanOutOptions(options.fresh ? { maxAgeMs: 0 } : {}) });
 }

@@ -4,6 +4,7 @@ import type { ControlDb } from "../db/control.server.ts";
 import type { ClientCacheStats } from "../db/client-cache.ts";
 import { collectFleetMetrics, DAYS, dayLabels, fromRow, isReadable, type FanOutOptions } from "./fleet-metrics.server.ts";
 import type { ReadAudit } from "./fleet.server.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
 
 /** What the charts page draws, all of it plain data (client components render it). */
 export interface Insights {
@@ -29,7 +30,8 @@ export const OTHERS = "others";
  * bounds (oldest first, so repeated visits cover a large fleet), audits that read, and then
  * aggregates what the cache holds.
  */
-export async function fleetInsights(control: ControlDb, cache: ClientCacheStats, audit: ReadAudit, fanOut: FanOutOptions, today = new Date()): Promise<Insights> {
+export async function fleetInsights(viewer: AgencyUser, control: ControlDb, cache: ClientCacheStats, audit: ReadAudit, fanOut: FanOutOptions, today = new Date()): Promise<Insights> {
+  assertAgencyRole(viewer, "viewer");
   const tenants = await control.tenant.findMany({
     select: { id: true, slug: true, name: true, status: true, plan: true, metrics: { select: { collectedAt: true } } },
   });

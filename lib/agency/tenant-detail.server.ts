@@ -6,6 +6,7 @@ import { loadMigrations, migrationsDir } from "../migrations/migrator.ts";
 import { platform } from "../platform.server.ts";
 import { withTimeout } from "../util/concurrency.ts";
 import type { ReadAudit } from "./fleet.server.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
 
 export interface MigrationHistory {
   applied: Array<{ name: string; startedAt: Date; finishedAt: Date | null; checksumMatches: boolean }>;
@@ -20,7 +21,8 @@ export const CREDENTIALS_MAX_AGE_DAYS = 90;
  * The migrations recorded in the tenant's own database (`_prisma_migrations`, read with the
  * tenant's role) against the ones this build ships. A read of one tenant's database: audited.
  */
-export async function tenantMigrationHistory(tenant: { id: string; slug: string }, audit: ReadAudit): Promise<MigrationHistory> {
+export async function tenantMigrationHistory(viewer: AgencyUser, tenant: { id: string; slug: string }, audit: ReadAudit): Promise<MigrationHistory> {
+  assertAgencyRole(viewer, "viewer");
   const { control, env } = platform();
   const shipped = await loadMigrations(migrationsDir("tenant"));
   await appendAudit(control, { ...audit, action: "tenant.read", tenantId: tenant.id, details: { what: "migration history" } });

@@ -9,9 +9,13 @@ import { platform } from "../platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
 import { currentOrigin } from "./origin.server.ts";
+import { markVerified, rankAtLeast, type Verified } from "./verified.ts";
 
 export type AgencyRole = "owner" | "operator" | "viewer";
-export interface AgencyUser {
+const ROLES: readonly AgencyRole[] = ["viewer", "operator", "owner"];
+/** An agency user a guard verified on this request (docs/decisions/018). */
+export type AgencyUser = Verified<AgencyUserFields>;
+interface AgencyUserFields {
   id: string;
   email: string;
   name: string;
@@ -64,7 +68,7 @@ async function agencySession(): Promise<{ state: "none" } | { state: "ended" } |
   if (!session || session.realm !== "agency" || !session.uid) return { state: "none" };
   const user = await platform().control.agencyUser.findUnique({ where: { id: session.uid } });
   if (!user || !user.active || user.sessionVersion !== session.sv) return { state: "ended" };
-  return { state: "ok", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  return { state: "ok", user: markVerified({ id: user.id, email: user.email, name: user.name, role: user.role }) };
 }
 
 /** The signed-in agency user, or null: token of the agency realm, user active, same session version. */
@@ -73,12 +77,15 @@ export async function agencyUser(): Promise<AgencyUser | null> {
   return session.state === "ok" ? session.user : null;
 }
 
-const RANK: Record<AgencyRole, number> = { viewer: 0, operator: 1, owner: 2 };
-
 export async function requireAgencyUser(returnTo: string, atLeast: AgencyRole = "viewer"): Promise<AgencyUser> {
   const session = await agencySession();
   if (session.state === "ended") redirect(`/sign-in?ended=1&callbackUrl=${encodeURIComponent(returnTo)}`);
   if (session.state !== "ok") redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
-  if (RANK[session.user.role] < RANK[atLeast]) forbidden();
+  assertAgencyRole(session.user, atLeast);
   return session.user;
+}
+
+/** What agency data functions call first: the verified viewer holds at least this role, else 403. */
+export function assertAgencyRole(viewer: AgencyUser, atLeast: AgencyRole): void {
+  if (!rankAtLeast(ROLES, viewer.role, atLeast)) forbidden();
 }

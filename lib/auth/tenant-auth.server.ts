@@ -13,9 +13,13 @@ import { deriveSessionSecret, generateToken, hashToken, verifyPassword } from ".
 import { activeImpersonation, consumeImpersonation, type ActiveImpersonation } from "./impersonation.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
 import { currentOrigin, publicLink } from "./origin.server.ts";
+import { markVerified, rankAtLeast, type Verified } from "./verified.ts";
 
 export type TenantRole = "owner" | "admin" | "staff" | "member";
-export interface TenantUser {
+const ROLES: readonly TenantRole[] = ["member", "staff", "admin", "owner"];
+export type TenantUser = Verified<TenantUserFields>;
+interface TenantUserFields {
+  tenantId: string;
   id: string;
   email: string;
   name: string;
@@ -130,6 +134,11 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
  * who is still active with the same session version; the tenant must not be suspended.
  */
 export async function tenantUser(tenant: ResolvedTenant): Promise<TenantUser | null> {
+  const user = await readTenantUser(tenant);
+  return user ? markVerified(user) : null;
+}
+
+async function readTenantUser(tenant: ResolvedTenant): Promise<TenantUserFields | null> {
   if (tenant.status !== "active") return null;
   const session = await getServerSession(tenantAuthOptions(tenant, await currentOrigin()));
   if (!session || session.realm !== "tenant" || session.tid !== tenant.id || !session.uid) return null;
@@ -142,19 +151,25 @@ export async function tenantUser(tenant: ResolvedTenant): Promise<TenantUser | n
     // owner deactivated, and it is over on every instance at once.
     const impersonation = await activeImpersonation(platform().control, tenant.id, session.imp);
     if (!impersonation) return null;
-    return { id: user.id, email: user.email, name: user.name, role: user.role, impersonation };
+    return { tenantId: tenant.id, id: user.id, email: user.email, name: user.name, role: user.role, impersonation };
   }
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  return { tenantId: tenant.id, id: user.id, email: user.email, name: user.name, role: user.role };
 }
-
-const RANK: Record<TenantRole, number> = { member: 0, staff: 1, admin: 2, owner: 3 };
 
 /** As tenantUser, but sends a visitor to sign in, and answers 403 below `atLeast`. */
 export async function requireTenantUser(tenant: ResolvedTenant, returnTo: string, atLeast: TenantRole = "member"): Promise<TenantUser> {
   const user = await tenantUser(tenant);
   if (!user) redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
-  if (RANK[user.role] < RANK[atLeast]) forbidden();
+  assertTenantRole(user, tenant, atLeast);
   return user;
+}
+
+/**
+ * What every data function that reads a tenant's private data calls first: the viewer a guard
+ * verified must belong to this tenant and hold at least this role, else 403.
+ */
+export function assertTenantRole(viewer: TenantUser, tenant: Pick<ResolvedTenant, "id">, atLeast: TenantRole): void {
+  if (viewer.tenantId !== tenant.id || !rankAtLeast(ROLES, viewer.role, atLeast)) forbidden();
 }
 
 /** The invited email of a valid, unused, unexpired invitation token, or null (nothing consumed). */

@@ -1,5 +1,5 @@
 import "server-only";
-import type { TenantUser } from "../auth/tenant-auth.server.ts";
+import { assertTenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
 import { publicLink } from "../auth/origin.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { platform } from "../platform.server.ts";
@@ -65,7 +65,9 @@ export async function notifyPromoted(tenant: ResolvedTenant, promoted: Array<{ i
   }
 }
 
+/** The signed-in member's own registrations; user comes from the guard (docs/decisions/018). */
 export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
+  assertTenantRole(user, tenant, "member");
   return withTenantDb(tenant.id, (db) =>
     db.registration.findMany({
       where: { userId: user.id },
@@ -77,6 +79,7 @@ export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
 }
 
 export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, eventId: string) {
+  assertTenantRole(user, tenant, "member");
   return withTenantDb(tenant.id, (db) =>
     db.registration.findFirst({ where: { userId: user.id, eventId, status: { not: "cancelled" } }, select: { id: true, status: true, ticketCode: true } }),
   );

@@ -1,6 +1,8 @@
 import "server-only";
 import { cache } from "react";
+import { assertTenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 
 export interface PortalSettingsView {
@@ -22,3 +24,13 @@ export const portalSettings = cache(async (tenant: Pick<ResolvedTenant, "id">): 
   );
   return row ?? DEFAULTS;
 });
+
+/** What the settings page shows its admins: the settings and the portal's custom domains. */
+export async function settingsForAdmin(tenant: ResolvedTenant, admin: TenantUser) {
+  assertTenantRole(admin, tenant, "admin");
+  const [settings, domains] = await Promise.all([
+    portalSettings(tenant),
+    platform().control.domain.findMany({ where: { tenantId: tenant.id }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }], select: { hostname: true, isPrimary: true } }),
+  ]);
+  return { settings, domains };
+}

@@ -152,28 +152,6 @@ export async function setEventStatus(tenant: ResolvedTenant, slug: string, statu
   }
 }
 
-export const ATTENDEES_PER_PAGE = 25;
-const STATUSES = ["confirmed", "waitlisted", "pending", "cancelled"] as const;
-
-export async function attendees(tenant: ResolvedTenant, eventId: string, filter: { q?: string; status?: string; checkedIn?: string; page?: number }) {
-  const status = STATUSES.find((s) => s === filter.status);
-  const q = filter.q?.trim().slice(0, 100);
-  const where = {
-    eventId,
-    ...(status ? { status } : {}),
-    ...(filter.checkedIn === "yes" ? { checkedInAt: { not: null } } : filter.checkedIn === "no" ? { checkedInAt: null } : {}),
-    ...(q ? { OR: [{ name: { contains: q, mode: "insensitive" as const } }, { email: { contains: q.toLowerCase() } }] } : {}),
-  };
-  const page = Math.max(1, Math.min(10_000, Math.floor(filter.page ?? 1)));
-  const [total, rows] = await withTenantDb(tenant.id, (db) =>
-    Promise.all([
-      db.registration.count({ where }),
-      db.registration.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], skip: (page - 1) * ATTENDEES_PER_PAGE, take: ATTENDEES_PER_PAGE, select: { id: true, name: true, email: true, status: true, checkedInAt: true, createdAt: true, ticketCode: true } }),
-    ]),
-  );
-  return { total, page, pages: Math.max(1, Math.ceil(total / ATTENDEES_PER_PAGE)), rows };
-}
-
 /** Emails every confirmed attendee of an event (at most 5,000). */
 export async function messageAttendees(tenant: ResolvedTenant, from: TenantUser, eventId: string, subject: string, body: string): Promise<number> {
   const s = subject.trim().slice(0, 150);

@@ -1,7 +1,7 @@
 import "server-only";
 import { generateToken, hashToken } from "../auth/credentials.server.ts";
 import { publicLink } from "../auth/origin.server.ts";
-import type { TenantRole, TenantUser } from "../auth/tenant-auth.server.ts";
+import { assertTenantRole, type TenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { InvalidInput } from "../errors.ts";
@@ -36,7 +36,9 @@ async function keepAnOwner(tx: Tx, userId: string, after: { role: TenantRole; ac
   }
 }
 
-export async function teamMembers(tenant: ResolvedTenant) {
+/** The team (staff, admins, owners) as admins see it on the team page. */
+export async function teamMembers(tenant: ResolvedTenant, admin: TenantUser) {
+  assertTenantRole(admin, tenant, "admin");
   return withTenantDb(tenant.id, (db) =>
     db.user.findMany({ where: { role: { in: ["staff", "admin", "owner"] } }, orderBy: [{ role: "desc" }, { name: "asc" }], take: 500, select: { id: true, name: true, email: true, role: true, active: true, passwordHash: true } }),
   ).then((rows) => rows.map(({ passwordHash, ...r }) => ({ ...r, invited: !passwordHash })));

@@ -11,6 +11,7 @@ import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
+import { agencyViewer } from "../support/viewers.ts";
 
 /**
  * The fleet fan-out against real tenant databases: bounded concurrency, a per-tenant timeout that
@@ -241,7 +242,7 @@ describe("the fleet page", () => {
 describe("the charts' figures", () => {
   it("add up what the tenants' databases hold, and the read is audited", async () => {
     const cache = { hits: 5, misses: 2, evictions: 1, clients: 2, openConnections: 1, reservedConnections: 2, budget: 40, waits: 0 };
-    const insights = await fleetInsights(cp.deps.control, cache, audit, options());
+    const insights = await fleetInsights(agencyViewer(), cp.deps.control, cache, audit, options());
     expect(insights.registrationsTotal).toBe(3);
     expect(insights.registrationSeries.map((s) => s.slug)).toEqual([cp.slug("fan00")]);
     expect(insights.registrationsByDay).toHaveLength(30);

@@ -8,6 +8,7 @@ import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { markVerified } from "../../lib/auth/verified.ts";
 
 /** Impersonation hand-offs against a real control plane and tenant database. */
 let cp: TestControlPlane;
@@ -23,7 +24,8 @@ const deps = () => ({ control: cp.deps.control, secretKey, useTenant: <T,>(_: st
 
 async function agencyUser(role: AgencyUser["role"]): Promise<AgencyUser> {
   const u = await cp.deps.control.agencyUser.create({ data: { email: `${role}-${randomBytes(3).toString("hex")}@agency.example`, name: role, role } });
-  return { id: u.id, email: u.email, name: u.name, role };
+  // Stands in for the guard, which verifies a signed-in user from the request's session.
+  return markVerified({ id: u.id, email: u.email, name: u.name, role });
 }
 
 beforeAll(async () => {

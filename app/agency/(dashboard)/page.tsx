@@ -29,7 +29,7 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const { query, problems } = parseFleetQuery(params);
   const host = (await headers()).get("host") ?? "";
-  const fleet = await fleetOverview({
+  const fleet = await fleetOverview(user, {
     query,
     fresh: params.fresh === "1",
     audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) },

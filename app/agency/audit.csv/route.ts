@@ -15,7 +15,7 @@ export async function GET(request: Request) {
   const parsed = parseAuditFilter(Object.fromEntries(new URL(request.url).searchParams));
   if (!parsed.ok) return new Response(Object.values(parsed.errors).join("\n"), { status: 400 });
   const { control } = platform();
-  const rows = await auditRows(control, parsed.filter);
+  const rows = await auditRows(user, control, parsed.filter);
   await appendAudit(control, { actor: { type: "agency-user", id: user.id, label: user.email }, action: "audit.export", details: { rows: rows.length, filter: { ...parsed.filter } }, ...(await requestOrigin()) });
   const body = rows.map((r) => csvRow([String(r.id), r.at, r.actorType, r.actorLabel, r.action, r.tenantId, r.ip, JSON.stringify(r.details), r.hash])).join("");
   return new Response(`\uFEFF${csvRow(["id", "at", "actor type", "actor", "action", "tenant id", "ip", "details", "hash"])}${body}`, {

@@ -12,11 +12,11 @@ const input = "mt-1 block rounded-lg border border-slate-300 px-2 py-1.5 text-sm
 
 /** The audit log: who did what, to which tenant, when and from where; chain verified. */
 export default async function AuditPage({ searchParams }: Props) {
-  await requireAgencyUser("/audit");
+  const user = await requireAgencyUser("/audit");
   const query = await searchParams;
   const parsed = parseAuditFilter(query);
   const { control } = platform();
-  const [page, chain] = await Promise.all([parsed.ok ? auditPage(control, parsed.filter) : null, chainStatus(control)]);
+  const [page, chain] = await Promise.all([parsed.ok ? auditPage(user, control, parsed.filter) : null, chainStatus(control)]);
   const value = (k: string) => {
     const v = query[k];
     return (Array.isArray(v) ? v[0] : v) ?? "";

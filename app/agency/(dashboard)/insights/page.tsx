@@ -12,7 +12,7 @@ export const metadata = { title: "Charts" };
 export default async function InsightsPage() {
   const user = await requireAgencyUser("/insights");
   const { control, tenants } = platform();
-  const insights = await fleetInsights(control, tenants.stats(), { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) }, fanOutOptions());
+  const insights = await fleetInsights(user, control, tenants.stats(), { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) }, fanOutOptions());
   const { coverage, cache } = insights;
   return (
     <>

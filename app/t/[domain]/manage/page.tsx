@@ -1,21 +1,15 @@
 import Link from "next/link";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
+import { staffEvents } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 export const metadata = { title: "Manage events" };
 
-const PER_PAGE = 20;
-
 export default async function ManageEvents({ params, searchParams }: { params: Promise<{ domain: string }>; searchParams: Promise<{ page?: string }> }) {
   const tenant = await currentTenant((await params).domain);
-  const page = Math.max(1, Math.min(1_000, Number((await searchParams).page) || 1));
-  const [total, events] = await withTenantDb(tenant.id, (db) =>
-    Promise.all([
-      db.event.count(),
-      db.event.findMany({ orderBy: { startsAt: "desc" }, skip: (page - 1) * PER_PAGE, take: PER_PAGE, select: { slug: true, title: true, status: true, startsAt: true, endsAt: true, timeZone: true, capacity: true, _count: { select: { registrations: { where: { status: "confirmed" } } } } } }),
-    ]),
-  );
+  const staff = await requireTenantUser(tenant, "/manage", "staff");
+  const { page, pages, events } = await staffEvents(tenant, staff, Number((await searchParams).page));
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <div className="flex items-center justify-between gap-4">
@@ -36,11 +30,11 @@ export default async function ManageEvents({ params, searchParams }: { params: P
           ))}
         </ul>
       )}
-      {total > PER_PAGE && (
+      {pages > 1 && (
         <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
           {page > 1 && <Link href={`/manage?page=${page - 1}`} className="text-brand underline">Newer</Link>}
-          <span>Page {page} of {Math.ceil(total / PER_PAGE)}</span>
-          {page * PER_PAGE < total && <Link href={`/manage?page=${page + 1}`} className="text-brand underline">Older</Link>}
+          <span>Page {page} of {pages}</span>
+          {page < pages && <Link href={`/manage?page=${page + 1}`} className="text-brand underline">Older</Link>}
         </nav>
       )}
     </section>

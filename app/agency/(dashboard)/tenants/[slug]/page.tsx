@@ -38,7 +38,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   ]);
   const live = tenant.status === "active" || tenant.status === "suspended";
   const history = live && tenant.database
-    ? await tenantMigrationHistory(tenant, { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) })
+    ? await tenantMigrationHistory(user, tenant, { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) })
     : null;
   // Owners may open the portal as one of its admins: list them (from the tenant's own database).
   const admins = user.role === "owner" && tenant.status === "active"

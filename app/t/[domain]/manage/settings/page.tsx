@@ -1,6 +1,6 @@
 import { BrandingForm, PortalSettingsForm } from "@/components/portal/settings-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { portalSettings } from "@/lib/portal/settings.server.ts";
+import { settingsForAdmin } from "@/lib/portal/settings.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { platform } from "@/lib/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
@@ -10,11 +10,8 @@ export const metadata = { title: "Settings" };
 
 export default async function SettingsPage({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
-  await requireTenantUser(tenant, "/manage/settings", "admin");
-  const [settings, domains] = await Promise.all([
-    portalSettings(tenant),
-    platform().control.domain.findMany({ where: { tenantId: tenant.id }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }], select: { hostname: true, isPrimary: true } }),
-  ]);
+  const admin = await requireTenantUser(tenant, "/manage/settings", "admin");
+  const { settings, domains } = await settingsForAdmin(tenant, admin);
   return (
     <div className="space-y-6">
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">

@@ -9,7 +9,7 @@ export const metadata = { title: "Team" };
 export default async function TeamPage({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/manage/team", "admin");
-  const team = await teamMembers(tenant);
+  const team = await teamMembers(tenant, user);
   const canMakeOwner = user.role === "owner";
   return (
     <section className="space-y-6 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { EventForm, StatusButtons } from "@/components/portal/staff-forms.tsx";
 import { timeZones } from "@/lib/format/zoned.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { formValues, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
@@ -12,7 +13,8 @@ type Props = { params: Promise<{ domain: string; slug: string }>; searchParams: 
 export default async function EditEvent({ params, searchParams }: Props) {
   const { domain, slug } = await params;
   const tenant = await currentTenant(domain);
-  const event = await staffEvent(tenant, slug);
+  const staff = await requireTenantUser(tenant, `/manage/events/${slug}`, "staff");
+  const event = await staffEvent(tenant, staff, slug);
   return (
     <section className="space-y-6 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <div className="flex flex-wrap items-center gap-3">

@@ -1,4 +1,5 @@
 import { EventForm } from "@/components/portal/staff-forms.tsx";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { timeZones } from "@/lib/format/zoned.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
@@ -7,6 +8,7 @@ export const metadata = { title: "New event" };
 
 export default async function NewEvent({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
+  await requireTenantUser(tenant, "/manage/events/new", "staff");
   const empty = { existing: null, title: "", slug: "", summary: "", description: "", timeZone: "Europe/Berlin", startsLocal: "", endsLocal: "", opensLocal: "", closesLocal: "", venue: "", onlineUrl: "", capacity: "", questions: "" };
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { CheckInButton, CheckInForm } from "@/components/portal/staff-forms.tsx";
 import { hasFeature } from "@/lib/portal/features.server.ts";
-import { attendees } from "@/lib/portal/staff.server.ts";
-import { staffEvent } from "@/lib/portal/staff-views.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { attendees, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 export const metadata = { title: "Attendees" };
@@ -12,9 +12,10 @@ type Props = { params: Promise<{ domain: string; slug: string }>; searchParams: 
 export default async function Attendees({ params, searchParams }: Props) {
   const { domain, slug } = await params;
   const tenant = await currentTenant(domain);
-  const event = await staffEvent(tenant, slug);
+  const staff = await requireTenantUser(tenant, `/manage/events/${slug}/attendees`, "staff");
+  const event = await staffEvent(tenant, staff, slug);
   const filter = await searchParams;
-  const list = await attendees(tenant, event.id, { ...filter, page: Number(filter.page) || 1 });
+  const list = await attendees(tenant, staff, event.id, { ...filter, page: Number(filter.page) || 1 });
   const query = (page: number) => `?${new URLSearchParams({ ...(filter.q ? { q: filter.q } : {}), ...(filter.status ? { status: filter.status } : {}), ...(filter.checkedIn ? { checkedIn: filter.checkedIn } : {}), page: String(page) })}`;
   return (
     <section className="space-y-5 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">

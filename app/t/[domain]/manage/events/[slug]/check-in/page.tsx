@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { CheckInForm } from "@/components/portal/staff-forms.tsx";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
-import { staffEvent } from "@/lib/portal/staff-views.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { arrivals, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 export const metadata = { title: "Check-in" };
@@ -10,10 +10,9 @@ export const metadata = { title: "Check-in" };
 export default async function CheckIn({ params }: { params: Promise<{ domain: string; slug: string }> }) {
   const { domain, slug } = await params;
   const tenant = await currentTenant(domain);
-  const event = await staffEvent(tenant, slug);
-  const [confirmed, arrived] = await withTenantDb(tenant.id, (db) =>
-    Promise.all([db.registration.count({ where: { eventId: event.id, status: "confirmed" } }), db.registration.count({ where: { eventId: event.id, status: "confirmed", checkedInAt: { not: null } } })]),
-  );
+  const staff = await requireTenantUser(tenant, `/manage/events/${slug}/check-in`, "staff");
+  const event = await staffEvent(tenant, staff, slug);
+  const { confirmed, arrived } = await arrivals(tenant, staff, event.id);
   return (
     <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="text-2xl font-semibold">Check-in · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { MessageForm } from "@/components/portal/staff-forms.tsx";
+import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
@@ -7,7 +8,9 @@ export const metadata = { title: "Message attendees" };
 
 export default async function Message({ params }: { params: Promise<{ domain: string; slug: string }> }) {
   const { domain, slug } = await params;
-  const event = await staffEvent(await currentTenant(domain), slug);
+  const tenant = await currentTenant(domain);
+  const staff = await requireTenantUser(tenant, `/manage/events/${slug}/message`, "staff");
+  const event = await staffEvent(tenant, staff, slug);
   return (
     <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="text-2xl font-semibold">Message attendees · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>

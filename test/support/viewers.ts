@@ -1,0 +1,10 @@
+import type { AgencyUser } from "../../lib/auth/agency-auth.server.ts";
+import { markVerified } from "../../lib/auth/verified.ts";
+
+/**
+ * An agency viewer for tests that call data functions directly. Stands in for the guard, which in
+ * the app verifies the user from the request's session (docs/decisions/018).
+ */
+export function agencyViewer(role: AgencyUser["role"] = "viewer"): AgencyUser {
+  return markVerified({ id: "00000000-0000-4000-8000-000000000001", email: "olive@agency.example", name: "Olive", role });
+}
