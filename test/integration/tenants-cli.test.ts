@@ -64,6 +64,7 @@ describe("npm run tenants", () => {
     const cases: Array<[string[], RegExp]> = [
       [["create", 'x"; DROP DATABASE postgres; --', "--name", "x"], /is not a valid slug/],
       [["create", "template0", "--name", "x"], /is reserved/],
+      [["create", "t", "--name", "x"], /"t" is reserved: Portico's router uses the path \/t itself/],
       [["create", cp.slug("one"), "--name", "again"], /already exists; choose another slug/],
       [["create", cp.slug("three")], /create needs exactly one slug and --name/],
       [["create", cp.slug("three"), "--name", "x", "--primary", "red"], /primary: use a six-digit hex colour/],
