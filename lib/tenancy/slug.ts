@@ -24,7 +24,7 @@ export const ROUTE_SEGMENTS = [
   "t", "agency", "api", "healthz", "next", "favicon", "brand",
   "account", "attendees", "audit", "calendar", "check-in", "confirm", "drafts", "ended", "events",
   "exports", "impersonate", "impersonation", "insights", "invite", "link", "logo", "manage",
-  "message", "migrations", "new", "operations", "outbox", "registrations", "settings", "sign-in",
+  "message", "migrations", "new", "operations", "outbox", "portal-unavailable", "registrations", "settings", "sign-in",
   "sign-up", "slug-availability", "team", "tenants", "tickets", "users",
 ] as const;
 

@@ -2,7 +2,7 @@ import { hostConfig, parseEnv } from "../../lib/config/env.server.ts";
 import { TenantClientCache } from "../../lib/db/client-cache.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
-import type { Platform } from "../../lib/platform.server.ts";
+import { tenantHealth, type Platform } from "../../lib/platform.server.ts";
 import { lookupTenant } from "../../lib/tenancy/lookup.server.ts";
 import { TenantResolver, type ResolvedTenant } from "../../lib/tenancy/resolver.ts";
 import type { TestControlPlane } from "./databases.ts";
@@ -15,7 +15,7 @@ type Holder = { [KEY]?: Platform };
  * that reaches tenants through withTenantDb and sends mail through the outbox runs as in the app.
  * The same parts as createPlatform, without the LISTEN connection (the test drops its database).
  */
-export function installTestPlatform(cp: TestControlPlane): { platform: Platform; tenant(slug: string): Promise<ResolvedTenant>; uninstall(): Promise<void> } {
+export function installTestPlatform(cp: TestControlPlane, log: (line: string) => void = console.warn): { platform: Platform; tenant(slug: string): Promise<ResolvedTenant>; uninstall(): Promise<void> } {
   const env = parseEnv({ DATABASE_URL: cp.url, PORTICO_SECRET_KEY: cp.secretKey, PORTICO_SECRET_KEY_ID: "test", PORTICO_SPARE_DATABASES: "0" });
   const { control, keyring } = cp.deps;
   const hosts = hostConfig(env);
@@ -24,7 +24,7 @@ export function installTestPlatform(cp: TestControlPlane): { platform: Platform;
     async (tenantId) => createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, { poolSize: 2, idleMs: 5_000, connectTimeoutMs: 5_000 }),
     { budget: 20, poolSize: 2, idleMs: 0 },
   );
-  const platform: Platform = { env, hosts, keyring, control, resolver, tenants, mail: outboxTransport(control) };
+  const platform: Platform = { env, hosts, keyring, control, resolver, tenants, ...tenantHealth(tenants, log), mail: outboxTransport(control) };
   (globalThis as Holder)[KEY] = platform;
   return {
     platform,
