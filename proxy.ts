@@ -2,14 +2,17 @@ import { NextResponse, type NextRequest } from "next/server";
 import { hostConfig, loadEnv } from "./lib/config/env.server.ts";
 import { contentSecurityPolicy, generateNonce, securityHeaders } from "./lib/http/security-headers.ts";
 import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
+import { OUTAGE_SEGMENT, outageForRequest } from "./lib/tenancy/outage.ts";
 
 /**
  * Routing only, never the security boundary (CVE-2025-29927 showed proxies can be skipped):
  * classifies the Host and rewrites into /agency/… or /t/<host>/…. The pages re-derive the
  * tenant from the Host header themselves (lib/tenancy/current.server.ts). Also sets the
- * per-request CSP nonce and the security headers.
+ * per-request CSP nonce and the security headers. A portal that is suspended or whose database is
+ * down goes to its branded 503 notice instead of its pages (decision 022); the route that answers
+ * checks that again itself.
  */
-export function proxy(request: NextRequest): NextResponse {
+export async function proxy(request: NextRequest): Promise<NextResponse> {
   // Liveness for load balancers and test runners, on any host; reveals nothing.
   if (request.nextUrl.pathname === "/healthz") return new NextResponse("ok\n", { headers: { "cache-control": "no-store" } });
 
@@ -23,7 +26,7 @@ export function proxy(request: NextRequest): NextResponse {
       break;
     case "subdomain":
     case "custom":
-      url.pathname = `/t/${host.hostname}${path}`;
+      url.pathname = (await outageForRequest(host, url.pathname)) ? `/t/${host.hostname}/${OUTAGE_SEGMENT}` : `/t/${host.hostname}${path}`;
       break;
     default:
       // Nothing is served for an unknown or malformed host: a path that exists nowhere → neutral 404.

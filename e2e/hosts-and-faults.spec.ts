@@ -65,7 +65,36 @@ test.describe("host spoofing and proxy bypass", () => {
 });
 
 test.describe("a tenant whose database is unreachable", () => {
+  // One path of every kind of tenant page: public, member, staff, auth forms, tokens, tickets.
+  const PAGES = ["/", "/events/kickoff", "/registrations", "/registrations/confirm?token=x", "/manage", "/manage/team", "/manage/events/new", "/sign-in", "/sign-up", "/invite?token=x", "/account", "/tickets/x"];
+
+  test("every page answers 503 with the tenant's branding and Retry-After, no stack; a healthy tenant serves the same paths (positive control)", async ({ request }) => {
+    // The first request to meet the outage may still be rendered by the page (its error boundary
+    // shows the branded notice); from then on the breaker answers before any page runs.
+    await expect(async () => expect((await request.get(...direct("umbrella.localhost", "/account"))).status()).toBe(503)).toPass({ timeout: 20_000 });
+    for (const path of PAGES) {
+      const response = await request.get(...direct("umbrella.localhost", path));
+      expect(response.status(), path).toBe(503);
+      expect(response.headers()["retry-after"], path).toBe("30");
+      const body = await response.text();
+      expect(body, path).toContain('data-testid="tenant-unavailable"');
+      expect(body, path).toContain("This portal is temporarily unavailable");
+      expect(body, path).toContain('<span data-testid="tenant-name">Umbrella Health</span>');
+      expect(body, path).toContain("--brand-primary:#be123c");
+      expect(body, path).not.toMatch(/Prisma|t_umbrella|does not exist|\bat \S+ \(/);
+    }
+    for (const path of PAGES) {
+      const response = await request.get(...direct("acme.localhost", path));
+      expect([200, 303, 307, 404], `acme ${path}: ${response.status()}`).toContain(response.status());
+      expect(await response.text(), path).not.toContain("temporarily unavailable");
+    }
+  });
+
   test("shows a branded notice for that tenant while the others keep serving", async ({ page }) => {
+    await page.goto(at("umbrella.localhost", "/account"));
+    await expect(page.getByTestId("tenant-name")).toHaveText("Umbrella Health");
+    await expect(page.locator('[data-testid="tenant-unavailable"], [data-testid="tenant-error"]')).toContainText("temporarily unavailable");
+    await expect(page.locator("header").first()).toHaveCSS("background-color", "rgb(190, 18, 60)");
     await page.goto(at("umbrella.localhost"));
     await expect(page.getByTestId("tenant-name")).toHaveText("Umbrella Health");
     await expect(page.getByTestId("tenant-unavailable")).toContainText("temporarily unavailable");

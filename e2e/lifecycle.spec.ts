@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { tenantsCli } from "./cli.ts";
-import { at } from "./hosts.ts";
+import { at, direct } from "./hosts.ts";
 
 test("suspending a tenant takes effect on its next request; its sessions stop; resuming restores it (security case 11)", async ({ page, browser }) => {
   await page.goto(at("stark.localhost", "/sign-in"));
@@ -13,16 +13,27 @@ test("suspending a tenant takes effect on its next request; its sessions stop; r
   await other.goto(at("acme.localhost"));
   await expect(other.getByTestId("event-card")).toHaveCount(3);
 
+  const session = async () => (await (await page.goto(at("stark.localhost", "/api/auth/session")))!.json()) as Record<string, unknown>;
+  expect(await session()).toMatchObject({ user: { email: "owner@stark.example" } }); // positive control
+
   const suspended = tenantsCli("suspend", "stark");
   expect(suspended.out).toContain("stark suspended");
   expect(suspended.code).toBe(0);
 
   await expect(async () => {
-    await page.goto(at("stark.localhost", "/account"));
+    const response = await page.goto(at("stark.localhost", "/account"));
     await expect(page.getByTestId("tenant-suspended")).toBeVisible({ timeout: 1_000 });
+    expect(response?.status()).toBe(503);
   }).toPass({ timeout: 10_000 });
+  for (const path of ["/", "/sign-in", "/registrations", "/manage", "/tickets/x"]) {
+    const response = await other.request.fetch(...direct("stark.localhost", path));
+    expect(response.status(), path).toBe(503);
+    expect(await response.text(), path).toContain("This portal is currently suspended");
+  }
   await expect(page.getByTestId("tenant-name")).toHaveText("Stark Learning"); // branded
   await expect(page.locator("body")).not.toContainText("owner@stark.example");
+  // next-auth's session endpoint says signed out too.
+  expect(await session()).toEqual({});
   await page.goto(at("stark.localhost"));
   await expect(page.getByTestId("tenant-suspended")).toBeVisible();
 
@@ -31,8 +42,9 @@ test("suspending a tenant takes effect on its next request; its sessions stop; r
 
   expect(tenantsCli("resume", "stark").code).toBe(0);
   await expect(async () => {
-    await page.goto(at("stark.localhost"));
+    const response = await page.goto(at("stark.localhost"));
     await expect(page.getByTestId("event-card")).toHaveCount(1, { timeout: 1_000 });
+    expect(response?.status()).toBe(200); // positive control: back to serving
   }).toPass({ timeout: 10_000 });
 });
 

@@ -47,6 +47,8 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await page.getByLabel("Organisation name").fill("Wonka Industries");
   await page.getByLabel("Slug").fill("acme");
   await expect(page.getByTestId("slug-status")).toContainText('"acme" is taken');
+  await page.getByLabel("Slug").fill("t");
+  await expect(page.getByTestId("slug-status")).toContainText("router uses the path /t");
   await page.getByLabel("Slug").fill("admin");
   await expect(page.getByTestId("slug-status")).toContainText("reserved");
   await next(page);

@@ -1,6 +1,9 @@
 import "server-only";
 import { hostConfig, loadEnv, requireRuntime, type Env } from "./config/env.server.ts";
 import { TenantClientCache } from "./db/client-cache.ts";
+import { TenantHealth } from "./db/tenant-health.ts";
+import { describeUnavailable, isUnavailable } from "./db/unavailable.ts";
+import { RateLimitedLog } from "./util/rate-limited-log.ts";
 import { outboxTransport, smtpTransport, type MailTransport } from "./mail/transport.server.ts";
 import { createControlDb, type ControlDb } from "./db/control.server.ts";
 import { keyringFrom, unseal, type Keyring } from "./db/secrets.server.ts";
@@ -22,6 +25,10 @@ export interface Platform {
   control: ControlDb;
   resolver: TenantResolver;
   tenants: TenantClientCache<TenantDb>;
+  /** Which tenant databases failed recently (proxy.ts answers them 503 without running a page). */
+  health: TenantHealth;
+  /** One line per tenant per minute about an outage, instead of one per request. */
+  outageLog: RateLimitedLog;
   mail: MailTransport;
 }
 
@@ -75,6 +82,7 @@ export function createPlatform(env: Env): Platform {
       }),
     { budget: env.PORTICO_CONNECTION_BUDGET, poolSize: env.PORTICO_TENANT_POOL_SIZE, idleMs: env.PORTICO_CLIENT_IDLE_MS },
   );
+  const { health, outageLog } = tenantHealth(tenants);
   const mail = env.PORTICO_SMTP_URL ? smtpTransport(env.PORTICO_SMTP_URL) : outboxTransport(control);
   // A changed tenant is dropped from the resolver and its client closed (new credentials,
   // placement); after a lost connection everything is dropped, since notices may have been missed.
@@ -90,5 +98,24 @@ export function createPlatform(env: Env): Platform {
       urls.clear();
     },
   );
-  return { env, hosts, keyring, control, resolver, tenants, mail };
+  return { env, hosts, keyring, control, resolver, tenants, health, outageLog, mail };
+}
+
+/** The health breaker over a client cache: a probe is one `SELECT 1` with the tenant's own client. */
+export function tenantHealth(tenants: TenantClientCache<TenantDb>, write: (line: string) => void = console.warn): Pick<Platform, "health" | "outageLog"> {
+  const outageLog = new RateLimitedLog(write);
+  const health = new TenantHealth(
+    async (tenantId) => {
+      try {
+        await tenants.use(tenantId, (db) => db.$queryRaw`SELECT 1`);
+        return true;
+      } catch (error) {
+        if (!isUnavailable(error)) return true; // not an outage: let the pages meet it
+        outageLog.say(tenantId, `[tenant] ${tenantId}: still unreachable (${describeUnavailable(error)})`);
+        return false;
+      }
+    },
+    { onChange: (tenantId, down) => !down && write(`[tenant] ${tenantId}: reachable again`) },
+  );
+  return { health, outageLog };
 }

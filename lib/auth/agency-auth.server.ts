@@ -2,8 +2,8 @@ import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import { getServerSession } from "next-auth/next";
 import { forbidden, redirect } from "next/navigation";
-import { z } from "zod";
 import { requireRuntime } from "../config/env.server.ts";
+import { emailAddress } from "../mail/address.ts";
 import { appendAudit } from "../audit/log.server.ts";
 import { platform } from "../platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
@@ -22,7 +22,7 @@ interface AgencyUserFields {
   role: AgencyRole;
 }
 
-const email = z.string().trim().toLowerCase().email().max(254);
+const email = emailAddress();
 
 /** Agency users live in the control plane and can sign in on the agency host only. */
 export async function authenticateAgencyPassword(rawEmail: unknown, password: unknown): Promise<User | null> {

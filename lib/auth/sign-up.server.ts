@@ -1,13 +1,14 @@
 import "server-only";
 import { z } from "zod";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { emailAddress } from "../mail/address.ts";
 import { portalSettings } from "../portal/settings.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "./credentials.server.ts";
 
 export const signUpSchema = z.object({
   name: z.string().trim().min(1, "Enter your name.").max(120, "Use at most 120 characters for your name."),
-  email: z.string().trim().toLowerCase().email("Enter a valid email address, like name@example.com.").max(254),
+  email: emailAddress("Enter a valid email address, like name@example.com."),
   password: z
     .string()
     .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters for your password.`)

@@ -3,8 +3,8 @@ import type { AuthOptions, User } from "next-auth";
 import { getServerSession } from "next-auth/next";
 import Credentials from "next-auth/providers/credentials";
 import { forbidden, redirect } from "next/navigation";
-import { z } from "zod";
 import { requireRuntime } from "../config/env.server.ts";
+import { emailAddress } from "../mail/address.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
@@ -28,7 +28,7 @@ interface TenantUserFields {
   impersonation?: ActiveImpersonation;
 }
 
-const email = z.string().trim().toLowerCase().email().max(254);
+const email = emailAddress();
 const SIGN_IN_LINK_MINUTES = 15;
 
 function asSessionUser(user: { id: string; email: string; name: string; role: string; sessionVersion: number }): User {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidInput } from "../errors.ts";
+import { emailAddress } from "./address.ts";
 
 /**
  * An outgoing email, validated: no CR or LF in any header field (header injection), addresses
@@ -10,9 +11,9 @@ const headerText = (max: number) =>
 
 export const mailMessageSchema = z.object({
   tenantId: z.string().uuid().nullable(),
-  to: z.string().email().max(254).toLowerCase(),
+  to: emailAddress(),
   fromName: headerText(120),
-  fromAddress: z.string().email().max(254),
+  fromAddress: emailAddress(),
   subject: headerText(200),
   text: z.string().min(1).max(100_000),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailAddress } from "../mail/address.ts";
 
 /**
  * Agency actions on the fleet, as queued by the dashboard and carried out by the operations
@@ -29,7 +30,7 @@ export const TENANT_ACTION_KINDS = ["retry", "discard", "suspend", "resume", "re
 
 export const firstAdminSchema = z.object({
   name: z.string().trim().min(1, "enter the first admin's name").max(120),
-  email: z.string().trim().toLowerCase().email("enter the first admin's email address, e.g. jane@client.example").max(254),
+  email: emailAddress("enter the first admin's email address, e.g. jane@client.example"),
 });
 
 export const operationInputs = {
@@ -57,7 +58,7 @@ export const operationInputs = {
     logo: z.string().max(360_000).nullable().default(null),
   }),
   "agency-user-invite": z.object({
-    email: z.string().trim().toLowerCase().email("enter an email address, e.g. sam@agency.example").max(254),
+    email: emailAddress("enter an email address, e.g. sam@agency.example"),
     name: z.string().trim().min(1, "enter the person's name").max(120),
     role: z.enum(["owner", "operator", "viewer"], { message: "choose owner, operator or viewer" }),
   }),

@@ -2,6 +2,7 @@ import "server-only";
 import { assertTenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
 import { publicLink } from "../auth/origin.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { checkEmailAddress } from "../mail/address.ts";
 import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature } from "./features.server.ts";
@@ -91,9 +92,10 @@ export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, 
  */
 export async function registerGuest(tenant: ResolvedTenant, eventSlug: string, guest: { name: string; email: string }, answers: Record<string, unknown>): Promise<"sent" | "already"> {
   if (!(await portalSettings(tenant)).allowGuestRegistration) throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
-  const email = guest.email.trim().toLowerCase();
+  const address = checkEmailAddress(guest.email, "Enter your email address, e.g. jo@example.com.");
+  if (!address.ok) throw new RegistrationRefused(address.message);
+  const email = address.email;
   const name = guest.name.trim();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new RegistrationRefused("Enter your email address, e.g. jo@example.com.");
   if (!name) throw new RegistrationRefused("Enter your name.");
   const event = await withTenantDb(tenant.id, (db) => db.event.findFirst({ where: { slug: eventSlug, status: { in: ["published", "cancelled"] } }, select: { id: true, title: true } }));
   if (!event) throw new RegistrationRefused("This event does not exist.");

@@ -5,6 +5,7 @@ import { assertTenantRole, type TenantRole, type TenantUser } from "../auth/tena
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { InvalidInput } from "../errors.ts";
+import { checkEmailAddress } from "../mail/address.ts";
 import { INVITATION_DAYS } from "../provisioning/invite.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { portalMail } from "./member.server.ts";
@@ -49,9 +50,11 @@ export async function teamMembers(tenant: ResolvedTenant, admin: TenantUser) {
  * invitation link (7 days); an existing member is given the role and told by email.
  */
 export async function inviteToTeam(tenant: ResolvedTenant, by: TenantUser, input: { email: string; name: string; role: string }): Promise<"invited" | "promoted"> {
-  const email = input.email.trim().toLowerCase();
+  // Checked with the mail layer's own rule before anything is written: no member without an invitation.
+  const address = checkEmailAddress(input.email, "Enter the person's email address, e.g. jo@client.example.");
+  if (!address.ok) throw new TeamRefused(address.message);
+  const email = address.email;
   const name = input.name.trim().slice(0, 120);
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new TeamRefused("Enter the person's email address, e.g. jo@client.example.");
   if (!name) throw new TeamRefused("Enter the person's name.");
   const role = TEAM_ROLES.find((r) => r === input.role);
   if (!role) throw new TeamRefused("Choose a role: staff, admin or owner.");

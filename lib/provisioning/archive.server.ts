@@ -119,18 +119,60 @@ export async function exportTenant(deps: ProvisionDeps, slug: string, dir: strin
   }
 }
 
-/** Opens an archive and checks its manifest and every file's size and checksum. */
-export async function readArchive(archive: string, work: string): Promise<Manifest> {
+/** The most an import extracts in all (every table and the logo); `maxBytes` overrides it. */
+export const IMPORT_MAX_BYTES = 4 * 1024 ** 3;
+/** manifest.json of the largest fleet tenant is a few kilobytes. */
+const MANIFEST_MAX_BYTES = 1024 ** 2;
+
+/**
+ * Opens an archive and checks its manifest and every file's size and checksum. Extraction is
+ * bounded by the manifest, which every export writes first: each later entry must be a file the
+ * manifest lists, with exactly the size it lists, and the manifest's sizes together must fit
+ * `maxBytes`; anything else stops the extraction before that entry's first byte is written.
+ */
+export async function readArchive(archive: string, work: string, maxBytes = IMPORT_MAX_BYTES): Promise<Manifest> {
+  let manifest: Manifest | null = null;
+  const manifestFrom = async (): Promise<Manifest> => {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path.join(work, "manifest.json"), "utf8"));
+    } catch {
+      throw new InvalidInput(`${archive} has a manifest.json that is not JSON: it is not a Portico export`);
+    }
+    const parsed = manifestSchema.safeParse(json);
+    if (!parsed.success) throw new InvalidInput(`${archive} has a manifest Portico cannot read: ${parsed.error.issues[0]?.message}`);
+    const listed = [...parsed.data.tables, ...(parsed.data.logo ? [parsed.data.logo] : [])];
+    const declared = listed.reduce((sum, f) => sum + f.bytes, 0);
+    if (declared > maxBytes) {
+      throw new InvalidInput(`${archive} declares ${declared} bytes of data, more than the ${maxBytes} bytes an import may hold; nothing was imported`);
+    }
+    if (new Set(listed.map((f) => f.file)).size !== listed.length || listed.some((f) => f.file === "manifest.json")) {
+      throw new InvalidInput(`${archive} has a manifest that lists a file twice: it is not a Portico export`);
+    }
+    return parsed.data;
+  };
+  const admit = async ({ name, size, index }: { name: string; size: number; index: number }) => {
+    if (index === 0) {
+      if (name !== "manifest.json") throw new InvalidInput(`${archive} does not start with manifest.json: it is not a Portico export`);
+      if (size > MANIFEST_MAX_BYTES) throw new InvalidInput(`${archive} has a manifest.json of ${size} bytes, larger than any Portico export writes`);
+      return;
+    }
+    manifest ??= await manifestFrom();
+    const listed = [...manifest.tables, ...(manifest.logo ? [manifest.logo] : [])].find((f) => f.file === name);
+    if (!listed) throw new InvalidInput(`${archive} contains ${name}, which its manifest does not list; nothing was imported`);
+    if (listed.bytes !== size) {
+      throw new InvalidInput(`${name} in ${archive} holds ${size} bytes but its manifest lists ${listed.bytes}: the archive is damaged or was altered; nothing was imported`);
+    }
+  };
   let names: string[];
   try {
-    names = await extractTarGz(archive, work);
+    names = await extractTarGz(archive, work, { maxBytes: maxBytes + MANIFEST_MAX_BYTES, admit });
   } catch (error) {
+    if (error instanceof InvalidInput) throw error;
     throw new InvalidInput(`${archive} is not a readable Portico export: ${(error as Error).message}`);
   }
   if (!names.includes("manifest.json")) throw new InvalidInput(`${archive} has no manifest.json: it is not a Portico export`);
-  const parsed = manifestSchema.safeParse(JSON.parse(await readFile(path.join(work, "manifest.json"), "utf8")));
-  if (!parsed.success) throw new InvalidInput(`${archive} has a manifest Portico cannot read: ${parsed.error.issues[0]?.message}`);
-  const manifest = parsed.data;
+  manifest ??= await manifestFrom();
   for (const f of [...manifest.tables, ...(manifest.logo ? [manifest.logo] : [])]) {
     if (!names.includes(f.file)) throw new InvalidInput(`${archive} lacks ${f.file}, which its manifest lists`);
     const full = path.join(work, f.file);
@@ -155,11 +197,11 @@ export interface ImportResult {
  * Restores an export into a new tenant (new slug, no custom domains: those still belong to the
  * original). The archive is verified before anything is created; row counts are checked after.
  */
-export async function importTenant(deps: ProvisionDeps, archive: string, slug: string, name?: string): Promise<ImportResult> {
+export async function importTenant(deps: ProvisionDeps, archive: string, slug: string, name?: string, options: { maxBytes?: number } = {}): Promise<ImportResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), "portico-import-"));
   let created = false;
   try {
-    const manifest = await readArchive(archive, work);
+    const manifest = await readArchive(archive, work, options.maxBytes);
     const theme = themeSchema.safeParse(manifest.tenant.theme);
     if (!theme.success) throw new InvalidInput(`${archive} has a theme Portico cannot use: ${theme.error.issues[0]?.message}`);
     const logo = manifest.logo ? checkLogo(await readFile(path.join(work, manifest.logo.file))) : undefined;

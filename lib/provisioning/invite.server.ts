@@ -1,6 +1,8 @@
 import "server-only";
 import { generateToken, hashToken } from "../auth/credentials.server.ts";
 import { createTenantDb } from "../db/tenant-db.server.ts";
+import { InvalidInput } from "../errors.ts";
+import { checkEmailAddress } from "../mail/address.ts";
 import type { MailTransport } from "../mail/transport.server.ts";
 
 /** How long a first admin's invitation link stays valid. */
@@ -30,7 +32,9 @@ export async function inviteFirstAdmin(
   admin: FirstAdmin,
   invitations: Invitations,
 ): Promise<"sent" | "already-accepted"> {
-  const email = admin.email.trim().toLowerCase();
+  const address = checkEmailAddress(admin.email, "the first admin needs a valid email address, e.g. jane@client.example");
+  if (!address.ok) throw new InvalidInput(address.message);
+  const email = address.email;
   const pooled = createTenantDb(tenantUrl, `invite:${tenant.id}`, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 5_000 });
   let token: string;
   try {

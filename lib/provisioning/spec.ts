@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidInput } from "../errors.ts";
+import { emailAddress } from "../mail/address.ts";
 import { classifyHost, normaliseHost, type HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
@@ -51,7 +52,7 @@ export const tenantSpecSchema = z.object({
       users: z
         .array(
           z.object({
-            email: z.string().email().toLowerCase(),
+            email: emailAddress("a demo user needs a valid email address, e.g. sam@client.example"),
             name: z.string().min(1).max(120),
             role: z.enum(["owner", "admin", "staff", "member"]),
             /** Demo only: a known password so a newcomer can sign in. */

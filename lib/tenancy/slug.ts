@@ -7,11 +7,28 @@ export const SLUG_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const SLUG_MAX_LENGTH = 40;
 
 /** Names that would collide with infrastructure, the agency host or PostgreSQL itself. */
-export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+const INFRASTRUCTURE_NAMES = [
   "admin", "agency", "api", "app", "assets", "auth", "billing", "cdn", "dashboard", "dev",
   "docs", "help", "internal", "localhost", "mail", "portico", "postgres", "root", "smtp",
   "static", "status", "support", "system", "template0", "template1", "test", "www",
-]);
+];
+
+/**
+ * Every path segment the router uses: the folders of app/ (proxy.ts rewrites into `/t/…` and
+ * `/agency/…`), public/, and the paths proxy.ts answers itself. A tenant named like one of them
+ * would put its name where the router expects its own segment. Kept as a list because this
+ * module also runs in the browser (the wizard); slug.test.ts reads app/ and public/ and fails
+ * when a folder is added without being listed here.
+ */
+export const ROUTE_SEGMENTS = [
+  "t", "agency", "api", "healthz", "next", "favicon", "brand",
+  "account", "attendees", "audit", "calendar", "check-in", "confirm", "drafts", "ended", "events",
+  "exports", "impersonate", "impersonation", "insights", "invite", "link", "logo", "manage",
+  "message", "migrations", "new", "operations", "outbox", "portal-unavailable", "registrations", "settings", "sign-in",
+  "sign-up", "slug-availability", "team", "tenants", "tickets", "users",
+] as const;
+
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([...INFRASTRUCTURE_NAMES, ...ROUTE_SEGMENTS]);
 
 export type SlugCheck = { ok: true; slug: string } | { ok: false; message: string };
 
@@ -27,6 +44,9 @@ export function checkSlug(input: unknown): SlugCheck {
       ok: false,
       message: `"${input}" is not a valid slug: use lower-case letters a–z, digits and single hyphens, starting with a letter.`,
     };
+  }
+  if ((ROUTE_SEGMENTS as readonly string[]).includes(input)) {
+    return { ok: false, message: `"${input}" is reserved: Portico's router uses the path /${input} itself; choose another slug.` };
   }
   if (RESERVED_SLUGS.has(input)) {
     return { ok: false, message: `"${input}" is reserved; choose another slug.` };

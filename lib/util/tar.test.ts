@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gzipSync } from "node:zlib";
-import { extractTarGz, writeTarGz } from "./tar.ts";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { extractTarGz, tarHeader, writeTarGz } from "./tar.ts";
 
 let dir: string;
 beforeAll(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "portico-tar-"))));
@@ -37,5 +37,105 @@ describe("tar.gz", () => {
     const { gunzipSync } = await import("node:zlib");
     await writeFile(truncated, gzipSync(gunzipSync(whole).subarray(0, 1024)));
     await expect(extractTarGz(truncated, path.join(dir, "t"))).rejects.toThrow(/truncated/);
+  });
+});
+
+describe("tar.gz limits", () => {
+  const MiB = 1024 ** 2;
+  const pad = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
+  const zerosMiB = gzipSync(Buffer.alloc(MiB)); // about 1 KB: repeated, a gzip bomb
+  const bomb = (prefix: Buffer, mib: number) => Buffer.concat([gzipSync(prefix), ...Array.from({ length: mib }, () => zerosMiB)]);
+
+  async function duSize(root: string): Promise<number> {
+    const { readdir, stat } = await import("node:fs/promises");
+    let total = 0;
+    for (const e of await readdir(root, { withFileTypes: true, recursive: true })) if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
+    return total;
+  }
+
+  /** Runs `fn` while sampling the process's memory; returns how far it rose above the start. */
+  async function peakGrowth(fn: () => Promise<unknown>): Promise<number> {
+    const start = process.memoryUsage().rss;
+    let peak = start;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+    try {
+      await fn().catch(() => {});
+    } finally {
+      clearInterval(timer);
+    }
+    return Math.max(peak, process.memoryUsage().rss) - start;
+  }
+
+  it("refuses an entry whose declared size exceeds the cap before writing any of it (a 1 GiB entry in a 1 MB file)", async () => {
+    const manifest = Buffer.from('{"ok":true}');
+    const archive = path.join(dir, "declared-bomb.tar.gz");
+    await writeFile(archive, bomb(Buffer.concat([tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), tarHeader("tables/User.jsonl", 1024 * MiB)]), 1024));
+    expect((await readFile(archive)).length).toBeLessThan(2 * MiB);
+    const out = path.join(dir, "declared-bomb");
+    let error: unknown;
+    const grew = await peakGrowth(async () => (error = await extractTarGz(archive, out, { maxBytes: 16 * MiB }).catch((e: unknown) => e)));
+    expect((error as Error).message).toMatch(/holds more than 16777216 bytes, the most Portico extracts/);
+    expect(await duSize(out)).toBe(manifest.length);
+    expect(grew).toBeLessThan(128 * MiB);
+  });
+
+  it("stops reading at the end-of-archive marker: 1 GiB of zeros after it is never inflated into memory or disk", async () => {
+    const content = Buffer.from("hello\n");
+    const archive = path.join(dir, "trailing-bomb.tar.gz");
+    await writeFile(archive, bomb(Buffer.concat([tarHeader("tables/A.jsonl", content.length), content, pad(content.length), Buffer.alloc(1024)]), 1024));
+    const out = path.join(dir, "trailing-bomb");
+    let names: unknown;
+    const grew = await peakGrowth(async () => (names = await extractTarGz(archive, out)));
+    expect(names).toEqual(["tables/A.jsonl"]);
+    expect(await readFile(path.join(out, "tables/A.jsonl"), "utf8")).toBe("hello\n");
+    expect(await duSize(out)).toBe(content.length);
+    expect(grew).toBeLessThan(128 * MiB);
+  });
+
+  it("lets the caller refuse an entry from its header, before any byte of it is written", async () => {
+    const archive = path.join(dir, "admit.tar.gz");
+    await writeTarGz(archive, [{ name: "manifest.json", content: Buffer.from("{}") }, { name: "tables/X.jsonl", content: Buffer.alloc(4096, 1) }]);
+    const out = path.join(dir, "admit");
+    const seen: string[] = [];
+    await expect(
+      extractTarGz(archive, out, {
+        admit: ({ name, size }) => {
+          seen.push(`${name}:${size}`);
+          if (name !== "manifest.json") throw new Error(`${name} is not listed`);
+        },
+      }),
+    ).rejects.toThrow("tables/X.jsonl is not listed");
+    expect(seen).toEqual(["manifest.json:2", "tables/X.jsonl:4096"]);
+    expect(await duSize(out)).toBe(2);
+  });
+
+  it("refuses a corrupted header: a changed byte, or a size that is not a number", async () => {
+    const good = path.join(dir, "good.tar.gz");
+    await writeTarGz(good, [{ name: "manifest.json", content: Buffer.from("{}") }]);
+    const tar = gunzipSync(await readFile(good));
+    const flipped = Buffer.from(tar);
+    flipped[0] = "n".charCodeAt(0); // "manifest.json" → "nanifest.json", checksum left as it was
+    await writeFile(path.join(dir, "flipped.tar.gz"), gzipSync(flipped));
+    await expect(extractTarGz(path.join(dir, "flipped.tar.gz"), path.join(dir, "flipped"))).rejects.toThrow(/corrupted header \(checksum mismatch\)/);
+    const garbage = Buffer.from(tar);
+    garbage.fill(0, 124, 136);
+    garbage[124] = 0x80; // a base-256 size (GNU), which Portico never writes
+    garbage[134] = 0x10;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (garbage[i] as number);
+    garbage.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii"); // a valid checksum: only the size is wrong
+    await writeFile(path.join(dir, "garbage.tar.gz"), gzipSync(garbage));
+    await expect(extractTarGz(path.join(dir, "garbage.tar.gz"), path.join(dir, "garbage"))).rejects.toThrow(/corrupted header \(its size is not an octal number\)/);
+    // Positive control: the untouched archive extracts.
+    expect(await extractTarGz(good, path.join(dir, "good"))).toEqual(["manifest.json"]);
+  });
+
+  it("writes names of up to 100 bytes and refuses longer ones clearly", async () => {
+    const longest = `tables/${"a".repeat(87)}.jsonl`;
+    expect(Buffer.byteLength(longest)).toBe(100);
+    const archive = path.join(dir, "long.tar.gz");
+    await writeTarGz(archive, [{ name: longest, content: Buffer.from("x") }]);
+    expect(await extractTarGz(archive, path.join(dir, "long"))).toEqual([longest]);
+    await expect(writeTarGz(path.join(dir, "too-long.tar.gz"), [{ name: `${longest}x`, content: Buffer.from("x") }])).rejects.toThrow(/archive member name too long/);
   });
 });

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { dropDatabaseIfExists, withClient } from "../../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { writeTarGz } from "../../lib/util/tar.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /**
@@ -61,9 +62,13 @@ describe("npm run tenants", () => {
   });
 
   it("exits 2 with a clear message for bad input (invalid names never reach a database)", async () => {
+    const foreign = path.join(await mkdtemp(path.join(os.tmpdir(), "portico-cli-foreign-")), "foreign.tar.gz");
+    await writeTarGz(foreign, [{ name: "tables/User.jsonl", content: Buffer.from("{}\n") }]);
     const cases: Array<[string[], RegExp]> = [
+      [["import", foreign, cp.slug("foreign")], /does not start with manifest\.json: it is not a Portico export/],
       [["create", 'x"; DROP DATABASE postgres; --', "--name", "x"], /is not a valid slug/],
       [["create", "template0", "--name", "x"], /is reserved/],
+      [["create", "t", "--name", "x"], /"t" is reserved: Portico's router uses the path \/t itself/],
       [["create", cp.slug("one"), "--name", "again"], /already exists; choose another slug/],
       [["create", cp.slug("three")], /create needs exactly one slug and --name/],
       [["create", cp.slug("three"), "--name", "x", "--primary", "red"], /primary: use a six-digit hex colour/],
@@ -76,7 +81,7 @@ describe("npm run tenants", () => {
       expect(result.code, args.join(" ")).toBe(2);
       expect(result.err, args.join(" ")).toMatch(message);
     }
-  });
+  }, 90_000);
 
   it("migrates every other tenant when one fails, exits 1, and records the failure", async () => {
     await withAdmin((admin) => dropDatabaseIfExists(admin, `t_two_${cp.tag}`));

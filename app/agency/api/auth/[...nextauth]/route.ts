@@ -2,7 +2,8 @@ import NextAuth from "next-auth/next";
 import { notFound } from "next/navigation";
 import type { NextRequest } from "next/server";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { agencyAuthOptions } from "@/lib/auth/agency-auth.server.ts";
+import { agencyAuthOptions, agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { currentHost } from "@/lib/tenancy/current.server.ts";
@@ -13,6 +14,8 @@ type Context = { params: Promise<{ nextauth: string[] }> };
 async function handler(request: NextRequest, context: Context): Promise<Response> {
   if ((await currentHost()).kind !== "agency") notFound();
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
+  const signedOut = await guardSessionRead(request, (await context.params).nextauth, async () => (await agencyUser()) !== null);
+  if (signedOut) return signedOut;
   return NextAuth(request, context, agencyAuthOptions(await currentOrigin(), await requestOrigin())) as Promise<Response>;
 }
 

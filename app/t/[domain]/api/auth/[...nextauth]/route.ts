@@ -2,15 +2,25 @@ import NextAuth from "next-auth/next";
 import type { NextRequest } from "next/server";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
-import { tenantAuthOptions } from "@/lib/auth/tenant-auth.server.ts";
+import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
+import { tenantAuthOptions, tenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { TenantUnavailable } from "@/lib/errors.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 type Context = { params: Promise<{ domain: string; nextauth: string[] }> };
 
 /** next-auth for this tenant alone: its own secret, its own users, its own cookies. */
 async function handler(request: NextRequest, context: Context): Promise<Response> {
-  const { domain } = await context.params;
+  const { domain, nextauth } = await context.params;
   const tenant = await currentTenant(domain);
+  const signedOut = await guardSessionRead(request, nextauth, async () =>
+    tenant.status === "active" && !tenant.maintenance &&
+    (await tenantUser(tenant).catch((error: unknown) => {
+      if (error instanceof TenantUnavailable) return null;
+      throw error;
+    })) !== null,
+  );
+  if (signedOut) return signedOut;
   if (tenant.status !== "active" || tenant.maintenance) return new Response("This portal is not available.", { status: 403 });
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
   return NextAuth(request, context, tenantAuthOptions(tenant, await currentOrigin())) as Promise<Response>;

@@ -1,0 +1,28 @@
+import { platform } from "@/lib/platform.server.ts";
+import { noticePage } from "@/lib/portal/notice.ts";
+import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { outageOf } from "@/lib/tenancy/outage.ts";
+import { resolverKey } from "@/lib/tenancy/resolver.ts";
+
+/**
+ * Where proxy.ts sends every request for a portal that is suspended or whose database is down:
+ * the branded notice with 503 and Retry-After (decision 022). It decides again from the Host
+ * itself, so asking for this path directly shows the notice only when it is true.
+ */
+async function handler(request: Request): Promise<Response> {
+  const key = resolverKey(await currentHost());
+  const tenant = key ? await platform().resolver.resolve(key) : null;
+  const outage = tenant ? await outageOf(platform(), tenant) : null;
+  if (!tenant || !outage) return new Response("Not found", { status: 404 });
+  return new Response(request.method === "HEAD" ? null : noticePage(tenant, outage, request.headers.get("x-nonce")), {
+    status: 503,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      // A database outage is probed every few seconds; a suspension lasts until someone resumes it.
+      "retry-after": outage === "unavailable" ? "30" : "3600",
+    },
+  });
+}
+
+export { handler as GET, handler as HEAD, handler as POST, handler as PUT, handler as PATCH, handler as DELETE };

@@ -1,0 +1,49 @@
+import { errorMessage } from "../errors.ts";
+
+// What "this tenant's database cannot be reached" looks like, by structured code only (never by
+// message, so an ordinary query error such as a missing table is not mistaken for an outage):
+// driver-adapter error kinds, Prisma's P10xx connection family and pool timeout, PostgreSQL
+// SQLSTATEs and Node socket errors from a raw pg client.
+const UNAVAILABLE_KINDS = new Set([
+  "DatabaseDoesNotExist", "DatabaseNotReachable", "DatabaseAccessDenied", "AuthenticationFailed",
+  "TooManyConnections", "SocketTimeout", "ConnectionClosed", "TlsConnectionError",
+]);
+const UNAVAILABLE_PRISMA = /^P10\d\d$|^P2024$/;
+const UNAVAILABLE_SQLSTATE = new Set(["3D000", "28P01", "28000", "57P01", "57P02", "57P03", "53300", "08001", "08004", "08006"]);
+const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE"]);
+
+interface ErrorLike {
+  code?: unknown;
+  kind?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+}
+
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 4) return false;
+  const e = error as ErrorLike;
+  const kind = e.meta?.driverAdapterError?.cause?.kind ?? e.kind;
+  if (typeof kind === "string" && UNAVAILABLE_KINDS.has(kind)) return true;
+  if (typeof e.code === "string" && (UNAVAILABLE_PRISMA.test(e.code) || UNAVAILABLE_SQLSTATE.has(e.code) || UNAVAILABLE_ERRNO.has(e.code))) return true;
+  if (error instanceof Error && /timeout exceeded when trying to connect/.test(error.message)) return true; // pg-pool's own
+  return isUnavailable(e.cause, depth + 1);
+}
+
+const KIND_TEXT: Record<string, string> = {
+  DatabaseDoesNotExist: "its database does not exist",
+  DatabaseNotReachable: "its database server does not answer",
+  DatabaseAccessDenied: "its role may not connect to its database",
+  AuthenticationFailed: "its database credentials were refused",
+  TooManyConnections: "its database server has no connections left",
+  SocketTimeout: "its database server timed out",
+  ConnectionClosed: "its database connection was closed",
+};
+
+/** One line an operator can act on, without Prisma's multi-line invocation banner. */
+export function describeUnavailable(error: unknown): string {
+  const e = error as ErrorLike | null;
+  const cause = e?.meta?.driverAdapterError?.cause as { kind?: string; originalMessage?: string } | undefined;
+  if (cause?.kind && KIND_TEXT[cause.kind]) return `${KIND_TEXT[cause.kind]}${cause.originalMessage ? ` (${cause.originalMessage})` : ""}`;
+  const line = errorMessage(error).split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+  return line ?? "its database cannot be reached";
+}

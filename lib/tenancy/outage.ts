@@ -1,0 +1,48 @@
+import type { Platform } from "../platform.server.ts";
+import type { HostClass } from "./host.ts";
+import { resolverKey, type ResolvedTenant } from "./resolver.ts";
+
+/**
+ * Whether a tenant's portal is out of service: suspended, or its database failed recently
+ * (lib/db/tenant-health.ts). proxy.ts asks before routing and sends such a request to
+ * app/t/[domain]/portal-unavailable, which answers the branded notice with 503 (decision 022).
+ * This module imports no server code: proxy.ts reaches the process-wide platform through
+ * globalThis, where lib/platform.server.ts keeps it.
+ */
+export const OUTAGE_SEGMENT = "portal-unavailable";
+export type OutageKind = "suspended" | "unavailable";
+
+/** Served even during an outage: the logo (from the control plane) and next-auth, which answers a signed-out session itself. */
+const ANSWERS_ITSELF = /^\/(logo\/|api\/auth\/)/;
+
+const KEY = Symbol.for("portico.platform");
+
+/** The platform if this process has created it; null before the first page has. */
+export function existingPlatform(): Platform | null {
+  return (globalThis as { [KEY]?: Platform })[KEY] ?? null;
+}
+
+export async function outageOf(p: Platform, tenant: ResolvedTenant): Promise<OutageKind | null> {
+  if (tenant.status === "suspended") return "suspended";
+  if (tenant.status === "active" && !tenant.maintenance && (await p.health.isDown(tenant.id))) return "unavailable";
+  return null;
+}
+
+/** For proxy.ts: the outage a request to `path` on `host` meets, or null to route it as usual. */
+export async function outageForRequest(host: HostClass, path: string): Promise<OutageKind | null> {
+  const p = existingPlatform();
+  const key = resolverKey(host);
+  if (!p || !key || ANSWERS_ITSELF.test(path) || path === `/${OUTAGE_SEGMENT}`) return null;
+  let tenant: ResolvedTenant | null;
+  try {
+    tenant = await p.resolver.resolve(key);
+  } catch {
+    return null; // the control plane did not answer: the pages say so themselves
+  }
+  if (!tenant) return null;
+  const outage = await outageOf(p, tenant);
+  if (outage === "unavailable") {
+    p.outageLog.say(tenant.id, `[tenant] ${tenant.slug}: its database is unreachable (${p.health.reason(tenant.id) ?? "no detail"}); its pages answer 503`);
+  }
+  return outage;
+}

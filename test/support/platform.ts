@@ -1,0 +1,41 @@
+import { hostConfig, parseEnv } from "../../lib/config/env.server.ts";
+import { TenantClientCache } from "../../lib/db/client-cache.ts";
+import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import { outboxTransport } from "../../lib/mail/transport.server.ts";
+import { tenantHealth, type Platform } from "../../lib/platform.server.ts";
+import { lookupTenant } from "../../lib/tenancy/lookup.server.ts";
+import { TenantResolver, type ResolvedTenant } from "../../lib/tenancy/resolver.ts";
+import type { TestControlPlane } from "./databases.ts";
+
+const KEY = Symbol.for("portico.platform");
+type Holder = { [KEY]?: Platform };
+
+/**
+ * Installs the process-wide platform (lib/platform.server.ts) over a test control plane, so code
+ * that reaches tenants through withTenantDb and sends mail through the outbox runs as in the app.
+ * The same parts as createPlatform, without the LISTEN connection (the test drops its database).
+ */
+export function installTestPlatform(cp: TestControlPlane, log: (line: string) => void = console.warn): { platform: Platform; tenant(slug: string): Promise<ResolvedTenant>; uninstall(): Promise<void> } {
+  const env = parseEnv({ DATABASE_URL: cp.url, PORTICO_SECRET_KEY: cp.secretKey, PORTICO_SECRET_KEY_ID: "test", PORTICO_SPARE_DATABASES: "0" });
+  const { control, keyring } = cp.deps;
+  const hosts = hostConfig(env);
+  const resolver = new TenantResolver((key) => lookupTenant(control, hosts, key), 1_000);
+  const tenants = new TenantClientCache<TenantDb>(
+    async (tenantId) => createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, { poolSize: 2, idleMs: 5_000, connectTimeoutMs: 5_000 }),
+    { budget: 20, poolSize: 2, idleMs: 0 },
+  );
+  const platform: Platform = { env, hosts, keyring, control, resolver, tenants, ...tenantHealth(tenants, log), mail: outboxTransport(control) };
+  (globalThis as Holder)[KEY] = platform;
+  return {
+    platform,
+    async tenant(slug) {
+      const tenant = await resolver.resolve({ by: "slug", slug });
+      if (!tenant) throw new Error(`no tenant ${slug}`);
+      return tenant;
+    },
+    async uninstall() {
+      delete (globalThis as Holder)[KEY];
+      await tenants.closeAll();
+    },
+  };
+}
