@@ -8,6 +8,8 @@ import { appendAudit } from "../audit/log.server.ts";
 import { platform } from "../platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
+import { agencyLockedOut, guardedPasswordCheck } from "../security/lockouts.server.ts";
+import { agencyAccount } from "../security/throttle.server.ts";
 import { currentOrigin } from "./origin.server.ts";
 
 export type AgencyRole = "owner" | "operator" | "viewer";
@@ -20,14 +22,26 @@ export interface AgencyUser {
 
 const email = z.string().trim().toLowerCase().email().max(254);
 
-/** Agency users live in the control plane and can sign in on the agency host only. */
+/** Agency users live in the control plane and can sign in on the agency host only; same lockout rules as tenants. */
 export async function authenticateAgencyPassword(rawEmail: unknown, password: unknown): Promise<User | null> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
   const { control } = platform();
-  const user = await control.agencyUser.findUnique({ where: { email: parsed.data } });
-  const ok = await verifyPassword(user?.passwordHash, password);
-  if (!ok || !user || !user.active) return null;
+  const outcome = await guardedPasswordCheck(
+    agencyAccount(parsed.data),
+    async () => {
+      const user = await control.agencyUser.findUnique({ where: { email: parsed.data } });
+      const ok = await verifyPassword(user?.passwordHash, password);
+      if (!ok || !user || !user.active) return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
+      return { ok: true, user };
+    },
+    agencyLockedOut,
+  );
+  if (!outcome.ok) {
+    if (outcome.refusal) throw new Error(outcome.refusal.message);
+    return null;
+  }
+  const user = outcome.user;
   await control.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
   return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
 }

@@ -5,6 +5,8 @@ import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { agencyAuthOptions } from "@/lib/auth/agency-auth.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
+import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
+import { signInAccount } from "@/lib/security/lockouts.server.ts";
 import { currentHost } from "@/lib/tenancy/current.server.ts";
 
 type Context = { params: Promise<{ nextauth: string[] }> };
@@ -13,7 +15,10 @@ type Context = { params: Promise<{ nextauth: string[] }> };
 async function handler(request: NextRequest, context: Context): Promise<Response> {
   if ((await currentHost()).kind !== "agency") notFound();
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
-  return NextAuth(request, context, agencyAuthOptions(await currentOrigin(), await requestOrigin())) as Promise<Response>;
+  const origin = await currentOrigin();
+  const refused = await refusedPasswordSignIn(request, (await context.params).nextauth, origin, (email) => signInAccount("agency", email));
+  if (refused) return refused;
+  return NextAuth(request, context, agencyAuthOptions(origin, await requestOrigin())) as Promise<Response>;
 }
 
 export { handler as GET, handler as POST };

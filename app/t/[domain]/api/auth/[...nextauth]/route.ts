@@ -2,6 +2,8 @@ import NextAuth from "next-auth/next";
 import type { NextRequest } from "next/server";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
+import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
+import { signInAccount } from "@/lib/security/lockouts.server.ts";
 import { tenantAuthOptions } from "@/lib/auth/tenant-auth.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
@@ -9,11 +11,14 @@ type Context = { params: Promise<{ domain: string; nextauth: string[] }> };
 
 /** next-auth for this tenant alone: its own secret, its own users, its own cookies. */
 async function handler(request: NextRequest, context: Context): Promise<Response> {
-  const { domain } = await context.params;
+  const { domain, nextauth } = await context.params;
   const tenant = await currentTenant(domain);
   if (tenant.status !== "active" || tenant.maintenance) return new Response("This portal is not available.", { status: 403 });
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
-  return NextAuth(request, context, tenantAuthOptions(tenant, await currentOrigin())) as Promise<Response>;
+  const origin = await currentOrigin();
+  const refused = await refusedPasswordSignIn(request, nextauth, origin, (email) => signInAccount({ tenantId: tenant.id }, email));
+  if (refused) return refused;
+  return NextAuth(request, context, tenantAuthOptions(tenant, origin)) as Promise<Response>;
 }
 
 export { handler as GET, handler as POST };
