@@ -12,7 +12,7 @@
  */
 import http from "node:http";
 import { parseArgs } from "node:util";
-import { CLIENT_IP_HEADER, clientIp, parseTrustedProxies } from "../lib/http/client-ip.ts";
+import { parseTrustedProxies, stampClientIp } from "../lib/http/client-ip.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -50,7 +50,7 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 server.on("request", (req, res) => {
-  req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
+  stampClientIp(req, trusted);
   void handle(req, res);
 });
 server.listen(port, hostname, () => {

@@ -56,6 +56,14 @@ function isTrusted(ip: string, trusted: TrustedProxies): boolean {
 }
 
 /**
+ * What the HTTP server in front of Next.js does to every request: sets CLIENT_IP_HEADER from the
+ * socket (and a trusted proxy's X-Forwarded-For), replacing any value the client sent.
+ */
+export function stampClientIp(req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }, trusted: TrustedProxies): void {
+  req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
+}
+
+/**
  * The client address: the socket's peer, unless that peer is a trusted proxy, in which case the
  * right-most X-Forwarded-For address that is not itself a trusted proxy (the left-most entries
  * are the client's own claims and never count). A malformed entry stops the walk at the last

@@ -4,7 +4,9 @@ import { requireRuntime } from "../config/env.server.ts";
 import { requestClientIp } from "../http/request-ip.server.ts";
 import { platform } from "../platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import { agencyAccount, LOCKOUT_SECONDS, tenantAccount, throttle, tooManyAttempts, type Refusal, type SignInLock, type Throttle, type ThrottledAction } from "./throttle.server.ts";
+import type { ControlDb } from "../db/control.server.ts";
+import type { MailTransport } from "../mail/transport.server.ts";
+import { agencyAccount, LOCKOUT_SECONDS, tenantAccount, throttle, type Refusal, type SignInLock, type Throttle, type ThrottledAction, type PasswordCheck, checkPasswordUnderLockout } from "./throttle.server.ts";
 
 /**
  * The web app's side of the account lockout (docs/decisions/019): the password check of both
@@ -16,6 +18,20 @@ export function appThrottle(): Throttle {
   return throttle(requireRuntime(platform().env).databaseUrl);
 }
 
+/** What lockout notices and lifts need; the running app's by default, a test's own in tests. */
+export interface LockoutDeps {
+  control: ControlDb;
+  mail: MailTransport;
+  mailFrom?: string;
+  agencyHost: string;
+  throttle: Throttle;
+}
+
+function appDeps(): LockoutDeps {
+  const p = platform();
+  return { control: p.control, mail: p.mail, mailFrom: p.env.PORTICO_MAIL_FROM, agencyHost: p.hosts.agencyHost, throttle: appThrottle() };
+}
+
 const LOCKED = "tenant-user.locked";
 const AGENCY_LOCKED = "agency-user.locked";
 
@@ -25,31 +41,9 @@ export function signInAccount(realm: { tenantId: string } | "agency", rawEmail: 
   return realm === "agency" ? agencyAccount(rawEmail) : tenantAccount(realm.tenantId, rawEmail);
 }
 
-/**
- * Checks a password under the lockout rules: refused while locked (even the right password), a
- * wrong one counts, the right one clears the count. `check` verifies and returns the user, or
- * the active user it was for (to tell them about a lockout) without `ok`.
- */
-export async function guardedPasswordCheck<U>(
-  account: string,
-  check: () => Promise<{ ok: true; user: U } | { ok: false; owner: { email: string; name: string } | null }>,
-  onLocked: (owner: { email: string; name: string }, lock: SignInLock, ip: string) => Promise<void>,
-): Promise<{ ok: true; user: U } | { ok: false; refusal?: Refusal }> {
-  const who = { account, ip: await requestClientIp() };
-  const t = appThrottle();
-  const refusal = await t.signInRefusal(who);
-  if (refusal) return { ok: false, refusal };
-  const result = await check();
-  if (result.ok) {
-    await t.signInSucceeded(account);
-    return result;
-  }
-  const lock = await t.signInFailed(who);
-  if (lock && result.owner) {
-    // The lock holds whatever happens to the mail or the audit entry; their failure is logged.
-    await onLocked(result.owner, lock, who.ip).catch((error) => console.error(`[throttle] lockout notice failed: ${error instanceof Error ? error.message : String(error)}`));
-  }
-  return { ok: false, refusal: lock ? tooManyAttempts(lock.seconds) : undefined };
+/** The password check of both realms, under the lockout rules, for this request's client. */
+export async function guardedPasswordCheck<U>(account: string, check: PasswordCheck<U>, onLocked: (owner: { email: string; name: string }, lock: SignInLock, ip: string) => Promise<void>) {
+  return checkPasswordUnderLockout(appThrottle(), { account, ip: await requestClientIp() }, check, onLocked);
 }
 
 function lockText(who: { name: string }, where: string, lock: SignInLock, unlocker: string): string {
@@ -65,8 +59,8 @@ function lockText(who: { name: string }, where: string, lock: SignInLock, unlock
   );
 }
 
-export async function tenantLockedOut(tenant: ResolvedTenant, owner: { email: string; name: string }, lock: SignInLock, ip: string): Promise<void> {
-  const { control, mail, env } = platform();
+export async function tenantLockedOut(tenant: Pick<ResolvedTenant, "id" | "name" | "primaryHost">, owner: { email: string; name: string }, lock: SignInLock, ip: string, deps: LockoutDeps = appDeps()): Promise<void> {
+  const { control, mail } = deps;
   await appendAudit(control, {
     actor: { type: "system", label: "throttle" },
     action: LOCKED,
@@ -78,14 +72,14 @@ export async function tenantLockedOut(tenant: ResolvedTenant, owner: { email: st
     tenantId: tenant.id,
     to: owner.email,
     fromName: tenant.name.slice(0, 120),
-    fromAddress: env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+    fromAddress: deps.mailFrom ?? `no-reply@${tenant.primaryHost}`,
     subject: `Your ${tenant.name} account is locked for a while`.slice(0, 200),
     text: lockText(owner, tenant.name, lock, "an admin of the portal (Manage → Team)"),
   });
 }
 
-export async function agencyLockedOut(owner: { email: string; name: string }, lock: SignInLock, ip: string): Promise<void> {
-  const { control, mail, env, hosts } = platform();
+export async function agencyLockedOut(owner: { email: string; name: string }, lock: SignInLock, ip: string, deps: LockoutDeps = appDeps()): Promise<void> {
+  const { control, mail } = deps;
   await appendAudit(control, {
     actor: { type: "system", label: "throttle" },
     action: AGENCY_LOCKED,
@@ -96,43 +90,48 @@ export async function agencyLockedOut(owner: { email: string; name: string }, lo
     tenantId: null,
     to: owner.email,
     fromName: "Portico",
-    fromAddress: env.PORTICO_MAIL_FROM ?? `no-reply@${hosts.agencyHost}`,
+    fromAddress: deps.mailFrom ?? `no-reply@${deps.agencyHost}`,
     subject: "Your agency dashboard account is locked for a while",
     text: lockText(owner, "the agency dashboard", lock, "an agency owner (Agency users)"),
   });
 }
 
 /** Accounts locked now, among those whose lockout was audited within the last day. */
-async function lockedAmong(action: string, tenantId: string | null, account: (email: string) => string): Promise<Array<{ email: string; until: Date }>> {
-  const rows = await platform().control.auditEntry.findMany({
+async function lockedAmong(deps: LockoutDeps, action: string, tenantId: string | null, account: (email: string) => string): Promise<Array<{ email: string; until: Date }>> {
+  const rows = await deps.control.auditEntry.findMany({
     where: { action, tenantId, at: { gt: new Date(Date.now() - 24 * 3600_000) } },
     select: { details: true },
     orderBy: { id: "desc" },
     take: 500,
   });
   const emails = [...new Set(rows.map((r) => (r.details as { email?: unknown }).email).filter((e): e is string => typeof e === "string"))];
-  const locked = await appThrottle().lockedUntil(emails.map(account));
+  const locked = await deps.throttle.lockedUntil(emails.map(account));
   return emails.flatMap((email) => {
     const until = locked.get(account(email));
     return until ? [{ email, until }] : [];
   });
 }
 
-export function lockedTenantAccounts(tenant: ResolvedTenant) {
-  return lockedAmong(LOCKED, tenant.id, (email) => tenantAccount(tenant.id, email));
+export function lockedTenantAccounts(tenant: { id: string }, deps: LockoutDeps = appDeps()) {
+  return lockedAmong(deps, LOCKED, tenant.id, (email) => tenantAccount(tenant.id, email));
 }
 
-export function lockedAgencyAccounts() {
-  return lockedAmong(AGENCY_LOCKED, null, agencyAccount);
+export function lockedAgencyAccounts(deps: LockoutDeps = appDeps()) {
+  return lockedAmong(deps, AGENCY_LOCKED, null, agencyAccount);
 }
 
 /** Lifts a lockout; audited with who did it. Returns false when the account was not locked. */
-export async function unlockAccount(target: { tenantId: string; email: string } | { agency: true; email: string }, actor: AuditActor, from: { ip: string | null; userAgent: string | null }): Promise<boolean> {
+export async function unlockAccount(
+  target: { tenantId: string; email: string } | { agency: true; email: string },
+  actor: AuditActor,
+  from: { ip: string | null; userAgent: string | null },
+  deps: LockoutDeps = appDeps(),
+): Promise<boolean> {
   const email = target.email.trim().toLowerCase();
   const account = "tenantId" in target ? tenantAccount(target.tenantId, email) : agencyAccount(email);
-  if ((await appThrottle().lockedUntil([account])).size === 0) return false;
-  await appThrottle().lift(account);
-  await appendAudit(platform().control, {
+  if ((await deps.throttle.lockedUntil([account])).size === 0) return false;
+  await deps.throttle.lift(account);
+  await appendAudit(deps.control, {
     actor,
     action: "tenantId" in target ? "tenant-user.unlocked" : "agency-user.unlocked",
     tenantId: "tenantId" in target ? target.tenantId : null,

@@ -16,7 +16,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from "rate-lim
 export const LIMITS = {
   /** Wrong passwords for one account within the window: the next one locks it (see LOCKOUT_SECONDS). */
   signInFailuresPerAccount: { points: 5, duration: 15 * 60 },
-  /** Wrong passwords from one address, over every account: then that address waits. */
+  /** Wrong passwords from one address, over every account: then that address waits blockDuration. */
   signInFailuresPerIp: { points: 100, duration: 15 * 60, blockDuration: 15 * 60 },
   /** Email sign-in links mailed to one account. */
   signInLinkPerAccount: { points: 3, duration: 15 * 60 },
@@ -142,13 +142,14 @@ export function createThrottle({ pool, prefix = "rl" }: ThrottleOptions): Thrott
 
     async signInRefusal({ account, ip }) {
       const [lock, blocked] = await Promise.all([failures.get(keyOf(account)), ipFailures.get(ip)]);
-      const wait = Math.max(overBy(lock, LIMITS.signInFailuresPerAccount.points - 1), overBy(blocked, LIMITS.signInFailuresPerIp.points));
+      const wait = Math.max(overBy(lock, LIMITS.signInFailuresPerAccount.points - 1), overBy(blocked, LIMITS.signInFailuresPerIp.points - 1));
       return wait > 0 ? tooManyAttempts(wait / 1000) : null;
     },
 
     async signInFailed({ account, ip }) {
       const key = keyOf(account);
-      await consume(ipFailures, ip);
+      // The failure that uses up an address's budget blocks it for blockDuration from then.
+      if ((await ipFailures.penalty(ip, 1)).consumedPoints === LIMITS.signInFailuresPerIp.points) await ipFailures.block(ip, LIMITS.signInFailuresPerIp.blockDuration);
       const res = await failures.penalty(key, 1);
       if (res.consumedPoints !== LIMITS.signInFailuresPerAccount.points) return null;
       // The failure that reaches the limit locks the account, for longer on each repeat.
@@ -176,6 +177,34 @@ export function createThrottle({ pool, prefix = "rl" }: ThrottleOptions): Thrott
       return failures.delete(keyOf(account));
     },
   };
+}
+
+export type PasswordCheck<U> = () => Promise<{ ok: true; user: U } | { ok: false; owner: { email: string; name: string } | null }>;
+
+/**
+ * Checks a password under the lockout rules: refused while locked (even the right password), a
+ * wrong one counts, the right one clears the count. `check` verifies and returns the user, or on
+ * a failure the active user it was for (to be told of a lockout), if any.
+ */
+export async function checkPasswordUnderLockout<U>(
+  t: Throttle,
+  who: { account: string; ip: string },
+  check: PasswordCheck<U>,
+  onLocked: (owner: { email: string; name: string }, lock: SignInLock, ip: string) => Promise<void>,
+): Promise<{ ok: true; user: U } | { ok: false; refusal?: Refusal }> {
+  const refusal = await t.signInRefusal(who);
+  if (refusal) return { ok: false, refusal };
+  const result = await check();
+  if (result.ok) {
+    await t.signInSucceeded(who.account);
+    return result;
+  }
+  const lock = await t.signInFailed(who);
+  if (lock && result.owner) {
+    // The lock holds whatever happens to the mail or the audit entry; their failure is logged.
+    await onLocked(result.owner, lock, who.ip).catch((error) => console.error(`[throttle] lockout notice failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+  return { ok: false, refusal: lock ? tooManyAttempts(lock.seconds) : undefined };
 }
 
 const KEY = Symbol.for("portico.throttle");
