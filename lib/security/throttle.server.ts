@@ -19,7 +19,7 @@ export const LIMITS = {
   /** Wrong passwords from one address, over every account: then that address waits blockDuration. */
   signInFailuresPerIp: { points: 100, duration: 15 * 60, blockDuration: 15 * 60 },
   /** Email sign-in links mailed to one account. */
-  signInLinkPerAccount: { points: 3, duration: 15 * 60 },
+  signInLinkPerAccount: { points: 5, duration: 15 * 60 },
   signInLinkPerIp: { points: 30, duration: 15 * 60 },
   /** Self sign-ups for one address (email) of one portal. */
   signUpPerAccount: { points: 5, duration: 60 * 60 },
