@@ -71,19 +71,23 @@ test("a person sees the refusal on the sign-in form, and an admin lifts the lock
   await page.goto(at(host, "/sign-in"));
   const email = page.getByLabel("Email").first();
   const password = page.getByLabel("Password");
-  const signIn = page.getByRole("button", { name: "Sign in", exact: true });
+  const button = page.getByRole("button", { name: "Sign in", exact: true });
+  // Each attempt waits for its answer: the previous attempt's message is still on screen until then.
+  const attempt = async (value: string) => {
+    await password.fill(value);
+    const answered = page.waitForResponse((r) => r.url().includes("/api/auth/callback/password"));
+    await button.click();
+    return (await answered).status();
+  };
   await email.fill("cy@thrui.example");
-  for (let i = 1; i <= 6; i++) {
-    await password.fill(`wrong-${i}`);
-    await signIn.click();
+  for (let i = 1; i <= 4; i++) {
+    expect(await attempt(`wrong-${i}`)).toBe(401);
     await expect(page.getByTestId("form-error")).toHaveText(/don't match an account here/);
-    await expect(signIn).toBeEnabled();
   }
-  await password.fill("wrong-5");
-  await signIn.click();
+  expect(await attempt("wrong-5")).toBe(401);
   await expect(page.getByTestId("form-error")).toHaveText(/^Too many attempts\. Try again in 1[45] minutes\.$/);
-  await password.fill(PASSWORD);
-  await signIn.click();
+  await expect(button).toBeEnabled();
+  expect(await attempt(PASSWORD)).toBe(429);
   await expect(page.getByTestId("form-error")).toHaveText(/^Too many attempts\. Try again in 1[45] minutes\.$/);
   await expect(page).toHaveURL(/\/sign-in/);
 
@@ -102,7 +106,7 @@ test("email sign-in links are capped per account: the sixth request in 15 minute
   const slug = await tenantWithUsers("thrln", [{ email: "dee@thrln.example", name: "Dee", role: "member" }]);
   await page.goto(at(`${slug}.localhost`, "/sign-in"));
   const form = page.locator("form").filter({ hasText: "Email me a sign-in link" });
-  for (let i = 1; i <= 4; i++) {
+  for (let i = 1; i <= 6; i++) {
     await form.getByLabel("Email").fill("dee@thrln.example");
     await form.getByRole("button", { name: "Email me a sign-in link" }).click();
     await expect(page.getByTestId("link-request-result")).toHaveText(i <= 5 ? /If that address has an account here/ : /^Too many attempts\. Try again in 1[45] minutes\.$/);
