@@ -54,7 +54,7 @@ function lockText(who: { name: string }, where: string, lock: SignInLock, unlock
     `Someone — perhaps you — entered a wrong password for your account on ${where} several times in a row, ` +
     `so signing in with a password is paused until ${until} UTC.\n\n` +
     `If it was you: wait until then, or ask ${unlocker} to unlock your account now. ` +
-    `If it was not you, your password has not been guessed: nobody can sign in while the account is locked. ` +
+    `If it was not you: those attempts did not get in, and no password works while the account is locked. ` +
     `Consider choosing a longer password. A further lockout would last ${next >= 60 ? `${next / 60} hour${next === 60 ? "" : "s"}` : `${next} minutes`}.\n`
   );
 }
