@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
+import { nextServerCommand } from "../scripts/lib/next-server.ts";
 
 /**
- * `next start` on `port` with `env` (after `prefix`, if any), resolved once /healthz answers: the
- * production build as the benchmarks and the fault tests measure it. Its stderr goes to ours.
+ * The production build served on 127.0.0.1:`port` with `env` (after `prefix`, if any), through
+ * Portico's own HTTP server as `npm start` serves it, resolved once /healthz answers: what the
+ * benchmarks and the fault tests measure. Its stderr goes to ours.
  */
 export async function startNextServer(port: number, env: NodeJS.ProcessEnv, options: { prefix?: string[] } = {}): Promise<ChildProcess> {
   // A prefix (taskset -c 0) execs node in place, so the child's pid is the server's.
-  const [command, ...args] = [...(options.prefix ?? []), process.execPath, createRequire(import.meta.url).resolve("next/dist/bin/next"), "start", "--port", String(port)];
+  const [command, ...args] = [...(options.prefix ?? []), ...nextServerCommand("start", port, "127.0.0.1")];
   const server: ChildProcess = spawn(command!, args, {
     env: { ...env, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],

@@ -44,3 +44,14 @@ export async function adminQuery<R extends pg.QueryResultRow>(database: string, 
 export async function adminSql(database: string, sql: string, params: unknown[] = []): Promise<void> {
   await adminQuery(database, sql, params);
 }
+
+/** SQL in the e2e server's control plane, as its owner. */
+export async function controlQuery<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: e2eState().DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

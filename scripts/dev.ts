@@ -6,7 +6,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
@@ -18,9 +17,13 @@ import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
+import { nextServerCommand } from "./lib/next-server.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 const port = Number(process.env.PORT ?? 3000);
+// `npm run dev` answers this machine only (its outbox and demo accounts are not for the LAN);
+// `npm start` every interface, as a server behind a load balancer must. HOST changes either.
+const host = process.env.HOST || (mode === "dev" ? "127.0.0.1" : undefined);
 const say = (line: string) => console.log(`\x1b[36mportico\x1b[0m ${line}`);
 
 async function main(): Promise<void> {
@@ -60,8 +63,8 @@ async function main(): Promise<void> {
   const publicScheme = process.env.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http";
   const worker = startWorker(platform, { scheme: publicScheme, port: Number(process.env.PORTICO_PUBLIC_PORT ?? port), log: say });
 
-  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-  const child = spawn(process.execPath, [nextBin, mode, "--port", String(port)], {
+  const [command, ...args] = nextServerCommand(mode, port, host);
+  const child = spawn(command, args, {
     env: { NEXT_TELEMETRY_DISABLED: "1", PORTICO_PUBLIC_SCHEME: "http", PORTICO_PUBLIC_PORT: String(port), PORTICO_DEV_OUTBOX: mode === "dev" ? "true" : "false", ...process.env, ...platform.childEnv },
     stdio: ["inherit", "pipe", "inherit"],
   });

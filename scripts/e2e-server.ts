@@ -7,7 +7,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
@@ -24,6 +23,7 @@ import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { FALLBACK_THEME } from "../lib/tenancy/theme.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
+import { nextServerCommand } from "./lib/next-server.ts";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const stateFile = path.join(os.tmpdir(), `portico-e2e-${port}.json`);
@@ -72,9 +72,9 @@ async function main(): Promise<void> {
   await writeFile(stateFile, JSON.stringify({ ...platform.childEnv, DATABASE_URL: platform.controlUrl, PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}` }), { mode: 0o600 });
 
   const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";
-  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
   console.log(`[e2e] next ${built ? "start" : "dev"} on port ${port}`);
-  const child = spawn(process.execPath, [nextBin, built ? "start" : "dev", "--port", String(port)], {
+  const [command, ...args] = nextServerCommand(built ? "start" : "dev", port, "127.0.0.1");
+  const child = spawn(command, args, {
     env: { ...env, ...platform.childEnv, NEXT_TELEMETRY_DISABLED: "1", PORTICO_TENANT_TIMEOUT_MS: "2000", PORTICO_PUBLIC_SCHEME: "http", PORTICO_PUBLIC_PORT: String(port), PORTICO_DEV_OUTBOX: "true" },
     stdio: "inherit",
   });

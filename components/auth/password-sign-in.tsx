@@ -4,6 +4,8 @@ import { signIn } from "next-auth/react";
 import { useId, useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 
+const THROTTLED = "Too many attempts.";
+
 export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -17,7 +19,8 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
     const result = await signIn("password", { email: form.get("email"), password: form.get("password"), redirect: false, callbackUrl });
     if (!result || result.error || !result.url) {
       setPending(false);
-      setError("That email and password don't match an account here. Check them, or get a sign-in link by email below.");
+      // A throttling refusal comes back as its own message ("Too many attempts. Try again in…").
+      setError(result?.error?.startsWith(THROTTLED) ? result.error : "That email and password don't match an account here. Check them, or get a sign-in link by email below.");
       return;
     }
     window.location.assign(result.url);

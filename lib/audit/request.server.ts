@@ -1,9 +1,9 @@
 import "server-only";
 import { headers } from "next/headers";
+import { requestClientIp } from "../http/request-ip.server.ts";
 
-/** Where a request came from, for the audit log: the client address Next.js saw, and its agent. */
+/** Where a request came from, for the audit log: the client address (never a client's own X-Forwarded-For), and its agent. */
 export async function requestOrigin(): Promise<{ ip: string | null; userAgent: string | null }> {
-  const h = await headers();
-  const ip = h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || null;
-  return { ip, userAgent: h.get("user-agent") };
+  const ip = await requestClientIp();
+  return { ip: ip === "unknown" ? null : ip, userAgent: (await headers()).get("user-agent") };
 }

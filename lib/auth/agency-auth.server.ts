@@ -8,11 +8,12 @@ import { appendAudit } from "../audit/log.server.ts";
 import { platform } from "../platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
+import { agencyLockedOut, guardedPasswordCheck } from "../security/lockouts.server.ts";
+import { agencyAccount } from "../security/throttle.server.ts";
 import { currentOrigin } from "./origin.server.ts";
-import { markVerified, rankAtLeast, type Verified } from "./verified.ts";
+import { assertAgencyRole, markVerified, type AgencyRole, type Verified } from "./verified.ts";
 
-export type AgencyRole = "owner" | "operator" | "viewer";
-const ROLES: readonly AgencyRole[] = ["viewer", "operator", "owner"];
+export { assertAgencyRole, type AgencyRole };
 /** An agency user a guard verified on this request (docs/decisions/018). */
 export type AgencyUser = Verified<AgencyUserFields>;
 interface AgencyUserFields {
@@ -24,14 +25,26 @@ interface AgencyUserFields {
 
 const email = emailAddress();
 
-/** Agency users live in the control plane and can sign in on the agency host only. */
+/** Agency users live in the control plane and can sign in on the agency host only; same lockout rules as tenants. */
 export async function authenticateAgencyPassword(rawEmail: unknown, password: unknown): Promise<User | null> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
   const { control } = platform();
-  const user = await control.agencyUser.findUnique({ where: { email: parsed.data } });
-  const ok = await verifyPassword(user?.passwordHash, password);
-  if (!ok || !user || !user.active) return null;
+  const outcome = await guardedPasswordCheck(
+    agencyAccount(parsed.data),
+    async () => {
+      const user = await control.agencyUser.findUnique({ where: { email: parsed.data } });
+      const ok = await verifyPassword(user?.passwordHash, password);
+      if (!ok || !user || !user.active) return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
+      return { ok: true, user };
+    },
+    agencyLockedOut,
+  );
+  if (!outcome.ok) {
+    if (outcome.refusal) throw new Error(outcome.refusal.message);
+    return null;
+  }
+  const user = outcome.user;
   await control.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
   return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
 }
@@ -85,7 +98,3 @@ export async function requireAgencyUser(returnTo: string, atLeast: AgencyRole = 
   return session.user;
 }
 
-/** What agency data functions call first: the verified viewer holds at least this role, else 403. */
-export function assertAgencyRole(viewer: AgencyUser, atLeast: AgencyRole): void {
-  if (!rankAtLeast(ROLES, viewer.role, atLeast)) forbidden();
-}

@@ -4,6 +4,8 @@ import { withTenantDb } from "../db/with-tenant-db.server.ts";
 import { emailAddress } from "../mail/address.ts";
 import { portalSettings } from "../portal/settings.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { limitAttempt } from "../security/lockouts.server.ts";
+import { tenantAccount } from "../security/throttle.server.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "./credentials.server.ts";
 
 export const signUpSchema = z.object({
@@ -30,6 +32,8 @@ export async function signUpMember(tenant: ResolvedTenant, input: unknown): Prom
     return { ok: false, message: issue?.message ?? "Check the form.", field: issue?.path[0] as "name" | "email" | "password" };
   }
   const { name, email, password } = parsed.data;
+  const refusal = await limitAttempt("sign-up", tenantAccount(tenant.id, email));
+  if (refusal) return { ok: false, message: refusal.message };
   const passwordHash = await hashPassword(password);
   const created = await withTenantDb(tenant.id, (db) =>
     db.user.createMany({ data: [{ name, email, passwordHash, role: "member" }], skipDuplicates: true }),

@@ -12,11 +12,12 @@ import { requestOrigin } from "../audit/request.server.ts";
 import { deriveSessionSecret, generateToken, hashToken, verifyPassword } from "./credentials.server.ts";
 import { activeImpersonation, consumeImpersonation, type ActiveImpersonation } from "./impersonation.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
+import { guardedPasswordCheck, limitAttempt, tenantLockedOut } from "../security/lockouts.server.ts";
+import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
 import { currentOrigin, publicLink } from "./origin.server.ts";
-import { markVerified, rankAtLeast, type Verified } from "./verified.ts";
+import { assertTenantRole, markVerified, type TenantRole, type Verified } from "./verified.ts";
 
-export type TenantRole = "owner" | "admin" | "staff" | "member";
-const ROLES: readonly TenantRole[] = ["member", "staff", "admin", "owner"];
+export { assertTenantRole, type TenantRole };
 export type TenantUser = Verified<TenantUserFields>;
 interface TenantUserFields {
   tenantId: string;
@@ -35,13 +36,29 @@ function asSessionUser(user: { id: string; email: string; name: string; role: st
   return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
 }
 
-/** Email + password against this tenant's own database only (security case 10). */
+/**
+ * Email + password against this tenant's own database only (security case 10), under the
+ * lockout rules: five wrong passwords lock the account, even the right one is then refused
+ * (decision 019). A refusal is thrown so next-auth hands its message to the form.
+ */
 export async function authenticateTenantPassword(tenant: ResolvedTenant, rawEmail: unknown, password: unknown): Promise<User | null> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
-  const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
-  const ok = await verifyPassword(user?.passwordHash, password);
-  if (!ok || !user || !user.active) return null;
+  const outcome = await guardedPasswordCheck(
+    tenantAccount(tenant.id, parsed.data),
+    async () => {
+      const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
+      const ok = await verifyPassword(user?.passwordHash, password);
+      if (!ok || !user || !user.active) return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
+      return { ok: true, user };
+    },
+    (owner, lock, ip) => tenantLockedOut(tenant, owner, lock, ip),
+  );
+  if (!outcome.ok) {
+    if (outcome.refusal) throw new Error(outcome.refusal.message);
+    return null;
+  }
+  const user = outcome.user;
   await withTenantDb(tenant.id, (db) => db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } }));
   return asSessionUser(user);
 }
@@ -50,9 +67,12 @@ export async function authenticateTenantPassword(tenant: ResolvedTenant, rawEmai
  * Emails a single-use sign-in link if the address belongs to an active user of this tenant.
  * Says nothing either way: the caller shows the same message whether or not it did.
  */
-export async function sendTenantSignInLink(tenant: ResolvedTenant, rawEmail: unknown): Promise<"sent" | "invalid" | "ignored"> {
+export async function sendTenantSignInLink(tenant: ResolvedTenant, rawEmail: unknown): Promise<"sent" | "invalid" | "ignored" | Refusal> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
+  // Counted for every address, known or not, so the cap reveals nothing (decision 019).
+  const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
+  if (refusal) return refusal;
   const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data }, select: { active: true } }));
   if (!user?.active) return "ignored";
   const token = generateToken();
@@ -164,13 +184,6 @@ export async function requireTenantUser(tenant: ResolvedTenant, returnTo: string
   return user;
 }
 
-/**
- * What every data function that reads a tenant's private data calls first: the viewer a guard
- * verified must belong to this tenant and hold at least this role, else 403.
- */
-export function assertTenantRole(viewer: TenantUser, tenant: Pick<ResolvedTenant, "id">, atLeast: TenantRole): void {
-  if (viewer.tenantId !== tenant.id || !rankAtLeast(ROLES, viewer.role, atLeast)) forbidden();
-}
 
 /** The invited email of a valid, unused, unexpired invitation token, or null (nothing consumed). */
 export async function peekInvitation(tenant: ResolvedTenant, token: unknown): Promise<{ email: string; name: string } | null> {

@@ -6,6 +6,8 @@
  *
  * The brand exists only in the type system; only the guards in lib/auth mark a user verified.
  */
+import { forbidden } from "next/navigation";
+
 declare const verifiedBrand: unique symbol;
 export type Verified<T> = T & { readonly [verifiedBrand]: true };
 
@@ -14,7 +16,23 @@ export function markVerified<T extends object>(user: T): Verified<T> {
   return user as Verified<T>;
 }
 
-/** Ranks of a realm's roles, lowest first; `atLeast` checks compare by index. */
-export function rankAtLeast<R extends string>(ranks: readonly R[], role: R, atLeast: R): boolean {
-  return ranks.indexOf(role) >= ranks.indexOf(atLeast);
+/** Each realm's roles, lowest first. */
+const TENANT_ROLES = ["member", "staff", "admin", "owner"] as const;
+const AGENCY_ROLES = ["viewer", "operator", "owner"] as const;
+export type TenantRole = (typeof TENANT_ROLES)[number];
+export type AgencyRole = (typeof AGENCY_ROLES)[number];
+
+const rank = <R extends string>(roles: readonly R[], role: R) => roles.indexOf(role);
+
+/**
+ * What every data function that reads a tenant's private data calls first: the viewer a guard
+ * verified must belong to this tenant and hold at least this role, else 403.
+ */
+export function assertTenantRole(viewer: Verified<{ tenantId: string; role: TenantRole }>, tenant: { id: string }, atLeast: TenantRole): void {
+  if (viewer.tenantId !== tenant.id || rank(TENANT_ROLES, viewer.role) < rank(TENANT_ROLES, atLeast)) forbidden();
+}
+
+/** What agency data functions call first: the verified viewer holds at least this role, else 403. */
+export function assertAgencyRole(viewer: Verified<{ role: AgencyRole }>, atLeast: AgencyRole): void {
+  if (rank(AGENCY_ROLES, viewer.role) < rank(AGENCY_ROLES, atLeast)) forbidden();
 }

@@ -2,6 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
+import { parseTrustedProxies } from "../http/client-ip.ts";
+import { isIP } from "node:net";
 
 /**
  * The environment, validated once at start-up (instrumentation.ts and every script call
@@ -61,6 +63,25 @@ const schema = z
     PORTICO_DEV_OUTBOX: bool,
     /** Where tenant exports are written by the operations worker and downloaded from the dashboard. */
     PORTICO_EXPORTS_DIR: z.string().min(1).optional(),
+    /**
+     * Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by
+     * default, so a client's address is its socket's (docs/decisions/019).
+     */
+    PORTICO_TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        try {
+          parseTrustedProxies(v);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      }),
+    /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
+    HOST: z
+      .string()
+      .refine((v) => isIP(v) !== 0 || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(v), "must be an IP address or a host name to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::")
+      .optional(),
   })
   .refine((e) => e.PORTICO_TENANT_POOL_SIZE <= e.PORTICO_CONNECTION_BUDGET, {
     path: ["PORTICO_TENANT_POOL_SIZE"],

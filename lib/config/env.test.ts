@@ -33,6 +33,13 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ PORTICO_CONNECTION_BUDGET: "4", PORTICO_TENANT_POOL_SIZE: "5" })).toThrow(/PORTICO_TENANT_POOL_SIZE: must not exceed PORTICO_CONNECTION_BUDGET/);
   });
 
+  it("checks the trusted proxies and the listen address, naming the bad entry", () => {
+    expect(parseEnv({ PORTICO_TRUSTED_PROXIES: "10.0.0.1, 10.1.0.0/16", HOST: "0.0.0.0" })).toMatchObject({ PORTICO_TRUSTED_PROXIES: "10.0.0.1, 10.1.0.0/16", HOST: "0.0.0.0" });
+    expect(parseEnv({ HOST: "::" }).HOST).toBe("::");
+    expect(() => parseEnv({ PORTICO_TRUSTED_PROXIES: "10.0.0.1,lb.internal" })).toThrow(/PORTICO_TRUSTED_PROXIES: entry 2 \("lb.internal"\) must be an IP address or a CIDR range/);
+    expect(() => parseEnv({ HOST: "127.0.0.1:3000" })).toThrow(/HOST: must be an IP address or a host name/);
+  });
+
   it("parses boolean flags strictly", () => {
     expect(parseEnv({ PORTICO_TRUST_FORWARDED_HOST: "true" }).PORTICO_TRUST_FORWARDED_HOST).toBe(true);
     expect(() => parseEnv({ PORTICO_TRUST_FORWARDED_HOST: "yes" })).toThrow(/PORTICO_TRUST_FORWARDED_HOST: must be "true" or "false"/);

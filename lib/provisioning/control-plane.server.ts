@@ -60,6 +60,9 @@ export async function ensureAppRole(adminUrl: string, database: string, password
     // Accepting an agency invitation sets a password; roles and activation stay the worker's.
     await c.query(`GRANT UPDATE ("passwordHash") ON "AgencyUser" TO ${role}`);
     await c.query(`GRANT UPDATE ("usedAt") ON "AgencyInvitation" TO ${role}`);
+    // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
+    // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
+    await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);
     // A server's administrative URL is the worker's alone.
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
     await c.query(`GRANT SELECT (id, name, host, port, "createdAt") ON "DatabaseServer" TO ${role}`);

@@ -7,8 +7,12 @@ import { appendAudit } from "@/lib/audit/log.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "@/lib/auth/credentials.server.ts";
 import { platform } from "@/lib/platform.server.ts";
+import { limitAttempt } from "@/lib/security/lockouts.server.ts";
 
 export async function acceptAgencyInvite(_: InviteState, form: FormData): Promise<InviteState> {
+  // The invitation's token stands for the account until it is accepted.
+  const refusal = await limitAttempt("invitation", `agency-invite:${String(form.get("token") ?? "").slice(0, 64)}`);
+  if (refusal) return { error: refusal.message };
   const password = form.get("password");
   const confirm = form.get("confirm");
   if (typeof password !== "string" || password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {

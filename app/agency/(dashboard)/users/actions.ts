@@ -7,6 +7,8 @@ import { PorticoError } from "@/lib/errors.ts";
 import type { OperationKind } from "@/lib/operations/kinds.ts";
 import { awaitOperation, queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform.server.ts";
+import type { UnlockState } from "@/components/auth/locked-accounts.tsx";
+import { unlockAccount } from "@/lib/security/lockouts.server.ts";
 
 export interface UserActionState {
   error?: string;
@@ -26,6 +28,15 @@ const KINDS: Record<string, OperationKind> = {
  * Agency owners manage agency users. The change is an operation carried out by the worker
  * (the web app may not change roles: decision 009); the form waits for its outcome.
  */
+/** Agency owners lift a sign-in lockout of an agency account; audited. */
+export async function unlockAgencyUserAction(_: UnlockState, form: FormData): Promise<UnlockState> {
+  const user = await requireAgencyUser("/users", "owner");
+  const email = String(form.get("email") ?? "").slice(0, 254);
+  const lifted = await unlockAccount({ agency: true, email }, { type: "agency-user", id: user.id, label: user.email }, await requestOrigin());
+  revalidatePath("/users");
+  return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
+}
+
 export async function agencyUserAction(_: UserActionState, form: FormData): Promise<UserActionState> {
   const user = await requireAgencyUser("/users", "owner");
   const what = String(form.get("what") ?? "");

@@ -2,6 +2,9 @@ import { AgencyUserControls, InviteAgencyUserForm } from "@/components/agency/ag
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { formatAgo } from "@/lib/format/units.ts";
 import { platform } from "@/lib/platform.server.ts";
+import { LockedAccounts } from "@/components/auth/locked-accounts.tsx";
+import { lockedAgencyAccounts } from "@/lib/security/lockouts.server.ts";
+import { unlockAgencyUserAction } from "./actions.ts";
 
 export const metadata = { title: "Agency users" };
 
@@ -15,6 +18,7 @@ export default async function AgencyUsersPage() {
     },
   });
   const owner = me.role === "owner";
+  const locked = owner ? await lockedAgencyAccounts(me) : [];
   return (
     <>
       <h1 className="text-2xl font-semibold">Agency users</h1>
@@ -28,6 +32,11 @@ export default async function AgencyUsersPage() {
         </section>
       ) : (
         <p className="mt-6 text-sm text-slate-600" data-testid="users-read-only">Only agency owners can invite people or change roles.</p>
+      )}
+      {owner && (
+        <div className="mt-6 bg-white">
+          <LockedAccounts accounts={locked.map((l) => ({ email: l.email, until: l.until.toISOString().slice(0, 16).replace("T", " ") }))} action={unlockAgencyUserAction} />
+        </div>
       )}
       <div className="mt-6 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
         <table className="min-w-full divide-y divide-slate-200 text-sm">

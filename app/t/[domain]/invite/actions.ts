@@ -3,6 +3,7 @@
 import { redirect } from "next/navigation";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "@/lib/auth/credentials.server.ts";
 import { acceptInvitation } from "@/lib/auth/tenant-auth.server.ts";
+import { limitAttempt } from "@/lib/security/lockouts.server.ts";
 import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
 
 import type { InviteState } from "@/components/auth/invite-form.tsx";
@@ -10,6 +11,9 @@ import type { InviteState } from "@/components/auth/invite-form.tsx";
 export async function acceptInvite(_: InviteState, form: FormData): Promise<InviteState> {
   const tenant = await currentTenantFromHost();
   if (!tenant) return { error: "This portal is not available right now." };
+  // The invitation's token stands for the account until it is accepted.
+  const refusal = await limitAttempt("invitation", `tenant-invite:${tenant.id}:${String(form.get("token") ?? "").slice(0, 64)}`);
+  if (refusal) return { error: refusal.message };
   const password = form.get("password");
   const confirm = form.get("confirm");
   if (typeof password !== "string" || password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {

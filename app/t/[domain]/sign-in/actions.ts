@@ -13,6 +13,7 @@ export async function requestSignInLink(_state: LinkRequestState, form: FormData
   if (!tenant) return { kind: "error", message: "This portal is not available." };
   const result = await sendTenantSignInLink(tenant, form.get("email"));
   if (result === "invalid") return { kind: "error", message: "Enter a valid email address, like name@example.com." };
+  if (typeof result === "object") return { kind: "error", message: result.message };
   return { kind: "info", message: "If that address has an account here, we have emailed it a sign-in link. It works once, within 15 minutes." };
 }
 

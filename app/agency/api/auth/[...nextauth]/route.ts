@@ -6,6 +6,8 @@ import { agencyAuthOptions, agencyUser } from "@/lib/auth/agency-auth.server.ts"
 import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
+import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
+import { signInAccount } from "@/lib/security/lockouts.server.ts";
 import { currentHost } from "@/lib/tenancy/current.server.ts";
 
 type Context = { params: Promise<{ nextauth: string[] }> };
@@ -16,7 +18,10 @@ async function handler(request: NextRequest, context: Context): Promise<Response
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
   const signedOut = await guardSessionRead(request, (await context.params).nextauth, async () => (await agencyUser()) !== null);
   if (signedOut) return signedOut;
-  return NextAuth(request, context, agencyAuthOptions(await currentOrigin(), await requestOrigin())) as Promise<Response>;
+  const origin = await currentOrigin();
+  const refused = await refusedPasswordSignIn(request, (await context.params).nextauth, origin, (email) => signInAccount("agency", email));
+  if (refused) return refused;
+  return NextAuth(request, context, agencyAuthOptions(origin, await requestOrigin())) as Promise<Response>;
 }
 
 export { handler as GET, handler as POST };

@@ -4,6 +4,8 @@ import { revalidatePath } from "next/cache";
 import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { PorticoError } from "@/lib/errors.ts";
 import { cancelMemberRegistration, registerGuest, registerMember } from "@/lib/portal/member.server.ts";
+import { limitAttempt } from "@/lib/security/lockouts.server.ts";
+import { tenantAccount } from "@/lib/security/throttle.server.ts";
 import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
 
 export interface RegisterState {
@@ -47,6 +49,8 @@ export async function registerGuestAction(_: RegisterState, form: FormData): Pro
   if (!tenant) return { error: "This portal is not available right now." };
   const answers: Record<string, unknown> = {};
   for (const [key, value] of form.entries()) if (key.startsWith("q:")) answers[key.slice(2)] = value;
+  const refusal = await limitAttempt("guest-registration", tenantAccount(tenant.id, String(form.get("email") ?? "").slice(0, 254)));
+  if (refusal) return { error: refusal.message };
   try {
     await registerGuest(tenant, String(form.get("event") ?? ""), { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? "") }, answers);
     // The same answer whether or not the address was already registered: nothing is revealed.

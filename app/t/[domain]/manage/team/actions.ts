@@ -4,6 +4,9 @@ import { revalidatePath } from "next/cache";
 import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { PorticoError } from "@/lib/errors.ts";
 import { changeRole, inviteToTeam, removeFromTeam } from "@/lib/portal/team.server.ts";
+import type { UnlockState } from "@/components/auth/locked-accounts.tsx";
+import { requestOrigin } from "@/lib/audit/request.server.ts";
+import { unlockAccount } from "@/lib/security/lockouts.server.ts";
 import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
 
 export interface TeamState {
@@ -42,6 +45,15 @@ export async function roleAction(_: TeamState, form: FormData): Promise<TeamStat
     await changeRole(tenant, user, String(form.get("user") ?? ""), String(form.get("role") ?? ""));
     return "Role changed.";
   });
+}
+
+/** Lifts a sign-in lockout of one of this portal's accounts (owners and admins); audited. */
+export async function unlockAction(_: UnlockState, form: FormData): Promise<UnlockState> {
+  const { tenant, user } = await admin();
+  const email = String(form.get("email") ?? "").slice(0, 254);
+  const lifted = await unlockAccount({ tenantId: tenant.id, email }, { type: "tenant-user", id: user.id, label: user.email }, await requestOrigin());
+  revalidatePath("/manage/team");
+  return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
 }
 
 export async function removeAction(_: TeamState, form: FormData): Promise<TeamState> {

@@ -2,6 +2,9 @@ import { InviteForm, MemberRow } from "@/components/portal/team-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { teamMembers } from "@/lib/portal/team.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { LockedAccounts } from "@/components/auth/locked-accounts.tsx";
+import { lockedTenantAccounts } from "@/lib/security/lockouts.server.ts";
+import { unlockAction } from "./actions.ts";
 
 export const metadata = { title: "Team" };
 
@@ -9,12 +12,13 @@ export const metadata = { title: "Team" };
 export default async function TeamPage({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/manage/team", "admin");
-  const team = await teamMembers(tenant, user);
+  const [team, locked] = await Promise.all([teamMembers(tenant, user), lockedTenantAccounts(tenant, user)]);
   const canMakeOwner = user.role === "owner";
   return (
     <section className="space-y-6 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="text-2xl font-semibold">Team</h1>
       <InviteForm canMakeOwner={canMakeOwner} />
+      <LockedAccounts accounts={locked.map((l) => ({ email: l.email, until: l.until.toISOString().slice(0, 16).replace("T", " ") }))} action={unlockAction} />
       <ul className="divide-y divide-black/5" data-testid="team">
         {team.map((m) => <MemberRow key={m.id} member={m} canMakeOwner={canMakeOwner} self={m.id === user.id} />)}
       </ul>

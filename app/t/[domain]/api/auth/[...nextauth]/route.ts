@@ -3,8 +3,10 @@ import type { NextRequest } from "next/server";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
+import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
 import { tenantAuthOptions, tenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { TenantUnavailable } from "@/lib/errors.ts";
+import { signInAccount } from "@/lib/security/lockouts.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
 
 type Context = { params: Promise<{ domain: string; nextauth: string[] }> };
@@ -23,7 +25,10 @@ async function handler(request: NextRequest, context: Context): Promise<Response
   if (signedOut) return signedOut;
   if (tenant.status !== "active" || tenant.maintenance) return new Response("This portal is not available.", { status: 403 });
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
-  return NextAuth(request, context, tenantAuthOptions(tenant, await currentOrigin())) as Promise<Response>;
+  const origin = await currentOrigin();
+  const refused = await refusedPasswordSignIn(request, nextauth, origin, (email) => signInAccount({ tenantId: tenant.id }, email));
+  if (refused) return refused;
+  return NextAuth(request, context, tenantAuthOptions(tenant, origin)) as Promise<Response>;
 }
 
 export { handler as GET, handler as POST };
