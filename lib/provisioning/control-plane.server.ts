@@ -60,9 +60,9 @@ export async function ensureAppRole(adminUrl: string, database: string, password
     // Accepting an agency invitation sets a password; roles and activation stay the worker's.
     await c.query(`GRANT UPDATE ("passwordHash") ON "AgencyUser" TO ${role}`);
     await c.query(`GRANT UPDATE ("usedAt") ON "AgencyInvitation" TO ${role}`);
-    // A server's administrative URL is the worker's alone.
+    // A server's administrative URL is the worker's alone; its address and TLS settings build tenant URLs.
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
-    await c.query(`GRANT SELECT (id, name, host, port, "createdAt") ON "DatabaseServer" TO ${role}`);
+    await c.query(`GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "createdAt") ON "DatabaseServer" TO ${role}`);
   });
   const url = new URL(withDatabase(adminUrl, database));
   url.username = roleName;
