@@ -333,8 +333,8 @@ async function lifecycleMore(p: Bootstrapped, command: string, args: string[]): 
         console.log(`${green("✓")} server ${name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`);
         return EXIT.ok;
       }
-      const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, _count: { select: { databases: true } } } });
-      console.log(table([["SERVER", "ADDRESS", "TENANTS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases)])]));
+      const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } } });
+      console.log(table([["SERVER", "ADDRESS", "TLS", "TENANTS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, s.sslMode ?? "off", String(s._count.databases)])]));
       return EXIT.ok;
     }
   }
