@@ -16,13 +16,18 @@ test("the outbox answers anonymous visitors with the sign-in redirect and no mai
   const variants: Array<Record<string, string>> = [{}, { RSC: "1" }, { "Next-Router-Prefetch": "1", RSC: "1" }];
   for (const headers of variants) {
     for (const path of ["/outbox", "/outbox?to=dean%40initech.example", "/outbox?_rsc=x"]) {
-      const res = await request.get(...direct("admin.localhost", path, headers));
-      expect(res.status(), `${path} ${JSON.stringify(headers)}`).toBeGreaterThanOrEqual(300);
-      expect(res.status()).toBeLessThan(400);
-      expect(res.headers()["location"] ?? "").toMatch(/\/sign-in\?callbackUrl=%2Foutbox/);
+      let res = await request.get(...direct("admin.localhost", path, headers));
+      // Next.js may first normalise the URL (e.g. drop `?_rsc=x`'s value): follow that, not more.
+      for (let hops = 0; hops < 3 && /^\/outbox/.test(res.headers()["location"] ?? ""); hops++) {
+        res = await request.get(...direct("admin.localhost", res.headers()["location"]!, headers));
+      }
+      const where = `${path} ${JSON.stringify(headers)} → ${res.status()}`;
       const body = await res.text();
-      expect(body).not.toContain("sign-in/link?token=");
-      expect(body).not.toContain("outbox-text");
+      expect(body, where).not.toContain("sign-in/link?token=");
+      expect(body, where).not.toContain("outbox-text");
+      // Sent to the sign-in form: a redirect, or in an RSC payload the redirect it carries. (A
+      // prefetch gets only the route's outline, never the page, so there is nothing to redirect.)
+      if (!headers["Next-Router-Prefetch"]) expect(`${res.headers()["location"] ?? ""} ${body}`, where).toMatch(/\/sign-in\?callbackUrl=%2Foutbox/);
     }
   }
 

@@ -34,8 +34,9 @@ async function main(): Promise<void> {
   for (const o of await resumeInterruptedProvisioning(platform.deps)) say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
   // A restart never overwrites what an owner changed in the product (decision 020). Demo users
   // and their published password exist only in development; `start` invites declared owners.
-  const invitationScheme = process.env.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http";
-  const invitations = invitationsFor(platform, { scheme: invitationScheme, port: Number(process.env.PORTICO_PUBLIC_PORT ?? port) });
+  // Invitation links follow PORTICO_PUBLIC_SCHEME / _PORT (https and no port unless set).
+  const { PORTICO_PUBLIC_SCHEME: scheme, PORTICO_PUBLIC_PORT: publicPort } = platform.env;
+  const invitations = invitationsFor(platform, { scheme, ...(publicPort ? { port: publicPort } : {}) });
   const outcomes = await syncTenants({ ...platform.deps, invitations }, declaredTenants, { demo, onOutcome: (o) => say(describeOutcome(o)) });
 
   // Tenants not declared in tenants/ (made in the wizard) are brought to the newest schema too;
