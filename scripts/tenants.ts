@@ -334,7 +334,7 @@ async function lifecycleMore(p: Bootstrapped, command: string, args: string[]): 
         return EXIT.ok;
       }
       const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } } });
-      console.log(table([["SERVER", "ADDRESS", "TLS", "TENANTS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, s.sslMode ?? "off", String(s._count.databases)])]));
+      console.log(table([["SERVER", "ADDRESS", "TENANTS", "TLS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"])]));
       return EXIT.ok;
     }
   }
