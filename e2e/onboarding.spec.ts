@@ -1,6 +1,6 @@
 import { deflateSync } from "node:zlib";
 import { expect, test, type Page } from "@playwright/test";
-import { at, holdScripts, signInAgency } from "./hosts.ts";
+import { at, holdScripts, signInAgency, openOutbox } from "./hosts.ts";
 
 /** A real PNG of one colour (IHDR, IDAT, IEND with CRCs), for the logo upload. */
 function png(size: number, rgb: [number, number, number]): Buffer {
@@ -129,7 +129,7 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
 
   // The first admin's invitation, from the outbox, works once.
-  await page.goto(at("admin.localhost", `/outbox?to=charlie@wonka.example`));
+  await openOutbox(page, "charlie@wonka.example");
   const text = await page.getByTestId("outbox-text").first().innerText();
   const link = /http:\/\/\S+\/invite\?token=[A-Za-z0-9_-]+/.exec(text)?.[0];
   expect(link).toContain(`${slug}.localhost`);

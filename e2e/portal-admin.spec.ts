@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { signedIn, tenantWithUsers } from "./fixtures.ts";
-import { at, holdScripts } from "./hosts.ts";
+import { at, holdScripts, openOutbox } from "./hosts.ts";
 
 test("a tenant admin previews and saves branding (every page shows it at once) and makes the catalogue members-only", async ({ browser }) => {
   test.setTimeout(90_000);
@@ -53,7 +53,7 @@ test("team: an admin invites staff by email; the invitation works once; the last
   await expect(invite.getByTestId("team-message")).toHaveText("Invitation sent.");
 
   const outbox = await (await browser.newContext()).newPage();
-  await outbox.goto(at("admin.localhost", "/outbox?to=stan@eta.example"));
+  await openOutbox(outbox, "stan@eta.example");
   const link = /http:\/\/\S+\/invite\?token=[A-Za-z0-9_-]+/.exec(await outbox.getByTestId("outbox-text").first().innerText())?.[0];
   expect(link).toContain(host);
   const stan = await (await browser.newContext()).newPage();

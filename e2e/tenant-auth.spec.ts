@@ -1,6 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { adminSql } from "./cli.ts";
-import { at, direct, holdScripts, port } from "./hosts.ts";
+import { at, direct, holdScripts, port, openOutbox } from "./hosts.ts";
 
 /** Sessions are per tenant: security cases 6–10 and 13, each beside a positive control. */
 
@@ -129,7 +129,7 @@ test("an email sign-in link, built from the tenant's registered domain, works on
   await expect(page.getByTestId("link-request-result")).toContainText("If that address has an account here");
 
   // Asked for via a spoofed forwarded host, the link must still name globex's registered domain.
-  await page.goto(at("admin.localhost", `/outbox?to=${encodeURIComponent("owner@globex.example")}`));
+  await openOutbox(page, "owner@globex.example");
   const text = await page.getByTestId("outbox-text").first().innerText();
   const link = /https?:\/\/\S+\/sign-in\/link\?token=\S+/.exec(text)?.[0];
   expect(link).toMatch(new RegExp(`^http://portal\\.globex\\.localhost:${port}/sign-in/link\\?token=`));
@@ -152,7 +152,7 @@ test("asking for a link for an unknown address says the same thing and sends not
   await form.getByLabel("Email").fill("owner@globex.example"); // exists in globex only (case 10)
   await form.getByRole("button", { name: "Email me a sign-in link" }).click();
   await expect(page.getByTestId("link-request-result")).toContainText("If that address has an account here");
-  await page.goto(at("admin.localhost", `/outbox?to=${encodeURIComponent("owner@globex.example")}`));
+  await openOutbox(page, "owner@globex.example");
   for (const subject of await page.getByTestId("outbox-subject").allInnerTexts()) expect(subject).not.toContain("Acme");
 });
 
@@ -208,7 +208,7 @@ test("an expired sign-in link is refused with a message that says what to do", a
   await expect(page.getByTestId("link-request-result")).toContainText("If that address has an account here");
   await adminSql("t_acme", `UPDATE "LoginToken" SET "expiresAt" = now() - interval '1 minute' WHERE email = $1 AND "usedAt" IS NULL`, ["sam@acme.example"]);
 
-  await page.goto(at("admin.localhost", `/outbox?to=${encodeURIComponent("sam@acme.example")}`));
+  await openOutbox(page, "sam@acme.example");
   const link = /https?:\/\/\S+\/sign-in\/link\?token=\S+/.exec(await page.getByTestId("outbox-text").first().innerText())?.[0];
   expect(link).toMatch(new RegExp(`^http://learn\\.acme\\.localhost:${port}/`)); // acme's primary registered domain
   await page.goto(link!);

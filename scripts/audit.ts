@@ -11,7 +11,8 @@ import { EXIT, fail } from "./lib/cli.ts";
 async function main(): Promise<number> {
   const [command, ...flags] = process.argv.slice(2);
   if (command !== "verify") throw new InvalidInput("usage: npm run audit -- verify [--json]");
-  const p = await bootstrap();
+  // Like `npm run dev`, the embedded database unless DATABASE_URL is set; with NODE_ENV=production only if PORTICO_EMBEDDED=true.
+  const p = await bootstrap({ embeddedByDefault: process.env.NODE_ENV !== "production" });
   try {
     const t0 = performance.now();
     const result = await verifyAuditChain(p.deps.control);

@@ -1,6 +1,8 @@
 /**
- * `npm run dev` / `npm start`: bring up the database (embedded unless DATABASE_URL is set),
- * provision the tenants declared in tenants/, then run Next.js and print the URLs to open.
+ * `npm run dev` / `npm start`: bring up the database, provision the tenants declared in tenants/,
+ * then run Next.js and print the URLs to open. `dev` uses the embedded database unless
+ * DATABASE_URL is set and seeds the demo users; `start` needs DATABASE_URL (or
+ * PORTICO_EMBEDDED=true) and invites each new declared tenant's owner instead (decision 021).
  *   node scripts/dev.ts [dev|start]
  */
 import { spawn } from "node:child_process";
@@ -14,12 +16,15 @@ import { resumeInterruptedProvisioning } from "../lib/provisioning/lifecycle.ser
 import { startWorker } from "../lib/operations/start.server.ts";
 import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
 import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
-import { syncTenants } from "../lib/provisioning/sync.server.ts";
+import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
+import { invitationsFor } from "../lib/operations/start.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/next-server.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
+/** Development only: the embedded database by default, and the declared demo users. */
+const demo = mode === "dev";
 const port = Number(process.env.PORT ?? 3000);
 // `npm run dev` answers this machine only (its outbox and demo accounts are not for the LAN);
 // `npm start` every interface, as a server behind a load balancer must. HOST changes either.
@@ -27,12 +32,15 @@ const host = process.env.HOST || (mode === "dev" ? "127.0.0.1" : undefined);
 const say = (line: string) => console.log(`\x1b[36mportico\x1b[0m ${line}`);
 
 async function main(): Promise<void> {
-  const platform = await bootstrap({ log: say });
+  const platform = await bootstrap({ log: say, embeddedByDefault: demo });
   // Provisioning that a killed process left half-way is finished first.
   for (const o of await resumeInterruptedProvisioning(platform.deps)) say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
-  const outcomes = await syncTenants(platform.deps, declaredTenants, (o) =>
-    say(o.action === "failed" ? `tenant ${o.slug}: FAILED — ${o.error}` : `tenant ${o.slug}: ${o.action} (${Math.round(o.ms)} ms)`),
-  );
+  // A restart never overwrites what an owner changed in the product (decision 020). Demo users
+  // and their published password exist only in development; `start` invites declared owners.
+  // Invitation links follow PORTICO_PUBLIC_SCHEME / _PORT (https and no port unless set).
+  const { PORTICO_PUBLIC_SCHEME: scheme, PORTICO_PUBLIC_PORT: publicPort } = platform.env;
+  const invitations = invitationsFor(platform, { scheme, ...(publicPort ? { port: publicPort } : {}) });
+  const outcomes = await syncTenants({ ...platform.deps, invitations }, declaredTenants, { demo, onOutcome: (o) => say(describeOutcome(o)) });
 
   // Tenants not declared in tenants/ (made in the wizard) are brought to the newest schema too;
   // one that fails shows its maintenance page and is listed on the dashboard's Migrations page.
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
         const extra = t.domains.map((d) => url(d.hostname)).join("  ");
         say(`  ${t.name.padEnd(28)} ${url(tenantSubdomainHost(t.slug, hosts))}${extra ? `  ${extra}` : ""}`);
       }
-      say(`  demo tenant users sign in with password "${DEMO_PASSWORD}" (e.g. owner@acme.example); email lands in ${url(hosts.agencyHost)}/outbox`);
+      if (demo) say(`  demo tenant users sign in with password "${DEMO_PASSWORD}" (e.g. owner@acme.example); email lands in ${url(hosts.agencyHost)}/outbox`);
       if (outcomes.some((o) => o.action === "failed")) say("some tenants failed to provision: see above; `npm run tenants -- sync` retries them");
     }
   });

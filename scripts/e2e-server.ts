@@ -34,8 +34,10 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-e2e-"));
   await chmod(dir, 0o755);
   const { DATABASE_URL: _ignored, ...env } = process.env;
-  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: env, log: (l) => console.log(`[e2e] ${l}`) });
-  const outcomes = await syncTenants(platform.deps, declaredTenants);
+  // A production build on a throw-away embedded database, asked for explicitly; the browser
+  // tests sign in as the declared demo users, so the sync seeds them as `npm run dev` does.
+  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: { ...env, PORTICO_EMBEDDED: "true" }, log: (l) => console.log(`[e2e] ${l}`) });
+  const outcomes = await syncTenants(platform.deps, declaredTenants, { demo: true });
   const failed = outcomes.filter((o) => o.action === "failed");
   if (failed.length) throw new Error(`could not provision: ${failed.map((f) => `${f.slug}: ${f.error}`).join("; ")}`);
 

@@ -16,7 +16,8 @@ import { EXIT, fail } from "./lib/cli.ts";
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command !== "reseal" || rest.length > 0) throw new InvalidInput("usage: npm run secrets -- reseal");
-  const p = await bootstrap();
+  // Like `npm run dev`, the embedded database unless DATABASE_URL is set; with NODE_ENV=production only if PORTICO_EMBEDDED=true.
+  const p = await bootstrap({ embeddedByDefault: process.env.NODE_ENV !== "production" });
   try {
     const result = await resealSecrets(p.deps);
     await appendAudit(p.deps.control, { actor: { type: "cli", label: `cli:${os.userInfo().username}` }, action: "secrets.reseal", details: { keyId: p.deps.keyring.currentId, ...result } });

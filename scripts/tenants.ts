@@ -9,7 +9,9 @@
  *       --server <name>   database server (default: the least loaded)
  *       --plan <name>     starter | standard | premium (default: standard)
  *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
- *   sync                                  provision / update the tenants declared in tenants/
+ *   sync [--force] [--demo]               provision / update the tenants declared in tenants/; a
+ *                                         field changed in the product is kept unless --force;
+ *                                         --demo seeds the demo users (password portico-demo)
  *   suspend <slug> | resume <slug>        take a portal offline (notice, sessions end) or back
  *   retry <slug> | discard <slug>         a tenant whose provisioning failed: run it again, or
  *                                         remove everything it created
@@ -43,7 +45,8 @@ import { exportTenant, importTenant } from "../lib/provisioning/archive.server.t
 import { moveTenant } from "../lib/provisioning/move.server.ts";
 import { addServer } from "../lib/provisioning/servers.server.ts";
 import { offboardTenant } from "../lib/provisioning/offboard.server.ts";
-import { syncTenants } from "../lib/provisioning/sync.server.ts";
+import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
+import { invitationsFor } from "../lib/operations/start.server.ts";
 import { tenantHosts, tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
 import { declaredTenants } from "../tenants/index.ts";
@@ -58,7 +61,7 @@ const actor: AuditActor = { type: "cli", label: `cli:${os.userInfo().username}` 
 const USAGE = `usage: npm run tenants -- list [--json]
        npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium]
        npm run tenants -- migrate --all | <slug>… [--concurrency N]
-       npm run tenants -- sync
+       npm run tenants -- sync [--force] [--demo]
        npm run tenants -- suspend <slug> | resume <slug>
        npm run tenants -- retry <slug> | discard <slug>
        npm run tenants -- rotate-credentials --all | <slug>…
@@ -206,11 +209,23 @@ async function migrateCommand(p: Bootstrapped, args: string[]): Promise<number> 
   return failed.length ? EXIT.failed : EXIT.ok;
 }
 
-async function sync(p: Bootstrapped): Promise<number> {
-  const outcomes = await syncTenants(p.deps, declaredTenants, (o) =>
-    console.log(o.action === "failed" ? `${red("✗")} ${o.slug}: ${o.error}` : `${green("✓")} ${o.slug} ${o.action} ${dim(`${Math.round(o.ms)} ms`)}`),
-  );
-  await appendAudit(p.deps.control, { actor, action: "tenant.sync", details: { outcomes: outcomes.map(({ slug, action, error }) => ({ slug, action, error })) } });
+async function sync(p: Bootstrapped, args: string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== "--force" && a !== "--demo");
+  if (unknown.length > 0) throw new InvalidInput(`sync takes only --force and --demo, not ${unknown.join(" ")}\n${USAGE}`);
+  const demo = args.includes("--demo");
+  // Without demo users, a newly created tenant's declared owner is invited by email.
+  const invitations = invitationsFor(p, { scheme: p.env.PORTICO_PUBLIC_SCHEME, ...(p.env.PORTICO_PUBLIC_PORT ? { port: p.env.PORTICO_PUBLIC_PORT } : {}) });
+  const outcomes = await syncTenants({ ...p.deps, invitations }, declaredTenants, {
+    demo,
+    force: args.includes("--force"),
+    actor,
+    onOutcome: (o) => console.log(`${o.action === "failed" ? red("✗") : o.kept?.length ? "!" : green("✓")} ${describeOutcome(o)}`),
+  });
+  await appendAudit(p.deps.control, {
+    actor,
+    action: "tenant.sync",
+    details: { demo, force: args.includes("--force"), outcomes: outcomes.map(({ slug, action, error, kept, overwritten }) => ({ slug, action, error, kept, overwritten })) },
+  });
   return outcomes.some((o) => o.action === "failed") ? EXIT.failed : EXIT.ok;
 }
 
@@ -318,8 +333,8 @@ async function lifecycleMore(p: Bootstrapped, command: string, args: string[]): 
         console.log(`${green("✓")} server ${name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`);
         return EXIT.ok;
       }
-      const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, _count: { select: { databases: true } } } });
-      console.log(table([["SERVER", "ADDRESS", "TENANTS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases)])]));
+      const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } } });
+      console.log(table([["SERVER", "ADDRESS", "TENANTS", "TLS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"])]));
       return EXIT.ok;
     }
   }
@@ -334,7 +349,8 @@ async function main(): Promise<number> {
   const more = ["rename", "domains", "export", "import", "offboard", "move", "servers"];
   if (![...more, "list", "create", "migrate", "sync", "suspend", "resume", "retry", "discard", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
   const createArgs = command === "create" ? parseCreate(args) : null;
-  const p = await bootstrap();
+  // Like `npm run dev`, the embedded database unless DATABASE_URL is set; with NODE_ENV=production only if PORTICO_EMBEDDED=true.
+  const p = await bootstrap({ embeddedByDefault: process.env.NODE_ENV !== "production" });
   try {
     switch (command) {
       case "list":
@@ -360,7 +376,7 @@ async function main(): Promise<number> {
       case "servers":
         return await lifecycleMore(p, command, args);
       default:
-        return await sync(p);
+        return await sync(p, args);
     }
   } finally {
     await p.close();

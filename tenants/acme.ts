@@ -15,6 +15,8 @@ export default defineTenant({
     logo: { src: "/brand/acme.svg", alt: "Acme Pharma Academy" },
   },
   domains: ["learn.acme.localhost"],
+  // Invited by email when the tenant is created by `npm start` (no demo users there).
+  owner: { email: "owner@acme.example", name: "Ada Acme" },
   demo: {
     users: [
       { email: "owner@acme.example", name: "Ada Acme", role: "owner", password: DEMO_PASSWORD },

@@ -15,6 +15,8 @@ export default defineTenant({
     logo: { src: "/brand/globex.svg", alt: "Globex Capital Forum" },
   },
   domains: ["portal.globex.localhost"],
+  // Invited by email when the tenant is created by `npm start` (no demo users there).
+  owner: { email: "owner@globex.example", name: "Gil Globex" },
   demo: {
     users: [{ email: "owner@globex.example", name: "Gil Globex", role: "owner", password: DEMO_PASSWORD }],
     events: [

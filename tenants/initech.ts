@@ -15,6 +15,8 @@ export default defineTenant({
     logo: { src: "/brand/initech.svg", alt: "Initech University" },
   },
   domains: [],
+  // Invited by email when the tenant is created by `npm start` (no demo users there).
+  owner: { email: "dean@initech.example", name: "Dana Dean" },
   demo: {
     users: [{ email: "dean@initech.example", name: "Dana Dean", role: "owner", password: DEMO_PASSWORD }],
     events: [

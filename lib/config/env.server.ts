@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { ConfigError } from "../errors.ts";
+import { normalisePostgresUrl } from "../db/tls.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { parseTrustedProxies } from "../http/client-ip.ts";
 import { isIP } from "node:net";
@@ -11,9 +12,18 @@ import { isIP } from "node:net";
  * Documented in README.md → Configuration.
  */
 
+// TLS parameters (sslmode, sslrootcert) are checked and given libpq's meaning (lib/db/tls.ts).
 const postgresUrl = z
   .string()
-  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), "must be a postgres:// URL with a database name, e.g. postgres://user:pass@localhost:5432/portico");
+  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), "must be a postgres:// URL with a database name, e.g. postgres://user:pass@localhost:5432/portico")
+  .transform((v, ctx) => {
+    try {
+      return normalisePostgresUrl(v);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: errorMessage(error) });
+      return z.NEVER;
+    }
+  });
 
 const int = (min: number, fallback: number) =>
   z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).default(fallback);
@@ -30,6 +40,8 @@ const hostname = z
 const schema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
+    /** Use the embedded PostgreSQL under .data/ in production (`npm start`); `npm run dev` does by default. */
+    PORTICO_EMBEDDED: bool,
     PORTICO_ROOT_DOMAIN: hostname.default("localhost"),
     PORTICO_AGENCY_HOST: hostname.optional(),
     PORTICO_BARE_HOST: z.enum(["agency", "notFound"], { message: 'must be "agency" or "notFound"' }).default("notFound"),
@@ -100,13 +112,14 @@ export function parseTenantServers(value: string | undefined): TenantServerConfi
   return value.split(",").map((entry, i) => {
     const eq = entry.indexOf("=");
     const name = entry.slice(0, eq).trim();
-    const adminUrl = entry.slice(eq + 1).trim();
-    if (eq < 1 || !/^[a-z0-9-]{1,63}$/.test(name) || !postgresUrl.safeParse(adminUrl).success) {
+    const parsed = postgresUrl.safeParse(entry.slice(eq + 1).trim());
+    if (eq < 1 || !/^[a-z0-9-]{1,63}$/.test(name) || !parsed.success) {
+      const tls = parsed.error?.issues.find((issue) => /ssl/.test(issue.message))?.message;
       throw new ConfigError(
-        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name=postgres://admin:pass@host:5432/postgres (name: a-z, 0-9, -)`,
+        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem] (name: a-z, 0-9, -)${tls ? `: ${tls}` : ""}`,
       );
     }
-    return { name, adminUrl };
+    return { name, adminUrl: parsed.data };
   });
 }
 

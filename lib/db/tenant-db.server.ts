@@ -6,6 +6,9 @@ import type { ControlDb } from "./control.server.ts";
 import type { PooledClient } from "./client-cache.ts";
 import { PrismaClient } from "./generated/tenant/client.ts";
 import { type Keyring, unseal } from "./secrets.server.ts";
+import { SERVER_ADDRESS, SSL_MODES, withTls, type ServerAddress, type SslMode } from "./tls.ts";
+
+export { SERVER_ADDRESS, type ServerAddress };
 
 export type TenantDb = PrismaClient;
 export type * as TenantModels from "./generated/tenant/client.ts";
@@ -22,19 +25,21 @@ export interface TenantPoolOptions {
  * its admin URL: request paths hold only the tenant's credentials.
  */
 export async function tenantConnectionUrl(control: ControlDb, keyring: Keyring, tenantId: string): Promise<string> {
-  const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: { select: { host: true, port: true } } } });
+  const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: { select: SERVER_ADDRESS } } });
   if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
   return buildTenantUrl(db.server, db, unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring));
 }
 
-export function buildTenantUrl(server: { host: string; port: number }, db: { roleName: string; databaseName: string }, password: string): string {
+/** The server's TLS settings apply to its tenants' connections exactly as to its own (lib/db/tls.ts). */
+export function buildTenantUrl(server: ServerAddress, db: { roleName: string; databaseName: string }, password: string): string {
   const url = new URL("postgres://localhost");
   url.hostname = server.host;
   url.port = String(server.port);
   url.username = db.roleName;
   url.password = password;
   url.pathname = `/${db.databaseName}`;
-  return url.toString();
+  const sslMode = server.sslMode && (SSL_MODES as readonly string[]).includes(server.sslMode) ? (server.sslMode as SslMode) : null;
+  return withTls(url.toString(), { sslMode, sslRootCert: server.sslRootCert ?? null });
 }
 
 /** A Prisma client over a small pool of its own, so the cache can count and close connections. */

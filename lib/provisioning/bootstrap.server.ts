@@ -38,6 +38,26 @@ export interface BootstrapOptions {
   log?: (line: string) => void;
   /** Extra `postgres -c` settings for the embedded server (benchmarks raise max_connections). */
   embeddedSettings?: Record<string, string | number>;
+  /**
+   * Without DATABASE_URL, start the embedded PostgreSQL even when PORTICO_EMBEDDED is not set:
+   * `npm run dev` and the CLI outside NODE_ENV=production. Production (`npm start`) leaves it
+   * unset, so a forgotten DATABASE_URL stops the start instead of serving from .data/.
+   */
+  embeddedByDefault?: boolean;
+}
+
+/** Whether this start uses the embedded database; refuses a production start without a choice. */
+export function chooseDatabase(env: Pick<Env, "DATABASE_URL" | "PORTICO_EMBEDDED">, embeddedByDefault: boolean): "configured" | "embedded" {
+  if (env.DATABASE_URL && env.PORTICO_EMBEDDED) {
+    throw new ConfigError("DATABASE_URL and PORTICO_EMBEDDED=true are both set: unset PORTICO_EMBEDDED to use the database at DATABASE_URL, or unset DATABASE_URL to use the embedded one.");
+  }
+  if (env.DATABASE_URL) return "configured";
+  if (env.PORTICO_EMBEDDED || embeddedByDefault) return "embedded";
+  throw new ConfigError(
+    "DATABASE_URL is not set. In production Portico uses your PostgreSQL: set DATABASE_URL=postgres://user:pass@host:5432/portico " +
+      "(with ?sslmode=verify-full&sslrootcert=/path/ca.pem for TLS) and PORTICO_SECRET_KEY. " +
+      "To run on the embedded database under .data/ instead, set PORTICO_EMBEDDED=true. See README.md → Production.",
+  );
 }
 
 /** A random secret kept beside the embedded data (base64 for keys, hex for passwords). */
@@ -60,7 +80,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   let secretKey: string;
   let servers = parseTenantServers(env.PORTICO_TENANT_SERVERS);
 
-  if (env.DATABASE_URL) {
+  if (chooseDatabase(env, options.embeddedByDefault ?? false) === "configured" && env.DATABASE_URL) {
     if (!env.PORTICO_SECRET_KEY) {
       throw new ConfigError("PORTICO_SECRET_KEY must be set when DATABASE_URL is (openssl rand -base64 32). See README.md → Configuration.");
     }

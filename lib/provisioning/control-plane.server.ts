@@ -63,9 +63,9 @@ export async function ensureAppRole(adminUrl: string, database: string, password
     // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
     // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);
-    // A server's administrative URL is the worker's alone.
+    // A server's administrative URL is the worker's alone; its address and TLS settings build tenant URLs.
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
-    await c.query(`GRANT SELECT (id, name, host, port, "createdAt") ON "DatabaseServer" TO ${role}`);
+    await c.query(`GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "createdAt") ON "DatabaseServer" TO ${role}`);
   });
   const url = new URL(withDatabase(adminUrl, database));
   url.username = roleName;

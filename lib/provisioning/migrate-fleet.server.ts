@@ -1,7 +1,7 @@
 import "server-only";
 import { withClient } from "../db/postgres.ts";
 import { unseal } from "../db/secrets.server.ts";
-import { buildTenantUrl } from "../db/tenant-db.server.ts";
+import { SERVER_ADDRESS, buildTenantUrl } from "../db/tenant-db.server.ts";
 import { errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir, type Migration } from "../migrations/migrator.ts";
 import { tenantsChangedStatement } from "../tenancy/invalidation.server.ts";
@@ -114,7 +114,7 @@ export async function migrateFleet(
     select: {
       id: true,
       slug: true,
-      database: { select: { roleName: true, databaseName: true, passwordCiphertext: true, keyId: true, server: { select: { host: true, port: true } } } },
+      database: { select: { roleName: true, databaseName: true, passwordCiphertext: true, keyId: true, server: { select: SERVER_ADDRESS } } },
     },
     orderBy: { slug: "asc" },
   });

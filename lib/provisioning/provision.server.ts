@@ -3,7 +3,7 @@ import { hashPassword } from "../auth/credentials.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
 import { ensureDatabase, ensureRole, openAdminSession, withClient } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
-import { buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
+import { SERVER_ADDRESS, buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
@@ -13,7 +13,9 @@ import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
 import { placeTenant, type ProvisionDeps } from "./servers.server.ts";
 import { cloneTenantDatabase, type CloneResult } from "./template.server.ts";
+import { DECLARED_FIELDS, domainsValue, fieldValues, readDeclaredState, reconcile, type DeclaredField } from "./declared.ts";
 import type { TenantSpec } from "./spec.ts";
+import type { Theme } from "../tenancy/theme.ts";
 
 /**
  * Provisioning as a named, ordered list of idempotent steps (design.md → lifecycle). Every step
@@ -44,12 +46,29 @@ export interface ProvisionOptions {
   interruptAfter?: (step: ProvisioningStep) => void;
   /** Clone the server's pre-migrated template (default) rather than migrate from empty. */
   template?: boolean;
+  /**
+   * Sync only: where the declaration comes from (shown in messages and on the dashboard), and
+   * whether to re-apply it over fields changed in the product (decision 020).
+   */
+  declaration?: { file: string; force?: boolean };
+}
+
+/** What a sync did to a declared tenant's fields (decision 020). */
+export interface DeclarationOutcome {
+  /** Fields written with the declared value. */
+  applied: DeclaredField[];
+  /** Fields changed in the product and kept. */
+  kept: DeclaredField[];
+  /** Fields changed in the product that a forced sync overwrote, with the value they had. */
+  overwritten: Array<{ field: DeclaredField; from: unknown; to: unknown }>;
 }
 
 export interface ProvisionResult {
   tenantId: string;
   created: boolean;
   migrationsApplied: string[];
+  /** Set in sync mode. */
+  declaration?: DeclarationOutcome;
 }
 
 export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions): Promise<ProvisionResult> {
@@ -64,7 +83,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     if (error instanceof TenantConflict) throw error;
     throw new ProvisioningStepFailed("reserve", errorMessage(error), { cause: error });
   }
-  const { tenantId, created, wasLive, database: db } = reserved;
+  const { tenantId, created, wasLive, database: db, declaration } = reserved;
   // The job and its step records are written while the next steps run, not before them; all are
   // awaited before the pipeline returns or fails (and before the test hook simulates a kill).
   const jobCreated = control.provisioningJob.create({
@@ -113,7 +132,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   };
 
   const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
-  const server = await control.databaseServer.findUniqueOrThrow({ where: { id: db.serverId }, select: { host: true, port: true, adminUrlCiphertext: true, keyId: true } });
+  const server = await control.databaseServer.findUniqueOrThrow({ where: { id: db.serverId }, select: { ...SERVER_ADDRESS, adminUrlCiphertext: true, keyId: true } });
   // The role and database steps share an administrative session from a per-server pool (each
   // new connection costs a SCRAM handshake).
   const adminUrl = unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring);
@@ -165,7 +184,7 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   });
   await Promise.all(records);
   await control.provisioningJob.update({ where: { id: (await jobCreated).id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
-  return { tenantId, created, migrationsApplied: migrated.applied };
+  return { tenantId, created, migrationsApplied: migrated.applied, ...(declaration ? { declaration } : {}) };
 }
 
 async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions) {
@@ -185,7 +204,8 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
   if (options.mode === "resume" && (!existing || (existing.status !== "provisioning" && existing.status !== "failed"))) {
     throw new TenantConflict(`"${spec.slug}" is not waiting to be provisioned`);
   }
-  if (spec.domains.length > 0) {
+  const checkDomainsFree = async () => {
+    if (spec.domains.length === 0) return;
     const taken = await control.domain.findMany({
       where: { hostname: { in: spec.domains }, tenant: { slug: { not: spec.slug } } },
       select: { hostname: true },
@@ -193,7 +213,7 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
     if (taken.length > 0) {
       throw new TenantConflict(`domain ${taken.map((d) => d.hostname).join(", ")} already belongs to another tenant`);
     }
-  }
+  };
 
   const theme = options.logo ? { ...spec.theme, logo: { ...spec.theme.logo, src: options.logo.src } } : spec.theme;
   const logo = options.logo
@@ -210,21 +230,31 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
       keyId: sealed.keyId,
     };
   };
+  const declaredValues = fieldValues({ name: spec.name, plan: spec.plan, theme, domains: domainsValue(spec.domains) });
+  const file = options.declaration?.file ?? `tenants/${spec.slug}.ts`;
   try {
     if (!existing) {
+      await checkDomainsFree();
+      const declared = options.mode === "sync" ? reconcile(declaredValues, declaredValues, null, { file, force: false }).state : undefined;
       // A new tenant, its domains, placement, credentials and logo: one request.
       const tenant = await control.tenant.create({
         data: {
           slug: spec.slug, name: spec.name, plan: spec.plan, theme, status: "provisioning",
+          ...(declared ? { declared: declared as object } : {}),
           domains: { create: spec.domains.map((hostname, i) => ({ hostname, isPrimary: i === 0 })) },
           database: { create: await database() },
           ...(logo ? { logo: { create: logo } } : {}),
         },
         select: { id: true, database: true },
       });
-      return { tenantId: tenant.id, created: true, wasLive: false, database: tenant.database as Placed };
+      const declaration = declared ? { applied: [...DECLARED_FIELDS], kept: [], overwritten: [] } : undefined;
+      return { tenantId: tenant.id, created: true, wasLive: false, database: tenant.database as Placed, declaration };
     }
-    const tenant = await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme } });
+    const wasLive = existing.status === "active" || existing.status === "suspended";
+    if (options.mode === "sync" && wasLive) return await syncLiveTenant(deps, existing, spec, theme, declaredValues, { file, force: options.declaration?.force ?? false }, checkDomainsFree);
+    await checkDomainsFree();
+    const declared = options.mode === "sync" ? reconcile(declaredValues, declaredValues, null, { file, force: false }).state : undefined;
+    const tenant = await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme, ...(declared ? { declared: declared as object } : {}) } });
     if (logo) await control.tenantLogo.upsert({ where: { tenantId: tenant.id }, create: { tenantId: tenant.id, ...logo }, update: logo });
     await control.$transaction([
       control.domain.deleteMany({ where: { tenantId: tenant.id, hostname: { notIn: spec.domains } } }),
@@ -237,13 +267,74 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
       ),
     ]);
     const placed: Placed = existing.database ?? (await control.tenantDatabase.create({ data: { tenantId: tenant.id, ...(await database()) } }));
-    return { tenantId: tenant.id, created: false, wasLive: existing.status === "active" || existing.status === "suspended", database: placed };
+    const declaration = declared ? { applied: [...DECLARED_FIELDS], kept: [], overwritten: [] } : undefined;
+    return { tenantId: tenant.id, created: false, wasLive, database: placed, declaration };
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       throw new TenantConflict(`the slug "${spec.slug}" or one of its domains was just taken by another request; choose another`);
     }
     throw error;
   }
+}
+
+type ExistingTenant = NonNullable<Awaited<ReturnType<ProvisionDeps["control"]["tenant"]["findUnique"]>>> & { database: { serverId: string; databaseName: string; roleName: string; passwordCiphertext: string; keyId: string } | null };
+
+/**
+ * A live declared tenant: only fields that still follow the declaration are written; a field
+ * changed in the product since is kept (and reported), unless forced (decision 020).
+ */
+async function syncLiveTenant(
+  deps: ProvisionDeps,
+  existing: ExistingTenant,
+  spec: TenantSpec,
+  theme: Theme,
+  declaredValues: ReturnType<typeof fieldValues>,
+  options: { file: string; force: boolean },
+  checkDomainsFree: () => Promise<void>,
+) {
+  const { control } = deps;
+  const database = existing.database;
+  if (!database) throw new InvalidInput(`${spec.slug} is live but has no database registered`);
+  const domains = await control.domain.findMany({ where: { tenantId: existing.id }, select: { hostname: true, isPrimary: true } });
+  const currentTheme = (existing.theme ?? {}) as Partial<Theme>;
+  const current = fieldValues({
+    name: existing.name,
+    plan: existing.plan,
+    theme: currentTheme,
+    domains: domainsValue(domains.map((d) => d.hostname), domains.find((d) => d.isPrimary)?.hostname ?? null),
+  });
+  const decided = reconcile(current, declaredValues, readDeclaredState(existing.declared), options);
+  const apply = new Set(decided.apply);
+  // A declaration naming another tenant's domain is refused even when its domains are kept.
+  await checkDomainsFree();
+  const nextTheme: Record<string, unknown> = { ...currentTheme };
+  for (const key of ["primary", "accent", "background", "surface", "text", "font", "logo"] as const) if (apply.has(key)) nextTheme[key] = theme[key];
+  await control.$transaction([
+    control.tenant.update({
+      where: { id: existing.id },
+      data: {
+        ...(apply.has("name") ? { name: spec.name } : {}),
+        ...(apply.has("plan") ? { plan: spec.plan } : {}),
+        theme: nextTheme as object,
+        declared: decided.state as object,
+      },
+    }),
+    ...(apply.has("domains")
+      ? [
+          control.domain.deleteMany({ where: { tenantId: existing.id, hostname: { notIn: spec.domains } } }),
+          ...spec.domains.map((hostname, i) =>
+            control.domain.upsert({ where: { hostname }, create: { tenantId: existing.id, hostname, isPrimary: i === 0 }, update: { isPrimary: i === 0 } }),
+          ),
+        ]
+      : []),
+    ...(decided.apply.length > 0 ? [tenantsChangedStatement(control, [existing.id])] : []),
+  ]);
+  const declaration: DeclarationOutcome = {
+    applied: decided.apply,
+    kept: decided.kept,
+    overwritten: decided.overwritten.map((field) => ({ field, from: current[field], to: declaredValues[field] })),
+  };
+  return { tenantId: existing.id, created: false, wasLive: true, database, declaration };
 }
 
 /** Demo content from the tenant's declaration, written with the tenant's own role. Idempotent. */

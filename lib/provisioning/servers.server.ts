@@ -1,6 +1,7 @@
 import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, serverAddress, withClient, withDatabase } from "../db/postgres.ts";
+import { normalisePostgresUrl, tlsOf } from "../db/tls.ts";
 import { seal, unseal, type Keyring } from "../db/secrets.server.ts";
 import type { TenantServerConfig } from "../config/env.server.ts";
 import { InvalidInput, errorMessage } from "../errors.ts";
@@ -16,16 +17,19 @@ export interface ProvisionDeps {
   spares?: number;
 }
 
-/** Registers (or updates) the tenant database servers named in the configuration. */
+/**
+ * Registers (or updates) the tenant database servers named in the configuration. The server's
+ * TLS settings (sslmode, sslrootcert in its URL) are kept beside its address, so every tenant
+ * connection to it uses them too (lib/db/tls.ts).
+ */
 export async function registerServers(deps: ProvisionDeps, servers: TenantServerConfig[]): Promise<void> {
   for (const server of servers) {
-    const { host, port } = serverAddress(server.adminUrl);
-    const sealed = seal(server.adminUrl, deps.keyring);
-    await deps.control.databaseServer.upsert({
-      where: { name: server.name },
-      create: { name: server.name, host, port, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
-      update: { host, port, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
-    });
+    const adminUrl = normalisePostgresUrl(server.adminUrl);
+    const { host, port } = serverAddress(adminUrl);
+    const { sslMode, sslRootCert } = tlsOf(adminUrl);
+    const sealed = seal(adminUrl, deps.keyring);
+    const fields = { host, port, sslMode, sslRootCert, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId };
+    await deps.control.databaseServer.upsert({ where: { name: server.name }, create: { name: server.name, ...fields }, update: fields });
   }
 }
 
@@ -78,6 +82,7 @@ export async function addServer(deps: ProvisionDeps, name: string, adminUrl: str
   } catch {
     throw new InvalidInput("the administrative URL is not a postgres:// URL, e.g. postgres://admin:secret@db2.internal:5432/postgres");
   }
+  adminUrl = normalisePostgresUrl(adminUrl); // a bad sslmode or unreadable CA file is refused here
   if (await deps.control.databaseServer.findUnique({ where: { name }, select: { id: true } })) {
     throw new InvalidInput(`a server named "${name}" is already registered; choose another name`);
   }

@@ -45,6 +45,11 @@ export const tenantSpecSchema = z.object({
   name: z.string().trim().min(1, "a tenant needs a name").max(120),
   plan: z.string().refine(isPlan, { message: `plan must be one of: ${Object.keys(PLANS).join(", ")}` }).default("standard"),
   theme: themeSchema,
+  /**
+   * The client's first owner. Outside development (`npm start`, `tenants sync` without --demo)
+   * a newly created declared tenant invites this address by email instead of seeding demo users.
+   */
+  owner: z.object({ email: z.string().email().toLowerCase(), name: z.string().trim().min(1).max(120) }).optional(),
   /** Custom domains in addition to <slug>.<root>; the first is the primary one. */
   domains: z.array(domainSchema).max(20).default([]),
   demo: z

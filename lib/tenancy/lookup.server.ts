@@ -1,4 +1,5 @@
 import "server-only";
+import { SERVER_ADDRESS, type ServerAddress } from "../db/tls.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import { loadMigrations, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost, type HostConfig } from "./host.ts";
@@ -7,7 +8,7 @@ import { FALLBACK_THEME, themeSchema } from "./theme.ts";
 
 /** A tenant's placement and sealed role password, as the resolver's query already has them. */
 export interface SealedPlacement {
-  server: { host: string; port: number };
+  server: ServerAddress;
   databaseName: string;
   roleName: string;
   passwordCiphertext: string;
@@ -32,7 +33,7 @@ export async function lookupTenant(
       database: {
         select: {
           schemaVersion: true,
-          ...(onPlacement ? { databaseName: true, roleName: true, passwordCiphertext: true, keyId: true, server: { select: { host: true, port: true } } } : {}),
+          ...(onPlacement ? { databaseName: true, roleName: true, passwordCiphertext: true, keyId: true, server: { select: SERVER_ADDRESS } } : {}),
         },
       },
     },

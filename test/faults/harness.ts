@@ -38,7 +38,7 @@ export async function startFleet(options: { tenants: number; second?: boolean; e
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-faults-"));
   await chmod(dir, 0o755);
   const { DATABASE_URL: _a, PORTICO_TENANT_SERVERS: _b, ...env } = process.env;
-  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: env, embeddedSettings: { max_connections: Math.max(300, options.tenants + 200) } });
+  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: { ...env, PORTICO_EMBEDDED: "true" }, embeddedSettings: { max_connections: Math.max(300, options.tenants + 200) } });
   let second: EmbeddedServer | null = null;
   let server: ChildProcess | undefined;
   try {

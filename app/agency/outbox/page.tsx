@@ -1,16 +1,20 @@
 import { notFound } from "next/navigation";
+import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { platform } from "@/lib/platform.server.ts";
 
 export const metadata = { title: "Development outbox" };
 
 /**
  * Email that would have been sent, in development and the browser tests (PORTICO_DEV_OUTBOX=true
- * and no SMTP server configured). Links in it can be followed from here.
+ * and no SMTP server configured). Links in it can be followed from here, so it holds sign-in and
+ * invitation links: only a signed-in agency user may read it, in every mode, checked here before
+ * anything is read (a layout is not a guard).
  */
 export default async function OutboxPage({ searchParams }: { searchParams: Promise<{ to?: string }> }) {
   const { env, mail, control } = platform();
   if (!env.PORTICO_DEV_OUTBOX || mail.kind !== "outbox") notFound();
   const to = (await searchParams).to?.toLowerCase().slice(0, 254);
+  await requireAgencyUser(`/outbox${to ? `?to=${encodeURIComponent(to)}` : ""}`);
   const messages = await control.outboxMessage.findMany({ where: to ? { toAddress: to } : {}, orderBy: { at: "desc" }, take: 50 });
   return (
     <>

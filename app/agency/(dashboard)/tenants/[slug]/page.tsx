@@ -13,7 +13,8 @@ import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts"
 import { platform } from "@/lib/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
-import { FALLBACK_THEME, themeSchema } from "@/lib/tenancy/theme.ts";
+import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts";
+import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
 
 export const metadata = { title: "Tenant" };
 
@@ -26,7 +27,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   const { control, hosts } = platform();
   const tenant = await control.tenant.findUnique({
     where: { slug },
-    include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: { include: { server: { select: { name: true, host: true, port: true } } } } },
+    include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: { include: { server: { select: { name: true, host: true, port: true, sslMode: true } } } } },
   });
   if (!tenant) notFound();
   const [operations, servers, latest, jobs, audit] = await Promise.all([
@@ -52,6 +53,18 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   const theme = themeSchema.safeParse(tenant.theme);
   const canAct = user.role !== "viewer";
   const subdomain = tenantSubdomainHost(tenant.slug, hosts);
+  // Tenants as code (decision 020): which fields tenants/<slug>.ts sets, and which were changed
+  // in the product since (kept by every sync unless forced).
+  const declared = readDeclaredState(tenant.declared);
+  const declaredFields = declared
+    ? declaredFieldStatus(declared, fieldValues({
+        name: tenant.name,
+        plan: tenant.plan,
+        theme: (tenant.theme ?? {}) as Partial<Theme>,
+        domains: domainsValue(tenant.domains.map((d) => d.hostname), tenant.domains.find((d) => d.isPrimary)?.hostname ?? null),
+      }))
+    : [];
+  const show = (value: unknown) => (typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") || "none" : value && typeof value === "object" ? String((value as { src?: string }).src ?? "") : "—");
   return (
     <>
       <div className="mb-2 text-sm"><Link href="/" className="text-slate-500 hover:underline">Tenants</Link> / {tenant.slug}</div>
@@ -67,7 +80,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             <dt className="text-slate-500">Hosts</dt>
             <dd className="font-mono">{[subdomain, ...tenant.domains.map((d) => d.hostname + (d.isPrimary ? " (primary)" : ""))].join(", ")}</dd>
             <dt className="text-slate-500">Server</dt>
-            <dd data-testid="tenant-server">{tenant.database ? `${tenant.database.server.name} (${tenant.database.server.host}:${tenant.database.server.port})` : "—"}</dd>
+            <dd data-testid="tenant-server">{tenant.database ? `${tenant.database.server.name} (${tenant.database.server.host}:${tenant.database.server.port}, TLS ${tenant.database.server.sslMode ?? "off"})` : "—"}</dd>
             <dt className="text-slate-500">Database / role</dt>
             <dd className="font-mono">{tenant.database ? `${tenant.database.databaseName} / ${tenant.database.roleName}` : "—"}</dd>
             <dt className="text-slate-500">Schema</dt>
@@ -86,6 +99,28 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         </section>
         <PortalPreview theme={theme.success ? theme.data : FALLBACK_THEME} name={tenant.name} host={subdomain} />
       </div>
+
+      {declared && (
+        <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="declared-fields">
+          <h2 className="font-medium">Declared in code: <span className="font-mono text-sm">{declared.file}</span></h2>
+          <p className="mt-1 text-sm text-slate-500">
+            A restart or <code>npm run tenants -- sync</code> applies a changed declaration to the fields below that nobody changed in the product, and keeps the others; <code>sync --force</code> re-applies the file over them (audited).
+          </p>
+          <table className="mt-3 w-full text-left text-sm">
+            <thead className="text-slate-500"><tr><th className="py-1">field</th><th>in {declared.file}</th><th>now</th><th>source</th></tr></thead>
+            <tbody>
+              {declaredFields.map((f) => (
+                <tr key={f.field} className="border-t border-slate-100" data-testid={`declared-${f.field}`}>
+                  <td className="py-1">{f.label}</td>
+                  <td className="font-mono">{show(f.declared)}</td>
+                  <td className="font-mono">{show(f.current)}</td>
+                  <td>{f.status === "declared" ? <span className="text-slate-600">declared in code</span> : <span className="text-amber-700">changed in the product (kept)</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
 
       {canAct && live && (
         <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200">
