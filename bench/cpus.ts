@@ -7,10 +7,10 @@ import os from "node:os";
  * Where the throughput phases run. The benchmark puts PostgreSQL, the web server and the load
  * generator on one machine. On two cores, PostgreSQL's backends (a new one per tenant
  * connection, and a wake-up of an idle one per query on a spread fleet) preempt the web server's
- * single JavaScript thread, and that cost was charged to Portico's throughput: with traffic over
- * 1,000 tenants, the web server's CPU per request rose by 1.6 ms on shared cores and by 0.3 ms
- * with the web server on a core of its own (docs/benchmarks.md, issue #7, third session). A deployment
- * gives PostgreSQL its own machine, so the gated phases give the web server CPU 0 and everything
+ * single JavaScript thread, and that cost was charged to Portico's throughput: traffic spread
+ * over many tenants raised the web server's CPU per request far more on shared cores than with
+ * the web server on a core of its own (docs/benchmarks.md, "Measurements behind decisions"). A
+ * deployment gives PostgreSQL its own machine, so the gated phases give the web server CPU 0 and everything
  * else the other CPUs; the same rounds are then repeated on shared cores and reported beside them.
  */
 export interface Placement {

@@ -57,8 +57,8 @@ async function settle(): Promise<number> {
  * 2. Peak: all of them cached at once, each with an open connection: RSS with them − before,
  *    per client. Then all evicted: RSS after ÷ before. Prisma compiles queries in one
  *    WebAssembly instance per process and each client keeps its parsed schema in that instance's
- *    linear memory, which WebAssembly cannot shrink; so this ratio keeps a high-water mark of
- *    about 0.09 MB per client ever cached at once. Reported beside `external` memory.
+ *    linear memory, which WebAssembly cannot shrink; so this ratio keeps a high-water mark that
+ *    grows with the most clients ever cached at once. Reported beside `external` memory.
  * 3. The peak round again: RSS after it ÷ after the first. Above 1, something per client leaks.
  *
  * A first round of 20 clients loads the code (Prisma's query compiler, pg, JIT) and is not

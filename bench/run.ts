@@ -45,11 +45,11 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const PHASE_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
 const CONCURRENCY = 16;
 /**
- * Paired rounds (1 tenant, then Zipf over all) for the throughput ratio: many short ones. This
- * VM stalls for about a second every 15–25 s (both halves alike, whichever is running); with five
- * rounds of 4 s, one or two halves carried a stall and the median swung between 0.66 and 1.10.
- * Twenty rounds of 1 s each, the same 40 s in all, put a stall in one or two halves out of forty,
- * which the median of twenty ratios passes over (docs/benchmarks.md, runs J and K).
+ * Paired rounds (1 tenant, then Zipf over all) for the throughput ratio: many short ones. A
+ * shared VM stalls now and then, whichever half is running; with a few long rounds a stall lands
+ * in a large share of them and swings the median. Many short rounds in the same total time put a
+ * stall in one or two halves, which the median of their ratios passes over (docs/benchmarks.md,
+ * "Measurements behind decisions").
  */
 const ROUNDS = 20;
 const ROUND_HALF_MS = Math.max(1_000, PHASE_MS / 8);
@@ -85,12 +85,11 @@ const HOT_SET = hotSetSize();
 const BUDGET = Math.ceil((HOT_SET * POOL) / 100) * 100;
 /**
  * Idle timeouts of the web server during the load phases. "The hot set fits the budget" must hold
- * for connections too: at the ~60 req/s this machine serves (half of it Zipf), the hot set's
- * least-asked tenants are asked every 100–200 s, so connections, like clients, stay open for the
- * shipped client timeout (PORTICO_CLIENT_IDLE_MS, 5 minutes; connections ship with 10 s). With
- * 60 s, the rounds after the first minute fell to 0.58–0.87 of one tenant as the warmed hot set's
- * connections closed (docs/benchmarks.md). The run ends by waiting the timeout out, to see every
- * connection closed.
+ * for connections too: at the rate a bench machine serves, the hot set's least-asked tenants are
+ * asked less often than a connection's shipped idle timeout, so connections, like clients, stay
+ * open for the shipped client timeout (PORTICO_CLIENT_IDLE_MS). With a shorter timeout the later
+ * rounds fell as the warmed hot set's connections closed (docs/benchmarks.md). The run ends by
+ * waiting the timeout out, to see every connection closed.
  */
 const IDLE_MS = parseEnv({}).PORTICO_CLIENT_IDLE_MS;
 const CLIENT_IDLE_MS = IDLE_MS;
@@ -346,9 +345,9 @@ async function main(): Promise<void> {
     // Each round adds one migration and applies it to all tenants: first to one tenant (which
     // reads the new directory) and to FLEET_SINGLES tenants spread over the fleet, one at a time
     // as the product runs it for one tenant (`npm run tenants -- migrate <slug>`), then to the
-    // rest 8 at a time. The figures are the median round's. One round of five singles on the
-    // first tenants, with the cold one among them, gave baselines of 16–30 ms and ratios of
-    // 0.25–0.36 (docs/benchmarks.md, fourth session).
+    // rest 8 at a time. The figures are the median round's. A single round timed on the first
+    // tenants, the cold one among them, gave baselines and ratios that swung from run to run
+    // (docs/benchmarks.md, "Measurements behind decisions").
     const pgCpu = () => postgresCpuMs(path.join(dir, "pg", "postmaster.pid"));
     const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     const fleetRounds: FleetRound[] = [];

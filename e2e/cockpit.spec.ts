@@ -3,7 +3,7 @@ import { adminClient, adminQuery, adminSql } from "./cli.ts";
 import { tenantWithUsers } from "./fixtures.ts";
 import { at, signInAgency } from "./hosts.ts";
 
-// The agency cockpit (issue #6): the fleet overview's figures, a degraded tenant, the charts,
+// The agency cockpit (decision 012): the fleet overview's figures, a degraded tenant, the charts,
 // impersonation, and agency users. Tests that change data use tenants of their own.
 
 const database = (slug: string) => `t_${slug.replaceAll("-", "_")}`;

@@ -1,7 +1,7 @@
 /**
  * Typed failures. Each says what went wrong in words a user or operator can act on;
- * lib/http/error-response.ts (and the pages) map them to responses. Never include another
- * tenant's data in a message.
+ * server actions, route handlers and pages turn them into the message or status they show
+ * (`error instanceof PorticoError`). Never include another tenant's data in a message.
  */
 
 export class PorticoError extends Error {

@@ -1,8 +1,8 @@
 /**
  * Intl.DateTimeFormat instances, made once per locale and options. Constructing one costs far more
- * than formatting with it (ICU loads the zone and the locale's patterns): a catalogue page built
- * five per event, which was 8 % of the web server's CPU under load (docs/benchmarks.md,
- * issue #7, third session).
+ * than formatting with it (ICU loads the zone and the locale's patterns), and a catalogue page
+ * needs several per event, so building them per render showed up in the web server's CPU
+ * profile under load (docs/benchmarks.md, "Measurements behind decisions").
  * Time zones come from a validated list, so the keys are bounded; the map is cleared if it ever
  * grows past a limit rather than holding what a caller might vary without end.
  */

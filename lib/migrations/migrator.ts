@@ -78,9 +78,9 @@ export interface MigrationStatus {
 
 /**
  * What is applied: rows of this query go to statusFrom, which orders them. Fails where the table
- * does not exist. No ORDER BY: in a new connection, the sort's operator and collation lookups cost
- * PostgreSQL about 0.5 ms of CPU, a tenth of a fleet migration's work per tenant beyond connecting
- * (docs/benchmarks.md, fourth session); a handful of rows sorts in JavaScript for nothing.
+ * does not exist. No ORDER BY: in a new connection, the sort's operator and collation lookups are
+ * a noticeable share of a fleet migration's work per tenant (decision 014, docs/benchmarks.md),
+ * while a handful of rows sorts in JavaScript for nothing.
  */
 export const READ_APPLIED = `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`;
 
@@ -136,8 +136,8 @@ export interface MigrateResult {
  * Applies every pending migration in order. Applying twice is a no-op.
  *
  * Two round trips when one migration is pending (lock and read; apply, record, commit and
- * unlock), not nine: a fleet migration opens a new connection per tenant and is CPU-bound, and
- * every statement costs both ends parse, plan and protocol work (docs/benchmarks.md).
+ * unlock), not one per statement: a fleet migration opens a new connection per tenant and is
+ * CPU-bound, and every statement costs both ends parse, plan and protocol work (decision 014).
  */
 export async function migrate(client: pg.Client, migrations: Migration[]): Promise<MigrateResult> {
   let unlocked = false;

@@ -144,7 +144,7 @@ export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
   async "migrate-fleet"(ctx) {
     let failed = 0;
     // Progress is saved at most every 250 ms and at the end, not once per tenant: over a
-    // thousand tenants a write each would cost the migration a third of its time.
+    // fleet a control-plane write per tenant would cost the migration much of its time.
     // Saves run one after another, so the last one written is the newest.
     let savedAt = 0;
     let saving: Promise<void> = Promise.resolve();

@@ -63,7 +63,7 @@ export async function catalogue(tenant: ResolvedTenant, options: { when: "upcomi
  * One page of events and how many there are in all. The page is read first; the count is a
  * second query only when the page cannot tell (it is full, or empty past the first page). A
  * catalogue that fits on one page, as most portals' does, costs one query on one connection: on a
- * fleet, every query also wakes a tenant's backend (docs/benchmarks.md, issue #7, third session).
+ * fleet, every query also wakes a tenant's backend, which competes with the web server for CPU.
  */
 export async function cataloguePage(db: TenantDb, where: EventWhere, order: "asc" | "desc", page: number): Promise<{ total: number; events: EventSummary[] }> {
   const skip = (page - 1) * CATALOGUE_PAGE;

@@ -27,7 +27,7 @@ interface Pending {
  * Writes outcomes to the control plane in batches: one transaction records up to `size`
  * tenants' versions or errors and notifies every instance of the migrated ones. A fleet
  * migration is CPU-bound (a new PostgreSQL backend per tenant); three control-plane statements
- * per tenant cost it about a third of its time (docs/benchmarks.md). An outcome waits at most
+ * per tenant were a large share of its time (decision 014, docs/benchmarks.md). An outcome waits at most
  * `maxWaitMs`; if the process dies before a batch is written, the re-run finds those tenants
  * already migrated, records them, and applies nothing twice.
  */

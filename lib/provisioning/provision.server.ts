@@ -18,7 +18,7 @@ import type { TenantSpec } from "./spec.ts";
 import type { Theme } from "../tenancy/theme.ts";
 
 /**
- * Provisioning as a named, ordered list of idempotent steps (design.md → lifecycle). Every step
+ * Provisioning as a named, ordered list of idempotent steps (decisions 008 and 015). Every step
  * can run again after a crash; the tenant stays `provisioning` (invisible to visitors) until
  * `activate`. Every step run is recorded (ProvisioningJob, ProvisioningStepRun).
  */

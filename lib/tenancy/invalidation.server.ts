@@ -5,7 +5,7 @@ import type { ControlDb } from "../db/control.server.ts";
 /**
  * Tenant changes (suspension, rename, domains, credentials) travel to every app instance over
  * PostgreSQL LISTEN/NOTIFY on the control plane, so caches drop a tenant on its next request
- * rather than after their TTL (design.md → beyond one machine).
+ * rather than after their TTL (decision 016).
  */
 export const TENANT_CHANGED = "portico_tenant_changed";
 

@@ -1,6 +1,6 @@
 /**
  * Plans and the features they include: chosen in the onboarding wizard, stored as Tenant.plan in
- * the control plane, and checked in one place on the server by the portal (issue #5).
+ * the control plane, and checked in one place on the server by the portal.
  */
 export const FEATURES = {
   "custom-domain": "Custom domains",

@@ -8,7 +8,7 @@ import { mapSettledBounded } from "../../lib/util/concurrency.ts";
 import { testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /**
- * Issue #2 / security case 18: with 10× more tenants than the budget can hold at once,
+ * Security case 18 (decision 003): with 10× more tenants than the budget can hold at once,
  * PostgreSQL itself (pg_stat_activity) never shows more tenant connections than the budget,
  * and no request fails with "too many connections".
  */

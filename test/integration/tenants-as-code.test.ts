@@ -11,10 +11,10 @@ import type { Theme } from "../../lib/tenancy/theme.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /**
- * Tenants as code never overwrites a product edit (decision 020, security case 35): the steps of
- * issue 14 §4 — declare, sync, the owner changes name and brand colour in Settings (the same
- * queued operation the settings page submits, carried out by the real worker), sync again as a
- * restart does — against real PostgreSQL. And production syncs seed no demo users (case 33).
+ * Tenants as code never overwrites a product edit (decision 020, security case 35): declare,
+ * sync, the owner changes name and brand colour in Settings (the same queued operation the
+ * settings page submits, carried out by the real worker), sync again as a restart does — against
+ * real PostgreSQL. And production syncs seed no demo users (case 33).
  */
 let cp: TestControlPlane;
 let deps: WorkerDeps;

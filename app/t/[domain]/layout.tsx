@@ -20,7 +20,7 @@ export async function generateMetadata({ params }: Pick<Props, "params">): Promi
     return { title: { default: tenant.name, template: `%s · ${tenant.name}` }, icons: { icon: tenant.theme.logo.src } };
   } catch (error) {
     // notFound() and friends go on; a control plane that does not answer is left to the layout,
-    // whose error reaches app/t/error.tsx (an error thrown here would bypass it).
+    // which meets the same failure and reports it (an error thrown here would bypass that).
     unstable_rethrow(error);
     return { title: "Temporarily unavailable" };
   }
