@@ -106,3 +106,20 @@ describe("TenantResolver.invalidate and cached misses", () => {
     }
   });
 });
+
+describe("TenantResolver eviction", () => {
+  it("evicts the least recently used entry when full, and keeps a recently used one", async () => {
+    const lookup = vi.fn(async (key: ResolverKey) => directory[keyOf(key)] ?? null);
+    const resolver = new TenantResolver(lookup, 60_000, 1_000, 2);
+    await resolver.resolve({ by: "slug", slug: "acme" });
+    await resolver.resolve({ by: "slug", slug: "globex" });
+    await resolver.resolve({ by: "slug", slug: "acme" }); // acme is now the most recently used
+    await resolver.resolve({ by: "slug", slug: "nobody" }); // full: globex goes
+    expect(resolver.stats().entries).toBe(2);
+    expect(lookup).toHaveBeenCalledTimes(3);
+    expect((await resolver.resolve({ by: "slug", slug: "acme" }))?.id).toBe("1");
+    expect(lookup).toHaveBeenCalledTimes(3); // still cached
+    expect((await resolver.resolve({ by: "slug", slug: "globex" }))?.id).toBe("2");
+    expect(lookup).toHaveBeenCalledTimes(4); // evicted, looked up again
+  });
+});

@@ -1,9 +1,11 @@
+import { LRUCache } from "lru-cache";
 import type { HostClass } from "./host.ts";
 import type { Theme } from "./theme.ts";
 
 /**
- * Host → tenant, cached. Entries live `ttlMs` (misses a shorter `negativeTtlMs`, so a flood of
- * random hosts cannot hammer the control plane) and are dropped early by `invalidate`.
+ * Host → tenant, cached in an LRU of at most `maxEntries`. Entries live `ttlMs` (misses a shorter
+ * `negativeTtlMs`, so a flood of random hosts cannot hammer the control plane) and are dropped
+ * early by `invalidate`.
  * Keys are the normalised host or slug; values carry the tenant id (docs/decisions/001).
  */
 
@@ -36,9 +38,9 @@ export function resolverKey(host: HostClass): ResolverKey | null {
   return null;
 }
 
+/** What the cache holds: lru-cache stores no `undefined`, so a miss is `{ tenant: null }`. */
 interface Cached {
-  value: ResolvedTenant | null;
-  expires: number;
+  tenant: ResolvedTenant | null;
 }
 
 export interface ResolverStats {
@@ -48,71 +50,65 @@ export interface ResolverStats {
 }
 
 export class TenantResolver {
-  private readonly entries = new Map<string, Cached>();
-  private readonly inflight = new Map<string, Promise<ResolvedTenant | null>>();
+  private readonly cache: LRUCache<string, Cached, { key: ResolverKey }>;
   private counters = { hits: 0, misses: 0 };
 
   constructor(
-    private readonly lookup: TenantLookup,
-    private readonly ttlMs: number,
-    private readonly negativeTtlMs = Math.min(ttlMs, 5_000),
-    private readonly maxEntries = 10_000,
-  ) {}
+    lookup: TenantLookup,
+    ttlMs: number,
+    negativeTtlMs = Math.min(ttlMs, 5_000),
+    maxEntries = 10_000,
+  ) {
+    // lru-cache reads a TTL of 0 as "forever"; here 0 means "do not keep", so the least it keeps is 1 ms.
+    const ttl = Math.max(1, ttlMs);
+    const negativeTtl = Math.max(1, negativeTtlMs);
+    this.cache = new LRUCache<string, Cached, { key: ResolverKey }>({
+      max: maxEntries,
+      ttl,
+      // The wall clock, as before: expiry follows Date.now() (and tests' fake timers).
+      perf: { now: () => Date.now() },
+      // An entry invalidated while its lookup runs still takes the lookup's answer, as callers wait for it.
+      ignoreFetchAbort: true,
+      // Concurrent resolutions of one key share this single lookup.
+      fetchMethod: async (_id, stale, { options, context }) => {
+        try {
+          const tenant = await lookup(context.key);
+          options.ttl = tenant ? ttl : negativeTtl;
+          return { tenant };
+        } catch (error) {
+          // The control plane is down: keep serving what we knew, even past its TTL, and do not
+          // make every request wait for another failing lookup until a short while has passed.
+          if (!stale) throw error;
+          options.ttl = negativeTtl;
+          return stale;
+        }
+      },
+    });
+  }
 
   async resolve(key: ResolverKey): Promise<ResolvedTenant | null> {
     const id = key.by === "slug" ? `slug:${key.slug}` : `host:${key.hostname}`;
-    const cached = this.entries.get(id);
-    if (cached && cached.expires > Date.now()) {
-      this.counters.hits += 1;
-      return cached.value;
-    }
-    this.counters.misses += 1;
-    let pending = this.inflight.get(id);
-    if (!pending) {
-      pending = this.lookup(key).then(
-        (value) => {
-          this.store(id, value);
-          this.inflight.delete(id);
-          return value;
-        },
-        (error: unknown) => {
-          this.inflight.delete(id);
-          // The control plane is down: keep serving what we knew, even past its TTL, and do not
-          // make every request wait for another failing lookup until a short while has passed.
-          if (cached) {
-            this.entries.set(id, { value: cached.value, expires: Date.now() + this.negativeTtlMs });
-            return cached.value;
-          }
-          throw error;
-        },
-      );
-      this.inflight.set(id, pending);
-    }
-    return pending;
-  }
-
-  private store(id: string, value: ResolvedTenant | null): void {
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.delete(id);
-    this.entries.set(id, { value, expires: Date.now() + (value ? this.ttlMs : this.negativeTtlMs) });
+    const status: LRUCache.Status<string, Cached> = {};
+    const cached = await this.cache.fetch(id, { context: { key }, status });
+    if (status.fetch === "hit") this.counters.hits += 1;
+    else this.counters.misses += 1;
+    return (cached as Cached).tenant;
   }
 
   /**
    * Drops every entry of this tenant (rename, domain change, suspension), and every cached miss:
-   * a host that resolved to nothing may belong to this tenant now.
+   * a host that resolved to nothing may belong to this tenant now. Expired entries too, since they
+   * are still served while the control plane is down.
    */
   invalidate(tenantId: string): void {
-    for (const [id, entry] of this.entries) if (entry.value === null || entry.value.id === tenantId) this.entries.delete(id);
+    for (const [id, { value }] of this.cache.dump()) if (value.tenant === null || value.tenant.id === tenantId) this.cache.delete(id);
   }
 
   invalidateAll(): void {
-    this.entries.clear();
+    this.cache.clear();
   }
 
   stats(): ResolverStats {
-    return { ...this.counters, entries: this.entries.size };
+    return { ...this.counters, entries: this.cache.size };
   }
 }

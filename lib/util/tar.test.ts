@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { extractTarGz, tarHeader, writeTarGz } from "./tar.ts";
+import { tarHeader } from "../../test/support/tar.ts";
+import { extractTarGz, writeTarGz } from "./tar.ts";
 
 let dir: string;
 beforeAll(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "portico-tar-"))));
@@ -69,7 +70,7 @@ describe("tar.gz limits", () => {
   it("refuses an entry whose declared size exceeds the cap before writing any of it (a 1 GiB entry in a 1 MB file)", async () => {
     const manifest = Buffer.from('{"ok":true}');
     const archive = path.join(dir, "declared-bomb.tar.gz");
-    await writeFile(archive, bomb(Buffer.concat([tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), tarHeader("tables/User.jsonl", 1024 * MiB)]), 1024));
+    await writeFile(archive, bomb(Buffer.concat([await tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), await tarHeader("tables/User.jsonl", 1024 * MiB)]), 1024));
     expect((await readFile(archive)).length).toBeLessThan(2 * MiB);
     const out = path.join(dir, "declared-bomb");
     let error: unknown;
@@ -82,7 +83,7 @@ describe("tar.gz limits", () => {
   it("stops reading at the end-of-archive marker: 1 GiB of zeros after it is never inflated into memory or disk", async () => {
     const content = Buffer.from("hello\n");
     const archive = path.join(dir, "trailing-bomb.tar.gz");
-    await writeFile(archive, bomb(Buffer.concat([tarHeader("tables/A.jsonl", content.length), content, pad(content.length), Buffer.alloc(1024)]), 1024));
+    await writeFile(archive, bomb(Buffer.concat([await tarHeader("tables/A.jsonl", content.length), content, pad(content.length), Buffer.alloc(1024)]), 1024));
     const out = path.join(dir, "trailing-bomb");
     let names: unknown;
     const grew = await peakGrowth(async () => (names = await extractTarGz(archive, out)));
@@ -118,24 +119,51 @@ describe("tar.gz limits", () => {
     await writeFile(path.join(dir, "flipped.tar.gz"), gzipSync(flipped));
     await expect(extractTarGz(path.join(dir, "flipped.tar.gz"), path.join(dir, "flipped"))).rejects.toThrow(/corrupted header \(checksum mismatch\)/);
     const garbage = Buffer.from(tar);
-    garbage.fill(0, 124, 136);
-    garbage[124] = 0x80; // a base-256 size (GNU), which Portico never writes
-    garbage[134] = 0x10;
+    garbage.write("zzzzzzzzzzz\0", 124, "ascii"); // a size that is not an octal number
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (garbage[i] as number);
     garbage.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii"); // a valid checksum: only the size is wrong
     await writeFile(path.join(dir, "garbage.tar.gz"), gzipSync(garbage));
-    await expect(extractTarGz(path.join(dir, "garbage.tar.gz"), path.join(dir, "garbage"))).rejects.toThrow(/corrupted header \(its size is not an octal number\)/);
+    await expect(extractTarGz(path.join(dir, "garbage.tar.gz"), path.join(dir, "garbage"))).rejects.toThrow(/corrupted header \(its size is not a number\)/);
+    const foreign = Buffer.from(tar);
+    foreign.write("nottar", 257, "ascii"); // no ustar magic
+    sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (foreign[i] as number);
+    foreign.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+    await writeFile(path.join(dir, "foreign.tar.gz"), gzipSync(foreign));
+    await expect(extractTarGz(path.join(dir, "foreign.tar.gz"), path.join(dir, "foreign"))).rejects.toThrow(/corrupted header \(not a ustar header\)/);
     // Positive control: the untouched archive extracts.
     expect(await extractTarGz(good, path.join(dir, "good"))).toEqual(["manifest.json"]);
   });
 
-  it("writes names of up to 100 bytes and refuses longer ones clearly", async () => {
-    const longest = `tables/${"a".repeat(87)}.jsonl`;
-    expect(Buffer.byteLength(longest)).toBe(100);
+  it("round-trips names longer than 100 bytes, which the system tar reads too", async () => {
+    const long = `tables/${"a".repeat(120)}.jsonl`; // over 100 bytes: ustar's name and prefix fields
+    const longer = `${"b".repeat(180)}.jsonl`; // no slash to split at: a pax header
+    expect(Buffer.byteLength(long)).toBeGreaterThan(100);
     const archive = path.join(dir, "long.tar.gz");
-    await writeTarGz(archive, [{ name: longest, content: Buffer.from("x") }]);
-    expect(await extractTarGz(archive, path.join(dir, "long"))).toEqual([longest]);
-    await expect(writeTarGz(path.join(dir, "too-long.tar.gz"), [{ name: `${longest}x`, content: Buffer.from("x") }])).rejects.toThrow(/archive member name too long/);
+    await writeTarGz(archive, [
+      { name: "manifest.json", content: Buffer.from("{}") },
+      { name: long, content: Buffer.from("long\n") },
+      { name: longer, content: Buffer.from("longer\n") },
+    ]);
+    const out = path.join(dir, "long");
+    expect(await extractTarGz(archive, out)).toEqual(["manifest.json", long, longer]);
+    expect(await readFile(path.join(out, long), "utf8")).toBe("long\n");
+    expect(await readFile(path.join(out, longer), "utf8")).toBe("longer\n");
+    expect(execFileSync("tar", ["-tzf", archive], { encoding: "utf8" }).trim().split("\n")).toEqual(["manifest.json", long, longer]);
+  });
+
+  it("stops at the end-of-archive marker: what follows it is never parsed", async () => {
+    const good = path.join(dir, "marker.tar.gz");
+    await writeTarGz(good, [{ name: "tables/A.jsonl", content: Buffer.from("a\n") }]);
+    const tar = gunzipSync(await readFile(good));
+    // A megabyte of zeros after the archive, then bytes that are no header at all.
+    const withJunk = path.join(dir, "marker-junk.tar.gz");
+    await writeFile(withJunk, gzipSync(Buffer.concat([tar, Buffer.alloc(MiB), Buffer.alloc(512, 0xff)])));
+    expect(await extractTarGz(withJunk, path.join(dir, "marker-junk"))).toEqual(["tables/A.jsonl"]);
+    // Control: the same junk where a header is expected is refused.
+    const junkFirst = path.join(dir, "junk-first.tar.gz");
+    await writeFile(junkFirst, gzipSync(Buffer.concat([Buffer.alloc(512, 0xff), tar])));
+    await expect(extractTarGz(junkFirst, path.join(dir, "junk-first"))).rejects.toThrow(/corrupted header/);
   });
 });

@@ -2,15 +2,15 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promise
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { InvalidInput } from "../../lib/errors.ts";
 import { ARCHIVE_FORMAT, exportTenant, importTenant, type Manifest } from "../../lib/provisioning/archive.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { tenantDatabaseName, tenantRoleName } from "../../lib/tenancy/slug.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { tarHeader } from "../../lib/util/tar.ts";
 import { testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
+import { tarHeader } from "../support/tar.ts";
 
 /**
  * `tenants import` against gzip bombs built here: a file of about a megabyte that inflates to a
@@ -49,7 +49,7 @@ function manifestFor(tables: Manifest["tables"]): Buffer {
 /** manifest.json, then one entry header declaring `declared` bytes, then `mib` MiB of zeros. */
 async function bomb(name: string, tables: Manifest["tables"], entry: { file: string; declared: number }, mib: number): Promise<string> {
   const manifest = manifestFor(tables);
-  const prefix = Buffer.concat([tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), tarHeader(entry.file, entry.declared)]);
+  const prefix = Buffer.concat([await tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), await tarHeader(entry.file, entry.declared)]);
   const file = path.join(dir, name);
   await writeFile(file, Buffer.concat([gzipSync(prefix), ...Array.from({ length: mib }, () => zerosMiB)]));
   expect((await stat(file)).size).toBeLessThan(2 * MiB);
@@ -123,5 +123,23 @@ describe("import limits", () => {
     expect(imported.rows).toMatchObject({ User: 1 });
     expect(await leftovers(copy)).toEqual({ tenants: 1, databases: 1, roles: 1 });
     expect((await readFile(exported.path)).length).toBeGreaterThan(0);
+  });
+
+  it("refuses an export with a corrupted tar header, leaving nothing behind; the untouched export imports", async () => {
+    const source = cp.slug("hdr");
+    await provisionTenant(cp.deps, parseTenantSpec({ slug: source, name: "Header", theme: FALLBACK_THEME }), { mode: "create" });
+    const exported = await exportTenant(cp.deps, source, dir, "test");
+    const tar = gunzipSync(await readFile(exported.path));
+    // The second entry's header (the first table): one byte of its name changed, checksum as it was.
+    const manifestSize = parseInt(tar.subarray(124, 136).toString("latin1"), 8);
+    const second = 512 + Math.ceil(manifestSize / 512) * 512;
+    expect(tar.subarray(second, second + 7).toString("latin1")).toBe("tables/");
+    tar[second] = "T".charCodeAt(0);
+    const corrupted = path.join(dir, "corrupted.tar.gz");
+    await writeFile(corrupted, gzipSync(tar));
+    await refusedWithBoundedUse(corrupted, cp.slug("hdr-bad"), /is not a readable Portico export: the archive has a corrupted header \(checksum mismatch\)/);
+    const copy = cp.slug("hdr-ok");
+    await importTenant(cp.deps, exported.path, copy);
+    expect(await leftovers(copy)).toEqual({ tenants: 1, databases: 1, roles: 1 });
   });
 });
