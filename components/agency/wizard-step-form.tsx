@@ -38,9 +38,14 @@ function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain
   const [slug, setSlug] = useState(initial);
   const [status, setStatus] = useState<{ ok: boolean; message: string } | null>(null);
   const field = useRef<HTMLInputElement>(null);
-  useEarlyInput(field, { slug }, (typed) => setSlug((typed.slug ?? slug).toLowerCase()));
+  // An emptied slug has no status: cleared where the slug changes rather than in the effect.
+  const changeSlug = (value: string) => {
+    setSlug(value.toLowerCase());
+    if (!value) setStatus(null);
+  };
+  useEarlyInput(field, { slug }, (typed) => changeSlug(typed.slug ?? slug));
   useEffect(() => {
-    if (!slug) return setStatus(null);
+    if (!slug) return;
     const controller = new AbortController();
     const timer = setTimeout(() => {
       fetch(`/api/slug-availability?slug=${encodeURIComponent(slug)}`, { signal: controller.signal })
@@ -63,7 +68,7 @@ function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain
     <Field label="Slug" name="slug" error={error} hint={<>The portal&apos;s address: <span className="font-mono">{slug || "slug"}.{rootDomain}</span>. Lower-case letters, digits and hyphens.</>}>
       {(id, describedBy) => (
         <>
-          <input ref={field} id={id} name="slug" required value={slug} onChange={(e) => setSlug(e.target.value.toLowerCase())} aria-describedby={describedBy} autoComplete="off" className={`${input} font-mono`} />
+          <input ref={field} id={id} name="slug" required value={slug} onChange={(e) => changeSlug(e.target.value)} aria-describedby={describedBy} autoComplete="off" className={`${input} font-mono`} />
           {status && (
             <p data-testid="slug-status" data-available={status.ok} aria-live="polite" className={`mt-1 text-sm ${status.ok ? "text-emerald-700" : "text-red-700"}`}>
               {status.ok ? "✓ " : "✗ "}{status.message}

@@ -29,5 +29,6 @@ export function useEarlyInput(root: RefObject<HTMLElement | null>, values: Recor
       if (file.files?.length) file.dispatchEvent(new Event("change", { bubbles: true }));
     }
     // Once, on mount: later changes reach state through onChange.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-running on each change would undo typing
   }, []);
 }

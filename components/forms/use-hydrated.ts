@@ -9,6 +9,7 @@ import { useEffect, useState } from "react";
  */
 export function useHydrated(): boolean {
   const [hydrated, setHydrated] = useState(false);
+  // eslint-disable-next-line react-hooks/set-state-in-effect -- an effect runs only after hydration: that is the signal
   useEffect(() => setHydrated(true), []);
   return hydrated;
 }

@@ -122,13 +122,18 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
   const [scanning, setScanning] = useState(false);
   const hydrated = useHydrated();
   const [scanError, setScanError] = useState<string | null>(null);
-  useEffect(() => {
-    if (!scanning) return;
-    if (!navigator.mediaDevices?.getUserMedia) {
+  // Without the camera API the scan never starts: the message is set here, in the event, rather
+  // than by the effect turning the scan off again (a render with "Stop camera" for nothing).
+  const toggleScanning = () => {
+    if (!scanning && !navigator.mediaDevices?.getUserMedia) {
       setScanError("This browser cannot use the camera here; type the code under the QR code instead.");
-      setScanning(false);
       return;
     }
+    setScanning((s) => !s);
+  };
+  useEffect(() => {
+    // toggleScanning never starts a scan without the camera API; this check narrows the type.
+    if (!scanning || !navigator.mediaDevices?.getUserMedia) return;
     // The browser's own detector where there is one (Android, ChromeOS, macOS); elsewhere (iOS,
     // desktop Linux and Windows) jsQR decodes frames drawn onto a canvas.
     type Detector = { detect(source: HTMLVideoElement): Promise<Array<{ rawValue: string }>> };
@@ -186,7 +191,7 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
           <input ref={codeInput} name="code" autoFocus={autoFocus} autoComplete="off" className="mt-1 block w-64 rounded-lg border border-black/15 bg-white px-3 py-2 font-mono text-ink" />
         </label>
         <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Check in</button>
-        <button type="button" onClick={() => setScanning((s) => !s)} disabled={!hydrated} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
+        <button type="button" onClick={toggleScanning} disabled={!hydrated} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
       </form>
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
       {scanError && <p className="text-sm">{scanError}</p>}

@@ -1,7 +1,7 @@
 import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import { getServerSession } from "next-auth/next";
-import { forbidden, redirect } from "next/navigation";
+import { redirect } from "next/navigation";
 import { requireRuntime } from "../config/env.server.ts";
 import { emailAddress } from "../mail/address.ts";
 import { appendAudit } from "../audit/log.server.ts";

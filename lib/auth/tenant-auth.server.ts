@@ -2,7 +2,7 @@ import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import { getServerSession } from "next-auth/next";
 import Credentials from "next-auth/providers/credentials";
-import { forbidden, redirect } from "next/navigation";
+import { redirect } from "next/navigation";
 import { requireRuntime } from "../config/env.server.ts";
 import { emailAddress } from "../mail/address.ts";
 import { withTenantDb } from "../db/with-tenant-db.server.ts";

@@ -17,7 +17,7 @@ const POOL_SIZE = 2;
 const TENANTS = (BUDGET / POOL_SIZE) * 10; // 40
 
 let cp: TestControlPlane;
-let tenantIds: string[] = [];
+const tenantIds: string[] = [];
 let roles: string[] = [];
 
 beforeAll(async () => {

@@ -26,7 +26,7 @@ let cp: TestControlPlane;
 let deps: WorkerDeps;
 let worker: OperationsWorker;
 let second: EmbeddedServer;
-let dirs: string[] = [];
+const dirs: string[] = [];
 const hosts = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" as const };
 const actor = { type: "agency-user" as const, id: "00000000-0000-4000-8000-000000000001", label: "olive@agency.example" };
 

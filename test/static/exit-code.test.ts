@@ -31,7 +31,7 @@ describe("exit codes", () => {
   });
 
   it("importing lib/db/embedded.server.ts keeps process.exitCode", async () => {
-    const module = path.resolve("lib/db/embedded.server.ts");
-    expect(await exitCodeOf(`import ${JSON.stringify(module)};\nprocess.exitCode = 3;\n`)).toBe(3);
+    const source = path.resolve("lib/db/embedded.server.ts");
+    expect(await exitCodeOf(`import ${JSON.stringify(source)};\nprocess.exitCode = 3;\n`)).toBe(3);
   });
 });

@@ -13,19 +13,23 @@ export default async function PortalHome({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const query = await searchParams;
   const when = query.when === "past" ? "past" : "upcoming";
-  let result: Awaited<ReturnType<typeof catalogue>>;
+  // Only the data is loaded inside try: JSX built there would suggest it catches render errors.
+  let result: Awaited<ReturnType<typeof catalogue>> | "members-only" | "unavailable";
   try {
-    if ((await portalSettings(tenant)).catalogueVisibility === "members" && !(await tenantUser(tenant))) {
-      return (
-        <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
-          Events are for members. <Link href="/sign-in" className="font-medium text-brand underline">Sign in</Link> to see them.
-        </p>
-      );
-    }
-    result = await catalogue(tenant, { when, q: query.q, page: Number(query.page) || 1 });
+    result = (await portalSettings(tenant)).catalogueVisibility === "members" && !(await tenantUser(tenant))
+      ? "members-only"
+      : await catalogue(tenant, { when, q: query.q, page: Number(query.page) || 1 });
   } catch (error) {
-    if (error instanceof TenantUnavailable) return <TenantNotice tenant={tenant} kind="unavailable" />;
-    throw error;
+    if (!(error instanceof TenantUnavailable)) throw error;
+    result = "unavailable";
+  }
+  if (result === "unavailable") return <TenantNotice tenant={tenant} kind="unavailable" />;
+  if (result === "members-only") {
+    return (
+      <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
+        Events are for members. <Link href="/sign-in" className="font-medium text-brand underline">Sign in</Link> to see them.
+      </p>
+    );
   }
   const link = (params: Record<string, string>) => `/?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), when, ...params })}`;
   return (

@@ -20,6 +20,11 @@ export const metadata = { title: "Tenant" };
 
 const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
 
+/** Whole days since `date`; the clock is read here, outside the component's render. */
+function daysSince(date: Date): number {
+  return Math.floor((Date.now() - date.getTime()) / 86_400_000);
+}
+
 /** One tenant: where it lives, what happened to it, and the lifecycle actions. */
 export default async function TenantPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
@@ -49,7 +54,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         "the tenant's database",
       ).catch(() => null)
     : null;
-  const credentialsDays = tenant.database ? Math.floor((Date.now() - tenant.database.credentialsRotatedAt.getTime()) / 86_400_000) : null;
+  const credentialsDays = tenant.database ? daysSince(tenant.database.credentialsRotatedAt) : null;
   const theme = themeSchema.safeParse(tenant.theme);
   const canAct = user.role !== "viewer";
   const subdomain = tenantSubdomainHost(tenant.slug, hosts);
