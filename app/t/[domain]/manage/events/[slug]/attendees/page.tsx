@@ -4,6 +4,7 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
 import { attendees, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { checkInAction } from "../../../actions.ts";
 
 export const metadata = { title: "Attendees" };
 
@@ -27,7 +28,7 @@ export default async function Attendees({ params, searchParams }: Props) {
           <span className="text-sm opacity-70">CSV export is not part of this portal&apos;s plan</span>
         )}
       </div>
-      <CheckInForm slug={slug} />
+      <CheckInForm checkIn={checkInAction} slug={slug} />
       <form className="flex flex-wrap items-end gap-3 text-sm" role="search">
         <label className="font-medium">Search<input name="q" defaultValue={filter.q ?? ""} placeholder="Name or email" className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink" /></label>
         <label className="font-medium">Status
@@ -55,7 +56,7 @@ export default async function Attendees({ params, searchParams }: Props) {
                   <td className="py-2 font-medium">{r.name}</td>
                   <td>{r.email}</td>
                   <td>{r.status}</td>
-                  <td data-testid="checked-in">{r.checkedInAt ? "yes" : r.status === "confirmed" ? <CheckInButton slug={slug} code={r.ticketCode} name={r.name} /> : "—"}</td>
+                  <td data-testid="checked-in">{r.checkedInAt ? "yes" : r.status === "confirmed" ? <CheckInButton checkIn={checkInAction} slug={slug} code={r.ticketCode} name={r.name} /> : "—"}</td>
                   <td className="tabular-nums">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
                 </tr>
               ))}
