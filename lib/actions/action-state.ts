@@ -1,4 +1,4 @@
-import { PorticoError } from "../errors.ts";
+import { PorticoError } from "../util/errors.ts";
 
 /**
  * What a form's server action answers, read by the form through useActionState. Client-safe:

@@ -2,9 +2,9 @@ import "server-only";
 import { z } from "zod";
 import { appendAudit, type AuditActor } from "../audit/log.server.ts";
 import { requestOrigin } from "../audit/request.server.ts";
-import { PorticoError } from "../errors.ts";
-import { platform } from "../platform.server.ts";
-import { limitAttempt } from "../security/lockouts.server.ts";
+import { PorticoError } from "../util/errors.ts";
+import { platform } from "../platform/platform.server.ts";
+import { limitAttempt } from "../auth/lockouts.server.ts";
 import type { ThrottledAction } from "../security/throttle.server.ts";
 import { InvalidFields, type ActionState, type FieldErrors } from "./action-state.ts";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import type { z } from "zod";
-import { requireTenantUser, type TenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
-import { currentTenantFromHost } from "../tenancy/current.server.ts";
+import { requireTenantUser, type TenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
+import { currentTenantFromHost } from "../platform/current-tenant.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { defineAction, type ActionOptions, type ActionExtras, type Fields, type ServerAction } from "./define-action.server.ts";
 

@@ -4,10 +4,10 @@ import { redirect } from "next/navigation";
 import type { InviteState } from "@/components/auth/invite-form.tsx";
 import { agencyAction } from "@/lib/actions/agency-action.server.ts";
 import { newPasswordForm } from "@/lib/actions/fields.server.ts";
-import { acceptAgencyInvitation } from "@/lib/agency/agency-users.server.ts";
+import { acceptAgencyInvitation } from "@/lib/auth/agency-members.server.ts";
 import { hashPassword } from "@/lib/auth/credentials.server.ts";
-import { InvalidInput } from "@/lib/errors.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 export const acceptAgencyInvite = agencyAction(
   "public",

@@ -6,10 +6,10 @@ import type { ActionState } from "@/lib/actions/action-state.ts";
 import { agencyAction } from "@/lib/actions/agency-action.server.ts";
 import { text } from "@/lib/actions/fields.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { InvalidInput } from "@/lib/errors.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
 import { TENANT_ACTION_KINDS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 /** Kinds that destroy data need the tenant's slug typed back as confirmation. */
 const CONFIRM_BY_SLUG: ReadonlySet<OperationKind> = new Set(["discard", "offboard"]);

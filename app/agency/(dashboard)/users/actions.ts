@@ -8,8 +8,8 @@ import { text } from "@/lib/actions/fields.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import type { OperationKind } from "@/lib/operations/kinds.ts";
 import { awaitOperation, queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { unlockAccount } from "@/lib/security/lockouts.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { unlockAccount } from "@/lib/auth/lockouts.server.ts";
 
 const KINDS = {
   invite: "agency-user-invite",

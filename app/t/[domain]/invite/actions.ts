@@ -5,8 +5,8 @@ import type { InviteState } from "@/components/auth/invite-form.tsx";
 import { newPasswordForm } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { hashPassword } from "@/lib/auth/credentials.server.ts";
-import { acceptInvitation } from "@/lib/auth/tenant-auth.server.ts";
-import { InvalidInput } from "@/lib/errors.ts";
+import { acceptInvitation } from "@/lib/auth/tenant-invitations.server.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
 
 export const acceptInvite = tenantAction(
   "public",

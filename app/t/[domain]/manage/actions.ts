@@ -6,8 +6,8 @@ import { z } from "zod";
 import { InvalidFields, type ActionState } from "@/lib/actions/action-state.ts";
 import { text } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
-import { InvalidInput } from "@/lib/errors.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
 import { checkIn } from "@/lib/portal/registrations.server.ts";
 import { createEvent, messageAttendees, parseEventForm, setEventStatus, updateEvent } from "@/lib/portal/staff.server.ts";
 

@@ -4,8 +4,8 @@ import { z } from "zod";
 import type { ActionState } from "@/lib/actions/action-state.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { text } from "@/lib/actions/fields.server.ts";
-import { signUpMember } from "@/lib/auth/sign-up.server.ts";
-import { sendTenantSignInLink } from "@/lib/auth/tenant-auth.server.ts";
+import { signUpMember } from "@/lib/portal/sign-up.server.ts";
+import { sendTenantSignInLink } from "@/lib/auth/tenant-sign-in-link.server.ts";
 
 // Server actions are POSTs that Next.js accepts only when Origin matches the Host (CSRF).
 // The tenant comes from the Host header alone, never from the form.

@@ -8,9 +8,9 @@ import { text } from "@/lib/actions/fields.server.ts";
 import { createDraft, loadDraft, registeredServers, saveDraft, submittedOperation } from "@/lib/agency/drafts.server.ts";
 import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep } from "@/lib/agency/wizard.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { InvalidInput } from "@/lib/errors.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { checkLogo } from "@/lib/tenancy/logo.ts";
 
 // The wizard keeps what was typed in its draft and answers it in `values` itself (a DraftData,

@@ -6,10 +6,10 @@ import type { BrandingStatus, SettingsState } from "@/components/portal/settings
 import { text } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
-import { InvalidInput } from "@/lib/errors.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
 
 

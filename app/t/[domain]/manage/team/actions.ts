@@ -7,7 +7,7 @@ import { text } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { changeRole, inviteToTeam, removeFromTeam } from "@/lib/portal/team.server.ts";
-import { unlockAccount } from "@/lib/security/lockouts.server.ts";
+import { unlockAccount } from "@/lib/auth/lockouts.server.ts";
 
 const options = { returnTo: "/manage/team" };
 
