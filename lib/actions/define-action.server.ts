@@ -18,8 +18,7 @@ import { InvalidFields, type ActionState, type FieldErrors } from "./action-stat
 /** The submitted fields as the schema sees them: the first value of each, files included. */
 export type Fields = Record<string, FormDataEntryValue>;
 
-/** Fields never sent back to the browser in `values`, whatever the form. */
-// "confirm" is the repeated password of the invitation forms.
+/** Fields never sent back in `values`, whatever the form ("confirm": a repeated password). */
 const SECRET_FIELD = /pass|token|secret|confirm/i;
 
 export interface AuditEntry {
