@@ -12,6 +12,6 @@ export const newPasswordForm = z
   .object({
     token: text(),
     password: z.string({ error: PASSWORD_RULE }).min(PASSWORD_MIN, PASSWORD_RULE).max(PASSWORD_MAX, PASSWORD_RULE),
-    confirm: z.unknown(),
+    confirm: z.unknown().optional(),
   })
   .refine((f) => f.password === f.confirm, { message: "The two passwords differ; type the same password twice.", path: ["confirm"] });

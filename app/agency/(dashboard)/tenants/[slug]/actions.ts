@@ -19,7 +19,7 @@ import { tenantHosts } from "@/lib/tenancy/host.ts";
  */
 export const startImpersonation = agencyAction(
   "viewer",
-  z.object({ slug: text(), target: z.unknown(), reason: z.unknown() }),
+  z.object({ slug: text(), target: z.unknown().optional(), reason: z.unknown().optional() }),
   async ({ slug, target, reason }, { user }): Promise<ImpersonationState> => {
     const { control, env, hosts } = platform();
     const tenant = await control.tenant.findUnique({ where: { slug }, select: { id: true, slug: true, status: true, domains: { select: { hostname: true, isPrimary: true }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] } } });

@@ -24,7 +24,7 @@ export const startWizard = agencyAction("operator", z.unknown(), async (_input, 
 /** Saves a step (also on Back: nothing typed is lost) and moves on when it is valid. */
 export const saveWizardStep = agencyAction(
   "operator",
-  z.object({ draftId: text(), step: text(), direction: text(), logo: z.unknown() }),
+  z.object({ draftId: text(), step: text(), direction: text(), logo: z.unknown().optional() }),
   async ({ draftId, step, direction: rawDirection, logo: file }, { user, form }): Promise<WizardState> => {
     const direction = rawDirection === "back" ? "back" : "next";
     if (!isStep(step)) return { error: "Unknown wizard step; reload the page." };
