@@ -3,7 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
-import type { SignUpResult } from "@/lib/auth/sign-up.server.ts";
+import type { SignUpResult } from "@/lib/portal/sign-up.server.ts";
 import { AccountField } from "./account-field.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 

@@ -4,9 +4,9 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
 import { hasFeature } from "@/lib/portal/features.server.ts";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { attendees, staffEvent } from "@/lib/portal/staff-views.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Attendees" };
 
