@@ -1,5 +1,5 @@
 import { useId, type ReactNode } from "react";
-import type { Tone } from "./control.ts";
+import type { Tone } from "./control-class.ts";
 
 /** What a Field hands its control: spread it onto the Input, Select or Textarea. */
 export interface FieldControl {

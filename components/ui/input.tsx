@@ -1,5 +1,5 @@
 import type { ComponentProps } from "react";
-import { controlClass, type ControlStyle } from "./control.ts";
+import { controlClass, type ControlStyle } from "./control-class.ts";
 
 /**
  * Text fields, selects and text areas with the shared look. Everything else (name, defaultValue,

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { Tone } from "./control.ts";
+import type { Tone } from "./control-class.ts";
 
 /**
  * "Previous · Page 2 of 5 · Next" as plain links, so paging works without script. `href` builds
