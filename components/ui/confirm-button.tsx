@@ -7,7 +7,8 @@ import { SubmitButton, buttonClass, type ButtonKind } from "./submit-button.tsx"
 /**
  * A consequential submit in two steps: the first button only arms it (script only, so disabled
  * until hydrated rather than a dead click: decision 017), then "Yes, …" submits the form,
- * optionally after a sentence saying what will happen and with a way back.
+ * optionally after a sentence saying what will happen and with a way back. Arming moves focus to
+ * the way back (or to "Yes, …" when there is none), since the button that had it is gone.
  */
 export function ConfirmButton({ label, confirmLabel, pendingLabel, warning, cancellable = false, pending = false, kind = "agency", confirmKind = kind, name, value }: {
   /** The first, arming button. */
@@ -36,7 +37,7 @@ export function ConfirmButton({ label, confirmLabel, pendingLabel, warning, canc
     );
   }
   const submit = (
-    <SubmitButton name={name} value={value} pending={pending} pendingLabel={pendingLabel} kind={confirmKind} small>
+    <SubmitButton name={name} value={value} pending={pending} pendingLabel={pendingLabel} kind={confirmKind} small autoFocus={!cancellable}>
       {confirmLabel}
     </SubmitButton>
   );
@@ -47,7 +48,7 @@ export function ConfirmButton({ label, confirmLabel, pendingLabel, warning, canc
       <div className="flex gap-2">
         {submit}
         {cancellable && (
-          <button type="button" onClick={() => setArmed(false)} className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300">
+          <button type="button" onClick={() => setArmed(false)} autoFocus className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300">
             Cancel
           </button>
         )}
