@@ -2,7 +2,7 @@
 
 import { useActionState } from "react";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
-import { Field } from "./password-sign-in.tsx";
+import { AccountField } from "./account-field.tsx";
 
 /** Asks for a sign-in link; the server answers the same whether or not the address exists. */
 export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }) {
@@ -10,7 +10,7 @@ export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }
   const shown = state.error ?? state.message;
   return (
     <form action={submit} className="space-y-4">
-      <Field label="Email" name="email" type="email" autoComplete="email" />
+      <AccountField label="Email" name="email" type="email" autoComplete="email" />
       {shown && (
         <p role={state.error ? "alert" : "status"} data-testid="link-request-result" className={`rounded-lg px-3 py-2 text-sm ${state.error ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>
           {shown}
