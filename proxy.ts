@@ -2,12 +2,12 @@ import { NextResponse, type NextRequest } from "next/server";
 import { hostConfig, loadEnv } from "./lib/config/env.server.ts";
 import { contentSecurityPolicy, generateNonce, securityHeaders } from "./lib/http/security-headers.ts";
 import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
-import { OUTAGE_SEGMENT, outageForRequest } from "./lib/tenancy/outage.ts";
+import { OUTAGE_SEGMENT, outageForRequest } from "./lib/platform/outage.ts";
 
 /**
  * Routing only, never the security boundary (CVE-2025-29927 showed proxies can be skipped):
  * classifies the Host and rewrites into /agency/… or /t/<host>/…. The pages re-derive the
- * tenant from the Host header themselves (lib/tenancy/current.server.ts). Also sets the
+ * tenant from the Host header themselves (lib/platform/current-tenant.server.ts). Also sets the
  * per-request CSP nonce and the security headers. A portal that is suspended or whose database is
  * down goes to its branded 503 notice instead of its pages (decision 022); the route that answers
  * checks that again itself.

@@ -19,11 +19,11 @@ import { TenantClientCache } from "../lib/db/client-cache.ts";
 import { parseEnv } from "../lib/config/env.server.ts";
 import { freePort } from "../lib/db/embedded.server.ts";
 import { quoteIdent, withClient, withDatabase } from "../lib/db/postgres.ts";
-import { unseal } from "../lib/db/secrets.server.ts";
+import { unseal } from "../lib/db/keyring.server.ts";
 import { buildTenantUrl, createTenantDb, tenantConnectionUrl, type TenantDb } from "../lib/db/tenant-db.server.ts";
 import { migrationsDir } from "../lib/migrations/migrator.ts";
-import { bootstrap, type Bootstrapped } from "../lib/provisioning/bootstrap.server.ts";
-import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
+import { bootstrap, type Bootstrapped } from "../lib/bootstrap/bootstrap.server.ts";
+import { migrateFleet } from "../lib/fleet-migration/migrate-fleet.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { refillSpares, sparesSettled } from "../lib/provisioning/template.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
@@ -36,7 +36,7 @@ import { cpuPlacement, postgresCpuMs } from "./cpus.ts";
 import { coldStart, prismaVersusPg } from "./in-process.ts";
 import { load, type LoadResult } from "./load.ts";
 import { median, quantile } from "./stats.ts";
-import { startNextServer } from "./next-server.ts";
+import { startNextServer } from "./next-process.ts";
 import { measureClientMemory } from "./memory.ts";
 import { markdownTable, scaleChartSvg, table, writeLatestSection, type Figure, type ScalePoint } from "./report.ts";
 import { seededRandom, zipf } from "./zipf.ts";
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
 
     say("cold tenants: first request through the cache vs a bare connect, 40 tenants…");
     const coldIds = ids.slice(-Math.min(40, TENANTS - hot > 0 ? TENANTS - hot : 40));
-    // As in the app (lib/platform.server.ts): resolving the host brings the tenant's placement,
+    // As in the app (lib/platform/platform.server.ts): resolving the host brings the tenant's placement,
     // so the client factory finds its URL ready.
     const resolvedUrls = new Map<string, string>();
     const coldFactory = async (id: string) => createTenantDb(resolvedUrls.get(id) ?? (await urlOf(id)), id, { poolSize: 1, idleMs: 60_000, connectTimeoutMs: 5_000 });

@@ -4,8 +4,8 @@
  * Exit codes: 0 the chain is intact, 1 an entry was altered or deleted, 2 bad usage or config.
  */
 import { verifyAuditChain } from "../lib/audit/log.server.ts";
-import { InvalidInput } from "../lib/errors.ts";
-import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
+import { InvalidInput } from "../lib/util/errors.ts";
+import { bootstrap } from "../lib/bootstrap/bootstrap.server.ts";
 import { EXIT, fail } from "./lib/cli.ts";
 
 async function main(): Promise<number> {

@@ -10,17 +10,17 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
-import { ensureAgencyOwner } from "../lib/auth/agency-users.server.ts";
-import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
-import { resumeInterruptedProvisioning } from "../lib/provisioning/lifecycle.server.ts";
+import { ensureAgencyOwner } from "../lib/bootstrap/agency-owner.server.ts";
+import { bootstrap } from "../lib/bootstrap/bootstrap.server.ts";
+import { resumeInterruptedProvisioning } from "../lib/provisioning/resume.server.ts";
 import { startWorker } from "../lib/operations/start.server.ts";
-import { migrateFleet } from "../lib/provisioning/migrate-fleet.server.ts";
+import { migrateFleet } from "../lib/fleet-migration/migrate-fleet.server.ts";
 import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
 import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
 import { invitationsFor } from "../lib/operations/start.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
-import { nextServerCommand } from "./lib/next-server.ts";
+import { nextServerCommand } from "./lib/custom-server.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 /** Development only: the embedded database by default, and the declared demo users. */

@@ -1,7 +1,7 @@
 /**
  * The one HTTP server in front of Next.js, for `npm run dev`, `npm start`, the browser tests,
  * the benchmarks and the fault tests (started through nextServerCommand in
- * scripts/lib/next-server.ts):
+ * scripts/lib/custom-server.ts):
  *   node --import tsx scripts/next-server.ts <dev|start> --port <port> [--hostname <address>]
  * (no hostname: every interface)
  *

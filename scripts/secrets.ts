@@ -8,9 +8,9 @@
  */
 import os from "node:os";
 import { appendAudit } from "../lib/audit/log.server.ts";
-import { InvalidInput } from "../lib/errors.ts";
-import { bootstrap } from "../lib/provisioning/bootstrap.server.ts";
-import { resealSecrets } from "../lib/provisioning/credentials.server.ts";
+import { InvalidInput } from "../lib/util/errors.ts";
+import { bootstrap } from "../lib/bootstrap/bootstrap.server.ts";
+import { resealSecrets } from "../lib/lifecycle/role-credentials.server.ts";
 import { EXIT, fail } from "./lib/cli.ts";
 
 async function main(): Promise<number> {

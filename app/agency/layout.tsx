@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
 export const dynamic = "force-dynamic";

@@ -3,7 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
-import type { SignUpResult } from "@/lib/auth/sign-up.server.ts";
+import type { SignUpResult } from "@/lib/portal/sign-up.server.ts";
 import { Field } from "./password-sign-in.tsx";
 
 export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<SignUpResult> }) {

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { CSSProperties, ReactNode } from "react";
-import type { TenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import type { TenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
 import { themeToCssVars } from "@/lib/tenancy/theme.ts";
 

@@ -2,7 +2,7 @@ import "server-only";
 import { notFound } from "next/navigation";
 import type { AgencyUser } from "../auth/agency-auth.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
-import { platform } from "../platform.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import { checkSlug } from "../tenancy/slug.ts";
 import type { DraftData } from "./wizard.ts";
 

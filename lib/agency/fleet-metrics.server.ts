@@ -1,7 +1,7 @@
 import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../util/errors.ts";
 import { mapSettledBounded, withTimeout } from "../util/concurrency.ts";
 
 /**

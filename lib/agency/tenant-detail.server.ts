@@ -1,9 +1,9 @@
 import "server-only";
 import { appendAudit } from "../audit/log.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
-import { errorMessage } from "../errors.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { errorMessage } from "../util/errors.ts";
 import { loadMigrations, migrationsDir } from "../migrations/migrator.ts";
-import { platform } from "../platform.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import { withTimeout } from "../util/concurrency.ts";
 import type { ReadAudit } from "./fleet.server.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";

@@ -5,23 +5,16 @@ import { redirect } from "next/navigation";
 import { requireRuntime } from "../config/env.server.ts";
 import { emailAddress } from "../mail/address.ts";
 import { appendAudit } from "../audit/log.server.ts";
-import { platform } from "../platform.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
-import { agencyLockedOut, guardedPasswordCheck } from "../security/lockouts.server.ts";
+import { agencyLockedOut, guardedPasswordCheck } from "./lockouts.server.ts";
 import { agencyAccount } from "../security/throttle.server.ts";
 import { currentOrigin } from "./origin.server.ts";
-import { assertAgencyRole, markVerified, type AgencyRole, type Verified } from "./verified.ts";
+import { assertAgencyRole, markVerified, type AgencyRole, type AgencyUser } from "./verified.ts";
 
-export { assertAgencyRole, type AgencyRole };
 /** An agency user a guard verified on this request (docs/decisions/018). */
-export type AgencyUser = Verified<AgencyUserFields>;
-interface AgencyUserFields {
-  id: string;
-  email: string;
-  name: string;
-  role: AgencyRole;
-}
+export { assertAgencyRole, type AgencyRole, type AgencyUser };
 
 const email = emailAddress();
 

@@ -4,8 +4,10 @@ import { z } from "zod";
 import { appendAudit } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { InvalidInput, PorticoError } from "../errors.ts";
-import type { AgencyUser } from "./agency-auth.server.ts";
+import { InvalidInput, PorticoError } from "../util/errors.ts";
+import type { ActiveImpersonation, AgencyUser } from "./verified.ts";
+
+export type { ActiveImpersonation };
 
 /**
  * Impersonation: an agency owner opens a tenant's portal as one of that tenant's admins
@@ -182,11 +184,6 @@ export async function consumeImpersonation(
   return { grantId: id, targetUserId: grant.targetUserId, agencyUserEmail: grant.agencyUserEmail, sessionExpiresAt };
 }
 
-export interface ActiveImpersonation {
-  grantId: string;
-  agencyUserEmail: string;
-  sessionExpiresAt: Date;
-}
 
 /** The grant behind an impersonation session, if that session may still be used. */
 export async function activeImpersonation(control: ControlDb, tenantId: string, grantId: string): Promise<ActiveImpersonation | null> {

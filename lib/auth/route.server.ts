@@ -1,6 +1,6 @@
 import "server-only";
 import { headers } from "next/headers";
-import { platform } from "../platform.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import { normaliseHost } from "../tenancy/host.ts";
 
 /**

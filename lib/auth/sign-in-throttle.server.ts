@@ -1,6 +1,6 @@
 import "server-only";
 import { requestClientIp } from "../http/request-ip.server.ts";
-import { appThrottle } from "../security/lockouts.server.ts";
+import { appThrottle } from "./lockouts.server.ts";
 import { refusalResponse } from "../security/throttle.server.ts";
 
 /**

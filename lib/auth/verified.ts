@@ -7,6 +7,9 @@
  * The brand exists only in the type system; only the guards in lib/auth mark a user verified.
  */
 import { forbidden } from "next/navigation";
+import { AGENCY_ROLES, TENANT_ROLES, type AgencyRole, type TenantRole } from "./roles.ts";
+
+export type { AgencyRole, TenantRole };
 
 declare const verifiedBrand: unique symbol;
 export type Verified<T> = T & { readonly [verifiedBrand]: true };
@@ -16,11 +19,6 @@ export function markVerified<T extends object>(user: T): Verified<T> {
   return user as Verified<T>;
 }
 
-/** Each realm's roles, lowest first. */
-const TENANT_ROLES = ["member", "staff", "admin", "owner"] as const;
-const AGENCY_ROLES = ["viewer", "operator", "owner"] as const;
-export type TenantRole = (typeof TENANT_ROLES)[number];
-export type AgencyRole = (typeof AGENCY_ROLES)[number];
 
 const rank = <R extends string>(roles: readonly R[], role: R) => roles.indexOf(role);
 
@@ -36,3 +34,31 @@ export function assertTenantRole(viewer: Verified<{ tenantId: string; role: Tena
 export function assertAgencyRole(viewer: Verified<{ role: AgencyRole }>, atLeast: AgencyRole): void {
   if (rank(AGENCY_ROLES, viewer.role) < rank(AGENCY_ROLES, atLeast)) forbidden();
 }
+
+/** An agency owner's live impersonation grant, as the tenant guard reads it. */
+export interface ActiveImpersonation {
+  grantId: string;
+  agencyUserEmail: string;
+  sessionExpiresAt: Date;
+}
+
+/** A tenant's user as its guard read them on this request. */
+export interface TenantUserFields {
+  tenantId: string;
+  id: string;
+  email: string;
+  name: string;
+  role: TenantRole;
+  /** Present while an agency owner is viewing the portal as this user. */
+  impersonation?: ActiveImpersonation;
+}
+export type TenantUser = Verified<TenantUserFields>;
+
+/** An agency user as the agency guard read them on this request. */
+export interface AgencyUserFields {
+  id: string;
+  email: string;
+  name: string;
+  role: AgencyRole;
+}
+export type AgencyUser = Verified<AgencyUserFields>;

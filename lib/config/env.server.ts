@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { normalisePostgresUrl } from "../db/tls.ts";
-import { ConfigError, errorMessage } from "../errors.ts";
+import { ConfigError, errorMessage } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { parseTrustedProxies } from "../http/client-ip.ts";
 import { isIP } from "node:net";

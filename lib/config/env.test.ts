@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../util/errors.ts";
 import { hostConfig, parseEnv, parseTenantServers, requireRuntime } from "./env.server.ts";
 
 const key = Buffer.alloc(32, 7).toString("base64");

@@ -9,7 +9,7 @@ export type * as Control from "./generated/control/client.ts";
 export const CONTROL_CONNECTION_WAIT_MS = 5_000;
 
 /**
- * A client for the control-plane database. One per process; see lib/platform.server.ts.
+ * A client for the control-plane database. One per process; see lib/platform/platform.server.ts.
  * A transaction waits for a connection as long as a single query does: Prisma's own default
  * (2 s) made provisioning fail at "activate" when four runs at once had queued their step
  * records on a pool of four (2 of 1,000 in one benchmark run).

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 
 /**
  * Administrative PostgreSQL helpers: identifiers, URLs and the DDL that cannot take bind

@@ -1,11 +1,11 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { TenantUnavailable } from "../errors.ts";
+import { TenantUnavailable } from "../util/errors.ts";
 import type { ControlDb } from "./control.server.ts";
 import type { PooledClient } from "./client-cache.ts";
 import { PrismaClient } from "./generated/tenant/client.ts";
-import { type Keyring, unseal } from "./secrets.server.ts";
+import { type Keyring, unseal } from "./keyring.server.ts";
 import { SERVER_ADDRESS, SSL_MODES, withTls, type ServerAddress, type SslMode } from "./tls.ts";
 
 export { SERVER_ADDRESS, type ServerAddress };

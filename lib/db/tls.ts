@@ -1,6 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 
 /**
  * TLS to PostgreSQL, configured per server in its URL (`?sslmode=verify-full&sslrootcert=/etc/

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../util/errors.ts";
 
 // What "this tenant's database cannot be reached" looks like, by structured code only (never by
 // message, so an ordinary query error such as a missing table is not mistaken for an outage):

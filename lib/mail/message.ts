@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { emailAddress } from "./address.ts";
 
 /**

@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { scratchDatabase } from "../../test/support/databases.ts";
-import { MigrationError } from "../errors.ts";
+import { MigrationError } from "../util/errors.ts";
 import { checksum, loadMigrations, migrate, migrationStatus, readMigrations, statusFrom, type AppliedRow } from "./migrator.ts";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;

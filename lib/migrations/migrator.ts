@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
-import { MigrationError, errorMessage } from "../errors.ts";
+import { MigrationError, errorMessage } from "../util/errors.ts";
 import { onceByKey } from "../util/once.ts";
 
 /**

@@ -1,17 +1,25 @@
 import "server-only";
 import type { AuditActor } from "../audit/log.server.ts";
-import { InvalidInput } from "../errors.ts";
-import { assertOwner, changeAgencyUser, inviteAgencyUser } from "../agency/agency-users.server.ts";
-import { exportTenant } from "../provisioning/archive.server.ts";
-import { discardTenant, renameTenant, resumeProvisioning, setTenantBranding, setTenantDomains, setTenantSuspended } from "../provisioning/lifecycle.server.ts";
-import { migrateFleet } from "../provisioning/migrate-fleet.server.ts";
-import { MOVE_STEPS, moveTenant } from "../provisioning/move.server.ts";
-import { offboardTenant } from "../provisioning/offboard.server.ts";
+import { InvalidInput } from "../util/errors.ts";
+import { assertOwner, changeAgencyUser, inviteAgencyUser } from "../auth/agency-members.server.ts";
+import { exportTenant } from "../lifecycle/archive.server.ts";
+import { discardTenant, resumeProvisioning } from "../provisioning/resume.server.ts";
+import { renameTenant, setTenantBranding, setTenantDomains } from "../lifecycle/profile.server.ts";
+import { setTenantSuspended } from "../lifecycle/suspend.server.ts";
+import { migrateFleet } from "../fleet-migration/migrate-fleet.server.ts";
+import { MOVE_STEPS, moveTenant } from "../lifecycle/move.server.ts";
+import { offboardTenant } from "../lifecycle/offboard.server.ts";
 import { PROVISIONING_STEPS, provisionTenant, type ProvisionOptions } from "../provisioning/provision.server.ts";
+import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { parseTenantSpec } from "../provisioning/spec.ts";
 import { checkLogo } from "../tenancy/logo.ts";
 import type { OperationInput, OperationKind, OperationProgress } from "./kinds.ts";
-import type { WorkerDeps } from "./worker.server.ts";
+
+/** What every operation handler is given: the provisioning dependencies and the exports folder. */
+export interface WorkerDeps extends ProvisionDeps {
+  /** Where tenant exports are written (and read back by the dashboard's download route). */
+  exportsDir: string;
+}
 
 export interface OperationContext<K extends OperationKind = OperationKind> {
   deps: WorkerDeps;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { agencyMemberInputs } from "../auth/roles.ts";
 import { emailAddress } from "../mail/address.ts";
 
 /**
@@ -57,14 +58,10 @@ export const operationInputs = {
     theme: z.record(z.string(), z.unknown()),
     logo: z.string().max(360_000).nullable().default(null),
   }),
-  "agency-user-invite": z.object({
-    email: emailAddress("enter an email address, e.g. sam@agency.example"),
-    name: z.string().trim().min(1, "enter the person's name").max(120),
-    role: z.enum(["owner", "operator", "viewer"], { message: "choose owner, operator or viewer" }),
-  }),
-  "agency-user-role": z.object({ userId: z.string().uuid("unknown agency user"), role: z.enum(["owner", "operator", "viewer"], { message: "choose owner, operator or viewer" }) }),
-  "agency-user-deactivate": z.object({ userId: z.string().uuid("unknown agency user") }),
-  "agency-user-reactivate": z.object({ userId: z.string().uuid("unknown agency user") }),
+  "agency-user-invite": agencyMemberInputs.invite,
+  "agency-user-role": agencyMemberInputs.role,
+  "agency-user-deactivate": agencyMemberInputs.user,
+  "agency-user-reactivate": agencyMemberInputs.user,
 } satisfies Record<OperationKind, z.ZodType>;
 
 export type OperationInput<K extends OperationKind> = z.output<(typeof operationInputs)[K]>;

@@ -2,7 +2,7 @@ import "server-only";
 import type { AuditActor } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
-import { InvalidInput, TenantConflict } from "../errors.ts";
+import { InvalidInput, TenantConflict } from "../util/errors.ts";
 import { OPERATION_CHANNEL, operationInputs, type OperationKind } from "./kinds.ts";
 
 export interface QueueRequest<K extends OperationKind> {

@@ -1,7 +1,7 @@
 import "server-only";
 import { hostConfig } from "../config/env.server.ts";
 import { outboxTransport, smtpTransport } from "../mail/transport.server.ts";
-import type { Bootstrapped } from "../provisioning/bootstrap.server.ts";
+import type { Bootstrapped } from "../bootstrap/bootstrap.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
 

@@ -2,15 +2,11 @@ import "server-only";
 import pg from "pg";
 import { appendAudit } from "../audit/log.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
-import { errorMessage } from "../errors.ts";
-import type { ProvisionDeps } from "../provisioning/servers.server.ts";
+import { errorMessage } from "../util/errors.ts";
 import { OPERATION_CHANNEL, OPERATION_KINDS, operationInputs, type OperationKind, type OperationProgress } from "./kinds.ts";
-import { HANDLERS, type OperationContext } from "./handlers.server.ts";
+import { HANDLERS, type OperationContext, type WorkerDeps } from "./handlers.server.ts";
 
-export interface WorkerDeps extends ProvisionDeps {
-  /** Where tenant exports are written (and read back by the dashboard's download route). */
-  exportsDir: string;
-}
+export type { WorkerDeps };
 
 export interface WorkerOptions {
   /** Administrative control-plane URL: the worker's LISTEN connection and its single-worker lock. */

@@ -1,6 +1,6 @@
 import "server-only";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 
 export interface EventSummary {

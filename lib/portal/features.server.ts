@@ -1,5 +1,5 @@
 import "server-only";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { FEATURES, PLANS, isPlan, planHas, type Feature } from "../tenancy/plans.ts";
 

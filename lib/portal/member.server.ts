@@ -1,9 +1,9 @@
 import "server-only";
-import { assertTenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
+import { assertTenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
 import { publicLink } from "../auth/origin.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { checkEmailAddress } from "../mail/address.ts";
-import { platform } from "../platform.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature } from "./features.server.ts";
 import { portalSettings } from "./settings.server.ts";

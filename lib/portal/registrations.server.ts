@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { checkAnswers, parseQuestions } from "./questions.ts";
 
 /**

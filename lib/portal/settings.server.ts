@@ -1,8 +1,8 @@
 import "server-only";
 import { cache } from "react";
-import { assertTenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
-import { platform } from "../platform.server.ts";
+import { assertTenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 
 export interface PortalSettingsView {

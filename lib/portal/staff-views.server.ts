@@ -1,7 +1,7 @@
 import "server-only";
 import { notFound } from "next/navigation";
-import { assertTenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { assertTenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { instantToZoned } from "../format/zoned.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { parseQuestions } from "./questions.ts";

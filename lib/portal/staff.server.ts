@@ -1,8 +1,8 @@
 import "server-only";
 import { publicLink } from "../auth/origin.server.ts";
-import type { TenantUser } from "../auth/tenant-auth.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
-import { InvalidInput } from "../errors.ts";
+import type { TenantUser } from "../auth/tenant-guard.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { isTimeZone, zonedToInstant } from "../format/zoned.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature, requireFeature } from "./features.server.ts";

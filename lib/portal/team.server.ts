@@ -1,10 +1,10 @@
 import "server-only";
 import { generateToken, hashToken } from "../auth/credentials.server.ts";
 import { publicLink } from "../auth/origin.server.ts";
-import { assertTenantRole, type TenantRole, type TenantUser } from "../auth/tenant-auth.server.ts";
+import { assertTenantRole, type TenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
-import { InvalidInput } from "../errors.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { checkEmailAddress } from "../mail/address.ts";
 import { INVITATION_DAYS } from "../provisioning/invite.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";

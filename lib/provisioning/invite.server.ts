@@ -1,9 +1,9 @@
 import "server-only";
 import { generateToken, hashToken } from "../auth/credentials.server.ts";
 import { createTenantDb } from "../db/tenant-db.server.ts";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { checkEmailAddress } from "../mail/address.ts";
-import type { MailTransport } from "../mail/transport.server.ts";
+import type { Invitations } from "../mail/invitations.ts";
 
 /** How long a first admin's invitation link stays valid. */
 export const INVITATION_DAYS = 7;
@@ -11,14 +11,6 @@ export const INVITATION_DAYS = 7;
 export interface FirstAdmin {
   name: string;
   email: string;
-}
-
-/** What provisioning needs to send invitations: a transport and the public link builder. */
-export interface Invitations {
-  mail: MailTransport;
-  /** An absolute URL on a tenant's registered host (lib/auth/origin.server.ts → publicLink). */
-  link(host: string, path: string): string;
-  mailFrom?: string;
 }
 
 /**

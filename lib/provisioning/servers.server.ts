@@ -2,11 +2,11 @@ import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, serverAddress, withClient, withDatabase } from "../db/postgres.ts";
 import { normalisePostgresUrl, tlsOf } from "../db/tls.ts";
-import { seal, unseal, type Keyring } from "../db/secrets.server.ts";
+import { seal, unseal, type Keyring } from "../db/keyring.server.ts";
 import type { TenantServerConfig } from "../config/env.server.ts";
-import { InvalidInput, errorMessage } from "../errors.ts";
+import { InvalidInput, errorMessage } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
-import type { Invitations } from "./invite.server.ts";
+import type { Invitations } from "../mail/invitations.ts";
 
 export interface ProvisionDeps {
   control: ControlDb;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { emailAddress } from "../mail/address.ts";
 import { classifyHost, normaliseHost, type HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan } from "../tenancy/plans.ts";

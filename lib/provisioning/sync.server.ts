@@ -1,6 +1,6 @@
 import "server-only";
 import { appendAudit, type AuditActor } from "../audit/log.server.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../util/errors.ts";
 import { FIELD_LABELS, type DeclaredField } from "./declared.ts";
 import { provisionTenant } from "./provision.server.ts";
 import type { ProvisionDeps } from "./servers.server.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 import { LOGO_MAX_BYTES, LOGO_PATH, checkLogo } from "./logo.ts";
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);

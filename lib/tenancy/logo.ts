@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 
 /**
  * Logos uploaded in the onboarding wizard. Only raster formats recognised by their first bytes are

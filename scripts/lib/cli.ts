@@ -1,4 +1,4 @@
-import { ConfigError, InvalidInput, PorticoError, TenantConflict, TenantNotFound } from "../../lib/errors.ts";
+import { ConfigError, InvalidInput, PorticoError, TenantConflict, TenantNotFound } from "../../lib/util/errors.ts";
 
 /** Exit codes scripts can trust: 0 ok, 1 operation failed, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

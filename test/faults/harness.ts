@@ -6,12 +6,12 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../lib/db/embedded.server.ts";
-import { bootstrap, type Bootstrapped } from "../../lib/provisioning/bootstrap.server.ts";
+import { bootstrap, type Bootstrapped } from "../../lib/bootstrap/bootstrap.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { addServer } from "../../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { startNextServer } from "../../bench/next-server.ts";
+import { startNextServer } from "../../bench/next-process.ts";
 import { mapSettledBounded } from "../../lib/util/concurrency.ts";
 
 /**

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptAgencyInvitation, assertOwner, changeAgencyUser, inviteAgencyUser, peekAgencyInvitation } from "../../lib/agency/agency-users.server.ts";
+import { acceptAgencyInvitation, assertOwner, changeAgencyUser, inviteAgencyUser, peekAgencyInvitation } from "../../lib/auth/agency-members.server.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 

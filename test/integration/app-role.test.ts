@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudit } from "../../lib/audit/log.server.ts";
 import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts";
 import { dropRoleIfExists } from "../../lib/db/postgres.ts";
-import { ensureAppRole } from "../../lib/provisioning/control-plane.server.ts";
+import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /** The web app's control-plane role: reads, appends, nothing more. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAuditFilter } from "../../lib/agency/audit-filter.ts";
-import { auditPage, auditRows } from "../../lib/agency/audit.server.ts";
+import { auditPage, auditRows } from "../../lib/agency/audit-views.server.ts";
 import { appendAudit } from "../../lib/audit/log.server.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 import { agencyViewer } from "../support/viewers.ts";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withClient, withDatabase } from "../../lib/db/postgres.ts";
-import { keyringFrom, unseal } from "../../lib/db/secrets.server.ts";
+import { keyringFrom, unseal } from "../../lib/db/keyring.server.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
-import { resealSecrets, rotateTenantCredentials } from "../../lib/provisioning/credentials.server.ts";
+import { resealSecrets, rotateTenantCredentials } from "../../lib/lifecycle/role-credentials.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { withClient } from "../../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
-import { migrateFleet } from "../../lib/provisioning/migrate-fleet.server.ts";
+import { migrateFleet } from "../../lib/fleet-migration/migrate-fleet.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { TENANT_CHANGED } from "../../lib/tenancy/invalidation.server.ts";

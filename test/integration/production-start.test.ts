@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../lib/config/env.server.ts";
-import { ConfigError } from "../../lib/errors.ts";
-import { chooseDatabase } from "../../lib/provisioning/bootstrap.server.ts";
+import { ConfigError } from "../../lib/util/errors.ts";
+import { chooseDatabase } from "../../lib/bootstrap/bootstrap.server.ts";
 
 /**
  * A production start uses the embedded database only when asked (decision 021, security case

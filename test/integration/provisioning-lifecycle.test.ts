@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
-import { ProvisioningStepFailed, TenantConflict } from "../../lib/errors.ts";
-import { discardTenant, resumeInterruptedProvisioning, resumeProvisioning } from "../../lib/provisioning/lifecycle.server.ts";
+import { ProvisioningStepFailed, TenantConflict } from "../../lib/util/errors.ts";
+import { discardTenant, resumeInterruptedProvisioning, resumeProvisioning } from "../../lib/provisioning/resume.server.ts";
 import { PROVISIONING_STEPS, provisionTenant, type ProvisioningStep } from "../../lib/provisioning/provision.server.ts";
 import { registerServers } from "../../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TenantUser } from "../../lib/auth/tenant-auth.server.ts";
+import type { TenantUser } from "../../lib/auth/tenant-guard.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { TeamRefused, inviteToTeam } from "../../lib/portal/team.server.ts";

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTenantDb } from "../../lib/db/with-tenant-db.server.ts";
+import { withTenantDb } from "../../lib/platform/with-tenant-db.server.ts";
 import { dropDatabaseIfExists } from "../../lib/db/postgres.ts";
-import { TenantUnavailable } from "../../lib/errors.ts";
+import { TenantUnavailable } from "../../lib/util/errors.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
-import { outageOf } from "../../lib/tenancy/outage.ts";
+import { outageOf } from "../../lib/platform/outage.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 import { installTestPlatform } from "../support/platform.ts";

@@ -8,8 +8,8 @@ import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts"
 import { dropRoleIfExists } from "../../lib/db/postgres.ts";
 import { CLIENT_IP_HEADER, parseTrustedProxies, stampClientIp } from "../../lib/http/client-ip.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
-import { ensureAppRole } from "../../lib/provisioning/control-plane.server.ts";
-import { lockedTenantAccounts, tenantLockedOut, unlockAccount, type LockoutDeps } from "../../lib/security/lockouts.server.ts";
+import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
+import { lockedTenantAccounts, tenantLockedOut, unlockAccount, type LockoutDeps } from "../../lib/auth/lockouts.server.ts";
 import { checkPasswordUnderLockout, createThrottle, LIMITS, LOCKOUT_SECONDS, tenantAccount, tooManyAttempts, type Throttle } from "../../lib/security/throttle.server.ts";
 import { adminUrl, testControlPlane, uniqueTag, withAdmin, type TestControlPlane } from "../support/databases.ts";
 import { tenantViewer } from "../support/viewers.ts";

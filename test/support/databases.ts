@@ -3,9 +3,9 @@ import { inject } from "vitest";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import { createControlDb } from "../../lib/db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, quoteIdent, withClient, withDatabase } from "../../lib/db/postgres.ts";
-import { keyringFrom } from "../../lib/db/secrets.server.ts";
+import { keyringFrom } from "../../lib/db/keyring.server.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
-import { prepareControlPlane } from "../../lib/provisioning/control-plane.server.ts";
+import { prepareControlPlane } from "../../lib/bootstrap/control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "../../lib/provisioning/servers.server.ts";
 
 export const adminUrl = (): string => inject("pgAdminUrl");

@@ -2,7 +2,7 @@ import { hostConfig, parseEnv } from "../../lib/config/env.server.ts";
 import { TenantClientCache } from "../../lib/db/client-cache.ts";
 import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
-import { tenantHealth, type Platform } from "../../lib/platform.server.ts";
+import { tenantHealth, type Platform } from "../../lib/platform/platform.server.ts";
 import { lookupTenant } from "../../lib/tenancy/lookup.server.ts";
 import { TenantResolver, type ResolvedTenant } from "../../lib/tenancy/resolver.ts";
 import type { TestControlPlane } from "./databases.ts";
@@ -11,7 +11,7 @@ const KEY = Symbol.for("portico.platform");
 type Holder = { [KEY]?: Platform };
 
 /**
- * Installs the process-wide platform (lib/platform.server.ts) over a test control plane, so code
+ * Installs the process-wide platform (lib/platform/platform.server.ts) over a test control plane, so code
  * that reaches tenants through withTenantDb and sends mail through the outbox runs as in the app.
  * The same parts as createPlatform, without the LISTEN connection (the test drops its database).
  */

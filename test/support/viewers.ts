@@ -1,5 +1,5 @@
 import type { AgencyUser } from "../../lib/auth/agency-auth.server.ts";
-import type { TenantUser } from "../../lib/auth/tenant-auth.server.ts";
+import type { TenantUser } from "../../lib/auth/tenant-guard.server.ts";
 import { markVerified } from "../../lib/auth/verified.ts";
 
 /**

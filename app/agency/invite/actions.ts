@@ -2,12 +2,12 @@
 
 import { redirect } from "next/navigation";
 import type { InviteState } from "@/components/auth/invite-form.tsx";
-import { acceptAgencyInvitation } from "@/lib/agency/agency-users.server.ts";
+import { acceptAgencyInvitation } from "@/lib/auth/agency-members.server.ts";
 import { appendAudit } from "@/lib/audit/log.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "@/lib/auth/credentials.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { limitAttempt } from "@/lib/security/lockouts.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { limitAttempt } from "@/lib/auth/lockouts.server.ts";
 
 export async function acceptAgencyInvite(_: InviteState, form: FormData): Promise<InviteState> {
   // The invitation's token stands for the account until it is accepted.

@@ -1,6 +1,6 @@
 import { InviteForm } from "@/components/auth/invite-form.tsx";
-import { peekAgencyInvitation } from "@/lib/agency/agency-users.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { peekAgencyInvitation } from "@/lib/auth/agency-members.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { acceptAgencyInvite } from "./actions.ts";
 
 export const metadata = { title: "Join the agency dashboard" };

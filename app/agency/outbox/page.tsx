@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Development outbox" };
 

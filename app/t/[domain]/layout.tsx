@@ -3,11 +3,11 @@ import { unstable_rethrow } from "next/navigation";
 import type { ReactNode } from "react";
 import { BrandedShell } from "@/components/portal/branded-shell.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
-import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { endImpersonationAction } from "./impersonation/actions.ts";
 import { PortalUnavailable } from "@/components/portal/portal-unavailable.tsx";
-import { ControlPlaneUnavailable, TenantUnavailable } from "@/lib/errors.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { ControlPlaneUnavailable, TenantUnavailable } from "@/lib/util/errors.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
 export const dynamic = "force-dynamic";

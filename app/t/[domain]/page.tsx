@@ -1,11 +1,11 @@
 import Link from "next/link";
 import { EventCard } from "@/components/portal/event-card.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
-import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { TenantUnavailable } from "@/lib/errors.ts";
+import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { TenantUnavailable } from "@/lib/util/errors.ts";
 import { catalogue } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ q?: string; when?: string; page?: string }> };
 

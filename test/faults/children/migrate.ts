@@ -4,8 +4,8 @@
  * Args: <control url> <secret key> <dir>
  */
 import { createControlDb } from "../../../lib/db/control.server.ts";
-import { keyringFrom } from "../../../lib/db/secrets.server.ts";
-import { migrateFleet } from "../../../lib/provisioning/migrate-fleet.server.ts";
+import { keyringFrom } from "../../../lib/db/keyring.server.ts";
+import { migrateFleet } from "../../../lib/fleet-migration/migrate-fleet.server.ts";
 
 const [url, secretKey, dir] = process.argv.slice(2);
 const deps = { control: createControlDb(url!, 4), keyring: keyringFrom(secretKey!, "test") };

@@ -4,7 +4,7 @@
  * Args: <control url> <secret key> <slug>...
  */
 import { createControlDb } from "../../../lib/db/control.server.ts";
-import { keyringFrom } from "../../../lib/db/secrets.server.ts";
+import { keyringFrom } from "../../../lib/db/keyring.server.ts";
 import { provisionTenant } from "../../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../../lib/tenancy/theme.ts";

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { parseAuditFilter } from "@/lib/agency/audit-filter.ts";
-import { auditPage, chainStatus } from "@/lib/agency/audit.server.ts";
+import { auditPage, chainStatus } from "@/lib/agency/audit-views.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Audit log" };
 

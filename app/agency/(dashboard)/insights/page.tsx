@@ -5,7 +5,7 @@ import { fleetInsights } from "@/lib/agency/insights.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { formatAgo } from "@/lib/format/units.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Charts" };
 

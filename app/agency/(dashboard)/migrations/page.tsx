@@ -2,7 +2,7 @@ import Link from "next/link";
 import { ActionForm } from "@/components/agency/action-form.tsx";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { loadMigrations, migrationsDir } from "@/lib/migrations/migrator.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Fleet migrations" };
 

@@ -3,10 +3,10 @@
 import { redirect } from "next/navigation";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
 import { TENANT_ACTION_KINDS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 export interface ActionState {
   error?: string;

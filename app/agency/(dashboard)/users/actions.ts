@@ -3,12 +3,12 @@
 import { revalidatePath } from "next/cache";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
 import type { OperationKind } from "@/lib/operations/kinds.ts";
 import { awaitOperation, queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import type { UnlockState } from "@/components/auth/locked-accounts.tsx";
-import { unlockAccount } from "@/lib/security/lockouts.server.ts";
+import { unlockAccount } from "@/lib/auth/lockouts.server.ts";
 
 export interface UserActionState {
   error?: string;

@@ -1,9 +1,9 @@
 import { AgencyUserControls, InviteAgencyUserForm } from "@/components/agency/agency-user-forms.tsx";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { formatAgo } from "@/lib/format/units.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { LockedAccounts } from "@/components/auth/locked-accounts.tsx";
-import { lockedAgencyAccounts } from "@/lib/security/lockouts.server.ts";
+import { lockedAgencyAccounts } from "@/lib/auth/lockouts.server.ts";
 import { unlockAgencyUserAction } from "./actions.ts";
 
 export const metadata = { title: "Agency users" };

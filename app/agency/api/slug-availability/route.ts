@@ -1,8 +1,8 @@
 import { slugAvailability } from "@/lib/agency/drafts.server.ts";
 import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { limitAttempt } from "@/lib/security/lockouts.server.ts";
+import { limitAttempt } from "@/lib/auth/lockouts.server.ts";
 import { refusalResponse } from "@/lib/security/throttle.server.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 
 /** The wizard's live slug check. Agency users only; reveals nothing but whether a slug is free. */
 export async function GET(request: Request) {

@@ -5,8 +5,8 @@ import { Readable } from "node:stream";
 import { appendAudit } from "@/lib/audit/log.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 
 const ARCHIVE = /^([a-z0-9-]+)-\d{8}T\d{6}Z-[0-9a-f]{6}\.tar\.gz$/;
 

@@ -1,7 +1,7 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Your account" };
 

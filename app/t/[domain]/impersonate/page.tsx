@@ -2,8 +2,8 @@ import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
 import { peekImpersonation, REFUSAL_TEXT } from "@/lib/auth/impersonation.server.ts";
 import { requireRuntime } from "@/lib/config/env.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Agency access" };
 

@@ -5,9 +5,10 @@ import { redirect } from "next/navigation";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { endImpersonation } from "@/lib/auth/impersonation.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
-import { tenantAuthOptions, tenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { tenantAuthOptions } from "@/lib/auth/tenant-options.server.ts";
+import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 /** "End impersonation": the grant is ended (the session dies everywhere) and the cookie cleared. */
 export async function endImpersonationAction(): Promise<void> {

@@ -2,9 +2,9 @@
 
 import { redirect } from "next/navigation";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "@/lib/auth/credentials.server.ts";
-import { acceptInvitation } from "@/lib/auth/tenant-auth.server.ts";
-import { limitAttempt } from "@/lib/security/lockouts.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { acceptInvitation } from "@/lib/auth/tenant-invitations.server.ts";
+import { limitAttempt } from "@/lib/auth/lockouts.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 import type { InviteState } from "@/components/auth/invite-form.tsx";
 

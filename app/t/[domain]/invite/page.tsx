@@ -1,7 +1,7 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { InviteForm } from "@/components/auth/invite-form.tsx";
-import { peekInvitation } from "@/lib/auth/tenant-auth.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { peekInvitation } from "@/lib/auth/tenant-invitations.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { acceptInvite } from "./actions.ts";
 
 export const metadata = { title: "Accept your invitation" };

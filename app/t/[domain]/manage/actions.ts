@@ -2,12 +2,12 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
 import { checkIn } from "@/lib/portal/registrations.server.ts";
 import { createEvent, messageAttendees, parseEventForm, setEventStatus, updateEvent, type FieldErrors } from "@/lib/portal/staff.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 export interface StaffState {
   errors?: FieldErrors;

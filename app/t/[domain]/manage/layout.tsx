@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 /** The portal's staff area: staff, admins and owners of this tenant only. */
 export default async function ManageLayout({ children, params }: { children: ReactNode; params: Promise<{ domain: string }> }) {

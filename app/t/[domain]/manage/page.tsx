@@ -1,8 +1,8 @@
 import Link from "next/link";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { staffEvents } from "@/lib/portal/staff-views.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Manage events" };
 

@@ -1,7 +1,7 @@
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { noticePage } from "@/lib/portal/notice.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
-import { outageOf } from "@/lib/tenancy/outage.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
+import { outageOf } from "@/lib/platform/outage.ts";
 import { resolverKey } from "@/lib/tenancy/resolver.ts";
 
 /**

@@ -1,9 +1,9 @@
 "use server";
 
 import type { LinkRequestState } from "@/components/auth/email-link-request.tsx";
-import { signUpMember, type SignUpResult } from "@/lib/auth/sign-up.server.ts";
-import { sendTenantSignInLink } from "@/lib/auth/tenant-auth.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { signUpMember, type SignUpResult } from "@/lib/portal/sign-up.server.ts";
+import { sendTenantSignInLink } from "@/lib/auth/tenant-sign-in-link.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 // Server actions are POSTs that Next.js accepts only when Origin matches the Host (CSRF).
 // The tenant comes from the Host header alone, never from the form.

@@ -5,9 +5,9 @@ import { EmailLinkRequest } from "@/components/auth/email-link-request.tsx";
 import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
-import { memberSignUpAllowed } from "@/lib/auth/sign-up.server.ts";
-import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { memberSignUpAllowed } from "@/lib/portal/sign-up.server.ts";
+import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { requestSignInLink } from "./actions.ts";
 
 export const metadata = { title: "Sign in" };

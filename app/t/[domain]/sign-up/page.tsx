@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { SignUpForm } from "@/components/auth/sign-up-form.tsx";
-import { memberSignUpAllowed } from "@/lib/auth/sign-up.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { memberSignUpAllowed } from "@/lib/portal/sign-up.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { signUp } from "../sign-in/actions.ts";
 
 export const metadata = { title: "Create an account" };

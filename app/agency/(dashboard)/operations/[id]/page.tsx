@@ -4,7 +4,7 @@ import { ActionForm } from "@/components/agency/action-form.tsx";
 import { OperationProgress, type OperationView } from "@/components/agency/operation-progress.tsx";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 
 export const metadata = { title: "Operation" };

@@ -5,9 +5,9 @@ import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { issueImpersonation } from "@/lib/auth/impersonation.server.ts";
 import { publicLink } from "@/lib/auth/origin.server.ts";
 import { requireRuntime } from "@/lib/config/env.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantHosts } from "@/lib/tenancy/host.ts";
 
 export interface ImpersonationState {

@@ -5,9 +5,9 @@ import { createDraft, loadDraft, registeredServers, saveDraft, submittedOperatio
 import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep, type DraftData, type FieldErrors } from "@/lib/agency/wizard.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { InvalidInput, PorticoError } from "@/lib/errors.ts";
+import { InvalidInput, PorticoError } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { checkLogo } from "@/lib/tenancy/logo.ts";
 
 export interface WizardState {

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { startWizard } from "./actions.ts";
 
 export const metadata = { title: "New tenant" };

@@ -7,8 +7,8 @@ import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
-import { signInAccount } from "@/lib/security/lockouts.server.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { signInAccount } from "@/lib/auth/lockouts.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 
 type Context = { params: Promise<{ nextauth: string[] }> };
 

@@ -1,6 +1,6 @@
 import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 
 /** An operation's live state, polled by the dashboard while it runs. */
 export async function GET(_: Request, { params }: { params: Promise<{ id: string }> }) {

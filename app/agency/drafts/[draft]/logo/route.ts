@@ -1,6 +1,6 @@
 import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 
 /** A draft's uploaded logo, for the wizard's preview: its author only, agency host only. */
 export async function GET(_: Request, { params }: { params: Promise<{ draft: string }> }) {

@@ -1,12 +1,12 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
 import { cancelMemberRegistration, registerGuest, registerMember } from "@/lib/portal/member.server.ts";
-import { limitAttempt } from "@/lib/security/lockouts.server.ts";
+import { limitAttempt } from "@/lib/auth/lockouts.server.ts";
 import { tenantAccount } from "@/lib/security/throttle.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 export interface RegisterState {
   error?: string;

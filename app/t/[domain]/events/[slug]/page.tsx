@@ -2,19 +2,19 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
-import { TenantUnavailable } from "@/lib/errors.ts";
+import { TenantUnavailable } from "@/lib/util/errors.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { publishedEvent } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
 import { RichText } from "@/components/portal/rich-text.tsx";
-import { tenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 type Props = { params: Promise<{ domain: string; slug: string }> };
 

@@ -1,7 +1,7 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { publicLink } from "@/lib/auth/origin.server.ts";
-import { platform } from "@/lib/platform.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Impersonation ended" };
 

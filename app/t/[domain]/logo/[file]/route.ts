@@ -1,5 +1,5 @@
-import { platform } from "@/lib/platform.server.ts";
-import { currentHost } from "@/lib/tenancy/current.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
+import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 import { resolverKey } from "@/lib/tenancy/resolver.ts";
 import { LOGO_PATH } from "@/lib/tenancy/logo.ts";
 

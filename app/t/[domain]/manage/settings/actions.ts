@@ -1,13 +1,13 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 
 export interface SettingsState {

@@ -1,10 +1,10 @@
 import { BrandingForm, PortalSettingsForm } from "@/components/portal/settings-forms.tsx";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { settingsForAdmin } from "@/lib/portal/settings.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Settings" };
 

@@ -1,13 +1,13 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { PorticoError } from "@/lib/errors.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { PorticoError } from "@/lib/util/errors.ts";
 import { changeRole, inviteToTeam, removeFromTeam } from "@/lib/portal/team.server.ts";
 import type { UnlockState } from "@/components/auth/locked-accounts.tsx";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { unlockAccount } from "@/lib/security/lockouts.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { unlockAccount } from "@/lib/auth/lockouts.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 export interface TeamState {
   error?: string;

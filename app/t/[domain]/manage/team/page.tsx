@@ -1,9 +1,9 @@
 import { InviteForm, MemberRow } from "@/components/portal/team-forms.tsx";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { teamMembers } from "@/lib/portal/team.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { LockedAccounts } from "@/components/auth/locked-accounts.tsx";
-import { lockedTenantAccounts } from "@/lib/security/lockouts.server.ts";
+import { lockedTenantAccounts } from "@/lib/auth/lockouts.server.ts";
 import { unlockAction } from "./actions.ts";
 
 export const metadata = { title: "Team" };

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { confirmGuest } from "@/lib/portal/member.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Confirm your registration" };
 

@@ -1,6 +1,6 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Sign in" };
 

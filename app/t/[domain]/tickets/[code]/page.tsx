@@ -1,9 +1,9 @@
 import { notFound } from "next/navigation";
 import QRCode from "qrcode";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { withTenantDb } from "@/lib/db/with-tenant-db.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Your ticket" };
 

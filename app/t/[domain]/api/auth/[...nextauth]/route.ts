@@ -4,10 +4,11 @@ import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
 import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
-import { tenantAuthOptions, tenantUser } from "@/lib/auth/tenant-auth.server.ts";
-import { TenantUnavailable } from "@/lib/errors.ts";
-import { signInAccount } from "@/lib/security/lockouts.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { tenantAuthOptions } from "@/lib/auth/tenant-options.server.ts";
+import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { TenantUnavailable } from "@/lib/util/errors.ts";
+import { signInAccount } from "@/lib/auth/lockouts.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 type Context = { params: Promise<{ domain: string; nextauth: string[] }> };
 

@@ -1,7 +1,7 @@
 import { publicLink } from "@/lib/auth/origin.server.ts";
 import { eventIcs } from "@/lib/format/ics.ts";
 import { publishedEvent } from "@/lib/portal/events.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 /** An event as a calendar file. */
 export async function GET(_: Request, { params }: { params: Promise<{ slug: string }> }) {

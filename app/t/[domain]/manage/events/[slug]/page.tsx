@@ -2,9 +2,9 @@ import Link from "next/link";
 import { EventForm, StatusButtons } from "@/components/portal/staff-forms.tsx";
 import { timeZones } from "@/lib/format/zoned.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { formValues, staffEvent } from "@/lib/portal/staff-views.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Edit event" };
 

@@ -1,8 +1,8 @@
 import { EventForm } from "@/components/portal/staff-forms.tsx";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { timeZones } from "@/lib/format/zoned.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "New event" };
 

@@ -5,7 +5,7 @@ import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { loadDraft, registeredServers, submittedOperation } from "@/lib/agency/drafts.server.ts";
 import { DRAFT_DEFAULTS, STEP_LABELS, WIZARD_STEPS, draftTheme, isStep } from "@/lib/agency/wizard.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { platform } from "@/lib/platform.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { PLANS, isPlan } from "@/lib/tenancy/plans.ts";
 
 export const metadata = { title: "New tenant" };

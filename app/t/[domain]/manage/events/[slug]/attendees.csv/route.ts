@@ -1,8 +1,8 @@
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { csvRow } from "@/lib/portal/csv.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { attendeeExport } from "@/lib/portal/staff-views.server.ts";
-import { currentTenantFromHost } from "@/lib/tenancy/current.server.ts";
+import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
 /** Every registration of an event as CSV (staff; plans with CSV export), safe to open in a spreadsheet. */
 export async function GET(_: Request, { params }: { params: Promise<{ slug: string }> }) {

@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { CheckInButton, CheckInForm } from "@/components/portal/staff-forms.tsx";
 import { hasFeature } from "@/lib/portal/features.server.ts";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { attendees, staffEvent } from "@/lib/portal/staff-views.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Attendees" };
 

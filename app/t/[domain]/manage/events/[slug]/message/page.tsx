@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { MessageForm } from "@/components/portal/staff-forms.tsx";
-import { requireTenantUser } from "@/lib/auth/tenant-auth.server.ts";
+import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { staffEvent } from "@/lib/portal/staff-views.server.ts";
-import { currentTenant } from "@/lib/tenancy/current.server.ts";
+import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Message attendees" };
 

@@ -1,9 +1,9 @@
 import "server-only";
-import { generateToken, hashToken } from "../auth/credentials.server.ts";
+import { generateToken, hashToken } from "./credentials.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
-import { InvalidInput, PorticoError } from "../errors.ts";
-import { operationInputs } from "../operations/kinds.ts";
-import type { Invitations } from "../provisioning/invite.server.ts";
+import { InvalidInput, PorticoError } from "../util/errors.ts";
+import { agencyMemberInputs, type AgencyRole } from "./roles.ts";
+import type { Invitations } from "../mail/invitations.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 
 /**
@@ -15,14 +15,12 @@ import type { HostConfig } from "../tenancy/host.ts";
  */
 
 export const AGENCY_INVITATION_DAYS = 7;
-export const AGENCY_ROLES = ["owner", "operator", "viewer"] as const;
-export type AgencyRoleName = (typeof AGENCY_ROLES)[number];
 
 export class LastOwner extends PorticoError {
   override readonly name = "LastOwner";
 }
 
-const inviteSchema = operationInputs["agency-user-invite"];
+const inviteSchema = agencyMemberInputs.invite;
 
 /** Only an active agency owner may manage agency users: checked again when the operation runs. */
 export async function assertOwner(control: ControlDb, actorId: string | null): Promise<void> {
@@ -72,8 +70,8 @@ export async function inviteAgencyUser(
 export async function changeAgencyUser(
   control: ControlDb,
   userId: string,
-  change: { role: AgencyRoleName } | { active: boolean },
-): Promise<{ email: string; role: AgencyRoleName; active: boolean; changed: boolean }> {
+  change: { role: AgencyRole } | { active: boolean },
+): Promise<{ email: string; role: AgencyRole; active: boolean; changed: boolean }> {
   return control.$transaction(async (tx) => {
     // Lock every active owner (and the target) first: the count below stays true until commit.
     const owners = await tx.$queryRaw<Array<{ id: string }>>`

@@ -8,15 +8,15 @@ import readline from "node:readline";
 import { z } from "zod";
 import { withClient } from "../db/postgres.ts";
 import { tenantConnectionUrl } from "../db/tenant-db.server.ts";
-import { InvalidInput, TenantNotFound } from "../errors.ts";
+import { InvalidInput, TenantNotFound } from "../util/errors.ts";
 import { loadMigrations, migrationsDir } from "../migrations/migrator.ts";
 import { checkLogo } from "../tenancy/logo.ts";
 import { themeSchema } from "../tenancy/theme.ts";
 import { extractTarGz, writeTarGz } from "../util/tar.ts";
-import { discardTenant } from "./lifecycle.server.ts";
-import { provisionTenant } from "./provision.server.ts";
-import type { ProvisionDeps } from "./servers.server.ts";
-import { parseTenantSpec } from "./spec.ts";
+import { discardTenant } from "../provisioning/resume.server.ts";
+import { provisionTenant } from "../provisioning/provision.server.ts";
+import type { ProvisionDeps } from "../provisioning/servers.server.ts";
+import { parseTenantSpec } from "../provisioning/spec.ts";
 import { countRows, insertRows, listTables, readTable, resetSequences, tableColumns } from "./table-copy.server.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { generatePassword, keyringFrom, seal, unseal } from "./secrets.server.ts";
+import { generatePassword, keyringFrom, seal, unseal } from "./keyring.server.ts";
 
 const keyring = keyringFrom(randomBytes(32).toString("base64"), "k1");
 

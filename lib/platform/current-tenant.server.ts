@@ -2,10 +2,10 @@ import "server-only";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { cache } from "react";
-import { ControlPlaneUnavailable } from "../errors.ts";
-import { platform } from "../platform.server.ts";
-import { classifyHost, requestHost, type HostClass } from "./host.ts";
-import { resolverKey, type ResolvedTenant } from "./resolver.ts";
+import { ControlPlaneUnavailable } from "../util/errors.ts";
+import { platform } from "./platform.server.ts";
+import { classifyHost, requestHost, type HostClass } from "../tenancy/host.ts";
+import { resolverKey, type ResolvedTenant } from "../tenancy/resolver.ts";
 
 export const currentHost = cache(async (): Promise<HostClass> => {
   const requestHeaders = await headers(); // first: makes every caller request-time, never prerendered

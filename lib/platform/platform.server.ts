@@ -1,17 +1,17 @@
 import "server-only";
-import { hostConfig, loadEnv, requireRuntime, type Env } from "./config/env.server.ts";
-import { TenantClientCache } from "./db/client-cache.ts";
-import { TenantHealth } from "./db/tenant-health.ts";
-import { describeUnavailable, isUnavailable } from "./db/unavailable.ts";
-import { RateLimitedLog } from "./util/rate-limited-log.ts";
-import { outboxTransport, smtpTransport, type MailTransport } from "./mail/transport.server.ts";
-import { createControlDb, type ControlDb } from "./db/control.server.ts";
-import { keyringFrom, unseal, type Keyring } from "./db/secrets.server.ts";
-import { buildTenantUrl, createTenantDb, tenantConnectionUrl, type TenantDb } from "./db/tenant-db.server.ts";
-import type { HostConfig } from "./tenancy/host.ts";
-import { TenantResolver } from "./tenancy/resolver.ts";
-import { listenForTenantChanges } from "./tenancy/invalidation.server.ts";
-import { lookupTenant } from "./tenancy/lookup.server.ts";
+import { hostConfig, loadEnv, requireRuntime, type Env } from "../config/env.server.ts";
+import { TenantClientCache } from "../db/client-cache.ts";
+import { TenantHealth } from "../db/tenant-health.ts";
+import { describeUnavailable, isUnavailable } from "../db/unavailable.ts";
+import { RateLimitedLog } from "../util/rate-limited-log.ts";
+import { outboxTransport, smtpTransport, type MailTransport } from "../mail/transport.server.ts";
+import { createControlDb, type ControlDb } from "../db/control.server.ts";
+import { keyringFrom, unseal, type Keyring } from "../db/keyring.server.ts";
+import { buildTenantUrl, createTenantDb, tenantConnectionUrl, type TenantDb } from "../db/tenant-db.server.ts";
+import type { HostConfig } from "../tenancy/host.ts";
+import { TenantResolver } from "../tenancy/resolver.ts";
+import { listenForTenantChanges } from "../tenancy/invalidation.server.ts";
+import { lookupTenant } from "../tenancy/lookup.server.ts";
 
 /**
  * The process-wide parts: control-plane client, resolver and tenant client cache. Kept on

@@ -6,10 +6,10 @@ import path from "node:path";
 import { parseEnv, parseTenantServers, type Env } from "../config/env.server.ts";
 import { createControlDb, type ControlDb } from "../db/control.server.ts";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded.server.ts";
-import { keyringFrom } from "../db/secrets.server.ts";
-import { ConfigError, errorMessage } from "../errors.ts";
+import { keyringFrom } from "../db/keyring.server.ts";
+import { ConfigError, errorMessage } from "../util/errors.ts";
 import { ensureAppRole, migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
-import { registerServers, type ProvisionDeps } from "./servers.server.ts";
+import { registerServers, type ProvisionDeps } from "../provisioning/servers.server.ts";
 
 /**
  * Brings up what the app needs before it can serve: a control plane (the configured one, or an

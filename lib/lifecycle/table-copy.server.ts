@@ -1,6 +1,6 @@
 import "server-only";
 import type pg from "pg";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../util/errors.ts";
 
 /**
  * Quotes a table or column name read from the catalogs (Prisma names are mixed case, so

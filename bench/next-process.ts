@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { nextServerCommand } from "../scripts/lib/next-server.ts";
+import { nextServerCommand } from "../scripts/lib/custom-server.ts";
 
 /**
  * The production build served on 127.0.0.1:`port` with `env` (after `prefix`, if any), through

@@ -1,8 +1,8 @@
 import "server-only";
-import { TenantUnavailable } from "../errors.ts";
-import { platform } from "../platform.server.ts";
-import type { TenantDb } from "./tenant-db.server.ts";
-import { describeUnavailable, isUnavailable } from "./unavailable.ts";
+import { TenantUnavailable } from "../util/errors.ts";
+import { platform } from "./platform.server.ts";
+import type { TenantDb } from "../db/tenant-db.server.ts";
+import { describeUnavailable, isUnavailable } from "../db/unavailable.ts";
 
 export { describeUnavailable, isUnavailable };
 

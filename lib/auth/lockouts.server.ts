@@ -2,14 +2,12 @@ import "server-only";
 import { appendAudit, type AuditActor } from "../audit/log.server.ts";
 import { requireRuntime } from "../config/env.server.ts";
 import { requestClientIp } from "../http/request-ip.server.ts";
-import { platform } from "../platform.server.ts";
+import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import type { AgencyUser } from "../auth/agency-auth.server.ts";
-import type { TenantUser } from "../auth/tenant-auth.server.ts";
-import { assertAgencyRole, assertTenantRole } from "../auth/verified.ts";
+import { assertAgencyRole, assertTenantRole, type AgencyUser, type TenantUser } from "./verified.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { MailTransport } from "../mail/transport.server.ts";
-import { agencyAccount, LOCKOUT_SECONDS, tenantAccount, throttle, type Refusal, type SignInLock, type Throttle, type ThrottledAction, type PasswordCheck, checkPasswordUnderLockout } from "./throttle.server.ts";
+import { agencyAccount, LOCKOUT_SECONDS, tenantAccount, throttle, type Refusal, type SignInLock, type Throttle, type ThrottledAction, type PasswordCheck, checkPasswordUnderLockout } from "../security/throttle.server.ts";
 
 /**
  * The web app's side of the account lockout (docs/decisions/019): the password check of both

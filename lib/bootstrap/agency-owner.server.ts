@@ -1,6 +1,6 @@
 import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
-import { hashPassword } from "./credentials.server.ts";
+import { hashPassword } from "../auth/credentials.server.ts";
 
 // Kept apart from agency-auth.server.ts: scripts use it, and must not load Next.js modules.
 

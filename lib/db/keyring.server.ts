@@ -1,6 +1,6 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../util/errors.ts";
 
 /**
  * Secrets at rest in the control plane (tenant role passwords, server admin URLs):

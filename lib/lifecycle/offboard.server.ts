@@ -1,8 +1,8 @@
 import "server-only";
-import { InvalidInput, TenantNotFound } from "../errors.ts";
+import { InvalidInput, TenantNotFound } from "../util/errors.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { exportTenant, type ExportResult } from "./archive.server.ts";
-import { dropTenantDatabase, type ProvisionDeps } from "./servers.server.ts";
+import { dropTenantDatabase, type ProvisionDeps } from "../provisioning/servers.server.ts";
 
 /**
  * Offboards a live tenant: exports everything first (nothing is dropped unless the export

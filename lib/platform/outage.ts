@@ -1,13 +1,13 @@
-import type { Platform } from "../platform.server.ts";
-import type { HostClass } from "./host.ts";
-import { resolverKey, type ResolvedTenant } from "./resolver.ts";
+import type { Platform } from "./platform.server.ts";
+import type { HostClass } from "../tenancy/host.ts";
+import { resolverKey, type ResolvedTenant } from "../tenancy/resolver.ts";
 
 /**
  * Whether a tenant's portal is out of service: suspended, or its database failed recently
  * (lib/db/tenant-health.ts). proxy.ts asks before routing and sends such a request to
  * app/t/[domain]/portal-unavailable, which answers the branded notice with 503 (decision 022).
  * This module imports no server code: proxy.ts reaches the process-wide platform through
- * globalThis, where lib/platform.server.ts keeps it.
+ * globalThis, where lib/platform/platform.server.ts keeps it.
  */
 export const OUTAGE_SEGMENT = "portal-unavailable";
 export type OutageKind = "suspended" | "unavailable";

@@ -1,12 +1,12 @@
 import "server-only";
 import { z } from "zod";
-import { withTenantDb } from "../db/with-tenant-db.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { emailAddress } from "../mail/address.ts";
-import { portalSettings } from "../portal/settings.server.ts";
+import { portalSettings } from "./settings.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import { limitAttempt } from "../security/lockouts.server.ts";
+import { limitAttempt } from "../auth/lockouts.server.ts";
 import { tenantAccount } from "../security/throttle.server.ts";
-import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "./credentials.server.ts";
+import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "../auth/credentials.server.ts";
 
 export const signUpSchema = z.object({
   name: z.string().trim().min(1, "Enter your name.").max(120, "Use at most 120 characters for your name."),

@@ -1,10 +1,10 @@
 import "server-only";
 import { ensureDatabase, ensureRole, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
-import { generatePassword, seal, unseal } from "../db/secrets.server.ts";
-import { errorMessage } from "../errors.ts";
+import { generatePassword, seal, unseal } from "../db/keyring.server.ts";
+import { errorMessage } from "../util/errors.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
-import type { ProvisionDeps } from "./servers.server.ts";
+import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 
 export interface ResealResult {
   tenantPasswords: number;

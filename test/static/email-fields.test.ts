@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { signUpSchema } from "../auth/sign-up.server.ts";
-import { firstAdminSchema, operationInputs } from "../operations/kinds.ts";
-import { parseTenantSpec } from "../provisioning/spec.ts";
-import { FALLBACK_THEME } from "../tenancy/theme.ts";
-import { EMAIL_HINT, checkEmailAddress } from "./address.ts";
-import { parseMailMessage } from "./message.ts";
+import { signUpSchema } from "../../lib/portal/sign-up.server.ts";
+import { firstAdminSchema, operationInputs } from "../../lib/operations/kinds.ts";
+import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
+import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
+import { EMAIL_HINT, checkEmailAddress } from "../../lib/mail/address.ts";
+import { parseMailMessage } from "../../lib/mail/message.ts";
 
 const mail = (to: string) => ({ tenantId: null, to, fromName: "Acme", fromAddress: "no-reply@acme.localhost", subject: "Hi", text: "Hello" });
 

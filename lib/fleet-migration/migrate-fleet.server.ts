@@ -1,12 +1,12 @@
 import "server-only";
 import { withClient } from "../db/postgres.ts";
-import { unseal } from "../db/secrets.server.ts";
+import { unseal } from "../db/keyring.server.ts";
 import { SERVER_ADDRESS, buildTenantUrl } from "../db/tenant-db.server.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../util/errors.ts";
 import { loadMigrations, migrate, migrationsDir, type Migration } from "../migrations/migrator.ts";
 import { tenantsChangedStatement } from "../tenancy/invalidation.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
-import type { ProvisionDeps } from "./servers.server.ts";
+import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 
 export interface TenantMigrationOutcome {
   slug: string;

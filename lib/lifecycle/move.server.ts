@@ -1,12 +1,12 @@
 import "server-only";
 import { connect, dropDatabaseIfExists, dropRoleIfExists, ensureDatabase, ensureRole, quoteIdent, serverAddress, withClient, withCredentials, withDatabase } from "../db/postgres.ts";
-import { generatePassword, seal } from "../db/secrets.server.ts";
-import { InvalidInput, TenantNotFound } from "../errors.ts";
+import { generatePassword, seal } from "../db/keyring.server.ts";
+import { InvalidInput, TenantNotFound } from "../util/errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
-import { serverAdminUrl, type ProvisionDeps } from "./servers.server.ts";
+import { serverAdminUrl, type ProvisionDeps } from "../provisioning/servers.server.ts";
 import { copyTables, countRows, listTables } from "./table-copy.server.ts";
-import { cloneTenantDatabase } from "./template.server.ts";
+import { cloneTenantDatabase } from "../provisioning/template.server.ts";
 
 export const MOVE_STEPS = ["maintenance", "create", "copy", "verify", "switch", "drop-old"] as const;
 export type MoveStep = (typeof MOVE_STEPS)[number];

@@ -1,0 +1,42 @@
+import "server-only";
+import type { User } from "next-auth";
+import { emailAddress } from "../mail/address.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { tenantAccount } from "../security/throttle.server.ts";
+import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { verifyPassword } from "./credentials.server.ts";
+import { guardedPasswordCheck, tenantLockedOut } from "./lockouts.server.ts";
+
+const email = emailAddress();
+
+/** What a tenant session carries about its user: read again on every request by the guard. */
+export function asSessionUser(user: { id: string; email: string; name: string; role: string; sessionVersion: number }): User {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
+}
+
+/**
+ * Email + password against this tenant's own database only (security case 10), under the
+ * lockout rules: five wrong passwords lock the account, even the right one is then refused
+ * (decision 019). A refusal is thrown so next-auth hands its message to the form.
+ */
+export async function authenticateTenantPassword(tenant: ResolvedTenant, rawEmail: unknown, password: unknown): Promise<User | null> {
+  const parsed = email.safeParse(rawEmail);
+  if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
+  const outcome = await guardedPasswordCheck(
+    tenantAccount(tenant.id, parsed.data),
+    async () => {
+      const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
+      const ok = await verifyPassword(user?.passwordHash, password);
+      if (!ok || !user || !user.active) return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
+      return { ok: true, user };
+    },
+    (owner, lock, ip) => tenantLockedOut(tenant, owner, lock, ip),
+  );
+  if (!outcome.ok) {
+    if (outcome.refusal) throw new Error(outcome.refusal.message);
+    return null;
+  }
+  const user = outcome.user;
+  await withTenantDb(tenant.id, (db) => db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } }));
+  return asSessionUser(user);
+}

@@ -1,0 +1,62 @@
+import "server-only";
+import type { User } from "next-auth";
+import { emailAddress } from "../mail/address.ts";
+import { platform } from "../platform/platform.server.ts";
+import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
+import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { generateToken, hashToken } from "./credentials.server.ts";
+import { limitAttempt } from "./lockouts.server.ts";
+import { publicLink } from "./origin.server.ts";
+import { asSessionUser } from "./tenant-password.server.ts";
+
+const email = emailAddress();
+const SIGN_IN_LINK_MINUTES = 15;
+
+/**
+ * Emails a single-use sign-in link if the address belongs to an active user of this tenant.
+ * Says nothing either way: the caller shows the same message whether or not it did.
+ */
+export async function sendTenantSignInLink(tenant: ResolvedTenant, rawEmail: unknown): Promise<"sent" | "invalid" | "ignored" | Refusal> {
+  const parsed = email.safeParse(rawEmail);
+  if (!parsed.success) return "invalid";
+  // Counted for every address, known or not, so the cap reveals nothing (decision 019).
+  const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
+  if (refusal) return refusal;
+  const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data }, select: { active: true } }));
+  if (!user?.active) return "ignored";
+  const token = generateToken();
+  await withTenantDb(tenant.id, (db) =>
+    db.loginToken.create({
+      data: { tokenHash: hashToken(token), email: parsed.data, purpose: "sign-in", expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000) },
+    }),
+  );
+  const link = publicLink(tenant.primaryHost, `/sign-in/link?token=${encodeURIComponent(token)}`);
+  await platform().mail.send({
+    tenantId: tenant.id,
+    to: parsed.data,
+    fromName: tenant.name.slice(0, 120),
+    fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+    subject: `Your sign-in link for ${tenant.name}`.slice(0, 200),
+    text: `Hello,\n\nUse this link to sign in to ${tenant.name}. It works once and expires in ${SIGN_IN_LINK_MINUTES} minutes:\n\n${link}\n\nIf you did not ask for it, ignore this email.\n`,
+  });
+  return "sent";
+}
+
+/** Consumes a sign-in link token: valid, unexpired and unused, exactly once. */
+export async function consumeTenantSignInLink(tenant: ResolvedTenant, token: unknown): Promise<User | null> {
+  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const tokenHash = hashToken(token);
+  return withTenantDb(tenant.id, async (db) => {
+    const claimed = await db.loginToken.updateMany({
+      where: { tokenHash, purpose: "sign-in", usedAt: null, expiresAt: { gt: new Date() } },
+      data: { usedAt: new Date() },
+    });
+    if (claimed.count !== 1) return null;
+    const row = await db.loginToken.findUniqueOrThrow({ where: { tokenHash }, select: { email: true } });
+    const user = await db.user.findUnique({ where: { email: row.email } });
+    if (!user?.active) return null;
+    await db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+    return asSessionUser(user);
+  });
+}

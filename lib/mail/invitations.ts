@@ -1,0 +1,9 @@
+import type { MailTransport } from "./transport.server.ts";
+
+/** What sending an invitation needs: a transport and the public link builder. */
+export interface Invitations {
+  mail: MailTransport;
+  /** An absolute URL on a tenant's registered host (lib/auth/origin.server.ts → publicLink). */
+  link(host: string, path: string): string;
+  mailFrom?: string;
+}
