@@ -10,9 +10,9 @@ export const CONTROL_CONNECTION_WAIT_MS = 5_000;
 
 /**
  * A client for the control-plane database. One per process; see lib/platform/platform.server.ts.
- * A transaction waits for a connection as long as a single query does: Prisma's own default
- * (2 s) made provisioning fail at "activate" when four runs at once had queued their step
- * records on a pool of four (2 of 1,000 in one benchmark run).
+ * A transaction waits for a connection as long as a single query does: with Prisma's shorter
+ * default, concurrent provisioning runs queued behind each other's step records on the small
+ * pool and failed at "activate".
  */
 export function createControlDb(connectionString: string, max = 5): ControlDb {
   return new PrismaClient({

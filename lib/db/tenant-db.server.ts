@@ -53,7 +53,9 @@ export function createTenantDb(connectionString: string, label: string, options:
   });
   // An idle connection the server closed (restart, drop) must not crash the process.
   pool.on("error", () => {});
-  const client = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // A transaction waits for one of the pool's connections as long as a single query does;
+  // Prisma's shorter default failed a burst of registrations that were merely queued.
+  const client = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: options.connectTimeoutMs } });
   return {
     client,
     openConnections: () => pool.totalCount,
