@@ -1,4 +1,5 @@
 import "server-only";
+import { LRUCache } from "lru-cache";
 import { hostConfig, loadEnv, requireRuntime, type Env } from "../config/env.server.ts";
 import { TenantClientCache } from "../db/client-cache.ts";
 import { TenantHealth } from "../db/tenant-health.ts";
@@ -50,12 +51,11 @@ export function createPlatform(env: Env): Platform {
   // Each tenant's connection URL (its role's unsealed password) is kept once read: a client
   // re-created after an eviction then costs no control-plane round trip. Dropped with the
   // tenant's other cached state when it changes (rotation, move), and all of it on reconnect.
-  const urls = new Map<string, string>();
+  const urls = new LRUCache<string, string>({ max: 50_000 });
   const urlOf = async (tenantId: string) => {
     let url = urls.get(tenantId);
     if (!url) {
       url = await tenantConnectionUrl(control, keyring, tenantId);
-      if (urls.size >= 50_000) urls.clear();
       urls.set(tenantId, url);
     }
     return url;
