@@ -1,56 +1,35 @@
 /**
- * npm run tenants -- <command>
+ * npm run tenants -- <command> [arguments]
  *
- *   list [--json]                         every tenant with status, hosts, server and schema version
- *   create <slug> --name "Name" [options] provision a new tenant (role, database, migrations)
- *       --domain <host>   custom domain (repeatable; the first is primary)
- *       --primary <#hex>  brand colour        --accent <#hex>   accent colour
- *       --font <name>     sans | serif | mono | rounded | humanist
- *       --server <name>   database server (default: the least loaded)
- *       --plan <name>     starter | standard | premium (default: standard)
- *   migrate --all | <slug>… [--concurrency N]   apply pending tenant migrations
- *   sync [--force] [--demo]               provision / update the tenants declared in tenants/; a
- *                                         field changed in the product is kept unless --force;
- *                                         --demo seeds the demo users (password portico-demo)
- *   suspend <slug> | resume <slug>        take a portal offline (notice, sessions end) or back
- *   retry <slug> | discard <slug>         a tenant whose provisioning failed: run it again, or
- *                                         remove everything it created
- *   rotate-credentials --all | <slug>…    new role passwords; also brings tenants made before
- *                                         per-tenant roles into that model
- *   rename <slug> "New name"              change a tenant's display name (no restart)
- *   domains <slug> [host…]                replace its custom domains (the first is primary)
- *   export <slug> [--out dir]             archive all its data (.tar.gz, manifest with checksums)
- *   import <archive> <new-slug> [--name]  restore an export into a new tenant
- *   offboard <slug> --confirm <slug>      export, then drop its database, role and domains
- *   move <slug> <server>                  move its database to another registered server
- *   servers [add <name> <admin-url>]      registered database servers and their tenants; register
- *                                         one (checked: reachable, may create roles and databases)
+ * Every command, its arguments and what it does are in COMMANDS below; `npm run tenants -- help`
+ * prints them. Commands that are agency actions (suspend, rename, move…) run the operations
+ * worker's own handlers in this process (lib/operations/runner.server.ts), so they report the
+ * same progress and leave the same operation and audit trail as when queued from the dashboard.
  *
  * Exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or config.
  */
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { TENANT_ROW_INCLUDE, tenantRow } from "../lib/agency/tenant-row.ts";
 import { appendAudit, type AuditActor } from "../lib/audit/log.server.ts";
-import { hostConfig } from "../lib/config/env.server.ts";
-import { InvalidInput } from "../lib/util/errors.ts";
-import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
 import { bootstrap, type Bootstrapped } from "../lib/bootstrap/bootstrap.server.ts";
-import { migrateFleet } from "../lib/fleet-migration/migrate-fleet.server.ts";
-import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
-import { parseTenantSpec } from "../lib/provisioning/spec.ts";
+import { hostConfig } from "../lib/config/env.server.ts";
+import { importTenant } from "../lib/lifecycle/archive.server.ts";
 import { rotateTenantCredentials } from "../lib/lifecycle/role-credentials.server.ts";
-import { discardTenant, resumeProvisioning } from "../lib/provisioning/resume.server.ts";
-import { renameTenant, setTenantDomains } from "../lib/lifecycle/profile.server.ts";
-import { setTenantSuspended } from "../lib/lifecycle/suspend.server.ts";
-import { exportTenant, importTenant } from "../lib/lifecycle/archive.server.ts";
-import { moveTenant } from "../lib/lifecycle/move.server.ts";
-import { addServer } from "../lib/provisioning/servers.server.ts";
-import { offboardTenant } from "../lib/lifecycle/offboard.server.ts";
-import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
+import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
+import type { OperationResult, WorkerDeps } from "../lib/operations/handlers.server.ts";
+import { checkOperationInput, type OperationKind, type OperationProgress } from "../lib/operations/kinds.ts";
+import { runOperation } from "../lib/operations/runner.server.ts";
 import { invitationsFor } from "../lib/operations/start.server.ts";
-import { tenantHosts, tenantSubdomainHost } from "../lib/tenancy/host.ts";
+import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
+import { addServer } from "../lib/provisioning/servers.server.ts";
+import { parseTenantSpec } from "../lib/provisioning/spec.ts";
+import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
+import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../lib/tenancy/slug.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
+import { InvalidInput } from "../lib/util/errors.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { EXIT, fail, tty } from "./lib/cli.ts";
 
@@ -60,16 +39,157 @@ const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
 
 const actor: AuditActor = { type: "cli", label: `cli:${os.userInfo().username}` };
 
-const USAGE = `usage: npm run tenants -- list [--json]
-       npm run tenants -- create <slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium]
-       npm run tenants -- migrate --all | <slug>… [--concurrency N]
-       npm run tenants -- sync [--force] [--demo]
-       npm run tenants -- suspend <slug> | resume <slug>
-       npm run tenants -- retry <slug> | discard <slug>
-       npm run tenants -- rotate-credentials --all | <slug>…
-       npm run tenants -- rename <slug> "New name" | domains <slug> [host…]
-       npm run tenants -- export <slug> [--out dir] | import <archive> <new-slug> [--name "Name"]
-       npm run tenants -- offboard <slug> --confirm <slug> | move <slug> <server> | servers [add <name> <admin-url>]`;
+/** What a command does once its arguments are checked: an exit code, or work that needs the platform. */
+type Run = number | ((p: Bootstrapped) => Promise<number>);
+
+interface Command {
+  name: string;
+  /** Argument syntax, as printed in the usage. */
+  args: string;
+  /** One line: what the command does. */
+  help: string;
+  /** Further lines of explanation under it. */
+  more?: string[];
+  /** The operation kind it runs, for commands that are agency actions. */
+  kind?: OperationKind;
+  /** Checks the arguments before anything connects to a database (security case 14). */
+  parse(args: string[], bad: (message: string) => InvalidInput): Run;
+}
+
+// ── helpers for parsing ───────────────────────────────────────────────────────────────────────
+
+function options<O extends Record<string, { type: "string" | "boolean"; multiple?: boolean }>>(args: string[], opts: O) {
+  return parseArgs({ args, allowPositionals: true, options: opts });
+}
+
+/** Names what is missing, e.g. "rename needs the new name", or refuses extra arguments. */
+function positionalsOf(name: string, bad: (message: string) => InvalidInput, given: string[], wanted: string[], rest = false): string[] {
+  if (given.length < wanted.length) throw bad(`${name} needs ${wanted.slice(given.length).join(" and ")}`);
+  if (!rest && given.length > wanted.length) throw bad(`${name} takes ${wanted.join(" and ")}, not also ${given.slice(wanted.length).join(" ")}`);
+  return given;
+}
+
+/** Prints what a command did; its exit code is then 0. */
+function say(line: string): number {
+  console.log(line);
+  return EXIT.ok;
+}
+
+/** A tenant's slug as typed: one that cannot exist is refused before it is looked up or recorded. */
+function slugArg(value: string): string {
+  if (value.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(value)) {
+    throw new InvalidInput(`"${value.slice(0, 60)}" is not a tenant slug (lower-case letters a–z, digits and single hyphens, at most ${SLUG_MAX_LENGTH} characters); see \`npm run tenants -- list\``);
+  }
+  return value;
+}
+
+// ── operations: the worker's handlers, run here ───────────────────────────────────────────────
+
+function invitations(p: Bootstrapped) {
+  return invitationsFor(p, { scheme: p.env.PORTICO_PUBLIC_SCHEME, ...(p.env.PORTICO_PUBLIC_PORT ? { port: p.env.PORTICO_PUBLIC_PORT } : {}) });
+}
+
+function progressBar(done: number, total: number, width = 24): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done}/${total}`;
+}
+
+/** Prints an operation's progress as the dashboard shows it: steps as they finish, counts as a bar. */
+function progressPrinter() {
+  const shown = new Map<string, string>();
+  let lastBar = "";
+  let open = false; // a terminal line written without its newline, rewritten in place
+  const close = () => {
+    if (open) process.stdout.write("\r\x1b[2K");
+    open = false;
+  };
+  const inPlace = (text: string) => {
+    close();
+    process.stdout.write(text);
+    open = true;
+  };
+  return {
+    update(progress: OperationProgress) {
+      for (const step of progress.steps ?? []) {
+        if (shown.get(step.name) === step.status) continue;
+        shown.set(step.name, step.status);
+        if (step.status === "done") {
+          close();
+          console.log(`  ${green("✓")} ${step.name.padEnd(16)} ${dim(`${Math.round(step.ms ?? 0)} ms`)}`);
+        } else if (step.status === "failed") {
+          close();
+          console.log(`  ${red("✗")} ${step.name}`);
+        } else if (step.status === "running" && tty) {
+          inPlace(`  … ${step.name}`);
+        }
+      }
+      if (progress.total !== undefined) {
+        const bar = `${progressBar(progress.done ?? 0, progress.total)}${progress.failed ? ` ${red(`${progress.failed} failed`)}` : ""}`;
+        if (bar === lastBar) return;
+        lastBar = bar;
+        if (tty) inPlace(bar);
+        else console.log(bar);
+      }
+    },
+    end: close,
+  };
+}
+
+interface Parsed {
+  slug: string | null;
+  input: unknown;
+  /** Where an export is written instead of the configured exports folder (`--out`). */
+  exportsDir?: string;
+}
+
+interface Finished<K extends OperationKind> {
+  slug: string | null;
+  deps: WorkerDeps;
+  ms: number;
+  result: OperationResult<K>;
+}
+
+/** A command that is an agency action: parsed here, then run by the worker's handler for `kind`. */
+function operation<K extends OperationKind>(command: {
+  name: string;
+  args: string;
+  help: string;
+  more?: string[];
+  kind: K;
+  parse(args: string[], bad: (message: string) => InvalidInput): Parsed;
+  /** Checks that need the database, made before the operation is run or recorded. */
+  check?(p: Bootstrapped, parsed: Parsed): Promise<void>;
+  /** Prints the outcome; returns the exit code. */
+  report(done: Finished<K>): number;
+}): Command {
+  return {
+    ...command,
+    parse(args, bad) {
+      const parsed = command.parse(args, bad);
+      const input = checkOperationInput(command.kind, parsed.input);
+      return async (p) => {
+        await command.check?.(p, parsed);
+        const deps: WorkerDeps = { ...p.deps, exportsDir: parsed.exportsDir ?? p.exportsDir, invitations: invitations(p) };
+        const printer = progressPrinter();
+        const t0 = performance.now();
+        const outcome = await runOperation(deps, command.kind, input, { actor, slug: parsed.slug, onProgress: (progress) => printer.update(progress) });
+        printer.end();
+        if (!outcome.ok) throw outcome.error;
+        return command.report({ slug: parsed.slug, deps, ms: performance.now() - t0, result: outcome.result });
+      };
+    },
+  };
+}
+
+/** One slug and nothing else: suspend, resume, retry, discard. */
+function oneSlug(name: string) {
+  return (args: string[], bad: (message: string) => InvalidInput): Parsed => {
+    const [slug] = positionalsOf(name, bad, options(args, {}).positionals, ["a slug"]) as [string];
+    return { slug: slugArg(slug), input: {} };
+  };
+}
+
+// ── commands that are not operations ──────────────────────────────────────────────────────────
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -80,20 +200,23 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   const latest = (await loadMigrations(migrationsDir("tenant"))).at(-1)?.name ?? null;
   const tenants = await p.deps.control.tenant.findMany({
     orderBy: { slug: "asc" },
-    include: { domains: true, database: { include: { server: true } }, jobs: { orderBy: { startedAt: "desc" }, take: 1 } },
+    include: { ...TENANT_ROW_INCLUDE, jobs: { orderBy: { startedAt: "desc" }, take: 1 } },
   });
   const hosts = hostConfig(p.env);
-  const rows = tenants.map((t) => ({
-    slug: t.slug,
-    name: t.name,
-    status: t.status,
-    hosts: tenantHosts(t.slug, t.domains, hosts),
-    server: t.database?.server.name ?? null,
-    schemaVersion: t.database?.schemaVersion ?? null,
-    schema: !t.database?.schemaVersion ? "unmigrated" : t.database.schemaVersion === latest ? "current" : "behind",
-    migrationError: t.database?.migrationError ?? null,
-    failure: t.status === "failed" && t.jobs[0] ? `${t.jobs[0].step}: ${t.jobs[0].error ?? ""}`.slice(0, 120) : null,
-  }));
+  const rows = tenants.map((t) => {
+    const { slug, name, status, hosts: addresses, server, schemaVersion, migrationError } = tenantRow(t, hosts);
+    return {
+      slug,
+      name,
+      status,
+      hosts: addresses,
+      server,
+      schemaVersion,
+      schema: !schemaVersion ? "unmigrated" : schemaVersion === latest ? "current" : "behind",
+      migrationError,
+      failure: status === "failed" && t.jobs[0] ? `${t.jobs[0].step}: ${t.jobs[0].error ?? ""}`.slice(0, 120) : null,
+    };
+  });
   if (json) {
     console.log(JSON.stringify(rows, null, 2));
     return EXIT.ok;
@@ -113,27 +236,24 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   return EXIT.ok;
 }
 
-function parseCreate(args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      domain: { type: "string", multiple: true },
-      primary: { type: "string" },
-      accent: { type: "string" },
-      font: { type: "string" },
-      server: { type: "string" },
-      plan: { type: "string" },
-    },
+function parseCreate(args: string[], bad: (message: string) => InvalidInput) {
+  const { values, positionals } = options(args, {
+    name: { type: "string" },
+    domain: { type: "string", multiple: true },
+    primary: { type: "string" },
+    accent: { type: "string" },
+    font: { type: "string" },
+    server: { type: "string" },
+    plan: { type: "string" },
   });
   const [slug, ...extra] = positionals;
-  if (!slug || extra.length > 0 || !values.name) throw new InvalidInput(`create needs exactly one slug and --name\n${USAGE}`);
-  const primary = values.primary ?? FALLBACK_THEME.primary;
+  if (!slug || extra.length > 0 || typeof values.name !== "string") throw bad("create needs exactly one slug and --name");
+  const name = values.name;
+  const primary = typeof values.primary === "string" ? values.primary : FALLBACK_THEME.primary;
   const spec = parseTenantSpec(
     {
       slug,
-      name: values.name,
+      name,
       ...(values.plan ? { plan: values.plan } : {}),
       domains: values.domain ?? [],
       theme: {
@@ -142,15 +262,18 @@ function parseCreate(args: string[]) {
         accent: values.accent ?? FALLBACK_THEME.accent,
         font: values.font ?? FALLBACK_THEME.font,
         text: readableOn(primary) === "#ffffff" ? FALLBACK_THEME.text : "#111827",
-        logo: { src: "/brand/portico.svg", alt: values.name },
+        logo: { src: "/brand/portico.svg", alt: name },
       },
     },
     "the new tenant",
   );
-  return { spec, server: values.server };
+  return { spec, server: typeof values.server === "string" ? values.server : undefined };
 }
 
-/** Arguments are validated before anything connects to a database (security case 14). */
+/**
+ * Not the `provision` operation: that one invites a first admin by email and seeds nothing,
+ * while this seeds the demo content and invites no one.
+ */
 async function create(p: Bootstrapped, { spec, server }: ReturnType<typeof parseCreate>): Promise<number> {
   console.log(`provisioning ${spec.slug}…`);
   const t0 = performance.now();
@@ -164,103 +287,23 @@ async function create(p: Bootstrapped, { spec, server }: ReturnType<typeof parse
   return EXIT.ok;
 }
 
-function progressBar(done: number, total: number, width = 24): string {
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done}/${total}`;
-}
-
-async function migrateCommand(p: Bootstrapped, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { all: { type: "boolean" }, concurrency: { type: "string" } },
-  });
-  if (!values.all && positionals.length === 0) throw new InvalidInput(`migrate needs --all or one or more slugs\n${USAGE}`);
-  if (values.all && positionals.length > 0) throw new InvalidInput("migrate takes either --all or slugs, not both");
-  const concurrency = Number(values.concurrency ?? 4);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput("--concurrency must be a whole number from 1 to 64");
-  if (!values.all) {
-    const known = await p.deps.control.tenant.findMany({ where: { slug: { in: positionals } }, select: { slug: true } });
-    const missing = positionals.filter((s) => !known.some((k) => k.slug === s));
-    if (missing.length > 0) throw new InvalidInput(`no tenant named ${missing.join(", ")} (see \`npm run tenants -- list\`)`);
-  }
-  const t0 = performance.now();
-  const outcomes = await migrateFleet(p.deps, {
-    concurrency,
-    slugs: values.all ? undefined : positionals,
-    onResult: (o, done, total) => {
-      const line = o.ok
-        ? `${green("✓")} ${o.slug} ${dim(o.applied.length ? `applied ${o.applied.join(", ")}` : "up to date")}`
-        : `${red("✗")} ${o.slug} ${o.error ?? ""}`;
-      if (tty) process.stdout.write(`\r\x1b[2K${line}\n${progressBar(done, total)}`);
-      else console.log(`${progressBar(done, total)} ${line}`);
-    },
-  });
-  if (tty) process.stdout.write("\r\x1b[2K");
-  const failed = outcomes.filter((o) => !o.ok);
-  await appendAudit(p.deps.control, {
-    actor,
-    action: "fleet.migrate",
-    details: { concurrency, migrated: outcomes.filter((o) => o.ok).map((o) => ({ slug: o.slug, applied: o.applied })), failed: failed.map((f) => ({ slug: f.slug, error: f.error })) },
-  });
-  const applied = outcomes.reduce((n, o) => n + o.applied.length, 0);
-  console.log(
-    `${outcomes.length - failed.length}/${outcomes.length} tenant(s) migrated (${applied} migration(s) applied) in ${Math.round(performance.now() - t0)} ms` +
-      (failed.length ? `; ${red(`${failed.length} failed`)}: ${failed.map((f) => f.slug).join(", ")}. Fix the cause and re-run: only they will be retried.` : ""),
-  );
-  return failed.length ? EXIT.failed : EXIT.ok;
-}
-
-async function sync(p: Bootstrapped, args: string[]): Promise<number> {
-  const unknown = args.filter((a) => a !== "--force" && a !== "--demo");
-  if (unknown.length > 0) throw new InvalidInput(`sync takes only --force and --demo, not ${unknown.join(" ")}\n${USAGE}`);
-  const demo = args.includes("--demo");
-  // Without demo users, a newly created tenant's declared owner is invited by email.
-  const invitations = invitationsFor(p, { scheme: p.env.PORTICO_PUBLIC_SCHEME, ...(p.env.PORTICO_PUBLIC_PORT ? { port: p.env.PORTICO_PUBLIC_PORT } : {}) });
-  const outcomes = await syncTenants({ ...p.deps, invitations }, declaredTenants, {
-    demo,
-    force: args.includes("--force"),
+async function sync(p: Bootstrapped, flags: { force: boolean; demo: boolean }): Promise<number> {
+  const outcomes = await syncTenants({ ...p.deps, invitations: invitations(p) }, declaredTenants, {
+    ...flags,
     actor,
     onOutcome: (o) => console.log(`${o.action === "failed" ? red("✗") : o.kept?.length ? "!" : green("✓")} ${describeOutcome(o)}`),
   });
   await appendAudit(p.deps.control, {
     actor,
     action: "tenant.sync",
-    details: { demo, force: args.includes("--force"), outcomes: outcomes.map(({ slug, action, error, kept, overwritten }) => ({ slug, action, error, kept, overwritten })) },
+    details: { ...flags, outcomes: outcomes.map(({ slug, action, error, kept, overwritten }) => ({ slug, action, error, kept, overwritten })) },
   });
   return outcomes.some((o) => o.action === "failed") ? EXIT.failed : EXIT.ok;
 }
 
-async function lifecycle(p: Bootstrapped, command: "suspend" | "resume", args: string[]): Promise<number> {
-  const [slug, ...extra] = args;
-  if (!slug || extra.length > 0) throw new InvalidInput(`${command} needs exactly one slug\n${USAGE}`);
-  const { tenantId, changed } = await setTenantSuspended(p.deps, slug, command === "suspend");
-  if (changed) await appendAudit(p.deps.control, { actor, action: `tenant.${command}`, tenantId, details: { slug } });
-  console.log(changed ? `${green("✓")} ${slug} ${command === "suspend" ? "suspended" : "resumed"}` : `${slug} was already ${command === "suspend" ? "suspended" : "active"}; nothing changed`);
-  return EXIT.ok;
-}
-
-async function retryOrDiscard(p: Bootstrapped, command: "retry" | "discard", args: string[]): Promise<number> {
-  const [slug, ...extra] = args;
-  if (!slug || extra.length > 0) throw new InvalidInput(`${command} needs exactly one slug\n${USAGE}`);
-  if (command === "retry") {
-    const { tenantId } = await resumeProvisioning(p.deps, slug);
-    await appendAudit(p.deps.control, { actor, action: "tenant.retry", tenantId, details: { slug } });
-    console.log(`${green("✓")} ${slug} provisioned`);
-  } else {
-    const { tenantId, dropped } = await discardTenant(p.deps, slug);
-    await appendAudit(p.deps.control, { actor, action: "tenant.discard", tenantId, details: { slug, dropped } });
-    console.log(`${green("✓")} ${slug} discarded${dropped.length ? ` (dropped ${dropped.join(", ")})` : ""}`);
-  }
-  return EXIT.ok;
-}
-
-async function rotateCredentials(p: Bootstrapped, args: string[]): Promise<number> {
-  const all = args.includes("--all");
-  const slugs = args.filter((a) => a !== "--all");
-  if (all === slugs.length > 0) throw new InvalidInput(`rotate-credentials takes --all or one or more slugs\n${USAGE}`);
-  const outcomes = await rotateTenantCredentials(p.deps, all ? undefined : slugs);
-  if (!all && outcomes.length !== slugs.length) throw new InvalidInput(`no tenant named ${slugs.filter((s) => !outcomes.some((o) => o.slug === s)).join(", ")}`);
+async function rotateCredentials(p: Bootstrapped, slugs: string[] | undefined): Promise<number> {
+  const outcomes = await rotateTenantCredentials(p.deps, slugs);
+  if (slugs && outcomes.length !== slugs.length) throw new InvalidInput(`no tenant named ${slugs.filter((s) => !outcomes.some((o) => o.slug === s)).join(", ")}`);
   for (const o of outcomes) {
     console.log(o.ok ? `${green("✓")} ${o.slug} new role password${o.reassigned ? `; ${o.reassigned} object(s) given to the tenant role` : ""}` : `${red("✗")} ${o.slug} ${o.error}`);
   }
@@ -268,121 +311,268 @@ async function rotateCredentials(p: Bootstrapped, args: string[]): Promise<numbe
   return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
 }
 
-async function lifecycleMore(p: Bootstrapped, command: string, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string" }, name: { type: "string" }, confirm: { type: "string" } } });
-  const need = (n: number, what: string) => {
-    if (positionals.length < n) throw new InvalidInput(`${command} needs ${what}\n${USAGE}`);
-  };
-  switch (command) {
-    case "rename": {
-      need(2, "a slug and the new name");
-      const [slug, ...words] = positionals as [string, ...string[]];
-      const r = await renameTenant(p.deps, slug, words.join(" "));
-      await appendAudit(p.deps.control, { actor, action: "tenant.rename", tenantId: r.tenantId, details: { slug, from: r.from, to: r.to } });
-      console.log(`${green("✓")} ${slug} renamed "${r.from}" → "${r.to}"`);
-      return EXIT.ok;
-    }
-    case "domains": {
-      need(1, "a slug");
-      const [slug, ...domains] = positionals as [string, ...string[]];
-      const r = await setTenantDomains(p.deps, hostConfig(p.env), slug, domains);
-      await appendAudit(p.deps.control, { actor, action: "tenant.set-domains", tenantId: r.tenantId, details: { slug, domains: r.domains } });
-      console.log(`${green("✓")} ${slug} custom domains: ${r.domains.length ? r.domains.join(", ") : "(none)"}`);
-      return EXIT.ok;
-    }
-    case "export": {
-      need(1, "a slug");
-      const slug = positionals[0] as string;
-      const r = await exportTenant(p.deps, slug, path.resolve(values.out ?? p.exportsDir), actor.label);
-      const tenant = await p.deps.control.tenant.findUnique({ where: { slug }, select: { id: true } });
-      await appendAudit(p.deps.control, { actor, action: "tenant.export", tenantId: tenant?.id ?? null, details: { slug, file: r.file, sha256: r.sha256 } });
-      for (const t of r.manifest.tables) console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(8)} row(s)  ${dim(t.sha256.slice(0, 16))}`);
-      console.log(`${green("✓")} ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`);
-      return EXIT.ok;
-    }
-    case "import": {
-      need(2, "an archive and the new tenant's slug");
-      const [archive, slug] = positionals as [string, string];
-      const r = await importTenant(p.deps, path.resolve(archive), slug, values.name);
-      await appendAudit(p.deps.control, { actor, action: "tenant.import", tenantId: r.tenantId, details: { slug, archive: path.basename(archive), rows: r.rows } });
-      for (const [table, rows] of Object.entries(r.rows)) console.log(`  ${table.padEnd(20)} ${String(rows).padStart(8)} row(s) restored`);
-      console.log(`${green("✓")} imported into ${slug}`);
-      return EXIT.ok;
-    }
-    case "offboard": {
-      need(1, "a slug");
-      const slug = positionals[0] as string;
-      if (values.confirm !== slug) throw new InvalidInput(`offboarding drops ${slug}'s database after exporting it; confirm with --confirm ${slug}`);
-      const r = await offboardTenant(p.deps, slug, { exportsDir: p.exportsDir, by: actor.label, onStep: (step) => console.log(`  … ${step}`) });
-      await appendAudit(p.deps.control, { actor, action: "tenant.offboard", tenantId: r.tenantId, details: { slug, file: r.export.file, sha256: r.export.sha256, dropped: r.dropped } });
-      console.log(`${green("✓")} ${slug} offboarded; export kept at ${r.export.path}`);
-      return EXIT.ok;
-    }
-    case "move": {
-      need(2, "a slug and a server name");
-      const [slug, server] = positionals as [string, string];
-      const r = await moveTenant(p.deps, slug, server, { onStep: (step) => console.log(`  … ${step}`) });
-      await appendAudit(p.deps.control, { actor, action: "tenant.move", tenantId: r.tenantId, details: { slug, from: r.from, to: r.to, rows: r.rows } });
-      console.log(`${green("✓")} ${slug} moved ${r.from} → ${r.to} (${Object.values(r.rows).reduce((a, b) => a + b, 0)} rows verified)`);
-      return EXIT.ok;
-    }
-    default: {
-      if (positionals[0] === "add") {
-        const [, name, url] = positionals;
-        if (!name || !url) throw new InvalidInput(`servers add needs a name and an administrative URL\n${USAGE}`);
-        const registered = await addServer(p.deps, name, url);
-        await appendAudit(p.deps.control, { actor, action: "server.register", details: { name, address: `${registered.host}:${registered.port}` } });
-        console.log(`${green("✓")} server ${name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`);
-        return EXIT.ok;
-      }
-      const servers = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } } });
-      console.log(table([["SERVER", "ADDRESS", "TENANTS", "TLS"], ...servers.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"])]));
-      return EXIT.ok;
-    }
+async function importArchive(p: Bootstrapped, archive: string, slug: string, name: string | undefined): Promise<number> {
+  const r = await importTenant(p.deps, path.resolve(archive), slug, name);
+  await appendAudit(p.deps.control, { actor, action: "tenant.import", tenantId: r.tenantId, details: { slug, archive: path.basename(archive), rows: r.rows } });
+  for (const [name, rows] of Object.entries(r.rows)) console.log(`  ${name.padEnd(20)} ${String(rows).padStart(8)} row(s) restored`);
+  console.log(`${green("✓")} imported into ${slug}`);
+  return EXIT.ok;
+}
+
+async function servers(p: Bootstrapped, add: { name: string; url: string } | null): Promise<number> {
+  if (add) {
+    const registered = await addServer(p.deps, add.name, add.url);
+    await appendAudit(p.deps.control, { actor, action: "server.register", details: { name: add.name, address: `${registered.host}:${registered.port}` } });
+    console.log(`${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`);
+    return EXIT.ok;
   }
+  const rows = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } } });
+  console.log(table([["SERVER", "ADDRESS", "TENANTS", "TLS"], ...rows.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"])]));
+  return EXIT.ok;
+}
+
+// ── the command table: parsing, dispatch and the usage all come from it ───────────────────────
+
+const COMMANDS: Command[] = [
+  {
+    name: "list",
+    args: "[--json]",
+    help: "every tenant with status, hosts, server and schema version",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { json: { type: "boolean" } });
+      positionalsOf("list", bad, positionals, []);
+      return (p) => list(p, values.json === true);
+    },
+  },
+  {
+    name: "create",
+    args: '<slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium]',
+    help: "provision a new tenant (role, database, migrations, demo content)",
+    more: ["--domain is repeatable (the first is primary); --server defaults to the least loaded, --plan to standard"],
+    parse: (args, bad) => {
+      const parsed = parseCreate(args, bad);
+      return (p) => create(p, parsed);
+    },
+  },
+  operation({
+    name: "migrate",
+    args: "--all | <slug>… [--concurrency N]",
+    help: "apply pending tenant migrations; exit 1 if any tenant failed (a re-run retries only those)",
+    kind: "migrate-fleet",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { all: { type: "boolean" }, concurrency: { type: "string" } });
+      if (!values.all && positionals.length === 0) throw bad("migrate needs --all or one or more slugs");
+      if (values.all && positionals.length > 0) throw bad("migrate takes either --all or slugs, not both");
+      const concurrency = Number(values.concurrency ?? 4);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw bad("--concurrency must be a whole number from 1 to 64");
+      return { slug: null, input: { concurrency, ...(values.all ? {} : { slugs: positionals.map(slugArg) }) } };
+    },
+    async check(p, { input }) {
+      const slugs = (input as { slugs?: string[] }).slugs ?? [];
+      const known = await p.deps.control.tenant.findMany({ where: { slug: { in: slugs } }, select: { slug: true } });
+      const missing = slugs.filter((s) => !known.some((k) => k.slug === s));
+      if (missing.length > 0) throw new InvalidInput(`no tenant named ${missing.join(", ")} (see \`npm run tenants -- list\`)`);
+    },
+    report({ result, ms }) {
+      for (const o of result.migrated) console.log(`${green("✓")} ${o.slug} ${dim(o.applied.length ? `applied ${o.applied.join(", ")}` : "up to date")}`);
+      for (const o of result.failed) console.log(`${red("✗")} ${o.slug} ${o.error ?? ""}`);
+      const total = result.migrated.length + result.failed.length;
+      const applied = result.migrated.reduce((n, o) => n + o.applied.length, 0);
+      console.log(
+        `${result.migrated.length}/${total} tenant(s) migrated (${applied} migration(s) applied) in ${Math.round(ms)} ms` +
+          (result.failed.length ? `; ${red(`${result.failed.length} failed`)}: ${result.failed.map((f) => f.slug).join(", ")}. Fix the cause and re-run: only they will be retried.` : ""),
+      );
+      return result.failed.length ? EXIT.failed : EXIT.ok;
+    },
+  }),
+  {
+    name: "sync",
+    args: "[--force] [--demo]",
+    help: "provision / update the tenants declared in tenants/",
+    more: ["a field changed in the product is kept unless --force; --demo seeds the demo users (password portico-demo)"],
+    parse: (args, bad) => {
+      const unknown = args.filter((a) => a !== "--force" && a !== "--demo");
+      if (unknown.length > 0) throw bad(`sync takes only --force and --demo, not ${unknown.join(" ")}`);
+      return (p) => sync(p, { demo: args.includes("--demo"), force: args.includes("--force") });
+    },
+  },
+  operation({
+    name: "suspend",
+    args: "<slug>",
+    help: "take a portal offline (branded notice, its sessions end)",
+    kind: "suspend",
+    parse: oneSlug("suspend"),
+    report: ({ slug, result }) => say(result.changed ? `${green("✓")} ${slug} suspended` : `${slug} was already suspended; nothing changed`),
+  }),
+  operation({
+    name: "resume",
+    args: "<slug>",
+    help: "bring a suspended portal back",
+    kind: "resume",
+    parse: oneSlug("resume"),
+    report: ({ slug, result }) => say(result.changed ? `${green("✓")} ${slug} resumed` : `${slug} was already active; nothing changed`),
+  }),
+  operation({
+    name: "retry",
+    args: "<slug>",
+    help: "run a failed tenant's provisioning again",
+    kind: "retry",
+    parse: oneSlug("retry"),
+    report: ({ slug }) => say(`${green("✓")} ${slug} provisioned`),
+  }),
+  operation({
+    name: "discard",
+    args: "<slug>",
+    help: "remove everything a failed tenant's provisioning created",
+    kind: "discard",
+    parse: oneSlug("discard"),
+    report: ({ slug, result }) => say(`${green("✓")} ${slug} discarded${result.dropped.length ? ` (dropped ${result.dropped.join(", ")})` : ""}`),
+  }),
+  {
+    name: "rotate-credentials",
+    args: "--all | <slug>…",
+    help: "new role passwords; also brings tenants made before per-tenant roles into that model",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { all: { type: "boolean" } });
+      if ((values.all === true) === positionals.length > 0) throw bad("rotate-credentials takes --all or one or more slugs");
+      const slugs = values.all ? undefined : positionals.map(slugArg);
+      return (p) => rotateCredentials(p, slugs);
+    },
+  },
+  operation({
+    name: "rename",
+    args: '<slug> "New name"',
+    help: "change a tenant's display name (every instance picks it up, no restart)",
+    kind: "rename",
+    parse: (args, bad) => {
+      const [slug, ...words] = positionalsOf("rename", bad, options(args, {}).positionals, ["a slug", "the new name"], true) as [string, ...string[]];
+      return { slug: slugArg(slug), input: { name: words.join(" ") } };
+    },
+    report: ({ slug, result }) => say(`${green("✓")} ${slug} renamed "${result.from}" → "${result.to}"`),
+  }),
+  operation({
+    name: "domains",
+    args: "<slug> [host…]",
+    help: "replace a tenant's custom domains (the first is primary; none removes them all)",
+    kind: "set-domains",
+    parse: (args, bad) => {
+      const [slug, ...domains] = positionalsOf("domains", bad, options(args, {}).positionals, ["a slug"], true) as [string, ...string[]];
+      return { slug: slugArg(slug), input: { domains } };
+    },
+    report: ({ slug, result }) => say(`${green("✓")} ${slug} custom domains: ${result.domains.length ? result.domains.join(", ") : "(none)"}`),
+  }),
+  operation({
+    name: "export",
+    args: "<slug> [--out dir]",
+    help: "archive all a tenant's data (.tar.gz, manifest with checksums)",
+    kind: "export",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { out: { type: "string" } });
+      const [slug] = positionalsOf("export", bad, positionals, ["a slug"]) as [string];
+      return { slug: slugArg(slug), input: {}, ...(typeof values.out === "string" ? { exportsDir: path.resolve(values.out) } : {}) };
+    },
+    report: ({ deps, result }) => {
+      for (const t of result.tables) console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(8)} row(s)`);
+      console.log(`${green("✓")} ${path.join(deps.exportsDir, result.file)} (${result.bytes} bytes, sha256 ${result.sha256})`);
+      return EXIT.ok;
+    },
+  }),
+  {
+    name: "import",
+    args: '<archive> <new-slug> [--name "Name"]',
+    help: "verify an export's checksums, then restore it into a new tenant",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { name: { type: "string" } });
+      const [archive, slug] = positionalsOf("import", bad, positionals, ["an archive", "the new tenant's slug"]) as [string, string];
+      return (p) => importArchive(p, archive, slug, typeof values.name === "string" ? values.name : undefined);
+    },
+  },
+  operation({
+    name: "offboard",
+    args: "<slug> --confirm <slug>",
+    help: "export a tenant, then drop its database, role and domains",
+    kind: "offboard",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { confirm: { type: "string" } });
+      const [slug] = positionalsOf("offboard", bad, positionals, ["a slug"]) as [string];
+      if (values.confirm !== slug) throw new InvalidInput(`offboarding drops ${slug}'s database after exporting it; confirm with --confirm ${slug}`);
+      return { slug: slugArg(slug), input: {} };
+    },
+    report: ({ slug, deps, result }) => say(`${green("✓")} ${slug} offboarded; export kept at ${path.join(deps.exportsDir, result.file)}`),
+  }),
+  operation({
+    name: "move",
+    args: "<slug> <server>",
+    help: "move a tenant's database to another registered server (copied, verified, switched)",
+    kind: "move",
+    parse: (args, bad) => {
+      const [slug, server] = positionalsOf("move", bad, options(args, {}).positionals, ["a slug", "a server name"]) as [string, string];
+      return { slug: slugArg(slug), input: { server } };
+    },
+    report: ({ slug, result }) => say(`${green("✓")} ${slug} moved ${result.from} → ${result.to} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows verified)`),
+  }),
+  {
+    name: "servers",
+    args: "[add <name> <admin-url>]",
+    help: "the registered database servers and their tenants; `add` registers one",
+    more: ["a server is registered only once it is reachable and may create roles and databases"],
+    parse: (args, bad) => {
+      const positionals = options(args, {}).positionals;
+      if (positionals.length === 0) return (p) => servers(p, null);
+      if (positionals[0] !== "add") throw bad(`servers takes nothing or \`add <name> <admin-url>\`, not ${positionals.join(" ")}`);
+      const [, name, url] = positionalsOf("servers add", bad, positionals, ["add", "a name", "an administrative URL"]) as [string, string, string];
+      return (p) => servers(p, { name, url });
+    },
+  },
+  {
+    name: "help",
+    args: "",
+    help: "this list",
+    parse: () => say(usage()),
+  },
+];
+
+function usage(): string {
+  const column = 40;
+  const lines = COMMANDS.flatMap((c) => {
+    const syntax = [c.name, c.args].filter(Boolean).join(" ");
+    const head = syntax.length < column ? [`  ${syntax.padEnd(column)}${c.help}`] : [`  ${syntax}`, `  ${"".padEnd(column)}${c.help}`];
+    return [...head, ...(c.more ?? []).map((m) => `  ${"".padEnd(column)}${dim(m)}`)];
+  });
+  return [
+    "usage: npm run tenants -- <command> [arguments]",
+    "",
+    ...lines,
+    "",
+    "exit codes: 0 success, 1 an operation failed (e.g. a tenant's migration), 2 bad usage or configuration",
+  ].join("\n");
 }
 
 async function main(): Promise<number> {
-  const [command, ...args] = process.argv.slice(2);
-  if (!command || command === "help" || command === "--help") {
-    console.log(USAGE);
-    return command ? EXIT.ok : EXIT.usage;
+  const [name, ...args] = process.argv.slice(2);
+  if (!name) {
+    console.log(usage());
+    return EXIT.usage;
   }
-  const more = ["rename", "domains", "export", "import", "offboard", "move", "servers"];
-  if (![...more, "list", "create", "migrate", "sync", "suspend", "resume", "retry", "discard", "rotate-credentials"].includes(command)) throw new InvalidInput(`unknown command "${command}"\n${USAGE}`);
-  const createArgs = command === "create" ? parseCreate(args) : null;
+  const command = COMMANDS.find((c) => c.name === name) ?? (name === "--help" ? COMMANDS.find((c) => c.name === "help") : undefined);
+  if (!command) throw new InvalidInput(`unknown command "${name}"\n${usage()}`);
+  const bad = (message: string) => new InvalidInput(`${message}\nusage: npm run tenants -- ${[command.name, command.args].filter(Boolean).join(" ")}`);
+  let run: Run;
+  try {
+    run = command.parse(args, bad);
+  } catch (error) {
+    // node:util's parseArgs refuses unknown options and missing option values with a coded TypeError.
+    if (error instanceof TypeError && "code" in error) throw bad(error.message);
+    throw error;
+  }
+  if (typeof run === "number") return run;
   // Like `npm run dev`, the embedded database unless DATABASE_URL is set; with NODE_ENV=production only if PORTICO_EMBEDDED=true.
   const p = await bootstrap({ embeddedByDefault: process.env.NODE_ENV !== "production" });
   try {
-    switch (command) {
-      case "list":
-        return await list(p, args.includes("--json"));
-      case "create":
-        return await create(p, createArgs!);
-      case "migrate":
-        return await migrateCommand(p, args);
-      case "suspend":
-      case "resume":
-        return await lifecycle(p, command, args);
-      case "retry":
-      case "discard":
-        return await retryOrDiscard(p, command, args);
-      case "rotate-credentials":
-        return await rotateCredentials(p, args);
-      case "rename":
-      case "domains":
-      case "export":
-      case "import":
-      case "offboard":
-      case "move":
-      case "servers":
-        return await lifecycleMore(p, command, args);
-      default:
-        return await sync(p, args);
-    }
+    return await run(p);
   } finally {
     await p.close();
   }
 }
 
-main().then((code) => process.exit(code), (error: unknown) => fail(error instanceof TypeError && "code" in error ? new InvalidInput(`${error.message}\n${USAGE}`) : error));
+main().then((code) => process.exit(code), fail);

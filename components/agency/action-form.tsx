@@ -2,7 +2,10 @@
 
 import { useActionState, useState, type ReactNode } from "react";
 import { queueAction, type ActionState } from "@/app/agency/(dashboard)/operations/actions.ts";
-import { useHydrated } from "@/components/forms/use-hydrated.ts";
+import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
+import { Field } from "@/components/ui/field.tsx";
+import { Input } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
 /**
  * One lifecycle action as a form: queued for the operations worker, then its progress page.
@@ -21,10 +24,7 @@ export function ActionForm({ kind, slug, label, confirmSlug, confirm, tone = "no
 }) {
   const [state, action, pending] = useActionState(queueAction, {} as ActionState);
   const [nonce] = useState(() => crypto.randomUUID());
-  const [armed, setArmed] = useState(false);
-  // The first step of a confirmed action is script only: disabled until hydrated, not a dead click.
-  const hydrated = useHydrated();
-  const button = `rounded-lg px-3 py-1.5 text-sm font-medium disabled:opacity-60 ${tone === "danger" ? "bg-red-700 text-white" : "bg-slate-900 text-white"}`;
+  const look = tone === "danger" ? "danger" : "agency";
   return (
     <form action={action} className="space-y-2" data-testid={`action-${kind}`}>
       <input type="hidden" name="kind" value={kind} />
@@ -32,29 +32,14 @@ export function ActionForm({ kind, slug, label, confirmSlug, confirm, tone = "no
       <input type="hidden" name="nonce" value={nonce} />
       {children}
       {confirmSlug && (
-        <label className="block text-sm">
-          Type <span className="font-mono font-semibold">{slug}</span> to confirm
-          <input name="confirm" autoComplete="off" className="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 font-mono" />
-        </label>
+        <Field tone="agency" label={<>Type <span className="font-mono font-semibold">{slug}</span> to confirm</>} name="confirm">
+          {(c) => <Input {...c} tone="agency" density="compact" name="confirm" autoComplete="off" className="font-mono" />}
+        </Field>
       )}
-      {confirm && !armed ? (
-        <button type="button" onClick={() => setArmed(true)} disabled={!hydrated} className={button}>
-          {label}
-        </button>
+      {confirm ? (
+        <ConfirmButton label={label} confirmLabel={`Yes, ${label.toLowerCase()}`} pendingLabel="Queuing…" warning={confirm} cancellable pending={pending} kind={look} />
       ) : (
-        <div className="space-y-2">
-          {confirm && <p role="status" data-testid="confirm-text" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">{confirm}</p>}
-          <div className="flex gap-2">
-            <button type="submit" disabled={pending} className={button}>
-              {pending ? "Queuing…" : confirm ? `Yes, ${label.toLowerCase()}` : label}
-            </button>
-            {confirm && (
-              <button type="button" onClick={() => setArmed(false)} className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300">
-                Cancel
-              </button>
-            )}
-          </div>
-        </div>
+        <SubmitButton pending={pending} pendingLabel="Queuing…" kind={look} small>{label}</SubmitButton>
       )}
       {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
     </form>

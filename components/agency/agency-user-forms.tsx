@@ -3,8 +3,10 @@
 import { useActionState, useState, type ReactNode } from "react";
 import { agencyUserAction, type UserActionState } from "@/app/agency/(dashboard)/users/actions.ts";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
-const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
 const ROLES = ["viewer", "operator", "owner"] as const;
 
 function Outcome({ state }: { state: UserActionState }) {
@@ -33,14 +35,16 @@ export function InviteAgencyUserForm() {
       {(state, pending, disabled) => (
         <>
           <input type="hidden" name="what" value="invite" />
-          <label className="block text-sm">Email<input name="email" type="email" required maxLength={254} defaultValue={state.values?.email} className={field} /></label>
-          <label className="block text-sm">Name<input name="name" required maxLength={120} defaultValue={state.values?.name} className={field} /></label>
-          <label className="block text-sm">Role
-            <select name="role" defaultValue={state.values?.role || "viewer"} className={field}>
-              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-            </select>
-          </label>
-          <button type="submit" disabled={disabled} className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60">{pending ? "Inviting…" : "Invite"}</button>
+          <Field tone="agency" label="Email" name="email">{(c) => <Input {...c} tone="agency" density="compact" name="email" type="email" required maxLength={254} defaultValue={state.values?.email} />}</Field>
+          <Field tone="agency" label="Name" name="name">{(c) => <Input {...c} tone="agency" density="compact" name="name" required maxLength={120} defaultValue={state.values?.name} />}</Field>
+          <Field tone="agency" label="Role" name="role">
+            {(c) => (
+              <Select {...c} tone="agency" density="compact" name="role" defaultValue={state.values?.role || "viewer"}>
+                {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+              </Select>
+            )}
+          </Field>
+          <SubmitButton disabled={disabled} pending={pending} pendingLabel="Inviting…" kind="agency" small>Invite</SubmitButton>
           <div className="sm:col-span-4"><Outcome state={state} /></div>
         </>
       )}
@@ -56,9 +60,9 @@ export function AgencyUserControls({ userId, email, role, active }: { userId: st
           <>
             <input type="hidden" name="what" value="role" />
             <input type="hidden" name="userId" value={userId} />
-            <select name="role" defaultValue={role} aria-label={`Role of ${email}`} className="rounded-lg border border-slate-300 px-2 py-1 text-sm">
+            <Select name="role" defaultValue={role} aria-label={`Role of ${email}`} tone="agency" density="tight" inline>
               {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-            </select>
+            </Select>
             <button type="submit" disabled={disabled} className="rounded-lg px-2 py-1 text-sm ring-1 ring-slate-300 disabled:opacity-60">Save role</button>
             <Outcome state={state} />
           </>

@@ -1,6 +1,9 @@
 "use client";
 
 import { useActionState, useEffect } from "react";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { startImpersonation, type ImpersonationState } from "@/app/agency/(dashboard)/tenants/[slug]/actions.ts";
 
 /** An agency owner opens the tenant's portal as one of its admins; the link works once, briefly. */
@@ -9,27 +12,26 @@ export function ImpersonateForm({ slug, admins }: { slug: string; admins: Array<
   useEffect(() => {
     if (state.url) window.location.assign(state.url);
   }, [state.url]);
-  const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
   return (
     <form action={action} className="space-y-2" data-testid="impersonate-form">
       <input type="hidden" name="slug" value={slug} />
-      <label className="block text-sm">
-        Open the portal as
-        <select name="target" className={field} defaultValue={admins[0]?.id}>
-          {admins.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name} ({a.email}, {a.role})
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="block text-sm">
-        Reason (recorded in the audit log)
-        <input name="reason" required minLength={5} maxLength={200} placeholder="e.g. ticket #4211: event page looks wrong" className={field} />
-      </label>
-      <button type="submit" disabled={pending || admins.length === 0} className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60">
-        {pending ? "Opening…" : "Open portal as admin"}
-      </button>
+      <Field tone="agency" label="Open the portal as" name="target">
+        {(c) => (
+          <Select {...c} tone="agency" density="compact" name="target" defaultValue={admins[0]?.id}>
+            {admins.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name} ({a.email}, {a.role})
+              </option>
+            ))}
+          </Select>
+        )}
+      </Field>
+      <Field tone="agency" label="Reason (recorded in the audit log)" name="reason">
+        {(c) => <Input {...c} tone="agency" density="compact" name="reason" required minLength={5} maxLength={200} placeholder="e.g. ticket #4211: event page looks wrong" />}
+      </Field>
+      <SubmitButton disabled={admins.length === 0} pending={pending} pendingLabel="Opening…" kind="agency" small>
+        Open portal as admin
+      </SubmitButton>
       {state.url && (
         <p className="text-sm text-slate-600">
           Opening… <a href={state.url} className="text-sky-700 underline">continue</a> if nothing happens.

@@ -1,11 +1,14 @@
 "use client";
 
-import { useActionState, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { saveWizardStep, submitWizard, type WizardState } from "@/app/agency/(dashboard)/tenants/new/actions.ts";
 import type { DraftData, WizardStep } from "@/lib/agency/wizard.ts";
 import { FONT_STACKS, type FontName } from "@/lib/tenancy/theme.ts";
 import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select, Textarea } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { PortalPreview } from "./portal-preview.tsx";
 
 export interface StepProps {
@@ -16,21 +19,6 @@ export interface StepProps {
   logoUrl: string | null;
   servers: Array<{ name: string; host: string; port: number; tenants: number }>;
   review?: ReactNode;
-}
-
-const input = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-300";
-
-function Field({ label, name, error, hint, children }: { label: string; name: string; error?: string | undefined; hint?: ReactNode; children: (id: string, describedBy: string | undefined) => ReactNode }) {
-  const id = `${useId()}-${name}`;
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
-  return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium">{label}</label>
-      {children(id, describedBy)}
-      {hint && <div id={`${id}-hint`} className="mt-1 text-xs text-slate-500">{hint}</div>}
-      {error && <p id={`${id}-error`} data-testid={`error-${name}`} className="mt-1 text-sm text-red-700">{error}</p>}
-    </div>
-  );
 }
 
 /** The slug with a live availability check (debounced; the server has the final word). */
@@ -65,10 +53,10 @@ function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain
     };
   }, [slug]);
   return (
-    <Field label="Slug" name="slug" error={error} hint={<>The portal&apos;s address: <span className="font-mono">{slug || "slug"}.{rootDomain}</span>. Lower-case letters, digits and hyphens.</>}>
-      {(id, describedBy) => (
+    <Field tone="agency" label="Slug" name="slug" error={error} hint={<>The portal&apos;s address: <span className="font-mono">{slug || "slug"}.{rootDomain}</span>. Lower-case letters, digits and hyphens.</>}>
+      {(c) => (
         <>
-          <input ref={field} id={id} name="slug" required value={slug} onChange={(e) => changeSlug(e.target.value)} aria-describedby={describedBy} autoComplete="off" className={`${input} font-mono`} />
+          <Input {...c} tone="agency" ref={field} name="slug" required value={slug} onChange={(e) => changeSlug(e.target.value)} autoComplete="off" className="font-mono" />
           {status && (
             <p data-testid="slug-status" data-available={status.ok} aria-live="polite" className={`mt-1 text-sm ${status.ok ? "text-emerald-700" : "text-red-700"}`}>
               {status.ok ? "✓ " : "✗ "}{status.message}
@@ -103,31 +91,30 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
       <div ref={fields} className="space-y-4">
         <div className="grid grid-cols-2 gap-4">
           {COLOURS.map(([name, label]) => (
-            <Field key={name} label={label} name={name} error={errors?.[name]}>
-              {(id, describedBy) => (
+            <Field tone="agency" key={name} label={label} name={name} error={errors?.[name]}>
+              {(c) => (
                 <div className="mt-1 flex items-center gap-2">
                   <input type="color" aria-label={`${label} picker`} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} className="h-9 w-10 cursor-pointer rounded border border-slate-300" />
-                  <input id={id} name={name} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} aria-describedby={describedBy} className="w-full rounded-lg border border-slate-300 px-2 py-1.5 font-mono text-sm" />
+                  <Input {...c} tone="agency" density="compact" inline name={name} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} className="w-full font-mono" />
                 </div>
               )}
             </Field>
           ))}
         </div>
-        <Field label="Font" name="font" error={errors?.font}>
-          {(id) => (
-            <select id={id} name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })} className={input}>
+        <Field tone="agency" label="Font" name="font" error={errors?.font}>
+          {(c) => (
+            <Select {...c} tone="agency" name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}>
               {Object.keys(FONT_STACKS).map((f) => <option key={f} value={f}>{f}</option>)}
-            </select>
+            </Select>
           )}
         </Field>
-        <Field label="Logo (PNG, JPEG or WebP, at most 256 KB)" name="logo" error={fileError ?? errors?.logo}>
-          {(id, describedBy) => (
+        <Field tone="agency" label="Logo (PNG, JPEG or WebP, at most 256 KB)" name="logo" error={fileError ?? errors?.logo}>
+          {(c) => (
             <input
-              id={id}
+              {...c}
               name="logo"
               type="file"
               accept="image/png,image/jpeg,image/webp"
-              aria-describedby={describedBy}
               className="mt-1 block w-full text-sm"
               onChange={(e) => {
                 const file = e.target.files?.[0];
@@ -143,8 +130,8 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
             />
           )}
         </Field>
-        <Field label="Logo description (for screen readers)" name="logoAlt">
-          {(id) => <input id={id} name="logoAlt" value={logoAlt} onChange={(e) => setLogoAlt(e.target.value)} className={input} />}
+        <Field tone="agency" label="Logo description (for screen readers)" name="logoAlt">
+          {(c) => <Input {...c} tone="agency" name="logoAlt" value={logoAlt} onChange={(e) => setLogoAlt(e.target.value)} />}
         </Field>
       </div>
       <div>
@@ -169,8 +156,8 @@ export function WizardStepForm(props: StepProps) {
       <input type="hidden" name="direction" defaultValue="next" ref={direction} />
       {step === "organisation" && (
         <div className="max-w-lg space-y-4">
-          <Field label="Organisation name" name="name" error={errors?.name}>
-            {(id, describedBy) => <input id={id} name="name" required defaultValue={data.name ?? ""} aria-describedby={describedBy} className={input} />}
+          <Field tone="agency" label="Organisation name" name="name" error={errors?.name}>
+            {(c) => <Input {...c} tone="agency" name="name" required defaultValue={data.name ?? ""} />}
           </Field>
           <SlugField initial={data.slug ?? ""} rootDomain={rootDomain} error={errors?.slug} />
         </div>
@@ -180,8 +167,8 @@ export function WizardStepForm(props: StepProps) {
           <p className="text-sm text-slate-600">
             Every portal has its subdomain <span className="font-mono">{data.slug}.{rootDomain}</span>. Add the client&apos;s own domains if they have them (Premium plan); the first becomes primary and is used in emails.
           </p>
-          <Field label="Custom domains (one per line, optional)" name="domains" error={errors?.domains}>
-            {(id, describedBy) => <textarea id={id} name="domains" rows={3} defaultValue={(data.domains ?? []).join("\n")} aria-describedby={describedBy} placeholder="events.client.com" className={`${input} font-mono`} />}
+          <Field tone="agency" label="Custom domains (one per line, optional)" name="domains" error={errors?.domains}>
+            {(c) => <Textarea {...c} tone="agency" name="domains" rows={3} defaultValue={(data.domains ?? []).join("\n")} placeholder="events.client.com" className="font-mono" />}
           </Field>
         </div>
       )}
@@ -221,11 +208,11 @@ export function WizardStepForm(props: StepProps) {
       {step === "admin" && (
         <div className="max-w-lg space-y-4">
           <p className="text-sm text-slate-600">The client&apos;s first administrator. They receive a single-use invitation link to choose a password.</p>
-          <Field label="Name" name="adminName" error={errors?.adminName}>
-            {(id, describedBy) => <input id={id} name="adminName" defaultValue={data.adminName ?? ""} aria-describedby={describedBy} className={input} />}
+          <Field tone="agency" label="Name" name="adminName" error={errors?.adminName}>
+            {(c) => <Input {...c} tone="agency" name="adminName" defaultValue={data.adminName ?? ""} />}
           </Field>
-          <Field label="Email" name="adminEmail" error={errors?.adminEmail}>
-            {(id, describedBy) => <input id={id} name="adminEmail" type="email" defaultValue={data.adminEmail ?? ""} aria-describedby={describedBy} className={input} />}
+          <Field tone="agency" label="Email" name="adminEmail" error={errors?.adminEmail}>
+            {(c) => <Input {...c} tone="agency" name="adminEmail" type="email" defaultValue={data.adminEmail ?? ""} />}
           </Field>
         </div>
       )}
@@ -235,10 +222,10 @@ export function WizardStepForm(props: StepProps) {
         {step === "review" ? (
           <>
             <a href={`/tenants/new/${draftId}/admin`} className="rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100">Back</a>
-            <button type="submit" disabled={pending} className="rounded-lg bg-slate-900 px-4 py-2 font-medium text-white disabled:opacity-60">{pending ? "Starting…" : "Create tenant"}</button>
+            <SubmitButton pending={pending} pendingLabel="Starting…" kind="agency">Create tenant</SubmitButton>
           </>
         ) : (
-          <button type="submit" onClick={() => direction.current && (direction.current.value = "next")} disabled={pending} className="rounded-lg bg-slate-900 px-4 py-2 font-medium text-white disabled:opacity-60">{pending ? "Saving…" : "Next"}</button>
+          <SubmitButton onClick={() => direction.current && (direction.current.value = "next")} pending={pending} pendingLabel="Saving…" kind="agency">Next</SubmitButton>
         )}
         {/* After Next in the DOM, so Enter means Next; shown first. */}
         {step !== "organisation" && step !== "review" && (

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { Field } from "./password-sign-in.tsx";
+import { AccountField } from "./account-field.tsx";
 
 export type LinkRequestState = { message: string; kind: "info" | "error" } | null;
 
@@ -10,7 +10,7 @@ export function EmailLinkRequest({ action }: { action: (state: LinkRequestState,
   const [state, submit, pending] = useActionState(action, null);
   return (
     <form action={submit} className="space-y-4">
-      <Field label="Email" name="email" type="email" autoComplete="email" />
+      <AccountField label="Email" name="email" type="email" autoComplete="email" />
       {state && (
         <p role={state.kind === "error" ? "alert" : "status"} data-testid="link-request-result" className={`rounded-lg px-3 py-2 text-sm ${state.kind === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>
           {state.message}

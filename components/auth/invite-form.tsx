@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { Field } from "./password-sign-in.tsx";
+import { AccountField } from "./account-field.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
 export interface InviteState {
   error?: string;
@@ -13,12 +14,12 @@ export function InviteForm({ token, accept }: { token: string; accept: (state: I
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />
-      <Field label="New password" name="password" type="password" autoComplete="new-password" minLength={10} />
-      <Field label="Repeat the password" name="confirm" type="password" autoComplete="new-password" minLength={10} />
+      <AccountField label="New password" name="password" type="password" autoComplete="new-password" minLength={10} />
+      <AccountField label="Repeat the password" name="confirm" type="password" autoComplete="new-password" minLength={10} />
       {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
-      <button type="submit" disabled={pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
-        {pending ? "Saving…" : "Set password"}
-      </button>
+      <SubmitButton pending={pending} pendingLabel="Saving…" className="w-full">
+        Set password
+      </SubmitButton>
     </form>
   );
 }

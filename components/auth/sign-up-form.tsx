@@ -4,7 +4,8 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import type { SignUpResult } from "@/lib/portal/sign-up.server.ts";
-import { Field } from "./password-sign-in.tsx";
+import { AccountField } from "./account-field.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
 export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<SignUpResult> }) {
   const [error, setError] = useState<string | null>(null);
@@ -29,17 +30,17 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
 
   return (
     <form method="post" onSubmit={onSubmit} className="space-y-4">
-      <Field label="Name" name="name" type="text" autoComplete="name" />
-      <Field label="Email" name="email" type="email" autoComplete="email" />
-      <Field label="Password (at least 10 characters)" name="password" type="password" autoComplete="new-password" minLength={10} />
+      <AccountField label="Name" name="name" type="text" autoComplete="name" />
+      <AccountField label="Email" name="email" type="email" autoComplete="email" />
+      <AccountField label="Password (at least 10 characters)" name="password" type="password" autoComplete="new-password" minLength={10} />
       {error && (
         <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
           {error}
         </p>
       )}
-      <button type="submit" disabled={!hydrated || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
-        {pending ? "Creating your account…" : "Create account"}
-      </button>
+      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Creating your account…" className="w-full">
+        Create account
+      </SubmitButton>
     </form>
   );
 }

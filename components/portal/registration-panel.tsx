@@ -3,9 +3,10 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { cancelAction, registerAction, registerGuestAction, type RegisterState } from "@/app/t/[domain]/events/[slug]/actions.ts";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import type { Question } from "@/lib/portal/questions.ts";
-
-const field = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
 
 /** Register for an event (answering its questions), or see and cancel the registration held. */
 export function RegistrationPanel(props: {
@@ -51,10 +52,10 @@ export function RegistrationPanel(props: {
       <form action={registerAsGuest} className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="guest-form">
         <p className="text-sm">{signIn}, or register as a guest; we&apos;ll email you a link to confirm.</p>
         <input type="hidden" name="event" value={props.eventSlug} />
-        <label className="block text-sm font-medium">Your name<input name="name" required maxLength={120} className={field} /></label>
-        <label className="block text-sm font-medium">Your email<input name="email" type="email" required maxLength={254} className={field} /></label>
+        <Field label="Your name" name="name">{(c) => <Input {...c} name="name" required maxLength={120} />}</Field>
+        <Field label="Your email" name="email">{(c) => <Input {...c} name="email" type="email" required maxLength={254} />}</Field>
         <Questions questions={props.questions} />
-        <button type="submit" disabled={guestPending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">{guestPending ? "Registering…" : "Register as a guest"}</button>
+        <SubmitButton pending={guestPending} pendingLabel="Registering…">Register as a guest</SubmitButton>
         {guestState.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{guestState.error}</p>}
       </form>
     );
@@ -63,9 +64,9 @@ export function RegistrationPanel(props: {
     <form action={register} className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="register-form">
       <input type="hidden" name="event" value={props.eventSlug} />
       <Questions questions={props.questions} />
-      <button type="submit" disabled={registering} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
-        {registering ? "Registering…" : props.full ? (props.waitlist ? "Join the waitlist" : "Full") : "Register"}
-      </button>
+      <SubmitButton pending={registering} pendingLabel="Registering…">
+        {props.full ? (props.waitlist ? "Join the waitlist" : "Full") : "Register"}
+      </SubmitButton>
       {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
     </form>
   );
@@ -75,17 +76,18 @@ function Questions({ questions }: { questions: Question[] }) {
   return (
     <>
       {questions.map((q) => (
-        <label key={q.id} className="block text-sm font-medium">
-          {q.label}{q.required && <span aria-hidden> *</span>}
-          {q.kind === "choice" ? (
-            <select name={`q:${q.id}`} required={q.required} className={field} defaultValue="">
-              <option value="" disabled>Choose…</option>
-              {q.options.map((o) => <option key={o}>{o}</option>)}
-            </select>
-          ) : (
-            <input name={`q:${q.id}`} required={q.required} maxLength={1000} className={field} />
-          )}
-        </label>
+        <Field key={q.id} label={<>{q.label}{q.required && <span aria-hidden> *</span>}</>} name={`q:${q.id}`}>
+          {(c) =>
+            q.kind === "choice" ? (
+              <Select {...c} name={`q:${q.id}`} required={q.required} defaultValue="">
+                <option value="" disabled>Choose…</option>
+                {q.options.map((o) => <option key={o}>{o}</option>)}
+              </Select>
+            ) : (
+              <Input {...c} name={`q:${q.id}`} required={q.required} maxLength={1000} />
+            )
+          }
+        </Field>
       ))}
     </>
   );

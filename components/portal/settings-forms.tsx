@@ -4,9 +4,10 @@ import { useActionState, useEffect, useRef, useState } from "react";
 import { brandingStatus, saveBranding, savePortalSettings, type SettingsState } from "@/app/t/[domain]/manage/settings/actions.ts";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
-
-const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
 
 export function PortalSettingsForm({ settings }: { settings: { catalogueVisibility: string; allowMemberSignup: boolean; allowGuestRegistration: boolean; senderName: string | null } }) {
   const [state, action, pending] = useActionState(savePortalSettings, {} as SettingsState);
@@ -19,8 +20,8 @@ export function PortalSettingsForm({ settings }: { settings: { catalogueVisibili
       </fieldset>
       <label className="flex items-center gap-2"><input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} /> Anyone may create an account</label>
       <label className="flex items-center gap-2"><input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} /> Guests may register without an account (they confirm by email)</label>
-      <label className="block text-sm font-medium">Email sender name<input name="senderName" defaultValue={settings.senderName ?? ""} maxLength={120} placeholder="The portal's name" className={input} /></label>
-      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Save settings</button>
+      <Field label="Email sender name" name="senderName">{(c) => <Input {...c} name="senderName" defaultValue={settings.senderName ?? ""} maxLength={120} placeholder="The portal's name" />}</Field>
+      <SubmitButton pending={pending}>Save settings</SubmitButton>
       {state.message && <p role="status" data-testid="settings-message" className="text-sm">{state.message}</p>}
     </form>
   );
@@ -63,24 +64,26 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
   return (
     <div className="grid gap-8 lg:grid-cols-2">
       <form ref={form} action={action} className="space-y-3" data-testid="branding-form">
-        <label className="block text-sm font-medium">Portal name<input name="name" value={name} onChange={(e) => setName(e.target.value)} className={input} /></label>
+        <Field label="Portal name" name="name">{(c) => <Input {...c} name="name" value={name} onChange={(e) => setName(e.target.value)} />}</Field>
         <div className="grid grid-cols-2 gap-3">
           {COLOURS.map(([key, label]) => (
-            <label key={key} className="block text-sm font-medium">{label}
-              <input name={key} value={theme[key]} onChange={(e) => setTheme({ ...theme, [key]: e.target.value })} className={`${input} font-mono`} />
-            </label>
+            <Field key={key} label={label} name={key}>
+              {(c) => <Input {...c} name={key} value={theme[key]} onChange={(e) => setTheme({ ...theme, [key]: e.target.value })} className="font-mono" />}
+            </Field>
           ))}
         </div>
-        <label className="block text-sm font-medium">Font
-          <select name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })} className={input}>
-            {Object.keys(FONT_STACKS).map((f) => <option key={f}>{f}</option>)}
-          </select>
-        </label>
-        <label className="block text-sm font-medium">New logo (PNG, JPEG or WebP, at most 256 KB)
-          <input name="logo" type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => { const f = e.target.files?.[0]; if (f) setLogo(URL.createObjectURL(f)); }} className="mt-1 block text-sm" />
-        </label>
-        <label className="block text-sm font-medium">Logo description<input name="logoAlt" defaultValue={initial.logo.alt} className={input} /></label>
-        <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Save branding</button>
+        <Field label="Font" name="font">
+          {(c) => (
+            <Select {...c} name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}>
+              {Object.keys(FONT_STACKS).map((f) => <option key={f}>{f}</option>)}
+            </Select>
+          )}
+        </Field>
+        <Field label="New logo (PNG, JPEG or WebP, at most 256 KB)" name="logo">
+          {(c) => <input {...c} name="logo" type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => { const f = e.target.files?.[0]; if (f) setLogo(URL.createObjectURL(f)); }} className="mt-1 block text-sm" />}
+        </Field>
+        <Field label="Logo description" name="logoAlt">{(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}</Field>
+        <SubmitButton pending={pending}>Save branding</SubmitButton>
         {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
         {applied && <p role="status" data-testid="branding-status" className="text-sm">{applied.status === "failed" ? `Not saved: ${applied.error}` : applied.status === "succeeded" ? "Saved; every page shows it now." : "Saving…"}</p>}
       </form>

@@ -1,24 +1,13 @@
 "use client";
 
-import { startTransition, useActionState, useEffect, useRef, useState, type ReactNode } from "react";
+import { startTransition, useActionState, useEffect, useRef, useState } from "react";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
+import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select, Textarea } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { changeStatus, checkInAction, saveEvent, sendMessage, type StaffState } from "@/app/t/[domain]/manage/actions.ts";
-
-const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
-
-function Field({ label, name, error, hint, children }: { label: string; name: string; error?: string | undefined; hint?: string; children: (id: string, describedBy?: string) => ReactNode }) {
-  const id = `f-${name}`;
-  const describedBy = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
-  return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium">{label}</label>
-      {children(id, describedBy)}
-      {hint && <p id={`${id}-hint`} className="mt-1 text-xs opacity-70">{hint}</p>}
-      {error && <p id={`${id}-error`} data-testid={`error-${name}`} className="mt-1 text-sm text-red-700">{error}</p>}
-    </div>
-  );
-}
 
 export interface EventFormValues {
   existing: string | null;
@@ -61,52 +50,51 @@ export function EventForm({ values: initial, timeZones, questionsAllowed }: { va
       noValidate
     >
       {values.existing && <input type="hidden" name="existing" value={values.existing} />}
-      <Field label="Title" name="title" error={e.title}>{(id, d) => <input id={id} name="title" defaultValue={values.title} aria-describedby={d} className={input} />}</Field>
-      <Field label="Address" name="slug" error={e.slug} hint="Part of the link: /events/<address>. Left empty, it comes from the title.">{(id, d) => <input id={id} name="slug" defaultValue={values.slug} aria-describedby={d} className={`${input} font-mono`} />}</Field>
-      <Field label="Summary" name="summary">{(id) => <input id={id} name="summary" defaultValue={values.summary} maxLength={500} className={input} />}</Field>
-      <Field label="Description" name="description" hint="Paragraphs, **bold**, *italic*, lists (- item) and https:// links are shown formatted.">{(id, d) => <textarea id={id} name="description" rows={6} defaultValue={values.description} aria-describedby={d} className={input} />}</Field>
+      <Field label="Title" name="title" error={e.title}>{(c) => <Input {...c} name="title" defaultValue={values.title} />}</Field>
+      <Field label="Address" name="slug" error={e.slug} hint="Part of the link: /events/<address>. Left empty, it comes from the title.">{(c) => <Input {...c} name="slug" defaultValue={values.slug} className="font-mono" />}</Field>
+      <Field label="Summary" name="summary">{(c) => <Input {...c} name="summary" defaultValue={values.summary} maxLength={500} />}</Field>
+      <Field label="Description" name="description" hint="Paragraphs, **bold**, *italic*, lists (- item) and https:// links are shown formatted.">{(c) => <Textarea {...c} name="description" rows={6} defaultValue={values.description} />}</Field>
       <Field label="Time zone" name="timeZone" error={e.timeZone} hint="Where the event happens; start and end below are local times there.">
-        {(id, d) => (
-          <select id={id} name="timeZone" defaultValue={values.timeZone} onChange={(ev) => setZone(ev.target.value)} aria-describedby={d} className={input}>
+        {(c) => (
+          <Select {...c} name="timeZone" defaultValue={values.timeZone} onChange={(ev) => setZone(ev.target.value)}>
             {timeZones.map((z) => <option key={z}>{z}</option>)}
-          </select>
+          </Select>
         )}
       </Field>
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label={`Starts (${zone})`} name="startsLocal" error={e.startsLocal}>{(id, d) => <input id={id} type="datetime-local" name="startsLocal" defaultValue={values.startsLocal} aria-describedby={d} className={input} />}</Field>
-        <Field label={`Ends (${zone})`} name="endsLocal" error={e.endsLocal}>{(id, d) => <input id={id} type="datetime-local" name="endsLocal" defaultValue={values.endsLocal} aria-describedby={d} className={input} />}</Field>
-        <Field label={`Registration opens (${zone}, optional)`} name="opensLocal" error={e.opensLocal}>{(id, d) => <input id={id} type="datetime-local" name="opensLocal" defaultValue={values.opensLocal} aria-describedby={d} className={input} />}</Field>
-        <Field label={`Registration closes (${zone}, optional)`} name="closesLocal" error={e.closesLocal} hint="Empty: at the start.">{(id, d) => <input id={id} type="datetime-local" name="closesLocal" defaultValue={values.closesLocal} aria-describedby={d} className={input} />}</Field>
+        <Field label={`Starts (${zone})`} name="startsLocal" error={e.startsLocal}>{(c) => <Input {...c} type="datetime-local" name="startsLocal" defaultValue={values.startsLocal} />}</Field>
+        <Field label={`Ends (${zone})`} name="endsLocal" error={e.endsLocal}>{(c) => <Input {...c} type="datetime-local" name="endsLocal" defaultValue={values.endsLocal} />}</Field>
+        <Field label={`Registration opens (${zone}, optional)`} name="opensLocal" error={e.opensLocal}>{(c) => <Input {...c} type="datetime-local" name="opensLocal" defaultValue={values.opensLocal} />}</Field>
+        <Field label={`Registration closes (${zone}, optional)`} name="closesLocal" error={e.closesLocal} hint="Empty: at the start.">{(c) => <Input {...c} type="datetime-local" name="closesLocal" defaultValue={values.closesLocal} />}</Field>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
-        <Field label="Venue" name="venue">{(id) => <input id={id} name="venue" defaultValue={values.venue} className={input} />}</Field>
-        <Field label="Online link" name="onlineUrl" error={e.onlineUrl}>{(id, d) => <input id={id} name="onlineUrl" type="url" defaultValue={values.onlineUrl} aria-describedby={d} className={input} />}</Field>
-        <Field label="Capacity" name="capacity" error={e.capacity} hint="Empty: no limit.">{(id, d) => <input id={id} name="capacity" inputMode="numeric" defaultValue={values.capacity} aria-describedby={d} className={input} />}</Field>
+        <Field label="Venue" name="venue">{(c) => <Input {...c} name="venue" defaultValue={values.venue} />}</Field>
+        <Field label="Online link" name="onlineUrl" error={e.onlineUrl}>{(c) => <Input {...c} name="onlineUrl" type="url" defaultValue={values.onlineUrl} />}</Field>
+        <Field label="Capacity" name="capacity" error={e.capacity} hint="Empty: no limit.">{(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}</Field>
       </div>
       {questionsAllowed ? (
         <Field label="Registration questions (optional)" name="questions" error={e.questions} hint='One per line: "Dietary needs" (free text), "T-shirt: S / M / L" (a choice); start with * for required.'>
-          {(id, d) => <textarea id={id} name="questions" rows={3} defaultValue={values.questions} aria-describedby={d} className={`${input} font-mono text-sm`} />}
+          {(c) => <Textarea {...c} name="questions" rows={3} defaultValue={values.questions} className="font-mono text-sm" />}
         </Field>
       ) : (
         <p className="text-sm opacity-70">Custom registration questions are not part of this portal&apos;s plan.</p>
       )}
       {state.error && <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
-      <button type="submit" disabled={!hydrated || pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">{pending ? "Saving…" : values.existing ? "Save changes" : "Create draft"}</button>
+      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Saving…">{values.existing ? "Save changes" : "Create draft"}</SubmitButton>
     </form>
   );
 }
 
 export function StatusButtons({ slug, status }: { slug: string; status: string }) {
   const [state, action, pending] = useActionState(changeStatus, {} as StaffState);
-  const [confirmCancel, setConfirmCancel] = useState(false);
-  const hydrated = useHydrated();
   return (
     <form action={action} className="flex flex-wrap items-center gap-2" data-testid="status-actions">
       <input type="hidden" name="slug" value={slug} />
-      {status === "draft" && <button name="status" value="published" disabled={pending} className="rounded-lg bg-brand px-3 py-1.5 text-sm font-medium text-on-brand">Publish</button>}
-      {status === "published" && <button name="status" value="draft" disabled={pending} className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-black/20">Unpublish</button>}
-      {status !== "cancelled" && !confirmCancel && <button type="button" onClick={() => setConfirmCancel(true)} disabled={!hydrated} className="rounded-lg px-3 py-1.5 text-sm text-red-700 ring-1 ring-red-300">Cancel event…</button>}
-      {confirmCancel && <button name="status" value="cancelled" disabled={pending} className="rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-white">Yes, cancel and tell everyone registered</button>}
+      {status === "draft" && <SubmitButton name="status" value="published" pending={pending} small>Publish</SubmitButton>}
+      {status === "published" && <SubmitButton name="status" value="draft" pending={pending} kind="quiet" small>Unpublish</SubmitButton>}
+      {status !== "cancelled" && (
+        <ConfirmButton label="Cancel event…" confirmLabel="Yes, cancel and tell everyone registered" name="status" value="cancelled" pending={pending} kind="quiet-danger" confirmKind="danger" />
+      )}
       {state.message && <p role="status" data-testid="status-message" className="text-sm">{state.message}</p>}
       {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
     </form>
@@ -186,11 +174,10 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
     <div className="space-y-3">
       <form ref={form} action={action} className="flex flex-wrap items-end gap-2" data-testid="check-in-form">
         <input type="hidden" name="slug" value={slug} />
-        <label className="text-sm font-medium">
-          Ticket code
-          <input ref={codeInput} name="code" autoFocus={autoFocus} autoComplete="off" className="mt-1 block w-64 rounded-lg border border-black/15 bg-white px-3 py-2 font-mono text-ink" />
-        </label>
-        <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">Check in</button>
+        <Field label="Ticket code" name="code">
+          {(c) => <Input {...c} ref={codeInput} name="code" autoFocus={autoFocus} autoComplete="off" fit className="w-64 font-mono" />}
+        </Field>
+        <SubmitButton pending={pending}>Check in</SubmitButton>
         <button type="button" onClick={toggleScanning} disabled={!hydrated} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
       </form>
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
@@ -206,9 +193,9 @@ export function MessageForm({ slug }: { slug: string }) {
   return (
     <form action={action} className="space-y-3">
       <input type="hidden" name="slug" value={slug} />
-      <label className="block text-sm font-medium">Subject<input name="subject" maxLength={150} className={input} /></label>
-      <label className="block text-sm font-medium">Message<textarea name="body" rows={6} maxLength={10_000} className={input} /></label>
-      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">{pending ? "Sending…" : "Send to confirmed attendees"}</button>
+      <Field label="Subject" name="subject">{(c) => <Input {...c} name="subject" maxLength={150} />}</Field>
+      <Field label="Message" name="body">{(c) => <Textarea {...c} name="body" rows={6} maxLength={10_000} />}</Field>
+      <SubmitButton pending={pending} pendingLabel="Sending…">Send to confirmed attendees</SubmitButton>
       {state.message && <p role="status" data-testid="message-result">{state.message}</p>}
       {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
     </form>

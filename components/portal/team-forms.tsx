@@ -1,9 +1,10 @@
 "use client";
 
 import { useActionState } from "react";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { inviteAction, removeAction, roleAction, type TeamState } from "@/app/t/[domain]/manage/team/actions.ts";
-
-const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";
 
 function Result({ state }: { state: TeamState }) {
   return (
@@ -18,16 +19,18 @@ export function InviteForm({ canMakeOwner }: { canMakeOwner: boolean }) {
   const [state, action, pending] = useActionState(inviteAction, {} as TeamState);
   return (
     <form action={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-end" data-testid="invite-form">
-      <label className="text-sm font-medium">Name<input name="name" required className={input} /></label>
-      <label className="text-sm font-medium">Email<input name="email" type="email" required className={input} /></label>
-      <label className="text-sm font-medium">Role
-        <select name="role" defaultValue="staff" className={input}>
-          <option value="staff">Staff</option>
-          <option value="admin">Admin</option>
-          {canMakeOwner && <option value="owner">Owner</option>}
-        </select>
-      </label>
-      <button type="submit" disabled={pending} className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">{pending ? "Inviting…" : "Invite"}</button>
+      <Field label="Name" name="name">{(c) => <Input {...c} name="name" required />}</Field>
+      <Field label="Email" name="email">{(c) => <Input {...c} name="email" type="email" required />}</Field>
+      <Field label="Role" name="role">
+        {(c) => (
+          <Select {...c} name="role" defaultValue="staff">
+            <option value="staff">Staff</option>
+            <option value="admin">Admin</option>
+            {canMakeOwner && <option value="owner">Owner</option>}
+          </Select>
+        )}
+      </Field>
+      <SubmitButton pending={pending} pendingLabel="Inviting…">Invite</SubmitButton>
       <div className="sm:col-span-4"><Result state={state} /></div>
     </form>
   );
@@ -46,10 +49,10 @@ export function MemberRow({ member, canMakeOwner, self }: { member: { id: string
         <>
           <form action={setRole} className="flex items-center gap-2">
             <input type="hidden" name="user" value={member.id} />
-            <select name="role" defaultValue={member.role} aria-label={`Role of ${member.name}`} className="rounded-lg border border-black/15 bg-white px-2 py-1 text-sm text-ink">
+            <Select name="role" defaultValue={member.role} aria-label={`Role of ${member.name}`} density="tight" inline>
               <option value="member">Member</option><option value="staff">Staff</option><option value="admin">Admin</option>
               {(canMakeOwner || member.role === "owner") && <option value="owner">Owner</option>}
-            </select>
+            </Select>
             <button type="submit" disabled={changing} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">Change</button>
           </form>
           <form action={remove}>

@@ -4,22 +4,13 @@ import type { ControlDb } from "../db/control.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
-import { tenantHosts, type HostConfig } from "../tenancy/host.ts";
-import type { TenantStatus } from "../tenancy/resolver.ts";
+import type { HostConfig } from "../tenancy/host.ts";
 import { collectFleetMetrics, type FanOutOptions, type MetricsState, type TenantFigures } from "./fleet-metrics.server.ts";
 import type { FleetQuery, SortKey } from "./fleet-query.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
+import { TENANT_ROW_INCLUDE, tenantRow, type TenantRow } from "./tenant-row.ts";
 
-export interface FleetRow {
-  id: string;
-  slug: string;
-  name: string;
-  status: TenantStatus;
-  plan: string;
-  hosts: string[];
-  server: string | null;
-  databaseName: string | null;
-  schemaVersion: string | null;
+export interface FleetRow extends TenantRow {
   metrics: MetricsState;
 }
 
@@ -136,10 +127,7 @@ export async function fleetPage(
     orderBy: [orderBy(query.sort, query.dir), { slug: "asc" }],
     skip: (page - 1) * query.per,
     take: query.per,
-    include: {
-      domains: { select: { hostname: true }, orderBy: { hostname: "asc" } },
-      database: { select: { databaseName: true, schemaVersion: true, server: { select: { name: true } } } },
-    },
+    include: TENANT_ROW_INCLUDE,
   });
 
   const result = await collectFleetMetrics(control, tenants, fanOut);
@@ -156,18 +144,7 @@ export async function fleetPage(
     },
   });
 
-  const rows = tenants.map((tenant): FleetRow => ({
-      id: tenant.id,
-      slug: tenant.slug,
-      name: tenant.name,
-      status: tenant.status,
-      plan: tenant.plan,
-      hosts: tenantHosts(tenant.slug, tenant.domains, hosts),
-      server: tenant.database?.server.name ?? null,
-      databaseName: tenant.database?.databaseName ?? null,
-      schemaVersion: tenant.database?.schemaVersion ?? null,
-      metrics: result.states.get(tenant.id) ?? { state: "inactive" },
-    }));
+  const rows = tenants.map((tenant): FleetRow => ({ ...tenantRow(tenant, hosts), metrics: result.states.get(tenant.id) ?? { state: "inactive" } }));
   // SQL sorted by the figures as last read; the page shows fresher ones, so order the page by
   // what it shows (stable, unknown last).
   const figure = FIGURE_OF[query.sort];

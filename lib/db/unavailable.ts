@@ -25,7 +25,9 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   const kind = e.meta?.driverAdapterError?.cause?.kind ?? e.kind;
   if (typeof kind === "string" && UNAVAILABLE_KINDS.has(kind)) return true;
   if (typeof e.code === "string" && (UNAVAILABLE_PRISMA.test(e.code) || UNAVAILABLE_SQLSTATE.has(e.code) || UNAVAILABLE_ERRNO.has(e.code))) return true;
-  if (error instanceof Error && /timeout exceeded when trying to connect/.test(error.message)) return true; // pg-pool's own
+  // pg-pool's own errors carry no code: no free connection in time, or a server that took the
+  // connection but never answered.
+  if (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(error.message)) return true;
   return isUnavailable(e.cause, depth + 1);
 }
 

@@ -88,7 +88,8 @@ async function provisionWithProgress(ctx: OperationContext, run: (hooks: Pick<Pr
   }
 }
 
-export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
+/** One per kind; `satisfies` keeps each handler's own result type (the CLI prints from it). */
+export const HANDLERS = {
   async provision(ctx) {
     const { deps, input } = ctx;
     const spec = parseTenantSpec(input.spec, "the new tenant");
@@ -158,6 +159,7 @@ export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
     let saving: Promise<void> = Promise.resolve();
     const outcomes = await migrateFleet(ctx.deps, {
       concurrency: ctx.input.concurrency,
+      ...(ctx.input.slugs ? { slugs: ctx.input.slugs } : {}),
       onStart: (total) => ctx.save({ total, done: 0, failed: 0 }),
       onResult: async (outcome, done, total) => {
         if (!outcome.ok) failed++;
@@ -238,4 +240,7 @@ export const HANDLERS: { [K in OperationKind]: Handler<K> } = {
       throw error;
     }
   },
-};
+} satisfies { [K in OperationKind]: Handler<K> };
+
+/** What a kind's handler returns: stored as the operation's result and in its audit entry. */
+export type OperationResult<K extends OperationKind> = Exclude<Awaited<ReturnType<(typeof HANDLERS)[K]>>, void>;

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { agencyMemberInputs } from "../auth/roles.ts";
 import { emailAddress } from "../mail/address.ts";
+import { InvalidInput } from "../util/errors.ts";
 
 /**
  * Agency actions on the fleet, as queued by the dashboard and carried out by the operations
- * worker (docs/decisions/009). Inputs are validated when queued and again when run.
+ * worker, or run at once by the CLI (docs/decisions/009). Inputs are validated when queued (or
+ * parsed from the command line) and again when run.
  */
 export const OPERATION_KINDS = [
   "provision",
@@ -48,7 +50,11 @@ export const operationInputs = {
   resume: z.object({}),
   rename: z.object({ name: z.string().trim().min(1, "a tenant needs a name").max(120) }),
   "set-domains": z.object({ domains: z.array(z.string()).max(20) }),
-  "migrate-fleet": z.object({ concurrency: z.number().int().min(1).max(32).default(4) }),
+  "migrate-fleet": z.object({
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Only these tenants (the CLI's `migrate <slug>…`); every tenant when absent. */
+    slugs: z.array(z.string().min(1).max(40)).min(1).max(1_000).optional(),
+  }),
   export: z.object({}),
   offboard: z.object({}),
   move: z.object({ server: z.string().min(1).max(63) }),
@@ -65,6 +71,13 @@ export const operationInputs = {
 } satisfies Record<OperationKind, z.ZodType>;
 
 export type OperationInput<K extends OperationKind> = z.output<(typeof operationInputs)[K]>;
+
+/** An operation's input, validated; what is wrong is told in the schema's own words. */
+export function checkOperationInput<K extends OperationKind>(kind: K, input: unknown): OperationInput<K> {
+  const parsed = operationInputs[kind].safeParse(input);
+  if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => i.message).join("; "));
+  return parsed.data as OperationInput<K>;
+}
 
 /** What each kind is called in the dashboard and the audit log. */
 export const OPERATION_LABELS: Record<OperationKind, string> = {

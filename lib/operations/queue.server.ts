@@ -2,8 +2,8 @@ import "server-only";
 import type { AuditActor } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
-import { InvalidInput, TenantConflict } from "../util/errors.ts";
-import { OPERATION_CHANNEL, operationInputs, type OperationKind } from "./kinds.ts";
+import { TenantConflict } from "../util/errors.ts";
+import { checkOperationInput, OPERATION_CHANNEL, type OperationKind } from "./kinds.ts";
 
 export interface QueueRequest<K extends OperationKind> {
   kind: K;
@@ -21,8 +21,7 @@ export interface QueueRequest<K extends OperationKind> {
  * for an action: it holds no administrative credentials (docs/decisions/009).
  */
 export async function queueOperation<K extends OperationKind>(control: ControlDb, request: QueueRequest<K>): Promise<{ id: string; existing: boolean }> {
-  const parsed = operationInputs[request.kind].safeParse(request.input);
-  if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => i.message).join("; "));
+  const input = checkOperationInput(request.kind, request.input);
   if (request.idempotencyKey) {
     const earlier = await control.operation.findUnique({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
     if (earlier) return { id: earlier.id, existing: true };
@@ -39,7 +38,7 @@ export async function queueOperation<K extends OperationKind>(control: ControlDb
       data: {
         kind: request.kind,
         slug: request.slug,
-        input: parsed.data as Prisma.InputJsonValue,
+        input: input as Prisma.InputJsonValue,
         idempotencyKey: request.idempotencyKey ?? null,
         actorType: request.actor.type,
         actorId: request.actor.id ?? null,

@@ -1,10 +1,10 @@
 import "server-only";
 import pg from "pg";
-import { appendAudit } from "../audit/log.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
 import { errorMessage } from "../util/errors.ts";
-import { OPERATION_CHANNEL, OPERATION_KINDS, operationInputs, type OperationKind, type OperationProgress } from "./kinds.ts";
-import { HANDLERS, type OperationContext, type WorkerDeps } from "./handlers.server.ts";
+import { OPERATION_CHANNEL, type OperationKind, type OperationProgress } from "./kinds.ts";
+import type { WorkerDeps } from "./handlers.server.ts";
+import { runOperation } from "./runner.server.ts";
 
 export type { WorkerDeps };
 
@@ -94,53 +94,20 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
 
   const execute = async (id: string): Promise<void> => {
     const op = await deps.control.operation.findUniqueOrThrow({ where: { id } });
-    const kind = op.kind as OperationKind;
-    const progress: OperationProgress = { ...(op.progress as OperationProgress), attempt: ((op.progress as OperationProgress).attempt ?? 0) + 1 };
-    const save = async (patch: Partial<OperationProgress>) => {
-      Object.assign(progress, patch);
-      await deps.control.operation.update({ where: { id }, data: { progress: progress as Prisma.InputJsonValue } });
-    };
     const t0 = Date.now();
-    let result: Record<string, unknown> | undefined;
-    let failure: string | undefined;
-    let tenantId: string | null = null;
-    try {
-      await save({});
-      if (!OPERATION_KINDS.includes(kind)) throw new Error(`unknown operation "${op.kind}"`);
-      const input = operationInputs[kind].parse(op.input);
-      const context: OperationContext = {
-        deps,
-        id,
-        slug: op.slug,
-        input,
-        progress,
-        save,
-        setTenant: (tid: string) => void (tenantId = tid),
-        actor: { type: op.actorType as "agency-user", id: op.actorId, label: op.actorLabel },
-      };
-      result = (await HANDLERS[kind](context as never)) ?? {};
-    } catch (error) {
-      failure = errorMessage(error).slice(0, 2_000);
-    }
-    await deps.control.operation.update({
-      where: { id },
-      data: {
-        status: failure ? "failed" : "succeeded",
-        error: failure ?? null,
-        result: (result ?? null) as Prisma.InputJsonValue,
-        finishedAt: new Date(),
-        progress: progress as Prisma.InputJsonValue,
-      },
-    });
-    await appendAudit(deps.control, {
+    const outcome = await runOperation(deps, op.kind as OperationKind, op.input, {
+      operationId: id,
+      slug: op.slug,
       actor: { type: op.actorType as "agency-user", id: op.actorId, label: op.actorLabel },
-      action: kind === "migrate-fleet" ? "fleet.migrate" : kind.startsWith("agency-user-") ? `agency-user.${kind.slice("agency-user-".length)}` : `tenant.${kind}`,
-      tenantId: tenantId ?? (await deps.control.tenant.findUnique({ where: { slug: op.slug ?? "" }, select: { id: true } }))?.id ?? null,
       ip: op.ip,
       userAgent: op.userAgent,
-      details: { operationId: id, slug: op.slug, outcome: failure ? "failed" : "succeeded", ...(failure ? { error: failure } : {}), ...(result ?? {}) },
-    }).catch((error: unknown) => log(`operations: could not audit ${id}: ${errorMessage(error)}`));
-    log(`operation ${op.kind}${op.slug ? ` ${op.slug}` : ""}: ${failure ? `failed — ${failure}` : "done"} (${Date.now() - t0} ms)`);
+      progress: op.progress as OperationProgress,
+      onProgress: async (progress) => {
+        await deps.control.operation.update({ where: { id }, data: { progress: progress as Prisma.InputJsonValue } });
+      },
+      log,
+    });
+    log(`operation ${op.kind}${op.slug ? ` ${op.slug}` : ""}: ${outcome.ok ? "done" : `failed — ${outcome.message}`} (${Date.now() - t0} ms)`);
   };
 
   const connect = async (): Promise<void> => {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantClientCache } from "../../lib/db/client-cache.ts";
@@ -146,6 +147,27 @@ describe("an unreachable tenant database", () => {
       expect(describeUnavailable(error)).toMatch(/^its database server does not answer/);
     } finally {
       await pooled.close();
+    }
+  });
+
+  it("is recognised as unavailable when its server accepts connections but never answers", async () => {
+    // A server that takes the TCP connection and then says nothing, as a hung or paused one does.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const url = new URL(adminUrl());
+    url.hostname = "127.0.0.1";
+    url.port = String((silent.address() as AddressInfo).port);
+    const pooled = createTenantDb(url.toString(), "hung", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 300 });
+    try {
+      const error = await pooled.client.event.count().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(isUnavailable(error)).toBe(true);
+      expect(describeUnavailable(error)).toMatch(/timeout/i);
+    } finally {
+      await pooled.close();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 

@@ -1,6 +1,9 @@
 import { headers } from "next/headers";
 import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { Pagination } from "@/components/ui/pagination.tsx";
 import { FRESH_FOR_MS, fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
@@ -9,18 +12,17 @@ import { PLAN_NAMES } from "@/lib/tenancy/plans.ts";
 
 export const metadata = { title: "Tenants" };
 
-const select = "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm";
-
 /** One of the overview's filters: a labelled select, "any" first unless `any` is false. */
 function Filter({ label, name, value, options, any = true }: { label: string; name: string; value: string | null | undefined; options: readonly string[]; any?: boolean }) {
   return (
-    <label className="flex flex-col gap-1">
-      <span className="text-xs font-medium text-slate-500">{label}</span>
-      <select name={name} defaultValue={value ?? ""} className={select}>
-        {any && <option value="">any</option>}
-        {options.map((o) => <option key={o} value={o}>{o}</option>)}
-      </select>
-    </label>
+    <Field tone="agency" label={label} name={name}>
+      {(c) => (
+        <Select {...c} tone="agency" density="compact" fit name={name} defaultValue={value ?? ""}>
+          {any && <option value="">any</option>}
+          {options.map((o) => <option key={o} value={o}>{o}</option>)}
+        </Select>
+      )}
+    </Field>
   );
 }
 
@@ -59,10 +61,9 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
       </div>
 
       <form method="get" action="/" className="mt-5 flex flex-wrap items-end gap-2 text-sm" aria-label="Filter tenants">
-        <label className="flex flex-col gap-1">
-          <span className="text-xs font-medium text-slate-500">Search</span>
-          <input type="search" name="q" defaultValue={query.q} maxLength={100} placeholder="name, slug or domain" className={`${select} w-56`} />
-        </label>
+        <Field tone="agency" label="Search" name="q">
+          {(c) => <Input {...c} tone="agency" density="compact" fit type="search" name="q" defaultValue={query.q} maxLength={100} placeholder="name, slug or domain" className="w-56" />}
+        </Field>
         <Filter label="Status" name="status" value={query.status[0]} options={STATUSES} />
         <Filter label="Plan" name="plan" value={query.plan[0]} options={PLAN_NAMES} />
         <Filter label="Server" name="server" value={query.server} options={fleet.servers} />
@@ -93,17 +94,7 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
         <FleetTable rows={fleet.rows} port={port} query={shownQuery} />
       </div>
 
-      {fleet.pages > 1 && (
-        <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
-          {fleet.page > 1 ? (
-            <Link href={fleetHref(shownQuery, { page: fleet.page - 1 })} className="text-sky-700 hover:underline" data-testid="page-prev">← Previous</Link>
-          ) : <span />}
-          <span className="text-slate-500">Page {fleet.page} of {fleet.pages}</span>
-          {fleet.page < fleet.pages ? (
-            <Link href={fleetHref(shownQuery, { page: fleet.page + 1 })} className="text-sky-700 hover:underline" data-testid="page-next">Next →</Link>
-          ) : <span />}
-        </nav>
-      )}
+      <Pagination page={fleet.page} pages={fleet.pages} href={(page) => fleetHref(shownQuery, { page })} previous="← Previous" next="Next →" tone="agency" spread className="mt-4" />
     </>
   );
 }

@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { Field } from "@/components/ui/field.tsx";
+import { Input } from "@/components/ui/input.tsx";
+import { Pagination } from "@/components/ui/pagination.tsx";
 import { EventCard } from "@/components/portal/event-card.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
@@ -38,8 +41,9 @@ export default async function PortalHome({ params, searchParams }: Props) {
         <h1 className="flex-1 text-3xl font-bold tracking-tight">{when === "upcoming" ? "Upcoming events" : "Past events"}</h1>
         <form role="search" className="flex gap-2">
           <input type="hidden" name="when" value={when} />
-          <label className="sr-only" htmlFor="catalogue-search">Search events</label>
-          <input id="catalogue-search" name="q" defaultValue={query.q ?? ""} placeholder="Search events" className="rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink" />
+          <Field label="Search events" name="q" hideLabel>
+            {(c) => <Input {...c} type="search" name="q" defaultValue={query.q ?? ""} placeholder="Search events" density="compact" inline />}
+          </Field>
           <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">Search</button>
         </form>
       </div>
@@ -58,13 +62,7 @@ export default async function PortalHome({ params, searchParams }: Props) {
           ))}
         </ul>
       )}
-      {result.pages > 1 && (
-        <nav aria-label="Pages" className="mt-6 flex gap-3 text-sm">
-          {result.page > 1 && <Link href={link({ page: String(result.page - 1) })} className="text-brand underline">Previous</Link>}
-          <span>Page {result.page} of {result.pages}</span>
-          {result.page < result.pages && <Link href={link({ page: String(result.page + 1) })} className="text-brand underline">Next</Link>}
-        </nav>
-      )}
+      <Pagination page={result.page} pages={result.pages} href={(page) => link({ page: String(page) })} className="mt-6" />
     </>
   );
 }

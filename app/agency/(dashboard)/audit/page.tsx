@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { Field } from "@/components/ui/field.tsx";
+import { Input } from "@/components/ui/input.tsx";
+import { Pagination } from "@/components/ui/pagination.tsx";
 import { parseAuditFilter } from "@/lib/agency/audit-filter.ts";
 import { auditPage, chainStatus } from "@/lib/agency/audit-views.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
@@ -7,8 +10,6 @@ import { platform } from "@/lib/platform/platform.server.ts";
 export const metadata = { title: "Audit log" };
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
-
-const input = "mt-1 block rounded-lg border border-slate-300 px-2 py-1.5 text-sm";
 
 /** The audit log: who did what, to which tenant, when and from where; chain verified. */
 export default async function AuditPage({ searchParams }: Props) {
@@ -33,11 +34,11 @@ export default async function AuditPage({ searchParams }: Props) {
         </p>
       </div>
       <form className="mt-4 flex flex-wrap items-end gap-3 text-sm" role="search">
-        {([["actor", "Actor"], ["tenant", "Tenant slug"], ["action", "Action (prefix)"]] as const).map(([name, label]) => (
-          <label key={name} className="font-medium">{label}<input name={name} defaultValue={value(name)} className={input} /></label>
+        {([["actor", "Actor", "text"], ["tenant", "Tenant slug", "text"], ["action", "Action (prefix)", "text"], ["from", "From", "date"], ["to", "To", "date"]] as const).map(([name, label, type]) => (
+          <Field key={name} tone="agency" label={label} name={name}>
+            {(c) => <Input {...c} tone="agency" density="compact" fit name={name} type={type} defaultValue={value(name)} />}
+          </Field>
         ))}
-        <label className="font-medium">From<input name="from" type="date" defaultValue={value("from")} className={input} /></label>
-        <label className="font-medium">To<input name="to" type="date" defaultValue={value("to")} className={input} /></label>
         <button type="submit" className="rounded-lg bg-slate-900 px-3 py-1.5 font-medium text-white">Filter</button>
         {parsed.ok && <a data-testid="audit-csv" href={`/audit.csv?${params}`} className="rounded-lg px-3 py-1.5 ring-1 ring-slate-300">Export CSV</a>}
       </form>
@@ -65,13 +66,7 @@ export default async function AuditPage({ searchParams }: Props) {
               </tbody>
             </table>
           </div>
-          {page!.pages > 1 && (
-            <nav aria-label="Pages" className="mt-3 flex gap-3 text-sm">
-              {parsed.filter.page > 1 && <Link href={at(parsed.filter.page - 1)} className="text-sky-700 hover:underline">Newer</Link>}
-              <span>Page {parsed.filter.page} of {page!.pages}</span>
-              {parsed.filter.page < page!.pages && <Link href={at(parsed.filter.page + 1)} className="text-sky-700 hover:underline">Older</Link>}
-            </nav>
-          )}
+          <Pagination page={parsed.filter.page} pages={page!.pages} href={at} previous="Newer" next="Older" tone="agency" className="mt-3" />
         </>
       )}
     </>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Pagination } from "@/components/ui/pagination.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { staffEvents } from "@/lib/portal/staff-views.server.ts";
@@ -30,13 +31,7 @@ export default async function ManageEvents({ params, searchParams }: { params: P
           ))}
         </ul>
       )}
-      {pages > 1 && (
-        <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
-          {page > 1 && <Link href={`/manage?page=${page - 1}`} className="text-brand underline">Newer</Link>}
-          <span>Page {page} of {pages}</span>
-          {page < pages && <Link href={`/manage?page=${page + 1}`} className="text-brand underline">Older</Link>}
-        </nav>
-      )}
+      <Pagination page={page} pages={pages} href={(n) => `/manage?page=${n}`} previous="Newer" next="Older" className="mt-4" />
     </section>
   );
 }

@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/agency/action-form.tsx";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { ImpersonateForm } from "@/components/agency/impersonate-form.tsx";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
@@ -18,7 +20,6 @@ import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } fro
 
 export const metadata = { title: "Tenant" };
 
-const field = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm";
 
 /** Whole days since `date`; the clock is read here, outside the component's render. */
 function daysSince(date: Date): number {
@@ -137,16 +138,16 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
               <ActionForm kind="resume" slug={slug} label="Resume"><p className="text-sm text-slate-600">Bring the portal back online.</p></ActionForm>
             )}
             <ActionForm kind="rename" slug={slug} label="Rename">
-              <label className="block text-sm">Name<input name="name" defaultValue={tenant.name} className={field} /></label>
+              <Field tone="agency" label="Name" name="name">{(c) => <Input {...c} tone="agency" density="compact" name="name" defaultValue={tenant.name} />}</Field>
             </ActionForm>
             <ActionForm kind="set-domains" slug={slug} label="Save domains" confirm="Domains you remove stop reaching this portal at once.">
-              <label className="block text-sm">Custom domains (first is primary)<textarea name="domains" rows={2} defaultValue={tenant.domains.map((d) => d.hostname).join("\n")} className={`${field} font-mono`} /></label>
+              <Field tone="agency" label="Custom domains (first is primary)" name="domains">{(c) => <Textarea {...c} tone="agency" density="compact" name="domains" rows={2} defaultValue={tenant.domains.map((d) => d.hostname).join("\n")} className="font-mono" />}</Field>
             </ActionForm>
             <ActionForm kind="export" slug={slug} label="Export data"><p className="text-sm text-slate-600">A .tar.gz of every table with a manifest of row counts and checksums.</p></ActionForm>
             <ActionForm kind="move" slug={slug} label="Move" confirm="The portal shows a maintenance notice while its data is copied and verified (seconds for most tenants).">
-              <label className="block text-sm">To server
-                <select name="server" className={field}>{servers.filter((s) => s.name !== tenant.database?.server.name).map((s) => <option key={s.name}>{s.name}</option>)}</select>
-              </label>
+              <Field tone="agency" label="To server" name="server">
+                {(c) => <Select {...c} tone="agency" density="compact" name="server">{servers.filter((s) => s.name !== tenant.database?.server.name).map((s) => <option key={s.name}>{s.name}</option>)}</Select>}
+              </Field>
             </ActionForm>
             <ActionForm kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger"><p className="text-sm text-slate-600">Exports everything, then drops the database, role and domains and ends every session.</p></ActionForm>
           </div>

@@ -1,5 +1,8 @@
 import Link from "next/link";
 import { CheckInButton, CheckInForm } from "@/components/portal/staff-forms.tsx";
+import { Field } from "@/components/ui/field.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
+import { Pagination } from "@/components/ui/pagination.tsx";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { attendees, staffEvent } from "@/lib/portal/staff-views.server.ts";
@@ -29,17 +32,21 @@ export default async function Attendees({ params, searchParams }: Props) {
       </div>
       <CheckInForm slug={slug} />
       <form className="flex flex-wrap items-end gap-3 text-sm" role="search">
-        <label className="font-medium">Search<input name="q" defaultValue={filter.q ?? ""} placeholder="Name or email" className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink" /></label>
-        <label className="font-medium">Status
-          <select name="status" defaultValue={filter.status ?? ""} className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink">
-            <option value="">Any</option><option value="confirmed">Confirmed</option><option value="waitlisted">Waitlisted</option><option value="pending">Pending</option><option value="cancelled">Cancelled</option>
-          </select>
-        </label>
-        <label className="font-medium">Checked in
-          <select name="checkedIn" defaultValue={filter.checkedIn ?? ""} className="mt-1 block rounded-lg border border-black/15 bg-white px-3 py-1.5 text-ink">
-            <option value="">Any</option><option value="yes">Yes</option><option value="no">No</option>
-          </select>
-        </label>
+        <Field label="Search" name="q">{(c) => <Input {...c} name="q" defaultValue={filter.q ?? ""} placeholder="Name or email" density="compact" fit />}</Field>
+        <Field label="Status" name="status">
+          {(c) => (
+            <Select {...c} name="status" defaultValue={filter.status ?? ""} density="compact" fit>
+              <option value="">Any</option><option value="confirmed">Confirmed</option><option value="waitlisted">Waitlisted</option><option value="pending">Pending</option><option value="cancelled">Cancelled</option>
+            </Select>
+          )}
+        </Field>
+        <Field label="Checked in" name="checkedIn">
+          {(c) => (
+            <Select {...c} name="checkedIn" defaultValue={filter.checkedIn ?? ""} density="compact" fit>
+              <option value="">Any</option><option value="yes">Yes</option><option value="no">No</option>
+            </Select>
+          )}
+        </Field>
         <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">Filter</button>
       </form>
       <p className="text-sm opacity-70" data-testid="attendee-count">{list.total} registration{list.total === 1 ? "" : "s"}</p>
@@ -63,13 +70,7 @@ export default async function Attendees({ params, searchParams }: Props) {
           </table>
         </div>
       )}
-      {list.pages > 1 && (
-        <nav aria-label="Pages" className="flex gap-3 text-sm">
-          {list.page > 1 && <Link href={query(list.page - 1)} className="text-brand underline">Previous</Link>}
-          <span>Page {list.page} of {list.pages}</span>
-          {list.page < list.pages && <Link href={query(list.page + 1)} className="text-brand underline">Next</Link>}
-        </nav>
-      )}
+      <Pagination page={list.page} pages={list.pages} href={query} />
     </section>
   );
 }

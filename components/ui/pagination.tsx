@@ -1,0 +1,28 @@
+import Link from "next/link";
+import type { Tone } from "./control-class.ts";
+
+/**
+ * "Previous · Page 2 of 5 · Next" as plain links, so paging works without script. `href` builds
+ * each page's address and keeps the page's other query parameters; the caller owns that.
+ */
+export function Pagination({ page, pages, href, previous = "Previous", next = "Next", tone = "portal", spread = false, className = "" }: {
+  page: number;
+  pages: number;
+  href: (page: number) => string;
+  previous?: string;
+  next?: string;
+  tone?: Tone;
+  /** Links at either end of the row rather than beside the page count. */
+  spread?: boolean;
+  className?: string;
+}) {
+  if (pages <= 1) return null;
+  const link = tone === "agency" ? "text-sky-700 hover:underline" : "text-brand underline";
+  return (
+    <nav aria-label="Pages" className={`flex gap-3 text-sm ${spread ? "items-center justify-between" : ""} ${className}`.trim()}>
+      {page > 1 ? <Link href={href(page - 1)} rel="prev" className={link} data-testid="page-prev">{previous}</Link> : spread && <span />}
+      <span aria-current="page" className={tone === "agency" ? "text-slate-500" : undefined}>Page {page} of {pages}</span>
+      {page < pages ? <Link href={href(page + 1)} rel="next" className={link} data-testid="page-next">{next}</Link> : spread && <span />}
+    </nav>
+  );
+}
