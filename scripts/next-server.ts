@@ -7,7 +7,7 @@
  *
  * It decides each request's client address from the socket (and from X-Forwarded-For only when
  * the socket's peer is a proxy listed in PORTICO_TRUSTED_PROXIES) and hands it to the app in
- * CLIENT_IP_HEADER, always overwriting whatever the client sent (docs/decisions/019). Next.js
+ * CLIENT_IP_HEADER, always overwriting whatever the client sent (docs/decisions/027). Next.js
  * itself would fill X-Forwarded-For only when the client had not, so that header proves nothing.
  */
 import http from "node:http";

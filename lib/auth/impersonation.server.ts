@@ -11,7 +11,7 @@ export type { ActiveImpersonation };
 
 /**
  * Impersonation: an agency owner opens a tenant's portal as one of that tenant's admins
- * (docs/decisions/012).
+ * (docs/decisions/025).
  *
  * 1. On the agency host, `issueImpersonation` records a grant (who, as whom, why) and returns a
  *    hand-off link to the tenant's own host carrying the grant id and an HMAC over it.

@@ -77,7 +77,7 @@ const schema = z
     PORTICO_EXPORTS_DIR: z.string().min(1).optional(),
     /**
      * Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by
-     * default, so a client's address is its socket's (docs/decisions/019).
+     * default, so a client's address is its socket's (docs/decisions/027).
      */
     PORTICO_TRUSTED_PROXIES: z
       .string()

@@ -5,7 +5,7 @@ import { InvalidInput } from "../util/errors.ts";
 /**
  * TLS to PostgreSQL, configured per server in its URL (`?sslmode=verify-full&sslrootcert=/etc/
  * portico/pg-ca.pem`) and applied to every connection Portico makes to that server: the control
- * plane, the administrative sessions and each tenant's own role (docs/decisions/021).
+ * plane, the administrative sessions and each tenant's own role (docs/decisions/028).
  *
  * `sslmode` has libpq's meaning, made explicit for node-postgres with `uselibpqcompat=true`
  * (without it, pg 8 treats `require` and `verify-ca` as `verify-full`):

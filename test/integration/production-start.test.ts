@@ -6,7 +6,7 @@ import { chooseDatabase } from "../../lib/bootstrap/bootstrap.server.ts";
 
 /**
  * A production start uses the embedded database only when asked (decision 021, security case
- * 32). The refusal is checked on the real `npm start` entry point; it stops before any database
+ * 31). The refusal is checked on the real `npm start` entry point; it stops before any database
  * or server is started.
  */
 describe("npm start without a database", () => {

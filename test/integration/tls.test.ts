@@ -15,7 +15,7 @@ import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 
 /**
- * TLS to PostgreSQL (decision 021, security case 34) against a real server with `ssl=on` and a
+ * TLS to PostgreSQL (decision 028, security case 33) against a real server with `ssl=on` and a
  * certificate for `localhost` signed by a CA this test makes (openssl). The server's sslmode and
  * CA, given once in DATABASE_URL, must hold for the control plane and for every tenant
  * connection Portico builds to that server: node-postgres clients and the Prisma adapter alike.
