@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useState, type ReactNode } from "react";
-import { queueAction, type ActionState } from "@/app/agency/(dashboard)/operations/actions.ts";
+import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { Field } from "@/components/ui/field.tsx";
 import { Input } from "@/components/ui/input.tsx";
@@ -9,9 +9,11 @@ import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
 /**
  * One lifecycle action as a form: queued for the operations worker, then its progress page.
- * Destructive actions ask for the tenant's slug to be typed back.
+ * Destructive actions ask for the tenant's slug to be typed back. `queue` is the operations
+ * server action, passed down by the page.
  */
-export function ActionForm({ kind, slug, label, confirmSlug, confirm, tone = "normal", children }: {
+export function ActionForm({ queue, kind, slug, label, confirmSlug, confirm, tone = "normal", children }: {
+  queue: FormAction<ActionState>;
   kind: string;
   slug: string | null;
   label: string;
@@ -22,7 +24,7 @@ export function ActionForm({ kind, slug, label, confirmSlug, confirm, tone = "no
   tone?: "normal" | "danger";
   children?: ReactNode;
 }) {
-  const [state, action, pending] = useActionState(queueAction, {} as ActionState);
+  const [state, action, pending] = useActionState(queue, {} as ActionState);
   const [nonce] = useState(() => crypto.randomUUID());
   const look = tone === "danger" ? "danger" : "agency";
   return (

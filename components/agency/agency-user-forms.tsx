@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useState, type ReactNode } from "react";
-import { agencyUserAction, type UserActionState } from "@/app/agency/(dashboard)/users/actions.ts";
+import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
@@ -9,14 +9,17 @@ import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
 const ROLES = ["viewer", "operator", "owner"] as const;
 
-function Outcome({ state }: { state: UserActionState }) {
+function Outcome({ state }: { state: ActionState }) {
   if (state.error) return <p data-testid="form-error" role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>;
   if (state.message) return <p data-testid="form-message" role="status" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900">{state.message}</p>;
   return null;
 }
 
-function UserForm({ children, className, testId }: { children: (state: UserActionState, pending: boolean, disabled: boolean) => ReactNode; className?: string; testId?: string }) {
-  const [state, action, pending] = useActionState(agencyUserAction, {} as UserActionState);
+/** `action` is the users page's server action, passed down by the page. */
+type UserAction = FormAction<ActionState>;
+
+function UserForm({ act, children, className, testId }: { act: UserAction; children: (state: ActionState, pending: boolean, disabled: boolean) => ReactNode; className?: string; testId?: string }) {
+  const [state, action, pending] = useActionState(act, {} as ActionState);
   const [nonce, setNonce] = useState(() => crypto.randomUUID());
   // The action is a closure (it renews the nonce), which React cannot post without script: until
   // hydrated, the buttons are disabled rather than dead.
@@ -29,9 +32,9 @@ function UserForm({ children, className, testId }: { children: (state: UserActio
   );
 }
 
-export function InviteAgencyUserForm() {
+export function InviteAgencyUserForm({ action }: { action: UserAction }) {
   return (
-    <UserForm className="grid gap-3 sm:grid-cols-[1fr_1fr_10rem_auto] sm:items-end" testId="invite-agency-user">
+    <UserForm act={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_10rem_auto] sm:items-end" testId="invite-agency-user">
       {(state, pending, disabled) => (
         <>
           <input type="hidden" name="what" value="invite" />
@@ -52,10 +55,10 @@ export function InviteAgencyUserForm() {
   );
 }
 
-export function AgencyUserControls({ userId, email, role, active }: { userId: string; email: string; role: string; active: boolean }) {
+export function AgencyUserControls({ userId, email, role, active, action }: { userId: string; email: string; role: string; active: boolean; action: UserAction }) {
   return (
     <div className="space-y-1">
-      <UserForm className="flex items-center gap-2" testId={`role-${email}`}>
+      <UserForm act={action} className="flex items-center gap-2" testId={`role-${email}`}>
         {(state, _pending, disabled) => (
           <>
             <input type="hidden" name="what" value="role" />
@@ -68,7 +71,7 @@ export function AgencyUserControls({ userId, email, role, active }: { userId: st
           </>
         )}
       </UserForm>
-      <UserForm testId={`${active ? "deactivate" : "reactivate"}-${email}`}>
+      <UserForm act={action} testId={`${active ? "deactivate" : "reactivate"}-${email}`}>
         {(state, _pending, disabled) => (
           <>
             <input type="hidden" name="what" value={active ? "deactivate" : "reactivate"} />

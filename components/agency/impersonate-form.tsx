@@ -4,11 +4,17 @@ import { useActionState, useEffect } from "react";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import { startImpersonation, type ImpersonationState } from "@/app/agency/(dashboard)/tenants/[slug]/actions.ts";
+import type { FormAction } from "@/lib/actions/action-state.ts";
+
+export interface ImpersonationState {
+  error?: string;
+  url?: string;
+}
 
 /** An agency owner opens the tenant's portal as one of its admins; the link works once, briefly. */
-export function ImpersonateForm({ slug, admins }: { slug: string; admins: Array<{ id: string; email: string; name: string; role: string }> }) {
-  const [state, action, pending] = useActionState(startImpersonation, {} as ImpersonationState);
+/** `start` is the dashboard's server action, passed down by the page. */
+export function ImpersonateForm({ slug, admins, start }: { slug: string; admins: Array<{ id: string; email: string; name: string; role: string }>; start: FormAction<ImpersonationState> }) {
+  const [state, action, pending] = useActionState(start, {} as ImpersonationState);
   useEffect(() => {
     if (state.url) window.location.assign(state.url);
   }, [state.url]);

@@ -1,8 +1,8 @@
 "use client";
 
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
-import { saveWizardStep, submitWizard, type WizardState } from "@/app/agency/(dashboard)/tenants/new/actions.ts";
-import type { DraftData, WizardStep } from "@/lib/agency/wizard.ts";
+import type { FormAction } from "@/lib/actions/action-state.ts";
+import type { DraftData, FieldErrors, WizardStep } from "@/lib/agency/wizard.ts";
 import { FONT_STACKS, type FontName } from "@/lib/tenancy/theme.ts";
 import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
@@ -11,7 +11,16 @@ import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { PortalPreview } from "./portal-preview.tsx";
 
+export interface WizardState {
+  errors?: FieldErrors;
+  error?: string;
+  /** What was saved, shown again: React resets a form after its action runs. */
+  values?: DraftData;
+}
+
 export interface StepProps {
+  /** The step's server action (save the step, or submit the draft on review), passed by the page. */
+  action: FormAction<WizardState>;
   draftId: string;
   step: WizardStep;
   data: Required<Pick<DraftData, "primary" | "accent" | "background" | "surface" | "text" | "font" | "plan">> & DraftData;
@@ -144,7 +153,7 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
 
 export function WizardStepForm(props: StepProps) {
   const { draftId, step, rootDomain, servers } = props;
-  const [state, action, pending] = useActionState(step === "review" ? submitWizard : saveWizardStep, {} as WizardState);
+  const [state, action, pending] = useActionState(props.action, {} as WizardState);
   const data = { ...props.data, ...state.values };
   const direction = useRef<HTMLInputElement>(null);
   const errors = state.errors;

@@ -1,19 +1,19 @@
 "use client";
 
 import { useActionState } from "react";
+import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { AccountField } from "./account-field.tsx";
 
-export type LinkRequestState = { message: string; kind: "info" | "error" } | null;
-
 /** Asks for a sign-in link; the server answers the same whether or not the address exists. */
-export function EmailLinkRequest({ action }: { action: (state: LinkRequestState, form: FormData) => Promise<LinkRequestState> }) {
-  const [state, submit, pending] = useActionState(action, null);
+export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }) {
+  const [state, submit, pending] = useActionState(action, {} as ActionState);
+  const shown = state.error ?? state.message;
   return (
     <form action={submit} className="space-y-4">
       <AccountField label="Email" name="email" type="email" autoComplete="email" />
-      {state && (
-        <p role={state.kind === "error" ? "alert" : "status"} data-testid="link-request-result" className={`rounded-lg px-3 py-2 text-sm ${state.kind === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>
-          {state.message}
+      {shown && (
+        <p role={state.error ? "alert" : "status"} data-testid="link-request-result" className={`rounded-lg px-3 py-2 text-sm ${state.error ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>
+          {shown}
         </p>
       )}
       <button type="submit" disabled={pending} className="w-full rounded-lg border border-brand px-4 py-2 font-medium text-brand disabled:opacity-60">

@@ -3,11 +3,11 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
-import type { SignUpResult } from "@/lib/portal/sign-up.server.ts";
 import { AccountField } from "./account-field.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
-export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<SignUpResult> }) {
+/** `action` creates the account (a server action); on success the form signs the new member in. */
+export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<{ error?: string }> }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const hydrated = useHydrated();
@@ -19,9 +19,9 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
     setPending(true);
     setError(null);
     const result = await action(input);
-    if (!result.ok) {
+    if (result.error) {
       setPending(false);
-      setError(result.message);
+      setError(result.error);
       return;
     }
     const signedIn = await signIn("password", { email: input.email, password: input.password, redirect: false, callbackUrl: "/account" });

@@ -9,7 +9,7 @@ export function BrandedShell({ tenant, user, endImpersonation, children }: {
   tenant: ResolvedTenant;
   user: TenantUser | null;
   /** The "End impersonation" server action, while an agency owner is viewing as `user`. */
-  endImpersonation?: () => Promise<void>;
+  endImpersonation?: (form: FormData) => Promise<void>;
   children: ReactNode;
 }) {
   const style = themeToCssVars(tenant.theme) as CSSProperties;

@@ -2,14 +2,23 @@
 
 import Link from "next/link";
 import { useActionState } from "react";
-import { cancelAction, registerAction, registerGuestAction, type RegisterState } from "@/app/t/[domain]/events/[slug]/actions.ts";
+import type { FormAction } from "@/lib/actions/action-state.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import type { Question } from "@/lib/portal/questions.ts";
 
-/** Register for an event (answering its questions), or see and cancel the registration held. */
+export interface RegisterState {
+  error?: string;
+  done?: "confirmed" | "waitlisted" | "pending";
+}
+
+/**
+ * Register for an event (answering its questions), or see and cancel the registration held.
+ * The three server actions come from the event page.
+ */
 export function RegistrationPanel(props: {
+  actions: { register: FormAction<RegisterState>; cancel: FormAction<RegisterState>; registerGuest: FormAction<RegisterState> };
   eventSlug: string;
   closedReason: string | null;
   questions: Question[];
@@ -19,9 +28,9 @@ export function RegistrationPanel(props: {
   full: boolean;
   waitlist: boolean;
 }) {
-  const [state, register, registering] = useActionState(registerAction, {} as RegisterState);
-  const [cancelState, cancel, cancelling] = useActionState(cancelAction, {} as RegisterState);
-  const [guestState, registerAsGuest, guestPending] = useActionState(registerGuestAction, {} as RegisterState);
+  const [state, register, registering] = useActionState(props.actions.register, {} as RegisterState);
+  const [cancelState, cancel, cancelling] = useActionState(props.actions.cancel, {} as RegisterState);
+  const [guestState, registerAsGuest, guestPending] = useActionState(props.actions.registerGuest, {} as RegisterState);
   const { registration } = props;
   if (registration) {
     return (

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useEffect, useRef, useState } from "react";
-import { brandingStatus, saveBranding, savePortalSettings, type SettingsState } from "@/app/t/[domain]/manage/settings/actions.ts";
+import type { FormAction } from "@/lib/actions/action-state.ts";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
@@ -9,8 +9,20 @@ import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
 
-export function PortalSettingsForm({ settings }: { settings: { catalogueVisibility: string; allowMemberSignup: boolean; allowGuestRegistration: boolean; senderName: string | null } }) {
-  const [state, action, pending] = useActionState(savePortalSettings, {} as SettingsState);
+export interface SettingsState {
+  error?: string;
+  message?: string;
+  operationId?: string;
+}
+
+/** A queued branding change: its operation's status, or an error when it could not be read. */
+export interface BrandingStatus {
+  status?: string;
+  error?: string | null;
+}
+
+export function PortalSettingsForm({ settings, save }: { settings: { catalogueVisibility: string; allowMemberSignup: boolean; allowGuestRegistration: boolean; senderName: string | null }; save: FormAction<SettingsState> }) {
+  const [state, action, pending] = useActionState(save, {} as SettingsState);
   return (
     <form action={action} className="space-y-3" data-testid="portal-settings">
       <fieldset className="space-y-1">
@@ -30,12 +42,12 @@ export function PortalSettingsForm({ settings }: { settings: { catalogueVisibili
 const COLOURS = [["primary", "Brand colour"], ["accent", "Accent"], ["background", "Page background"], ["surface", "Cards"], ["text", "Text"]] as const;
 
 /** Name, colours, font and logo, with a live preview before anything is saved. */
-export function BrandingForm({ name: initialName, theme: initial, host }: { name: string; theme: Theme; host: string }) {
-  const [state, action, pending] = useActionState(saveBranding, {} as SettingsState);
+export function BrandingForm({ name: initialName, theme: initial, host, save, status }: { name: string; theme: Theme; host: string; save: FormAction<SettingsState>; status: (operationId: string) => Promise<BrandingStatus> }) {
+  const [state, action, pending] = useActionState(save, {} as SettingsState);
   const [name, setName] = useState(initialName);
   const [theme, setTheme] = useState(initial);
   const [logo, setLogo] = useState(initial.logo.src);
-  const [applied, setApplied] = useState<{ status: string; error: string | null } | null>(null);
+  const [applied, setApplied] = useState<BrandingStatus | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const { primary, accent, background, surface, text, font } = theme;
   useEarlyInput(form, { name, primary, accent, background, surface, text, font }, ({ name: typedName, ...typed }) => {
@@ -47,7 +59,7 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
     let stop = false;
     const poll = async () => {
       while (!stop) {
-        const s = await brandingStatus(state.operationId as string);
+        const s = await status(state.operationId as string);
         setApplied(s);
         if (s.status !== "queued" && s.status !== "running") {
           if (s.status === "succeeded") window.location.reload();
@@ -60,7 +72,7 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
     return () => {
       stop = true;
     };
-  }, [state.operationId]);
+  }, [state.operationId, status]);
   return (
     <div className="grid gap-8 lg:grid-cols-2">
       <form ref={form} action={action} className="space-y-3" data-testid="branding-form">
@@ -85,7 +97,7 @@ export function BrandingForm({ name: initialName, theme: initial, host }: { name
         <Field label="Logo description" name="logoAlt">{(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}</Field>
         <SubmitButton pending={pending}>Save branding</SubmitButton>
         {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
-        {applied && <p role="status" data-testid="branding-status" className="text-sm">{applied.status === "failed" ? `Not saved: ${applied.error}` : applied.status === "succeeded" ? "Saved; every page shows it now." : "Saving…"}</p>}
+        {applied && <p role="status" data-testid="branding-status" className="text-sm">{applied.status === "failed" || !applied.status ? `Not saved: ${applied.error}` : applied.status === "succeeded" ? "Saved; every page shows it now." : "Saving…"}</p>}
       </form>
       <div>
         <h2 className="mb-2 text-sm font-medium opacity-70">Preview (not saved yet)</h2>

@@ -7,7 +7,10 @@ import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import { changeStatus, checkInAction, saveEvent, sendMessage, type StaffState } from "@/app/t/[domain]/manage/actions.ts";
+import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
+
+/** The staff area's server actions arrive as props from their pages. */
+type StaffAction = FormAction<ActionState>;
 
 export interface EventFormValues {
   existing: string | null;
@@ -27,8 +30,8 @@ export interface EventFormValues {
 }
 
 /** Create or edit an event; times are entered in the event's own time zone. */
-export function EventForm({ values: initial, timeZones, questionsAllowed }: { values: EventFormValues; timeZones: string[]; questionsAllowed: boolean }) {
-  const [state, action, pending] = useActionState(saveEvent, {} as StaffState);
+export function EventForm({ values: initial, timeZones, questionsAllowed, save }: { values: EventFormValues; timeZones: string[]; questionsAllowed: boolean; save: StaffAction }) {
+  const [state, action, pending] = useActionState(save, {} as ActionState);
   const e = state.errors ?? {};
   const values = initial;
   const [zone, setZone] = useState(values.timeZone);
@@ -85,8 +88,8 @@ export function EventForm({ values: initial, timeZones, questionsAllowed }: { va
   );
 }
 
-export function StatusButtons({ slug, status }: { slug: string; status: string }) {
-  const [state, action, pending] = useActionState(changeStatus, {} as StaffState);
+export function StatusButtons({ slug, status, changeStatus }: { slug: string; status: string; changeStatus: StaffAction }) {
+  const [state, action, pending] = useActionState(changeStatus, {} as ActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2" data-testid="status-actions">
       <input type="hidden" name="slug" value={slug} />
@@ -102,8 +105,8 @@ export function StatusButtons({ slug, status }: { slug: string; status: string }
 }
 
 /** Check-in by ticket code: typed, or scanned with the device camera where the browser can. */
-export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFocus?: boolean }) {
-  const [state, action, pending] = useActionState(checkInAction, {} as StaffState);
+export function CheckInForm({ slug, autoFocus = false, checkIn }: { slug: string; autoFocus?: boolean; checkIn: StaffAction }) {
+  const [state, action, pending] = useActionState(checkIn, {} as ActionState);
   const form = useRef<HTMLFormElement>(null);
   const codeInput = useRef<HTMLInputElement>(null);
   const video = useRef<HTMLVideoElement>(null);
@@ -188,8 +191,8 @@ export function CheckInForm({ slug, autoFocus = false }: { slug: string; autoFoc
   );
 }
 
-export function MessageForm({ slug }: { slug: string }) {
-  const [state, action, pending] = useActionState(sendMessage, {} as StaffState);
+export function MessageForm({ slug, send }: { slug: string; send: StaffAction }) {
+  const [state, action, pending] = useActionState(send, {} as ActionState);
   return (
     <form action={action} className="space-y-3">
       <input type="hidden" name="slug" value={slug} />
@@ -203,8 +206,8 @@ export function MessageForm({ slug }: { slug: string }) {
 }
 
 /** Check someone in from the attendee list (found by search), without their QR code. */
-export function CheckInButton({ slug, code, name }: { slug: string; code: string; name: string }) {
-  const [state, action, pending] = useActionState(checkInAction, {} as StaffState);
+export function CheckInButton({ slug, code, name, checkIn }: { slug: string; code: string; name: string; checkIn: StaffAction }) {
+  const [state, action, pending] = useActionState(checkIn, {} as ActionState);
   if (state.message) return <span role="status" className="text-sm text-emerald-800">✓ checked in</span>;
   return (
     <form action={action} className="inline">

@@ -4,9 +4,12 @@ import { useActionState } from "react";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import { inviteAction, removeAction, roleAction, type TeamState } from "@/app/t/[domain]/manage/team/actions.ts";
+import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 
-function Result({ state }: { state: TeamState }) {
+/** The team page's server actions arrive as props from the page. */
+type TeamAction = FormAction<ActionState>;
+
+function Result({ state }: { state: ActionState }) {
   return (
     <>
       {state.message && <p role="status" data-testid="team-message" className="text-sm text-emerald-800">{state.message}</p>}
@@ -15,8 +18,8 @@ function Result({ state }: { state: TeamState }) {
   );
 }
 
-export function InviteForm({ canMakeOwner }: { canMakeOwner: boolean }) {
-  const [state, action, pending] = useActionState(inviteAction, {} as TeamState);
+export function InviteForm({ canMakeOwner, invite }: { canMakeOwner: boolean; invite: TeamAction }) {
+  const [state, action, pending] = useActionState(invite, {} as ActionState);
   return (
     <form action={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-end" data-testid="invite-form">
       <Field label="Name" name="name">{(c) => <Input {...c} name="name" required />}</Field>
@@ -36,9 +39,9 @@ export function InviteForm({ canMakeOwner }: { canMakeOwner: boolean }) {
   );
 }
 
-export function MemberRow({ member, canMakeOwner, self }: { member: { id: string; name: string; email: string; role: string; active: boolean; invited: boolean }; canMakeOwner: boolean; self: boolean }) {
-  const [roleState, setRole, changing] = useActionState(roleAction, {} as TeamState);
-  const [removeState, remove, removing] = useActionState(removeAction, {} as TeamState);
+export function MemberRow({ member, canMakeOwner, self, actions }: { member: { id: string; name: string; email: string; role: string; active: boolean; invited: boolean }; canMakeOwner: boolean; self: boolean; actions: { changeRole: TeamAction; remove: TeamAction } }) {
+  const [roleState, setRole, changing] = useActionState(actions.changeRole, {} as ActionState);
+  const [removeState, remove, removing] = useActionState(actions.remove, {} as ActionState);
   return (
     <li className="flex flex-wrap items-center gap-3 py-3" data-email={member.email} data-role={member.role}>
       <div className="min-w-0 flex-1">

@@ -63,13 +63,13 @@ export type FieldErrors = Partial<Record<string, string>>;
 export type StepResult = { ok: true; data: Partial<DraftData> } | { ok: false; errors: FieldErrors; data: Partial<DraftData> };
 
 const hex = z.string().regex(/^#[0-9a-fA-F]{6}$/);
-const text = (form: FormData, name: string) => {
+const text = (form: Pick<FormData, "get">, name: string) => {
   const v = form.get(name);
   return typeof v === "string" ? v.trim() : "";
 };
 
 /** Validates one step's form. Returns what to save (even when invalid, so nothing typed is lost). */
-export function parseStep(step: WizardStep, form: FormData, context: { hosts: HostConfig; servers: string[] }): StepResult {
+export function parseStep(step: WizardStep, form: Pick<FormData, "get">, context: { hosts: HostConfig; servers: string[] }): StepResult {
   const errors: FieldErrors = {};
   let data: Partial<DraftData> = {};
   switch (step) {

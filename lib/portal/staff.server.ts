@@ -57,7 +57,7 @@ export function questionLines(questions: Question[]): string {
 }
 
 /** Reads the event form; every problem is reported against its field. */
-export function parseEventForm(form: FormData, tenant: ResolvedTenant): { ok: true; input: EventInput } | { ok: false; errors: FieldErrors } {
+export function parseEventForm(form: Pick<FormData, "get">, tenant: ResolvedTenant): { ok: true; input: EventInput } | { ok: false; errors: FieldErrors } {
   const text = (name: string, max: number) => String(form.get(name) ?? "").trim().slice(0, max);
   const errors: FieldErrors = {};
   const title = text("title", 200);

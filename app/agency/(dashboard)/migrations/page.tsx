@@ -3,6 +3,7 @@ import { ActionForm } from "@/components/agency/action-form.tsx";
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { loadMigrations, migrationsDir } from "@/lib/migrations/migrator.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
+import { queueAction } from "../operations/actions.ts";
 
 export const metadata = { title: "Fleet migrations" };
 
@@ -31,7 +32,7 @@ export default async function MigrationsPage() {
       </p>
       {user.role !== "viewer" && (
         <div className="mt-4 flex items-center gap-4">
-          <ActionForm kind="migrate-fleet" slug={null} label={left ? `Migrate ${left} tenant(s)` : "Check the fleet again"} confirm="Each tenant left is migrated with its own role, four at a time; a failing tenant is recorded and the others go on." />
+          <ActionForm queue={queueAction} kind="migrate-fleet" slug={null} label={left ? `Migrate ${left} tenant(s)` : "Check the fleet again"} confirm="Each tenant left is migrated with its own role, four at a time; a failing tenant is recorded and the others go on." />
           {last && <Link className="text-sm text-sky-700 hover:underline" href={`/operations/${last.id}`}>last run: {last.status}</Link>}
         </div>
       )}

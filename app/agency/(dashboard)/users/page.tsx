@@ -4,7 +4,7 @@ import { formatAgo } from "@/lib/format/units.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { LockedAccounts } from "@/components/auth/locked-accounts.tsx";
 import { lockedAgencyAccounts } from "@/lib/auth/lockouts.server.ts";
-import { unlockAgencyUserAction } from "./actions.ts";
+import { agencyUserAction, unlockAgencyUserAction } from "./actions.ts";
 
 export const metadata = { title: "Agency users" };
 
@@ -28,7 +28,7 @@ export default async function AgencyUsersPage() {
       {owner ? (
         <section className="mt-6 rounded-xl bg-white p-5 ring-1 ring-slate-200">
           <h2 className="mb-3 font-medium">Invite someone</h2>
-          <InviteAgencyUserForm />
+          <InviteAgencyUserForm action={agencyUserAction} />
         </section>
       ) : (
         <p className="mt-6 text-sm text-slate-600" data-testid="users-read-only">Only agency owners can invite people or change roles.</p>
@@ -62,7 +62,7 @@ export default async function AgencyUsersPage() {
                       : <span className="text-emerald-700">active</span>}
                   </td>
                   <td className="px-4 py-3 text-slate-600">{formatAgo(u.lastSignInAt)}</td>
-                  {owner && <td className="px-4 py-3"><AgencyUserControls userId={u.id} email={u.email} role={u.role} active={u.active} /></td>}
+                  {owner && <td className="px-4 py-3"><AgencyUserControls action={agencyUserAction} userId={u.id} email={u.email} role={u.role} active={u.active} /></td>}
                 </tr>
               );
             })}

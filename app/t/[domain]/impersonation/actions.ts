@@ -2,22 +2,23 @@
 
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
+import { z } from "zod";
+import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { endImpersonation } from "@/lib/auth/impersonation.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { tenantAuthOptions } from "@/lib/auth/tenant-options.server.ts";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
-import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
-/** "End impersonation": the grant is ended (the session dies everywhere) and the cookie cleared. */
-export async function endImpersonationAction(): Promise<void> {
-  // From the Host header, never from a client-supplied argument.
-  const tenant = await currentTenantFromHost();
-  if (!tenant) redirect("/");
+/**
+ * "End impersonation": the grant is ended (the session dies everywhere) and the cookie cleared.
+ * Public: a session whose grant has already ended must still be able to leave.
+ */
+export const endImpersonationAction = tenantAction("public", z.unknown(), async (_input, { tenant }) => {
   const user = await tenantUser(tenant);
   if (user?.impersonation) await endImpersonation(platform().control, tenant.id, user.impersonation.grantId, await requestOrigin());
   const name = tenantAuthOptions(tenant, await currentOrigin()).cookies?.sessionToken?.name;
   if (name) (await cookies()).delete(name);
   redirect("/impersonation/ended");
-}
+});

@@ -6,6 +6,7 @@ import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
+import { queueAction } from "../actions.ts";
 
 export const metadata = { title: "Operation" };
 
@@ -53,8 +54,8 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
         )}
         {op.status === "failed" && canAct && op.slug && tenant && (tenant.status === "failed" || tenant.status === "provisioning") && (
           <div className="mt-6 flex flex-wrap gap-8 border-t border-slate-200 pt-4">
-            <ActionForm kind="retry" slug={op.slug} label="Retry" />
-            <ActionForm kind="discard" slug={op.slug} label="Discard" confirmSlug tone="danger" />
+            <ActionForm queue={queueAction} kind="retry" slug={op.slug} label="Retry" />
+            <ActionForm queue={queueAction} kind="discard" slug={op.slug} label="Discard" confirmSlug tone="danger" />
           </div>
         )}
       </div>

@@ -17,6 +17,8 @@ import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
 import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts";
 import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
+import { queueAction } from "../../operations/actions.ts";
+import { startImpersonation } from "./actions.ts";
 
 export const metadata = { title: "Tenant" };
 
@@ -133,23 +135,23 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           <h2 className="font-medium">Lifecycle</h2>
           <div className="mt-4 grid gap-8 md:grid-cols-2 xl:grid-cols-3">
             {tenant.status === "active" ? (
-              <ActionForm kind="suspend" slug={slug} label="Suspend" confirm={`${tenant.name}'s portal goes offline for its visitors and every signed-in user is signed out.`}><p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p></ActionForm>
+              <ActionForm queue={queueAction} kind="suspend" slug={slug} label="Suspend" confirm={`${tenant.name}'s portal goes offline for its visitors and every signed-in user is signed out.`}><p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p></ActionForm>
             ) : (
-              <ActionForm kind="resume" slug={slug} label="Resume"><p className="text-sm text-slate-600">Bring the portal back online.</p></ActionForm>
+              <ActionForm queue={queueAction} kind="resume" slug={slug} label="Resume"><p className="text-sm text-slate-600">Bring the portal back online.</p></ActionForm>
             )}
-            <ActionForm kind="rename" slug={slug} label="Rename">
+            <ActionForm queue={queueAction} kind="rename" slug={slug} label="Rename">
               <Field tone="agency" label="Name" name="name">{(c) => <Input {...c} tone="agency" density="compact" name="name" defaultValue={tenant.name} />}</Field>
             </ActionForm>
-            <ActionForm kind="set-domains" slug={slug} label="Save domains" confirm="Domains you remove stop reaching this portal at once.">
+            <ActionForm queue={queueAction} kind="set-domains" slug={slug} label="Save domains" confirm="Domains you remove stop reaching this portal at once.">
               <Field tone="agency" label="Custom domains (first is primary)" name="domains">{(c) => <Textarea {...c} tone="agency" density="compact" name="domains" rows={2} defaultValue={tenant.domains.map((d) => d.hostname).join("\n")} className="font-mono" />}</Field>
             </ActionForm>
-            <ActionForm kind="export" slug={slug} label="Export data"><p className="text-sm text-slate-600">A .tar.gz of every table with a manifest of row counts and checksums.</p></ActionForm>
-            <ActionForm kind="move" slug={slug} label="Move" confirm="The portal shows a maintenance notice while its data is copied and verified (seconds for most tenants).">
+            <ActionForm queue={queueAction} kind="export" slug={slug} label="Export data"><p className="text-sm text-slate-600">A .tar.gz of every table with a manifest of row counts and checksums.</p></ActionForm>
+            <ActionForm queue={queueAction} kind="move" slug={slug} label="Move" confirm="The portal shows a maintenance notice while its data is copied and verified (seconds for most tenants).">
               <Field tone="agency" label="To server" name="server">
                 {(c) => <Select {...c} tone="agency" density="compact" name="server">{servers.filter((s) => s.name !== tenant.database?.server.name).map((s) => <option key={s.name}>{s.name}</option>)}</Select>}
               </Field>
             </ActionForm>
-            <ActionForm kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger"><p className="text-sm text-slate-600">Exports everything, then drops the database, role and domains and ends every session.</p></ActionForm>
+            <ActionForm queue={queueAction} kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger"><p className="text-sm text-slate-600">Exports everything, then drops the database, role and domains and ends every session.</p></ActionForm>
           </div>
         </section>
       )}
@@ -164,7 +166,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           ) : (
             <div className="mt-3 max-w-lg">
               <p className="mb-3 text-sm text-slate-600">A single-use link valid for 60 seconds; the session lasts 30 minutes at most, shows a banner throughout, and every step is in the audit log.</p>
-              <ImpersonateForm slug={slug} admins={admins} />
+              <ImpersonateForm start={startImpersonation} slug={slug} admins={admins} />
             </div>
           )}
         </section>

@@ -1,71 +1,71 @@
 "use server";
 
 import { redirect } from "next/navigation";
+import { z } from "zod";
+import type { WizardState } from "@/components/agency/wizard-step-form.tsx";
+import { agencyAction } from "@/lib/actions/agency-action.server.ts";
+import { text } from "@/lib/actions/fields.server.ts";
 import { createDraft, loadDraft, registeredServers, saveDraft, submittedOperation } from "@/lib/agency/drafts.server.ts";
-import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep, type DraftData, type FieldErrors } from "@/lib/agency/wizard.ts";
+import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep } from "@/lib/agency/wizard.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
-import { InvalidInput, PorticoError } from "@/lib/util/errors.ts";
+import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { checkLogo } from "@/lib/tenancy/logo.ts";
 
-export interface WizardState {
-  errors?: FieldErrors;
-  error?: string;
-  /** What was saved, shown again: React resets a form after its action runs. */
-  values?: DraftData;
-}
+// The wizard keeps what was typed in its draft and answers it in `values` itself (a DraftData,
+// not the form's strings), so the wrapper echoes nothing.
+const options = { returnTo: "/tenants/new", echo: false } as const;
 
-export async function startWizard(): Promise<void> {
-  const user = await requireAgencyUser("/tenants/new", "operator");
+export const startWizard = agencyAction("operator", z.unknown(), async (_input, { user }) => {
   redirect(`/tenants/new/${await createDraft(user)}/organisation`);
-}
+}, options);
 
 /** Saves a step (also on Back: nothing typed is lost) and moves on when it is valid. */
-export async function saveWizardStep(_: WizardState, form: FormData): Promise<WizardState> {
-  const user = await requireAgencyUser("/tenants/new", "operator");
-  const draftId = String(form.get("draftId") ?? "");
-  const step = String(form.get("step") ?? "");
-  const direction = form.get("direction") === "back" ? "back" : "next";
-  if (!isStep(step)) return { error: "Unknown wizard step; reload the page." };
-  const draft = await loadDraft(user, draftId);
-  const submitted = await submittedOperation(draft);
-  if (submitted) redirect(`/operations/${submitted}`);
+export const saveWizardStep = agencyAction(
+  "operator",
+  z.object({ draftId: text(), step: text(), direction: text(), logo: z.unknown().optional() }),
+  async ({ draftId, step, direction: rawDirection, logo: file }, { user, form }): Promise<WizardState> => {
+    const direction = rawDirection === "back" ? "back" : "next";
+    if (!isStep(step)) return { error: "Unknown wizard step; reload the page." };
+    const draft = await loadDraft(user, draftId);
+    const submitted = await submittedOperation(draft);
+    if (submitted) redirect(`/operations/${submitted}`);
 
-  let logo: { bytes: Buffer; type: string } | undefined;
-  const file = form.get("logo");
-  if (step === "branding" && file instanceof File && file.size > 0) {
-    try {
-      const checked = checkLogo(new Uint8Array(await file.arrayBuffer()));
-      logo = { bytes: checked.bytes, type: checked.contentType };
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      const partial = parseStep(step, form, { hosts: platform().hosts, servers: [] });
-      await saveDraft(draft.id, { ...draft.data, ...partial.data });
-      return { errors: { ...(partial.ok ? {} : partial.errors), logo: error.message }, values: { ...draft.data, ...partial.data } };
+    let logo: { bytes: Buffer; type: string } | undefined;
+    if (step === "branding" && file instanceof File && file.size > 0) {
+      try {
+        const checked = checkLogo(new Uint8Array(await file.arrayBuffer()));
+        logo = { bytes: checked.bytes, type: checked.contentType };
+      } catch (error) {
+        if (!(error instanceof InvalidInput)) throw error;
+        const partial = parseStep(step, form, { hosts: platform().hosts, servers: [] });
+        await saveDraft(draft.id, { ...draft.data, ...partial.data });
+        return { errors: { ...(partial.ok ? {} : partial.errors), logo: error.message }, values: { ...draft.data, ...partial.data } };
+      }
     }
-  }
-  const servers = (await registeredServers()).map((s) => s.name);
-  const result = parseStep(step, form, { hosts: platform().hosts, servers });
-  await saveDraft(draft.id, { ...draft.data, ...result.data }, logo);
-  if (!result.ok && direction === "next") return { errors: result.errors, values: { ...draft.data, ...result.data } };
-  redirect(`/tenants/new/${draft.id}/${nextStep(step, direction)}`);
-}
+    const servers = (await registeredServers()).map((s) => s.name);
+    const result = parseStep(step, form, { hosts: platform().hosts, servers });
+    await saveDraft(draft.id, { ...draft.data, ...result.data }, logo);
+    if (!result.ok && direction === "next") return { errors: result.errors, values: { ...draft.data, ...result.data } };
+    redirect(`/tenants/new/${draft.id}/${nextStep(step, direction)}`);
+  },
+  options,
+);
 
 /** Queues provisioning. The draft is the idempotency key: a double submit yields one operation. */
-export async function submitWizard(_: WizardState, form: FormData): Promise<WizardState> {
-  const user = await requireAgencyUser("/tenants/new", "operator");
-  const draft = await loadDraft(user, String(form.get("draftId") ?? ""));
-  const submitted = await submittedOperation(draft);
-  if (submitted) redirect(`/operations/${submitted}`);
-  const d = { ...DRAFT_DEFAULTS, ...draft.data };
-  const servers = (await registeredServers()).map((s) => s.name);
-  const checked = checkDraft(d, { hosts: platform().hosts, servers });
-  if (!checked.ok) return { error: `${checked.message} (step: ${checked.step})` };
-  let operationId: string;
-  try {
-    const { id } = await queueOperation(platform().control, {
+export const submitWizard = agencyAction(
+  "operator",
+  z.object({ draftId: text() }),
+  async ({ draftId }, { user }): Promise<WizardState> => {
+    const draft = await loadDraft(user, draftId);
+    const submitted = await submittedOperation(draft);
+    if (submitted) redirect(`/operations/${submitted}`);
+    const d = { ...DRAFT_DEFAULTS, ...draft.data };
+    const servers = (await registeredServers()).map((s) => s.name);
+    const checked = checkDraft(d, { hosts: platform().hosts, servers });
+    if (!checked.ok) return { error: `${checked.message} (step: ${checked.step})` };
+    const { id: operationId } = await queueOperation(platform().control, {
       kind: "provision",
       slug: d.slug ?? null,
       input: {
@@ -80,11 +80,8 @@ export async function submitWizard(_: WizardState, form: FormData): Promise<Wiza
       actor: { type: "agency-user", id: user.id, label: user.email },
       ...(await requestOrigin()),
     });
-    operationId = id;
-  } catch (error) {
-    if (error instanceof PorticoError) return { error: error.message };
-    throw error;
-  }
-  await platform().control.tenantDraft.update({ where: { id: draft.id }, data: { operationId } });
-  redirect(`/operations/${operationId}`);
-}
+    await platform().control.tenantDraft.update({ where: { id: draft.id }, data: { operationId } });
+    redirect(`/operations/${operationId}`);
+  },
+  options,
+);

@@ -1,62 +1,51 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
-import { PorticoError } from "@/lib/util/errors.ts";
+import { z } from "zod";
+import type { RegisterState } from "@/components/portal/registration-panel.tsx";
+import type { Fields } from "@/lib/actions/define-action.server.ts";
+import { text } from "@/lib/actions/fields.server.ts";
+import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { cancelMemberRegistration, registerGuest, registerMember } from "@/lib/portal/member.server.ts";
-import { limitAttempt } from "@/lib/auth/lockouts.server.ts";
 import { tenantAccount } from "@/lib/security/throttle.server.ts";
-import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
-export interface RegisterState {
-  error?: string;
-  done?: "confirmed" | "waitlisted" | "pending";
+
+/** The event's own questions arrive as `q:<id>` fields; their answers are checked against the event. */
+function answers(fields: Fields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (key.startsWith("q:")) out[key.slice(2)] = value;
+  return out;
 }
 
-export async function registerAction(_: RegisterState, form: FormData): Promise<RegisterState> {
-  const tenant = await currentTenantFromHost();
-  if (!tenant) return { error: "This portal is not available right now." };
-  const slug = String(form.get("event") ?? "");
-  const user = await requireTenantUser(tenant, `/events/${slug}`);
-  const answers: Record<string, unknown> = {};
-  for (const [key, value] of form.entries()) if (key.startsWith("q:")) answers[key.slice(2)] = value;
-  try {
-    const outcome = await registerMember(tenant, user, slug, answers);
-    revalidatePath(`/events/${slug}`);
+export const registerAction = tenantAction(
+  "member",
+  z.object({ event: text() }),
+  async ({ event }, { tenant, user, fields }): Promise<RegisterState> => {
+    const outcome = await registerMember(tenant, user, event, answers(fields));
+    revalidatePath(`/events/${event}`);
     return { done: outcome.status };
-  } catch (error) {
-    if (error instanceof PorticoError) return { error: error.message };
-    throw error;
-  }
-}
+  },
+  { returnTo: (fields) => `/events/${String(fields.event ?? "")}` },
+);
 
-export async function cancelAction(_: RegisterState, form: FormData): Promise<RegisterState> {
-  const tenant = await currentTenantFromHost();
-  if (!tenant) return { error: "This portal is not available right now." };
-  const user = await requireTenantUser(tenant, "/registrations");
-  try {
-    await cancelMemberRegistration(tenant, user, String(form.get("registration") ?? ""));
-  } catch (error) {
-    if (error instanceof PorticoError) return { error: error.message };
-    throw error;
-  }
-  revalidatePath("/registrations");
-  return {};
-}
+export const cancelAction = tenantAction(
+  "member",
+  z.object({ registration: text() }),
+  async ({ registration }, { tenant, user }): Promise<RegisterState> => {
+    await cancelMemberRegistration(tenant, user, registration);
+    revalidatePath("/registrations");
+    return {};
+  },
+  { returnTo: "/registrations" },
+);
 
-export async function registerGuestAction(_: RegisterState, form: FormData): Promise<RegisterState> {
-  const tenant = await currentTenantFromHost();
-  if (!tenant) return { error: "This portal is not available right now." };
-  const answers: Record<string, unknown> = {};
-  for (const [key, value] of form.entries()) if (key.startsWith("q:")) answers[key.slice(2)] = value;
-  const refusal = await limitAttempt("guest-registration", tenantAccount(tenant.id, String(form.get("email") ?? "").slice(0, 254)));
-  if (refusal) return { error: refusal.message };
-  try {
-    await registerGuest(tenant, String(form.get("event") ?? ""), { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? "") }, answers);
+export const registerGuestAction = tenantAction(
+  "public",
+  z.object({ event: text(), name: text(), email: text() }),
+  async ({ event, name, email }, { tenant, fields }): Promise<RegisterState> => {
+    await registerGuest(tenant, event, { name, email }, answers(fields));
     // The same answer whether or not the address was already registered: nothing is revealed.
     return { done: "pending" };
-  } catch (error) {
-    if (error instanceof PorticoError) return { error: error.message };
-    throw error;
-  }
-}
+  },
+  { limit: { action: "guest-registration", key: (fields, { tenant }) => tenantAccount(tenant.id, String(fields.email ?? "").slice(0, 254)) } },
+);

@@ -15,6 +15,7 @@ import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { cancelAction, registerAction, registerGuestAction } from "./actions.ts";
 
 type Props = { params: Promise<{ domain: string; slug: string }> };
 
@@ -75,6 +76,7 @@ export default async function EventPage({ params }: Props) {
         <a href={`/events/${event.slug}/calendar.ics`} className="font-medium text-brand underline" data-testid="ics-link">Add to calendar (.ics)</a>
       </p>
       <RegistrationPanel
+        actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
         eventSlug={event.slug}
         closedReason={registrationClosedReason(event)}
         questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}

@@ -5,6 +5,7 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { brandingStatus, saveBranding, savePortalSettings } from "./actions.ts";
 
 export const metadata = { title: "Settings" };
 
@@ -16,11 +17,11 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
     <div className="space-y-6">
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h1 className="text-2xl font-semibold">Branding</h1>
-        <BrandingForm name={tenant.name} theme={tenant.theme} host={tenant.primaryHost} />
+        <BrandingForm save={saveBranding} status={brandingStatus} name={tenant.name} theme={tenant.theme} host={tenant.primaryHost} />
       </section>
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">Portal settings</h2>
-        <PortalSettingsForm settings={settings} />
+        <PortalSettingsForm save={savePortalSettings} settings={settings} />
       </section>
       <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">Domains</h2>

@@ -1,65 +1,57 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
-import { PorticoError } from "@/lib/util/errors.ts";
-import { changeRole, inviteToTeam, removeFromTeam } from "@/lib/portal/team.server.ts";
-import type { UnlockState } from "@/components/auth/locked-accounts.tsx";
+import { z } from "zod";
+import type { ActionState } from "@/lib/actions/action-state.ts";
+import { text } from "@/lib/actions/fields.server.ts";
+import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
+import { changeRole, inviteToTeam, removeFromTeam } from "@/lib/portal/team.server.ts";
 import { unlockAccount } from "@/lib/auth/lockouts.server.ts";
-import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 
-export interface TeamState {
-  error?: string;
-  message?: string;
-}
+const options = { returnTo: "/manage/team" };
 
-async function admin() {
-  const tenant = await currentTenantFromHost();
-  if (!tenant) throw new Error("This portal is not available right now.");
-  return { tenant, user: await requireTenantUser(tenant, "/manage/team", "admin") };
-}
-
-async function attempt(fn: () => Promise<string>): Promise<TeamState> {
-  try {
-    const message = await fn();
+export const inviteAction = tenantAction(
+  "admin",
+  z.object({ email: text(), name: text(), role: text() }),
+  async (input, { tenant, user }): Promise<ActionState> => {
+    const outcome = await inviteToTeam(tenant, user, input);
     revalidatePath("/manage/team");
-    return { message };
-  } catch (error) {
-    if (error instanceof PorticoError) return { error: error.message };
-    throw error;
-  }
-}
+    return { message: outcome === "invited" ? "Invitation sent." : "Role given; they have been told by email." };
+  },
+  options,
+);
 
-export async function inviteAction(_: TeamState, form: FormData): Promise<TeamState> {
-  const { tenant, user } = await admin();
-  return attempt(async () => {
-    const outcome = await inviteToTeam(tenant, user, { email: String(form.get("email") ?? ""), name: String(form.get("name") ?? ""), role: String(form.get("role") ?? "") });
-    return outcome === "invited" ? "Invitation sent." : "Role given; they have been told by email.";
-  });
-}
+export const roleAction = tenantAction(
+  "admin",
+  z.object({ user: text(), role: text() }),
+  async ({ user: id, role }, { tenant, user }): Promise<ActionState> => {
+    await changeRole(tenant, user, id, role);
+    revalidatePath("/manage/team");
+    return { message: "Role changed." };
+  },
+  options,
+);
 
-export async function roleAction(_: TeamState, form: FormData): Promise<TeamState> {
-  const { tenant, user } = await admin();
-  return attempt(async () => {
-    await changeRole(tenant, user, String(form.get("user") ?? ""), String(form.get("role") ?? ""));
-    return "Role changed.";
-  });
-}
+/** Lifts a sign-in lockout of one of this portal's accounts (owners and admins); audited by unlockAccount. */
+export const unlockAction = tenantAction(
+  "admin",
+  z.object({ email: text().transform((email) => email.slice(0, 254)) }),
+  async ({ email }, { tenant, user }): Promise<ActionState> => {
+    const lifted = await unlockAccount({ tenantId: tenant.id, email }, { type: "tenant-user", id: user.id, label: user.email }, await requestOrigin());
+    revalidatePath("/manage/team");
+    return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
+  },
+  options,
+);
 
-/** Lifts a sign-in lockout of one of this portal's accounts (owners and admins); audited. */
-export async function unlockAction(_: UnlockState, form: FormData): Promise<UnlockState> {
-  const { tenant, user } = await admin();
-  const email = String(form.get("email") ?? "").slice(0, 254);
-  const lifted = await unlockAccount({ tenantId: tenant.id, email }, { type: "tenant-user", id: user.id, label: user.email }, await requestOrigin());
-  revalidatePath("/manage/team");
-  return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
-}
-
-export async function removeAction(_: TeamState, form: FormData): Promise<TeamState> {
-  const { tenant, user } = await admin();
-  return attempt(async () => {
-    await removeFromTeam(tenant, user, String(form.get("user") ?? ""));
-    return "Removed; their sessions have ended.";
-  });
-}
+export const removeAction = tenantAction(
+  "admin",
+  z.object({ user: text() }),
+  async ({ user: id }, { tenant, user }): Promise<ActionState> => {
+    await removeFromTeam(tenant, user, id);
+    revalidatePath("/manage/team");
+    return { message: "Removed; their sessions have ended." };
+  },
+  options,
+);

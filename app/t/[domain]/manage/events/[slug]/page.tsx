@@ -5,6 +5,7 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { formValues, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { changeStatus, saveEvent } from "../../actions.ts";
 
 export const metadata = { title: "Edit event" };
 
@@ -28,8 +29,8 @@ export default async function EditEvent({ params, searchParams }: Props) {
         <Link href={`/manage/events/${slug}/message`} className="text-brand underline">Message attendees</Link>
         {event.status !== "draft" && <Link href={`/events/${slug}`} className="text-brand underline">View public page</Link>}
       </nav>
-      <StatusButtons slug={slug} status={event.status} />
-      <EventForm values={formValues(event)} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
+      <StatusButtons changeStatus={changeStatus} slug={slug} status={event.status} />
+      <EventForm save={saveEvent} values={formValues(event)} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { timeZones } from "@/lib/format/zoned.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { saveEvent } from "../../actions.ts";
 
 export const metadata = { title: "New event" };
 
@@ -13,7 +14,7 @@ export default async function NewEvent({ params }: { params: Promise<{ domain: s
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="mb-6 text-2xl font-semibold">New event</h1>
-      <EventForm values={empty} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
+      <EventForm save={saveEvent} values={empty} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
     </section>
   );
 }

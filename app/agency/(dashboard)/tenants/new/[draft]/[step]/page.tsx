@@ -7,6 +7,7 @@ import { DRAFT_DEFAULTS, STEP_LABELS, WIZARD_STEPS, draftTheme, isStep } from "@
 import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { PLANS, isPlan } from "@/lib/tenancy/plans.ts";
+import { saveWizardStep, submitWizard } from "../../actions.ts";
 
 export const metadata = { title: "New tenant" };
 
@@ -52,7 +53,7 @@ export default async function WizardStepPage({ params }: Props) {
           </li>
         ))}
       </ol>
-      <WizardStepForm key={step} draftId={draft.id} step={step} data={data} rootDomain={rootDomain} logoUrl={logoUrl} servers={servers} review={review} />
+      <WizardStepForm key={step} action={step === "review" ? submitWizard : saveWizardStep} draftId={draft.id} step={step} data={data} rootDomain={rootDomain} logoUrl={logoUrl} servers={servers} review={review} />
     </>
   );
 }

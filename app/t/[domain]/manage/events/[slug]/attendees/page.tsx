@@ -7,6 +7,7 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { attendees, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { checkInAction } from "../../../actions.ts";
 
 export const metadata = { title: "Attendees" };
 
@@ -30,7 +31,7 @@ export default async function Attendees({ params, searchParams }: Props) {
           <span className="text-sm opacity-70">CSV export is not part of this portal&apos;s plan</span>
         )}
       </div>
-      <CheckInForm slug={slug} />
+      <CheckInForm checkIn={checkInAction} slug={slug} />
       <form className="flex flex-wrap items-end gap-3 text-sm" role="search">
         <Field label="Search" name="q">{(c) => <Input {...c} name="q" defaultValue={filter.q ?? ""} placeholder="Name or email" density="compact" fit />}</Field>
         <Field label="Status" name="status">
@@ -62,7 +63,7 @@ export default async function Attendees({ params, searchParams }: Props) {
                   <td className="py-2 font-medium">{r.name}</td>
                   <td>{r.email}</td>
                   <td>{r.status}</td>
-                  <td data-testid="checked-in">{r.checkedInAt ? "yes" : r.status === "confirmed" ? <CheckInButton slug={slug} code={r.ticketCode} name={r.name} /> : "—"}</td>
+                  <td data-testid="checked-in">{r.checkedInAt ? "yes" : r.status === "confirmed" ? <CheckInButton checkIn={checkInAction} slug={slug} code={r.ticketCode} name={r.name} /> : "—"}</td>
                   <td className="tabular-nums">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
                 </tr>
               ))}

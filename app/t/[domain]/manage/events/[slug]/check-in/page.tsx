@@ -3,6 +3,7 @@ import { CheckInForm } from "@/components/portal/staff-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { arrivals, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { checkInAction } from "../../../actions.ts";
 
 export const metadata = { title: "Check-in" };
 
@@ -17,7 +18,7 @@ export default async function CheckIn({ params }: { params: Promise<{ domain: st
     <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="text-2xl font-semibold">Check-in · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
       <p className="text-sm" data-testid="arrivals">{arrived} of {confirmed} checked in</p>
-      <CheckInForm slug={slug} autoFocus />
+      <CheckInForm checkIn={checkInAction} slug={slug} autoFocus />
     </section>
   );
 }

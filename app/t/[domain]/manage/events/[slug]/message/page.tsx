@@ -3,6 +3,7 @@ import { MessageForm } from "@/components/portal/staff-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { sendMessage } from "../../../actions.ts";
 
 export const metadata = { title: "Message attendees" };
 
@@ -15,7 +16,7 @@ export default async function Message({ params }: { params: Promise<{ domain: st
     <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="text-2xl font-semibold">Message attendees · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
       <p className="text-sm opacity-80">Every confirmed attendee gets this by email, from the portal&apos;s sender name.</p>
-      <MessageForm slug={slug} />
+      <MessageForm send={sendMessage} slug={slug} />
     </section>
   );
 }

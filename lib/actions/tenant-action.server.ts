@@ -1,0 +1,52 @@
+import "server-only";
+import type { z } from "zod";
+import { requireTenantUser, type TenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
+import { currentTenantFromHost } from "../platform/current-tenant.server.ts";
+import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { defineAction, type ActionOptions, type ActionExtras, type Fields, type ServerAction } from "./define-action.server.ts";
+
+/** "public": runs before anyone has signed in (sign-in, sign-up, invitations, guest registration). */
+export type TenantActionRole = TenantRole | "public";
+
+export interface TenantActionContext<R extends TenantActionRole> {
+  /** From the Host header alone, never from the form: only live portals not in maintenance. */
+  tenant: ResolvedTenant;
+  /** The guard's verified user, holding at least the role asked for. */
+  user: R extends "public" ? null : TenantUser;
+}
+
+export interface TenantActionOptions<R extends TenantActionRole> extends ActionOptions<TenantActionContext<R>> {
+  /** Where sign-in sends the visitor back to (default "/manage"). */
+  returnTo?: string | ((fields: Fields) => string);
+}
+
+export const PORTAL_UNAVAILABLE = "This portal is not available right now.";
+
+/**
+ * A server action of a tenant's portal: the tenant from the Host, the user from
+ * requireTenantUser with at least `role` (sign-in redirect, 403 below it), then the shared steps
+ * of defineAction. `fn` gets the validated input, the tenant and the user.
+ */
+export function tenantAction<R extends TenantActionRole, Schema extends z.ZodType, S extends object>(
+  role: R,
+  schema: Schema,
+  fn: (input: z.output<Schema>, ctx: TenantActionContext<R> & ActionExtras) => Promise<S>,
+  options: TenantActionOptions<R> = {},
+): ServerAction<S, z.input<Schema>> {
+  return defineAction<TenantActionContext<R>, Schema, S>(
+    {
+      async context(fields) {
+        const tenant = await currentTenantFromHost();
+        if (!tenant) return { unavailable: PORTAL_UNAVAILABLE };
+        if (role === "public") return { tenant, user: null } as TenantActionContext<R>;
+        const returnTo = typeof options.returnTo === "function" ? options.returnTo(fields) : (options.returnTo ?? "/manage");
+        const user = await requireTenantUser(tenant, returnTo, role as TenantRole);
+        return { tenant, user } as TenantActionContext<R>;
+      },
+      actor: ({ tenant, user }) => (user ? { actor: { type: "tenant-user", id: user.id, label: user.email }, tenantId: tenant.id } : null),
+    },
+    schema,
+    fn,
+    options,
+  );
+}

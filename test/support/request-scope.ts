@@ -1,0 +1,40 @@
+import "./next-async-storage.ts";
+import { encode } from "next-auth/jwt";
+import { createRequestStoreForAPI } from "next/dist/server/async-storage/request-store.js";
+import { workAsyncStorage } from "next/dist/server/app-render/work-async-storage.external.js";
+import { workUnitAsyncStorage } from "next/dist/server/app-render/work-unit-async-storage.external.js";
+import { createWorkStore } from "next/dist/server/async-storage/work-store.js";
+import { agencyAuthOptions } from "../../lib/auth/agency-auth.server.ts";
+import { tenantAuthOptions } from "../../lib/auth/tenant-options.server.ts";
+import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
+
+/**
+ * Runs `fn` inside a request as Next.js sets one up for a server action: headers(), cookies() and
+ * the guards read this request's Host and cookies, so a server action can be called directly.
+ * The stores are Next.js's own (createWorkStore, createRequestStoreForAPI), as its route handlers
+ * build them, not imitations.
+ */
+export function inRequest<T>(request: { host: string; cookie?: string }, fn: () => Promise<T>): Promise<T> {
+  const headers = new Headers({ host: request.host, ...(request.cookie ? { cookie: request.cookie } : {}) });
+  const store = createRequestStoreForAPI({ headers } as never, { pathname: "/", search: "" }, undefined as never, undefined, undefined as never, undefined);
+  const work = createWorkStore({ page: "/", renderOpts: { experimental: {} }, isPrefetchRequest: false, buildId: "test", previouslyRevalidatedTags: [] } as never);
+  return workAsyncStorage.run(work, () => workUnitAsyncStorage.run(store as never, fn));
+}
+
+/**
+ * A session cookie as next-auth sets it after sign-in: the realm's options name it and give the
+ * secret it is sealed with, for a request to `host` (https, the default public scheme).
+ */
+export async function sessionCookie(host: string, session: { tenant: ResolvedTenant; userId: string; sessionVersion: number } | { tenant?: undefined; userId: string; sessionVersion: number }): Promise<string> {
+  const origin = `https://${host}`;
+  const options = session.tenant ? tenantAuthOptions(session.tenant, origin) : agencyAuthOptions(origin);
+  const claims = { realm: session.tenant ? ("tenant" as const) : ("agency" as const), ...(session.tenant ? { tid: session.tenant.id } : {}), uid: session.userId, sv: session.sessionVersion };
+  const token = await encode({ secret: options.secret as string, maxAge: 3600, token: claims });
+  return `${options.cookies?.sessionToken?.name ?? ""}=${token}`;
+}
+
+/** What a thrown redirect(), notFound() or forbidden() carries: Next.js's digest. */
+export function navigationDigest(error: unknown): string | null {
+  const digest = (error as { digest?: unknown } | null)?.digest;
+  return typeof digest === "string" ? digest : null;
+}
