@@ -1,6 +1,6 @@
 import "server-only";
 import type { z } from "zod";
-import { requireAgencyUser, type AgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
+import { requireAgencyUser, type AgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 import { defineAction, type ActionOptions, type ActionExtras, type Fields, type ServerAction } from "./define-action.server.ts";
 
 /** "public": runs before anyone has signed in (accepting an agency invitation). */

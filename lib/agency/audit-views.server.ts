@@ -2,7 +2,7 @@ import "server-only";
 import { verifyAuditChain, type AuditVerification } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { AuditFilter } from "./audit-filter.ts";
-import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 
 export const AUDIT_PAGE = 50;
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { notFound } from "next/navigation";
-import type { AgencyUser } from "../auth/agency-auth.server.ts";
+import type { AgencyUser } from "../auth/agency-guard.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
 import { platform } from "../platform/platform.server.ts";
 import { checkSlug } from "../tenancy/slug.ts";

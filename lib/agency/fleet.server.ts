@@ -7,7 +7,7 @@ import { platform } from "../platform/platform.server.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { collectFleetMetrics, type FanOutOptions, type MetricsState, type TenantFigures } from "./fleet-metrics.server.ts";
 import type { FleetQuery, SortKey } from "./fleet-query.ts";
-import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 import { TENANT_ROW_INCLUDE, tenantRow, type TenantRow } from "./tenant-row.ts";
 
 export interface FleetRow extends TenantRow {

@@ -4,7 +4,7 @@ import type { ControlDb } from "../db/control.server.ts";
 import type { ClientCacheStats } from "../db/client-cache.ts";
 import { collectFleetMetrics, DAYS, dayLabels, fromRow, isReadable, type FanOutOptions } from "./fleet-metrics.server.ts";
 import type { ReadAudit } from "./fleet.server.ts";
-import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 
 /** What the charts page draws, all of it plain data (client components render it). */
 export interface Insights {

@@ -6,7 +6,7 @@ import { loadMigrations, migrationsDir } from "../migrations/migrator.ts";
 import { platform } from "../platform/platform.server.ts";
 import { withTimeout } from "../util/concurrency.ts";
 import type { ReadAudit } from "./fleet.server.ts";
-import { assertAgencyRole, type AgencyUser } from "../auth/agency-auth.server.ts";
+import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 
 export interface MigrationHistory {
   applied: Array<{ name: string; startedAt: Date; finishedAt: Date | null; checksumMatches: boolean }>;

@@ -2,7 +2,7 @@ import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
 import { hashPassword } from "../auth/credentials.server.ts";
 
-// Kept apart from agency-auth.server.ts: scripts use it, and must not load Next.js modules.
+// Kept apart from the agency guard (agency-guard.server.ts): scripts use it, and must not load Next.js modules.
 
 /**
  * The first agency owner, so a fresh installation can be signed into. Does nothing when any

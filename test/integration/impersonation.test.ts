@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgencyUser } from "../../lib/auth/agency-auth.server.ts";
+import type { AgencyUser } from "../../lib/auth/agency-guard.server.ts";
 import { activeImpersonation, consumeImpersonation, endImpersonation, issueImpersonation, peekImpersonation, signGrant, verifyGrantToken } from "../../lib/auth/impersonation.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";

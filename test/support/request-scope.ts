@@ -4,7 +4,7 @@ import { createRequestStoreForAPI } from "next/dist/server/async-storage/request
 import { workAsyncStorage } from "next/dist/server/app-render/work-async-storage.external.js";
 import { workUnitAsyncStorage } from "next/dist/server/app-render/work-unit-async-storage.external.js";
 import { createWorkStore } from "next/dist/server/async-storage/work-store.js";
-import { agencyAuthOptions } from "../../lib/auth/agency-auth.server.ts";
+import { agencyAuthOptions } from "../../lib/auth/agency-options.server.ts";
 import { tenantAuthOptions } from "../../lib/auth/tenant-options.server.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
 

@@ -1,4 +1,4 @@
-import type { AgencyUser } from "../../lib/auth/agency-auth.server.ts";
+import type { AgencyUser } from "../../lib/auth/agency-guard.server.ts";
 import type { TenantUser } from "../../lib/auth/tenant-guard.server.ts";
 import { markVerified } from "../../lib/auth/verified.ts";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 
 /** Every dashboard page needs a signed-in agency user (the agency realm's own session). */
 export default async function DashboardLayout({ children }: { children: ReactNode }) {

@@ -7,7 +7,7 @@ import { Pagination } from "@/components/ui/pagination.tsx";
 import { FRESH_FOR_MS, fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { PLAN_NAMES } from "@/lib/tenancy/plans.ts";
 
 export const metadata = { title: "Tenants" };

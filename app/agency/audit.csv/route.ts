@@ -2,7 +2,7 @@ import { parseAuditFilter } from "@/lib/agency/audit-filter.ts";
 import { auditRows } from "@/lib/agency/audit-views.server.ts";
 import { appendAudit } from "@/lib/audit/log.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { agencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { csvRow } from "@/lib/portal/csv.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";

@@ -1,5 +1,5 @@
 import { notFound } from "next/navigation";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Development outbox" };

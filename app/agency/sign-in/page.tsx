@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
-import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { agencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
 

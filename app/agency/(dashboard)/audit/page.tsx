@@ -4,7 +4,7 @@ import { Input } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
 import { parseAuditFilter } from "@/lib/agency/audit-filter.ts";
 import { auditPage, chainStatus } from "@/lib/agency/audit-views.server.ts";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Audit log" };

@@ -3,7 +3,7 @@ import { CacheChart, DbSizeChart, PlanChart, RegistrationsChart, StatusChart } f
 import { fanOutOptions } from "@/lib/agency/fleet.server.ts";
 import { fleetInsights } from "@/lib/agency/insights.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { formatAgo } from "@/lib/format/units.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 

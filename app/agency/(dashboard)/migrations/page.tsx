@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { ActionForm } from "@/components/agency/action-form.tsx";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { loadMigrations, migrationsDir } from "@/lib/migrations/migrator.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { queueAction } from "../operations/actions.ts";

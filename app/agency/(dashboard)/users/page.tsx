@@ -1,5 +1,5 @@
 import { AgencyUserControls, InviteAgencyUserForm } from "@/components/agency/agency-user-forms.tsx";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { formatAgo } from "@/lib/format/units.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { LockedAccounts } from "@/components/auth/locked-accounts.tsx";

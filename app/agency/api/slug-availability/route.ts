@@ -1,5 +1,5 @@
 import { slugAvailability } from "@/lib/agency/drafts.server.ts";
-import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { agencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { limitAttempt } from "@/lib/auth/lockouts.server.ts";
 import { refusalResponse } from "@/lib/security/throttle.server.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";

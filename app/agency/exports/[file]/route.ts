@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { appendAudit } from "@/lib/audit/log.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { agencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/agency/action-form.tsx";
 import { OperationProgress, type OperationView } from "@/components/agency/operation-progress.tsx";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";

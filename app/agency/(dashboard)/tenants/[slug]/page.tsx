@@ -9,7 +9,7 @@ import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { withTimeout } from "@/lib/util/concurrency.ts";
 import { CREDENTIALS_MAX_AGE_DAYS, tenantMigrationHistory } from "@/lib/agency/tenant-detail.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { formatAgo } from "@/lib/format/units.ts";
 import { OPERATION_LABELS, type OperationKind } from "@/lib/operations/kinds.ts";
 import { platform } from "@/lib/platform/platform.server.ts";

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { startWizard } from "./actions.ts";
 

@@ -1,4 +1,4 @@
-import { agencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { agencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 

@@ -4,7 +4,7 @@ import { WizardStepForm } from "@/components/agency/wizard-step-form.tsx";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { loadDraft, registeredServers, submittedOperation } from "@/lib/agency/drafts.server.ts";
 import { DRAFT_DEFAULTS, STEP_LABELS, WIZARD_STEPS, draftTheme, isStep } from "@/lib/agency/wizard.ts";
-import { requireAgencyUser } from "@/lib/auth/agency-auth.server.ts";
+import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { PLANS, isPlan } from "@/lib/tenancy/plans.ts";
 import { saveWizardStep, submitWizard } from "../../actions.ts";
