@@ -22,10 +22,7 @@ const folder = (name) => `^lib/${name}/`;
 const layered = [];
 LAYERS.forEach((layer, rank) => {
   for (const name of layer) {
-    const notAllowed = [
-      ...LAYERS.slice(rank + 1).flat(),
-      ...layer.filter((other) => other !== name),
-    ];
+    const notAllowed = [...LAYERS.slice(rank + 1).flat(), ...layer.filter((other) => other !== name)];
     if (notAllowed.length === 0) continue;
     layered.push({
       name: `lib-${name}-layer`,
@@ -88,6 +85,9 @@ module.exports = {
     exclude: { path: "(^|/)(node_modules|\\.next|\\.data)/|^lib/db/generated/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
   },
 };

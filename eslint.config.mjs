@@ -1,9 +1,11 @@
 import { defineConfig, globalIgnores } from "eslint/config";
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
+import prettier from "eslint-config-prettier/flat";
 
 // Next.js's own rules (React, hooks, a11y, import, Core Web Vitals) plus
-// typescript-eslint's recommended rules, as `next lint` used to configure them.
+// typescript-eslint's recommended rules, as `next lint` used to configure them; layout is
+// Prettier's alone, so rules that would fight it are off (eslint-config-prettier, last).
 export default defineConfig([
   ...nextVitals,
   ...nextTs,
@@ -13,6 +15,7 @@ export default defineConfig([
       "@typescript-eslint/no-unused-vars": ["warn", { ignoreRestSiblings: true }],
     },
   },
+  prettier,
   globalIgnores([
     ".next/**",
     "out/**",

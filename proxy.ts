@@ -14,7 +14,8 @@ import { OUTAGE_SEGMENT, outageForRequest } from "./lib/platform/outage.ts";
  */
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   // Liveness for load balancers and test runners, on any host; reveals nothing.
-  if (request.nextUrl.pathname === "/healthz") return new NextResponse("ok\n", { headers: { "cache-control": "no-store" } });
+  if (request.nextUrl.pathname === "/healthz")
+    return new NextResponse("ok\n", { headers: { "cache-control": "no-store" } });
 
   const env = loadEnv();
   const host = classifyHost(requestHost(request.headers, env.PORTICO_TRUST_FORWARDED_HOST), hostConfig(env));
@@ -26,7 +27,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
       break;
     case "subdomain":
     case "custom":
-      url.pathname = (await outageForRequest(host, url.pathname)) ? `/t/${host.hostname}/${OUTAGE_SEGMENT}` : `/t/${host.hostname}${path}`;
+      url.pathname = (await outageForRequest(host, url.pathname))
+        ? `/t/${host.hostname}/${OUTAGE_SEGMENT}`
+        : `/t/${host.hostname}${path}`;
       break;
     default:
       // Nothing is served for an unknown or malformed host: a path that exists nowhere → neutral 404.
@@ -44,7 +47,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   forwarded.set("x-nonce", nonce);
   const response = NextResponse.rewrite(url, { request: { headers: forwarded } });
   response.headers.set("Content-Security-Policy", csp);
-  const https = request.nextUrl.protocol === "https:" || (env.PORTICO_TRUST_FORWARDED_HOST && request.headers.get("x-forwarded-proto") === "https");
+  const https =
+    request.nextUrl.protocol === "https:" ||
+    (env.PORTICO_TRUST_FORWARDED_HOST && request.headers.get("x-forwarded-proto") === "https");
   for (const [name, value] of Object.entries(securityHeaders({ https }))) response.headers.set(name, value);
   return response;
 }

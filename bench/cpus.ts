@@ -47,7 +47,8 @@ async function postgresProcesses(postmasterPidFile: string): Promise<PostgresPro
     // After the name (which may contain spaces, hence the last ")"): state, ppid, …
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const pid = Number(entry);
-    if (pid === postmaster || Number(fields[1]) === postmaster) found.push({ pid, postmaster: pid === postmaster, fields });
+    if (pid === postmaster || Number(fields[1]) === postmaster)
+      found.push({ pid, postmaster: pid === postmaster, fields });
   }
   return found;
 }
@@ -72,7 +73,12 @@ const TICKS_PER_SECOND = 100;
 
 export function cpuPlacement(postmasterPidFile: string): Placement {
   const cpus = os.availableParallelism();
-  const unavailable = cpus < 2 ? `one CPU only (${cpus})` : !existsSync(TASKSET) ? `${TASKSET} not found (Debian: apt-get install util-linux)` : null;
+  const unavailable =
+    cpus < 2
+      ? `one CPU only (${cpus})`
+      : !existsSync(TASKSET)
+        ? `${TASKSET} not found (Debian: apt-get install util-linux)`
+        : null;
   const all = `0-${cpus - 1}`;
   const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
   const postgres = async (): Promise<number[]> => (await postgresProcesses(postmasterPidFile)).map((p) => p.pid);

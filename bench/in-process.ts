@@ -38,13 +38,25 @@ export async function coldStart(
 }
 
 /** The same read through Prisma and through a raw pg client, both warm: median per query. */
-export async function prismaVersusPg(db: TenantDb, url: string, rounds = 2_000): Promise<{ prismaUs: number; pgUs: number; ratio: number }> {
+export async function prismaVersusPg(
+  db: TenantDb,
+  url: string,
+  rounds = 2_000,
+): Promise<{ prismaUs: number; pgUs: number; ratio: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const now = new Date();
-  const viaPrisma = () => db.event.findMany({ where: { status: "published", startsAt: { gte: now } }, orderBy: { startsAt: "asc" }, take: 20 });
+  const viaPrisma = () =>
+    db.event.findMany({
+      where: { status: "published", startsAt: { gte: now } },
+      orderBy: { startsAt: "asc" },
+      take: 20,
+    });
   const viaPg = () =>
-    client.query(`SELECT * FROM "Event" WHERE status = 'published' AND "startsAt" >= $1 ORDER BY "startsAt" ASC LIMIT 20`, [now]);
+    client.query(
+      `SELECT * FROM "Event" WHERE status = 'published' AND "startsAt" >= $1 ORDER BY "startsAt" ASC LIMIT 20`,
+      [now],
+    );
   const p: number[] = [];
   const r: number[] = [];
   try {

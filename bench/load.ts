@@ -30,16 +30,21 @@ export async function load(options: {
   const one = (host: string) =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
-      const req = http.request({ host: "127.0.0.1", port: options.port, path: options.path, agent, headers: { host } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          latencies.push(performance.now() - t0);
-          const ok = res.statusCode === 200 && (options.check?.(host, res.statusCode, Buffer.concat(chunks).toString("utf8")) ?? true);
-          if (!ok) errors += 1;
-          resolve();
-        });
-      });
+      const req = http.request(
+        { host: "127.0.0.1", port: options.port, path: options.path, agent, headers: { host } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            latencies.push(performance.now() - t0);
+            const ok =
+              res.statusCode === 200 &&
+              (options.check?.(host, res.statusCode, Buffer.concat(chunks).toString("utf8")) ?? true);
+            if (!ok) errors += 1;
+            resolve();
+          });
+        },
+      );
       req.on("error", () => {
         errors += 1;
         resolve();
@@ -56,5 +61,11 @@ export async function load(options: {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { requests: latencies.length, errors, rps: (latencies.length / elapsed) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
+  return {
+    requests: latencies.length,
+    errors,
+    rps: (latencies.length / elapsed) * 1000,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
 }

@@ -64,7 +64,11 @@ async function settle(): Promise<number> {
  * A first round of 20 clients loads the code (Prisma's query compiler, pg, JIT) and is not
  * counted: "before" is a warmed-up process with no client cached.
  */
-export async function measureClientMemory(factory: ClientFactory<TenantDb>, ids: string[], churnClients: number): Promise<MemoryResult> {
+export async function measureClientMemory(
+  factory: ClientFactory<TenantDb>,
+  ids: string[],
+  churnClients: number,
+): Promise<MemoryResult> {
   const round = async (some: string[], atOnce = some.length) => {
     const cache = new TenantClientCache<TenantDb>(factory, { budget: atOnce, poolSize: 1, idleMs: 0 });
     for (const id of some) await cache.use(id, (db) => db.$queryRaw`SELECT 1`);

@@ -6,7 +6,11 @@ import { nextServerCommand } from "../scripts/lib/custom-server.ts";
  * Portico's own HTTP server as `npm start` serves it, resolved once /healthz answers: what the
  * benchmarks and the fault tests measure. Its stderr goes to ours.
  */
-export async function startNextServer(port: number, env: NodeJS.ProcessEnv, options: { prefix?: string[] } = {}): Promise<ChildProcess> {
+export async function startNextServer(
+  port: number,
+  env: NodeJS.ProcessEnv,
+  options: { prefix?: string[] } = {},
+): Promise<ChildProcess> {
   // A prefix (taskset -c 0) execs node in place, so the child's pid is the server's.
   const [command, ...args] = [...(options.prefix ?? []), ...nextServerCommand("start", port, "127.0.0.1")];
   const server: ChildProcess = spawn(command!, args, {

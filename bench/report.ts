@@ -12,9 +12,26 @@ export interface Figure {
 }
 
 export function table(figures: Figure[]): string {
-  const rows = [["figure", "measured", "baseline", "ratio", "target", ""], ...figures.map((f) => [f.figure, f.measured, f.baseline, f.ratio, f.target, f.pass === null ? "tracked" : f.pass ? "PASS" : "FAIL"])];
+  const rows = [
+    ["figure", "measured", "baseline", "ratio", "target", ""],
+    ...figures.map((f) => [
+      f.figure,
+      f.measured,
+      f.baseline,
+      f.ratio,
+      f.target,
+      f.pass === null ? "tracked" : f.pass ? "PASS" : "FAIL",
+    ]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function markdownTable(figures: Figure[]): string {
@@ -22,7 +39,10 @@ export function markdownTable(figures: Figure[]): string {
   return [
     "| figure | measured | baseline | ratio | target | |",
     "|---|---|---|---|---|---|",
-    ...figures.map((f) => `| ${esc(f.figure)} | ${esc(f.measured)} | ${esc(f.baseline)} | ${esc(f.ratio)} | ${esc(f.target)} | ${f.pass === null ? "tracked" : f.pass ? "pass" : "**FAIL**"} |`),
+    ...figures.map(
+      (f) =>
+        `| ${esc(f.figure)} | ${esc(f.measured)} | ${esc(f.baseline)} | ${esc(f.ratio)} | ${esc(f.target)} | ${f.pass === null ? "tracked" : f.pass ? "pass" : "**FAIL**"} |`,
+    ),
   ].join("\n");
 }
 
@@ -55,8 +75,15 @@ export function scaleChartSvg(points: ScalePoint[], title: string): string {
   const latMax = nice(Math.max(...points.map((p) => p.p99Ms)) * 1.1);
   const y = (v: number, max: number) => top + plotH - (v / max) * plotH;
   const line = (panel: number, values: number[], max: number, colour: string, label: string) => {
-    const d = points.map((p, i) => `${i ? "L" : "M"}${x(panel, p.tenants).toFixed(1)},${y(values[i]!, max).toFixed(1)}`).join(" ");
-    const dots = points.map((p, i) => `<circle cx="${x(panel, p.tenants).toFixed(1)}" cy="${y(values[i]!, max).toFixed(1)}" r="3.5" fill="${colour}"><title>${label}: ${values[i]!.toFixed(1)} at ${p.tenants} tenants</title></circle>`).join("");
+    const d = points
+      .map((p, i) => `${i ? "L" : "M"}${x(panel, p.tenants).toFixed(1)},${y(values[i]!, max).toFixed(1)}`)
+      .join(" ");
+    const dots = points
+      .map(
+        (p, i) =>
+          `<circle cx="${x(panel, p.tenants).toFixed(1)}" cy="${y(values[i]!, max).toFixed(1)}" r="3.5" fill="${colour}"><title>${label}: ${values[i]!.toFixed(1)} at ${p.tenants} tenants</title></circle>`,
+      )
+      .join("");
     return `<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"/>${dots}`;
   };
   const axes = (panel: number, max: number, unit: string) => {
@@ -64,14 +91,36 @@ export function scaleChartSvg(points: ScalePoint[], title: string): string {
       const v = max * f;
       return `<line x1="${left[panel]}" x2="${left[panel]! + panelW}" y1="${y(v, max)}" y2="${y(v, max)}" stroke="#e2e8f0"/><text x="${left[panel]! - 6}" y="${y(v, max) + 4}" text-anchor="end">${Number(v.toPrecision(3))}</text>`;
     });
-    const ticksX = [1, 10, 100, 1000].filter((t) => Math.log10(t) <= xMax).map((t) => `<text x="${x(panel, t)}" y="${top + plotH + 18}" text-anchor="middle">${t.toLocaleString("en")}</text>`);
+    const ticksX = [1, 10, 100, 1000]
+      .filter((t) => Math.log10(t) <= xMax)
+      .map(
+        (t) => `<text x="${x(panel, t)}" y="${top + plotH + 18}" text-anchor="middle">${t.toLocaleString("en")}</text>`,
+      );
     return `${ticksY.join("")}${ticksX.join("")}<text x="${left[panel]! + panelW / 2}" y="${top + plotH + 38}" text-anchor="middle">tenants receiving traffic (log scale)</text><text x="${left[panel]}" y="${top - 10}">${unit}</text>`;
   };
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="11" fill="#334155">
 <rect width="${W}" height="${H}" fill="#fff"/>
 <text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600">${title}</text>
-${axes(0, rpsMax, "throughput, requests/s")}${line(0, points.map((p) => p.rps), rpsMax, "#0369a1", "req/s")}
-${axes(1, latMax, "latency, ms (p50 solid, p99 dashed)")}${line(1, points.map((p) => p.p50Ms), latMax, "#047857", "p50 ms")}${line(1, points.map((p) => p.p99Ms), latMax, "#b45309", "p99 ms").replace('stroke-width="2"', 'stroke-width="2" stroke-dasharray="5 4"')}
+${axes(0, rpsMax, "throughput, requests/s")}${line(
+    0,
+    points.map((p) => p.rps),
+    rpsMax,
+    "#0369a1",
+    "req/s",
+  )}
+${axes(1, latMax, "latency, ms (p50 solid, p99 dashed)")}${line(
+    1,
+    points.map((p) => p.p50Ms),
+    latMax,
+    "#047857",
+    "p50 ms",
+  )}${line(
+    1,
+    points.map((p) => p.p99Ms),
+    latMax,
+    "#b45309",
+    "p99 ms",
+  ).replace('stroke-width="2"', 'stroke-width="2" stroke-dasharray="5 4"')}
 </svg>
 `;
 }

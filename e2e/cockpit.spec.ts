@@ -23,15 +23,27 @@ async function audited(action: string, tenantSlug?: string) {
 
 /** A tenant with one event and `n` registrations made today. */
 async function tenantWithRegistrations(base: string, n: number): Promise<string> {
-  const slug = await tenantWithUsers(base, [{ email: "admin@x.example", name: "Ada Admin", role: "admin" }, { email: "m@x.example", name: "Mo", role: "member" }]);
-  await adminSql(database(slug), `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'launch', 'Launch', now() + interval '5 days', now() + interval '5 days 1 hour', 'UTC', 'published', now())`);
+  const slug = await tenantWithUsers(base, [
+    { email: "admin@x.example", name: "Ada Admin", role: "admin" },
+    { email: "m@x.example", name: "Mo", role: "member" },
+  ]);
+  await adminSql(
+    database(slug),
+    `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'launch', 'Launch', now() + interval '5 days', now() + interval '5 days 1 hour', 'UTC', 'published', now())`,
+  );
   for (let i = 0; i < n; i++) {
-    await adminSql(database(slug), `INSERT INTO "Registration" (id, "eventId", email, name, status, "ticketCode", "updatedAt") SELECT gen_random_uuid(), id, $1, 'R', 'confirmed', $2, now() FROM "Event" WHERE slug = 'launch'`, [`r${i}@x.example`, `${slug}-${i}`]);
+    await adminSql(
+      database(slug),
+      `INSERT INTO "Registration" (id, "eventId", email, name, status, "ticketCode", "updatedAt") SELECT gen_random_uuid(), id, $1, 'R', 'confirmed', $2, now() FROM "Event" WHERE slug = 'launch'`,
+      [`r${i}@x.example`, `${slug}-${i}`],
+    );
   }
   return slug;
 }
 
-test("the overview shows each tenant's figures from its own database, with search, filters and sorting", async ({ page }) => {
+test("the overview shows each tenant's figures from its own database, with search, filters and sorting", async ({
+  page,
+}) => {
   const slug = await tenantWithRegistrations("figures", 3);
   await asOwner(page);
   await page.goto(at("admin.localhost", `/?q=${slug}&fresh=1`));
@@ -47,7 +59,11 @@ test("the overview shows each tenant's figures from its own database, with searc
   await expect(page.getByTestId("fan-out")).toContainText("1 asked now");
 
   // The same figures PostgreSQL reports for that database.
-  const [size] = await adminQuery<{ mb: string }>("postgres", `SELECT round(pg_database_size($1) / 1048576.0)::text AS mb`, [database(slug)]);
+  const [size] = await adminQuery<{ mb: string }>(
+    "postgres",
+    `SELECT round(pg_database_size($1) / 1048576.0)::text AS mb`,
+    [database(slug)],
+  );
   expect(Number((await row.getByTestId("db-size").textContent())!.split(" ")[0])).toBeCloseTo(Number(size!.mb), -1);
 
   // Filter by plan: every row shown is on that plan.
@@ -58,21 +74,29 @@ test("the overview shows each tenant's figures from its own database, with searc
 
   // Sort by members, most first: the column reads in non-increasing order.
   await page.goto(at("admin.localhost", "/?status=active&sort=members&dir=desc"));
-  const members = (await page.locator('[data-testid="fleet-row"] [data-testid="member-count"]').allTextContents()).filter((t) => t !== "—").map(Number);
+  const members = (await page.locator('[data-testid="fleet-row"] [data-testid="member-count"]').allTextContents())
+    .filter((t) => t !== "—")
+    .map(Number);
   expect(members.length).toBeGreaterThan(2);
   expect(members).toEqual([...members].sort((a, b) => b - a));
   await expect(page.getByTestId("sort-members")).toContainText("▼");
 
   // The view was audited as a cross-tenant read naming what was shown.
   const reads = await audited("fleet.read");
-  expect(reads.some((r) => r.actorLabel === "owner@agency.localhost" && (r.details.shown as string[] | undefined)?.includes(slug))).toBe(true);
+  expect(
+    reads.some(
+      (r) => r.actorLabel === "owner@agency.localhost" && (r.details.shown as string[] | undefined)?.includes(slug),
+    ),
+  ).toBe(true);
 });
 
 test("nonsense filters are refused with a sentence each; the overview still renders", async ({ page }) => {
   await asOwner(page);
   await page.goto(at("admin.localhost", "/?status=alive&sort=DROP%20TABLE&per=7&page=-1&health=meh"));
   const problems = page.getByTestId("fleet-problems");
-  await expect(problems).toContainText('Status "alive" is not one of provisioning, active, suspended, failed, offboarded');
+  await expect(problems).toContainText(
+    'Status "alive" is not one of provisioning, active, suspended, failed, offboarded',
+  );
   await expect(problems).toContainText('Cannot sort by "DROP TABLE"');
   await expect(problems).toContainText("7 tenants per page is not offered");
   await expect(page.locator('[data-testid="fleet-row"][data-slug="acme"]')).toBeVisible();
@@ -82,7 +106,9 @@ test("nonsense filters are refused with a sentence each; the overview still rend
   await expect(page.getByTestId("fleet-empty")).toBeVisible();
 });
 
-test("a tenant whose database hangs or is stopped shows as degraded with the reason; the page still renders", async ({ page }) => {
+test("a tenant whose database hangs or is stopped shows as degraded with the reason; the page still renders", async ({
+  page,
+}) => {
   const hung = await tenantWithUsers("hung", []);
   const stopped = await tenantWithUsers("stopped", []);
   await asOwner(page);
@@ -91,12 +117,16 @@ test("a tenant whose database hangs or is stopped shows as degraded with the rea
     await locker.query("BEGIN");
     await locker.query(`LOCK TABLE "Event" IN ACCESS EXCLUSIVE MODE`);
     await adminSql("postgres", `ALTER DATABASE ${database(stopped)} WITH ALLOW_CONNECTIONS false`);
-    await adminSql("postgres", `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database(stopped)]);
+    await adminSql("postgres", `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [
+      database(stopped),
+    ]);
 
     await page.goto(at("admin.localhost", "/?q=&fresh=1&status=active"));
     const hungRow = page.locator(`[data-testid="fleet-row"][data-slug="${hung}"]`);
     await expect(hungRow).toHaveAttribute("data-health", "degraded");
-    await expect(hungRow.getByTestId("degraded-reason")).toHaveText("timed out: no answer within 2000 ms (statement cancelled)");
+    await expect(hungRow.getByTestId("degraded-reason")).toHaveText(
+      "timed out: no answer within 2000 ms (statement cancelled)",
+    );
     const stoppedRow = page.locator(`[data-testid="fleet-row"][data-slug="${stopped}"]`);
     await expect(stoppedRow).toHaveAttribute("data-health", "degraded");
     await expect(stoppedRow.getByTestId("degraded-reason")).toContainText("not currently accepting connections");
@@ -127,15 +157,23 @@ test("the charts draw the fleet's real figures", async ({ page }) => {
 
   // Tenants by status matches the control plane. Other tests add and suspend tenants meanwhile,
   // so compare page and database drawn at a quiet moment: the same before and after the page.
-  const activeCount = async () => Number((await adminQuery<{ n: string }>("portico", `SELECT count(*)::text AS n FROM "Tenant" WHERE status = 'active'`))[0]!.n);
+  const activeCount = async () =>
+    Number(
+      (
+        await adminQuery<{ n: string }>("portico", `SELECT count(*)::text AS n FROM "Tenant" WHERE status = 'active'`)
+      )[0]!.n,
+    );
   await expect
-    .poll(async () => {
-      const before = await activeCount();
-      await page.reload();
-      const rows = await page.getByTestId("chart-status-data").locator("tbody tr").allTextContents();
-      const after = await activeCount();
-      return before === after ? rows.find((r) => r.startsWith("active")) === `active${after}` : "busy";
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        const before = await activeCount();
+        await page.reload();
+        const rows = await page.getByTestId("chart-status-data").locator("tbody tr").allTextContents();
+        const after = await activeCount();
+        return before === after ? rows.find((r) => r.startsWith("active")) === `active${after}` : "busy";
+      },
+      { timeout: 30_000 },
+    )
     .toBe(true);
   await expect(page.getByTestId("chart-status").locator(".recharts-bar-rectangle").first()).toBeVisible();
   await expect(page.getByTestId("chart-plan").locator(".recharts-bar-rectangle").first()).toBeVisible();
@@ -145,7 +183,10 @@ test("the charts draw the fleet's real figures", async ({ page }) => {
   await expect(page.getByTestId("cache-data").locator("tbody td").first()).toHaveText(/^\d+$/);
 });
 
-test("an agency owner opens a portal as its admin through a single-use hand-off, sees the banner, and ends it", async ({ page, browser }) => {
+test("an agency owner opens a portal as its admin through a single-use hand-off, sees the banner, and ends it", async ({
+  page,
+  browser,
+}) => {
   const slug = await tenantWithUsers("imp", [{ email: "ada@imp.example", name: "Ada Admin", role: "admin" }]);
   await asOwner(page);
   await page.goto(at("admin.localhost", `/tenants/${slug}`));
@@ -159,7 +200,9 @@ test("an agency owner opens a portal as its admin through a single-use hand-off,
   await page.getByRole("button", { name: "Open the portal" }).click();
   await expect(page).toHaveURL(/\/manage/);
   const banner = page.getByTestId("impersonation-banner");
-  await expect(banner).toContainText("Impersonating Ada Admin (ada@imp.example, admin) as agency user owner@agency.localhost");
+  await expect(banner).toContainText(
+    "Impersonating Ada Admin (ada@imp.example, admin) as agency user owner@agency.localhost",
+  );
   await page.goto(at(`${slug}.localhost`, "/"));
   await expect(banner).toBeVisible();
 
@@ -174,7 +217,13 @@ test("an agency owner opens a portal as its admin through a single-use hand-off,
   await expect(page).toHaveURL(/\/sign-in/);
   await expect(page.getByTestId("impersonation-banner")).toHaveCount(0);
 
-  const trail = (await adminQuery<{ action: string }>("portico", `SELECT action FROM "AuditEntry" WHERE "tenantId" = (SELECT id FROM "Tenant" WHERE slug = $1) AND action LIKE 'impersonation.%' ORDER BY id`, [slug])).map((r) => r.action);
+  const trail = (
+    await adminQuery<{ action: string }>(
+      "portico",
+      `SELECT action FROM "AuditEntry" WHERE "tenantId" = (SELECT id FROM "Tenant" WHERE slug = $1) AND action LIKE 'impersonation.%' ORDER BY id`,
+      [slug],
+    )
+  ).map((r) => r.action);
   expect(trail).toEqual(["impersonation.issue", "impersonation.start", "impersonation.end"]);
 });
 
@@ -186,7 +235,11 @@ test("an expired impersonation link is refused with what to do", async ({ page }
   // Stop at the hand-off page, then let the link expire before the click.
   await page.getByTestId("impersonate-form").getByRole("button", { name: "Open portal as admin" }).click();
   await expect(page.getByTestId("handoff-summary")).toBeVisible();
-  await adminSql("portico", `UPDATE "ImpersonationGrant" SET "expiresAt" = now() - interval '1 second' WHERE "tenantId" = (SELECT id FROM "Tenant" WHERE slug = $1)`, [slug]);
+  await adminSql(
+    "portico",
+    `UPDATE "ImpersonationGrant" SET "expiresAt" = now() - interval '1 second' WHERE "tenantId" = (SELECT id FROM "Tenant" WHERE slug = $1)`,
+    [slug],
+  );
   await page.getByRole("button", { name: "Open the portal" }).click();
   await expect(page.getByTestId("form-error")).toContainText("already been used or has expired");
   await page.reload();
@@ -203,7 +256,10 @@ test("an agency viewer cannot impersonate", async ({ browser }) => {
   await expect(page.getByTestId("impersonate-form")).toHaveCount(0);
 });
 
-test("agency users: invite, accept, change role, deactivate (old session ends); the last owner stays", async ({ page, browser }) => {
+test("agency users: invite, accept, change role, deactivate (old session ends); the last owner stays", async ({
+  page,
+  browser,
+}) => {
   const email = `sam-${Date.now().toString(36)}@agency.localhost`;
   await asOwner(page);
   await page.goto(at("admin.localhost", "/users"));
@@ -215,7 +271,11 @@ test("agency users: invite, accept, change role, deactivate (old session ends); 
   await expect(invite.getByTestId("form-message")).toHaveText(`Invitation sent to ${email}.`);
   await expect(page.locator(`[data-testid="agency-user-row"][data-email="${email}"]`)).toContainText("invited");
 
-  const [mail] = await adminQuery<{ text: string }>("portico", `SELECT text FROM "OutboxMessage" WHERE "toAddress" = $1 ORDER BY at DESC LIMIT 1`, [email]);
+  const [mail] = await adminQuery<{ text: string }>(
+    "portico",
+    `SELECT text FROM "OutboxMessage" WHERE "toAddress" = $1 ORDER BY at DESC LIMIT 1`,
+    [email],
+  );
   const link = /http:\/\/\S+\/invite\?token=\S+/.exec(mail!.text)![0];
   const sam = await (await browser.newContext()).newPage();
   await sam.goto(link);
@@ -246,12 +306,29 @@ test("agency users: invite, accept, change role, deactivate (old session ends); 
   // The only owner cannot deactivate or demote themself.
   const me = page.locator('[data-testid="agency-user-row"][data-email="owner@agency.localhost"]');
   await me.getByRole("button", { name: "Deactivate" }).click();
-  await expect(me.getByTestId("form-error")).toContainText("owner@agency.localhost is the last active owner and must stay one: make someone else an owner first.");
+  await expect(me.getByTestId("form-error")).toContainText(
+    "owner@agency.localhost is the last active owner and must stay one: make someone else an owner first.",
+  );
   await page.reload();
-  await expect(page.locator('[data-testid="agency-user-row"][data-email="owner@agency.localhost"]')).toHaveAttribute("data-active", "true");
+  await expect(page.locator('[data-testid="agency-user-row"][data-email="owner@agency.localhost"]')).toHaveAttribute(
+    "data-active",
+    "true",
+  );
 
-  const actions = (await adminQuery<{ action: string }>("portico", `SELECT action FROM "AuditEntry" WHERE action LIKE 'agency-user.%' ORDER BY id`)).map((r) => r.action);
-  expect(actions).toEqual(expect.arrayContaining(["agency-user.invite", "agency-user.accept-invitation", "agency-user.role", "agency-user.deactivate"]));
+  const actions = (
+    await adminQuery<{ action: string }>(
+      "portico",
+      `SELECT action FROM "AuditEntry" WHERE action LIKE 'agency-user.%' ORDER BY id`,
+    )
+  ).map((r) => r.action);
+  expect(actions).toEqual(
+    expect.arrayContaining([
+      "agency-user.invite",
+      "agency-user.accept-invitation",
+      "agency-user.role",
+      "agency-user.deactivate",
+    ]),
+  );
 });
 
 test("a viewer sees agency users but cannot change them", async ({ browser }) => {

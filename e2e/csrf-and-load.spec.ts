@@ -3,14 +3,22 @@ import { at, direct, port } from "./hosts.ts";
 
 test("next-auth refuses a credentials sign-in without its CSRF token", async ({ request }) => {
   const [url, init] = direct("acme.localhost", "/api/auth/callback/password");
-  const response = await request.post(url, { ...init, form: { email: "owner@acme.example", password: "portico-demo" } });
+  const response = await request.post(url, {
+    ...init,
+    form: { email: "owner@acme.example", password: "portico-demo" },
+  });
   expect(response.status()).toBe(302);
   expect(response.headers()["location"]).toBe(`http://acme.localhost:${port}/api/auth/signin?csrf=true`);
   expect(response.headers()["set-cookie"] ?? "").not.toContain("portico.session=");
 
   // Positive control: with the token (and its cookie) the same request signs in.
-  const { csrfToken } = (await (await request.get(...direct("acme.localhost", "/api/auth/csrf"))).json()) as { csrfToken: string };
-  const ok = await request.post(url, { ...init, form: { email: "owner@acme.example", password: "portico-demo", csrfToken } });
+  const { csrfToken } = (await (await request.get(...direct("acme.localhost", "/api/auth/csrf"))).json()) as {
+    csrfToken: string;
+  };
+  const ok = await request.post(url, {
+    ...init,
+    form: { email: "owner@acme.example", password: "portico-demo", csrfToken },
+  });
   expect(ok.status()).toBe(302);
   expect(ok.headers()["set-cookie"] ?? "").toContain("portico.session=");
 });
@@ -40,7 +48,9 @@ test("a server action posted from another origin is refused (CSRF on actions)", 
   expect(await forged.text()).not.toContain("If that address has an account here");
 });
 
-test("interleaved concurrent requests for two tenants never carry the other's data (security case 17)", async ({ request }) => {
+test("interleaved concurrent requests for two tenants never carry the other's data (security case 17)", async ({
+  request,
+}) => {
   const tenants = [
     { host: "acme.localhost", mine: "Acme Pharma Academy", theirs: "Globex Capital Forum" },
     { host: "globex.localhost", mine: "Globex Capital Forum", theirs: "Acme Pharma Academy" },
@@ -54,7 +64,8 @@ test("interleaved concurrent requests for two tenants never carry the other's da
         const response = await request.get(...direct(t.host, i % 4 < 2 ? "/" : "/sign-in"));
         const body = await response.text();
         served += 1;
-        if (response.status() !== 200 || !body.includes(t.mine) || body.includes(t.theirs)) wrong.push(`${t.host} ${response.status()}`);
+        if (response.status() !== 200 || !body.includes(t.mine) || body.includes(t.theirs))
+          wrong.push(`${t.host} ${response.status()}`);
       }),
     );
   }

@@ -36,7 +36,9 @@ test.describe("unknown and malformed hosts (security cases 1 and 4)", () => {
 
 test.describe("host spoofing and proxy bypass", () => {
   test("X-Forwarded-Host is ignored unless trusted (security case 2)", async ({ request }) => {
-    const response = await request.get(...direct("acme.localhost", "/", { "x-forwarded-host": `globex.localhost:${port}` }));
+    const response = await request.get(
+      ...direct("acme.localhost", "/", { "x-forwarded-host": `globex.localhost:${port}` }),
+    );
     const html = await response.text();
     expect(html).toContain("Acme Pharma Academy");
     expect(html).not.toContain("Globex Capital Forum");
@@ -45,7 +47,11 @@ test.describe("host spoofing and proxy bypass", () => {
   test("another tenant's rewritten path on this host is a 404 (CVE-2025-29927)", async ({ request }) => {
     const own = await request.get(...direct("globex.localhost"));
     expect(own.status()).toBe(200); // positive control
-    const bypasses: Record<string, string>[] = [{}, { "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy" }, { "x-middleware-subrequest": "src/middleware:middleware:middleware:middleware:middleware" }];
+    const bypasses: Record<string, string>[] = [
+      {},
+      { "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy" },
+      { "x-middleware-subrequest": "src/middleware:middleware:middleware:middleware:middleware" },
+    ];
     for (const headers of bypasses) {
       for (const path of ["/t/globex.localhost", "/t/globex.localhost/events/rate-outlook"]) {
         const response = await request.get(...direct("acme.localhost", path, headers));
@@ -66,12 +72,29 @@ test.describe("host spoofing and proxy bypass", () => {
 
 test.describe("a tenant whose database is unreachable", () => {
   // One path of every kind of tenant page: public, member, staff, auth forms, tokens, tickets.
-  const PAGES = ["/", "/events/kickoff", "/registrations", "/registrations/confirm?token=x", "/manage", "/manage/team", "/manage/events/new", "/sign-in", "/sign-up", "/invite?token=x", "/account", "/tickets/x"];
+  const PAGES = [
+    "/",
+    "/events/kickoff",
+    "/registrations",
+    "/registrations/confirm?token=x",
+    "/manage",
+    "/manage/team",
+    "/manage/events/new",
+    "/sign-in",
+    "/sign-up",
+    "/invite?token=x",
+    "/account",
+    "/tickets/x",
+  ];
 
-  test("every page answers 503 with the tenant's branding and Retry-After, no stack; a healthy tenant serves the same paths (positive control)", async ({ request }) => {
+  test("every page answers 503 with the tenant's branding and Retry-After, no stack; a healthy tenant serves the same paths (positive control)", async ({
+    request,
+  }) => {
     // The first request to meet the outage may still be rendered by the page (its error boundary
     // shows the branded notice); from then on the breaker answers before any page runs.
-    await expect(async () => expect((await request.get(...direct("umbrella.localhost", "/account"))).status()).toBe(503)).toPass({ timeout: 20_000 });
+    await expect(async () =>
+      expect((await request.get(...direct("umbrella.localhost", "/account"))).status()).toBe(503),
+    ).toPass({ timeout: 20_000 });
     for (const path of PAGES) {
       const response = await request.get(...direct("umbrella.localhost", path));
       expect(response.status(), path).toBe(503);
@@ -93,7 +116,9 @@ test.describe("a tenant whose database is unreachable", () => {
   test("shows a branded notice for that tenant while the others keep serving", async ({ page }) => {
     await page.goto(at("umbrella.localhost", "/account"));
     await expect(page.getByTestId("tenant-name")).toHaveText("Umbrella Health");
-    await expect(page.locator('[data-testid="tenant-unavailable"], [data-testid="tenant-error"]')).toContainText("temporarily unavailable");
+    await expect(page.locator('[data-testid="tenant-unavailable"], [data-testid="tenant-error"]')).toContainText(
+      "temporarily unavailable",
+    );
     await expect(page.locator("header").first()).toHaveCSS("background-color", "rgb(190, 18, 60)");
     await page.goto(at("umbrella.localhost"));
     await expect(page.getByTestId("tenant-name")).toHaveText("Umbrella Health");

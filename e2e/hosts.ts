@@ -10,13 +10,20 @@ export function at(host: string, path = "/"): string {
  * loopback, so requests go to 127.0.0.1 with the tenant's name in the Host header.
  */
 export function direct(host: string, path = "/", headers: Record<string, string> = {}) {
-  return [`http://127.0.0.1:${port}${path}`, { headers: { host: `${host}:${port}`, ...headers }, maxRedirects: 0 }] as const;
+  return [
+    `http://127.0.0.1:${port}${path}`,
+    { headers: { host: `${host}:${port}`, ...headers }, maxRedirects: 0 },
+  ] as const;
 }
 
 export const AGENCY_PASSWORD = "agency-e2e-password"; // set by scripts/e2e-server.ts
 
 /** Signs into the agency dashboard through its sign-in page. */
-export async function signInAgency(page: import("@playwright/test").Page, email = "owner@agency.localhost", password = AGENCY_PASSWORD) {
+export async function signInAgency(
+  page: import("@playwright/test").Page,
+  email = "owner@agency.localhost",
+  password = AGENCY_PASSWORD,
+) {
   await page.goto(at("admin.localhost", "/sign-in"));
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);

@@ -16,7 +16,12 @@ function createTenant(base: string): string {
   return slug;
 }
 
-async function act(page: Page, kind: string, fill?: (form: ReturnType<Page["getByTestId"]>) => Promise<void>, confirm = false) {
+async function act(
+  page: Page,
+  kind: string,
+  fill?: (form: ReturnType<Page["getByTestId"]>) => Promise<void>,
+  confirm = false,
+) {
   const form = page.getByTestId(`action-${kind}`);
   await fill?.(form);
   await form.getByRole("button").first().click();
@@ -33,7 +38,10 @@ async function notify(slug: string) {
   await adminSql("portico", `SELECT pg_notify('portico_tenant_changed', $1)`, [tenant?.id]);
 }
 
-test("dashboard lifecycle: rename without a restart, suspend and resume, export and download, offboard with confirmation", async ({ page, browser }) => {
+test("dashboard lifecycle: rename without a restart, suspend and resume, export and download, offboard with confirmation", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(120_000);
   const slug = createTenant("hooli");
   const portal = await browser.newPage();
@@ -55,7 +63,9 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   // The tenant's page shows its provisioning run, step by step, and its slice of the audit log.
   await expect(page.getByTestId("provisioning-history")).toContainText("✓ reserve");
   await expect(page.getByTestId("provisioning-history")).toContainText("✓ activate");
-  await expect(page.getByTestId("tenant-audit").locator('[data-action="tenant.rename"]')).toContainText("owner@agency.localhost");
+  await expect(page.getByTestId("tenant-audit").locator('[data-action="tenant.rename"]')).toContainText(
+    "owner@agency.localhost",
+  );
   await act(page, "suspend", undefined, true);
   await portal.reload();
   await expect(portal.getByTestId("tenant-suspended")).toBeVisible();
@@ -69,7 +79,9 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   await act(page, "export");
   await expect(page.getByTestId("operation-status")).toHaveText("succeeded");
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-export").click()]);
-  const archive = gunzipSync(await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks)));
+  const archive = gunzipSync(
+    await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks)),
+  );
   const manifestAt = archive.indexOf('{\n  "format": "portico-tenant-export"');
   expect(manifestAt).toBeGreaterThan(0);
   expect(archive.toString("utf8")).toContain(`"slug": "${slug}"`);
@@ -77,7 +89,9 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   // Offboarding needs the slug typed back; then the portal is gone and so are its database and role.
   await page.goto(at("admin.localhost", `/tenants/${slug}`));
   await page.getByTestId("action-offboard").getByRole("button").click();
-  await expect(page.getByTestId("action-offboard").getByTestId("form-error")).toContainText(`Type the tenant's slug (${slug})`);
+  await expect(page.getByTestId("action-offboard").getByTestId("form-error")).toContainText(
+    `Type the tenant's slug (${slug})`,
+  );
   await act(page, "offboard", (f) => f.getByLabel(/to confirm/).fill(slug));
   await expect(page.getByTestId("operation-status")).toHaveText("succeeded");
   const gone = await portal.goto(at(`${slug}.localhost`));
@@ -85,16 +99,27 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   const dbName = `t_${slug.replaceAll("-", "_")}`;
   expect(await adminQuery("postgres", "SELECT 1 FROM pg_database WHERE datname = $1", [dbName])).toEqual([]);
   expect(await adminQuery("postgres", "SELECT 1 FROM pg_roles WHERE rolname = $1", [`${dbName}_app`])).toEqual([]);
-  const audit = await adminQuery<{ actorLabel: string }>("portico", `SELECT "actorLabel" FROM "AuditEntry" WHERE action = 'tenant.offboard' AND details->>'slug' = $1`, [slug]);
+  const audit = await adminQuery<{ actorLabel: string }>(
+    "portico",
+    `SELECT "actorLabel" FROM "AuditEntry" WHERE action = 'tenant.offboard' AND details->>'slug' = $1`,
+    [slug],
+  );
   expect(audit).toEqual([{ actorLabel: "owner@agency.localhost" }]);
 });
 
-test("fleet migrations: a tenant behind shows a maintenance page until migrated; a failing tenant is recorded while the others are migrated", async ({ page, browser }) => {
+test("fleet migrations: a tenant behind shows a maintenance page until migrated; a failing tenant is recorded while the others are migrated", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(120_000);
   const behind = createTenant("initrode");
   const broken = createTenant("pied");
   // One tenant behind the newest migration, one whose database is gone.
-  await adminSql("portico", `UPDATE "TenantDatabase" SET "schemaVersion" = NULL WHERE "tenantId" IN (SELECT id FROM "Tenant" WHERE slug = ANY($1))`, [[behind, broken]]);
+  await adminSql(
+    "portico",
+    `UPDATE "TenantDatabase" SET "schemaVersion" = NULL WHERE "tenantId" IN (SELECT id FROM "Tenant" WHERE slug = ANY($1))`,
+    [[behind, broken]],
+  );
   await adminSql("postgres", `DROP DATABASE ${`t_${broken.replaceAll("-", "_")}`} WITH (FORCE)`);
   await notify(behind);
   await notify(broken);

@@ -2,7 +2,10 @@ import { expect, test } from "@playwright/test";
 import { tenantsCli } from "./cli.ts";
 import { at, direct } from "./hosts.ts";
 
-test("suspending a tenant takes effect on its next request; its sessions stop; resuming restores it (security case 11)", async ({ page, browser }) => {
+test("suspending a tenant takes effect on its next request; its sessions stop; resuming restores it (security case 11)", async ({
+  page,
+  browser,
+}) => {
   await page.goto(at("stark.localhost", "/sign-in"));
   await page.getByLabel("Email").first().fill("owner@stark.example");
   await page.getByLabel("Password").fill("portico-demo");
@@ -13,7 +16,8 @@ test("suspending a tenant takes effect on its next request; its sessions stop; r
   await other.goto(at("acme.localhost"));
   await expect(other.getByTestId("event-card")).toHaveCount(3);
 
-  const session = async () => (await (await page.goto(at("stark.localhost", "/api/auth/session")))!.json()) as Record<string, unknown>;
+  const session = async () =>
+    (await (await page.goto(at("stark.localhost", "/api/auth/session")))!.json()) as Record<string, unknown>;
   expect(await session()).toMatchObject({ user: { email: "owner@stark.example" } }); // positive control
 
   const suspended = tenantsCli("suspend", "stark");

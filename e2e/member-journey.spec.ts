@@ -13,19 +13,31 @@ async function onePlaceEvent(tenant: string, slug: string, title: string) {
   );
 }
 
-test("member journey on two tenants at once: register, ticket, waitlist, cancel, promotion; nothing crosses", async ({ browser }) => {
+test("member journey on two tenants at once: register, ticket, waitlist, cancel, promotion; nothing crosses", async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const slug = "masterclass";
-  const a = await tenantWithUsers("alpha", [{ email: "ada@alpha.example", name: "Ada", role: "member" }, { email: "sam@alpha.example", name: "Sam", role: "member" }]);
+  const a = await tenantWithUsers("alpha", [
+    { email: "ada@alpha.example", name: "Ada", role: "member" },
+    { email: "sam@alpha.example", name: "Sam", role: "member" },
+  ]);
   const b = await tenantWithUsers("beta", [{ email: "gil@beta.example", name: "Gil", role: "member" }]);
   const A = `${a}.localhost`;
   const B = `${b}.localhost`;
   await onePlaceEvent(a, slug, "Alpha masterclass");
   await onePlaceEvent(b, slug, "Beta masterclass");
-  const [ada, sam, gil] = await Promise.all([signedIn(browser, A, "ada@alpha.example"), signedIn(browser, A, "sam@alpha.example"), signedIn(browser, B, "gil@beta.example")]);
+  const [ada, sam, gil] = await Promise.all([
+    signedIn(browser, A, "ada@alpha.example"),
+    signedIn(browser, A, "sam@alpha.example"),
+    signedIn(browser, B, "gil@beta.example"),
+  ]);
 
   // Browse → register: Ada takes Alpha's only place, Gil Beta's (same slug, another tenant).
-  for (const [page, host, title] of [[ada, A, "Alpha masterclass"], [gil, B, "Beta masterclass"]] as const) {
+  for (const [page, host, title] of [
+    [ada, A, "Alpha masterclass"],
+    [gil, B, "Beta masterclass"],
+  ] as const) {
     await page.goto(at(host));
     await page.getByRole("link", { name: title }).click();
     await expect(page.getByTestId("places")).toHaveText("1 of 1 left");
@@ -68,7 +80,9 @@ test("member journey on two tenants at once: register, ticket, waitlist, cancel,
   expect(await ics.text()).toContain("SUMMARY:Beta masterclass");
 });
 
-test("a guest registers without an account where the portal allows it, and confirms by email once", async ({ browser }) => {
+test("a guest registers without an account where the portal allows it, and confirms by email once", async ({
+  browser,
+}) => {
   test.setTimeout(90_000);
   const t = await tenantWithUsers("theta", []);
   const host = `${t}.localhost`;
@@ -80,7 +94,10 @@ test("a guest registers without an account where the portal allows it, and confi
   await expect(guest.getByRole("link", { name: "Sign in to register" })).toBeVisible();
   await expect(guest.getByTestId("guest-form")).toHaveCount(0);
 
-  await adminSql(db, `INSERT INTO "PortalSettings" (id, "allowGuestRegistration", "updatedAt") VALUES (1, true, now()) ON CONFLICT (id) DO UPDATE SET "allowGuestRegistration" = true`);
+  await adminSql(
+    db,
+    `INSERT INTO "PortalSettings" (id, "allowGuestRegistration", "updatedAt") VALUES (1, true, now()) ON CONFLICT (id) DO UPDATE SET "allowGuestRegistration" = true`,
+  );
   await guest.reload();
   const form = guest.getByTestId("guest-form");
   await form.getByLabel("Your name").fill("Gus Guest");
@@ -92,7 +109,9 @@ test("a guest registers without an account where the portal allows it, and confi
 
   const outbox = await (await browser.newContext()).newPage();
   await openOutbox(outbox, "gus@guest.example");
-  const link = /http:\/\/\S+\/registrations\/confirm\?token=[A-Za-z0-9_-]+/.exec(await outbox.getByTestId("outbox-text").first().innerText())?.[0];
+  const link = /http:\/\/\S+\/registrations\/confirm\?token=[A-Za-z0-9_-]+/.exec(
+    await outbox.getByTestId("outbox-text").first().innerText(),
+  )?.[0];
   expect(link).toContain(host);
   await guest.goto(link as string);
   await expect(guest.getByTestId("guest-confirmed")).toHaveAttribute("data-status", "confirmed");

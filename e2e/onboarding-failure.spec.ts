@@ -34,7 +34,9 @@ async function squat(slug: string) {
   return db;
 }
 
-test("a provisioning failure names the step and reason; Retry completes it once the cause is fixed (security case 21)", async ({ page }) => {
+test("a provisioning failure names the step and reason; Retry completes it once the cause is fixed (security case 21)", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const slug = `retry-${Date.now().toString(36)}`;
   const db = await squat(slug);
@@ -54,7 +56,11 @@ test("a provisioning failure names the step and reason; Retry completes it once 
   await portal.goto(at(`${slug}.localhost`));
   await expect(portal.getByTestId("tenant-name")).toHaveText("Retry Ltd");
   // The first admin from the original wizard was invited by the retry.
-  const invites = await adminQuery<{ n: string }>("portico", `SELECT count(*)::text AS n FROM "OutboxMessage" WHERE "toAddress" = $1`, [`ada@${slug}.example`]);
+  const invites = await adminQuery<{ n: string }>(
+    "portico",
+    `SELECT count(*)::text AS n FROM "OutboxMessage" WHERE "toAddress" = $1`,
+    [`ada@${slug}.example`],
+  );
   expect(invites).toEqual([{ n: "1" }]);
 });
 
@@ -68,7 +74,10 @@ test("Discard removes the database, role and domains a failed provisioning creat
   await expect(page.getByTestId("operation-status")).toHaveText("failed");
   await page.getByTestId("action-discard").getByRole("button").click();
   await expect(page.getByTestId("action-discard").getByTestId("form-error")).toContainText("to confirm");
-  await page.getByTestId("action-discard").getByLabel(/to confirm/).fill(slug);
+  await page
+    .getByTestId("action-discard")
+    .getByLabel(/to confirm/)
+    .fill(slug);
   await page.getByTestId("action-discard").getByRole("button").click();
   await expect(page.getByTestId("operation-status")).toHaveText("succeeded", { timeout: 30_000 });
   expect(await adminQuery("postgres", "SELECT 1 FROM pg_database WHERE datname = $1", [db])).toEqual([]);
@@ -76,7 +85,9 @@ test("Discard removes the database, role and domains a failed provisioning creat
   expect(await adminQuery("portico", `SELECT 1 FROM "Tenant" WHERE slug = $1`, [slug])).toEqual([]);
 });
 
-test("a slug taken while the wizard was open is refused with what to change; nothing is half-created (security case 20)", async ({ page }) => {
+test("a slug taken while the wizard was open is refused with what to change; nothing is half-created (security case 20)", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const slug = `race-${Date.now().toString(36)}`;
   await signInAgency(page);
@@ -86,8 +97,12 @@ test("a slug taken while the wizard was open is refused with what to change; not
   // Another wizard (here, the CLI) wins the slug first.
   expect(tenantsCli("create", slug, "--name", "Winner Ltd").code).toBe(0);
   await page.getByRole("button", { name: "Create tenant" }).click();
-  await expect(page.getByTestId("form-error")).toContainText(`the slug "${slug}" was just taken; go back to Organisation and choose another`);
-  expect(await adminQuery("portico", `SELECT name FROM "Tenant" WHERE slug = $1`, [slug])).toEqual([{ name: "Winner Ltd" }]);
+  await expect(page.getByTestId("form-error")).toContainText(
+    `the slug "${slug}" was just taken; go back to Organisation and choose another`,
+  );
+  expect(await adminQuery("portico", `SELECT name FROM "Tenant" WHERE slug = $1`, [slug])).toEqual([
+    { name: "Winner Ltd" },
+  ]);
 
   await page.goto(reviewUrl.replace(/\/review$/, "/organisation"));
   await page.getByLabel("Slug").fill(`${slug}-2`);
@@ -97,5 +112,7 @@ test("a slug taken while the wizard was open is refused with what to change; not
   }
   await page.getByRole("button", { name: "Create tenant" }).click();
   await expect(page.getByTestId("operation-status")).toHaveText("succeeded", { timeout: 30_000 });
-  expect(await adminQuery("portico", `SELECT name FROM "Tenant" WHERE slug = $1`, [`${slug}-2`])).toEqual([{ name: "Race Ltd" }]);
+  expect(await adminQuery("portico", `SELECT name FROM "Tenant" WHERE slug = $1`, [`${slug}-2`])).toEqual([
+    { name: "Race Ltd" },
+  ]);
 });

@@ -28,14 +28,22 @@ function png(size: number, rgb: [number, number, number]): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8);
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => rgb).flat())]);
   const raw = Buffer.concat(Array.from({ length: size }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 async function next(page: Page) {
   await page.getByRole("button", { name: "Next" }).click();
 }
 
-test("the onboarding wizard: a new tenant live on its subdomain with its branding; its first admin accepts the invitation and signs in", async ({ page, browser }) => {
+test("the onboarding wizard: a new tenant live on its subdomain with its branding; its first admin accepts the invitation and signs in", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(90_000);
   const slug = `wonka-${Date.now().toString(36)}`;
   await signInAgency(page);
@@ -77,12 +85,22 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await page.getByLabel("Brand colour", { exact: true }).fill("#7c3aed");
   await expect(page.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(124, 58, 237)");
   await expect(page.getByTestId("preview-name")).toHaveText("Wonka Industries");
-  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]) });
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({
+    name: "huge.png",
+    mimeType: "image/png",
+    buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]),
+  });
   await expect(page.getByTestId("error-logo")).toContainText("the limit is 256 KB");
-  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "logo.svg", mimeType: "image/png", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') });
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({
+    name: "logo.svg",
+    mimeType: "image/png",
+    buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+  });
   await next(page);
   await expect(page.getByTestId("error-logo")).toContainText("not a PNG, JPEG or WebP");
-  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png(48, [124, 58, 237]) });
+  await page
+    .getByLabel(/^Logo \(PNG/)
+    .setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png(48, [124, 58, 237]) });
   await page.getByLabel("Logo description").fill("Wonka logo");
   await next(page);
 
@@ -146,7 +164,9 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect(portal.getByTestId("invite-invalid")).toBeVisible();
 });
 
-test("the wizard before hydration: a slug typed is still checked, a colour typed is previewed, an oversized logo is refused", async ({ page }) => {
+test("the wizard before hydration: a slug typed is still checked, a colour typed is previewed, an oversized logo is refused", async ({
+  page,
+}) => {
   await signInAgency(page);
   await page.getByTestId("add-tenant").click();
   await page.getByRole("button", { name: "Start" }).click();
@@ -171,7 +191,11 @@ test("the wizard before hydration: a slug typed is still checked, a colour typed
   const releaseBranding = await holdScripts(page);
   await page.goto(page.url(), { waitUntil: "domcontentloaded" });
   await page.getByLabel("Brand colour", { exact: true }).fill("#7c3aed");
-  await page.getByLabel(/^Logo \(PNG/).setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]) });
+  await page.getByLabel(/^Logo \(PNG/).setInputFiles({
+    name: "huge.png",
+    mimeType: "image/png",
+    buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]),
+  });
   await releaseBranding();
   await expect(page.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(124, 58, 237)");
   await expect(page.getByTestId("error-logo")).toContainText("the limit is 256 KB");

@@ -6,7 +6,10 @@ import { at, direct, openOutbox } from "./hosts.ts";
  * in every mode (security case 36). Anonymous requests, plain or as React Server Component
  * fetches, get the sign-in redirect and none of the mail; a signed-in agency user reads it.
  */
-test("the outbox answers anonymous visitors with the sign-in redirect and no mail; an agency user reads it", async ({ page, request }) => {
+test("the outbox answers anonymous visitors with the sign-in redirect and no mail; an agency user reads it", async ({
+  page,
+  request,
+}) => {
   await page.goto(at("initech.localhost", "/sign-in"));
   const form = page.locator("form").filter({ hasText: "Email me a sign-in link" });
   await form.getByLabel("Email").fill("dean@initech.example");
@@ -27,7 +30,8 @@ test("the outbox answers anonymous visitors with the sign-in redirect and no mai
       expect(body, where).not.toContain("outbox-text");
       // Sent to the sign-in form: a redirect, or in an RSC payload the redirect it carries. (A
       // prefetch gets only the route's outline, never the page, so there is nothing to redirect.)
-      if (!headers["Next-Router-Prefetch"]) expect(`${res.headers()["location"] ?? ""} ${body}`, where).toMatch(/\/sign-in\?callbackUrl=%2Foutbox/);
+      if (!headers["Next-Router-Prefetch"])
+        expect(`${res.headers()["location"] ?? ""} ${body}`, where).toMatch(/\/sign-in\?callbackUrl=%2Foutbox/);
     }
   }
 

@@ -2,7 +2,9 @@ import { expect, test } from "@playwright/test";
 import { signedIn, tenantWithUsers } from "./fixtures.ts";
 import { at, holdScripts, openOutbox } from "./hosts.ts";
 
-test("a tenant admin previews and saves branding (every page shows it at once) and makes the catalogue members-only", async ({ browser }) => {
+test("a tenant admin previews and saves branding (every page shows it at once) and makes the catalogue members-only", async ({
+  browser,
+}) => {
   test.setTimeout(90_000);
   const t = await tenantWithUsers("zeta", [{ email: "ann@zeta.example", name: "Ann Admin", role: "admin" }]);
   const host = `${t}.localhost`;
@@ -28,7 +30,9 @@ test("a tenant admin previews and saves branding (every page shows it at once) a
   await admin.goto(at(host, "/manage/settings"));
   await admin.getByLabel("Brand colour").fill("red");
   await admin.getByRole("button", { name: "Save branding" }).click();
-  await expect(admin.getByTestId("branding-status")).toContainText("Not saved: the branding is invalid: use a six-digit hex colour");
+  await expect(admin.getByTestId("branding-status")).toContainText(
+    "Not saved: the branding is invalid: use a six-digit hex colour",
+  );
   await visitor.reload();
   await expect(visitor.locator("header").first()).toHaveCSS("background-color", "rgb(185, 28, 28)");
 
@@ -40,7 +44,9 @@ test("a tenant admin previews and saves branding (every page shows it at once) a
   await expect(visitor.getByTestId("members-only")).toBeVisible();
 });
 
-test("team: an admin invites staff by email; the invitation works once; the last owner cannot be removed", async ({ browser }) => {
+test("team: an admin invites staff by email; the invitation works once; the last owner cannot be removed", async ({
+  browser,
+}) => {
   test.setTimeout(90_000);
   const t = await tenantWithUsers("eta", [{ email: "olga@eta.example", name: "Olga Owner", role: "owner" }]);
   const host = `${t}.localhost`;
@@ -54,7 +60,9 @@ test("team: an admin invites staff by email; the invitation works once; the last
 
   const outbox = await (await browser.newContext()).newPage();
   await openOutbox(outbox, "stan@eta.example");
-  const link = /http:\/\/\S+\/invite\?token=[A-Za-z0-9_-]+/.exec(await outbox.getByTestId("outbox-text").first().innerText())?.[0];
+  const link = /http:\/\/\S+\/invite\?token=[A-Za-z0-9_-]+/.exec(
+    await outbox.getByTestId("outbox-text").first().innerText(),
+  )?.[0];
   expect(link).toContain(host);
   const stan = await (await browser.newContext()).newPage();
   await stan.goto(link as string);
@@ -73,5 +81,7 @@ test("team: an admin invites staff by email; the invitation works once; the last
   await owner.reload();
   const self = owner.locator('[data-email="olga@eta.example"]');
   await self.getByRole("button", { name: "Remove" }).click();
-  await expect(self.getByTestId("form-error")).toHaveText("This is the portal's last owner: make someone else an owner first.");
+  await expect(self.getByTestId("form-error")).toHaveText(
+    "This is the portal's last owner: make someone else an owner first.",
+  );
 });

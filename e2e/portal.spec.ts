@@ -3,10 +3,23 @@ import { at } from "./hosts.ts";
 
 /** Two tenants side by side: each portal shows its own branding and its own database's events. */
 
-const acme = { host: "acme.localhost", name: "Acme Pharma Academy", primary: "rgb(194, 65, 12)", events: ["GMP Refresher for Site Leads", "Pharmacovigilance 101", "Lab Safety Day"] };
-const globex = { host: "globex.localhost", name: "Globex Capital Forum", primary: "rgb(15, 42, 74)", events: ["Interest Rate Outlook 2027", "Quarterly Compliance Briefing"] };
+const acme = {
+  host: "acme.localhost",
+  name: "Acme Pharma Academy",
+  primary: "rgb(194, 65, 12)",
+  events: ["GMP Refresher for Site Leads", "Pharmacovigilance 101", "Lab Safety Day"],
+};
+const globex = {
+  host: "globex.localhost",
+  name: "Globex Capital Forum",
+  primary: "rgb(15, 42, 74)",
+  events: ["Interest Rate Outlook 2027", "Quarterly Compliance Briefing"],
+};
 
-for (const [tenant, other] of [[acme, globex], [globex, acme]] as const) {
+for (const [tenant, other] of [
+  [acme, globex],
+  [globex, acme],
+] as const) {
   test(`${tenant.host} shows ${tenant.name}'s branding and events, and none of ${other.name}'s`, async ({ page }) => {
     await page.goto(at(tenant.host));
     await expect(page.getByTestId("tenant-name")).toHaveText(tenant.name);

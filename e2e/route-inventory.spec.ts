@@ -58,14 +58,25 @@ interface Reply {
 }
 
 /** One request to the test server with exactly these headers: no cookie jar, no redirects followed. */
-function send(host: string, pathAndQuery: string, headers: Record<string, string> = {}, method = "GET", body?: string): Promise<Reply> {
+function send(
+  host: string,
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: pathAndQuery, method, headers: { host: `${host}:${port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, path: pathAndQuery, method, headers: { host: `${host}:${port}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.setTimeout(60_000, () => req.destroy(new Error(`timed out: ${host}${pathAndQuery}`)));
     req.end(body);
@@ -79,7 +90,11 @@ function send(host: string, pathAndQuery: string, headers: Record<string, string
 async function visit(host: string, pathAndQuery: string, headers: Record<string, string>): Promise<Reply> {
   let reply = await send(host, pathAndQuery, headers);
   let body = reply.body;
-  for (let hops = 0; hops < 2 && reply.status === 307 && /[?&]_rsc(=|&|$)/.test(String(reply.headers.location ?? "")); hops++) {
+  for (
+    let hops = 0;
+    hops < 2 && reply.status === 307 && /[?&]_rsc(=|&|$)/.test(String(reply.headers.location ?? ""));
+    hops++
+  ) {
     reply = await send(host, String(reply.headers.location), headers);
     body += reply.body;
   }
@@ -102,7 +117,13 @@ async function signIn(host: string, email: string, password: string): Promise<st
   cookiesOf(csrf, jar);
   const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
   const form = new URLSearchParams({ csrfToken, email, password, json: "true", callbackUrl: "/" }).toString();
-  const reply = await send(host, "/api/auth/callback/password", { Cookie: cookieHeader(jar), "Content-Type": "application/x-www-form-urlencoded" }, "POST", form);
+  const reply = await send(
+    host,
+    "/api/auth/callback/password",
+    { Cookie: cookieHeader(jar), "Content-Type": "application/x-www-form-urlencoded" },
+    "POST",
+    form,
+  );
   cookiesOf(reply, jar);
   const session = [...jar.keys()].find((k) => k.endsWith(".session"));
   expect(session, `signing in ${email} on ${host}: ${reply.status} ${reply.body.slice(0, 200)}`).toBeTruthy();
@@ -113,37 +134,61 @@ async function signIn(host: string, email: string, password: string): Promise<st
 async function inBatches<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
   const out: T[] = new Array(tasks.length);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]!();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        out[i] = await tasks[i]!();
+      }
+    }),
+  );
   return out;
 }
 
 let tenantHost = "";
 let otherHost = "";
 let values: Record<string, string[]> = {};
-const cookies: Record<Persona, string> = { anonymous: "", member: "", removedStaff: "", otherTenantStaff: "", agencyViewer: "", staff: "" };
+const cookies: Record<Persona, string> = {
+  anonymous: "",
+  member: "",
+  removedStaff: "",
+  otherTenantStaff: "",
+  agencyViewer: "",
+  staff: "",
+};
 const routes: AppRoute[] = appRoutes(path.resolve("app"));
 
 test.beforeAll(async () => {
-  const slug = await tenantWithUsers("inventory", [
-    { email: "owner@inventory.example", name: "Ivy Owner", role: "owner" },
-    { email: "staff@inventory.example", name: "Sid Staff", role: "staff" },
-    { email: "gone@inventory.example", name: "Gus Gone", role: "staff" },
-    { email: "member@inventory.example", name: "Mia Member", role: "member" },
-    { email: S.attendeeEmail, name: S.attendeeName, role: "member" },
-  ], "premium");
-  const other = await tenantWithUsers("elsewhere", [{ email: "staff@inventory.example", name: "Sid Elsewhere", role: "staff" }], "premium");
+  const slug = await tenantWithUsers(
+    "inventory",
+    [
+      { email: "owner@inventory.example", name: "Ivy Owner", role: "owner" },
+      { email: "staff@inventory.example", name: "Sid Staff", role: "staff" },
+      { email: "gone@inventory.example", name: "Gus Gone", role: "staff" },
+      { email: "member@inventory.example", name: "Mia Member", role: "member" },
+      { email: S.attendeeEmail, name: S.attendeeName, role: "member" },
+    ],
+    "premium",
+  );
+  const other = await tenantWithUsers(
+    "elsewhere",
+    [{ email: "staff@inventory.example", name: "Sid Elsewhere", role: "staff" }],
+    "premium",
+  );
   tenantHost = `${slug}.localhost`;
   otherHost = `${other}.localhost`;
   const db = `t_${slug.replaceAll("-", "_")}`;
   // A published event with one member's confirmed registration (their ticket is theirs alone),
   // and a draft only staff may know of.
-  await adminSql(db, `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'open-day', 'Open Day', now() + interval '3 days', now() + interval '3 days 2 hours', 'UTC', 'published', now())`);
-  await adminSql(db, `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'secret-plan', $1, now() + interval '9 days', now() + interval '9 days 2 hours', 'UTC', 'draft', now())`, [S.draftTitle]);
+  await adminSql(
+    db,
+    `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'open-day', 'Open Day', now() + interval '3 days', now() + interval '3 days 2 hours', 'UTC', 'published', now())`,
+  );
+  await adminSql(
+    db,
+    `INSERT INTO "Event" (id, slug, title, "startsAt", "endsAt", "timeZone", status, "updatedAt") VALUES (gen_random_uuid(), 'secret-plan', $1, now() + interval '9 days', now() + interval '9 days 2 hours', 'UTC', 'draft', now())`,
+    [S.draftTitle],
+  );
   await adminSql(
     db,
     `INSERT INTO "Registration" (id, "eventId", "userId", email, name, status, "ticketCode", "updatedAt")
@@ -151,17 +196,27 @@ test.beforeAll(async () => {
     [S.ticket, S.attendeeEmail],
   );
   // An agency-only figure: a name only agency users see, on the agency's users page.
-  await adminSql("portico", `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, $2, 'viewer', $3, now())`, [`sentinel-${mark}@agency.localhost`, S.agencyOnly, await hash(AGENCY_PASSWORD)]);
+  await adminSql(
+    "portico",
+    `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, $2, 'viewer', $3, now())`,
+    [`sentinel-${mark}@agency.localhost`, S.agencyOnly, await hash(AGENCY_PASSWORD)],
+  );
 
   cookies.staff = await signIn(tenantHost, "staff@inventory.example", PASSWORD);
   cookies.member = await signIn(tenantHost, "member@inventory.example", PASSWORD);
   cookies.removedStaff = await signIn(tenantHost, "gone@inventory.example", PASSWORD);
   // Removed from the team the way the team page does it: deactivated, sessions ended.
-  await adminSql(db, `UPDATE "User" SET active = false, "sessionVersion" = "sessionVersion" + 1 WHERE email = 'gone@inventory.example'`);
+  await adminSql(
+    db,
+    `UPDATE "User" SET active = false, "sessionVersion" = "sessionVersion" + 1 WHERE email = 'gone@inventory.example'`,
+  );
   cookies.otherTenantStaff = await signIn(otherHost, "staff@inventory.example", PASSWORD);
   cookies.agencyViewer = await signIn("admin.localhost", "viewer@agency.localhost", AGENCY_PASSWORD);
 
-  const [operation] = await adminQuery<{ id: string }>("portico", `SELECT id FROM "Operation" ORDER BY "createdAt" DESC LIMIT 1`);
+  const [operation] = await adminQuery<{ id: string }>(
+    "portico",
+    `SELECT id FROM "Operation" ORDER BY "createdAt" DESC LIMIT 1`,
+  );
   values = {
     "tenant:slug": ["open-day", "secret-plan"],
     "tenant:code": [S.ticket],
@@ -192,9 +247,15 @@ test("positive controls: the sentinels are on the pages of those entitled to the
     expect(attendees.body, `staff, ${name}`).toContain(S.attendeeEmail);
     expect(attendees.body, `staff, ${name}`).toContain(S.ticket);
     const manage = variant("/manage");
-    expect((await visit(tenantHost, manage.path, { ...manage.headers, Cookie: cookies.staff })).body, `staff, ${name}`).toContain(S.draftTitle);
+    expect(
+      (await visit(tenantHost, manage.path, { ...manage.headers, Cookie: cookies.staff })).body,
+      `staff, ${name}`,
+    ).toContain(S.draftTitle);
     const users = variant("/users");
-    expect((await visit("admin.localhost", users.path, { ...users.headers, Cookie: cookies.agencyViewer })).body, `agency viewer, ${name}`).toContain(S.agencyOnly);
+    expect(
+      (await visit("admin.localhost", users.path, { ...users.headers, Cookie: cookies.agencyViewer })).body,
+      `agency viewer, ${name}`,
+    ).toContain(S.agencyOnly);
   }
   // The other personas are who they claim to be: their sessions work where they should.
   expect((await send(tenantHost, "/account", { Cookie: cookies.member })).body).toContain("member@inventory.example");
@@ -215,7 +276,11 @@ for (const route of routes) {
       // means something else (or nothing); still nobody unentitled may get a sentinel there.
       const plans: Array<{ host: string; personas: Persona[]; variants: string[] }> = [
         { host: hostOf(route.realm), personas: UNENTITLED, variants: Object.keys(VARIANTS) },
-        { host: route.realm === "tenant" ? "admin.localhost" : tenantHost, personas: ["anonymous", "member", "agencyViewer"], variants: ["plain", "rsc"] },
+        {
+          host: route.realm === "tenant" ? "admin.localhost" : tenantHost,
+          personas: ["anonymous", "member", "agencyViewer"],
+          variants: ["plain", "rsc"],
+        },
         { host: unknownHost, personas: ["anonymous", "member"], variants: ["plain"] },
       ];
       for (const plan of plans) {
@@ -224,10 +289,15 @@ for (const route of routes) {
             tasks.push(async () => {
               const { path: p, headers } = VARIANTS[variantName]!(concrete);
               const what = `GET ${plan.host}${p} (${variantName}) as ${persona}`;
-              const reply = await visit(plan.host, p, { ...headers, ...(cookies[persona] ? { Cookie: cookies[persona] } : {}) }).catch((error: Error) => `${what} → ${error.message}`);
+              const reply = await visit(plan.host, p, {
+                ...headers,
+                ...(cookies[persona] ? { Cookie: cookies[persona] } : {}),
+              }).catch((error: Error) => `${what} → ${error.message}`);
               if (typeof reply === "string") return reply;
               // A sentinel the request itself names (a ticket code in its path) may be echoed back.
-              const leaked = (Object.keys(S) as Sentinel[]).filter((s) => !ENTITLED[persona].includes(s) && !p.includes(S[s]) && reply.body.includes(S[s]));
+              const leaked = (Object.keys(S) as Sentinel[]).filter(
+                (s) => !ENTITLED[persona].includes(s) && !p.includes(S[s]) && reply.body.includes(S[s]),
+              );
               return leaked.length ? `${what} → ${reply.status} carries ${leaked.join(", ")}` : null;
             });
           }

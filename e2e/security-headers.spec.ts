@@ -5,7 +5,9 @@ test("tenant, agency and 404 responses carry the security headers", async ({ req
   for (const host of ["acme.localhost", "admin.localhost", "nobody.localhost"]) {
     const response = await request.get(...direct(host));
     const headers = response.headers();
-    expect(headers["content-security-policy"], host).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(headers["content-security-policy"], host).toMatch(
+      /script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/,
+    );
     expect(headers["content-security-policy"], host).toContain("frame-ancestors 'none'");
     expect(headers["referrer-policy"], host).toBe("strict-origin-when-cross-origin");
     expect(headers["x-content-type-options"], host).toBe("nosniff");
@@ -14,7 +16,10 @@ test("tenant, agency and 404 responses carry the security headers", async ({ req
 });
 
 test("each response gets a fresh nonce", async ({ request }) => {
-  const nonce = async () => /'nonce-([^']+)'/.exec((await request.get(...direct("acme.localhost"))).headers()["content-security-policy"] ?? "")?.[1];
+  const nonce = async () =>
+    /'nonce-([^']+)'/.exec(
+      (await request.get(...direct("acme.localhost"))).headers()["content-security-policy"] ?? "",
+    )?.[1];
   expect(await nonce()).not.toBe(await nonce());
 });
 

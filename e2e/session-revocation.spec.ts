@@ -48,38 +48,60 @@ async function sessionJson(page: Page, host: string): Promise<Record<string, unk
   return (await response!.json()) as Record<string, unknown>;
 }
 
-test("/api/auth/session answers {} for a deactivated or signed-out-everywhere tenant user; an active user still gets theirs", async ({ browser }) => {
+test("/api/auth/session answers {} for a deactivated or signed-out-everywhere tenant user; an active user still gets theirs", async ({
+  browser,
+}) => {
   const stamp = Date.now();
-  const [gone, bumped, active] = [`session-gone-${stamp}@example.com`, `session-bumped-${stamp}@example.com`, `session-active-${stamp}@example.com`];
-  const pages = await Promise.all([gone, bumped, active].map(async (email) => {
-    const page = await (await browser.newContext()).newPage();
-    await signUp(page, email);
-    expect(await sessionJson(page, "initech.localhost")).toMatchObject({ user: { email }, uid: expect.any(String) });
-    return page;
-  }));
+  const [gone, bumped, active] = [
+    `session-gone-${stamp}@example.com`,
+    `session-bumped-${stamp}@example.com`,
+    `session-active-${stamp}@example.com`,
+  ];
+  const pages = await Promise.all(
+    [gone, bumped, active].map(async (email) => {
+      const page = await (await browser.newContext()).newPage();
+      await signUp(page, email);
+      expect(await sessionJson(page, "initech.localhost")).toMatchObject({ user: { email }, uid: expect.any(String) });
+      return page;
+    }),
+  );
 
   await adminSql("t_initech", `UPDATE "User" SET active = false WHERE email = $1`, [gone]);
   await adminSql("t_initech", `UPDATE "User" SET "sessionVersion" = "sessionVersion" + 1 WHERE email = $1`, [bumped]);
   expect(await sessionJson(pages[0]!, "initech.localhost")).toEqual({});
   expect(await sessionJson(pages[1]!, "initech.localhost")).toEqual({});
-  expect(await sessionJson(pages[2]!, "initech.localhost")).toMatchObject({ user: { email: active, name: "Rita Revoked" } }); // positive control
+  expect(await sessionJson(pages[2]!, "initech.localhost")).toMatchObject({
+    user: { email: active, name: "Rita Revoked" },
+  }); // positive control
 });
 
-test("/api/auth/session answers {} for a deactivated agency user; an active one still gets theirs", async ({ browser }) => {
+test("/api/auth/session answers {} for a deactivated agency user; an active one still gets theirs", async ({
+  browser,
+}) => {
   const stamp = Date.now().toString(36);
   const [gone, active] = [`gone-${stamp}@agency.localhost`, `kept-${stamp}@agency.localhost`];
   const passwordHash = await hash("agency-session-pw-1");
   for (const email of [gone, active]) {
-    await adminSql("portico", `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, 'Vic Viewer', 'viewer', $2, now())`, [email, passwordHash]);
+    await adminSql(
+      "portico",
+      `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, 'Vic Viewer', 'viewer', $2, now())`,
+      [email, passwordHash],
+    );
   }
-  const pages = await Promise.all([gone, active].map(async (email) => {
-    const page = await (await browser.newContext()).newPage();
-    await signInAgency(page, email, "agency-session-pw-1");
-    await expect(page.getByTestId("agency-user")).toContainText("Vic Viewer");
-    expect(await sessionJson(page, "admin.localhost")).toMatchObject({ user: { email } });
-    return page;
-  }));
-  await adminSql("portico", `UPDATE "AgencyUser" SET active = false, "sessionVersion" = "sessionVersion" + 1 WHERE email = $1`, [gone]);
+  const pages = await Promise.all(
+    [gone, active].map(async (email) => {
+      const page = await (await browser.newContext()).newPage();
+      await signInAgency(page, email, "agency-session-pw-1");
+      await expect(page.getByTestId("agency-user")).toContainText("Vic Viewer");
+      expect(await sessionJson(page, "admin.localhost")).toMatchObject({ user: { email } });
+      return page;
+    }),
+  );
+  await adminSql(
+    "portico",
+    `UPDATE "AgencyUser" SET active = false, "sessionVersion" = "sessionVersion" + 1 WHERE email = $1`,
+    [gone],
+  );
   expect(await sessionJson(pages[0]!, "admin.localhost")).toEqual({});
   expect(await sessionJson(pages[1]!, "admin.localhost")).toMatchObject({ user: { email: active } }); // positive control
 });

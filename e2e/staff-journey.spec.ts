@@ -3,7 +3,14 @@ import { signedIn, tenantWithUsers } from "./fixtures.ts";
 import { at, direct } from "./hosts.ts";
 
 /** Staff create and publish an event, a member registers, staff check the ticket in and export CSV. */
-async function staffJourney(browser: Browser, host: string, staffEmail: string, memberEmail: string, title: string, slug: string) {
+async function staffJourney(
+  browser: Browser,
+  host: string,
+  staffEmail: string,
+  memberEmail: string,
+  title: string,
+  slug: string,
+) {
   const staff = await signedIn(browser, host, staffEmail);
   await staff.getByTestId("manage-link").click();
   await staff.getByRole("link", { name: "New event" }).click();
@@ -14,7 +21,9 @@ async function staffJourney(browser: Browser, host: string, staffEmail: string, 
   await staff.getByLabel(/^Ends/).fill("2031-03-09T01:00");
   await staff.getByRole("button", { name: "Create draft" }).click();
   // The end before the start, in the event's own zone, is refused with what to fix.
-  await expect(staff.getByTestId("error-endsLocal")).toContainText("The end must be after the start (both are in America/New_York)");
+  await expect(staff.getByTestId("error-endsLocal")).toContainText(
+    "The end must be after the start (both are in America/New_York)",
+  );
   await staff.getByLabel(/^Ends/).fill("2031-03-09T04:00");
   await staff.getByLabel("Capacity").fill("5");
   await staff.getByLabel("Description").fill("Bring **your badge**.\n\n- coffee\n- =formula? no");
@@ -57,11 +66,19 @@ async function staffJourney(browser: Browser, host: string, staffEmail: string, 
   return { csv, staff, member };
 }
 
-test("staff journey on two tenants at once: create, publish, register, check in, export CSV; nothing crosses", async ({ browser }) => {
+test("staff journey on two tenants at once: create, publish, register, check in, export CSV; nothing crosses", async ({
+  browser,
+}) => {
   test.setTimeout(150_000);
   const slug = "town-hall";
-  const a = await tenantWithUsers("gamma", [{ email: "sue@gamma.example", name: "Sue Staff", role: "staff" }, { email: "mia@gamma.example", name: "=Mia Member", role: "member" }]);
-  const b = await tenantWithUsers("delta", [{ email: "dan@delta.example", name: "Dan Admin", role: "admin" }, { email: "max@delta.example", name: "Max Member", role: "member" }]);
+  const a = await tenantWithUsers("gamma", [
+    { email: "sue@gamma.example", name: "Sue Staff", role: "staff" },
+    { email: "mia@gamma.example", name: "=Mia Member", role: "member" },
+  ]);
+  const b = await tenantWithUsers("delta", [
+    { email: "dan@delta.example", name: "Dan Admin", role: "admin" },
+    { email: "max@delta.example", name: "Max Member", role: "member" },
+  ]);
   const [gamma, delta] = await Promise.all([
     staffJourney(browser, `${a}.localhost`, "sue@gamma.example", "mia@gamma.example", "Gamma town hall", slug),
     staffJourney(browser, `${b}.localhost`, "dan@delta.example", "max@delta.example", "Delta town hall", slug),
@@ -81,5 +98,13 @@ test("members cannot reach the staff area or its CSV", async ({ browser }) => {
   await expect(member.getByTestId("manage-link")).toHaveCount(0);
   expect((await member.goto(at(host, "/manage")))?.status()).toBe(403);
   expect((await member.goto(at(host, "/manage/events/anything/attendees")))?.status()).toBe(403);
-  expect((await member.request.get(...direct(host, "/manage/events/anything/attendees.csv", { cookie: (await member.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ") })))?.status()).toBe(403);
+  expect(
+    (
+      await member.request.get(
+        ...direct(host, "/manage/events/anything/attendees.csv", {
+          cookie: (await member.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; "),
+        }),
+      )
+    )?.status(),
+  ).toBe(403);
 });

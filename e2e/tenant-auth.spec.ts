@@ -40,7 +40,9 @@ test("the session cookie is host-only: no Domain attribute in Set-Cookie (securi
   await expect(page.getByTestId("account-email")).toHaveText("owner@acme.example");
 });
 
-test("a password submitted before the page hydrated never reaches a URL; once it has, signing in works", async ({ page }) => {
+test("a password submitted before the page hydrated never reaches a URL; once it has, signing in works", async ({
+  page,
+}) => {
   const urls: string[] = [];
   page.on("request", (r) => urls.push(r.url()));
   const release = await holdScripts(page);
@@ -59,14 +61,22 @@ test("a password submitted before the page hydrated never reaches a URL; once it
 });
 
 test("a wrong password or unknown email gets one clear message and no session", async ({ page, context }) => {
-  for (const [email, password] of [["owner@acme.example", "wrong-password"], ["nobody@acme.example", PASSWORD], ["owner@globex.example", PASSWORD]]) {
+  for (const [email, password] of [
+    ["owner@acme.example", "wrong-password"],
+    ["nobody@acme.example", PASSWORD],
+    ["owner@globex.example", PASSWORD],
+  ]) {
     await signIn(page, "acme.localhost", email!, password);
     await expect(page.getByTestId("form-error")).toHaveText(/don't match an account here/);
     expect(await sessionCookie(context, "acme.localhost")).toBeUndefined();
   }
 });
 
-test("a session minted on acme, replayed on globex, is signed out there (security case 7)", async ({ page, context, request }) => {
+test("a session minted on acme, replayed on globex, is signed out there (security case 7)", async ({
+  page,
+  context,
+  request,
+}) => {
   await signIn(page, "acme.localhost", "owner@acme.example");
   await expect(page).toHaveURL(/\/account$/);
   const cookie = (await sessionCookie(context, "acme.localhost"))!;
@@ -75,7 +85,9 @@ test("a session minted on acme, replayed on globex, is signed out there (securit
   expect(own.status()).toBe(200);
   expect(await own.text()).toContain("owner@acme.example");
   // Copied by hand onto another tenant's host: treated as signed out, no data of either tenant.
-  const replay = await request.get(...direct("globex.localhost", "/account", { cookie: `${cookie.name}=${cookie.value}` }));
+  const replay = await request.get(
+    ...direct("globex.localhost", "/account", { cookie: `${cookie.name}=${cookie.value}` }),
+  );
   expect(replay.status()).toBe(307);
   expect(replay.headers()["location"]).toBe("/sign-in?callbackUrl=%2Faccount");
   await context.addCookies([{ ...cookie, domain: "globex.localhost" }]);
@@ -121,7 +133,10 @@ test("callbackUrl cannot leave the tenant's origin (security case 6)", async ({ 
   await expect(page).toHaveURL(at("acme.localhost", "/events/lab-safety-day"));
 });
 
-test("an email sign-in link, built from the tenant's registered domain, works once (security case 5)", async ({ page, request }) => {
+test("an email sign-in link, built from the tenant's registered domain, works once (security case 5)", async ({
+  page,
+  request,
+}) => {
   await page.goto(at("globex.localhost", "/sign-in"));
   const form = page.locator("form").filter({ hasText: "Email me a sign-in link" });
   await form.getByLabel("Email").fill("owner@globex.example");
@@ -156,7 +171,9 @@ test("asking for a link for an unknown address says the same thing and sends not
   for (const subject of await page.getByTestId("outbox-subject").allInnerTexts()) expect(subject).not.toContain("Acme");
 });
 
-test("a member signs up; the same email on another tenant is a separate account (security case 10)", async ({ browser }) => {
+test("a member signs up; the same email on another tenant is a separate account (security case 10)", async ({
+  browser,
+}) => {
   const email = `member-${Date.now()}@example.com`;
   const first = await browser.newPage();
   await first.goto(at("initech.localhost", "/sign-up"));
@@ -206,10 +223,16 @@ test("an expired sign-in link is refused with a message that says what to do", a
   await form.getByLabel("Email").fill("sam@acme.example");
   await form.getByRole("button", { name: "Email me a sign-in link" }).click();
   await expect(page.getByTestId("link-request-result")).toContainText("If that address has an account here");
-  await adminSql("t_acme", `UPDATE "LoginToken" SET "expiresAt" = now() - interval '1 minute' WHERE email = $1 AND "usedAt" IS NULL`, ["sam@acme.example"]);
+  await adminSql(
+    "t_acme",
+    `UPDATE "LoginToken" SET "expiresAt" = now() - interval '1 minute' WHERE email = $1 AND "usedAt" IS NULL`,
+    ["sam@acme.example"],
+  );
 
   await openOutbox(page, "sam@acme.example");
-  const link = /https?:\/\/\S+\/sign-in\/link\?token=\S+/.exec(await page.getByTestId("outbox-text").first().innerText())?.[0];
+  const link = /https?:\/\/\S+\/sign-in\/link\?token=\S+/.exec(
+    await page.getByTestId("outbox-text").first().innerText(),
+  )?.[0];
   expect(link).toMatch(new RegExp(`^http://learn\\.acme\\.localhost:${port}/`)); // acme's primary registered domain
   await page.goto(link!);
   await page.getByRole("button", { name: "Continue to sign in" }).click();

@@ -18,7 +18,10 @@ async function main(): Promise<number> {
     const result = await verifyAuditChain(p.deps.control);
     const ms = Math.round(performance.now() - t0);
     if (flags.includes("--json")) console.log(JSON.stringify({ ...result, ms }));
-    else if (result.ok) console.log(`audit log intact: ${result.entries} entries verified in ${ms} ms; head ${result.head.slice(0, 16)}…`);
+    else if (result.ok)
+      console.log(
+        `audit log intact: ${result.entries} entries verified in ${ms} ms; head ${result.head.slice(0, 16)}…`,
+      );
     else console.error(`audit log BROKEN after ${result.entries} intact entries: ${result.problem.reason}`);
     return result.ok ? EXIT.ok : EXIT.failed;
   } finally {

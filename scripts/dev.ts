@@ -34,18 +34,26 @@ const say = (line: string) => console.log(`\x1b[36mportico\x1b[0m ${line}`);
 async function main(): Promise<void> {
   const platform = await bootstrap({ log: say, embeddedByDefault: demo });
   // Provisioning that a killed process left half-way is finished first.
-  for (const o of await resumeInterruptedProvisioning(platform.deps)) say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
+  for (const o of await resumeInterruptedProvisioning(platform.deps))
+    say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
   // A restart never overwrites what an owner changed in the product (decision 020). Demo users
   // and their published password exist only in development; `start` invites declared owners.
   // Invitation links follow PORTICO_PUBLIC_SCHEME / _PORT (https and no port unless set).
   const { PORTICO_PUBLIC_SCHEME: scheme, PORTICO_PUBLIC_PORT: publicPort } = platform.env;
   const invitations = invitationsFor(platform, { scheme, ...(publicPort ? { port: publicPort } : {}) });
-  const outcomes = await syncTenants({ ...platform.deps, invitations }, declaredTenants, { demo, onOutcome: (o) => say(describeOutcome(o)) });
+  const outcomes = await syncTenants({ ...platform.deps, invitations }, declaredTenants, {
+    demo,
+    onOutcome: (o) => say(describeOutcome(o)),
+  });
 
   // Tenants not declared in tenants/ (made in the wizard) are brought to the newest schema too;
   // one that fails shows its maintenance page and is listed on the dashboard's Migrations page.
   for (const o of await migrateFleet(platform.deps, { concurrency: 4 })) {
-    say(o.ok ? `tenant ${o.slug}: migrated${o.applied.length ? ` (${o.applied.join(", ")})` : ""}` : `tenant ${o.slug}: migration FAILED — ${o.error}`);
+    say(
+      o.ok
+        ? `tenant ${o.slug}: migrated${o.applied.length ? ` (${o.applied.join(", ")})` : ""}`
+        : `tenant ${o.slug}: migration FAILED — ${o.error}`,
+    );
   }
 
   // A first agency owner, so the dashboard can be signed into. Embedded mode only: its password
@@ -53,8 +61,16 @@ async function main(): Promise<void> {
   const ownerFile = ".data/agency-owner.txt";
   let ownerPassword: string | null = null;
   if (platform.embedded) {
-    ownerPassword = existsSync(ownerFile) ? readFileSync(ownerFile, "utf8").trim() : randomBytes(9).toString("base64url");
-    if (await ensureAgencyOwner(platform.deps.control, { email: "owner@agency.localhost", name: "Agency Owner", password: ownerPassword })) {
+    ownerPassword = existsSync(ownerFile)
+      ? readFileSync(ownerFile, "utf8").trim()
+      : randomBytes(9).toString("base64url");
+    if (
+      await ensureAgencyOwner(platform.deps.control, {
+        email: "owner@agency.localhost",
+        name: "Agency Owner",
+        password: ownerPassword,
+      })
+    ) {
       writeFileSync(ownerFile, `${ownerPassword}\n`, { mode: 0o600 });
     }
     if (!existsSync(ownerFile)) ownerPassword = null;
@@ -69,11 +85,22 @@ async function main(): Promise<void> {
   // Agency actions queued by the dashboard (the wizard, lifecycle, fleet migrations) run here,
   // with the administrative connection the web app never holds (docs/decisions/009).
   const publicScheme = process.env.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http";
-  const worker = startWorker(platform, { scheme: publicScheme, port: Number(process.env.PORTICO_PUBLIC_PORT ?? port), log: say });
+  const worker = startWorker(platform, {
+    scheme: publicScheme,
+    port: Number(process.env.PORTICO_PUBLIC_PORT ?? port),
+    log: say,
+  });
 
   const [command, ...args] = nextServerCommand(mode, port, host);
   const child = spawn(command, args, {
-    env: { NEXT_TELEMETRY_DISABLED: "1", PORTICO_PUBLIC_SCHEME: "http", PORTICO_PUBLIC_PORT: String(port), PORTICO_DEV_OUTBOX: mode === "dev" ? "true" : "false", ...process.env, ...platform.childEnv },
+    env: {
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORTICO_PUBLIC_SCHEME: "http",
+      PORTICO_PUBLIC_PORT: String(port),
+      PORTICO_DEV_OUTBOX: mode === "dev" ? "true" : "false",
+      ...process.env,
+      ...platform.childEnv,
+    },
     stdio: ["inherit", "pipe", "inherit"],
   });
   let printed = false;
@@ -83,13 +110,19 @@ async function main(): Promise<void> {
       printed = true;
       const url = (host: string) => `http://${host}:${port}`;
       say("open:");
-      say(`  agency dashboard   ${url(hosts.agencyHost)}${ownerPassword ? `   (sign in as owner@agency.localhost / ${ownerPassword})` : ""}`);
+      say(
+        `  agency dashboard   ${url(hosts.agencyHost)}${ownerPassword ? `   (sign in as owner@agency.localhost / ${ownerPassword})` : ""}`,
+      );
       for (const t of tenants) {
         const extra = t.domains.map((d) => url(d.hostname)).join("  ");
         say(`  ${t.name.padEnd(28)} ${url(tenantSubdomainHost(t.slug, hosts))}${extra ? `  ${extra}` : ""}`);
       }
-      if (demo) say(`  demo tenant users sign in with password "${DEMO_PASSWORD}" (e.g. owner@acme.example); email lands in ${url(hosts.agencyHost)}/outbox`);
-      if (outcomes.some((o) => o.action === "failed")) say("some tenants failed to provision: see above; `npm run tenants -- sync` retries them");
+      if (demo)
+        say(
+          `  demo tenant users sign in with password "${DEMO_PASSWORD}" (e.g. owner@acme.example); email lands in ${url(hosts.agencyHost)}/outbox`,
+        );
+      if (outcomes.some((o) => o.action === "failed"))
+        say("some tenants failed to provision: see above; `npm run tenants -- sync` retries them");
     }
   });
 

@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   const { DATABASE_URL: _ignored, ...env } = process.env;
   // A production build on a throw-away embedded database, asked for explicitly; the browser
   // tests sign in as the declared demo users, so the sync seeds them as `npm run dev` does.
-  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: { ...env, PORTICO_EMBEDDED: "true" }, log: (l) => console.log(`[e2e] ${l}`) });
+  const platform = await bootstrap({
+    dataDir: dir,
+    embeddedPort: await freePort(),
+    source: { ...env, PORTICO_EMBEDDED: "true" },
+    log: (l) => console.log(`[e2e] ${l}`),
+  });
   const outcomes = await syncTenants(platform.deps, declaredTenants, { demo: true });
   const failed = outcomes.filter((o) => o.action === "failed");
   if (failed.length) throw new Error(`could not provision: ${failed.map((f) => `${f.slug}: ${f.error}`).join("; ")}`);
@@ -44,7 +49,9 @@ async function main(): Promise<void> {
   // Globex takes no self sign-ups (e2e/tenant-auth.spec.ts checks the refusal).
   const globex = await platform.deps.control.tenant.findUniqueOrThrow({ where: { slug: "globex" } });
   await withClient(await tenantConnectionUrl(platform.deps.control, platform.deps.keyring, globex.id), (c) =>
-    c.query(`INSERT INTO "PortalSettings" (id, "allowMemberSignup", "updatedAt") VALUES (1, false, now()) ON CONFLICT (id) DO UPDATE SET "allowMemberSignup" = false`),
+    c.query(
+      `INSERT INTO "PortalSettings" (id, "allowMemberSignup", "updatedAt") VALUES (1, false, now()) ON CONFLICT (id) DO UPDATE SET "allowMemberSignup" = false`,
+    ),
   );
 
   // A healthy tenant the lifecycle tests may suspend and resume without disturbing the others.
@@ -54,30 +61,62 @@ async function main(): Promise<void> {
       slug: "stark",
       name: "Stark Learning",
       theme: { ...FALLBACK_THEME, primary: "#047857" },
-      demo: { users: [{ email: "owner@stark.example", name: "Tony Owner", role: "owner", password: "portico-demo" }], events: [{ slug: "kickoff", title: "Kick-off", startsInDays: 5 }] },
+      demo: {
+        users: [{ email: "owner@stark.example", name: "Tony Owner", role: "owner", password: "portico-demo" }],
+        events: [{ slug: "kickoff", title: "Kick-off", startsInDays: 5 }],
+      },
     }),
     { mode: "create" },
   );
 
   // A tenant whose database has gone away: its portal must show a branded notice, alone.
-  const broken = parseTenantSpec({ slug: "umbrella", name: "Umbrella Health", theme: { ...FALLBACK_THEME, primary: "#be123c" } });
+  const broken = parseTenantSpec({
+    slug: "umbrella",
+    name: "Umbrella Health",
+    theme: { ...FALLBACK_THEME, primary: "#be123c" },
+  });
   const { tenantId } = await provisionTenant(platform.deps, broken, { mode: "create" });
   const db = await platform.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
   await withServerAdmin(platform.deps, db.serverId, (admin) => dropDatabaseIfExists(admin, db.databaseName));
-  await ensureAgencyOwner(platform.deps.control, { email: "owner@agency.localhost", name: "Olive Owner", password: E2E_AGENCY_PASSWORD });
+  await ensureAgencyOwner(platform.deps.control, {
+    email: "owner@agency.localhost",
+    name: "Olive Owner",
+    password: E2E_AGENCY_PASSWORD,
+  });
   await platform.deps.control.agencyUser.create({
-    data: { email: "viewer@agency.localhost", name: "Vic Viewer", role: "viewer", passwordHash: await hashPassword(E2E_AGENCY_PASSWORD) },
+    data: {
+      email: "viewer@agency.localhost",
+      name: "Vic Viewer",
+      role: "viewer",
+      passwordHash: await hashPassword(E2E_AGENCY_PASSWORD),
+    },
   });
   const worker = startWorker(platform, { scheme: "http", port, log: (l) => console.log(`[e2e] ${l}`) });
 
   // What the tests need to run the CLI against this server's control plane (e2e/cli.ts).
-  await writeFile(stateFile, JSON.stringify({ ...platform.childEnv, DATABASE_URL: platform.controlUrl, PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}` }), { mode: 0o600 });
+  await writeFile(
+    stateFile,
+    JSON.stringify({
+      ...platform.childEnv,
+      DATABASE_URL: platform.controlUrl,
+      PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}`,
+    }),
+    { mode: 0o600 },
+  );
 
   const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";
   console.log(`[e2e] next ${built ? "start" : "dev"} on port ${port}`);
   const [command, ...args] = nextServerCommand(built ? "start" : "dev", port, "127.0.0.1");
   const child = spawn(command, args, {
-    env: { ...env, ...platform.childEnv, NEXT_TELEMETRY_DISABLED: "1", PORTICO_TENANT_TIMEOUT_MS: "2000", PORTICO_PUBLIC_SCHEME: "http", PORTICO_PUBLIC_PORT: String(port), PORTICO_DEV_OUTBOX: "true" },
+    env: {
+      ...env,
+      ...platform.childEnv,
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORTICO_TENANT_TIMEOUT_MS: "2000",
+      PORTICO_PUBLIC_SCHEME: "http",
+      PORTICO_PUBLIC_PORT: String(port),
+      PORTICO_DEV_OUTBOX: "true",
+    },
     stdio: "inherit",
   });
   const stop = async () => {

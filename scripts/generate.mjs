@@ -5,10 +5,18 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 
 const prismaCli = createRequire(import.meta.url).resolve("prisma/build/index.js");
-const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+const env = {
+  ...process.env,
+  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+  PRISMA_HIDE_UPDATE_MESSAGE: "1",
+};
 
 for (const schema of ["control", "tenant"]) {
-  const result = spawnSync(process.execPath, [prismaCli, "generate", "--schema", `prisma/${schema}/schema.prisma`], { env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  const result = spawnSync(process.execPath, [prismaCli, "generate", "--schema", `prisma/${schema}/schema.prisma`], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
     console.error(`prisma generate failed for prisma/${schema}/schema.prisma`);

@@ -31,7 +31,9 @@ let trusted;
 try {
   trusted = parseTrustedProxies(process.env.PORTICO_TRUSTED_PROXIES);
 } catch (error) {
-  console.error(`Invalid configuration:\n  PORTICO_TRUSTED_PROXIES: ${(error as Error).message}\nSee README.md → Configuration.`);
+  console.error(
+    `Invalid configuration:\n  PORTICO_TRUSTED_PROXIES: ${(error as Error).message}\nSee README.md → Configuration.`,
+  );
   process.exit(2);
 }
 
@@ -45,7 +47,14 @@ const server = http.createServer();
 // WebSocket upgrades (hot reload) on this server. Next.js builds its own request URLs from
 // `hostname`; it must stay "localhost", as under `next start`, whatever address we listen on, or
 // proxy.ts's rewrites look like another origin to it and are proxied instead of served.
-const app = next({ dev, hostname: "localhost", port, dir: process.cwd(), httpServer: server, ...(dev ? { turbopack: true } : {}) });
+const app = next({
+  dev,
+  hostname: "localhost",
+  port,
+  dir: process.cwd(),
+  httpServer: server,
+  ...(dev ? { turbopack: true } : {}),
+});
 const handle = app.getRequestHandler();
 await app.prepare();
 
@@ -55,7 +64,9 @@ server.on("request", (req, res) => {
 });
 server.listen(port, hostname, () => {
   const shown = !hostname ? "every interface" : hostname.includes(":") ? `[${hostname}]` : hostname;
-  console.log(`next-server: ready on ${shown}, port ${port} (${mode}${trusted.entries.length ? `, trusting X-Forwarded-For from ${trusted.entries.join(", ")}` : ""})`);
+  console.log(
+    `next-server: ready on ${shown}, port ${port} (${mode}${trusted.entries.length ? `, trusting X-Forwarded-For from ${trusted.entries.join(", ")}` : ""})`,
+  );
 });
 server.on("error", (error) => {
   console.error(`next-server: ${error.message}`);

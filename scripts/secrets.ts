@@ -20,8 +20,14 @@ async function main(): Promise<number> {
   const p = await bootstrap({ embeddedByDefault: process.env.NODE_ENV !== "production" });
   try {
     const result = await resealSecrets(p.deps);
-    await appendAudit(p.deps.control, { actor: { type: "cli", label: `cli:${os.userInfo().username}` }, action: "secrets.reseal", details: { keyId: p.deps.keyring.currentId, ...result } });
-    console.log(`re-sealed ${result.tenantPasswords} tenant password(s) and ${result.serverUrls} server URL(s) under key "${p.deps.keyring.currentId}"`);
+    await appendAudit(p.deps.control, {
+      actor: { type: "cli", label: `cli:${os.userInfo().username}` },
+      action: "secrets.reseal",
+      details: { keyId: p.deps.keyring.currentId, ...result },
+    });
+    console.log(
+      `re-sealed ${result.tenantPasswords} tenant password(s) and ${result.serverUrls} server URL(s) under key "${p.deps.keyring.currentId}"`,
+    );
     return EXIT.ok;
   } finally {
     await p.close();

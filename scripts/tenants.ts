@@ -58,14 +58,24 @@ interface Command {
 
 // ── helpers for parsing ───────────────────────────────────────────────────────────────────────
 
-function options<O extends Record<string, { type: "string" | "boolean"; multiple?: boolean }>>(args: string[], opts: O) {
+function options<O extends Record<string, { type: "string" | "boolean"; multiple?: boolean }>>(
+  args: string[],
+  opts: O,
+) {
   return parseArgs({ args, allowPositionals: true, options: opts });
 }
 
 /** Names what is missing, e.g. "rename needs the new name", or refuses extra arguments. */
-function positionalsOf(name: string, bad: (message: string) => InvalidInput, given: string[], wanted: string[], rest = false): string[] {
+function positionalsOf(
+  name: string,
+  bad: (message: string) => InvalidInput,
+  given: string[],
+  wanted: string[],
+  rest = false,
+): string[] {
   if (given.length < wanted.length) throw bad(`${name} needs ${wanted.slice(given.length).join(" and ")}`);
-  if (!rest && given.length > wanted.length) throw bad(`${name} takes ${wanted.join(" and ")}, not also ${given.slice(wanted.length).join(" ")}`);
+  if (!rest && given.length > wanted.length)
+    throw bad(`${name} takes ${wanted.join(" and ")}, not also ${given.slice(wanted.length).join(" ")}`);
   return given;
 }
 
@@ -78,7 +88,9 @@ function say(line: string): number {
 /** A tenant's slug as typed: one that cannot exist is refused before it is looked up or recorded. */
 function slugArg(value: string): string {
   if (value.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(value)) {
-    throw new InvalidInput(`"${value.slice(0, 60)}" is not a tenant slug (lower-case letters a–z, digits and single hyphens, at most ${SLUG_MAX_LENGTH} characters); see \`npm run tenants -- list\``);
+    throw new InvalidInput(
+      `"${value.slice(0, 60)}" is not a tenant slug (lower-case letters a–z, digits and single hyphens, at most ${SLUG_MAX_LENGTH} characters); see \`npm run tenants -- list\``,
+    );
   }
   return value;
 }
@@ -86,7 +98,10 @@ function slugArg(value: string): string {
 // ── operations: the worker's handlers, run here ───────────────────────────────────────────────
 
 function invitations(p: Bootstrapped) {
-  return invitationsFor(p, { scheme: p.env.PORTICO_PUBLIC_SCHEME, ...(p.env.PORTICO_PUBLIC_PORT ? { port: p.env.PORTICO_PUBLIC_PORT } : {}) });
+  return invitationsFor(p, {
+    scheme: p.env.PORTICO_PUBLIC_SCHEME,
+    ...(p.env.PORTICO_PUBLIC_PORT ? { port: p.env.PORTICO_PUBLIC_PORT } : {}),
+  });
 }
 
 function progressBar(done: number, total: number, width = 24): string {
@@ -169,10 +184,18 @@ function operation<K extends OperationKind>(command: {
       const input = checkOperationInput(command.kind, parsed.input);
       return async (p) => {
         await command.check?.(p, parsed);
-        const deps: WorkerDeps = { ...p.deps, exportsDir: parsed.exportsDir ?? p.exportsDir, invitations: invitations(p) };
+        const deps: WorkerDeps = {
+          ...p.deps,
+          exportsDir: parsed.exportsDir ?? p.exportsDir,
+          invitations: invitations(p),
+        };
         const printer = progressPrinter();
         const t0 = performance.now();
-        const outcome = await runOperation(deps, command.kind, input, { actor, slug: parsed.slug, onProgress: (progress) => printer.update(progress) });
+        const outcome = await runOperation(deps, command.kind, input, {
+          actor,
+          slug: parsed.slug,
+          onProgress: (progress) => printer.update(progress),
+        });
         printer.end();
         if (!outcome.ok) throw outcome.error;
         return command.report({ slug: parsed.slug, deps, ms: performance.now() - t0, result: outcome.result });
@@ -193,7 +216,14 @@ function oneSlug(name: string) {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function list(p: Bootstrapped, json: boolean): Promise<number> {
@@ -228,10 +258,21 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   console.log(
     table([
       ["SLUG", "STATUS", "NAME", "HOSTS", "SERVER", "SCHEMA"],
-      ...rows.map((r) => [r.slug, r.status, r.name, r.hosts.join(", "), r.server ?? "-", r.schema + (r.migrationError ? " (last migration failed)" : "")]),
+      ...rows.map((r) => [
+        r.slug,
+        r.status,
+        r.name,
+        r.hosts.join(", "),
+        r.server ?? "-",
+        r.schema + (r.migrationError ? " (last migration failed)" : ""),
+      ]),
     ]),
   );
-  for (const r of rows) if (r.failure) console.log(red(`${r.slug} failed at ${r.failure} — \`npm run tenants -- retry ${r.slug}\` or \`discard ${r.slug}\``));
+  for (const r of rows)
+    if (r.failure)
+      console.log(
+        red(`${r.slug} failed at ${r.failure} — \`npm run tenants -- retry ${r.slug}\` or \`discard ${r.slug}\``),
+      );
   console.log(dim(`${rows.length} tenant(s); latest tenant migration: ${latest ?? "none"}`));
   return EXIT.ok;
 }
@@ -247,7 +288,8 @@ function parseCreate(args: string[], bad: (message: string) => InvalidInput) {
     plan: { type: "string" },
   });
   const [slug, ...extra] = positionals;
-  if (!slug || extra.length > 0 || typeof values.name !== "string") throw bad("create needs exactly one slug and --name");
+  if (!slug || extra.length > 0 || typeof values.name !== "string")
+    throw bad("create needs exactly one slug and --name");
   const name = values.name;
   const primary = typeof values.primary === "string" ? values.primary : FALLBACK_THEME.primary;
   const spec = parseTenantSpec(
@@ -282,8 +324,15 @@ async function create(p: Bootstrapped, { spec, server }: ReturnType<typeof parse
     server,
     onStep: (step, ms) => console.log(`  ${green("✓")} ${step.padEnd(16)} ${dim(`${Math.round(ms)} ms`)}`),
   });
-  await appendAudit(p.deps.control, { actor, action: "tenant.create", tenantId, details: { slug: spec.slug, name: spec.name, domains: spec.domains, server: server ?? "auto" } });
-  console.log(`${green("created")} ${spec.slug} in ${Math.round(performance.now() - t0)} ms (${PROVISIONING_STEPS.length} steps) → http://${tenantSubdomainHost(spec.slug, hostConfig(p.env))}:${process.env.PORT ?? 3000}`);
+  await appendAudit(p.deps.control, {
+    actor,
+    action: "tenant.create",
+    tenantId,
+    details: { slug: spec.slug, name: spec.name, domains: spec.domains, server: server ?? "auto" },
+  });
+  console.log(
+    `${green("created")} ${spec.slug} in ${Math.round(performance.now() - t0)} ms (${PROVISIONING_STEPS.length} steps) → http://${tenantSubdomainHost(spec.slug, hostConfig(p.env))}:${process.env.PORT ?? 3000}`,
+  );
   return EXIT.ok;
 }
 
@@ -291,30 +340,56 @@ async function sync(p: Bootstrapped, flags: { force: boolean; demo: boolean }): 
   const outcomes = await syncTenants({ ...p.deps, invitations: invitations(p) }, declaredTenants, {
     ...flags,
     actor,
-    onOutcome: (o) => console.log(`${o.action === "failed" ? red("✗") : o.kept?.length ? "!" : green("✓")} ${describeOutcome(o)}`),
+    onOutcome: (o) =>
+      console.log(`${o.action === "failed" ? red("✗") : o.kept?.length ? "!" : green("✓")} ${describeOutcome(o)}`),
   });
   await appendAudit(p.deps.control, {
     actor,
     action: "tenant.sync",
-    details: { ...flags, outcomes: outcomes.map(({ slug, action, error, kept, overwritten }) => ({ slug, action, error, kept, overwritten })) },
+    details: {
+      ...flags,
+      outcomes: outcomes.map(({ slug, action, error, kept, overwritten }) => ({
+        slug,
+        action,
+        error,
+        kept,
+        overwritten,
+      })),
+    },
   });
   return outcomes.some((o) => o.action === "failed") ? EXIT.failed : EXIT.ok;
 }
 
 async function rotateCredentials(p: Bootstrapped, slugs: string[] | undefined): Promise<number> {
   const outcomes = await rotateTenantCredentials(p.deps, slugs);
-  if (slugs && outcomes.length !== slugs.length) throw new InvalidInput(`no tenant named ${slugs.filter((s) => !outcomes.some((o) => o.slug === s)).join(", ")}`);
+  if (slugs && outcomes.length !== slugs.length)
+    throw new InvalidInput(`no tenant named ${slugs.filter((s) => !outcomes.some((o) => o.slug === s)).join(", ")}`);
   for (const o of outcomes) {
-    console.log(o.ok ? `${green("✓")} ${o.slug} new role password${o.reassigned ? `; ${o.reassigned} object(s) given to the tenant role` : ""}` : `${red("✗")} ${o.slug} ${o.error}`);
+    console.log(
+      o.ok
+        ? `${green("✓")} ${o.slug} new role password${o.reassigned ? `; ${o.reassigned} object(s) given to the tenant role` : ""}`
+        : `${red("✗")} ${o.slug} ${o.error}`,
+    );
   }
   await appendAudit(p.deps.control, { actor, action: "tenant.rotate-credentials", details: { outcomes } });
   return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
 }
 
-async function importArchive(p: Bootstrapped, archive: string, slug: string, name: string | undefined): Promise<number> {
+async function importArchive(
+  p: Bootstrapped,
+  archive: string,
+  slug: string,
+  name: string | undefined,
+): Promise<number> {
   const r = await importTenant(p.deps, path.resolve(archive), slug, name);
-  await appendAudit(p.deps.control, { actor, action: "tenant.import", tenantId: r.tenantId, details: { slug, archive: path.basename(archive), rows: r.rows } });
-  for (const [name, rows] of Object.entries(r.rows)) console.log(`  ${name.padEnd(20)} ${String(rows).padStart(8)} row(s) restored`);
+  await appendAudit(p.deps.control, {
+    actor,
+    action: "tenant.import",
+    tenantId: r.tenantId,
+    details: { slug, archive: path.basename(archive), rows: r.rows },
+  });
+  for (const [name, rows] of Object.entries(r.rows))
+    console.log(`  ${name.padEnd(20)} ${String(rows).padStart(8)} row(s) restored`);
   console.log(`${green("✓")} imported into ${slug}`);
   return EXIT.ok;
 }
@@ -322,12 +397,26 @@ async function importArchive(p: Bootstrapped, archive: string, slug: string, nam
 async function servers(p: Bootstrapped, add: { name: string; url: string } | null): Promise<number> {
   if (add) {
     const registered = await addServer(p.deps, add.name, add.url);
-    await appendAudit(p.deps.control, { actor, action: "server.register", details: { name: add.name, address: `${registered.host}:${registered.port}` } });
-    console.log(`${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`);
+    await appendAudit(p.deps.control, {
+      actor,
+      action: "server.register",
+      details: { name: add.name, address: `${registered.host}:${registered.port}` },
+    });
+    console.log(
+      `${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`,
+    );
     return EXIT.ok;
   }
-  const rows = await p.deps.control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } } });
-  console.log(table([["SERVER", "ADDRESS", "TENANTS", "TLS"], ...rows.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"])]));
+  const rows = await p.deps.control.databaseServer.findMany({
+    orderBy: { name: "asc" },
+    select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } },
+  });
+  console.log(
+    table([
+      ["SERVER", "ADDRESS", "TENANTS", "TLS"],
+      ...rows.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"]),
+    ]),
+  );
   return EXIT.ok;
 }
 
@@ -364,23 +453,30 @@ const COMMANDS: Command[] = [
       if (!values.all && positionals.length === 0) throw bad("migrate needs --all or one or more slugs");
       if (values.all && positionals.length > 0) throw bad("migrate takes either --all or slugs, not both");
       const concurrency = Number(values.concurrency ?? 4);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw bad("--concurrency must be a whole number from 1 to 64");
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw bad("--concurrency must be a whole number from 1 to 64");
       return { slug: null, input: { concurrency, ...(values.all ? {} : { slugs: positionals.map(slugArg) }) } };
     },
     async check(p, { input }) {
       const slugs = (input as { slugs?: string[] }).slugs ?? [];
       const known = await p.deps.control.tenant.findMany({ where: { slug: { in: slugs } }, select: { slug: true } });
       const missing = slugs.filter((s) => !known.some((k) => k.slug === s));
-      if (missing.length > 0) throw new InvalidInput(`no tenant named ${missing.join(", ")} (see \`npm run tenants -- list\`)`);
+      if (missing.length > 0)
+        throw new InvalidInput(`no tenant named ${missing.join(", ")} (see \`npm run tenants -- list\`)`);
     },
     report({ result, ms }) {
-      for (const o of result.migrated) console.log(`${green("✓")} ${o.slug} ${dim(o.applied.length ? `applied ${o.applied.join(", ")}` : "up to date")}`);
+      for (const o of result.migrated)
+        console.log(
+          `${green("✓")} ${o.slug} ${dim(o.applied.length ? `applied ${o.applied.join(", ")}` : "up to date")}`,
+        );
       for (const o of result.failed) console.log(`${red("✗")} ${o.slug} ${o.error ?? ""}`);
       const total = result.migrated.length + result.failed.length;
       const applied = result.migrated.reduce((n, o) => n + o.applied.length, 0);
       console.log(
         `${result.migrated.length}/${total} tenant(s) migrated (${applied} migration(s) applied) in ${Math.round(ms)} ms` +
-          (result.failed.length ? `; ${red(`${result.failed.length} failed`)}: ${result.failed.map((f) => f.slug).join(", ")}. Fix the cause and re-run: only they will be retried.` : ""),
+          (result.failed.length
+            ? `; ${red(`${result.failed.length} failed`)}: ${result.failed.map((f) => f.slug).join(", ")}. Fix the cause and re-run: only they will be retried.`
+            : ""),
       );
       return result.failed.length ? EXIT.failed : EXIT.ok;
     },
@@ -389,7 +485,9 @@ const COMMANDS: Command[] = [
     name: "sync",
     args: "[--force] [--demo]",
     help: "provision / update the tenants declared in tenants/",
-    more: ["a field changed in the product is kept unless --force; --demo seeds the demo users (password portico-demo)"],
+    more: [
+      "a field changed in the product is kept unless --force; --demo seeds the demo users (password portico-demo)",
+    ],
     parse: (args, bad) => {
       const unknown = args.filter((a) => a !== "--force" && a !== "--demo");
       if (unknown.length > 0) throw bad(`sync takes only --force and --demo, not ${unknown.join(" ")}`);
@@ -402,7 +500,8 @@ const COMMANDS: Command[] = [
     help: "take a portal offline (branded notice, its sessions end)",
     kind: "suspend",
     parse: oneSlug("suspend"),
-    report: ({ slug, result }) => say(result.changed ? `${green("✓")} ${slug} suspended` : `${slug} was already suspended; nothing changed`),
+    report: ({ slug, result }) =>
+      say(result.changed ? `${green("✓")} ${slug} suspended` : `${slug} was already suspended; nothing changed`),
   }),
   operation({
     name: "resume",
@@ -410,7 +509,8 @@ const COMMANDS: Command[] = [
     help: "bring a suspended portal back",
     kind: "resume",
     parse: oneSlug("resume"),
-    report: ({ slug, result }) => say(result.changed ? `${green("✓")} ${slug} resumed` : `${slug} was already active; nothing changed`),
+    report: ({ slug, result }) =>
+      say(result.changed ? `${green("✓")} ${slug} resumed` : `${slug} was already active; nothing changed`),
   }),
   operation({
     name: "retry",
@@ -426,7 +526,8 @@ const COMMANDS: Command[] = [
     help: "remove everything a failed tenant's provisioning created",
     kind: "discard",
     parse: oneSlug("discard"),
-    report: ({ slug, result }) => say(`${green("✓")} ${slug} discarded${result.dropped.length ? ` (dropped ${result.dropped.join(", ")})` : ""}`),
+    report: ({ slug, result }) =>
+      say(`${green("✓")} ${slug} discarded${result.dropped.length ? ` (dropped ${result.dropped.join(", ")})` : ""}`),
   }),
   {
     name: "rotate-credentials",
@@ -434,7 +535,8 @@ const COMMANDS: Command[] = [
     help: "new role passwords; also brings tenants made before per-tenant roles into that model",
     parse: (args, bad) => {
       const { values, positionals } = options(args, { all: { type: "boolean" } });
-      if ((values.all === true) === positionals.length > 0) throw bad("rotate-credentials takes --all or one or more slugs");
+      if ((values.all === true) === positionals.length > 0)
+        throw bad("rotate-credentials takes --all or one or more slugs");
       const slugs = values.all ? undefined : positionals.map(slugArg);
       return (p) => rotateCredentials(p, slugs);
     },
@@ -445,7 +547,13 @@ const COMMANDS: Command[] = [
     help: "change a tenant's display name (every instance picks it up, no restart)",
     kind: "rename",
     parse: (args, bad) => {
-      const [slug, ...words] = positionalsOf("rename", bad, options(args, {}).positionals, ["a slug", "the new name"], true) as [string, ...string[]];
+      const [slug, ...words] = positionalsOf(
+        "rename",
+        bad,
+        options(args, {}).positionals,
+        ["a slug", "the new name"],
+        true,
+      ) as [string, ...string[]];
       return { slug: slugArg(slug), input: { name: words.join(" ") } };
     },
     report: ({ slug, result }) => say(`${green("✓")} ${slug} renamed "${result.from}" → "${result.to}"`),
@@ -456,10 +564,14 @@ const COMMANDS: Command[] = [
     help: "replace a tenant's custom domains (the first is primary; none removes them all)",
     kind: "set-domains",
     parse: (args, bad) => {
-      const [slug, ...domains] = positionalsOf("domains", bad, options(args, {}).positionals, ["a slug"], true) as [string, ...string[]];
+      const [slug, ...domains] = positionalsOf("domains", bad, options(args, {}).positionals, ["a slug"], true) as [
+        string,
+        ...string[],
+      ];
       return { slug: slugArg(slug), input: { domains } };
     },
-    report: ({ slug, result }) => say(`${green("✓")} ${slug} custom domains: ${result.domains.length ? result.domains.join(", ") : "(none)"}`),
+    report: ({ slug, result }) =>
+      say(`${green("✓")} ${slug} custom domains: ${result.domains.length ? result.domains.join(", ") : "(none)"}`),
   }),
   operation({
     name: "export",
@@ -469,11 +581,17 @@ const COMMANDS: Command[] = [
     parse: (args, bad) => {
       const { values, positionals } = options(args, { out: { type: "string" } });
       const [slug] = positionalsOf("export", bad, positionals, ["a slug"]) as [string];
-      return { slug: slugArg(slug), input: {}, ...(typeof values.out === "string" ? { exportsDir: path.resolve(values.out) } : {}) };
+      return {
+        slug: slugArg(slug),
+        input: {},
+        ...(typeof values.out === "string" ? { exportsDir: path.resolve(values.out) } : {}),
+      };
     },
     report: ({ deps, result }) => {
       for (const t of result.tables) console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(8)} row(s)`);
-      console.log(`${green("✓")} ${path.join(deps.exportsDir, result.file)} (${result.bytes} bytes, sha256 ${result.sha256})`);
+      console.log(
+        `${green("✓")} ${path.join(deps.exportsDir, result.file)} (${result.bytes} bytes, sha256 ${result.sha256})`,
+      );
       return EXIT.ok;
     },
   }),
@@ -483,7 +601,10 @@ const COMMANDS: Command[] = [
     help: "verify an export's checksums, then restore it into a new tenant",
     parse: (args, bad) => {
       const { values, positionals } = options(args, { name: { type: "string" } });
-      const [archive, slug] = positionalsOf("import", bad, positionals, ["an archive", "the new tenant's slug"]) as [string, string];
+      const [archive, slug] = positionalsOf("import", bad, positionals, ["an archive", "the new tenant's slug"]) as [
+        string,
+        string,
+      ];
       return (p) => importArchive(p, archive, slug, typeof values.name === "string" ? values.name : undefined);
     },
   },
@@ -495,10 +616,14 @@ const COMMANDS: Command[] = [
     parse: (args, bad) => {
       const { values, positionals } = options(args, { confirm: { type: "string" } });
       const [slug] = positionalsOf("offboard", bad, positionals, ["a slug"]) as [string];
-      if (values.confirm !== slug) throw new InvalidInput(`offboarding drops ${slug}'s database after exporting it; confirm with --confirm ${slug}`);
+      if (values.confirm !== slug)
+        throw new InvalidInput(
+          `offboarding drops ${slug}'s database after exporting it; confirm with --confirm ${slug}`,
+        );
       return { slug: slugArg(slug), input: {} };
     },
-    report: ({ slug, deps, result }) => say(`${green("✓")} ${slug} offboarded; export kept at ${path.join(deps.exportsDir, result.file)}`),
+    report: ({ slug, deps, result }) =>
+      say(`${green("✓")} ${slug} offboarded; export kept at ${path.join(deps.exportsDir, result.file)}`),
   }),
   operation({
     name: "move",
@@ -506,10 +631,16 @@ const COMMANDS: Command[] = [
     help: "move a tenant's database to another registered server (copied, verified, switched)",
     kind: "move",
     parse: (args, bad) => {
-      const [slug, server] = positionalsOf("move", bad, options(args, {}).positionals, ["a slug", "a server name"]) as [string, string];
+      const [slug, server] = positionalsOf("move", bad, options(args, {}).positionals, ["a slug", "a server name"]) as [
+        string,
+        string,
+      ];
       return { slug: slugArg(slug), input: { server } };
     },
-    report: ({ slug, result }) => say(`${green("✓")} ${slug} moved ${result.from} → ${result.to} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows verified)`),
+    report: ({ slug, result }) =>
+      say(
+        `${green("✓")} ${slug} moved ${result.from} → ${result.to} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows verified)`,
+      ),
   }),
   {
     name: "servers",
@@ -519,8 +650,13 @@ const COMMANDS: Command[] = [
     parse: (args, bad) => {
       const positionals = options(args, {}).positionals;
       if (positionals.length === 0) return (p) => servers(p, null);
-      if (positionals[0] !== "add") throw bad(`servers takes nothing or \`add <name> <admin-url>\`, not ${positionals.join(" ")}`);
-      const [, name, url] = positionalsOf("servers add", bad, positionals, ["add", "a name", "an administrative URL"]) as [string, string, string];
+      if (positionals[0] !== "add")
+        throw bad(`servers takes nothing or \`add <name> <admin-url>\`, not ${positionals.join(" ")}`);
+      const [, name, url] = positionalsOf("servers add", bad, positionals, [
+        "add",
+        "a name",
+        "an administrative URL",
+      ]) as [string, string, string];
       return (p) => servers(p, { name, url });
     },
   },
@@ -536,7 +672,10 @@ function usage(): string {
   const column = 40;
   const lines = COMMANDS.flatMap((c) => {
     const syntax = [c.name, c.args].filter(Boolean).join(" ");
-    const head = syntax.length < column ? [`  ${syntax.padEnd(column)}${c.help}`] : [`  ${syntax}`, `  ${"".padEnd(column)}${c.help}`];
+    const head =
+      syntax.length < column
+        ? [`  ${syntax.padEnd(column)}${c.help}`]
+        : [`  ${syntax}`, `  ${"".padEnd(column)}${c.help}`];
     return [...head, ...(c.more ?? []).map((m) => `  ${"".padEnd(column)}${dim(m)}`)];
   });
   return [
@@ -554,9 +693,11 @@ async function main(): Promise<number> {
     console.log(usage());
     return EXIT.usage;
   }
-  const command = COMMANDS.find((c) => c.name === name) ?? (name === "--help" ? COMMANDS.find((c) => c.name === "help") : undefined);
+  const command =
+    COMMANDS.find((c) => c.name === name) ?? (name === "--help" ? COMMANDS.find((c) => c.name === "help") : undefined);
   if (!command) throw new InvalidInput(`unknown command "${name}"\n${usage()}`);
-  const bad = (message: string) => new InvalidInput(`${message}\nusage: npm run tenants -- ${[command.name, command.args].filter(Boolean).join(" ")}`);
+  const bad = (message: string) =>
+    new InvalidInput(`${message}\nusage: npm run tenants -- ${[command.name, command.args].filter(Boolean).join(" ")}`);
   let run: Run;
   try {
     run = command.parse(args, bad);

@@ -12,7 +12,16 @@ import { SubmitButton } from "@/components/ui/submit-button.tsx";
  * Destructive actions ask for the tenant's slug to be typed back. `queue` is the operations
  * server action, passed down by the page.
  */
-export function ActionForm({ queue, kind, slug, label, confirmSlug, confirm, tone = "normal", children }: {
+export function ActionForm({
+  queue,
+  kind,
+  slug,
+  label,
+  confirmSlug,
+  confirm,
+  tone = "normal",
+  children,
+}: {
   queue: FormAction<ActionState>;
   kind: string;
   slug: string | null;
@@ -34,16 +43,40 @@ export function ActionForm({ queue, kind, slug, label, confirmSlug, confirm, ton
       <input type="hidden" name="nonce" value={nonce} />
       {children}
       {confirmSlug && (
-        <Field tone="agency" label={<>Type <span className="font-mono font-semibold">{slug}</span> to confirm</>} name="confirm">
-          {(c) => <Input {...c} tone="agency" density="compact" name="confirm" autoComplete="off" className="font-mono" />}
+        <Field
+          tone="agency"
+          label={
+            <>
+              Type <span className="font-mono font-semibold">{slug}</span> to confirm
+            </>
+          }
+          name="confirm"
+        >
+          {(c) => (
+            <Input {...c} tone="agency" density="compact" name="confirm" autoComplete="off" className="font-mono" />
+          )}
         </Field>
       )}
       {confirm ? (
-        <ConfirmButton label={label} confirmLabel={`Yes, ${label.toLowerCase()}`} pendingLabel="Queuing…" warning={confirm} cancellable pending={pending} kind={look} />
+        <ConfirmButton
+          label={label}
+          confirmLabel={`Yes, ${label.toLowerCase()}`}
+          pendingLabel="Queuing…"
+          warning={confirm}
+          cancellable
+          pending={pending}
+          kind={look}
+        />
       ) : (
-        <SubmitButton pending={pending} pendingLabel="Queuing…" kind={look} small>{label}</SubmitButton>
+        <SubmitButton pending={pending} pendingLabel="Queuing…" kind={look} small>
+          {label}
+        </SubmitButton>
       )}
-      {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      {state.error && (
+        <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {state.error}
+        </p>
+      )}
     </form>
   );
 }

@@ -15,7 +15,10 @@ const STATUS_STYLE: Record<FleetRow["status"], string> = {
 function Health({ metrics }: { metrics: MetricsState }) {
   if (metrics.state === "healthy") {
     return (
-      <span className="text-emerald-700" title={`read ${formatAgo(metrics.collectedAt)}${metrics.cached ? " (cached)" : ""}`}>
+      <span
+        className="text-emerald-700"
+        title={`read ${formatAgo(metrics.collectedAt)}${metrics.cached ? " (cached)" : ""}`}
+      >
         ● reachable <span className="text-slate-500">({metrics.figures.latencyMs} ms)</span>
       </span>
     );
@@ -30,7 +33,10 @@ function Health({ metrics }: { metrics: MetricsState }) {
   }
   return (
     <span className="text-red-700" title={metrics.reason}>
-      ● degraded <span className="block max-w-xs truncate text-xs text-red-600/80" data-testid="degraded-reason">{metrics.reason}</span>
+      ● degraded{" "}
+      <span className="block max-w-xs truncate text-xs text-red-600/80" data-testid="degraded-reason">
+        {metrics.reason}
+      </span>
     </span>
   );
 }
@@ -42,12 +48,42 @@ function shown(metrics: MetricsState): { figures: TenantFigures | null; old: boo
   return { figures: null, old: false };
 }
 
-function SortHeader({ query, sort, label, right }: { query: FleetQuery; sort: SortKey; label: string; right?: boolean }) {
+function SortHeader({
+  query,
+  sort,
+  label,
+  right,
+}: {
+  query: FleetQuery;
+  sort: SortKey;
+  label: string;
+  right?: boolean;
+}) {
   const active = query.sort === sort;
-  const dir = active && query.dir === "asc" ? "desc" : active ? "asc" : sort === "slug" || sort === "name" || sort === "server" || sort === "status" || sort === "plan" || sort === "schema" ? "asc" : "desc";
+  const dir =
+    active && query.dir === "asc"
+      ? "desc"
+      : active
+        ? "asc"
+        : sort === "slug" ||
+            sort === "name" ||
+            sort === "server" ||
+            sort === "status" ||
+            sort === "plan" ||
+            sort === "schema"
+          ? "asc"
+          : "desc";
   return (
-    <th scope="col" className={`px-3 py-3 ${right ? "text-right" : ""}`} aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}>
-      <Link href={fleetHref(query, { sort, dir, page: 1 })} className="hover:text-slate-800" data-testid={`sort-${sort}`}>
+    <th
+      scope="col"
+      className={`px-3 py-3 ${right ? "text-right" : ""}`}
+      aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}
+    >
+      <Link
+        href={fleetHref(query, { sort, dir, page: 1 })}
+        className="hover:text-slate-800"
+        data-testid={`sort-${sort}`}
+      >
         {label}
         {active ? (query.dir === "asc" ? " ▲" : " ▼") : ""}
       </Link>
@@ -64,7 +100,9 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
             <SortHeader query={query} sort="name" label="Tenant" />
             <SortHeader query={query} sort="status" label="Status" />
             <SortHeader query={query} sort="plan" label="Plan" />
-            <th scope="col" className="px-3 py-3">Domains</th>
+            <th scope="col" className="px-3 py-3">
+              Domains
+            </th>
             <SortHeader query={query} sort="server" label="Database" />
             <SortHeader query={query} sort="schema" label="Schema" />
             <SortHeader query={query} sort="members" label="Members" right />
@@ -80,23 +118,41 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
           {rows.map((row) => {
             const { figures, old } = shown(row.metrics);
             const figure = (value: string | number | undefined, testId?: string) => (
-              <td className={`whitespace-nowrap px-3 py-3 text-right tabular-nums ${old ? "text-slate-400" : ""}`} data-testid={testId}>
+              <td
+                className={`whitespace-nowrap px-3 py-3 text-right tabular-nums ${old ? "text-slate-400" : ""}`}
+                data-testid={testId}
+              >
                 {figures ? value : "—"}
               </td>
             );
             return (
-              <tr key={row.id} data-testid="fleet-row" data-slug={row.slug} data-health={row.metrics.state === "inactive" ? "inactive" : row.metrics.state}>
+              <tr
+                key={row.id}
+                data-testid="fleet-row"
+                data-slug={row.slug}
+                data-health={row.metrics.state === "inactive" ? "inactive" : row.metrics.state}
+              >
                 <td className="px-3 py-3">
-                  <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">{row.name}</Link>
+                  <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">
+                    {row.name}
+                  </Link>
                   <div className="text-xs text-slate-500">{row.slug}</div>
                 </td>
                 <td className="px-3 py-3">
-                  <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`}>{row.status}</span>
+                  <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`}>
+                    {row.status}
+                  </span>
                 </td>
-                <td className="px-3 py-3 capitalize text-slate-700" data-testid="plan">{row.plan}</td>
+                <td className="px-3 py-3 capitalize text-slate-700" data-testid="plan">
+                  {row.plan}
+                </td>
                 <td className="px-3 py-3">
                   {row.hosts.map((host) => (
-                    <a key={host} href={`http://${host}${port ? `:${port}` : ""}/`} className="block text-sky-700 hover:underline">
+                    <a
+                      key={host}
+                      href={`http://${host}${port ? `:${port}` : ""}/`}
+                      className="block text-sky-700 hover:underline"
+                    >
                       {host}
                     </a>
                   ))}
@@ -105,13 +161,21 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                   {row.server ?? "—"}
                   {row.databaseName && <div className="font-mono text-xs text-slate-400">{row.databaseName}</div>}
                 </td>
-                <td className="max-w-[10rem] truncate px-3 py-3 font-mono text-xs text-slate-600" title={row.schemaVersion ?? undefined}>{row.schemaVersion ?? "—"}</td>
+                <td
+                  className="max-w-[10rem] truncate px-3 py-3 font-mono text-xs text-slate-600"
+                  title={row.schemaVersion ?? undefined}
+                >
+                  {row.schemaVersion ?? "—"}
+                </td>
                 {figure(figures?.members, "member-count")}
                 {figure(figures?.events, "event-count")}
                 {figure(figures?.registrations30d, "registrations-30d")}
                 {figure(figures ? formatBytes(figures.dbSizeBytes) : undefined, "db-size")}
                 {figure(figures?.connections, "connections")}
-                <td className={`px-3 py-3 whitespace-nowrap ${old ? "text-slate-400" : "text-slate-600"}`} data-testid="last-activity">
+                <td
+                  className={`px-3 py-3 whitespace-nowrap ${old ? "text-slate-400" : "text-slate-600"}`}
+                  data-testid="last-activity"
+                >
                   {figures ? formatAgo(figures.lastActivityAt) : "—"}
                 </td>
                 <td className="px-3 py-3">
@@ -123,7 +187,11 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
           {rows.length === 0 && (
             <tr>
               <td colSpan={13} className="px-3 py-8 text-center text-slate-500" data-testid="fleet-empty">
-                No tenant matches these filters. <Link href="/" className="text-sky-700 hover:underline">Clear them</Link>.
+                No tenant matches these filters.{" "}
+                <Link href="/" className="text-sky-700 hover:underline">
+                  Clear them
+                </Link>
+                .
               </td>
             </tr>
           )}

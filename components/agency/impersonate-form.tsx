@@ -13,7 +13,15 @@ export interface ImpersonationState {
 
 /** An agency owner opens the tenant's portal as one of its admins; the link works once, briefly. */
 /** `start` is the dashboard's server action, passed down by the page. */
-export function ImpersonateForm({ slug, admins, start }: { slug: string; admins: Array<{ id: string; email: string; name: string; role: string }>; start: FormAction<ImpersonationState> }) {
+export function ImpersonateForm({
+  slug,
+  admins,
+  start,
+}: {
+  slug: string;
+  admins: Array<{ id: string; email: string; name: string; role: string }>;
+  start: FormAction<ImpersonationState>;
+}) {
   const [state, action, pending] = useActionState(start, {} as ImpersonationState);
   useEffect(() => {
     if (state.url) window.location.assign(state.url);
@@ -33,17 +41,36 @@ export function ImpersonateForm({ slug, admins, start }: { slug: string; admins:
         )}
       </Field>
       <Field tone="agency" label="Reason (recorded in the audit log)" name="reason">
-        {(c) => <Input {...c} tone="agency" density="compact" name="reason" required minLength={5} maxLength={200} placeholder="e.g. ticket #4211: event page looks wrong" />}
+        {(c) => (
+          <Input
+            {...c}
+            tone="agency"
+            density="compact"
+            name="reason"
+            required
+            minLength={5}
+            maxLength={200}
+            placeholder="e.g. ticket #4211: event page looks wrong"
+          />
+        )}
       </Field>
       <SubmitButton disabled={admins.length === 0} pending={pending} pendingLabel="Opening…" kind="agency" small>
         Open portal as admin
       </SubmitButton>
       {state.url && (
         <p className="text-sm text-slate-600">
-          Opening… <a href={state.url} className="text-sky-700 underline">continue</a> if nothing happens.
+          Opening…{" "}
+          <a href={state.url} className="text-sky-700 underline">
+            continue
+          </a>{" "}
+          if nothing happens.
         </p>
       )}
-      {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      {state.error && (
+        <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {state.error}
+        </p>
+      )}
     </form>
   );
 }

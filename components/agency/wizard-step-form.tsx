@@ -23,7 +23,8 @@ export interface StepProps {
   action: FormAction<WizardState>;
   draftId: string;
   step: WizardStep;
-  data: Required<Pick<DraftData, "primary" | "accent" | "background" | "surface" | "text" | "font" | "plan">> & DraftData;
+  data: Required<Pick<DraftData, "primary" | "accent" | "background" | "surface" | "text" | "font" | "plan">> &
+    DraftData;
   rootDomain: string;
   logoUrl: string | null;
   servers: Array<{ name: string; host: string; port: number; tenants: number }>;
@@ -31,7 +32,15 @@ export interface StepProps {
 }
 
 /** The slug with a live availability check (debounced; the server has the final word). */
-function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain: string; error?: string | undefined }) {
+function SlugField({
+  initial,
+  rootDomain,
+  error,
+}: {
+  initial: string;
+  rootDomain: string;
+  error?: string | undefined;
+}) {
   const [slug, setSlug] = useState(initial);
   const [status, setStatus] = useState<{ ok: boolean; message: string } | null>(null);
   const field = useRef<HTMLInputElement>(null);
@@ -53,7 +62,8 @@ function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain
         })
         .then(setStatus)
         .catch(() => {
-          if (!controller.signal.aborted) setStatus({ ok: false, message: "Could not check the slug just now; Next checks it again." });
+          if (!controller.signal.aborted)
+            setStatus({ ok: false, message: "Could not check the slug just now; Next checks it again." });
         });
     }, 250);
     return () => {
@@ -62,13 +72,43 @@ function SlugField({ initial, rootDomain, error }: { initial: string; rootDomain
     };
   }, [slug]);
   return (
-    <Field tone="agency" label="Slug" name="slug" error={error} hint={<>The portal&apos;s address: <span className="font-mono">{slug || "slug"}.{rootDomain}</span>. Lower-case letters, digits and hyphens.</>}>
+    <Field
+      tone="agency"
+      label="Slug"
+      name="slug"
+      error={error}
+      hint={
+        <>
+          The portal&apos;s address:{" "}
+          <span className="font-mono">
+            {slug || "slug"}.{rootDomain}
+          </span>
+          . Lower-case letters, digits and hyphens.
+        </>
+      }
+    >
       {(c) => (
         <>
-          <Input {...c} tone="agency" ref={field} name="slug" required value={slug} onChange={(e) => changeSlug(e.target.value)} autoComplete="off" className="font-mono" />
+          <Input
+            {...c}
+            tone="agency"
+            ref={field}
+            name="slug"
+            required
+            value={slug}
+            onChange={(e) => changeSlug(e.target.value)}
+            autoComplete="off"
+            className="font-mono"
+          />
           {status && (
-            <p data-testid="slug-status" data-available={status.ok} aria-live="polite" className={`mt-1 text-sm ${status.ok ? "text-emerald-700" : "text-red-700"}`}>
-              {status.ok ? "✓ " : "✗ "}{status.message}
+            <p
+              data-testid="slug-status"
+              data-available={status.ok}
+              aria-live="polite"
+              className={`mt-1 text-sm ${status.ok ? "text-emerald-700" : "text-red-700"}`}
+            >
+              {status.ok ? "✓ " : "✗ "}
+              {status.message}
             </p>
           )}
         </>
@@ -85,8 +125,25 @@ const COLOURS = [
   ["text", "Text"],
 ] as const;
 
-function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data"]; logoUrl: string | null; rootDomain: string; errors: WizardState["errors"] }) {
-  const [theme, setTheme] = useState({ primary: data.primary, accent: data.accent, background: data.background, surface: data.surface, text: data.text, font: data.font as FontName });
+function Branding({
+  data,
+  logoUrl,
+  rootDomain,
+  errors,
+}: {
+  data: StepProps["data"];
+  logoUrl: string | null;
+  rootDomain: string;
+  errors: WizardState["errors"];
+}) {
+  const [theme, setTheme] = useState({
+    primary: data.primary,
+    accent: data.accent,
+    background: data.background,
+    surface: data.surface,
+    text: data.text,
+    font: data.font as FontName,
+  });
   const [logo, setLogo] = useState<string | null>(logoUrl);
   const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
   const [fileError, setFileError] = useState<string | null>(null);
@@ -103,8 +160,23 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
             <Field tone="agency" key={name} label={label} name={name} error={errors?.[name]}>
               {(c) => (
                 <div className="mt-1 flex items-center gap-2">
-                  <input type="color" aria-label={`${label} picker`} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} className="h-9 w-10 cursor-pointer rounded border border-slate-300" />
-                  <Input {...c} tone="agency" density="compact" inline name={name} value={theme[name]} onChange={(e) => setTheme({ ...theme, [name]: e.target.value })} className="w-full font-mono" />
+                  <input
+                    type="color"
+                    aria-label={`${label} picker`}
+                    value={theme[name]}
+                    onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
+                    className="h-9 w-10 cursor-pointer rounded border border-slate-300"
+                  />
+                  <Input
+                    {...c}
+                    tone="agency"
+                    density="compact"
+                    inline
+                    name={name}
+                    value={theme[name]}
+                    onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
+                    className="w-full font-mono"
+                  />
                 </div>
               )}
             </Field>
@@ -112,12 +184,27 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
         </div>
         <Field tone="agency" label="Font" name="font" error={errors?.font}>
           {(c) => (
-            <Select {...c} tone="agency" name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}>
-              {Object.keys(FONT_STACKS).map((f) => <option key={f} value={f}>{f}</option>)}
+            <Select
+              {...c}
+              tone="agency"
+              name="font"
+              value={theme.font}
+              onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}
+            >
+              {Object.keys(FONT_STACKS).map((f) => (
+                <option key={f} value={f}>
+                  {f}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
-        <Field tone="agency" label="Logo (PNG, JPEG or WebP, at most 256 KB)" name="logo" error={fileError ?? errors?.logo}>
+        <Field
+          tone="agency"
+          label="Logo (PNG, JPEG or WebP, at most 256 KB)"
+          name="logo"
+          error={fileError ?? errors?.logo}
+        >
           {(c) => (
             <input
               {...c}
@@ -129,7 +216,9 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
                 const file = e.target.files?.[0];
                 if (file && file.size > 256 * 1024) {
                   // Not uploaded at all: the server would refuse it anyway, after a long upload.
-                  setFileError(`This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB. Export a smaller image (e.g. 512×512 pixels).`);
+                  setFileError(
+                    `This file is ${Math.ceil(file.size / 1024)} KB; the limit is 256 KB. Export a smaller image (e.g. 512×512 pixels).`,
+                  );
                   e.target.value = "";
                   return;
                 }
@@ -140,12 +229,18 @@ function Branding({ data, logoUrl, rootDomain, errors }: { data: StepProps["data
           )}
         </Field>
         <Field tone="agency" label="Logo description (for screen readers)" name="logoAlt">
-          {(c) => <Input {...c} tone="agency" name="logoAlt" value={logoAlt} onChange={(e) => setLogoAlt(e.target.value)} />}
+          {(c) => (
+            <Input {...c} tone="agency" name="logoAlt" value={logoAlt} onChange={(e) => setLogoAlt(e.target.value)} />
+          )}
         </Field>
       </div>
       <div>
         <h2 className="mb-2 text-sm font-medium text-slate-600">Live preview</h2>
-        <PortalPreview theme={{ ...theme, logo: { src: logo ?? "/brand/portico.svg", alt: logoAlt || data.name || "Logo" } }} name={data.name ?? ""} host={`${data.slug ?? "slug"}.${rootDomain}`} />
+        <PortalPreview
+          theme={{ ...theme, logo: { src: logo ?? "/brand/portico.svg", alt: logoAlt || data.name || "Logo" } }}
+          name={data.name ?? ""}
+          host={`${data.slug ?? "slug"}.${rootDomain}`}
+        />
       </div>
     </div>
   );
@@ -174,10 +269,25 @@ export function WizardStepForm(props: StepProps) {
       {step === "domains" && (
         <div className="max-w-lg space-y-2">
           <p className="text-sm text-slate-600">
-            Every portal has its subdomain <span className="font-mono">{data.slug}.{rootDomain}</span>. Add the client&apos;s own domains if they have them (Premium plan); the first becomes primary and is used in emails.
+            Every portal has its subdomain{" "}
+            <span className="font-mono">
+              {data.slug}.{rootDomain}
+            </span>
+            . Add the client&apos;s own domains if they have them (Premium plan); the first becomes primary and is used
+            in emails.
           </p>
           <Field tone="agency" label="Custom domains (one per line, optional)" name="domains" error={errors?.domains}>
-            {(c) => <Textarea {...c} tone="agency" name="domains" rows={3} defaultValue={(data.domains ?? []).join("\n")} placeholder="events.client.com" className="font-mono" />}
+            {(c) => (
+              <Textarea
+                {...c}
+                tone="agency"
+                name="domains"
+                rows={3}
+                defaultValue={(data.domains ?? []).join("\n")}
+                placeholder="events.client.com"
+                className="font-mono"
+              />
+            )}
           </Field>
         </div>
       )}
@@ -186,37 +296,61 @@ export function WizardStepForm(props: StepProps) {
         <fieldset className="grid gap-4 sm:grid-cols-3">
           <legend className="sr-only">Plan</legend>
           {Object.entries(PLANS).map(([name, plan]) => (
-            <label key={name} className="block cursor-pointer rounded-xl bg-white p-4 ring-1 ring-slate-200 has-[:checked]:ring-2 has-[:checked]:ring-slate-700">
+            <label
+              key={name}
+              className="block cursor-pointer rounded-xl bg-white p-4 ring-1 ring-slate-200 has-[:checked]:ring-2 has-[:checked]:ring-slate-700"
+            >
               <input type="radio" name="plan" value={name} defaultChecked={data.plan === name} className="mr-2" />
               <span className="font-semibold">{plan.label}</span>
               <ul className="mt-2 space-y-1 text-sm text-slate-600">
                 {Object.entries(FEATURES).map(([feature, label]) => (
-                  <li key={feature} className={(plan.features as readonly string[]).includes(feature) ? "" : "text-slate-400 line-through"}>{label}</li>
+                  <li
+                    key={feature}
+                    className={
+                      (plan.features as readonly string[]).includes(feature) ? "" : "text-slate-400 line-through"
+                    }
+                  >
+                    {label}
+                  </li>
                 ))}
               </ul>
             </label>
           ))}
-          {errors?.plan && <p data-testid="error-plan" className="text-sm text-red-700">{errors.plan}</p>}
+          {errors?.plan && (
+            <p data-testid="error-plan" className="text-sm text-red-700">
+              {errors.plan}
+            </p>
+          )}
         </fieldset>
       )}
       {step === "placement" && (
         <fieldset className="max-w-lg space-y-2">
           <legend className="text-sm text-slate-600">Where the tenant&apos;s own database lives.</legend>
           <label className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
-            <input type="radio" name="server" value="" defaultChecked={!data.server} /> Automatic <span className="text-sm text-slate-500">(the server with the fewest tenants)</span>
+            <input type="radio" name="server" value="" defaultChecked={!data.server} /> Automatic{" "}
+            <span className="text-sm text-slate-500">(the server with the fewest tenants)</span>
           </label>
           {servers.map((s) => (
             <label key={s.name} className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
-              <input type="radio" name="server" value={s.name} defaultChecked={data.server === s.name} /> <span className="font-mono">{s.name}</span>
-              <span className="text-sm text-slate-500">{s.host}:{s.port} · {s.tenants} tenant{s.tenants === 1 ? "" : "s"}</span>
+              <input type="radio" name="server" value={s.name} defaultChecked={data.server === s.name} />{" "}
+              <span className="font-mono">{s.name}</span>
+              <span className="text-sm text-slate-500">
+                {s.host}:{s.port} · {s.tenants} tenant{s.tenants === 1 ? "" : "s"}
+              </span>
             </label>
           ))}
-          {errors?.server && <p data-testid="error-server" className="text-sm text-red-700">{errors.server}</p>}
+          {errors?.server && (
+            <p data-testid="error-server" className="text-sm text-red-700">
+              {errors.server}
+            </p>
+          )}
         </fieldset>
       )}
       {step === "admin" && (
         <div className="max-w-lg space-y-4">
-          <p className="text-sm text-slate-600">The client&apos;s first administrator. They receive a single-use invitation link to choose a password.</p>
+          <p className="text-sm text-slate-600">
+            The client&apos;s first administrator. They receive a single-use invitation link to choose a password.
+          </p>
           <Field tone="agency" label="Name" name="adminName" error={errors?.adminName}>
             {(c) => <Input {...c} tone="agency" name="adminName" defaultValue={data.adminName ?? ""} />}
           </Field>
@@ -226,19 +360,43 @@ export function WizardStepForm(props: StepProps) {
         </div>
       )}
       {step === "review" && props.review}
-      {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      {state.error && (
+        <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {state.error}
+        </p>
+      )}
       <div className="flex gap-3 border-t border-slate-200 pt-4">
         {step === "review" ? (
           <>
-            <a href={`/tenants/new/${draftId}/admin`} className="rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100">Back</a>
-            <SubmitButton pending={pending} pendingLabel="Starting…" kind="agency">Create tenant</SubmitButton>
+            <a
+              href={`/tenants/new/${draftId}/admin`}
+              className="rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100"
+            >
+              Back
+            </a>
+            <SubmitButton pending={pending} pendingLabel="Starting…" kind="agency">
+              Create tenant
+            </SubmitButton>
           </>
         ) : (
-          <SubmitButton onClick={() => direction.current && (direction.current.value = "next")} pending={pending} pendingLabel="Saving…" kind="agency">Next</SubmitButton>
+          <SubmitButton
+            onClick={() => direction.current && (direction.current.value = "next")}
+            pending={pending}
+            pendingLabel="Saving…"
+            kind="agency"
+          >
+            Next
+          </SubmitButton>
         )}
         {/* After Next in the DOM, so Enter means Next; shown first. */}
         {step !== "organisation" && step !== "review" && (
-          <button type="submit" onClick={() => direction.current && (direction.current.value = "back")} className="order-first rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100">Back</button>
+          <button
+            type="submit"
+            onClick={() => direction.current && (direction.current.value = "back")}
+            className="order-first rounded-lg px-4 py-2 font-medium ring-1 ring-slate-300 hover:bg-slate-100"
+          >
+            Back
+          </button>
         )}
       </div>
     </form>

@@ -12,11 +12,19 @@ export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }
     <form action={submit} className="space-y-4">
       <AccountField label="Email" name="email" type="email" autoComplete="email" />
       {shown && (
-        <p role={state.error ? "alert" : "status"} data-testid="link-request-result" className={`rounded-lg px-3 py-2 text-sm ${state.error ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>
+        <p
+          role={state.error ? "alert" : "status"}
+          data-testid="link-request-result"
+          className={`rounded-lg px-3 py-2 text-sm ${state.error ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}
+        >
           {shown}
         </p>
       )}
-      <button type="submit" disabled={pending} className="w-full rounded-lg border border-brand px-4 py-2 font-medium text-brand disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={pending}
+        className="w-full rounded-lg border border-brand px-4 py-2 font-medium text-brand disabled:opacity-60"
+      >
         {pending ? "Sending…" : "Email me a sign-in link"}
       </button>
     </form>

@@ -9,14 +9,30 @@ export interface InviteState {
 }
 
 /** Choose a password for an invitation; `accept` is the realm's server action (tenant or agency). */
-export function InviteForm({ token, accept }: { token: string; accept: (state: InviteState, form: FormData) => Promise<InviteState> }) {
+export function InviteForm({
+  token,
+  accept,
+}: {
+  token: string;
+  accept: (state: InviteState, form: FormData) => Promise<InviteState>;
+}) {
   const [state, action, pending] = useActionState(accept, {} as InviteState);
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />
       <AccountField label="New password" name="password" type="password" autoComplete="new-password" minLength={10} />
-      <AccountField label="Repeat the password" name="confirm" type="password" autoComplete="new-password" minLength={10} />
-      {state.error && <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      <AccountField
+        label="Repeat the password"
+        name="confirm"
+        type="password"
+        autoComplete="new-password"
+        minLength={10}
+      />
+      {state.error && (
+        <p data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {state.error}
+        </p>
+      )}
       <SubmitButton pending={pending} pendingLabel="Saving…" className="w-full">
         Set password
       </SubmitButton>

@@ -11,26 +11,46 @@ export interface UnlockState {
  * Accounts locked after repeated wrong passwords, each with Unlock (an admin's server action,
  * so the form posts before hydration too: decision 017).
  */
-export function LockedAccounts({ accounts, action }: { accounts: Array<{ email: string; until: string }>; action: (state: UnlockState, form: FormData) => Promise<UnlockState> }) {
+export function LockedAccounts({
+  accounts,
+  action,
+}: {
+  accounts: Array<{ email: string; until: string }>;
+  action: (state: UnlockState, form: FormData) => Promise<UnlockState>;
+}) {
   const [state, submit, pending] = useActionState(action, {} as UnlockState);
   if (accounts.length === 0 && !state.message && !state.error) return null;
   return (
     <section data-testid="locked-accounts" className="space-y-2 rounded-xl p-4 ring-1 ring-amber-300">
       <h2 className="font-medium">Locked accounts</h2>
-      <p className="text-sm opacity-80">Locked after repeated wrong passwords; each owner has been emailed. Unlock only someone you have checked with.</p>
+      <p className="text-sm opacity-80">
+        Locked after repeated wrong passwords; each owner has been emailed. Unlock only someone you have checked with.
+      </p>
       <ul className="divide-y divide-black/5">
         {accounts.map((a) => (
           <li key={a.email} data-email={a.email} className="flex flex-wrap items-center gap-3 py-2">
-            <span className="flex-1 text-sm">{a.email} <span className="opacity-70">· locked until {a.until} UTC</span></span>
+            <span className="flex-1 text-sm">
+              {a.email} <span className="opacity-70">· locked until {a.until} UTC</span>
+            </span>
             <form action={submit}>
               <input type="hidden" name="email" value={a.email} />
-              <button type="submit" disabled={pending} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">Unlock</button>
+              <button type="submit" disabled={pending} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">
+                Unlock
+              </button>
             </form>
           </li>
         ))}
       </ul>
-      {state.message && <p role="status" data-testid="unlock-message" className="text-sm text-emerald-800">{state.message}</p>}
-      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+      {state.message && (
+        <p role="status" data-testid="unlock-message" className="text-sm text-emerald-800">
+          {state.message}
+        </p>
+      )}
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+          {state.error}
+        </p>
+      )}
     </section>
   );
 }

@@ -8,7 +8,14 @@ import { useHydrated } from "@/components/forms/use-hydrated.ts";
  * Where a single-use link lands (an emailed sign-in link, an agency impersonation hand-off):
  * signing in takes a click, so mail and link scanners that follow links cannot use up the token.
  */
-export function OneClickSignIn({ provider, token, callbackUrl, label, pendingLabel, refused }: {
+export function OneClickSignIn({
+  provider,
+  token,
+  callbackUrl,
+  label,
+  pendingLabel,
+  refused,
+}: {
   /** The next-auth credentials provider that consumes the token. */
   provider: string;
   token: string;
@@ -34,7 +41,12 @@ export function OneClickSignIn({ provider, token, callbackUrl, label, pendingLab
   }
   return (
     <div className="space-y-4">
-      <button type="button" onClick={go} disabled={!ready || pending} className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60">
+      <button
+        type="button"
+        onClick={go}
+        disabled={!ready || pending}
+        className="w-full rounded-lg bg-brand px-4 py-2 font-medium text-on-brand disabled:opacity-60"
+      >
         {pending ? pendingLabel : label}
       </button>
       {error && (

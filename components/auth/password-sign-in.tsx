@@ -18,26 +18,50 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(null);
-    const result = await signIn("password", { email: form.get("email"), password: form.get("password"), redirect: false, callbackUrl });
+    const result = await signIn("password", {
+      email: form.get("email"),
+      password: form.get("password"),
+      redirect: false,
+      callbackUrl,
+    });
     if (!result || result.error || !result.url) {
       setPending(false);
       // A throttling refusal comes back as its own message ("Too many attempts. Try again in…").
-      setError(result?.error?.startsWith(THROTTLED) ? result.error : "That email and password don't match an account here. Check them, or get a sign-in link by email below.");
+      setError(
+        result?.error?.startsWith(THROTTLED)
+          ? result.error
+          : "That email and password don't match an account here. Check them, or get a sign-in link by email below.",
+      );
       return;
     }
     window.location.assign(result.url);
   }
 
   return (
-    <form method="post" onSubmit={onSubmit} className="space-y-4" aria-describedby={error ? "password-error" : undefined}>
+    <form
+      method="post"
+      onSubmit={onSubmit}
+      className="space-y-4"
+      aria-describedby={error ? "password-error" : undefined}
+    >
       <AccountField label="Email" name="email" type="email" autoComplete="email" />
       <AccountField label="Password" name="password" type="password" autoComplete="current-password" />
       {error && (
-        <p id="password-error" role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+        <p
+          id="password-error"
+          role="alert"
+          data-testid="form-error"
+          className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800"
+        >
           {error}
         </p>
       )}
-      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Signing in…" className="w-full focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
+      <SubmitButton
+        disabled={!hydrated}
+        pending={pending}
+        pendingLabel="Signing in…"
+        className="w-full focus:outline-none focus-visible:ring-2 focus-visible:ring-accent"
+      >
         Sign in
       </SubmitButton>
     </form>

@@ -7,7 +7,12 @@ export function SignOutButton() {
   // Disabled until hydrated: a click before then would do nothing.
   const hydrated = useHydrated();
   return (
-    <button type="button" onClick={() => void signOut({ callbackUrl: "/" })} disabled={!hydrated} className="rounded-lg border border-black/15 px-4 py-2 font-medium disabled:opacity-60">
+    <button
+      type="button"
+      onClick={() => void signOut({ callbackUrl: "/" })}
+      disabled={!hydrated}
+      className="rounded-lg border border-black/15 px-4 py-2 font-medium disabled:opacity-60"
+    >
       Sign out
     </button>
   );

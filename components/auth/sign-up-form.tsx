@@ -7,7 +7,11 @@ import { AccountField } from "./account-field.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 
 /** `action` creates the account (a server action); on success the form signs the new member in. */
-export function SignUpForm({ action }: { action: (input: { name: string; email: string; password: string }) => Promise<{ error?: string }> }) {
+export function SignUpForm({
+  action,
+}: {
+  action: (input: { name: string; email: string; password: string }) => Promise<{ error?: string }>;
+}) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const hydrated = useHydrated();
@@ -15,7 +19,11 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const input = { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") };
+    const input = {
+      name: String(form.get("name") ?? ""),
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+    };
     setPending(true);
     setError(null);
     const result = await action(input);
@@ -24,7 +32,12 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
       setError(result.error);
       return;
     }
-    const signedIn = await signIn("password", { email: input.email, password: input.password, redirect: false, callbackUrl: "/account" });
+    const signedIn = await signIn("password", {
+      email: input.email,
+      password: input.password,
+      redirect: false,
+      callbackUrl: "/account",
+    });
     window.location.assign(signedIn?.url ?? "/sign-in");
   }
 
@@ -32,7 +45,13 @@ export function SignUpForm({ action }: { action: (input: { name: string; email: 
     <form method="post" onSubmit={onSubmit} className="space-y-4">
       <AccountField label="Name" name="name" type="text" autoComplete="name" />
       <AccountField label="Email" name="email" type="email" autoComplete="email" />
-      <AccountField label="Password (at least 10 characters)" name="password" type="password" autoComplete="new-password" minLength={10} />
+      <AccountField
+        label="Password (at least 10 characters)"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={10}
+      />
       {error && (
         <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
           {error}

@@ -15,13 +15,19 @@ type FieldElement = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
  * state could take; its own onChange is run instead (React hears a file input's "change" event as
  * it comes, with no record of an earlier value to compare). After that, onChange keeps state in step.
  */
-export function useEarlyInput(root: RefObject<HTMLElement | null>, values: Record<string, string>, adopt: (typed: Record<string, string>) => void) {
+export function useEarlyInput(
+  root: RefObject<HTMLElement | null>,
+  values: Record<string, string>,
+  adopt: (typed: Record<string, string>) => void,
+) {
   useEffect(() => {
     const element = root.current;
     if (!element) return;
     const typed: Record<string, string> = {};
     for (const [name, value] of Object.entries(values)) {
-      const field = (element.getAttribute("name") === name ? element : element.querySelector(`[name="${CSS.escape(name)}"]`)) as FieldElement | null;
+      const field = (
+        element.getAttribute("name") === name ? element : element.querySelector(`[name="${CSS.escape(name)}"]`)
+      ) as FieldElement | null;
       if (field && field.value !== value) typed[name] = field.value;
     }
     if (Object.keys(typed).length > 0) adopt(typed);

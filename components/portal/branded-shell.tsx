@@ -5,7 +5,12 @@ import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
 import { themeToCssVars } from "@/lib/tenancy/theme.ts";
 
 /** The tenant's chrome: its colours, font, logo and name. White-label: no agency branding. */
-export function BrandedShell({ tenant, user, endImpersonation, children }: {
+export function BrandedShell({
+  tenant,
+  user,
+  endImpersonation,
+  children,
+}: {
   tenant: ResolvedTenant;
   user: TenantUser | null;
   /** The "End impersonation" server action, while an agency owner is viewing as `user`. */
@@ -20,12 +25,15 @@ export function BrandedShell({ tenant, user, endImpersonation, children }: {
         <div role="status" data-testid="impersonation-banner" className="sticky top-0 z-50 bg-amber-400 text-amber-950">
           <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2 text-sm sm:px-6">
             <span>
-              <strong>Impersonating</strong> {user.name} ({user.email}, {user.role}) as agency user {user.impersonation.agencyUserEmail} · ends at{" "}
+              <strong>Impersonating</strong> {user.name} ({user.email}, {user.role}) as agency user{" "}
+              {user.impersonation.agencyUserEmail} · ends at{" "}
               {user.impersonation.sessionExpiresAt.toISOString().slice(11, 16)} UTC
             </span>
             {endImpersonation && (
               <form action={endImpersonation} className="ml-auto">
-                <button type="submit" className="rounded bg-amber-950 px-3 py-1 font-medium text-amber-50">End impersonation</button>
+                <button type="submit" className="rounded bg-amber-950 px-3 py-1 font-medium text-amber-50">
+                  End impersonation
+                </button>
               </form>
             )}
           </div>
@@ -33,7 +41,10 @@ export function BrandedShell({ tenant, user, endImpersonation, children }: {
       )}
       <header className="bg-brand text-on-brand shadow-sm">
         <div className="mx-auto flex max-w-5xl items-center gap-3 px-4 py-4 sm:px-6">
-          <Link href="/" className="flex items-center gap-3 rounded focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
+          <Link
+            href="/"
+            className="flex items-center gap-3 rounded focus:outline-none focus-visible:ring-2 focus-visible:ring-accent"
+          >
             {/* eslint-disable-next-line @next/next/no-img-element -- small same-origin SVG logos */}
             <img src={tenant.theme.logo.src} alt={tenant.theme.logo.alt} width={40} height={40} className="h-10 w-10" />
             <span data-testid="tenant-name" className="text-lg font-semibold tracking-tight sm:text-xl">

@@ -5,7 +5,11 @@
  */
 export function PortalUnavailable() {
   return (
-    <main role="alert" data-testid="portal-unavailable" className="grid min-h-screen place-items-center bg-white p-8 text-slate-700">
+    <main
+      role="alert"
+      data-testid="portal-unavailable"
+      className="grid min-h-screen place-items-center bg-white p-8 text-slate-700"
+    >
       <div className="max-w-md text-center">
         <h1 className="text-xl font-medium">This portal is temporarily unavailable.</h1>
         <p className="mt-3 text-slate-500">We could not look it up just now. Please try again in a minute.</p>

@@ -18,7 +18,11 @@ export interface RegisterState {
  * The three server actions come from the event page.
  */
 export function RegistrationPanel(props: {
-  actions: { register: FormAction<RegisterState>; cancel: FormAction<RegisterState>; registerGuest: FormAction<RegisterState> };
+  actions: {
+    register: FormAction<RegisterState>;
+    cancel: FormAction<RegisterState>;
+    registerGuest: FormAction<RegisterState>;
+  };
   eventSlug: string;
   closedReason: string | null;
   questions: Question[];
@@ -34,49 +38,111 @@ export function RegistrationPanel(props: {
   const { registration } = props;
   if (registration) {
     return (
-      <section className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="registration" data-status={registration.status}>
+      <section
+        className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5"
+        data-testid="registration"
+        data-status={registration.status}
+      >
         {registration.status === "confirmed" ? (
-          <p className="font-medium">You&apos;re registered. <Link className="text-brand underline" href={`/tickets/${registration.ticketCode}`} data-testid="ticket-link">Show your ticket</Link></p>
+          <p className="font-medium">
+            You&apos;re registered.{" "}
+            <Link
+              className="text-brand underline"
+              href={`/tickets/${registration.ticketCode}`}
+              data-testid="ticket-link"
+            >
+              Show your ticket
+            </Link>
+          </p>
         ) : (
-          <p className="font-medium">You&apos;re on the waitlist. If a place frees up it is yours automatically, and we&apos;ll email you.</p>
+          <p className="font-medium">
+            You&apos;re on the waitlist. If a place frees up it is yours automatically, and we&apos;ll email you.
+          </p>
         )}
         <form action={cancel} className="mt-3">
           <input type="hidden" name="registration" value={registration.id} />
-          <button type="submit" disabled={cancelling} className="rounded-lg px-3 py-1.5 text-sm font-medium ring-1 ring-black/20 hover:bg-black/5 disabled:opacity-60">
+          <button
+            type="submit"
+            disabled={cancelling}
+            className="rounded-lg px-3 py-1.5 text-sm font-medium ring-1 ring-black/20 hover:bg-black/5 disabled:opacity-60"
+          >
             {cancelling ? "Cancelling…" : "Cancel my registration"}
           </button>
-          {cancelState.error && <p role="alert" data-testid="form-error" className="mt-2 text-sm text-red-700">{cancelState.error}</p>}
+          {cancelState.error && (
+            <p role="alert" data-testid="form-error" className="mt-2 text-sm text-red-700">
+              {cancelState.error}
+            </p>
+          )}
         </form>
       </section>
     );
   }
-  if (props.closedReason) return <p data-testid="registration-closed" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">{props.closedReason}</p>;
-  const signIn = <Link href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${props.eventSlug}`)}`} className="font-medium text-brand underline">Sign in to register</Link>;
-  if (!props.signedIn && !props.guestsAllowed) return <p className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">{signIn}</p>;
+  if (props.closedReason)
+    return (
+      <p data-testid="registration-closed" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">
+        {props.closedReason}
+      </p>
+    );
+  const signIn = (
+    <Link
+      href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${props.eventSlug}`)}`}
+      className="font-medium text-brand underline"
+    >
+      Sign in to register
+    </Link>
+  );
+  if (!props.signedIn && !props.guestsAllowed)
+    return <p className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">{signIn}</p>;
   if (!props.signedIn) {
     if (guestState.done) {
-      return <p role="status" data-testid="guest-pending" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">Check your email: follow the link we sent to confirm your registration.</p>;
+      return (
+        <p role="status" data-testid="guest-pending" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">
+          Check your email: follow the link we sent to confirm your registration.
+        </p>
+      );
     }
     return (
-      <form action={registerAsGuest} className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="guest-form">
+      <form
+        action={registerAsGuest}
+        className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5"
+        data-testid="guest-form"
+      >
         <p className="text-sm">{signIn}, or register as a guest; we&apos;ll email you a link to confirm.</p>
         <input type="hidden" name="event" value={props.eventSlug} />
-        <Field label="Your name" name="name">{(c) => <Input {...c} name="name" required maxLength={120} />}</Field>
-        <Field label="Your email" name="email">{(c) => <Input {...c} name="email" type="email" required maxLength={254} />}</Field>
+        <Field label="Your name" name="name">
+          {(c) => <Input {...c} name="name" required maxLength={120} />}
+        </Field>
+        <Field label="Your email" name="email">
+          {(c) => <Input {...c} name="email" type="email" required maxLength={254} />}
+        </Field>
         <Questions questions={props.questions} />
-        <SubmitButton pending={guestPending} pendingLabel="Registering…">Register as a guest</SubmitButton>
-        {guestState.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{guestState.error}</p>}
+        <SubmitButton pending={guestPending} pendingLabel="Registering…">
+          Register as a guest
+        </SubmitButton>
+        {guestState.error && (
+          <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+            {guestState.error}
+          </p>
+        )}
       </form>
     );
   }
   return (
-    <form action={register} className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5" data-testid="register-form">
+    <form
+      action={register}
+      className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5"
+      data-testid="register-form"
+    >
       <input type="hidden" name="event" value={props.eventSlug} />
       <Questions questions={props.questions} />
       <SubmitButton pending={registering} pendingLabel="Registering…">
         {props.full ? (props.waitlist ? "Join the waitlist" : "Full") : "Register"}
       </SubmitButton>
-      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+          {state.error}
+        </p>
+      )}
     </form>
   );
 }
@@ -85,12 +151,25 @@ function Questions({ questions }: { questions: Question[] }) {
   return (
     <>
       {questions.map((q) => (
-        <Field key={q.id} label={<>{q.label}{q.required && <span aria-hidden> *</span>}</>} name={`q:${q.id}`}>
+        <Field
+          key={q.id}
+          label={
+            <>
+              {q.label}
+              {q.required && <span aria-hidden> *</span>}
+            </>
+          }
+          name={`q:${q.id}`}
+        >
           {(c) =>
             q.kind === "choice" ? (
               <Select {...c} name={`q:${q.id}`} required={q.required} defaultValue="">
-                <option value="" disabled>Choose…</option>
-                {q.options.map((o) => <option key={o}>{o}</option>)}
+                <option value="" disabled>
+                  Choose…
+                </option>
+                {q.options.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
               </Select>
             ) : (
               <Input {...c} name={`q:${q.id}`} required={q.required} maxLength={1000} />

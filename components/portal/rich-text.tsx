@@ -16,7 +16,12 @@ function inline(text: string, key: string): ReactNode[] {
     const k = `${key}-${i++}`;
     if (token.startsWith("**")) out.push(<strong key={k}>{token.slice(2, -2)}</strong>);
     else if (token.startsWith("*")) out.push(<em key={k}>{token.slice(1, -1)}</em>);
-    else out.push(<a key={k} href={token} rel="noopener noreferrer nofollow" className="text-brand underline">{token}</a>);
+    else
+      out.push(
+        <a key={k} href={token} rel="noopener noreferrer nofollow" className="text-brand underline">
+          {token}
+        </a>,
+      );
     last = m.index + token.length;
   }
   if (last < text.length) out.push(text.slice(last));
@@ -24,15 +29,30 @@ function inline(text: string, key: string): ReactNode[] {
 }
 
 export function RichText({ text }: { text: string }) {
-  const blocks = text.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+  const blocks = text
+    .split(/\n\s*\n/)
+    .map((b) => b.trim())
+    .filter(Boolean);
   return (
     <div className="space-y-3 leading-relaxed" data-testid="event-description">
       {blocks.map((block, b) => {
         const lines = block.split("\n");
         if (lines.every((l) => /^\s*[-*] /.test(l))) {
-          return <ul key={b} className="list-disc pl-6">{lines.map((l, i) => <li key={i}>{inline(l.replace(/^\s*[-*] /, ""), `${b}-${i}`)}</li>)}</ul>;
+          return (
+            <ul key={b} className="list-disc pl-6">
+              {lines.map((l, i) => (
+                <li key={i}>{inline(l.replace(/^\s*[-*] /, ""), `${b}-${i}`)}</li>
+              ))}
+            </ul>
+          );
         }
-        return <p key={b}>{lines.flatMap((l, i) => (i ? [<br key={`br-${i}`} />, ...inline(l, `${b}-${i}`)] : inline(l, `${b}-${i}`)))}</p>;
+        return (
+          <p key={b}>
+            {lines.flatMap((l, i) =>
+              i ? [<br key={`br-${i}`} />, ...inline(l, `${b}-${i}`)] : inline(l, `${b}-${i}`),
+            )}
+          </p>
+        );
       })}
     </div>
   );

@@ -21,28 +21,93 @@ export interface BrandingStatus {
   error?: string | null;
 }
 
-export function PortalSettingsForm({ settings, save }: { settings: { catalogueVisibility: string; allowMemberSignup: boolean; allowGuestRegistration: boolean; senderName: string | null }; save: FormAction<SettingsState> }) {
+export function PortalSettingsForm({
+  settings,
+  save,
+}: {
+  settings: {
+    catalogueVisibility: string;
+    allowMemberSignup: boolean;
+    allowGuestRegistration: boolean;
+    senderName: string | null;
+  };
+  save: FormAction<SettingsState>;
+}) {
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   return (
     <form action={action} className="space-y-3" data-testid="portal-settings">
       <fieldset className="space-y-1">
         <legend className="text-sm font-medium">Who sees the event catalogue</legend>
-        <label className="flex items-center gap-2"><input type="radio" name="catalogueVisibility" value="public" defaultChecked={settings.catalogueVisibility === "public"} /> Everyone</label>
-        <label className="flex items-center gap-2"><input type="radio" name="catalogueVisibility" value="members" defaultChecked={settings.catalogueVisibility === "members"} /> Signed-in members only</label>
+        <label className="flex items-center gap-2">
+          <input
+            type="radio"
+            name="catalogueVisibility"
+            value="public"
+            defaultChecked={settings.catalogueVisibility === "public"}
+          />{" "}
+          Everyone
+        </label>
+        <label className="flex items-center gap-2">
+          <input
+            type="radio"
+            name="catalogueVisibility"
+            value="members"
+            defaultChecked={settings.catalogueVisibility === "members"}
+          />{" "}
+          Signed-in members only
+        </label>
       </fieldset>
-      <label className="flex items-center gap-2"><input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} /> Anyone may create an account</label>
-      <label className="flex items-center gap-2"><input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} /> Guests may register without an account (they confirm by email)</label>
-      <Field label="Email sender name" name="senderName">{(c) => <Input {...c} name="senderName" defaultValue={settings.senderName ?? ""} maxLength={120} placeholder="The portal's name" />}</Field>
+      <label className="flex items-center gap-2">
+        <input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} /> Anyone may create
+        an account
+      </label>
+      <label className="flex items-center gap-2">
+        <input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} /> Guests
+        may register without an account (they confirm by email)
+      </label>
+      <Field label="Email sender name" name="senderName">
+        {(c) => (
+          <Input
+            {...c}
+            name="senderName"
+            defaultValue={settings.senderName ?? ""}
+            maxLength={120}
+            placeholder="The portal's name"
+          />
+        )}
+      </Field>
       <SubmitButton pending={pending}>Save settings</SubmitButton>
-      {state.message && <p role="status" data-testid="settings-message" className="text-sm">{state.message}</p>}
+      {state.message && (
+        <p role="status" data-testid="settings-message" className="text-sm">
+          {state.message}
+        </p>
+      )}
     </form>
   );
 }
 
-const COLOURS = [["primary", "Brand colour"], ["accent", "Accent"], ["background", "Page background"], ["surface", "Cards"], ["text", "Text"]] as const;
+const COLOURS = [
+  ["primary", "Brand colour"],
+  ["accent", "Accent"],
+  ["background", "Page background"],
+  ["surface", "Cards"],
+  ["text", "Text"],
+] as const;
 
 /** Name, colours, font and logo, with a live preview before anything is saved. */
-export function BrandingForm({ name: initialName, theme: initial, host, save, status }: { name: string; theme: Theme; host: string; save: FormAction<SettingsState>; status: (operationId: string) => Promise<BrandingStatus> }) {
+export function BrandingForm({
+  name: initialName,
+  theme: initial,
+  host,
+  save,
+  status,
+}: {
+  name: string;
+  theme: Theme;
+  host: string;
+  save: FormAction<SettingsState>;
+  status: (operationId: string) => Promise<BrandingStatus>;
+}) {
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   const [name, setName] = useState(initialName);
   const [theme, setTheme] = useState(initial);
@@ -76,28 +141,71 @@ export function BrandingForm({ name: initialName, theme: initial, host, save, st
   return (
     <div className="grid gap-8 lg:grid-cols-2">
       <form ref={form} action={action} className="space-y-3" data-testid="branding-form">
-        <Field label="Portal name" name="name">{(c) => <Input {...c} name="name" value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+        <Field label="Portal name" name="name">
+          {(c) => <Input {...c} name="name" value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
         <div className="grid grid-cols-2 gap-3">
           {COLOURS.map(([key, label]) => (
             <Field key={key} label={label} name={key}>
-              {(c) => <Input {...c} name={key} value={theme[key]} onChange={(e) => setTheme({ ...theme, [key]: e.target.value })} className="font-mono" />}
+              {(c) => (
+                <Input
+                  {...c}
+                  name={key}
+                  value={theme[key]}
+                  onChange={(e) => setTheme({ ...theme, [key]: e.target.value })}
+                  className="font-mono"
+                />
+              )}
             </Field>
           ))}
         </div>
         <Field label="Font" name="font">
           {(c) => (
-            <Select {...c} name="font" value={theme.font} onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}>
-              {Object.keys(FONT_STACKS).map((f) => <option key={f}>{f}</option>)}
+            <Select
+              {...c}
+              name="font"
+              value={theme.font}
+              onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}
+            >
+              {Object.keys(FONT_STACKS).map((f) => (
+                <option key={f}>{f}</option>
+              ))}
             </Select>
           )}
         </Field>
         <Field label="New logo (PNG, JPEG or WebP, at most 256 KB)" name="logo">
-          {(c) => <input {...c} name="logo" type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => { const f = e.target.files?.[0]; if (f) setLogo(URL.createObjectURL(f)); }} className="mt-1 block text-sm" />}
+          {(c) => (
+            <input
+              {...c}
+              name="logo"
+              type="file"
+              accept="image/png,image/jpeg,image/webp"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) setLogo(URL.createObjectURL(f));
+              }}
+              className="mt-1 block text-sm"
+            />
+          )}
         </Field>
-        <Field label="Logo description" name="logoAlt">{(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}</Field>
+        <Field label="Logo description" name="logoAlt">
+          {(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}
+        </Field>
         <SubmitButton pending={pending}>Save branding</SubmitButton>
-        {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
-        {applied && <p role="status" data-testid="branding-status" className="text-sm">{applied.status === "failed" || !applied.status ? `Not saved: ${applied.error}` : applied.status === "succeeded" ? "Saved; every page shows it now." : "Saving…"}</p>}
+        {state.error && (
+          <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+            {state.error}
+          </p>
+        )}
+        {applied && (
+          <p role="status" data-testid="branding-status" className="text-sm">
+            {applied.status === "failed" || !applied.status
+              ? `Not saved: ${applied.error}`
+              : applied.status === "succeeded"
+                ? "Saved; every page shows it now."
+                : "Saving…"}
+          </p>
+        )}
       </form>
       <div>
         <h2 className="mb-2 text-sm font-medium opacity-70">Preview (not saved yet)</h2>

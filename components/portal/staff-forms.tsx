@@ -30,7 +30,17 @@ export interface EventFormValues {
 }
 
 /** Create or edit an event; times are entered in the event's own time zone. */
-export function EventForm({ values: initial, timeZones, questionsAllowed, save }: { values: EventFormValues; timeZones: string[]; questionsAllowed: boolean; save: StaffAction }) {
+export function EventForm({
+  values: initial,
+  timeZones,
+  questionsAllowed,
+  save,
+}: {
+  values: EventFormValues;
+  timeZones: string[];
+  questionsAllowed: boolean;
+  save: StaffAction;
+}) {
   const [state, action, pending] = useActionState(save, {} as ActionState);
   const e = state.errors ?? {};
   const values = initial;
@@ -53,59 +63,155 @@ export function EventForm({ values: initial, timeZones, questionsAllowed, save }
       noValidate
     >
       {values.existing && <input type="hidden" name="existing" value={values.existing} />}
-      <Field label="Title" name="title" error={e.title}>{(c) => <Input {...c} name="title" defaultValue={values.title} />}</Field>
-      <Field label="Address" name="slug" error={e.slug} hint="Part of the link: /events/<address>. Left empty, it comes from the title.">{(c) => <Input {...c} name="slug" defaultValue={values.slug} className="font-mono" />}</Field>
-      <Field label="Summary" name="summary">{(c) => <Input {...c} name="summary" defaultValue={values.summary} maxLength={500} />}</Field>
-      <Field label="Description" name="description" hint="Paragraphs, **bold**, *italic*, lists (- item) and https:// links are shown formatted.">{(c) => <Textarea {...c} name="description" rows={6} defaultValue={values.description} />}</Field>
-      <Field label="Time zone" name="timeZone" error={e.timeZone} hint="Where the event happens; start and end below are local times there.">
+      <Field label="Title" name="title" error={e.title}>
+        {(c) => <Input {...c} name="title" defaultValue={values.title} />}
+      </Field>
+      <Field
+        label="Address"
+        name="slug"
+        error={e.slug}
+        hint="Part of the link: /events/<address>. Left empty, it comes from the title."
+      >
+        {(c) => <Input {...c} name="slug" defaultValue={values.slug} className="font-mono" />}
+      </Field>
+      <Field label="Summary" name="summary">
+        {(c) => <Input {...c} name="summary" defaultValue={values.summary} maxLength={500} />}
+      </Field>
+      <Field
+        label="Description"
+        name="description"
+        hint="Paragraphs, **bold**, *italic*, lists (- item) and https:// links are shown formatted."
+      >
+        {(c) => <Textarea {...c} name="description" rows={6} defaultValue={values.description} />}
+      </Field>
+      <Field
+        label="Time zone"
+        name="timeZone"
+        error={e.timeZone}
+        hint="Where the event happens; start and end below are local times there."
+      >
         {(c) => (
           <Select {...c} name="timeZone" defaultValue={values.timeZone} onChange={(ev) => setZone(ev.target.value)}>
-            {timeZones.map((z) => <option key={z}>{z}</option>)}
+            {timeZones.map((z) => (
+              <option key={z}>{z}</option>
+            ))}
           </Select>
         )}
       </Field>
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label={`Starts (${zone})`} name="startsLocal" error={e.startsLocal}>{(c) => <Input {...c} type="datetime-local" name="startsLocal" defaultValue={values.startsLocal} />}</Field>
-        <Field label={`Ends (${zone})`} name="endsLocal" error={e.endsLocal}>{(c) => <Input {...c} type="datetime-local" name="endsLocal" defaultValue={values.endsLocal} />}</Field>
-        <Field label={`Registration opens (${zone}, optional)`} name="opensLocal" error={e.opensLocal}>{(c) => <Input {...c} type="datetime-local" name="opensLocal" defaultValue={values.opensLocal} />}</Field>
-        <Field label={`Registration closes (${zone}, optional)`} name="closesLocal" error={e.closesLocal} hint="Empty: at the start.">{(c) => <Input {...c} type="datetime-local" name="closesLocal" defaultValue={values.closesLocal} />}</Field>
+        <Field label={`Starts (${zone})`} name="startsLocal" error={e.startsLocal}>
+          {(c) => <Input {...c} type="datetime-local" name="startsLocal" defaultValue={values.startsLocal} />}
+        </Field>
+        <Field label={`Ends (${zone})`} name="endsLocal" error={e.endsLocal}>
+          {(c) => <Input {...c} type="datetime-local" name="endsLocal" defaultValue={values.endsLocal} />}
+        </Field>
+        <Field label={`Registration opens (${zone}, optional)`} name="opensLocal" error={e.opensLocal}>
+          {(c) => <Input {...c} type="datetime-local" name="opensLocal" defaultValue={values.opensLocal} />}
+        </Field>
+        <Field
+          label={`Registration closes (${zone}, optional)`}
+          name="closesLocal"
+          error={e.closesLocal}
+          hint="Empty: at the start."
+        >
+          {(c) => <Input {...c} type="datetime-local" name="closesLocal" defaultValue={values.closesLocal} />}
+        </Field>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
-        <Field label="Venue" name="venue">{(c) => <Input {...c} name="venue" defaultValue={values.venue} />}</Field>
-        <Field label="Online link" name="onlineUrl" error={e.onlineUrl}>{(c) => <Input {...c} name="onlineUrl" type="url" defaultValue={values.onlineUrl} />}</Field>
-        <Field label="Capacity" name="capacity" error={e.capacity} hint="Empty: no limit.">{(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}</Field>
+        <Field label="Venue" name="venue">
+          {(c) => <Input {...c} name="venue" defaultValue={values.venue} />}
+        </Field>
+        <Field label="Online link" name="onlineUrl" error={e.onlineUrl}>
+          {(c) => <Input {...c} name="onlineUrl" type="url" defaultValue={values.onlineUrl} />}
+        </Field>
+        <Field label="Capacity" name="capacity" error={e.capacity} hint="Empty: no limit.">
+          {(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}
+        </Field>
       </div>
       {questionsAllowed ? (
-        <Field label="Registration questions (optional)" name="questions" error={e.questions} hint='One per line: "Dietary needs" (free text), "T-shirt: S / M / L" (a choice); start with * for required.'>
-          {(c) => <Textarea {...c} name="questions" rows={3} defaultValue={values.questions} className="font-mono text-sm" />}
+        <Field
+          label="Registration questions (optional)"
+          name="questions"
+          error={e.questions}
+          hint='One per line: "Dietary needs" (free text), "T-shirt: S / M / L" (a choice); start with * for required.'
+        >
+          {(c) => (
+            <Textarea {...c} name="questions" rows={3} defaultValue={values.questions} className="font-mono text-sm" />
+          )}
         </Field>
       ) : (
         <p className="text-sm opacity-70">Custom registration questions are not part of this portal&apos;s plan.</p>
       )}
-      {state.error && <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
-      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Saving…">{values.existing ? "Save changes" : "Create draft"}</SubmitButton>
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {state.error}
+        </p>
+      )}
+      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Saving…">
+        {values.existing ? "Save changes" : "Create draft"}
+      </SubmitButton>
     </form>
   );
 }
 
-export function StatusButtons({ slug, status, changeStatus }: { slug: string; status: string; changeStatus: StaffAction }) {
+export function StatusButtons({
+  slug,
+  status,
+  changeStatus,
+}: {
+  slug: string;
+  status: string;
+  changeStatus: StaffAction;
+}) {
   const [state, action, pending] = useActionState(changeStatus, {} as ActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2" data-testid="status-actions">
       <input type="hidden" name="slug" value={slug} />
-      {status === "draft" && <SubmitButton name="status" value="published" pending={pending} small>Publish</SubmitButton>}
-      {status === "published" && <SubmitButton name="status" value="draft" pending={pending} kind="quiet" small>Unpublish</SubmitButton>}
-      {status !== "cancelled" && (
-        <ConfirmButton label="Cancel event…" confirmLabel="Yes, cancel and tell everyone registered" name="status" value="cancelled" pending={pending} kind="quiet-danger" confirmKind="danger" />
+      {status === "draft" && (
+        <SubmitButton name="status" value="published" pending={pending} small>
+          Publish
+        </SubmitButton>
       )}
-      {state.message && <p role="status" data-testid="status-message" className="text-sm">{state.message}</p>}
-      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+      {status === "published" && (
+        <SubmitButton name="status" value="draft" pending={pending} kind="quiet" small>
+          Unpublish
+        </SubmitButton>
+      )}
+      {status !== "cancelled" && (
+        <ConfirmButton
+          label="Cancel event…"
+          confirmLabel="Yes, cancel and tell everyone registered"
+          name="status"
+          value="cancelled"
+          pending={pending}
+          kind="quiet-danger"
+          confirmKind="danger"
+        />
+      )}
+      {state.message && (
+        <p role="status" data-testid="status-message" className="text-sm">
+          {state.message}
+        </p>
+      )}
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+          {state.error}
+        </p>
+      )}
     </form>
   );
 }
 
 /** Check-in by ticket code: typed, or scanned with the device camera where the browser can. */
-export function CheckInForm({ slug, autoFocus = false, checkIn }: { slug: string; autoFocus?: boolean; checkIn: StaffAction }) {
+export function CheckInForm({
+  slug,
+  autoFocus = false,
+  checkIn,
+}: {
+  slug: string;
+  autoFocus?: boolean;
+  checkIn: StaffAction;
+}) {
   const [state, action, pending] = useActionState(checkIn, {} as ActionState);
   const form = useRef<HTMLFormElement>(null);
   const codeInput = useRef<HTMLInputElement>(null);
@@ -128,7 +234,8 @@ export function CheckInForm({ slug, autoFocus = false, checkIn }: { slug: string
     // The browser's own detector where there is one (Android, ChromeOS, macOS); elsewhere (iOS,
     // desktop Linux and Windows) jsQR decodes frames drawn onto a canvas.
     type Detector = { detect(source: HTMLVideoElement): Promise<Array<{ rawValue: string }>> };
-    const Native = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
+    const Native = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => Detector })
+      .BarcodeDetector;
     const canvas = document.createElement("canvas");
     const decode = async (v: HTMLVideoElement): Promise<string | null> => {
       if (Native) {
@@ -178,15 +285,40 @@ export function CheckInForm({ slug, autoFocus = false, checkIn }: { slug: string
       <form ref={form} action={action} className="flex flex-wrap items-end gap-2" data-testid="check-in-form">
         <input type="hidden" name="slug" value={slug} />
         <Field label="Ticket code" name="code">
-          {(c) => <Input {...c} ref={codeInput} name="code" autoFocus={autoFocus} autoComplete="off" fit className="w-64 font-mono" />}
+          {(c) => (
+            <Input
+              {...c}
+              ref={codeInput}
+              name="code"
+              autoFocus={autoFocus}
+              autoComplete="off"
+              fit
+              className="w-64 font-mono"
+            />
+          )}
         </Field>
         <SubmitButton pending={pending}>Check in</SubmitButton>
-        <button type="button" onClick={toggleScanning} disabled={!hydrated} className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20">{scanning ? "Stop camera" : "Scan with camera"}</button>
+        <button
+          type="button"
+          onClick={toggleScanning}
+          disabled={!hydrated}
+          className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20"
+        >
+          {scanning ? "Stop camera" : "Scan with camera"}
+        </button>
       </form>
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
       {scanError && <p className="text-sm">{scanError}</p>}
-      {state.message && <p role="status" data-testid="check-in-result" className="rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900">{state.message}</p>}
-      {state.error && <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-red-800">{state.error}</p>}
+      {state.message && (
+        <p role="status" data-testid="check-in-result" className="rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900">
+          {state.message}
+        </p>
+      )}
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-red-800">
+          {state.error}
+        </p>
+      )}
     </div>
   );
 }
@@ -196,25 +328,65 @@ export function MessageForm({ slug, send }: { slug: string; send: StaffAction })
   return (
     <form action={action} className="space-y-3">
       <input type="hidden" name="slug" value={slug} />
-      <Field label="Subject" name="subject">{(c) => <Input {...c} name="subject" maxLength={150} />}</Field>
-      <Field label="Message" name="body">{(c) => <Textarea {...c} name="body" rows={6} maxLength={10_000} />}</Field>
-      <SubmitButton pending={pending} pendingLabel="Sending…">Send to confirmed attendees</SubmitButton>
-      {state.message && <p role="status" data-testid="message-result">{state.message}</p>}
-      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+      <Field label="Subject" name="subject">
+        {(c) => <Input {...c} name="subject" maxLength={150} />}
+      </Field>
+      <Field label="Message" name="body">
+        {(c) => <Textarea {...c} name="body" rows={6} maxLength={10_000} />}
+      </Field>
+      <SubmitButton pending={pending} pendingLabel="Sending…">
+        Send to confirmed attendees
+      </SubmitButton>
+      {state.message && (
+        <p role="status" data-testid="message-result">
+          {state.message}
+        </p>
+      )}
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+          {state.error}
+        </p>
+      )}
     </form>
   );
 }
 
 /** Check someone in from the attendee list (found by search), without their QR code. */
-export function CheckInButton({ slug, code, name, checkIn }: { slug: string; code: string; name: string; checkIn: StaffAction }) {
+export function CheckInButton({
+  slug,
+  code,
+  name,
+  checkIn,
+}: {
+  slug: string;
+  code: string;
+  name: string;
+  checkIn: StaffAction;
+}) {
   const [state, action, pending] = useActionState(checkIn, {} as ActionState);
-  if (state.message) return <span role="status" className="text-sm text-emerald-800">✓ checked in</span>;
+  if (state.message)
+    return (
+      <span role="status" className="text-sm text-emerald-800">
+        ✓ checked in
+      </span>
+    );
   return (
     <form action={action} className="inline">
       <input type="hidden" name="slug" value={slug} />
       <input type="hidden" name="code" value={code} />
-      <button type="submit" disabled={pending} aria-label={`Check in ${name}`} className="rounded-lg px-2 py-0.5 text-xs ring-1 ring-black/20">Check in</button>
-      {state.error && <span role="alert" className="ml-2 text-xs text-red-700">{state.error}</span>}
+      <button
+        type="submit"
+        disabled={pending}
+        aria-label={`Check in ${name}`}
+        className="rounded-lg px-2 py-0.5 text-xs ring-1 ring-black/20"
+      >
+        Check in
+      </button>
+      {state.error && (
+        <span role="alert" className="ml-2 text-xs text-red-700">
+          {state.error}
+        </span>
+      )}
     </form>
   );
 }

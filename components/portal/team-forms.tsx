@@ -12,8 +12,16 @@ type TeamAction = FormAction<ActionState>;
 function Result({ state }: { state: ActionState }) {
   return (
     <>
-      {state.message && <p role="status" data-testid="team-message" className="text-sm text-emerald-800">{state.message}</p>}
-      {state.error && <p role="alert" data-testid="form-error" className="text-sm text-red-700">{state.error}</p>}
+      {state.message && (
+        <p role="status" data-testid="team-message" className="text-sm text-emerald-800">
+          {state.message}
+        </p>
+      )}
+      {state.error && (
+        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
+          {state.error}
+        </p>
+      )}
     </>
   );
 }
@@ -21,9 +29,17 @@ function Result({ state }: { state: ActionState }) {
 export function InviteForm({ canMakeOwner, invite }: { canMakeOwner: boolean; invite: TeamAction }) {
   const [state, action, pending] = useActionState(invite, {} as ActionState);
   return (
-    <form action={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-end" data-testid="invite-form">
-      <Field label="Name" name="name">{(c) => <Input {...c} name="name" required />}</Field>
-      <Field label="Email" name="email">{(c) => <Input {...c} name="email" type="email" required />}</Field>
+    <form
+      action={action}
+      className="grid gap-3 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-end"
+      data-testid="invite-form"
+    >
+      <Field label="Name" name="name">
+        {(c) => <Input {...c} name="name" required />}
+      </Field>
+      <Field label="Email" name="email">
+        {(c) => <Input {...c} name="email" type="email" required />}
+      </Field>
       <Field label="Role" name="role">
         {(c) => (
           <Select {...c} name="role" defaultValue="staff">
@@ -33,38 +49,71 @@ export function InviteForm({ canMakeOwner, invite }: { canMakeOwner: boolean; in
           </Select>
         )}
       </Field>
-      <SubmitButton pending={pending} pendingLabel="Inviting…">Invite</SubmitButton>
-      <div className="sm:col-span-4"><Result state={state} /></div>
+      <SubmitButton pending={pending} pendingLabel="Inviting…">
+        Invite
+      </SubmitButton>
+      <div className="sm:col-span-4">
+        <Result state={state} />
+      </div>
     </form>
   );
 }
 
-export function MemberRow({ member, canMakeOwner, self, actions }: { member: { id: string; name: string; email: string; role: string; active: boolean; invited: boolean }; canMakeOwner: boolean; self: boolean; actions: { changeRole: TeamAction; remove: TeamAction } }) {
+export function MemberRow({
+  member,
+  canMakeOwner,
+  self,
+  actions,
+}: {
+  member: { id: string; name: string; email: string; role: string; active: boolean; invited: boolean };
+  canMakeOwner: boolean;
+  self: boolean;
+  actions: { changeRole: TeamAction; remove: TeamAction };
+}) {
   const [roleState, setRole, changing] = useActionState(actions.changeRole, {} as ActionState);
   const [removeState, remove, removing] = useActionState(actions.remove, {} as ActionState);
   return (
     <li className="flex flex-wrap items-center gap-3 py-3" data-email={member.email} data-role={member.role}>
       <div className="min-w-0 flex-1">
-        <div className="font-medium">{member.name}{self && " (you)"}</div>
-        <div className="text-sm opacity-70">{member.email}{member.invited && " · invitation pending"}{!member.active && " · removed"}</div>
+        <div className="font-medium">
+          {member.name}
+          {self && " (you)"}
+        </div>
+        <div className="text-sm opacity-70">
+          {member.email}
+          {member.invited && " · invitation pending"}
+          {!member.active && " · removed"}
+        </div>
       </div>
       {member.active && (
         <>
           <form action={setRole} className="flex items-center gap-2">
             <input type="hidden" name="user" value={member.id} />
             <Select name="role" defaultValue={member.role} aria-label={`Role of ${member.name}`} density="tight" inline>
-              <option value="member">Member</option><option value="staff">Staff</option><option value="admin">Admin</option>
+              <option value="member">Member</option>
+              <option value="staff">Staff</option>
+              <option value="admin">Admin</option>
               {(canMakeOwner || member.role === "owner") && <option value="owner">Owner</option>}
             </Select>
-            <button type="submit" disabled={changing} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">Change</button>
+            <button type="submit" disabled={changing} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">
+              Change
+            </button>
           </form>
           <form action={remove}>
             <input type="hidden" name="user" value={member.id} />
-            <button type="submit" disabled={removing} className="rounded-lg px-2 py-1 text-sm text-red-700 ring-1 ring-red-300">Remove</button>
+            <button
+              type="submit"
+              disabled={removing}
+              className="rounded-lg px-2 py-1 text-sm text-red-700 ring-1 ring-red-300"
+            >
+              Remove
+            </button>
           </form>
         </>
       )}
-      <div className="basis-full"><Result state={roleState.error || roleState.message ? roleState : removeState} /></div>
+      <div className="basis-full">
+        <Result state={roleState.error || roleState.message ? roleState : removeState} />
+      </div>
     </li>
   );
 }

@@ -10,7 +10,18 @@ import { SubmitButton, buttonClass, type ButtonKind } from "./submit-button.tsx"
  * optionally after a sentence saying what will happen and with a way back. Arming moves focus to
  * the way back (or to "Yes, …" when there is none), since the button that had it is gone.
  */
-export function ConfirmButton({ label, confirmLabel, pendingLabel, warning, cancellable = false, pending = false, kind = "agency", confirmKind = kind, name, value }: {
+export function ConfirmButton({
+  label,
+  confirmLabel,
+  pendingLabel,
+  warning,
+  cancellable = false,
+  pending = false,
+  kind = "agency",
+  confirmKind = kind,
+  name,
+  value,
+}: {
   /** The first, arming button. */
   label: ReactNode;
   /** The submit button shown once armed. */
@@ -37,18 +48,35 @@ export function ConfirmButton({ label, confirmLabel, pendingLabel, warning, canc
     );
   }
   const submit = (
-    <SubmitButton name={name} value={value} pending={pending} pendingLabel={pendingLabel} kind={confirmKind} small autoFocus={!cancellable}>
+    <SubmitButton
+      name={name}
+      value={value}
+      pending={pending}
+      pendingLabel={pendingLabel}
+      kind={confirmKind}
+      small
+      autoFocus={!cancellable}
+    >
       {confirmLabel}
     </SubmitButton>
   );
   if (!warning && !cancellable) return submit;
   return (
     <div className="space-y-2">
-      {warning && <p role="status" data-testid="confirm-text" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">{warning}</p>}
+      {warning && (
+        <p role="status" data-testid="confirm-text" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          {warning}
+        </p>
+      )}
       <div className="flex gap-2">
         {submit}
         {cancellable && (
-          <button type="button" onClick={() => setArmed(false)} autoFocus className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300">
+          <button
+            type="button"
+            onClick={() => setArmed(false)}
+            autoFocus
+            className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300"
+          >
             Cancel
           </button>
         )}

@@ -26,7 +26,10 @@ export interface ControlStyle {
   inline?: boolean | undefined;
 }
 
-export function controlClass({ tone = "portal", density = "normal", fit = false, inline = false }: ControlStyle, extra?: string): string {
+export function controlClass(
+  { tone = "portal", density = "normal", fit = false, inline = false }: ControlStyle,
+  extra?: string,
+): string {
   return [
     "rounded-lg border bg-white focus:outline-none focus:ring-2",
     TONES[tone],

@@ -13,7 +13,16 @@ export interface FieldControl {
  * aria-describedby and says aria-invalid while there is an error, so a screen reader reads the
  * problem with the field. The error keeps `data-testid="error-<name>"`.
  */
-export function Field({ label, name, error, hint, hideLabel = false, tone = "portal", className, children }: {
+export function Field({
+  label,
+  name,
+  error,
+  hint,
+  hideLabel = false,
+  tone = "portal",
+  className,
+  children,
+}: {
   label: ReactNode;
   name: string;
   error?: string | null | undefined;
@@ -33,10 +42,20 @@ export function Field({ label, name, error, hint, hideLabel = false, tone = "por
   if (error) control["aria-invalid"] = true;
   return (
     <div className={className}>
-      <label htmlFor={id} className={hideLabel ? "sr-only" : "block text-sm font-medium"}>{label}</label>
+      <label htmlFor={id} className={hideLabel ? "sr-only" : "block text-sm font-medium"}>
+        {label}
+      </label>
       {children(control)}
-      {hint && <div id={hintId!} className={`mt-1 text-xs ${tone === "agency" ? "text-slate-500" : "opacity-70"}`}>{hint}</div>}
-      {error && <p id={errorId!} data-testid={`error-${name}`} className="mt-1 text-sm text-red-700">{error}</p>}
+      {hint && (
+        <div id={hintId!} className={`mt-1 text-xs ${tone === "agency" ? "text-slate-500" : "opacity-70"}`}>
+          {hint}
+        </div>
+      )}
+      {error && (
+        <p id={errorId!} data-testid={`error-${name}`} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -10,7 +10,14 @@ export function Input({ tone, density, fit, inline, className, ...props }: Compo
   return <input {...props} className={controlClass({ tone, density, fit, inline }, className)} />;
 }
 
-export function Textarea({ tone, density, fit, inline, className, ...props }: ComponentProps<"textarea"> & ControlStyle) {
+export function Textarea({
+  tone,
+  density,
+  fit,
+  inline,
+  className,
+  ...props
+}: ComponentProps<"textarea"> & ControlStyle) {
   return <textarea {...props} className={controlClass({ tone, density, fit, inline }, className)} />;
 }
 

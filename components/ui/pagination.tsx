@@ -5,7 +5,16 @@ import type { Tone } from "./control-class.ts";
  * "Previous · Page 2 of 5 · Next" as plain links, so paging works without script. `href` builds
  * each page's address and keeps the page's other query parameters; the caller owns that.
  */
-export function Pagination({ page, pages, href, previous = "Previous", next = "Next", tone = "portal", spread = false, className = "" }: {
+export function Pagination({
+  page,
+  pages,
+  href,
+  previous = "Previous",
+  next = "Next",
+  tone = "portal",
+  spread = false,
+  className = "",
+}: {
   page: number;
   pages: number;
   href: (page: number) => string;
@@ -19,10 +28,27 @@ export function Pagination({ page, pages, href, previous = "Previous", next = "N
   if (pages <= 1) return null;
   const link = tone === "agency" ? "text-sky-700 hover:underline" : "text-brand underline";
   return (
-    <nav aria-label="Pages" className={`flex gap-3 text-sm ${spread ? "items-center justify-between" : ""} ${className}`.trim()}>
-      {page > 1 ? <Link href={href(page - 1)} rel="prev" className={link} data-testid="page-prev">{previous}</Link> : spread && <span />}
-      <span aria-current="page" className={tone === "agency" ? "text-slate-500" : undefined}>Page {page} of {pages}</span>
-      {page < pages ? <Link href={href(page + 1)} rel="next" className={link} data-testid="page-next">{next}</Link> : spread && <span />}
+    <nav
+      aria-label="Pages"
+      className={`flex gap-3 text-sm ${spread ? "items-center justify-between" : ""} ${className}`.trim()}
+    >
+      {page > 1 ? (
+        <Link href={href(page - 1)} rel="prev" className={link} data-testid="page-prev">
+          {previous}
+        </Link>
+      ) : (
+        spread && <span />
+      )}
+      <span aria-current="page" className={tone === "agency" ? "text-slate-500" : undefined}>
+        Page {page} of {pages}
+      </span>
+      {page < pages ? (
+        <Link href={href(page + 1)} rel="next" className={link} data-testid="page-next">
+          {next}
+        </Link>
+      ) : (
+        spread && <span />
+      )}
     </nav>
   );
 }

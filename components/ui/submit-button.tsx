@@ -12,21 +12,38 @@ const KINDS: Record<ButtonKind, string> = {
 };
 
 export function buttonClass(kind: ButtonKind, small: boolean, extra?: string): string {
-  return ["rounded-lg disabled:opacity-60", small ? "px-3 py-1.5 text-sm" : "px-4 py-2", KINDS[kind], extra ?? ""].filter(Boolean).join(" ");
+  return ["rounded-lg disabled:opacity-60", small ? "px-3 py-1.5 text-sm" : "px-4 py-2", KINDS[kind], extra ?? ""]
+    .filter(Boolean)
+    .join(" ");
 }
 
 /**
  * A form's submit button: says `pendingLabel` and is disabled while the form's action runs.
  * `disabled` adds other reasons (not yet hydrated, for forms submitted in script: decision 017).
  */
-export function SubmitButton({ pending = false, pendingLabel, kind = "brand", small = false, disabled, className, children, ...props }: Omit<ComponentProps<"button">, "type"> & {
+export function SubmitButton({
+  pending = false,
+  pendingLabel,
+  kind = "brand",
+  small = false,
+  disabled,
+  className,
+  children,
+  ...props
+}: Omit<ComponentProps<"button">, "type"> & {
   pending?: boolean;
   pendingLabel?: ReactNode;
   kind?: ButtonKind;
   small?: boolean;
 }) {
   return (
-    <button {...props} type="submit" disabled={pending || disabled} aria-busy={pending || undefined} className={buttonClass(kind, small, className)}>
+    <button
+      {...props}
+      type="submit"
+      disabled={pending || disabled}
+      aria-busy={pending || undefined}
+      className={buttonClass(kind, small, className)}
+    >
       {pending && pendingLabel ? pendingLabel : children}
     </button>
   );

@@ -1,7 +1,13 @@
 import "server-only";
 import type { z } from "zod";
 import { requireAgencyUser, type AgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
-import { defineAction, type ActionOptions, type ActionExtras, type Fields, type ServerAction } from "./define-action.server.ts";
+import {
+  defineAction,
+  type ActionOptions,
+  type ActionExtras,
+  type Fields,
+  type ServerAction,
+} from "./define-action.server.ts";
 
 /** "public": runs before anyone has signed in (accepting an agency invitation). */
 export type AgencyActionRole = AgencyRole | "public";
@@ -33,7 +39,8 @@ export function agencyAction<R extends AgencyActionRole, Schema extends z.ZodTyp
         const returnTo = typeof options.returnTo === "function" ? options.returnTo(fields) : (options.returnTo ?? "/");
         return { user: await requireAgencyUser(returnTo, role as AgencyRole) } as AgencyActionContext<R>;
       },
-      actor: ({ user }) => (user ? { actor: { type: "agency-user", id: user.id, label: user.email }, tenantId: null } : null),
+      actor: ({ user }) =>
+        user ? { actor: { type: "agency-user", id: user.id, label: user.email }, tenantId: null } : null,
     },
     schema,
     fn,

@@ -74,7 +74,8 @@ function schemaInput(payload: unknown): unknown {
 
 function echoed(fields: Fields): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) if (typeof value === "string" && !SECRET_FIELD.test(key)) values[key] = value;
+  for (const [key, value] of Object.entries(fields))
+    if (typeof value === "string" && !SECRET_FIELD.test(key)) values[key] = value;
   return values;
 }
 
@@ -134,13 +135,19 @@ export function defineAction<C extends object, Schema extends z.ZodType, S exten
           ...(await requestOrigin()),
         });
       };
-      const state = await fn(parsed.data as z.output<Schema>, { ...ctx, audit, fields, form: { get: (name) => fields[name] ?? null } });
+      const state = await fn(parsed.data as z.output<Schema>, {
+        ...ctx,
+        audit,
+        fields,
+        form: { get: (name) => fields[name] ?? null },
+      });
       const failed = (state as ActionState).error || (state as ActionState).errors;
       if (options.audit && !audited && !failed) await audit();
       return state;
     } catch (error) {
       if (error instanceof InvalidFields) return { errors: error.errors, ...values } as unknown as S;
-      if (error instanceof PorticoError) return { error: options.message ? options.message(error.message) : error.message, ...values } as unknown as S;
+      if (error instanceof PorticoError)
+        return { error: options.message ? options.message(error.message) : error.message, ...values } as unknown as S;
       throw error;
     }
   };

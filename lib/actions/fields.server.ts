@@ -14,4 +14,7 @@ export const newPasswordForm = z
     password: z.string({ error: PASSWORD_RULE }).min(PASSWORD_MIN, PASSWORD_RULE).max(PASSWORD_MAX, PASSWORD_RULE),
     confirm: z.unknown().optional(),
   })
-  .refine((f) => f.password === f.confirm, { message: "The two passwords differ; type the same password twice.", path: ["confirm"] });
+  .refine((f) => f.password === f.confirm, {
+    message: "The two passwords differ; type the same password twice.",
+    path: ["confirm"],
+  });

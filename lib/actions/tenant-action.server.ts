@@ -3,7 +3,13 @@ import type { z } from "zod";
 import { requireTenantUser, type TenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
 import { currentTenantFromHost } from "../platform/current-tenant.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import { defineAction, type ActionOptions, type ActionExtras, type Fields, type ServerAction } from "./define-action.server.ts";
+import {
+  defineAction,
+  type ActionOptions,
+  type ActionExtras,
+  type Fields,
+  type ServerAction,
+} from "./define-action.server.ts";
 
 /** "public": runs before anyone has signed in (sign-in, sign-up, invitations, guest registration). */
 export type TenantActionRole = TenantRole | "public";
@@ -39,11 +45,13 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
         const tenant = await currentTenantFromHost();
         if (!tenant) return { unavailable: PORTAL_UNAVAILABLE };
         if (role === "public") return { tenant, user: null } as TenantActionContext<R>;
-        const returnTo = typeof options.returnTo === "function" ? options.returnTo(fields) : (options.returnTo ?? "/manage");
+        const returnTo =
+          typeof options.returnTo === "function" ? options.returnTo(fields) : (options.returnTo ?? "/manage");
         const user = await requireTenantUser(tenant, returnTo, role as TenantRole);
         return { tenant, user } as TenantActionContext<R>;
       },
-      actor: ({ tenant, user }) => (user ? { actor: { type: "tenant-user", id: user.id, label: user.email }, tenantId: tenant.id } : null),
+      actor: ({ tenant, user }) =>
+        user ? { actor: { type: "tenant-user", id: user.id, label: user.email }, tenantId: tenant.id } : null,
     },
     schema,
     fn,

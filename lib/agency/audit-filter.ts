@@ -11,7 +11,8 @@ export interface AuditFilter {
   page: number;
 }
 
-export type AuditFilterResult = { ok: true; filter: AuditFilter } | { ok: false; errors: Record<string, string>; filter: AuditFilter };
+export type AuditFilterResult =
+  { ok: true; filter: AuditFilter } | { ok: false; errors: Record<string, string>; filter: AuditFilter };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -29,19 +30,22 @@ export function parseAuditFilter(query: Record<string, string | string[] | undef
   }
   const tenant = one("tenant");
   if (tenant) {
-    if (!/^[a-z][a-z0-9-]{0,39}$/.test(tenant)) errors.tenant = `"${tenant.slice(0, 40)}" is not a tenant slug (lower-case letters, digits, hyphens).`;
+    if (!/^[a-z][a-z0-9-]{0,39}$/.test(tenant))
+      errors.tenant = `"${tenant.slice(0, 40)}" is not a tenant slug (lower-case letters, digits, hyphens).`;
     else filter.tenant = tenant;
   }
   const action = one("action");
   if (action) {
-    if (!/^[a-z][a-z0-9.-]{0,63}$/.test(action)) errors.action = `"${action.slice(0, 64)}" is not an action such as tenant.suspend or agency.sign-in.`;
+    if (!/^[a-z][a-z0-9.-]{0,63}$/.test(action))
+      errors.action = `"${action.slice(0, 64)}" is not an action such as tenant.suspend or agency.sign-in.`;
     else filter.action = action;
   }
   for (const key of ["from", "to"] as const) {
     const v = one(key);
     if (!v) continue;
     const date = DAY.test(v) ? new Date(`${v}T00:00:00Z`) : null;
-    if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== v) errors[key] = `"${v.slice(0, 20)}" is not a date like 2026-11-23.`;
+    if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== v)
+      errors[key] = `"${v.slice(0, 20)}" is not a date like 2026-11-23.`;
     else filter[key] = key === "to" ? new Date(date.getTime() + 86_400_000) : date;
   }
   if (filter.from && filter.to && filter.to <= filter.from) errors.to = "The end date is before the start date.";

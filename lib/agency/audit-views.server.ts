@@ -10,13 +10,17 @@ export const AUDIT_PAGE = 50;
 async function whereOf(control: ControlDb, filter: AuditFilter) {
   let tenantId: string | undefined;
   if (filter.tenant) {
-    tenantId = (await control.tenant.findUnique({ where: { slug: filter.tenant }, select: { id: true } }))?.id ?? "00000000-0000-0000-0000-000000000000";
+    tenantId =
+      (await control.tenant.findUnique({ where: { slug: filter.tenant }, select: { id: true } }))?.id ??
+      "00000000-0000-0000-0000-000000000000";
   }
   return {
     ...(filter.actor ? { actorLabel: { contains: filter.actor, mode: "insensitive" as const } } : {}),
     ...(tenantId ? { tenantId } : {}),
     ...(filter.action ? { action: { startsWith: filter.action } } : {}),
-    ...(filter.from || filter.to ? { at: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+    ...(filter.from || filter.to
+      ? { at: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
+      : {}),
   };
 }
 
@@ -26,12 +30,27 @@ export async function auditPage(viewer: AgencyUser, control: ControlDb, filter: 
   const where = await whereOf(control, filter);
   const [total, rows] = await Promise.all([
     control.auditEntry.count({ where }),
-    control.auditEntry.findMany({ where, orderBy: { id: "desc" }, skip: (filter.page - 1) * AUDIT_PAGE, take: AUDIT_PAGE }),
+    control.auditEntry.findMany({
+      where,
+      orderBy: { id: "desc" },
+      skip: (filter.page - 1) * AUDIT_PAGE,
+      take: AUDIT_PAGE,
+    }),
   ]);
   const ids = [...new Set(rows.map((r) => r.tenantId).filter((id): id is string => Boolean(id)))];
-  const tenants = ids.length ? await control.tenant.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true } }) : [];
+  const tenants = ids.length
+    ? await control.tenant.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true } })
+    : [];
   const slug = new Map(tenants.map((t) => [t.id, t.slug]));
-  return { total, pages: Math.max(1, Math.ceil(total / AUDIT_PAGE)), rows: rows.map((r) => ({ ...r, id: String(r.id), tenant: r.tenantId ? (slug.get(r.tenantId) ?? "(removed)") : null })) };
+  return {
+    total,
+    pages: Math.max(1, Math.ceil(total / AUDIT_PAGE)),
+    rows: rows.map((r) => ({
+      ...r,
+      id: String(r.id),
+      tenant: r.tenantId ? (slug.get(r.tenantId) ?? "(removed)") : null,
+    })),
+  };
 }
 
 /** Every matching entry, oldest first, for the CSV export (at most 50,000). */

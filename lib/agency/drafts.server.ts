@@ -8,7 +8,10 @@ import type { DraftData } from "./wizard.ts";
 
 /** Onboarding drafts: each belongs to the agency user who started it. */
 export async function createDraft(user: AgencyUser): Promise<string> {
-  const draft = await platform().control.tenantDraft.create({ data: { agencyUserId: user.id, data: {} }, select: { id: true } });
+  const draft = await platform().control.tenantDraft.create({
+    data: { agencyUserId: user.id, data: {} },
+    select: { id: true },
+  });
   return draft.id;
 }
 
@@ -27,7 +30,10 @@ export async function loadDraft(user: AgencyUser, id: string): Promise<LoadedDra
   return {
     id: draft.id,
     data: draft.data as DraftData,
-    logo: draft.logo && draft.logoType ? { sha: createHash("sha256").update(draft.logo).digest("hex").slice(0, 16), type: draft.logoType } : null,
+    logo:
+      draft.logo && draft.logoType
+        ? { sha: createHash("sha256").update(draft.logo).digest("hex").slice(0, 16), type: draft.logoType }
+        : null,
     operationId: draft.operationId,
   };
 }
@@ -35,11 +41,16 @@ export async function loadDraft(user: AgencyUser, id: string): Promise<LoadedDra
 export async function saveDraft(id: string, data: DraftData, logo?: { bytes: Buffer; type: string }): Promise<void> {
   await platform().control.tenantDraft.update({
     where: { id },
-    data: { data: data as Prisma.InputJsonValue, ...(logo ? { logo: new Uint8Array(logo.bytes), logoType: logo.type } : {}) },
+    data: {
+      data: data as Prisma.InputJsonValue,
+      ...(logo ? { logo: new Uint8Array(logo.bytes), logoType: logo.type } : {}),
+    },
   });
 }
 
-export async function registeredServers(): Promise<Array<{ name: string; host: string; port: number; tenants: number }>> {
+export async function registeredServers(): Promise<
+  Array<{ name: string; host: string; port: number; tenants: number }>
+> {
   const servers = await platform().control.databaseServer.findMany({
     orderBy: { name: "asc" },
     select: { name: true, host: true, port: true, _count: { select: { databases: true } } },
@@ -54,10 +65,21 @@ export async function slugAvailability(raw: string): Promise<{ ok: boolean; mess
   const { control, hosts } = platform();
   const [tenant, pending] = await Promise.all([
     control.tenant.findUnique({ where: { slug: check.slug }, select: { status: true } }),
-    control.operation.findFirst({ where: { kind: "provision", slug: check.slug, status: { in: ["queued", "running"] } }, select: { id: true } }),
+    control.operation.findFirst({
+      where: { kind: "provision", slug: check.slug, status: { in: ["queued", "running"] } },
+      select: { id: true },
+    }),
   ]);
-  if (tenant) return { ok: false, message: `"${check.slug}" is taken${tenant.status === "offboarded" ? " by an offboarded tenant" : ""}; choose another slug.` };
-  if (pending) return { ok: false, message: `"${check.slug}" is being provisioned by another wizard right now; choose another slug.` };
+  if (tenant)
+    return {
+      ok: false,
+      message: `"${check.slug}" is taken${tenant.status === "offboarded" ? " by an offboarded tenant" : ""}; choose another slug.`,
+    };
+  if (pending)
+    return {
+      ok: false,
+      message: `"${check.slug}" is being provisioned by another wizard right now; choose another slug.`,
+    };
   return { ok: true, message: `${check.slug}.${hosts.rootDomain} is available.` };
 }
 
@@ -68,7 +90,10 @@ export async function slugAvailability(raw: string): Promise<{ ok: boolean; mess
  */
 export async function submittedOperation(draft: LoadedDraft): Promise<string | null> {
   if (!draft.operationId) return null;
-  const op = await platform().control.operation.findUnique({ where: { id: draft.operationId }, select: { status: true, progress: true } });
+  const op = await platform().control.operation.findUnique({
+    where: { id: draft.operationId },
+    select: { status: true, progress: true },
+  });
   if (op?.status === "failed" && (op.progress as { reserved?: boolean }).reserved !== true) return null;
   return draft.operationId;
 }

@@ -71,7 +71,10 @@ export function isReadable(status: string): boolean {
   return status === "active" || status === "suspended";
 }
 
-interface DailyRow { day: string; n: number }
+interface DailyRow {
+  day: string;
+  n: number;
+}
 interface SummaryRow {
   members: number;
   events: number;
@@ -107,7 +110,10 @@ export async function readTenantFigures(db: TenantDb, timeoutMs: number, today =
   const row = summary[0];
   if (!row) throw new Error("the figures query returned nothing");
   const byDay = new Map(daily.map((d) => [d.day, d.n]));
-  const registrationsDaily = Array.from({ length: DAYS }, (_, i) => byDay.get(isoDay(startOfUtcDay(today, DAYS - 1 - i))) ?? 0);
+  const registrationsDaily = Array.from(
+    { length: DAYS },
+    (_, i) => byDay.get(isoDay(startOfUtcDay(today, DAYS - 1 - i))) ?? 0,
+  );
   return {
     members: row.members,
     events: row.events,
@@ -124,7 +130,11 @@ export async function readTenantFigures(db: TenantDb, timeoutMs: number, today =
  * Figures for `tenants`, from the cache where fresh and from each database otherwise, within the
  * bounds above. Every answer (figures or the reason for failing) is written back to the cache.
  */
-export async function collectFleetMetrics(control: ControlDb, tenants: readonly FanOutTenant[], options: FanOutOptions): Promise<FanOutResult> {
+export async function collectFleetMetrics(
+  control: ControlDb,
+  tenants: readonly FanOutTenant[],
+  options: FanOutOptions,
+): Promise<FanOutResult> {
   const now = options.now ?? Date.now;
   const started = now();
   const readable = tenants.filter((t) => isReadable(t.status));
@@ -178,7 +188,13 @@ export async function collectFleetMetrics(control: ControlDb, tenants: readonly 
       await saveFigures(control, tenant.id, collectedAt, figures);
     } catch (error) {
       const reason = describeFailure(error, options.timeoutMs);
-      states.set(tenant.id, { state: "degraded", collectedAt, reason, cached: false, last: previous ? figuresOf(previous) : null });
+      states.set(tenant.id, {
+        state: "degraded",
+        collectedAt,
+        reason,
+        cached: false,
+        last: previous ? figuresOf(previous) : null,
+      });
       await saveFailure(control, tenant.id, collectedAt, reason);
     } finally {
       inFlight--;
@@ -188,10 +204,19 @@ export async function collectFleetMetrics(control: ControlDb, tenants: readonly 
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { code?: string; cause?: { code?: string }; meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } } } | null;
+  const e = error as {
+    code?: string;
+    cause?: { code?: string };
+    meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } };
+  } | null;
   const codes = [e?.code, e?.meta?.code, e?.meta?.driverAdapterError?.cause?.originalCode, e?.cause?.code];
   if (codes.includes("57014")) return `timed out: no answer within ${timeoutMs} ms (statement cancelled)`;
-  const line = errorMessage(error).split("\n").map((l) => l.trim()).filter(Boolean).at(-1) ?? "unknown error";
+  const line =
+    errorMessage(error)
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? "unknown error";
   return line.slice(0, 300);
 }
 
@@ -232,13 +257,19 @@ async function saveFigures(control: ControlDb, tenantId: string, collectedAt: Da
     lastActivityAt: f.lastActivityAt,
   };
   // A tenant offboarded meanwhile has no row to hang figures on: nothing to keep.
-  await control.tenantMetrics.upsert({ where: { tenantId }, create: { tenantId, ...data }, update: data }).catch(() => {});
+  await control.tenantMetrics
+    .upsert({ where: { tenantId }, create: { tenantId, ...data }, update: data })
+    .catch(() => {});
 }
 
 async function saveFailure(control: ControlDb, tenantId: string, collectedAt: Date, reason: string): Promise<void> {
   // The last good figures stay, so the dashboard can still show what was known.
   await control.tenantMetrics
-    .upsert({ where: { tenantId }, create: { tenantId, collectedAt, error: reason }, update: { collectedAt, error: reason } })
+    .upsert({
+      where: { tenantId },
+      create: { tenantId, collectedAt, error: reason },
+      update: { collectedAt, error: reason },
+    })
     .catch(() => {});
 }
 

@@ -38,13 +38,26 @@ export interface FleetQuery {
   per: (typeof PAGE_SIZES)[number];
 }
 
-export const DEFAULT_QUERY: FleetQuery = { q: "", status: [], plan: [], server: null, health: null, sort: "slug", dir: "asc", page: 1, per: 50 };
+export const DEFAULT_QUERY: FleetQuery = {
+  q: "",
+  status: [],
+  plan: [],
+  server: null,
+  health: null,
+  sort: "slug",
+  dir: "asc",
+  page: 1,
+  per: 50,
+};
 
 type Params = Record<string, string | string[] | undefined>;
 
 function values(params: Params, key: string): string[] {
   const v = params[key];
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v])
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function parseFleetQuery(params: Params): { query: FleetQuery; problems: string[] } {

@@ -5,7 +5,12 @@ import type { Prisma } from "../db/generated/control/client.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import type { HostConfig } from "../tenancy/host.ts";
-import { collectFleetMetrics, type FanOutOptions, type MetricsState, type TenantFigures } from "./fleet-metrics.server.ts";
+import {
+  collectFleetMetrics,
+  type FanOutOptions,
+  type MetricsState,
+  type TenantFigures,
+} from "./fleet-metrics.server.ts";
 import type { FleetQuery, SortKey } from "./fleet-query.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 import { TENANT_ROW_INCLUDE, tenantRow, type TenantRow } from "./tenant-row.ts";
@@ -23,7 +28,16 @@ export interface FleetOverview {
   page: number;
   pages: number;
   servers: string[];
-  fanOut: { concurrency: number; timeoutMs: number; budgetMs: number; maxAgeMs: number; elapsedMs: number; read: number; fromCache: number; skipped: number };
+  fanOut: {
+    concurrency: number;
+    timeoutMs: number;
+    budgetMs: number;
+    maxAgeMs: number;
+    elapsedMs: number;
+    read: number;
+    fromCache: number;
+    skipped: number;
+  };
 }
 
 export interface ReadAudit {
@@ -64,20 +78,34 @@ function nullsLast(dir: "asc" | "desc") {
 
 function orderBy(sort: SortKey, dir: "asc" | "desc"): Prisma.TenantOrderByWithRelationInput {
   switch (sort) {
-    case "slug": return { slug: dir };
-    case "name": return { name: dir };
-    case "status": return { status: dir };
-    case "plan": return { plan: dir };
-    case "created": return { createdAt: dir };
-    case "server": return { database: { server: { name: dir } } };
-    case "schema": return { database: { schemaVersion: nullsLast(dir) } };
-    case "members": return { metrics: { members: nullsLast(dir) } };
-    case "events": return { metrics: { events: nullsLast(dir) } };
-    case "registrations": return { metrics: { registrations30d: nullsLast(dir) } };
-    case "size": return { metrics: { dbSizeBytes: nullsLast(dir) } };
-    case "connections": return { metrics: { connections: nullsLast(dir) } };
-    case "activity": return { metrics: { lastActivityAt: nullsLast(dir) } };
-    case "latency": return { metrics: { latencyMs: nullsLast(dir) } };
+    case "slug":
+      return { slug: dir };
+    case "name":
+      return { name: dir };
+    case "status":
+      return { status: dir };
+    case "plan":
+      return { plan: dir };
+    case "created":
+      return { createdAt: dir };
+    case "server":
+      return { database: { server: { name: dir } } };
+    case "schema":
+      return { database: { schemaVersion: nullsLast(dir) } };
+    case "members":
+      return { metrics: { members: nullsLast(dir) } };
+    case "events":
+      return { metrics: { events: nullsLast(dir) } };
+    case "registrations":
+      return { metrics: { registrations30d: nullsLast(dir) } };
+    case "size":
+      return { metrics: { dbSizeBytes: nullsLast(dir) } };
+    case "connections":
+      return { metrics: { connections: nullsLast(dir) } };
+    case "activity":
+      return { metrics: { lastActivityAt: nullsLast(dir) } };
+    case "latency":
+      return { metrics: { latencyMs: nullsLast(dir) } };
   }
 }
 
@@ -101,7 +129,10 @@ export function fleetWhere(query: FleetQuery): Prisma.TenantWhereInput {
  * of tenants cost one indexed query); only the page's tenants are asked for fresh figures, through
  * the bounded, audited fan-out. Sorting by a figure uses the figures as last read.
  */
-export async function fleetOverview(viewer: AgencyUser, options: { query: FleetQuery; audit: ReadAudit; fresh?: boolean }): Promise<FleetOverview> {
+export async function fleetOverview(
+  viewer: AgencyUser,
+  options: { query: FleetQuery; audit: ReadAudit; fresh?: boolean },
+): Promise<FleetOverview> {
   assertAgencyRole(viewer, "viewer");
   const { control, hosts } = platform();
   return fleetPage({ control, hosts }, { ...options, fanOut: fanOutOptions(options.fresh ? { maxAgeMs: 0 } : {}) });
@@ -144,7 +175,10 @@ export async function fleetPage(
     },
   });
 
-  const rows = tenants.map((tenant): FleetRow => ({ ...tenantRow(tenant, hosts), metrics: result.states.get(tenant.id) ?? { state: "inactive" } }));
+  const rows = tenants.map((tenant): FleetRow => ({
+    ...tenantRow(tenant, hosts),
+    metrics: result.states.get(tenant.id) ?? { state: "inactive" },
+  }));
   // SQL sorted by the figures as last read; the page shows fresher ones, so order the page by
   // what it shows (stable, unknown last).
   const figure = FIGURE_OF[query.sort];

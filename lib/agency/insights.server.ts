@@ -2,7 +2,14 @@ import "server-only";
 import { appendAudit } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { ClientCacheStats } from "../db/client-cache.ts";
-import { collectFleetMetrics, DAYS, dayLabels, fromRow, isReadable, type FanOutOptions } from "./fleet-metrics.server.ts";
+import {
+  collectFleetMetrics,
+  DAYS,
+  dayLabels,
+  fromRow,
+  isReadable,
+  type FanOutOptions,
+} from "./fleet-metrics.server.ts";
 import type { ReadAudit } from "./fleet.server.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 
@@ -30,7 +37,14 @@ export const OTHERS = "others";
  * bounds (oldest first, so repeated visits cover a large fleet), audits that read, and then
  * aggregates what the cache holds.
  */
-export async function fleetInsights(viewer: AgencyUser, control: ControlDb, cache: ClientCacheStats, audit: ReadAudit, fanOut: FanOutOptions, today = new Date()): Promise<Insights> {
+export async function fleetInsights(
+  viewer: AgencyUser,
+  control: ControlDb,
+  cache: ClientCacheStats,
+  audit: ReadAudit,
+  fanOut: FanOutOptions,
+  today = new Date(),
+): Promise<Insights> {
   assertAgencyRole(viewer, "viewer");
   const tenants = await control.tenant.findMany({
     select: { id: true, slug: true, name: true, status: true, plan: true, metrics: { select: { collectedAt: true } } },
@@ -41,7 +55,12 @@ export async function fleetInsights(viewer: AgencyUser, control: ControlDb, cach
   await appendAudit(control, {
     ...audit,
     action: "fleet.read",
-    details: { what: "fleet charts (registrations per day, database sizes)", read: result.read, fromCache: result.fromCache, skipped: result.skipped },
+    details: {
+      what: "fleet charts (registrations per day, database sizes)",
+      read: result.read,
+      fromCache: result.fromCache,
+      skipped: result.skipped,
+    },
   });
 
   const rows = await control.tenantMetrics.findMany({ where: { tenantId: { in: readable.map((t) => t.id) } } });
@@ -55,7 +74,11 @@ export async function fleetInsights(viewer: AgencyUser, control: ControlDb, cach
     const figures = state.state === "healthy" ? state.figures : state.state === "degraded" ? state.last : null;
     const daily = new Array<number>(DAYS).fill(0);
     if (figures) {
-      const end = Date.UTC(row.collectedAt.getUTCFullYear(), row.collectedAt.getUTCMonth(), row.collectedAt.getUTCDate());
+      const end = Date.UTC(
+        row.collectedAt.getUTCFullYear(),
+        row.collectedAt.getUTCMonth(),
+        row.collectedAt.getUTCDate(),
+      );
       figures.registrationsDaily.forEach((n, i) => {
         const day = new Date(end - (figures.registrationsDaily.length - 1 - i) * 86_400_000).toISOString().slice(0, 10);
         const at = dayIndex.get(day);
@@ -65,7 +88,13 @@ export async function fleetInsights(viewer: AgencyUser, control: ControlDb, cach
     return { tenant: byId.get(row.tenantId)!, figures, daily };
   });
 
-  const ranked = perTenant.filter((p) => p.figures).sort((a, b) => b.daily.reduce((x, y) => x + y, 0) - a.daily.reduce((x, y) => x + y, 0) || a.tenant.slug.localeCompare(b.tenant.slug));
+  const ranked = perTenant
+    .filter((p) => p.figures)
+    .sort(
+      (a, b) =>
+        b.daily.reduce((x, y) => x + y, 0) - a.daily.reduce((x, y) => x + y, 0) ||
+        a.tenant.slug.localeCompare(b.tenant.slug),
+    );
   const top = ranked.slice(0, TOP_SERIES).filter((p) => p.daily.some((n) => n > 0));
   const rest = ranked.filter((p) => !top.includes(p) && p.daily.some((n) => n > 0));
   const registrationsByDay = days.map((day, i) => {
@@ -91,12 +120,21 @@ export async function fleetInsights(viewer: AgencyUser, control: ControlDb, cach
   };
   const sized = perTenant
     .filter((p) => p.figures)
-    .map((p) => ({ slug: p.tenant.slug, name: p.tenant.name, megabytes: Math.round((p.figures!.dbSizeBytes / 1048576) * 100) / 100 }))
+    .map((p) => ({
+      slug: p.tenant.slug,
+      name: p.tenant.name,
+      megabytes: Math.round((p.figures!.dbSizeBytes / 1048576) * 100) / 100,
+    }))
     .sort((a, b) => b.megabytes - a.megabytes || a.slug.localeCompare(b.slug));
 
   return {
     days,
-    registrationSeries: [...top.map((p) => ({ slug: p.tenant.slug, name: p.tenant.name })), ...(rest.length ? [{ slug: OTHERS, name: `${rest.length} other tenant${rest.length === 1 ? "" : "s"} with registrations` }] : [])],
+    registrationSeries: [
+      ...top.map((p) => ({ slug: p.tenant.slug, name: p.tenant.name })),
+      ...(rest.length
+        ? [{ slug: OTHERS, name: `${rest.length} other tenant${rest.length === 1 ? "" : "s"} with registrations` }]
+        : []),
+    ],
     registrationsByDay,
     registrationsTotal: registrationsByDay.reduce((sum, p) => sum + Number(p.total), 0),
     byStatus: count("status").map(([status, n]) => ({ status, tenants: n })),

@@ -21,15 +21,26 @@ export const CREDENTIALS_MAX_AGE_DAYS = 90;
  * The migrations recorded in the tenant's own database (`_prisma_migrations`, read with the
  * tenant's role) against the ones this build ships. A read of one tenant's database: audited.
  */
-export async function tenantMigrationHistory(viewer: AgencyUser, tenant: { id: string; slug: string }, audit: ReadAudit): Promise<MigrationHistory> {
+export async function tenantMigrationHistory(
+  viewer: AgencyUser,
+  tenant: { id: string; slug: string },
+  audit: ReadAudit,
+): Promise<MigrationHistory> {
   assertAgencyRole(viewer, "viewer");
   const { control, env } = platform();
   const shipped = await loadMigrations(migrationsDir("tenant"));
-  await appendAudit(control, { ...audit, action: "tenant.read", tenantId: tenant.id, details: { what: "migration history" } });
+  await appendAudit(control, {
+    ...audit,
+    action: "tenant.read",
+    tenantId: tenant.id,
+    details: { what: "migration history" },
+  });
   try {
     const rows = await withTimeout(
-      withTenantDb(tenant.id, (db) =>
-        db.$queryRaw<Array<{ migration_name: string; started_at: Date; finished_at: Date | null; checksum: string }>>`
+      withTenantDb(
+        tenant.id,
+        (db) =>
+          db.$queryRaw<Array<{ migration_name: string; started_at: Date; finished_at: Date | null; checksum: string }>>`
           SELECT migration_name, started_at, finished_at, checksum FROM "_prisma_migrations"
            WHERE rolled_back_at IS NULL ORDER BY started_at, migration_name`,
       ),
@@ -39,11 +50,25 @@ export async function tenantMigrationHistory(viewer: AgencyUser, tenant: { id: s
     const byName = new Map(shipped.map((m) => [m.name, m.checksum]));
     const done = new Set(rows.filter((r) => r.finished_at).map((r) => r.migration_name));
     return {
-      applied: rows.map((r) => ({ name: r.migration_name, startedAt: r.started_at, finishedAt: r.finished_at, checksumMatches: byName.get(r.migration_name) === r.checksum })),
+      applied: rows.map((r) => ({
+        name: r.migration_name,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        checksumMatches: byName.get(r.migration_name) === r.checksum,
+      })),
       pending: shipped.filter((m) => !done.has(m.name)).map((m) => m.name),
       error: null,
     };
   } catch (error) {
-    return { applied: [], pending: [], error: errorMessage(error).split("\n").map((l) => l.trim()).filter(Boolean).at(-1) ?? "unreadable" };
+    return {
+      applied: [],
+      pending: [],
+      error:
+        errorMessage(error)
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .at(-1) ?? "unreadable",
+    };
   }
 }

@@ -5,7 +5,9 @@ import type { TenantStatus } from "../tenancy/resolver.ts";
 /** What a query includes of each tenant to describe it as a row (the dashboard's fleet, the CLI's list). */
 export const TENANT_ROW_INCLUDE = {
   domains: { select: { hostname: true }, orderBy: { hostname: "asc" } },
-  database: { select: { databaseName: true, schemaVersion: true, migrationError: true, server: { select: { name: true } } } },
+  database: {
+    select: { databaseName: true, schemaVersion: true, migrationError: true, server: { select: { name: true } } },
+  },
 } as const satisfies Prisma.TenantInclude;
 
 type TenantWithRowFields = Prisma.TenantGetPayload<{ include: typeof TENANT_ROW_INCLUDE }>;

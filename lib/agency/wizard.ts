@@ -60,7 +60,8 @@ export function nextStep(step: WizardStep, direction: "next" | "back"): WizardSt
 }
 
 export type FieldErrors = Partial<Record<string, string>>;
-export type StepResult = { ok: true; data: Partial<DraftData> } | { ok: false; errors: FieldErrors; data: Partial<DraftData> };
+export type StepResult =
+  { ok: true; data: Partial<DraftData> } | { ok: false; errors: FieldErrors; data: Partial<DraftData> };
 
 const hex = z.string().regex(/^#[0-9a-fA-F]{6}$/);
 const text = (form: Pick<FormData, "get">, name: string) => {
@@ -69,7 +70,11 @@ const text = (form: Pick<FormData, "get">, name: string) => {
 };
 
 /** Validates one step's form. Returns what to save (even when invalid, so nothing typed is lost). */
-export function parseStep(step: WizardStep, form: Pick<FormData, "get">, context: { hosts: HostConfig; servers: string[] }): StepResult {
+export function parseStep(
+  step: WizardStep,
+  form: Pick<FormData, "get">,
+  context: { hosts: HostConfig; servers: string[] },
+): StepResult {
   const errors: FieldErrors = {};
   let data: Partial<DraftData> = {};
   switch (step) {
@@ -81,7 +86,9 @@ export function parseStep(step: WizardStep, form: Pick<FormData, "get">, context
       break;
     }
     case "domains": {
-      const raw = text(form, "domains").split(/[\s,]+/).filter(Boolean);
+      const raw = text(form, "domains")
+        .split(/[\s,]+/)
+        .filter(Boolean);
       data = { domains: raw.slice(0, 20) };
       try {
         data.domains = checkCustomDomains(raw, context.hosts);
@@ -113,13 +120,19 @@ export function parseStep(step: WizardStep, form: Pick<FormData, "get">, context
     case "placement": {
       const server = text(form, "server");
       data = { server };
-      if (server && !context.servers.includes(server)) errors.server = `"${server}" is not a registered server; choose one from the list or Automatic.`;
+      if (server && !context.servers.includes(server))
+        errors.server = `"${server}" is not a registered server; choose one from the list or Automatic.`;
       break;
     }
     case "admin": {
-      data = { adminName: text(form, "adminName").slice(0, 120), adminEmail: text(form, "adminEmail").toLowerCase().slice(0, 254) };
+      data = {
+        adminName: text(form, "adminName").slice(0, 120),
+        adminEmail: text(form, "adminEmail").toLowerCase().slice(0, 254),
+      };
       const parsed = firstAdminSchema.safeParse({ name: data.adminName, email: data.adminEmail });
-      if (!parsed.success) for (const issue of parsed.error.issues) errors[issue.path[0] === "name" ? "adminName" : "adminEmail"] = issue.message;
+      if (!parsed.success)
+        for (const issue of parsed.error.issues)
+          errors[issue.path[0] === "name" ? "adminName" : "adminEmail"] = issue.message;
       break;
     }
     case "review":
@@ -145,7 +158,10 @@ export function draftTheme(d: DraftData, logoSrc: string | null): Theme {
  * Everything the review step checks before provisioning: each earlier step again, and custom
  * domains only on a plan that includes them. Returns the first step with a problem.
  */
-export function checkDraft(d: DraftData, context: { hosts: HostConfig; servers: string[] }): { ok: true } | { ok: false; step: WizardStep; message: string } {
+export function checkDraft(
+  d: DraftData,
+  context: { hosts: HostConfig; servers: string[] },
+): { ok: true } | { ok: false; step: WizardStep; message: string } {
   const form = (entries: Record<string, string | undefined>) => {
     const f = new FormData();
     for (const [k, v] of Object.entries(entries)) f.set(k, v ?? "");
@@ -165,7 +181,11 @@ export function checkDraft(d: DraftData, context: { hosts: HostConfig; servers: 
     if (!result.ok) return { ok: false, step, message: Object.values(result.errors)[0] ?? "check this step" };
   }
   if ((d.domains?.length ?? 0) > 0 && !planHas(d.plan ?? DRAFT_DEFAULTS.plan, "custom-domain")) {
-    return { ok: false, step: "plan", message: "Custom domains need the Premium plan: choose it, or remove the custom domains." };
+    return {
+      ok: false,
+      step: "plan",
+      message: "Custom domains need the Premium plan: choose it, or remove the custom domains.",
+    };
   }
   return { ok: true };
 }

@@ -7,8 +7,14 @@ function chain(n: number): StoredEntry[] {
   for (let i = 1; i <= n; i++) {
     const fields = {
       at: new Date(Date.UTC(2026, 10, 23, 12, 0, i)),
-      actorType: "cli", actorId: null, actorLabel: "cli:ops", action: "tenant.create",
-      tenantId: null, ip: null, userAgent: null, details: { slug: `t${i}`, steps: [1, 2] },
+      actorType: "cli",
+      actorId: null,
+      actorLabel: "cli:ops",
+      action: "tenant.create",
+      tenantId: null,
+      ip: null,
+      userAgent: null,
+      details: { slug: `t${i}`, steps: [1, 2] },
     };
     const hash = entryHash(prev, fields);
     entries.push({ ...fields, id: BigInt(i), prevHash: prev, hash });
@@ -19,7 +25,9 @@ function chain(n: number): StoredEntry[] {
 
 describe("canonicalJson", () => {
   it("sorts keys at every level and drops undefined", () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null }, e: undefined })).toBe('{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null }, e: undefined })).toBe(
+      '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}',
+    );
   });
 });
 
@@ -32,7 +40,10 @@ describe("verifyRun", () => {
   it("detects an altered field", () => {
     const entries = chain(5);
     entries[2] = { ...entries[2]!, actorLabel: "someone-else" };
-    expect(verifyRun(entries, GENESIS_HASH).problem).toEqual({ id: "3", reason: expect.stringMatching(/entry 3 was altered/) });
+    expect(verifyRun(entries, GENESIS_HASH).problem).toEqual({
+      id: "3",
+      reason: expect.stringMatching(/entry 3 was altered/),
+    });
   });
 
   it("detects altered details, whatever their key order", () => {
@@ -46,7 +57,10 @@ describe("verifyRun", () => {
   it("detects a deleted entry", () => {
     const entries = chain(5);
     entries.splice(1, 1);
-    expect(verifyRun(entries, GENESIS_HASH).problem).toEqual({ id: "3", reason: expect.stringMatching(/does not follow the entry before it/) });
+    expect(verifyRun(entries, GENESIS_HASH).problem).toEqual({
+      id: "3",
+      reason: expect.stringMatching(/does not follow the entry before it/),
+    });
   });
 
   it("detects a rewritten entry whose hash was recomputed, at the next entry", () => {

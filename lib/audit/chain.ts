@@ -55,15 +55,32 @@ export interface StoredEntry extends ChainedFields {
 }
 
 /** Checks a run of entries in id order, given the hash the run must continue from. */
-export function verifyRun(entries: StoredEntry[], expectedPrev: string): { problem: ChainProblem | null; last: string; verified: number } {
+export function verifyRun(
+  entries: StoredEntry[],
+  expectedPrev: string,
+): { problem: ChainProblem | null; last: string; verified: number } {
   let prev = expectedPrev;
   let verified = 0;
   for (const entry of entries) {
     if (entry.prevHash !== prev) {
-      return { problem: { id: String(entry.id), reason: `entry ${entry.id} does not follow the entry before it: an entry before it was deleted or altered` }, last: prev, verified };
+      return {
+        problem: {
+          id: String(entry.id),
+          reason: `entry ${entry.id} does not follow the entry before it: an entry before it was deleted or altered`,
+        },
+        last: prev,
+        verified,
+      };
     }
     if (entryHash(entry.prevHash, entry) !== entry.hash) {
-      return { problem: { id: String(entry.id), reason: `entry ${entry.id} was altered after it was written (its content no longer matches its hash)` }, last: prev, verified };
+      return {
+        problem: {
+          id: String(entry.id),
+          reason: `entry ${entry.id} was altered after it was written (its content no longer matches its hash)`,
+        },
+        last: prev,
+        verified,
+      };
     }
     prev = entry.hash;
     verified += 1;

@@ -40,7 +40,10 @@ export async function appendAudit(control: ControlDb, event: AuditEvent): Promis
     };
     const prevHash = last?.hash ?? GENESIS_HASH;
     const hash = entryHash(prevHash, fields);
-    const created = await tx.auditEntry.create({ data: { ...fields, details: fields.details as object, prevHash, hash }, select: { id: true } });
+    const created = await tx.auditEntry.create({
+      data: { ...fields, details: fields.details as object, prevHash, hash },
+      select: { id: true },
+    });
     return { id: created.id, hash };
   });
 }

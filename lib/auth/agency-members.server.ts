@@ -24,8 +24,11 @@ const inviteSchema = agencyMemberInputs.invite;
 
 /** Only an active agency owner may manage agency users: checked again when the operation runs. */
 export async function assertOwner(control: ControlDb, actorId: string | null): Promise<void> {
-  const actor = actorId ? await control.agencyUser.findUnique({ where: { id: actorId }, select: { role: true, active: true } }) : null;
-  if (!actor?.active || actor.role !== "owner") throw new InvalidInput("only an active agency owner can manage agency users");
+  const actor = actorId
+    ? await control.agencyUser.findUnique({ where: { id: actorId }, select: { role: true, active: true } })
+    : null;
+  if (!actor?.active || actor.role !== "owner")
+    throw new InvalidInput("only an active agency owner can manage agency users");
 }
 
 export async function inviteAgencyUser(
@@ -35,8 +38,12 @@ export async function inviteAgencyUser(
   invitedBy: string,
 ): Promise<{ userId: string; email: string }> {
   const input = inviteSchema.parse(raw);
-  const existing = await control.agencyUser.findUnique({ where: { email: input.email }, select: { id: true, active: true, passwordHash: true } });
-  if (existing?.active && existing.passwordHash) throw new InvalidInput(`${input.email} is already an agency user; change their role instead`);
+  const existing = await control.agencyUser.findUnique({
+    where: { email: input.email },
+    select: { id: true, active: true, passwordHash: true },
+  });
+  if (existing?.active && existing.passwordHash)
+    throw new InvalidInput(`${input.email} is already an agency user; change their role instead`);
   if (existing && !existing.active) throw new InvalidInput(`${input.email} was deactivated; reactivate them instead`);
   const token = generateToken();
   const user = await control.$transaction(async (tx) => {
@@ -44,8 +51,17 @@ export async function inviteAgencyUser(
       ? await tx.agencyUser.update({ where: { id: existing.id }, data: { name: input.name, role: input.role } })
       : await tx.agencyUser.create({ data: { email: input.email, name: input.name, role: input.role } });
     // A new invitation withdraws any earlier one.
-    await tx.agencyInvitation.updateMany({ where: { agencyUserId: user.id, usedAt: null }, data: { expiresAt: new Date() } });
-    await tx.agencyInvitation.create({ data: { agencyUserId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + AGENCY_INVITATION_DAYS * 86_400_000) } });
+    await tx.agencyInvitation.updateMany({
+      where: { agencyUserId: user.id, usedAt: null },
+      data: { expiresAt: new Date() },
+    });
+    await tx.agencyInvitation.create({
+      data: {
+        agencyUserId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + AGENCY_INVITATION_DAYS * 86_400_000),
+      },
+    });
     return user;
   });
   const link = invitations.link(invitations.hosts.agencyHost, `/invite?token=${encodeURIComponent(token)}`);
@@ -79,7 +95,10 @@ export async function changeAgencyUser(
     const user = await tx.agencyUser.findUnique({ where: { id: userId } });
     if (!user) throw new InvalidInput("that agency user does not exist");
     const activeOwners = owners.filter((o) => o.id !== userId).length + (user.role === "owner" && user.active ? 1 : 0);
-    const losesOwner = user.role === "owner" && user.active && (("role" in change && change.role !== "owner") || ("active" in change && !change.active));
+    const losesOwner =
+      user.role === "owner" &&
+      user.active &&
+      (("role" in change && change.role !== "owner") || ("active" in change && !change.active));
     if (losesOwner && activeOwners <= 1) {
       throw new LastOwner(`${user.email} is the last active owner and must stay one: make someone else an owner first`);
     }
@@ -93,7 +112,10 @@ export async function changeAgencyUser(
     if (!changed) return { email: user.email, role: user.role, active: user.active, changed: false };
     const updated = await tx.agencyUser.update({ where: { id: userId }, data });
     if ("active" in change && !change.active) {
-      await tx.agencyInvitation.updateMany({ where: { agencyUserId: userId, usedAt: null }, data: { expiresAt: new Date() } });
+      await tx.agencyInvitation.updateMany({
+        where: { agencyUserId: userId, usedAt: null },
+        data: { expiresAt: new Date() },
+      });
     }
     return { email: updated.email, role: updated.role, active: updated.active, changed: true };
   });
@@ -104,21 +126,37 @@ export async function changeAgencyUser(
  * then the password set. Returns the email to sign in with, or null for a used, expired or
  * unknown link, or a deactivated user.
  */
-export async function acceptAgencyInvitation(control: ControlDb, token: unknown, passwordHash: string): Promise<string | null> {
+export async function acceptAgencyInvitation(
+  control: ControlDb,
+  token: unknown,
+  passwordHash: string,
+): Promise<string | null> {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = hashToken(token);
-  const claimed = await control.agencyInvitation.updateMany({ where: { tokenHash, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
+  const claimed = await control.agencyInvitation.updateMany({
+    where: { tokenHash, usedAt: null, expiresAt: { gt: new Date() } },
+    data: { usedAt: new Date() },
+  });
   if (claimed.count !== 1) return null;
-  const invitation = await control.agencyInvitation.findUniqueOrThrow({ where: { tokenHash }, select: { user: { select: { id: true, email: true, active: true } } } });
+  const invitation = await control.agencyInvitation.findUniqueOrThrow({
+    where: { tokenHash },
+    select: { user: { select: { id: true, email: true, active: true } } },
+  });
   if (!invitation.user.active) return null;
   await control.agencyUser.update({ where: { id: invitation.user.id }, data: { passwordHash } });
   return invitation.user.email;
 }
 
 /** The invitation behind a link, without using it. */
-export async function peekAgencyInvitation(control: ControlDb, token: unknown): Promise<{ email: string; name: string; role: string } | null> {
+export async function peekAgencyInvitation(
+  control: ControlDb,
+  token: unknown,
+): Promise<{ email: string; name: string; role: string } | null> {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const row = await control.agencyInvitation.findUnique({ where: { tokenHash: hashToken(token) }, select: { usedAt: true, expiresAt: true, user: { select: { email: true, name: true, role: true, active: true } } } });
+  const row = await control.agencyInvitation.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { usedAt: true, expiresAt: true, user: { select: { email: true, name: true, role: true, active: true } } },
+  });
   if (!row || row.usedAt || row.expiresAt <= new Date() || !row.user.active) return null;
   return { email: row.user.email, name: row.user.name, role: row.user.role };
 }

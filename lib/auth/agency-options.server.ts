@@ -21,7 +21,8 @@ export async function authenticateAgencyPassword(rawEmail: unknown, password: un
     async () => {
       const user = await control.agencyUser.findUnique({ where: { email: parsed.data } });
       const ok = await verifyPassword(user?.passwordHash, password);
-      if (!ok || !user || !user.active) return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
+      if (!ok || !user || !user.active)
+        return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
       return { ok: true, user };
     },
     agencyLockedOut,
@@ -42,17 +43,26 @@ export function agencyAuthOptions(origin: string, from?: { ip: string | null; us
     origin,
     cookiePrefix: "portico-agency",
     maxAgeSeconds: 8 * 3600,
-    providers: [
-      passwordProvider(authenticateAgencyPassword),
-    ],
+    providers: [passwordProvider(authenticateAgencyPassword)],
   });
   // Agency sign-ins and sign-outs are agency actions: audited with who and from where.
   options.events = {
     async signIn({ user }) {
-      await appendAudit(platform().control, { actor: { type: "agency-user", id: user.id, label: user.email ?? user.id }, action: "agency.sign-in", ip: from?.ip, userAgent: from?.userAgent });
+      await appendAudit(platform().control, {
+        actor: { type: "agency-user", id: user.id, label: user.email ?? user.id },
+        action: "agency.sign-in",
+        ip: from?.ip,
+        userAgent: from?.userAgent,
+      });
     },
     async signOut({ token }) {
-      if (token?.uid) await appendAudit(platform().control, { actor: { type: "agency-user", id: token.uid, label: token.email ?? token.uid }, action: "agency.sign-out", ip: from?.ip, userAgent: from?.userAgent });
+      if (token?.uid)
+        await appendAudit(platform().control, {
+          actor: { type: "agency-user", id: token.uid, label: token.email ?? token.uid },
+          action: "agency.sign-out",
+          ip: from?.ip,
+          userAgent: from?.userAgent,
+        });
     },
   };
   return options;

@@ -41,7 +41,9 @@ export interface ReadOrigin {
 }
 
 function signingKey(secretKey: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", Buffer.from(secretKey, "base64"), Buffer.alloc(0), "portico impersonation hand-off", 32));
+  return Buffer.from(
+    hkdfSync("sha256", Buffer.from(secretKey, "base64"), Buffer.alloc(0), "portico impersonation hand-off", 32),
+  );
 }
 
 export function signGrant(secretKey: string, grantId: string): string {
@@ -61,7 +63,11 @@ export function verifyGrantToken(secretKey: string, token: unknown): string | nu
 
 const issueInput = z.object({
   targetUserId: z.string().uuid("choose whose portal view to open"),
-  reason: z.string().trim().min(5, "say why (at least 5 characters): it goes into the audit log").max(200, "keep the reason under 200 characters"),
+  reason: z
+    .string()
+    .trim()
+    .min(5, "say why (at least 5 characters): it goes into the audit log")
+    .max(200, "keep the reason under 200 characters"),
 });
 
 export interface IssuedImpersonation {
@@ -82,14 +88,24 @@ export async function issueImpersonation(
   from: ReadOrigin,
 ): Promise<IssuedImpersonation> {
   if (actor.role !== "owner") {
-    await appendAudit(deps.control, { actor: { type: "agency-user", id: actor.id, label: actor.email }, action: "impersonation.refused", tenantId: tenant.id, ...from, details: { why: `role ${actor.role} may not impersonate` } });
+    await appendAudit(deps.control, {
+      actor: { type: "agency-user", id: actor.id, label: actor.email },
+      action: "impersonation.refused",
+      tenantId: tenant.id,
+      ...from,
+      details: { why: `role ${actor.role} may not impersonate` },
+    });
     throw new ImpersonationRefused("Only agency owners can open a tenant's portal as its admin.");
   }
-  if (tenant.status !== "active") throw new ImpersonationRefused(`${tenant.slug} is ${tenant.status}: its portal cannot be opened.`);
+  if (tenant.status !== "active")
+    throw new ImpersonationRefused(`${tenant.slug} is ${tenant.status}: its portal cannot be opened.`);
   const parsed = issueInput.safeParse(raw);
   if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => i.message).join("; "));
   const target = await deps.useTenant(tenant.id, (db) =>
-    db.user.findUnique({ where: { id: parsed.data.targetUserId }, select: { id: true, email: true, role: true, active: true } }),
+    db.user.findUnique({
+      where: { id: parsed.data.targetUserId },
+      select: { id: true, email: true, role: true, active: true },
+    }),
   );
   if (!target || !target.active || (target.role !== "admin" && target.role !== "owner")) {
     throw new InvalidInput("That person is not an active admin of this tenant; choose one from the list.");
@@ -112,7 +128,13 @@ export async function issueImpersonation(
     action: "impersonation.issue",
     tenantId: tenant.id,
     ...from,
-    details: { grant: grant.id, as: target.email, role: target.role, reason: parsed.data.reason, expiresAt: expiresAt.toISOString() },
+    details: {
+      grant: grant.id,
+      as: target.email,
+      role: target.role,
+      reason: parsed.data.reason,
+      expiresAt: expiresAt.toISOString(),
+    },
   });
   return { grantId: grant.id, token: signGrant(deps.secretKey, grant.id), expiresAt };
 }
@@ -122,14 +144,23 @@ export type HandoffState =
   | { state: "used" | "expired" | "invalid" };
 
 /** What the landing page says before the click; consumes nothing. */
-export async function peekImpersonation(deps: ImpersonationDeps, tenantId: string, token: unknown): Promise<HandoffState> {
+export async function peekImpersonation(
+  deps: ImpersonationDeps,
+  tenantId: string,
+  token: unknown,
+): Promise<HandoffState> {
   const id = verifyGrantToken(deps.secretKey, token);
   if (!id) return { state: "invalid" };
   const grant = await deps.control.impersonationGrant.findUnique({ where: { id } });
   if (!grant || grant.tenantId !== tenantId) return { state: "invalid" };
   if (grant.usedAt) return { state: "used" };
   if (grant.expiresAt <= new Date()) return { state: "expired" };
-  return { state: "ready", agencyUserEmail: grant.agencyUserEmail, targetEmail: grant.targetEmail, reason: grant.reason };
+  return {
+    state: "ready",
+    agencyUserEmail: grant.agencyUserEmail,
+    targetEmail: grant.targetEmail,
+    reason: grant.reason,
+  };
 }
 
 export const REFUSAL_TEXT: Record<Exclude<HandoffState["state"], "ready">, string> = {
@@ -147,11 +178,19 @@ export async function consumeImpersonation(
   tenantId: string,
   token: unknown,
   from: ReadOrigin,
-): Promise<{ grantId: string; targetUserId: string; agencyUserEmail: string; sessionExpiresAt: Date } | { refused: keyof typeof REFUSAL_TEXT }> {
+): Promise<
+  | { grantId: string; targetUserId: string; agencyUserEmail: string; sessionExpiresAt: Date }
+  | { refused: keyof typeof REFUSAL_TEXT }
+> {
   const id = verifyGrantToken(deps.secretKey, token);
-  const refuse = async (why: keyof typeof REFUSAL_TEXT, grant?: { id: string; agencyUserId: string; agencyUserEmail: string }) => {
+  const refuse = async (
+    why: keyof typeof REFUSAL_TEXT,
+    grant?: { id: string; agencyUserId: string; agencyUserEmail: string },
+  ) => {
     await appendAudit(deps.control, {
-      actor: grant ? { type: "agency-user", id: grant.agencyUserId, label: grant.agencyUserEmail } : { type: "system", label: "impersonation hand-off" },
+      actor: grant
+        ? { type: "agency-user", id: grant.agencyUserId, label: grant.agencyUserEmail }
+        : { type: "system", label: "impersonation hand-off" },
       action: "impersonation.refused",
       tenantId,
       ...from,
@@ -169,7 +208,10 @@ export async function consumeImpersonation(
   const grant = await deps.control.impersonationGrant.findUnique({ where: { id } });
   if (!grant || grant.tenantId !== tenantId) return refuse("invalid");
   if (claimed.count !== 1) return refuse(grant.usedAt ? "used" : "expired", grant);
-  const owner = await deps.control.agencyUser.findUnique({ where: { id: grant.agencyUserId }, select: { active: true, role: true } });
+  const owner = await deps.control.agencyUser.findUnique({
+    where: { id: grant.agencyUserId },
+    select: { active: true, role: true },
+  });
   if (!owner?.active || owner.role !== "owner") {
     await deps.control.impersonationGrant.update({ where: { id }, data: { endedAt: now } });
     return refuse("invalid", grant);
@@ -184,19 +226,40 @@ export async function consumeImpersonation(
   return { grantId: id, targetUserId: grant.targetUserId, agencyUserEmail: grant.agencyUserEmail, sessionExpiresAt };
 }
 
-
 /** The grant behind an impersonation session, if that session may still be used. */
-export async function activeImpersonation(control: ControlDb, tenantId: string, grantId: string): Promise<ActiveImpersonation | null> {
+export async function activeImpersonation(
+  control: ControlDb,
+  tenantId: string,
+  grantId: string,
+): Promise<ActiveImpersonation | null> {
   const grant = await control.impersonationGrant.findUnique({ where: { id: grantId } });
-  if (!grant || grant.tenantId !== tenantId || grant.endedAt || !grant.sessionExpiresAt || grant.sessionExpiresAt <= new Date()) return null;
-  const owner = await control.agencyUser.findUnique({ where: { id: grant.agencyUserId }, select: { active: true, role: true } });
+  if (
+    !grant ||
+    grant.tenantId !== tenantId ||
+    grant.endedAt ||
+    !grant.sessionExpiresAt ||
+    grant.sessionExpiresAt <= new Date()
+  )
+    return null;
+  const owner = await control.agencyUser.findUnique({
+    where: { id: grant.agencyUserId },
+    select: { active: true, role: true },
+  });
   if (!owner?.active || owner.role !== "owner") return null;
   return { grantId: grant.id, agencyUserEmail: grant.agencyUserEmail, sessionExpiresAt: grant.sessionExpiresAt };
 }
 
 /** Ends an impersonation session (idempotent). Audited once, when it actually ends. */
-export async function endImpersonation(control: ControlDb, tenantId: string, grantId: string, from: ReadOrigin): Promise<boolean> {
-  const ended = await control.impersonationGrant.updateMany({ where: { id: grantId, tenantId, endedAt: null }, data: { endedAt: new Date() } });
+export async function endImpersonation(
+  control: ControlDb,
+  tenantId: string,
+  grantId: string,
+  from: ReadOrigin,
+): Promise<boolean> {
+  const ended = await control.impersonationGrant.updateMany({
+    where: { id: grantId, tenantId, endedAt: null },
+    data: { endedAt: new Date() },
+  });
   if (ended.count !== 1) return false;
   const grant = await control.impersonationGrant.findUniqueOrThrow({ where: { id: grantId } });
   await appendAudit(control, {

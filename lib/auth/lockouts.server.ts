@@ -7,7 +7,18 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { assertAgencyRole, assertTenantRole, type AgencyUser, type TenantUser } from "./verified.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { MailTransport } from "../mail/transport.server.ts";
-import { agencyAccount, LOCKOUT_SECONDS, tenantAccount, throttle, type Refusal, type SignInLock, type Throttle, type ThrottledAction, type PasswordCheck, checkPasswordUnderLockout } from "../security/throttle.server.ts";
+import {
+  agencyAccount,
+  LOCKOUT_SECONDS,
+  tenantAccount,
+  throttle,
+  type Refusal,
+  type SignInLock,
+  type Throttle,
+  type ThrottledAction,
+  type PasswordCheck,
+  checkPasswordUnderLockout,
+} from "../security/throttle.server.ts";
 
 /**
  * The web app's side of the account lockout (docs/decisions/019): the password check of both
@@ -30,7 +41,13 @@ export interface LockoutDeps {
 
 function appDeps(): LockoutDeps {
   const p = platform();
-  return { control: p.control, mail: p.mail, mailFrom: p.env.PORTICO_MAIL_FROM, agencyHost: p.hosts.agencyHost, throttle: appThrottle() };
+  return {
+    control: p.control,
+    mail: p.mail,
+    mailFrom: p.env.PORTICO_MAIL_FROM,
+    agencyHost: p.hosts.agencyHost,
+    throttle: appThrottle(),
+  };
 }
 
 const LOCKED = "tenant-user.locked";
@@ -43,7 +60,11 @@ export function signInAccount(realm: { tenantId: string } | "agency", rawEmail: 
 }
 
 /** The password check of both realms, under the lockout rules, for this request's client. */
-export async function guardedPasswordCheck<U>(account: string, check: PasswordCheck<U>, onLocked: (owner: { email: string; name: string }, lock: SignInLock, ip: string) => Promise<void>) {
+export async function guardedPasswordCheck<U>(
+  account: string,
+  check: PasswordCheck<U>,
+  onLocked: (owner: { email: string; name: string }, lock: SignInLock, ip: string) => Promise<void>,
+) {
   return checkPasswordUnderLockout(appThrottle(), { account, ip: await requestClientIp() }, check, onLocked);
 }
 
@@ -60,7 +81,13 @@ function lockText(who: { name: string }, where: string, lock: SignInLock, unlock
   );
 }
 
-export async function tenantLockedOut(tenant: Pick<ResolvedTenant, "id" | "name" | "primaryHost">, owner: { email: string; name: string }, lock: SignInLock, ip: string, deps: LockoutDeps = appDeps()): Promise<void> {
+export async function tenantLockedOut(
+  tenant: Pick<ResolvedTenant, "id" | "name" | "primaryHost">,
+  owner: { email: string; name: string },
+  lock: SignInLock,
+  ip: string,
+  deps: LockoutDeps = appDeps(),
+): Promise<void> {
   const { control, mail } = deps;
   await appendAudit(control, {
     actor: { type: "system", label: "throttle" },
@@ -79,7 +106,12 @@ export async function tenantLockedOut(tenant: Pick<ResolvedTenant, "id" | "name"
   });
 }
 
-export async function agencyLockedOut(owner: { email: string; name: string }, lock: SignInLock, ip: string, deps: LockoutDeps = appDeps()): Promise<void> {
+export async function agencyLockedOut(
+  owner: { email: string; name: string },
+  lock: SignInLock,
+  ip: string,
+  deps: LockoutDeps = appDeps(),
+): Promise<void> {
   const { control, mail } = deps;
   await appendAudit(control, {
     actor: { type: "system", label: "throttle" },
@@ -98,14 +130,23 @@ export async function agencyLockedOut(owner: { email: string; name: string }, lo
 }
 
 /** Accounts locked now, among those whose lockout was audited within the last day. */
-async function lockedAmong(deps: LockoutDeps, action: string, tenantId: string | null, account: (email: string) => string): Promise<Array<{ email: string; until: Date }>> {
+async function lockedAmong(
+  deps: LockoutDeps,
+  action: string,
+  tenantId: string | null,
+  account: (email: string) => string,
+): Promise<Array<{ email: string; until: Date }>> {
   const rows = await deps.control.auditEntry.findMany({
     where: { action, tenantId, at: { gt: new Date(Date.now() - 24 * 3600_000) } },
     select: { details: true },
     orderBy: { id: "desc" },
     take: 500,
   });
-  const emails = [...new Set(rows.map((r) => (r.details as { email?: unknown }).email).filter((e): e is string => typeof e === "string"))];
+  const emails = [
+    ...new Set(
+      rows.map((r) => (r.details as { email?: unknown }).email).filter((e): e is string => typeof e === "string"),
+    ),
+  ];
   const locked = await deps.throttle.lockedUntil(emails.map(account));
   return emails.flatMap((email) => {
     const until = locked.get(account(email));

@@ -39,7 +39,10 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
       // A session cookie that does not decrypt (another tenant's, tampered, expired key) is an
       // expected event: the visitor is signed out. One line, not a stack trace.
       error(code, metadata) {
-        if (code === "JWT_SESSION_ERROR") return console.warn(`[auth] ${o.realm} session cookie rejected (${String((metadata as { message?: string }).message ?? code)})`);
+        if (code === "JWT_SESSION_ERROR")
+          return console.warn(
+            `[auth] ${o.realm} session cookie rejected (${String((metadata as { message?: string }).message ?? code)})`,
+          );
         console.error(`[auth] ${code}`, metadata);
       },
       warn(code) {
@@ -61,7 +64,15 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
         return token;
       },
       session({ session, token }) {
-        return { ...session, realm: token.realm, tid: token.tid, uid: token.uid, role: token.role, sv: token.sv, imp: token.imp };
+        return {
+          ...session,
+          realm: token.realm,
+          tid: token.tid,
+          uid: token.uid,
+          role: token.role,
+          sv: token.sv,
+          imp: token.imp,
+        };
       },
       redirect({ url }) {
         return `${o.origin}${safeRedirect(url, o.origin)}`;

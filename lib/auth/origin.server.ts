@@ -10,10 +10,13 @@ import { normaliseHost } from "../tenancy/host.ts";
 export async function currentOrigin(): Promise<string> {
   const h = await headers();
   const { env } = platform();
-  const raw = (env.PORTICO_TRUST_FORWARDED_HOST && h.get("x-forwarded-host")?.split(",")[0]?.trim()) || h.get("host") || "";
+  const raw =
+    (env.PORTICO_TRUST_FORWARDED_HOST && h.get("x-forwarded-host")?.split(",")[0]?.trim()) || h.get("host") || "";
   const hostname = normaliseHost(raw) ?? "invalid";
   const port = /:(\d{1,5})$/.exec(raw)?.[1];
-  const https = env.PORTICO_TRUST_FORWARDED_HOST ? h.get("x-forwarded-proto") === "https" : env.PORTICO_PUBLIC_SCHEME === "https" && !port;
+  const https = env.PORTICO_TRUST_FORWARDED_HOST
+    ? h.get("x-forwarded-proto") === "https"
+    : env.PORTICO_PUBLIC_SCHEME === "https" && !port;
   return `${https ? "https" : "http"}://${hostname}${port ? `:${port}` : ""}`;
 }
 

@@ -11,7 +11,11 @@ export function isSessionRead(request: Request, segments: readonly string[]): bo
   return request.method === "GET" && segments.length === 1 && segments[0] === "session";
 }
 
-export async function guardSessionRead(request: Request, segments: readonly string[], stillSignedIn: () => Promise<boolean>): Promise<Response | null> {
+export async function guardSessionRead(
+  request: Request,
+  segments: readonly string[],
+  stillSignedIn: () => Promise<boolean>,
+): Promise<Response | null> {
   if (!isSessionRead(request, segments) || (await stillSignedIn())) return null;
   return Response.json({}, { headers: { "cache-control": "no-store" } });
 }

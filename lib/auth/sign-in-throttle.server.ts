@@ -9,10 +9,23 @@ import { refusalResponse } from "../security/throttle.server.ts";
  * before next-auth runs, so a script sees the refusal for what it is. next-auth's own client
  * (signIn with redirect: false) reads `url`; its `error` parameter carries the message.
  */
-export async function refusedPasswordSignIn(request: Request, nextauth: string[], origin: string, account: (email: unknown) => string | null): Promise<Response | null> {
+export async function refusedPasswordSignIn(
+  request: Request,
+  nextauth: string[],
+  origin: string,
+  account: (email: unknown) => string | null,
+): Promise<Response | null> {
   if (request.method !== "POST" || nextauth[0] !== "callback" || nextauth[1] !== "password") return null;
-  const form = await request.clone().formData().catch(() => null);
-  const refusal = await appThrottle().signInRefusal({ account: account(form?.get("email")) ?? "none", ip: await requestClientIp() });
+  const form = await request
+    .clone()
+    .formData()
+    .catch(() => null);
+  const refusal = await appThrottle().signInRefusal({
+    account: account(form?.get("email")) ?? "none",
+    ip: await requestClientIp(),
+  });
   if (!refusal) return null;
-  return form?.get("json") === "true" ? refusalResponse(refusal, { url: `${origin}/sign-in?error=${encodeURIComponent(refusal.message)}` }) : refusalResponse(refusal);
+  return form?.get("json") === "true"
+    ? refusalResponse(refusal, { url: `${origin}/sign-in?error=${encodeURIComponent(refusal.message)}` })
+    : refusalResponse(refusal);
 }

@@ -26,7 +26,10 @@ async function readTenantUser(tenant: ResolvedTenant): Promise<TenantUserFields 
   const session = await getServerSession(tenantAuthOptions(tenant, await currentOrigin()));
   if (!session || session.realm !== "tenant" || session.tid !== tenant.id || !session.uid) return null;
   const user = await withTenantDb(tenant.id, (db) =>
-    db.user.findUnique({ where: { id: session.uid }, select: { id: true, email: true, name: true, role: true, active: true, sessionVersion: true } }),
+    db.user.findUnique({
+      where: { id: session.uid },
+      select: { id: true, email: true, name: true, role: true, active: true, sessionVersion: true },
+    }),
   );
   if (!user || !user.active || user.sessionVersion !== session.sv) return null;
   if (session.imp) {
@@ -40,7 +43,11 @@ async function readTenantUser(tenant: ResolvedTenant): Promise<TenantUserFields 
 }
 
 /** As tenantUser, but sends a visitor to sign in, and answers 403 below `atLeast`. */
-export async function requireTenantUser(tenant: ResolvedTenant, returnTo: string, atLeast: TenantRole = "member"): Promise<TenantUser> {
+export async function requireTenantUser(
+  tenant: ResolvedTenant,
+  returnTo: string,
+  atLeast: TenantRole = "member",
+): Promise<TenantUser> {
   const user = await tenantUser(tenant);
   if (!user) redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
   assertTenantRole(user, tenant, atLeast);

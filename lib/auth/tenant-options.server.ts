@@ -15,7 +15,12 @@ import { consumeTenantSignInLink } from "./tenant-sign-in-link.server.ts";
 /** The hand-off link's click: claims the grant once and signs in as its target admin. */
 async function signInByImpersonation(tenant: ResolvedTenant, token: unknown): Promise<User | null> {
   const { control, env } = platform();
-  const claimed = await consumeImpersonation({ control, secretKey: requireRuntime(env).secretKey }, tenant.id, token, await requestOrigin());
+  const claimed = await consumeImpersonation(
+    { control, secretKey: requireRuntime(env).secretKey },
+    tenant.id,
+    token,
+    await requestOrigin(),
+  );
   if ("refused" in claimed) return null;
   const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { id: claimed.targetUserId } }));
   if (!user?.active) return null;

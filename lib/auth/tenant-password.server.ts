@@ -10,7 +10,13 @@ import { guardedPasswordCheck, tenantLockedOut } from "./lockouts.server.ts";
 const email = emailAddress();
 
 /** What a tenant session carries about its user: read again on every request by the guard. */
-export function asSessionUser(user: { id: string; email: string; name: string; role: string; sessionVersion: number }): User {
+export function asSessionUser(user: {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  sessionVersion: number;
+}): User {
   return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
 }
 
@@ -19,7 +25,11 @@ export function asSessionUser(user: { id: string; email: string; name: string; r
  * lockout rules: five wrong passwords lock the account, even the right one is then refused
  * (decision 019). A refusal is thrown so next-auth hands its message to the form.
  */
-export async function authenticateTenantPassword(tenant: ResolvedTenant, rawEmail: unknown, password: unknown): Promise<User | null> {
+export async function authenticateTenantPassword(
+  tenant: ResolvedTenant,
+  rawEmail: unknown,
+  password: unknown,
+): Promise<User | null> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
   const outcome = await guardedPasswordCheck(
@@ -27,7 +37,8 @@ export async function authenticateTenantPassword(tenant: ResolvedTenant, rawEmai
     async () => {
       const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
       const ok = await verifyPassword(user?.passwordHash, password);
-      if (!ok || !user || !user.active) return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
+      if (!ok || !user || !user.active)
+        return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
       return { ok: true, user };
     },
     (owner, lock, ip) => tenantLockedOut(tenant, owner, lock, ip),

@@ -17,18 +17,28 @@ const SIGN_IN_LINK_MINUTES = 15;
  * Emails a single-use sign-in link if the address belongs to an active user of this tenant.
  * Says nothing either way: the caller shows the same message whether or not it did.
  */
-export async function sendTenantSignInLink(tenant: ResolvedTenant, rawEmail: unknown): Promise<"sent" | "invalid" | "ignored" | Refusal> {
+export async function sendTenantSignInLink(
+  tenant: ResolvedTenant,
+  rawEmail: unknown,
+): Promise<"sent" | "invalid" | "ignored" | Refusal> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
   // Counted for every address, known or not, so the cap reveals nothing (decision 019).
   const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
   if (refusal) return refusal;
-  const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data }, select: { active: true } }));
+  const user = await withTenantDb(tenant.id, (db) =>
+    db.user.findUnique({ where: { email: parsed.data }, select: { active: true } }),
+  );
   if (!user?.active) return "ignored";
   const token = generateToken();
   await withTenantDb(tenant.id, (db) =>
     db.loginToken.create({
-      data: { tokenHash: hashToken(token), email: parsed.data, purpose: "sign-in", expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000) },
+      data: {
+        tokenHash: hashToken(token),
+        email: parsed.data,
+        purpose: "sign-in",
+        expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000),
+      },
     }),
   );
   const link = publicLink(tenant.primaryHost, `/sign-in/link?token=${encodeURIComponent(token)}`);

@@ -19,14 +19,17 @@ export function markVerified<T extends object>(user: T): Verified<T> {
   return user as Verified<T>;
 }
 
-
 const rank = <R extends string>(roles: readonly R[], role: R) => roles.indexOf(role);
 
 /**
  * What every data function that reads a tenant's private data calls first: the viewer a guard
  * verified must belong to this tenant and hold at least this role, else 403.
  */
-export function assertTenantRole(viewer: Verified<{ tenantId: string; role: TenantRole }>, tenant: { id: string }, atLeast: TenantRole): void {
+export function assertTenantRole(
+  viewer: Verified<{ tenantId: string; role: TenantRole }>,
+  tenant: { id: string },
+  atLeast: TenantRole,
+): void {
   if (viewer.tenantId !== tenant.id || rank(TENANT_ROLES, viewer.role) < rank(TENANT_ROLES, atLeast)) forbidden();
 }
 

@@ -47,9 +47,14 @@ export interface BootstrapOptions {
 }
 
 /** Whether this start uses the embedded database; refuses a production start without a choice. */
-export function chooseDatabase(env: Pick<Env, "DATABASE_URL" | "PORTICO_EMBEDDED">, embeddedByDefault: boolean): "configured" | "embedded" {
+export function chooseDatabase(
+  env: Pick<Env, "DATABASE_URL" | "PORTICO_EMBEDDED">,
+  embeddedByDefault: boolean,
+): "configured" | "embedded" {
   if (env.DATABASE_URL && env.PORTICO_EMBEDDED) {
-    throw new ConfigError("DATABASE_URL and PORTICO_EMBEDDED=true are both set: unset PORTICO_EMBEDDED to use the database at DATABASE_URL, or unset DATABASE_URL to use the embedded one.");
+    throw new ConfigError(
+      "DATABASE_URL and PORTICO_EMBEDDED=true are both set: unset PORTICO_EMBEDDED to use the database at DATABASE_URL, or unset DATABASE_URL to use the embedded one.",
+    );
   }
   if (env.DATABASE_URL) return "configured";
   if (env.PORTICO_EMBEDDED || embeddedByDefault) return "embedded";
@@ -61,7 +66,12 @@ export function chooseDatabase(env: Pick<Env, "DATABASE_URL" | "PORTICO_EMBEDDED
 }
 
 /** A random secret kept beside the embedded data (base64 for keys, hex for passwords). */
-async function localSecret(dataDir: string, name: string, bytes: number, encoding: "base64" | "hex" = "hex"): Promise<string> {
+async function localSecret(
+  dataDir: string,
+  name: string,
+  bytes: number,
+  encoding: "base64" | "hex" = "hex",
+): Promise<string> {
   const file = path.join(dataDir, name);
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   await mkdir(dataDir, { recursive: true });
@@ -82,20 +92,31 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
 
   if (chooseDatabase(env, options.embeddedByDefault ?? false) === "configured" && env.DATABASE_URL) {
     if (!env.PORTICO_SECRET_KEY) {
-      throw new ConfigError("PORTICO_SECRET_KEY must be set when DATABASE_URL is (openssl rand -base64 32). See README.md → Configuration.");
+      throw new ConfigError(
+        "PORTICO_SECRET_KEY must be set when DATABASE_URL is (openssl rand -base64 32). See README.md → Configuration.",
+      );
     }
     secretKey = env.PORTICO_SECRET_KEY;
     controlUrl = env.DATABASE_URL;
     log(`control plane: ${redact(controlUrl)}`);
     await migrateControlPlane(controlUrl).catch((error: unknown) => {
-      throw new ConfigError(`cannot use the control-plane database at ${redact(controlUrl)}: ${errorMessage(error)}. Check DATABASE_URL, or unset it to use the embedded database.`, { cause: error });
+      throw new ConfigError(
+        `cannot use the control-plane database at ${redact(controlUrl)}: ${errorMessage(error)}. Check DATABASE_URL, or unset it to use the embedded database.`,
+        { cause: error },
+      );
     });
     if (servers.length === 0) servers = [{ name: "default", adminUrl: controlUrl }];
     appUrl = controlUrl; // the operator chooses this role's privileges (README → Configuration)
   } else {
     const t0 = performance.now();
-    embedded = await startEmbeddedPostgres({ dir: dataDir, port: options.embeddedPort, ...(options.embeddedSettings ? { settings: options.embeddedSettings } : {}) });
-    log(`embedded PostgreSQL ${embedded.started ? "started" : "already running"} on 127.0.0.1:${embedded.port} (${Math.round(performance.now() - t0)} ms, data in ${path.relative(process.cwd(), dataDir) || dataDir}/pg)`);
+    embedded = await startEmbeddedPostgres({
+      dir: dataDir,
+      port: options.embeddedPort,
+      ...(options.embeddedSettings ? { settings: options.embeddedSettings } : {}),
+    });
+    log(
+      `embedded PostgreSQL ${embedded.started ? "started" : "already running"} on 127.0.0.1:${embedded.port} (${Math.round(performance.now() - t0)} ms, data in ${path.relative(process.cwd(), dataDir) || dataDir}/pg)`,
+    );
     secretKey = env.PORTICO_SECRET_KEY ?? (await localSecret(dataDir, "secret.key", 32, "base64"));
     controlUrl = (await prepareControlPlane(embedded.url, "portico")).url;
     if (servers.length === 0) servers = [{ name: "embedded", adminUrl: embedded.url }];

@@ -1,5 +1,12 @@
 import "server-only";
-import { databaseExists, quoteIdent, quoteLiteral, revokePublicConnect, withClient, withDatabase } from "../db/postgres.ts";
+import {
+  databaseExists,
+  quoteIdent,
+  quoteLiteral,
+  revokePublicConnect,
+  withClient,
+  withDatabase,
+} from "../db/postgres.ts";
 import { loadMigrations, migrate, migrationsDir, type MigrateResult } from "../migrations/migrator.ts";
 
 /** Applies the control-plane migrations to the database at `url`. */
@@ -11,7 +18,10 @@ export async function migrateControlPlane(url: string): Promise<MigrateResult> {
  * Creates the control-plane database on a server we administer (the embedded default), closes
  * it to every role but its owner, and migrates it. Returns its URL.
  */
-export async function prepareControlPlane(adminUrl: string, database: string): Promise<{ url: string; migration: MigrateResult }> {
+export async function prepareControlPlane(
+  adminUrl: string,
+  database: string,
+): Promise<{ url: string; migration: MigrateResult }> {
   await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
     if (!(await databaseExists(admin, database))) {
       await admin.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((error: { code?: string }) => {
@@ -35,11 +45,18 @@ export const APP_ROLE = "portico_app";
  * operations worker and the CLI use the administrative connection (docs/decisions/009). Re-applied at every start, so tables added by
  * new migrations are covered.
  */
-export async function ensureAppRole(adminUrl: string, database: string, password: string, roleName = APP_ROLE): Promise<string> {
+export async function ensureAppRole(
+  adminUrl: string,
+  database: string,
+  password: string,
+  roleName = APP_ROLE,
+): Promise<string> {
   const role = quoteIdent(roleName);
   await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
     const exists = (await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [roleName])).rowCount === 1;
-    await admin.query(`${exists ? "ALTER" : "CREATE"} ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${quoteLiteral(password)}`);
+    await admin.query(
+      `${exists ? "ALTER" : "CREATE"} ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${quoteLiteral(password)}`,
+    );
     await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${role}`);
   });
   await withClient(withDatabase(adminUrl, database), async (c) => {
@@ -65,7 +82,9 @@ export async function ensureAppRole(adminUrl: string, database: string, password
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);
     // A server's administrative URL is the worker's alone; its address and TLS settings build tenant URLs.
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
-    await c.query(`GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "createdAt") ON "DatabaseServer" TO ${role}`);
+    await c.query(
+      `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "createdAt") ON "DatabaseServer" TO ${role}`,
+    );
   });
   const url = new URL(withDatabase(adminUrl, database));
   url.username = roleName;

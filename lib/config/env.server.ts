@@ -15,7 +15,10 @@ import { isIP } from "node:net";
 // TLS parameters (sslmode, sslrootcert) are checked and given libpq's meaning (lib/db/tls.ts).
 const postgresUrl = z
   .string()
-  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), "must be a postgres:// URL with a database name, e.g. postgres://user:pass@localhost:5432/portico")
+  .refine(
+    (v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v),
+    "must be a postgres:// URL with a database name, e.g. postgres://user:pass@localhost:5432/portico",
+  )
   .transform((v, ctx) => {
     try {
       return normalisePostgresUrl(v);
@@ -35,7 +38,10 @@ const bool = z
 
 const hostname = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a lower-case host name without port, e.g. portico.example");
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+    "must be a lower-case host name without port, e.g. portico.example",
+  );
 
 const schema = z
   .object({
@@ -44,13 +50,21 @@ const schema = z
     PORTICO_EMBEDDED: bool,
     PORTICO_ROOT_DOMAIN: hostname.default("localhost"),
     PORTICO_AGENCY_HOST: hostname.optional(),
-    PORTICO_BARE_HOST: z.enum(["agency", "notFound"], { message: 'must be "agency" or "notFound"' }).default("notFound"),
+    PORTICO_BARE_HOST: z
+      .enum(["agency", "notFound"], { message: 'must be "agency" or "notFound"' })
+      .default("notFound"),
     PORTICO_TRUST_FORWARDED_HOST: bool,
     PORTICO_SECRET_KEY: z
       .string()
-      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded (openssl rand -base64 32)")
+      .refine(
+        (v) => Buffer.from(v, "base64").length === 32,
+        "must be 32 random bytes, base64-encoded (openssl rand -base64 32)",
+      )
       .optional(),
-    PORTICO_SECRET_KEY_ID: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 characters a-z, 0-9, -").default("k1"),
+    PORTICO_SECRET_KEY_ID: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 characters a-z, 0-9, -")
+      .default("k1"),
     /** Keys that may still unseal, during a rotation: "k1:<base64>,k0:<base64>". */
     PORTICO_PREVIOUS_SECRET_KEYS: z.string().optional(),
     PORTICO_TENANT_SERVERS: z.string().optional(),
@@ -65,7 +79,10 @@ const schema = z
     PORTICO_TENANT_TIMEOUT_MS: int(100, 3_000),
     PORTICO_SMTP_URL: z
       .string()
-      .refine((v) => /^smtps?:\/\//.test(v), "must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@mail.example.com:465")
+      .refine(
+        (v) => /^smtps?:\/\//.test(v),
+        "must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@mail.example.com:465",
+      )
       .optional(),
     PORTICO_MAIL_FROM: z.string().email("must be an email address, e.g. no-reply@portico.example").optional(),
     /** How links in emails reach this server: scheme and (in development) port. */
@@ -92,7 +109,10 @@ const schema = z
     /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
     HOST: z
       .string()
-      .refine((v) => isIP(v) !== 0 || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(v), "must be an IP address or a host name to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::")
+      .refine(
+        (v) => isIP(v) !== 0 || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(v),
+        "must be an IP address or a host name to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::",
+      )
       .optional(),
   })
   .refine((e) => e.PORTICO_TENANT_POOL_SIZE <= e.PORTICO_CONNECTION_BUDGET, {
@@ -147,7 +167,9 @@ export function loadEnv(): Env {
 /** Values the running app cannot do without; scripts that start the database set them first. */
 export function requireRuntime(env: Env): { databaseUrl: string; secretKey: string } {
   if (!env.DATABASE_URL || !env.PORTICO_SECRET_KEY) {
-    const missing = [!env.DATABASE_URL && "DATABASE_URL", !env.PORTICO_SECRET_KEY && "PORTICO_SECRET_KEY"].filter(Boolean);
+    const missing = [!env.DATABASE_URL && "DATABASE_URL", !env.PORTICO_SECRET_KEY && "PORTICO_SECRET_KEY"].filter(
+      Boolean,
+    );
     throw new ConfigError(
       `${missing.join(" and ")} not set. Start Portico with "npm run dev" (it starts an embedded PostgreSQL and sets both), ` +
         `or set them yourself as described in README.md → Configuration.`,

@@ -148,6 +148,8 @@ describe("TenantClientCache", () => {
   });
 
   it("refuses a pool larger than the budget", () => {
-    expect(() => new TenantClientCache(new FakeFleet().factory, { budget: 1, poolSize: 2, idleMs: 0 })).toThrow(RangeError);
+    expect(() => new TenantClientCache(new FakeFleet().factory, { budget: 1, poolSize: 2, idleMs: 0 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -16,7 +16,12 @@ export const CONTROL_CONNECTION_WAIT_MS = 5_000;
  */
 export function createControlDb(connectionString: string, max = 5): ControlDb {
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: CONTROL_CONNECTION_WAIT_MS, application_name: "portico:control" }),
+    adapter: new PrismaPg({
+      connectionString,
+      max,
+      connectionTimeoutMillis: CONTROL_CONNECTION_WAIT_MS,
+      application_name: "portico:control",
+    }),
     transactionOptions: { maxWait: CONTROL_CONNECTION_WAIT_MS },
   });
 }

@@ -51,7 +51,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -107,7 +109,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: (e) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),
   });
   if (await canConnect(port)) {
-    throw new Error(`port ${port} (from ${path.join(options.dir, "pg.port")}) is used by another program; stop it, or delete that file to let Portico pick a free port`);
+    throw new Error(
+      `port ${port} (from ${path.join(options.dir, "pg.port")}) is used by another program; stop it, or delete that file to let Portico pick a free port`,
+    );
   }
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
   await pg.start();

@@ -24,10 +24,16 @@ export function keyringFrom(secretKeyBase64: string, keyId: string, previous = "
     return key;
   };
   const keys = new Map<string, Buffer>();
-  for (const entry of previous.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of previous
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(":");
     if (colon < 1) throw new ConfigError("PORTICO_PREVIOUS_SECRET_KEYS must look like k1:<base64>,k0:<base64>");
-    keys.set(entry.slice(0, colon), decode(entry.slice(colon + 1), `PORTICO_PREVIOUS_SECRET_KEYS (key "${entry.slice(0, colon)}")`));
+    keys.set(
+      entry.slice(0, colon),
+      decode(entry.slice(colon + 1), `PORTICO_PREVIOUS_SECRET_KEYS (key "${entry.slice(0, colon)}")`),
+    );
   }
   keys.set(keyId, decode(secretKeyBase64, "PORTICO_SECRET_KEY"));
   return { currentId: keyId, keys };

@@ -11,7 +11,9 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function quoteIdent(name: string): string {
   if (!IDENT.test(name)) {
-    throw new InvalidInput(`"${name.slice(0, 70)}" is not a safe PostgreSQL identifier (a-z, 0-9, _; at most 63 bytes)`);
+    throw new InvalidInput(
+      `"${name.slice(0, 70)}" is not a safe PostgreSQL identifier (a-z, 0-9, _; at most 63 bytes)`,
+    );
   }
   return `"${name}"`;
 }
@@ -132,17 +134,24 @@ export async function revokePublicConnect(admin: pg.ClientBase, database: string
 
 const adminPools = new Map<string, pg.Pool>();
 
-
 /**
  * An administrative session on a server's `postgres` database from a small pool kept per URL, so
  * provisioning several tenants in a row pays the connection handshake once. Idle sessions close
  * after ten seconds and never keep the process alive. Release it with `release(failed)`: a
  * session that saw an error is not reused.
  */
-export async function openAdminSession(adminUrl: string): Promise<{ client: pg.ClientBase; release(failed: boolean): void }> {
+export async function openAdminSession(
+  adminUrl: string,
+): Promise<{ client: pg.ClientBase; release(failed: boolean): void }> {
   let pool = adminPools.get(adminUrl);
   if (!pool) {
-    pool = new pg.Pool({ connectionString: withDatabase(adminUrl, "postgres"), max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
+    pool = new pg.Pool({
+      connectionString: withDatabase(adminUrl, "postgres"),
+      max: 2,
+      idleTimeoutMillis: 10_000,
+      allowExitOnIdle: true,
+      connectionTimeoutMillis: 5_000,
+    });
     pool.on("error", () => {}); // an idle session lost with its server is simply replaced
     adminPools.set(adminUrl, pool);
   }

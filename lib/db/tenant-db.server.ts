@@ -25,25 +25,37 @@ export interface TenantPoolOptions {
  * its admin URL: request paths hold only the tenant's credentials.
  */
 export async function tenantConnectionUrl(control: ControlDb, keyring: Keyring, tenantId: string): Promise<string> {
-  const db = await control.tenantDatabase.findUnique({ where: { tenantId }, include: { server: { select: SERVER_ADDRESS } } });
+  const db = await control.tenantDatabase.findUnique({
+    where: { tenantId },
+    include: { server: { select: SERVER_ADDRESS } },
+  });
   if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
   return buildTenantUrl(db.server, db, unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring));
 }
 
 /** The server's TLS settings apply to its tenants' connections exactly as to its own (lib/db/tls.ts). */
-export function buildTenantUrl(server: ServerAddress, db: { roleName: string; databaseName: string }, password: string): string {
+export function buildTenantUrl(
+  server: ServerAddress,
+  db: { roleName: string; databaseName: string },
+  password: string,
+): string {
   const url = new URL("postgres://localhost");
   url.hostname = server.host;
   url.port = String(server.port);
   url.username = db.roleName;
   url.password = password;
   url.pathname = `/${db.databaseName}`;
-  const sslMode = server.sslMode && (SSL_MODES as readonly string[]).includes(server.sslMode) ? (server.sslMode as SslMode) : null;
+  const sslMode =
+    server.sslMode && (SSL_MODES as readonly string[]).includes(server.sslMode) ? (server.sslMode as SslMode) : null;
   return withTls(url.toString(), { sslMode, sslRootCert: server.sslRootCert ?? null });
 }
 
 /** A Prisma client over a small pool of its own, so the cache can count and close connections. */
-export function createTenantDb(connectionString: string, label: string, options: TenantPoolOptions): PooledClient<TenantDb> {
+export function createTenantDb(
+  connectionString: string,
+  label: string,
+  options: TenantPoolOptions,
+): PooledClient<TenantDb> {
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize,
@@ -55,7 +67,10 @@ export function createTenantDb(connectionString: string, label: string, options:
   pool.on("error", () => {});
   // A transaction waits for one of the pool's connections as long as a single query does;
   // Prisma's shorter default failed a burst of registrations that were merely queued.
-  const client = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: options.connectTimeoutMs } });
+  const client = new PrismaClient({
+    adapter: new PrismaPg(pool),
+    transactionOptions: { maxWait: options.connectTimeoutMs },
+  });
   return {
     client,
     openConnections: () => pool.totalCount,

@@ -38,7 +38,9 @@ describe("TenantHealth", () => {
     const t = setup(() => false);
     t.health.failed("umbrella", "gone");
     t.at(5_000);
-    expect(await Promise.all(Array.from({ length: 20 }, () => t.health.isDown("umbrella")))).toEqual(Array(20).fill(true));
+    expect(await Promise.all(Array.from({ length: 20 }, () => t.health.isDown("umbrella")))).toEqual(
+      Array(20).fill(true),
+    );
     expect(t.probes()).toBe(1);
     t.at(9_999);
     expect(await t.health.isDown("umbrella")).toBe(true);

@@ -17,7 +17,10 @@ describe("TLS settings of a postgres:// URL", () => {
   });
 
   it("reads a CA file as verify-full when no mode is given", () => {
-    expect(tlsOf(`${base}?sslrootcert=${encodeURIComponent(import.meta.filename)}`)).toEqual({ sslMode: "verify-full", sslRootCert: import.meta.filename });
+    expect(tlsOf(`${base}?sslrootcert=${encodeURIComponent(import.meta.filename)}`)).toEqual({
+      sslMode: "verify-full",
+      sslRootCert: import.meta.filename,
+    });
   });
 
   it("refuses modes that fall back to clear text, verify-ca without a CA, and a CA file it cannot read", () => {
@@ -29,7 +32,13 @@ describe("TLS settings of a postgres:// URL", () => {
   });
 
   it("replaces whatever TLS settings a URL had with the server's", () => {
-    const url = new URL(withTls(`${base}?sslmode=disable&uselibpqcompat=true`, { sslMode: "verify-full", sslRootCert: "/etc/ca.pem" }));
-    expect([url.searchParams.get("sslmode"), url.searchParams.get("sslrootcert"), url.searchParams.getAll("uselibpqcompat")]).toEqual(["verify-full", "/etc/ca.pem", ["true"]]);
+    const url = new URL(
+      withTls(`${base}?sslmode=disable&uselibpqcompat=true`, { sslMode: "verify-full", sslRootCert: "/etc/ca.pem" }),
+    );
+    expect([
+      url.searchParams.get("sslmode"),
+      url.searchParams.get("sslrootcert"),
+      url.searchParams.getAll("uselibpqcompat"),
+    ]).toEqual(["verify-full", "/etc/ca.pem", ["true"]]);
   });
 });

@@ -35,18 +35,27 @@ export function tlsOf(url: string): ServerTls {
   const mode = params.get("sslmode");
   const rootCert = params.get("sslrootcert");
   if (mode !== null && !isSslMode(mode)) {
-    throw new InvalidInput(`sslmode=${mode} is not supported: use disable, require, verify-ca or verify-full (e.g. ?sslmode=verify-full&sslrootcert=/etc/portico/pg-ca.pem)`);
+    throw new InvalidInput(
+      `sslmode=${mode} is not supported: use disable, require, verify-ca or verify-full (e.g. ?sslmode=verify-full&sslrootcert=/etc/portico/pg-ca.pem)`,
+    );
   }
   if (rootCert !== null) {
-    if (!path.isAbsolute(rootCert)) throw new InvalidInput(`sslrootcert=${rootCert} must be an absolute path to the CA certificate (PEM)`);
+    if (!path.isAbsolute(rootCert))
+      throw new InvalidInput(`sslrootcert=${rootCert} must be an absolute path to the CA certificate (PEM)`);
     try {
       accessSync(rootCert, constants.R_OK);
     } catch {
-      throw new InvalidInput(`sslrootcert=${rootCert}: cannot read that file; give the path of the CA certificate (PEM) that signed the server's certificate`);
+      throw new InvalidInput(
+        `sslrootcert=${rootCert}: cannot read that file; give the path of the CA certificate (PEM) that signed the server's certificate`,
+      );
     }
   }
-  if (mode === "verify-ca" && rootCert === null) throw new InvalidInput("sslmode=verify-ca needs sslrootcert=/path/to/ca.pem: the CA the server's certificate must chain to");
-  if (mode === "disable" && rootCert !== null) throw new InvalidInput("sslmode=disable with sslrootcert: remove one (with a CA file, use sslmode=verify-full)");
+  if (mode === "verify-ca" && rootCert === null)
+    throw new InvalidInput(
+      "sslmode=verify-ca needs sslrootcert=/path/to/ca.pem: the CA the server's certificate must chain to",
+    );
+  if (mode === "disable" && rootCert !== null)
+    throw new InvalidInput("sslmode=disable with sslrootcert: remove one (with a CA file, use sslmode=verify-full)");
   return { sslMode: mode ?? (rootCert ? "verify-full" : null), sslRootCert: rootCert };
 }
 

@@ -5,11 +5,28 @@ import { errorMessage } from "../util/errors.ts";
 // driver-adapter error kinds, Prisma's P10xx connection family and pool timeout, PostgreSQL
 // SQLSTATEs and Node socket errors from a raw pg client.
 const UNAVAILABLE_KINDS = new Set([
-  "DatabaseDoesNotExist", "DatabaseNotReachable", "DatabaseAccessDenied", "AuthenticationFailed",
-  "TooManyConnections", "SocketTimeout", "ConnectionClosed", "TlsConnectionError",
+  "DatabaseDoesNotExist",
+  "DatabaseNotReachable",
+  "DatabaseAccessDenied",
+  "AuthenticationFailed",
+  "TooManyConnections",
+  "SocketTimeout",
+  "ConnectionClosed",
+  "TlsConnectionError",
 ]);
 const UNAVAILABLE_PRISMA = /^P10\d\d$|^P2024$/;
-const UNAVAILABLE_SQLSTATE = new Set(["3D000", "28P01", "28000", "57P01", "57P02", "57P03", "53300", "08001", "08004", "08006"]);
+const UNAVAILABLE_SQLSTATE = new Set([
+  "3D000",
+  "28P01",
+  "28000",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08001",
+  "08004",
+  "08006",
+]);
 const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE"]);
 
 interface ErrorLike {
@@ -24,10 +41,18 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   const e = error as ErrorLike;
   const kind = e.meta?.driverAdapterError?.cause?.kind ?? e.kind;
   if (typeof kind === "string" && UNAVAILABLE_KINDS.has(kind)) return true;
-  if (typeof e.code === "string" && (UNAVAILABLE_PRISMA.test(e.code) || UNAVAILABLE_SQLSTATE.has(e.code) || UNAVAILABLE_ERRNO.has(e.code))) return true;
+  if (
+    typeof e.code === "string" &&
+    (UNAVAILABLE_PRISMA.test(e.code) || UNAVAILABLE_SQLSTATE.has(e.code) || UNAVAILABLE_ERRNO.has(e.code))
+  )
+    return true;
   // pg-pool's own errors carry no code: no free connection in time, or a server that took the
   // connection but never answered.
-  if (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(error.message)) return true;
+  if (
+    error instanceof Error &&
+    /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(error.message)
+  )
+    return true;
   return isUnavailable(e.cause, depth + 1);
 }
 
@@ -45,7 +70,12 @@ const KIND_TEXT: Record<string, string> = {
 export function describeUnavailable(error: unknown): string {
   const e = error as ErrorLike | null;
   const cause = e?.meta?.driverAdapterError?.cause as { kind?: string; originalMessage?: string } | undefined;
-  if (cause?.kind && KIND_TEXT[cause.kind]) return `${KIND_TEXT[cause.kind]}${cause.originalMessage ? ` (${cause.originalMessage})` : ""}`;
-  const line = errorMessage(error).split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+  if (cause?.kind && KIND_TEXT[cause.kind])
+    return `${KIND_TEXT[cause.kind]}${cause.originalMessage ? ` (${cause.originalMessage})` : ""}`;
+  const line = errorMessage(error)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1);
   return line ?? "its database cannot be reached";
 }

@@ -114,7 +114,15 @@ export async function migrateFleet(
     select: {
       id: true,
       slug: true,
-      database: { select: { roleName: true, databaseName: true, passwordCiphertext: true, keyId: true, server: { select: SERVER_ADDRESS } } },
+      database: {
+        select: {
+          roleName: true,
+          databaseName: true,
+          passwordCiphertext: true,
+          keyId: true,
+          server: { select: SERVER_ADDRESS },
+        },
+      },
     },
     orderBy: { slug: "asc" },
   });
@@ -125,7 +133,11 @@ export async function migrateFleet(
     let outcome: TenantMigrationOutcome;
     try {
       if (!db) throw new Error("this tenant has no database registered");
-      const url = buildTenantUrl(db.server, db, unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring));
+      const url = buildTenantUrl(
+        db.server,
+        db,
+        unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring),
+      );
       const result = await withClient(url, (client) => migrate(client, migrations));
       outcome = { slug, ok: true, applied: result.applied, version: result.version };
       recorder.add({ tenantId: id, version: result.version, error: null });
@@ -138,6 +150,8 @@ export async function migrateFleet(
   });
   await recorder.drain();
   return settled.map((s, i) =>
-    s.status === "fulfilled" ? s.value : { slug: tenants[i]?.slug ?? "?", ok: false, applied: [], version: null, error: errorMessage(s.reason) },
+    s.status === "fulfilled"
+      ? s.value
+      : { slug: tenants[i]?.slug ?? "?", ok: false, applied: [], version: null, error: errorMessage(s.reason) },
   );
 }

@@ -9,7 +9,9 @@ describe("dateTimeFormat", () => {
     expect(dateTimeFormat("en-GB", { timeZone: "America/New_York", hour: "2-digit", minute: "2-digit" })).not.toBe(a);
     expect(dateTimeFormat("en-US", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit" })).not.toBe(a);
     const at = new Date("2026-12-01T08:00:00Z");
-    expect(a.format(at)).toBe(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit" }).format(at));
+    expect(a.format(at)).toBe(
+      new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit" }).format(at),
+    );
   });
 
   it("keeps event times right in each event's own zone when formatters are shared", () => {

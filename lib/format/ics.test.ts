@@ -3,8 +3,15 @@ import { eventIcs } from "./ics.ts";
 
 describe("eventIcs", () => {
   const base = {
-    uid: "e1@acme.localhost", title: "Launch; party, 2026", description: "Line one\nLine two", location: "Hall A", url: "https://acme.localhost/events/launch",
-    startsAt: new Date("2026-12-01T08:00:00Z"), endsAt: new Date("2026-12-01T12:30:00Z"), cancelled: false, updatedAt: new Date("2026-11-23T10:00:00Z"),
+    uid: "e1@acme.localhost",
+    title: "Launch; party, 2026",
+    description: "Line one\nLine two",
+    location: "Hall A",
+    url: "https://acme.localhost/events/launch",
+    startsAt: new Date("2026-12-01T08:00:00Z"),
+    endsAt: new Date("2026-12-01T12:30:00Z"),
+    cancelled: false,
+    updatedAt: new Date("2026-11-23T10:00:00Z"),
   };
 
   it("writes UTC times, escapes text and uses CRLF", () => {

@@ -19,10 +19,13 @@ export function formatAgo(date: Date | null, now: Date = new Date()): string {
   const future = seconds < 0;
   const s = Math.abs(seconds);
   const text =
-    s < 45 ? null
-    : s < 3600 ? `${Math.round(s / 60)} min`
-    : s < 86_400 ? `${Math.round(s / 3600)} h`
-    : `${Math.round(s / 86_400)} day${Math.round(s / 86_400) === 1 ? "" : "s"}`;
+    s < 45
+      ? null
+      : s < 3600
+        ? `${Math.round(s / 60)} min`
+        : s < 86_400
+          ? `${Math.round(s / 3600)} h`
+          : `${Math.round(s / 86_400)} day${Math.round(s / 86_400) === 1 ? "" : "s"}`;
   if (!text) return "just now";
   return future ? `in ${text}` : `${text} ago`;
 }

@@ -13,12 +13,24 @@ describe("clientIp", () => {
     ["IPv6 peer", "2001:DB8::1", undefined, none, "2001:db8::1"],
     ["peer not a trusted proxy: header ignored", "203.0.113.9", "1.2.3.4", proxies, "203.0.113.9"],
     ["trusted proxy: the address it appended", "10.0.0.5", "198.51.100.7", proxies, "198.51.100.7"],
-    ["trusted proxy: a client-sent entry on the left never counts", "10.0.0.5", "1.2.3.4, 198.51.100.7", proxies, "198.51.100.7"],
+    [
+      "trusted proxy: a client-sent entry on the left never counts",
+      "10.0.0.5",
+      "1.2.3.4, 198.51.100.7",
+      proxies,
+      "198.51.100.7",
+    ],
     ["two trusted hops (CIDR)", "10.0.0.5", "1.2.3.4, 198.51.100.7, 192.168.4.4", proxies, "198.51.100.7"],
     ["trusted IPv6 range", "fd00::1", "198.51.100.7", proxies, "198.51.100.7"],
     ["several header lines", "10.0.0.5", ["1.2.3.4", "198.51.100.7"], proxies, "198.51.100.7"],
     ["entry with a port", "10.0.0.5", "198.51.100.7:5555", proxies, "198.51.100.7"],
-    ["malformed entry: stops at the last trusted hop", "10.0.0.5", "198.51.100.7, evil, 192.168.1.1", proxies, "192.168.1.1"],
+    [
+      "malformed entry: stops at the last trusted hop",
+      "10.0.0.5",
+      "198.51.100.7, evil, 192.168.1.1",
+      proxies,
+      "192.168.1.1",
+    ],
     ["only trusted hops: the left-most of them", "10.0.0.5", "192.168.1.1", proxies, "192.168.1.1"],
     ["trusted proxy without a header: the proxy itself", "10.0.0.5", undefined, proxies, "10.0.0.5"],
     ["no socket address", undefined, "1.2.3.4", proxies, "unknown"],
@@ -29,13 +41,21 @@ describe("clientIp", () => {
 
 describe("parseTrustedProxies", () => {
   it("accepts addresses and ranges of both families", () => {
-    expect(parseTrustedProxies(" 10.0.0.1 ,10.1.0.0/16,fd00::/8,::1 ").entries).toEqual(["10.0.0.1", "10.1.0.0/16", "fd00::/8", "::1"]);
+    expect(parseTrustedProxies(" 10.0.0.1 ,10.1.0.0/16,fd00::/8,::1 ").entries).toEqual([
+      "10.0.0.1",
+      "10.1.0.0/16",
+      "fd00::/8",
+      "::1",
+    ]);
     expect(parseTrustedProxies("").entries).toEqual([]);
   });
 
-  it.each(["proxy.internal", "10.0.0.0/33", "10.0.0.1/8/2", "fd00::/129", "10.0.0.0/x", "300.1.1.1"])("refuses %s, naming it", (entry) => {
-    expect(() => parseTrustedProxies(`10.0.0.1,${entry}`)).toThrow(`entry 2 ("${entry}")`);
-  });
+  it.each(["proxy.internal", "10.0.0.0/33", "10.0.0.1/8/2", "fd00::/129", "10.0.0.0/x", "300.1.1.1"])(
+    "refuses %s, naming it",
+    (entry) => {
+      expect(() => parseTrustedProxies(`10.0.0.1,${entry}`)).toThrow(`entry 2 ("${entry}")`);
+    },
+  );
 });
 
 describe("normaliseIp", () => {

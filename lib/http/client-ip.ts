@@ -41,9 +41,12 @@ export function parseTrustedProxies(value: string | undefined): TrustedProxies {
     const [address, prefixText, extra] = entry.split("/");
     const ip = normaliseIp(address);
     const family = ip ? isIP(ip) : 0;
-    const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+    const prefix =
+      prefixText === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
     if (!ip || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
-      throw new Error(`entry ${i + 1} ("${entry}") must be an IP address or a CIDR range, e.g. 10.0.0.1 or 10.0.0.0/8 or fd00::/8`);
+      throw new Error(
+        `entry ${i + 1} ("${entry}") must be an IP address or a CIDR range, e.g. 10.0.0.1 or 10.0.0.0/8 or fd00::/8`,
+      );
     }
     list.addSubnet(ip, prefix, family === 6 ? "ipv6" : "ipv4");
     entries.push(entry);
@@ -59,7 +62,10 @@ function isTrusted(ip: string, trusted: TrustedProxies): boolean {
  * What the HTTP server in front of Next.js does to every request: sets CLIENT_IP_HEADER from the
  * socket (and a trusted proxy's X-Forwarded-For), replacing any value the client sent.
  */
-export function stampClientIp(req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }, trusted: TrustedProxies): void {
+export function stampClientIp(
+  req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> },
+  trusted: TrustedProxies,
+): void {
   req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
 }
 
@@ -69,11 +75,17 @@ export function stampClientIp(req: { socket: { remoteAddress?: string }; headers
  * are the client's own claims and never count). A malformed entry stops the walk at the last
  * trusted hop, which is then the best address we know.
  */
-export function clientIp(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined, trusted: TrustedProxies): string {
+export function clientIp(
+  remoteAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: TrustedProxies,
+): string {
   const peer = normaliseIp(remoteAddress);
   if (!peer) return "unknown";
   if (trusted.entries.length === 0 || !isTrusted(peer, trusted)) return peer;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? "")).split(",").filter((h) => h.trim() !== "");
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? ""))
+    .split(",")
+    .filter((h) => h.trim() !== "");
   let current = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normaliseIp(hops[i]);

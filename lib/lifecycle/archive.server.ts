@@ -27,13 +27,23 @@ import { countRows, insertRows, listTables, readTable, resetSequences, tableColu
 export const ARCHIVE_FORMAT = "portico-tenant-export";
 export const ARCHIVE_NAME = /^[a-z0-9-]+-\d{8}T\d{6}Z-[0-9a-f]{6}\.tar\.gz$/;
 
-const fileSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9_./-]+$/), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const fileSchema = z.object({
+  file: z.string().regex(/^[A-Za-z0-9_./-]+$/),
+  bytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 export const manifestSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   version: z.literal(1),
   exportedAt: z.string(),
   exportedBy: z.string(),
-  tenant: z.object({ slug: z.string(), name: z.string(), plan: z.string(), theme: z.unknown(), domains: z.array(z.string()) }),
+  tenant: z.object({
+    slug: z.string(),
+    name: z.string(),
+    plan: z.string(),
+    theme: z.unknown(),
+    domains: z.array(z.string()),
+  }),
   schemaVersion: z.string().nullable(),
   tables: z.array(fileSchema.extend({ name: z.string(), rows: z.number().int().min(0) })),
   logo: fileSchema.extend({ contentType: z.string() }).nullable(),
@@ -59,8 +69,16 @@ export interface ExportResult {
 }
 
 /** Exports every row of a tenant's database (one consistent snapshot) into `dir`. */
-export async function exportTenant(deps: ProvisionDeps, slug: string, dir: string, exportedBy: string): Promise<ExportResult> {
-  const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: true, logo: true } });
+export async function exportTenant(
+  deps: ProvisionDeps,
+  slug: string,
+  dir: string,
+  exportedBy: string,
+): Promise<ExportResult> {
+  const tenant = await deps.control.tenant.findUnique({
+    where: { slug },
+    include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: true, logo: true },
+  });
   if (!tenant?.database) throw new TenantNotFound(`no tenant with a database named "${slug}"`);
   const work = await mkdtemp(path.join(os.tmpdir(), "portico-export-"));
   try {
@@ -68,7 +86,12 @@ export async function exportTenant(deps: ProvisionDeps, slug: string, dir: strin
     const url = await tenantConnectionUrl(deps.control, deps.keyring, tenant.id);
     const schemaVersion = await withClient(url, async (client) => {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const version = (await client.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name DESC LIMIT 1`)).rows[0]?.name ?? null;
+      const version =
+        (
+          await client.query<{ name: string }>(
+            `SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name DESC LIMIT 1`,
+          )
+        ).rows[0]?.name ?? null;
       await mkdir(path.join(work, "tables"));
       for (const name of await listTables(client)) {
         const file = `tables/${name}.jsonl`;
@@ -99,7 +122,13 @@ export async function exportTenant(deps: ProvisionDeps, slug: string, dir: strin
       version: 1,
       exportedAt: new Date().toISOString(),
       exportedBy,
-      tenant: { slug: tenant.slug, name: tenant.name, plan: tenant.plan, theme: tenant.theme, domains: tenant.domains.map((d) => d.hostname) },
+      tenant: {
+        slug: tenant.slug,
+        name: tenant.name,
+        plan: tenant.plan,
+        theme: tenant.theme,
+        domains: tenant.domains.map((d) => d.hostname),
+      },
       schemaVersion,
       tables,
       logo,
@@ -140,11 +169,14 @@ export async function readArchive(archive: string, work: string, maxBytes = IMPO
       throw new InvalidInput(`${archive} has a manifest.json that is not JSON: it is not a Portico export`);
     }
     const parsed = manifestSchema.safeParse(json);
-    if (!parsed.success) throw new InvalidInput(`${archive} has a manifest Portico cannot read: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new InvalidInput(`${archive} has a manifest Portico cannot read: ${parsed.error.issues[0]?.message}`);
     const listed = [...parsed.data.tables, ...(parsed.data.logo ? [parsed.data.logo] : [])];
     const declared = listed.reduce((sum, f) => sum + f.bytes, 0);
     if (declared > maxBytes) {
-      throw new InvalidInput(`${archive} declares ${declared} bytes of data, more than the ${maxBytes} bytes an import may hold; nothing was imported`);
+      throw new InvalidInput(
+        `${archive} declares ${declared} bytes of data, more than the ${maxBytes} bytes an import may hold; nothing was imported`,
+      );
     }
     if (new Set(listed.map((f) => f.file)).size !== listed.length || listed.some((f) => f.file === "manifest.json")) {
       throw new InvalidInput(`${archive} has a manifest that lists a file twice: it is not a Portico export`);
@@ -153,15 +185,22 @@ export async function readArchive(archive: string, work: string, maxBytes = IMPO
   };
   const admit = async ({ name, size, index }: { name: string; size: number; index: number }) => {
     if (index === 0) {
-      if (name !== "manifest.json") throw new InvalidInput(`${archive} does not start with manifest.json: it is not a Portico export`);
-      if (size > MANIFEST_MAX_BYTES) throw new InvalidInput(`${archive} has a manifest.json of ${size} bytes, larger than any Portico export writes`);
+      if (name !== "manifest.json")
+        throw new InvalidInput(`${archive} does not start with manifest.json: it is not a Portico export`);
+      if (size > MANIFEST_MAX_BYTES)
+        throw new InvalidInput(
+          `${archive} has a manifest.json of ${size} bytes, larger than any Portico export writes`,
+        );
       return;
     }
     manifest ??= await manifestFrom();
     const listed = [...manifest.tables, ...(manifest.logo ? [manifest.logo] : [])].find((f) => f.file === name);
-    if (!listed) throw new InvalidInput(`${archive} contains ${name}, which its manifest does not list; nothing was imported`);
+    if (!listed)
+      throw new InvalidInput(`${archive} contains ${name}, which its manifest does not list; nothing was imported`);
     if (listed.bytes !== size) {
-      throw new InvalidInput(`${name} in ${archive} holds ${size} bytes but its manifest lists ${listed.bytes}: the archive is damaged or was altered; nothing was imported`);
+      throw new InvalidInput(
+        `${name} in ${archive} holds ${size} bytes but its manifest lists ${listed.bytes}: the archive is damaged or was altered; nothing was imported`,
+      );
     }
   };
   let names: string[];
@@ -171,18 +210,23 @@ export async function readArchive(archive: string, work: string, maxBytes = IMPO
     if (error instanceof InvalidInput) throw error;
     throw new InvalidInput(`${archive} is not a readable Portico export: ${(error as Error).message}`);
   }
-  if (!names.includes("manifest.json")) throw new InvalidInput(`${archive} has no manifest.json: it is not a Portico export`);
+  if (!names.includes("manifest.json"))
+    throw new InvalidInput(`${archive} has no manifest.json: it is not a Portico export`);
   manifest ??= await manifestFrom();
   for (const f of [...manifest.tables, ...(manifest.logo ? [manifest.logo] : [])]) {
     if (!names.includes(f.file)) throw new InvalidInput(`${archive} lacks ${f.file}, which its manifest lists`);
     const full = path.join(work, f.file);
     if ((await stat(full)).size !== f.bytes || (await fileSha256(full)) !== f.sha256) {
-      throw new InvalidInput(`${f.file} in ${archive} does not match its checksum: the archive is damaged or was altered`);
+      throw new InvalidInput(
+        `${f.file} in ${archive} does not match its checksum: the archive is damaged or was altered`,
+      );
     }
   }
   const known = (await loadMigrations(migrationsDir("tenant"))).map((m) => m.name);
   if (manifest.schemaVersion && !known.includes(manifest.schemaVersion)) {
-    throw new InvalidInput(`${archive} was exported at schema ${manifest.schemaVersion}, which this Portico does not know; import it with a newer release`);
+    throw new InvalidInput(
+      `${archive} was exported at schema ${manifest.schemaVersion}, which this Portico does not know; import it with a newer release`,
+    );
   }
   return manifest;
 }
@@ -197,22 +241,33 @@ export interface ImportResult {
  * Restores an export into a new tenant (new slug, no custom domains: those still belong to the
  * original). The archive is verified before anything is created; row counts are checked after.
  */
-export async function importTenant(deps: ProvisionDeps, archive: string, slug: string, name?: string, options: { maxBytes?: number } = {}): Promise<ImportResult> {
+export async function importTenant(
+  deps: ProvisionDeps,
+  archive: string,
+  slug: string,
+  name?: string,
+  options: { maxBytes?: number } = {},
+): Promise<ImportResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), "portico-import-"));
   let created = false;
   try {
     const manifest = await readArchive(archive, work, options.maxBytes);
     const theme = themeSchema.safeParse(manifest.tenant.theme);
-    if (!theme.success) throw new InvalidInput(`${archive} has a theme Portico cannot use: ${theme.error.issues[0]?.message}`);
+    if (!theme.success)
+      throw new InvalidInput(`${archive} has a theme Portico cannot use: ${theme.error.issues[0]?.message}`);
     const logo = manifest.logo ? checkLogo(await readFile(path.join(work, manifest.logo.file))) : undefined;
-    const spec = parseTenantSpec({ slug, name: name ?? manifest.tenant.name, plan: manifest.tenant.plan, theme: theme.data }, "the imported tenant");
+    const spec = parseTenantSpec(
+      { slug, name: name ?? manifest.tenant.name, plan: manifest.tenant.plan, theme: theme.data },
+      "the imported tenant",
+    );
     const { tenantId } = await provisionTenant(deps, spec, { mode: "create", seed: false, ...(logo ? { logo } : {}) });
     created = true;
     const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
     const rows = await withClient(url, async (client): Promise<Record<string, number>> => {
       const present = await listTables(client);
       const missing = manifest.tables.filter((t) => !present.includes(t.name));
-      if (missing.length) throw new InvalidInput(`the archive has tables this schema lacks: ${missing.map((t) => t.name).join(", ")}`);
+      if (missing.length)
+        throw new InvalidInput(`the archive has tables this schema lacks: ${missing.map((t) => t.name).join(", ")}`);
       const order = present.filter((t) => manifest.tables.some((m) => m.name === t));
       await client.query("BEGIN");
       try {
@@ -221,7 +276,10 @@ export async function importTenant(deps: ProvisionDeps, archive: string, slug: s
           const entry = manifest.tables.find((t) => t.name === table) as Manifest["tables"][number];
           const columns = await tableColumns(client, table);
           let batch: string[] = [];
-          const lines = readline.createInterface({ input: createReadStream(path.join(work, entry.file)), crlfDelay: Infinity });
+          const lines = readline.createInterface({
+            input: createReadStream(path.join(work, entry.file)),
+            crlfDelay: Infinity,
+          });
           for await (const line of lines) {
             if (line.length === 0) continue;
             batch.push(line);
@@ -232,7 +290,8 @@ export async function importTenant(deps: ProvisionDeps, archive: string, slug: s
           }
           await insertRows(client, table, batch, columns);
           counts[table] = await countRows(client, table);
-          if (counts[table] !== entry.rows) throw new InvalidInput(`${table}: ${counts[table]} row(s) restored, but the manifest lists ${entry.rows}`);
+          if (counts[table] !== entry.rows)
+            throw new InvalidInput(`${table}: ${counts[table]} row(s) restored, but the manifest lists ${entry.rows}`);
         }
         await resetSequences(client, order);
         await client.query("COMMIT");

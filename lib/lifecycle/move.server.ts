@@ -1,5 +1,16 @@
 import "server-only";
-import { connect, dropDatabaseIfExists, dropRoleIfExists, ensureDatabase, ensureRole, quoteIdent, serverAddress, withClient, withCredentials, withDatabase } from "../db/postgres.ts";
+import {
+  connect,
+  dropDatabaseIfExists,
+  dropRoleIfExists,
+  ensureDatabase,
+  ensureRole,
+  quoteIdent,
+  serverAddress,
+  withClient,
+  withCredentials,
+  withDatabase,
+} from "../db/postgres.ts";
 import { generatePassword, seal } from "../db/keyring.server.ts";
 import { InvalidInput, TenantNotFound } from "../util/errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
@@ -24,10 +35,17 @@ export async function moveTenant(
   serverName: string,
   options: { onStep?: (step: MoveStep) => void | Promise<void> } = {},
 ): Promise<{ tenantId: string; from: string; to: string; rows: Record<string, number> }> {
-  const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: { include: { server: { select: { id: true, name: true } } } } } });
+  const tenant = await deps.control.tenant.findUnique({
+    where: { slug },
+    include: { database: { include: { server: { select: { id: true, name: true } } } } },
+  });
   if (!tenant?.database) throw new TenantNotFound(`no tenant with a database named "${slug}"`);
-  if (tenant.status !== "active" && tenant.status !== "suspended") throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant can be moved`);
-  const target = await deps.control.databaseServer.findUnique({ where: { name: serverName }, select: { id: true, name: true } });
+  if (tenant.status !== "active" && tenant.status !== "suspended")
+    throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant can be moved`);
+  const target = await deps.control.databaseServer.findUnique({
+    where: { name: serverName },
+    select: { id: true, name: true },
+  });
   if (!target) {
     const names = (await deps.control.databaseServer.findMany({ select: { name: true } })).map((s) => s.name);
     throw new InvalidInput(`no database server named "${serverName}"; registered: ${names.join(", ")}`);
@@ -39,14 +57,19 @@ export async function moveTenant(
   // Two registered names for one PostgreSQL cluster would make the "copy" the original itself,
   // and the rollback would drop it: refuse.
   if (await sameCluster(sourceAdmin, targetAdmin)) {
-    throw new InvalidInput(`${db.server.name} and ${target.name} are the same PostgreSQL server; a move needs a different one`);
+    throw new InvalidInput(
+      `${db.server.name} and ${target.name} are the same PostgreSQL server; a move needs a different one`,
+    );
   }
   const password = generatePassword();
   const notify = () => notifyTenantChanged(deps.control, tenant.id);
   const step = async (name: MoveStep) => options.onStep?.(name);
 
   await step("maintenance");
-  await deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: "moving to another database server" } });
+  await deps.control.tenant.update({
+    where: { id: tenant.id },
+    data: { maintenance: "moving to another database server" },
+  });
   await notify();
   // Nothing writes to the old copy while it is read: its role cannot log in and loses its sessions.
   await withClient(withDatabase(sourceAdmin, "postgres"), async (admin) => {
@@ -65,7 +88,10 @@ export async function moveTenant(
       await ensureDatabase(admin, db.databaseName, db.roleName);
     });
     const targetUrl = withCredentials(targetAdmin, db.roleName, password, db.databaseName);
-    const version = await withClient(targetUrl, async (c) => (await migrate(c, await loadMigrations(migrationsDir("tenant")))).version);
+    const version = await withClient(
+      targetUrl,
+      async (c) => (await migrate(c, await loadMigrations(migrationsDir("tenant")))).version,
+    );
 
     await step("copy");
     const source = await connect(withDatabase(sourceAdmin, db.databaseName));
@@ -75,7 +101,8 @@ export async function moveTenant(
       await step("verify");
       for (const table of await listTables(source)) {
         const [a, b] = [await countRows(source, table), await countRows(copy, table)];
-        if (a !== b || rows[table] !== a) throw new Error(`row counts differ for ${table}: ${a} on ${db.server.name}, ${b} on ${target.name}`);
+        if (a !== b || rows[table] !== a)
+          throw new Error(`row counts differ for ${table}: ${a} on ${db.server.name}, ${b} on ${target.name}`);
       }
     } finally {
       await source.end().catch(() => {});
@@ -87,7 +114,15 @@ export async function moveTenant(
     await deps.control.$transaction([
       deps.control.tenantDatabase.update({
         where: { tenantId: tenant.id },
-        data: { serverId: target.id, passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, credentialsRotatedAt: new Date(), schemaVersion: version, migratedAt: new Date(), migrationError: null },
+        data: {
+          serverId: target.id,
+          passwordCiphertext: sealed.ciphertext,
+          keyId: sealed.keyId,
+          credentialsRotatedAt: new Date(),
+          schemaVersion: version,
+          migratedAt: new Date(),
+          migrationError: null,
+        },
       }),
       deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } }),
     ]);
@@ -98,7 +133,9 @@ export async function moveTenant(
       await dropDatabaseIfExists(admin, db.databaseName);
       await dropRoleIfExists(admin, db.roleName);
     }).catch(() => {});
-    await withClient(withDatabase(sourceAdmin, "postgres"), (admin) => admin.query(`ALTER ROLE ${quoteIdent(db.roleName)} LOGIN`));
+    await withClient(withDatabase(sourceAdmin, "postgres"), (admin) =>
+      admin.query(`ALTER ROLE ${quoteIdent(db.roleName)} LOGIN`),
+    );
     await deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } });
     await notify();
     throw error;
@@ -114,7 +151,9 @@ export async function moveTenant(
 
 async function identity(adminUrl: string): Promise<string> {
   return withClient(withDatabase(adminUrl, "postgres"), async (c) => {
-    const system = await c.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()").catch(() => null);
+    const system = await c
+      .query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()")
+      .catch(() => null);
     const { host, port } = serverAddress(adminUrl);
     return system?.rows[0]?.id ?? `${host === "localhost" ? "127.0.0.1" : host}:${port}`;
   });

@@ -13,12 +13,18 @@ import { dropTenantDatabase, type ProvisionDeps } from "../provisioning/servers.
 export async function offboardTenant(
   deps: ProvisionDeps,
   slug: string,
-  options: { exportsDir: string; by: string; onStep?: (step: "export" | "close" | "drop" | "forget") => void | Promise<void> },
+  options: {
+    exportsDir: string;
+    by: string;
+    onStep?: (step: "export" | "close" | "drop" | "forget") => void | Promise<void>;
+  },
 ): Promise<{ tenantId: string; export: ExportResult; dropped: string[] }> {
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: true } });
   if (!tenant) throw new TenantNotFound(`no tenant named "${slug}"`);
   if (tenant.status !== "active" && tenant.status !== "suspended") {
-    throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant is offboarded${tenant.status === "failed" || tenant.status === "provisioning" ? " (discard it instead)" : ""}`);
+    throw new InvalidInput(
+      `"${slug}" is ${tenant.status}; only a live tenant is offboarded${tenant.status === "failed" || tenant.status === "provisioning" ? " (discard it instead)" : ""}`,
+    );
   }
   await options.onStep?.("export");
   const exported = await exportTenant(deps, slug, options.exportsDir, options.by);

@@ -17,15 +17,30 @@ export interface ResealResult {
  */
 export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> {
   const current = deps.keyring.currentId;
-  const databases = await deps.control.tenantDatabase.findMany({ where: { keyId: { not: current } }, select: { tenantId: true, passwordCiphertext: true, keyId: true } });
+  const databases = await deps.control.tenantDatabase.findMany({
+    where: { keyId: { not: current } },
+    select: { tenantId: true, passwordCiphertext: true, keyId: true },
+  });
   for (const db of databases) {
     const sealed = seal(unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring), deps.keyring);
-    await deps.control.tenantDatabase.update({ where: { tenantId: db.tenantId }, data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId } });
+    await deps.control.tenantDatabase.update({
+      where: { tenantId: db.tenantId },
+      data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+    });
   }
-  const servers = await deps.control.databaseServer.findMany({ where: { keyId: { not: current } }, select: { id: true, adminUrlCiphertext: true, keyId: true } });
+  const servers = await deps.control.databaseServer.findMany({
+    where: { keyId: { not: current } },
+    select: { id: true, adminUrlCiphertext: true, keyId: true },
+  });
   for (const server of servers) {
-    const sealed = seal(unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring), deps.keyring);
-    await deps.control.databaseServer.update({ where: { id: server.id }, data: { adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId } });
+    const sealed = seal(
+      unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring),
+      deps.keyring,
+    );
+    await deps.control.databaseServer.update({
+      where: { id: server.id },
+      data: { adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+    });
   }
   return { tenantPasswords: databases.length, serverUrls: servers.length };
 }
@@ -43,7 +58,11 @@ export interface CredentialOutcome {
  * may not connect. Tenants created before this model (objects owned by an admin) are migrated by
  * the same command. Running instances pick the new password up at once (LISTEN/NOTIFY).
  */
-export async function rotateTenantCredentials(deps: ProvisionDeps, slugs?: string[], concurrency = 4): Promise<CredentialOutcome[]> {
+export async function rotateTenantCredentials(
+  deps: ProvisionDeps,
+  slugs?: string[],
+  concurrency = 4,
+): Promise<CredentialOutcome[]> {
   const tenants = await deps.control.tenant.findMany({
     where: { database: { isNot: null }, ...(slugs ? { slug: { in: slugs } } : {}) },
     select: { id: true, slug: true, database: { include: { server: true } } },
@@ -71,13 +90,21 @@ export async function rotateTenantCredentials(deps: ProvisionDeps, slugs?: strin
         [db.roleName],
       );
       // Names come from the catalog, quoted by quote_ident; the role name passes quoteIdent.
-      for (const object of owned.rows) await admin.query(`ALTER ${object.kind} public.${object.name} OWNER TO ${quoteIdent(db.roleName)}`);
+      for (const object of owned.rows)
+        await admin.query(`ALTER ${object.kind} public.${object.name} OWNER TO ${quoteIdent(db.roleName)}`);
       return owned.rows.length;
     });
     const sealed = seal(password, deps.keyring);
-    await deps.control.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, credentialsRotatedAt: new Date() } });
+    await deps.control.tenantDatabase.update({
+      where: { tenantId: tenant.id },
+      data: { passwordCiphertext: sealed.ciphertext, keyId: sealed.keyId, credentialsRotatedAt: new Date() },
+    });
     await notifyTenantChanged(deps.control, tenant.id);
     return { slug: tenant.slug, ok: true, reassigned };
   });
-  return settled.map((s, i) => (s.status === "fulfilled" ? s.value : { slug: tenants[i]?.slug ?? "?", ok: false, reassigned: 0, error: errorMessage(s.reason) }));
+  return settled.map((s, i) =>
+    s.status === "fulfilled"
+      ? s.value
+      : { slug: tenants[i]?.slug ?? "?", ok: false, reassigned: 0, error: errorMessage(s.reason) },
+  );
 }

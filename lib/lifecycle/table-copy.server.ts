@@ -8,7 +8,8 @@ import { InvalidInput } from "../util/errors.ts";
  * refused rather than escaped.
  */
 function quoteIdent(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new InvalidInput(`refusing the unexpected identifier ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
+    throw new InvalidInput(`refusing the unexpected identifier ${JSON.stringify(name)}`);
   return `"${name}"`;
 }
 
@@ -20,7 +21,11 @@ function quoteIdent(name: string): string {
 
 /** The tenant's tables (not the migration log), parents before children. */
 export async function listTables(client: pg.Client): Promise<string[]> {
-  const tables = (await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename`)).rows.map((r) => r.name);
+  const tables = (
+    await client.query<{ name: string }>(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename`,
+    )
+  ).rows.map((r) => r.name);
   const edges = (
     await client.query<{ child: string; parent: string }>(
       `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent
@@ -51,9 +56,16 @@ export async function tableColumns(client: pg.Client, table: string): Promise<st
  * Reads a table as JSON lines, in batches through a cursor, in a stable order. Call inside a
  * transaction (a cursor needs one; REPEATABLE READ gives every table the same snapshot).
  */
-export async function readTable(client: pg.Client, table: string, onBatch: (lines: string[]) => Promise<void>, batchSize = 1_000): Promise<number> {
+export async function readTable(
+  client: pg.Client,
+  table: string,
+  onBatch: (lines: string[]) => Promise<void>,
+  batchSize = 1_000,
+): Promise<number> {
   const cursor = quoteIdent(`portico_read_${table.toLowerCase()}`.slice(0, 63));
-  await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS j FROM ${quoteIdent(table)} t ORDER BY 1`);
+  await client.query(
+    `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS j FROM ${quoteIdent(table)} t ORDER BY 1`,
+  );
   let count = 0;
   for (;;) {
     const { rows } = await client.query<{ j: string }>(`FETCH ${batchSize} FROM ${cursor}`);
@@ -72,9 +84,13 @@ export async function insertRows(client: pg.Client, table: string, lines: string
   const columns = Object.keys(first);
   const existing = known ?? (await tableColumns(client, table));
   const unknown = columns.filter((c) => !existing.includes(c));
-  if (unknown.length > 0) throw new InvalidInput(`table ${table} has no column ${unknown.join(", ")}: the data comes from a newer schema`);
+  if (unknown.length > 0)
+    throw new InvalidInput(`table ${table} has no column ${unknown.join(", ")}: the data comes from a newer schema`);
   const list = columns.map(quoteIdent).join(", ");
-  await client.query(`INSERT INTO ${quoteIdent(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${quoteIdent(table)}, $1::json)`, [`[${lines.join(",")}]`]);
+  await client.query(
+    `INSERT INTO ${quoteIdent(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${quoteIdent(table)}, $1::json)`,
+    [`[${lines.join(",")}]`],
+  );
 }
 
 export async function countRows(client: pg.Client, table: string): Promise<number> {
@@ -91,7 +107,10 @@ export async function resetSequences(client: pg.Client, tables: string[]): Promi
       [quoteIdent(table)],
     );
     for (const { column, seq } of serials.rows) {
-      await client.query(`SELECT setval($1::regclass, COALESCE((SELECT max(${quoteIdent(column)}) FROM ${quoteIdent(table)}), 0) + 1, false)`, [seq]);
+      await client.query(
+        `SELECT setval($1::regclass, COALESCE((SELECT max(${quoteIdent(column)}) FROM ${quoteIdent(table)}), 0) + 1, false)`,
+        [seq],
+      );
     }
   }
 }
@@ -104,7 +123,10 @@ export async function copyTables(source: pg.Client, target: pg.Client): Promise<
   await target.query("BEGIN");
   try {
     for (const table of tables) {
-      if ((await countRows(target, table)) > 0) throw new InvalidInput(`the target database already has rows in ${table}; copy only into an empty tenant database`);
+      if ((await countRows(target, table)) > 0)
+        throw new InvalidInput(
+          `the target database already has rows in ${table}; copy only into an empty tenant database`,
+        );
       const columns = await tableColumns(target, table);
       counts[table] = await readTable(source, table, (lines) => insertRows(target, table, lines, columns));
     }

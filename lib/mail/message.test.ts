@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseMailMessage } from "./message.ts";
 
-const ok = { tenantId: null, to: "Ada@Example.com", fromName: "Acme Academy", fromAddress: "no-reply@acme.localhost", subject: "Your sign-in link", text: "Hello" };
+const ok = {
+  tenantId: null,
+  to: "Ada@Example.com",
+  fromName: "Acme Academy",
+  fromAddress: "no-reply@acme.localhost",
+  subject: "Your sign-in link",
+  text: "Hello",
+};
 
 describe("parseMailMessage", () => {
   it("accepts a message and lower-cases the recipient", () => {

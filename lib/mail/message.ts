@@ -7,7 +7,11 @@ import { emailAddress } from "./address.ts";
  * that are addresses, bounded sizes.
  */
 const headerText = (max: number) =>
-  z.string().min(1).max(max).refine((v) => !/[\r\n]/.test(v), "must be a single line");
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !/[\r\n]/.test(v), "must be a single line");
 
 export const mailMessageSchema = z.object({
   tenantId: z.string().uuid().nullable(),
@@ -23,7 +27,9 @@ export type MailMessage = z.infer<typeof mailMessageSchema>;
 export function parseMailMessage(input: unknown): MailMessage {
   const result = mailMessageSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidInput(`cannot send this email: ${result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+    throw new InvalidInput(
+      `cannot send this email: ${result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+    );
   }
   return result.data;
 }

@@ -19,7 +19,14 @@ export function outboxTransport(control: ControlDb): MailTransport {
     async send(input) {
       const m = parseMailMessage(input);
       const row = await control.outboxMessage.create({
-        data: { tenantId: m.tenantId, toAddress: m.to, fromName: m.fromName, fromAddress: m.fromAddress, subject: m.subject, text: m.text },
+        data: {
+          tenantId: m.tenantId,
+          toAddress: m.to,
+          fromName: m.fromName,
+          fromAddress: m.fromAddress,
+          subject: m.subject,
+          text: m.text,
+        },
         select: { id: true },
       });
       return row;
@@ -33,7 +40,12 @@ export function smtpTransport(url: string): MailTransport {
     kind: "smtp",
     async send(input) {
       const m = parseMailMessage(input);
-      const info = await transporter.sendMail({ to: m.to, from: { name: m.fromName, address: m.fromAddress }, subject: m.subject, text: m.text });
+      const info = await transporter.sendMail({
+        to: m.to,
+        from: { name: m.fromName, address: m.fromAddress },
+        subject: m.subject,
+        text: m.text,
+      });
       return { id: String(info.messageId) };
     },
   };

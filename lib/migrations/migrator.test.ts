@@ -5,7 +5,15 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { scratchDatabase } from "../../test/support/databases.ts";
 import { MigrationError } from "../util/errors.ts";
-import { checksum, loadMigrations, migrate, migrationStatus, readMigrations, statusFrom, type AppliedRow } from "./migrator.ts";
+import {
+  checksum,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  readMigrations,
+  statusFrom,
+  type AppliedRow,
+} from "./migrator.ts";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let client: pg.Client;
@@ -36,14 +44,31 @@ const read = () => readMigrations(dir);
 describe("migrate", () => {
   it("applies pending migrations in order and records them as Prisma does", async () => {
     const result = await migrate(client, await read());
-    expect(result).toEqual({ applied: ["20260101000000_first", "20260102000000_second"], version: "20260102000000_second" });
+    expect(result).toEqual({
+      applied: ["20260101000000_first", "20260102000000_second"],
+      version: "20260102000000_second",
+    });
     const rows = await client.query(
       `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at, applied_steps_count, length(id) AS id_length
        FROM "_prisma_migrations" ORDER BY migration_name`,
     );
     expect(rows.rows).toEqual([
-      { migration_name: "20260101000000_first", checksum: checksum('CREATE TABLE "A" ("id" INTEGER PRIMARY KEY);'), finished: true, rolled_back_at: null, applied_steps_count: 1, id_length: 36 },
-      { migration_name: "20260102000000_second", checksum: checksum('ALTER TABLE "A" ADD COLUMN "name" TEXT;'), finished: true, rolled_back_at: null, applied_steps_count: 1, id_length: 36 },
+      {
+        migration_name: "20260101000000_first",
+        checksum: checksum('CREATE TABLE "A" ("id" INTEGER PRIMARY KEY);'),
+        finished: true,
+        rolled_back_at: null,
+        applied_steps_count: 1,
+        id_length: 36,
+      },
+      {
+        migration_name: "20260102000000_second",
+        checksum: checksum('ALTER TABLE "A" ADD COLUMN "name" TEXT;'),
+        finished: true,
+        rolled_back_at: null,
+        applied_steps_count: 1,
+        id_length: 36,
+      },
     ]);
     await client.query(`INSERT INTO "A" (id, name) VALUES (1, 'works')`);
   });
@@ -108,7 +133,13 @@ describe("migrate", () => {
       await expect(migrate(client, await read())).rejects.toBeInstanceOf(MigrationError);
       expect(await free()).toBe(true);
       // Released, not merely shared: the migrator's own session holds no advisory lock either.
-      expect((await client.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`)).rows[0].n).toBe(0);
+      expect(
+        (
+          await client.query(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`,
+          )
+        ).rows[0].n,
+      ).toBe(0);
     } finally {
       await other.end();
     }
@@ -124,9 +155,18 @@ describe("migrate", () => {
 });
 
 describe("statusFrom", () => {
-  const row = (name: string): AppliedRow => ({ migration_name: name, checksum: "c", finished_at: new Date(), rolled_back_at: null });
+  const row = (name: string): AppliedRow => ({
+    migration_name: name,
+    checksum: "c",
+    finished_at: new Date(),
+    rolled_back_at: null,
+  });
   it("orders what it read by name, in whatever order the table returned it", () => {
-    const migrations = ["20260101000000_a", "20260102000000_b", "20260103000000_c"].map((name) => ({ name, sql: "", checksum: "c" }));
+    const migrations = ["20260101000000_a", "20260102000000_b", "20260103000000_c"].map((name) => ({
+      name,
+      sql: "",
+      checksum: "c",
+    }));
     const status = statusFrom([row("20260102000000_b"), row("20260103000000_c"), row("20260101000000_a")], migrations);
     expect(status.applied).toEqual(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
     expect(status.version).toBe("20260103000000_c");

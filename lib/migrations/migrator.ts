@@ -34,7 +34,10 @@ export const loadMigrations: (dir: string) => Promise<Migration[]> = onceByKey((
 /** Reads the directory afresh (loadMigrations caches). */
 export async function readMigrations(dir: string): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory() && /^\d{14}_[a-z0-9_]+$/.test(e.name)).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory() && /^\d{14}_[a-z0-9_]+$/.test(e.name))
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
@@ -94,7 +97,10 @@ function verify(applied: AppliedRow[], migrations: Migration[]): void {
   const byName = new Map(migrations.map((m) => [m.name, m]));
   for (const row of applied) {
     if (row.finished_at === null) {
-      throw new MigrationError(row.migration_name, `migration ${row.migration_name} started but never finished; inspect the database, then delete its row from _prisma_migrations to retry`);
+      throw new MigrationError(
+        row.migration_name,
+        `migration ${row.migration_name} started but never finished; inspect the database, then delete its row from _prisma_migrations to retry`,
+      );
     }
     const local = byName.get(row.migration_name);
     if (local && local.checksum !== row.checksum) {
@@ -114,7 +120,9 @@ export async function migrationStatus(client: pg.Client, migrations: Migration[]
 /** The status from READ_APPLIED's rows, in any order; throws on an unfinished or edited migration. */
 export function statusFrom(rows: AppliedRow[], migrations: Migration[]): MigrationStatus {
   // Migration names start with their timestamp, so name order is the order they were written in.
-  const applied = rows.filter((r) => r.rolled_back_at === null).sort((a, b) => (a.migration_name < b.migration_name ? -1 : a.migration_name > b.migration_name ? 1 : 0));
+  const applied = rows
+    .filter((r) => r.rolled_back_at === null)
+    .sort((a, b) => (a.migration_name < b.migration_name ? -1 : a.migration_name > b.migration_name ? 1 : 0));
   verify(applied, migrations);
   const appliedNames = new Set(applied.map((r) => r.migration_name));
   const known = new Set(migrations.map((m) => m.name));
@@ -166,7 +174,9 @@ async function lockAndReadApplied(client: pg.Client): Promise<AppliedRow[]> {
   try {
     // One simple-protocol query, two statements: the session lock outlives the implicit
     // transaction, also when the read fails.
-    const results = (await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}); ${READ_APPLIED}`)) as unknown as Array<pg.QueryResult<AppliedRow>>;
+    const results = (await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}); ${READ_APPLIED}`)) as unknown as Array<
+      pg.QueryResult<AppliedRow>
+    >;
     return results[1]!.rows;
   } catch (error) {
     if ((error as { code?: string }).code !== "42P01") throw error; // undefined_table
@@ -189,6 +199,10 @@ async function applyOne(client: pg.Client, migration: Migration, unlockAfter: bo
     await client.query(`BEGIN;\n${migration.sql}\n;\n${record};\nCOMMIT;${unlockAfter ? `\n${UNLOCK};` : ""}`);
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
-    throw new MigrationError(migration.name, `migration ${migration.name} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
+    throw new MigrationError(
+      migration.name,
+      `migration ${migration.name} failed and was rolled back: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 }

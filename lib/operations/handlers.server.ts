@@ -42,7 +42,11 @@ function requireSlug(ctx: OperationContext): string {
 
 /** Named steps shown live by the dashboard: pending → running → done (or failed). */
 function stepTracker(ctx: OperationContext, names: readonly string[]) {
-  const steps = names.map((name) => ({ name, status: "pending" as "pending" | "running" | "done" | "failed", ms: undefined as number | undefined }));
+  const steps = names.map((name) => ({
+    name,
+    status: "pending" as "pending" | "running" | "done" | "failed",
+    ms: undefined as number | undefined,
+  }));
   let started = Date.now();
   const mark = async (name: string) => {
     for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", ms: Date.now() - started });
@@ -70,7 +74,10 @@ function stepTracker(ctx: OperationContext, names: readonly string[]) {
 }
 
 /** Runs the provisioning pipeline with live step progress; a failed step is marked failed. */
-async function provisionWithProgress(ctx: OperationContext, run: (hooks: Pick<ProvisionOptions, "onStep" | "onStepStart">) => Promise<{ tenantId: string }>) {
+async function provisionWithProgress(
+  ctx: OperationContext,
+  run: (hooks: Pick<ProvisionOptions, "onStep" | "onStepStart">) => Promise<{ tenantId: string }>,
+) {
   const tracker = stepTracker(ctx, PROVISIONING_STEPS);
   try {
     const result = await run({
@@ -93,7 +100,9 @@ export const HANDLERS = {
   async provision(ctx) {
     const { deps, input } = ctx;
     const spec = parseTenantSpec(input.spec, "the new tenant");
-    const draft = input.draftId ? await deps.control.tenantDraft.findUnique({ where: { id: input.draftId }, select: { logo: true } }) : null;
+    const draft = input.draftId
+      ? await deps.control.tenantDraft.findUnique({ where: { id: input.draftId }, select: { logo: true } })
+      : null;
     const logo = draft?.logo ? checkLogo(draft.logo) : undefined;
     // A restarted operation that had reserved its tenant resumes it instead of conflicting with itself.
     const resume = (ctx.progress.attempt ?? 1) > 1 && ctx.progress.reserved === true;
@@ -113,9 +122,15 @@ export const HANDLERS = {
   async retry(ctx) {
     const slug = requireSlug(ctx);
     // The first admin comes from the operation that first tried to provision the tenant.
-    const original = await ctx.deps.control.operation.findFirst({ where: { kind: "provision", slug }, orderBy: { createdAt: "desc" }, select: { input: true } });
+    const original = await ctx.deps.control.operation.findFirst({
+      where: { kind: "provision", slug },
+      orderBy: { createdAt: "desc" },
+      select: { input: true },
+    });
     const firstAdmin = (original?.input as { firstAdmin?: { name: string; email: string } } | undefined)?.firstAdmin;
-    const result = await provisionWithProgress(ctx, (hooks) => resumeProvisioning(ctx.deps, slug, { ...hooks, ...(firstAdmin ? { firstAdmin } : {}) }));
+    const result = await provisionWithProgress(ctx, (hooks) =>
+      resumeProvisioning(ctx.deps, slug, { ...hooks, ...(firstAdmin ? { firstAdmin } : {}) }),
+    );
     return { tenantId: result.tenantId };
   },
 
@@ -145,7 +160,12 @@ export const HANDLERS = {
 
   async "set-domains"(ctx) {
     if (!ctx.deps.invitations) throw new InvalidInput("the worker has no host configuration");
-    const { tenantId, domains } = await setTenantDomains(ctx.deps, ctx.deps.invitations.hosts, requireSlug(ctx), ctx.input.domains);
+    const { tenantId, domains } = await setTenantDomains(
+      ctx.deps,
+      ctx.deps.invitations.hosts,
+      requireSlug(ctx),
+      ctx.input.domains,
+    );
     ctx.setTenant(tenantId);
     return { domains };
   },
@@ -181,16 +201,30 @@ export const HANDLERS = {
     await tracker.start("export");
     const exported = await exportTenant(ctx.deps, requireSlug(ctx), ctx.deps.exportsDir, ctx.actor.label);
     await tracker.finish();
-    return { file: exported.file, bytes: exported.bytes, sha256: exported.sha256, tables: exported.manifest.tables.map(({ name, rows }) => ({ name, rows })) };
+    return {
+      file: exported.file,
+      bytes: exported.bytes,
+      sha256: exported.sha256,
+      tables: exported.manifest.tables.map(({ name, rows }) => ({ name, rows })),
+    };
   },
 
   async offboard(ctx) {
     const tracker = stepTracker(ctx, ["export", "close", "drop", "forget"]);
     try {
-      const result = await offboardTenant(ctx.deps, requireSlug(ctx), { exportsDir: ctx.deps.exportsDir, by: ctx.actor.label, onStep: (s) => tracker.start(s) });
+      const result = await offboardTenant(ctx.deps, requireSlug(ctx), {
+        exportsDir: ctx.deps.exportsDir,
+        by: ctx.actor.label,
+        onStep: (s) => tracker.start(s),
+      });
       await tracker.finish();
       ctx.setTenant(result.tenantId);
-      return { file: result.export.file, bytes: result.export.bytes, sha256: result.export.sha256, dropped: result.dropped };
+      return {
+        file: result.export.file,
+        bytes: result.export.bytes,
+        sha256: result.export.sha256,
+        dropped: result.dropped,
+      };
     } catch (error) {
       await tracker.fail();
       throw error;
@@ -231,7 +265,9 @@ export const HANDLERS = {
   async move(ctx) {
     const tracker = stepTracker(ctx, MOVE_STEPS);
     try {
-      const result = await moveTenant(ctx.deps, requireSlug(ctx), ctx.input.server, { onStep: (s) => tracker.start(s) });
+      const result = await moveTenant(ctx.deps, requireSlug(ctx), ctx.input.server, {
+        onStep: (s) => tracker.start(s),
+      });
       await tracker.finish();
       ctx.setTenant(result.tenantId);
       return { from: result.from, to: result.to, rows: result.rows };

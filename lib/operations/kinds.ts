@@ -29,7 +29,18 @@ export const OPERATION_KINDS = [
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** Kinds that act on one tenant, queued from its dashboard page (agency-user kinds are not). */
-export const TENANT_ACTION_KINDS = ["retry", "discard", "suspend", "resume", "rename", "set-domains", "migrate-fleet", "export", "offboard", "move"] as const satisfies readonly OperationKind[];
+export const TENANT_ACTION_KINDS = [
+  "retry",
+  "discard",
+  "suspend",
+  "resume",
+  "rename",
+  "set-domains",
+  "migrate-fleet",
+  "export",
+  "offboard",
+  "move",
+] as const satisfies readonly OperationKind[];
 
 export const firstAdminSchema = z.object({
   name: z.string().trim().min(1, "enter the first admin's name").max(120),

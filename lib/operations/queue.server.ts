@@ -20,18 +20,30 @@ export interface QueueRequest<K extends OperationKind> {
  * Queues an agency action for the operations worker and wakes it. This is all the web app does
  * for an action: it holds no administrative credentials (docs/decisions/009).
  */
-export async function queueOperation<K extends OperationKind>(control: ControlDb, request: QueueRequest<K>): Promise<{ id: string; existing: boolean }> {
+export async function queueOperation<K extends OperationKind>(
+  control: ControlDb,
+  request: QueueRequest<K>,
+): Promise<{ id: string; existing: boolean }> {
   const input = checkOperationInput(request.kind, request.input);
   if (request.idempotencyKey) {
-    const earlier = await control.operation.findUnique({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
+    const earlier = await control.operation.findUnique({
+      where: { idempotencyKey: request.idempotencyKey },
+      select: { id: true },
+    });
     if (earlier) return { id: earlier.id, existing: true };
   }
   if (request.kind === "provision" && request.slug) {
     const [tenant, pending] = await Promise.all([
       control.tenant.findUnique({ where: { slug: request.slug }, select: { status: true } }),
-      control.operation.findFirst({ where: { kind: "provision", slug: request.slug, status: { in: ["queued", "running"] } }, select: { id: true } }),
+      control.operation.findFirst({
+        where: { kind: "provision", slug: request.slug, status: { in: ["queued", "running"] } },
+        select: { id: true },
+      }),
     ]);
-    if (tenant || pending) throw new TenantConflict(`the slug "${request.slug}" was just taken${tenant ? "" : " by another wizard"}; go back to Organisation and choose another`);
+    if (tenant || pending)
+      throw new TenantConflict(
+        `the slug "${request.slug}" was just taken${tenant ? "" : " by another wizard"}; go back to Organisation and choose another`,
+      );
   }
   try {
     const op = await control.operation.create({
@@ -52,7 +64,10 @@ export async function queueOperation<K extends OperationKind>(control: ControlDb
     return { id: op.id, existing: false };
   } catch (error) {
     if (request.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      const earlier = await control.operation.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
+      const earlier = await control.operation.findUniqueOrThrow({
+        where: { idempotencyKey: request.idempotencyKey },
+        select: { id: true },
+      });
       return { id: earlier.id, existing: true };
     }
     throw error;
@@ -63,11 +78,19 @@ export async function queueOperation<K extends OperationKind>(control: ControlDb
  * Waits (polling) until the operation has finished or `timeoutMs` has passed. For quick actions
  * whose form shows the outcome in place, e.g. changing an agency user's role.
  */
-export async function awaitOperation(control: ControlDb, id: string, timeoutMs = 10_000): Promise<{ status: "succeeded" | "failed" | "pending"; error: string | null; result: unknown }> {
+export async function awaitOperation(
+  control: ControlDb,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<{ status: "succeeded" | "failed" | "pending"; error: string | null; result: unknown }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const op = await control.operation.findUnique({ where: { id }, select: { status: true, error: true, result: true } });
-    if (op && (op.status === "succeeded" || op.status === "failed")) return { status: op.status, error: op.error, result: op.result };
+    const op = await control.operation.findUnique({
+      where: { id },
+      select: { status: true, error: true, result: true },
+    });
+    if (op && (op.status === "succeeded" || op.status === "failed"))
+      return { status: op.status, error: op.error, result: op.result };
     if (Date.now() >= deadline) return { status: "pending", error: null, result: null };
     await new Promise((r) => setTimeout(r, 100));
   }

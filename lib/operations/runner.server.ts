@@ -32,7 +32,8 @@ interface Finished {
   progress: OperationProgress;
 }
 
-export type RunOutcome<R> = (Finished & { ok: true; result: R }) | (Finished & { ok: false; error: unknown; message: string });
+export type RunOutcome<R> =
+  (Finished & { ok: true; result: R }) | (Finished & { ok: false; error: unknown; message: string });
 
 /** The audit log's name for a kind: `tenant.suspend`, `fleet.migrate`, `agency-user.role`… */
 export function auditActionOf(kind: string): string {
@@ -47,7 +48,12 @@ export function auditActionOf(kind: string): string {
  * operation through this, and the CLI runs its commands through it too, so an action leaves the
  * same trail whichever way it was asked for. A failure is returned, not thrown.
  */
-export async function runOperation<K extends OperationKind>(deps: WorkerDeps, kind: K, rawInput: unknown, options: RunOptions): Promise<RunOutcome<OperationResult<K>>> {
+export async function runOperation<K extends OperationKind>(
+  deps: WorkerDeps,
+  kind: K,
+  rawInput: unknown,
+  options: RunOptions,
+): Promise<RunOutcome<OperationResult<K>>> {
   const { control } = deps;
   const operationId = options.operationId ?? randomUUID();
   const previous = options.progress ?? {};
@@ -107,7 +113,9 @@ export async function runOperation<K extends OperationKind>(deps: WorkerDeps, ki
     });
   }
 
-  tenantId ??= options.slug ? ((await control.tenant.findUnique({ where: { slug: options.slug }, select: { id: true } }))?.id ?? null) : null;
+  tenantId ??= options.slug
+    ? ((await control.tenant.findUnique({ where: { slug: options.slug }, select: { id: true } }))?.id ?? null)
+    : null;
   await appendAudit(control, {
     actor: options.actor,
     action: auditActionOf(kind),
@@ -124,5 +132,7 @@ export async function runOperation<K extends OperationKind>(deps: WorkerDeps, ki
   }).catch((error: unknown) => options.log?.(`operations: could not audit ${operationId}: ${errorMessage(error)}`));
 
   const finished = { operationId, tenantId, progress };
-  return failure ? { ...finished, ok: false, ...failure } : { ...finished, ok: true, result: result as OperationResult<K> };
+  return failure
+    ? { ...finished, ok: false, ...failure }
+    : { ...finished, ok: true, result: result as OperationResult<K> };
 }

@@ -6,7 +6,10 @@ import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
 
 /** How provisioning emails invitations: SMTP when configured, else the development outbox. */
-export function invitationsFor(platform: Bootstrapped, options: { scheme: "http" | "https"; port?: number }): NonNullable<ProvisionDeps["invitations"]> {
+export function invitationsFor(
+  platform: Bootstrapped,
+  options: { scheme: "http" | "https"; port?: number },
+): NonNullable<ProvisionDeps["invitations"]> {
   const { env } = platform;
   const mail = env.PORTICO_SMTP_URL ? smtpTransport(env.PORTICO_SMTP_URL) : outboxTransport(platform.deps.control);
   const port = options.port ? `:${options.port}` : "";
@@ -22,7 +25,10 @@ export function invitationsFor(platform: Bootstrapped, options: { scheme: "http"
  * Starts the operations worker beside the web app (`npm run dev`, `npm start`, the browser tests'
  * server), with the administrative control-plane connection the web app never holds.
  */
-export function startWorker(platform: Bootstrapped, options: { scheme: "http" | "https"; port?: number; log?: (line: string) => void }): OperationsWorker {
+export function startWorker(
+  platform: Bootstrapped,
+  options: { scheme: "http" | "https"; port?: number; log?: (line: string) => void },
+): OperationsWorker {
   return startOperationsWorker(
     {
       ...platform.deps,

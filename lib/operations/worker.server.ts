@@ -55,7 +55,9 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
 
   const notifyIdle = async () => {
     if (active > 0 || idleWaiters.length === 0) return;
-    const queued = await deps.control.operation.count({ where: { status: { in: ["queued", "running"] } } }).catch(() => 1);
+    const queued = await deps.control.operation
+      .count({ where: { status: { in: ["queued", "running"] } } })
+      .catch(() => 1);
     if (queued > 0 || active > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
@@ -107,7 +109,9 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
       },
       log,
     });
-    log(`operation ${op.kind}${op.slug ? ` ${op.slug}` : ""}: ${outcome.ok ? "done" : `failed — ${outcome.message}`} (${Date.now() - t0} ms)`);
+    log(
+      `operation ${op.kind}${op.slug ? ` ${op.slug}` : ""}: ${outcome.ok ? "done" : `failed — ${outcome.message}`} (${Date.now() - t0} ms)`,
+    );
   };
 
   const connect = async (): Promise<void> => {
@@ -136,7 +140,10 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
         return;
       }
       // What a dead worker left running restarts: every handler resumes from what is recorded.
-      const restarted = await deps.control.operation.updateMany({ where: { status: "running" }, data: { status: "queued" } });
+      const restarted = await deps.control.operation.updateMany({
+        where: { status: "running" },
+        data: { status: "queued" },
+      });
       if (restarted.count > 0) log(`operations: restarting ${restarted.count} interrupted operation(s)`);
       owner = true;
       void pump();

@@ -42,7 +42,10 @@ export async function outageForRequest(host: HostClass, path: string): Promise<O
   if (!tenant) return null;
   const outage = await outageOf(p, tenant);
   if (outage === "unavailable") {
-    p.outageLog.say(tenant.id, `[tenant] ${tenant.slug}: its database is unreachable (${p.health.reason(tenant.id) ?? "no detail"}); its pages answer 503`);
+    p.outageLog.say(
+      tenant.id,
+      `[tenant] ${tenant.slug}: its database is unreachable (${p.health.reason(tenant.id) ?? "no detail"}); its pages answer 503`,
+    );
   }
   return outage;
 }

@@ -66,7 +66,14 @@ export function createPlatform(env: Env): Platform {
     (key) =>
       lookupTenant(control, hosts, key, (tenantId, placement) => {
         try {
-          urls.set(tenantId, buildTenantUrl(placement.server, placement, unseal({ ciphertext: placement.passwordCiphertext, keyId: placement.keyId }, keyring)));
+          urls.set(
+            tenantId,
+            buildTenantUrl(
+              placement.server,
+              placement,
+              unseal({ ciphertext: placement.passwordCiphertext, keyId: placement.keyId }, keyring),
+            ),
+          );
         } catch {
           // A key this instance does not hold: the factory reads it again and reports the problem.
         }
@@ -80,7 +87,11 @@ export function createPlatform(env: Env): Platform {
         idleMs: env.PORTICO_TENANT_IDLE_MS,
         connectTimeoutMs: env.PORTICO_TENANT_TIMEOUT_MS,
       }),
-    { budget: env.PORTICO_CONNECTION_BUDGET, poolSize: env.PORTICO_TENANT_POOL_SIZE, idleMs: env.PORTICO_CLIENT_IDLE_MS },
+    {
+      budget: env.PORTICO_CONNECTION_BUDGET,
+      poolSize: env.PORTICO_TENANT_POOL_SIZE,
+      idleMs: env.PORTICO_CLIENT_IDLE_MS,
+    },
   );
   const { health, outageLog } = tenantHealth(tenants);
   const mail = env.PORTICO_SMTP_URL ? smtpTransport(env.PORTICO_SMTP_URL) : outboxTransport(control);
@@ -102,7 +113,10 @@ export function createPlatform(env: Env): Platform {
 }
 
 /** The health breaker over a client cache: a probe is one `SELECT 1` with the tenant's own client. */
-export function tenantHealth(tenants: TenantClientCache<TenantDb>, write: (line: string) => void = console.warn): Pick<Platform, "health" | "outageLog"> {
+export function tenantHealth(
+  tenants: TenantClientCache<TenantDb>,
+  write: (line: string) => void = console.warn,
+): Pick<Platform, "health" | "outageLog"> {
   const outageLog = new RateLimitedLog(write);
   const health = new TenantHealth(
     async (tenantId) => {

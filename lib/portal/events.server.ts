@@ -16,7 +16,15 @@ export interface EventSummary {
 }
 
 const summaryFields = {
-  id: true, slug: true, title: true, summary: true, startsAt: true, endsAt: true, timeZone: true, venue: true, status: true,
+  id: true,
+  slug: true,
+  title: true,
+  summary: true,
+  startsAt: true,
+  endsAt: true,
+  timeZone: true,
+  venue: true,
+  status: true,
 } as const;
 
 /** Published events that have not ended yet, soonest first. */
@@ -46,16 +54,28 @@ type EventWhere = NonNullable<Parameters<TenantDb["event"]["findMany"]>[0]>["whe
  * The catalogue: upcoming (soonest first) or past (latest first) published and cancelled events,
  * searched by title and summary, a page at a time.
  */
-export async function catalogue(tenant: ResolvedTenant, options: { when: "upcoming" | "past"; q?: string; page?: number }) {
+export async function catalogue(
+  tenant: ResolvedTenant,
+  options: { when: "upcoming" | "past"; q?: string; page?: number },
+) {
   const now = new Date();
   const q = options.q?.trim().slice(0, 100);
   const where = {
     status: { in: ["published" as const, "cancelled" as const] },
     ...(options.when === "upcoming" ? { endsAt: { gte: now } } : { endsAt: { lt: now } }),
-    ...(q ? { OR: [{ title: { contains: q, mode: "insensitive" as const } }, { summary: { contains: q, mode: "insensitive" as const } }] } : {}),
+    ...(q
+      ? {
+          OR: [
+            { title: { contains: q, mode: "insensitive" as const } },
+            { summary: { contains: q, mode: "insensitive" as const } },
+          ],
+        }
+      : {}),
   };
   const page = Math.max(1, Math.min(1_000, Math.floor(options.page ?? 1)));
-  const { total, events } = await withTenantDb(tenant.id, (db) => cataloguePage(db, where, options.when === "upcoming" ? "asc" : "desc", page));
+  const { total, events } = await withTenantDb(tenant.id, (db) =>
+    cataloguePage(db, where, options.when === "upcoming" ? "asc" : "desc", page),
+  );
   return { total, page, pages: Math.max(1, Math.ceil(total / CATALOGUE_PAGE)), events };
 }
 
@@ -65,9 +85,20 @@ export async function catalogue(tenant: ResolvedTenant, options: { when: "upcomi
  * catalogue that fits on one page, as most portals' does, costs one query on one connection: on a
  * fleet, every query also wakes a tenant's backend, which competes with the web server for CPU.
  */
-export async function cataloguePage(db: TenantDb, where: EventWhere, order: "asc" | "desc", page: number): Promise<{ total: number; events: EventSummary[] }> {
+export async function cataloguePage(
+  db: TenantDb,
+  where: EventWhere,
+  order: "asc" | "desc",
+  page: number,
+): Promise<{ total: number; events: EventSummary[] }> {
   const skip = (page - 1) * CATALOGUE_PAGE;
-  const events = await db.event.findMany({ where, orderBy: { startsAt: order }, skip, take: CATALOGUE_PAGE, select: summaryFields });
+  const events = await db.event.findMany({
+    where,
+    orderBy: { startsAt: order },
+    skip,
+    take: CATALOGUE_PAGE,
+    select: summaryFields,
+  });
   const isLastPage = events.length < CATALOGUE_PAGE && (events.length > 0 || page === 1);
   return { total: isLastPage ? skip + events.length : await db.event.count({ where }), events };
 }

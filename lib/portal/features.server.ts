@@ -16,6 +16,8 @@ export function hasFeature(tenant: Pick<ResolvedTenant, "plan">, feature: Featur
 export function requireFeature(tenant: Pick<ResolvedTenant, "plan">, feature: Feature): void {
   if (!hasFeature(tenant, feature)) {
     const plan = isPlan(tenant.plan) ? PLANS[tenant.plan].label : tenant.plan;
-    throw new FeatureUnavailable(`${FEATURES[feature]} are not part of the ${plan} plan. Ask your agency about upgrading.`);
+    throw new FeatureUnavailable(
+      `${FEATURES[feature]} are not part of the ${plan} plan. Ask your agency about upgrading.`,
+    );
   }
 }

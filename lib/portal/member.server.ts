@@ -8,13 +8,21 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature } from "./features.server.ts";
 import { portalSettings } from "./settings.server.ts";
 import { generateToken, hashToken } from "../auth/credentials.server.ts";
-import { cancelRegistration, confirmGuestRegistration, registerForEvent, RegistrationRefused, type RegistrationOutcome } from "./registrations.server.ts";
+import {
+  cancelRegistration,
+  confirmGuestRegistration,
+  registerForEvent,
+  RegistrationRefused,
+  type RegistrationOutcome,
+} from "./registrations.server.ts";
 
 /** A member's side of registration: register, see, cancel; with the emails that go with it. */
 
 /** Email from the portal: its sender name, links on its registered host. */
 export async function portalMail(tenant: ResolvedTenant, to: string, subject: string, text: string): Promise<void> {
-  const senderName = await portalSettings(tenant).then((s) => s.senderName).catch(() => null);
+  const senderName = await portalSettings(tenant)
+    .then((s) => s.senderName)
+    .catch(() => null);
   await platform().mail.send({
     tenantId: tenant.id,
     to,
@@ -25,14 +33,28 @@ export async function portalMail(tenant: ResolvedTenant, to: string, subject: st
   });
 }
 
-export async function registerMember(tenant: ResolvedTenant, user: TenantUser, eventSlug: string, answers: Record<string, unknown>): Promise<RegistrationOutcome & { title: string }> {
-  const event = await withTenantDb(tenant.id, (db) => db.event.findFirst({ where: { slug: eventSlug, status: { in: ["published", "cancelled"] } }, select: { id: true, title: true, questions: true } }));
+export async function registerMember(
+  tenant: ResolvedTenant,
+  user: TenantUser,
+  eventSlug: string,
+  answers: Record<string, unknown>,
+): Promise<RegistrationOutcome & { title: string }> {
+  const event = await withTenantDb(tenant.id, (db) =>
+    db.event.findFirst({
+      where: { slug: eventSlug, status: { in: ["published", "cancelled"] } },
+      select: { id: true, title: true, questions: true },
+    }),
+  );
   if (!event) throw new RegistrationRefused("This event does not exist.");
   const outcome = await withTenantDb(tenant.id, (db) =>
     registerForEvent(
       db,
       // Questions count only on plans that include them.
-      { eventId: event.id, registrant: { userId: user.id, email: user.email, name: user.name }, answers: hasFeature(tenant, "custom-questions") ? answers : {} },
+      {
+        eventId: event.id,
+        registrant: { userId: user.id, email: user.email, name: user.name },
+        answers: hasFeature(tenant, "custom-questions") ? answers : {},
+      },
       { waitlist: hasFeature(tenant, "waitlist") },
     ),
   );
@@ -51,18 +73,33 @@ export async function registerMember(tenant: ResolvedTenant, user: TenantUser, e
 }
 
 /** Cancels one of the member's own registrations; whoever is promoted is told. */
-export async function cancelMemberRegistration(tenant: ResolvedTenant, user: TenantUser, registrationId: string): Promise<void> {
+export async function cancelMemberRegistration(
+  tenant: ResolvedTenant,
+  user: TenantUser,
+  registrationId: string,
+): Promise<void> {
   const result = await withTenantDb(tenant.id, (db) => cancelRegistration(db, registrationId, { userId: user.id }));
   await notifyPromoted(tenant, result.promoted);
 }
 
-export async function notifyPromoted(tenant: ResolvedTenant, promoted: Array<{ id: string; email: string; name: string }>): Promise<void> {
+export async function notifyPromoted(
+  tenant: ResolvedTenant,
+  promoted: Array<{ id: string; email: string; name: string }>,
+): Promise<void> {
   if (promoted.length === 0) return;
   const rows = await withTenantDb(tenant.id, (db) =>
-    db.registration.findMany({ where: { id: { in: promoted.map((p) => p.id) } }, select: { email: true, name: true, ticketCode: true, event: { select: { title: true } } } }),
+    db.registration.findMany({
+      where: { id: { in: promoted.map((p) => p.id) } },
+      select: { email: true, name: true, ticketCode: true, event: { select: { title: true } } },
+    }),
   );
   for (const r of rows) {
-    await portalMail(tenant, r.email, `A place opened up: ${r.event.title}`, `Hello ${r.name},\n\nA place at ${r.event.title} opened up and it is yours. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`)}\n`);
+    await portalMail(
+      tenant,
+      r.email,
+      `A place opened up: ${r.event.title}`,
+      `Hello ${r.name},\n\nA place at ${r.event.title} opened up and it is yours. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`)}\n`,
+    );
   }
 }
 
@@ -74,7 +111,12 @@ export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
       where: { userId: user.id },
       orderBy: { event: { startsAt: "asc" } },
       take: 100,
-      select: { id: true, status: true, ticketCode: true, event: { select: { slug: true, title: true, startsAt: true, endsAt: true, timeZone: true, status: true } } },
+      select: {
+        id: true,
+        status: true,
+        ticketCode: true,
+        event: { select: { slug: true, title: true, startsAt: true, endsAt: true, timeZone: true, status: true } },
+      },
     }),
   );
 }
@@ -82,7 +124,10 @@ export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
 export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, eventId: string) {
   assertTenantRole(user, tenant, "member");
   return withTenantDb(tenant.id, (db) =>
-    db.registration.findFirst({ where: { userId: user.id, eventId, status: { not: "cancelled" } }, select: { id: true, status: true, ticketCode: true } }),
+    db.registration.findFirst({
+      where: { userId: user.id, eventId, status: { not: "cancelled" } },
+      select: { id: true, status: true, ticketCode: true },
+    }),
   );
 }
 
@@ -90,36 +135,69 @@ export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, 
  * A guest registers without an account, where the portal allows it: the registration waits
  * (holding no seat) until the guest follows the single-use link emailed to them.
  */
-export async function registerGuest(tenant: ResolvedTenant, eventSlug: string, guest: { name: string; email: string }, answers: Record<string, unknown>): Promise<"sent" | "already"> {
-  if (!(await portalSettings(tenant)).allowGuestRegistration) throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
+export async function registerGuest(
+  tenant: ResolvedTenant,
+  eventSlug: string,
+  guest: { name: string; email: string },
+  answers: Record<string, unknown>,
+): Promise<"sent" | "already"> {
+  if (!(await portalSettings(tenant)).allowGuestRegistration)
+    throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
   const address = checkEmailAddress(guest.email, "Enter your email address, e.g. jo@example.com.");
   if (!address.ok) throw new RegistrationRefused(address.message);
   const email = address.email;
   const name = guest.name.trim();
   if (!name) throw new RegistrationRefused("Enter your name.");
-  const event = await withTenantDb(tenant.id, (db) => db.event.findFirst({ where: { slug: eventSlug, status: { in: ["published", "cancelled"] } }, select: { id: true, title: true } }));
+  const event = await withTenantDb(tenant.id, (db) =>
+    db.event.findFirst({
+      where: { slug: eventSlug, status: { in: ["published", "cancelled"] } },
+      select: { id: true, title: true },
+    }),
+  );
   if (!event) throw new RegistrationRefused("This event does not exist.");
   const token = generateToken();
   const outcome = await withTenantDb(tenant.id, (db) =>
     registerForEvent(
       db,
-      { eventId: event.id, registrant: { userId: null, email, name }, answers: hasFeature(tenant, "custom-questions") ? answers : {}, guest: { confirmTokenHash: hashToken(token) } },
+      {
+        eventId: event.id,
+        registrant: { userId: null, email, name },
+        answers: hasFeature(tenant, "custom-questions") ? answers : {},
+        guest: { confirmTokenHash: hashToken(token) },
+      },
       { waitlist: hasFeature(tenant, "waitlist") },
     ),
   );
   if (!outcome.created) return "already";
-  await portalMail(tenant, email, `Confirm your registration: ${event.title}`, `Hello ${name},\n\nConfirm your registration for ${event.title} with this link (it works once):\n\n${publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`)}\n\nIf you did not register, ignore this email.\n`);
+  await portalMail(
+    tenant,
+    email,
+    `Confirm your registration: ${event.title}`,
+    `Hello ${name},\n\nConfirm your registration for ${event.title} with this link (it works once):\n\n${publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`)}\n\nIf you did not register, ignore this email.\n`,
+  );
   return "sent";
 }
 
 /** A guest's confirmation link: the registration takes a seat, or joins the waitlist. */
 export async function confirmGuest(tenant: ResolvedTenant, token: unknown) {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const confirmed = await withTenantDb(tenant.id, (db) => confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }));
+  const confirmed = await withTenantDb(tenant.id, (db) =>
+    confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }),
+  );
   if (!confirmed) return null;
-  const row = await withTenantDb(tenant.id, (db) => db.registration.findUnique({ where: { id: confirmed.id }, select: { email: true, name: true, status: true, ticketCode: true, event: { select: { title: true } } } }));
+  const row = await withTenantDb(tenant.id, (db) =>
+    db.registration.findUnique({
+      where: { id: confirmed.id },
+      select: { email: true, name: true, status: true, ticketCode: true, event: { select: { title: true } } },
+    }),
+  );
   if (row && row.status === "confirmed") {
-    await portalMail(tenant, row.email, `You're registered: ${row.event.title}`, `Hello ${row.name},\n\nYour place at ${row.event.title} is confirmed. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`)}\n`);
+    await portalMail(
+      tenant,
+      row.email,
+      `You're registered: ${row.event.title}`,
+      `Hello ${row.name},\n\nYour place at ${row.event.title} is confirmed. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`)}\n`,
+    );
   }
   return row;
 }

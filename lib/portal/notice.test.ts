@@ -3,7 +3,11 @@ import { FALLBACK_THEME } from "../tenancy/theme.ts";
 import { noticePage } from "./notice.ts";
 
 describe("noticePage", () => {
-  const tenant = { slug: "umbrella", name: "Umbrella Health", theme: { ...FALLBACK_THEME, primary: "#be123c", logo: { src: "/brand/portico.svg", alt: "Umbrella" } } };
+  const tenant = {
+    slug: "umbrella",
+    name: "Umbrella Health",
+    theme: { ...FALLBACK_THEME, primary: "#be123c", logo: { src: "/brand/portico.svg", alt: "Umbrella" } },
+  };
 
   it("carries the tenant's name, colours, logo and the nonce", () => {
     const html = noticePage(tenant, "unavailable", "abc123==");

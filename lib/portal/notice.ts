@@ -6,14 +6,26 @@ export type NoticeKind = "unavailable" | "suspended" | "maintenance";
 /** The words of a portal's notices, shared by the React notice and the 503 page. */
 export function noticeCopy(tenantName: string, kind: NoticeKind): { title: string; body: string } {
   return {
-    unavailable: { title: "This portal is temporarily unavailable", body: `We can't reach ${tenantName}'s data right now. Please try again in a few minutes.` },
-    suspended: { title: "This portal is currently suspended", body: `${tenantName} is not available at the moment. Please contact the organiser for details.` },
-    maintenance: { title: "Down for maintenance", body: `${tenantName} is being upgraded and will be back in a few minutes. Nothing you entered is lost.` },
+    unavailable: {
+      title: "This portal is temporarily unavailable",
+      body: `We can't reach ${tenantName}'s data right now. Please try again in a few minutes.`,
+    },
+    suspended: {
+      title: "This portal is currently suspended",
+      body: `${tenantName} is not available at the moment. Please contact the organiser for details.`,
+    },
+    maintenance: {
+      title: "Down for maintenance",
+      body: `${tenantName} is being upgraded and will be back in a few minutes. Nothing you entered is lost.`,
+    },
   }[kind];
 }
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
 
 /**
  * The whole branded notice page, answered with 503 by a route handler (app/t/[domain]/
@@ -21,9 +33,15 @@ const escapeHtml = (text: string) =>
  * colours, font and logo, all from the control plane's resolved tenant, nothing from its own
  * database. Self-contained (no app CSS, no script), styled under the request's CSP nonce.
  */
-export function noticePage(tenant: Pick<ResolvedTenant, "slug" | "name" | "theme">, kind: NoticeKind, nonce: string | null): string {
+export function noticePage(
+  tenant: Pick<ResolvedTenant, "slug" | "name" | "theme">,
+  kind: NoticeKind,
+  nonce: string | null,
+): string {
   const { title, body } = noticeCopy(tenant.name, kind);
-  const vars = Object.entries(themeToCssVars(tenant.theme)).map(([k, v]) => `${k}:${v}`).join(";");
+  const vars = Object.entries(themeToCssVars(tenant.theme))
+    .map(([k, v]) => `${k}:${v}`)
+    .join(";");
   const name = escapeHtml(tenant.name);
   // Theme values are validated hex colours and a font from a closed set; "<" cannot occur in them.
   const css = `:root{${vars}}
@@ -36,7 +54,10 @@ section{max-width:36rem;margin:0 auto;padding:2rem;text-align:center;background:
 .bar{width:4rem;height:.375rem;margin:0 auto 1rem;border-radius:999px;background:var(--brand-accent)}
 h1{font-size:1.5rem;font-weight:600;margin:0}
 p{margin:.75rem 0 0;opacity:.8}
-footer{border-top:1px solid rgba(0,0,0,.05);padding:1.5rem;text-align:center;font-size:.875rem;opacity:.7}`.replaceAll("<", "");
+footer{border-top:1px solid rgba(0,0,0,.05);padding:1.5rem;text-align:center;font-size:.875rem;opacity:.7}`.replaceAll(
+    "<",
+    "",
+  );
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
 <title>${escapeHtml(title)} · ${name}</title><link rel="icon" href="${escapeHtml(tenant.theme.logo.src)}">

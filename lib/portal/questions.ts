@@ -17,9 +17,11 @@ export const questionsSchema = z
   .superRefine((qs, ctx) => {
     const ids = new Set<string>();
     qs.forEach((q, i) => {
-      if (ids.has(q.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `two questions share the id "${q.id}"` });
+      if (ids.has(q.id))
+        ctx.addIssue({ code: "custom", path: [i, "id"], message: `two questions share the id "${q.id}"` });
       ids.add(q.id);
-      if (q.kind === "choice" && q.options.length < 2) ctx.addIssue({ code: "custom", path: [i, "options"], message: `"${q.label}" needs at least two options` });
+      if (q.kind === "choice" && q.options.length < 2)
+        ctx.addIssue({ code: "custom", path: [i, "options"], message: `"${q.label}" needs at least two options` });
     });
   });
 export type Question = z.output<typeof questionSchema>;
@@ -43,7 +45,8 @@ export function checkAnswers(questions: Question[], raw: Record<string, unknown>
       continue;
     }
     if (value.length > 1_000) errors[q.id] = `Keep "${q.label}" under 1,000 characters.`;
-    else if (q.kind === "choice" && !q.options.includes(value)) errors[q.id] = `Choose one of the options for "${q.label}".`;
+    else if (q.kind === "choice" && !q.options.includes(value))
+      errors[q.id] = `Choose one of the options for "${q.label}".`;
     else answers[q.id] = value;
   }
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, answers };

@@ -50,10 +50,14 @@ async function lockEvent(tx: Tx, eventId: string): Promise<LockedEvent> {
 }
 
 /** Why registration is closed now, or null when it is open. */
-export function registrationClosedReason(event: Pick<LockedEvent, "status" | "startsAt" | "registrationOpensAt" | "registrationClosesAt">, now = new Date()): string | null {
+export function registrationClosedReason(
+  event: Pick<LockedEvent, "status" | "startsAt" | "registrationOpensAt" | "registrationClosesAt">,
+  now = new Date(),
+): string | null {
   if (event.status === "cancelled") return "This event has been cancelled.";
   if (event.status !== "published") return "This event is not open for registration.";
-  if (event.registrationOpensAt && now < event.registrationOpensAt) return `Registration opens on ${event.registrationOpensAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`;
+  if (event.registrationOpensAt && now < event.registrationOpensAt)
+    return `Registration opens on ${event.registrationOpensAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`;
   const closes = event.registrationClosesAt ?? event.startsAt;
   if (now >= closes) return "Registration for this event has closed.";
   return null;
@@ -70,7 +74,12 @@ function ticketCode(): string {
  */
 export async function registerForEvent(
   db: TenantDb,
-  input: { eventId: string; registrant: Registrant; answers: Record<string, unknown>; guest?: { confirmTokenHash: string } },
+  input: {
+    eventId: string;
+    registrant: Registrant;
+    answers: Record<string, unknown>;
+    guest?: { confirmTokenHash: string };
+  },
   options: { waitlist: boolean; now?: Date },
 ): Promise<RegistrationOutcome> {
   const email = input.registrant.email.trim().toLowerCase();
@@ -80,7 +89,12 @@ export async function registerForEvent(
     if (closed) throw new RegistrationRefused(closed);
     const existing = await tx.registration.findUnique({ where: { eventId_email: { eventId: event.id, email } } });
     if (existing && existing.status !== "cancelled") {
-      return { registrationId: existing.id, status: existing.status as RegistrationOutcome["status"], created: false, ticketCode: existing.ticketCode };
+      return {
+        registrationId: existing.id,
+        status: existing.status as RegistrationOutcome["status"],
+        created: false,
+        ticketCode: existing.ticketCode,
+      };
     }
     const answers = checkAnswers(parseQuestions(event.questions), input.answers);
     if (!answers.ok) throw new RegistrationRefused(Object.values(answers.errors).join(" "));
@@ -88,8 +102,15 @@ export async function registerForEvent(
     if (input.guest) status = "pending";
     else status = await seatStatus(tx, event, options.waitlist);
     const data = {
-      userId: input.registrant.userId, name: input.registrant.name.slice(0, 120), status, answers: answers.answers,
-      ticketCode: ticketCode(), confirmTokenHash: input.guest?.confirmTokenHash ?? null, cancelledAt: null, promotedAt: null, checkedInAt: null,
+      userId: input.registrant.userId,
+      name: input.registrant.name.slice(0, 120),
+      status,
+      answers: answers.answers,
+      ticketCode: ticketCode(),
+      confirmTokenHash: input.guest?.confirmTokenHash ?? null,
+      cancelledAt: null,
+      promotedAt: null,
+      checkedInAt: null,
     };
     const row = existing
       ? await tx.registration.update({ where: { id: existing.id }, data: { ...data, createdAt: new Date() } })
@@ -118,18 +139,32 @@ async function promote(tx: Tx, event: LockedEvent): Promise<Array<{ id: string; 
     take: Math.min(free, 10_000),
     select: { id: true, email: true, name: true },
   });
-  if (next.length) await tx.registration.updateMany({ where: { id: { in: next.map((r) => r.id) } }, data: { status: "confirmed", promotedAt: new Date() } });
+  if (next.length)
+    await tx.registration.updateMany({
+      where: { id: { in: next.map((r) => r.id) } },
+      data: { status: "confirmed", promotedAt: new Date() },
+    });
   return next;
 }
 
 /** A guest confirms their email: their pending registration takes a seat or joins the waitlist. */
-export async function confirmGuestRegistration(db: TenantDb, confirmTokenHash: string, options: { waitlist: boolean }): Promise<{ id: string; status: "confirmed" | "waitlisted"; eventId: string } | null> {
-  const pending = await db.registration.findUnique({ where: { confirmTokenHash }, select: { id: true, eventId: true, status: true } });
+export async function confirmGuestRegistration(
+  db: TenantDb,
+  confirmTokenHash: string,
+  options: { waitlist: boolean },
+): Promise<{ id: string; status: "confirmed" | "waitlisted"; eventId: string } | null> {
+  const pending = await db.registration.findUnique({
+    where: { confirmTokenHash },
+    select: { id: true, eventId: true, status: true },
+  });
   if (!pending) return null;
   return db.$transaction(async (tx) => {
     const event = await lockEvent(tx, pending.eventId);
     const row = await tx.registration.findUnique({ where: { id: pending.id } });
-    if (!row || row.status !== "pending") return row && (row.status === "confirmed" || row.status === "waitlisted") ? { id: row.id, status: row.status, eventId: row.eventId } : null;
+    if (!row || row.status !== "pending")
+      return row && (row.status === "confirmed" || row.status === "waitlisted")
+        ? { id: row.id, status: row.status, eventId: row.eventId }
+        : null;
     const status = await seatStatus(tx, event, options.waitlist);
     await tx.registration.update({ where: { id: row.id }, data: { status, confirmTokenHash: null } });
     return { id: row.id, status, eventId: row.eventId };
@@ -140,12 +175,23 @@ export async function confirmGuestRegistration(db: TenantDb, confirmTokenHash: s
  * Cancels a registration (its holder, or staff). A freed seat goes to the first on the waitlist in
  * the same transaction. Returns who was promoted, so they can be told.
  */
-export async function cancelRegistration(db: TenantDb, registrationId: string, owner?: { userId: string }): Promise<{ cancelled: boolean; promoted: Array<{ id: string; email: string; name: string }> }> {
-  const found = await db.registration.findUnique({ where: { id: registrationId }, select: { eventId: true, userId: true } });
-  if (!found || (owner && found.userId !== owner.userId)) throw new RegistrationRefused("There is no such registration.");
+export async function cancelRegistration(
+  db: TenantDb,
+  registrationId: string,
+  owner?: { userId: string },
+): Promise<{ cancelled: boolean; promoted: Array<{ id: string; email: string; name: string }> }> {
+  const found = await db.registration.findUnique({
+    where: { id: registrationId },
+    select: { eventId: true, userId: true },
+  });
+  if (!found || (owner && found.userId !== owner.userId))
+    throw new RegistrationRefused("There is no such registration.");
   return db.$transaction(async (tx) => {
     const event = await lockEvent(tx, found.eventId);
-    const changed = await tx.registration.updateMany({ where: { id: registrationId, status: { not: "cancelled" } }, data: { status: "cancelled", cancelledAt: new Date() } });
+    const changed = await tx.registration.updateMany({
+      where: { id: registrationId, status: { not: "cancelled" } },
+      data: { status: "cancelled", cancelledAt: new Date() },
+    });
     if (changed.count === 0) return { cancelled: false, promoted: [] };
     return { cancelled: true, promoted: await promote(tx, event) };
   });
@@ -155,13 +201,20 @@ export async function cancelRegistration(db: TenantDb, registrationId: string, o
  * Changes an event's capacity. It cannot go below the confirmed count (nobody loses a confirmed
  * seat); raising it promotes from the waitlist at once.
  */
-export async function setCapacity(db: TenantDb, eventId: string, capacity: number | null): Promise<{ promoted: Array<{ id: string; email: string; name: string }> }> {
-  if (capacity !== null && (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000)) throw new InvalidInput("Capacity is a whole number from 1 to 100,000, or empty for no limit.");
+export async function setCapacity(
+  db: TenantDb,
+  eventId: string,
+  capacity: number | null,
+): Promise<{ promoted: Array<{ id: string; email: string; name: string }> }> {
+  if (capacity !== null && (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000))
+    throw new InvalidInput("Capacity is a whole number from 1 to 100,000, or empty for no limit.");
   return db.$transaction(async (tx) => {
     const event = await lockEvent(tx, eventId);
     const confirmed = await tx.registration.count({ where: { eventId, status: "confirmed" } });
     if (capacity !== null && capacity < confirmed) {
-      throw new RegistrationRefused(`${confirmed} people already have a confirmed place; capacity cannot go below ${confirmed}. Cancel registrations first, or choose ${confirmed} or more.`);
+      throw new RegistrationRefused(
+        `${confirmed} people already have a confirmed place; capacity cannot go below ${confirmed}. Cancel registrations first, or choose ${confirmed} or more.`,
+      );
     }
     await tx.event.update({ where: { id: eventId }, data: { capacity } });
     return { promoted: await promote(tx, { ...event, capacity }) };
@@ -169,12 +222,21 @@ export async function setCapacity(db: TenantDb, eventId: string, capacity: numbe
 }
 
 /** Marks a ticket checked in, once. */
-export async function checkIn(db: TenantDb, eventId: string, code: string): Promise<{ ok: true; name: string; already: boolean } | { ok: false; message: string }> {
-  if (!/^[A-Za-z0-9_-]{10,40}$/.test(code)) return { ok: false, message: "That is not a ticket code from this portal." };
+export async function checkIn(
+  db: TenantDb,
+  eventId: string,
+  code: string,
+): Promise<{ ok: true; name: string; already: boolean } | { ok: false; message: string }> {
+  if (!/^[A-Za-z0-9_-]{10,40}$/.test(code))
+    return { ok: false, message: "That is not a ticket code from this portal." };
   const row = await db.registration.findUnique({ where: { ticketCode: code } });
   if (!row || row.eventId !== eventId) return { ok: false, message: "No ticket with that code for this event." };
-  if (row.status !== "confirmed") return { ok: false, message: `${row.name}'s registration is ${row.status}, not confirmed.` };
+  if (row.status !== "confirmed")
+    return { ok: false, message: `${row.name}'s registration is ${row.status}, not confirmed.` };
   if (row.checkedInAt) return { ok: true, name: row.name, already: true };
-  const claimed = await db.registration.updateMany({ where: { id: row.id, checkedInAt: null }, data: { checkedInAt: new Date() } });
+  const claimed = await db.registration.updateMany({
+    where: { id: row.id, checkedInAt: null },
+    data: { checkedInAt: new Date() },
+  });
   return { ok: true, name: row.name, already: claimed.count === 0 };
 }

@@ -12,7 +12,12 @@ export interface PortalSettingsView {
   senderName: string | null;
 }
 
-const DEFAULTS: PortalSettingsView = { catalogueVisibility: "public", allowMemberSignup: true, allowGuestRegistration: false, senderName: null };
+const DEFAULTS: PortalSettingsView = {
+  catalogueVisibility: "public",
+  allowMemberSignup: true,
+  allowGuestRegistration: false,
+  senderName: null,
+};
 
 /**
  * The portal's settings (one row in its own database), with the defaults a new portal has. Read
@@ -20,7 +25,10 @@ const DEFAULTS: PortalSettingsView = { catalogueVisibility: "public", allowMembe
  */
 export const portalSettings = cache(async (tenant: Pick<ResolvedTenant, "id">): Promise<PortalSettingsView> => {
   const row = await withTenantDb(tenant.id, (db) =>
-    db.portalSettings.findUnique({ where: { id: 1 }, select: { catalogueVisibility: true, allowMemberSignup: true, allowGuestRegistration: true, senderName: true } }),
+    db.portalSettings.findUnique({
+      where: { id: 1 },
+      select: { catalogueVisibility: true, allowMemberSignup: true, allowGuestRegistration: true, senderName: true },
+    }),
   );
   return row ?? DEFAULTS;
 });
@@ -30,7 +38,11 @@ export async function settingsForAdmin(tenant: ResolvedTenant, admin: TenantUser
   assertTenantRole(admin, tenant, "admin");
   const [settings, domains] = await Promise.all([
     portalSettings(tenant),
-    platform().control.domain.findMany({ where: { tenantId: tenant.id }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }], select: { hostname: true, isPrimary: true } }),
+    platform().control.domain.findMany({
+      where: { tenantId: tenant.id },
+      orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }],
+      select: { hostname: true, isPrimary: true },
+    }),
   ]);
   return { settings, domains };
 }

@@ -25,11 +25,16 @@ export async function memberSignUpAllowed(tenant: ResolvedTenant): Promise<boole
 
 /** Creates a member account in this tenant's database, if the tenant allows sign-up. */
 export async function signUpMember(tenant: ResolvedTenant, input: unknown): Promise<SignUpResult> {
-  if (!(await memberSignUpAllowed(tenant))) return { ok: false, message: `${tenant.name} does not take sign-ups here. Ask the organiser for an invitation.` };
+  if (!(await memberSignUpAllowed(tenant)))
+    return { ok: false, message: `${tenant.name} does not take sign-ups here. Ask the organiser for an invitation.` };
   const parsed = signUpSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, message: issue?.message ?? "Check the form.", field: issue?.path[0] as "name" | "email" | "password" };
+    return {
+      ok: false,
+      message: issue?.message ?? "Check the form.",
+      field: issue?.path[0] as "name" | "email" | "password",
+    };
   }
   const { name, email, password } = parsed.data;
   const refusal = await limitAttempt("sign-up", tenantAccount(tenant.id, email));
@@ -39,6 +44,11 @@ export async function signUpMember(tenant: ResolvedTenant, input: unknown): Prom
     db.user.createMany({ data: [{ name, email, passwordHash, role: "member" }], skipDuplicates: true }),
   );
   // Only this tenant's accounts are consulted: the same address elsewhere is another account.
-  if (created.count === 0) return { ok: false, message: "An account with this email already exists here. Sign in instead, or get a sign-in link.", field: "email" };
+  if (created.count === 0)
+    return {
+      ok: false,
+      message: "An account with this email already exists here. Sign in instead, or get a sign-in link.",
+      field: "email",
+    };
   return { ok: true };
 }

@@ -26,7 +26,16 @@ export async function staffEvents(tenant: ResolvedTenant, staff: TenantUser, pag
         orderBy: { startsAt: "desc" },
         skip: (page - 1) * EVENTS_PER_PAGE,
         take: EVENTS_PER_PAGE,
-        select: { slug: true, title: true, status: true, startsAt: true, endsAt: true, timeZone: true, capacity: true, _count: { select: { registrations: { where: { status: "confirmed" } } } } },
+        select: {
+          slug: true,
+          title: true,
+          status: true,
+          startsAt: true,
+          endsAt: true,
+          timeZone: true,
+          capacity: true,
+          _count: { select: { registrations: { where: { status: "confirmed" } } } },
+        },
       }),
     ]),
   );
@@ -45,14 +54,29 @@ export async function staffEvent(tenant: ResolvedTenant, staff: TenantUser, slug
 export function formValues(event: Awaited<ReturnType<typeof staffEvent>>) {
   const z = (d: Date | null) => (d ? instantToZoned(d, event.timeZone) : "");
   return {
-    existing: event.slug, title: event.title, slug: event.slug, summary: event.summary, description: event.description, timeZone: event.timeZone,
-    startsLocal: z(event.startsAt), endsLocal: z(event.endsAt), opensLocal: z(event.registrationOpensAt), closesLocal: z(event.registrationClosesAt),
-    venue: event.venue ?? "", onlineUrl: event.onlineUrl ?? "", capacity: event.capacity === null ? "" : String(event.capacity), questions: questionLines(parseQuestions(event.questions)),
+    existing: event.slug,
+    title: event.title,
+    slug: event.slug,
+    summary: event.summary,
+    description: event.description,
+    timeZone: event.timeZone,
+    startsLocal: z(event.startsAt),
+    endsLocal: z(event.endsAt),
+    opensLocal: z(event.registrationOpensAt),
+    closesLocal: z(event.registrationClosesAt),
+    venue: event.venue ?? "",
+    onlineUrl: event.onlineUrl ?? "",
+    capacity: event.capacity === null ? "" : String(event.capacity),
+    questions: questionLines(parseQuestions(event.questions)),
   };
 }
 
 /** Confirmed registrations of an event and how many of them have arrived. */
-export async function arrivals(tenant: ResolvedTenant, staff: TenantUser, eventId: string): Promise<{ confirmed: number; arrived: number }> {
+export async function arrivals(
+  tenant: ResolvedTenant,
+  staff: TenantUser,
+  eventId: string,
+): Promise<{ confirmed: number; arrived: number }> {
   assertTenantRole(staff, tenant, "staff");
   const [confirmed, arrived] = await withTenantDb(tenant.id, (db) =>
     Promise.all([
@@ -66,21 +90,46 @@ export async function arrivals(tenant: ResolvedTenant, staff: TenantUser, eventI
 export const ATTENDEES_PER_PAGE = 25;
 const STATUSES = ["confirmed", "waitlisted", "pending", "cancelled"] as const;
 
-export async function attendees(tenant: ResolvedTenant, staff: TenantUser, eventId: string, filter: { q?: string; status?: string; checkedIn?: string; page?: number }) {
+export async function attendees(
+  tenant: ResolvedTenant,
+  staff: TenantUser,
+  eventId: string,
+  filter: { q?: string; status?: string; checkedIn?: string; page?: number },
+) {
   assertTenantRole(staff, tenant, "staff");
   const status = STATUSES.find((s) => s === filter.status);
   const q = filter.q?.trim().slice(0, 100);
   const where = {
     eventId,
     ...(status ? { status } : {}),
-    ...(filter.checkedIn === "yes" ? { checkedInAt: { not: null } } : filter.checkedIn === "no" ? { checkedInAt: null } : {}),
-    ...(q ? { OR: [{ name: { contains: q, mode: "insensitive" as const } }, { email: { contains: q.toLowerCase() } }] } : {}),
+    ...(filter.checkedIn === "yes"
+      ? { checkedInAt: { not: null } }
+      : filter.checkedIn === "no"
+        ? { checkedInAt: null }
+        : {}),
+    ...(q
+      ? { OR: [{ name: { contains: q, mode: "insensitive" as const } }, { email: { contains: q.toLowerCase() } }] }
+      : {}),
   };
   const page = Math.max(1, Math.min(10_000, Math.floor(filter.page ?? 1)));
   const [total, rows] = await withTenantDb(tenant.id, (db) =>
     Promise.all([
       db.registration.count({ where }),
-      db.registration.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], skip: (page - 1) * ATTENDEES_PER_PAGE, take: ATTENDEES_PER_PAGE, select: { id: true, name: true, email: true, status: true, checkedInAt: true, createdAt: true, ticketCode: true } }),
+      db.registration.findMany({
+        where,
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        skip: (page - 1) * ATTENDEES_PER_PAGE,
+        take: ATTENDEES_PER_PAGE,
+        select: {
+          id: true,
+          name: true,
+          email: true,
+          status: true,
+          checkedInAt: true,
+          createdAt: true,
+          ticketCode: true,
+        },
+      }),
     ]),
   );
   return { total, page, pages: Math.max(1, Math.ceil(total / ATTENDEES_PER_PAGE)), rows };

@@ -31,7 +31,15 @@ export interface EventInput {
 }
 
 export function slugify(title: string): string {
-  return title.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "event";
+  return (
+    title
+      .toLowerCase()
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 80) || "event"
+  );
 }
 
 /**
@@ -39,13 +47,30 @@ export function slugify(title: string): string {
  * (a choice), a leading "*" for required.
  */
 export function parseQuestionLines(text: string): { ok: true; questions: Question[] } | { ok: false; message: string } {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const raw = lines.map((line) => {
     const required = line.startsWith("*");
     const body = required ? line.slice(1).trim() : line;
     const [label = "", options] = body.split(/:(.*)/s).map((p) => p?.trim());
-    const opts = options ? options.split("/").map((o) => o.trim()).filter(Boolean) : [];
-    return { id: slugify(label).slice(0, 40).replace(/^[^a-z]+/, "") || "q", label, kind: opts.length ? "choice" : "text", required, options: opts };
+    const opts = options
+      ? options
+          .split("/")
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [];
+    return {
+      id:
+        slugify(label)
+          .slice(0, 40)
+          .replace(/^[^a-z]+/, "") || "q",
+      label,
+      kind: opts.length ? "choice" : "text",
+      required,
+      options: opts,
+    };
   });
   const parsed = questionsSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? "check the questions" };
@@ -53,17 +78,26 @@ export function parseQuestionLines(text: string): { ok: true; questions: Questio
 }
 
 export function questionLines(questions: Question[]): string {
-  return questions.map((q) => `${q.required ? "* " : ""}${q.label}${q.kind === "choice" ? `: ${q.options.join(" / ")}` : ""}`).join("\n");
+  return questions
+    .map((q) => `${q.required ? "* " : ""}${q.label}${q.kind === "choice" ? `: ${q.options.join(" / ")}` : ""}`)
+    .join("\n");
 }
 
 /** Reads the event form; every problem is reported against its field. */
-export function parseEventForm(form: Pick<FormData, "get">, tenant: ResolvedTenant): { ok: true; input: EventInput } | { ok: false; errors: FieldErrors } {
-  const text = (name: string, max: number) => String(form.get(name) ?? "").trim().slice(0, max);
+export function parseEventForm(
+  form: Pick<FormData, "get">,
+  tenant: ResolvedTenant,
+): { ok: true; input: EventInput } | { ok: false; errors: FieldErrors } {
+  const text = (name: string, max: number) =>
+    String(form.get(name) ?? "")
+      .trim()
+      .slice(0, max);
   const errors: FieldErrors = {};
   const title = text("title", 200);
   if (!title) errors.title = "Give the event a title.";
   const slug = text("slug", 80) || slugify(title);
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug)) errors.slug = "Use lower-case letters, digits and single hyphens, e.g. annual-meeting.";
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug))
+    errors.slug = "Use lower-case letters, digits and single hyphens, e.g. annual-meeting.";
   const timeZone = text("timeZone", 64);
   if (!isTimeZone(timeZone)) errors.timeZone = "Choose the time zone the event takes place in.";
   const when = (name: string, required: boolean): Date | null => {
@@ -81,23 +115,29 @@ export function parseEventForm(form: Pick<FormData, "get">, tenant: ResolvedTena
   };
   const startsAt = when("startsLocal", true);
   const endsAt = when("endsLocal", true);
-  if (startsAt && endsAt && endsAt <= startsAt) errors.endsLocal = `The end must be after the start (both are in ${timeZone}).`;
+  if (startsAt && endsAt && endsAt <= startsAt)
+    errors.endsLocal = `The end must be after the start (both are in ${timeZone}).`;
   const registrationOpensAt = when("opensLocal", false);
   const registrationClosesAt = when("closesLocal", false);
-  if (registrationOpensAt && registrationClosesAt && registrationClosesAt <= registrationOpensAt) errors.closesLocal = "Registration must close after it opens.";
-  if (registrationClosesAt && endsAt && registrationClosesAt > endsAt) errors.closesLocal = "Registration cannot close after the event ends.";
+  if (registrationOpensAt && registrationClosesAt && registrationClosesAt <= registrationOpensAt)
+    errors.closesLocal = "Registration must close after it opens.";
+  if (registrationClosesAt && endsAt && registrationClosesAt > endsAt)
+    errors.closesLocal = "Registration cannot close after the event ends.";
   const capacityText = text("capacity", 10);
   let capacity: number | null = null;
   if (capacityText) {
     capacity = Number(capacityText);
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000) errors.capacity = "A whole number from 1 to 100,000, or empty for no limit.";
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000)
+      errors.capacity = "A whole number from 1 to 100,000, or empty for no limit.";
   }
   const onlineUrl = text("onlineUrl", 500) || null;
-  if (onlineUrl && !/^https:\/\/[^\s<>"]+$/.test(onlineUrl)) errors.onlineUrl = "An https:// link, e.g. https://meet.example.com/abc.";
+  if (onlineUrl && !/^https:\/\/[^\s<>"]+$/.test(onlineUrl))
+    errors.onlineUrl = "An https:// link, e.g. https://meet.example.com/abc.";
   let questions: Question[] = [];
   const questionText = text("questions", 5_000);
   if (questionText) {
-    if (!hasFeature(tenant, "custom-questions")) errors.questions = "Custom registration questions are not part of this portal's plan.";
+    if (!hasFeature(tenant, "custom-questions"))
+      errors.questions = "Custom registration questions are not part of this portal's plan.";
     else {
       const parsed = parseQuestionLines(questionText);
       if (parsed.ok) questions = parsed.questions;
@@ -107,13 +147,28 @@ export function parseEventForm(form: Pick<FormData, "get">, tenant: ResolvedTena
   if (Object.keys(errors).length || !startsAt || !endsAt) return { ok: false, errors };
   return {
     ok: true,
-    input: { title, slug, summary: text("summary", 500), description: text("description", 20_000), timeZone, startsAt, endsAt, venue: text("venue", 200) || null, onlineUrl, capacity, registrationOpensAt, registrationClosesAt, questions },
+    input: {
+      title,
+      slug,
+      summary: text("summary", 500),
+      description: text("description", 20_000),
+      timeZone,
+      startsAt,
+      endsAt,
+      venue: text("venue", 200) || null,
+      onlineUrl,
+      capacity,
+      registrationOpensAt,
+      registrationClosesAt,
+      questions,
+    },
   };
 }
 
 export async function createEvent(tenant: ResolvedTenant, input: EventInput): Promise<string> {
   return withTenantDb(tenant.id, async (db) => {
-    if (await db.event.findUnique({ where: { slug: input.slug }, select: { id: true } })) throw new InvalidInput(`Another event already uses the address /events/${input.slug}; change the slug.`);
+    if (await db.event.findUnique({ where: { slug: input.slug }, select: { id: true } }))
+      throw new InvalidInput(`Another event already uses the address /events/${input.slug}; change the slug.`);
     const { questions, ...rest } = input;
     await db.event.create({ data: { ...rest, questions, status: "draft" } });
     return input.slug;
@@ -121,9 +176,14 @@ export async function createEvent(tenant: ResolvedTenant, input: EventInput): Pr
 }
 
 export async function updateEvent(tenant: ResolvedTenant, slug: string, input: EventInput): Promise<string> {
-  const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true, capacity: true } }));
+  const event = await withTenantDb(tenant.id, (db) =>
+    db.event.findUnique({ where: { slug }, select: { id: true, capacity: true } }),
+  );
   if (!event) throw new InvalidInput("This event no longer exists.");
-  if (input.slug !== slug && (await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug: input.slug }, select: { id: true } })))) {
+  if (
+    input.slug !== slug &&
+    (await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug: input.slug }, select: { id: true } })))
+  ) {
     throw new InvalidInput(`Another event already uses the address /events/${input.slug}; change the slug.`);
   }
   // Capacity first: it refuses to go below the confirmed count, and may promote.
@@ -137,31 +197,74 @@ export async function updateEvent(tenant: ResolvedTenant, slug: string, input: E
 }
 
 /** Publish, unpublish (back to draft) or cancel. Cancelling tells everyone registered. */
-export async function setEventStatus(tenant: ResolvedTenant, slug: string, status: "published" | "draft" | "cancelled"): Promise<void> {
-  const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true, title: true, status: true } }));
+export async function setEventStatus(
+  tenant: ResolvedTenant,
+  slug: string,
+  status: "published" | "draft" | "cancelled",
+): Promise<void> {
+  const event = await withTenantDb(tenant.id, (db) =>
+    db.event.findUnique({ where: { slug }, select: { id: true, title: true, status: true } }),
+  );
   if (!event) throw new InvalidInput("This event no longer exists.");
-  if (event.status === "cancelled") throw new InvalidInput("A cancelled event stays cancelled; create a new one instead.");
+  if (event.status === "cancelled")
+    throw new InvalidInput("A cancelled event stays cancelled; create a new one instead.");
   if (status === "draft") {
-    const held = await withTenantDb(tenant.id, (db) => db.registration.count({ where: { eventId: event.id, status: { in: ["confirmed", "waitlisted", "pending"] } } }));
-    if (held > 0) throw new InvalidInput(`${held} people are registered; cancel the event instead of unpublishing it, so they are told.`);
+    const held = await withTenantDb(tenant.id, (db) =>
+      db.registration.count({ where: { eventId: event.id, status: { in: ["confirmed", "waitlisted", "pending"] } } }),
+    );
+    if (held > 0)
+      throw new InvalidInput(
+        `${held} people are registered; cancel the event instead of unpublishing it, so they are told.`,
+      );
   }
   await withTenantDb(tenant.id, (db) => db.event.update({ where: { id: event.id }, data: { status } }));
   if (status === "cancelled") {
-    const people = await withTenantDb(tenant.id, (db) => db.registration.findMany({ where: { eventId: event.id, status: { in: ["confirmed", "waitlisted", "pending"] } }, select: { email: true, name: true }, take: 10_000 }));
-    for (const p of people) await portalMail(tenant, p.email, `Cancelled: ${event.title}`, `Hello ${p.name},\n\nWe are sorry: ${event.title} has been cancelled. Your registration is void; nothing else is needed from you.\n`);
+    const people = await withTenantDb(tenant.id, (db) =>
+      db.registration.findMany({
+        where: { eventId: event.id, status: { in: ["confirmed", "waitlisted", "pending"] } },
+        select: { email: true, name: true },
+        take: 10_000,
+      }),
+    );
+    for (const p of people)
+      await portalMail(
+        tenant,
+        p.email,
+        `Cancelled: ${event.title}`,
+        `Hello ${p.name},\n\nWe are sorry: ${event.title} has been cancelled. Your registration is void; nothing else is needed from you.\n`,
+      );
   }
 }
 
 /** Emails every confirmed attendee of an event (at most 5,000). */
-export async function messageAttendees(tenant: ResolvedTenant, from: TenantUser, eventId: string, subject: string, body: string): Promise<number> {
+export async function messageAttendees(
+  tenant: ResolvedTenant,
+  from: TenantUser,
+  eventId: string,
+  subject: string,
+  body: string,
+): Promise<number> {
   const s = subject.trim().slice(0, 150);
   const b = body.trim().slice(0, 10_000);
   if (!s || !b) throw new InvalidInput("Write a subject and a message.");
-  const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { id: eventId }, select: { title: true, slug: true } }));
+  const event = await withTenantDb(tenant.id, (db) =>
+    db.event.findUnique({ where: { id: eventId }, select: { title: true, slug: true } }),
+  );
   if (!event) throw new InvalidInput("This event no longer exists.");
-  const people = await withTenantDb(tenant.id, (db) => db.registration.findMany({ where: { eventId, status: "confirmed" }, select: { email: true, name: true }, take: 5_000 }));
+  const people = await withTenantDb(tenant.id, (db) =>
+    db.registration.findMany({
+      where: { eventId, status: "confirmed" },
+      select: { email: true, name: true },
+      take: 5_000,
+    }),
+  );
   for (const p of people) {
-    await portalMail(tenant, p.email, `${event.title}: ${s}`, `Hello ${p.name},\n\n${b}\n\n— ${from.name}, for ${tenant.name}\n${publicLink(tenant.primaryHost, `/events/${event.slug}`)}\n`);
+    await portalMail(
+      tenant,
+      p.email,
+      `${event.title}: ${s}`,
+      `Hello ${p.name},\n\n${b}\n\n— ${from.name}, for ${tenant.name}\n${publicLink(tenant.primaryHost, `/events/${event.slug}`)}\n`,
+    );
   }
   return people.length;
 }

@@ -15,8 +15,14 @@ describe("staff event helpers", () => {
   });
 
   it("refuses duplicate questions and one-option choices with a reason", () => {
-    expect(parseQuestionLines("Size\nSize")).toMatchObject({ ok: false, message: expect.stringContaining("share the id") });
-    expect(parseQuestionLines("Pick: only")).toMatchObject({ ok: false, message: expect.stringContaining("at least two options") });
+    expect(parseQuestionLines("Size\nSize")).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("share the id"),
+    });
+    expect(parseQuestionLines("Pick: only")).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("at least two options"),
+    });
   });
 
   it("makes addresses from titles", () => {

@@ -30,7 +30,9 @@ type Tx = Parameters<Parameters<TenantDb["$transaction"]>[0]>[0];
 
 /** Refuses when the change would leave no active owner. Locks the owners' rows while it decides. */
 async function keepAnOwner(tx: Tx, userId: string, after: { role: TenantRole; active: boolean }): Promise<void> {
-  const owners = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM "User" WHERE role = 'owner' AND active ORDER BY id FOR UPDATE`;
+  const owners = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM "User" WHERE role = 'owner' AND active ORDER BY id FOR UPDATE`;
   const stillOwner = after.role === "owner" && after.active;
   if (!stillOwner && owners.length === 1 && owners[0]?.id === userId) {
     throw new TeamRefused("This is the portal's last owner: make someone else an owner first.");
@@ -41,7 +43,12 @@ async function keepAnOwner(tx: Tx, userId: string, after: { role: TenantRole; ac
 export async function teamMembers(tenant: ResolvedTenant, admin: TenantUser) {
   assertTenantRole(admin, tenant, "admin");
   return withTenantDb(tenant.id, (db) =>
-    db.user.findMany({ where: { role: { in: ["staff", "admin", "owner"] } }, orderBy: [{ role: "desc" }, { name: "asc" }], take: 500, select: { id: true, name: true, email: true, role: true, active: true, passwordHash: true } }),
+    db.user.findMany({
+      where: { role: { in: ["staff", "admin", "owner"] } },
+      orderBy: [{ role: "desc" }, { name: "asc" }],
+      take: 500,
+      select: { id: true, name: true, email: true, role: true, active: true, passwordHash: true },
+    }),
   ).then((rows) => rows.map(({ passwordHash, ...r }) => ({ ...r, invited: !passwordHash })));
 }
 
@@ -49,7 +56,11 @@ export async function teamMembers(tenant: ResolvedTenant, admin: TenantUser) {
  * Invites someone to the team. A new address gets an account without a password and a single-use
  * invitation link (7 days); an existing member is given the role and told by email.
  */
-export async function inviteToTeam(tenant: ResolvedTenant, by: TenantUser, input: { email: string; name: string; role: string }): Promise<"invited" | "promoted"> {
+export async function inviteToTeam(
+  tenant: ResolvedTenant,
+  by: TenantUser,
+  input: { email: string; name: string; role: string },
+): Promise<"invited" | "promoted"> {
   // Checked with the mail layer's own rule before anything is written: no member without an invitation.
   const address = checkEmailAddress(input.email, "Enter the person's email address, e.g. jo@client.example.");
   if (!address.ok) throw new TeamRefused(address.message);
@@ -58,19 +69,35 @@ export async function inviteToTeam(tenant: ResolvedTenant, by: TenantUser, input
   if (!name) throw new TeamRefused("Enter the person's name.");
   const role = TEAM_ROLES.find((r) => r === input.role);
   if (!role) throw new TeamRefused("Choose a role: staff, admin or owner.");
-  if (!mayAssign(by, role)) throw new TeamRefused(role === "owner" ? "Only an owner can make someone an owner." : "Only admins and owners manage the team.");
+  if (!mayAssign(by, role))
+    throw new TeamRefused(
+      role === "owner" ? "Only an owner can make someone an owner." : "Only admins and owners manage the team.",
+    );
   const token = generateToken();
   const outcome = await withTenantDb(tenant.id, (db) =>
     db.$transaction(async (tx) => {
       const existing = await tx.user.findUnique({ where: { email } });
       if (existing?.passwordHash && existing.active) {
-        if (RANK[existing.role] >= RANK[role]) throw new TeamRefused(`${existing.name} is already ${existing.role === "admin" ? "an admin" : `a ${existing.role}`}.`);
+        if (RANK[existing.role] >= RANK[role])
+          throw new TeamRefused(
+            `${existing.name} is already ${existing.role === "admin" ? "an admin" : `a ${existing.role}`}.`,
+          );
         await tx.user.update({ where: { id: existing.id }, data: { role } });
         return "promoted" as const;
       }
       await tx.user.upsert({ where: { email }, create: { email, name, role }, update: { name, role, active: true } });
-      await tx.loginToken.updateMany({ where: { email, purpose: "invite", usedAt: null }, data: { expiresAt: new Date() } });
-      await tx.loginToken.create({ data: { tokenHash: hashToken(token), email, purpose: "invite", expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000) } });
+      await tx.loginToken.updateMany({
+        where: { email, purpose: "invite", usedAt: null },
+        data: { expiresAt: new Date() },
+      });
+      await tx.loginToken.create({
+        data: {
+          tokenHash: hashToken(token),
+          email,
+          purpose: "invite",
+          expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+        },
+      });
       return "invited" as const;
     }),
   );
@@ -83,14 +110,23 @@ export async function inviteToTeam(tenant: ResolvedTenant, by: TenantUser, input
 }
 
 /** Changes someone's role in one tenant database (the core of changeRole, testable on its own). */
-export async function changeRoleIn(db: TenantDb, by: Pick<TenantUser, "role">, userId: string, roleInput: string): Promise<void> {
+export async function changeRoleIn(
+  db: TenantDb,
+  by: Pick<TenantUser, "role">,
+  userId: string,
+  roleInput: string,
+): Promise<void> {
   const role = (["member", ...TEAM_ROLES] as const).find((r) => r === roleInput);
   if (!role) throw new TeamRefused("Choose a role: member, staff, admin or owner.");
   await db.$transaction(async (tx) => {
     const target = await tx.user.findUnique({ where: { id: userId } });
     if (!target) throw new TeamRefused("There is no such person.");
     if (!mayAssign(by as TenantUser, role) || !mayAssign(by as TenantUser, target.role)) {
-      throw new TeamRefused(target.role === "owner" || role === "owner" ? "Only an owner can change an owner's role or make an owner." : "Only admins and owners manage the team.");
+      throw new TeamRefused(
+        target.role === "owner" || role === "owner"
+          ? "Only an owner can change an owner's role or make an owner."
+          : "Only admins and owners manage the team.",
+      );
     }
     await keepAnOwner(tx, target.id, { role, active: target.active });
     // A changed role takes effect on the next request: sessions carry the session version.
@@ -103,7 +139,10 @@ export async function removeIn(db: TenantDb, by: Pick<TenantUser, "role">, userI
   await db.$transaction(async (tx) => {
     const target = await tx.user.findUnique({ where: { id: userId } });
     if (!target) throw new TeamRefused("There is no such person.");
-    if (!mayAssign(by as TenantUser, target.role)) throw new TeamRefused(target.role === "owner" ? "Only an owner can remove an owner." : "Only admins and owners manage the team.");
+    if (!mayAssign(by as TenantUser, target.role))
+      throw new TeamRefused(
+        target.role === "owner" ? "Only an owner can remove an owner." : "Only admins and owners manage the team.",
+      );
     await keepAnOwner(tx, target.id, { role: target.role, active: false });
     await tx.user.update({ where: { id: target.id }, data: { active: false, sessionVersion: { increment: 1 } } });
   });

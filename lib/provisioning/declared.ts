@@ -11,7 +11,18 @@ import type { Theme } from "../tenancy/theme.ts";
  * Pure: the caller reads the tenant and writes what `reconcile` decides.
  */
 
-export const DECLARED_FIELDS = ["name", "plan", "domains", "primary", "accent", "background", "surface", "text", "font", "logo"] as const;
+export const DECLARED_FIELDS = [
+  "name",
+  "plan",
+  "domains",
+  "primary",
+  "accent",
+  "background",
+  "surface",
+  "text",
+  "font",
+  "logo",
+] as const;
 export type DeclaredField = (typeof DECLARED_FIELDS)[number];
 
 export const FIELD_LABELS: Record<DeclaredField, string> = {
@@ -53,7 +64,12 @@ export function domainsValue(hostnames: readonly string[], primary?: string | nu
 }
 
 /** A stored theme may predate a field; a missing one reads as undefined (and so as changed). */
-export function fieldValues(input: { name: string; plan: string; theme: Partial<Theme>; domains: string[] }): FieldValues {
+export function fieldValues(input: {
+  name: string;
+  plan: string;
+  theme: Partial<Theme>;
+  domains: string[];
+}): FieldValues {
   const { theme } = input;
   return {
     name: input.name,
@@ -72,7 +88,12 @@ export function fieldValues(input: { name: string; plan: string; theme: Partial<
 /** Object keys sorted: JSONB stores them in an order of its own. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }
 
@@ -91,7 +112,12 @@ export interface Reconciled {
   state: DeclaredState;
 }
 
-export function reconcile(current: FieldValues, declared: FieldValues, previous: DeclaredState | null, options: { file: string; force: boolean; now?: Date }): Reconciled {
+export function reconcile(
+  current: FieldValues,
+  declared: FieldValues,
+  previous: DeclaredState | null,
+  options: { file: string; force: boolean; now?: Date },
+): Reconciled {
   const apply: DeclaredField[] = [];
   const kept: DeclaredField[] = [];
   const overwritten: DeclaredField[] = [];
@@ -116,12 +142,26 @@ export function reconcile(current: FieldValues, declared: FieldValues, previous:
     apply,
     kept,
     overwritten,
-    state: { file: options.file, applied, declared: { ...declared }, syncedAt: (options.now ?? new Date()).toISOString() },
+    state: {
+      file: options.file,
+      applied,
+      declared: { ...declared },
+      syncedAt: (options.now ?? new Date()).toISOString(),
+    },
   };
 }
 
 /** For the dashboard: each declared field, and whether the product changed it since. */
-export function declaredFieldStatus(state: DeclaredState, current: FieldValues): Array<{ field: DeclaredField; label: string; declared: unknown; current: unknown; status: "declared" | "changed-in-product" }> {
+export function declaredFieldStatus(
+  state: DeclaredState,
+  current: FieldValues,
+): Array<{
+  field: DeclaredField;
+  label: string;
+  declared: unknown;
+  current: unknown;
+  status: "declared" | "changed-in-product";
+}> {
   return DECLARED_FIELDS.filter((f) => f in state.declared).map((field) => ({
     field,
     label: FIELD_LABELS[field],

@@ -24,19 +24,37 @@ export async function inviteFirstAdmin(
   admin: FirstAdmin,
   invitations: Invitations,
 ): Promise<"sent" | "already-accepted"> {
-  const address = checkEmailAddress(admin.email, "the first admin needs a valid email address, e.g. jane@client.example");
+  const address = checkEmailAddress(
+    admin.email,
+    "the first admin needs a valid email address, e.g. jane@client.example",
+  );
   if (!address.ok) throw new InvalidInput(address.message);
   const email = address.email;
-  const pooled = createTenantDb(tenantUrl, `invite:${tenant.id}`, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 5_000 });
+  const pooled = createTenantDb(tenantUrl, `invite:${tenant.id}`, {
+    poolSize: 1,
+    idleMs: 1_000,
+    connectTimeoutMs: 5_000,
+  });
   let token: string;
   try {
     const db = pooled.client;
-    const user = await db.user.upsert({ where: { email }, create: { email, name: admin.name, role: "owner" }, update: {} });
+    const user = await db.user.upsert({
+      where: { email },
+      create: { email, name: admin.name, role: "owner" },
+      update: {},
+    });
     if (user.passwordHash) return "already-accepted";
     token = generateToken();
     await db.$transaction([
       db.loginToken.updateMany({ where: { email, purpose: "invite", usedAt: null }, data: { expiresAt: new Date() } }),
-      db.loginToken.create({ data: { tokenHash: hashToken(token), email, purpose: "invite", expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000) } }),
+      db.loginToken.create({
+        data: {
+          tokenHash: hashToken(token),
+          email,
+          purpose: "invite",
+          expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+        },
+      }),
     ]);
   } finally {
     await pooled.close();

@@ -13,7 +13,14 @@ import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
 import { placeTenant, type ProvisionDeps } from "./servers.server.ts";
 import { cloneTenantDatabase, type CloneResult } from "./template.server.ts";
-import { DECLARED_FIELDS, domainsValue, fieldValues, readDeclaredState, reconcile, type DeclaredField } from "./declared.ts";
+import {
+  DECLARED_FIELDS,
+  domainsValue,
+  fieldValues,
+  readDeclaredState,
+  reconcile,
+  type DeclaredField,
+} from "./declared.ts";
 import type { TenantSpec } from "./spec.ts";
 import type { Theme } from "../tenancy/theme.ts";
 
@@ -22,7 +29,15 @@ import type { Theme } from "../tenancy/theme.ts";
  * can run again after a crash; the tenant stays `provisioning` (invisible to visitors) until
  * `activate`. Every step run is recorded (ProvisioningJob, ProvisioningStepRun).
  */
-export const PROVISIONING_STEPS = ["reserve", "create-role", "create-database", "migrate", "seed", "invite", "activate"] as const;
+export const PROVISIONING_STEPS = [
+  "reserve",
+  "create-role",
+  "create-database",
+  "migrate",
+  "seed",
+  "invite",
+  "activate",
+] as const;
 export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
 
 export interface ProvisionOptions {
@@ -71,9 +86,14 @@ export interface ProvisionResult {
   declaration?: DeclarationOutcome;
 }
 
-export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, options: ProvisionOptions): Promise<ProvisionResult> {
+export async function provisionTenant(
+  deps: ProvisionDeps,
+  spec: TenantSpec,
+  options: ProvisionOptions,
+): Promise<ProvisionResult> {
   const { control } = deps;
-  if (options.firstAdmin && !deps.invitations) throw new InvalidInput("a first admin can only be invited where mail is configured (deps.invitations)");
+  if (options.firstAdmin && !deps.invitations)
+    throw new InvalidInput("a first admin can only be invited where mail is configured (deps.invitations)");
   const reserveStarted = new Date();
   await options.onStepStart?.("reserve");
   let reserved: Awaited<ReturnType<typeof reserve>>;
@@ -87,7 +107,10 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   // The job and its step records are written while the next steps run, not before them; all are
   // awaited before the pipeline returns or fails (and before the test hook simulates a kill).
   const jobCreated = control.provisioningJob.create({
-    data: { tenantId, steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } } },
+    data: {
+      tenantId,
+      steps: { create: { name: "reserve", status: "succeeded", startedAt: reserveStarted, finishedAt: new Date() } },
+    },
     select: { id: true },
   });
   const records: Array<Promise<unknown>> = [];
@@ -99,7 +122,11 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   };
   track(jobCreated);
   const record = (data: { name: string; status: "succeeded" | "failed"; startedAt: Date; error?: string }) =>
-    track(jobCreated.then((job) => control.provisioningStepRun.create({ data: { jobId: job.id, finishedAt: new Date(), ...data } })));
+    track(
+      jobCreated.then((job) =>
+        control.provisioningStepRun.create({ data: { jobId: job.id, finishedAt: new Date(), ...data } }),
+      ),
+    );
   await options.onStep?.("reserve", Date.now() - reserveStarted.getTime());
   if (options.interruptAfter) {
     await Promise.all(records);
@@ -117,9 +144,16 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
       record({ name, status: "failed", startedAt, error: message });
       await Promise.allSettled(records);
       const job = await jobCreated;
-      await control.provisioningJob.update({ where: { id: job.id }, data: { status: "failed", step: name, error: message, finishedAt: new Date() } });
+      await control.provisioningJob.update({
+        where: { id: job.id },
+        data: { status: "failed", step: name, error: message, finishedAt: new Date() },
+      });
       // A tenant that was never live is marked failed (Retry / Discard); a live one stays live.
-      if (!wasLive) await control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "failed" } });
+      if (!wasLive)
+        await control.tenant.updateMany({
+          where: { id: tenantId, status: { in: ["provisioning", "failed"] } },
+          data: { status: "failed" },
+        });
       throw new ProvisioningStepFailed(name, message, { cause: error });
     }
     record({ name, status: "succeeded", startedAt });
@@ -132,7 +166,10 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
   };
 
   const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, deps.keyring);
-  const server = await control.databaseServer.findUniqueOrThrow({ where: { id: db.serverId }, select: { ...SERVER_ADDRESS, adminUrlCiphertext: true, keyId: true } });
+  const server = await control.databaseServer.findUniqueOrThrow({
+    where: { id: db.serverId },
+    select: { ...SERVER_ADDRESS, adminUrlCiphertext: true, keyId: true },
+  });
   // The role and database steps share an administrative session from a per-server pool (each
   // new connection costs a SCRAM handshake).
   const adminUrl = unseal({ ciphertext: server.adminUrlCiphertext, keyId: server.keyId }, deps.keyring);
@@ -146,7 +183,8 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     });
     await run("create-database", async () => {
       const admin = (session ??= await openAdminSession(adminUrl)).client;
-      if (options.template !== false) clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName, deps.spares);
+      if (options.template !== false)
+        clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName, deps.spares);
       await ensureDatabase(admin, db.databaseName, db.roleName);
     });
     failed = false;
@@ -178,12 +216,18 @@ export async function provisionTenant(deps: ProvisionDeps, spec: TenantSpec, opt
     // One transaction: instances that cached the tenant while it was not yet live hear of it
     // when it commits, and see it at once.
     await control.$transaction([
-      control.tenant.updateMany({ where: { id: tenantId, status: { in: ["provisioning", "failed"] } }, data: { status: "active" } }),
+      control.tenant.updateMany({
+        where: { id: tenantId, status: { in: ["provisioning", "failed"] } },
+        data: { status: "active" },
+      }),
       tenantsChangedStatement(control, [tenantId]),
     ]);
   });
   await Promise.all(records);
-  await control.provisioningJob.update({ where: { id: (await jobCreated).id }, data: { status: "succeeded", step: null, finishedAt: new Date() } });
+  await control.provisioningJob.update({
+    where: { id: (await jobCreated).id },
+    data: { status: "succeeded", step: null, finishedAt: new Date() },
+  });
   return { tenantId, created, migrationsApplied: migrated.applied, ...(declaration ? { declaration } : {}) };
 }
 
@@ -199,9 +243,14 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
     );
   }
   if (existing?.status === "offboarded") {
-    throw new TenantConflict(`"${spec.slug}" was offboarded; its slug stays reserved for the audit trail, so choose another slug`);
+    throw new TenantConflict(
+      `"${spec.slug}" was offboarded; its slug stays reserved for the audit trail, so choose another slug`,
+    );
   }
-  if (options.mode === "resume" && (!existing || (existing.status !== "provisioning" && existing.status !== "failed"))) {
+  if (
+    options.mode === "resume" &&
+    (!existing || (existing.status !== "provisioning" && existing.status !== "failed"))
+  ) {
     throw new TenantConflict(`"${spec.slug}" is not waiting to be provisioned`);
   }
   const checkDomainsFree = async () => {
@@ -235,11 +284,18 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
   try {
     if (!existing) {
       await checkDomainsFree();
-      const declared = options.mode === "sync" ? reconcile(declaredValues, declaredValues, null, { file, force: false }).state : undefined;
+      const declared =
+        options.mode === "sync"
+          ? reconcile(declaredValues, declaredValues, null, { file, force: false }).state
+          : undefined;
       // A new tenant, its domains, placement, credentials and logo: one request.
       const tenant = await control.tenant.create({
         data: {
-          slug: spec.slug, name: spec.name, plan: spec.plan, theme, status: "provisioning",
+          slug: spec.slug,
+          name: spec.name,
+          plan: spec.plan,
+          theme,
+          status: "provisioning",
           ...(declared ? { declared: declared as object } : {}),
           domains: { create: spec.domains.map((hostname, i) => ({ hostname, isPrimary: i === 0 })) },
           database: { create: await database() },
@@ -251,11 +307,31 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
       return { tenantId: tenant.id, created: true, wasLive: false, database: tenant.database as Placed, declaration };
     }
     const wasLive = existing.status === "active" || existing.status === "suspended";
-    if (options.mode === "sync" && wasLive) return await syncLiveTenant(deps, existing, spec, theme, declaredValues, { file, force: options.declaration?.force ?? false }, checkDomainsFree);
+    if (options.mode === "sync" && wasLive)
+      return await syncLiveTenant(
+        deps,
+        existing,
+        spec,
+        theme,
+        declaredValues,
+        { file, force: options.declaration?.force ?? false },
+        checkDomainsFree,
+      );
     await checkDomainsFree();
-    const declared = options.mode === "sync" ? reconcile(declaredValues, declaredValues, null, { file, force: false }).state : undefined;
-    const tenant = await control.tenant.update({ where: { id: existing.id }, data: { name: spec.name, plan: spec.plan, theme, ...(declared ? { declared: declared as object } : {}) } });
-    if (logo) await control.tenantLogo.upsert({ where: { tenantId: tenant.id }, create: { tenantId: tenant.id, ...logo }, update: logo });
+    const declared =
+      options.mode === "sync"
+        ? reconcile(declaredValues, declaredValues, null, { file, force: false }).state
+        : undefined;
+    const tenant = await control.tenant.update({
+      where: { id: existing.id },
+      data: { name: spec.name, plan: spec.plan, theme, ...(declared ? { declared: declared as object } : {}) },
+    });
+    if (logo)
+      await control.tenantLogo.upsert({
+        where: { tenantId: tenant.id },
+        create: { tenantId: tenant.id, ...logo },
+        update: logo,
+      });
     await control.$transaction([
       control.domain.deleteMany({ where: { tenantId: tenant.id, hostname: { notIn: spec.domains } } }),
       ...spec.domains.map((hostname, i) =>
@@ -266,18 +342,30 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
         }),
       ),
     ]);
-    const placed: Placed = existing.database ?? (await control.tenantDatabase.create({ data: { tenantId: tenant.id, ...(await database()) } }));
+    const placed: Placed =
+      existing.database ??
+      (await control.tenantDatabase.create({ data: { tenantId: tenant.id, ...(await database()) } }));
     const declaration = declared ? { applied: [...DECLARED_FIELDS], kept: [], overwritten: [] } : undefined;
     return { tenantId: tenant.id, created: false, wasLive, database: placed, declaration };
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new TenantConflict(`the slug "${spec.slug}" or one of its domains was just taken by another request; choose another`);
+      throw new TenantConflict(
+        `the slug "${spec.slug}" or one of its domains was just taken by another request; choose another`,
+      );
     }
     throw error;
   }
 }
 
-type ExistingTenant = NonNullable<Awaited<ReturnType<ProvisionDeps["control"]["tenant"]["findUnique"]>>> & { database: { serverId: string; databaseName: string; roleName: string; passwordCiphertext: string; keyId: string } | null };
+type ExistingTenant = NonNullable<Awaited<ReturnType<ProvisionDeps["control"]["tenant"]["findUnique"]>>> & {
+  database: {
+    serverId: string;
+    databaseName: string;
+    roleName: string;
+    passwordCiphertext: string;
+    keyId: string;
+  } | null;
+};
 
 /**
  * A live declared tenant: only fields that still follow the declaration are written; a field
@@ -295,20 +383,27 @@ async function syncLiveTenant(
   const { control } = deps;
   const database = existing.database;
   if (!database) throw new InvalidInput(`${spec.slug} is live but has no database registered`);
-  const domains = await control.domain.findMany({ where: { tenantId: existing.id }, select: { hostname: true, isPrimary: true } });
+  const domains = await control.domain.findMany({
+    where: { tenantId: existing.id },
+    select: { hostname: true, isPrimary: true },
+  });
   const currentTheme = (existing.theme ?? {}) as Partial<Theme>;
   const current = fieldValues({
     name: existing.name,
     plan: existing.plan,
     theme: currentTheme,
-    domains: domainsValue(domains.map((d) => d.hostname), domains.find((d) => d.isPrimary)?.hostname ?? null),
+    domains: domainsValue(
+      domains.map((d) => d.hostname),
+      domains.find((d) => d.isPrimary)?.hostname ?? null,
+    ),
   });
   const decided = reconcile(current, declaredValues, readDeclaredState(existing.declared), options);
   const apply = new Set(decided.apply);
   // A declaration naming another tenant's domain is refused even when its domains are kept.
   await checkDomainsFree();
   const nextTheme: Record<string, unknown> = { ...currentTheme };
-  for (const key of ["primary", "accent", "background", "surface", "text", "font", "logo"] as const) if (apply.has(key)) nextTheme[key] = theme[key];
+  for (const key of ["primary", "accent", "background", "surface", "text", "font", "logo"] as const)
+    if (apply.has(key)) nextTheme[key] = theme[key];
   await control.$transaction([
     control.tenant.update({
       where: { id: existing.id },
@@ -323,7 +418,11 @@ async function syncLiveTenant(
       ? [
           control.domain.deleteMany({ where: { tenantId: existing.id, hostname: { notIn: spec.domains } } }),
           ...spec.domains.map((hostname, i) =>
-            control.domain.upsert({ where: { hostname }, create: { tenantId: existing.id, hostname, isPrimary: i === 0 }, update: { isPrimary: i === 0 } }),
+            control.domain.upsert({
+              where: { hostname },
+              create: { tenantId: existing.id, hostname, isPrimary: i === 0 },
+              update: { isPrimary: i === 0 },
+            }),
           ),
         ]
       : []),
@@ -354,8 +453,16 @@ async function seedDemo(url: string, spec: TenantSpec): Promise<void> {
       const startsAt = new Date(today.getTime() + event.startsInDays * 86_400_000 + event.startHourUtc * 3_600_000);
       const endsAt = new Date(startsAt.getTime() + event.durationHours * 3_600_000);
       const data = {
-        slug: event.slug, title: event.title, summary: event.summary, description: event.description,
-        startsAt, endsAt, timeZone: event.timeZone, venue: event.venue, capacity: event.capacity, status: event.status,
+        slug: event.slug,
+        title: event.title,
+        summary: event.summary,
+        description: event.description,
+        startsAt,
+        endsAt,
+        timeZone: event.timeZone,
+        venue: event.venue,
+        capacity: event.capacity,
+        status: event.status,
       };
       await db.event.upsert({ where: { slug: event.slug }, create: data, update: {} });
     }

@@ -14,12 +14,26 @@ export async function resumeProvisioning(
   slug: string,
   options: Pick<ProvisionOptions, "firstAdmin" | "onStep" | "onStepStart"> = {},
 ): Promise<ProvisionResult> {
-  const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] } } });
+  const tenant = await deps.control.tenant.findUnique({
+    where: { slug },
+    include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] } },
+  });
   if (!tenant) throw new TenantNotFound(`no tenant named "${slug}"`);
   if (tenant.status !== "provisioning" && tenant.status !== "failed") {
-    throw new InvalidInput(`"${slug}" is ${tenant.status}; only a tenant that is provisioning or failed can be retried`);
+    throw new InvalidInput(
+      `"${slug}" is ${tenant.status}; only a tenant that is provisioning or failed can be retried`,
+    );
   }
-  const spec = parseTenantSpec({ slug: tenant.slug, name: tenant.name, plan: tenant.plan, theme: tenant.theme, domains: tenant.domains.map((d) => d.hostname) }, `tenant "${slug}"`);
+  const spec = parseTenantSpec(
+    {
+      slug: tenant.slug,
+      name: tenant.name,
+      plan: tenant.plan,
+      theme: tenant.theme,
+      domains: tenant.domains.map((d) => d.hostname),
+    },
+    `tenant "${slug}"`,
+  );
   return provisionTenant(deps, spec, { ...options, mode: "resume", seed: false });
 }
 
@@ -28,13 +42,19 @@ export async function resumeProvisioning(
  * resumed at start-up. Those an operation was provisioning are left to the operations worker,
  * which resumes the operation itself (with its first admin).
  */
-export async function resumeInterruptedProvisioning(deps: ProvisionDeps): Promise<Array<{ slug: string; ok: boolean; error?: string }>> {
+export async function resumeInterruptedProvisioning(
+  deps: ProvisionDeps,
+): Promise<Array<{ slug: string; ok: boolean; error?: string }>> {
   const owned = await deps.control.operation.findMany({
     where: { kind: { in: ["provision", "retry"] }, status: { in: ["queued", "running"] }, slug: { not: null } },
     select: { slug: true },
   });
   const stuck = await deps.control.tenant.findMany({
-    where: { status: "provisioning", jobs: { some: { status: "running" } }, slug: { notIn: owned.map((o) => o.slug ?? "") } },
+    where: {
+      status: "provisioning",
+      jobs: { some: { status: "running" } },
+      slug: { notIn: owned.map((o) => o.slug ?? "") },
+    },
     select: { slug: true },
   });
   const outcomes = [];
@@ -53,11 +73,16 @@ export async function resumeInterruptedProvisioning(deps: ProvisionDeps): Promis
  * Removes a tenant that never went live, with everything provisioning created for it: its
  * database, its role, its domains, its records. Live tenants are offboarded, not discarded.
  */
-export async function discardTenant(deps: ProvisionDeps, slug: string): Promise<{ tenantId: string; dropped: string[] }> {
+export async function discardTenant(
+  deps: ProvisionDeps,
+  slug: string,
+): Promise<{ tenantId: string; dropped: string[] }> {
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: true } });
   if (!tenant) throw new TenantNotFound(`no tenant named "${slug}"`);
   if (tenant.status !== "provisioning" && tenant.status !== "failed") {
-    throw new InvalidInput(`"${slug}" is ${tenant.status}; only a tenant that is provisioning or failed can be discarded`);
+    throw new InvalidInput(
+      `"${slug}" is ${tenant.status}; only a tenant that is provisioning or failed can be discarded`,
+    );
   }
   const dropped = tenant.database ? await dropTenantDatabase(deps, tenant.database) : [];
   await deps.control.tenant.delete({ where: { id: tenant.id } }); // domains, jobs and credentials cascade

@@ -29,7 +29,11 @@ export async function registerServers(deps: ProvisionDeps, servers: TenantServer
     const { sslMode, sslRootCert } = tlsOf(adminUrl);
     const sealed = seal(adminUrl, deps.keyring);
     const fields = { host, port, sslMode, sslRootCert, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId };
-    await deps.control.databaseServer.upsert({ where: { name: server.name }, create: { name: server.name, ...fields }, update: fields });
+    await deps.control.databaseServer.upsert({
+      where: { name: server.name },
+      create: { name: server.name, ...fields },
+      update: fields,
+    });
   }
 }
 
@@ -39,10 +43,14 @@ export async function placeTenant(deps: ProvisionDeps, serverName?: string): Pro
     select: { id: true, name: true, _count: { select: { databases: true } } },
     orderBy: { name: "asc" },
   });
-  if (servers.length === 0) throw new InvalidInput("no database server is registered: set PORTICO_TENANT_SERVERS or run `npm run dev`");
+  if (servers.length === 0)
+    throw new InvalidInput("no database server is registered: set PORTICO_TENANT_SERVERS or run `npm run dev`");
   if (serverName) {
     const named = servers.find((s) => s.name === serverName);
-    if (!named) throw new InvalidInput(`no database server named "${serverName}"; registered: ${servers.map((s) => s.name).join(", ")}`);
+    if (!named)
+      throw new InvalidInput(
+        `no database server named "${serverName}"; registered: ${servers.map((s) => s.name).join(", ")}`,
+      );
     return named;
   }
   const least = servers.reduce((a, b) => (b._count.databases < a._count.databases ? b : a));
@@ -56,12 +64,19 @@ export async function serverAdminUrl(deps: ProvisionDeps, serverId: string): Pro
 }
 
 /** Runs `fn` with an administrative connection to the server's `postgres` database. */
-export async function withServerAdmin<T>(deps: ProvisionDeps, serverId: string, fn: Parameters<typeof withClient<T>>[1]): Promise<T> {
+export async function withServerAdmin<T>(
+  deps: ProvisionDeps,
+  serverId: string,
+  fn: Parameters<typeof withClient<T>>[1],
+): Promise<T> {
   return withClient(withDatabase(await serverAdminUrl(deps, serverId), "postgres"), fn);
 }
 
 /** Drops a tenant's database and role on its server (idempotent); returns what was dropped. */
-export async function dropTenantDatabase(deps: ProvisionDeps, db: { serverId: string; databaseName: string; roleName: string }): Promise<string[]> {
+export async function dropTenantDatabase(
+  deps: ProvisionDeps,
+  db: { serverId: string; databaseName: string; roleName: string },
+): Promise<string[]> {
   await withServerAdmin(deps, db.serverId, async (admin) => {
     await dropDatabaseIfExists(admin, db.databaseName);
     await dropRoleIfExists(admin, db.roleName);
@@ -73,25 +88,45 @@ export async function dropTenantDatabase(deps: ProvisionDeps, db: { serverId: st
  * Registers a new database server after checking it: reachable within five seconds, and the
  * URL's user may create roles and databases. Nothing is stored when a check fails.
  */
-export async function addServer(deps: ProvisionDeps, name: string, adminUrl: string): Promise<{ host: string; port: number }> {
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new InvalidInput(`"${name}" is not a usable server name: lower-case letters, digits and hyphens, starting with a letter`);
+export async function addServer(
+  deps: ProvisionDeps,
+  name: string,
+  adminUrl: string,
+): Promise<{ host: string; port: number }> {
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name))
+    throw new InvalidInput(
+      `"${name}" is not a usable server name: lower-case letters, digits and hyphens, starting with a letter`,
+    );
   let address: { host: string; port: number };
   try {
     if (!/^postgres(ql)?:\/\//.test(adminUrl)) throw new Error("not postgres");
     address = serverAddress(adminUrl);
   } catch {
-    throw new InvalidInput("the administrative URL is not a postgres:// URL, e.g. postgres://admin:secret@db2.internal:5432/postgres");
+    throw new InvalidInput(
+      "the administrative URL is not a postgres:// URL, e.g. postgres://admin:secret@db2.internal:5432/postgres",
+    );
   }
   adminUrl = normalisePostgresUrl(adminUrl); // a bad sslmode or unreadable CA file is refused here
   if (await deps.control.databaseServer.findUnique({ where: { name }, select: { id: true } })) {
     throw new InvalidInput(`a server named "${name}" is already registered; choose another name`);
   }
-  const rights = await withClient(withDatabase(adminUrl, "postgres"), async (c) =>
-    (await c.query<{ ok: boolean }>("SELECT rolsuper OR (rolcreaterole AND rolcreatedb) AS ok FROM pg_roles WHERE rolname = current_user")).rows[0]?.ok ?? false,
+  const rights = await withClient(
+    withDatabase(adminUrl, "postgres"),
+    async (c) =>
+      (
+        await c.query<{ ok: boolean }>(
+          "SELECT rolsuper OR (rolcreaterole AND rolcreatedb) AS ok FROM pg_roles WHERE rolname = current_user",
+        )
+      ).rows[0]?.ok ?? false,
   ).catch((error: unknown) => {
-    throw new InvalidInput(`cannot reach ${address.host}:${address.port} as its administrator (${errorMessage(error)}); check the host, port, user and password`);
+    throw new InvalidInput(
+      `cannot reach ${address.host}:${address.port} as its administrator (${errorMessage(error)}); check the host, port, user and password`,
+    );
   });
-  if (!rights) throw new InvalidInput(`the user in that URL may not create roles and databases on ${address.host}:${address.port}; use one with CREATEROLE and CREATEDB`);
+  if (!rights)
+    throw new InvalidInput(
+      `the user in that URL may not create roles and databases on ${address.host}:${address.port}; use one with CREATEROLE and CREATEDB`,
+    );
   await registerServers(deps, [{ name, adminUrl }]);
   return address;
 }

@@ -33,7 +33,11 @@ export const demoEventSchema = z.object({
   /** Days from the day the tenant is seeded, so demo events stay upcoming. */
   startsInDays: z.number().int().min(-365).max(365),
   startHourUtc: z.number().int().min(0).max(23).default(14),
-  durationHours: z.number().positive().max(24 * 14).default(2),
+  durationHours: z
+    .number()
+    .positive()
+    .max(24 * 14)
+    .default(2),
   timeZone: z.string().min(1).max(64).default("UTC"),
   venue: z.string().max(200).nullable().default(null),
   capacity: z.number().int().positive().nullable().default(null),
@@ -43,7 +47,10 @@ export const demoEventSchema = z.object({
 export const tenantSpecSchema = z.object({
   slug,
   name: z.string().trim().min(1, "a tenant needs a name").max(120),
-  plan: z.string().refine(isPlan, { message: `plan must be one of: ${Object.keys(PLANS).join(", ")}` }).default("standard"),
+  plan: z
+    .string()
+    .refine(isPlan, { message: `plan must be one of: ${Object.keys(PLANS).join(", ")}` })
+    .default("standard"),
   theme: themeSchema,
   /**
    * The client's first owner. Outside development (`npm start`, `tenants sync` without --demo)
@@ -95,10 +102,13 @@ export function checkCustomDomains(input: readonly string[], hosts: HostConfig):
   const out: string[] = [];
   for (const raw of input) {
     const parsed = domainSchema.safeParse(raw);
-    if (!parsed.success) throw new InvalidInput(parsed.error.issues[0]?.message ?? `"${raw}" is not a valid domain name`);
+    if (!parsed.success)
+      throw new InvalidInput(parsed.error.issues[0]?.message ?? `"${raw}" is not a valid domain name`);
     const kind = classifyHost(parsed.data, hosts).kind;
     if (kind !== "custom") {
-      throw new InvalidInput(`"${raw}" cannot be a custom domain: it is ${kind === "agency" ? "the agency's host" : `under ${hosts.rootDomain}, where each tenant already has its subdomain`}. Use a domain the client owns, e.g. events.client.com`);
+      throw new InvalidInput(
+        `"${raw}" cannot be a custom domain: it is ${kind === "agency" ? "the agency's host" : `under ${hosts.rootDomain}, where each tenant already has its subdomain`}. Use a domain the client owns, e.g. events.client.com`,
+      );
     }
     if (!out.includes(parsed.data)) out.push(parsed.data);
   }

@@ -45,7 +45,11 @@ const NO_DEMO: TenantSpec["demo"] = { users: [], events: [] };
  * product edit is kept and reported (decision 020). Demo content is only added, never
  * overwritten. One failing tenant does not stop the others.
  */
-export async function syncTenants(deps: ProvisionDeps, declared: TenantSpecInput[], options: SyncOptions): Promise<SyncOutcome[]> {
+export async function syncTenants(
+  deps: ProvisionDeps,
+  declared: TenantSpecInput[],
+  options: SyncOptions,
+): Promise<SyncOutcome[]> {
   const outcomes: SyncOutcome[] = [];
   for (const input of declared) {
     const t0 = performance.now();
@@ -79,7 +83,9 @@ export async function syncTenants(deps: ProvisionDeps, declared: TenantSpecInput
         file,
         action: result.created ? "created" : d && d.applied.length > 0 ? "updated" : "unchanged",
         ms: performance.now() - t0,
-        ...(d && !result.created ? { applied: d.applied, kept: d.kept, overwritten: overwritten.map((o) => o.field) } : {}),
+        ...(d && !result.created
+          ? { applied: d.applied, kept: d.kept, overwritten: overwritten.map((o) => o.field) }
+          : {}),
         ...(invite ? { invited: invite.email } : {}),
         ...(!options.demo && neverLive && !spec.owner ? { noOwner: true } : {}),
       };
@@ -97,10 +103,17 @@ const labels = (fields: DeclaredField[]) => fields.map((f) => FIELD_LABELS[f]).j
 /** One line per tenant for `npm run dev` / `npm start` and `npm run tenants -- sync`. */
 export function describeOutcome(o: SyncOutcome): string {
   if (o.action === "failed") return `tenant ${o.slug}: FAILED — ${o.error}`;
-  const parts = [`tenant ${o.slug}: ${o.action}${o.applied?.length ? ` ${labels(o.applied)} from ${o.file}` : ""} (${Math.round(o.ms)} ms)`];
-  if (o.overwritten?.length) parts.push(`re-applied ${o.file} over product edits to ${labels(o.overwritten)} (audited)`);
-  if (o.kept?.length) parts.push(`kept product edits to ${labels(o.kept)}; \`npm run tenants -- sync --force\` re-applies ${o.file}`);
+  const parts = [
+    `tenant ${o.slug}: ${o.action}${o.applied?.length ? ` ${labels(o.applied)} from ${o.file}` : ""} (${Math.round(o.ms)} ms)`,
+  ];
+  if (o.overwritten?.length)
+    parts.push(`re-applied ${o.file} over product edits to ${labels(o.overwritten)} (audited)`);
+  if (o.kept?.length)
+    parts.push(`kept product edits to ${labels(o.kept)}; \`npm run tenants -- sync --force\` re-applies ${o.file}`);
   if (o.invited) parts.push(`owner invitation emailed to ${o.invited}`);
-  if (o.noOwner) parts.push(`no owner declared in ${o.file} and no demo users: add owner: { email, name } there to invite one when a tenant is created`);
+  if (o.noOwner)
+    parts.push(
+      `no owner declared in ${o.file} and no demo users: add owner: { email, name } there to invite one when a tenant is created`,
+    );
   return parts.join("; ");
 }

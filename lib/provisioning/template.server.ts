@@ -2,7 +2,14 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
-import { READ_APPLIED, loadMigrations, migrate, migrationsDir, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
+import {
+  READ_APPLIED,
+  loadMigrations,
+  migrate,
+  migrationsDir,
+  statusFrom,
+  type AppliedRow,
+} from "../migrations/migrator.ts";
 import { onceByKey } from "../util/once.ts";
 
 /**
@@ -61,7 +68,13 @@ export interface CloneResult {
  * busy while another process migrates it (PostgreSQL refuses to copy a database with open
  * connections): then `cloned` is false.
  */
-export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase, database: string, owner: string, spares = 0): Promise<CloneResult> {
+export async function cloneTenantDatabase(
+  adminUrl: string,
+  admin: pg.ClientBase,
+  database: string,
+  owner: string,
+  spares = 0,
+): Promise<CloneResult> {
   await ensureTemplate(adminUrl);
   const cloned = await (async () => {
     if (await databaseExists(admin, database)) return true;
@@ -73,7 +86,9 @@ export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase
     }
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(owner)}`);
+        await admin.query(
+          `CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(owner)}`,
+        );
         return true;
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -90,7 +105,10 @@ export async function cloneTenantDatabase(adminUrl: string, admin: pg.ClientBase
     const reassign = `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`;
     try {
       // One round trip: the handover, then what the clone holds (read as the migrator reads it).
-      const [, applied] = (await handover.query(`${reassign}; ${READ_APPLIED}`)) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
+      const [, applied] = (await handover.query(`${reassign}; ${READ_APPLIED}`)) as unknown as [
+        pg.QueryResult,
+        pg.QueryResult<AppliedRow>,
+      ];
       const status = statusFrom(applied.rows, migrations);
       return status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
     } catch {

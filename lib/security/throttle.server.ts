@@ -58,14 +58,24 @@ export function tooManyAttempts(retryAfterSeconds: number): Refusal {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   const minutes = Math.ceil(seconds / 60);
   const hours = Math.ceil(seconds / 3600);
-  const when = seconds < 60 ? `${seconds} second${seconds === 1 ? "" : "s"}` : minutes <= 90 ? `${minutes} minute${minutes === 1 ? "" : "s"}` : `${hours} hours`;
+  const when =
+    seconds < 60
+      ? `${seconds} second${seconds === 1 ? "" : "s"}`
+      : minutes <= 90
+        ? `${minutes} minute${minutes === 1 ? "" : "s"}`
+        : `${hours} hours`;
   return { retryAfterSeconds: seconds, message: `Too many attempts. Try again in ${when}.` };
 }
 
 /** A 429 for route handlers and scripts: the message as text, and Retry-After. */
 export function refusalResponse(refusal: Refusal, json?: Record<string, unknown>): Response {
   const headers = { "Retry-After": String(refusal.retryAfterSeconds), "Cache-Control": "no-store" };
-  return json ? Response.json({ ...json, message: refusal.message }, { status: 429, headers }) : new Response(`${refusal.message}\n`, { status: 429, headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" } });
+  return json
+    ? Response.json({ ...json, message: refusal.message }, { status: 429, headers })
+    : new Response(`${refusal.message}\n`, {
+        status: 429,
+        headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" },
+      });
 }
 
 /** One account of one realm: the same email in two tenants is two accounts. */
@@ -115,12 +125,16 @@ export function createThrottle({ pool, prefix = "rl" }: ThrottleOptions): Thrott
       ...o,
       insuranceLimiter: new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, ...o }),
     });
-  const limiters = Object.fromEntries(Object.entries(LIMITS).map(([name, o]) => [name, make(name, o)])) as Record<keyof typeof LIMITS, RateLimiterPostgres>;
+  const limiters = Object.fromEntries(Object.entries(LIMITS).map(([name, o]) => [name, make(name, o)])) as Record<
+    keyof typeof LIMITS,
+    RateLimiterPostgres
+  >;
   const lockouts = make("lockouts", { points: 1_000, duration: LOCKOUT_MEMORY_SECONDS });
   const failures = limiters.signInFailuresPerAccount;
   const ipFailures = limiters.signInFailuresPerIp;
 
-  const overBy = (res: RateLimiterRes | null, points: number) => (res && res.consumedPoints > points ? res.msBeforeNext : 0);
+  const overBy = (res: RateLimiterRes | null, points: number) =>
+    res && res.consumedPoints > points ? res.msBeforeNext : 0;
 
   async function consume(limiter: RateLimiterPostgres, key: string): Promise<number> {
     try {
@@ -142,14 +156,18 @@ export function createThrottle({ pool, prefix = "rl" }: ThrottleOptions): Thrott
 
     async signInRefusal({ account, ip }) {
       const [lock, blocked] = await Promise.all([failures.get(keyOf(account)), ipFailures.get(ip)]);
-      const wait = Math.max(overBy(lock, LIMITS.signInFailuresPerAccount.points - 1), overBy(blocked, LIMITS.signInFailuresPerIp.points - 1));
+      const wait = Math.max(
+        overBy(lock, LIMITS.signInFailuresPerAccount.points - 1),
+        overBy(blocked, LIMITS.signInFailuresPerIp.points - 1),
+      );
       return wait > 0 ? tooManyAttempts(wait / 1000) : null;
     },
 
     async signInFailed({ account, ip }) {
       const key = keyOf(account);
       // The failure that uses up an address's budget blocks it for blockDuration from then.
-      if ((await ipFailures.penalty(ip, 1)).consumedPoints === LIMITS.signInFailuresPerIp.points) await ipFailures.block(ip, LIMITS.signInFailuresPerIp.blockDuration);
+      if ((await ipFailures.penalty(ip, 1)).consumedPoints === LIMITS.signInFailuresPerIp.points)
+        await ipFailures.block(ip, LIMITS.signInFailuresPerIp.blockDuration);
       const res = await failures.penalty(key, 1);
       if (res.consumedPoints !== LIMITS.signInFailuresPerAccount.points) return null;
       // The failure that reaches the limit locks the account, for longer on each repeat.
@@ -179,7 +197,9 @@ export function createThrottle({ pool, prefix = "rl" }: ThrottleOptions): Thrott
   };
 }
 
-export type PasswordCheck<U> = () => Promise<{ ok: true; user: U } | { ok: false; owner: { email: string; name: string } | null }>;
+export type PasswordCheck<U> = () => Promise<
+  { ok: true; user: U } | { ok: false; owner: { email: string; name: string } | null }
+>;
 
 /**
  * Checks a password under the lockout rules: refused while locked (even the right password), a
@@ -202,7 +222,9 @@ export async function checkPasswordUnderLockout<U>(
   const lock = await t.signInFailed(who);
   if (lock && result.owner) {
     // The lock holds whatever happens to the mail or the audit entry; their failure is logged.
-    await onLocked(result.owner, lock, who.ip).catch((error) => console.error(`[throttle] lockout notice failed: ${error instanceof Error ? error.message : String(error)}`));
+    await onLocked(result.owner, lock, who.ip).catch((error) =>
+      console.error(`[throttle] lockout notice failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
   return { ok: false, refusal: lock ? tooManyAttempts(lock.seconds) : undefined };
 }
@@ -216,6 +238,13 @@ type Holder = { [KEY]?: Throttle };
  */
 export function throttle(databaseUrl: string): Throttle {
   const holder = globalThis as Holder;
-  holder[KEY] ??= createThrottle({ pool: new pg.Pool({ connectionString: databaseUrl, max: 3, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 3_000 }) });
+  holder[KEY] ??= createThrottle({
+    pool: new pg.Pool({
+      connectionString: databaseUrl,
+      max: 3,
+      idleTimeoutMillis: 10_000,
+      connectionTimeoutMillis: 3_000,
+    }),
+  });
   return holder[KEY];
 }

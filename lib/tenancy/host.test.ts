@@ -99,7 +99,9 @@ describe("requestHost", () => {
   });
 
   it("uses the first X-Forwarded-Host when configured as trusted", () => {
-    expect(requestHost(new Headers({ host: "lb.internal", "x-forwarded-host": "globex.localhost, acme.localhost" }), true)).toBe("globex.localhost");
+    expect(
+      requestHost(new Headers({ host: "lb.internal", "x-forwarded-host": "globex.localhost, acme.localhost" }), true),
+    ).toBe("globex.localhost");
   });
 
   it("falls back to Host when a trusted proxy sent no forwarded host", () => {

@@ -72,12 +72,7 @@ function normaliseIpv6(value: string): string | null {
 }
 
 function isBare(hostname: string, config: HostConfig): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname === config.rootDomain ||
-    IPV4.test(hostname) ||
-    hostname.startsWith("[")
-  );
+  return hostname === "localhost" || hostname === config.rootDomain || IPV4.test(hostname) || hostname.startsWith("[");
 }
 
 /** Classifies a raw Host header. Custom domains are only candidates: the resolver decides. */
@@ -86,8 +81,7 @@ export function classifyHost(raw: string | null | undefined, config: HostConfig)
   if (!normalised) return { kind: "none", reason: "malformed host" };
 
   // "www.acme.example" is the same portal as "acme.example"; never strip the last two labels.
-  const hostname =
-    normalised.startsWith("www.") && normalised.split(".").length > 2 ? normalised.slice(4) : normalised;
+  const hostname = normalised.startsWith("www.") && normalised.split(".").length > 2 ? normalised.slice(4) : normalised;
 
   if (hostname === config.agencyHost) return { kind: "agency", hostname };
   if (isBare(hostname, config)) {
@@ -110,7 +104,11 @@ export function tenantSubdomainHost(slug: string, config: Pick<HostConfig, "root
 }
 
 /** Every host a tenant answers on: its subdomain, then its custom domains. */
-export function tenantHosts(slug: string, domains: ReadonlyArray<{ hostname: string }>, config: Pick<HostConfig, "rootDomain">): string[] {
+export function tenantHosts(
+  slug: string,
+  domains: ReadonlyArray<{ hostname: string }>,
+  config: Pick<HostConfig, "rootDomain">,
+): string[] {
   return [tenantSubdomainHost(slug, config), ...domains.map((d) => d.hostname)];
 }
 

@@ -10,7 +10,10 @@ import type { ControlDb } from "../db/control.server.ts";
 export const TENANT_CHANGED = "portico_tenant_changed";
 
 /** Tells every instance a tenant changed, over a pg client or the Prisma control-plane client. */
-export async function notifyTenantChanged(client: Pick<pg.Client, "query"> | Pick<ControlDb, "$executeRaw">, tenantId: string): Promise<void> {
+export async function notifyTenantChanged(
+  client: Pick<pg.Client, "query"> | Pick<ControlDb, "$executeRaw">,
+  tenantId: string,
+): Promise<void> {
   if ("$executeRaw" in client) await client.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`;
   else await client.query("SELECT pg_notify($1, $2)", [TENANT_CHANGED, tenantId]);
 }
@@ -31,7 +34,11 @@ export interface Listener {
  * Listens for tenant changes, reconnecting with back-off when the control plane goes away.
  * After a reconnect `onReconnect` runs, because notifications sent meanwhile were lost.
  */
-export function listenForTenantChanges(url: string, onChange: (tenantId: string) => void, onReconnect: () => void): Listener {
+export function listenForTenantChanges(
+  url: string,
+  onChange: (tenantId: string) => void,
+  onReconnect: () => void,
+): Listener {
   let client: pg.Client | null = null;
   let closed = false;
   let delay = 250;
@@ -39,7 +46,11 @@ export function listenForTenantChanges(url: string, onChange: (tenantId: string)
 
   const connect = async (isReconnect: boolean) => {
     if (closed) return;
-    const next = new pg.Client({ connectionString: url, application_name: "portico:listen", connectionTimeoutMillis: 5_000 });
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: "portico:listen",
+      connectionTimeoutMillis: 5_000,
+    });
     next.on("notification", (message) => {
       if (message.channel === TENANT_CHANGED && message.payload) onChange(message.payload);
     });

@@ -15,7 +15,9 @@ describe("checkLogo", () => {
   });
 
   it("refuses SVG (script), other files, empty and oversized files with what to do instead", () => {
-    expect(() => checkLogo(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'))).toThrow(/SVG is not accepted/);
+    expect(() => checkLogo(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'))).toThrow(
+      /SVG is not accepted/,
+    );
     expect(() => checkLogo(Buffer.from("GIF89a"))).toThrow(/not a PNG, JPEG or WebP/);
     expect(() => checkLogo(new Uint8Array())).toThrow(InvalidInput);
     const big = new Uint8Array(LOGO_MAX_BYTES + 1);

@@ -9,12 +9,17 @@ import { InvalidInput } from "../util/errors.ts";
 export const LOGO_MAX_BYTES = 256 * 1024;
 
 const FORMATS = [
-  { type: "image/png", ext: "png", test: (b: Uint8Array) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v) },
+  {
+    type: "image/png",
+    ext: "png",
+    test: (b: Uint8Array) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v),
+  },
   { type: "image/jpeg", ext: "jpg", test: (b: Uint8Array) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   {
     type: "image/webp",
     ext: "webp",
-    test: (b: Uint8Array) => String.fromCharCode(...b.subarray(0, 4)) === "RIFF" && String.fromCharCode(...b.subarray(8, 12)) === "WEBP",
+    test: (b: Uint8Array) =>
+      String.fromCharCode(...b.subarray(0, 4)) === "RIFF" && String.fromCharCode(...b.subarray(8, 12)) === "WEBP",
   },
 ] as const;
 
@@ -31,10 +36,15 @@ export interface CheckedLogo {
 export function checkLogo(bytes: Uint8Array): CheckedLogo {
   if (bytes.byteLength === 0) throw new InvalidInput("The logo file is empty; choose a PNG, JPEG or WebP image.");
   if (bytes.byteLength > LOGO_MAX_BYTES) {
-    throw new InvalidInput(`The logo is ${Math.ceil(bytes.byteLength / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB. Export a smaller image (e.g. 512×512 pixels).`);
+    throw new InvalidInput(
+      `The logo is ${Math.ceil(bytes.byteLength / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB. Export a smaller image (e.g. 512×512 pixels).`,
+    );
   }
   const format = FORMATS.find((f) => f.test(bytes));
-  if (!format) throw new InvalidInput("The logo is not a PNG, JPEG or WebP image (SVG is not accepted: it can carry script). Choose another file.");
+  if (!format)
+    throw new InvalidInput(
+      "The logo is not a PNG, JPEG or WebP image (SVG is not accepted: it can carry script). Choose another file.",
+    );
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   return { bytes: Buffer.from(bytes), contentType: format.type, sha256, src: `/logo/${sha256}.${format.ext}` };
 }

@@ -33,7 +33,15 @@ export async function lookupTenant(
       database: {
         select: {
           schemaVersion: true,
-          ...(onPlacement ? { databaseName: true, roleName: true, passwordCiphertext: true, keyId: true, server: { select: SERVER_ADDRESS } } : {}),
+          ...(onPlacement
+            ? {
+                databaseName: true,
+                roleName: true,
+                passwordCiphertext: true,
+                keyId: true,
+                server: { select: SERVER_ADDRESS },
+              }
+            : {}),
         },
       },
     },
@@ -41,7 +49,13 @@ export async function lookupTenant(
   if (!tenant) return null;
   const db = tenant.database as (typeof tenant.database & Partial<SealedPlacement>) | null;
   if (onPlacement && db?.server && db.databaseName && db.roleName && db.passwordCiphertext && db.keyId) {
-    onPlacement(tenant.id, { server: db.server, databaseName: db.databaseName, roleName: db.roleName, passwordCiphertext: db.passwordCiphertext, keyId: db.keyId });
+    onPlacement(tenant.id, {
+      server: db.server,
+      databaseName: db.databaseName,
+      roleName: db.roleName,
+      passwordCiphertext: db.passwordCiphertext,
+      keyId: db.keyId,
+    });
   }
   const latest = await latestTenantMigration();
   const behind = tenant.status === "active" && latest !== null && (tenant.database?.schemaVersion ?? null) !== latest;

@@ -3,7 +3,14 @@ import { FALLBACK_THEME } from "./theme.ts";
 import { TenantResolver, resolverKey, type ResolvedTenant, type ResolverKey } from "./resolver.ts";
 
 const tenant = (id: string, slug: string): ResolvedTenant => ({
-  id, slug, name: slug.toUpperCase(), status: "active", plan: "standard", theme: FALLBACK_THEME, primaryHost: `${slug}.localhost`, maintenance: null,
+  id,
+  slug,
+  name: slug.toUpperCase(),
+  status: "active",
+  plan: "standard",
+  theme: FALLBACK_THEME,
+  primaryHost: `${slug}.localhost`,
+  maintenance: null,
 });
 const directory: Record<string, ResolvedTenant> = {
   "slug:acme": tenant("1", "acme"),
@@ -84,7 +91,10 @@ describe("TenantResolver", () => {
 
 describe("resolverKey", () => {
   it("maps host classes to lookups and refuses the rest", () => {
-    expect(resolverKey({ kind: "subdomain", hostname: "acme.localhost", slug: "acme" })).toEqual({ by: "slug", slug: "acme" });
+    expect(resolverKey({ kind: "subdomain", hostname: "acme.localhost", slug: "acme" })).toEqual({
+      by: "slug",
+      slug: "acme",
+    });
     expect(resolverKey({ kind: "custom", hostname: "x.example" })).toEqual({ by: "hostname", hostname: "x.example" });
     expect(resolverKey({ kind: "agency", hostname: "admin.localhost" })).toBeNull();
     expect(resolverKey({ kind: "none", reason: "malformed host" })).toBeNull();

@@ -53,12 +53,7 @@ export class TenantResolver {
   private readonly cache: LRUCache<string, Cached, { key: ResolverKey }>;
   private counters = { hits: 0, misses: 0 };
 
-  constructor(
-    lookup: TenantLookup,
-    ttlMs: number,
-    negativeTtlMs = Math.min(ttlMs, 5_000),
-    maxEntries = 10_000,
-  ) {
+  constructor(lookup: TenantLookup, ttlMs: number, negativeTtlMs = Math.min(ttlMs, 5_000), maxEntries = 10_000) {
     // lru-cache reads a TTL of 0 as "forever"; here 0 means "do not keep", so the least it keeps is 1 ms.
     const ttl = Math.max(1, ttlMs);
     const negativeTtl = Math.max(1, negativeTtlMs);
@@ -101,7 +96,8 @@ export class TenantResolver {
    * are still served while the control plane is down.
    */
   invalidate(tenantId: string): void {
-    for (const [id, { value }] of this.cache.dump()) if (value.tenant === null || value.tenant.id === tenantId) this.cache.delete(id);
+    for (const [id, { value }] of this.cache.dump())
+      if (value.tenant === null || value.tenant.id === tenantId) this.cache.delete(id);
   }
 
   invalidateAll(): void {

@@ -37,14 +37,20 @@ describe("checkSlug", () => {
   it.each(["t", "agency", "api", "healthz", "next", "events", "manage", "sign-in", "tickets", "brand"])(
     "rejects the router's own path segment %j, saying why",
     (slug) => {
-      expect(checkSlug(slug)).toEqual({ ok: false, message: `"${slug}" is reserved: Portico's router uses the path /${slug} itself; choose another slug.` });
+      expect(checkSlug(slug)).toEqual({
+        ok: false,
+        message: `"${slug}" is reserved: Portico's router uses the path /${slug} itself; choose another slug.`,
+      });
     },
   );
 
   // Positive controls: names that merely contain or resemble a reserved segment stay available.
-  it.each(["ta", "tea", "t1", "agency-one", "apis", "eventful", "my-events", "manager", "tickets-co"])("accepts %j beside the reserved segments", (slug) => {
-    expect(checkSlug(slug)).toEqual({ ok: true, slug });
-  });
+  it.each(["ta", "tea", "t1", "agency-one", "apis", "eventful", "my-events", "manager", "tickets-co"])(
+    "accepts %j beside the reserved segments",
+    (slug) => {
+      expect(checkSlug(slug)).toEqual({ ok: true, slug });
+    },
+  );
 
   it("reserves every folder of app/ and public/, read from the file system", () => {
     const root = path.resolve(import.meta.dirname, "../..");

@@ -8,9 +8,33 @@ export const SLUG_MAX_LENGTH = 40;
 
 /** Names that would collide with infrastructure, the agency host or PostgreSQL itself. */
 const INFRASTRUCTURE_NAMES = [
-  "admin", "agency", "api", "app", "assets", "auth", "billing", "cdn", "dashboard", "dev",
-  "docs", "help", "internal", "localhost", "mail", "portico", "postgres", "root", "smtp",
-  "static", "status", "support", "system", "template0", "template1", "test", "www",
+  "admin",
+  "agency",
+  "api",
+  "app",
+  "assets",
+  "auth",
+  "billing",
+  "cdn",
+  "dashboard",
+  "dev",
+  "docs",
+  "help",
+  "internal",
+  "localhost",
+  "mail",
+  "portico",
+  "postgres",
+  "root",
+  "smtp",
+  "static",
+  "status",
+  "support",
+  "system",
+  "template0",
+  "template1",
+  "test",
+  "www",
 ];
 
 /**
@@ -21,11 +45,45 @@ const INFRASTRUCTURE_NAMES = [
  * when a folder is added without being listed here.
  */
 export const ROUTE_SEGMENTS = [
-  "t", "agency", "api", "healthz", "next", "favicon", "brand",
-  "account", "attendees", "audit", "calendar", "check-in", "confirm", "drafts", "ended", "events",
-  "exports", "impersonate", "impersonation", "insights", "invite", "link", "logo", "manage",
-  "message", "migrations", "new", "operations", "outbox", "portal-unavailable", "registrations", "settings", "sign-in",
-  "sign-up", "slug-availability", "team", "tenants", "tickets", "users",
+  "t",
+  "agency",
+  "api",
+  "healthz",
+  "next",
+  "favicon",
+  "brand",
+  "account",
+  "attendees",
+  "audit",
+  "calendar",
+  "check-in",
+  "confirm",
+  "drafts",
+  "ended",
+  "events",
+  "exports",
+  "impersonate",
+  "impersonation",
+  "insights",
+  "invite",
+  "link",
+  "logo",
+  "manage",
+  "message",
+  "migrations",
+  "new",
+  "operations",
+  "outbox",
+  "portal-unavailable",
+  "registrations",
+  "settings",
+  "sign-in",
+  "sign-up",
+  "slug-availability",
+  "team",
+  "tenants",
+  "tickets",
+  "users",
 ] as const;
 
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([...INFRASTRUCTURE_NAMES, ...ROUTE_SEGMENTS]);
@@ -34,10 +92,13 @@ export type SlugCheck = { ok: true; slug: string } | { ok: false; message: strin
 
 export function checkSlug(input: unknown): SlugCheck {
   if (typeof input !== "string" || input.length === 0) {
-    return { ok: false, message: "Enter a slug: lower-case letters, digits and hyphens, e.g. \"acme\"." };
+    return { ok: false, message: 'Enter a slug: lower-case letters, digits and hyphens, e.g. "acme".' };
   }
   if (input.length > SLUG_MAX_LENGTH) {
-    return { ok: false, message: `A slug has at most ${SLUG_MAX_LENGTH} characters; "${input.slice(0, 20)}…" has ${input.length}.` };
+    return {
+      ok: false,
+      message: `A slug has at most ${SLUG_MAX_LENGTH} characters; "${input.slice(0, 20)}…" has ${input.length}.`,
+    };
   }
   if (!SLUG_PATTERN.test(input)) {
     return {
@@ -46,7 +107,10 @@ export function checkSlug(input: unknown): SlugCheck {
     };
   }
   if ((ROUTE_SEGMENTS as readonly string[]).includes(input)) {
-    return { ok: false, message: `"${input}" is reserved: Portico's router uses the path /${input} itself; choose another slug.` };
+    return {
+      ok: false,
+      message: `"${input}" is reserved: Portico's router uses the path /${input} itself; choose another slug.`,
+    };
   }
   if (RESERVED_SLUGS.has(input)) {
     return { ok: false, message: `"${input}" is reserved; choose another slug.` };

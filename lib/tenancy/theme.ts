@@ -31,7 +31,10 @@ export const themeSchema = z.object({
     /** Same-origin path: a file under /brand/, or an uploaded logo at /logo/<sha256>.<ext>; never an external URL. */
     src: z
       .string()
-      .regex(/^\/(brand\/[a-z0-9-]+\.(svg|png)|logo\/[0-9a-f]{64}\.(png|jpg|webp))$/, "logo must be a file under /brand/ (e.g. /brand/acme.svg) or an uploaded logo"),
+      .regex(
+        /^\/(brand\/[a-z0-9-]+\.(svg|png)|logo\/[0-9a-f]{64}\.(png|jpg|webp))$/,
+        "logo must be a file under /brand/ (e.g. /brand/acme.svg) or an uploaded logo",
+      ),
     alt: z.string().min(1).max(120),
   }),
 });

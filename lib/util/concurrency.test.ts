@@ -5,15 +5,21 @@ describe("mapSettledBounded", () => {
   it("never runs more than `limit` at once, and keeps order", async () => {
     let running = 0;
     let peak = 0;
-    const results = await mapSettledBounded(Array.from({ length: 40 }, (_, i) => i), 5, async (n) => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 1 + (n % 3)));
-      running -= 1;
-      return n * 2;
-    });
+    const results = await mapSettledBounded(
+      Array.from({ length: 40 }, (_, i) => i),
+      5,
+      async (n) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 1 + (n % 3)));
+        running -= 1;
+        return n * 2;
+      },
+    );
     expect(peak).toBe(5);
-    expect(results.map((r) => (r.status === "fulfilled" ? r.value : null))).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : null))).toEqual(
+      Array.from({ length: 40 }, (_, i) => i * 2),
+    );
   });
 
   it("settles every item even when some fail", async () => {
@@ -36,6 +42,8 @@ describe("withTimeout", () => {
 
   it("rejects a slow one with a message naming it", async () => {
     const slow = new Promise((r) => setTimeout(r, 500));
-    await expect(withTimeout(slow, 20, "database of acme")).rejects.toThrow(new TimeoutError("database of acme did not answer within 20 ms"));
+    await expect(withTimeout(slow, 20, "database of acme")).rejects.toThrow(
+      new TimeoutError("database of acme did not answer within 20 ms"),
+    );
   });
 });

@@ -34,21 +34,33 @@ export class ControlPlaneUnavailable extends PorticoError {
 
 export class TenantUnavailable extends PorticoError {
   override readonly name = "TenantUnavailable";
-  constructor(readonly tenantId: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly tenantId: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(reason, options);
   }
 }
 
 export class MigrationError extends PorticoError {
   override readonly name = "MigrationError";
-  constructor(readonly migration: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly migration: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
 
 export class ProvisioningStepFailed extends PorticoError {
   override readonly name = "ProvisioningStepFailed";
-  constructor(readonly step: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly step: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`step "${step}" failed: ${message}`, options);
   }
 }

@@ -26,7 +26,11 @@ describe("tar.gz", () => {
     expect(await readFile(path.join(out, "tables/Big.jsonl"))).toEqual(big);
     expect(await readFile(path.join(out, "manifest.json"), "utf8")).toBe('{"ok":true}');
     // The system tar reads it too.
-    expect(execFileSync("tar", ["-tzf", archive], { encoding: "utf8" }).trim().split("\n")).toEqual(["manifest.json", "tables/Big.jsonl", "tables/Empty.jsonl"]);
+    expect(execFileSync("tar", ["-tzf", archive], { encoding: "utf8" }).trim().split("\n")).toEqual([
+      "manifest.json",
+      "tables/Big.jsonl",
+      "tables/Empty.jsonl",
+    ]);
   });
 
   it("refuses path traversal and truncated archives", async () => {
@@ -45,12 +49,14 @@ describe("tar.gz limits", () => {
   const MiB = 1024 ** 2;
   const pad = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
   const zerosMiB = gzipSync(Buffer.alloc(MiB)); // about 1 KB: repeated, a gzip bomb
-  const bomb = (prefix: Buffer, mib: number) => Buffer.concat([gzipSync(prefix), ...Array.from({ length: mib }, () => zerosMiB)]);
+  const bomb = (prefix: Buffer, mib: number) =>
+    Buffer.concat([gzipSync(prefix), ...Array.from({ length: mib }, () => zerosMiB)]);
 
   async function duSize(root: string): Promise<number> {
     const { readdir, stat } = await import("node:fs/promises");
     let total = 0;
-    for (const e of await readdir(root, { withFileTypes: true, recursive: true })) if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
+    for (const e of await readdir(root, { withFileTypes: true, recursive: true }))
+      if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
     return total;
   }
 
@@ -70,11 +76,24 @@ describe("tar.gz limits", () => {
   it("refuses an entry whose declared size exceeds the cap before writing any of it (a 1 GiB entry in a 1 MB file)", async () => {
     const manifest = Buffer.from('{"ok":true}');
     const archive = path.join(dir, "declared-bomb.tar.gz");
-    await writeFile(archive, bomb(Buffer.concat([await tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), await tarHeader("tables/User.jsonl", 1024 * MiB)]), 1024));
+    await writeFile(
+      archive,
+      bomb(
+        Buffer.concat([
+          await tarHeader("manifest.json", manifest.length),
+          manifest,
+          pad(manifest.length),
+          await tarHeader("tables/User.jsonl", 1024 * MiB),
+        ]),
+        1024,
+      ),
+    );
     expect((await readFile(archive)).length).toBeLessThan(2 * MiB);
     const out = path.join(dir, "declared-bomb");
     let error: unknown;
-    const grew = await peakGrowth(async () => (error = await extractTarGz(archive, out, { maxBytes: 16 * MiB }).catch((e: unknown) => e)));
+    const grew = await peakGrowth(
+      async () => (error = await extractTarGz(archive, out, { maxBytes: 16 * MiB }).catch((e: unknown) => e)),
+    );
     expect((error as Error).message).toMatch(/holds more than 16777216 bytes, the most Portico extracts/);
     expect(await duSize(out)).toBe(manifest.length);
     expect(grew).toBeLessThan(128 * MiB);
@@ -83,7 +102,18 @@ describe("tar.gz limits", () => {
   it("stops reading at the end-of-archive marker: 1 GiB of zeros after it is never inflated into memory or disk", async () => {
     const content = Buffer.from("hello\n");
     const archive = path.join(dir, "trailing-bomb.tar.gz");
-    await writeFile(archive, bomb(Buffer.concat([await tarHeader("tables/A.jsonl", content.length), content, pad(content.length), Buffer.alloc(1024)]), 1024));
+    await writeFile(
+      archive,
+      bomb(
+        Buffer.concat([
+          await tarHeader("tables/A.jsonl", content.length),
+          content,
+          pad(content.length),
+          Buffer.alloc(1024),
+        ]),
+        1024,
+      ),
+    );
     const out = path.join(dir, "trailing-bomb");
     let names: unknown;
     const grew = await peakGrowth(async () => (names = await extractTarGz(archive, out)));
@@ -95,7 +125,10 @@ describe("tar.gz limits", () => {
 
   it("lets the caller refuse an entry from its header, before any byte of it is written", async () => {
     const archive = path.join(dir, "admit.tar.gz");
-    await writeTarGz(archive, [{ name: "manifest.json", content: Buffer.from("{}") }, { name: "tables/X.jsonl", content: Buffer.alloc(4096, 1) }]);
+    await writeTarGz(archive, [
+      { name: "manifest.json", content: Buffer.from("{}") },
+      { name: "tables/X.jsonl", content: Buffer.alloc(4096, 1) },
+    ]);
     const out = path.join(dir, "admit");
     const seen: string[] = [];
     await expect(
@@ -117,21 +150,27 @@ describe("tar.gz limits", () => {
     const flipped = Buffer.from(tar);
     flipped[0] = "n".charCodeAt(0); // "manifest.json" → "nanifest.json", checksum left as it was
     await writeFile(path.join(dir, "flipped.tar.gz"), gzipSync(flipped));
-    await expect(extractTarGz(path.join(dir, "flipped.tar.gz"), path.join(dir, "flipped"))).rejects.toThrow(/corrupted header \(checksum mismatch\)/);
+    await expect(extractTarGz(path.join(dir, "flipped.tar.gz"), path.join(dir, "flipped"))).rejects.toThrow(
+      /corrupted header \(checksum mismatch\)/,
+    );
     const garbage = Buffer.from(tar);
     garbage.write("zzzzzzzzzzz\0", 124, "ascii"); // a size that is not an octal number
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (garbage[i] as number);
     garbage.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii"); // a valid checksum: only the size is wrong
     await writeFile(path.join(dir, "garbage.tar.gz"), gzipSync(garbage));
-    await expect(extractTarGz(path.join(dir, "garbage.tar.gz"), path.join(dir, "garbage"))).rejects.toThrow(/corrupted header \(its size is not a number\)/);
+    await expect(extractTarGz(path.join(dir, "garbage.tar.gz"), path.join(dir, "garbage"))).rejects.toThrow(
+      /corrupted header \(its size is not a number\)/,
+    );
     const foreign = Buffer.from(tar);
     foreign.write("nottar", 257, "ascii"); // no ustar magic
     sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (foreign[i] as number);
     foreign.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
     await writeFile(path.join(dir, "foreign.tar.gz"), gzipSync(foreign));
-    await expect(extractTarGz(path.join(dir, "foreign.tar.gz"), path.join(dir, "foreign"))).rejects.toThrow(/corrupted header \(not a ustar header\)/);
+    await expect(extractTarGz(path.join(dir, "foreign.tar.gz"), path.join(dir, "foreign"))).rejects.toThrow(
+      /corrupted header \(not a ustar header\)/,
+    );
     // Positive control: the untouched archive extracts.
     expect(await extractTarGz(good, path.join(dir, "good"))).toEqual(["manifest.json"]);
   });
@@ -150,7 +189,11 @@ describe("tar.gz limits", () => {
     expect(await extractTarGz(archive, out)).toEqual(["manifest.json", long, longer]);
     expect(await readFile(path.join(out, long), "utf8")).toBe("long\n");
     expect(await readFile(path.join(out, longer), "utf8")).toBe("longer\n");
-    expect(execFileSync("tar", ["-tzf", archive], { encoding: "utf8" }).trim().split("\n")).toEqual(["manifest.json", long, longer]);
+    expect(execFileSync("tar", ["-tzf", archive], { encoding: "utf8" }).trim().split("\n")).toEqual([
+      "manifest.json",
+      long,
+      longer,
+    ]);
   });
 
   it("stops at the end-of-archive marker: what follows it is never parsed", async () => {

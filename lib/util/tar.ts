@@ -48,7 +48,8 @@ export async function writeTarGz(target: string, entries: TarEntry[]): Promise<v
         }
         const sink = pack.entry({ name: entry.name, size, mtime, mode: 0o644 }, done);
         (async () => {
-          for await (const chunk of createReadStream(entry.file as string)) if (!sink.write(chunk as Buffer)) await drained(sink);
+          for await (const chunk of createReadStream(entry.file as string))
+            if (!sink.write(chunk as Buffer)) await drained(sink);
           sink.end(undefined);
         })().catch((error: unknown) => sink.destroy(error as Error));
       });
@@ -83,11 +84,14 @@ class TarError extends Error {}
 function explain(error: Error): Error {
   if (error instanceof TarError) return error;
   const m = error.message;
-  if (/^Invalid tar header\. Maybe/.test(m)) return new TarError("the archive has a corrupted header (checksum mismatch)");
+  if (/^Invalid tar header\. Maybe/.test(m))
+    return new TarError("the archive has a corrupted header (checksum mismatch)");
   if (/unknown format/.test(m)) return new TarError("the archive has a corrupted header (not a ustar header)");
   if (m === "Invalid header") return new TarError("the archive has a corrupted header (its size is not a number)");
-  if (m === "Header exceeds max size") return new TarError("the archive has a corrupted header (an extended header over 4 MiB)");
-  if (m === "Unexpected end of data" || /unexpected end of file/i.test(m)) return new TarError("the archive is truncated");
+  if (m === "Header exceeds max size")
+    return new TarError("the archive has a corrupted header (an extended header over 4 MiB)");
+  if (m === "Unexpected end of data" || /unexpected end of file/i.test(m))
+    return new TarError("the archive is truncated");
   return error;
 }
 
@@ -185,12 +189,15 @@ export async function extractTarGz(source: string, dir: string, options: Extract
       next = (entry.header as { byteOffset?: number }).byteOffset ?? 0;
       next += size + ((BLOCK - (size % BLOCK)) % BLOCK);
       if (type !== "file" || !SAFE_NAME.test(name) || name.split("/").includes("..")) {
-        throw new TarError(`the archive contains "${name}", which is not a plain file Portico wrote; refusing to extract it`);
+        throw new TarError(
+          `the archive contains "${name}", which is not a plain file Portico wrote; refusing to extract it`,
+        );
       }
       if (names.includes(name)) throw new TarError(`the archive contains "${name}" twice`);
       await options.admit?.({ name, size, index: names.length });
       total += size;
-      if (total > maxBytes) throw new TarError(`the archive holds more than ${maxBytes} bytes, the most Portico extracts`);
+      if (total > maxBytes)
+        throw new TarError(`the archive holds more than ${maxBytes} bytes, the most Portico extracts`);
       const target = path.join(dir, name);
       await mkdir(path.dirname(target), { recursive: true });
       current = { name, handle: await open(target, "w", 0o600) };
@@ -208,7 +215,8 @@ export async function extractTarGz(source: string, dir: string, options: Extract
     parser.destroy();
     await feed;
     const explained = explain(error as Error);
-    if (current && /truncated/.test(explained.message)) throw new TarError(`the archive is truncated inside ${current.name}`);
+    if (current && /truncated/.test(explained.message))
+      throw new TarError(`the archive is truncated inside ${current.name}`);
     throw explained;
   } finally {
     await current?.handle.close().catch(() => {});

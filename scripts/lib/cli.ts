@@ -4,8 +4,17 @@ import { ConfigError, InvalidInput, PorticoError, TenantConflict, TenantNotFound
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export function fail(error: unknown): never {
-  const usage = error instanceof ConfigError || error instanceof InvalidInput || error instanceof TenantConflict || error instanceof TenantNotFound;
-  const message = error instanceof PorticoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const usage =
+    error instanceof ConfigError ||
+    error instanceof InvalidInput ||
+    error instanceof TenantConflict ||
+    error instanceof TenantNotFound;
+  const message =
+    error instanceof PorticoError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   console.error(`\x1b[31merror\x1b[0m ${message}`);
   process.exit(usage ? EXIT.usage : EXIT.failed);
 }

@@ -19,19 +19,24 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-const admin = <T,>(fn: Parameters<typeof withClient<T>>[1]) => withClient(withDatabase(fleet.platform.embedded!.url, "postgres"), fn);
+const admin = <T>(fn: Parameters<typeof withClient<T>>[1]) =>
+  withClient(withDatabase(fleet.platform.embedded!.url, "postgres"), fn);
 
 async function controlPlane(reachable: boolean): Promise<void> {
   await admin(async (c) => {
     await c.query(`ALTER DATABASE portico WITH ALLOW_CONNECTIONS ${reachable}`);
-    if (!reachable) await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'portico' AND pid <> pg_backend_pid()`);
+    if (!reachable)
+      await c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'portico' AND pid <> pg_backend_pid()`,
+      );
   });
 }
 
 describe("the control plane is briefly unreachable", () => {
   it("cached tenants keep serving, a new one gets a clear error, and recovery is automatic", async () => {
     const [a, b, c] = fleet.slugs.map((s) => `${s}.localhost`);
-    for (const host of [a!, b!]) expect(servedOwnPage(await get(fleet.port, host, agent), `Fault Tenant ${Number(host.slice(2, 6))}`)).toBe(true);
+    for (const host of [a!, b!])
+      expect(servedOwnPage(await get(fleet.port, host, agent), `Fault Tenant ${Number(host.slice(2, 6))}`)).toBe(true);
 
     await controlPlane(false);
     try {
@@ -39,7 +44,11 @@ describe("the control plane is briefly unreachable", () => {
       const until = performance.now() + 5_000;
       while (performance.now() < until) during.push(await get(fleet.port, a!, agent), await get(fleet.port, b!, agent));
       expect(during.length).toBeGreaterThan(10);
-      expect(during.filter((s) => !servedOwnPage(s, `Fault Tenant ${Number(s.host.slice(2, 6))}`)).map((s) => `${s.host} ${s.status}`)).toEqual([]);
+      expect(
+        during
+          .filter((s) => !servedOwnPage(s, `Fault Tenant ${Number(s.host.slice(2, 6))}`))
+          .map((s) => `${s.host} ${s.status}`),
+      ).toEqual([]);
 
       const fresh = await get(fleet.port, c!, agent);
       // Served with 200: an App Router layout cannot set the status (the notice is the point).

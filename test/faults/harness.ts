@@ -32,23 +32,42 @@ export interface Fleet {
 
 export const slugOf = (i: number) => `f-${String(i).padStart(4, "0")}`;
 
-export async function startFleet(options: { tenants: number; second?: boolean; env?: Record<string, string>; log?: (line: string) => void }): Promise<Fleet> {
-  if (!existsSync(".next/BUILD_ID")) throw new Error("the fault tests run against the production build: run `npm run build` first");
+export async function startFleet(options: {
+  tenants: number;
+  second?: boolean;
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}): Promise<Fleet> {
+  if (!existsSync(".next/BUILD_ID"))
+    throw new Error("the fault tests run against the production build: run `npm run build` first");
   const log = options.log ?? (() => {});
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-faults-"));
   await chmod(dir, 0o755);
   const { DATABASE_URL: _a, PORTICO_TENANT_SERVERS: _b, ...env } = process.env;
-  const platform = await bootstrap({ dataDir: dir, embeddedPort: await freePort(), source: { ...env, PORTICO_EMBEDDED: "true" }, embeddedSettings: { max_connections: Math.max(300, options.tenants + 200) } });
+  const platform = await bootstrap({
+    dataDir: dir,
+    embeddedPort: await freePort(),
+    source: { ...env, PORTICO_EMBEDDED: "true" },
+    embeddedSettings: { max_connections: Math.max(300, options.tenants + 200) },
+  });
   let second: EmbeddedServer | null = null;
   let server: ChildProcess | undefined;
   try {
     const t0 = performance.now();
-    const settled = await mapSettledBounded(Array.from({ length: options.tenants }, (_, i) => i), 4, (i) =>
-      provisionTenant(
-        platform.deps,
-        parseTenantSpec({ slug: slugOf(i), name: `Fault Tenant ${i}`, theme: FALLBACK_THEME, demo: { events: [{ slug: "one", title: `Event of ${i}`, startsInDays: 3 }] } }),
-        { mode: "create" },
-      ),
+    const settled = await mapSettledBounded(
+      Array.from({ length: options.tenants }, (_, i) => i),
+      4,
+      (i) =>
+        provisionTenant(
+          platform.deps,
+          parseTenantSpec({
+            slug: slugOf(i),
+            name: `Fault Tenant ${i}`,
+            theme: FALLBACK_THEME,
+            demo: { events: [{ slug: "one", title: `Event of ${i}`, startsInDays: 3 }] },
+          }),
+          { mode: "create" },
+        ),
     );
     const failed = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
     if (failed) throw new Error(`provisioning the fleet failed: ${String(failed.reason)}`);
@@ -56,10 +75,24 @@ export async function startFleet(options: { tenants: number; second?: boolean; e
     if (options.second) {
       second = await startEmbeddedPostgres({ dir: path.join(dir, "second"), port: await freePort() });
       await addServer(platform.deps, "second", second.url);
-      await provisionTenant(platform.deps, parseTenantSpec({ slug: "far", name: "Far Tenant", theme: FALLBACK_THEME, demo: { events: [{ slug: "one", title: "Far event", startsInDays: 3 }] } }), { mode: "create", server: "second" });
+      await provisionTenant(
+        platform.deps,
+        parseTenantSpec({
+          slug: "far",
+          name: "Far Tenant",
+          theme: FALLBACK_THEME,
+          demo: { events: [{ slug: "one", title: "Far event", startsInDays: 3 }] },
+        }),
+        { mode: "create", server: "second" },
+      );
     }
     const port = await freePort();
-    server = await startNextServer(port, { ...env, ...platform.childEnv, PORTICO_TENANT_TIMEOUT_MS: "1000", ...options.env });
+    server = await startNextServer(port, {
+      ...env,
+      ...platform.childEnv,
+      PORTICO_TENANT_TIMEOUT_MS: "1000",
+      ...options.env,
+    });
     const child = server;
     return {
       platform,
@@ -99,18 +132,31 @@ export interface Sample {
 export function get(port: number, host: string, agent: http.Agent, pathName = "/"): Promise<Sample> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const req = http.request({ host: "127.0.0.1", port, path: pathName, agent, headers: { host: `${host}:${port}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ host, status: res.statusCode ?? 0, ms: performance.now() - t0, body: Buffer.concat(chunks).toString("utf8") }));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, path: pathName, agent, headers: { host: `${host}:${port}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            host,
+            status: res.statusCode ?? 0,
+            ms: performance.now() - t0,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
     req.on("error", () => resolve({ host, status: 0, ms: performance.now() - t0, body: "" }));
     req.end();
   });
 }
 
 /** `concurrency` closed-loop clients for `durationMs`, each request to `pick()`; every sample kept. */
-export async function drive(port: number, options: { concurrency: number; durationMs: number; pick: () => string }): Promise<Sample[]> {
+export async function drive(
+  port: number,
+  options: { concurrency: number; durationMs: number; pick: () => string },
+): Promise<Sample[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const samples: Sample[] = [];
   const deadline = performance.now() + options.durationMs;

@@ -21,7 +21,8 @@ describe("a tenant's database server stops", () => {
     let n = 0;
     // 9 requests in 10 to the 20 tenants on the main server, 1 in 10 to `far` on the second.
     const pick = () => (++n % 10 === 0 ? "far.localhost" : `${fleet.slugs[n % fleet.slugs.length]}.localhost`);
-    const nameOf = (host: string) => (host.startsWith("far.") ? "Far Tenant" : `Fault Tenant ${Number(host.slice(2, 6))}`);
+    const nameOf = (host: string) =>
+      host.startsWith("far.") ? "Far Tenant" : `Fault Tenant ${Number(host.slice(2, 6))}`;
     await drive(fleet.port, { concurrency: 8, durationMs: 3_000, pick }); // warm up
 
     const before = await drive(fleet.port, { concurrency: 8, durationMs: PHASE_MS, pick });
@@ -48,8 +49,16 @@ describe("a tenant's database server stops", () => {
       expect(s.body).not.toContain("Fault Tenant");
     }
 
-    const p50 = (s: typeof before) => percentile(others(s).map((x) => x.ms), 0.5);
-    const p99 = (s: typeof before) => percentile(others(s).map((x) => x.ms), 0.99);
+    const p50 = (s: typeof before) =>
+      percentile(
+        others(s).map((x) => x.ms),
+        0.5,
+      );
+    const p99 = (s: typeof before) =>
+      percentile(
+        others(s).map((x) => x.ms),
+        0.99,
+      );
     report({
       figure: "other tenants' latency with one database server stopped ÷ before (p50)",
       measured: `${p50(during).toFixed(1)} ms (p99 ${p99(during).toFixed(1)})`,

@@ -33,14 +33,20 @@ describe("the app's control-plane role", () => {
   it("can read, append to the audit log and the outbox, and record sign-in times (positive control)", async () => {
     expect(await app.tenant.count()).toBe(0);
     await appendAudit(app, { actor: { type: "system", label: "test" }, action: "test.append" });
-    await app.outboxMessage.create({ data: { toAddress: "a@example.com", fromName: "x", fromAddress: "x@example.com", subject: "s", text: "t" } });
-    const user = await cp.deps.control.agencyUser.create({ data: { email: "a@agency.example", name: "A", role: "owner" } });
+    await app.outboxMessage.create({
+      data: { toAddress: "a@example.com", fromName: "x", fromAddress: "x@example.com", subject: "s", text: "t" },
+    });
+    const user = await cp.deps.control.agencyUser.create({
+      data: { email: "a@agency.example", name: "A", role: "owner" },
+    });
     await app.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
     // Drafts and queued operations: the wizard's and dashboard's only writes.
     const draft = await app.tenantDraft.create({ data: { agencyUserId: user.id, data: { slug: "x" } } });
     await app.tenantDraft.update({ where: { id: draft.id }, data: { data: { slug: "y" } } });
     await app.tenantDraft.delete({ where: { id: draft.id } });
-    await sql.query(`INSERT INTO "Operation" (id, kind, "actorType", "actorLabel") VALUES (gen_random_uuid(), 'suspend', 'agency-user', 'a')`);
+    await sql.query(
+      `INSERT INTO "Operation" (id, kind, "actorType", "actorLabel") VALUES (gen_random_uuid(), 'suspend', 'agency-user', 'a')`,
+    );
     await expect(sql.query(`SELECT name, host, port FROM "DatabaseServer"`)).resolves.toBeDefined();
   });
 
@@ -71,10 +77,12 @@ describe("the app's control-plane role", () => {
   it("cannot connect to tenant databases or the postgres database", async () => {
     const other = new URL(appUrl);
     other.pathname = "/postgres";
-    await expect((async () => {
-      const c = new pg.Client({ connectionString: other.toString() });
-      await c.connect();
-      await c.end();
-    })()).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      (async () => {
+        const c = new pg.Client({ connectionString: other.toString() });
+        await c.connect();
+        await c.end();
+      })(),
+    ).rejects.toMatchObject({ code: "42501" });
   });
 });

@@ -13,7 +13,11 @@ beforeAll(async () => {
   cp = await testControlPlane();
   const tenant = await cp.deps.control.tenant.create({ data: { slug: "audited", name: "Audited", theme: {} } });
   for (let i = 0; i < 60; i++) {
-    await appendAudit(cp.deps.control, { actor: { type: "agency-user", label: i % 2 ? "olive@agency.example" : "vic@agency.example" }, action: i % 3 ? "tenant.suspend" : "fleet.read", tenantId: i % 3 ? tenant.id : null });
+    await appendAudit(cp.deps.control, {
+      actor: { type: "agency-user", label: i % 2 ? "olive@agency.example" : "vic@agency.example" },
+      action: i % 3 ? "tenant.suspend" : "fleet.read",
+      tenantId: i % 3 ? tenant.id : null,
+    });
   }
 });
 afterAll(() => cp?.cleanup());

@@ -20,13 +20,20 @@ const actor = { type: "cli", label: "cli:test" } as const;
 
 describe("the audit log", () => {
   it("chains entries, also when they are written concurrently", async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => appendAudit(cp.deps.control, { actor, action: "test.write", details: { i, nested: { b: 2, a: 1 } } })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        appendAudit(cp.deps.control, { actor, action: "test.write", details: { i, nested: { b: 2, a: 1 } } }),
+      ),
+    );
     const result = await verifyAuditChain(cp.deps.control, 7); // small batches cross batch borders
     expect(result).toMatchObject({ ok: true, entries: 20 });
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE, whoever asks", async () => {
-    await expect(sql.query(`UPDATE "AuditEntry" SET "actorLabel" = 'x'`)).rejects.toMatchObject({ code: "42501", message: expect.stringMatching(/append-only/) });
+    await expect(sql.query(`UPDATE "AuditEntry" SET "actorLabel" = 'x'`)).rejects.toMatchObject({
+      code: "42501",
+      message: expect.stringMatching(/append-only/),
+    });
     await expect(sql.query(`DELETE FROM "AuditEntry"`)).rejects.toMatchObject({ code: "42501" });
     await expect(sql.query(`TRUNCATE "AuditEntry"`)).rejects.toMatchObject({ code: "42501" });
     await expect(cp.deps.control.auditEntry.deleteMany({})).rejects.toThrow(/append-only/);
@@ -41,19 +48,27 @@ describe("the audit log", () => {
     expect(await verifyAuditChain(cp.deps.control)).toEqual({
       ok: false,
       entries: 4,
-      problem: { id: String(id), reason: `entry ${id} was altered after it was written (its content no longer matches its hash)` },
+      problem: {
+        id: String(id),
+        reason: `entry ${id} was altered after it was written (its content no longer matches its hash)`,
+      },
     });
   });
 
   it("detects a deleted entry", async () => {
     const fresh = await testControlPlane();
     try {
-      for (let i = 0; i < 5; i++) await appendAudit(fresh.deps.control, { actor, action: "test.write", details: { i } });
+      for (let i = 0; i < 5; i++)
+        await appendAudit(fresh.deps.control, { actor, action: "test.write", details: { i } });
       expect((await verifyAuditChain(fresh.deps.control)).ok).toBe(true); // positive control
       const client = new pg.Client({ connectionString: fresh.url });
       await client.connect();
       await client.query(`ALTER TABLE "AuditEntry" DISABLE TRIGGER USER`);
-      const [{ id }] = (await client.query(`DELETE FROM "AuditEntry" WHERE id = (SELECT id FROM "AuditEntry" ORDER BY id OFFSET 2 LIMIT 1) RETURNING id`)).rows;
+      const [{ id }] = (
+        await client.query(
+          `DELETE FROM "AuditEntry" WHERE id = (SELECT id FROM "AuditEntry" ORDER BY id OFFSET 2 LIMIT 1) RETURNING id`,
+        )
+      ).rows;
       await client.end();
       const result = await verifyAuditChain(fresh.deps.control);
       expect(result.ok).toBe(false);

@@ -43,7 +43,11 @@ async function withEvents(n: number): Promise<void> {
 
 beforeAll(async () => {
   cp = await testControlPlane();
-  const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug("catalogue"), name: "Catalogue", theme: FALLBACK_THEME }), { mode: "create", seed: false });
+  const { tenantId } = await provisionTenant(
+    cp.deps,
+    parseTenantSpec({ slug: cp.slug("catalogue"), name: "Catalogue", theme: FALLBACK_THEME }),
+    { mode: "create", seed: false },
+  );
   pooled = await openTenantDb(cp, tenantId, "catalogue-test");
   db = pooled.client;
 });
@@ -78,7 +82,8 @@ describe("catalogue paging", () => {
   it("pages through every event once, in order", async () => {
     await withEvents(2 * CATALOGUE_PAGE + 3);
     const seen: string[] = [];
-    for (let page = 1; page <= 3; page++) seen.push(...(await cataloguePage(db, upcoming, "asc", page)).events.map((e) => e.slug));
+    for (let page = 1; page <= 3; page++)
+      seen.push(...(await cataloguePage(db, upcoming, "asc", page)).events.map((e) => e.slug));
     expect(seen).toEqual(Array.from({ length: 2 * CATALOGUE_PAGE + 3 }, (_, i) => `e-${String(i).padStart(3, "0")}`));
   });
 });

@@ -39,14 +39,21 @@ afterAll(async () => {
 });
 
 async function tenantConnections(): Promise<number> {
-  const res = await withAdmin((c) => c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ANY($1)", [roles]));
+  const res = await withAdmin((c) =>
+    c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ANY($1)", [roles]),
+  );
   return res.rows[0]?.n ?? 0;
 }
 
 describe("the tenant client cache against real PostgreSQL", () => {
   it("keeps open connections within the budget while serving 10× more tenants", async () => {
     const cache = new TenantClientCache<TenantDb>(
-      async (id) => createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, id), id, { poolSize: POOL_SIZE, idleMs: 300, connectTimeoutMs: 5_000 }),
+      async (id) =>
+        createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, id), id, {
+          poolSize: POOL_SIZE,
+          idleMs: 300,
+          connectTimeoutMs: 5_000,
+        }),
       { budget: BUDGET, poolSize: POOL_SIZE, idleMs: 0 },
     );
     let peak = 0;
@@ -72,7 +79,9 @@ describe("the tenant client cache against real PostgreSQL", () => {
     await sampler;
     peak = Math.max(peak, await tenantConnections());
 
-    const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    const failures = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => String((r as PromiseRejectedResult).reason));
     expect(failures).toEqual([]);
     const stats = cache.stats();
     expect(stats.misses).toBeGreaterThanOrEqual(TENANTS);

@@ -14,24 +14,34 @@ let tenantId: string;
 
 beforeAll(async () => {
   cp = await testControlPlane();
-  const spec = parseTenantSpec({ slug: cp.slug("rot"), name: "Rotating", theme: FALLBACK_THEME, demo: { events: [{ slug: "e", title: "Kept", startsInDays: 1 }] } });
+  const spec = parseTenantSpec({
+    slug: cp.slug("rot"),
+    name: "Rotating",
+    theme: FALLBACK_THEME,
+    demo: { events: [{ slug: "e", title: "Kept", startsInDays: 1 }] },
+  });
   tenantId = (await provisionTenant(cp.deps, spec, { mode: "create" })).tenantId;
 });
 afterAll(async () => {
   await cp?.cleanup();
 });
 
-const count = (url: string) => withClient(url, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Event"`)).rows[0]?.n);
+const count = (url: string) =>
+  withClient(url, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Event"`)).rows[0]?.n);
 
 describe("rotating tenant credentials", () => {
   it("replaces the role password: the old one is refused, the new one works, data stays", async () => {
     const before = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId);
     expect(await count(before)).toBe(1); // positive control
-    const { credentialsRotatedAt: set } = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+    const { credentialsRotatedAt: set } = await cp.deps.control.tenantDatabase.findUniqueOrThrow({
+      where: { tenantId },
+    });
     const [outcome] = await rotateTenantCredentials(cp.deps, [cp.slug("rot")]);
     expect(outcome).toMatchObject({ ok: true, reassigned: 0 });
     // The dashboard's credentials age starts again.
-    const { credentialsRotatedAt: rotated } = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+    const { credentialsRotatedAt: rotated } = await cp.deps.control.tenantDatabase.findUniqueOrThrow({
+      where: { tenantId },
+    });
     expect(rotated.getTime()).toBeGreaterThan(set.getTime());
     await expect(count(before)).rejects.toMatchObject({ code: "28P01" });
     expect(await count(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId))).toBe(1);
@@ -50,9 +60,13 @@ describe("rotating tenant credentials", () => {
     expect(outcome?.ok).toBe(true);
     expect(outcome?.reassigned).toBe(2);
     const url = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId);
-    const owners = await withClient(url, async (c) =>
-      (await c.query(`SELECT pg_get_userbyid(d.datdba) AS db, (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'Event') AS event,
-        has_database_privilege('public', current_database(), 'CONNECT') AS public_connect FROM pg_database d WHERE d.datname = current_database()`)).rows[0],
+    const owners = await withClient(
+      url,
+      async (c) =>
+        (
+          await c.query(`SELECT pg_get_userbyid(d.datdba) AS db, (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'Event') AS event,
+        has_database_privilege('public', current_database(), 'CONNECT') AS public_connect FROM pg_database d WHERE d.datname = current_database()`)
+        ).rows[0],
     );
     expect(owners).toEqual({ db: `t_rot_${cp.tag}_app`, event: `t_rot_${cp.tag}_app`, public_connect: false });
   });
@@ -65,12 +79,17 @@ describe("re-sealing after a key rotation", () => {
     const rotated = keyringFrom(newKey, "k2", `test:${oldKey}`);
     const result = await resealSecrets({ control: cp.deps.control, keyring: rotated });
     expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1 });
-    expect(await resealSecrets({ control: cp.deps.control, keyring: rotated })).toEqual({ tenantPasswords: 0, serverUrls: 0 }); // idempotent
+    expect(await resealSecrets({ control: cp.deps.control, keyring: rotated })).toEqual({
+      tenantPasswords: 0,
+      serverUrls: 0,
+    }); // idempotent
 
     const onlyNew = keyringFrom(newKey, "k2");
     const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
     expect(db.keyId).toBe("k2");
     expect(await count(await tenantConnectionUrl(cp.deps.control, onlyNew, tenantId))).toBe(1);
-    expect(() => unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, cp.deps.keyring)).toThrow(/sealed with key "k2"/);
+    expect(() => unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, cp.deps.keyring)).toThrow(
+      /sealed with key "k2"/,
+    );
   });
 });

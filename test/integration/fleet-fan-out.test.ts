@@ -21,7 +21,11 @@ let cp: TestControlPlane;
 const clients = new Map<string, PooledClient<TenantDb>>();
 const ids: Record<string, string> = {};
 const hosts = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" as const };
-const audit = { actor: { type: "agency-user" as const, id: "00000000-0000-4000-8000-000000000001", label: "olive@agency.example" }, ip: "203.0.113.7", userAgent: "vitest" };
+const audit = {
+  actor: { type: "agency-user" as const, id: "00000000-0000-4000-8000-000000000001", label: "olive@agency.example" },
+  ip: "203.0.113.7",
+  userAgent: "vitest",
+};
 const TENANTS = 10;
 
 let inFlight = 0;
@@ -31,7 +35,11 @@ const asked: string[] = [];
 async function useTenant<T>(tenantId: string, fn: (db: TenantDb) => Promise<T>): Promise<T> {
   let pooled = clients.get(tenantId);
   if (!pooled) {
-    pooled = createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), "fan-out-test", { poolSize: 2, idleMs: 5_000, connectTimeoutMs: 2_000 });
+    pooled = createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), "fan-out-test", {
+      poolSize: 2,
+      idleMs: 5_000,
+      connectTimeoutMs: 2_000,
+    });
     clients.set(tenantId, pooled);
   }
   inFlight++;
@@ -65,7 +73,14 @@ beforeAll(async () => {
         name: `Fan ${i}`,
         plan: i % 2 ? "premium" : "starter",
         theme: FALLBACK_THEME,
-        demo: { users: Array.from({ length: i + 1 }, (_, u) => ({ email: `u${u}@fan${i}.example`, name: `U ${u}`, role: u === 0 ? "owner" : "member" })), events: [{ slug: "e", title: "E", startsInDays: 3 }] },
+        demo: {
+          users: Array.from({ length: i + 1 }, (_, u) => ({
+            email: `u${u}@fan${i}.example`,
+            name: `U ${u}`,
+            role: u === 0 ? "owner" : "member",
+          })),
+          events: [{ slug: "e", title: "E", startsInDays: 3 }],
+        },
       }),
       { mode: "create" },
     );
@@ -76,7 +91,16 @@ beforeAll(async () => {
     const event = await db.event.findFirstOrThrow();
     const at = (days: number) => new Date(Date.now() - days * 86_400_000);
     for (const [i, days] of [0, 0, 3, 45].entries()) {
-      await db.registration.create({ data: { eventId: event.id, email: `r${i}@x.example`, name: "R", status: "confirmed", ticketCode: `t-${i}-${cp.tag}`, createdAt: at(days) } });
+      await db.registration.create({
+        data: {
+          eventId: event.id,
+          email: `r${i}@x.example`,
+          name: "R",
+          status: "confirmed",
+          ticketCode: `t-${i}-${cp.tag}`,
+          createdAt: at(days),
+        },
+      });
     }
   });
 });
@@ -100,7 +124,12 @@ describe("the fleet fan-out", () => {
     const fan00 = result.states.get(ids[cp.slug("fan00")]!);
     expect(fan00?.state).toBe("healthy");
     if (fan00?.state !== "healthy") return;
-    expect(fan00.figures).toMatchObject({ members: 1, events: 1, registrations30d: 3, connections: expect.any(Number) });
+    expect(fan00.figures).toMatchObject({
+      members: 1,
+      events: 1,
+      registrations30d: 3,
+      connections: expect.any(Number),
+    });
     expect(fan00.figures.registrationsDaily).toHaveLength(30);
     expect(fan00.figures.registrationsDaily.at(-1)).toBe(2);
     expect(fan00.figures.registrationsDaily.at(-4)).toBe(1);
@@ -111,7 +140,9 @@ describe("the fleet fan-out", () => {
     expect(fan04?.state === "healthy" && fan04.figures.members).toBe(5);
 
     // Written to the control plane's cache.
-    const stored = await cp.deps.control.tenantMetrics.findUniqueOrThrow({ where: { tenantId: ids[cp.slug("fan00")]! } });
+    const stored = await cp.deps.control.tenantMetrics.findUniqueOrThrow({
+      where: { tenantId: ids[cp.slug("fan00")]! },
+    });
     expect(stored).toMatchObject({ error: null, members: 1, registrations30d: 3 });
   });
 
@@ -136,14 +167,19 @@ describe("the fleet fan-out", () => {
       const result = await collectFleetMetrics(cp.deps.control, await tenantRows(), options({ timeoutMs: 400 }));
       const state = result.states.get(ids[slug]!);
       expect(state?.state).toBe("degraded");
-      expect(state?.state === "degraded" && state.reason).toBe("timed out: no answer within 400 ms (statement cancelled)");
+      expect(state?.state === "degraded" && state.reason).toBe(
+        "timed out: no answer within 400 ms (statement cancelled)",
+      );
       // The last good figures are kept for the dashboard, greyed.
       expect(state?.state === "degraded" && state.last?.members).toBe(2);
       const others = [...result.states.entries()].filter(([id]) => id !== ids[slug]);
       expect(others.every(([, s]) => s.state === "healthy")).toBe(true);
       // statement_timeout ended the tenant's query: nothing of its role still waits for the lock.
       const waiting = await withAdmin((c) =>
-        c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND wait_event_type = 'Lock'`, [db.roleName]),
+        c.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND wait_event_type = 'Lock'`,
+          [db.roleName],
+        ),
       );
       expect(waiting.rows[0].n).toBe(0);
       const stored = await cp.deps.control.tenantMetrics.findUniqueOrThrow({ where: { tenantId: ids[slug]! } });
@@ -187,7 +223,10 @@ describe("the fleet fan-out", () => {
   });
 
   it("leaves tenants without a live database alone", async () => {
-    const tenants = [...(await tenantRows()), { id: "00000000-0000-4000-8000-00000000000f", slug: "gone", status: "offboarded" }];
+    const tenants = [
+      ...(await tenantRows()),
+      { id: "00000000-0000-4000-8000-00000000000f", slug: "gone", status: "offboarded" },
+    ];
     asked.length = 0;
     const result = await collectFleetMetrics(cp.deps.control, tenants, options({ maxAgeMs: 60_000 }));
     expect(result.states.get("00000000-0000-4000-8000-00000000000f")).toEqual({ state: "inactive" });
@@ -197,7 +236,10 @@ describe("the fleet fan-out", () => {
 
 describe("the fleet page", () => {
   const page = (params: Record<string, string>, patch: Partial<FanOutOptions> = {}) =>
-    fleetPage({ control: cp.deps.control, hosts }, { query: parseFleetQuery(params).query, audit, fanOut: options(patch) });
+    fleetPage(
+      { control: cp.deps.control, hosts },
+      { query: parseFleetQuery(params).query, audit, fanOut: options(patch) },
+    );
 
   it("filters, sorts and pages in the control plane and asks only the page's tenants", async () => {
     asked.length = 0;
@@ -205,7 +247,9 @@ describe("the fleet page", () => {
     expect(first.matching).toBe(5);
     expect(first.rows.map((r) => r.plan)).toEqual(Array(5).fill("premium"));
     // Premium tenants are fan01, 03, 05, 07, 09 with 2, 4, 6, 8, 10 members.
-    expect(first.rows.map((r) => (r.metrics.state === "healthy" ? r.metrics.figures.members : null))).toEqual([10, 8, 6, 4, 2]);
+    expect(first.rows.map((r) => (r.metrics.state === "healthy" ? r.metrics.figures.members : null))).toEqual([
+      10, 8, 6, 4, 2,
+    ]);
     expect(new Set(asked)).toEqual(new Set(first.rows.map((r) => r.id)));
 
     const searched = await page({ q: cp.slug("fan07").toUpperCase() });
@@ -221,17 +265,36 @@ describe("the fleet page", () => {
     const before = await cp.deps.control.auditEntry.count({ where: { action: "fleet.read" } });
     await page({ plan: "starter" }, { maxAgeMs: 0 });
     await page({ plan: "starter" }, { maxAgeMs: 60_000 });
-    const entries = await cp.deps.control.auditEntry.findMany({ where: { action: "fleet.read" }, orderBy: { id: "asc" }, skip: before });
+    const entries = await cp.deps.control.auditEntry.findMany({
+      where: { action: "fleet.read" },
+      orderBy: { id: "asc" },
+      skip: before,
+    });
     expect(entries).toHaveLength(2);
     const starters = [0, 2, 4, 6, 8].map((i) => cp.slug(`fan0${i}`)).sort();
-    expect(entries[0]).toMatchObject({ actorType: "agency-user", actorLabel: "olive@agency.example", ip: "203.0.113.7" });
+    expect(entries[0]).toMatchObject({
+      actorType: "agency-user",
+      actorLabel: "olive@agency.example",
+      ip: "203.0.113.7",
+    });
     expect((entries[0]!.details as { read: string[] }).read.sort()).toEqual(starters);
-    expect((entries[1]!.details as { read: string[]; fromCache: number; shown: string[] })).toMatchObject({ read: [], fromCache: 5 });
+    expect(entries[1]!.details as { read: string[]; fromCache: number; shown: string[] }).toMatchObject({
+      read: [],
+      fromCache: 5,
+    });
     expect((entries[1]!.details as { shown: string[] }).shown.sort()).toEqual(starters);
   });
 
   it("nonsense filters are dropped with a sentence each, and the page still renders", () => {
-    const { query, problems } = parseFleetQuery({ status: "alive,active", plan: "gold", sort: "DROP TABLE", dir: "sideways", per: "7", page: "-3", health: "meh" });
+    const { query, problems } = parseFleetQuery({
+      status: "alive,active",
+      plan: "gold",
+      sort: "DROP TABLE",
+      dir: "sideways",
+      per: "7",
+      page: "-3",
+      health: "meh",
+    });
     expect(query).toEqual({ ...DEFAULT_QUERY, status: ["active"] });
     expect(problems).toHaveLength(7);
     expect(problems.join(" ")).toMatch(/Status "alive" is not one of/);
@@ -241,18 +304,33 @@ describe("the fleet page", () => {
 
 describe("the charts' figures", () => {
   it("add up what the tenants' databases hold, and the read is audited", async () => {
-    const cache = { hits: 5, misses: 2, evictions: 1, clients: 2, openConnections: 1, reservedConnections: 2, budget: 40, waits: 0 };
+    const cache = {
+      hits: 5,
+      misses: 2,
+      evictions: 1,
+      clients: 2,
+      openConnections: 1,
+      reservedConnections: 2,
+      budget: 40,
+      waits: 0,
+    };
     const insights = await fleetInsights(agencyViewer(), cp.deps.control, cache, audit, options());
     expect(insights.registrationsTotal).toBe(3);
     expect(insights.registrationSeries.map((s) => s.slug)).toEqual([cp.slug("fan00")]);
     expect(insights.registrationsByDay).toHaveLength(30);
     expect(insights.registrationsByDay.at(-1)).toMatchObject({ [cp.slug("fan00")]: 2, total: 2 });
-    expect(insights.byPlan).toEqual([{ plan: "premium", tenants: 5 }, { plan: "starter", tenants: 5 }]);
+    expect(insights.byPlan).toEqual([
+      { plan: "premium", tenants: 5 },
+      { plan: "starter", tenants: 5 },
+    ]);
     expect(insights.byStatus).toEqual([{ status: "active", tenants: TENANTS }]);
     expect(insights.dbSizes).toHaveLength(TENANTS);
     expect(insights.dbSizes.every((d) => d.megabytes > 1)).toBe(true);
     expect(insights.coverage).toMatchObject({ withFigures: TENANTS, readable: TENANTS, read: TENANTS });
-    const last = await cp.deps.control.auditEntry.findFirstOrThrow({ where: { action: "fleet.read" }, orderBy: { id: "desc" } });
+    const last = await cp.deps.control.auditEntry.findFirstOrThrow({
+      where: { action: "fleet.read" },
+      orderBy: { id: "desc" },
+    });
     expect((last.details as { what: string; read: string[] }).read).toHaveLength(TENANTS);
     expect((last.details as { what: string }).what).toMatch(/charts/);
   });
@@ -273,7 +351,10 @@ describe("the fleet page over thousands of tenants", () => {
       });
       asked.length = 0;
       const view = (params: Record<string, string>) =>
-        fleetPage({ control: big.deps.control, hosts }, { query: parseFleetQuery(params).query, audit, fanOut: options() });
+        fleetPage(
+          { control: big.deps.control, hosts },
+          { query: parseFleetQuery(params).query, audit, fanOut: options() },
+        );
       const page7 = await view({ page: "7", per: "100", sort: "slug", dir: "desc" });
       expect([page7.matching, page7.pages, page7.page, page7.rows.length]).toEqual([2_000, 20, 7, 100]);
       expect(page7.rows[0]!.slug).toBe("t1399");

@@ -20,7 +20,10 @@ const NEXT = "29990101000000_add_event_tagline";
 beforeAll(async () => {
   cp = await testControlPlane();
   for (const name of ["one", "two", "three"]) {
-    await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug(name), name, theme: FALLBACK_THEME }), { mode: "create", seed: false });
+    await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug(name), name, theme: FALLBACK_THEME }), {
+      mode: "create",
+      seed: false,
+    });
   }
   // The shipped migrations plus one additive migration, as a release would bring.
   dir = await mkdtemp(path.join(os.tmpdir(), "portico-fleet-"));
@@ -35,7 +38,10 @@ afterAll(async () => {
 
 async function tenantSql<T>(slug: string, sql: string): Promise<T[]> {
   const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
-  return withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenant.id), async (c) => (await c.query(sql)).rows as T[]);
+  return withClient(
+    await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenant.id),
+    async (c) => (await c.query(sql)).rows as T[],
+  );
 }
 
 describe("fleet migration", () => {
@@ -49,10 +55,15 @@ describe("fleet migration", () => {
     await listener.connect();
     listener.on("notification", (n) => void (n.channel === TENANT_CHANGED && notified.push(n.payload!)));
     await listener.query(`LISTEN ${TENANT_CHANGED}`);
-    const outcomes = await migrateFleet(cp.deps, { concurrency: 2, dir, onResult: (o, done, total) => void progress.push([o.slug, done, total]) });
+    const outcomes = await migrateFleet(cp.deps, {
+      concurrency: 2,
+      dir,
+      onResult: (o, done, total) => void progress.push([o.slug, done, total]),
+    });
     await listener.query("SELECT 1"); // notifications sent before this answer have arrived
     await listener.end();
-    const idOf = async (name: string) => (await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug: cp.slug(name) } })).id;
+    const idOf = async (name: string) =>
+      (await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug: cp.slug(name) } })).id;
     expect(notified.sort()).toEqual([await idOf("one"), await idOf("three")].sort());
 
     expect(outcomes.map((o) => [o.slug, o.ok, o.applied])).toEqual([
@@ -60,14 +71,20 @@ describe("fleet migration", () => {
       [cp.slug("three"), true, [NEXT]],
       [cp.slug("two"), false, []],
     ]);
-    expect(progress.map(([, done, total]) => [done, total]).sort()).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(progress.map(([, done, total]) => [done, total]).sort()).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     const records = await cp.deps.control.tenantDatabase.findMany({ include: { tenant: { select: { slug: true } } } });
     const bySlug = Object.fromEntries(records.map((r) => [r.tenant.slug, r]));
     expect(bySlug[cp.slug("one")]).toMatchObject({ schemaVersion: NEXT, migrationError: null });
     expect(bySlug[cp.slug("two")]?.migrationError).toMatch(/tagline.*already exists/);
     expect(bySlug[cp.slug("two")]?.schemaVersion).not.toBe(NEXT);
     // The failed migration was rolled back in full: not recorded, nothing half-applied.
-    expect(await tenantSql(cp.slug("two"), `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '${NEXT}'`)).toEqual([]);
+    expect(
+      await tenantSql(cp.slug("two"), `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '${NEXT}'`),
+    ).toEqual([]);
   });
 
   it("re-runs only what is left, once the cause is fixed", async () => {
@@ -75,7 +92,10 @@ describe("fleet migration", () => {
     const outcomes = await migrateFleet(cp.deps, { concurrency: 2, dir });
     expect(outcomes.map((o) => [o.slug, o.ok, o.applied])).toEqual([[cp.slug("two"), true, [NEXT]]]);
     expect(await migrateFleet(cp.deps, { concurrency: 2, dir })).toEqual([]);
-    const columns = await tenantSql<{ n: string }>(cp.slug("two"), `SELECT count(*)::text AS n FROM information_schema.columns WHERE table_name = 'Event' AND column_name = 'tagline'`);
+    const columns = await tenantSql<{ n: string }>(
+      cp.slug("two"),
+      `SELECT count(*)::text AS n FROM information_schema.columns WHERE table_name = 'Event' AND column_name = 'tagline'`,
+    );
     expect(columns).toEqual([{ n: "1" }]);
   });
 });

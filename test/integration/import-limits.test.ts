@@ -47,9 +47,19 @@ function manifestFor(tables: Manifest["tables"]): Buffer {
 }
 
 /** manifest.json, then one entry header declaring `declared` bytes, then `mib` MiB of zeros. */
-async function bomb(name: string, tables: Manifest["tables"], entry: { file: string; declared: number }, mib: number): Promise<string> {
+async function bomb(
+  name: string,
+  tables: Manifest["tables"],
+  entry: { file: string; declared: number },
+  mib: number,
+): Promise<string> {
   const manifest = manifestFor(tables);
-  const prefix = Buffer.concat([await tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), await tarHeader(entry.file, entry.declared)]);
+  const prefix = Buffer.concat([
+    await tarHeader("manifest.json", manifest.length),
+    manifest,
+    pad(manifest.length),
+    await tarHeader(entry.file, entry.declared),
+  ]);
   const file = path.join(dir, name);
   await writeFile(file, Buffer.concat([gzipSync(prefix), ...Array.from({ length: mib }, () => zerosMiB)]));
   expect((await stat(file)).size).toBeLessThan(2 * MiB);
@@ -59,8 +69,12 @@ async function bomb(name: string, tables: Manifest["tables"], entry: { file: str
 async function leftovers(slug: string) {
   const [tenants, databases, roles] = await Promise.all([
     cp.deps.control.tenant.count({ where: { slug } }),
-    withAdmin(async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [tenantDatabaseName(slug)])).rowCount),
-    withAdmin(async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [tenantRoleName(slug)])).rowCount),
+    withAdmin(
+      async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [tenantDatabaseName(slug)])).rowCount,
+    ),
+    withAdmin(
+      async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [tenantRoleName(slug)])).rowCount,
+    ),
   ]);
   return { tenants, databases, roles };
 }
@@ -69,7 +83,9 @@ async function leftovers(slug: string) {
 async function importScratch(): Promise<number> {
   let total = 0;
   for (const d of (await readdir(os.tmpdir())).filter((n) => n.startsWith("portico-import-") && !dir.endsWith(n))) {
-    for (const e of await readdir(path.join(os.tmpdir(), d), { withFileTypes: true, recursive: true }).catch(() => [])) {
+    for (const e of await readdir(path.join(os.tmpdir(), d), { withFileTypes: true, recursive: true }).catch(
+      () => [],
+    )) {
       if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
     }
   }
@@ -100,23 +116,55 @@ async function refusedWithBoundedUse(archive: string, slug: string, message: Reg
 
 describe("import limits", () => {
   it("refuses an entry larger than its manifest says (declared 1 GiB, listed 10 bytes), before writing it", async () => {
-    const archive = await bomb("declared.tar.gz", [{ name: "User", file: "tables/User.jsonl", rows: 0, bytes: 10, sha256: "0".repeat(64) }], { file: "tables/User.jsonl", declared: 1024 * MiB }, 1024);
-    await refusedWithBoundedUse(archive, cp.slug("bomb1"), /tables\/User\.jsonl in .* holds 1073741824 bytes but its manifest lists 10: the archive is damaged or was altered; nothing was imported/);
+    const archive = await bomb(
+      "declared.tar.gz",
+      [{ name: "User", file: "tables/User.jsonl", rows: 0, bytes: 10, sha256: "0".repeat(64) }],
+      { file: "tables/User.jsonl", declared: 1024 * MiB },
+      1024,
+    );
+    await refusedWithBoundedUse(
+      archive,
+      cp.slug("bomb1"),
+      /tables\/User\.jsonl in .* holds 1073741824 bytes but its manifest lists 10: the archive is damaged or was altered; nothing was imported/,
+    );
   });
 
   it("refuses a manifest that declares more than the import limit, before extracting any table", async () => {
-    const archive = await bomb("over-limit.tar.gz", [{ name: "User", file: "tables/User.jsonl", rows: 0, bytes: 1024 * MiB, sha256: "0".repeat(64) }], { file: "tables/User.jsonl", declared: 1024 * MiB }, 1024);
-    await refusedWithBoundedUse(archive, cp.slug("bomb2"), /declares 1073741824 bytes of data, more than the 67108864 bytes an import may hold; nothing was imported/, { maxBytes: 64 * MiB });
+    const archive = await bomb(
+      "over-limit.tar.gz",
+      [{ name: "User", file: "tables/User.jsonl", rows: 0, bytes: 1024 * MiB, sha256: "0".repeat(64) }],
+      { file: "tables/User.jsonl", declared: 1024 * MiB },
+      1024,
+    );
+    await refusedWithBoundedUse(
+      archive,
+      cp.slug("bomb2"),
+      /declares 1073741824 bytes of data, more than the 67108864 bytes an import may hold; nothing was imported/,
+      { maxBytes: 64 * MiB },
+    );
   });
 
   it("refuses an entry its manifest does not list", async () => {
     const archive = await bomb("unknown.tar.gz", [], { file: "tables/Extra.jsonl", declared: 512 * MiB }, 512);
-    await refusedWithBoundedUse(archive, cp.slug("bomb3"), /contains tables\/Extra\.jsonl, which its manifest does not list; nothing was imported/);
+    await refusedWithBoundedUse(
+      archive,
+      cp.slug("bomb3"),
+      /contains tables\/Extra\.jsonl, which its manifest does not list; nothing was imported/,
+    );
   });
 
   it("a real export still imports, within the same limits (positive control)", async () => {
     const source = cp.slug("src");
-    await provisionTenant(cp.deps, parseTenantSpec({ slug: source, name: "Source", theme: FALLBACK_THEME, demo: { users: [{ email: "jo@source.example", name: "Jo", role: "owner" }] } }), { mode: "create" });
+    await provisionTenant(
+      cp.deps,
+      parseTenantSpec({
+        slug: source,
+        name: "Source",
+        theme: FALLBACK_THEME,
+        demo: { users: [{ email: "jo@source.example", name: "Jo", role: "owner" }] },
+      }),
+      { mode: "create" },
+    );
     const exported = await exportTenant(cp.deps, source, dir, "test");
     const copy = cp.slug("copy");
     const imported = await importTenant(cp.deps, exported.path, copy, undefined, { maxBytes: 64 * MiB });
@@ -127,7 +175,9 @@ describe("import limits", () => {
 
   it("refuses an export with a corrupted tar header, leaving nothing behind; the untouched export imports", async () => {
     const source = cp.slug("hdr");
-    await provisionTenant(cp.deps, parseTenantSpec({ slug: source, name: "Header", theme: FALLBACK_THEME }), { mode: "create" });
+    await provisionTenant(cp.deps, parseTenantSpec({ slug: source, name: "Header", theme: FALLBACK_THEME }), {
+      mode: "create",
+    });
     const exported = await exportTenant(cp.deps, source, dir, "test");
     const tar = gunzipSync(await readFile(exported.path));
     // The second entry's header (the first table): one byte of its name changed, checksum as it was.
@@ -137,7 +187,11 @@ describe("import limits", () => {
     tar[second] = "T".charCodeAt(0);
     const corrupted = path.join(dir, "corrupted.tar.gz");
     await writeFile(corrupted, gzipSync(tar));
-    await refusedWithBoundedUse(corrupted, cp.slug("hdr-bad"), /is not a readable Portico export: the archive has a corrupted header \(checksum mismatch\)/);
+    await refusedWithBoundedUse(
+      corrupted,
+      cp.slug("hdr-bad"),
+      /is not a readable Portico export: the archive has a corrupted header \(checksum mismatch\)/,
+    );
     const copy = cp.slug("hdr-ok");
     await importTenant(cp.deps, exported.path, copy);
     expect(await leftovers(copy)).toEqual({ tenants: 1, databases: 1, roles: 1 });

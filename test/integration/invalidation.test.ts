@@ -32,7 +32,10 @@ describe("tenant change notifications", () => {
     // The control plane drops the listener's connection: it reconnects and says so, because
     // notices sent while it was away are lost and caches must be dropped wholesale.
     await withAdmin((admin) =>
-      admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'portico:listen' AND datname = $1", [`control_${cp.tag}`]),
+      admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'portico:listen' AND datname = $1",
+        [`control_${cp.tag}`],
+      ),
     );
     await vi.waitFor(() => expect(onReconnect).toHaveBeenCalled(), { timeout: 10_000 });
     onChange.mockClear();

@@ -38,7 +38,9 @@ async function waitFor(pattern: RegExp, ms: number): Promise<void> {
 beforeAll(async () => {
   cp = await testControlPlane();
   slug = cp.slug("logs");
-  await provisionTenant(cp.deps, parseTenantSpec({ slug, name: "Log Test", theme: FALLBACK_THEME }), { mode: "create" });
+  await provisionTenant(cp.deps, parseTenantSpec({ slug, name: "Log Test", theme: FALLBACK_THEME }), {
+    mode: "create",
+  });
   port = await freePort();
   const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
   server = spawn(process.execPath, [nextBin, "dev", "--port", String(port)], {
@@ -58,7 +60,10 @@ beforeAll(async () => {
   server.stdout!.on("data", (c: Buffer) => (log += c.toString()));
   server.stderr!.on("data", (c: Buffer) => (log += c.toString()));
   await waitFor(/Ready in/i, 120_000);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -89,7 +94,10 @@ describe("the development server's log", () => {
     await other.goto(`${origin}/sign-in`, { timeout: 120_000 });
     await other.getByLabel("Email").first().fill("lou@logs.example");
     await other.getByLabel("Password").fill(`${SENTINEL}-wrong`);
-    const refused = other.waitForResponse((r) => r.url().includes("/api/auth/callback/password") && r.request().method() === "POST", { timeout: 60_000 });
+    const refused = other.waitForResponse(
+      (r) => r.url().includes("/api/auth/callback/password") && r.request().method() === "POST",
+      { timeout: 60_000 },
+    );
     await other.getByRole("button", { name: "Sign in", exact: true }).click();
     await refused;
 

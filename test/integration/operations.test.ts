@@ -28,7 +28,11 @@ let worker: OperationsWorker;
 let second: EmbeddedServer;
 const dirs: string[] = [];
 const hosts = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" as const };
-const actor = { type: "agency-user" as const, id: "00000000-0000-4000-8000-000000000001", label: "olive@agency.example" };
+const actor = {
+  type: "agency-user" as const,
+  id: "00000000-0000-4000-8000-000000000001",
+  label: "olive@agency.example",
+};
 
 async function tmp(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -36,18 +40,38 @@ async function tmp(prefix: string): Promise<string> {
   return dir;
 }
 
-async function run(kind: Parameters<typeof queueOperation>[1]["kind"], slug: string | null, input: unknown = {}, idempotencyKey?: string) {
-  const { id } = await queueOperation(cp.deps.control, { kind, slug, input, actor, ...(idempotencyKey ? { idempotencyKey } : {}) });
+async function run(
+  kind: Parameters<typeof queueOperation>[1]["kind"],
+  slug: string | null,
+  input: unknown = {},
+  idempotencyKey?: string,
+) {
+  const { id } = await queueOperation(cp.deps.control, {
+    kind,
+    slug,
+    input,
+    actor,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
   await worker.idle();
   return cp.deps.control.operation.findUniqueOrThrow({ where: { id } });
 }
 
 async function tenantRows(slug: string, sql: string): Promise<unknown[]> {
   const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
-  return withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenant.id), async (c) => (await c.query(sql)).rows);
+  return withClient(
+    await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenant.id),
+    async (c) => (await c.query(sql)).rows,
+  );
 }
 
-const spec = (slug: string, name = `Tenant ${slug}`) => ({ slug, name, plan: "standard", theme: FALLBACK_THEME, domains: [] });
+const spec = (slug: string, name = `Tenant ${slug}`) => ({
+  slug,
+  name,
+  plan: "standard",
+  theme: FALLBACK_THEME,
+  domains: [],
+});
 
 beforeAll(async () => {
   cp = await testControlPlane();
@@ -73,7 +97,12 @@ afterAll(async () => {
 describe("provisioning through the worker", () => {
   it("provisions step by step, invites the first admin by email, and activates last", async () => {
     const slug = cp.slug("wiz");
-    const op = await run("provision", slug, { spec: spec(slug, "Wizard Co"), firstAdmin: { name: "Ada Admin", email: "Ada@Client.example" } }, `draft-${slug}`);
+    const op = await run(
+      "provision",
+      slug,
+      { spec: spec(slug, "Wizard Co"), firstAdmin: { name: "Ada Admin", email: "Ada@Client.example" } },
+      `draft-${slug}`,
+    );
     expect(op.error).toBeNull();
     expect(op.status).toBe("succeeded");
     const steps = (op.progress as { steps: Array<{ name: string; status: string }> }).steps;
@@ -82,11 +111,17 @@ describe("provisioning through the worker", () => {
     );
     const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
     expect(tenant.status).toBe("active");
-    expect(await tenantRows(slug, `SELECT email, role::text, "passwordHash" FROM "User"`)).toEqual([{ email: "ada@client.example", role: "owner", passwordHash: null }]);
+    expect(await tenantRows(slug, `SELECT email, role::text, "passwordHash" FROM "User"`)).toEqual([
+      { email: "ada@client.example", role: "owner", passwordHash: null },
+    ]);
     const mail = await cp.deps.control.outboxMessage.findFirstOrThrow({ where: { toAddress: "ada@client.example" } });
     expect(mail.text).toMatch(new RegExp(`http://${slug}\\.localhost:3000/invite\\?token=[A-Za-z0-9_-]{43}`));
-    expect(await tenantRows(slug, `SELECT purpose FROM "LoginToken" WHERE "usedAt" IS NULL AND "expiresAt" > now()`)).toEqual([{ purpose: "invite" }]);
-    const audit = await cp.deps.control.auditEntry.findFirstOrThrow({ where: { action: "tenant.provision", tenantId: tenant.id } });
+    expect(
+      await tenantRows(slug, `SELECT purpose FROM "LoginToken" WHERE "usedAt" IS NULL AND "expiresAt" > now()`),
+    ).toEqual([{ purpose: "invite" }]);
+    const audit = await cp.deps.control.auditEntry.findFirstOrThrow({
+      where: { action: "tenant.provision", tenantId: tenant.id },
+    });
     expect(audit.actorLabel).toBe(actor.label);
   });
 
@@ -98,12 +133,16 @@ describe("provisioning through the worker", () => {
       queueOperation(cp.deps.control, { kind: "provision", slug, input, actor, idempotencyKey: `draft-${slug}` }),
     ]);
     expect(a.id).toBe(b.id);
-    await expect(queueOperation(cp.deps.control, { kind: "provision", slug, input, actor, idempotencyKey: `other-${slug}` })).rejects.toThrow(TenantConflict);
+    await expect(
+      queueOperation(cp.deps.control, { kind: "provision", slug, input, actor, idempotencyKey: `other-${slug}` }),
+    ).rejects.toThrow(TenantConflict);
     await worker.idle();
     // Had both slipped past the check, the worker refuses the second when it reserves.
     const late = await run("provision", null, { ...input }, undefined).catch((e: unknown) => e);
     expect(late).toBeDefined();
-    const sneaky = await cp.deps.control.operation.create({ data: { kind: "provision", slug, input, actorType: "agency-user", actorLabel: "x" } });
+    const sneaky = await cp.deps.control.operation.create({
+      data: { kind: "provision", slug, input, actorType: "agency-user", actorLabel: "x" },
+    });
     await cp.deps.control.$executeRaw`SELECT pg_notify('portico_operation', ${sneaky.id})`;
     await worker.idle();
     const refused = await cp.deps.control.operation.findUniqueOrThrow({ where: { id: sneaky.id } });
@@ -116,9 +155,22 @@ describe("provisioning through the worker", () => {
     const slug = cp.slug("killed");
     const input = { spec: spec(slug), firstAdmin: { name: "K", email: "k@client.example" } };
     // What a worker killed after create-database leaves behind.
-    await provisionTenant(deps, parseTenantSpec(spec(slug)), { mode: "create", interruptAfter: (s) => { if (s === "create-database") throw new Error("killed"); } }).catch(() => {});
+    await provisionTenant(deps, parseTenantSpec(spec(slug)), {
+      mode: "create",
+      interruptAfter: (s) => {
+        if (s === "create-database") throw new Error("killed");
+      },
+    }).catch(() => {});
     const op = await cp.deps.control.operation.create({
-      data: { kind: "provision", slug, input, status: "running", progress: { attempt: 1, reserved: true }, actorType: "agency-user", actorLabel: actor.label },
+      data: {
+        kind: "provision",
+        slug,
+        input,
+        status: "running",
+        progress: { attempt: 1, reserved: true },
+        actorType: "agency-user",
+        actorLabel: actor.label,
+      },
     });
     await worker.stop();
     worker = startOperationsWorker(deps, { controlUrl: cp.url, pollMs: 200 });
@@ -134,14 +186,29 @@ describe("provisioning through the worker", () => {
 describe("lifecycle through the worker", () => {
   async function tenantWithData(base: string, marker: string, server = "test") {
     const slug = cp.slug(base);
-    await provisionTenant(cp.deps, parseTenantSpec({
-      ...spec(slug),
-      domains: [`${base}-${cp.tag}.example`],
-      demo: {
-        users: [{ email: `${marker}@example.com`, name: `User ${marker}`, role: "owner" }, { email: `member-${marker}@example.com`, name: "M", role: "member" }],
-        events: [{ slug: `${marker}-event`, title: `Event ${marker} “quoted”, with ünïcode`, startsInDays: 3, capacity: 12, venue: null }],
-      },
-    }), { mode: "create", server });
+    await provisionTenant(
+      cp.deps,
+      parseTenantSpec({
+        ...spec(slug),
+        domains: [`${base}-${cp.tag}.example`],
+        demo: {
+          users: [
+            { email: `${marker}@example.com`, name: `User ${marker}`, role: "owner" },
+            { email: `member-${marker}@example.com`, name: "M", role: "member" },
+          ],
+          events: [
+            {
+              slug: `${marker}-event`,
+              title: `Event ${marker} “quoted”, with ünïcode`,
+              startsInDays: 3,
+              capacity: 12,
+              venue: null,
+            },
+          ],
+        },
+      }),
+      { mode: "create", server },
+    );
     return slug;
   }
 
@@ -150,7 +217,12 @@ describe("lifecycle through the worker", () => {
     const op = await run("export", slug);
     expect([op.status, op.error]).toEqual(["succeeded", null]);
     const result = op.result as { file: string; sha256: string; tables: Array<{ name: string; rows: number }> };
-    expect(result.tables).toEqual(expect.arrayContaining([{ name: "User", rows: 2 }, { name: "Event", rows: 1 }]));
+    expect(result.tables).toEqual(
+      expect.arrayContaining([
+        { name: "User", rows: 2 },
+        { name: "Event", rows: 1 },
+      ]),
+    );
     const archive = path.join(deps.exportsDir, result.file);
     const manifest = await readArchive(archive, await tmp("portico-read-"));
     expect(manifest.tenant.slug).toBe(slug);
@@ -189,7 +261,10 @@ describe("lifecycle through the worker", () => {
     expect(content).not.toContain("stayer");
     expect(content).not.toContain("exporter");
 
-    const after = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug }, include: { domains: true, database: true } });
+    const after = await cp.deps.control.tenant.findUniqueOrThrow({
+      where: { slug },
+      include: { domains: true, database: true },
+    });
     expect(after.status).toBe("offboarded");
     expect(after.domains).toEqual([]);
     expect(after.database).toBeNull();
@@ -199,11 +274,16 @@ describe("lifecycle through the worker", () => {
       roles: (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [db.roleName])).rowCount,
     }));
     expect(left).toEqual({ databases: 0, roles: 0 });
-    const audit = await cp.deps.control.auditEntry.findFirstOrThrow({ where: { action: "tenant.offboard", tenantId: before.id } });
+    const audit = await cp.deps.control.auditEntry.findFirstOrThrow({
+      where: { action: "tenant.offboard", tenantId: before.id },
+    });
     expect(audit.actorLabel).toBe(actor.label);
     expect(audit.details).toMatchObject({ outcome: "succeeded", file: (op.result as { file: string }).file });
     // The tenant that stayed is untouched.
-    expect(await tenantRows(cp.slug("stay"), `SELECT email FROM "User" ORDER BY email`)).toEqual([{ email: "member-stayer@example.com" }, { email: "stayer@example.com" }]);
+    expect(await tenantRows(cp.slug("stay"), `SELECT email FROM "User" ORDER BY email`)).toEqual([
+      { email: "member-stayer@example.com" },
+      { email: "stayer@example.com" },
+    ]);
   });
 
   it("moves a tenant to another server: copied, verified, switched, old copy dropped", async () => {
@@ -213,12 +293,19 @@ describe("lifecycle through the worker", () => {
     const op = await run("move", slug, { server: "second" });
     expect([op.status, op.error]).toEqual(["succeeded", null]);
     expect(op.result).toMatchObject({ from: "test", to: "second", rows: { User: 2, Event: 1 } });
-    const after = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId: before.id }, include: { server: true } });
+    const after = await cp.deps.control.tenantDatabase.findUniqueOrThrow({
+      where: { tenantId: before.id },
+      include: { server: true },
+    });
     expect(after.server.name).toBe("second");
     expect(after.passwordCiphertext).not.toBe(before.database?.passwordCiphertext);
     expect(await tenantRows(slug, `SELECT row_to_json(t)::text AS j FROM "User" t ORDER BY 1`)).toEqual(rowsBefore);
-    expect(new URL(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, before.id)).port).toBe(String(new URL(second.url).port));
-    const old = await withAdmin(async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [after.databaseName])).rowCount);
+    expect(new URL(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, before.id)).port).toBe(
+      String(new URL(second.url).port),
+    );
+    const old = await withAdmin(
+      async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [after.databaseName])).rowCount,
+    );
     expect(old).toBe(0);
     expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
   });
@@ -227,7 +314,9 @@ describe("lifecycle through the worker", () => {
     const slug = cp.slug("stay");
     const unknown = await run("move", slug, { server: "nowhere" });
     expect(unknown.error).toMatch(/no database server named "nowhere"; registered: .*second/);
-    const current = (await cp.deps.control.tenantDatabase.findFirstOrThrow({ where: { tenant: { slug } }, include: { server: true } })).server.name;
+    const current = (
+      await cp.deps.control.tenantDatabase.findFirstOrThrow({ where: { tenant: { slug } }, include: { server: true } })
+    ).server.name;
     const same = await run("move", slug, { server: current });
     expect(same.error).toBe(`"${slug}" is already on ${current}`);
     expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
@@ -238,7 +327,10 @@ describe("lifecycle through the worker", () => {
     const slug = await tenantWithData("aliased", "aliased", "test");
     const op = await run("move", slug, { server: "alias" });
     expect(op.error).toBe("test and alias are the same PostgreSQL server; a move needs a different one");
-    expect(await tenantRows(slug, `SELECT email FROM "User" ORDER BY email`)).toEqual([{ email: "aliased@example.com" }, { email: "member-aliased@example.com" }]);
+    expect(await tenantRows(slug, `SELECT email FROM "User" ORDER BY email`)).toEqual([
+      { email: "aliased@example.com" },
+      { email: "member-aliased@example.com" },
+    ]);
     await cp.deps.control.databaseServer.delete({ where: { name: "alias" } });
   });
 
@@ -248,8 +340,15 @@ describe("lifecycle through the worker", () => {
     expect([renamed.status, renamed.result]).toEqual(["succeeded", { from: `Tenant ${slug}`, to: "Stayer & Co" }]);
     const set = await run("set-domains", slug, { domains: ["Events.Stayer.example", "www.stayer.example"] });
     expect(set.result).toEqual({ domains: ["events.stayer.example", "stayer.example"] });
-    const domains = await cp.deps.control.domain.findMany({ where: { tenant: { slug } }, orderBy: { hostname: "asc" }, select: { hostname: true, isPrimary: true } });
-    expect(domains).toEqual([{ hostname: "events.stayer.example", isPrimary: true }, { hostname: "stayer.example", isPrimary: false }]);
+    const domains = await cp.deps.control.domain.findMany({
+      where: { tenant: { slug } },
+      orderBy: { hostname: "asc" },
+      select: { hostname: true, isPrimary: true },
+    });
+    expect(domains).toEqual([
+      { hostname: "events.stayer.example", isPrimary: true },
+      { hostname: "stayer.example", isPrimary: false },
+    ]);
 
     const other = await run("set-domains", cp.slug("mover"), { domains: ["stayer.example"] });
     expect(other.error).toMatch(/stayer\.example already belongs to another tenant/);

@@ -21,7 +21,10 @@ const spec = (slug: string, title: string, domains: string[] = []): TenantSpecIn
   name: `Tenant ${slug}`,
   theme: FALLBACK_THEME,
   domains,
-  demo: { users: [{ email: "same@example.com", name: `User of ${slug}`, role: "owner" }], events: [{ slug: "only-event", title, startsInDays: 3 }] },
+  demo: {
+    users: [{ email: "same@example.com", name: `User of ${slug}`, role: "owner" }],
+    events: [{ slug: "only-event", title, startsInDays: 3 }],
+  },
 });
 
 async function roleUrl(tenantId: string): Promise<string> {
@@ -30,8 +33,14 @@ async function roleUrl(tenantId: string): Promise<string> {
 
 beforeAll(async () => {
   cp = await testControlPlane();
-  ids.a = (await provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("a"), "Event of A", [`a-${cp.tag}.example`])), { mode: "create" })).tenantId;
-  ids.b = (await provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("b"), "Event of B")), { mode: "create" })).tenantId;
+  ids.a = (
+    await provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("a"), "Event of A", [`a-${cp.tag}.example`])), {
+      mode: "create",
+    })
+  ).tenantId;
+  ids.b = (
+    await provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("b"), "Event of B")), { mode: "create" })
+  ).tenantId;
   cache = new TenantClientCache(
     async (id) => createTenantDb(await roleUrl(id), id, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 2_000 }),
     { budget: 4, poolSize: 1, idleMs: 0 },
@@ -45,7 +54,10 @@ afterAll(async () => {
 
 describe("provisioning", () => {
   it("creates an active tenant with its own database, role and migrated schema", async () => {
-    const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { id: ids.a }, include: { database: true, domains: true } });
+    const tenant = await cp.deps.control.tenant.findUniqueOrThrow({
+      where: { id: ids.a },
+      include: { database: true, domains: true },
+    });
     expect(tenant.status).toBe("active");
     expect(tenant.database?.databaseName).toBe(`t_a_${cp.tag}`);
     expect(tenant.database?.roleName).toBe(`t_a_${cp.tag}_app`);
@@ -54,22 +66,34 @@ describe("provisioning", () => {
     // the password is stored sealed, never in clear
     expect(tenant.database?.passwordCiphertext).not.toMatch(/^[0-9a-f]{48}$/);
     // its SCRAM verifier uses the iteration count chosen for random passwords (decision 013)
-    const verifier = await withAdmin((c) => c.query<{ v: string }>(`SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1`, [tenant.database!.roleName]));
+    const verifier = await withAdmin((c) =>
+      c.query<{ v: string }>(`SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1`, [tenant.database!.roleName]),
+    );
     expect(verifier.rows[0]!.v).toMatch(/^SCRAM-SHA-256\$128:/);
   });
 
   it("is idempotent: syncing again changes nothing and duplicates nothing", async () => {
-    const again = await provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("a"), "Event of A", [`a-${cp.tag}.example`])), { mode: "sync" });
+    const again = await provisionTenant(
+      cp.deps,
+      parseTenantSpec(spec(cp.slug("a"), "Event of A", [`a-${cp.tag}.example`])),
+      { mode: "sync" },
+    );
     expect(again).toMatchObject({ tenantId: ids.a, created: false, migrationsApplied: [] });
     expect(await cache.use(ids.a, (db) => db.event.count())).toBe(1);
   });
 
   it("refuses to create a tenant whose slug exists (security case 20)", async () => {
-    await expect(provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("a"), "x")), { mode: "create" })).rejects.toThrow(TenantConflict);
+    await expect(
+      provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("a"), "x")), { mode: "create" }),
+    ).rejects.toThrow(TenantConflict);
   });
 
   it("refuses a domain that belongs to another tenant, and changes nothing", async () => {
-    const attempt = provisionTenant(cp.deps, parseTenantSpec(spec(cp.slug("b"), "Event of B", [`a-${cp.tag}.example`])), { mode: "sync" });
+    const attempt = provisionTenant(
+      cp.deps,
+      parseTenantSpec(spec(cp.slug("b"), "Event of B", [`a-${cp.tag}.example`])),
+      { mode: "sync" },
+    );
     await expect(attempt).rejects.toThrow(/already belongs to another tenant/);
     const domains = await cp.deps.control.domain.findMany({ where: { hostname: `a-${cp.tag}.example` } });
     expect(domains.map((d) => d.tenantId)).toEqual([ids.a]);
@@ -78,7 +102,10 @@ describe("provisioning", () => {
   it("leaves a fleet at the newest schema alone; named tenants are checked whatever their state", async () => {
     expect(await migrateFleet(cp.deps, { concurrency: 2 })).toEqual([]);
     const outcomes = await migrateFleet(cp.deps, { concurrency: 2, slugs: [cp.slug("a"), cp.slug("b")] });
-    expect(outcomes.map((o) => [o.ok, o.applied.length])).toEqual([[true, 0], [true, 0]]);
+    expect(outcomes.map((o) => [o.ok, o.applied.length])).toEqual([
+      [true, 0],
+      [true, 0],
+    ]);
   });
 });
 
@@ -103,20 +130,30 @@ describe("isolation", () => {
   });
 
   it("lets tenant A's role connect to A's database (positive control)", async () => {
-    const rows = await withClient(await roleUrl(ids.a), (c) => c.query("SELECT current_user AS role, current_database() AS db"));
+    const rows = await withClient(await roleUrl(ids.a), (c) =>
+      c.query("SELECT current_user AS role, current_database() AS db"),
+    );
     expect(rows.rows[0]).toEqual({ role: `t_a_${cp.tag}_app`, db: `t_a_${cp.tag}` });
   });
 
   it("refuses tenant A's role on B's database and on the control plane (security case 15)", async () => {
     const aUrl = await roleUrl(ids.a);
-    await expect(withClient(withDatabase(aUrl, `t_b_${cp.tag}`), (c) => c.query("SELECT 1"))).rejects.toMatchObject({ code: "42501" });
-    await expect(withClient(withDatabase(aUrl, `control_${cp.tag}`), (c) => c.query("SELECT 1"))).rejects.toMatchObject({ code: "42501" });
-    await expect(withClient(withDatabase(aUrl, "postgres"), (c) => c.query("SELECT 1"))).rejects.toMatchObject({ code: "42501" });
+    await expect(withClient(withDatabase(aUrl, `t_b_${cp.tag}`), (c) => c.query("SELECT 1"))).rejects.toMatchObject({
+      code: "42501",
+    });
+    await expect(withClient(withDatabase(aUrl, `control_${cp.tag}`), (c) => c.query("SELECT 1"))).rejects.toMatchObject(
+      { code: "42501" },
+    );
+    await expect(withClient(withDatabase(aUrl, "postgres"), (c) => c.query("SELECT 1"))).rejects.toMatchObject({
+      code: "42501",
+    });
   });
 
   it("gives tenant roles no privileges beyond their own database", async () => {
     const role = await withAdmin((c) =>
-      c.query("SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = $1", [`t_a_${cp.tag}_app`]),
+      c.query("SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = $1", [
+        `t_a_${cp.tag}_app`,
+      ]),
     );
     expect(role.rows[0]).toEqual({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolbypassrls: false });
   });
@@ -180,7 +217,9 @@ describe("an unreachable tenant database", () => {
 
 describe("pg", () => {
   it("uses this test's own databases", async () => {
-    const names = await withAdmin((c) => c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`%${cp.tag}`]));
+    const names = await withAdmin((c) =>
+      c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`%${cp.tag}`]),
+    );
     expect(names.rows.map((r) => r.datname).sort()).toEqual([`control_${cp.tag}`, `t_a_${cp.tag}`, `t_b_${cp.tag}`]);
   });
 });

@@ -24,24 +24,44 @@ let cp: TestControlPlane;
 let installed: ReturnType<typeof installTestPlatform>;
 let pooled: PooledClient<TenantDb>;
 let tenant: ResolvedTenant;
-const cookies: Record<"member" | "staff" | "viewer" | "operator", string> = { member: "", staff: "", viewer: "", operator: "" };
+const cookies: Record<"member" | "staff" | "viewer" | "operator", string> = {
+  member: "",
+  staff: "",
+  viewer: "",
+  operator: "",
+};
 
 beforeAll(async () => {
   // next.config.mjs turns on forbidden() (experimental.authInterrupts); Next.js reads it from here.
   process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
   cp = await testControlPlane();
   const slug = cp.slug("actions");
-  const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug, name: "Actions Co", theme: FALLBACK_THEME }), { mode: "create", seed: false });
+  const { tenantId } = await provisionTenant(
+    cp.deps,
+    parseTenantSpec({ slug, name: "Actions Co", theme: FALLBACK_THEME }),
+    { mode: "create", seed: false },
+  );
   installed = installTestPlatform(cp);
   tenant = await installed.tenant(slug);
   pooled = await openTenantDb(cp, tenantId, "server-actions-test");
   for (const role of ["member", "staff"] as const) {
-    const user = await pooled.client.user.create({ data: { email: `${role}@actions.example`, name: role, role, passwordHash: "x" } });
-    cookies[role] = await sessionCookie(tenant.primaryHost, { tenant, userId: user.id, sessionVersion: user.sessionVersion });
+    const user = await pooled.client.user.create({
+      data: { email: `${role}@actions.example`, name: role, role, passwordHash: "x" },
+    });
+    cookies[role] = await sessionCookie(tenant.primaryHost, {
+      tenant,
+      userId: user.id,
+      sessionVersion: user.sessionVersion,
+    });
   }
   for (const role of ["viewer", "operator"] as const) {
-    const user = await cp.deps.control.agencyUser.create({ data: { email: `${role}@agency.example`, name: role, role, passwordHash: "x" } });
-    cookies[role] = await sessionCookie(installed.platform.hosts.agencyHost, { userId: user.id, sessionVersion: user.sessionVersion });
+    const user = await cp.deps.control.agencyUser.create({
+      data: { email: `${role}@agency.example`, name: role, role, passwordHash: "x" },
+    });
+    cookies[role] = await sessionCookie(installed.platform.hosts.agencyHost, {
+      userId: user.id,
+      sessionVersion: user.sessionVersion,
+    });
   }
 });
 afterAll(async () => {
@@ -57,14 +77,23 @@ const form = (fields: Record<string, string>) => {
   for (const [k, v] of Object.entries(fields)) data.append(k, v);
   return data;
 };
-const thrown = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
+const thrown = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
 
 describe("tenantAction: the guard", () => {
   let runs = 0;
-  const staffOnly = tenantAction("staff", z.object({ note: z.string() }), async ({ note }, { user, tenant: t }): Promise<ActionState> => {
-    runs += 1;
-    return { message: `${user.email} at ${t.slug}: ${note}` };
-  }, { returnTo: "/manage/notes" });
+  const staffOnly = tenantAction(
+    "staff",
+    z.object({ note: z.string() }),
+    async ({ note }, { user, tenant: t }): Promise<ActionState> => {
+      runs += 1;
+      return { message: `${user.email} at ${t.slug}: ${note}` };
+    },
+    { returnTo: "/manage/notes" },
+  );
 
   it("sends a visitor without a session to sign in, and the body never runs", async () => {
     const error = await thrown(inRequest(portal(), () => staffOnly({}, form({ note: "hi" }))));
@@ -79,24 +108,42 @@ describe("tenantAction: the guard", () => {
   });
 
   it("runs the body for staff and returns its state (positive control)", async () => {
-    expect(await inRequest(portal(cookies.staff), () => staffOnly({}, form({ note: "hi" })))).toEqual({ message: `staff@actions.example at ${tenant.slug}: hi` });
+    expect(await inRequest(portal(cookies.staff), () => staffOnly({}, form({ note: "hi" })))).toEqual({
+      message: `staff@actions.example at ${tenant.slug}: hi`,
+    });
     expect(runs).toBe(1);
   });
 
   it("answers a host that is no live portal with a message, not an error", async () => {
-    expect(await inRequest({ host: "nobody.localhost", cookie: cookies.staff }, () => staffOnly({}, form({ note: "hi" })))).toEqual({ error: "This portal is not available right now." });
+    expect(
+      await inRequest({ host: "nobody.localhost", cookie: cookies.staff }, () => staffOnly({}, form({ note: "hi" }))),
+    ).toEqual({ error: "This portal is not available right now." });
     expect(runs).toBe(1);
   });
 
   it("runs a public action without a session, as a form action or called directly", async () => {
-    const open = tenantAction("public", z.object({ email: z.string() }), async ({ email }, { user, tenant: t }): Promise<ActionState> => ({ message: `${email} ${user === null} ${t.id === tenant.id}` }));
-    expect(await inRequest(portal(), () => open(form({ email: "a@b.example" })))).toEqual({ message: "a@b.example true true" });
-    expect(await inRequest(portal(), () => open({ email: "c@d.example" }))).toEqual({ message: "c@d.example true true" });
+    const open = tenantAction(
+      "public",
+      z.object({ email: z.string() }),
+      async ({ email }, { user, tenant: t }): Promise<ActionState> => ({
+        message: `${email} ${user === null} ${t.id === tenant.id}`,
+      }),
+    );
+    expect(await inRequest(portal(), () => open(form({ email: "a@b.example" })))).toEqual({
+      message: "a@b.example true true",
+    });
+    expect(await inRequest(portal(), () => open({ email: "c@d.example" }))).toEqual({
+      message: "c@d.example true true",
+    });
   });
 });
 
 describe("tenantAction: input and errors", () => {
-  const schema = z.object({ title: z.string().min(1, "Give the event a title."), capacity: z.coerce.number({ error: "A whole number, e.g. 40." }).int("A whole number, e.g. 40."), password: z.string() });
+  const schema = z.object({
+    title: z.string().min(1, "Give the event a title."),
+    capacity: z.coerce.number({ error: "A whole number, e.g. 40." }).int("A whole number, e.g. 40."),
+    password: z.string(),
+  });
   let runs = 0;
   const save = tenantAction("staff", schema, async (input): Promise<ActionState> => {
     runs += 1;
@@ -125,11 +172,17 @@ describe("tenantAction: input and errors", () => {
   });
 
   it("answers a PorticoError with its message and keeps what was typed", async () => {
-    expect(await call({ title: "taken", capacity: "1", password: "x" })).toEqual({ error: "Another event already uses this title.", values: { title: "taken", capacity: "1" } });
+    expect(await call({ title: "taken", capacity: "1", password: "x" })).toEqual({
+      error: "Another event already uses this title.",
+      values: { title: "taken", capacity: "1" },
+    });
   });
 
   it("answers InvalidFields from the body as messages beside the fields", async () => {
-    expect(await call({ title: "dates", capacity: "1", password: "x" })).toEqual({ errors: { endsLocal: "The end must be after the start." }, values: { title: "dates", capacity: "1" } });
+    expect(await call({ title: "dates", capacity: "1", password: "x" })).toEqual({
+      errors: { endsLocal: "The end must be after the start." },
+      values: { title: "dates", capacity: "1" },
+    });
   });
 
   it("rethrows anything else untouched", async () => {
@@ -139,8 +192,12 @@ describe("tenantAction: input and errors", () => {
   });
 
   it("lets redirect() and notFound() from the body pass through", async () => {
-    expect(navigationDigest(await thrown(call({ title: "go", capacity: "1", password: "x" })))).toMatch(/^NEXT_REDIRECT;replace;\/manage\/events\/go\?saved=1;307;/);
-    expect(navigationDigest(await thrown(call({ title: "gone", capacity: "1", password: "x" })))).toBe("NEXT_HTTP_ERROR_FALLBACK;404");
+    expect(navigationDigest(await thrown(call({ title: "go", capacity: "1", password: "x" })))).toMatch(
+      /^NEXT_REDIRECT;replace;\/manage\/events\/go\?saved=1;307;/,
+    );
+    expect(navigationDigest(await thrown(call({ title: "gone", capacity: "1", password: "x" })))).toBe(
+      "NEXT_HTTP_ERROR_FALLBACK;404",
+    );
   });
 });
 
@@ -153,23 +210,38 @@ describe("agencyAction", () => {
       runs += 1;
       return { message: user.role };
     });
-    expect(navigationDigest(await thrown(inRequest(agency(cookies.viewer), () => operate({}, form({})))))).toBe("NEXT_HTTP_ERROR_FALLBACK;403");
+    expect(navigationDigest(await thrown(inRequest(agency(cookies.viewer), () => operate({}, form({})))))).toBe(
+      "NEXT_HTTP_ERROR_FALLBACK;403",
+    );
     expect(runs).toBe(0);
-    expect(navigationDigest(await thrown(inRequest(agency(), () => operate({}, form({})))))).toMatch(/^NEXT_REDIRECT;replace;\/sign-in\?callbackUrl=%2F;307;/);
+    expect(navigationDigest(await thrown(inRequest(agency(), () => operate({}, form({})))))).toMatch(
+      /^NEXT_REDIRECT;replace;\/sign-in\?callbackUrl=%2F;307;/,
+    );
     expect(await inRequest(agency(cookies.operator), () => operate({}, form({})))).toEqual({ message: "operator" });
     expect(runs).toBe(1);
   });
 
   it("writes its audit entry once on success, as the signed-in user, and none on failure", async () => {
     const name = "test.note";
-    const note = agencyAction("operator", z.object({ text: z.string() }), async ({ text }): Promise<ActionState> => {
-      if (text === "no") throw new InvalidInput("Not that one.");
-      return { message: "noted" };
-    }, { audit: name });
-    expect(await inRequest(agency(cookies.operator), () => note({}, form({ text: "no" })))).toMatchObject({ error: "Not that one." });
-    expect(await inRequest(agency(cookies.operator), () => note({}, form({})))).toMatchObject({ errors: { text: expect.any(String) } });
+    const note = agencyAction(
+      "operator",
+      z.object({ text: z.string() }),
+      async ({ text }): Promise<ActionState> => {
+        if (text === "no") throw new InvalidInput("Not that one.");
+        return { message: "noted" };
+      },
+      { audit: name },
+    );
+    expect(await inRequest(agency(cookies.operator), () => note({}, form({ text: "no" })))).toMatchObject({
+      error: "Not that one.",
+    });
+    expect(await inRequest(agency(cookies.operator), () => note({}, form({})))).toMatchObject({
+      errors: { text: expect.any(String) },
+    });
     expect(await auditCount(name)).toBe(0);
-    expect(await inRequest(agency(cookies.operator), () => note({}, form({ text: "yes" })))).toEqual({ message: "noted" });
+    expect(await inRequest(agency(cookies.operator), () => note({}, form({ text: "yes" })))).toEqual({
+      message: "noted",
+    });
     const entries = await cp.deps.control.auditEntry.findMany({ where: { action: name } });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ actorType: "agency-user", actorLabel: "operator@agency.example" });
@@ -177,11 +249,18 @@ describe("agencyAction", () => {
 
   it("audits a public action with the actor its body names, once, even when the body then redirects", async () => {
     const name = "test.accept";
-    const accept = agencyAction("public", z.object({ email: z.string() }), async ({ email }, { audit }): Promise<ActionState> => {
-      await audit({ actor: { type: "agency-user", label: email } });
-      redirect("/sign-in?invited=1");
-    }, { audit: name });
-    expect(navigationDigest(await thrown(inRequest(agency(), () => accept({}, form({ email: "new@agency.example" })))))).toMatch(/^NEXT_REDIRECT;replace;\/sign-in\?invited=1;/);
+    const accept = agencyAction(
+      "public",
+      z.object({ email: z.string() }),
+      async ({ email }, { audit }): Promise<ActionState> => {
+        await audit({ actor: { type: "agency-user", label: email } });
+        redirect("/sign-in?invited=1");
+      },
+      { audit: name },
+    );
+    expect(
+      navigationDigest(await thrown(inRequest(agency(), () => accept({}, form({ email: "new@agency.example" }))))),
+    ).toMatch(/^NEXT_REDIRECT;replace;\/sign-in\?invited=1;/);
     const entries = await cp.deps.control.auditEntry.findMany({ where: { action: name } });
     expect(entries.map((e) => e.actorLabel)).toEqual(["new@agency.example"]);
   });

@@ -19,18 +19,26 @@ interface Spare {
   public_connect: boolean;
 }
 const spares = () =>
-  withAdmin(async (c) =>
-    (
-      await c.query<Spare>(
-        `SELECT oid::int, datname, has_database_privilege('public', oid, 'CONNECT') AS public_connect FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' ORDER BY datname`,
-      )
-    ).rows,
+  withAdmin(
+    async (c) =>
+      (
+        await c.query<Spare>(
+          `SELECT oid::int, datname, has_database_privilege('public', oid, 'CONNECT') AS public_connect FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' ORDER BY datname`,
+        )
+      ).rows,
   );
-const oidOf = async (datname: string) => (await withAdmin((c) => c.query<{ oid: number }>(`SELECT oid::int FROM pg_database WHERE datname = $1`, [datname]))).rows[0]?.oid;
+const oidOf = async (datname: string) =>
+  (await withAdmin((c) => c.query<{ oid: number }>(`SELECT oid::int FROM pg_database WHERE datname = $1`, [datname])))
+    .rows[0]?.oid;
 const provision = (name: string) =>
   provisionTenant(
     deps,
-    parseTenantSpec({ slug: cp.slug(name), name, theme: FALLBACK_THEME, demo: { events: [{ slug: "welcome", title: `Welcome to ${name}`, startsInDays: 2 }] } }),
+    parseTenantSpec({
+      slug: cp.slug(name),
+      name,
+      theme: FALLBACK_THEME,
+      demo: { events: [{ slug: "welcome", title: `Welcome to ${name}`, startsInDays: 2 }] },
+    }),
     { mode: "create" },
   );
 
@@ -62,9 +70,14 @@ describe("spare databases", () => {
     expect(before.map((s) => s.oid)).toContain(await oidOf(db.databaseName));
     // Every object in it belongs to the tenant's role; nobody but that role (and superusers) may connect.
     const seen = await withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), async (c) => ({
-      foreign: (await c.query(`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)`)).rows[0].n,
+      foreign: (
+        await c.query(
+          `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)`,
+        )
+      ).rows[0].n,
       events: (await c.query(`SELECT title FROM "Event"`)).rows,
-      publicConnect: (await c.query(`SELECT has_database_privilege('public', current_database(), 'CONNECT') AS p`)).rows[0].p,
+      publicConnect: (await c.query(`SELECT has_database_privilege('public', current_database(), 'CONNECT') AS p`))
+        .rows[0].p,
     }));
     expect(seen).toEqual({ foreign: 0, events: [{ title: "Welcome to second" }], publicConnect: false });
     await sparesSettled();
@@ -80,7 +93,15 @@ describe("spare databases", () => {
     const settled = await mapSettledBounded(names, 4, (name) => provision(name));
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "fulfilled"]);
     const oids = await Promise.all(
-      settled.map(async (s) => oidOf((await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId: (s as PromiseFulfilledResult<{ tenantId: string }>).value.tenantId } })).databaseName)),
+      settled.map(async (s) =>
+        oidOf(
+          (
+            await cp.deps.control.tenantDatabase.findUniqueOrThrow({
+              where: { tenantId: (s as PromiseFulfilledResult<{ tenantId: string }>).value.tenantId },
+            })
+          ).databaseName,
+        ),
+      ),
     );
     expect(new Set(oids).size).toBe(4);
     expect(oids.filter((o) => ready.has(o!))).toHaveLength(2);

@@ -21,11 +21,17 @@ let owner: TenantUser;
 beforeAll(async () => {
   cp = await testControlPlane();
   const slug = cp.slug("team");
-  const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug, name: "Team Co", theme: FALLBACK_THEME }), { mode: "create", seed: false });
+  const { tenantId } = await provisionTenant(
+    cp.deps,
+    parseTenantSpec({ slug, name: "Team Co", theme: FALLBACK_THEME }),
+    { mode: "create", seed: false },
+  );
   installed = installTestPlatform(cp);
   tenant = await installed.tenant(slug);
   pooled = await openTenantDb(cp, tenantId, "team-invite-test");
-  const row = await pooled.client.user.create({ data: { email: "owner@team.example", name: "Olive Owner", role: "owner", passwordHash: "x" } });
+  const row = await pooled.client.user.create({
+    data: { email: "owner@team.example", name: "Olive Owner", role: "owner", passwordHash: "x" },
+  });
   owner = tenantViewer(tenantId, { id: row.id, email: row.email, name: row.name, role: "owner" });
 });
 afterAll(async () => {
@@ -40,7 +46,9 @@ describe("inviteToTeam", () => {
   it("refuses an address the mail layer would refuse (fullwidth ＠) with a message, and writes nothing", async () => {
     const hostile = "e@attacker.com\uFF20victim.com";
     const before = await pooled.client.user.count();
-    const error = await inviteToTeam(tenant, owner, { email: hostile, name: "Eve", role: "staff" }).catch((e: unknown) => e);
+    const error = await inviteToTeam(tenant, owner, { email: hostile, name: "Eve", role: "staff" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TeamRefused);
     expect((error as Error).message).toBe("Enter the person's email address, e.g. jo@client.example.");
     // No ghost member, no invitation token, no mail.
@@ -51,10 +59,14 @@ describe("inviteToTeam", () => {
   });
 
   it("invites a normal address: a member without a password, an invitation token and one email (positive control)", async () => {
-    expect(await inviteToTeam(tenant, owner, { email: "  Sam.Staff@Team.Example ", name: "Sam Staff", role: "staff" })).toBe("invited");
+    expect(
+      await inviteToTeam(tenant, owner, { email: "  Sam.Staff@Team.Example ", name: "Sam Staff", role: "staff" }),
+    ).toBe("invited");
     const user = await pooled.client.user.findUnique({ where: { email: "sam.staff@team.example" } });
     expect(user).toMatchObject({ role: "staff", active: true, passwordHash: null });
-    expect(await pooled.client.loginToken.count({ where: { email: "sam.staff@team.example", purpose: "invite" } })).toBe(1);
+    expect(
+      await pooled.client.loginToken.count({ where: { email: "sam.staff@team.example", purpose: "invite" } }),
+    ).toBe(1);
     expect(await outboxTo("sam.staff@team.example")).toBe(1);
   });
 });

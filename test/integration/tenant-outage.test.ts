@@ -22,7 +22,13 @@ let gone: string;
 
 beforeAll(async () => {
   cp = await testControlPlane();
-  const make = async (base: string) => (await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug(base), name: base, theme: FALLBACK_THEME }), { mode: "create", seed: false })).tenantId;
+  const make = async (base: string) =>
+    (
+      await provisionTenant(cp.deps, parseTenantSpec({ slug: cp.slug(base), name: base, theme: FALLBACK_THEME }), {
+        mode: "create",
+        seed: false,
+      })
+    ).tenantId;
   healthy = await make("fine");
   gone = await make("gone");
   const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId: gone } });

@@ -22,7 +22,12 @@ let worker: OperationsWorker;
 const hosts = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" as const };
 
 const theme = {
-  primary: "#c2410c", accent: "#facc15", background: "#fff7ed", surface: "#ffffff", text: "#1c1917", font: "sans",
+  primary: "#c2410c",
+  accent: "#facc15",
+  background: "#fff7ed",
+  surface: "#ffffff",
+  text: "#1c1917",
+  font: "sans",
   logo: { src: "/brand/acme.svg", alt: "Acme" },
 } as const;
 
@@ -48,7 +53,10 @@ async function tenantRow(slug: string) {
 
 async function tenantQuery(slug: string, sql: string): Promise<unknown[]> {
   const t = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
-  return withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, t.id), async (c) => (await c.query(sql)).rows);
+  return withClient(
+    await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, t.id),
+    async (c) => (await c.query(sql)).rows,
+  );
 }
 
 /** The owner's Settings → Branding save: the operation saveBranding queues, run by the worker. */
@@ -89,14 +97,22 @@ describe("a restart keeps what the owner changed in the product", () => {
     expect((await tenantRow(slug)).name).toBe("Acme Pharma Academy");
 
     await ownerSavesBranding(slug, "Acme Learning (owner's name)", "#123456");
-    expect(await tenantRow(slug)).toMatchObject({ name: "Acme Learning (owner's name)", theme: { primary: "#123456" } });
+    expect(await tenantRow(slug)).toMatchObject({
+      name: "Acme Learning (owner's name)",
+      theme: { primary: "#123456" },
+    });
 
     // The restart: the same declaration, synced again.
     const lines: string[] = [];
-    const [again] = await syncTenants(deps, [declaration(slug)], { demo: true, onOutcome: (o) => lines.push(describeOutcome(o)) });
+    const [again] = await syncTenants(deps, [declaration(slug)], {
+      demo: true,
+      onOutcome: (o) => lines.push(describeOutcome(o)),
+    });
     expect(again).toMatchObject({ action: "unchanged", kept: ["name", "primary"], applied: [] });
     expect(lines[0]).toContain(`tenant ${slug}: unchanged`);
-    expect(lines[0]).toContain(`kept product edits to name, primary colour; \`npm run tenants -- sync --force\` re-applies tenants/${slug}.ts`);
+    expect(lines[0]).toContain(
+      `kept product edits to name, primary colour; \`npm run tenants -- sync --force\` re-applies tenants/${slug}.ts`,
+    );
     const after = await tenantRow(slug);
     expect(after.name).toBe("Acme Learning (owner's name)");
     expect(after.theme.primary).toBe("#123456");
@@ -104,7 +120,10 @@ describe("a restart keeps what the owner changed in the product", () => {
     expect(after.theme.accent).toBe(theme.accent);
 
     // The dashboard's view: which fields come from the code, which were changed in the product.
-    const status = declaredFieldStatus(readDeclaredState(after.declared)!, fieldValues({ ...after, domains: domainsValue(after.domains.map((d) => d.hostname)) }));
+    const status = declaredFieldStatus(
+      readDeclaredState(after.declared)!,
+      fieldValues({ ...after, domains: domainsValue(after.domains.map((d) => d.hostname)) }),
+    );
     expect(status.filter((s) => s.status === "changed-in-product").map((s) => s.field)).toEqual(["name", "primary"]);
     expect(status.find((s) => s.field === "accent")).toMatchObject({ status: "declared", declared: theme.accent });
   });
@@ -113,7 +132,11 @@ describe("a restart keeps what the owner changed in the product", () => {
     const slug = cp.slug("follow");
     await syncTenants(deps, [declaration(slug)], { demo: true });
     await ownerSavesBranding(slug, "Owner's Name", "#0f766e");
-    const changed = declaration(slug, { name: "Acme Academy v2", theme: { ...theme, primary: "#1d4ed8", accent: "#22c55e" }, domains: [`learn.${slug}.example`] });
+    const changed = declaration(slug, {
+      name: "Acme Academy v2",
+      theme: { ...theme, primary: "#1d4ed8", accent: "#22c55e" },
+      domains: [`learn.${slug}.example`],
+    });
     const [outcome] = await syncTenants(deps, [changed], { demo: true });
     expect(outcome).toMatchObject({ action: "updated", applied: ["domains", "accent"], kept: ["name", "primary"] });
     const row = await tenantRow(slug);
@@ -127,13 +150,26 @@ describe("a restart keeps what the owner changed in the product", () => {
     await ownerSavesBranding(slug, "Renamed by Owner", "#7c3aed");
     const lines: string[] = [];
     const actor = { type: "cli" as const, label: "cli:test" };
-    const [outcome] = await syncTenants(deps, [declaration(slug)], { demo: true, force: true, actor, onOutcome: (o) => lines.push(describeOutcome(o)) });
+    const [outcome] = await syncTenants(deps, [declaration(slug)], {
+      demo: true,
+      force: true,
+      actor,
+      onOutcome: (o) => lines.push(describeOutcome(o)),
+    });
     expect(outcome).toMatchObject({ action: "updated", overwritten: ["name", "primary"], kept: [] });
     expect(lines[0]).toContain("re-applied");
     expect(await tenantRow(slug)).toMatchObject({ name: "Acme Pharma Academy", theme: { primary: theme.primary } });
-    const audit = await cp.deps.control.auditEntry.findFirstOrThrow({ where: { action: "tenant.sync.force", tenantId: (await tenantRow(slug)).id } });
+    const audit = await cp.deps.control.auditEntry.findFirstOrThrow({
+      where: { action: "tenant.sync.force", tenantId: (await tenantRow(slug)).id },
+    });
     expect(audit.actorLabel).toBe("cli:test");
-    expect(audit.details).toMatchObject({ file: `tenants/${slug}.ts`, overwritten: [{ field: "name", from: "Renamed by Owner", to: "Acme Pharma Academy" }, { field: "primary", from: "#7c3aed", to: theme.primary }] });
+    expect(audit.details).toMatchObject({
+      file: `tenants/${slug}.ts`,
+      overwritten: [
+        { field: "name", from: "Renamed by Owner", to: "Acme Pharma Academy" },
+        { field: "primary", from: "#7c3aed", to: theme.primary },
+      ],
+    });
     // Forced once, the fields follow the declaration again: the next plain sync changes nothing.
     const [next] = await syncTenants(deps, [declaration(slug)], { demo: true });
     expect(next).toMatchObject({ action: "unchanged", kept: [] });
@@ -146,7 +182,9 @@ describe("demo users only in development", () => {
     const [created] = await syncTenants(deps, [declaration(slug)], { demo: false });
     expect(created).toMatchObject({ action: "created", invited: `owner@${slug}.example` });
     // The owner exists without a password, invited by a single-use link; no demo event either.
-    expect(await tenantQuery(slug, `SELECT email, role::text, "passwordHash" FROM "User"`)).toEqual([{ email: `owner@${slug}.example`, role: "owner", passwordHash: null }]);
+    expect(await tenantQuery(slug, `SELECT email, role::text, "passwordHash" FROM "User"`)).toEqual([
+      { email: `owner@${slug}.example`, role: "owner", passwordHash: null },
+    ]);
     expect(await tenantQuery(slug, `SELECT slug FROM "Event"`)).toEqual([]);
     const mails = await cp.deps.control.outboxMessage.findMany({ where: { toAddress: `owner@${slug}.example` } });
     expect(mails).toHaveLength(1);
@@ -162,7 +200,10 @@ describe("demo users only in development", () => {
     const slug = cp.slug("dev");
     const [created] = await syncTenants(deps, [declaration(slug)], { demo: true });
     expect(created?.invited).toBeUndefined();
-    const users = (await tenantQuery(slug, `SELECT email, "passwordHash" IS NOT NULL AS "hasPassword" FROM "User"`)) as Array<{ email: string; hasPassword: boolean }>;
+    const users = (await tenantQuery(
+      slug,
+      `SELECT email, "passwordHash" IS NOT NULL AS "hasPassword" FROM "User"`,
+    )) as Array<{ email: string; hasPassword: boolean }>;
     expect(users).toEqual([{ email: `owner@${slug}.example`, hasPassword: true }]);
     expect(await tenantQuery(slug, `SELECT slug FROM "Event"`)).toEqual([{ slug: "welcome" }]);
     expect(await cp.deps.control.outboxMessage.count({ where: { toAddress: `owner@${slug}.example` } })).toBe(0);

@@ -19,23 +19,49 @@ import { adminUrl, testControlPlane, type TestControlPlane } from "../support/da
 let cp: TestControlPlane;
 let worker: OperationsWorker;
 const dirs: string[] = [];
-const agencyActor = { type: "agency-user" as const, id: "00000000-0000-4000-8000-000000000002", label: "olive@agency.example" };
+const agencyActor = {
+  type: "agency-user" as const,
+  id: "00000000-0000-4000-8000-000000000002",
+  label: "olive@agency.example",
+};
 
 /** Every command the CLI has had; none may disappear from the table (or its usage). */
-const COMMANDS = ["list", "create", "migrate", "sync", "suspend", "resume", "retry", "discard", "rotate-credentials", "rename", "domains", "export", "import", "offboard", "move", "servers", "help"];
+const COMMANDS = [
+  "list",
+  "create",
+  "migrate",
+  "sync",
+  "suspend",
+  "resume",
+  "retry",
+  "discard",
+  "rotate-credentials",
+  "rename",
+  "domains",
+  "export",
+  "import",
+  "offboard",
+  "move",
+  "servers",
+  "help",
+];
 
 function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/tenants.ts", ...args], {
-      env: {
-        ...process.env,
-        DATABASE_URL: cp.url,
-        PORTICO_SECRET_KEY: cp.secretKey,
-        PORTICO_SECRET_KEY_ID: "test",
-        PORTICO_TENANT_SERVERS: `test=${adminUrl()}`,
-        FORCE_COLOR: "0",
+    const child = spawn(
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", "scripts/tenants.ts", ...args],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: cp.url,
+          PORTICO_SECRET_KEY: cp.secretKey,
+          PORTICO_SECRET_KEY_ID: "test",
+          PORTICO_TENANT_SERVERS: `test=${adminUrl()}`,
+          FORCE_COLOR: "0",
+        },
       },
-    });
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
@@ -52,22 +78,44 @@ async function viaWorker(kind: "rename" | "suspend" | "export", slug: string, in
 
 async function tenant(base: string): Promise<string> {
   const slug = cp.slug(base);
-  await provisionTenant(cp.deps, parseTenantSpec({ slug, name: `Tenant ${base}`, plan: "standard", theme: FALLBACK_THEME, domains: [] }), { mode: "create" });
+  await provisionTenant(
+    cp.deps,
+    parseTenantSpec({ slug, name: `Tenant ${base}`, plan: "standard", theme: FALLBACK_THEME, domains: [] }),
+    { mode: "create" },
+  );
   return slug;
 }
 
 /** What an action left behind, without what differs by nature (ids, times, who, the tenant's own values). */
 async function trail(slug: string) {
-  const entries = await cp.deps.control.auditEntry.findMany({ where: { details: { path: ["slug"], equals: slug } }, orderBy: { id: "asc" } });
+  const entries = await cp.deps.control.auditEntry.findMany({
+    where: { details: { path: ["slug"], equals: slug } },
+    orderBy: { id: "asc" },
+  });
   const operations = await cp.deps.control.operation.findMany({ where: { slug }, orderBy: { createdAt: "asc" } });
   const ids = new Set(operations.map((o) => o.id));
   return {
     audit: entries.map((e) => {
       const details = e.details as Record<string, unknown>;
-      return { action: e.action, keys: Object.keys(details).sort(), outcome: details.outcome, ofAnOperation: ids.has(details.operationId as string), tenant: e.tenantId !== null };
+      return {
+        action: e.action,
+        keys: Object.keys(details).sort(),
+        outcome: details.outcome,
+        ofAnOperation: ids.has(details.operationId as string),
+        tenant: e.tenantId !== null,
+      };
     }),
-    operations: operations.map((o) => ({ kind: o.kind, status: o.status, progress: o.progress as { attempt?: number; steps?: Array<{ name: string; status: string }> } })),
-    actors: [...new Set([...entries.map((e) => `${e.actorType} ${e.actorLabel}`), ...operations.map((o) => `${o.actorType} ${o.actorLabel}`)])],
+    operations: operations.map((o) => ({
+      kind: o.kind,
+      status: o.status,
+      progress: o.progress as { attempt?: number; steps?: Array<{ name: string; status: string }> },
+    })),
+    actors: [
+      ...new Set([
+        ...entries.map((e) => `${e.actorType} ${e.actorLabel}`),
+        ...operations.map((o) => `${o.actorType} ${o.actorLabel}`),
+      ]),
+    ],
   };
 }
 
@@ -78,7 +126,11 @@ beforeAll(async () => {
   const deps: WorkerDeps = {
     ...cp.deps,
     exportsDir,
-    invitations: { mail: outboxTransport(cp.deps.control), link: (host, p) => `http://${host}:3000${p}`, hosts: { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" } },
+    invitations: {
+      mail: outboxTransport(cp.deps.control),
+      link: (host, p) => `http://${host}:3000${p}`,
+      hosts: { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" },
+    },
   };
   worker = startOperationsWorker(deps, { controlUrl: cp.url, pollMs: 200 });
 }, 60_000);
@@ -98,7 +150,11 @@ describe("the CLI runs the worker's handlers", () => {
     await viaWorker("suspend", byWorker);
     await viaWorker("suspend", byWorker); // already suspended: still an operation, still audited
     const expected = await trail(byWorker);
-    expect(expected.audit.map((e) => [e.action, e.outcome])).toEqual([["tenant.rename", "succeeded"], ["tenant.suspend", "succeeded"], ["tenant.suspend", "succeeded"]]);
+    expect(expected.audit.map((e) => [e.action, e.outcome])).toEqual([
+      ["tenant.rename", "succeeded"],
+      ["tenant.suspend", "succeeded"],
+      ["tenant.suspend", "succeeded"],
+    ]);
     expect(expected.audit.every((e) => e.ofAnOperation && e.tenant)).toBe(true);
     expect(expected.actors).toEqual([`agency-user ${agencyActor.label}`]);
 
@@ -140,7 +196,15 @@ describe("the CLI runs the worker's handlers", () => {
     const [inWorker, inCli] = [cp.slug("ghostworker"), cp.slug("ghostcli")];
     await viaWorker("suspend", inWorker);
     const expected = await trail(inWorker);
-    expect(expected.audit).toEqual([{ action: "tenant.suspend", keys: ["error", "operationId", "outcome", "slug"], outcome: "failed", ofAnOperation: true, tenant: false }]);
+    expect(expected.audit).toEqual([
+      {
+        action: "tenant.suspend",
+        keys: ["error", "operationId", "outcome", "slug"],
+        outcome: "failed",
+        ofAnOperation: true,
+        tenant: false,
+      },
+    ]);
 
     const refused = await cli("suspend", inCli);
     expect(refused.code).toBe(2);

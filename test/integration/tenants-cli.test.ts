@@ -45,15 +45,31 @@ afterAll(async () => {
 
 describe("npm run tenants", () => {
   it("creates tenants step by step and lists them", async () => {
-    const created = await cli("create", cp.slug("one"), "--name", "Tenant One", "--domain", `one-${cp.tag}.example`, "--primary", "#123456");
+    const created = await cli(
+      "create",
+      cp.slug("one"),
+      "--name",
+      "Tenant One",
+      "--domain",
+      `one-${cp.tag}.example`,
+      "--primary",
+      "#123456",
+    );
     expect(created.err).toBe("");
     expect(created.code).toBe(0);
-    for (const step of ["reserve", "create-role", "create-database", "migrate", "seed", "activate"]) expect(created.out).toContain(`✓ ${step}`);
+    for (const step of ["reserve", "create-role", "create-database", "migrate", "seed", "activate"])
+      expect(created.out).toContain(`✓ ${step}`);
     expect((await cli("create", cp.slug("two"), "--name", "Tenant Two")).code).toBe(0);
 
     const listed = await cli("list", "--json");
     expect(listed.code).toBe(0);
-    const rows = JSON.parse(listed.out) as Array<{ slug: string; status: string; hosts: string[]; server: string; schema: string }>;
+    const rows = JSON.parse(listed.out) as Array<{
+      slug: string;
+      status: string;
+      hosts: string[];
+      server: string;
+      schema: string;
+    }>;
     expect(rows.map((r) => [r.slug, r.status, r.server, r.schema])).toEqual([
       [cp.slug("one"), "active", "test", "current"],
       [cp.slug("two"), "active", "test", "current"],
@@ -92,7 +108,9 @@ describe("npm run tenants", () => {
     expect(result.out).toMatch(new RegExp(`✓ ${cp.slug("one")} up to date`));
     expect(result.out).toMatch(new RegExp(`✗ ${cp.slug("two")}`));
     expect(result.out).toMatch(/1\/2 tenant\(s\) migrated .*1 failed.*only they will be retried/);
-    const recorded = await cp.deps.control.tenantDatabase.findFirstOrThrow({ where: { databaseName: `t_two_${cp.tag}` } });
+    const recorded = await cp.deps.control.tenantDatabase.findFirstOrThrow({
+      where: { databaseName: `t_two_${cp.tag}` },
+    });
     expect(recorded.migrationError).toMatch(/does not exist/);
   });
 
@@ -105,8 +123,16 @@ describe("npm run tenants", () => {
   });
 
   it("audits what it did, and `npm run audit -- verify` finds the chain intact", async () => {
-    const entries = await cp.deps.control.auditEntry.findMany({ orderBy: { id: "asc" }, select: { action: true, actorType: true, actorLabel: true } });
-    expect(entries.map((e) => e.action)).toEqual(["tenant.create", "tenant.create", "fleet.migrate", "tenant.rotate-credentials"]);
+    const entries = await cp.deps.control.auditEntry.findMany({
+      orderBy: { id: "asc" },
+      select: { action: true, actorType: true, actorLabel: true },
+    });
+    expect(entries.map((e) => e.action)).toEqual([
+      "tenant.create",
+      "tenant.create",
+      "fleet.migrate",
+      "tenant.rotate-credentials",
+    ]);
     expect(entries.every((e) => e.actorType === "cli" && e.actorLabel.startsWith("cli:"))).toBe(true);
     const verified = await run("scripts/audit.ts", "verify");
     expect(verified.code).toBe(0);
@@ -134,7 +160,9 @@ describe("npm run tenants", () => {
         }));
       };
       expect(await rows(cp.slug("copy"))).toEqual(await rows(cp.slug("one")));
-      expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug: cp.slug("copy") } })).name).toBe("Copy of One");
+      expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug: cp.slug("copy") } })).name).toBe(
+        "Copy of One",
+      );
 
       const unconfirmed = await cli("offboard", cp.slug("copy"));
       expect(unconfirmed.code).toBe(2);
@@ -150,7 +178,9 @@ describe("npm run tenants", () => {
   it("registers another database server only once it is reachable with the rights it needs", async () => {
     const unreachable = await cli("servers", "add", "offline", "postgres://admin:secret@127.0.0.1:1/postgres");
     expect(unreachable.code).toBe(2);
-    expect(unreachable.err).toMatch(/cannot reach 127\.0\.0\.1:1 as its administrator .*check the host, port, user and password/);
+    expect(unreachable.err).toMatch(
+      /cannot reach 127\.0\.0\.1:1 as its administrator .*check the host, port, user and password/,
+    );
     expect((await cli("servers", "add", "Bad Name", adminUrl())).err).toMatch(/not a usable server name/);
     expect((await cli("servers", "add", "x", "http://example.com")).err).toMatch(/not a postgres:\/\/ URL/);
     const added = await cli("servers", "add", "second", adminUrl());

@@ -9,8 +9,21 @@ import { dropRoleIfExists } from "../../lib/db/postgres.ts";
 import { CLIENT_IP_HEADER, parseTrustedProxies, stampClientIp } from "../../lib/http/client-ip.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
 import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
-import { lockedTenantAccounts, tenantLockedOut, unlockAccount, type LockoutDeps } from "../../lib/auth/lockouts.server.ts";
-import { checkPasswordUnderLockout, createThrottle, LIMITS, LOCKOUT_SECONDS, tenantAccount, tooManyAttempts, type Throttle } from "../../lib/security/throttle.server.ts";
+import {
+  lockedTenantAccounts,
+  tenantLockedOut,
+  unlockAccount,
+  type LockoutDeps,
+} from "../../lib/auth/lockouts.server.ts";
+import {
+  checkPasswordUnderLockout,
+  createThrottle,
+  LIMITS,
+  LOCKOUT_SECONDS,
+  tenantAccount,
+  tooManyAttempts,
+  type Throttle,
+} from "../../lib/security/throttle.server.ts";
 import { adminUrl, testControlPlane, uniqueTag, withAdmin, type TestControlPlane } from "../support/databases.ts";
 import { tenantViewer } from "../support/viewers.ts";
 
@@ -44,8 +57,23 @@ afterAll(async () => {
 });
 
 /** A real password check (argon2) for one account, as the sign-in providers do it. */
-async function signIn(t: Throttle, account: string, ip: string, hash: string, password: string, onLocked = async () => {}) {
-  return checkPasswordUnderLockout(t, { account, ip }, async () => ((await verifyPassword(hash, password)) ? { ok: true, user: account } : { ok: false, owner: { email: account, name: "Owner" } }), onLocked);
+async function signIn(
+  t: Throttle,
+  account: string,
+  ip: string,
+  hash: string,
+  password: string,
+  onLocked = async () => {},
+) {
+  return checkPasswordUnderLockout(
+    t,
+    { account, ip },
+    async () =>
+      (await verifyPassword(hash, password))
+        ? { ok: true, user: account }
+        : { ok: false, owner: { email: account, name: "Owner" } },
+    onLocked,
+  );
 }
 
 describe("sign-in lockout", () => {
@@ -81,13 +109,16 @@ describe("sign-in lockout", () => {
     for (let i = 0; i < 5; i++) await signIn(t, b, "203.0.113.5", hash, "wrong");
     expect((await signIn(t, b, "203.0.113.5", hash, "right-password")).ok).toBe(false);
     // The same email in another tenant is another account.
-    expect((await signIn(t, tenantAccount("t2", "a@example.com"), "203.0.113.5", hash, "right-password")).ok).toBe(true);
+    expect((await signIn(t, tenantAccount("t2", "a@example.com"), "203.0.113.5", hash, "right-password")).ok).toBe(
+      true,
+    );
   });
 
   it("an address over its budget of failures waits, whichever account it tries", async () => {
     const t = instance(`p-${uniqueTag()}`);
     const hash = await hashPassword("right-password");
-    for (let i = 0; i < LIMITS.signInFailuresPerIp.points; i++) await t.signInFailed({ account: tenantAccount("t1", `u${i}@example.com`), ip: "192.0.2.7" });
+    for (let i = 0; i < LIMITS.signInFailuresPerIp.points; i++)
+      await t.signInFailed({ account: tenantAccount("t1", `u${i}@example.com`), ip: "192.0.2.7" });
     const fresh = tenantAccount("t1", "fresh@example.com");
     const refused = await signIn(t, fresh, "192.0.2.7", hash, "right-password");
     expect(refused.ok).toBe(false);
@@ -109,7 +140,10 @@ describe("sign-in lockout", () => {
       expect(await t.lift(account)).toBe(true);
       expect((await t.lockedUntil([account])).size).toBe(0);
     }
-    expect(locks).toEqual([{ seconds: LOCKOUT_SECONDS[0], count: 1 }, { seconds: LOCKOUT_SECONDS[1], count: 2 }]);
+    expect(locks).toEqual([
+      { seconds: LOCKOUT_SECONDS[0], count: 1 },
+      { seconds: LOCKOUT_SECONDS[1], count: 2 },
+    ]);
   });
 
   it("is shared by two app processes on one control plane", async () => {
@@ -117,7 +151,21 @@ describe("sign-in lockout", () => {
     const account = tenantAccount("t1", "shared@example.com");
     const run = (failures: number) =>
       new Promise<{ pid: number; locks: Array<unknown>; refused: boolean }>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "test/integration/children/throttle-failures.ts", appUrl, prefix, account, "198.51.100.20", String(failures)], { stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn(
+          process.execPath,
+          [
+            "--conditions=react-server",
+            "--import",
+            "tsx",
+            "test/integration/children/throttle-failures.ts",
+            appUrl,
+            prefix,
+            account,
+            "198.51.100.20",
+            String(failures),
+          ],
+          { stdio: ["ignore", "pipe", "inherit"] },
+        );
         let out = "";
         child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
         child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited ${code}`))));
@@ -138,7 +186,8 @@ describe("limited actions", () => {
   it("caps email sign-in links per account; another account from the same IP is still served", async () => {
     const t = instance(`p-${uniqueTag()}`);
     const who = { account: tenantAccount("t1", "links@example.com"), ip: "198.51.100.30" };
-    for (let i = 0; i < LIMITS.signInLinkPerAccount.points; i++) expect(await t.attempt("sign-in-link", who)).toBeNull();
+    for (let i = 0; i < LIMITS.signInLinkPerAccount.points; i++)
+      expect(await t.attempt("sign-in-link", who)).toBeNull();
     const refusal = await t.attempt("sign-in-link", who);
     expect(refusal?.message).toMatch(/^Too many attempts\. Try again in 1[45] minutes\.$/);
     expect(refusal?.retryAfterSeconds).toBeGreaterThan(14 * 60);
@@ -147,9 +196,16 @@ describe("limited actions", () => {
 
   it("caps each action per IP across accounts", async () => {
     const t = instance(`p-${uniqueTag()}`);
-    for (let i = 0; i < LIMITS.signUpPerIp.points; i++) expect(await t.attempt("sign-up", { account: tenantAccount("t1", `s${i}@example.com`), ip: "198.51.100.40" })).toBeNull();
-    expect(await t.attempt("sign-up", { account: tenantAccount("t1", "late@example.com"), ip: "198.51.100.40" })).not.toBeNull();
-    expect(await t.attempt("sign-up", { account: tenantAccount("t1", "late@example.com"), ip: "198.51.100.41" })).toBeNull();
+    for (let i = 0; i < LIMITS.signUpPerIp.points; i++)
+      expect(
+        await t.attempt("sign-up", { account: tenantAccount("t1", `s${i}@example.com`), ip: "198.51.100.40" }),
+      ).toBeNull();
+    expect(
+      await t.attempt("sign-up", { account: tenantAccount("t1", "late@example.com"), ip: "198.51.100.40" }),
+    ).not.toBeNull();
+    expect(
+      await t.attempt("sign-up", { account: tenantAccount("t1", "late@example.com"), ip: "198.51.100.41" }),
+    ).toBeNull();
   });
 });
 
@@ -157,39 +213,99 @@ describe("lockout notice and lift", () => {
   it("mails the owner, audits the lockout, lists it for admins, and an admin's lift is audited", async () => {
     const t = instance(`p-${uniqueTag()}`);
     const deps: LockoutDeps = { control: app, mail: outboxTransport(app), agencyHost: "admin.localhost", throttle: t };
-    const tenant = { id: (await cp.deps.control.tenant.create({ data: { slug: cp.slug("lk"), name: "Lock Co", theme: {} } })).id, name: "Lock Co", primaryHost: "lock.localhost" };
+    const tenant = {
+      id: (await cp.deps.control.tenant.create({ data: { slug: cp.slug("lk"), name: "Lock Co", theme: {} } })).id,
+      name: "Lock Co",
+      primaryHost: "lock.localhost",
+    };
     const hash = await hashPassword("right-password");
     const account = tenantAccount(tenant.id, "owner@lock.example");
     for (let i = 0; i < 5; i++) {
-      await checkPasswordUnderLockout(t, { account, ip: "198.51.100.50" }, async () => ((await verifyPassword(hash, "wrong")) ? { ok: true, user: 1 } : { ok: false, owner: { email: "owner@lock.example", name: "Olga" } }), (owner, lock, ip) =>
-        tenantLockedOut(tenant, owner, lock, ip, deps),
+      await checkPasswordUnderLockout(
+        t,
+        { account, ip: "198.51.100.50" },
+        async () =>
+          (await verifyPassword(hash, "wrong"))
+            ? { ok: true, user: 1 }
+            : { ok: false, owner: { email: "owner@lock.example", name: "Olga" } },
+        (owner, lock, ip) => tenantLockedOut(tenant, owner, lock, ip, deps),
       );
     }
     const mails = await app.outboxMessage.findMany({ where: { toAddress: "owner@lock.example" } });
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ tenantId: tenant.id, subject: "Your Lock Co account is locked for a while" });
     expect(mails[0]!.text).toMatch(/ask an admin of the portal/);
-    const audit = () => app.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: "asc" }, select: { action: true, ip: true, actorLabel: true, details: true } });
-    expect(await audit()).toEqual([{ action: "tenant-user.locked", ip: "198.51.100.50", actorLabel: "throttle", details: { email: "owner@lock.example", minutes: 15, lockoutsToday: 1 } }]);
+    const audit = () =>
+      app.auditEntry.findMany({
+        where: { tenantId: tenant.id },
+        orderBy: { id: "asc" },
+        select: { action: true, ip: true, actorLabel: true, details: true },
+      });
+    expect(await audit()).toEqual([
+      {
+        action: "tenant-user.locked",
+        ip: "198.51.100.50",
+        actorLabel: "throttle",
+        details: { email: "owner@lock.example", minutes: 15, lockoutsToday: 1 },
+      },
+    ]);
 
-    const viewer = tenantViewer(tenant.id, { id: "admin-1", email: "admin@lock.example", name: "Admin", role: "admin" });
+    const viewer = tenantViewer(tenant.id, {
+      id: "admin-1",
+      email: "admin@lock.example",
+      name: "Admin",
+      role: "admin",
+    });
     const listed = await lockedTenantAccounts(tenant, viewer, deps);
     expect(listed.map((l) => l.email)).toEqual(["owner@lock.example"]);
     // Another tenant's admin sees nothing of it, and may not ask for this tenant's list.
     const elsewhere = "00000000-0000-0000-0000-000000000000";
-    const otherAdmin = tenantViewer(elsewhere, { id: "admin-2", email: "admin@other.example", name: "Other", role: "admin" });
+    const otherAdmin = tenantViewer(elsewhere, {
+      id: "admin-2",
+      email: "admin@other.example",
+      name: "Other",
+      role: "admin",
+    });
     expect(await lockedTenantAccounts({ id: elsewhere }, otherAdmin, deps)).toEqual([]);
     expect(() => lockedTenantAccounts(tenant, otherAdmin, deps)).toThrow();
-    expect(() => lockedTenantAccounts(tenant, tenantViewer(tenant.id, { id: "staff-1", email: "staff@lock.example", name: "Staff", role: "staff" }), deps)).toThrow();
+    expect(() =>
+      lockedTenantAccounts(
+        tenant,
+        tenantViewer(tenant.id, { id: "staff-1", email: "staff@lock.example", name: "Staff", role: "staff" }),
+        deps,
+      ),
+    ).toThrow();
 
     const admin = { type: "tenant-user" as const, id: "admin-1", label: "admin@lock.example" };
-    expect(await unlockAccount({ tenantId: tenant.id, email: "owner@lock.example" }, admin, { ip: "198.51.100.51", userAgent: "vitest" }, deps)).toBe(true);
+    expect(
+      await unlockAccount(
+        { tenantId: tenant.id, email: "owner@lock.example" },
+        admin,
+        { ip: "198.51.100.51", userAgent: "vitest" },
+        deps,
+      ),
+    ).toBe(true);
     expect(await lockedTenantAccounts(tenant, viewer, deps)).toEqual([]);
     // Unlocked: the right password works again; a second lift has nothing to do.
-    const after = await checkPasswordUnderLockout(t, { account, ip: "198.51.100.50" }, async () => ({ ok: true as const, user: "owner" }), async () => {});
+    const after = await checkPasswordUnderLockout(
+      t,
+      { account, ip: "198.51.100.50" },
+      async () => ({ ok: true as const, user: "owner" }),
+      async () => {},
+    );
     expect(after).toEqual({ ok: true, user: "owner" });
-    expect(await unlockAccount({ tenantId: tenant.id, email: "owner@lock.example" }, admin, { ip: null, userAgent: null }, deps)).toBe(false);
-    expect((await audit()).map((a) => [a.action, a.actorLabel])).toEqual([["tenant-user.locked", "throttle"], ["tenant-user.unlocked", "admin@lock.example"]]);
+    expect(
+      await unlockAccount(
+        { tenantId: tenant.id, email: "owner@lock.example" },
+        admin,
+        { ip: null, userAgent: null },
+        deps,
+      ),
+    ).toBe(false);
+    expect((await audit()).map((a) => [a.action, a.actorLabel])).toEqual([
+      ["tenant-user.locked", "throttle"],
+      ["tenant-user.unlocked", "admin@lock.example"],
+    ]);
   });
 });
 
@@ -202,7 +318,8 @@ describe("the client address handed to the app", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
-    const get = async (headers: Record<string, string>) => (await fetch(`http://127.0.0.1:${port}/`, { headers })).text();
+    const get = async (headers: Record<string, string>) =>
+      (await fetch(`http://127.0.0.1:${port}/`, { headers })).text();
     return { get, close: () => new Promise((r) => server.close(r)) };
   }
 
@@ -221,7 +338,9 @@ describe("the client address handed to the app", () => {
     try {
       expect(await s.get({ "X-Forwarded-For": "203.0.113.77" })).toBe("203.0.113.77");
       // A client-sent entry to the left of the proxy's does not count; nor does a forged header.
-      expect(await s.get({ "X-Forwarded-For": "10.9.9.9, 203.0.113.77", [CLIENT_IP_HEADER]: "10.9.9.9" })).toBe("203.0.113.77");
+      expect(await s.get({ "X-Forwarded-For": "10.9.9.9, 203.0.113.77", [CLIENT_IP_HEADER]: "10.9.9.9" })).toBe(
+        "203.0.113.77",
+      );
     } finally {
       await s.close();
     }

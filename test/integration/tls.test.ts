@@ -47,11 +47,66 @@ async function sslOf(client: Pick<pg.Client, "query">): Promise<boolean> {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "portico-tls-"));
   await chmod(dir, 0o755); // PostgreSQL runs as its own user when we are root
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Portico Test CA", "-keyout", "ca.key", "-out", "ca.pem");
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Someone Else CA", "-keyout", "wrong-ca.key", "-out", "wrong-ca.pem");
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=Portico Test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=Someone Else CA",
+    "-keyout",
+    "wrong-ca.key",
+    "-out",
+    "wrong-ca.pem",
+  );
+  openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+  );
   await writeFile(path.join(dir, "san.ext"), "subjectAltName=DNS:localhost\n");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "san.ext",
+    "-out",
+    "server.crt",
+  );
   ca = path.join(dir, "ca.pem");
   wrongCa = path.join(dir, "wrong-ca.pem");
   const key = path.join(dir, "server.key");
@@ -59,7 +114,13 @@ beforeAll(async () => {
   // PostgreSQL refuses a key others may read; as root it runs as "postgres", which must own it.
   await chmod(key, 0o600);
   const dataDir = path.join(dir, "pg");
-  const settings = { fsync: "off", listen_addresses: "localhost", ssl: "on", ssl_cert_file: path.join(dir, "server.crt"), ssl_key_file: key };
+  const settings = {
+    fsync: "off",
+    listen_addresses: "localhost",
+    ssl: "on",
+    ssl_cert_file: path.join(dir, "server.crt"),
+    ssl_key_file: key,
+  };
   if (process.getuid?.() === 0) {
     let uid: number;
     try {
@@ -94,7 +155,10 @@ describe("node-postgres with Portico's sslmode semantics", () => {
 
   it("verify-full to a name the certificate does not carry is refused; verify-ca checks only the chain", async () => {
     // The certificate names only "localhost"; 127.0.0.1 reaches the same server.
-    const byOtherName = (mode: string) => withClient(url(`sslmode=${mode}&sslrootcert=${ca}&uselibpqcompat=true`).replace("localhost", "127.0.0.1"), (c) => sslOf(c));
+    const byOtherName = (mode: string) =>
+      withClient(url(`sslmode=${mode}&sslrootcert=${ca}&uselibpqcompat=true`).replace("localhost", "127.0.0.1"), (c) =>
+        sslOf(c),
+      );
     await expect(byOtherName("verify-full")).rejects.toThrow(/127\.0\.0\.1|altnames|host/i);
     expect(await byOtherName("verify-ca")).toBe(true);
   });
@@ -109,32 +173,55 @@ describe("the server's TLS settings reach the control plane and every tenant con
   it("refuses to start on a control plane whose certificate the configured CA did not sign", async () => {
     const attempt = bootstrap({
       dataDir: path.join(dir, "wrong"),
-      source: { DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${wrongCa}`, "portico_wrong"), PORTICO_SECRET_KEY: randomBytes(32).toString("base64") },
+      source: {
+        DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${wrongCa}`, "portico_wrong"),
+        PORTICO_SECRET_KEY: randomBytes(32).toString("base64"),
+      },
     });
     await expect(attempt).rejects.toThrow(ConfigError);
     await expect(attempt).rejects.toThrow(/cannot use the control-plane database/);
   });
 
   it("refuses an sslmode that would fall back to clear text, naming the variable", async () => {
-    const attempt = bootstrap({ dataDir: path.join(dir, "prefer"), source: { DATABASE_URL: url("sslmode=prefer", "portico_x"), PORTICO_SECRET_KEY: randomBytes(32).toString("base64") } });
+    const attempt = bootstrap({
+      dataDir: path.join(dir, "prefer"),
+      source: {
+        DATABASE_URL: url("sslmode=prefer", "portico_x"),
+        PORTICO_SECRET_KEY: randomBytes(32).toString("base64"),
+      },
+    });
     await expect(attempt).rejects.toThrow(/DATABASE_URL: sslmode=prefer is not supported/);
   });
 
   it("a control plane and a tenant provisioned through the product's own URLs are encrypted", async () => {
     // Created through the superuser with TLS: the control plane database must exist first.
-    await withClient(url(`sslmode=verify-full&sslrootcert=${ca}&uselibpqcompat=true`), (c) => c.query("CREATE DATABASE portico_tls"));
+    await withClient(url(`sslmode=verify-full&sslrootcert=${ca}&uselibpqcompat=true`), (c) =>
+      c.query("CREATE DATABASE portico_tls"),
+    );
     platform = await bootstrap({
       dataDir: path.join(dir, "app"),
-      source: { DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${ca}`, "portico_tls"), PORTICO_SECRET_KEY: randomBytes(32).toString("base64"), PORTICO_SPARE_DATABASES: "0" },
+      source: {
+        DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${ca}`, "portico_tls"),
+        PORTICO_SECRET_KEY: randomBytes(32).toString("base64"),
+        PORTICO_SPARE_DATABASES: "0",
+      },
     });
     const control = platform.deps.control;
     // The control plane's own pool (Prisma adapter over pg).
-    expect((await control.$queryRaw<Array<{ ssl: boolean }>>`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)[0]!.ssl).toBe(true);
+    expect(
+      (await control.$queryRaw<Array<{ ssl: boolean }>>`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)[0]!
+        .ssl,
+    ).toBe(true);
     const registered = await control.databaseServer.findFirstOrThrow({ select: { sslMode: true, sslRootCert: true } });
     expect(registered).toEqual({ sslMode: "verify-full", sslRootCert: ca });
 
     // Provisioning (administrative sessions, migrations, seeding) and then the tenant's own role.
-    const spec = parseTenantSpec({ slug: "tls-tenant", name: "TLS Tenant", theme: FALLBACK_THEME, demo: { users: [{ email: "a@tls.example", name: "A", role: "owner" }] } });
+    const spec = parseTenantSpec({
+      slug: "tls-tenant",
+      name: "TLS Tenant",
+      theme: FALLBACK_THEME,
+      demo: { users: [{ email: "a@tls.example", name: "A", role: "owner" }] },
+    });
     const { tenantId } = await provisionTenant(platform.deps, spec, { mode: "create" });
     const tenantUrl = await tenantConnectionUrl(control, platform.deps.keyring, tenantId);
     expect(new URL(tenantUrl).searchParams.get("sslmode")).toBe("verify-full");
@@ -143,7 +230,9 @@ describe("the server's TLS settings reach the control plane and every tenant con
     // ...and the Prisma client every request path uses.
     const pooled = createTenantDb(tenantUrl, "tls-test", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 5_000 });
     try {
-      const rows = await pooled.client.$queryRaw<Array<{ ssl: boolean; user: string }>>`SELECT ssl, current_user AS user FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
+      const rows = await pooled.client.$queryRaw<
+        Array<{ ssl: boolean; user: string }>
+      >`SELECT ssl, current_user AS user FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
       expect(rows).toEqual([{ ssl: true, user: "t_tls_tenant_app" }]);
       expect(await pooled.client.user.count()).toBe(1);
     } finally {

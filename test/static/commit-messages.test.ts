@@ -56,6 +56,8 @@ describe("commit messages", () => {
       `bbbbbbbb "${"x".repeat(73)}": subject is 73 characters (at most 72)`,
     ]);
     expect(commitProblems([{ hash: "c".repeat(40), message: "Fix the thing." }])[0]).toContain("full stop");
-    expect(commitProblems([{ hash: "d".repeat(40), message: "Fix the thing\nbody without a gap" }])[0]).toContain("no blank line");
+    expect(commitProblems([{ hash: "d".repeat(40), message: "Fix the thing\nbody without a gap" }])[0]).toContain(
+      "no blank line",
+    );
   });
 });

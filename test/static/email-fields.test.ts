@@ -6,7 +6,14 @@ import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { EMAIL_HINT, checkEmailAddress } from "../../lib/mail/address.ts";
 import { parseMailMessage } from "../../lib/mail/message.ts";
 
-const mail = (to: string) => ({ tenantId: null, to, fromName: "Acme", fromAddress: "no-reply@acme.localhost", subject: "Hi", text: "Hello" });
+const mail = (to: string) => ({
+  tenantId: null,
+  to,
+  fromName: "Acme",
+  fromAddress: "no-reply@acme.localhost",
+  subject: "Hi",
+  text: "Hello",
+});
 
 const hostile = [
   "e@attacker.com\uFF20victim.com", // fullwidth at sign
@@ -31,7 +38,10 @@ const normal: Array<[string, string]> = [
 
 describe("the one email rule", () => {
   it.each(hostile)("refuses %j with the caller's message, as the mail layer does", (address) => {
-    expect(checkEmailAddress(address, "Enter the person's email address.")).toEqual({ ok: false, message: "Enter the person's email address." });
+    expect(checkEmailAddress(address, "Enter the person's email address.")).toEqual({
+      ok: false,
+      message: "Enter the person's email address.",
+    });
     expect(() => parseMailMessage(mail(address))).toThrow(/cannot send this email/);
   });
 
@@ -48,17 +58,34 @@ describe("the one email rule", () => {
   // Every form that accepts an address applies the same rule: the hostile one is refused
   // everywhere, the normal one accepted everywhere.
   it.each([
-    ["sign-up", (email: string) => signUpSchema.safeParse({ name: "Jo", email, password: "correct horse battery" }).success],
+    [
+      "sign-up",
+      (email: string) => signUpSchema.safeParse({ name: "Jo", email, password: "correct horse battery" }).success,
+    ],
     ["wizard first admin", (email: string) => firstAdminSchema.safeParse({ name: "Jo", email }).success],
-    ["agency invitation", (email: string) => operationInputs["agency-user-invite"].safeParse({ name: "Jo", email, role: "viewer" }).success],
-    ["tenants/ spec", (email: string) => {
-      try {
-        parseTenantSpec({ slug: "acme", name: "Acme", theme: FALLBACK_THEME, demo: { users: [{ email, name: "Jo", role: "member" }] } }, "test");
-        return true;
-      } catch {
-        return false;
-      }
-    }],
+    [
+      "agency invitation",
+      (email: string) => operationInputs["agency-user-invite"].safeParse({ name: "Jo", email, role: "viewer" }).success,
+    ],
+    [
+      "tenants/ spec",
+      (email: string) => {
+        try {
+          parseTenantSpec(
+            {
+              slug: "acme",
+              name: "Acme",
+              theme: FALLBACK_THEME,
+              demo: { users: [{ email, name: "Jo", role: "member" }] },
+            },
+            "test",
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    ],
   ])("%s uses it", (_, accepts) => {
     expect(accepts("e@attacker.com\uFF20victim.com")).toBe(false);
     expect(accepts("jo@example.com")).toBe(true);

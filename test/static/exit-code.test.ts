@@ -21,7 +21,10 @@ afterAll(async () => {
 async function exitCodeOf(source: string): Promise<number | null> {
   const file = path.join(dir, `child-${Math.random().toString(36).slice(2)}.ts`);
   await writeFile(file, source);
-  return spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", file], { cwd: process.cwd(), encoding: "utf8" }).status;
+  return spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", file], {
+    cwd: process.cwd(),
+    encoding: "utf8",
+  }).status;
 }
 
 describe("exit codes", () => {

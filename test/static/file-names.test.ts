@@ -21,7 +21,11 @@ export function sameNames(files: readonly string[]): string[][] {
 
 describe("source file names", () => {
   it("are unique across lib, components, scripts and bench", () => {
-    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "lib", "components", "scripts", "bench"], { encoding: "utf8" })
+    const files = execFileSync(
+      "git",
+      ["ls-files", "-co", "--exclude-standard", "lib", "components", "scripts", "bench"],
+      { encoding: "utf8" },
+    )
       .split("\n")
       .filter((f) => /\.(ts|tsx|mjs)$/.test(f) && !f.startsWith("lib/db/generated/"));
     expect(files.length).toBeGreaterThan(100);
@@ -32,6 +36,8 @@ describe("source file names", () => {
     expect(sameNames(["lib/auth/credentials.server.ts", "lib/provisioning/credentials.server.ts"])).toEqual([
       ["lib/auth/credentials.server.ts", "lib/provisioning/credentials.server.ts"],
     ]);
-    expect(sameNames(["lib/db/keyring.server.ts", "lib/db/keyring.test.ts", "app/a/page.tsx", "app/b/page.tsx"])).toEqual([]);
+    expect(
+      sameNames(["lib/db/keyring.server.ts", "lib/db/keyring.test.ts", "app/a/page.tsx", "app/b/page.tsx"]),
+    ).toEqual([]);
   });
 });

@@ -7,14 +7,17 @@ import { Pagination } from "@/components/ui/pagination.tsx";
 
 /** The HTML the primitives render before any script runs: what a browser without it gets. */
 const html = (element: Parameters<typeof renderToStaticMarkup>[0]) => renderToStaticMarkup(element);
-const attr = (markup: string, tag: string, name: string) => new RegExp(`<${tag}[^>]*\\s${name}="([^"]*)"`).exec(markup)?.[1];
+const attr = (markup: string, tag: string, name: string) =>
+  new RegExp(`<${tag}[^>]*\\s${name}="([^"]*)"`).exec(markup)?.[1];
 
 const titleInput = (c: FieldControl) => createElement(Input, { ...c, name: "title" });
 
 describe("Field", () => {
   it("ties the label, hint and error to its control, and marks the control invalid", () => {
-    // eslint-disable-next-line react/no-children-prop -- createElement types its rest arguments as ReactNode, which a render function is not
-    const markup = html(createElement(Field, { label: "Title", name: "title", hint: "Shown in the list.", error: "A title is needed.", children: titleInput }));
+    // createElement types its rest arguments as ReactNode, which a render function is not.
+    const props = { label: "Title", name: "title", hint: "Shown in the list.", error: "A title is needed." };
+    // eslint-disable-next-line react/no-children-prop
+    const markup = html(createElement(Field, { ...props, children: titleInput }));
     const id = attr(markup, "input", "id")!;
     expect(attr(markup, "label", "for")).toBe(id);
     expect(attr(markup, "input", "aria-describedby")).toBe(`${id}-hint ${id}-error`);

@@ -26,17 +26,31 @@ async function sourceFiles(entry: string): Promise<string[]> {
 function isFieldClass(text: string): boolean {
   const classes = new Set(text.split(/\s+/));
   const rounded = [...classes].some((c) => /^rounded(-\w+)?$/.test(c));
-  return rounded && classes.has("border") && (classes.has("border-black/15") || classes.has("border-slate-300")) && ["bg-white", "w-full", "block"].some((c) => classes.has(c));
+  return (
+    rounded &&
+    classes.has("border") &&
+    (classes.has("border-black/15") || classes.has("border-slate-300")) &&
+    ["bg-white", "w-full", "block"].some((c) => classes.has(c))
+  );
 }
 
 export function findCopies(file: string, source: string): string[] {
   const found: string[] = [];
-  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, file.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    source,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const at = (node: ts.Node) => `${file}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`;
   const visit = (node: ts.Node) => {
     if (ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) {
       const tag = node.tagName.getText(sf);
-      const attr = (name: string) => node.attributes.properties.find((p): p is ts.JsxAttribute => ts.isJsxAttribute(p) && p.name.getText(sf) === name);
+      const attr = (name: string) =>
+        node.attributes.properties.find(
+          (p): p is ts.JsxAttribute => ts.isJsxAttribute(p) && p.name.getText(sf) === name,
+        );
       const type = attr("type")?.initializer;
       const typeText = type && ts.isStringLiteral(type) ? type.text : null;
       if (FIELD_ELEMENTS.has(tag) && !(tag === "input" && typeText && PLAIN_INPUT_TYPES.has(typeText))) {
@@ -47,7 +61,12 @@ export function findCopies(file: string, source: string): string[] {
         found.push(`${at(node)} pagination markup: use Pagination from components/ui`);
       }
     }
-    const literal = ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) ? node.text : ts.isTemplateExpression(node) ? [node.head.text, ...node.templateSpans.map((t) => t.literal.text)].join(" ") : null;
+    const literal =
+      ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)
+        ? node.text
+        : ts.isTemplateExpression(node)
+          ? [node.head.text, ...node.templateSpans.map((t) => t.literal.text)].join(" ")
+          : null;
     if (literal !== null && isFieldClass(literal)) {
       found.push(`${at(node)} the field class string: use Input, Select or Textarea from components/ui`);
     }
@@ -74,22 +93,48 @@ function nextJsxText(node: ts.JsxText): string | null {
 describe("shared form primitives", () => {
   it("the scanner finds each kind of copy (positive controls)", () => {
     const copies = (source: string) => findCopies("x.tsx", source).map((f) => f.replace(/^x\.tsx:\d+ /, ""));
-    expect(copies(`const a = <input name="q" className="mt-1 block" />;`)).toEqual(["raw <input>: use Input, Select or Textarea from components/ui"]);
-    expect(copies(`const a = <select name="role"><option /></select>;`)).toEqual(["raw <select>: use Input, Select or Textarea from components/ui"]);
-    expect(copies(`const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";`)).toEqual(["the field class string: use Input, Select or Textarea from components/ui"]);
-    expect(copies("const f = `rounded-lg border border-slate-300 px-2 ${x} bg-white`;")).toEqual(["the field class string: use Input, Select or Textarea from components/ui"]);
+    expect(copies(`const a = <input name="q" className="mt-1 block" />;`)).toEqual([
+      "raw <input>: use Input, Select or Textarea from components/ui",
+    ]);
+    expect(copies(`const a = <select name="role"><option /></select>;`)).toEqual([
+      "raw <select>: use Input, Select or Textarea from components/ui",
+    ]);
+    expect(
+      copies(`const input = "mt-1 block w-full rounded-lg border border-black/15 bg-white px-3 py-2 text-ink";`),
+    ).toEqual(["the field class string: use Input, Select or Textarea from components/ui"]);
+    expect(copies("const f = `rounded-lg border border-slate-300 px-2 ${x} bg-white`;")).toEqual([
+      "the field class string: use Input, Select or Textarea from components/ui",
+    ]);
     expect(copies(`function Field() { return null; }`)).toEqual(["a Field component: use Field from components/ui"]);
-    expect(copies(`const a = <><label htmlFor="x">X</label></>;`)).toEqual(["<label htmlFor>: use Field from components/ui"]);
-    expect(copies(`const a = <nav aria-label="Pages"><a href="?page=2">Next</a></nav>;`)).toEqual(["pagination markup: use Pagination from components/ui"]);
-    expect(copies(`const a = <p><span>Page {page} of {pages}</span></p>;`)).toEqual([`"Page n of m": use Pagination from components/ui`]);
+    expect(copies(`const a = <><label htmlFor="x">X</label></>;`)).toEqual([
+      "<label htmlFor>: use Field from components/ui",
+    ]);
+    expect(copies(`const a = <nav aria-label="Pages"><a href="?page=2">Next</a></nav>;`)).toEqual([
+      "pagination markup: use Pagination from components/ui",
+    ]);
+    expect(copies(`const a = <p><span>Page {page} of {pages}</span></p>;`)).toEqual([
+      `"Page n of m": use Pagination from components/ui`,
+    ]);
   });
 
   it("the scanner leaves alone what is not a copy (negative controls)", () => {
     const copies = (source: string) => findCopies("x.tsx", source);
-    expect(copies(`const a = <><input type="hidden" name="a" value="b" /><input type="radio" name="p" /><input type="checkbox" name="c" /><input type="file" name="logo" /><input type="color" aria-label="c" /></>;`)).toEqual([]);
-    expect(copies(`const a = <Input name="q" /><Select name="s" /><Field label="A" name="a">{(c) => <Input {...c} />}</Field>;`)).toEqual([]);
+    expect(
+      copies(
+        `const a = <><input type="hidden" name="a" value="b" /><input type="radio" name="p" /><input type="checkbox" name="c" /><input type="file" name="logo" /><input type="color" aria-label="c" /></>;`,
+      ),
+    ).toEqual([]);
+    expect(
+      copies(
+        `const a = <Input name="q" /><Select name="s" /><Field label="A" name="a">{(c) => <Input {...c} />}</Field>;`,
+      ),
+    ).toEqual([]);
     // A bordered button is not a field.
-    expect(copies(`const a = <button className="rounded-lg border border-black/15 px-4 py-2 font-medium">Sign out</button>;`)).toEqual([]);
+    expect(
+      copies(
+        `const a = <button className="rounded-lg border border-black/15 px-4 py-2 font-medium">Sign out</button>;`,
+      ),
+    ).toEqual([]);
     expect(copies(`function SlugField() { return null; }`)).toEqual([]);
     expect(copies(`const a = <nav aria-label="Which events"><p>Page one of the guide</p></nav>;`)).toEqual([]);
   });

@@ -30,9 +30,18 @@ describe("the route inventory's enumerator", () => {
   });
 
   it("picks up a page added tomorrow, with route groups dropped from its path", () => {
-    const app = fakeApp(["t/[domain]/page.tsx", "agency/(dashboard)/page.tsx", "agency/(dashboard)/new-report/page.tsx", "t/[domain]/_parts/x.tsx"]);
+    const app = fakeApp([
+      "t/[domain]/page.tsx",
+      "agency/(dashboard)/page.tsx",
+      "agency/(dashboard)/new-report/page.tsx",
+      "t/[domain]/_parts/x.tsx",
+    ]);
     const routes = appRoutes(app);
-    expect(routes.map((r) => `${r.realm} /${r.segments.join("/")}`).sort()).toEqual(["agency /", "agency /new-report", "tenant /"]);
+    expect(routes.map((r) => `${r.realm} /${r.segments.join("/")}`).sort()).toEqual([
+      "agency /",
+      "agency /new-report",
+      "tenant /",
+    ]);
   });
 
   it("fills dynamic segments with every value given, and refuses a segment it has no value for", () => {

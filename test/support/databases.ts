@@ -20,7 +20,9 @@ export function withAdmin<T>(fn: Parameters<typeof withClient<T>>[1]): Promise<T
 }
 
 /** A fresh empty database; dropped by the returned function. */
-export async function scratchDatabase(prefix = "scratch"): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+export async function scratchDatabase(
+  prefix = "scratch",
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${uniqueTag()}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
   return { name, url: withDatabase(adminUrl(), name), drop: () => withAdmin((c) => dropDatabaseIfExists(c, name)) };
@@ -67,6 +69,15 @@ export async function testControlPlane(): Promise<TestControlPlane> {
 }
 
 /** A pool of `poolSize` connections as the tenant's own role, for tests that use its database directly. */
-export async function openTenantDb(cp: TestControlPlane, tenantId: string, label: string, poolSize = 2): Promise<PooledClient<TenantDb>> {
-  return createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), label, { poolSize, idleMs: 5_000, connectTimeoutMs: 5_000 });
+export async function openTenantDb(
+  cp: TestControlPlane,
+  tenantId: string,
+  label: string,
+  poolSize = 2,
+): Promise<PooledClient<TenantDb>> {
+  return createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), label, {
+    poolSize,
+    idleMs: 5_000,
+    connectTimeoutMs: 5_000,
+  });
 }

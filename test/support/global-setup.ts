@@ -25,7 +25,11 @@ export async function setup(project: TestProject): Promise<void> {
   }
   dir = await mkdtemp(path.join(os.tmpdir(), "portico-test-"));
   await chmod(dir, 0o755); // PostgreSQL runs as its own user when we are root
-  server = await startEmbeddedPostgres({ dir, port: await freePort(), settings: { max_connections: 200, fsync: "off" } });
+  server = await startEmbeddedPostgres({
+    dir,
+    port: await freePort(),
+    settings: { max_connections: 200, fsync: "off" },
+  });
   project.provide("pgAdminUrl", server.url);
 }
 

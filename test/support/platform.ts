@@ -15,16 +15,38 @@ type Holder = { [KEY]?: Platform };
  * that reaches tenants through withTenantDb and sends mail through the outbox runs as in the app.
  * The same parts as createPlatform, without the LISTEN connection (the test drops its database).
  */
-export function installTestPlatform(cp: TestControlPlane, log: (line: string) => void = console.warn): { platform: Platform; tenant(slug: string): Promise<ResolvedTenant>; uninstall(): Promise<void> } {
-  const env = parseEnv({ DATABASE_URL: cp.url, PORTICO_SECRET_KEY: cp.secretKey, PORTICO_SECRET_KEY_ID: "test", PORTICO_SPARE_DATABASES: "0" });
+export function installTestPlatform(
+  cp: TestControlPlane,
+  log: (line: string) => void = console.warn,
+): { platform: Platform; tenant(slug: string): Promise<ResolvedTenant>; uninstall(): Promise<void> } {
+  const env = parseEnv({
+    DATABASE_URL: cp.url,
+    PORTICO_SECRET_KEY: cp.secretKey,
+    PORTICO_SECRET_KEY_ID: "test",
+    PORTICO_SPARE_DATABASES: "0",
+  });
   const { control, keyring } = cp.deps;
   const hosts = hostConfig(env);
   const resolver = new TenantResolver((key) => lookupTenant(control, hosts, key), 1_000);
   const tenants = new TenantClientCache<TenantDb>(
-    async (tenantId) => createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, { poolSize: 2, idleMs: 5_000, connectTimeoutMs: 5_000 }),
+    async (tenantId) =>
+      createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, {
+        poolSize: 2,
+        idleMs: 5_000,
+        connectTimeoutMs: 5_000,
+      }),
     { budget: 20, poolSize: 2, idleMs: 0 },
   );
-  const platform: Platform = { env, hosts, keyring, control, resolver, tenants, ...tenantHealth(tenants, log), mail: outboxTransport(control) };
+  const platform: Platform = {
+    env,
+    hosts,
+    keyring,
+    control,
+    resolver,
+    tenants,
+    ...tenantHealth(tenants, log),
+    mail: outboxTransport(control),
+  };
   (globalThis as Holder)[KEY] = platform;
   return {
     platform,

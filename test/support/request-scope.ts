@@ -16,8 +16,21 @@ import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
  */
 export function inRequest<T>(request: { host: string; cookie?: string }, fn: () => Promise<T>): Promise<T> {
   const headers = new Headers({ host: request.host, ...(request.cookie ? { cookie: request.cookie } : {}) });
-  const store = createRequestStoreForAPI({ headers } as never, { pathname: "/", search: "" }, undefined as never, undefined, undefined as never, undefined);
-  const work = createWorkStore({ page: "/", renderOpts: { experimental: {} }, isPrefetchRequest: false, buildId: "test", previouslyRevalidatedTags: [] } as never);
+  const store = createRequestStoreForAPI(
+    { headers } as never,
+    { pathname: "/", search: "" },
+    undefined as never,
+    undefined,
+    undefined as never,
+    undefined,
+  );
+  const work = createWorkStore({
+    page: "/",
+    renderOpts: { experimental: {} },
+    isPrefetchRequest: false,
+    buildId: "test",
+    previouslyRevalidatedTags: [],
+  } as never);
   return workAsyncStorage.run(work, () => workUnitAsyncStorage.run(store as never, fn));
 }
 
@@ -25,10 +38,20 @@ export function inRequest<T>(request: { host: string; cookie?: string }, fn: () 
  * A session cookie as next-auth sets it after sign-in: the realm's options name it and give the
  * secret it is sealed with, for a request to `host` (https, the default public scheme).
  */
-export async function sessionCookie(host: string, session: { tenant: ResolvedTenant; userId: string; sessionVersion: number } | { tenant?: undefined; userId: string; sessionVersion: number }): Promise<string> {
+export async function sessionCookie(
+  host: string,
+  session:
+    | { tenant: ResolvedTenant; userId: string; sessionVersion: number }
+    | { tenant?: undefined; userId: string; sessionVersion: number },
+): Promise<string> {
   const origin = `https://${host}`;
   const options = session.tenant ? tenantAuthOptions(session.tenant, origin) : agencyAuthOptions(origin);
-  const claims = { realm: session.tenant ? ("tenant" as const) : ("agency" as const), ...(session.tenant ? { tid: session.tenant.id } : {}), uid: session.userId, sv: session.sessionVersion };
+  const claims = {
+    realm: session.tenant ? ("tenant" as const) : ("agency" as const),
+    ...(session.tenant ? { tid: session.tenant.id } : {}),
+    uid: session.userId,
+    sv: session.sessionVersion,
+  };
   const token = await encode({ secret: options.secret as string, maxAge: 3600, token: claims });
   return `${options.cookies?.sessionToken?.name ?? ""}=${token}`;
 }

@@ -30,9 +30,17 @@ export function appRoutes(appDir: string): AppRoute[] {
       const match = ENTRY.exec(entry.name);
       if (!match) continue;
       const realm = realmOf(rel);
-      if (!realm) throw new Error(`app/${[...rel, entry.name].join("/")} is outside app/t/[domain] and app/agency: say in test/support/routes.ts which host serves it`);
+      if (!realm)
+        throw new Error(
+          `app/${[...rel, entry.name].join("/")} is outside app/t/[domain] and app/agency: say in test/support/routes.ts which host serves it`,
+        );
       const visible = rel.slice(realm === "tenant" ? 2 : 1).filter((s) => !/^\(.*\)$/.test(s));
-      found.push({ realm, file: path.join(path.basename(appDir), ...rel, entry.name), kind: match[1] === "page" ? "page" : "route", segments: visible });
+      found.push({
+        realm,
+        file: path.join(path.basename(appDir), ...rel, entry.name),
+        kind: match[1] === "page" ? "page" : "route",
+        segments: visible,
+      });
     }
   };
   walk(appDir, []);
@@ -59,7 +67,10 @@ export function concretePaths(route: AppRoute, values: Record<string, readonly s
       continue;
     }
     const options = values[`${route.realm}:${dynamic[1]}`] ?? values[dynamic[1]!];
-    if (!options?.length) throw new Error(`${route.file}: no value for the dynamic segment ${segment}; add one for "${route.realm}:${dynamic[1]}" to the route inventory's values`);
+    if (!options?.length)
+      throw new Error(
+        `${route.file}: no value for the dynamic segment ${segment}; add one for "${route.realm}:${dynamic[1]}" to the route inventory's values`,
+      );
     paths = paths.flatMap((p) => options.map((o) => [...p, o]));
   }
   return paths.map((p) => `/${p.join("/")}`);

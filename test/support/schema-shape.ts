@@ -104,13 +104,23 @@ function declaredDefault(field: DmmfField): string | null {
   return String(value);
 }
 
-const FK_ACTION: Record<string, string> = { Cascade: "CASCADE", Restrict: "RESTRICT", NoAction: "NO ACTION", SetNull: "SET NULL", SetDefault: "SET DEFAULT" };
+const FK_ACTION: Record<string, string> = {
+  Cascade: "CASCADE",
+  Restrict: "RESTRICT",
+  NoAction: "NO ACTION",
+  SetNull: "SET NULL",
+  SetDefault: "SET DEFAULT",
+};
 
 export async function declaredShape(schemaPath: string): Promise<SchemaShape> {
   const wasm = createRequire(import.meta.url)("@prisma/prisma-schema-wasm") as { get_dmmf(params: string): string };
   const source = await readFile(schemaPath, "utf8");
   const { datamodel } = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: source }))) as {
-    datamodel: { models: DmmfModel[]; enums: Array<{ name: string; values: Array<{ name: string }> }>; indexes: DmmfIndex[] };
+    datamodel: {
+      models: DmmfModel[];
+      enums: Array<{ name: string; values: Array<{ name: string }> }>;
+      indexes: DmmfIndex[];
+    };
   };
   const tables: Record<string, Table> = {};
   for (const model of datamodel.models) {
@@ -130,7 +140,11 @@ export async function declaredShape(schemaPath: string): Promise<SchemaShape> {
         }
         continue;
       }
-      columns[field.name] = { type: scalarType(field) + (field.isList ? "[]" : ""), nullable: !field.isRequired, default: declaredDefault(field) };
+      columns[field.name] = {
+        type: scalarType(field) + (field.isList ? "[]" : ""),
+        nullable: !field.isRequired,
+        default: declaredDefault(field),
+      };
     }
     const byType = (type: DmmfIndex["type"], suffix: string) =>
       datamodel.indexes
@@ -155,7 +169,13 @@ export async function declaredShape(schemaPath: string): Promise<SchemaShape> {
 
 // ---- what the database has ------------------------------------------------------------------
 
-const ACTION_CODE: Record<string, string> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
+const ACTION_CODE: Record<string, string> = {
+  a: "NO ACTION",
+  r: "RESTRICT",
+  c: "CASCADE",
+  n: "SET NULL",
+  d: "SET DEFAULT",
+};
 
 function normaliseDefault(expr: string | null): string | null {
   if (expr === null) return null;
@@ -172,7 +192,13 @@ export async function actualShape(client: pg.Client): Promise<SchemaShape> {
   const enums: Record<string, string[]> = {};
   for (const row of enumRows.rows) (enums[row.name] ??= []).push(row.value);
 
-  const columnRows = await client.query<{ table: string; column: string; type: string; nullable: boolean; default: string | null }>(
+  const columnRows = await client.query<{
+    table: string;
+    column: string;
+    type: string;
+    nullable: boolean;
+    default: string | null;
+  }>(
     `SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
             NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -183,11 +209,27 @@ export async function actualShape(client: pg.Client): Promise<SchemaShape> {
   );
   const tables: Record<string, Table> = {};
   for (const row of columnRows.rows) {
-    const table = (tables[row.table] ??= { columns: {}, primaryKey: { name: "", columns: [] }, uniques: [], indexes: [], foreignKeys: [] });
-    table.columns[row.column] = { type: row.type.replaceAll('"', ""), nullable: row.nullable, default: normaliseDefault(row.default) };
+    const table = (tables[row.table] ??= {
+      columns: {},
+      primaryKey: { name: "", columns: [] },
+      uniques: [],
+      indexes: [],
+      foreignKeys: [],
+    });
+    table.columns[row.column] = {
+      type: row.type.replaceAll('"', ""),
+      nullable: row.nullable,
+      default: normaliseDefault(row.default),
+    };
   }
 
-  const indexRows = await client.query<{ table: string; name: string; primary: boolean; unique: boolean; columns: string[] }>(
+  const indexRows = await client.query<{
+    table: string;
+    name: string;
+    primary: boolean;
+    unique: boolean;
+    columns: string[];
+  }>(
     `SELECT t.relname AS table, i.relname AS name, x.indisprimary AS primary, x.indisunique AS unique,
             array(SELECT a.attname::text FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
@@ -202,7 +244,15 @@ export async function actualShape(client: pg.Client): Promise<SchemaShape> {
     else (row.unique ? table.uniques : table.indexes).push({ name: row.name, columns: row.columns });
   }
 
-  const fkRows = await client.query<{ table: string; name: string; columns: string[]; ref_table: string; ref_columns: string[]; del: string; upd: string }>(
+  const fkRows = await client.query<{
+    table: string;
+    name: string;
+    columns: string[];
+    ref_table: string;
+    ref_columns: string[];
+    del: string;
+    upd: string;
+  }>(
     `SELECT t.relname AS table, c.conname AS name,
             array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, ord) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.ord) AS columns,
             r.relname AS ref_table,

@@ -13,20 +13,40 @@ import { PLAN_NAMES } from "@/lib/tenancy/plans.ts";
 export const metadata = { title: "Tenants" };
 
 /** One of the overview's filters: a labelled select, "any" first unless `any` is false. */
-function Filter({ label, name, value, options, any = true }: { label: string; name: string; value: string | null | undefined; options: readonly string[]; any?: boolean }) {
+function Filter({
+  label,
+  name,
+  value,
+  options,
+  any = true,
+}: {
+  label: string;
+  name: string;
+  value: string | null | undefined;
+  options: readonly string[];
+  any?: boolean;
+}) {
   return (
     <Field tone="agency" label={label} name={name}>
       {(c) => (
         <Select {...c} tone="agency" density="compact" fit name={name} defaultValue={value ?? ""}>
           {any && <option value="">any</option>}
-          {options.map((o) => <option key={o} value={o}>{o}</option>)}
+          {options.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
         </Select>
       )}
     </Field>
   );
 }
 
-export default async function AgencyHome({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AgencyHome({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requireAgencyUser("/");
   const params = await searchParams;
   const { query, problems } = parseFleetQuery(params);
@@ -49,20 +69,44 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
           <div className="flex items-center gap-4">
             <h1 className="text-2xl font-semibold">Tenants</h1>
             {user.role !== "viewer" && (
-              <Link href="/tenants/new" data-testid="add-tenant" className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white">Add a client</Link>
+              <Link
+                href="/tenants/new"
+                data-testid="add-tenant"
+                className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white"
+              >
+                Add a client
+              </Link>
             )}
           </div>
           <p className="mt-1 text-sm text-slate-500" data-testid="fleet-summary">
             {total} tenant{total === 1 ? "" : "s"}
-            {Object.entries(fleet.byStatus).sort().map(([status, n]) => ` · ${n} ${status}`).join("")}
+            {Object.entries(fleet.byStatus)
+              .sort()
+              .map(([status, n]) => ` · ${n} ${status}`)
+              .join("")}
           </p>
         </div>
-        <Link href="/insights" className="text-sm font-medium text-sky-700 hover:underline">Charts →</Link>
+        <Link href="/insights" className="text-sm font-medium text-sky-700 hover:underline">
+          Charts →
+        </Link>
       </div>
 
       <form method="get" action="/" className="mt-5 flex flex-wrap items-end gap-2 text-sm" aria-label="Filter tenants">
         <Field tone="agency" label="Search" name="q">
-          {(c) => <Input {...c} tone="agency" density="compact" fit type="search" name="q" defaultValue={query.q} maxLength={100} placeholder="name, slug or domain" className="w-56" />}
+          {(c) => (
+            <Input
+              {...c}
+              tone="agency"
+              density="compact"
+              fit
+              type="search"
+              name="q"
+              defaultValue={query.q}
+              maxLength={100}
+              placeholder="name, slug or domain"
+              className="w-56"
+            />
+          )}
         </Field>
         <Filter label="Status" name="status" value={query.status[0]} options={STATUSES} />
         <Filter label="Plan" name="plan" value={query.plan[0]} options={PLAN_NAMES} />
@@ -71,21 +115,38 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
         <Filter label="Per page" name="per" value={String(query.per)} options={PAGE_SIZES.map(String)} any={false} />
         {query.sort !== "slug" && <input type="hidden" name="sort" value={query.sort} />}
         {query.dir !== "asc" && <input type="hidden" name="dir" value={query.dir} />}
-        <button type="submit" className="rounded-lg bg-slate-900 px-3 py-1.5 font-medium text-white">Apply</button>
-        <Link href="/" className="px-2 py-1.5 text-slate-600 hover:underline">Reset</Link>
+        <button type="submit" className="rounded-lg bg-slate-900 px-3 py-1.5 font-medium text-white">
+          Apply
+        </button>
+        <Link href="/" className="px-2 py-1.5 text-slate-600 hover:underline">
+          Reset
+        </Link>
       </form>
 
       {problems.length > 0 && (
-        <ul role="alert" data-testid="fleet-problems" className="mt-4 list-disc rounded-lg bg-amber-50 py-2 pl-8 pr-4 text-sm text-amber-900 ring-1 ring-amber-200">
-          {problems.map((p) => <li key={p}>{p}</li>)}
+        <ul
+          role="alert"
+          data-testid="fleet-problems"
+          className="mt-4 list-disc rounded-lg bg-amber-50 py-2 pl-8 pr-4 text-sm text-amber-900 ring-1 ring-amber-200"
+        >
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
         </ul>
       )}
 
       <p className="mt-4 text-xs text-slate-500" data-testid="fan-out">
         {fleet.matching} matching · page {fleet.page} of {fleet.pages}
-        {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} · figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from the cache (figures are kept {FRESH_FOR_MS / 1000} s)
-        {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not asked (time budget spent)`} ({fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
-        <Link href={`${here}${here.includes("?") ? "&" : "?"}fresh=1`} className="text-sky-700 hover:underline" data-testid="refresh-figures">
+        {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} ·
+        figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from
+        the cache (figures are kept {FRESH_FOR_MS / 1000} s)
+        {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not asked (time budget spent)`} (
+        {fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
+        <Link
+          href={`${here}${here.includes("?") ? "&" : "?"}fresh=1`}
+          className="text-sky-700 hover:underline"
+          data-testid="refresh-figures"
+        >
           read again now
         </Link>
       </p>
@@ -94,7 +155,16 @@ export default async function AgencyHome({ searchParams }: { searchParams: Promi
         <FleetTable rows={fleet.rows} port={port} query={shownQuery} />
       </div>
 
-      <Pagination page={fleet.page} pages={fleet.pages} href={(page) => fleetHref(shownQuery, { page })} previous="← Previous" next="Next →" tone="agency" spread className="mt-4" />
+      <Pagination
+        page={fleet.page}
+        pages={fleet.pages}
+        href={(page) => fleetHref(shownQuery, { page })}
+        previous="← Previous"
+        next="Next →"
+        tone="agency"
+        spread
+        className="mt-4"
+      />
     </>
   );
 }

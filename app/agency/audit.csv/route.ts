@@ -16,9 +16,35 @@ export async function GET(request: Request) {
   if (!parsed.ok) return new Response(Object.values(parsed.errors).join("\n"), { status: 400 });
   const { control } = platform();
   const rows = await auditRows(user, control, parsed.filter);
-  await appendAudit(control, { actor: { type: "agency-user", id: user.id, label: user.email }, action: "audit.export", details: { rows: rows.length, filter: { ...parsed.filter } }, ...(await requestOrigin()) });
-  const body = rows.map((r) => csvRow([String(r.id), r.at, r.actorType, r.actorLabel, r.action, r.tenantId, r.ip, JSON.stringify(r.details), r.hash])).join("");
-  return new Response(`\uFEFF${csvRow(["id", "at", "actor type", "actor", "action", "tenant id", "ip", "details", "hash"])}${body}`, {
-    headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="portico-audit.csv"', "Cache-Control": "no-store" },
+  await appendAudit(control, {
+    actor: { type: "agency-user", id: user.id, label: user.email },
+    action: "audit.export",
+    details: { rows: rows.length, filter: { ...parsed.filter } },
+    ...(await requestOrigin()),
   });
+  const body = rows
+    .map((r) =>
+      csvRow([
+        String(r.id),
+        r.at,
+        r.actorType,
+        r.actorLabel,
+        r.action,
+        r.tenantId,
+        r.ip,
+        JSON.stringify(r.details),
+        r.hash,
+      ]),
+    )
+    .join("");
+  return new Response(
+    `\uFEFF${csvRow(["id", "at", "actor type", "actor", "action", "tenant id", "ip", "details", "hash"])}${body}`,
+    {
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="portico-audit.csv"',
+        "Cache-Control": "no-store",
+      },
+    },
+  );
 }

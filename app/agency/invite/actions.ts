@@ -14,7 +14,8 @@ export const acceptAgencyInvite = agencyAction(
   newPasswordForm,
   async ({ token, password }, { audit }): Promise<InviteState> => {
     const email = await acceptAgencyInvitation(platform().control, token, await hashPassword(password));
-    if (!email) throw new InvalidInput("This invitation has been used or has expired. Ask an agency owner to invite you again.");
+    if (!email)
+      throw new InvalidInput("This invitation has been used or has expired. Ask an agency owner to invite you again.");
     // No one is signed in yet: the new account is the actor.
     await audit({ actor: { type: "agency-user", label: email } });
     redirect("/sign-in?invited=1");

@@ -15,19 +15,34 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
   if (!env.PORTICO_DEV_OUTBOX || mail.kind !== "outbox") notFound();
   const to = (await searchParams).to?.toLowerCase().slice(0, 254);
   await requireAgencyUser(`/outbox${to ? `?to=${encodeURIComponent(to)}` : ""}`);
-  const messages = await control.outboxMessage.findMany({ where: to ? { toAddress: to } : {}, orderBy: { at: "desc" }, take: 50 });
+  const messages = await control.outboxMessage.findMany({
+    where: to ? { toAddress: to } : {},
+    orderBy: { at: "desc" },
+    take: 50,
+  });
   return (
     <>
       <h1 className="text-2xl font-semibold">Development outbox</h1>
-      <p className="mt-1 text-sm text-slate-500">Email is not sent in development; it lands here. Newest first{to ? `, to ${to}` : ""}.</p>
+      <p className="mt-1 text-sm text-slate-500">
+        Email is not sent in development; it lands here. Newest first{to ? `, to ${to}` : ""}.
+      </p>
       <ul className="mt-6 space-y-4">
         {messages.map((m) => (
-          <li key={m.id} data-testid="outbox-message" className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+          <li
+            key={m.id}
+            data-testid="outbox-message"
+            className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+          >
             <div className="text-xs text-slate-500">
-              {m.at.toISOString()} · from {m.fromName} &lt;{m.fromAddress}&gt; · to <span data-testid="outbox-to">{m.toAddress}</span>
+              {m.at.toISOString()} · from {m.fromName} &lt;{m.fromAddress}&gt; · to{" "}
+              <span data-testid="outbox-to">{m.toAddress}</span>
             </div>
-            <div className="mt-1 font-medium" data-testid="outbox-subject">{m.subject}</div>
-            <pre className="mt-2 whitespace-pre-wrap break-all font-sans text-sm" data-testid="outbox-text">{m.text}</pre>
+            <div className="mt-1 font-medium" data-testid="outbox-subject">
+              {m.subject}
+            </div>
+            <pre className="mt-2 whitespace-pre-wrap break-all font-sans text-sm" data-testid="outbox-text">
+              {m.text}
+            </pre>
           </li>
         ))}
         {messages.length === 0 && <li className="text-slate-500">No messages.</li>}

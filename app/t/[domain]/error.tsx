@@ -8,11 +8,21 @@
  */
 export default function TenantError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
-    <section role="alert" data-testid="tenant-error" className="mx-auto max-w-xl rounded-2xl bg-surface p-8 text-center shadow-sm ring-1 ring-black/5">
+    <section
+      role="alert"
+      data-testid="tenant-error"
+      className="mx-auto max-w-xl rounded-2xl bg-surface p-8 text-center shadow-sm ring-1 ring-black/5"
+    >
       <div className="mx-auto mb-4 h-1.5 w-16 rounded-full bg-accent" />
       <h1 className="text-2xl font-semibold">This page is temporarily unavailable</h1>
-      <p className="mt-3 opacity-80">Please try again in a few minutes. If it keeps happening, let the organiser know.</p>
-      <button type="button" onClick={reset} className="mt-5 rounded-lg bg-brand px-4 py-2 font-medium text-on-brand focus:outline-none focus-visible:ring-2 focus-visible:ring-accent">
+      <p className="mt-3 opacity-80">
+        Please try again in a few minutes. If it keeps happening, let the organiser know.
+      </p>
+      <button
+        type="button"
+        onClick={reset}
+        className="mt-5 rounded-lg bg-brand px-4 py-2 font-medium text-on-brand focus:outline-none focus-visible:ring-2 focus-visible:ring-accent"
+      >
         Try again
       </button>
     </section>

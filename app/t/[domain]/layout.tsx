@@ -37,12 +37,18 @@ export default async function TenantLayout({ children, params }: Props) {
   }
   // An unreachable tenant database must not take the chrome down with it: show it signed out.
   // A portal in maintenance does not query its database at all.
-  const user = tenant.maintenance ? null : await tenantUser(tenant).catch((error: unknown) => {
-    if (error instanceof TenantUnavailable) return null;
-    throw error;
-  });
+  const user = tenant.maintenance
+    ? null
+    : await tenantUser(tenant).catch((error: unknown) => {
+        if (error instanceof TenantUnavailable) return null;
+        throw error;
+      });
   return (
-    <BrandedShell tenant={tenant} user={user} endImpersonation={user?.impersonation ? endImpersonationAction : undefined}>
+    <BrandedShell
+      tenant={tenant}
+      user={user}
+      endImpersonation={user?.impersonation ? endImpersonationAction : undefined}
+    >
       {tenant.status === "suspended" ? (
         <TenantNotice tenant={tenant} kind="suspended" />
       ) : tenant.maintenance ? (

@@ -10,7 +10,10 @@ import { catalogue } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ q?: string; when?: string; page?: string }> };
+type Props = {
+  params: Promise<{ domain: string }>;
+  searchParams: Promise<{ q?: string; when?: string; page?: string }>;
+};
 
 export default async function PortalHome({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
@@ -19,9 +22,10 @@ export default async function PortalHome({ params, searchParams }: Props) {
   // Only the data is loaded inside try: JSX built there would suggest it catches render errors.
   let result: Awaited<ReturnType<typeof catalogue>> | "members-only" | "unavailable";
   try {
-    result = (await portalSettings(tenant)).catalogueVisibility === "members" && !(await tenantUser(tenant))
-      ? "members-only"
-      : await catalogue(tenant, { when, q: query.q, page: Number(query.page) || 1 });
+    result =
+      (await portalSettings(tenant)).catalogueVisibility === "members" && !(await tenantUser(tenant))
+        ? "members-only"
+        : await catalogue(tenant, { when, q: query.q, page: Number(query.page) || 1 });
   } catch (error) {
     if (!(error instanceof TenantUnavailable)) throw error;
     result = "unavailable";
@@ -30,30 +34,65 @@ export default async function PortalHome({ params, searchParams }: Props) {
   if (result === "members-only") {
     return (
       <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
-        Events are for members. <Link href="/sign-in" className="font-medium text-brand underline">Sign in</Link> to see them.
+        Events are for members.{" "}
+        <Link href="/sign-in" className="font-medium text-brand underline">
+          Sign in
+        </Link>{" "}
+        to see them.
       </p>
     );
   }
-  const link = (params: Record<string, string>) => `/?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), when, ...params })}`;
+  const link = (params: Record<string, string>) =>
+    `/?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), when, ...params })}`;
   return (
     <>
       <div className="flex flex-wrap items-end gap-4">
-        <h1 className="flex-1 text-3xl font-bold tracking-tight">{when === "upcoming" ? "Upcoming events" : "Past events"}</h1>
+        <h1 className="flex-1 text-3xl font-bold tracking-tight">
+          {when === "upcoming" ? "Upcoming events" : "Past events"}
+        </h1>
         <form role="search" className="flex gap-2">
           <input type="hidden" name="when" value={when} />
           <Field label="Search events" name="q" hideLabel>
-            {(c) => <Input {...c} type="search" name="q" defaultValue={query.q ?? ""} placeholder="Search events" density="compact" inline />}
+            {(c) => (
+              <Input
+                {...c}
+                type="search"
+                name="q"
+                defaultValue={query.q ?? ""}
+                placeholder="Search events"
+                density="compact"
+                inline
+              />
+            )}
           </Field>
-          <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">Search</button>
+          <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">
+            Search
+          </button>
         </form>
       </div>
       <nav aria-label="Which events" className="mt-3 flex gap-4 text-sm font-medium">
-        <Link href={link({ when: "upcoming" })} aria-current={when === "upcoming" ? "page" : undefined} className={when === "upcoming" ? "underline" : "opacity-70 hover:underline"}>Upcoming</Link>
-        <Link href={link({ when: "past" })} aria-current={when === "past" ? "page" : undefined} className={when === "past" ? "underline" : "opacity-70 hover:underline"}>Past</Link>
+        <Link
+          href={link({ when: "upcoming" })}
+          aria-current={when === "upcoming" ? "page" : undefined}
+          className={when === "upcoming" ? "underline" : "opacity-70 hover:underline"}
+        >
+          Upcoming
+        </Link>
+        <Link
+          href={link({ when: "past" })}
+          aria-current={when === "past" ? "page" : undefined}
+          className={when === "past" ? "underline" : "opacity-70 hover:underline"}
+        >
+          Past
+        </Link>
       </nav>
       {result.events.length === 0 ? (
         <p className="mt-6 rounded-2xl bg-surface p-8 text-center opacity-80 ring-1 ring-black/5">
-          {query.q ? `No ${when} events match “${query.q.slice(0, 100)}”.` : when === "upcoming" ? "No upcoming events yet. Check back soon." : "No past events."}
+          {query.q
+            ? `No ${when} events match “${query.q.slice(0, 100)}”.`
+            : when === "upcoming"
+              ? "No upcoming events yet. Check back soon."
+              : "No past events."}
         </p>
       ) : (
         <ul className="mt-6 grid gap-4 md:grid-cols-2">
@@ -62,7 +101,12 @@ export default async function PortalHome({ params, searchParams }: Props) {
           ))}
         </ul>
       )}
-      <Pagination page={result.page} pages={result.pages} href={(page) => link({ page: String(page) })} className="mt-6" />
+      <Pagination
+        page={result.page}
+        pages={result.pages}
+        href={(page) => link({ page: String(page) })}
+        className="mt-6"
+      />
     </>
   );
 }

@@ -9,5 +9,9 @@ import { migrateFleet } from "../../../lib/fleet-migration/migrate-fleet.server.
 
 const [url, secretKey, dir] = process.argv.slice(2);
 const deps = { control: createControlDb(url!, 4), keyring: keyringFrom(secretKey!, "test") };
-await migrateFleet(deps, { concurrency: 4, dir: dir!, onResult: (o) => void process.stdout.write(`${o.ok ? "migrated" : "failed"} ${o.slug}\n`) });
+await migrateFleet(deps, {
+  concurrency: 4,
+  dir: dir!,
+  onResult: (o) => void process.stdout.write(`${o.ok ? "migrated" : "failed"} ${o.slug}\n`),
+});
 await deps.control.$disconnect();

@@ -12,10 +12,19 @@ import { FALLBACK_THEME } from "../../../lib/tenancy/theme.ts";
 const [url, secretKey, ...slugs] = process.argv.slice(2);
 const deps = { control: createControlDb(url!, 2), keyring: keyringFrom(secretKey!, "test") };
 for (const slug of slugs) {
-  await provisionTenant(deps, parseTenantSpec({ slug, name: slug, theme: FALLBACK_THEME, demo: { events: [{ slug: "e", title: "E", startsInDays: 2 }] } }), {
-    mode: "create",
-    onStepStart: (step) => void process.stdout.write(`start ${slug} ${step}\n`),
-  });
+  await provisionTenant(
+    deps,
+    parseTenantSpec({
+      slug,
+      name: slug,
+      theme: FALLBACK_THEME,
+      demo: { events: [{ slug: "e", title: "E", startsInDays: 2 }] },
+    }),
+    {
+      mode: "create",
+      onStepStart: (step) => void process.stdout.write(`start ${slug} ${step}\n`),
+    },
+  );
   process.stdout.write(`done ${slug}\n`);
 }
 await deps.control.$disconnect();

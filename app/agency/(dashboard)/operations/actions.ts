@@ -30,7 +30,8 @@ export const queueAction = agencyAction(
     nonce: text(),
   }),
   async ({ kind, slug, confirm, name, domains, server, nonce }, { user }): Promise<ActionState> => {
-    if (CONFIRM_BY_SLUG.has(kind) && confirm !== slug) throw new InvalidInput(`Type the tenant's slug (${slug}) to confirm.`);
+    if (CONFIRM_BY_SLUG.has(kind) && confirm !== slug)
+      throw new InvalidInput(`Type the tenant's slug (${slug}) to confirm.`);
     const input: Record<string, unknown> = {};
     if (kind === "rename") input.name = name;
     if (kind === "set-domains") input.domains = domains.split(/[\s,]+/).filter(Boolean);

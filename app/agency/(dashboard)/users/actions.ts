@@ -18,7 +18,11 @@ const KINDS = {
   reactivate: "agency-user-reactivate",
 } as const satisfies Record<string, OperationKind>;
 
-const DONE = { role: "Role changed.", deactivate: "Deactivated: their sessions have ended.", reactivate: "Reactivated." } as const;
+const DONE = {
+  role: "Role changed.",
+  deactivate: "Deactivated: their sessions have ended.",
+  reactivate: "Reactivated.",
+} as const;
 
 /** A sentence: capitalised (unless it starts with an address) and ended with a full stop. */
 function capitalise(s: string): string {
@@ -31,7 +35,11 @@ export const unlockAgencyUserAction = agencyAction(
   "owner",
   z.object({ email: text().transform((email) => email.slice(0, 254)) }),
   async ({ email }, { user }): Promise<ActionState> => {
-    const lifted = await unlockAccount({ agency: true, email }, { type: "agency-user", id: user.id, label: user.email }, await requestOrigin());
+    const lifted = await unlockAccount(
+      { agency: true, email },
+      { type: "agency-user", id: user.id, label: user.email },
+      await requestOrigin(),
+    );
     revalidatePath("/users");
     return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
   },
@@ -67,7 +75,8 @@ export const agencyUserAction = agencyAction(
     const outcome = await awaitOperation(control, id);
     revalidatePath("/users");
     if (outcome.status === "failed") return { error: capitalise(outcome.error ?? "it failed"), values };
-    if (outcome.status === "pending") return { message: "Queued; the change will show here once the worker has carried it out." };
+    if (outcome.status === "pending")
+      return { message: "Queued; the change will show here once the worker has carried it out." };
     return { message: what === "invite" ? `Invitation sent to ${email.trim().toLowerCase()}.` : DONE[what] };
   },
   { returnTo: "/users", message: capitalise },

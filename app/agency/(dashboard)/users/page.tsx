@@ -13,7 +13,13 @@ export default async function AgencyUsersPage() {
   const users = await platform().control.agencyUser.findMany({
     orderBy: [{ active: "desc" }, { email: "asc" }],
     select: {
-      id: true, email: true, name: true, role: true, active: true, lastSignInAt: true, passwordHash: true,
+      id: true,
+      email: true,
+      name: true,
+      role: true,
+      active: true,
+      lastSignInAt: true,
+      passwordHash: true,
       invitations: { where: { usedAt: null }, orderBy: { createdAt: "desc" }, take: 1, select: { expiresAt: true } },
     },
   });
@@ -23,7 +29,8 @@ export default async function AgencyUsersPage() {
     <>
       <h1 className="text-2xl font-semibold">Agency users</h1>
       <p className="mt-1 text-sm text-slate-500">
-        Owners manage users and may open portals as a tenant&apos;s admin; operators run lifecycle actions; viewers only look. The last active owner cannot be demoted or deactivated.
+        Owners manage users and may open portals as a tenant&apos;s admin; operators run lifecycle actions; viewers only
+        look. The last active owner cannot be demoted or deactivated.
       </p>
       {owner ? (
         <section className="mt-6 rounded-xl bg-white p-5 ring-1 ring-slate-200">
@@ -31,11 +38,19 @@ export default async function AgencyUsersPage() {
           <InviteAgencyUserForm action={agencyUserAction} />
         </section>
       ) : (
-        <p className="mt-6 text-sm text-slate-600" data-testid="users-read-only">Only agency owners can invite people or change roles.</p>
+        <p className="mt-6 text-sm text-slate-600" data-testid="users-read-only">
+          Only agency owners can invite people or change roles.
+        </p>
       )}
       {owner && (
         <div className="mt-6 bg-white">
-          <LockedAccounts accounts={locked.map((l) => ({ email: l.email, until: l.until.toISOString().slice(0, 16).replace("T", " ") }))} action={unlockAgencyUserAction} />
+          <LockedAccounts
+            accounts={locked.map((l) => ({
+              email: l.email,
+              until: l.until.toISOString().slice(0, 16).replace("T", " "),
+            }))}
+            action={unlockAgencyUserAction}
+          />
         </div>
       )}
       <div className="mt-6 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
@@ -53,16 +68,47 @@ export default async function AgencyUsersPage() {
             {users.map((u) => {
               const invited = !u.passwordHash && u.invitations[0];
               return (
-                <tr key={u.id} data-testid="agency-user-row" data-email={u.email} data-role={u.role} data-active={String(u.active)}>
-                  <td className="px-4 py-3"><div className="font-medium">{u.name}{u.id === me.id && <span className="text-slate-500"> (you)</span>}</div><div className="text-xs text-slate-500">{u.email}</div></td>
+                <tr
+                  key={u.id}
+                  data-testid="agency-user-row"
+                  data-email={u.email}
+                  data-role={u.role}
+                  data-active={String(u.active)}
+                >
+                  <td className="px-4 py-3">
+                    <div className="font-medium">
+                      {u.name}
+                      {u.id === me.id && <span className="text-slate-500"> (you)</span>}
+                    </div>
+                    <div className="text-xs text-slate-500">{u.email}</div>
+                  </td>
                   <td className="px-4 py-3">{u.role}</td>
                   <td className="px-4 py-3">
-                    {!u.active ? <span className="text-slate-500">deactivated</span>
-                      : invited ? <span className="text-sky-700">invited{invited.expiresAt > new Date() ? ` (link expires ${formatAgo(invited.expiresAt)})` : " (link expired: invite again)"}</span>
-                      : <span className="text-emerald-700">active</span>}
+                    {!u.active ? (
+                      <span className="text-slate-500">deactivated</span>
+                    ) : invited ? (
+                      <span className="text-sky-700">
+                        invited
+                        {invited.expiresAt > new Date()
+                          ? ` (link expires ${formatAgo(invited.expiresAt)})`
+                          : " (link expired: invite again)"}
+                      </span>
+                    ) : (
+                      <span className="text-emerald-700">active</span>
+                    )}
                   </td>
                   <td className="px-4 py-3 text-slate-600">{formatAgo(u.lastSignInAt)}</td>
-                  {owner && <td className="px-4 py-3"><AgencyUserControls action={agencyUserAction} userId={u.id} email={u.email} role={u.role} active={u.active} /></td>}
+                  {owner && (
+                    <td className="px-4 py-3">
+                      <AgencyUserControls
+                        action={agencyUserAction}
+                        userId={u.id}
+                        email={u.email}
+                        role={u.role}
+                        active={u.active}
+                      />
+                    </td>
+                  )}
                 </tr>
               );
             })}

@@ -23,9 +23,23 @@ export async function GET(_: Request, { params }: { params: Promise<{ file: stri
   const full = path.join(path.resolve(dir), file);
   const info = await stat(full).catch(() => null);
   if (!info?.isFile()) return new Response("That export is no longer available.", { status: 404 });
-  const tenant = await platform().control.tenant.findUnique({ where: { slug: match[1] as string }, select: { id: true } });
-  await appendAudit(platform().control, { actor: { type: "agency-user", id: user.id, label: user.email }, action: "tenant.export-download", tenantId: tenant?.id ?? null, details: { file }, ...(await requestOrigin()) });
+  const tenant = await platform().control.tenant.findUnique({
+    where: { slug: match[1] as string },
+    select: { id: true },
+  });
+  await appendAudit(platform().control, {
+    actor: { type: "agency-user", id: user.id, label: user.email },
+    action: "tenant.export-download",
+    tenantId: tenant?.id ?? null,
+    details: { file },
+    ...(await requestOrigin()),
+  });
   return new Response(Readable.toWeb(createReadStream(full)) as ReadableStream, {
-    headers: { "Content-Type": "application/gzip", "Content-Length": String(info.size), "Content-Disposition": `attachment; filename="${file}"`, "Cache-Control": "no-store" },
+    headers: {
+      "Content-Type": "application/gzip",
+      "Content-Length": String(info.size),
+      "Content-Disposition": `attachment; filename="${file}"`,
+      "Cache-Control": "no-store",
+    },
   });
 }

@@ -14,13 +14,18 @@ export default async function ImpersonatePage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const token = (await searchParams).token;
   const { control, env } = platform();
-  const handoff = await peekImpersonation({ control, secretKey: requireRuntime(env).secretKey }, tenant.id, typeof token === "string" ? token : null);
+  const handoff = await peekImpersonation(
+    { control, secretKey: requireRuntime(env).secretKey },
+    tenant.id,
+    typeof token === "string" ? token : null,
+  );
   return (
     <AuthCard title="Agency access">
       {handoff.state === "ready" && typeof token === "string" ? (
         <>
           <p className="text-sm" data-testid="handoff-summary">
-            <strong>{handoff.agencyUserEmail}</strong> is opening {tenant.name} as <strong>{handoff.targetEmail}</strong>. Reason: {handoff.reason}
+            <strong>{handoff.agencyUserEmail}</strong> is opening {tenant.name} as{" "}
+            <strong>{handoff.targetEmail}</strong>. Reason: {handoff.reason}
           </p>
           <OneClickSignIn
             provider="impersonation"

@@ -17,7 +17,8 @@ import { platform } from "@/lib/platform/platform.server.ts";
  */
 export const endImpersonationAction = tenantAction("public", z.unknown(), async (_input, { tenant }) => {
   const user = await tenantUser(tenant);
-  if (user?.impersonation) await endImpersonation(platform().control, tenant.id, user.impersonation.grantId, await requestOrigin());
+  if (user?.impersonation)
+    await endImpersonation(platform().control, tenant.id, user.impersonation.grantId, await requestOrigin());
   const name = tenantAuthOptions(tenant, await currentOrigin()).cookies?.sessionToken?.name;
   if (name) (await cookies()).delete(name);
   redirect("/impersonation/ended");

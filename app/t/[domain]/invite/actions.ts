@@ -13,9 +13,15 @@ export const acceptInvite = tenantAction(
   newPasswordForm,
   async ({ token, password }, { tenant }): Promise<InviteState> => {
     const email = await acceptInvitation(tenant, token, await hashPassword(password));
-    if (!email) throw new InvalidInput("This invitation has been used or has expired. Ask your agency to send a new one.");
+    if (!email)
+      throw new InvalidInput("This invitation has been used or has expired. Ask your agency to send a new one.");
     redirect(`/sign-in?invited=${encodeURIComponent(email)}`);
   },
   // The invitation's token stands for the account until it is accepted.
-  { limit: { action: "invitation", key: (fields, { tenant }) => `tenant-invite:${tenant.id}:${String(fields.token ?? "").slice(0, 64)}` } },
+  {
+    limit: {
+      action: "invitation",
+      key: (fields, { tenant }) => `tenant-invite:${tenant.id}:${String(fields.token ?? "").slice(0, 64)}`,
+    },
+  },
 );

@@ -17,7 +17,9 @@ export default async function InvitePage({ params, searchParams }: Props) {
   if (!invitation) {
     return (
       <AuthCard title="This invitation no longer works">
-        <p data-testid="invite-invalid">The link has been used or has expired. Ask whoever invited you to send a new one.</p>
+        <p data-testid="invite-invalid">
+          The link has been used or has expired. Ask whoever invited you to send a new one.
+        </p>
       </AuthCard>
     );
   }

@@ -9,7 +9,13 @@ import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
 import { checkIn } from "@/lib/portal/registrations.server.ts";
-import { createEvent, messageAttendees, parseEventForm, setEventStatus, updateEvent } from "@/lib/portal/staff.server.ts";
+import {
+  createEvent,
+  messageAttendees,
+  parseEventForm,
+  setEventStatus,
+  updateEvent,
+} from "@/lib/portal/staff.server.ts";
 
 const STATUS_MESSAGES = {
   published: "Published.",
@@ -18,13 +24,17 @@ const STATUS_MESSAGES = {
 } as const;
 
 /** The event form's fields are checked by parseEventForm (dates in the event's time zone). */
-export const saveEvent = tenantAction("staff", z.object({ existing: text() }), async ({ existing }, { tenant, form }): Promise<ActionState> => {
-  const parsed = parseEventForm(form, tenant);
-  if (!parsed.ok) throw new InvalidFields(parsed.errors);
-  const slug = existing ? await updateEvent(tenant, existing, parsed.input) : await createEvent(tenant, parsed.input);
-  revalidatePath("/manage");
-  redirect(`/manage/events/${slug}?saved=1`);
-});
+export const saveEvent = tenantAction(
+  "staff",
+  z.object({ existing: text() }),
+  async ({ existing }, { tenant, form }): Promise<ActionState> => {
+    const parsed = parseEventForm(form, tenant);
+    if (!parsed.ok) throw new InvalidFields(parsed.errors);
+    const slug = existing ? await updateEvent(tenant, existing, parsed.input) : await createEvent(tenant, parsed.input);
+    revalidatePath("/manage");
+    redirect(`/manage/events/${slug}?saved=1`);
+  },
+);
 
 export const changeStatus = tenantAction(
   "staff",
@@ -36,14 +46,18 @@ export const changeStatus = tenantAction(
   },
 );
 
-export const checkInAction = tenantAction("staff", z.object({ slug: text(), code: text() }), async ({ slug, code }, { tenant }): Promise<ActionState> => {
-  const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
-  if (!event) throw new InvalidInput("This event no longer exists.");
-  const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
-  revalidatePath(`/manage/events/${slug}/attendees`);
-  if (!result.ok) return { error: result.message };
-  return { message: result.already ? `${result.name} was already checked in.` : `${result.name} checked in.` };
-});
+export const checkInAction = tenantAction(
+  "staff",
+  z.object({ slug: text(), code: text() }),
+  async ({ slug, code }, { tenant }): Promise<ActionState> => {
+    const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
+    if (!event) throw new InvalidInput("This event no longer exists.");
+    const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
+    revalidatePath(`/manage/events/${slug}/attendees`);
+    if (!result.ok) return { error: result.message };
+    return { message: result.already ? `${result.name} was already checked in.` : `${result.name} checked in.` };
+  },
+);
 
 export const sendMessage = tenantAction(
   "staff",

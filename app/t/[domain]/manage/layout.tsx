@@ -4,17 +4,29 @@ import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 /** The portal's staff area: staff, admins and owners of this tenant only. */
-export default async function ManageLayout({ children, params }: { children: ReactNode; params: Promise<{ domain: string }> }) {
+export default async function ManageLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ domain: string }>;
+}) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/manage", "staff");
   return (
     <div>
       <nav aria-label="Staff" className="mb-6 flex flex-wrap gap-4 text-sm font-medium">
-        <Link href="/manage" className="text-brand hover:underline">Events</Link>
+        <Link href="/manage" className="text-brand hover:underline">
+          Events
+        </Link>
         {(user.role === "admin" || user.role === "owner") && (
           <>
-            <Link href="/manage/team" className="text-brand hover:underline">Team</Link>
-            <Link href="/manage/settings" className="text-brand hover:underline">Settings</Link>
+            <Link href="/manage/team" className="text-brand hover:underline">
+              Team
+            </Link>
+            <Link href="/manage/settings" className="text-brand hover:underline">
+              Settings
+            </Link>
           </>
         )}
       </nav>

@@ -7,7 +7,13 @@ import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Manage events" };
 
-export default async function ManageEvents({ params, searchParams }: { params: Promise<{ domain: string }>; searchParams: Promise<{ page?: string }> }) {
+export default async function ManageEvents({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ domain: string }>;
+  searchParams: Promise<{ page?: string }>;
+}) {
   const tenant = await currentTenant((await params).domain);
   const staff = await requireTenantUser(tenant, "/manage", "staff");
   const { page, pages, events } = await staffEvents(tenant, staff, Number((await searchParams).page));
@@ -15,7 +21,9 @@ export default async function ManageEvents({ params, searchParams }: { params: P
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <div className="flex items-center justify-between gap-4">
         <h1 className="text-2xl font-semibold">Events</h1>
-        <Link href="/manage/events/new" className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">New event</Link>
+        <Link href="/manage/events/new" className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">
+          New event
+        </Link>
       </div>
       {events.length === 0 ? (
         <p className="mt-6 opacity-80">No events yet. Create the first one.</p>
@@ -23,15 +31,27 @@ export default async function ManageEvents({ params, searchParams }: { params: P
         <ul className="mt-6 divide-y divide-black/5" data-testid="manage-events">
           {events.map((e) => (
             <li key={e.slug} className="flex flex-wrap items-center gap-3 py-3" data-slug={e.slug}>
-              <Link href={`/manage/events/${e.slug}`} className="min-w-0 flex-1 font-medium hover:underline">{e.title}</Link>
+              <Link href={`/manage/events/${e.slug}`} className="min-w-0 flex-1 font-medium hover:underline">
+                {e.title}
+              </Link>
               <span className="text-sm opacity-70">{formatEventTime(e.startsAt, e.endsAt, e.timeZone)}</span>
               <span className="rounded-full bg-page px-2 py-0.5 text-xs ring-1 ring-black/10">{e.status}</span>
-              <span className="text-sm tabular-nums">{e._count.registrations}{e.capacity !== null ? ` / ${e.capacity}` : ""} confirmed</span>
+              <span className="text-sm tabular-nums">
+                {e._count.registrations}
+                {e.capacity !== null ? ` / ${e.capacity}` : ""} confirmed
+              </span>
             </li>
           ))}
         </ul>
       )}
-      <Pagination page={page} pages={pages} href={(n) => `/manage?page=${n}`} previous="Newer" next="Older" className="mt-4" />
+      <Pagination
+        page={page}
+        pages={pages}
+        href={(n) => `/manage?page=${n}`}
+        previous="Newer"
+        next="Older"
+        className="mt-4"
+      />
     </section>
   );
 }

@@ -10,12 +10,19 @@ import { sendTenantSignInLink } from "@/lib/auth/tenant-sign-in-link.server.ts";
 // Server actions are POSTs that Next.js accepts only when Origin matches the Host (CSRF).
 // The tenant comes from the Host header alone, never from the form.
 
-export const requestSignInLink = tenantAction("public", z.object({ email: text() }), async ({ email }, { tenant }): Promise<ActionState> => {
-  const result = await sendTenantSignInLink(tenant, email);
-  if (result === "invalid") return { error: "Enter a valid email address, like name@example.com." };
-  if (typeof result === "object") return { error: result.message };
-  return { message: "If that address has an account here, we have emailed it a sign-in link. It works once, within 15 minutes." };
-});
+export const requestSignInLink = tenantAction(
+  "public",
+  z.object({ email: text() }),
+  async ({ email }, { tenant }): Promise<ActionState> => {
+    const result = await sendTenantSignInLink(tenant, email);
+    if (result === "invalid") return { error: "Enter a valid email address, like name@example.com." };
+    if (typeof result === "object") return { error: result.message };
+    return {
+      message:
+        "If that address has an account here, we have emailed it a sign-in link. It works once, within 15 minutes.",
+    };
+  },
+);
 
 /** Called by the sign-up form, which signs the new member in itself; signUpMember checks the fields. */
 export const signUp = tenantAction(

@@ -12,12 +12,19 @@ import { requestSignInLink } from "./actions.ts";
 
 export const metadata = { title: "Sign in" };
 
-type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ callbackUrl?: string | string[]; invited?: string }> };
+type Props = {
+  params: Promise<{ domain: string }>;
+  searchParams: Promise<{ callbackUrl?: string | string[]; invited?: string }>;
+};
 
 export default async function SignInPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const { callbackUrl: requested, invited } = await searchParams;
-  const callbackUrl = safeRedirect(Array.isArray(requested) ? requested[0] : requested, await currentOrigin(), "/account");
+  const callbackUrl = safeRedirect(
+    Array.isArray(requested) ? requested[0] : requested,
+    await currentOrigin(),
+    "/account",
+  );
   if (await tenantUser(tenant)) redirect(callbackUrl);
   return (
     <AuthCard title={`Sign in to ${tenant.name}`}>

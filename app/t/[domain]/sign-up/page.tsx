@@ -12,7 +12,11 @@ export default async function SignUpPage({ params }: { params: Promise<{ domain:
   const allowed = await memberSignUpAllowed(tenant);
   return (
     <AuthCard title={`Join ${tenant.name}`}>
-      {allowed ? <SignUpForm action={signUp} /> : <p>{tenant.name} does not take sign-ups here. Ask the organiser for an invitation.</p>}
+      {allowed ? (
+        <SignUpForm action={signUp} />
+      ) : (
+        <p>{tenant.name} does not take sign-ups here. Ask the organiser for an invitation.</p>
+      )}
       <p className="text-center text-sm">
         Already have an account?{" "}
         <Link href="/sign-in" className="font-medium text-brand underline">

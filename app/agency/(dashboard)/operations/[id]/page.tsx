@@ -17,8 +17,14 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
   const { control, hosts, env } = platform();
   const op = await control.operation.findUnique({ where: { id } });
   if (!op) notFound();
-  const tenant = op.slug ? await control.tenant.findUnique({ where: { slug: op.slug }, select: { status: true, name: true } }) : null;
-  const view = { ...op, progress: op.progress as OperationView["progress"], result: op.result as OperationView["result"] } as OperationView;
+  const tenant = op.slug
+    ? await control.tenant.findUnique({ where: { slug: op.slug }, select: { status: true, name: true } })
+    : null;
+  const view = {
+    ...op,
+    progress: op.progress as OperationView["progress"],
+    result: op.result as OperationView["result"],
+  } as OperationView;
   const live = op.status === "queued" || op.status === "running";
   const canAct = user.role !== "viewer";
   const port = env.PORTICO_PUBLIC_PORT ? `:${env.PORTICO_PUBLIC_PORT}` : "";
@@ -27,37 +33,72 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
   const draftId = (op.input as { draftId?: string | null }).draftId ?? null;
   return (
     <>
-      <div className="mb-2 text-sm"><Link href="/" className="text-slate-500 hover:underline">Tenants</Link> / Operation</div>
+      <div className="mb-2 text-sm">
+        <Link href="/" className="text-slate-500 hover:underline">
+          Tenants
+        </Link>{" "}
+        / Operation
+      </div>
       <h1 className="text-2xl font-semibold">
         {OPERATION_LABELS[op.kind as OperationKind] ?? op.kind}
-        {op.slug && <> · <Link className="hover:underline" href={`/tenants/${op.slug}`}>{op.slug}</Link></>}
+        {op.slug && (
+          <>
+            {" "}
+            ·{" "}
+            <Link className="hover:underline" href={`/tenants/${op.slug}`}>
+              {op.slug}
+            </Link>
+          </>
+        )}
       </h1>
-      <p className="mt-1 text-sm text-slate-500">Requested by {op.actorLabel} at {op.createdAt.toISOString().slice(0, 19).replace("T", " ")} UTC</p>
+      <p className="mt-1 text-sm text-slate-500">
+        Requested by {op.actorLabel} at {op.createdAt.toISOString().slice(0, 19).replace("T", " ")} UTC
+      </p>
       <div className="mt-6 rounded-xl bg-white p-6 ring-1 ring-slate-200">
         <OperationProgress initial={view} onDone={live ? "reload" : undefined} />
         {op.status === "succeeded" && (op.kind === "provision" || op.kind === "retry") && op.slug && (
           <p className="mt-4">
             Live at{" "}
-            <a data-testid="portal-link" className="font-mono text-sky-700 hover:underline" href={`${env.PORTICO_PUBLIC_SCHEME}://${tenantSubdomainHost(op.slug, hosts)}${port}/`}>
+            <a
+              data-testid="portal-link"
+              className="font-mono text-sky-700 hover:underline"
+              href={`${env.PORTICO_PUBLIC_SCHEME}://${tenantSubdomainHost(op.slug, hosts)}${port}/`}
+            >
               {tenantSubdomainHost(op.slug, hosts)}
             </a>
-            {(op.result as { invited?: string } | null)?.invited && <> · invitation sent to {(op.result as { invited: string }).invited}</>}
+            {(op.result as { invited?: string } | null)?.invited && (
+              <> · invitation sent to {(op.result as { invited: string }).invited}</>
+            )}
           </p>
         )}
         {op.status === "succeeded" && file && (
-          <p className="mt-4"><a data-testid="download-export" className="text-sky-700 hover:underline" href={`/exports/${file}`}>Download {file}</a></p>
+          <p className="mt-4">
+            <a data-testid="download-export" className="text-sky-700 hover:underline" href={`/exports/${file}`}>
+              Download {file}
+            </a>
+          </p>
         )}
         {op.status === "failed" && op.kind === "provision" && !tenantReserved && draftId && (
           <p className="mt-4">
-            <Link data-testid="edit-draft" className="text-sky-700 hover:underline" href={`/tenants/new/${draftId}/organisation`}>Change the slug and try again</Link>
+            <Link
+              data-testid="edit-draft"
+              className="text-sky-700 hover:underline"
+              href={`/tenants/new/${draftId}/organisation`}
+            >
+              Change the slug and try again
+            </Link>
           </p>
         )}
-        {op.status === "failed" && canAct && op.slug && tenant && (tenant.status === "failed" || tenant.status === "provisioning") && (
-          <div className="mt-6 flex flex-wrap gap-8 border-t border-slate-200 pt-4">
-            <ActionForm queue={queueAction} kind="retry" slug={op.slug} label="Retry" />
-            <ActionForm queue={queueAction} kind="discard" slug={op.slug} label="Discard" confirmSlug tone="danger" />
-          </div>
-        )}
+        {op.status === "failed" &&
+          canAct &&
+          op.slug &&
+          tenant &&
+          (tenant.status === "failed" || tenant.status === "provisioning") && (
+            <div className="mt-6 flex flex-wrap gap-8 border-t border-slate-200 pt-4">
+              <ActionForm queue={queueAction} kind="retry" slug={op.slug} label="Retry" />
+              <ActionForm queue={queueAction} kind="discard" slug={op.slug} label="Discard" confirmSlug tone="danger" />
+            </div>
+          )}
       </div>
     </>
   );

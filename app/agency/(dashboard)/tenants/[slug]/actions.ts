@@ -22,7 +22,15 @@ export const startImpersonation = agencyAction(
   z.object({ slug: text(), target: z.unknown().optional(), reason: z.unknown().optional() }),
   async ({ slug, target, reason }, { user }): Promise<ImpersonationState> => {
     const { control, env, hosts } = platform();
-    const tenant = await control.tenant.findUnique({ where: { slug }, select: { id: true, slug: true, status: true, domains: { select: { hostname: true, isPrimary: true }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] } } });
+    const tenant = await control.tenant.findUnique({
+      where: { slug },
+      select: {
+        id: true,
+        slug: true,
+        status: true,
+        domains: { select: { hostname: true, isPrimary: true }, orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] },
+      },
+    });
     if (!tenant) throw new InvalidInput("That tenant no longer exists.");
     const issued = await issueImpersonation(
       { control, secretKey: requireRuntime(env).secretKey, useTenant: withTenantDb },

@@ -22,7 +22,6 @@ import { startImpersonation } from "./actions.ts";
 
 export const metadata = { title: "Tenant" };
 
-
 /** Whole days since `date`; the clock is read here, outside the component's render. */
 function daysSince(date: Date): number {
   return Math.floor((Date.now() - date.getTime()) / 86_400_000);
@@ -35,28 +34,53 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   const { control, hosts } = platform();
   const tenant = await control.tenant.findUnique({
     where: { slug },
-    include: { domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] }, database: { include: { server: { select: { name: true, host: true, port: true, sslMode: true } } } } },
+    include: {
+      domains: { orderBy: [{ isPrimary: "desc" }, { hostname: "asc" }] },
+      database: { include: { server: { select: { name: true, host: true, port: true, sslMode: true } } } },
+    },
   });
   if (!tenant) notFound();
   const [operations, servers, latest, jobs, audit] = await Promise.all([
     control.operation.findMany({ where: { slug }, orderBy: { createdAt: "desc" }, take: 15 }),
     control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
     latestTenantMigration(),
-    control.provisioningJob.findMany({ where: { tenantId: tenant.id }, orderBy: { startedAt: "desc" }, take: 5, include: { steps: { orderBy: { id: "asc" } } } }),
-    control.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: "desc" }, take: 15, select: { id: true, at: true, actorLabel: true, action: true } }),
+    control.provisioningJob.findMany({
+      where: { tenantId: tenant.id },
+      orderBy: { startedAt: "desc" },
+      take: 5,
+      include: { steps: { orderBy: { id: "asc" } } },
+    }),
+    control.auditEntry.findMany({
+      where: { tenantId: tenant.id },
+      orderBy: { id: "desc" },
+      take: 15,
+      select: { id: true, at: true, actorLabel: true, action: true },
+    }),
   ]);
   const live = tenant.status === "active" || tenant.status === "suspended";
-  const history = live && tenant.database
-    ? await tenantMigrationHistory(user, tenant, { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) })
-    : null;
+  const history =
+    live && tenant.database
+      ? await tenantMigrationHistory(user, tenant, {
+          actor: { type: "agency-user", id: user.id, label: user.email },
+          ...(await requestOrigin()),
+        })
+      : null;
   // Owners may open the portal as one of its admins: list them (from the tenant's own database).
-  const admins = user.role === "owner" && tenant.status === "active"
-    ? await withTimeout(
-        withTenantDb(tenant.id, (db) => db.user.findMany({ where: { active: true, role: { in: ["owner", "admin"] } }, select: { id: true, email: true, name: true, role: true }, orderBy: [{ role: "desc" }, { email: "asc" }], take: 50 })),
-        platform().env.PORTICO_TENANT_TIMEOUT_MS,
-        "the tenant's database",
-      ).catch(() => null)
-    : null;
+  const admins =
+    user.role === "owner" && tenant.status === "active"
+      ? await withTimeout(
+          withTenantDb(tenant.id, (db) =>
+            db.user.findMany({
+              where: { active: true, role: { in: ["owner", "admin"] } },
+              select: { id: true, email: true, name: true, role: true },
+              orderBy: [{ role: "desc" }, { email: "asc" }],
+              take: 50,
+            }),
+          ),
+          platform().env.PORTICO_TENANT_TIMEOUT_MS,
+          "the tenant's database",
+        ).catch(() => null)
+      : null;
   const credentialsDays = tenant.database ? daysSince(tenant.database.credentialsRotatedAt) : null;
   const theme = themeSchema.safeParse(tenant.theme);
   const canAct = user.role !== "viewer";
@@ -65,18 +89,38 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   // in the product since (kept by every sync unless forced).
   const declared = readDeclaredState(tenant.declared);
   const declaredFields = declared
-    ? declaredFieldStatus(declared, fieldValues({
-        name: tenant.name,
-        plan: tenant.plan,
-        theme: (tenant.theme ?? {}) as Partial<Theme>,
-        domains: domainsValue(tenant.domains.map((d) => d.hostname), tenant.domains.find((d) => d.isPrimary)?.hostname ?? null),
-      }))
+    ? declaredFieldStatus(
+        declared,
+        fieldValues({
+          name: tenant.name,
+          plan: tenant.plan,
+          theme: (tenant.theme ?? {}) as Partial<Theme>,
+          domains: domainsValue(
+            tenant.domains.map((d) => d.hostname),
+            tenant.domains.find((d) => d.isPrimary)?.hostname ?? null,
+          ),
+        }),
+      )
     : [];
-  const show = (value: unknown) => (typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") || "none" : value && typeof value === "object" ? String((value as { src?: string }).src ?? "") : "—");
+  const show = (value: unknown) =>
+    typeof value === "string"
+      ? value
+      : Array.isArray(value)
+        ? value.join(", ") || "none"
+        : value && typeof value === "object"
+          ? String((value as { src?: string }).src ?? "")
+          : "—";
   return (
     <>
-      <div className="mb-2 text-sm"><Link href="/" className="text-slate-500 hover:underline">Tenants</Link> / {tenant.slug}</div>
-      <h1 className="text-2xl font-semibold" data-testid="tenant-title">{tenant.name}</h1>
+      <div className="mb-2 text-sm">
+        <Link href="/" className="text-slate-500 hover:underline">
+          Tenants
+        </Link>{" "}
+        / {tenant.slug}
+      </div>
+      <h1 className="text-2xl font-semibold" data-testid="tenant-title">
+        {tenant.name}
+      </h1>
       <p className="mt-1 text-sm text-slate-500">
         <span data-testid="tenant-status">{tenant.status}</span>
         {tenant.maintenance && <> · in maintenance ({tenant.maintenance})</>} · plan {tenant.plan}
@@ -86,23 +130,50 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           <h2 className="font-medium">Where it lives</h2>
           <dl className="mt-3 grid grid-cols-[9rem_1fr] gap-y-1 text-sm">
             <dt className="text-slate-500">Hosts</dt>
-            <dd className="font-mono">{[subdomain, ...tenant.domains.map((d) => d.hostname + (d.isPrimary ? " (primary)" : ""))].join(", ")}</dd>
+            <dd className="font-mono">
+              {[subdomain, ...tenant.domains.map((d) => d.hostname + (d.isPrimary ? " (primary)" : ""))].join(", ")}
+            </dd>
             <dt className="text-slate-500">Server</dt>
-            <dd data-testid="tenant-server">{tenant.database ? `${tenant.database.server.name} (${tenant.database.server.host}:${tenant.database.server.port}, TLS ${tenant.database.server.sslMode ?? "off"})` : "—"}</dd>
+            <dd data-testid="tenant-server">
+              {tenant.database
+                ? `${tenant.database.server.name} (${tenant.database.server.host}:${tenant.database.server.port}, TLS ${tenant.database.server.sslMode ?? "off"})`
+                : "—"}
+            </dd>
             <dt className="text-slate-500">Database / role</dt>
-            <dd className="font-mono">{tenant.database ? `${tenant.database.databaseName} / ${tenant.database.roleName}` : "—"}</dd>
+            <dd className="font-mono">
+              {tenant.database ? `${tenant.database.databaseName} / ${tenant.database.roleName}` : "—"}
+            </dd>
             <dt className="text-slate-500">Schema</dt>
-            <dd>{tenant.database?.schemaVersion ?? "—"} {tenant.database && (tenant.database.schemaVersion === latest ? <span className="text-emerald-700">current</span> : <span className="text-amber-700">behind</span>)}</dd>
+            <dd>
+              {tenant.database?.schemaVersion ?? "—"}{" "}
+              {tenant.database &&
+                (tenant.database.schemaVersion === latest ? (
+                  <span className="text-emerald-700">current</span>
+                ) : (
+                  <span className="text-amber-700">behind</span>
+                ))}
+            </dd>
             <dt className="text-slate-500">Credentials</dt>
             <dd data-testid="credentials-age">
               {tenant.database ? (
                 <>
-                  set {formatAgo(tenant.database.credentialsRotatedAt)} ({tenant.database.credentialsRotatedAt.toISOString().slice(0, 10)}, sealed with key {tenant.database.keyId})
-                  {credentialsDays !== null && credentialsDays > CREDENTIALS_MAX_AGE_DAYS && <span className="text-amber-700"> · older than {CREDENTIALS_MAX_AGE_DAYS} days: rotate them</span>}
+                  set {formatAgo(tenant.database.credentialsRotatedAt)} (
+                  {tenant.database.credentialsRotatedAt.toISOString().slice(0, 10)}, sealed with key{" "}
+                  {tenant.database.keyId})
+                  {credentialsDays !== null && credentialsDays > CREDENTIALS_MAX_AGE_DAYS && (
+                    <span className="text-amber-700"> · older than {CREDENTIALS_MAX_AGE_DAYS} days: rotate them</span>
+                  )}
                 </>
-              ) : "—"}
+              ) : (
+                "—"
+              )}
             </dd>
-            {tenant.database?.migrationError && <><dt className="text-slate-500">Last migration</dt><dd className="text-red-700">{tenant.database.migrationError}</dd></>}
+            {tenant.database?.migrationError && (
+              <>
+                <dt className="text-slate-500">Last migration</dt>
+                <dd className="text-red-700">{tenant.database.migrationError}</dd>
+              </>
+            )}
           </dl>
         </section>
         <PortalPreview theme={theme.success ? theme.data : FALLBACK_THEME} name={tenant.name} host={subdomain} />
@@ -110,19 +181,36 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
 
       {declared && (
         <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="declared-fields">
-          <h2 className="font-medium">Declared in code: <span className="font-mono text-sm">{declared.file}</span></h2>
+          <h2 className="font-medium">
+            Declared in code: <span className="font-mono text-sm">{declared.file}</span>
+          </h2>
           <p className="mt-1 text-sm text-slate-500">
-            A restart or <code>npm run tenants -- sync</code> applies a changed declaration to the fields below that nobody changed in the product, and keeps the others; <code>sync --force</code> re-applies the file over them (audited).
+            A restart or <code>npm run tenants -- sync</code> applies a changed declaration to the fields below that
+            nobody changed in the product, and keeps the others; <code>sync --force</code> re-applies the file over them
+            (audited).
           </p>
           <table className="mt-3 w-full text-left text-sm">
-            <thead className="text-slate-500"><tr><th className="py-1">field</th><th>in {declared.file}</th><th>now</th><th>source</th></tr></thead>
+            <thead className="text-slate-500">
+              <tr>
+                <th className="py-1">field</th>
+                <th>in {declared.file}</th>
+                <th>now</th>
+                <th>source</th>
+              </tr>
+            </thead>
             <tbody>
               {declaredFields.map((f) => (
                 <tr key={f.field} className="border-t border-slate-100" data-testid={`declared-${f.field}`}>
                   <td className="py-1">{f.label}</td>
                   <td className="font-mono">{show(f.declared)}</td>
                   <td className="font-mono">{show(f.current)}</td>
-                  <td>{f.status === "declared" ? <span className="text-slate-600">declared in code</span> : <span className="text-amber-700">changed in the product (kept)</span>}</td>
+                  <td>
+                    {f.status === "declared" ? (
+                      <span className="text-slate-600">declared in code</span>
+                    ) : (
+                      <span className="text-amber-700">changed in the product (kept)</span>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -135,23 +223,75 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           <h2 className="font-medium">Lifecycle</h2>
           <div className="mt-4 grid gap-8 md:grid-cols-2 xl:grid-cols-3">
             {tenant.status === "active" ? (
-              <ActionForm queue={queueAction} kind="suspend" slug={slug} label="Suspend" confirm={`${tenant.name}'s portal goes offline for its visitors and every signed-in user is signed out.`}><p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p></ActionForm>
+              <ActionForm
+                queue={queueAction}
+                kind="suspend"
+                slug={slug}
+                label="Suspend"
+                confirm={`${tenant.name}'s portal goes offline for its visitors and every signed-in user is signed out.`}
+              >
+                <p className="text-sm text-slate-600">The portal shows a notice; every session stops working.</p>
+              </ActionForm>
             ) : (
-              <ActionForm queue={queueAction} kind="resume" slug={slug} label="Resume"><p className="text-sm text-slate-600">Bring the portal back online.</p></ActionForm>
+              <ActionForm queue={queueAction} kind="resume" slug={slug} label="Resume">
+                <p className="text-sm text-slate-600">Bring the portal back online.</p>
+              </ActionForm>
             )}
             <ActionForm queue={queueAction} kind="rename" slug={slug} label="Rename">
-              <Field tone="agency" label="Name" name="name">{(c) => <Input {...c} tone="agency" density="compact" name="name" defaultValue={tenant.name} />}</Field>
-            </ActionForm>
-            <ActionForm queue={queueAction} kind="set-domains" slug={slug} label="Save domains" confirm="Domains you remove stop reaching this portal at once.">
-              <Field tone="agency" label="Custom domains (first is primary)" name="domains">{(c) => <Textarea {...c} tone="agency" density="compact" name="domains" rows={2} defaultValue={tenant.domains.map((d) => d.hostname).join("\n")} className="font-mono" />}</Field>
-            </ActionForm>
-            <ActionForm queue={queueAction} kind="export" slug={slug} label="Export data"><p className="text-sm text-slate-600">A .tar.gz of every table with a manifest of row counts and checksums.</p></ActionForm>
-            <ActionForm queue={queueAction} kind="move" slug={slug} label="Move" confirm="The portal shows a maintenance notice while its data is copied and verified (seconds for most tenants).">
-              <Field tone="agency" label="To server" name="server">
-                {(c) => <Select {...c} tone="agency" density="compact" name="server">{servers.filter((s) => s.name !== tenant.database?.server.name).map((s) => <option key={s.name}>{s.name}</option>)}</Select>}
+              <Field tone="agency" label="Name" name="name">
+                {(c) => <Input {...c} tone="agency" density="compact" name="name" defaultValue={tenant.name} />}
               </Field>
             </ActionForm>
-            <ActionForm queue={queueAction} kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger"><p className="text-sm text-slate-600">Exports everything, then drops the database, role and domains and ends every session.</p></ActionForm>
+            <ActionForm
+              queue={queueAction}
+              kind="set-domains"
+              slug={slug}
+              label="Save domains"
+              confirm="Domains you remove stop reaching this portal at once."
+            >
+              <Field tone="agency" label="Custom domains (first is primary)" name="domains">
+                {(c) => (
+                  <Textarea
+                    {...c}
+                    tone="agency"
+                    density="compact"
+                    name="domains"
+                    rows={2}
+                    defaultValue={tenant.domains.map((d) => d.hostname).join("\n")}
+                    className="font-mono"
+                  />
+                )}
+              </Field>
+            </ActionForm>
+            <ActionForm queue={queueAction} kind="export" slug={slug} label="Export data">
+              <p className="text-sm text-slate-600">
+                A .tar.gz of every table with a manifest of row counts and checksums.
+              </p>
+            </ActionForm>
+            <ActionForm
+              queue={queueAction}
+              kind="move"
+              slug={slug}
+              label="Move"
+              confirm="The portal shows a maintenance notice while its data is copied and verified (seconds for most tenants)."
+            >
+              <Field tone="agency" label="To server" name="server">
+                {(c) => (
+                  <Select {...c} tone="agency" density="compact" name="server">
+                    {servers
+                      .filter((s) => s.name !== tenant.database?.server.name)
+                      .map((s) => (
+                        <option key={s.name}>{s.name}</option>
+                      ))}
+                  </Select>
+                )}
+              </Field>
+            </ActionForm>
+            <ActionForm queue={queueAction} kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger">
+              <p className="text-sm text-slate-600">
+                Exports everything, then drops the database, role and domains and ends every session.
+              </p>
+            </ActionForm>
           </div>
         </section>
       )}
@@ -160,12 +300,18 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="impersonation">
           <h2 className="font-medium">Open the portal as its admin</h2>
           {user.role !== "owner" ? (
-            <p className="mt-2 text-sm text-slate-600" data-testid="impersonation-refused">Only agency owners can open a tenant&apos;s portal as its admin. You are {user.role === "viewer" ? "a viewer" : "an operator"}.</p>
+            <p className="mt-2 text-sm text-slate-600" data-testid="impersonation-refused">
+              Only agency owners can open a tenant&apos;s portal as its admin. You are{" "}
+              {user.role === "viewer" ? "a viewer" : "an operator"}.
+            </p>
           ) : admins === null ? (
             <p className="mt-2 text-sm text-red-700">Its database could not be read, so its admins cannot be listed.</p>
           ) : (
             <div className="mt-3 max-w-lg">
-              <p className="mb-3 text-sm text-slate-600">A single-use link valid for 60 seconds; the session lasts 30 minutes at most, shows a banner throughout, and every step is in the audit log.</p>
+              <p className="mb-3 text-sm text-slate-600">
+                A single-use link valid for 60 seconds; the session lasts 30 minutes at most, shows a banner throughout,
+                and every step is in the audit log.
+              </p>
               <ImpersonateForm start={startImpersonation} slug={slug} admins={admins} />
             </div>
           )}
@@ -178,19 +324,25 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           {history === null ? (
             <p className="mt-2 text-sm text-slate-500">This tenant has no live database.</p>
           ) : history.error ? (
-            <p className="mt-2 text-sm text-red-700" data-testid="migration-history-error">Its database could not be read: {history.error}</p>
+            <p className="mt-2 text-sm text-red-700" data-testid="migration-history-error">
+              Its database could not be read: {history.error}
+            </p>
           ) : (
             <ul className="mt-2 space-y-1 text-sm" data-testid="migration-history">
               {history.applied.map((m) => (
                 <li key={m.name} data-migration={m.name}>
-                  <span className={m.finishedAt ? "text-emerald-700" : "text-red-700"}>{m.finishedAt ? "✓" : "✗ unfinished"}</span>{" "}
+                  <span className={m.finishedAt ? "text-emerald-700" : "text-red-700"}>
+                    {m.finishedAt ? "✓" : "✗ unfinished"}
+                  </span>{" "}
                   <span className="font-mono text-xs">{m.name}</span>{" "}
                   <span className="text-slate-500">· {m.startedAt.toISOString().slice(0, 19).replace("T", " ")}</span>
                   {!m.checksumMatches && <span className="text-amber-700"> · differs from the shipped file</span>}
                 </li>
               ))}
               {history.pending.map((name) => (
-                <li key={name} data-migration={name} className="text-amber-700">… <span className="font-mono text-xs">{name}</span> pending</li>
+                <li key={name} data-migration={name} className="text-amber-700">
+                  … <span className="font-mono text-xs">{name}</span> pending
+                </li>
               ))}
             </ul>
           )}
@@ -202,19 +354,34 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
               <li key={j.id}>
                 <span className={j.status === "failed" ? "text-red-700" : "text-slate-700"}>{j.status}</span>{" "}
                 <span className="text-slate-500">{j.startedAt.toISOString().slice(0, 19).replace("T", " ")}</span>
-                {j.error && <span className="text-red-700"> · {j.step}: {j.error}</span>}
-                <div className="text-xs text-slate-500">{j.steps.map((st) => `${st.status === "succeeded" ? "✓" : "✗"} ${st.name}`).join("  ")}</div>
+                {j.error && (
+                  <span className="text-red-700">
+                    {" "}
+                    · {j.step}: {j.error}
+                  </span>
+                )}
+                <div className="text-xs text-slate-500">
+                  {j.steps.map((st) => `${st.status === "succeeded" ? "✓" : "✗"} ${st.name}`).join("  ")}
+                </div>
               </li>
             ))}
             {jobs.length === 0 && <li className="text-slate-500">No provisioning runs recorded.</li>}
           </ul>
         </section>
         <section>
-          <h2 className="font-medium">Audit log <Link href={`/audit?tenant=${slug}`} className="text-sm font-normal text-sky-700 hover:underline">all entries</Link></h2>
+          <h2 className="font-medium">
+            Audit log{" "}
+            <Link href={`/audit?tenant=${slug}`} className="text-sm font-normal text-sky-700 hover:underline">
+              all entries
+            </Link>
+          </h2>
           <ul className="mt-2 space-y-1 text-sm" data-testid="tenant-audit">
             {audit.map((a) => (
               <li key={String(a.id)} data-action={a.action}>
-                <span className="font-mono text-xs">{a.action}</span> <span className="text-slate-500">· {a.actorLabel} · {a.at.toISOString().slice(0, 19).replace("T", " ")}</span>
+                <span className="font-mono text-xs">{a.action}</span>{" "}
+                <span className="text-slate-500">
+                  · {a.actorLabel} · {a.at.toISOString().slice(0, 19).replace("T", " ")}
+                </span>
               </li>
             ))}
             {audit.length === 0 && <li className="text-slate-500">Nothing recorded for this tenant.</li>}
@@ -227,9 +394,13 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         <ul className="mt-2 space-y-1 text-sm" data-testid="tenant-operations">
           {operations.map((o) => (
             <li key={o.id}>
-              <Link href={`/operations/${o.id}`} className="text-sky-700 hover:underline">{OPERATION_LABELS[o.kind as OperationKind] ?? o.kind}</Link>{" "}
+              <Link href={`/operations/${o.id}`} className="text-sky-700 hover:underline">
+                {OPERATION_LABELS[o.kind as OperationKind] ?? o.kind}
+              </Link>{" "}
               <span className={o.status === "failed" ? "text-red-700" : "text-slate-500"}>{o.status}</span>{" "}
-              <span className="text-slate-500">· {o.actorLabel} · {o.createdAt.toISOString().slice(0, 19).replace("T", " ")}</span>
+              <span className="text-slate-500">
+                · {o.actorLabel} · {o.createdAt.toISOString().slice(0, 19).replace("T", " ")}
+              </span>
             </li>
           ))}
           {operations.length === 0 && <li className="text-slate-500">None from the dashboard yet.</li>}

@@ -5,7 +5,13 @@ import { z } from "zod";
 import type { WizardState } from "@/components/agency/wizard-step-form.tsx";
 import { agencyAction } from "@/lib/actions/agency-action.server.ts";
 import { text } from "@/lib/actions/fields.server.ts";
-import { createDraft, loadDraft, registeredServers, saveDraft, submittedOperation } from "@/lib/agency/drafts.server.ts";
+import {
+  createDraft,
+  loadDraft,
+  registeredServers,
+  saveDraft,
+  submittedOperation,
+} from "@/lib/agency/drafts.server.ts";
 import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep } from "@/lib/agency/wizard.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
@@ -17,9 +23,14 @@ import { checkLogo } from "@/lib/tenancy/logo.ts";
 // not the form's strings), so the wrapper echoes nothing.
 const options = { returnTo: "/tenants/new", echo: false } as const;
 
-export const startWizard = agencyAction("operator", z.unknown(), async (_input, { user }) => {
-  redirect(`/tenants/new/${await createDraft(user)}/organisation`);
-}, options);
+export const startWizard = agencyAction(
+  "operator",
+  z.unknown(),
+  async (_input, { user }) => {
+    redirect(`/tenants/new/${await createDraft(user)}/organisation`);
+  },
+  options,
+);
 
 /** Saves a step (also on Back: nothing typed is lost) and moves on when it is valid. */
 export const saveWizardStep = agencyAction(
@@ -41,7 +52,10 @@ export const saveWizardStep = agencyAction(
         if (!(error instanceof InvalidInput)) throw error;
         const partial = parseStep(step, form, { hosts: platform().hosts, servers: [] });
         await saveDraft(draft.id, { ...draft.data, ...partial.data });
-        return { errors: { ...(partial.ok ? {} : partial.errors), logo: error.message }, values: { ...draft.data, ...partial.data } };
+        return {
+          errors: { ...(partial.ok ? {} : partial.errors), logo: error.message },
+          values: { ...draft.data, ...partial.data },
+        };
       }
     }
     const servers = (await registeredServers()).map((s) => s.name);

@@ -17,10 +17,16 @@ type Context = { params: Promise<{ nextauth: string[] }> };
 async function handler(request: NextRequest, context: Context): Promise<Response> {
   if ((await currentHost()).kind !== "agency") notFound();
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
-  const signedOut = await guardSessionRead(request, (await context.params).nextauth, async () => (await agencyUser()) !== null);
+  const signedOut = await guardSessionRead(
+    request,
+    (await context.params).nextauth,
+    async () => (await agencyUser()) !== null,
+  );
   if (signedOut) return signedOut;
   const origin = await currentOrigin();
-  const refused = await refusedPasswordSignIn(request, (await context.params).nextauth, origin, (email) => signInAccount("agency", email));
+  const refused = await refusedPasswordSignIn(request, (await context.params).nextauth, origin, (email) =>
+    signInAccount("agency", email),
+  );
   if (refused) return refused;
   return NextAuth(request, context, agencyAuthOptions(origin, await requestOrigin())) as Promise<Response>;
 }

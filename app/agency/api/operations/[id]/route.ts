@@ -10,7 +10,18 @@ export async function GET(_: Request, { params }: { params: Promise<{ id: string
   if (!/^[0-9a-f-]{36}$/.test(id)) return new Response("Not found", { status: 404 });
   const op = await platform().control.operation.findUnique({
     where: { id },
-    select: { id: true, kind: true, slug: true, status: true, progress: true, result: true, error: true, createdAt: true, startedAt: true, finishedAt: true },
+    select: {
+      id: true,
+      kind: true,
+      slug: true,
+      status: true,
+      progress: true,
+      result: true,
+      error: true,
+      createdAt: true,
+      startedAt: true,
+      finishedAt: true,
+    },
   });
   if (!op) return new Response("Not found", { status: 404 });
   return Response.json(op, { headers: { "Cache-Control": "no-store" } });

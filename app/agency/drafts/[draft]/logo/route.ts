@@ -8,7 +8,17 @@ export async function GET(_: Request, { params }: { params: Promise<{ draft: str
   const user = await agencyUser();
   const { draft: id } = await params;
   if (!user || !/^[0-9a-f-]{36}$/.test(id)) return new Response("Not found", { status: 404 });
-  const draft = await platform().control.tenantDraft.findUnique({ where: { id }, select: { agencyUserId: true, logo: true, logoType: true } });
-  if (!draft?.logo || !draft.logoType || draft.agencyUserId !== user.id) return new Response("Not found", { status: 404 });
-  return new Response(new Uint8Array(draft.logo), { headers: { "Content-Type": draft.logoType, "Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff" } });
+  const draft = await platform().control.tenantDraft.findUnique({
+    where: { id },
+    select: { agencyUserId: true, logo: true, logoType: true },
+  });
+  if (!draft?.logo || !draft.logoType || draft.agencyUserId !== user.id)
+    return new Response("Not found", { status: 404 });
+  return new Response(new Uint8Array(draft.logo), {
+    headers: {
+      "Content-Type": draft.logoType,
+      "Cache-Control": "private, max-age=300",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
 }

@@ -9,7 +9,6 @@ import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { cancelMemberRegistration, registerGuest, registerMember } from "@/lib/portal/member.server.ts";
 import { tenantAccount } from "@/lib/security/throttle.server.ts";
 
-
 /** The event's own questions arrive as `q:<id>` fields; their answers are checked against the event. */
 function answers(fields: Fields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -47,5 +46,10 @@ export const registerGuestAction = tenantAction(
     // The same answer whether or not the address was already registered: nothing is revealed.
     return { done: "pending" };
   },
-  { limit: { action: "guest-registration", key: (fields, { tenant }) => tenantAccount(tenant.id, String(fields.email ?? "").slice(0, 254)) } },
+  {
+    limit: {
+      action: "guest-registration",
+      key: (fields, { tenant }) => tenantAccount(tenant.id, String(fields.email ?? "").slice(0, 254)),
+    },
+  },
 );

@@ -41,17 +41,37 @@ export default async function EventPage({ params }: Props) {
   if (!event) notFound();
   const user = await tenantUser(tenant);
   if (!user && (await portalSettings(tenant)).catalogueVisibility === "members") {
-    return <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">Events are for members. <Link href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`} className="font-medium text-brand underline">Sign in</Link> to see them.</p>;
+    return (
+      <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
+        Events are for members.{" "}
+        <Link
+          href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`}
+          className="font-medium text-brand underline"
+        >
+          Sign in
+        </Link>{" "}
+        to see them.
+      </p>
+    );
   }
-  const confirmed = event.capacity === null ? 0 : await withTenantDb(tenant.id, (db) => db.registration.count({ where: { eventId: event.id, status: "confirmed" } }));
+  const confirmed =
+    event.capacity === null
+      ? 0
+      : await withTenantDb(tenant.id, (db) =>
+          db.registration.count({ where: { eventId: event.id, status: "confirmed" } }),
+        );
   return (
     <article className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
       <Link href="/" className="text-sm font-medium text-brand hover:underline">
         ← All events
       </Link>
-      <h1 data-testid="event-title" className="mt-3 text-3xl font-bold tracking-tight">{event.title}</h1>
+      <h1 data-testid="event-title" className="mt-3 text-3xl font-bold tracking-tight">
+        {event.title}
+      </h1>
       {event.status === "cancelled" && (
-        <p className="mt-3 inline-block rounded-full bg-red-100 px-3 py-1 text-sm font-medium text-red-800">This event has been cancelled</p>
+        <p className="mt-3 inline-block rounded-full bg-red-100 px-3 py-1 text-sm font-medium text-red-800">
+          This event has been cancelled
+        </p>
       )}
       <dl className="mt-4 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
         <dt className="font-medium opacity-70">When</dt>
@@ -65,15 +85,34 @@ export default async function EventPage({ params }: Props) {
         {event.capacity !== null && (
           <>
             <dt className="font-medium opacity-70">Places</dt>
-            <dd data-testid="places">{Math.max(0, event.capacity - confirmed)} of {event.capacity} left</dd>
+            <dd data-testid="places">
+              {Math.max(0, event.capacity - confirmed)} of {event.capacity} left
+            </dd>
           </>
         )}
       </dl>
       {event.summary && <p className="mt-6 text-lg">{event.summary}</p>}
-      {event.description && <div className="mt-4 opacity-90"><RichText text={event.description} /></div>}
-      {event.onlineUrl && user && <p className="mt-4 text-sm">Online: <a className="text-brand underline" href={event.onlineUrl} rel="noopener noreferrer">{event.onlineUrl}</a></p>}
+      {event.description && (
+        <div className="mt-4 opacity-90">
+          <RichText text={event.description} />
+        </div>
+      )}
+      {event.onlineUrl && user && (
+        <p className="mt-4 text-sm">
+          Online:{" "}
+          <a className="text-brand underline" href={event.onlineUrl} rel="noopener noreferrer">
+            {event.onlineUrl}
+          </a>
+        </p>
+      )}
       <p className="mt-6 text-sm">
-        <a href={`/events/${event.slug}/calendar.ics`} className="font-medium text-brand underline" data-testid="ics-link">Add to calendar (.ics)</a>
+        <a
+          href={`/events/${event.slug}/calendar.ics`}
+          className="font-medium text-brand underline"
+          data-testid="ics-link"
+        >
+          Add to calendar (.ics)
+        </a>
       </p>
       <RegistrationPanel
         actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}

@@ -9,8 +9,13 @@ export default async function ImpersonationEndedPage({ params }: { params: Promi
   const tenant = await currentTenant((await params).domain);
   return (
     <AuthCard title="Impersonation ended">
-      <p data-testid="impersonation-ended">You are no longer viewing {tenant.name} as its admin. The session has ended and was recorded in the audit log.</p>
-      <a href={publicLink(platform().hosts.agencyHost, `/tenants/${tenant.slug}`)} className="inline-block rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">
+      <p data-testid="impersonation-ended">
+        You are no longer viewing {tenant.name} as its admin. The session has ended and was recorded in the audit log.
+      </p>
+      <a
+        href={publicLink(platform().hosts.agencyHost, `/tenants/${tenant.slug}`)}
+        className="inline-block rounded-lg bg-brand px-4 py-2 font-medium text-on-brand"
+      >
         Back to the agency dashboard
       </a>
     </AuthCard>

@@ -14,6 +14,10 @@ export async function GET(_: Request, { params }: { params: Promise<{ file: stri
   const logo = await platform().control.tenantLogo.findUnique({ where: { tenantId: tenant.id } });
   if (!logo || logo.sha256 !== match[1]) return new Response("Not found", { status: 404 });
   return new Response(new Uint8Array(logo.bytes), {
-    headers: { "Content-Type": logo.contentType, "Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff" },
+    headers: {
+      "Content-Type": logo.contentType,
+      "Cache-Control": "public, max-age=31536000, immutable",
+      "X-Content-Type-Options": "nosniff",
+    },
   });
 }

@@ -12,7 +12,6 @@ import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
 
-
 const options = { returnTo: "/manage/settings" };
 
 /** Portal settings live in the tenant's own database. */
@@ -25,7 +24,9 @@ export const savePortalSettings = tenantAction(
     senderName: text().transform((v) => v.trim().slice(0, 120) || null),
   }),
   async (data, { tenant }): Promise<SettingsState> => {
-    await withTenantDb(tenant.id, (db) => db.portalSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data }));
+    await withTenantDb(tenant.id, (db) =>
+      db.portalSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data }),
+    );
     revalidatePath("/", "layout");
     return { message: "Settings saved." };
   },
@@ -52,10 +53,13 @@ export const saveBranding = tenantAction(
   "admin",
   brandingForm,
   async ({ name, logoAlt, logo: file, ...colours }, { tenant, user }): Promise<SettingsState> => {
-    const theme = { ...colours, logo: { alt: logoAlt || (name || "Logo") } };
+    const theme = { ...colours, logo: { alt: logoAlt || name || "Logo" } };
     let logo: string | null = null;
     if (file && file.size > 0) {
-      if (file.size > LOGO_MAX_BYTES) throw new InvalidInput(`The logo is ${Math.ceil(file.size / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB.`);
+      if (file.size > LOGO_MAX_BYTES)
+        throw new InvalidInput(
+          `The logo is ${Math.ceil(file.size / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB.`,
+        );
       logo = checkLogo(new Uint8Array(await file.arrayBuffer())).bytes.toString("base64");
     }
     const { id } = await queueOperation(platform().control, {
@@ -75,7 +79,12 @@ export const brandingStatus = tenantAction(
   "admin",
   z.string(),
   async (operationId, { tenant }): Promise<BrandingStatus> => {
-    const op = /^[0-9a-f-]{36}$/.test(operationId) ? await platform().control.operation.findUnique({ where: { id: operationId }, select: { status: true, error: true, slug: true } }) : null;
+    const op = /^[0-9a-f-]{36}$/.test(operationId)
+      ? await platform().control.operation.findUnique({
+          where: { id: operationId },
+          select: { status: true, error: true, slug: true },
+        })
+      : null;
     if (!op || op.slug !== tenant.slug) return { status: "unknown", error: null };
     return { status: op.status, error: op.error };
   },

@@ -17,7 +17,13 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
     <div className="space-y-6">
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h1 className="text-2xl font-semibold">Branding</h1>
-        <BrandingForm save={saveBranding} status={brandingStatus} name={tenant.name} theme={tenant.theme} host={tenant.primaryHost} />
+        <BrandingForm
+          save={saveBranding}
+          status={brandingStatus}
+          name={tenant.name}
+          theme={tenant.theme}
+          host={tenant.primaryHost}
+        />
       </section>
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">Portal settings</h2>
@@ -26,10 +32,21 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
       <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">Domains</h2>
         <ul className="text-sm" data-testid="domains">
-          <li><span className="font-mono">{tenantSubdomainHost(tenant.slug, platform().hosts)}</span> · active{domains.length === 0 && " · primary"}</li>
-          {domains.map((d) => <li key={d.hostname}><span className="font-mono">{d.hostname}</span> · active{d.isPrimary && " · primary"}</li>)}
+          <li>
+            <span className="font-mono">{tenantSubdomainHost(tenant.slug, platform().hosts)}</span> · active
+            {domains.length === 0 && " · primary"}
+          </li>
+          {domains.map((d) => (
+            <li key={d.hostname}>
+              <span className="font-mono">{d.hostname}</span> · active{d.isPrimary && " · primary"}
+            </li>
+          ))}
         </ul>
-        <p className="text-sm opacity-70">{hasFeature(tenant, "custom-domain") ? "Ask your agency to add or remove custom domains." : "Custom domains are part of the Premium plan."}</p>
+        <p className="text-sm opacity-70">
+          {hasFeature(tenant, "custom-domain")
+            ? "Ask your agency to add or remove custom domains."
+            : "Custom domains are part of the Premium plan."}
+        </p>
       </section>
     </div>
   );

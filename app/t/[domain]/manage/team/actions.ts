@@ -38,7 +38,11 @@ export const unlockAction = tenantAction(
   "admin",
   z.object({ email: text().transform((email) => email.slice(0, 254)) }),
   async ({ email }, { tenant, user }): Promise<ActionState> => {
-    const lifted = await unlockAccount({ tenantId: tenant.id, email }, { type: "tenant-user", id: user.id, label: user.email }, await requestOrigin());
+    const lifted = await unlockAccount(
+      { tenantId: tenant.id, email },
+      { type: "tenant-user", id: user.id, label: user.email },
+      await requestOrigin(),
+    );
     revalidatePath("/manage/team");
     return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
   },

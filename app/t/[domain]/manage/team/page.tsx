@@ -18,9 +18,20 @@ export default async function TeamPage({ params }: { params: Promise<{ domain: s
     <section className="space-y-6 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="text-2xl font-semibold">Team</h1>
       <InviteForm invite={inviteAction} canMakeOwner={canMakeOwner} />
-      <LockedAccounts accounts={locked.map((l) => ({ email: l.email, until: l.until.toISOString().slice(0, 16).replace("T", " ") }))} action={unlockAction} />
+      <LockedAccounts
+        accounts={locked.map((l) => ({ email: l.email, until: l.until.toISOString().slice(0, 16).replace("T", " ") }))}
+        action={unlockAction}
+      />
       <ul className="divide-y divide-black/5" data-testid="team">
-        {team.map((m) => <MemberRow actions={{ changeRole: roleAction, remove: removeAction }} key={m.id} member={m} canMakeOwner={canMakeOwner} self={m.id === user.id} />)}
+        {team.map((m) => (
+          <MemberRow
+            actions={{ changeRole: roleAction, remove: removeAction }}
+            key={m.id}
+            member={m}
+            canMakeOwner={canMakeOwner}
+            self={m.id === user.id}
+          />
+        ))}
       </ul>
     </section>
   );

@@ -15,7 +15,16 @@ export default async function TicketPage({ params }: Props) {
   const tenant = await currentTenant(domain);
   if (!/^[A-Za-z0-9_-]{10,40}$/.test(code)) notFound();
   const ticket = await withTenantDb(tenant.id, (db) =>
-    db.registration.findUnique({ where: { ticketCode: code }, select: { userId: true, name: true, status: true, checkedInAt: true, event: { select: { title: true, startsAt: true, endsAt: true, timeZone: true, venue: true } } } }),
+    db.registration.findUnique({
+      where: { ticketCode: code },
+      select: {
+        userId: true,
+        name: true,
+        status: true,
+        checkedInAt: true,
+        event: { select: { title: true, startsAt: true, endsAt: true, timeZone: true, venue: true } },
+      },
+    }),
   );
   if (!ticket) notFound();
   // A member's ticket is theirs alone (someone else's does not exist, as far as they can tell); a
@@ -26,15 +35,29 @@ export default async function TicketPage({ params }: Props) {
   }
   const svg = await QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
   return (
-    <section className="mx-auto max-w-md rounded-2xl bg-surface p-6 text-center shadow-sm ring-1 ring-black/5 sm:p-8" data-testid="ticket" data-status={ticket.status}>
+    <section
+      className="mx-auto max-w-md rounded-2xl bg-surface p-6 text-center shadow-sm ring-1 ring-black/5 sm:p-8"
+      data-testid="ticket"
+      data-status={ticket.status}
+    >
       <h1 className="text-2xl font-semibold">{ticket.event.title}</h1>
-      <p className="mt-1 text-sm opacity-80">{formatEventTime(ticket.event.startsAt, ticket.event.endsAt, ticket.event.timeZone)}</p>
+      <p className="mt-1 text-sm opacity-80">
+        {formatEventTime(ticket.event.startsAt, ticket.event.endsAt, ticket.event.timeZone)}
+      </p>
       {ticket.event.venue && <p className="text-sm opacity-80">{ticket.event.venue}</p>}
       {ticket.status === "confirmed" ? (
         <>
           {/* The SVG comes from the QR library for our own random code: no user input reaches it. */}
-          <div className="mx-auto mt-6 w-64 rounded-lg bg-white p-3" role="img" aria-label={`Ticket QR code ${code}`} data-testid="ticket-qr" dangerouslySetInnerHTML={{ __html: svg }} />
-          <p className="mt-3 font-mono text-sm" data-testid="ticket-code">{code}</p>
+          <div
+            className="mx-auto mt-6 w-64 rounded-lg bg-white p-3"
+            role="img"
+            aria-label={`Ticket QR code ${code}`}
+            data-testid="ticket-qr"
+            dangerouslySetInnerHTML={{ __html: svg }}
+          />
+          <p className="mt-3 font-mono text-sm" data-testid="ticket-code">
+            {code}
+          </p>
           <p className="mt-2 font-medium">{ticket.name}</p>
           {ticket.checkedInAt && <p className="mt-2 text-sm">Checked in</p>}
         </>

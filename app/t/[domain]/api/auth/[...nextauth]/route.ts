@@ -16,18 +16,25 @@ type Context = { params: Promise<{ domain: string; nextauth: string[] }> };
 async function handler(request: NextRequest, context: Context): Promise<Response> {
   const { domain, nextauth } = await context.params;
   const tenant = await currentTenant(domain);
-  const signedOut = await guardSessionRead(request, nextauth, async () =>
-    tenant.status === "active" && !tenant.maintenance &&
-    (await tenantUser(tenant).catch((error: unknown) => {
-      if (error instanceof TenantUnavailable) return null;
-      throw error;
-    })) !== null,
+  const signedOut = await guardSessionRead(
+    request,
+    nextauth,
+    async () =>
+      tenant.status === "active" &&
+      !tenant.maintenance &&
+      (await tenantUser(tenant).catch((error: unknown) => {
+        if (error instanceof TenantUnavailable) return null;
+        throw error;
+      })) !== null,
   );
   if (signedOut) return signedOut;
-  if (tenant.status !== "active" || tenant.maintenance) return new Response("This portal is not available.", { status: 403 });
+  if (tenant.status !== "active" || tenant.maintenance)
+    return new Response("This portal is not available.", { status: 403 });
   if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
   const origin = await currentOrigin();
-  const refused = await refusedPasswordSignIn(request, nextauth, origin, (email) => signInAccount({ tenantId: tenant.id }, email));
+  const refused = await refusedPasswordSignIn(request, nextauth, origin, (email) =>
+    signInAccount({ tenantId: tenant.id }, email),
+  );
   if (refused) return refused;
   return NextAuth(request, context, tenantAuthOptions(tenant, origin)) as Promise<Response>;
 }

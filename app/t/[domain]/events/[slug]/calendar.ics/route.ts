@@ -23,5 +23,10 @@ export async function GET(_: Request, { params }: { params: Promise<{ slug: stri
     },
     tenant.name,
   );
-  return new Response(body, { headers: { "Content-Type": "text/calendar; charset=utf-8", "Content-Disposition": `attachment; filename="${event.slug}.ics"` } });
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/calendar; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${event.slug}.ics"`,
+    },
+  });
 }

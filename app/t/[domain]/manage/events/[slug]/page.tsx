@@ -19,18 +19,41 @@ export default async function EditEvent({ params, searchParams }: Props) {
   return (
     <section className="space-y-6 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <div className="flex flex-wrap items-center gap-3">
-        <h1 className="flex-1 text-2xl font-semibold" data-testid="manage-title">{event.title}</h1>
-        <span className="rounded-full bg-page px-3 py-1 text-sm ring-1 ring-black/10" data-testid="manage-status">{event.status}</span>
+        <h1 className="flex-1 text-2xl font-semibold" data-testid="manage-title">
+          {event.title}
+        </h1>
+        <span className="rounded-full bg-page px-3 py-1 text-sm ring-1 ring-black/10" data-testid="manage-status">
+          {event.status}
+        </span>
       </div>
-      {(await searchParams).saved && <p role="status" data-testid="saved" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900">Saved.</p>}
+      {(await searchParams).saved && (
+        <p role="status" data-testid="saved" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+          Saved.
+        </p>
+      )}
       <nav className="flex flex-wrap gap-4 text-sm font-medium">
-        <Link href={`/manage/events/${slug}/attendees`} className="text-brand underline">Attendees</Link>
-        <Link href={`/manage/events/${slug}/check-in`} className="text-brand underline">Check-in</Link>
-        <Link href={`/manage/events/${slug}/message`} className="text-brand underline">Message attendees</Link>
-        {event.status !== "draft" && <Link href={`/events/${slug}`} className="text-brand underline">View public page</Link>}
+        <Link href={`/manage/events/${slug}/attendees`} className="text-brand underline">
+          Attendees
+        </Link>
+        <Link href={`/manage/events/${slug}/check-in`} className="text-brand underline">
+          Check-in
+        </Link>
+        <Link href={`/manage/events/${slug}/message`} className="text-brand underline">
+          Message attendees
+        </Link>
+        {event.status !== "draft" && (
+          <Link href={`/events/${slug}`} className="text-brand underline">
+            View public page
+          </Link>
+        )}
       </nav>
       <StatusButtons changeStatus={changeStatus} slug={slug} status={event.status} />
-      <EventForm save={saveEvent} values={formValues(event)} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
+      <EventForm
+        save={saveEvent}
+        values={formValues(event)}
+        timeZones={timeZones()}
+        questionsAllowed={hasFeature(tenant, "custom-questions")}
+      />
     </section>
   );
 }

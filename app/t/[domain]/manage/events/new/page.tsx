@@ -10,11 +10,31 @@ export const metadata = { title: "New event" };
 export default async function NewEvent({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
   await requireTenantUser(tenant, "/manage/events/new", "staff");
-  const empty = { existing: null, title: "", slug: "", summary: "", description: "", timeZone: "Europe/Berlin", startsLocal: "", endsLocal: "", opensLocal: "", closesLocal: "", venue: "", onlineUrl: "", capacity: "", questions: "" };
+  const empty = {
+    existing: null,
+    title: "",
+    slug: "",
+    summary: "",
+    description: "",
+    timeZone: "Europe/Berlin",
+    startsLocal: "",
+    endsLocal: "",
+    opensLocal: "",
+    closesLocal: "",
+    venue: "",
+    onlineUrl: "",
+    capacity: "",
+    questions: "",
+  };
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
       <h1 className="mb-6 text-2xl font-semibold">New event</h1>
-      <EventForm save={saveEvent} values={empty} timeZones={timeZones()} questionsAllowed={hasFeature(tenant, "custom-questions")} />
+      <EventForm
+        save={saveEvent}
+        values={empty}
+        timeZones={timeZones()}
+        questionsAllowed={hasFeature(tenant, "custom-questions")}
+      />
     </section>
   );
 }

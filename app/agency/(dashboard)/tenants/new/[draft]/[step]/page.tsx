@@ -30,12 +30,22 @@ export default async function WizardStepPage({ params }: Props) {
   const review = (
     <div className="grid gap-8 lg:grid-cols-2">
       <dl className="grid grid-cols-[10rem_1fr] gap-x-4 gap-y-2 text-sm" data-testid="review">
-        <dt className="text-slate-500">Name</dt><dd>{data.name}</dd>
-        <dt className="text-slate-500">Portal</dt><dd className="font-mono">{data.slug}.{rootDomain}</dd>
-        <dt className="text-slate-500">Custom domains</dt><dd className="font-mono">{data.domains?.length ? data.domains.join(", ") : "none"}</dd>
-        <dt className="text-slate-500">Plan</dt><dd>{isPlan(data.plan) ? PLANS[data.plan].label : data.plan}</dd>
-        <dt className="text-slate-500">Database server</dt><dd>{data.server || "automatic"}</dd>
-        <dt className="text-slate-500">First admin</dt><dd>{data.adminName} &lt;{data.adminEmail}&gt;</dd>
+        <dt className="text-slate-500">Name</dt>
+        <dd>{data.name}</dd>
+        <dt className="text-slate-500">Portal</dt>
+        <dd className="font-mono">
+          {data.slug}.{rootDomain}
+        </dd>
+        <dt className="text-slate-500">Custom domains</dt>
+        <dd className="font-mono">{data.domains?.length ? data.domains.join(", ") : "none"}</dd>
+        <dt className="text-slate-500">Plan</dt>
+        <dd>{isPlan(data.plan) ? PLANS[data.plan].label : data.plan}</dd>
+        <dt className="text-slate-500">Database server</dt>
+        <dd>{data.server || "automatic"}</dd>
+        <dt className="text-slate-500">First admin</dt>
+        <dd>
+          {data.adminName} &lt;{data.adminEmail}&gt;
+        </dd>
       </dl>
       <PortalPreview theme={draftTheme(data, logoUrl)} name={data.name ?? ""} host={`${data.slug}.${rootDomain}`} />
     </div>
@@ -43,17 +53,35 @@ export default async function WizardStepPage({ params }: Props) {
 
   return (
     <>
-      <div className="mb-2 text-sm"><Link href="/" className="text-slate-500 hover:underline">Tenants</Link> / New tenant</div>
+      <div className="mb-2 text-sm">
+        <Link href="/" className="text-slate-500 hover:underline">
+          Tenants
+        </Link>{" "}
+        / New tenant
+      </div>
       <h1 className="text-2xl font-semibold">{STEP_LABELS[step]}</h1>
       <ol className="my-6 flex flex-wrap gap-2 text-sm" aria-label="Wizard steps">
         {WIZARD_STEPS.map((s, i) => (
-          <li key={s} aria-current={s === step ? "step" : undefined}
-            className={`rounded-full px-3 py-1 ${s === step ? "bg-slate-900 text-white" : i < current ? "bg-emerald-100 text-emerald-800" : "bg-slate-200 text-slate-600"}`}>
+          <li
+            key={s}
+            aria-current={s === step ? "step" : undefined}
+            className={`rounded-full px-3 py-1 ${s === step ? "bg-slate-900 text-white" : i < current ? "bg-emerald-100 text-emerald-800" : "bg-slate-200 text-slate-600"}`}
+          >
             {i + 1}. {STEP_LABELS[s]}
           </li>
         ))}
       </ol>
-      <WizardStepForm key={step} action={step === "review" ? submitWizard : saveWizardStep} draftId={draft.id} step={step} data={data} rootDomain={rootDomain} logoUrl={logoUrl} servers={servers} review={review} />
+      <WizardStepForm
+        key={step}
+        action={step === "review" ? submitWizard : saveWizardStep}
+        draftId={draft.id}
+        step={step}
+        data={data}
+        rootDomain={rootDomain}
+        logoUrl={logoUrl}
+        servers={servers}
+        review={review}
+      />
     </>
   );
 }

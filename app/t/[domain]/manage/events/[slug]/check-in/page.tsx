@@ -16,8 +16,15 @@ export default async function CheckIn({ params }: { params: Promise<{ domain: st
   const { confirmed, arrived } = await arrivals(tenant, staff, event.id);
   return (
     <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
-      <h1 className="text-2xl font-semibold">Check-in · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
-      <p className="text-sm" data-testid="arrivals">{arrived} of {confirmed} checked in</p>
+      <h1 className="text-2xl font-semibold">
+        Check-in ·{" "}
+        <Link href={`/manage/events/${slug}`} className="hover:underline">
+          {event.title}
+        </Link>
+      </h1>
+      <p className="text-sm" data-testid="arrivals">
+        {arrived} of {confirmed} checked in
+      </p>
       <CheckInForm checkIn={checkInAction} slug={slug} autoFocus />
     </section>
   );

@@ -14,8 +14,15 @@ export default async function Message({ params }: { params: Promise<{ domain: st
   const event = await staffEvent(tenant, staff, slug);
   return (
     <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
-      <h1 className="text-2xl font-semibold">Message attendees · <Link href={`/manage/events/${slug}`} className="hover:underline">{event.title}</Link></h1>
-      <p className="text-sm opacity-80">Every confirmed attendee gets this by email, from the portal&apos;s sender name.</p>
+      <h1 className="text-2xl font-semibold">
+        Message attendees ·{" "}
+        <Link href={`/manage/events/${slug}`} className="hover:underline">
+          {event.title}
+        </Link>
+      </h1>
+      <p className="text-sm opacity-80">
+        Every confirmed attendee gets this by email, from the portal&apos;s sender name.
+      </p>
       <MessageForm send={sendMessage} slug={slug} />
     </section>
   );
