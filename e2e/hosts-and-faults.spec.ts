@@ -130,3 +130,39 @@ test.describe("a tenant whose database is unreachable", () => {
     await expect(page.getByTestId("event-card")).toHaveCount(3);
   });
 });
+
+test.describe("unknown paths on a known host get that host's own 404", () => {
+  for (const [host, name, other] of [
+    ["acme.localhost", "Acme Pharma Academy", "Globex Capital Forum"],
+    ["globex.localhost", "Globex Capital Forum", "Acme Pharma Academy"],
+  ] as const) {
+    test(`${host}: a branded 404 with the portal's header and a way home`, async ({ page }) => {
+      for (const path of ["/no-such-page", "/manage/no-such-page", "/events/open-day/no-such-page"]) {
+        const response = await page.goto(at(host, path));
+        expect(response?.status(), path).toBe(404);
+        await expect(page.getByRole("heading", { name: "We couldn't find that page" })).toBeVisible();
+        await expect(page.getByTestId("tenant-name")).toHaveText(name);
+        expect(await page.locator("body").innerText()).not.toContain(other);
+      }
+      // Positive control: the way home is the portal's own catalogue.
+      await page.getByRole("link", { name: "See upcoming events" }).click();
+      await expect(page).toHaveURL(at(host, "/"));
+      await expect(page.getByTestId("tenant-name")).toHaveText(name);
+    });
+  }
+
+  test("the agency host: its own 404 with a way back to the dashboard", async ({ page }) => {
+    const response = await page.goto(at("admin.localhost", "/no-such-page"));
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "There is no such page in the agency dashboard" })).toBeVisible();
+    await page.getByRole("link", { name: "Back to the dashboard" }).click();
+    await expect(page).toHaveURL(/\/sign-in/); // signed out: the dashboard asks who you are
+  });
+
+  test("an unknown host's unknown path stays neutral", async ({ page }) => {
+    const response = await page.goto(at("nobody.localhost", "/no-such-page"));
+    expect(response?.status()).toBe(404);
+    await expect(page.getByText("This page could not be found.")).toBeVisible();
+    await expect(page.getByTestId("tenant-name")).toHaveCount(0);
+  });
+});

@@ -222,12 +222,14 @@ test.beforeAll(async () => {
     "tenant:code": [S.ticket],
     "tenant:file": ["logo.png"],
     "tenant:nextauth": ["session", "csrf", "providers"],
+    "tenant:missing": ["no-such-page", "manage/no-such-page"],
     "agency:slug": [slug],
     "agency:draft": ["00000000-0000-4000-8000-000000000000"],
     "agency:step": ["basics"],
     "agency:id": [operation?.id ?? "00000000-0000-4000-8000-000000000000"],
     "agency:file": [`${slug}.tar.gz`],
     "agency:nextauth": ["session", "csrf", "providers"],
+    "agency:missing": ["no-such-page", "tenants/no-such-tenant/no-such-page"],
   };
 });
 
