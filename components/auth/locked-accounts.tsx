@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 export interface UnlockState {
   error?: string;
@@ -46,11 +47,7 @@ export function LockedAccounts({
           {state.message}
         </p>
       )}
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} />
     </section>
   );
 }

@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 /**
  * Where a single-use link lands (an emailed sign-in link, an agency impersonation hand-off):
@@ -49,11 +50,7 @@ export function OneClickSignIn({
       >
         {pending ? pendingLabel : label}
       </button>
-      {error && (
-        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {error}
-        </p>
-      )}
+      <FormError message={error} look="box" />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { AccountField } from "./account-field.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 /** `action` creates the account (a server action); on success the form signs the new member in. */
 export function SignUpForm({
@@ -52,11 +53,7 @@ export function SignUpForm({
         autoComplete="new-password"
         minLength={10}
       />
-      {error && (
-        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {error}
-        </p>
-      )}
+      <FormError message={error} look="box" />
       <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Creating your account…" className="w-full">
         Create account
       </SubmitButton>

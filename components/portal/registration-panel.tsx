@@ -7,6 +7,7 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import type { Question } from "@/lib/portal/questions.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 export interface RegisterState {
   error?: string;
@@ -68,11 +69,7 @@ export function RegistrationPanel(props: {
           >
             {cancelling ? "Cancelling…" : "Cancel my registration"}
           </button>
-          {cancelState.error && (
-            <p role="alert" data-testid="form-error" className="mt-2 text-sm text-red-700">
-              {cancelState.error}
-            </p>
-          )}
+          <FormError message={cancelState.error} className="mt-2 text-sm text-red-700" />
         </form>
       </section>
     );
@@ -119,11 +116,7 @@ export function RegistrationPanel(props: {
         <SubmitButton pending={guestPending} pendingLabel="Registering…">
           Register as a guest
         </SubmitButton>
-        {guestState.error && (
-          <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-            {guestState.error}
-          </p>
-        )}
+        <FormError message={guestState.error} />
       </form>
     );
   }
@@ -138,11 +131,7 @@ export function RegistrationPanel(props: {
       <SubmitButton pending={registering} pendingLabel="Registering…">
         {props.full ? (props.waitlist ? "Join the waitlist" : "Full") : "Register"}
       </SubmitButton>
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} />
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 export interface SettingsState {
   error?: string;
@@ -192,11 +193,7 @@ export function BrandingForm({
           {(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}
         </Field>
         <SubmitButton pending={pending}>Save branding</SubmitButton>
-        {state.error && (
-          <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-            {state.error}
-          </p>
-        )}
+        <FormError message={state.error} />
         {applied && (
           <p role="status" data-testid="branding-status" className="text-sm">
             {applied.status === "failed" || !applied.status

@@ -8,6 +8,7 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 /** The staff area's server actions arrive as props from their pages. */
 type StaffAction = FormAction<ActionState>;
@@ -142,11 +143,7 @@ export function EventForm({
       ) : (
         <p className="text-sm opacity-70">Custom registration questions are not part of this portal&apos;s plan.</p>
       )}
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} look="box" />
       <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Saving…">
         {values.existing ? "Save changes" : "Create draft"}
       </SubmitButton>
@@ -193,11 +190,7 @@ export function StatusButtons({
           {state.message}
         </p>
       )}
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} />
     </form>
   );
 }
@@ -314,11 +307,7 @@ export function CheckInForm({
           {state.message}
         </p>
       )}
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-red-800">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} className="rounded-lg bg-red-50 px-3 py-2 text-red-800" />
     </div>
   );
 }
@@ -342,11 +331,7 @@ export function MessageForm({ slug, send }: { slug: string; send: StaffAction })
           {state.message}
         </p>
       )}
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} />
     </form>
   );
 }

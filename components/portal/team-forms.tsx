@@ -5,6 +5,7 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
 
 /** The team page's server actions arrive as props from the page. */
 type TeamAction = FormAction<ActionState>;
@@ -17,11 +18,7 @@ function Result({ state }: { state: ActionState }) {
           {state.message}
         </p>
       )}
-      {state.error && (
-        <p role="alert" data-testid="form-error" className="text-sm text-red-700">
-          {state.error}
-        </p>
-      )}
+      <FormError message={state.error} />
     </>
   );
 }

@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { Field, type FieldControl } from "@/components/ui/field.tsx";
 import { Input } from "@/components/ui/input.tsx";
+import { FormError } from "@/components/ui/form-error.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
 
 /** The HTML the primitives render before any script runs: what a browser without it gets. */
@@ -52,5 +53,18 @@ describe("Pagination", () => {
     expect(html(createElement(Pagination, { page: 1, pages: 3, href }))).toContain("page=2");
     expect(html(createElement(Pagination, { page: 3, pages: 3, href }))).not.toContain("page=4");
     expect(html(createElement(Pagination, { page: 1, pages: 1, href }))).toBe("");
+  });
+});
+
+describe("FormError", () => {
+  it("announces a message where the browser tests look for it, and renders nothing without one", () => {
+    expect(html(createElement(FormError, { message: "This event is full." }))).toBe(
+      '<p role="alert" data-testid="form-error" class="text-sm text-red-700">This event is full.</p>',
+    );
+    expect(html(createElement(FormError, { message: "Link expired.", look: "box" }))).toContain(
+      'class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800"',
+    );
+    expect(html(createElement(FormError, { message: undefined }))).toBe("");
+    expect(html(createElement(FormError, { message: "" }))).toBe("");
   });
 });
