@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +8,8 @@ import { startOperationsWorker, type OperationsWorker, type WorkerDeps } from ".
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { adminUrl, testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { runScript } from "../support/scripts.ts";
 
 /**
  * The CLI's agency actions run the operations worker's own handlers: the same action, asked for
@@ -46,29 +46,7 @@ const COMMANDS = [
   "help",
 ];
 
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "scripts/tenants.ts", ...args],
-      {
-        env: {
-          ...process.env,
-          DATABASE_URL: cp.url,
-          PORTICO_SECRET_KEY: cp.secretKey,
-          PORTICO_SECRET_KEY_ID: "test",
-          PORTICO_TENANT_SERVERS: `test=${adminUrl()}`,
-          FORCE_COLOR: "0",
-        },
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const cli = (...args: string[]) => runScript(cp, "scripts/tenants.ts", ...args);
 
 /** The worker's way: queued as the dashboard queues it, then carried out. */
 async function viaWorker(kind: "rename" | "suspend" | "export", slug: string, input: unknown = {}) {

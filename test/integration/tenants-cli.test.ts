@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -7,6 +6,7 @@ import { dropDatabaseIfExists, withClient } from "../../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { writeTarGz } from "../../lib/util/tar.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
+import { runScript } from "../support/scripts.ts";
 
 /**
  * The tenants CLI as a script would use it: a real process against a configured (not embedded)
@@ -16,25 +16,7 @@ let cp: TestControlPlane;
 
 const cli = (...args: string[]) => run("scripts/tenants.ts", ...args);
 
-function run(script: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", script, ...args], {
-      env: {
-        ...process.env,
-        DATABASE_URL: cp.url,
-        PORTICO_SECRET_KEY: cp.secretKey,
-        PORTICO_SECRET_KEY_ID: "test",
-        PORTICO_TENANT_SERVERS: `test=${adminUrl()}`,
-        FORCE_COLOR: "0",
-      },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const run = (script: string, ...args: string[]) => runScript(cp, script, ...args);
 
 beforeAll(async () => {
   cp = await testControlPlane();
