@@ -37,9 +37,12 @@ export async function queueOperation<K extends OperationKind>(
       control.tenant.findUnique({ where: { slug: request.slug }, select: { status: true } }),
       control.operation.findFirst({
         where: { kind: "provision", slug: request.slug, status: { in: ["queued", "running"] } },
-        select: { id: true },
+        select: { id: true, idempotencyKey: true },
       }),
     ]);
+    // The same submission sent twice at once: the other copy queued it between our two reads.
+    if (!tenant && pending && request.idempotencyKey && pending.idempotencyKey === request.idempotencyKey)
+      return { id: pending.id, existing: true };
     if (tenant || pending)
       throw new TenantConflict(
         `the slug "${request.slug}" was just taken${tenant ? "" : " by another wizard"}; go back to Organisation and choose another`,
