@@ -50,13 +50,41 @@ export function buildTenantUrl(
   return withTls(url.toString(), { sslMode, sslRootCert: server.sslRootCert ?? null });
 }
 
+const CONNECT_TIMEOUT = "Connection terminated due to connection timeout";
+
+/**
+ * A pool that tries a new connection once more when the server took it but did not finish the
+ * handshake in time. Nothing was sent on it, so a second try is always safe, and a server that is
+ * merely busy (a burst of backend starts on two cores) is not reported as down: only two timeouts
+ * in a row are. Queries (`pool.query`) and transactions (`pool.connect()`) both come through here.
+ */
+export class PatientPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | void {
+    const attempt = (): Promise<pg.PoolClient> => super.connect();
+    const connected = attempt().catch((error: unknown) =>
+      error instanceof Error && error.message === CONNECT_TIMEOUT && !this.ended ? attempt() : Promise.reject(error),
+    );
+    if (!callback) return connected;
+    connected.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => {}),
+    );
+  }
+}
+
 /** A Prisma client over a small pool of its own, so the cache can count and close connections. */
 export function createTenantDb(
   connectionString: string,
   label: string,
   options: TenantPoolOptions,
 ): PooledClient<TenantDb> {
-  const pool = new pg.Pool({
+  const pool = new PatientPool({
     connectionString,
     max: options.poolSize,
     idleTimeoutMillis: options.idleMs,

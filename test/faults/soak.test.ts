@@ -16,7 +16,9 @@ beforeAll(async () => {
   fleet = await startFleet({
     tenants: TENANTS,
     log: (l) => console.log(`[soak] ${l}`),
-    env: { PORTICO_CONNECTION_BUDGET: "200" },
+    // The shipped connect timeout: the soak measures steady state as deployed, while the other
+    // fault tests keep the harness's 1 s so that an outage is noticed quickly.
+    env: { PORTICO_CONNECTION_BUDGET: "200", PORTICO_TENANT_TIMEOUT_MS: "3000" },
   });
 }, 900_000);
 afterAll(() => fleet?.stop());
