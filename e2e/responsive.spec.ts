@@ -180,6 +180,7 @@ for (const route of pages) {
 }
 
 test("the declared tenants' own themes pass too, on their public pages", async () => {
+  test.setTimeout(300_000); // twelve page checks: three tenants, two pages, two sizes
   const found: string[] = [];
   for (const host of ["acme.localhost", "globex.localhost", "initech.localhost"])
     for (const p of ["/", "/sign-in"]) found.push(...(await check(viewers.tenantGuest, at(host, p))));
