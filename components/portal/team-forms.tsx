@@ -71,7 +71,8 @@ export function MemberRow({
   const [removeState, remove, removing] = useActionState(actions.remove, {} as ActionState);
   return (
     <li className="flex flex-wrap items-center gap-3 py-3" data-email={member.email} data-role={member.role}>
-      <div className="min-w-0 flex-1">
+      {/* Full width on a phone, so a long address wraps instead of running under the role selector. */}
+      <div className="min-w-0 grow basis-full [overflow-wrap:anywhere] sm:basis-0">
         <div className="font-medium">
           {member.name}
           {self && " (you)"}

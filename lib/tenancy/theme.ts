@@ -71,7 +71,8 @@ export function themeToCssVars(theme: Theme): Record<`--brand-${string}`, string
 /** Used when a stored theme fails validation, so a bad theme degrades instead of crashing. */
 export const FALLBACK_THEME: Theme = {
   primary: "#334155",
-  accent: "#0ea5e9",
+  // Dark enough to read as text on the surface (5.9:1), as the preview and links use it.
+  accent: "#0369a1",
   background: "#f8fafc",
   surface: "#ffffff",
   text: "#0f172a",

@@ -144,7 +144,7 @@ export default async function AgencyHome({
         {fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
         <Link
           href={`${here}${here.includes("?") ? "&" : "?"}fresh=1`}
-          className="text-sky-700 hover:underline"
+          className="text-sky-700 underline"
           data-testid="refresh-figures"
         >
           read again now

@@ -84,7 +84,7 @@ export default async function Attendees({ params, searchParams }: Props) {
         <p className="opacity-80">Nobody matches.</p>
       ) : (
         <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
+          <table className="stack-table w-full text-left text-sm">
             <thead className="text-xs uppercase tracking-wide opacity-70">
               <tr>
                 <th className="py-2">Name</th>
@@ -97,10 +97,12 @@ export default async function Attendees({ params, searchParams }: Props) {
             <tbody data-testid="attendees">
               {list.rows.map((r) => (
                 <tr key={r.id} className="border-t border-black/5" data-email={r.email} data-status={r.status}>
-                  <td className="py-2 font-medium">{r.name}</td>
-                  <td>{r.email}</td>
-                  <td>{r.status}</td>
-                  <td data-testid="checked-in">
+                  <td data-label="Name" className="py-2 font-medium">
+                    {r.name}
+                  </td>
+                  <td data-label="Email">{r.email}</td>
+                  <td data-label="Status">{r.status}</td>
+                  <td data-label="Checked in" data-testid="checked-in">
                     {r.checkedInAt ? (
                       "yes"
                     ) : r.status === "confirmed" ? (
@@ -109,7 +111,9 @@ export default async function Attendees({ params, searchParams }: Props) {
                       "—"
                     )}
                   </td>
-                  <td className="tabular-nums">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
+                  <td data-label="Registered" className="tabular-nums">
+                    {r.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC
+                  </td>
                 </tr>
               ))}
             </tbody>
