@@ -3,7 +3,7 @@ import { dateTimeFormat } from "./date-time-format.ts";
 export interface AgendaDay<T> {
   /** A sortable key, e.g. "2026-12-08". */
   key: string;
-  /** "Tuesday 8 December 2026". */
+  /** "Tuesday, 8 December 2026". */
   label: string;
   events: T[];
 }
