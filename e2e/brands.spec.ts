@@ -84,7 +84,7 @@ test("the portal's HTML and CSS reference fonts and styles on its own origin onl
 });
 
 test("a tenant switches catalogue layouts in settings: list, cover grid, agenda by day", async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const t = await tenantWithUsers("layo", [{ email: "owen@layo.example", name: "Owen Owner", role: "owner" }]);
   const host = `${t}.localhost`;
   await addEvent(t, { slug: "morning-talk", title: "Morning Talk", days: "3 days 9 hours" });
@@ -108,9 +108,12 @@ test("a tenant switches catalogue layouts in settings: list, cover grid, agenda 
     // The preview follows before anything is saved.
     await expect(owner.getByTestId("preview-catalogue")).toHaveAttribute("data-layout", layout);
     await owner.getByRole("button", { name: "Save branding" }).click();
-    await expect(owner.getByTestId("branding-status")).toContainText("Saved", { timeout: 20_000 });
-    await visitor.reload();
-    await expect(visitor.getByTestId("event-list")).toHaveAttribute("data-layout", layout);
+    // Applied by the operations worker; the settings page reloads itself once it has been.
+    await expect(async () => {
+      await visitor.reload();
+      await expect(visitor.getByTestId("event-list")).toHaveAttribute("data-layout", layout, { timeout: 2_000 });
+    }).toPass({ timeout: 45_000 });
+    await expect(owner.getByLabel("Catalogue layout")).toHaveValue(layout);
     await expect(visitor.getByTestId("event-card")).toHaveCount(3);
     if (layout === "grid") {
       // Every card leads with an image area: the branded stand-in, as no event has a cover yet.
@@ -132,7 +135,7 @@ test("staff upload an event cover; wrong, oversized and fake images are refused;
   browser,
   request,
 }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const t = await tenantWithUsers("covr", [{ email: "sam@covr.example", name: "Sam Staff", role: "staff" }]);
   const host = `${t}.localhost`;
   await addEvent(t, { slug: "launch", title: "Launch", days: "5 days 10 hours" });
@@ -143,7 +146,7 @@ test("staff upload an event cover; wrong, oversized and fake images are refused;
     await staff.getByLabel("Title").fill("Launch (renamed)");
     await staff.getByLabel(/Cover image/).setInputFiles(file);
     await staff.getByRole("button", { name: "Save changes" }).click();
-    await expect(staff.getByTestId("error-cover")).toContainText(message);
+    await expect(staff.getByTestId("error-cover")).toContainText(message, { timeout: 45_000 });
     // Nothing of the refused submission was written, not even its other fields.
     const [row] = await adminQuery<{ title: string; coverSrc: string | null }>(
       database(t),
@@ -169,7 +172,7 @@ test("staff upload an event cover; wrong, oversized and fake images are refused;
     .getByLabel(/Cover image/)
     .setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: png(160, 90, [13, 148, 136]) });
   await staff.getByRole("button", { name: "Save changes" }).click();
-  await expect(staff.getByTestId("saved")).toBeVisible();
+  await expect(staff.getByTestId("saved")).toBeVisible({ timeout: 45_000 });
   const src = await staff.getByTestId("current-cover").getAttribute("src");
   expect(src).toMatch(/^\/cover\/[0-9a-f]{64}\.png$/);
 
@@ -178,7 +181,7 @@ test("staff upload an event cover; wrong, oversized and fake images are refused;
   await visitor.goto(at(host, "/events/launch"));
   const cover = visitor.getByTestId("event-cover");
   await expect(cover).toHaveAttribute("src", src as string);
-  await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(160);
+  await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 45_000 }).toBe(160);
 
   // Served by its own tenant's host, immutable; another tenant's host has no such file.
   const own = await request.get(...direct(host, src as string));
@@ -192,9 +195,11 @@ test("staff upload an event cover; wrong, oversized and fake images are refused;
   expect(unknown.status()).toBe(404);
 
   // Removing it brings back the branded stand-in.
+  await staff.goto(form);
+  await expect(staff.getByTestId("saved")).toHaveCount(0);
   await staff.getByLabel("Remove the cover").check();
   await staff.getByRole("button", { name: "Save changes" }).click();
-  await expect(staff.getByTestId("saved")).toBeVisible();
+  await expect(staff.getByTestId("saved")).toBeVisible({ timeout: 45_000 });
   await visitor.reload();
   await expect(visitor.getByTestId("event-cover")).toHaveCount(0);
   await expect(visitor.getByTestId("event-cover-fallback")).toBeVisible();
