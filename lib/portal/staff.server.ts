@@ -174,7 +174,9 @@ export type CoverChange = CheckedCover | "remove" | undefined;
 
 function coverData(cover: CoverChange, existing: boolean) {
   if (cover === undefined) return {};
-  if (cover === "remove") return { coverSrc: null, ...(existing ? { cover: { deleteMany: {} } } : {}) };
+  // The row itself goes in the same transaction (updateEvent): a one-to-one relation has no
+  // "delete if present" of its own.
+  if (cover === "remove") return { coverSrc: null };
   const row = { sha256: cover.sha256, contentType: cover.contentType, bytes: new Uint8Array(cover.bytes) };
   return {
     coverSrc: cover.src,
@@ -215,7 +217,10 @@ export async function updateEvent(
   }
   const { questions, capacity: _c, ...rest } = input;
   await withTenantDb(tenant.id, (db) =>
-    db.event.update({ where: { id: event.id }, data: { ...rest, questions, ...coverData(cover, true) } }),
+    db.$transaction([
+      db.event.update({ where: { id: event.id }, data: { ...rest, questions, ...coverData(cover, true) } }),
+      ...(cover === "remove" ? [db.eventCover.deleteMany({ where: { eventId: event.id } })] : []),
+    ]),
   );
   return input.slug;
 }
