@@ -32,9 +32,6 @@ export interface EventFormValues {
   coverSrc: string | null;
 }
 
-/** lib/portal/cover.ts COVER_MAX_BYTES, checked again by the server. */
-const COVER_LIMIT_KB = 1024;
-
 /** Create or edit an event; times are entered in the event's own time zone. */
 export function EventForm({
   values: initial,
@@ -51,7 +48,6 @@ export function EventForm({
   const e = state.errors ?? {};
   const values = initial;
   const [zone, setZone] = useState(values.timeZone);
-  const [coverError, setCoverError] = useState<string | null>(null);
   const hydrated = useHydrated();
   const form = useRef<HTMLFormElement>(null);
   useEarlyInput(form, { timeZone: zone }, (typed) => typed.timeZone && setZone(typed.timeZone));
@@ -138,7 +134,7 @@ export function EventForm({
       <Field
         label="Cover image (PNG, JPEG or WebP, at most 1 MB; optional)"
         name="cover"
-        error={coverError ?? e.cover}
+        error={e.cover}
         hint="Shown on the event page, in card layouts and in link previews. A wide image (about 1600×900) looks best."
       >
         {(c) => (
