@@ -3,7 +3,7 @@
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
 import type { DraftData, FieldErrors, WizardStep } from "@/lib/agency/wizard.ts";
-import { FONT_STACKS, type FontName } from "@/lib/tenancy/theme.ts";
+import { FONT_STACKS, LAYOUTS, LAYOUT_LABELS, type FontName, type LayoutName } from "@/lib/tenancy/theme.ts";
 import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
@@ -143,13 +143,19 @@ function Branding({
     surface: data.surface,
     text: data.text,
     font: data.font as FontName,
+    layout: (data.layout ?? "classic") as LayoutName,
   });
   const [logo, setLogo] = useState<string | null>(logoUrl);
   const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
   const [fileError, setFileError] = useState<string | null>(null);
   const fields = useRef<HTMLDivElement>(null);
   useEarlyInput(fields, { ...theme, logoAlt }, ({ logoAlt: typedAlt, ...typed }) => {
-    setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
+    setTheme((t) => ({
+      ...t,
+      ...typed,
+      font: (typed.font ?? t.font) as FontName,
+      layout: (typed.layout ?? t.layout) as LayoutName,
+    }));
     if (typedAlt !== undefined) setLogoAlt(typedAlt);
   });
   return (
@@ -194,6 +200,23 @@ function Branding({
               {Object.keys(FONT_STACKS).map((f) => (
                 <option key={f} value={f}>
                   {f}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field tone="agency" label="Catalogue layout" name="layout" error={errors?.layout}>
+          {(c) => (
+            <Select
+              {...c}
+              tone="agency"
+              name="layout"
+              value={theme.layout}
+              onChange={(e) => setTheme({ ...theme, layout: e.target.value as LayoutName })}
+            >
+              {LAYOUTS.map((l) => (
+                <option key={l} value={l}>
+                  {LAYOUT_LABELS[l]}
                 </option>
               ))}
             </Select>

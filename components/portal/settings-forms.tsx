@@ -7,7 +7,14 @@ import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
+import {
+  FONT_STACKS,
+  LAYOUTS,
+  LAYOUT_LABELS,
+  type FontName,
+  type LayoutName,
+  type Theme,
+} from "@/lib/tenancy/theme.ts";
 import { FormError } from "@/components/ui/form-error.tsx";
 
 export interface SettingsState {
@@ -115,11 +122,20 @@ export function BrandingForm({
   const [logo, setLogo] = useState(initial.logo.src);
   const [applied, setApplied] = useState<BrandingStatus | null>(null);
   const form = useRef<HTMLFormElement>(null);
-  const { primary, accent, background, surface, text, font } = theme;
-  useEarlyInput(form, { name, primary, accent, background, surface, text, font }, ({ name: typedName, ...typed }) => {
-    if (typedName !== undefined) setName(typedName);
-    setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
-  });
+  const { primary, accent, background, surface, text, font, layout } = theme;
+  useEarlyInput(
+    form,
+    { name, primary, accent, background, surface, text, font, layout },
+    ({ name: typedName, ...typed }) => {
+      if (typedName !== undefined) setName(typedName);
+      setTheme((t) => ({
+        ...t,
+        ...typed,
+        font: (typed.font ?? t.font) as FontName,
+        layout: (typed.layout ?? t.layout) as LayoutName,
+      }));
+    },
+  );
   useEffect(() => {
     if (!state.operationId) return;
     let stop = false;
@@ -170,6 +186,22 @@ export function BrandingForm({
             >
               {Object.keys(FONT_STACKS).map((f) => (
                 <option key={f}>{f}</option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field label="Catalogue layout" name="layout">
+          {(c) => (
+            <Select
+              {...c}
+              name="layout"
+              value={theme.layout}
+              onChange={(e) => setTheme({ ...theme, layout: e.target.value as LayoutName })}
+            >
+              {LAYOUTS.map((l) => (
+                <option key={l} value={l}>
+                  {LAYOUT_LABELS[l]}
+                </option>
               ))}
             </Select>
           )}

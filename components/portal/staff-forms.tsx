@@ -28,6 +28,8 @@ export interface EventFormValues {
   onlineUrl: string;
   capacity: string;
   questions: string;
+  /** The current cover image's same-origin path, if any. */
+  coverSrc: string | null;
 }
 
 /** Create or edit an event; times are entered in the event's own time zone. */
@@ -129,6 +131,32 @@ export function EventForm({
           {(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}
         </Field>
       </div>
+      <Field
+        label="Cover image (PNG, JPEG or WebP, at most 1 MB; optional)"
+        name="cover"
+        error={e.cover}
+        hint="Shown on the event page, in card layouts and in link previews. A wide image (about 1600×900) looks best."
+      >
+        {(c) => (
+          <div className="mt-1 flex flex-wrap items-center gap-4">
+            {values.coverSrc && (
+              // eslint-disable-next-line @next/next/no-img-element -- a same-origin image served by the portal
+              <img
+                src={values.coverSrc}
+                alt="Current cover"
+                data-testid="current-cover"
+                className="h-20 w-36 rounded-lg object-cover ring-1 ring-black/10"
+              />
+            )}
+            <input {...c} name="cover" type="file" accept="image/png,image/jpeg,image/webp" className="block text-sm" />
+            {values.coverSrc && (
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="removeCover" /> Remove the cover
+              </label>
+            )}
+          </div>
+        )}
+      </Field>
       {questionsAllowed ? (
         <Field
           label="Registration questions (optional)"

@@ -4,7 +4,7 @@ import { checkCustomDomains } from "../provisioning/spec.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan, planHas } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
-import { FONT_STACKS, type FontName, type Theme } from "../tenancy/theme.ts";
+import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "../tenancy/theme.ts";
 
 /**
  * The onboarding wizard's steps and what each one validates. The draft (TenantDraft.data) holds
@@ -33,6 +33,7 @@ export interface DraftData {
   surface?: string;
   text?: string;
   font?: FontName;
+  layout?: LayoutName;
   logoAlt?: string;
   plan?: string;
   server?: string;
@@ -47,6 +48,7 @@ export const DRAFT_DEFAULTS = {
   surface: "#ffffff",
   text: "#0f172a",
   font: "sans" as FontName,
+  layout: "classic" as LayoutName,
   plan: "standard",
 };
 
@@ -108,6 +110,9 @@ export function parseStep(
       const font = text(form, "font");
       if (Object.hasOwn(FONT_STACKS, font)) data.font = font as FontName;
       else errors.font = "Choose one of the fonts offered.";
+      const layout = text(form, "layout") || DRAFT_DEFAULTS.layout;
+      if ((LAYOUTS as readonly string[]).includes(layout)) data.layout = layout as LayoutName;
+      else errors.layout = "Choose one of the layouts offered.";
       data.logoAlt = text(form, "logoAlt").slice(0, 120);
       break;
     }
@@ -150,6 +155,7 @@ export function draftTheme(d: DraftData, logoSrc: string | null): Theme {
     surface: d.surface ?? DRAFT_DEFAULTS.surface,
     text: d.text ?? DRAFT_DEFAULTS.text,
     font: d.font ?? DRAFT_DEFAULTS.font,
+    layout: d.layout ?? DRAFT_DEFAULTS.layout,
     logo: { src: logoSrc ?? "/brand/portico.svg", alt: d.logoAlt || d.name || "Logo" },
   };
 }

@@ -68,6 +68,7 @@ export function formValues(event: Awaited<ReturnType<typeof staffEvent>>) {
     onlineUrl: event.onlineUrl ?? "",
     capacity: event.capacity === null ? "" : String(event.capacity),
     questions: questionLines(parseQuestions(event.questions)),
+    coverSrc: event.coverSrc,
   };
 }
 

@@ -7,6 +7,7 @@ import { isTimeZone, zonedToInstant } from "../format/zoned.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature, requireFeature } from "./features.server.ts";
 import { portalMail, notifyPromoted } from "./member.server.ts";
+import type { CheckedCover } from "./cover.ts";
 import { questionsSchema, type Question } from "./questions.ts";
 import { RegistrationRefused, setCapacity } from "./registrations.server.ts";
 
@@ -165,17 +166,40 @@ export function parseEventForm(
   };
 }
 
-export async function createEvent(tenant: ResolvedTenant, input: EventInput): Promise<string> {
+/**
+ * A new cover replaces the old one, "remove" drops it, and undefined keeps what is there. Written
+ * in the same statement as the event, so an event is never saved with half a cover.
+ */
+export type CoverChange = CheckedCover | "remove" | undefined;
+
+function coverData(cover: CoverChange, existing: boolean) {
+  if (cover === undefined) return {};
+  // The row itself goes in the same transaction (updateEvent): a one-to-one relation has no
+  // "delete if present" of its own.
+  if (cover === "remove") return { coverSrc: null };
+  const row = { sha256: cover.sha256, contentType: cover.contentType, bytes: new Uint8Array(cover.bytes) };
+  return {
+    coverSrc: cover.src,
+    cover: existing ? { upsert: { create: row, update: { ...row, createdAt: new Date() } } } : { create: row },
+  };
+}
+
+export async function createEvent(tenant: ResolvedTenant, input: EventInput, cover?: CoverChange): Promise<string> {
   return withTenantDb(tenant.id, async (db) => {
     if (await db.event.findUnique({ where: { slug: input.slug }, select: { id: true } }))
       throw new InvalidInput(`Another event already uses the address /events/${input.slug}; change the slug.`);
     const { questions, ...rest } = input;
-    await db.event.create({ data: { ...rest, questions, status: "draft" } });
+    await db.event.create({ data: { ...rest, questions, status: "draft", ...coverData(cover, false) } });
     return input.slug;
   });
 }
 
-export async function updateEvent(tenant: ResolvedTenant, slug: string, input: EventInput): Promise<string> {
+export async function updateEvent(
+  tenant: ResolvedTenant,
+  slug: string,
+  input: EventInput,
+  cover?: CoverChange,
+): Promise<string> {
   const event = await withTenantDb(tenant.id, (db) =>
     db.event.findUnique({ where: { slug }, select: { id: true, capacity: true } }),
   );
@@ -192,7 +216,12 @@ export async function updateEvent(tenant: ResolvedTenant, slug: string, input: E
     await notifyPromoted(tenant, promoted);
   }
   const { questions, capacity: _c, ...rest } = input;
-  await withTenantDb(tenant.id, (db) => db.event.update({ where: { id: event.id }, data: { ...rest, questions } }));
+  await withTenantDb(tenant.id, (db) =>
+    db.$transaction([
+      db.event.update({ where: { id: event.id }, data: { ...rest, questions, ...coverData(cover, true) } }),
+      ...(cover === "remove" ? [db.eventCover.deleteMany({ where: { eventId: event.id } })] : []),
+    ]),
+  );
   return input.slug;
 }
 

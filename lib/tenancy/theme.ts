@@ -10,13 +10,30 @@ const hex = z
   .regex(/^#[0-9a-fA-F]{6}$/, "use a six-digit hex colour such as #1d4ed8")
   .transform((v) => v.toLowerCase());
 
+/**
+ * Each name's first family is a face bundled with the app (app/fonts.ts, from @fontsource
+ * packages, served from the portal's own origin); the system fonts after it only cover the moment
+ * before it loads and pages (such as the plain-HTML notices) that do not load it.
+ */
 export const FONT_STACKS = {
-  sans: 'ui-sans-serif, system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-  serif: 'ui-serif, Georgia, Cambria, "Times New Roman", Times, serif',
-  mono: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-  rounded: 'ui-rounded, "SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif',
-  humanist: 'Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", source-sans-pro, sans-serif',
+  sans: 'var(--font-inter), ui-sans-serif, system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  serif: 'var(--font-source-serif), ui-serif, Georgia, Cambria, "Times New Roman", Times, serif',
+  mono: 'var(--font-jetbrains-mono), ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+  rounded: 'var(--font-nunito), ui-rounded, "SF Pro Rounded", system-ui, sans-serif',
+  humanist: 'var(--font-source-sans), Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", sans-serif',
 } as const;
+
+/**
+ * How the catalogue lays out events: a list with date badges, cards with cover images, or a
+ * compact agenda grouped by day. A closed set, like the fonts.
+ */
+export const LAYOUTS = ["classic", "grid", "agenda"] as const;
+export type LayoutName = (typeof LAYOUTS)[number];
+export const LAYOUT_LABELS: Record<LayoutName, string> = {
+  classic: "Classic list",
+  grid: "Cards with cover images",
+  agenda: "Compact agenda by date",
+};
 
 export type FontName = keyof typeof FONT_STACKS;
 
@@ -27,6 +44,8 @@ export const themeSchema = z.object({
   surface: hex,
   text: hex,
   font: z.enum(Object.keys(FONT_STACKS) as [FontName, ...FontName[]]),
+  /** Optional so themes stored before layouts existed (and tenants/*.ts) stay valid. */
+  layout: z.enum(LAYOUTS).default("classic"),
   logo: z.object({
     /** Same-origin path: a file under /brand/, or an uploaded logo at /logo/<sha256>.<ext>; never an external URL. */
     src: z
@@ -77,5 +96,6 @@ export const FALLBACK_THEME: Theme = {
   surface: "#ffffff",
   text: "#0f172a",
   font: "sans",
+  layout: "classic",
   logo: { src: "/brand/portico.svg", alt: "Portal" },
 };

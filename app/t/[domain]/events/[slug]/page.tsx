@@ -15,6 +15,9 @@ import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { EventCover } from "@/components/portal/event-card.tsx";
+import { StickyRegister } from "@/components/portal/sticky-register.tsx";
+import { eventDescription, shareMetadata } from "@/lib/portal/share.server.ts";
 import { cancelAction, registerAction, registerGuestAction } from "./actions.ts";
 
 type Props = { params: Promise<{ domain: string; slug: string }> };
@@ -31,8 +34,20 @@ async function load(params: Props["params"]) {
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { event } = await load(params);
-  return { title: event?.title ?? "Event" };
+  const { tenant, event } = await load(params);
+  if (!event) return { title: "Event" };
+  // A members-only portal tells link previews (never signed in) only whose portal it is.
+  const hidden = (await portalSettings(tenant).catch(() => null))?.catalogueVisibility !== "public";
+  if (hidden) return shareMetadata(tenant, { path: `/events/${event.slug}`, title: tenant.name });
+  return {
+    title: event.title,
+    ...shareMetadata(tenant, {
+      path: `/events/${event.slug}`,
+      title: `${event.title} · ${tenant.name}`,
+      description: eventDescription(event),
+      image: event.coverSrc,
+    }),
+  };
 }
 
 export default async function EventPage({ params }: Props) {
@@ -54,14 +69,22 @@ export default async function EventPage({ params }: Props) {
       </p>
     );
   }
+  const registration = user ? await memberRegistrationFor(tenant, user, event.id) : null;
+  const closedReason = registrationClosedReason(event);
   const confirmed =
     event.capacity === null
       ? 0
       : await withTenantDb(tenant.id, (db) =>
           db.registration.count({ where: { eventId: event.id, status: "confirmed" } }),
         );
+  const full = event.capacity !== null && confirmed >= event.capacity;
+  const waitlist = hasFeature(tenant, "waitlist");
+  const cta = callToAction({ registration, closedReason, full, waitlist });
   return (
     <article className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
+      <div className="-mx-6 -mt-6 mb-6 overflow-hidden rounded-t-2xl sm:-mx-8 sm:-mt-8">
+        <EventCover event={event} decorative={false} className="max-h-80" />
+      </div>
       <Link href="/" className="text-sm font-medium text-brand hover:underline">
         ← All events
       </Link>
@@ -114,17 +137,37 @@ export default async function EventPage({ params }: Props) {
           Add to calendar (.ics)
         </a>
       </p>
-      <RegistrationPanel
-        actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
-        eventSlug={event.slug}
-        closedReason={registrationClosedReason(event)}
-        questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
-        registration={user ? await memberRegistrationFor(tenant, user, event.id) : null}
-        signedIn={Boolean(user)}
-        guestsAllowed={!user && (await portalSettings(tenant)).allowGuestRegistration}
-        full={event.capacity !== null && confirmed >= event.capacity}
-        waitlist={hasFeature(tenant, "waitlist")}
-      />
+      <div id="register" className="scroll-mt-6">
+        <RegistrationPanel
+          actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
+          eventSlug={event.slug}
+          closedReason={closedReason}
+          questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
+          registration={registration}
+          signedIn={Boolean(user)}
+          guestsAllowed={!user && (await portalSettings(tenant)).allowGuestRegistration}
+          full={full}
+          waitlist={waitlist}
+        />
+      </div>
+      {cta && <StickyRegister target="register" label={cta.label} detail={cta.detail} />}
     </article>
   );
+}
+
+/**
+ * What the small-screen bar says, matching the panel it leads to; none when there is nothing to
+ * do (registration closed, or full without a waitlist), rather than a button that cannot work.
+ */
+function callToAction(state: {
+  registration: { status: string } | null;
+  closedReason: string | null;
+  full: boolean;
+  waitlist: boolean;
+}): { label: string; detail?: string } | null {
+  if (state.registration?.status === "confirmed") return { label: "Registered", detail: "Your ticket and options" };
+  if (state.registration) return { label: "On the waitlist", detail: "Your place and options" };
+  if (state.closedReason) return null;
+  if (state.full) return state.waitlist ? { label: "Join the waitlist", detail: "This event is full" } : null;
+  return { label: "Register" };
 }

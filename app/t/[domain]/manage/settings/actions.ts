@@ -41,6 +41,7 @@ const brandingForm = z.object({
   surface: text(),
   text: text(),
   font: text(),
+  layout: text(),
   logoAlt: text().transform((v) => v.trim().slice(0, 120)),
   logo: z.instanceof(File).optional(),
 });
