@@ -52,3 +52,23 @@ export function renderMailOffThread(content: MailContent, options: RenderOptions
     w.postMessage({ id, content, options });
   });
 }
+
+/**
+ * Starts the render thread and renders one throw-away message, so the first real email (a
+ * registration waiting on it) does not pay for loading the templates. Failures surface on use.
+ */
+export function warmMailRenderer(): void {
+  renderMailOffThread(
+    { kind: "sign-in-link", link: "https://warm-up.invalid/", minutes: 1 },
+    {
+      brand: {
+        name: "Portico",
+        logoUrl: null,
+        logoAlt: "Portico",
+        primary: "#0f172a",
+        onPrimary: "#ffffff",
+        homeUrl: "https://warm-up.invalid/",
+      },
+    },
+  ).catch(() => undefined);
+}
