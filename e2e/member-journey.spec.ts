@@ -49,6 +49,14 @@ test("member journey on two tenants at once: register, ticket, waitlist, cancel,
   await ada.getByTestId("ticket-link").click();
   await expect(ada.getByTestId("ticket")).toHaveAttribute("data-status", "confirmed");
   await expect(ada.getByTestId("ticket-qr").locator("svg")).toBeVisible();
+  await expect(ada.getByTestId("google-calendar-link")).toHaveAttribute(
+    "href",
+    /^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE&text=Alpha\+masterclass&dates=\d{8}T\d{6}Z%2F\d{8}T\d{6}Z/,
+  );
+  await expect(ada.getByTestId("outlook-calendar-link")).toHaveAttribute(
+    "href",
+    /^https:\/\/outlook\.live\.com\/calendar\/0\/deeplink\/compose\?.*startdt=\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}Z/,
+  );
   const code = await ada.getByTestId("ticket-code").innerText();
   expect((await sam.goto(at(A, `/tickets/${code}`)))?.status()).toBe(404);
 
@@ -67,6 +75,15 @@ test("member journey on two tenants at once: register, ticket, waitlist, cancel,
   const outbox = await (await browser.newContext()).newPage();
   await openOutbox(outbox, "sam@alpha.example");
   await expect(outbox.getByTestId("outbox-subject").first()).toHaveText("A place opened up: Alpha masterclass");
+  // Branded HTML, shown in a frame with no permissions, beside the text part and the calendar file.
+  const html = outbox.getByTestId("outbox-html").first();
+  await expect(html).toHaveAttribute("sandbox", "");
+  await expect(html.contentFrame().getByText("A place at Alpha masterclass opened up and it is yours.")).toBeVisible();
+  await expect(outbox.getByTestId("outbox-text").first()).toContainText("Room 1");
+  await expect(outbox.getByTestId("outbox-attachment").first()).toHaveText("invite.ics");
+  // Ada, who cancelled, is told so.
+  await openOutbox(outbox, "ada@alpha.example");
+  await expect(outbox.getByTestId("outbox-subject").first()).toHaveText("Registration cancelled: Alpha masterclass");
 
   // Nothing crossed: Gil's list holds only Beta's event, still confirmed.
   await gil.goto(at(B, "/registrations"));

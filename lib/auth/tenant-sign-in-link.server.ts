@@ -2,6 +2,9 @@ import "server-only";
 import type { User } from "next-auth";
 import { emailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
+import { tenantMailBrand } from "../platform/mail-brand.ts";
+import { sendMail } from "../mail/send.server.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
@@ -20,6 +23,7 @@ const SIGN_IN_LINK_MINUTES = 15;
 export async function sendTenantSignInLink(
   tenant: ResolvedTenant,
   rawEmail: unknown,
+  locale: MailLocale = "en",
 ): Promise<"sent" | "invalid" | "ignored" | Refusal> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
@@ -42,14 +46,17 @@ export async function sendTenantSignInLink(
     }),
   );
   const link = publicLink(tenant.primaryHost, `/sign-in/link?token=${encodeURIComponent(token)}`);
-  await platform().mail.send({
-    tenantId: tenant.id,
-    to: parsed.data,
-    fromName: tenant.name.slice(0, 120),
-    fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
-    subject: `Your sign-in link for ${tenant.name}`.slice(0, 200),
-    text: `Hello,\n\nUse this link to sign in to ${tenant.name}. It works once and expires in ${SIGN_IN_LINK_MINUTES} minutes:\n\n${link}\n\nIf you did not ask for it, ignore this email.\n`,
-  });
+  await sendMail(
+    platform().mail,
+    {
+      tenantId: tenant.id,
+      to: parsed.data,
+      fromName: tenant.name,
+      fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+    },
+    { kind: "sign-in-link", link, minutes: SIGN_IN_LINK_MINUTES },
+    { brand: tenantMailBrand(tenant, publicLink), locale },
+  );
   return "sent";
 }
 

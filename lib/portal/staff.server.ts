@@ -6,8 +6,9 @@ import { InvalidInput } from "../util/errors.ts";
 import { isTimeZone, zonedToInstant } from "../format/zoned.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature, requireFeature } from "./features.server.ts";
-import { portalMail, notifyPromoted } from "./member.server.ts";
+import { MAIL_EVENT_FIELDS, mailEvent, portalMail, notifyPromoted } from "./member.server.ts";
 import type { CheckedCover } from "./cover.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
 import { questionsSchema, type Question } from "./questions.ts";
 import { RegistrationRefused, setCapacity } from "./registrations.server.ts";
 
@@ -230,9 +231,10 @@ export async function setEventStatus(
   tenant: ResolvedTenant,
   slug: string,
   status: "published" | "draft" | "cancelled",
+  locale: MailLocale = "en",
 ): Promise<void> {
   const event = await withTenantDb(tenant.id, (db) =>
-    db.event.findUnique({ where: { slug }, select: { id: true, title: true, status: true } }),
+    db.event.findUnique({ where: { slug }, select: { id: true, status: true, ...MAIL_EVENT_FIELDS } }),
   );
   if (!event) throw new InvalidInput("This event no longer exists.");
   if (event.status === "cancelled")
@@ -259,8 +261,13 @@ export async function setEventStatus(
       await portalMail(
         tenant,
         p.email,
-        `Cancelled: ${event.title}`,
-        `Hello ${p.name},\n\nWe are sorry: ${event.title} has been cancelled. Your registration is void; nothing else is needed from you.\n`,
+        {
+          kind: "event-cancelled",
+          name: p.name,
+          event: mailEvent(tenant, event),
+          homeUrl: publicLink(tenant.primaryHost, "/"),
+        },
+        locale,
       );
   }
 }
@@ -272,12 +279,13 @@ export async function messageAttendees(
   eventId: string,
   subject: string,
   body: string,
+  locale: MailLocale = "en",
 ): Promise<number> {
   const s = subject.trim().slice(0, 150);
   const b = body.trim().slice(0, 10_000);
   if (!s || !b) throw new InvalidInput("Write a subject and a message.");
   const event = await withTenantDb(tenant.id, (db) =>
-    db.event.findUnique({ where: { id: eventId }, select: { title: true, slug: true } }),
+    db.event.findUnique({ where: { id: eventId }, select: MAIL_EVENT_FIELDS }),
   );
   if (!event) throw new InvalidInput("This event no longer exists.");
   const people = await withTenantDb(tenant.id, (db) =>
@@ -291,8 +299,8 @@ export async function messageAttendees(
     await portalMail(
       tenant,
       p.email,
-      `${event.title}: ${s}`,
-      `Hello ${p.name},\n\n${b}\n\n— ${from.name}, for ${tenant.name}\n${publicLink(tenant.primaryHost, `/events/${event.slug}`)}\n`,
+      { kind: "staff-message", name: p.name, event: mailEvent(tenant, event), subject: s, body: b, from: from.name },
+      locale,
     );
   }
   return people.length;

@@ -8,6 +8,8 @@ import { publishedEvent } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
 import { RichText } from "@/components/portal/rich-text.tsx";
+import { CalendarLinks } from "@/components/portal/add-to-calendar.tsx";
+import { publicLink } from "@/lib/auth/origin.server.ts";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
@@ -128,15 +130,19 @@ export default async function EventPage({ params }: Props) {
           </a>
         </p>
       )}
-      <p className="mt-6 text-sm">
-        <a
-          href={`/events/${event.slug}/calendar.ics`}
-          className="font-medium text-brand underline"
-          data-testid="ics-link"
-        >
-          Add to calendar (.ics)
-        </a>
-      </p>
+      <CalendarLinks
+        icsHref={`/events/${event.slug}/calendar.ics`}
+        event={{
+          title: event.title,
+          details: [event.summary, publicLink(tenant.primaryHost, `/events/${event.slug}`)]
+            .filter(Boolean)
+            .join("\n\n"),
+          // The join link is for signed-in members only, as on this page.
+          location: event.venue ?? (user ? event.onlineUrl : null),
+          startsAt: event.startsAt,
+          endsAt: event.endsAt,
+        }}
+      />
       <div id="register" className="scroll-mt-6">
         <RegistrationPanel
           actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
