@@ -1,5 +1,6 @@
 import type { CSSProperties } from "react";
 import { themeToCssVars, type Theme } from "@/lib/tenancy/theme.ts";
+import { checkContrast } from "@/lib/tenancy/contrast.ts";
 
 /**
  * A small, faithful rendering of a tenant's portal chrome (the same CSS variables and classes as
@@ -7,6 +8,8 @@ import { themeToCssVars, type Theme } from "@/lib/tenancy/theme.ts";
  */
 export function PortalPreview({ theme, name, host }: { theme: Theme; name: string; host: string }) {
   const style = themeToCssVars(theme) as CSSProperties;
+  // The check a save runs (lib/tenancy/contrast.ts), so the preview never shows as fine what is refused.
+  const problems = Object.values(checkContrast(theme));
   return (
     <figure
       aria-label="Portal preview"
@@ -37,7 +40,8 @@ export function PortalPreview({ theme, name, host }: { theme: Theme; name: strin
           <h3 className="text-lg font-semibold">Upcoming events</h3>
           {["Annual conference", "Product webinar"].map((title, i) => (
             <div key={title} className="rounded-lg bg-surface p-3 shadow-sm ring-1 ring-black/5">
-              <div className="text-xs font-medium uppercase tracking-wide text-accent">
+              <div className="flex items-center gap-2 text-xs font-medium uppercase tracking-wide">
+                <span aria-hidden="true" className="h-2 w-2 rounded-full bg-accent" />
                 {i === 0 ? "In 12 days" : "Next month"}
               </div>
               <div className="font-medium">{title}</div>
@@ -48,6 +52,20 @@ export function PortalPreview({ theme, name, host }: { theme: Theme; name: strin
           ))}
         </div>
       </div>
+      {problems.length > 0 && (
+        <figcaption
+          role="status"
+          data-testid="preview-contrast"
+          className="space-y-1 border-t border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950"
+        >
+          <strong className="block">Below WCAG AA contrast; a save is refused:</strong>
+          {problems.map((p) => (
+            <span key={p.field} className="block">
+              {p.message}
+            </span>
+          ))}
+        </figcaption>
+      )}
     </figure>
   );
 }
