@@ -97,9 +97,9 @@ test("the wizard refuses a teal below contrast and accepts the suggested shade",
   await page.getByLabel("Organisation name").fill("Teal Co");
   await page.getByLabel("Slug").fill(slug);
   await expect(page.getByTestId("slug-status")).toHaveAttribute("data-available", "true");
-  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Domains" })).toBeVisible();
-  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Branding" })).toBeVisible();
 
   const field = page.getByLabel("Brand colour", { exact: true });
@@ -107,7 +107,7 @@ test("the wizard refuses a teal below contrast and accepts the suggested shade",
   await expect(page.getByTestId("error-primary")).toContainText(/link text on the page background is 1\.\d+:1/);
   await expect(page.getByTestId("preview-contrast")).toBeVisible();
   // Next is refused by the server with the same message, on the same step.
-  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Branding" })).toBeVisible();
   await expect(page.getByTestId("error-primary")).toContainText("WCAG AA needs 4.5:1");
 
@@ -116,7 +116,7 @@ test("the wizard refuses a teal below contrast and accepts the suggested shade",
   await suggestion.click();
   await expect(field).toHaveValue(shade);
   await expect(page.getByTestId("error-primary")).toHaveCount(0);
-  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Plan" })).toBeVisible();
 });
 
@@ -128,6 +128,14 @@ test("the agency dashboard lists tenants whose stored colours are below contrast
     failing,
   ]);
   await signInAgency(page);
+  // The agency host has its own icon, served as a static file.
+  const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+  expect(icon).toMatch(/^\/brand\/portico\.svg/);
+  const served = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return [r.status, r.headers.get("content-type")];
+  }, icon as string);
+  expect(served).toEqual([200, "image/svg+xml"]);
   const panel = page.getByTestId("below-contrast");
   await expect(panel).toContainText("Brand colours below contrast");
   const link = panel.locator(`a[href="/tenants/${failing}"]`);

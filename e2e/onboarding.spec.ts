@@ -142,8 +142,8 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect(previewLogo).toHaveAttribute("src", /^\/logo\/[0-9a-f]{64}\.png$/);
   await expect.poll(() => previewLogo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
   const logoPath = (await previewLogo.getAttribute("src")) as string;
-  const anonymous = await (await browser.newContext()).request.get(at("admin.localhost", logoPath));
-  expect(anonymous.status()).toBe(404);
+  const anonymous = await (await (await browser.newContext()).newPage()).goto(at("admin.localhost", logoPath));
+  expect(anonymous?.status()).toBe(404);
   // And in the fleet list, with the brand's colours beside the name.
   await page.goto(at("admin.localhost", `/?q=${slug}`));
   const row = page.locator(`[data-testid="fleet-row"][data-slug="${slug}"]`);
