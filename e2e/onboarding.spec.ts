@@ -37,7 +37,7 @@ function png(size: number, rgb: [number, number, number]): Buffer {
 }
 
 async function next(page: Page) {
-  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next", exact: true }).click();
 }
 
 test("the onboarding wizard: a new tenant live on its subdomain with its branding; its first admin accepts the invitation and signs in", async ({
