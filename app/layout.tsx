@@ -3,7 +3,8 @@ import type { ReactNode } from "react";
 import { fontVariables } from "./fonts.ts";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "Portal", robots: { index: false } };
+// A default icon for pages no layout brands (a tenant's layout uses its logo, the agency's its own).
+export const metadata: Metadata = { title: "Portal", robots: { index: false }, icons: { icon: "/brand/portico.svg" } };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

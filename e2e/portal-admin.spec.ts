@@ -26,13 +26,12 @@ test("a tenant admin previews and saves branding (every page shows it at once) a
   await expect(visitor.getByTestId("tenant-name")).toHaveText("Zeta Learning");
   await expect(visitor.locator("header").first()).toHaveCSS("background-color", "rgb(185, 28, 28)");
 
-  // An invalid colour is refused by the worker with a reason, and nothing changes.
+  // An invalid colour is refused beside its field with a reason, and nothing changes.
   await admin.goto(at(host, "/manage/settings"));
   await admin.getByLabel("Brand colour").fill("red");
   await admin.getByRole("button", { name: "Save branding" }).click();
-  await expect(admin.getByTestId("branding-status")).toContainText(
-    "Not saved: the branding is invalid: use a six-digit hex colour",
-  );
+  await expect(admin.getByTestId("error-primary")).toContainText("use a six-digit hex colour");
+  await expect(admin.getByTestId("branding-status")).toHaveCount(0);
   await visitor.reload();
   await expect(visitor.locator("header").first()).toHaveCSS("background-color", "rgb(185, 28, 28)");
 

@@ -5,7 +5,11 @@ import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
 export const dynamic = "force-dynamic";
 
-export const metadata = { title: { default: "Portico · Agency", template: "%s · Portico" } };
+// The icon is under /brand/, which every host serves as a static file (proxy.ts passes it through).
+export const metadata = {
+  title: { default: "Portico · Agency", template: "%s · Portico" },
+  icons: { icon: "/brand/portico.svg" },
+};
 
 /** Agency pages exist only on the agency host, whatever path reached them (security case 12). */
 export default async function AgencyLayout({ children }: { children: ReactNode }) {

@@ -48,6 +48,18 @@ function shown(metrics: MetricsState): { figures: TenantFigures | null; old: boo
   return { figures: null, old: false };
 }
 
+/** A migration's name on one line and its timestamp under it, whole: nothing cut off. */
+function SchemaVersion({ name }: { name: string }) {
+  const match = /^(\d{14})_(.+)$/.exec(name);
+  if (!match) return <span className="break-all">{name}</span>;
+  return (
+    <>
+      <span className="whitespace-nowrap">{match[2]}</span>
+      <span className="block text-slate-400">{match[1]}</span>
+    </>
+  );
+}
+
 function SortHeader({
   query,
   sort,
@@ -133,11 +145,45 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                 data-slug={row.slug}
                 data-health={row.metrics.state === "inactive" ? "inactive" : row.metrics.state}
               >
-                <td data-label="Tenant" className="px-3 py-3">
-                  <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">
-                    {row.name}
-                  </Link>
-                  <div className="text-xs text-slate-600">{row.slug}</div>
+                <td data-label="Tenant" className="min-w-56 px-3 py-3">
+                  <div className="flex items-center gap-3">
+                    {row.brand ? (
+                      // eslint-disable-next-line @next/next/no-img-element -- a same-origin logo (public/brand or /logo on this host)
+                      <img
+                        src={row.brand.logo.src}
+                        alt=""
+                        width={32}
+                        height={32}
+                        data-testid="fleet-logo"
+                        className="h-8 w-8 shrink-0 rounded object-contain ring-1 ring-slate-200"
+                        style={{ background: row.brand.background }}
+                      />
+                    ) : (
+                      <span className="h-8 w-8 shrink-0 rounded bg-slate-100" />
+                    )}
+                    <div className="min-w-0">
+                      <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">
+                        {row.name}
+                      </Link>
+                      <div className="flex items-center gap-1.5 text-xs text-slate-500">
+                        {row.slug}
+                        {row.brand && (
+                          <span className="flex gap-0.5" data-testid="fleet-swatches">
+                            {(["primary", "accent", "background"] as const).map((key) => (
+                              <span
+                                key={key}
+                                title={`${key} ${row.brand![key]}`}
+                                aria-label={`${key} ${row.brand![key]}`}
+                                role="img"
+                                className="h-3 w-3 rounded-sm ring-1 ring-black/10"
+                                style={{ background: row.brand![key] }}
+                              />
+                            ))}
+                          </span>
+                        )}
+                      </div>
+                    </div>
+                  </div>
                 </td>
                 <td data-label="Status" className="px-3 py-3">
                   <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`}>
@@ -162,12 +208,8 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                   {row.server ?? "—"}
                   {row.databaseName && <div className="font-mono text-xs text-slate-500">{row.databaseName}</div>}
                 </td>
-                <td
-                  data-label="Schema"
-                  className="max-w-[10rem] truncate px-3 py-3 font-mono text-xs text-slate-600"
-                  title={row.schemaVersion ?? undefined}
-                >
-                  {row.schemaVersion ?? "—"}
+                <td data-label="Schema" className="px-3 py-3 font-mono text-xs text-slate-600" data-testid="schema">
+                  {row.schemaVersion ? <SchemaVersion name={row.schemaVersion} /> : "—"}
                 </td>
                 {figure("Members", figures?.members, "member-count")}
                 {figure("Events", figures?.events, "event-count")}

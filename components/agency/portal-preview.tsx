@@ -1,5 +1,6 @@
 import type { CSSProperties } from "react";
 import { themeToCssVars, type LayoutName, type Theme } from "@/lib/tenancy/theme.ts";
+import { checkContrast } from "@/lib/tenancy/contrast.ts";
 
 const SAMPLE = [
   { title: "Annual conference", when: "In 12 days", day: "Tue 8 Dec", time: "09:00" },
@@ -34,7 +35,10 @@ function PreviewEvents({ layout }: { layout: LayoutName }) {
           <div key={e.title} className="overflow-hidden rounded-lg bg-surface shadow-sm ring-1 ring-black/5">
             <div data-testid="preview-cover" className="aspect-video bg-linear-to-br from-brand to-accent" />
             <div className="p-2">
-              <div className="text-xs font-medium uppercase tracking-wide text-accent">{e.when}</div>
+              <div className="flex items-center gap-2 text-xs font-medium uppercase tracking-wide">
+                <span aria-hidden="true" className="h-2 w-2 rounded-full bg-accent" />
+                {e.when}
+              </div>
               <div className="text-sm font-medium">{e.title}</div>
             </div>
           </div>
@@ -45,7 +49,10 @@ function PreviewEvents({ layout }: { layout: LayoutName }) {
     <>
       {SAMPLE.slice(0, 2).map((e) => (
         <div key={e.title} className="rounded-lg bg-surface p-3 shadow-sm ring-1 ring-black/5">
-          <div className="text-xs font-medium uppercase tracking-wide text-accent">{e.when}</div>
+          <div className="flex items-center gap-2 text-xs font-medium uppercase tracking-wide">
+            <span aria-hidden="true" className="h-2 w-2 rounded-full bg-accent" />
+            {e.when}
+          </div>
           <div className="font-medium">{e.title}</div>
           <span className="mt-2 inline-block rounded-md bg-brand px-2.5 py-1 text-xs font-medium text-on-brand">
             Register
@@ -62,6 +69,8 @@ function PreviewEvents({ layout }: { layout: LayoutName }) {
  */
 export function PortalPreview({ theme, name, host }: { theme: Theme; name: string; host: string }) {
   const style = themeToCssVars(theme) as CSSProperties;
+  // The check a save runs (lib/tenancy/contrast.ts), so the preview never shows as fine what is refused.
+  const problems = Object.values(checkContrast(theme));
   return (
     <figure
       aria-label="Portal preview"
@@ -93,6 +102,20 @@ export function PortalPreview({ theme, name, host }: { theme: Theme; name: strin
           <PreviewEvents layout={theme.layout} />
         </div>
       </div>
+      {problems.length > 0 && (
+        <figcaption
+          role="status"
+          data-testid="preview-contrast"
+          className="space-y-1 border-t border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950"
+        >
+          <strong className="block">Below WCAG AA contrast; a save is refused:</strong>
+          {problems.map((p) => (
+            <span key={p.field} className="block">
+              {p.message}
+            </span>
+          ))}
+        </figcaption>
+      )}
     </figure>
   );
 }

@@ -10,6 +10,8 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { PortalPreview } from "./portal-preview.tsx";
+import { ColourSuggestion } from "@/components/forms/colour-suggestion.tsx";
+import { checkContrast } from "@/lib/tenancy/contrast.ts";
 
 export interface WizardState {
   errors?: FieldErrors;
@@ -149,6 +151,8 @@ function Branding({
   const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
   const [fileError, setFileError] = useState<string | null>(null);
   const fields = useRef<HTMLDivElement>(null);
+  // The same check the server runs on Next, so the preview's warning is what is refused.
+  const problems = checkContrast(theme);
   useEarlyInput(fields, { ...theme, logoAlt }, ({ logoAlt: typedAlt, ...typed }) => {
     setTheme((t) => ({
       ...t,
@@ -163,27 +167,41 @@ function Branding({
       <div ref={fields} className="space-y-4">
         <div className="grid grid-cols-2 gap-4">
           {COLOURS.map(([name, label]) => (
-            <Field tone="agency" key={name} label={label} name={name} error={errors?.[name]}>
+            <Field
+              tone="agency"
+              key={name}
+              label={label}
+              name={name}
+              error={problems[name]?.message ?? (theme[name] === data[name] ? errors?.[name] : undefined)}
+            >
               {(c) => (
-                <div className="mt-1 flex items-center gap-2">
-                  <input
-                    type="color"
-                    aria-label={`${label} picker`}
-                    value={theme[name]}
-                    onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
-                    className="h-9 w-10 cursor-pointer rounded border border-slate-300"
-                  />
-                  <Input
-                    {...c}
+                <>
+                  <div className="mt-1 flex items-center gap-2">
+                    <input
+                      type="color"
+                      aria-label={`${label} picker`}
+                      value={theme[name]}
+                      onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
+                      className="h-9 w-10 cursor-pointer rounded border border-slate-300"
+                    />
+                    <Input
+                      {...c}
+                      tone="agency"
+                      density="compact"
+                      inline
+                      name={name}
+                      value={theme[name]}
+                      onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
+                      className="w-full font-mono"
+                    />
+                  </div>
+                  <ColourSuggestion
                     tone="agency"
-                    density="compact"
-                    inline
-                    name={name}
-                    value={theme[name]}
-                    onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
-                    className="w-full font-mono"
+                    problem={problems[name]}
+                    describedBy={c["aria-describedby"]}
+                    apply={(field, shade) => setTheme((t) => ({ ...t, [field]: shade }))}
                   />
-                </div>
+                </>
               )}
             </Field>
           ))}

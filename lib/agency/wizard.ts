@@ -5,6 +5,7 @@ import type { HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan, planHas } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
 import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "../tenancy/theme.ts";
+import { checkContrast, type ThemeColours } from "../tenancy/contrast.ts";
 
 /**
  * The onboarding wizard's steps and what each one validates. The draft (TenantDraft.data) holds
@@ -107,6 +108,9 @@ export function parseStep(
         data[c] = v;
         if (!hex.safeParse(v).success) errors[c] = "Use a six-digit hex colour such as #1d4ed8.";
       }
+      // The same check as a save in a portal's settings: every text/background pair reaches WCAG AA.
+      const problems = checkContrast(data as Partial<ThemeColours>);
+      for (const c of colours) if (!errors[c] && problems[c]) errors[c] = problems[c].message;
       const font = text(form, "font");
       if (Object.hasOwn(FONT_STACKS, font)) data.font = font as FontName;
       else errors.font = "Choose one of the fonts offered.";

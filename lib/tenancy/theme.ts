@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkContrast, readableOn } from "./contrast.ts";
 
 /**
  * A tenant's branding, as stored in the control plane and declared in tenants/.
@@ -60,18 +61,18 @@ export const themeSchema = z.object({
 
 export type Theme = z.infer<typeof themeSchema>;
 
-function luminance(hexColour: string): number {
-  const channel = (i: number) => {
-    const c = parseInt(hexColour.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-}
+export { readableOn };
 
-/** Black or white, whichever reads better on the given colour (WCAG relative luminance). */
-export function readableOn(hexColour: string): "#000000" | "#ffffff" {
-  return luminance(hexColour) > 0.179 ? "#000000" : "#ffffff";
-}
+/**
+ * A theme as it may be saved: the shape above, and every text/background pair it produces
+ * reaching WCAG AA (lib/tenancy/contrast.ts). Stored themes are read with `themeSchema` alone, so
+ * a tenant saved before the rule keeps its look (and is listed on the agency dashboard).
+ */
+export const savableThemeSchema = themeSchema.superRefine((theme, ctx) => {
+  const problems = checkContrast(theme);
+  for (const problem of Object.values(problems))
+    ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+});
 
 /** CSS custom properties for a theme; the portal's Tailwind classes read only these. */
 export function themeToCssVars(theme: Theme): Record<`--brand-${string}`, string> {
