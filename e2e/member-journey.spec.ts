@@ -65,10 +65,24 @@ test("member journey on two tenants at once: register, ticket, waitlist, cancel,
   await expect(sam.getByTestId("places")).toHaveText("0 of 1 left");
   await sam.getByRole("button", { name: "Join the waitlist" }).click();
   await expect(sam.getByTestId("registration")).toHaveAttribute("data-status", "waitlisted");
+  await expect(sam.getByTestId("waitlist-position")).toHaveText("You are number 1 on the waitlist");
+  await sam.goto(at(A, "/registrations"));
+  await expect(sam.locator(`[data-event="${slug}"]`).getByTestId("registration-label")).toHaveText(
+    "You are number 1 on the waitlist",
+  );
 
-  // Ada cancels; Sam is promoted at once and told by email.
+  // Ada cancels, after being told her seat goes to the waitlist; backing out keeps it.
   await ada.goto(at(A, `/events/${slug}`));
-  await ada.getByRole("button", { name: "Cancel my registration" }).click();
+  const cancelForm = ada.getByTestId("cancel-registration");
+  await cancelForm.getByRole("button", { name: "Cancel my registration…" }).click();
+  await expect(cancelForm.getByTestId("confirm-text")).toContainText("next person on the waitlist");
+  await cancelForm.getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(cancelForm.getByTestId("confirm-text")).toBeHidden();
+  await ada.reload();
+  await expect(ada.getByTestId("registration")).toHaveAttribute("data-status", "confirmed");
+  // Sam is promoted at once and told by email.
+  await cancelForm.getByRole("button", { name: "Cancel my registration…" }).click();
+  await cancelForm.getByRole("button", { name: "Yes, cancel my registration" }).click();
   await expect(ada.getByTestId("register-form")).toBeVisible();
   await sam.goto(at(A, "/registrations"));
   await expect(sam.locator(`[data-event="${slug}"]`)).toHaveAttribute("data-status", "confirmed");

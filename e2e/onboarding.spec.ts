@@ -177,11 +177,17 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await portal.getByLabel("New password").fill("chocolate-river-1");
   await portal.getByLabel("Repeat the password").fill("chocolate-river-1");
   await portal.getByRole("button", { name: "Set password" }).click();
-  await expect(portal.getByTestId("invite-accepted")).toBeVisible();
+  // Signed in at once (security case 50) and landed where an admin's invitation leads.
+  await expect(portal).toHaveURL(/\/manage$/);
+  await portal.goto(at(`${slug}.localhost`, "/account"));
+  await expect(portal.getByTestId("account-email")).toHaveText("charlie@wonka.example");
+  // The password chosen works too.
+  await portal.context().clearCookies();
+  await portal.goto(at(`${slug}.localhost`, "/sign-in"));
   await portal.getByLabel("Email").first().fill("charlie@wonka.example");
   await portal.getByLabel("Password").fill("chocolate-river-1");
   await portal.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(portal.getByTestId("account-email")).toHaveText("charlie@wonka.example");
+  await expect(portal).toHaveURL(/\/account$/);
   await portal.goto(link as string);
   await expect(portal.getByTestId("invite-invalid")).toBeVisible();
 });

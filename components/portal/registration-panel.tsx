@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
+import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
@@ -27,7 +28,8 @@ export function RegistrationPanel(props: {
   eventSlug: string;
   closedReason: string | null;
   questions: Question[];
-  registration: { id: string; status: string; ticketCode: string } | null;
+  /** `position` is the place on the waitlist; `waiting` how many are on it (who a freed seat goes to). */
+  registration: { id: string; status: string; ticketCode: string; position: number | null; waiting: number } | null;
   signedIn: boolean;
   guestsAllowed: boolean;
   full: boolean;
@@ -56,19 +58,35 @@ export function RegistrationPanel(props: {
             </Link>
           </p>
         ) : (
-          <p className="font-medium">
-            You&apos;re on the waitlist. If a place frees up it is yours automatically, and we&apos;ll email you.
-          </p>
+          <>
+            {registration.position !== null && (
+              <p className="text-lg font-semibold" data-testid="waitlist-position">
+                You are number {registration.position} on the waitlist
+              </p>
+            )}
+            <p className="font-medium">
+              If a place frees up it is yours automatically, in that order, and we&apos;ll email you.
+            </p>
+          </>
         )}
-        <form action={cancel} className="mt-3">
+        <form action={cancel} className="mt-3" data-testid="cancel-registration">
           <input type="hidden" name="registration" value={registration.id} />
-          <button
-            type="submit"
-            disabled={cancelling}
-            className="rounded-lg px-3 py-1.5 text-sm font-medium ring-1 ring-black/20 hover:bg-black/5 disabled:opacity-60"
-          >
-            {cancelling ? "Cancelling…" : "Cancel my registration"}
-          </button>
+          <ConfirmButton
+            label="Cancel my registration…"
+            confirmLabel="Yes, cancel my registration"
+            pendingLabel="Cancelling…"
+            pending={cancelling}
+            kind="quiet"
+            confirmKind="danger"
+            cancellable
+            warning={
+              registration.status === "confirmed"
+                ? registration.waiting > 0
+                  ? "You give up your place: it goes to the next person on the waitlist straight away, and you cannot have it back."
+                  : "You give up your place. If the event fills up in the meantime, you may not get it back."
+                : "You leave the waitlist and lose your place in the queue."
+            }
+          />
           <FormError message={cancelState.error} className="mt-2 text-sm text-red-700" />
         </form>
       </section>

@@ -13,6 +13,11 @@ import { FormError } from "@/components/ui/form-error.tsx";
 /** The staff area's server actions arrive as props from their pages. */
 type StaffAction = FormAction<ActionState>;
 
+/** A check-in's answer: a reused ticket is a warning of its own, never the good check-in's message. */
+export interface CheckInState extends ActionState {
+  repeat?: { heading: string; detail: string };
+}
+
 export interface EventFormValues {
   existing: string | null;
   title: string;
@@ -231,9 +236,9 @@ export function CheckInForm({
 }: {
   slug: string;
   autoFocus?: boolean;
-  checkIn: StaffAction;
+  checkIn: FormAction<CheckInState>;
 }) {
-  const [state, action, pending] = useActionState(checkIn, {} as ActionState);
+  const [state, action, pending] = useActionState(checkIn, {} as CheckInState);
   const form = useRef<HTMLFormElement>(null);
   const codeInput = useRef<HTMLInputElement>(null);
   const video = useRef<HTMLVideoElement>(null);
@@ -331,17 +336,45 @@ export function CheckInForm({
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
       {scanError && <p className="text-sm">{scanError}</p>}
       {state.message && (
-        <p role="status" data-testid="check-in-result" className="rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900">
+        <p
+          role="status"
+          data-testid="check-in-result"
+          data-kind="ok"
+          className="flex items-center gap-2 rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900"
+        >
+          <span aria-hidden className="text-lg">
+            ✓
+          </span>
           {state.message}
         </p>
+      )}
+      {state.repeat && (
+        <div
+          role="alert"
+          data-testid="check-in-repeat"
+          className="flex items-start gap-3 rounded-lg border-2 border-amber-600 bg-amber-100 px-4 py-3 text-amber-950"
+        >
+          <span aria-hidden className="text-2xl leading-none">
+            ⚠
+          </span>
+          <div>
+            <h2 className="font-semibold">{state.repeat.heading}</h2>
+            <p className="text-sm">{state.repeat.detail}</p>
+          </div>
+        </div>
       )}
       <FormError message={state.error} className="rounded-lg bg-red-50 px-3 py-2 text-red-800" />
     </div>
   );
 }
 
-export function MessageForm({ slug, send }: { slug: string; send: StaffAction }) {
+/**
+ * A message to every confirmed attendee: the number it goes to is shown before it is sent, and
+ * sending asks once more, since an email cannot be taken back.
+ */
+export function MessageForm({ slug, send, recipients }: { slug: string; send: StaffAction; recipients: number }) {
   const [state, action, pending] = useActionState(send, {} as ActionState);
+  const people = `${recipients} attendee${recipients === 1 ? "" : "s"}`;
   return (
     <form action={action} className="space-y-3">
       <input type="hidden" name="slug" value={slug} />
@@ -351,9 +384,21 @@ export function MessageForm({ slug, send }: { slug: string; send: StaffAction })
       <Field label="Message" name="body">
         {(c) => <Textarea {...c} name="body" rows={6} maxLength={10_000} />}
       </Field>
-      <SubmitButton pending={pending} pendingLabel="Sending…">
-        Send to confirmed attendees
-      </SubmitButton>
+      {recipients === 0 ? (
+        <p data-testid="message-recipients" className="text-sm">
+          No confirmed attendees yet: there is nobody to send this to.
+        </p>
+      ) : (
+        <ConfirmButton
+          label={`Send to ${people}…`}
+          confirmLabel={`Yes, send to ${people}`}
+          pendingLabel="Sending…"
+          pending={pending}
+          kind="brand"
+          cancellable
+          warning={`This emails ${people} now. An email cannot be taken back.`}
+        />
+      )}
       {state.message && (
         <p role="status" data-testid="message-result">
           {state.message}
@@ -374,9 +419,15 @@ export function CheckInButton({
   slug: string;
   code: string;
   name: string;
-  checkIn: StaffAction;
+  checkIn: FormAction<CheckInState>;
 }) {
-  const [state, action, pending] = useActionState(checkIn, {} as ActionState);
+  const [state, action, pending] = useActionState(checkIn, {} as CheckInState);
+  if (state.repeat)
+    return (
+      <span role="alert" className="rounded bg-amber-100 px-1 text-sm font-medium text-amber-950">
+        ⚠ {state.repeat.heading}
+      </span>
+    );
   if (state.message)
     return (
       <span role="status" className="text-sm text-emerald-800">

@@ -1,5 +1,6 @@
 "use client";
 
+import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
@@ -97,15 +98,18 @@ export function MemberRow({
               Change
             </button>
           </form>
-          <form action={remove}>
+          <form action={remove} data-testid="remove-member">
             <input type="hidden" name="user" value={member.id} />
-            <button
-              type="submit"
-              disabled={removing}
-              className="rounded-lg px-2 py-1 text-sm text-red-700 ring-1 ring-red-300"
-            >
-              Remove
-            </button>
+            <ConfirmButton
+              label="Remove…"
+              confirmLabel={`Yes, remove ${member.name}`}
+              pendingLabel="Removing…"
+              pending={removing}
+              kind="quiet-danger"
+              confirmKind="danger"
+              cancellable
+              warning={`${member.name} is signed out at once and can no longer sign in here. Their registrations stay.`}
+            />
           </form>
         </>
       )}

@@ -11,6 +11,7 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { generateToken, hashToken } from "./credentials.server.ts";
 import { limitAttempt } from "./lockouts.server.ts";
 import { publicLink } from "./origin.server.ts";
+import { safeReturnTo } from "./redirect.ts";
 import { asSessionUser } from "./tenant-password.server.ts";
 
 const email = emailAddress();
@@ -18,15 +19,19 @@ const SIGN_IN_LINK_MINUTES = 15;
 
 /**
  * Emails a single-use sign-in link if the address belongs to an active user of this tenant.
- * Says nothing either way: the caller shows the same message whether or not it did.
+ * Says nothing either way: the caller shows the same message whether or not it did. `rawReturnTo`
+ * is where the link lands once signed in (the event being registered for); anything but a
+ * same-host relative path is dropped, so the link lands on /account (security case 49).
  */
 export async function sendTenantSignInLink(
   tenant: ResolvedTenant,
   rawEmail: unknown,
+  rawReturnTo?: unknown,
   locale: MailLocale = "en",
 ): Promise<"sent" | "invalid" | "ignored" | Refusal> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
+  const returnTo = safeReturnTo(rawReturnTo);
   // Counted for every address, known or not, so the cap reveals nothing (decision 019).
   const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
   if (refusal) return refusal;
@@ -41,6 +46,7 @@ export async function sendTenantSignInLink(
         tokenHash: hashToken(token),
         email: parsed.data,
         purpose: "sign-in",
+        returnTo,
         expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000),
       },
     }),
@@ -58,6 +64,21 @@ export async function sendTenantSignInLink(
     { brand: tenantMailBrand(tenant, publicLink), locale },
   );
   return "sent";
+}
+
+/**
+ * Where a sign-in link lands once used: its stored return path, checked again (a row written by
+ * an older version or by hand gets no trust), or /account. Reads without consuming the token.
+ */
+export async function signInLinkReturnTo(tenant: ResolvedTenant, token: unknown): Promise<string> {
+  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return "/account";
+  const row = await withTenantDb(tenant.id, (db) =>
+    db.loginToken.findFirst({
+      where: { tokenHash: hashToken(token), purpose: "sign-in", usedAt: null, expiresAt: { gt: new Date() } },
+      select: { returnTo: true },
+    }),
+  );
+  return safeReturnTo(row?.returnTo) ?? "/account";
 }
 
 /** Consumes a sign-in link token: valid, unexpired and unused, exactly once. */

@@ -18,3 +18,23 @@ export function formatDateParts(date: Date, timeZone: string, locale = "en-GB"):
     month: dateTimeFormat(locale, { timeZone, month: "short" }).format(date),
   };
 }
+
+/**
+ * "14:00 in your time, Europe/Berlin" (with the day when it differs from the event's), or null
+ * when the viewer's zone is the event's or shows the same clock time there.
+ */
+export function viewerTime(startsAt: Date, eventZone: string, viewerZone: string, locale = "en-GB"): string | null {
+  if (!viewerZone || viewerZone === eventZone) return null;
+  const time = (timeZone: string) => dateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const day = (timeZone: string) =>
+    dateTimeFormat(locale, { timeZone, weekday: "short", day: "numeric", month: "short" });
+  let local: string;
+  try {
+    local = time(viewerZone).format(startsAt);
+  } catch {
+    return null; // a zone this runtime does not know: say nothing rather than something wrong
+  }
+  const otherDay = day(viewerZone).format(startsAt) !== day(eventZone).format(startsAt);
+  if (!otherDay && local === time(eventZone).format(startsAt)) return null;
+  return `${otherDay ? `${day(viewerZone).format(startsAt)}, ` : ""}${local} in your time, ${viewerZone}`;
+}

@@ -17,6 +17,7 @@ import {
   confirmGuestRegistration,
   registerForEvent,
   RegistrationRefused,
+  waitlistPosition,
   type RegistrationOutcome,
 } from "./registrations.server.ts";
 
@@ -189,31 +190,48 @@ export async function notifyPromoted(
 }
 
 /** The signed-in member's own registrations; user comes from the guard (docs/decisions/018). */
+/** The member's registrations, each waitlisted one with its place in the queue. */
 export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
   assertTenantRole(user, tenant, "member");
-  return withTenantDb(tenant.id, (db) =>
-    db.registration.findMany({
+  return withTenantDb(tenant.id, async (db) => {
+    const rows = await db.registration.findMany({
       where: { userId: user.id },
       orderBy: { event: { startsAt: "asc" } },
       take: 100,
       select: {
         id: true,
+        eventId: true,
         status: true,
+        createdAt: true,
         ticketCode: true,
         event: { select: { slug: true, title: true, startsAt: true, endsAt: true, timeZone: true, status: true } },
       },
-    }),
-  );
+    });
+    return Promise.all(rows.map(async (r) => ({ ...r, position: await waitlistPosition(db, r) })));
+  });
 }
 
+/**
+ * The member's live registration for an event, with its waitlist place and how many people wait
+ * (a confirmed member cancelling hands the seat to the first of them).
+ */
 export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, eventId: string) {
   assertTenantRole(user, tenant, "member");
-  return withTenantDb(tenant.id, (db) =>
-    db.registration.findFirst({
+  return withTenantDb(tenant.id, async (db) => {
+    const row = await db.registration.findFirst({
       where: { userId: user.id, eventId, status: { not: "cancelled" } },
-      select: { id: true, status: true, ticketCode: true },
-    }),
-  );
+      select: { id: true, eventId: true, status: true, createdAt: true, ticketCode: true },
+    });
+    if (!row) return null;
+    const waiting = await db.registration.count({ where: { eventId, status: "waitlisted" } });
+    return {
+      id: row.id,
+      status: row.status,
+      ticketCode: row.ticketCode,
+      position: await waitlistPosition(db, row),
+      waiting,
+    };
+  });
 }
 
 /**

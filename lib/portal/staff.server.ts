@@ -273,6 +273,9 @@ export async function setEventStatus(
 }
 
 /** Emails every confirmed attendee of an event (at most 5,000). */
+/** A message goes to at most this many confirmed attendees. */
+export const MESSAGE_RECIPIENTS_MAX = 5_000;
+
 export async function messageAttendees(
   tenant: ResolvedTenant,
   from: TenantUser,
@@ -292,7 +295,7 @@ export async function messageAttendees(
     db.registration.findMany({
       where: { eventId, status: "confirmed" },
       select: { email: true, name: true },
-      take: 5_000,
+      take: MESSAGE_RECIPIENTS_MAX,
     }),
   );
   for (const p of people) {

@@ -10,6 +10,7 @@ import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
 import { checkIn } from "@/lib/portal/registrations.server.ts";
 import { COVER_MAX_BYTES, checkCover } from "@/lib/portal/cover.ts";
+import type { CheckInState } from "@/components/portal/staff-forms.tsx";
 import {
   type CoverChange,
   createEvent,
@@ -74,13 +75,29 @@ export const changeStatus = tenantAction(
 export const checkInAction = tenantAction(
   "staff",
   z.object({ slug: text(), code: text() }),
-  async ({ slug, code }, { tenant }): Promise<ActionState> => {
-    const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
+  async ({ slug, code }, { tenant }): Promise<CheckInState> => {
+    const event = await withTenantDb(tenant.id, (db) =>
+      db.event.findUnique({ where: { slug }, select: { id: true, timeZone: true } }),
+    );
     if (!event) throw new InvalidInput("This event no longer exists.");
     const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
     revalidatePath(`/manage/events/${slug}/attendees`);
     if (!result.ok) return { error: result.message };
-    return { message: result.already ? `${result.name} was already checked in.` : `${result.name} checked in.` };
+    if (result.already) {
+      // A reused ticket is a warning of its own, with the time of the first check-in at the door.
+      const time = new Intl.DateTimeFormat("en-GB", {
+        timeZone: event.timeZone,
+        hour: "2-digit",
+        minute: "2-digit",
+      }).format(result.already);
+      return {
+        repeat: {
+          heading: `Already checked in at ${time}`,
+          detail: `${result.name}'s ticket was already used. Do not let a second person in on it.`,
+        },
+      };
+    }
+    return { message: `${result.name} checked in.` };
   },
 );
 

@@ -37,7 +37,7 @@ export default async function SignInPage({ params, searchParams }: Props) {
       <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-80">
         <span className="h-px flex-1 bg-current" /> or <span className="h-px flex-1 bg-current" />
       </div>
-      <EmailLinkRequest action={requestSignInLink} />
+      <EmailLinkRequest action={requestSignInLink} returnTo={callbackUrl} />
       {(await memberSignUpAllowed(tenant)) && (
         <p className="text-center text-sm">
           New here?{" "}

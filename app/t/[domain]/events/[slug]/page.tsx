@@ -10,6 +10,7 @@ import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
 import { RichText } from "@/components/portal/rich-text.tsx";
 import { CalendarLinks } from "@/components/portal/add-to-calendar.tsx";
 import { publicLink } from "@/lib/auth/origin.server.ts";
+import { ViewerTime } from "@/components/portal/viewer-time.tsx";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
@@ -100,7 +101,10 @@ export default async function EventPage({ params }: Props) {
       )}
       <dl className="mt-4 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
         <dt className="font-medium opacity-70">When</dt>
-        <dd>{formatEventTime(event.startsAt, event.endsAt, event.timeZone)}</dd>
+        <dd data-testid="event-when">
+          {formatEventTime(event.startsAt, event.endsAt, event.timeZone)}
+          <ViewerTime startsAt={event.startsAt.toISOString()} timeZone={event.timeZone} />
+        </dd>
         {event.venue && (
           <>
             <dt className="font-medium opacity-70">Where</dt>

@@ -1,5 +1,6 @@
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
+import { signInLinkReturnTo } from "@/lib/auth/tenant-sign-in-link.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export const metadata = { title: "Sign in" };
@@ -9,13 +10,15 @@ type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ toke
 export default async function SignInLinkPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const token = (await searchParams).token;
+  // Back to where the person asked for the link (stored with the token, never from this URL).
+  const returnTo = await signInLinkReturnTo(tenant, token);
   return (
     <AuthCard title={`Sign in to ${tenant.name}`}>
       {typeof token === "string" && token.length > 0 ? (
         <OneClickSignIn
           provider="email-link"
           token={token}
-          callbackUrl="/account"
+          callbackUrl={returnTo}
           label="Continue to sign in"
           pendingLabel="Signing in…"
           refused="This link has expired or was already used. Ask for a new one on the sign-in page."
