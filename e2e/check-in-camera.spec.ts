@@ -48,7 +48,7 @@ test("at the door, a ticket's QR code held up to the camera checks its holder in
     await page.goto(at(host, "/manage/events/gala/check-in"));
     await expect(page.getByTestId("arrivals")).toHaveText("0 of 1 checked in");
     await page.getByRole("button", { name: "Scan with camera" }).click();
-    await expect(page.getByTestId("check-in-result")).toHaveText("Vera VIP checked in.", { timeout: 20_000 });
+    await expect(page.getByTestId("check-in-result")).toContainText("Vera VIP checked in.", { timeout: 20_000 });
     await page.reload();
     await expect(page.getByTestId("arrivals")).toHaveText("1 of 1 checked in");
   } finally {

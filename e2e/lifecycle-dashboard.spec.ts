@@ -55,11 +55,17 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   await portal.reload();
   await expect(portal.getByTestId("tenant-name")).toHaveText("Hooli XYZ");
 
-  // Before the page hydrates, the first step of a confirmed action is disabled, not a dead click.
+  // Before the page hydrates, the first step of a confirmed action already opens its warning and
+  // its "Yes, …" submit (a <details>), never a dead click.
   const release = await holdScripts(page);
   await page.goto(at("admin.localhost", `/tenants/${slug}`), { waitUntil: "domcontentloaded" });
-  await expect(page.getByTestId("action-suspend").getByRole("button").first()).toBeDisabled();
+  const suspend = page.getByTestId("action-suspend");
+  await expect(suspend.getByRole("button", { name: "Yes, suspend" })).toBeHidden();
+  await suspend.getByRole("button", { name: "Suspend", exact: true }).click();
+  await expect(suspend.getByTestId("confirm-text")).toBeVisible();
+  await expect(suspend.getByRole("button", { name: "Yes, suspend" })).toBeEnabled();
   await release();
+  await page.reload();
   // The tenant's page shows its provisioning run, step by step, and its slice of the audit log.
   await expect(page.getByTestId("provisioning-history")).toContainText("✓ reserve");
   await expect(page.getByTestId("provisioning-history")).toContainText("✓ activate");

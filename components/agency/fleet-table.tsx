@@ -55,7 +55,7 @@ function SchemaVersion({ name }: { name: string }) {
   return (
     <>
       <span className="whitespace-nowrap">{match[2]}</span>
-      <span className="block text-slate-400">{match[1]}</span>
+      <span className="block text-slate-500">{match[1]}</span>
     </>
   );
 }
@@ -208,7 +208,12 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                   {row.server ?? "—"}
                   {row.databaseName && <div className="font-mono text-xs text-slate-500">{row.databaseName}</div>}
                 </td>
-                <td data-label="Schema" className="px-3 py-3 font-mono text-xs text-slate-600" data-testid="schema">
+                <td
+                  data-label="Schema"
+                  className="px-3 py-3 font-mono text-xs text-slate-600"
+                  data-testid="schema"
+                  data-version={row.schemaVersion ?? ""}
+                >
                   {row.schemaVersion ? <SchemaVersion name={row.schemaVersion} /> : "—"}
                 </td>
                 {figure("Members", figures?.members, "member-count")}

@@ -18,7 +18,7 @@ export function ViewerTime({ startsAt, timeZone }: { startsAt: string; timeZone:
   }, [startsAt, timeZone]);
   if (!seen) return null;
   return (
-    <span data-testid="viewer-time" data-zone={seen.zone} className="block text-sm opacity-75">
+    <span data-testid="viewer-time" data-zone={seen.zone} className="block text-sm">
       {seen.text && `(${seen.text})`}
     </span>
   );
