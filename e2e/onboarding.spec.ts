@@ -1,40 +1,6 @@
-import { deflateSync } from "node:zlib";
 import { expect, test, type Page } from "@playwright/test";
 import { at, holdScripts, signInAgency, openOutbox } from "./hosts.ts";
-
-/** A real PNG of one colour (IHDR, IDAT, IEND with CRCs), for the logo upload. */
-function png(size: number, rgb: [number, number, number]): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => rgb).flat())]);
-  const raw = Buffer.concat(Array.from({ length: size }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+import { png } from "./images.ts";
 
 async function next(page: Page) {
   await page.getByRole("button", { name: "Next", exact: true }).click();
@@ -88,7 +54,7 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await page.getByLabel(/^Logo \(PNG/).setInputFiles({
     name: "huge.png",
     mimeType: "image/png",
-    buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]),
+    buffer: Buffer.concat([png(8, 8, [0, 0, 0]), Buffer.alloc(300 * 1024)]),
   });
   await expect(page.getByTestId("error-logo")).toContainText("the limit is 256 KB");
   await page.getByLabel(/^Logo \(PNG/).setInputFiles({
@@ -100,7 +66,7 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await expect(page.getByTestId("error-logo")).toContainText("not a PNG, JPEG or WebP");
   await page
     .getByLabel(/^Logo \(PNG/)
-    .setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png(48, [124, 58, 237]) });
+    .setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png(48, 48, [124, 58, 237]) });
   await page.getByLabel("Logo description").fill("Wonka logo");
   await next(page);
 
@@ -222,7 +188,7 @@ test("the wizard before hydration: a slug typed is still checked, a colour typed
   await page.getByLabel(/^Logo \(PNG/).setInputFiles({
     name: "huge.png",
     mimeType: "image/png",
-    buffer: Buffer.concat([png(8, [0, 0, 0]), Buffer.alloc(300 * 1024)]),
+    buffer: Buffer.concat([png(8, 8, [0, 0, 0]), Buffer.alloc(300 * 1024)]),
   });
   await releaseBranding();
   await expect(page.getByTestId("preview-header")).toHaveCSS("background-color", "rgb(124, 58, 237)");
