@@ -87,7 +87,13 @@ class OutcomeRecorder {
 }
 
 /**
- * Migrates what is left of the fleet: every tenant behind the newest migration or whose last
+ * The tenants a fleet migration looks after. One still being provisioned (or whose provisioning
+ * failed) is migrated by its own provisioning run, on Retry: its database may not exist yet.
+ */
+export const MIGRATED_STATUSES = ["active", "suspended"] as const;
+
+/**
+ * Migrates what is left of the fleet: every provisioned tenant behind the newest migration or whose last
  * migration failed (or the named tenants, whatever their state), with at most `concurrency` at
  * once. A failing tenant is recorded with its error; every other tenant is still migrated. A
  * re-run retries only what is left. Placements are read in one query up front, and outcomes
@@ -110,7 +116,7 @@ export async function migrateFleet(
   const tenants = await deps.control.tenant.findMany({
     where: options.slugs
       ? { slug: { in: options.slugs }, database: { isNot: null } }
-      : { status: { not: "offboarded" }, database: { is: left } },
+      : { status: { in: [...MIGRATED_STATUSES] }, database: { is: left } },
     select: {
       id: true,
       slug: true,

@@ -129,7 +129,14 @@ export async function cloneTenantDatabase(
  * a fresh clone before its handover.
  */
 export const SPARE_PREFIX = "portico_spare_";
+/**
+ * A spare is made under this name and renamed to SPARE_PREFIX only once it is ready: a claim in
+ * another process never sees one whose catalog row is still being changed (a concurrent REVOKE
+ * and rename of the same database fail with "tuple concurrently updated").
+ */
+const WARMING_PREFIX = "portico_warming_";
 const SPARES = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' ORDER BY datname`;
+const LEFT_OVER = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' OR datname LIKE 'portico\\_warming\\_%' ORDER BY datname`;
 
 /** Renames a spare to `database`; false when none is ready. Concurrent claims each get another. */
 async function claimSpare(admin: pg.ClientBase, database: string): Promise<boolean> {
@@ -140,8 +147,9 @@ async function claimSpare(admin: pg.ClientBase, database: string): Promise<boole
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "42P04") return true; // a concurrent run of this tenant created its database
-      // 3D000: another run claimed it first; 55006: it is being warmed (or dropped) right now.
-      if (code !== "3D000" && code !== "55006") throw error;
+      // 3D000: another run claimed it first; 55006: it is being dropped right now; XX000 (tuple
+      // concurrently updated): another run is changing its catalog row. Each: try the next one.
+      if (code !== "3D000" && code !== "55006" && code !== "XX000") throw error;
     }
   }
   return false;
@@ -158,10 +166,12 @@ export function refillSpares(adminUrl: string, count: number): Promise<void> {
     await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
       const have = (await admin.query(SPARES)).rowCount ?? 0;
       for (let i = have; i < count; i++) {
-        const name = `${SPARE_PREFIX}${randomBytes(6).toString("hex")}`;
-        await admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)}`);
-        await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
-        await withClient(withDatabase(adminUrl, name), (c) => c.query("SELECT 1"));
+        const id = randomBytes(6).toString("hex");
+        const warming = `${WARMING_PREFIX}${id}`;
+        await admin.query(`CREATE DATABASE ${quoteIdent(warming)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)}`);
+        await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(warming)} FROM PUBLIC`);
+        await withClient(withDatabase(adminUrl, warming), (c) => c.query("SELECT 1"));
+        await admin.query(`ALTER DATABASE ${quoteIdent(warming)} RENAME TO ${quoteIdent(`${SPARE_PREFIX}${id}`)}`);
       }
     });
   })().finally(() => refilling.delete(adminUrl));
@@ -174,9 +184,12 @@ export async function sparesSettled(): Promise<void> {
   await Promise.allSettled([...refilling.values()]);
 }
 
-/** Drops every spare on the server (a template migration, or a test server's cleanup). */
+/**
+ * Drops every spare on the server, and any left half-made by a process that stopped while making
+ * one (a template migration, or a test server's cleanup).
+ */
 export async function dropSpares(admin: pg.ClientBase): Promise<void> {
-  for (const { datname } of (await admin.query<{ datname: string }>(SPARES)).rows) {
+  for (const { datname } of (await admin.query<{ datname: string }>(LEFT_OVER)).rows) {
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
   }
 }

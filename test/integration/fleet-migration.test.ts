@@ -98,4 +98,22 @@ describe("fleet migration", () => {
     );
     expect(columns).toEqual([{ n: "1" }]);
   });
+
+  it("leaves a tenant whose provisioning failed to its Retry, and takes it once it is live", async () => {
+    const slug = cp.slug("unfinished");
+    await provisionTenant(cp.deps, parseTenantSpec({ slug, name: "unfinished", theme: FALLBACK_THEME }), {
+      mode: "create",
+      seed: false,
+    });
+    const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
+    await cp.deps.control.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { schemaVersion: null } });
+    for (const status of ["failed", "provisioning"] as const) {
+      await cp.deps.control.tenant.update({ where: { id: tenant.id }, data: { status } });
+      expect(await migrateFleet(cp.deps, { concurrency: 2, dir })).toEqual([]);
+    }
+    // Control: the same tenant, live, is behind and is migrated.
+    await cp.deps.control.tenant.update({ where: { id: tenant.id }, data: { status: "active" } });
+    const outcomes = await migrateFleet(cp.deps, { concurrency: 2, dir });
+    expect(outcomes.map((o) => [o.slug, o.ok, o.applied])).toEqual([[slug, true, [NEXT]]]);
+  });
 });

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { ActionForm } from "@/components/agency/action-form.tsx";
 import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { loadMigrations, migrationsDir } from "@/lib/migrations/migrator.ts";
+import { MIGRATED_STATUSES } from "@/lib/fleet-migration/migrate-fleet.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { queueAction } from "../operations/actions.ts";
 
@@ -15,7 +16,7 @@ export default async function MigrationsPage() {
   const latest = migrations.at(-1) ?? null;
   const [tenants, last] = await Promise.all([
     control.tenant.findMany({
-      where: { status: { not: "offboarded" }, database: { isNot: null } },
+      where: { status: { in: [...MIGRATED_STATUSES] }, database: { isNot: null } },
       orderBy: { slug: "asc" },
       select: {
         slug: true,
