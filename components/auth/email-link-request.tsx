@@ -1,16 +1,18 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { AccountField } from "./account-field.tsx";
 
 /** Asks for a sign-in link; the server answers the same whether or not the address exists. */
 export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }) {
+  const t = useTranslations("auth");
   const [state, submit, pending] = useActionState(action, {} as ActionState);
   const shown = state.error ?? state.message;
   return (
     <form action={submit} className="space-y-4">
-      <AccountField label="Email" name="email" type="email" autoComplete="email" />
+      <AccountField label={t("email")} name="email" type="email" autoComplete="email" />
       {shown && (
         <p
           role={state.error ? "alert" : "status"}
@@ -25,7 +27,7 @@ export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }
         disabled={pending}
         className="w-full rounded-lg border border-brand px-4 py-2 font-medium text-brand disabled:opacity-60"
       >
-        {pending ? "Sending…" : "Email me a sign-in link"}
+        {pending ? t("sending") : t("emailLink")}
       </button>
     </form>
   );

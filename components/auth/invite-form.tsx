@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import { AccountField } from "./account-field.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
@@ -16,13 +17,20 @@ export function InviteForm({
   token: string;
   accept: (state: InviteState, form: FormData) => Promise<InviteState>;
 }) {
+  const t = useTranslations("auth");
   const [state, action, pending] = useActionState(accept, {} as InviteState);
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />
-      <AccountField label="New password" name="password" type="password" autoComplete="new-password" minLength={10} />
       <AccountField
-        label="Repeat the password"
+        label={t("newPassword")}
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={10}
+      />
+      <AccountField
+        label={t("repeatPassword")}
         name="confirm"
         type="password"
         autoComplete="new-password"
@@ -33,8 +41,8 @@ export function InviteForm({
           {state.error}
         </p>
       )}
-      <SubmitButton pending={pending} pendingLabel="Saving…" className="w-full">
-        Set password
+      <SubmitButton pending={pending} pendingLabel={t("saving")} className="w-full">
+        {t("setPassword")}
       </SubmitButton>
     </form>
   );

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import type { CSSProperties, ReactNode } from "react";
 import type { TenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
@@ -9,14 +10,18 @@ export function BrandedShell({
   tenant,
   user,
   endImpersonation,
+  languagePicker,
   children,
 }: {
   tenant: ResolvedTenant;
   user: TenantUser | null;
   /** The "End impersonation" server action, while an agency owner is viewing as `user`. */
   endImpersonation?: (form: FormData) => Promise<void>;
+  /** The visitors' language picker, in the footer; members choose on their account page. */
+  languagePicker?: ReactNode;
   children: ReactNode;
 }) {
+  const t = useTranslations("shell");
   const style = themeToCssVars(tenant.theme) as CSSProperties;
   return (
     <div style={style} data-tenant={tenant.slug} className="flex min-h-screen flex-col bg-page font-brand text-ink">
@@ -25,14 +30,19 @@ export function BrandedShell({
         <div role="status" data-testid="impersonation-banner" className="sticky top-0 z-50 bg-amber-400 text-amber-950">
           <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2 text-sm sm:px-6">
             <span>
-              <strong>Impersonating</strong> {user.name} ({user.email}, {user.role}) as agency user{" "}
-              {user.impersonation.agencyUserEmail} · ends at{" "}
-              {user.impersonation.sessionExpiresAt.toISOString().slice(11, 16)} UTC
+              {t.rich("impersonating", {
+                strong: (chunks) => <strong>{chunks}</strong>,
+                name: user.name,
+                email: user.email,
+                role: user.role,
+                agencyUser: user.impersonation.agencyUserEmail,
+                time: user.impersonation.sessionExpiresAt.toISOString().slice(11, 16),
+              })}
             </span>
             {endImpersonation && (
               <form action={endImpersonation} className="ml-auto">
                 <button type="submit" className="rounded bg-amber-950 px-3 py-1 font-medium text-amber-50">
-                  End impersonation
+                  {t("endImpersonation")}
                 </button>
               </form>
             )}
@@ -56,11 +66,11 @@ export function BrandedShell({
               <>
                 {user.role !== "member" && (
                   <Link href="/manage" data-testid="manage-link" className="rounded px-2 py-1 hover:underline">
-                    Manage
+                    {t("manage")}
                   </Link>
                 )}
                 <Link href="/registrations" className="rounded px-2 py-1 hover:underline">
-                  My registrations
+                  {t("myRegistrations")}
                 </Link>
                 <Link href="/account" data-testid="signed-in-as" className="rounded px-2 py-1 hover:underline">
                   {user.name}
@@ -68,14 +78,17 @@ export function BrandedShell({
               </>
             ) : (
               <Link href="/sign-in" className="rounded px-2 py-1 hover:underline">
-                Sign in
+                {t("signIn")}
               </Link>
             )}
           </nav>
         </div>
       </header>
       <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">{children}</main>
-      <footer className="border-t border-black/5 py-6 text-center text-sm opacity-70">© {tenant.name}</footer>
+      <footer className="flex flex-wrap items-center justify-center gap-x-6 gap-y-2 border-t border-black/5 py-6 text-center text-sm">
+        <span className="opacity-70">© {tenant.name}</span>
+        {languagePicker}
+      </footer>
     </div>
   );
 }

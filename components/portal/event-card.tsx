@@ -1,9 +1,12 @@
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import { formatDateParts, formatEventTime } from "@/lib/format/event-time.ts";
 import type { EventSummary } from "@/lib/portal/events.server.ts";
 
 export function EventCard({ event }: { event: EventSummary }) {
-  const { day, month } = formatDateParts(event.startsAt, event.timeZone);
+  const locale = useLocale();
+  const t = useTranslations("home");
+  const { day, month } = formatDateParts(event.startsAt, event.timeZone, locale);
   return (
     <li data-testid="event-card">
       <Link
@@ -21,10 +24,12 @@ export function EventCard({ event }: { event: EventSummary }) {
           <h2 className="text-lg font-semibold group-hover:underline">{event.title}</h2>
           {event.status === "cancelled" && (
             <p className="mt-1 inline-block rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">
-              Cancelled
+              {t("cancelled")}
             </p>
           )}
-          <p className="mt-0.5 text-sm opacity-75">{formatEventTime(event.startsAt, event.endsAt, event.timeZone)}</p>
+          <p className="mt-0.5 text-sm opacity-75">
+            {formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}
+          </p>
           {event.venue && <p className="text-sm opacity-75">{event.venue}</p>}
           {event.summary && <p className="mt-2 line-clamp-2 text-sm">{event.summary}</p>}
         </div>

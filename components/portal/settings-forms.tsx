@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useActionState, useEffect, useRef, useState } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
@@ -9,6 +10,7 @@ import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
 import { FormError } from "@/components/ui/form-error.tsx";
+import { LOCALES, LOCALE_NAMES } from "@/lib/format/locale.ts";
 
 export interface SettingsState {
   error?: string;
@@ -31,14 +33,16 @@ export function PortalSettingsForm({
     allowMemberSignup: boolean;
     allowGuestRegistration: boolean;
     senderName: string | null;
+    defaultLocale: string;
   };
   save: FormAction<SettingsState>;
 }) {
+  const t = useTranslations("settings");
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   return (
     <form action={action} className="space-y-3" data-testid="portal-settings">
       <fieldset className="space-y-1">
-        <legend className="text-sm font-medium">Who sees the event catalogue</legend>
+        <legend className="text-sm font-medium">{t("whoSees")}</legend>
         <label className="flex items-center gap-2">
           <input
             type="radio"
@@ -46,7 +50,7 @@ export function PortalSettingsForm({
             value="public"
             defaultChecked={settings.catalogueVisibility === "public"}
           />{" "}
-          Everyone
+          {t("everyone")}
         </label>
         <label className="flex items-center gap-2">
           <input
@@ -55,44 +59,56 @@ export function PortalSettingsForm({
             value="members"
             defaultChecked={settings.catalogueVisibility === "members"}
           />{" "}
-          Signed-in members only
+          {t("membersOnly")}
         </label>
       </fieldset>
       <label className="flex items-center gap-2">
-        <input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} /> Anyone may create
-        an account
+        <input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} />{" "}
+        {t("allowSignup")}
       </label>
       <label className="flex items-center gap-2">
-        <input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} /> Guests
-        may register without an account (they confirm by email)
+        <input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} />{" "}
+        {t("allowGuests")}
       </label>
-      <Field label="Email sender name" name="senderName">
+      <Field label={t("senderName")} name="senderName">
         {(c) => (
           <Input
             {...c}
             name="senderName"
             defaultValue={settings.senderName ?? ""}
             maxLength={120}
-            placeholder="The portal's name"
+            placeholder={t("senderPlaceholder")}
           />
         )}
       </Field>
-      <SubmitButton pending={pending}>Save settings</SubmitButton>
+      <Field label={t("defaultLocale")} name="defaultLocale" hint={t("defaultLocaleHint")}>
+        {(c) => (
+          <Select {...c} name="defaultLocale" defaultValue={settings.defaultLocale}>
+            {LOCALES.map((l) => (
+              <option key={l} value={l} lang={l}>
+                {LOCALE_NAMES[l]}
+              </option>
+            ))}
+          </Select>
+        )}
+      </Field>
+      <SubmitButton pending={pending}>{t("save")}</SubmitButton>
       {state.message && (
         <p role="status" data-testid="settings-message" className="text-sm">
           {state.message}
         </p>
       )}
+      <FormError message={state.error} />
     </form>
   );
 }
 
 const COLOURS = [
-  ["primary", "Brand colour"],
-  ["accent", "Accent"],
-  ["background", "Page background"],
-  ["surface", "Cards"],
-  ["text", "Text"],
+  ["primary", "primaryColour"],
+  ["accent", "accent"],
+  ["background", "background"],
+  ["surface", "surface"],
+  ["text", "text"],
 ] as const;
 
 /** Name, colours, font and logo, with a live preview before anything is saved. */
@@ -109,6 +125,7 @@ export function BrandingForm({
   save: FormAction<SettingsState>;
   status: (operationId: string) => Promise<BrandingStatus>;
 }) {
+  const t = useTranslations("settings");
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   const [name, setName] = useState(initialName);
   const [theme, setTheme] = useState(initial);
@@ -142,12 +159,12 @@ export function BrandingForm({
   return (
     <div className="grid gap-8 lg:grid-cols-2">
       <form ref={form} action={action} className="space-y-3" data-testid="branding-form">
-        <Field label="Portal name" name="name">
+        <Field label={t("portalName")} name="name">
           {(c) => <Input {...c} name="name" value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
         <div className="grid grid-cols-2 gap-3">
           {COLOURS.map(([key, label]) => (
-            <Field key={key} label={label} name={key}>
+            <Field key={key} label={t(label)} name={key}>
               {(c) => (
                 <Input
                   {...c}
@@ -160,7 +177,7 @@ export function BrandingForm({
             </Field>
           ))}
         </div>
-        <Field label="Font" name="font">
+        <Field label={t("font")} name="font">
           {(c) => (
             <Select
               {...c}
@@ -174,7 +191,7 @@ export function BrandingForm({
             </Select>
           )}
         </Field>
-        <Field label="New logo (PNG, JPEG or WebP, at most 256 KB)" name="logo">
+        <Field label={t("newLogo")} name="logo">
           {(c) => (
             <input
               {...c}
@@ -189,23 +206,23 @@ export function BrandingForm({
             />
           )}
         </Field>
-        <Field label="Logo description" name="logoAlt">
+        <Field label={t("logoAlt")} name="logoAlt">
           {(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}
         </Field>
-        <SubmitButton pending={pending}>Save branding</SubmitButton>
+        <SubmitButton pending={pending}>{t("saveBranding")}</SubmitButton>
         <FormError message={state.error} />
         {applied && (
           <p role="status" data-testid="branding-status" className="text-sm">
             {applied.status === "failed" || !applied.status
-              ? `Not saved: ${applied.error}`
+              ? t("notSaved", { error: applied.error ?? "" })
               : applied.status === "succeeded"
-                ? "Saved; every page shows it now."
-                : "Saving…"}
+                ? t("brandingSaved")
+                : t("saving")}
           </p>
         )}
       </form>
       <div>
-        <h2 className="mb-2 text-sm font-medium opacity-70">Preview (not saved yet)</h2>
+        <h2 className="mb-2 text-sm font-medium opacity-70">{t("preview")}</h2>
         <PortalPreview theme={{ ...theme, logo: { ...theme.logo, src: logo } }} name={name} host={host} />
       </div>
     </div>

@@ -21,6 +21,7 @@ export function ConfirmButton({
   confirmKind = kind,
   name,
   value,
+  cancelLabel = "Cancel",
 }: {
   /** The first, arming button. */
   label: ReactNode;
@@ -37,6 +38,8 @@ export function ConfirmButton({
   /** Sent with the submit, like a plain submit button's name and value. */
   name?: string;
   value?: string;
+  /** The way back's words (the portal passes its own language's). */
+  cancelLabel?: ReactNode;
 }) {
   const [armed, setArmed] = useState(false);
   const hydrated = useHydrated();
@@ -77,7 +80,7 @@ export function ConfirmButton({
             autoFocus
             className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300"
           >
-            Cancel
+            {cancelLabel}
           </button>
         )}
       </div>

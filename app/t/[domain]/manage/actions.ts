@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
+import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { InvalidFields, type ActionState } from "@/lib/actions/action-state.ts";
 import { text } from "@/lib/actions/fields.server.ts";
@@ -17,11 +18,7 @@ import {
   updateEvent,
 } from "@/lib/portal/staff.server.ts";
 
-const STATUS_MESSAGES = {
-  published: "Published.",
-  draft: "Unpublished: only staff see it now.",
-  cancelled: "Cancelled; everyone registered has been told.",
-} as const;
+const STATUS_MESSAGES = { published: "published", draft: "unpublished", cancelled: "cancelled" } as const;
 
 /** The event form's fields are checked by parseEventForm (dates in the event's time zone). */
 export const saveEvent = tenantAction(
@@ -42,7 +39,7 @@ export const changeStatus = tenantAction(
   async ({ slug, status }, { tenant }): Promise<ActionState> => {
     await setEventStatus(tenant, slug, status);
     revalidatePath(`/manage/events/${slug}`);
-    return { message: STATUS_MESSAGES[status] };
+    return { message: (await getTranslations("actions"))(STATUS_MESSAGES[status]) };
   },
 );
 
@@ -55,7 +52,8 @@ export const checkInAction = tenantAction(
     const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
     revalidatePath(`/manage/events/${slug}/attendees`);
     if (!result.ok) return { error: result.message };
-    return { message: result.already ? `${result.name} was already checked in.` : `${result.name} checked in.` };
+    const t = await getTranslations("actions");
+    return { message: t(result.already ? "alreadyCheckedIn" : "checkedIn", { name: result.name }) };
   },
 );
 
@@ -66,6 +64,6 @@ export const sendMessage = tenantAction(
     const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
     if (!event) throw new InvalidInput("This event no longer exists.");
     const sent = await messageAttendees(tenant, user, event.id, subject, body);
-    return { message: `Sent to ${sent} confirmed attendee${sent === 1 ? "" : "s"}.` };
+    return { message: (await getTranslations("actions"))("sent", { count: sent }) };
   },
 );

@@ -1,30 +1,31 @@
 import Link from "next/link";
+import { getLocale, getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { memberRegistrations } from "@/lib/portal/member.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-export const metadata = { title: "Your registrations" };
-
-const LABEL: Record<string, string> = {
-  confirmed: "Confirmed",
-  waitlisted: "On the waitlist",
-  pending: "Waiting for email confirmation",
-  cancelled: "Cancelled",
-};
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("registrations") };
+}
 
 export default async function RegistrationsPage({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/registrations");
   const registrations = await memberRegistrations(tenant, user);
+  const [t, ts, locale] = await Promise.all([
+    getTranslations("myRegistrations"),
+    getTranslations("status"),
+    getLocale(),
+  ]);
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
-      <h1 className="text-2xl font-semibold">Your registrations</h1>
+      <h1 className="text-2xl font-semibold">{t("title")}</h1>
       {registrations.length === 0 ? (
         <p className="mt-4 opacity-80">
-          None yet.{" "}
+          {t("none")}{" "}
           <Link className="font-medium text-brand underline" href="/">
-            Browse events
+            {t("browse")}
           </Link>
         </p>
       ) : (
@@ -41,13 +42,13 @@ export default async function RegistrationsPage({ params }: { params: Promise<{ 
                   {r.event.title}
                 </Link>
                 <div className="text-sm opacity-70">
-                  {formatEventTime(r.event.startsAt, r.event.endsAt, r.event.timeZone)}
+                  {formatEventTime(r.event.startsAt, r.event.endsAt, r.event.timeZone, locale)}
                 </div>
               </div>
-              <span className="text-sm">{r.event.status === "cancelled" ? "Event cancelled" : LABEL[r.status]}</span>
+              <span className="text-sm">{r.event.status === "cancelled" ? ts("eventCancelled") : ts(r.status)}</span>
               {r.status === "confirmed" && (
                 <Link href={`/tickets/${r.ticketCode}`} className="text-sm font-medium text-brand underline">
-                  Ticket
+                  {t("ticket")}
                 </Link>
               )}
             </li>

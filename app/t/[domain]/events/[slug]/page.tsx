@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { getLocale, getTranslations } from "next-intl/server";
 import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { TenantUnavailable } from "@/lib/util/errors.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
+import type { Locale } from "@/lib/format/locale.ts";
 import { publishedEvent } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
@@ -14,6 +16,7 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
+import { localiseServerText } from "@/lib/portal/server-text.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { cancelAction, registerAction, registerGuestAction } from "./actions.ts";
 
@@ -32,7 +35,12 @@ async function load(params: Props["params"]) {
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { event } = await load(params);
-  return { title: event?.title ?? "Event" };
+  return { title: event?.title ?? (await getTranslations("meta"))("event") };
+}
+
+/** Why registration is closed, in the reader's language, with its opening time in their words. */
+function localiseClosed(reason: string | null, locale: Locale): string | null {
+  return reason === null ? null : localiseServerText(reason, locale);
 }
 
 export default async function EventPage({ params }: Props) {
@@ -40,17 +48,22 @@ export default async function EventPage({ params }: Props) {
   if (event === undefined) return <TenantNotice tenant={tenant} kind="unavailable" />;
   if (!event) notFound();
   const user = await tenantUser(tenant);
+  const t = await getTranslations("event");
+  const locale = await getLocale();
   if (!user && (await portalSettings(tenant)).catalogueVisibility === "members") {
+    const th = await getTranslations("home");
     return (
       <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
-        Events are for members.{" "}
-        <Link
-          href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`}
-          className="font-medium text-brand underline"
-        >
-          Sign in
-        </Link>{" "}
-        to see them.
+        {th.rich("membersOnly", {
+          link: (chunks) => (
+            <Link
+              href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`}
+              className="font-medium text-brand underline"
+            >
+              {chunks}
+            </Link>
+          ),
+        })}
       </p>
     );
   }
@@ -63,30 +76,30 @@ export default async function EventPage({ params }: Props) {
   return (
     <article className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
       <Link href="/" className="text-sm font-medium text-brand hover:underline">
-        ← All events
+        {t("allEvents")}
       </Link>
       <h1 data-testid="event-title" className="mt-3 text-3xl font-bold tracking-tight">
         {event.title}
       </h1>
       {event.status === "cancelled" && (
         <p className="mt-3 inline-block rounded-full bg-red-100 px-3 py-1 text-sm font-medium text-red-800">
-          This event has been cancelled
+          {t("cancelled")}
         </p>
       )}
       <dl className="mt-4 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
-        <dt className="font-medium opacity-70">When</dt>
-        <dd>{formatEventTime(event.startsAt, event.endsAt, event.timeZone)}</dd>
+        <dt className="font-medium opacity-70">{t("when")}</dt>
+        <dd data-testid="event-when">{formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}</dd>
         {event.venue && (
           <>
-            <dt className="font-medium opacity-70">Where</dt>
+            <dt className="font-medium opacity-70">{t("where")}</dt>
             <dd>{event.venue}</dd>
           </>
         )}
         {event.capacity !== null && (
           <>
-            <dt className="font-medium opacity-70">Places</dt>
+            <dt className="font-medium opacity-70">{t("places")}</dt>
             <dd data-testid="places">
-              {Math.max(0, event.capacity - confirmed)} of {event.capacity} left
+              {t("placesLeft", { left: Math.max(0, event.capacity - confirmed), capacity: event.capacity })}
             </dd>
           </>
         )}
@@ -99,7 +112,7 @@ export default async function EventPage({ params }: Props) {
       )}
       {event.onlineUrl && user && (
         <p className="mt-4 text-sm">
-          Online:{" "}
+          {t("online")}{" "}
           <a className="text-brand underline" href={event.onlineUrl} rel="noopener noreferrer">
             {event.onlineUrl}
           </a>
@@ -111,13 +124,13 @@ export default async function EventPage({ params }: Props) {
           className="font-medium text-brand underline"
           data-testid="ics-link"
         >
-          Add to calendar (.ics)
+          {t("addToCalendar")}
         </a>
       </p>
       <RegistrationPanel
         actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
         eventSlug={event.slug}
-        closedReason={registrationClosedReason(event)}
+        closedReason={localiseClosed(registrationClosedReason(event), locale)}
         questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
         registration={user ? await memberRegistrationFor(tenant, user, event.id) : null}
         signedIn={Boolean(user)}

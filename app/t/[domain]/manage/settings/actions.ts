@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import type { BrandingStatus, SettingsState } from "@/components/portal/settings-forms.tsx";
 import { text } from "@/lib/actions/fields.server.ts";
@@ -11,6 +12,7 @@ import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
+import { LOCALES } from "@/lib/format/locale.ts";
 
 const options = { returnTo: "/manage/settings" };
 
@@ -22,13 +24,16 @@ export const savePortalSettings = tenantAction(
     allowMemberSignup: text().transform((v) => v === "on"),
     allowGuestRegistration: text().transform((v) => v === "on"),
     senderName: text().transform((v) => v.trim().slice(0, 120) || null),
+    // Only a language the portal has a catalogue for; a forged value is refused, never stored.
+    // Absent (a client that predates the field): the portal keeps its language.
+    defaultLocale: z.enum(LOCALES, { error: "Choose one of the languages listed." }).optional(),
   }),
   async (data, { tenant }): Promise<SettingsState> => {
     await withTenantDb(tenant.id, (db) =>
       db.portalSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data }),
     );
     revalidatePath("/", "layout");
-    return { message: "Settings saved." };
+    return { message: (await getTranslations("actions"))("settingsSaved") };
   },
   options,
 );
@@ -58,7 +63,10 @@ export const saveBranding = tenantAction(
     if (file && file.size > 0) {
       if (file.size > LOGO_MAX_BYTES)
         throw new InvalidInput(
-          `The logo is ${Math.ceil(file.size / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB.`,
+          (await getTranslations("actions"))("logoTooLarge", {
+            size: Math.ceil(file.size / 1024),
+            limit: LOGO_MAX_BYTES / 1024,
+          }),
         );
       logo = checkLogo(new Uint8Array(await file.arrayBuffer())).bytes.toString("base64");
     }
@@ -69,7 +77,7 @@ export const saveBranding = tenantAction(
       actor: { type: "tenant-user", id: user.id, label: user.email },
       ...(await requestOrigin()),
     });
-    return { message: "Saving your branding…", operationId: id };
+    return { message: (await getTranslations("actions"))("savingBranding"), operationId: id };
   },
   options,
 );
