@@ -2,24 +2,30 @@ import { describe, expect, it } from "vitest";
 import { LOCALES, intlLocale, isLocale, resolveLocale } from "./locale.ts";
 
 describe("resolveLocale", () => {
-  it("takes the member's own choice first", () => {
-    expect(resolveLocale({ member: "fr", cookie: "de", tenant: "de" })).toBe("fr");
+  it("takes a signed-in member's own choice first", () => {
+    expect(resolveLocale({ signedIn: true, member: "fr", tenant: "de" })).toBe("fr");
   });
 
-  it("then the visitor's picker cookie, then the portal's default", () => {
-    expect(resolveLocale({ member: null, cookie: "de", tenant: "fr" })).toBe("de");
-    expect(resolveLocale({ member: null, cookie: undefined, tenant: "fr" })).toBe("fr");
+  it("lets a member who follows the portal see its default, whatever an old cookie says", () => {
+    expect(resolveLocale({ signedIn: true, member: null, tenant: "de" })).toBe("de");
+  });
+
+  it("takes a visitor's picker cookie, then the portal's default", () => {
+    expect(resolveLocale({ signedIn: false, cookie: "fr", tenant: "de" })).toBe("fr");
+    expect(resolveLocale({ signedIn: false, cookie: undefined, tenant: "de" })).toBe("de");
   });
 
   it("falls back to English when nothing is set", () => {
-    expect(resolveLocale({})).toBe("en");
+    expect(resolveLocale({ signedIn: false })).toBe("en");
+    expect(resolveLocale({ signedIn: true, member: null })).toBe("en");
   });
 
   it("skips values outside the closed set at every step", () => {
-    expect(resolveLocale({ member: "xx", cookie: "<script>", tenant: "de" })).toBe("de");
-    expect(resolveLocale({ member: "EN", cookie: "de-DE", tenant: "zz" })).toBe("en");
+    expect(resolveLocale({ signedIn: true, member: "xx", tenant: "de" })).toBe("de");
+    expect(resolveLocale({ signedIn: false, cookie: "<script>", tenant: "de" })).toBe("de");
+    expect(resolveLocale({ signedIn: false, cookie: "de-DE", tenant: "zz" })).toBe("en");
     // Positive control beside the refusals: the same sources, valid, are taken.
-    expect(resolveLocale({ member: "en", cookie: "de", tenant: "de" })).toBe("en");
+    expect(resolveLocale({ signedIn: false, cookie: "fr", tenant: "zz" })).toBe("fr");
   });
 });
 

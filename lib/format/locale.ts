@@ -25,11 +25,16 @@ export function asLocale(value: unknown): Locale | null {
 }
 
 /**
- * One request's language, first that is set: the signed-in member's own choice, then the
- * visitor's picker cookie, then the portal's default, then English.
+ * One request's language. A signed-in member's account decides: their own choice, else the
+ * portal's default ("follow the portal" holds on every device). A visitor's device decides: the
+ * picker cookie, else the portal's default. English when nothing is set.
  */
-export function resolveLocale(sources: { member?: unknown; cookie?: unknown; tenant?: unknown }): Locale {
-  return asLocale(sources.member) ?? asLocale(sources.cookie) ?? asLocale(sources.tenant) ?? DEFAULT_LOCALE;
+export function resolveLocale(
+  sources:
+    { signedIn: true; member: unknown; tenant?: unknown } | { signedIn: false; cookie?: unknown; tenant?: unknown },
+): Locale {
+  const own = sources.signedIn ? asLocale(sources.member) : asLocale(sources.cookie);
+  return own ?? asLocale(sources.tenant) ?? DEFAULT_LOCALE;
 }
 
 /**

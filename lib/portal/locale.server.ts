@@ -34,7 +34,8 @@ export async function setMemberLocale(
 
 /**
  * This request's language (docs/decisions/034): on the agency host and unknown hosts English; on
- * a portal the member's own choice, else the picker cookie, else the portal's default. A portal
+ * a portal the signed-in member's own choice or a visitor's picker cookie, else the portal's
+ * default. A portal
  * that is suspended, in maintenance or unreachable is not asked for its settings: its notice
  * follows the cookie, else English. Read once per request however many parts of a page ask.
  */
@@ -49,15 +50,16 @@ export const requestLocale = cache(async (): Promise<Locale> => {
   } catch {
     // The control plane did not answer: the layout meets the same failure and shows its notice,
     // which the language must not take down with it.
-    return resolveLocale({ cookie });
+    return resolveLocale({ signedIn: false, cookie });
   }
-  if (!tenant || tenant.status !== "active" || tenant.maintenance) return resolveLocale({ cookie });
+  if (!tenant || tenant.status !== "active" || tenant.maintenance) return resolveLocale({ signedIn: false, cookie });
   try {
     const [settings, user] = await Promise.all([portalSettings(tenant), tenantUser(tenant)]);
-    const member = user ? await memberLocale(tenant, user) : null;
-    return resolveLocale({ member, cookie, tenant: settings.defaultLocale });
+    return user
+      ? resolveLocale({ signedIn: true, member: await memberLocale(tenant, user), tenant: settings.defaultLocale })
+      : resolveLocale({ signedIn: false, cookie, tenant: settings.defaultLocale });
   } catch (error) {
-    if (error instanceof TenantUnavailable) return resolveLocale({ cookie });
+    if (error instanceof TenantUnavailable) return resolveLocale({ signedIn: false, cookie });
     throw error;
   }
 });
