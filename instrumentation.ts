@@ -10,4 +10,7 @@ export async function register(): Promise<void> {
   // to; Portico serves many hosts, and pins X-Forwarded-Host to the Host in proxy.ts and in the
   // auth routes (lib/auth/route.server.ts).
   process.env.AUTH_TRUST_HOST = "true";
+  // The email render thread loads its templates now, not while a registration waits on it.
+  const { warmMailRenderer } = await import("./lib/mail/render.server.ts");
+  warmMailRenderer();
 }

@@ -18,7 +18,9 @@ const nextConfig = {
   // no-secrets-in-logs.test.ts); each needs a build directory of its own.
   ...(process.env.PORTICO_NEXT_DIST_DIR ? { distDir: process.env.PORTICO_NEXT_DIST_DIR } : {}),
   // forbidden(): a 403 page for signed-in users below the role a page needs.
-  experimental: { authInterrupts: true },
+  // Server actions carry event cover uploads (at most 1 MB, lib/portal/cover.ts) with the rest of
+  // the form; the default 1 MB body limit would refuse them before the cover's own clear message.
+  experimental: { authInterrupts: true, serverActions: { bodySizeLimit: "2mb" } },
   // Static files skip proxy.ts; they still get the headers that do not depend on the request.
   async headers() {
     return [

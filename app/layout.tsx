@@ -2,9 +2,11 @@ import type { Metadata } from "next";
 import { NextIntlClientProvider } from "next-intl";
 import { getLocale } from "next-intl/server";
 import type { ReactNode } from "react";
+import { fontVariables } from "./fonts.ts";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "Portal", robots: { index: false } };
+// A default icon for pages no layout brands (a tenant's layout uses its logo, the agency's its own).
+export const metadata: Metadata = { title: "Portal", robots: { index: false }, icons: { icon: "/brand/portico.svg" } };
 
 /**
  * `lang` is the request's language: a portal's chosen one, English on the agency host. Client
@@ -13,7 +15,7 @@ export const metadata: Metadata = { title: "Portal", robots: { index: false } };
  */
 export default async function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang={await getLocale()}>
+    <html lang={await getLocale()} className={fontVariables}>
       <body className="min-h-screen antialiased">
         <NextIntlClientProvider>{children}</NextIntlClientProvider>
       </body>

@@ -56,7 +56,8 @@ test("the overview shows each tenant's figures from its own database, with searc
   await expect(row.getByTestId("registrations-30d")).toHaveText("3");
   await expect(row.getByTestId("db-size")).toHaveText(/\d+(\.\d)? MB/);
   await expect(row.getByTestId("last-activity")).toHaveText("just now");
-  await expect(page.getByTestId("fan-out")).toContainText("1 asked now");
+  await expect(page.getByTestId("fan-out")).toContainText("Figures are at most 30 seconds old.");
+  await expect(page.getByTestId("fan-out-details")).toContainText("1 read just now");
 
   // The same figures PostgreSQL reports for that database.
   const [size] = await adminQuery<{ mb: string }>(
@@ -81,13 +82,10 @@ test("the overview shows each tenant's figures from its own database, with searc
   expect(members).toEqual([...members].sort((a, b) => b - a));
   await expect(page.getByTestId("sort-members")).toContainText("▼");
 
-  // The view was audited as a cross-tenant read naming what was shown.
+  // The views were audited as a cross-tenant read, once an hour per person (the first view's
+  // tenants; test/integration/fleet-fan-out.test.ts checks the hour).
   const reads = await audited("fleet.read");
-  expect(
-    reads.some(
-      (r) => r.actorLabel === "owner@agency.localhost" && (r.details.shown as string[] | undefined)?.includes(slug),
-    ),
-  ).toBe(true);
+  expect(reads.some((r) => r.actorLabel === "owner@agency.localhost" && Array.isArray(r.details.shown))).toBe(true);
 });
 
 test("nonsense filters are refused with a sentence each; the overview still renders", async ({ page }) => {
@@ -282,8 +280,7 @@ test("agency users: invite, accept, change role, deactivate (old session ends); 
   await sam.getByLabel("New password").fill("sam-password-1");
   await sam.getByLabel("Repeat the password").fill("sam-password-1");
   await sam.getByRole("button", { name: "Set password" }).click();
-  await expect(sam.getByTestId("invited")).toBeVisible();
-  await signInAgency(sam, email, "sam-password-1");
+  // Signed in with the password just chosen, straight onto the dashboard.
   await expect(sam.getByTestId("agency-user")).toContainText("Sam Support · viewer");
   // The invitation works once.
   await sam.goto(link);

@@ -69,7 +69,10 @@ test("dashboard lifecycle: rename without a restart, suspend and resume, export 
   await act(page, "suspend", undefined, true);
   await portal.reload();
   await expect(portal.getByTestId("tenant-suspended")).toBeVisible();
-  await page.goto(at("admin.localhost", `/tenants/${slug}`));
+  // The operation's page leads back to its tenant (not a dead end).
+  await expect(page.getByTestId("back-to-tenant")).toHaveText("← Back to Hooli XYZ");
+  await page.getByTestId("back-to-tenant").click();
+  await expect(page).toHaveURL(at("admin.localhost", `/tenants/${slug}`));
   await act(page, "resume");
   await portal.reload();
   await expect(portal.getByTestId("tenant-suspended")).toHaveCount(0);

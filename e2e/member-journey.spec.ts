@@ -49,6 +49,14 @@ test("member journey on two tenants at once: register, ticket, waitlist, cancel,
   await ada.getByTestId("ticket-link").click();
   await expect(ada.getByTestId("ticket")).toHaveAttribute("data-status", "confirmed");
   await expect(ada.getByTestId("ticket-qr").locator("svg")).toBeVisible();
+  await expect(ada.getByTestId("google-calendar-link")).toHaveAttribute(
+    "href",
+    /^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE&text=Alpha\+masterclass&dates=\d{8}T\d{6}Z%2F\d{8}T\d{6}Z/,
+  );
+  await expect(ada.getByTestId("outlook-calendar-link")).toHaveAttribute(
+    "href",
+    /^https:\/\/outlook\.live\.com\/calendar\/0\/deeplink\/compose\?.*startdt=\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}Z/,
+  );
   const code = await ada.getByTestId("ticket-code").innerText();
   expect((await sam.goto(at(A, `/tickets/${code}`)))?.status()).toBe(404);
 
@@ -57,16 +65,39 @@ test("member journey on two tenants at once: register, ticket, waitlist, cancel,
   await expect(sam.getByTestId("places")).toHaveText("0 of 1 left");
   await sam.getByRole("button", { name: "Join the waitlist" }).click();
   await expect(sam.getByTestId("registration")).toHaveAttribute("data-status", "waitlisted");
+  await expect(sam.getByTestId("waitlist-position")).toHaveText("You are number 1 on the waitlist");
+  await sam.goto(at(A, "/registrations"));
+  await expect(sam.locator(`[data-event="${slug}"]`).getByTestId("registration-label")).toHaveText(
+    "You are number 1 on the waitlist",
+  );
 
-  // Ada cancels; Sam is promoted at once and told by email.
+  // Ada cancels, after being told her seat goes to the waitlist; backing out keeps it.
   await ada.goto(at(A, `/events/${slug}`));
-  await ada.getByRole("button", { name: "Cancel my registration" }).click();
+  const cancelForm = ada.getByTestId("cancel-registration");
+  await cancelForm.getByRole("button", { name: "Cancel my registration…" }).click();
+  await expect(cancelForm.getByTestId("confirm-text")).toContainText("next person on the waitlist");
+  await cancelForm.getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(cancelForm.getByTestId("confirm-text")).toBeHidden();
+  await ada.reload();
+  await expect(ada.getByTestId("registration")).toHaveAttribute("data-status", "confirmed");
+  // Sam is promoted at once and told by email.
+  await cancelForm.getByRole("button", { name: "Cancel my registration…" }).click();
+  await cancelForm.getByRole("button", { name: "Yes, cancel my registration" }).click();
   await expect(ada.getByTestId("register-form")).toBeVisible();
   await sam.goto(at(A, "/registrations"));
   await expect(sam.locator(`[data-event="${slug}"]`)).toHaveAttribute("data-status", "confirmed");
   const outbox = await (await browser.newContext()).newPage();
   await openOutbox(outbox, "sam@alpha.example");
   await expect(outbox.getByTestId("outbox-subject").first()).toHaveText("A place opened up: Alpha masterclass");
+  // Branded HTML, shown in a frame with no permissions, beside the text part and the calendar file.
+  const html = outbox.getByTestId("outbox-html").first();
+  await expect(html).toHaveAttribute("sandbox", "");
+  await expect(html.contentFrame().getByText("A place at Alpha masterclass opened up and it is yours.")).toBeVisible();
+  await expect(outbox.getByTestId("outbox-text").first()).toContainText("Room 1");
+  await expect(outbox.getByTestId("outbox-attachment").first()).toHaveText("invite.ics");
+  // Ada, who cancelled, is told so.
+  await openOutbox(outbox, "ada@alpha.example");
+  await expect(outbox.getByTestId("outbox-subject").first()).toHaveText("Registration cancelled: Alpha masterclass");
 
   // Nothing crossed: Gil's list holds only Beta's event, still confirmed.
   await gil.goto(at(B, "/registrations"));

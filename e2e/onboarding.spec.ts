@@ -37,7 +37,7 @@ function png(size: number, rgb: [number, number, number]): Buffer {
 }
 
 async function next(page: Page) {
-  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next", exact: true }).click();
 }
 
 test("the onboarding wizard: a new tenant live on its subdomain with its branding; its first admin accepts the invitation and signs in", async ({
@@ -130,6 +130,28 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
     await expect(page.locator(`[data-step="${step}"]`)).toHaveAttribute("data-state", "done");
   }
   const operationUrl = page.url();
+  // After provisioning: open the portal, or go on to the tenant's page; never a dead end.
+  await expect(page.getByTestId("open-portal")).toHaveAttribute(
+    "href",
+    new RegExp(`^http://${slug}\\.localhost(:\\d+)?/$`),
+  );
+  await page.getByTestId("back-to-tenant").click();
+  await expect(page).toHaveURL(new RegExp(`/tenants/${slug}$`));
+  // The uploaded logo shows in the agency's preview, served on the agency host to agency users.
+  const previewLogo = page.getByTestId("portal-preview").locator("img");
+  await expect(previewLogo).toHaveAttribute("src", /^\/logo\/[0-9a-f]{64}\.png$/);
+  await expect.poll(() => previewLogo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
+  const logoPath = (await previewLogo.getAttribute("src")) as string;
+  const anonymous = await (await (await browser.newContext()).newPage()).goto(at("admin.localhost", logoPath));
+  expect(anonymous?.status()).toBe(404);
+  // And in the fleet list, with the brand's colours beside the name.
+  await page.goto(at("admin.localhost", `/?q=${slug}`));
+  const row = page.locator(`[data-testid="fleet-row"][data-slug="${slug}"]`);
+  await expect(row.getByTestId("fleet-logo")).toHaveAttribute("src", logoPath);
+  await expect(row.getByTestId("fleet-swatches").locator("span").first()).toHaveAttribute(
+    "aria-label",
+    "primary #7c3aed",
+  );
 
   // The submitted draft leads back to its operation, never to a second tenant.
   await page.goto(reviewUrl);
@@ -155,11 +177,17 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await portal.getByLabel("New password").fill("chocolate-river-1");
   await portal.getByLabel("Repeat the password").fill("chocolate-river-1");
   await portal.getByRole("button", { name: "Set password" }).click();
-  await expect(portal.getByTestId("invite-accepted")).toBeVisible();
+  // Signed in at once (security case 50) and landed where an admin's invitation leads.
+  await expect(portal).toHaveURL(/\/manage$/);
+  await portal.goto(at(`${slug}.localhost`, "/account"));
+  await expect(portal.getByTestId("account-email")).toHaveText("charlie@wonka.example");
+  // The password chosen works too.
+  await portal.context().clearCookies();
+  await portal.goto(at(`${slug}.localhost`, "/sign-in"));
   await portal.getByLabel("Email").first().fill("charlie@wonka.example");
   await portal.getByLabel("Password").fill("chocolate-river-1");
   await portal.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(portal.getByTestId("account-email")).toHaveText("charlie@wonka.example");
+  await expect(portal).toHaveURL(/\/account$/);
   await portal.goto(link as string);
   await expect(portal.getByTestId("invite-invalid")).toBeVisible();
 });

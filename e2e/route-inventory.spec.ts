@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
-import { appRoutes, concretePaths, type AppRoute } from "../test/support/routes.ts";
+import { appRoutes, concretePaths, inventoryValues, type AppRoute } from "../test/support/routes.ts";
 import { adminQuery, adminSql } from "./cli.ts";
 import { AGENCY_PASSWORD, port } from "./hosts.ts";
 import { PASSWORD, tenantWithUsers } from "./fixtures.ts";
@@ -217,20 +217,12 @@ test.beforeAll(async () => {
     "portico",
     `SELECT id FROM "Operation" ORDER BY "createdAt" DESC LIMIT 1`,
   );
-  values = {
-    "tenant:slug": ["open-day", "secret-plan"],
-    "tenant:code": [S.ticket],
-    "tenant:file": ["logo.png"],
-    "tenant:nextauth": ["session", "csrf", "providers"],
-    "tenant:missing": ["no-such-page", "manage/no-such-page"],
-    "agency:slug": [slug],
-    "agency:draft": ["00000000-0000-4000-8000-000000000000"],
-    "agency:step": ["basics"],
-    "agency:id": [operation?.id ?? "00000000-0000-4000-8000-000000000000"],
-    "agency:file": [`${slug}.tar.gz`],
-    "agency:nextauth": ["session", "csrf", "providers"],
-    "agency:missing": ["no-such-page", "tenants/no-such-tenant/no-such-page"],
-  };
+  values = inventoryValues({
+    tenantSlug: slug,
+    eventSlugs: ["open-day", "secret-plan"],
+    ticketCode: S.ticket,
+    operationId: operation?.id,
+  });
 });
 
 const hostOf = (realm: AppRoute["realm"]) => (realm === "tenant" ? tenantHost : "admin.localhost");

@@ -52,13 +52,31 @@ async function staffJourney(
   await staff.getByLabel("Ticket code").fill(code);
   await staff.getByRole("button", { name: "Check in" }).click();
   await expect(staff.getByTestId("check-in-result")).toContainText("checked in");
+  await expect(staff.getByTestId("check-in-result")).toHaveAttribute("data-kind", "ok");
+  await expect(staff.getByTestId("check-in-repeat")).toHaveCount(0);
+  const background = (l: ReturnType<typeof staff.getByTestId>) =>
+    l.evaluate((e) => getComputedStyle(e).backgroundColor);
+  const good = await background(staff.getByTestId("check-in-result"));
+  // The same ticket again: a distinct warning door staff cannot mistake for a good one.
+  await staff.getByLabel("Ticket code").fill(code);
+  await staff.getByRole("button", { name: "Check in" }).click();
+  const repeat = staff.getByTestId("check-in-repeat");
+  await expect(repeat).toHaveAttribute("role", "alert");
+  await expect(repeat.getByRole("heading")).toHaveText(/^Already checked in at \d{2}:\d{2}$/);
+  await expect(staff.getByTestId("check-in-result")).toHaveCount(0);
+  expect(await background(repeat)).not.toBe(good); // not the good check-in's green
   await staff.goto(at(host, `/manage/events/${slug}/attendees?q=${encodeURIComponent(memberEmail.slice(0, 4))}`));
   await expect(staff.locator(`[data-email="${memberEmail}"] [data-testid="checked-in"]`)).toHaveText("yes");
 
   await staff.goto(at(host, `/manage/events/${slug}/message`));
   await staff.getByLabel("Subject").fill("Doors open at 01:00");
   await staff.getByLabel("Message").fill("See you there.");
-  await staff.getByRole("button", { name: "Send to confirmed attendees" }).click();
+  // The count of recipients is shown before anything is sent, and sending asks once more.
+  await staff.getByRole("button", { name: "Send to 1 attendee…" }).click();
+  await expect(staff.getByTestId("confirm-text")).toHaveText(
+    "This emails 1 attendee now. An email cannot be taken back.",
+  );
+  await staff.getByRole("button", { name: "Yes, send to 1 attendee" }).click();
   await expect(staff.getByTestId("message-result")).toHaveText("Sent to 1 confirmed attendee.");
   await staff.goto(at(host, `/manage/events/${slug}/attendees`));
   const [download] = await Promise.all([staff.waitForEvent("download"), staff.getByTestId("csv-export").click()]);

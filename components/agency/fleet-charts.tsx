@@ -53,28 +53,31 @@ function Panel({
 
 function DataTable({ head, rows, testId }: { head: string[]; rows: Array<Array<string | number>>; testId: string }) {
   return (
-    <table className="mt-2 w-full text-left" data-testid={testId}>
-      <thead>
-        <tr>
-          {head.map((h) => (
-            <th key={h} className="pr-3 font-medium">
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r, i) => (
-          <tr key={i}>
-            {r.map((c, j) => (
-              <td key={j} className="pr-3 tabular-nums">
-                {c}
-              </td>
+    // Scrolls on its own when there are more tenants than a phone's width holds.
+    <div className="mt-2 overflow-x-auto">
+      <table className="w-full text-left" data-testid={testId}>
+        <thead>
+          <tr>
+            {head.map((h) => (
+              <th key={h} className="pr-3 font-medium">
+                {h}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              {r.map((c, j) => (
+                <td key={j} className="pr-3 tabular-nums">
+                  {c}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -27,14 +27,14 @@ function Health({ metrics }: { metrics: MetricsState }) {
   if (metrics.state === "stale") {
     return (
       <span className="text-amber-700" title={metrics.reason}>
-        ● not checked <span className="block max-w-xs truncate text-xs text-amber-700/80">{metrics.reason}</span>
+        ● not checked <span className="block max-w-xs truncate text-xs text-amber-800">{metrics.reason}</span>
       </span>
     );
   }
   return (
     <span className="text-red-700" title={metrics.reason}>
       ● degraded{" "}
-      <span className="block max-w-xs truncate text-xs text-red-600/80" data-testid="degraded-reason">
+      <span className="block max-w-xs truncate text-xs text-red-700" data-testid="degraded-reason">
         {metrics.reason}
       </span>
     </span>
@@ -46,6 +46,18 @@ function shown(metrics: MetricsState): { figures: TenantFigures | null; old: boo
   if (metrics.state === "healthy") return { figures: metrics.figures, old: false };
   if (metrics.state === "degraded" || metrics.state === "stale") return { figures: metrics.last, old: true };
   return { figures: null, old: false };
+}
+
+/** A migration's name on one line and its timestamp under it, whole: nothing cut off. */
+function SchemaVersion({ name }: { name: string }) {
+  const match = /^(\d{14})_(.+)$/.exec(name);
+  if (!match) return <span className="break-all">{name}</span>;
+  return (
+    <>
+      <span className="whitespace-nowrap">{match[2]}</span>
+      <span className="block text-slate-400">{match[1]}</span>
+    </>
+  );
 }
 
 function SortHeader({
@@ -94,7 +106,7 @@ function SortHeader({
 export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: string; query: FleetQuery }) {
   return (
     <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-      <table className="min-w-full divide-y divide-slate-200 text-sm">
+      <table className="stack-table min-w-full divide-y divide-slate-200 text-sm">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
           <tr>
             <SortHeader query={query} sort="name" label="Tenant" />
@@ -117,9 +129,10 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
         <tbody className="divide-y divide-slate-100">
           {rows.map((row) => {
             const { figures, old } = shown(row.metrics);
-            const figure = (value: string | number | undefined, testId?: string) => (
+            const figure = (label: string, value: string | number | undefined, testId?: string) => (
               <td
-                className={`whitespace-nowrap px-3 py-3 text-right tabular-nums ${old ? "text-slate-400" : ""}`}
+                data-label={label}
+                className={`whitespace-nowrap px-3 py-3 text-right tabular-nums ${old ? "text-slate-500" : ""}`}
                 data-testid={testId}
               >
                 {figures ? value : "—"}
@@ -132,21 +145,55 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                 data-slug={row.slug}
                 data-health={row.metrics.state === "inactive" ? "inactive" : row.metrics.state}
               >
-                <td className="px-3 py-3">
-                  <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">
-                    {row.name}
-                  </Link>
-                  <div className="text-xs text-slate-500">{row.slug}</div>
+                <td data-label="Tenant" className="min-w-56 px-3 py-3">
+                  <div className="flex items-center gap-3">
+                    {row.brand ? (
+                      // eslint-disable-next-line @next/next/no-img-element -- a same-origin logo (public/brand or /logo on this host)
+                      <img
+                        src={row.brand.logo.src}
+                        alt=""
+                        width={32}
+                        height={32}
+                        data-testid="fleet-logo"
+                        className="h-8 w-8 shrink-0 rounded object-contain ring-1 ring-slate-200"
+                        style={{ background: row.brand.background }}
+                      />
+                    ) : (
+                      <span className="h-8 w-8 shrink-0 rounded bg-slate-100" />
+                    )}
+                    <div className="min-w-0">
+                      <Link href={`/tenants/${row.slug}`} className="font-medium hover:underline">
+                        {row.name}
+                      </Link>
+                      <div className="flex items-center gap-1.5 text-xs text-slate-500">
+                        {row.slug}
+                        {row.brand && (
+                          <span className="flex gap-0.5" data-testid="fleet-swatches">
+                            {(["primary", "accent", "background"] as const).map((key) => (
+                              <span
+                                key={key}
+                                title={`${key} ${row.brand![key]}`}
+                                aria-label={`${key} ${row.brand![key]}`}
+                                role="img"
+                                className="h-3 w-3 rounded-sm ring-1 ring-black/10"
+                                style={{ background: row.brand![key] }}
+                              />
+                            ))}
+                          </span>
+                        )}
+                      </div>
+                    </div>
+                  </div>
                 </td>
-                <td className="px-3 py-3">
+                <td data-label="Status" className="px-3 py-3">
                   <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`}>
                     {row.status}
                   </span>
                 </td>
-                <td className="px-3 py-3 capitalize text-slate-700" data-testid="plan">
+                <td data-label="Plan" className="px-3 py-3 capitalize text-slate-700" data-testid="plan">
                   {row.plan}
                 </td>
-                <td className="px-3 py-3">
+                <td data-label="Domains" className="px-3 py-3">
                   {row.hosts.map((host) => (
                     <a
                       key={host}
@@ -157,28 +204,26 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                     </a>
                   ))}
                 </td>
-                <td className="px-3 py-3 text-slate-600">
+                <td data-label="Database" className="px-3 py-3 text-slate-600">
                   {row.server ?? "—"}
-                  {row.databaseName && <div className="font-mono text-xs text-slate-400">{row.databaseName}</div>}
+                  {row.databaseName && <div className="font-mono text-xs text-slate-500">{row.databaseName}</div>}
                 </td>
-                <td
-                  className="max-w-[10rem] truncate px-3 py-3 font-mono text-xs text-slate-600"
-                  title={row.schemaVersion ?? undefined}
-                >
-                  {row.schemaVersion ?? "—"}
+                <td data-label="Schema" className="px-3 py-3 font-mono text-xs text-slate-600" data-testid="schema">
+                  {row.schemaVersion ? <SchemaVersion name={row.schemaVersion} /> : "—"}
                 </td>
-                {figure(figures?.members, "member-count")}
-                {figure(figures?.events, "event-count")}
-                {figure(figures?.registrations30d, "registrations-30d")}
-                {figure(figures ? formatBytes(figures.dbSizeBytes) : undefined, "db-size")}
-                {figure(figures?.connections, "connections")}
+                {figure("Members", figures?.members, "member-count")}
+                {figure("Events", figures?.events, "event-count")}
+                {figure("Reg. 30d", figures?.registrations30d, "registrations-30d")}
+                {figure("Size", figures ? formatBytes(figures.dbSizeBytes) : undefined, "db-size")}
+                {figure("Conns", figures?.connections, "connections")}
                 <td
-                  className={`px-3 py-3 whitespace-nowrap ${old ? "text-slate-400" : "text-slate-600"}`}
+                  data-label="Last activity"
+                  className={`px-3 py-3 whitespace-nowrap ${old ? "text-slate-500" : "text-slate-600"}`}
                   data-testid="last-activity"
                 >
                   {figures ? formatAgo(figures.lastActivityAt) : "—"}
                 </td>
-                <td className="px-3 py-3">
+                <td data-label="Health" className="px-3 py-3">
                   <Health metrics={row.metrics} />
                 </td>
               </tr>

@@ -1,5 +1,67 @@
 import type { CSSProperties } from "react";
-import { themeToCssVars, type Theme } from "@/lib/tenancy/theme.ts";
+import { themeToCssVars, type LayoutName, type Theme } from "@/lib/tenancy/theme.ts";
+import { checkContrast } from "@/lib/tenancy/contrast.ts";
+
+const SAMPLE = [
+  { title: "Annual conference", when: "In 12 days", day: "Tue 8 Dec", time: "09:00" },
+  { title: "Product webinar", when: "Next month", day: "Tue 8 Dec", time: "16:30" },
+  { title: "Customer meetup", when: "In January", day: "Thu 14 Jan", time: "18:00" },
+];
+
+/** Sample events in the chosen layout, built like components/portal/event-card.tsx's. */
+function PreviewEvents({ layout }: { layout: LayoutName }) {
+  if (layout === "agenda") {
+    const days = [...new Set(SAMPLE.map((e) => e.day))];
+    return (
+      <>
+        {days.map((day) => (
+          <div key={day} data-testid="preview-agenda-day">
+            <div className="border-b border-black/10 pb-0.5 text-xs font-semibold uppercase tracking-wide">{day}</div>
+            {SAMPLE.filter((e) => e.day === day).map((e) => (
+              <div key={e.title} className="grid grid-cols-[3rem_1fr] gap-2 py-1.5 text-sm">
+                <span className="font-mono font-semibold text-brand">{e.time}</span>
+                <span className="font-medium">{e.title}</span>
+              </div>
+            ))}
+          </div>
+        ))}
+      </>
+    );
+  }
+  if (layout === "grid")
+    return (
+      <div className="grid grid-cols-2 gap-3">
+        {SAMPLE.slice(0, 2).map((e) => (
+          <div key={e.title} className="overflow-hidden rounded-lg bg-surface shadow-sm ring-1 ring-black/5">
+            <div data-testid="preview-cover" className="aspect-video bg-linear-to-br from-brand to-accent" />
+            <div className="p-2">
+              <div className="flex items-center gap-2 text-xs font-medium uppercase tracking-wide">
+                <span aria-hidden="true" className="h-2 w-2 rounded-full bg-accent" />
+                {e.when}
+              </div>
+              <div className="text-sm font-medium">{e.title}</div>
+            </div>
+          </div>
+        ))}
+      </div>
+    );
+  return (
+    <>
+      {SAMPLE.slice(0, 2).map((e) => (
+        <div key={e.title} className="rounded-lg bg-surface p-3 shadow-sm ring-1 ring-black/5">
+          <div className="flex items-center gap-2 text-xs font-medium uppercase tracking-wide">
+            <span aria-hidden="true" className="h-2 w-2 rounded-full bg-accent" />
+            {e.when}
+          </div>
+          <div className="font-medium">{e.title}</div>
+          <span className="mt-2 inline-block rounded-md bg-brand px-2.5 py-1 text-xs font-medium text-on-brand">
+            Register
+          </span>
+        </div>
+      ))}
+    </>
+  );
+}
 
 /**
  * A small, faithful rendering of a tenant's portal chrome (the same CSS variables and classes as
@@ -7,6 +69,8 @@ import { themeToCssVars, type Theme } from "@/lib/tenancy/theme.ts";
  */
 export function PortalPreview({ theme, name, host }: { theme: Theme; name: string; host: string }) {
   const style = themeToCssVars(theme) as CSSProperties;
+  // The check a save runs (lib/tenancy/contrast.ts), so the preview never shows as fine what is refused.
+  const problems = Object.values(checkContrast(theme));
   return (
     <figure
       aria-label="Portal preview"
@@ -33,21 +97,25 @@ export function PortalPreview({ theme, name, host }: { theme: Theme; name: strin
           </span>
           <span className="ml-auto text-sm opacity-90">Sign in</span>
         </div>
-        <div className="space-y-3 p-4">
+        <div className="space-y-3 p-4" data-testid="preview-catalogue" data-layout={theme.layout}>
           <h3 className="text-lg font-semibold">Upcoming events</h3>
-          {["Annual conference", "Product webinar"].map((title, i) => (
-            <div key={title} className="rounded-lg bg-surface p-3 shadow-sm ring-1 ring-black/5">
-              <div className="text-xs font-medium uppercase tracking-wide text-accent">
-                {i === 0 ? "In 12 days" : "Next month"}
-              </div>
-              <div className="font-medium">{title}</div>
-              <span className="mt-2 inline-block rounded-md bg-brand px-2.5 py-1 text-xs font-medium text-on-brand">
-                Register
-              </span>
-            </div>
-          ))}
+          <PreviewEvents layout={theme.layout} />
         </div>
       </div>
+      {problems.length > 0 && (
+        <figcaption
+          role="status"
+          data-testid="preview-contrast"
+          className="space-y-1 border-t border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950"
+        >
+          <strong className="block">Below WCAG AA contrast; a save is refused:</strong>
+          {problems.map((p) => (
+            <span key={p.field} className="block">
+              {p.message}
+            </span>
+          ))}
+        </figcaption>
+      )}
     </figure>
   );
 }

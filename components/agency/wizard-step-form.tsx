@@ -3,13 +3,15 @@
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
 import type { DraftData, FieldErrors, WizardStep } from "@/lib/agency/wizard.ts";
-import { FONT_STACKS, type FontName } from "@/lib/tenancy/theme.ts";
+import { FONT_STACKS, LAYOUTS, LAYOUT_LABELS, type FontName, type LayoutName } from "@/lib/tenancy/theme.ts";
 import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { PortalPreview } from "./portal-preview.tsx";
+import { ColourSuggestion } from "@/components/forms/colour-suggestion.tsx";
+import { checkContrast } from "@/lib/tenancy/contrast.ts";
 
 export interface WizardState {
   errors?: FieldErrors;
@@ -143,13 +145,21 @@ function Branding({
     surface: data.surface,
     text: data.text,
     font: data.font as FontName,
+    layout: (data.layout ?? "classic") as LayoutName,
   });
   const [logo, setLogo] = useState<string | null>(logoUrl);
   const [logoAlt, setLogoAlt] = useState(data.logoAlt ?? "");
   const [fileError, setFileError] = useState<string | null>(null);
   const fields = useRef<HTMLDivElement>(null);
+  // The same check the server runs on Next, so the preview's warning is what is refused.
+  const problems = checkContrast(theme);
   useEarlyInput(fields, { ...theme, logoAlt }, ({ logoAlt: typedAlt, ...typed }) => {
-    setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
+    setTheme((t) => ({
+      ...t,
+      ...typed,
+      font: (typed.font ?? t.font) as FontName,
+      layout: (typed.layout ?? t.layout) as LayoutName,
+    }));
     if (typedAlt !== undefined) setLogoAlt(typedAlt);
   });
   return (
@@ -157,27 +167,41 @@ function Branding({
       <div ref={fields} className="space-y-4">
         <div className="grid grid-cols-2 gap-4">
           {COLOURS.map(([name, label]) => (
-            <Field tone="agency" key={name} label={label} name={name} error={errors?.[name]}>
+            <Field
+              tone="agency"
+              key={name}
+              label={label}
+              name={name}
+              error={problems[name]?.message ?? (theme[name] === data[name] ? errors?.[name] : undefined)}
+            >
               {(c) => (
-                <div className="mt-1 flex items-center gap-2">
-                  <input
-                    type="color"
-                    aria-label={`${label} picker`}
-                    value={theme[name]}
-                    onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
-                    className="h-9 w-10 cursor-pointer rounded border border-slate-300"
-                  />
-                  <Input
-                    {...c}
+                <>
+                  <div className="mt-1 flex items-center gap-2">
+                    <input
+                      type="color"
+                      aria-label={`${label} picker`}
+                      value={theme[name]}
+                      onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
+                      className="h-9 w-10 cursor-pointer rounded border border-slate-300"
+                    />
+                    <Input
+                      {...c}
+                      tone="agency"
+                      density="compact"
+                      inline
+                      name={name}
+                      value={theme[name]}
+                      onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
+                      className="w-full font-mono"
+                    />
+                  </div>
+                  <ColourSuggestion
                     tone="agency"
-                    density="compact"
-                    inline
-                    name={name}
-                    value={theme[name]}
-                    onChange={(e) => setTheme({ ...theme, [name]: e.target.value })}
-                    className="w-full font-mono"
+                    problem={problems[name]}
+                    describedBy={c["aria-describedby"]}
+                    apply={(field, shade) => setTheme((t) => ({ ...t, [field]: shade }))}
                   />
-                </div>
+                </>
               )}
             </Field>
           ))}
@@ -194,6 +218,23 @@ function Branding({
               {Object.keys(FONT_STACKS).map((f) => (
                 <option key={f} value={f}>
                   {f}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field tone="agency" label="Catalogue layout" name="layout" error={errors?.layout}>
+          {(c) => (
+            <Select
+              {...c}
+              tone="agency"
+              name="layout"
+              value={theme.layout}
+              onChange={(e) => setTheme({ ...theme, layout: e.target.value as LayoutName })}
+            >
+              {LAYOUTS.map((l) => (
+                <option key={l} value={l}>
+                  {LAYOUT_LABELS[l]}
                 </option>
               ))}
             </Select>

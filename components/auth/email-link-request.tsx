@@ -5,13 +5,17 @@ import { useActionState } from "react";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { AccountField } from "./account-field.tsx";
 
-/** Asks for a sign-in link; the server answers the same whether or not the address exists. */
-export function EmailLinkRequest({ action }: { action: FormAction<ActionState> }) {
+/**
+ * Asks for a sign-in link; the server answers the same whether or not the address exists.
+ * `returnTo` is where the link lands once used (the server checks it again).
+ */
+export function EmailLinkRequest({ action, returnTo }: { action: FormAction<ActionState>; returnTo?: string }) {
   const t = useTranslations("auth");
   const [state, submit, pending] = useActionState(action, {} as ActionState);
   const shown = state.error ?? state.message;
   return (
     <form action={submit} className="space-y-4">
+      {returnTo && <input type="hidden" name="returnTo" value={returnTo} />}
       <AccountField label={t("email")} name="email" type="email" autoComplete="email" />
       {shown && (
         <p

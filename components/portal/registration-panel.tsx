@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
+import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
@@ -28,13 +29,15 @@ export function RegistrationPanel(props: {
   eventSlug: string;
   closedReason: string | null;
   questions: Question[];
-  registration: { id: string; status: string; ticketCode: string } | null;
+  /** `position` is the place on the waitlist; `waiting` how many are on it (who a freed seat goes to). */
+  registration: { id: string; status: string; ticketCode: string; position: number | null; waiting: number } | null;
   signedIn: boolean;
   guestsAllowed: boolean;
   full: boolean;
   waitlist: boolean;
 }) {
   const t = useTranslations("registration");
+  const tu = useTranslations("ui");
   const [state, register, registering] = useActionState(props.actions.register, {} as RegisterState);
   const [cancelState, cancel, cancelling] = useActionState(props.actions.cancel, {} as RegisterState);
   const [guestState, registerAsGuest, guestPending] = useActionState(props.actions.registerGuest, {} as RegisterState);
@@ -58,17 +61,34 @@ export function RegistrationPanel(props: {
             </Link>
           </p>
         ) : (
-          <p className="font-medium">{t("waitlisted")}</p>
+          <>
+            {registration.position !== null && (
+              <p className="text-lg font-semibold" data-testid="waitlist-position">
+                {t("position", { position: registration.position })}
+              </p>
+            )}
+            <p className="font-medium">{t("waitlistOrder")}</p>
+          </>
         )}
-        <form action={cancel} className="mt-3">
+        <form action={cancel} className="mt-3" data-testid="cancel-registration">
           <input type="hidden" name="registration" value={registration.id} />
-          <button
-            type="submit"
-            disabled={cancelling}
-            className="rounded-lg px-3 py-1.5 text-sm font-medium ring-1 ring-black/20 hover:bg-black/5 disabled:opacity-60"
-          >
-            {cancelling ? t("cancelling") : t("cancel")}
-          </button>
+          <ConfirmButton
+            label={t("cancelArm")}
+            confirmLabel={t("cancelConfirm")}
+            pendingLabel={t("cancelling")}
+            cancelLabel={tu("cancel")}
+            pending={cancelling}
+            kind="quiet"
+            confirmKind="danger"
+            cancellable
+            warning={
+              registration.status === "confirmed"
+                ? registration.waiting > 0
+                  ? t("cancelWarnWaiting")
+                  : t("cancelWarn")
+                : t("cancelWarnWaitlist")
+            }
+          />
           <FormError message={cancelState.error} className="mt-2 text-sm text-red-700" />
         </form>
       </section>

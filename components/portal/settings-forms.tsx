@@ -8,14 +8,27 @@ import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import { FONT_STACKS, type FontName, type Theme } from "@/lib/tenancy/theme.ts";
+import {
+  FONT_STACKS,
+  LAYOUTS,
+  LAYOUT_LABELS,
+  type FontName,
+  type LayoutName,
+  type Theme,
+} from "@/lib/tenancy/theme.ts";
+import { COLOUR_FIELDS, checkContrast } from "@/lib/tenancy/contrast.ts";
+import { ColourSuggestion } from "@/components/forms/colour-suggestion.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
 import { LOCALES, LOCALE_NAMES } from "@/lib/format/locale.ts";
 
 export interface SettingsState {
   error?: string;
+  /** Messages beside their fields (a colour that fails contrast, a malformed colour). */
+  errors?: Partial<Record<string, string>>;
   message?: string;
   operationId?: string;
+  /** What was submitted, shown again (also a suggested shade filled in before hydration). */
+  values?: Record<string, string>;
 }
 
 /** A queued branding change: its operation's status, or an error when it could not be read. */
@@ -127,16 +140,32 @@ export function BrandingForm({
 }) {
   const t = useTranslations("settings");
   const [state, action, pending] = useActionState(save, {} as SettingsState);
-  const [name, setName] = useState(initialName);
-  const [theme, setTheme] = useState(initial);
+  const [name, setName] = useState(state.values?.name ?? initialName);
+  // After a submit without script (a suggested shade), the action's answer carries the colours.
+  const [theme, setTheme] = useState<Theme>(() => {
+    const values = state.values ?? {};
+    const colours = Object.fromEntries(COLOUR_FIELDS.flatMap((f) => (values[f] ? [[f, values[f]]] : [])));
+    return { ...initial, ...colours };
+  });
+  // The same check the server runs on save, so what the preview warns about is what is refused.
+  const problems = checkContrast(theme);
   const [logo, setLogo] = useState(initial.logo.src);
   const [applied, setApplied] = useState<BrandingStatus | null>(null);
   const form = useRef<HTMLFormElement>(null);
-  const { primary, accent, background, surface, text, font } = theme;
-  useEarlyInput(form, { name, primary, accent, background, surface, text, font }, ({ name: typedName, ...typed }) => {
-    if (typedName !== undefined) setName(typedName);
-    setTheme((t) => ({ ...t, ...typed, font: (typed.font ?? t.font) as FontName }));
-  });
+  const { primary, accent, background, surface, text, font, layout } = theme;
+  useEarlyInput(
+    form,
+    { name, primary, accent, background, surface, text, font, layout },
+    ({ name: typedName, ...typed }) => {
+      if (typedName !== undefined) setName(typedName);
+      setTheme((t) => ({
+        ...t,
+        ...typed,
+        font: (typed.font ?? t.font) as FontName,
+        layout: (typed.layout ?? t.layout) as LayoutName,
+      }));
+    },
+  );
   useEffect(() => {
     if (!state.operationId) return;
     let stop = false;
@@ -164,15 +193,27 @@ export function BrandingForm({
         </Field>
         <div className="grid grid-cols-2 gap-3">
           {COLOURS.map(([key, label]) => (
-            <Field key={key} label={t(label)} name={key}>
+            <Field
+              key={key}
+              label={label}
+              name={key}
+              error={problems[key]?.message ?? (state.values?.[key] === theme[key] ? state.errors?.[key] : undefined)}
+            >
               {(c) => (
-                <Input
-                  {...c}
-                  name={key}
-                  value={theme[key]}
-                  onChange={(e) => setTheme({ ...theme, [key]: e.target.value })}
-                  className="font-mono"
-                />
+                <>
+                  <Input
+                    {...c}
+                    name={key}
+                    value={theme[key]}
+                    onChange={(e) => setTheme({ ...theme, [key]: e.target.value })}
+                    className="font-mono"
+                  />
+                  <ColourSuggestion
+                    problem={problems[key]}
+                    describedBy={c["aria-describedby"]}
+                    apply={(field, shade) => setTheme((t) => ({ ...t, [field]: shade }))}
+                  />
+                </>
               )}
             </Field>
           ))}
@@ -191,7 +232,23 @@ export function BrandingForm({
             </Select>
           )}
         </Field>
-        <Field label={t("newLogo")} name="logo">
+        <Field label="Catalogue layout" name="layout">
+          {(c) => (
+            <Select
+              {...c}
+              name="layout"
+              value={theme.layout}
+              onChange={(e) => setTheme({ ...theme, layout: e.target.value as LayoutName })}
+            >
+              {LAYOUTS.map((l) => (
+                <option key={l} value={l}>
+                  {LAYOUT_LABELS[l]}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field label="New logo (PNG, JPEG or WebP, at most 256 KB)" name="logo">
           {(c) => (
             <input
               {...c}
@@ -209,8 +266,21 @@ export function BrandingForm({
         <Field label={t("logoAlt")} name="logoAlt">
           {(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}
         </Field>
-        <SubmitButton pending={pending}>{t("saveBranding")}</SubmitButton>
-        <FormError message={state.error} />
+        <SubmitButton pending={pending}>Save branding</SubmitButton>
+        <FormError
+          message={
+            state.errors
+              ? Object.keys(problems).length > 0
+                ? "Not saved: a colour is hard to read; see the marked fields."
+                : undefined
+              : state.error
+          }
+        />
+        {state.message && !state.operationId && (
+          <p role="status" data-testid="branding-message" className="text-sm">
+            {state.message}
+          </p>
+        )}
         {applied && (
           <p role="status" data-testid="branding-status" className="text-sm">
             {applied.status === "failed" || !applied.status

@@ -14,6 +14,11 @@ import { FormError } from "@/components/ui/form-error.tsx";
 /** The staff area's server actions arrive as props from their pages. */
 type StaffAction = FormAction<ActionState>;
 
+/** A check-in's answer: a reused ticket is a warning of its own, never the good check-in's message. */
+export interface CheckInState extends ActionState {
+  repeat?: { heading: string; detail: string };
+}
+
 export interface EventFormValues {
   existing: string | null;
   title: string;
@@ -29,6 +34,8 @@ export interface EventFormValues {
   onlineUrl: string;
   capacity: string;
   questions: string;
+  /** The current cover image's same-origin path, if any. */
+  coverSrc: string | null;
 }
 
 /** Create or edit an event; times are entered in the event's own time zone. */
@@ -112,6 +119,32 @@ export function EventForm({
           {(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}
         </Field>
       </div>
+      <Field
+        label="Cover image (PNG, JPEG or WebP, at most 1 MB; optional)"
+        name="cover"
+        error={e.cover}
+        hint="Shown on the event page, in card layouts and in link previews. A wide image (about 1600×900) looks best."
+      >
+        {(c) => (
+          <div className="mt-1 flex flex-wrap items-center gap-4">
+            {values.coverSrc && (
+              // eslint-disable-next-line @next/next/no-img-element -- a same-origin image served by the portal
+              <img
+                src={values.coverSrc}
+                alt="Current cover"
+                data-testid="current-cover"
+                className="h-20 w-36 rounded-lg object-cover ring-1 ring-black/10"
+              />
+            )}
+            <input {...c} name="cover" type="file" accept="image/png,image/jpeg,image/webp" className="block text-sm" />
+            {values.coverSrc && (
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="removeCover" /> Remove the cover
+              </label>
+            )}
+          </div>
+        )}
+      </Field>
       {questionsAllowed ? (
         <Field label={t("questions")} name="questions" error={e.questions} hint={t("questionsHint")}>
           {(c) => (
@@ -184,10 +217,10 @@ export function CheckInForm({
 }: {
   slug: string;
   autoFocus?: boolean;
-  checkIn: StaffAction;
+  checkIn: FormAction<CheckInState>;
 }) {
   const t = useTranslations("checkIn");
-  const [state, action, pending] = useActionState(checkIn, {} as ActionState);
+  const [state, action, pending] = useActionState(checkIn, {} as CheckInState);
   const form = useRef<HTMLFormElement>(null);
   const codeInput = useRef<HTMLInputElement>(null);
   const video = useRef<HTMLVideoElement>(null);
@@ -285,17 +318,45 @@ export function CheckInForm({
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
       {scanError && <p className="text-sm">{scanError}</p>}
       {state.message && (
-        <p role="status" data-testid="check-in-result" className="rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900">
+        <p
+          role="status"
+          data-testid="check-in-result"
+          data-kind="ok"
+          className="flex items-center gap-2 rounded-lg bg-emerald-50 px-3 py-2 text-emerald-900"
+        >
+          <span aria-hidden className="text-lg">
+            ✓
+          </span>
           {state.message}
         </p>
+      )}
+      {state.repeat && (
+        <div
+          role="alert"
+          data-testid="check-in-repeat"
+          className="flex items-start gap-3 rounded-lg border-2 border-amber-600 bg-amber-100 px-4 py-3 text-amber-950"
+        >
+          <span aria-hidden className="text-2xl leading-none">
+            ⚠
+          </span>
+          <div>
+            <h2 className="font-semibold">{state.repeat.heading}</h2>
+            <p className="text-sm">{state.repeat.detail}</p>
+          </div>
+        </div>
       )}
       <FormError message={state.error} className="rounded-lg bg-red-50 px-3 py-2 text-red-800" />
     </div>
   );
 }
 
-export function MessageForm({ slug, send }: { slug: string; send: StaffAction }) {
+/**
+ * A message to every confirmed attendee: the number it goes to is shown before it is sent, and
+ * sending asks once more, since an email cannot be taken back.
+ */
+export function MessageForm({ slug, send, recipients }: { slug: string; send: StaffAction; recipients: number }) {
   const t = useTranslations("messageForm");
+  const tu = useTranslations("ui");
   const [state, action, pending] = useActionState(send, {} as ActionState);
   return (
     <form action={action} className="space-y-3">
@@ -306,9 +367,22 @@ export function MessageForm({ slug, send }: { slug: string; send: StaffAction })
       <Field label={t("message")} name="body">
         {(c) => <Textarea {...c} name="body" rows={6} maxLength={10_000} />}
       </Field>
-      <SubmitButton pending={pending} pendingLabel={t("sending")}>
-        {t("send")}
-      </SubmitButton>
+      {recipients === 0 ? (
+        <p data-testid="message-recipients" className="text-sm">
+          {t("nobody")}
+        </p>
+      ) : (
+        <ConfirmButton
+          label={t("sendTo", { count: recipients })}
+          confirmLabel={t("confirmSend", { count: recipients })}
+          pendingLabel={t("sending")}
+          cancelLabel={tu("cancel")}
+          pending={pending}
+          kind="brand"
+          cancellable
+          warning={t("warning", { count: recipients })}
+        />
+      )}
       {state.message && (
         <p role="status" data-testid="message-result">
           {state.message}
@@ -329,10 +403,16 @@ export function CheckInButton({
   slug: string;
   code: string;
   name: string;
-  checkIn: StaffAction;
+  checkIn: FormAction<CheckInState>;
 }) {
   const t = useTranslations("checkIn");
-  const [state, action, pending] = useActionState(checkIn, {} as ActionState);
+  const [state, action, pending] = useActionState(checkIn, {} as CheckInState);
+  if (state.repeat)
+    return (
+      <span role="alert" className="rounded bg-amber-100 px-1 text-sm font-medium text-amber-950">
+        ⚠ {state.repeat.heading}
+      </span>
+    );
   if (state.message)
     return (
       <span role="status" className="text-sm text-emerald-800">

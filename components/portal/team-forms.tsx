@@ -1,5 +1,6 @@
 "use client";
 
+import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field.tsx";
@@ -72,11 +73,13 @@ export function MemberRow({
 }) {
   const t = useTranslations("teamForm");
   const tr = useTranslations("roles");
+  const tu = useTranslations("ui");
   const [roleState, setRole, changing] = useActionState(actions.changeRole, {} as ActionState);
   const [removeState, remove, removing] = useActionState(actions.remove, {} as ActionState);
   return (
     <li className="flex flex-wrap items-center gap-3 py-3" data-email={member.email} data-role={member.role}>
-      <div className="min-w-0 flex-1">
+      {/* Full width on a phone, so a long address wraps instead of running under the role selector. */}
+      <div className="min-w-0 grow basis-full [overflow-wrap:anywhere] sm:basis-0">
         <div className="font-medium">
           {member.name}
           {self && t("you")}
@@ -107,15 +110,19 @@ export function MemberRow({
               {t("change")}
             </button>
           </form>
-          <form action={remove}>
+          <form action={remove} data-testid="remove-member">
             <input type="hidden" name="user" value={member.id} />
-            <button
-              type="submit"
-              disabled={removing}
-              className="rounded-lg px-2 py-1 text-sm text-red-700 ring-1 ring-red-300"
-            >
-              {t("remove")}
-            </button>
+            <ConfirmButton
+              label={t("removeArm")}
+              confirmLabel={t("removeConfirm", { name: member.name })}
+              pendingLabel={t("removing")}
+              cancelLabel={tu("cancel")}
+              pending={removing}
+              kind="quiet-danger"
+              confirmKind="danger"
+              cancellable
+              warning={t("removeWarn", { name: member.name })}
+            />
           </form>
         </>
       )}

@@ -1,14 +1,15 @@
 "use client";
 
-import { useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { SubmitButton, buttonClass, type ButtonKind } from "./submit-button.tsx";
 
 /**
- * A consequential submit in two steps: the first button only arms it (script only, so disabled
- * until hydrated rather than a dead click: decision 017), then "Yes, …" submits the form,
- * optionally after a sentence saying what will happen and with a way back. Arming moves focus to
- * the way back (or to "Yes, …" when there is none), since the button that had it is gone.
+ * A consequential submit in two steps, built on <details> so it works before and without
+ * JavaScript and from the keyboard (the summary takes Tab, Enter and Space natively): the first
+ * button only opens it, then "Yes, …" submits the form, after a sentence saying what will happen.
+ * Opening moves focus to the way back (or to "Yes, …" when there is none); closing returns it to
+ * the first button. Without script, the first button again is the way back.
  */
 export function ConfirmButton({
   label,
@@ -43,47 +44,63 @@ export function ConfirmButton({
 }) {
   const [armed, setArmed] = useState(false);
   const hydrated = useHydrated();
-  if (!armed) {
-    return (
-      <button type="button" onClick={() => setArmed(true)} disabled={!hydrated} className={buttonClass(kind, true)}>
-        {label}
-      </button>
-    );
-  }
-  const submit = (
-    <SubmitButton
-      name={name}
-      value={value}
-      pending={pending}
-      pendingLabel={pendingLabel}
-      kind={confirmKind}
-      small
-      autoFocus={!cancellable}
-    >
-      {confirmLabel}
-    </SubmitButton>
-  );
-  if (!warning && !cancellable) return submit;
+  const details = useRef<HTMLDetailsElement>(null);
+  const summary = useRef<HTMLElement>(null);
+  const firstChoice = useRef<HTMLDivElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    // Only after the person opened it: never steal focus on the first render.
+    if (armed) firstChoice.current?.querySelector<HTMLElement>("[data-confirm-focus]")?.focus();
+    else if (opened.current) summary.current?.focus();
+    opened.current = armed;
+  }, [armed]);
+  const close = () => {
+    if (details.current) details.current.open = false;
+  };
   return (
-    <div className="space-y-2">
-      {warning && (
-        <p role="status" data-testid="confirm-text" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          {warning}
-        </p>
-      )}
-      <div className="flex gap-2">
-        {submit}
-        {cancellable && (
-          <button
-            type="button"
-            onClick={() => setArmed(false)}
-            autoFocus
-            className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300"
+    <details ref={details} onToggle={(e) => setArmed(e.currentTarget.open)} className="group space-y-2">
+      <summary
+        ref={summary}
+        role="button"
+        aria-expanded={armed}
+        className={`${buttonClass(kind, true)} inline-block cursor-pointer list-none select-none [&::-webkit-details-marker]:hidden`}
+      >
+        {label}
+      </summary>
+      <div ref={firstChoice} className="space-y-2">
+        {warning && (
+          <p
+            role="status"
+            data-testid="confirm-text"
+            className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900"
           >
-            {cancelLabel}
-          </button>
+            {warning}
+          </p>
         )}
+        <div className="flex flex-wrap gap-2">
+          <SubmitButton
+            name={name}
+            value={value}
+            pending={pending}
+            pendingLabel={pendingLabel}
+            kind={confirmKind}
+            small
+            {...(!cancellable || !hydrated ? { "data-confirm-focus": "" } : {})}
+          >
+            {confirmLabel}
+          </SubmitButton>
+          {cancellable && hydrated && (
+            <button
+              type="button"
+              onClick={close}
+              data-confirm-focus=""
+              className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300"
+            >
+              {cancelLabel}
+            </button>
+          )}
+        </div>
       </div>
-    </div>
+    </details>
   );
 }

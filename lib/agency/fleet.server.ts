@@ -1,10 +1,11 @@
 import "server-only";
-import { appendAudit, type AuditActor } from "../audit/log.server.ts";
+import { appendAuditUnlessRecent, type AuditActor } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import type { HostConfig } from "../tenancy/host.ts";
+import { themeSchema, type Theme } from "../tenancy/theme.ts";
 import {
   collectFleetMetrics,
   type FanOutOptions,
@@ -17,6 +18,8 @@ import { TENANT_ROW_INCLUDE, tenantRow, type TenantRow } from "./tenant-row.ts";
 
 export interface FleetRow extends TenantRow {
   metrics: MetricsState;
+  /** The logo and colours to recognise the tenant by; null when its stored theme is unreadable. */
+  brand: Pick<Theme, "primary" | "accent" | "background" | "logo"> | null;
 }
 
 export interface FleetOverview {
@@ -45,6 +48,9 @@ export interface ReadAudit {
   ip: string | null;
   userAgent: string | null;
 }
+
+/** A person's fleet views are recorded once in this window, so the audit log is not mostly page views. */
+export const FLEET_READ_AUDIT_EVERY_MS = 60 * 60 * 1000;
 
 /** Figures younger than this are shown without asking the tenant again. */
 export const FRESH_FOR_MS = 30_000;
@@ -141,7 +147,7 @@ export async function fleetOverview(
 /** fleetOverview with its dependencies passed in (the integration tests call this). */
 export async function fleetPage(
   deps: { control: ControlDb; hosts: HostConfig },
-  options: { query: FleetQuery; audit: ReadAudit; fanOut: FanOutOptions },
+  options: { query: FleetQuery; audit: ReadAudit; fanOut: FanOutOptions; now?: Date },
 ): Promise<FleetOverview> {
   const { control, hosts } = deps;
   const { query, fanOut } = options;
@@ -162,23 +168,40 @@ export async function fleetPage(
   });
 
   const result = await collectFleetMetrics(control, tenants, fanOut);
-  // A cross-tenant read, recorded before anything read is shown.
-  await appendAudit(control, {
-    ...options.audit,
-    action: "fleet.read",
-    details: {
-      what: "fleet figures (members, events, registrations, database size, connections, activity)",
-      read: result.read,
-      fromCache: result.fromCache,
-      skipped: result.skipped,
-      shown: tenants.map((t) => t.slug),
+  // A cross-tenant read, recorded before anything read is shown: once per person per hour (the
+  // first view's tenants), so the log says who looked without a line for every page view.
+  const now = options.now ?? new Date();
+  await appendAuditUnlessRecent(
+    control,
+    {
+      ...options.audit,
+      action: "fleet.read",
+      details: {
+        what: "fleet figures (members, events, registrations, database size, connections, activity)",
+        read: result.read,
+        fromCache: result.fromCache,
+        skipped: result.skipped,
+        shown: tenants.map((t) => t.slug),
+      },
     },
-  });
+    new Date(now.getTime() - FLEET_READ_AUDIT_EVERY_MS),
+  );
 
-  const rows = tenants.map((tenant): FleetRow => ({
-    ...tenantRow(tenant, hosts),
-    metrics: result.states.get(tenant.id) ?? { state: "inactive" },
-  }));
+  const rows = tenants.map((tenant): FleetRow => {
+    const theme = themeSchema.safeParse(tenant.theme);
+    return {
+      ...tenantRow(tenant, hosts),
+      metrics: result.states.get(tenant.id) ?? { state: "inactive" },
+      brand: theme.success
+        ? {
+            primary: theme.data.primary,
+            accent: theme.data.accent,
+            background: theme.data.background,
+            logo: theme.data.logo,
+          }
+        : null,
+    };
+  });
   // SQL sorted by the figures as last read; the page shows fresher ones, so order the page by
   // what it shows (stable, unknown last).
   const figure = FIGURE_OF[query.sort];

@@ -81,6 +81,28 @@ describe("the onboarding wizard's steps", () => {
     });
   });
 
+  it("refuses a teal below contrast beside its field, and takes the suggested shade", () => {
+    const colours = {
+      primary: "#2dd4bf",
+      accent: "#f59e0b",
+      background: "#f8fafc",
+      surface: "#ffffff",
+      text: "#0f172a",
+    };
+    const refused = parseStep("branding", form({ ...colours, font: "sans" }), context);
+    expect(refused.ok).toBe(false);
+    const message = refused.ok ? "" : (refused.errors.primary ?? "");
+    expect(message).toMatch(/The brand colour as link text on the page background is 1\.\d+:1; WCAG AA needs 4\.5:1/);
+    expect(refused.data.primary).toBe("#2dd4bf"); // kept, so nothing typed is lost
+    const shade = /Try (#[0-9a-f]{6})/.exec(message)?.[1] as string;
+    const accepted = parseStep("branding", form({ ...colours, primary: shade, font: "sans" }), context);
+    expect(accepted).toMatchObject({ ok: true, data: { primary: shade } });
+    expect(checkDraft({ ...complete, ...colours, font: "sans" }, context)).toMatchObject({
+      ok: false,
+      step: "branding",
+    });
+  });
+
   it("reviews the whole draft, including custom domains only on a plan that has them", () => {
     expect(checkDraft(complete, context)).toEqual({ ok: true });
     expect(checkDraft({ ...complete, adminEmail: undefined }, context)).toMatchObject({ ok: false, step: "admin" });

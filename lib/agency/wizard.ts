@@ -4,7 +4,8 @@ import { checkCustomDomains } from "../provisioning/spec.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan, planHas } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
-import { FONT_STACKS, type FontName, type Theme } from "../tenancy/theme.ts";
+import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "../tenancy/theme.ts";
+import { checkContrast, type ThemeColours } from "../tenancy/contrast.ts";
 
 /**
  * The onboarding wizard's steps and what each one validates. The draft (TenantDraft.data) holds
@@ -33,6 +34,7 @@ export interface DraftData {
   surface?: string;
   text?: string;
   font?: FontName;
+  layout?: LayoutName;
   logoAlt?: string;
   plan?: string;
   server?: string;
@@ -47,6 +49,7 @@ export const DRAFT_DEFAULTS = {
   surface: "#ffffff",
   text: "#0f172a",
   font: "sans" as FontName,
+  layout: "classic" as LayoutName,
   plan: "standard",
 };
 
@@ -105,9 +108,15 @@ export function parseStep(
         data[c] = v;
         if (!hex.safeParse(v).success) errors[c] = "Use a six-digit hex colour such as #1d4ed8.";
       }
+      // The same check as a save in a portal's settings: every text/background pair reaches WCAG AA.
+      const problems = checkContrast(data as Partial<ThemeColours>);
+      for (const c of colours) if (!errors[c] && problems[c]) errors[c] = problems[c].message;
       const font = text(form, "font");
       if (Object.hasOwn(FONT_STACKS, font)) data.font = font as FontName;
       else errors.font = "Choose one of the fonts offered.";
+      const layout = text(form, "layout") || DRAFT_DEFAULTS.layout;
+      if ((LAYOUTS as readonly string[]).includes(layout)) data.layout = layout as LayoutName;
+      else errors.layout = "Choose one of the layouts offered.";
       data.logoAlt = text(form, "logoAlt").slice(0, 120);
       break;
     }
@@ -150,6 +159,7 @@ export function draftTheme(d: DraftData, logoSrc: string | null): Theme {
     surface: d.surface ?? DRAFT_DEFAULTS.surface,
     text: d.text ?? DRAFT_DEFAULTS.text,
     font: d.font ?? DRAFT_DEFAULTS.font,
+    layout: d.layout ?? DRAFT_DEFAULTS.layout,
     logo: { src: logoSrc ?? "/brand/portico.svg", alt: d.logoAlt || d.name || "Logo" },
   };
 }

@@ -24,8 +24,42 @@ const CHAIN_LOCK = 72_707_370;
 
 /** Appends one entry to the control plane's audit log. */
 export async function appendAudit(control: ControlDb, event: AuditEvent): Promise<{ id: bigint; hash: string }> {
+  return (await append(control, event, null)) as { id: bigint; hash: string };
+}
+
+/**
+ * Appends an entry unless the same actor already has one with the same action and
+ * `details.what` since `since`: for page views that would otherwise fill the log (one line per
+ * person per hour says who looked). Checked under the chain's lock, so two views at once write one.
+ */
+export async function appendAuditUnlessRecent(
+  control: ControlDb,
+  event: AuditEvent & { details: { what: string } },
+  since: Date,
+): Promise<{ id: bigint; hash: string } | null> {
+  return append(control, event, since);
+}
+
+async function append(
+  control: ControlDb,
+  event: AuditEvent,
+  unlessSince: Date | null,
+): Promise<{ id: bigint; hash: string } | null> {
   return control.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`;
+    if (unlessSince) {
+      const recent = await tx.auditEntry.findFirst({
+        where: {
+          at: { gte: unlessSince },
+          action: event.action,
+          actorType: event.actor.type,
+          actorId: event.actor.id ?? null,
+          details: { path: ["what"], equals: String(event.details?.what ?? "") },
+        },
+        select: { id: true },
+      });
+      if (recent) return null;
+    }
     const last = await tx.auditEntry.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
     const fields = {
       at: new Date(),

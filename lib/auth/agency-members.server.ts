@@ -4,6 +4,8 @@ import type { ControlDb } from "../db/control.server.ts";
 import { InvalidInput, PorticoError } from "../util/errors.ts";
 import { agencyMemberInputs, type AgencyRole } from "./roles.ts";
 import type { Invitations } from "../mail/invitations.ts";
+import { sendMail } from "../mail/send.server.ts";
+import { agencyMailBrand } from "../platform/mail-brand.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 
 /**
@@ -65,17 +67,24 @@ export async function inviteAgencyUser(
     return user;
   });
   const link = invitations.link(invitations.hosts.agencyHost, `/invite?token=${encodeURIComponent(token)}`);
-  await invitations.mail.send({
-    tenantId: null,
-    to: input.email,
-    fromName: "Portico",
-    fromAddress: invitations.mailFrom ?? `no-reply@${invitations.hosts.agencyHost}`,
-    subject: "You are invited to the agency dashboard",
-    text:
-      `Hello ${input.name},\n\n${invitedBy} invited you to the agency dashboard as ${input.role}.\n` +
-      `Choose your password with this link. It works once and expires in ${AGENCY_INVITATION_DAYS} days:\n\n${link}\n\n` +
-      `If you were not expecting this, ignore this email.\n`,
-  });
+  await sendMail(
+    invitations.mail,
+    {
+      tenantId: null,
+      to: input.email,
+      fromName: "Portico",
+      fromAddress: invitations.mailFrom ?? `no-reply@${invitations.hosts.agencyHost}`,
+    },
+    {
+      kind: "agency-invitation",
+      name: input.name,
+      invitedBy,
+      role: input.role,
+      link,
+      days: AGENCY_INVITATION_DAYS,
+    },
+    { brand: agencyMailBrand(invitations.hosts.agencyHost, invitations.link), locale: invitations.locale },
+  );
   return { userId: user.id, email: user.email };
 }
 

@@ -7,6 +7,10 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { assertAgencyRole, assertTenantRole, type AgencyUser, type TenantUser } from "./verified.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { MailTransport } from "../mail/transport.server.ts";
+import { sendMail } from "../mail/send.server.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
+import { agencyMailBrand, tenantMailBrand } from "../platform/mail-brand.ts";
+import { publicLink } from "./origin.server.ts";
 import {
   agencyAccount,
   LOCKOUT_SECONDS,
@@ -37,7 +41,11 @@ export interface LockoutDeps {
   mailFrom?: string;
   agencyHost: string;
   throttle: Throttle;
+  /** Absolute links on a registered host (the running app's publicLink by default). */
+  link?: (host: string, path: string) => string;
 }
+
+const plainLink = (host: string, path: string) => `http://${host}${path}`;
 
 function appDeps(): LockoutDeps {
   const p = platform();
@@ -47,6 +55,7 @@ function appDeps(): LockoutDeps {
     mailFrom: p.env.PORTICO_MAIL_FROM,
     agencyHost: p.hosts.agencyHost,
     throttle: appThrottle(),
+    link: publicLink,
   };
 }
 
@@ -68,25 +77,23 @@ export async function guardedPasswordCheck<U>(
   return checkPasswordUnderLockout(appThrottle(), { account, ip: await requestClientIp() }, check, onLocked);
 }
 
-function lockText(who: { name: string }, where: string, lock: SignInLock, unlocker: string): string {
-  const until = new Date(Date.now() + lock.seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
-  const next = LOCKOUT_SECONDS[Math.min(lock.count, LOCKOUT_SECONDS.length - 1)]! / 60;
-  return (
-    `Hello ${who.name},\n\n` +
-    `Someone — perhaps you — entered a wrong password for your account on ${where} several times in a row, ` +
-    `so signing in with a password is paused until ${until} UTC.\n\n` +
-    `If it was you: wait until then, or ask ${unlocker} to unlock your account now. ` +
-    `If it was not you: those attempts did not get in, and no password works while the account is locked. ` +
-    `Consider choosing a longer password. A further lockout would last ${next >= 60 ? `${next / 60} hour${next === 60 ? "" : "s"}` : `${next} minutes`}.\n`
-  );
+function lockContent(who: { name: string }, realm: "tenant" | "agency", lock: SignInLock) {
+  return {
+    kind: "account-locked" as const,
+    realm,
+    name: who.name,
+    until: new Date(Date.now() + lock.seconds * 1000),
+    nextMinutes: LOCKOUT_SECONDS[Math.min(lock.count, LOCKOUT_SECONDS.length - 1)]! / 60,
+  };
 }
 
 export async function tenantLockedOut(
-  tenant: Pick<ResolvedTenant, "id" | "name" | "primaryHost">,
+  tenant: Pick<ResolvedTenant, "id" | "name" | "primaryHost"> & { theme?: ResolvedTenant["theme"] },
   owner: { email: string; name: string },
   lock: SignInLock,
   ip: string,
   deps: LockoutDeps = appDeps(),
+  locale: MailLocale = "en",
 ): Promise<void> {
   const { control, mail } = deps;
   await appendAudit(control, {
@@ -96,14 +103,17 @@ export async function tenantLockedOut(
     ip: ip === "unknown" ? null : ip,
     details: { email: owner.email, minutes: lock.seconds / 60, lockoutsToday: lock.count },
   });
-  await mail.send({
-    tenantId: tenant.id,
-    to: owner.email,
-    fromName: tenant.name.slice(0, 120),
-    fromAddress: deps.mailFrom ?? `no-reply@${tenant.primaryHost}`,
-    subject: `Your ${tenant.name} account is locked for a while`.slice(0, 200),
-    text: lockText(owner, tenant.name, lock, "an admin of the portal (Manage → Team)"),
-  });
+  await sendMail(
+    mail,
+    {
+      tenantId: tenant.id,
+      to: owner.email,
+      fromName: tenant.name,
+      fromAddress: deps.mailFrom ?? `no-reply@${tenant.primaryHost}`,
+    },
+    lockContent(owner, "tenant", lock),
+    { brand: tenantMailBrand(tenant, deps.link ?? plainLink), locale },
+  );
 }
 
 export async function agencyLockedOut(
@@ -111,6 +121,7 @@ export async function agencyLockedOut(
   lock: SignInLock,
   ip: string,
   deps: LockoutDeps = appDeps(),
+  locale: MailLocale = "en",
 ): Promise<void> {
   const { control, mail } = deps;
   await appendAudit(control, {
@@ -119,14 +130,17 @@ export async function agencyLockedOut(
     ip: ip === "unknown" ? null : ip,
     details: { email: owner.email, minutes: lock.seconds / 60, lockoutsToday: lock.count },
   });
-  await mail.send({
-    tenantId: null,
-    to: owner.email,
-    fromName: "Portico",
-    fromAddress: deps.mailFrom ?? `no-reply@${deps.agencyHost}`,
-    subject: "Your agency dashboard account is locked for a while",
-    text: lockText(owner, "the agency dashboard", lock, "an agency owner (Agency users)"),
-  });
+  await sendMail(
+    mail,
+    {
+      tenantId: null,
+      to: owner.email,
+      fromName: "Portico",
+      fromAddress: deps.mailFrom ?? `no-reply@${deps.agencyHost}`,
+    },
+    lockContent(owner, "agency", lock),
+    { brand: agencyMailBrand(deps.agencyHost, deps.link ?? plainLink), locale },
+  );
 }
 
 /** Accounts locked now, among those whose lockout was audited within the last day. */

@@ -17,3 +17,31 @@ export function safeRedirect(target: string | null | undefined, origin: string, 
   if (value.startsWith("//")) return fallback;
   return `${url.pathname}${url.search}${url.hash}`;
 }
+
+/** Longest return path stored with a sign-in link; longer ones are refused rather than cut. */
+export const RETURN_TO_MAX = 300;
+
+/**
+ * A return path carried through an emailed sign-in link (security case 49): stricter than
+ * safeRedirect because it is stored and acted on later, so it is refused rather than resolved.
+ * Only a relative path on the same host: starts with a single "/", no scheme, no host, no
+ * backslash or control character (browsers read "/\evil.com" as a host), nothing under /api,
+ * no dot segments that would climb elsewhere. Returns the path or null.
+ */
+export function safeReturnTo(value: unknown): string | null {
+  if (typeof value !== "string" || value.length === 0 || value.length > RETURN_TO_MAX) return null;
+  if (!value.startsWith("/") || value.startsWith("//")) return null;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return null;
+  let url: URL;
+  try {
+    url = new URL(value, "http://return.invalid");
+  } catch {
+    return null;
+  }
+  // Whatever the browser would make of it must still be this host and the same path.
+  if (url.origin !== "http://return.invalid") return null;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (path !== value) return null; // dot segments or encodings the browser would rewrite
+  if (/^\/api(\/|$|\?|#)/i.test(url.pathname)) return null;
+  return path;
+}

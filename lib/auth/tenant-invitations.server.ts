@@ -1,7 +1,10 @@
 import "server-only";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import { hashToken } from "./credentials.server.ts";
+import { generateToken, hashToken } from "./credentials.server.ts";
+
+/** The accepted invitation's own sign-in: used by the browser straight away, so short-lived. */
+const HAND_OFF_MINUTES = 2;
 
 /** The invited email of a valid, unused, unexpired invitation token, or null (nothing consumed). */
 export async function peekInvitation(
@@ -19,15 +22,25 @@ export async function peekInvitation(
   });
 }
 
+/** What accepting an invitation hands back: the account and a single-use sign-in for it. */
+export interface AcceptedInvitation {
+  email: string;
+  /** A sign-in link token (purpose "sign-in") the browser spends at once, so nobody types the email again. */
+  signInToken: string;
+  /** Where the invitation leads: the staff area for staff and above, the account page for members. */
+  next: string;
+}
+
 /**
  * Accepts an invitation: the token is claimed exactly once, then the invited user's password is
- * set. Returns the email to sign in with, or null when the link is used, expired or unknown.
+ * set and a short-lived sign-in token is issued for the same account (security case 50). Returns
+ * null when the link is used, expired or unknown.
  */
 export async function acceptInvitation(
   tenant: ResolvedTenant,
   token: unknown,
   passwordHash: string,
-): Promise<string | null> {
+): Promise<AcceptedInvitation | null> {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = hashToken(token);
   return withTenantDb(tenant.id, async (db) => {
@@ -41,6 +54,19 @@ export async function acceptInvitation(
       where: { email, active: true },
       data: { passwordHash, sessionVersion: { increment: 1 } },
     });
-    return updated.count === 1 ? email : null;
+    if (updated.count !== 1) return null;
+    const { role } = await db.user.findUniqueOrThrow({ where: { email }, select: { role: true } });
+    const next = role === "member" ? "/account" : "/manage";
+    const signInToken = generateToken();
+    await db.loginToken.create({
+      data: {
+        tokenHash: hashToken(signInToken),
+        email,
+        purpose: "sign-in",
+        returnTo: next,
+        expiresAt: new Date(Date.now() + HAND_OFF_MINUTES * 60_000),
+      },
+    });
+    return { email, signInToken, next };
   });
 }

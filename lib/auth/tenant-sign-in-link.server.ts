@@ -2,12 +2,17 @@ import "server-only";
 import type { User } from "next-auth";
 import { emailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
+import { tenantMailBrand } from "../platform/mail-brand.ts";
+import { sendMail } from "../mail/send.server.ts";
+import { recipientLocale } from "./recipient-locale.server.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { generateToken, hashToken } from "./credentials.server.ts";
 import { limitAttempt } from "./lockouts.server.ts";
 import { publicLink } from "./origin.server.ts";
+import { safeReturnTo } from "./redirect.ts";
 import { asSessionUser } from "./tenant-password.server.ts";
 
 const email = emailAddress();
@@ -15,14 +20,19 @@ const SIGN_IN_LINK_MINUTES = 15;
 
 /**
  * Emails a single-use sign-in link if the address belongs to an active user of this tenant.
- * Says nothing either way: the caller shows the same message whether or not it did.
+ * Says nothing either way: the caller shows the same message whether or not it did. `rawReturnTo`
+ * is where the link lands once signed in (the event being registered for); anything but a
+ * same-host relative path is dropped, so the link lands on /account (security case 49).
  */
 export async function sendTenantSignInLink(
   tenant: ResolvedTenant,
   rawEmail: unknown,
+  rawReturnTo?: unknown,
+  locale?: MailLocale,
 ): Promise<"sent" | "invalid" | "ignored" | Refusal> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
+  const returnTo = safeReturnTo(rawReturnTo);
   // Counted for every address, known or not, so the cap reveals nothing (decision 019).
   const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
   if (refusal) return refusal;
@@ -37,20 +47,39 @@ export async function sendTenantSignInLink(
         tokenHash: hashToken(token),
         email: parsed.data,
         purpose: "sign-in",
+        returnTo,
         expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000),
       },
     }),
   );
   const link = publicLink(tenant.primaryHost, `/sign-in/link?token=${encodeURIComponent(token)}`);
-  await platform().mail.send({
-    tenantId: tenant.id,
-    to: parsed.data,
-    fromName: tenant.name.slice(0, 120),
-    fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
-    subject: `Your sign-in link for ${tenant.name}`.slice(0, 200),
-    text: `Hello,\n\nUse this link to sign in to ${tenant.name}. It works once and expires in ${SIGN_IN_LINK_MINUTES} minutes:\n\n${link}\n\nIf you did not ask for it, ignore this email.\n`,
-  });
+  await sendMail(
+    platform().mail,
+    {
+      tenantId: tenant.id,
+      to: parsed.data,
+      fromName: tenant.name,
+      fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+    },
+    { kind: "sign-in-link", link, minutes: SIGN_IN_LINK_MINUTES },
+    { brand: tenantMailBrand(tenant, publicLink), locale: locale ?? (await recipientLocale(tenant.id, parsed.data)) },
+  );
   return "sent";
+}
+
+/**
+ * Where a sign-in link lands once used: its stored return path, checked again (a row written by
+ * an older version or by hand gets no trust), or /account. Reads without consuming the token.
+ */
+export async function signInLinkReturnTo(tenant: ResolvedTenant, token: unknown): Promise<string> {
+  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return "/account";
+  const row = await withTenantDb(tenant.id, (db) =>
+    db.loginToken.findFirst({
+      where: { tokenHash: hashToken(token), purpose: "sign-in", usedAt: null, expiresAt: { gt: new Date() } },
+      select: { returnTo: true },
+    }),
+  );
+  return safeReturnTo(row?.returnTo) ?? "/account";
 }
 
 /** Consumes a sign-in link token: valid, unexpired and unused, exactly once. */

@@ -37,3 +37,30 @@ export function formatInstant(date: Date, locale: string, timeZone = "UTC"): str
     minute: "2-digit",
   }).format(date);
 }
+
+/**
+ * "14:00 in your time, Europe/Berlin" (with the day when it differs from the event's), or null
+ * when the viewer's zone is the event's or shows the same clock time there.
+ */
+export function viewerTime(
+  startsAt: Date,
+  eventZone: string,
+  viewerZone: string,
+  locale: string,
+  inYourTime: (when: string, zone: string) => string = (when, zone) => `${when} in your time, ${zone}`,
+): string | null {
+  const intl = intlLocale(locale);
+  if (!viewerZone || viewerZone === eventZone) return null;
+  const time = (timeZone: string) => dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const day = (timeZone: string) =>
+    dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short" });
+  let local: string;
+  try {
+    local = time(viewerZone).format(startsAt);
+  } catch {
+    return null; // a zone this runtime does not know: say nothing rather than something wrong
+  }
+  const otherDay = day(viewerZone).format(startsAt) !== day(eventZone).format(startsAt);
+  if (!otherDay && local === time(eventZone).format(startsAt)) return null;
+  return inYourTime(`${otherDay ? `${day(viewerZone).format(startsAt)}, ` : ""}${local}`, viewerZone);
+}

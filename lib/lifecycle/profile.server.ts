@@ -2,7 +2,7 @@ import "server-only";
 import { InvalidInput, TenantConflict, TenantNotFound } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { checkLogo } from "../tenancy/logo.ts";
-import { themeSchema } from "../tenancy/theme.ts";
+import { savableThemeSchema } from "../tenancy/theme.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { checkCustomDomains } from "../provisioning/spec.ts";
@@ -79,7 +79,7 @@ export async function setTenantBranding(
   const current = await deps.control.tenant.findUniqueOrThrow({ where: { id: tenant.id }, select: { theme: true } });
   const logo = input.logo ? checkLogo(input.logo) : null;
   const src = logo?.src ?? (current.theme as { logo?: { src?: string } }).logo?.src;
-  const parsed = themeSchema.safeParse({
+  const parsed = savableThemeSchema.safeParse({
     ...(input.theme as object),
     logo: { ...((input.theme as { logo?: object }).logo ?? {}), src },
   });

@@ -24,3 +24,21 @@ describe("parseMailMessage", () => {
     expect(() => parseMailMessage({ ...ok, [field]: value })).toThrow(/cannot send this email/);
   });
 });
+
+describe("parseMailMessage with HTML and attachments", () => {
+  const ics = { filename: "invite.ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH", content: "X" };
+
+  it("accepts an HTML part and a calendar file (positive control)", () => {
+    const m = parseMailMessage({ ...ok, html: "<p>Hello</p>", attachments: [ics] });
+    expect(m.html).toBe("<p>Hello</p>");
+    expect(m.attachments).toEqual([ics]);
+    expect(parseMailMessage(ok).attachments).toEqual([]);
+  });
+
+  it.each([
+    ["a path as file name", { ...ics, filename: "../../etc/passwd" }],
+    ["a header in the content type", { ...ics, contentType: "text/calendar\r\nBcc: x@y.z" }],
+  ])("refuses %s", (_, attachment) => {
+    expect(() => parseMailMessage({ ...ok, attachments: [attachment] })).toThrow(/cannot send this email/);
+  });
+});

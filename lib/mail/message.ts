@@ -20,9 +20,22 @@ export const mailMessageSchema = z.object({
   fromAddress: emailAddress(),
   subject: headerText(200),
   text: z.string().min(1).max(100_000),
+  /** The HTML alternative; rendered by lib/mail/templates.tsx, never typed by a person as HTML. */
+  html: z.string().min(1).max(500_000).optional(),
+  attachments: z
+    .array(
+      z.object({
+        filename: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a plain file name"),
+        contentType: headerText(120),
+        content: z.string().max(200_000),
+      }),
+    )
+    .max(5)
+    .default([]),
 });
 
 export type MailMessage = z.infer<typeof mailMessageSchema>;
+export type MailMessageInput = z.input<typeof mailMessageSchema>;
 
 export function parseMailMessage(input: unknown): MailMessage {
   const result = mailMessageSchema.safeParse(input);

@@ -1,7 +1,7 @@
 import "server-only";
 import nodemailer from "nodemailer";
 import type { ControlDb } from "../db/control.server.ts";
-import { parseMailMessage, type MailMessage } from "./message.ts";
+import { parseMailMessage, type MailMessageInput } from "./message.ts";
 
 /**
  * Where email goes: an SMTP server when PORTICO_SMTP_URL is set; otherwise the development
@@ -10,7 +10,7 @@ import { parseMailMessage, type MailMessage } from "./message.ts";
  */
 export interface MailTransport {
   readonly kind: "smtp" | "outbox";
-  send(message: MailMessage): Promise<{ id: string }>;
+  send(message: MailMessageInput): Promise<{ id: string }>;
 }
 
 export function outboxTransport(control: ControlDb): MailTransport {
@@ -26,6 +26,8 @@ export function outboxTransport(control: ControlDb): MailTransport {
           fromAddress: m.fromAddress,
           subject: m.subject,
           text: m.text,
+          html: m.html ?? null,
+          attachments: m.attachments,
         },
         select: { id: true },
       });
@@ -45,6 +47,14 @@ export function smtpTransport(url: string): MailTransport {
         from: { name: m.fromName, address: m.fromAddress },
         subject: m.subject,
         text: m.text,
+        // With html, nodemailer sends multipart/alternative (text first, HTML preferred);
+        // attachments wrap it in multipart/mixed.
+        html: m.html,
+        attachments: m.attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          content: a.content,
+        })),
       });
       return { id: String(info.messageId) };
     },

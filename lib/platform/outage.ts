@@ -3,14 +3,14 @@ import type { HostClass } from "../tenancy/host.ts";
 import { resolverKey, type ResolvedTenant } from "../tenancy/resolver.ts";
 
 /**
- * Whether a tenant's portal is out of service: suspended, or its database failed recently
- * (lib/db/tenant-health.ts). proxy.ts asks before routing and sends such a request to
+ * Whether a tenant's portal is out of service: suspended, in maintenance (a move between servers,
+ * a pending migration), or its database failed recently (lib/db/tenant-health.ts). proxy.ts asks before routing and sends such a request to
  * app/t/[domain]/portal-unavailable, which answers the branded notice with 503 (decision 022).
  * This module imports no server code: proxy.ts reaches the process-wide platform through
  * globalThis, where lib/platform/platform.server.ts keeps it.
  */
 export const OUTAGE_SEGMENT = "portal-unavailable";
-export type OutageKind = "suspended" | "unavailable";
+export type OutageKind = "suspended" | "maintenance" | "unavailable";
 
 /** Served even during an outage: the logo (from the control plane) and next-auth, which answers a signed-out session itself. */
 const ANSWERS_ITSELF = /^\/(logo\/|api\/auth\/)/;
@@ -24,6 +24,7 @@ export function existingPlatform(): Platform | null {
 
 export async function outageOf(p: Platform, tenant: ResolvedTenant): Promise<OutageKind | null> {
   if (tenant.status === "suspended") return "suspended";
+  if (tenant.status === "active" && tenant.maintenance) return "maintenance";
   if (tenant.status === "active" && !tenant.maintenance && (await p.health.isDown(tenant.id))) return "unavailable";
   return null;
 }

@@ -13,6 +13,8 @@ export interface EventSummary {
   timeZone: string;
   venue: string | null;
   status: "draft" | "published" | "cancelled";
+  /** Same-origin path of the cover image, or null (lib/portal/cover.ts). */
+  coverSrc: string | null;
 }
 
 const summaryFields = {
@@ -25,6 +27,7 @@ const summaryFields = {
   timeZone: true,
   venue: true,
   status: true,
+  coverSrc: true,
 } as const;
 
 /** Published events that have not ended yet, soonest first. */

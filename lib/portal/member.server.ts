@@ -4,6 +4,11 @@ import { publicLink } from "../auth/origin.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { checkEmailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
+import { tenantMailBrand } from "../platform/mail-brand.ts";
+import { sendMail } from "../mail/send.server.ts";
+import { recipientLocale } from "../auth/recipient-locale.server.ts";
+import type { MailContent, MailEvent } from "../mail/content.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature } from "./features.server.ts";
 import { portalSettings } from "./settings.server.ts";
@@ -13,24 +18,73 @@ import {
   confirmGuestRegistration,
   registerForEvent,
   RegistrationRefused,
+  waitlistPosition,
   type RegistrationOutcome,
 } from "./registrations.server.ts";
 
 /** A member's side of registration: register, see, cancel; with the emails that go with it. */
 
-/** Email from the portal: its sender name, links on its registered host. */
-export async function portalMail(tenant: ResolvedTenant, to: string, subject: string, text: string): Promise<void> {
+/**
+ * Email from the portal: its sender name, its brand, links on its registered host, in the
+ * recipient's language (their own choice, else the portal's default: docs/decisions/034).
+ */
+export async function portalMail(
+  tenant: ResolvedTenant,
+  to: string,
+  content: MailContent,
+  locale?: MailLocale,
+): Promise<void> {
   const senderName = await portalSettings(tenant)
     .then((s) => s.senderName)
     .catch(() => null);
-  await platform().mail.send({
-    tenantId: tenant.id,
-    to,
-    fromName: (senderName || tenant.name).slice(0, 120),
-    fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
-    subject: subject.slice(0, 200),
-    text,
-  });
+  await sendMail(
+    platform().mail,
+    {
+      tenantId: tenant.id,
+      to,
+      fromName: senderName || tenant.name,
+      fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+    },
+    content,
+    { brand: tenantMailBrand(tenant, publicLink), locale: locale ?? (await recipientLocale(tenant.id, to)) },
+  );
+}
+
+/** What an email needs to know about an event: select these fields, then pass the row to mailEvent. */
+export const MAIL_EVENT_FIELDS = {
+  slug: true,
+  title: true,
+  summary: true,
+  startsAt: true,
+  endsAt: true,
+  timeZone: true,
+  venue: true,
+  onlineUrl: true,
+} as const;
+
+export function mailEvent(
+  tenant: ResolvedTenant,
+  e: {
+    slug: string;
+    title: string;
+    summary: string;
+    startsAt: Date;
+    endsAt: Date;
+    timeZone: string;
+    venue: string | null;
+    onlineUrl: string | null;
+  },
+): MailEvent {
+  return {
+    title: e.title,
+    summary: e.summary,
+    startsAt: e.startsAt,
+    endsAt: e.endsAt,
+    timeZone: e.timeZone,
+    venue: e.venue,
+    onlineUrl: e.onlineUrl,
+    url: publicLink(tenant.primaryHost, `/events/${e.slug}`),
+  };
 }
 
 export async function registerMember(
@@ -38,11 +92,12 @@ export async function registerMember(
   user: TenantUser,
   eventSlug: string,
   answers: Record<string, unknown>,
+  locale?: MailLocale,
 ): Promise<RegistrationOutcome & { title: string }> {
   const event = await withTenantDb(tenant.id, (db) =>
     db.event.findFirst({
       where: { slug: eventSlug, status: { in: ["published", "cancelled"] } },
-      select: { id: true, title: true, questions: true },
+      select: { id: true, questions: true, ...MAIL_EVENT_FIELDS },
     }),
   );
   if (!event) throw new RegistrationRefused("This event does not exist.");
@@ -59,76 +114,125 @@ export async function registerMember(
     ),
   );
   if (outcome.created) {
-    const ticket = publicLink(tenant.primaryHost, `/tickets/${outcome.ticketCode}`);
+    const ticketUrl = publicLink(tenant.primaryHost, `/tickets/${outcome.ticketCode}`);
     await portalMail(
       tenant,
       user.email,
-      outcome.status === "confirmed" ? `You're registered: ${event.title}` : `You're on the waitlist: ${event.title}`,
       outcome.status === "confirmed"
-        ? `Hello ${user.name},\n\nYour place at ${event.title} is confirmed. Your ticket:\n\n${ticket}\n`
-        : `Hello ${user.name},\n\n${event.title} is full, so you are on the waitlist. If a place frees up it is yours automatically and we will email you.\n`,
+        ? {
+            kind: "registered",
+            name: user.name,
+            event: mailEvent(tenant, event),
+            registrationId: outcome.registrationId,
+            ticketUrl,
+          }
+        : { kind: "waitlisted", name: user.name, event: mailEvent(tenant, event) },
+      locale,
     );
   }
   return { ...outcome, title: event.title };
 }
 
-/** Cancels one of the member's own registrations; whoever is promoted is told. */
+/**
+ * Cancels one of the member's own registrations: the member gets a note saying so (with the way
+ * back to the event), and whoever is promoted is told.
+ */
 export async function cancelMemberRegistration(
   tenant: ResolvedTenant,
   user: TenantUser,
   registrationId: string,
+  locale?: MailLocale,
 ): Promise<void> {
   const result = await withTenantDb(tenant.id, (db) => cancelRegistration(db, registrationId, { userId: user.id }));
+  if (result.cancelled) {
+    const row = await withTenantDb(tenant.id, (db) =>
+      db.registration.findUnique({
+        where: { id: registrationId },
+        select: { email: true, name: true, event: { select: MAIL_EVENT_FIELDS } },
+      }),
+    );
+    if (row)
+      await portalMail(
+        tenant,
+        row.email,
+        { kind: "registration-cancelled", name: row.name, event: mailEvent(tenant, row.event) },
+        locale,
+      );
+  }
   await notifyPromoted(tenant, result.promoted);
 }
 
 export async function notifyPromoted(
   tenant: ResolvedTenant,
   promoted: Array<{ id: string; email: string; name: string }>,
+  locale?: MailLocale,
 ): Promise<void> {
   if (promoted.length === 0) return;
   const rows = await withTenantDb(tenant.id, (db) =>
     db.registration.findMany({
       where: { id: { in: promoted.map((p) => p.id) } },
-      select: { email: true, name: true, ticketCode: true, event: { select: { title: true } } },
+      select: { id: true, email: true, name: true, ticketCode: true, event: { select: MAIL_EVENT_FIELDS } },
     }),
   );
   for (const r of rows) {
     await portalMail(
       tenant,
       r.email,
-      `A place opened up: ${r.event.title}`,
-      `Hello ${r.name},\n\nA place at ${r.event.title} opened up and it is yours. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`)}\n`,
+      {
+        kind: "promoted",
+        name: r.name,
+        event: mailEvent(tenant, r.event),
+        registrationId: r.id,
+        ticketUrl: publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`),
+      },
+      locale,
     );
   }
 }
 
 /** The signed-in member's own registrations; user comes from the guard (docs/decisions/018). */
+/** The member's registrations, each waitlisted one with its place in the queue. */
 export function memberRegistrations(tenant: ResolvedTenant, user: TenantUser) {
   assertTenantRole(user, tenant, "member");
-  return withTenantDb(tenant.id, (db) =>
-    db.registration.findMany({
+  return withTenantDb(tenant.id, async (db) => {
+    const rows = await db.registration.findMany({
       where: { userId: user.id },
       orderBy: { event: { startsAt: "asc" } },
       take: 100,
       select: {
         id: true,
+        eventId: true,
         status: true,
+        createdAt: true,
         ticketCode: true,
         event: { select: { slug: true, title: true, startsAt: true, endsAt: true, timeZone: true, status: true } },
       },
-    }),
-  );
+    });
+    return Promise.all(rows.map(async (r) => ({ ...r, position: await waitlistPosition(db, r) })));
+  });
 }
 
+/**
+ * The member's live registration for an event, with its waitlist place and how many people wait
+ * (a confirmed member cancelling hands the seat to the first of them).
+ */
 export function memberRegistrationFor(tenant: ResolvedTenant, user: TenantUser, eventId: string) {
   assertTenantRole(user, tenant, "member");
-  return withTenantDb(tenant.id, (db) =>
-    db.registration.findFirst({
+  return withTenantDb(tenant.id, async (db) => {
+    const row = await db.registration.findFirst({
       where: { userId: user.id, eventId, status: { not: "cancelled" } },
-      select: { id: true, status: true, ticketCode: true },
-    }),
-  );
+      select: { id: true, eventId: true, status: true, createdAt: true, ticketCode: true },
+    });
+    if (!row) return null;
+    const waiting = await db.registration.count({ where: { eventId, status: "waitlisted" } });
+    return {
+      id: row.id,
+      status: row.status,
+      ticketCode: row.ticketCode,
+      position: await waitlistPosition(db, row),
+      waiting,
+    };
+  });
 }
 
 /**
@@ -140,6 +244,7 @@ export async function registerGuest(
   eventSlug: string,
   guest: { name: string; email: string },
   answers: Record<string, unknown>,
+  locale?: MailLocale,
 ): Promise<"sent" | "already"> {
   if (!(await portalSettings(tenant)).allowGuestRegistration)
     throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
@@ -151,7 +256,7 @@ export async function registerGuest(
   const event = await withTenantDb(tenant.id, (db) =>
     db.event.findFirst({
       where: { slug: eventSlug, status: { in: ["published", "cancelled"] } },
-      select: { id: true, title: true },
+      select: { id: true, ...MAIL_EVENT_FIELDS },
     }),
   );
   if (!event) throw new RegistrationRefused("This event does not exist.");
@@ -172,14 +277,19 @@ export async function registerGuest(
   await portalMail(
     tenant,
     email,
-    `Confirm your registration: ${event.title}`,
-    `Hello ${name},\n\nConfirm your registration for ${event.title} with this link (it works once):\n\n${publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`)}\n\nIf you did not register, ignore this email.\n`,
+    {
+      kind: "guest-confirmation",
+      name,
+      event: mailEvent(tenant, event),
+      link: publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`),
+    },
+    locale,
   );
   return "sent";
 }
 
 /** A guest's confirmation link: the registration takes a seat, or joins the waitlist. */
-export async function confirmGuest(tenant: ResolvedTenant, token: unknown) {
+export async function confirmGuest(tenant: ResolvedTenant, token: unknown, locale?: MailLocale) {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const confirmed = await withTenantDb(tenant.id, (db) =>
     confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }),
@@ -188,15 +298,21 @@ export async function confirmGuest(tenant: ResolvedTenant, token: unknown) {
   const row = await withTenantDb(tenant.id, (db) =>
     db.registration.findUnique({
       where: { id: confirmed.id },
-      select: { email: true, name: true, status: true, ticketCode: true, event: { select: { title: true } } },
+      select: { email: true, name: true, status: true, ticketCode: true, event: { select: MAIL_EVENT_FIELDS } },
     }),
   );
   if (row && row.status === "confirmed") {
     await portalMail(
       tenant,
       row.email,
-      `You're registered: ${row.event.title}`,
-      `Hello ${row.name},\n\nYour place at ${row.event.title} is confirmed. Your ticket:\n\n${publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`)}\n`,
+      {
+        kind: "registered",
+        name: row.name,
+        event: mailEvent(tenant, row.event),
+        registrationId: confirmed.id,
+        ticketUrl: publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`),
+      },
+      locale,
     );
   }
   return row;

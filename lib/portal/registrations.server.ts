@@ -221,22 +221,47 @@ export async function setCapacity(
   });
 }
 
-/** Marks a ticket checked in, once. */
+/** Marks a ticket checked in, once; a repeat answers when the ticket was first checked in. */
 export async function checkIn(
   db: TenantDb,
   eventId: string,
   code: string,
-): Promise<{ ok: true; name: string; already: boolean } | { ok: false; message: string }> {
+): Promise<{ ok: true; name: string; already: Date | null } | { ok: false; message: string }> {
   if (!/^[A-Za-z0-9_-]{10,40}$/.test(code))
     return { ok: false, message: "That is not a ticket code from this portal." };
   const row = await db.registration.findUnique({ where: { ticketCode: code } });
   if (!row || row.eventId !== eventId) return { ok: false, message: "No ticket with that code for this event." };
   if (row.status !== "confirmed")
     return { ok: false, message: `${row.name}'s registration is ${row.status}, not confirmed.` };
-  if (row.checkedInAt) return { ok: true, name: row.name, already: true };
+  if (row.checkedInAt) return { ok: true, name: row.name, already: row.checkedInAt };
   const claimed = await db.registration.updateMany({
     where: { id: row.id, checkedInAt: null },
     data: { checkedInAt: new Date() },
   });
-  return { ok: true, name: row.name, already: claimed.count === 0 };
+  if (claimed.count === 1) return { ok: true, name: row.name, already: null };
+  // Another device checked it in between the read and the claim.
+  const first = await db.registration.findUniqueOrThrow({ where: { id: row.id }, select: { checkedInAt: true } });
+  return { ok: true, name: row.name, already: first.checkedInAt ?? new Date() };
+}
+
+/**
+ * A waitlisted registration's place in the queue, 1 for the next to be promoted: the same order
+ * `promote` takes (oldest first, then id). Null for any registration not on the waitlist.
+ */
+export async function waitlistPosition(
+  db: TenantDb,
+  registration: { id: string; eventId: string; status: string; createdAt: Date },
+): Promise<number | null> {
+  if (registration.status !== "waitlisted") return null;
+  const ahead = await db.registration.count({
+    where: {
+      eventId: registration.eventId,
+      status: "waitlisted",
+      OR: [
+        { createdAt: { lt: registration.createdAt } },
+        { createdAt: registration.createdAt, id: { lt: registration.id } },
+      ],
+    },
+  });
+  return ahead + 1;
 }

@@ -5,7 +5,7 @@ import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { instantToZoned } from "../format/zoned.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { parseQuestions } from "./questions.ts";
-import { questionLines } from "./staff.server.ts";
+import { MESSAGE_RECIPIENTS_MAX, questionLines } from "./staff.server.ts";
 
 /**
  * What staff pages read: drafts, attendees, arrivals, exports. Every function takes the staff
@@ -51,6 +51,15 @@ export async function staffEvent(tenant: ResolvedTenant, staff: TenantUser, slug
   return event;
 }
 
+/** How many people a message to the event's attendees goes to (what messageAttendees sends to). */
+export async function messageRecipientCount(tenant: ResolvedTenant, staff: TenantUser, eventId: string) {
+  assertTenantRole(staff, tenant, "staff");
+  const count = await withTenantDb(tenant.id, (db) =>
+    db.registration.count({ where: { eventId, status: "confirmed" } }),
+  );
+  return Math.min(count, MESSAGE_RECIPIENTS_MAX);
+}
+
 export function formValues(event: Awaited<ReturnType<typeof staffEvent>>) {
   const z = (d: Date | null) => (d ? instantToZoned(d, event.timeZone) : "");
   return {
@@ -68,6 +77,7 @@ export function formValues(event: Awaited<ReturnType<typeof staffEvent>>) {
     onlineUrl: event.onlineUrl ?? "",
     capacity: event.capacity === null ? "" : String(event.capacity),
     questions: questionLines(parseQuestions(event.questions)),
+    coverSrc: event.coverSrc,
   };
 }
 

@@ -6,7 +6,9 @@ import { InvalidInput } from "../util/errors.ts";
 import { isTimeZone, zonedToInstant } from "../format/zoned.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { hasFeature, requireFeature } from "./features.server.ts";
-import { portalMail, notifyPromoted } from "./member.server.ts";
+import { MAIL_EVENT_FIELDS, mailEvent, portalMail, notifyPromoted } from "./member.server.ts";
+import type { CheckedCover } from "./cover.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
 import { questionsSchema, type Question } from "./questions.ts";
 import { RegistrationRefused, setCapacity } from "./registrations.server.ts";
 
@@ -165,17 +167,40 @@ export function parseEventForm(
   };
 }
 
-export async function createEvent(tenant: ResolvedTenant, input: EventInput): Promise<string> {
+/**
+ * A new cover replaces the old one, "remove" drops it, and undefined keeps what is there. Written
+ * in the same statement as the event, so an event is never saved with half a cover.
+ */
+export type CoverChange = CheckedCover | "remove" | undefined;
+
+function coverData(cover: CoverChange, existing: boolean) {
+  if (cover === undefined) return {};
+  // The row itself goes in the same transaction (updateEvent): a one-to-one relation has no
+  // "delete if present" of its own.
+  if (cover === "remove") return { coverSrc: null };
+  const row = { sha256: cover.sha256, contentType: cover.contentType, bytes: new Uint8Array(cover.bytes) };
+  return {
+    coverSrc: cover.src,
+    cover: existing ? { upsert: { create: row, update: { ...row, createdAt: new Date() } } } : { create: row },
+  };
+}
+
+export async function createEvent(tenant: ResolvedTenant, input: EventInput, cover?: CoverChange): Promise<string> {
   return withTenantDb(tenant.id, async (db) => {
     if (await db.event.findUnique({ where: { slug: input.slug }, select: { id: true } }))
       throw new InvalidInput(`Another event already uses the address /events/${input.slug}; change the slug.`);
     const { questions, ...rest } = input;
-    await db.event.create({ data: { ...rest, questions, status: "draft" } });
+    await db.event.create({ data: { ...rest, questions, status: "draft", ...coverData(cover, false) } });
     return input.slug;
   });
 }
 
-export async function updateEvent(tenant: ResolvedTenant, slug: string, input: EventInput): Promise<string> {
+export async function updateEvent(
+  tenant: ResolvedTenant,
+  slug: string,
+  input: EventInput,
+  cover?: CoverChange,
+): Promise<string> {
   const event = await withTenantDb(tenant.id, (db) =>
     db.event.findUnique({ where: { slug }, select: { id: true, capacity: true } }),
   );
@@ -192,7 +217,12 @@ export async function updateEvent(tenant: ResolvedTenant, slug: string, input: E
     await notifyPromoted(tenant, promoted);
   }
   const { questions, capacity: _c, ...rest } = input;
-  await withTenantDb(tenant.id, (db) => db.event.update({ where: { id: event.id }, data: { ...rest, questions } }));
+  await withTenantDb(tenant.id, (db) =>
+    db.$transaction([
+      db.event.update({ where: { id: event.id }, data: { ...rest, questions, ...coverData(cover, true) } }),
+      ...(cover === "remove" ? [db.eventCover.deleteMany({ where: { eventId: event.id } })] : []),
+    ]),
+  );
   return input.slug;
 }
 
@@ -201,9 +231,10 @@ export async function setEventStatus(
   tenant: ResolvedTenant,
   slug: string,
   status: "published" | "draft" | "cancelled",
+  locale?: MailLocale,
 ): Promise<void> {
   const event = await withTenantDb(tenant.id, (db) =>
-    db.event.findUnique({ where: { slug }, select: { id: true, title: true, status: true } }),
+    db.event.findUnique({ where: { slug }, select: { id: true, status: true, ...MAIL_EVENT_FIELDS } }),
   );
   if (!event) throw new InvalidInput("This event no longer exists.");
   if (event.status === "cancelled")
@@ -230,40 +261,49 @@ export async function setEventStatus(
       await portalMail(
         tenant,
         p.email,
-        `Cancelled: ${event.title}`,
-        `Hello ${p.name},\n\nWe are sorry: ${event.title} has been cancelled. Your registration is void; nothing else is needed from you.\n`,
+        {
+          kind: "event-cancelled",
+          name: p.name,
+          event: mailEvent(tenant, event),
+          homeUrl: publicLink(tenant.primaryHost, "/"),
+        },
+        locale,
       );
   }
 }
 
 /** Emails every confirmed attendee of an event (at most 5,000). */
+/** A message goes to at most this many confirmed attendees. */
+export const MESSAGE_RECIPIENTS_MAX = 5_000;
+
 export async function messageAttendees(
   tenant: ResolvedTenant,
   from: TenantUser,
   eventId: string,
   subject: string,
   body: string,
+  locale?: MailLocale,
 ): Promise<number> {
   const s = subject.trim().slice(0, 150);
   const b = body.trim().slice(0, 10_000);
   if (!s || !b) throw new InvalidInput("Write a subject and a message.");
   const event = await withTenantDb(tenant.id, (db) =>
-    db.event.findUnique({ where: { id: eventId }, select: { title: true, slug: true } }),
+    db.event.findUnique({ where: { id: eventId }, select: MAIL_EVENT_FIELDS }),
   );
   if (!event) throw new InvalidInput("This event no longer exists.");
   const people = await withTenantDb(tenant.id, (db) =>
     db.registration.findMany({
       where: { eventId, status: "confirmed" },
       select: { email: true, name: true },
-      take: 5_000,
+      take: MESSAGE_RECIPIENTS_MAX,
     }),
   );
   for (const p of people) {
     await portalMail(
       tenant,
       p.email,
-      `${event.title}: ${s}`,
-      `Hello ${p.name},\n\n${b}\n\n— ${from.name}, for ${tenant.name}\n${publicLink(tenant.primaryHost, `/events/${event.slug}`)}\n`,
+      { kind: "staff-message", name: p.name, event: mailEvent(tenant, event), subject: s, body: b, from: from.name },
+      locale,
     );
   }
   return people.length;

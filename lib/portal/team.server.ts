@@ -9,6 +9,7 @@ import { checkEmailAddress } from "../mail/address.ts";
 import { INVITATION_DAYS } from "../provisioning/invite.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { portalMail } from "./member.server.ts";
+import type { MailLocale } from "../mail/messages/index.ts";
 
 /**
  * The portal's team: staff, admins and owners. Admins manage staff and admins; only owners make or
@@ -60,6 +61,7 @@ export async function inviteToTeam(
   tenant: ResolvedTenant,
   by: TenantUser,
   input: { email: string; name: string; role: string },
+  locale?: MailLocale,
 ): Promise<"invited" | "promoted"> {
   // Checked with the mail layer's own rule before anything is written: no member without an invitation.
   const address = checkEmailAddress(input.email, "Enter the person's email address, e.g. jo@client.example.");
@@ -101,11 +103,21 @@ export async function inviteToTeam(
       return "invited" as const;
     }),
   );
-  const text =
+  await portalMail(
+    tenant,
+    email,
     outcome === "invited"
-      ? `Hello ${name},\n\n${by.name} invited you to the team of ${tenant.name} as ${role}. Choose your password with this link; it works once and expires in ${INVITATION_DAYS} days:\n\n${publicLink(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`)}\n`
-      : `Hello ${name},\n\n${by.name} made you ${role} of ${tenant.name}. Sign in as usual:\n\n${publicLink(tenant.primaryHost, "/sign-in")}\n`;
-  await portalMail(tenant, email, `You're on the team of ${tenant.name}`, text);
+      ? {
+          kind: "team-invitation",
+          name,
+          invitedBy: by.name,
+          role,
+          link: publicLink(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`),
+          days: INVITATION_DAYS,
+        }
+      : { kind: "team-promotion", name, by: by.name, role, link: publicLink(tenant.primaryHost, "/sign-in") },
+    locale,
+  );
   return outcome;
 }
 

@@ -4,6 +4,9 @@ import { createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput } from "../util/errors.ts";
 import { checkEmailAddress } from "../mail/address.ts";
 import type { Invitations } from "../mail/invitations.ts";
+import { sendMail } from "../mail/send.server.ts";
+import { tenantMailBrand } from "../platform/mail-brand.ts";
+import type { Theme } from "../tenancy/theme.ts";
 
 /** How long a first admin's invitation link stays valid. */
 export const INVITATION_DAYS = 7;
@@ -20,7 +23,7 @@ export interface FirstAdmin {
  */
 export async function inviteFirstAdmin(
   tenantUrl: string,
-  tenant: { id: string; name: string; primaryHost: string },
+  tenant: { id: string; name: string; primaryHost: string; theme?: Theme | null },
   admin: FirstAdmin,
   invitations: Invitations,
 ): Promise<"sent" | "already-accepted"> {
@@ -60,16 +63,16 @@ export async function inviteFirstAdmin(
     await pooled.close();
   }
   const link = invitations.link(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`);
-  await invitations.mail.send({
-    tenantId: tenant.id,
-    to: email,
-    fromName: tenant.name.slice(0, 120),
-    fromAddress: invitations.mailFrom ?? `no-reply@${tenant.primaryHost}`,
-    subject: `You are invited to run ${tenant.name}`.slice(0, 200),
-    text:
-      `Hello ${admin.name},\n\nYour portal ${tenant.name} is ready and you are its first administrator.\n` +
-      `Choose your password with this link. It works once and expires in ${INVITATION_DAYS} days:\n\n${link}\n\n` +
-      `If you were not expecting this, ignore this email.\n`,
-  });
+  await sendMail(
+    invitations.mail,
+    {
+      tenantId: tenant.id,
+      to: email,
+      fromName: tenant.name,
+      fromAddress: invitations.mailFrom ?? `no-reply@${tenant.primaryHost}`,
+    },
+    { kind: "first-admin-invitation", name: admin.name, link, days: INVITATION_DAYS },
+    { brand: tenantMailBrand(tenant, invitations.link), locale: invitations.locale },
+  );
   return "sent";
 }

@@ -210,7 +210,12 @@ export async function provisionTenant(
     const invitations = deps.invitations;
     if (!firstAdmin || !invitations) return;
     const primaryHost = spec.domains[0] ?? tenantSubdomainHost(spec.slug, invitations.hosts);
-    await inviteFirstAdmin(url, { id: tenantId, name: spec.name, primaryHost }, firstAdmin, invitations);
+    await inviteFirstAdmin(
+      url,
+      { id: tenantId, name: spec.name, primaryHost, theme: spec.theme },
+      firstAdmin,
+      invitations,
+    );
   });
   await run("activate", async () => {
     // One transaction: instances that cached the tenant while it was not yet live hear of it

@@ -4,7 +4,7 @@ import { emailAddress } from "../mail/address.ts";
 import { classifyHost, normaliseHost, type HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
-import { themeSchema } from "../tenancy/theme.ts";
+import { savableThemeSchema } from "../tenancy/theme.ts";
 
 /**
  * A tenant as declared in tenants/ (tenants as code) or entered in the CLI: everything needed
@@ -51,7 +51,8 @@ export const tenantSpecSchema = z.object({
     .string()
     .refine(isPlan, { message: `plan must be one of: ${Object.keys(PLANS).join(", ")}` })
     .default("standard"),
-  theme: themeSchema,
+  /** Refused like a save in settings when a colour fails WCAG AA contrast (decision 030). */
+  theme: savableThemeSchema,
   /**
    * The client's first owner. Outside development (`npm start`, `tenants sync` without --demo)
    * a newly created declared tenant invites this address by email instead of seeding demo users.

@@ -238,13 +238,17 @@ type Holder = { [KEY]?: Throttle };
  */
 export function throttle(databaseUrl: string): Throttle {
   const holder = globalThis as Holder;
-  holder[KEY] ??= createThrottle({
-    pool: new pg.Pool({
+  if (!holder[KEY]) {
+    const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: 3,
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 3_000,
-    }),
-  });
+    });
+    // An idle session the server ended (a restart) would otherwise be an unhandled error that
+    // ends the process; the pool replaces it on the next attempt.
+    pool.on("error", () => {});
+    holder[KEY] = createThrottle({ pool });
+  }
   return holder[KEY];
 }

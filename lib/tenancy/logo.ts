@@ -25,6 +25,12 @@ const FORMATS = [
 
 export type LogoType = (typeof FORMATS)[number]["type"];
 
+/** The raster format a file's first bytes announce, or null; event covers use the same check. */
+export function imageFormat(bytes: Uint8Array): { type: LogoType; ext: (typeof FORMATS)[number]["ext"] } | null {
+  const format = FORMATS.find((f) => f.test(bytes));
+  return format ? { type: format.type, ext: format.ext } : null;
+}
+
 export interface CheckedLogo {
   bytes: Buffer;
   contentType: LogoType;
@@ -40,7 +46,7 @@ export function checkLogo(bytes: Uint8Array): CheckedLogo {
       `The logo is ${Math.ceil(bytes.byteLength / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB. Export a smaller image (e.g. 512×512 pixels).`,
     );
   }
-  const format = FORMATS.find((f) => f.test(bytes));
+  const format = imageFormat(bytes);
   if (!format)
     throw new InvalidInput(
       "The logo is not a PNG, JPEG or WebP image (SVG is not accepted: it can carry script). Choose another file.",

@@ -58,6 +58,7 @@ export const ROUTE_SEGMENTS = [
   "calendar",
   "check-in",
   "confirm",
+  "cover",
   "drafts",
   "ended",
   "events",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkContrast, readableOn } from "./contrast.ts";
 
 /**
  * A tenant's branding, as stored in the control plane and declared in tenants/.
@@ -10,13 +11,30 @@ const hex = z
   .regex(/^#[0-9a-fA-F]{6}$/, "use a six-digit hex colour such as #1d4ed8")
   .transform((v) => v.toLowerCase());
 
+/**
+ * Each name's first family is a face bundled with the app (app/fonts.ts, from @fontsource
+ * packages, served from the portal's own origin); the system fonts after it only cover the moment
+ * before it loads and pages (such as the plain-HTML notices) that do not load it.
+ */
 export const FONT_STACKS = {
-  sans: 'ui-sans-serif, system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-  serif: 'ui-serif, Georgia, Cambria, "Times New Roman", Times, serif',
-  mono: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-  rounded: 'ui-rounded, "SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif',
-  humanist: 'Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", source-sans-pro, sans-serif',
+  sans: 'var(--font-inter), ui-sans-serif, system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  serif: 'var(--font-source-serif), ui-serif, Georgia, Cambria, "Times New Roman", Times, serif',
+  mono: 'var(--font-jetbrains-mono), ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+  rounded: 'var(--font-nunito), ui-rounded, "SF Pro Rounded", system-ui, sans-serif',
+  humanist: 'var(--font-source-sans), Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", sans-serif',
 } as const;
+
+/**
+ * How the catalogue lays out events: a list with date badges, cards with cover images, or a
+ * compact agenda grouped by day. A closed set, like the fonts.
+ */
+export const LAYOUTS = ["classic", "grid", "agenda"] as const;
+export type LayoutName = (typeof LAYOUTS)[number];
+export const LAYOUT_LABELS: Record<LayoutName, string> = {
+  classic: "Classic list",
+  grid: "Cards with cover images",
+  agenda: "Compact agenda by date",
+};
 
 export type FontName = keyof typeof FONT_STACKS;
 
@@ -27,6 +45,8 @@ export const themeSchema = z.object({
   surface: hex,
   text: hex,
   font: z.enum(Object.keys(FONT_STACKS) as [FontName, ...FontName[]]),
+  /** Optional so themes stored before layouts existed (and tenants/*.ts) stay valid. */
+  layout: z.enum(LAYOUTS).default("classic"),
   logo: z.object({
     /** Same-origin path: a file under /brand/, or an uploaded logo at /logo/<sha256>.<ext>; never an external URL. */
     src: z
@@ -41,18 +61,18 @@ export const themeSchema = z.object({
 
 export type Theme = z.infer<typeof themeSchema>;
 
-function luminance(hexColour: string): number {
-  const channel = (i: number) => {
-    const c = parseInt(hexColour.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-}
+export { readableOn };
 
-/** Black or white, whichever reads better on the given colour (WCAG relative luminance). */
-export function readableOn(hexColour: string): "#000000" | "#ffffff" {
-  return luminance(hexColour) > 0.179 ? "#000000" : "#ffffff";
-}
+/**
+ * A theme as it may be saved: the shape above, and every text/background pair it produces
+ * reaching WCAG AA (lib/tenancy/contrast.ts). Stored themes are read with `themeSchema` alone, so
+ * a tenant saved before the rule keeps its look (and is listed on the agency dashboard).
+ */
+export const savableThemeSchema = themeSchema.superRefine((theme, ctx) => {
+  const problems = checkContrast(theme);
+  for (const problem of Object.values(problems))
+    ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+});
 
 /** CSS custom properties for a theme; the portal's Tailwind classes read only these. */
 export function themeToCssVars(theme: Theme): Record<`--brand-${string}`, string> {
@@ -71,10 +91,12 @@ export function themeToCssVars(theme: Theme): Record<`--brand-${string}`, string
 /** Used when a stored theme fails validation, so a bad theme degrades instead of crashing. */
 export const FALLBACK_THEME: Theme = {
   primary: "#334155",
-  accent: "#0ea5e9",
+  // Dark enough to read as text on the surface (5.9:1), as the preview and links use it.
+  accent: "#0369a1",
   background: "#f8fafc",
   surface: "#ffffff",
   text: "#0f172a",
   font: "sans",
+  layout: "classic",
   logo: { src: "/brand/portico.svg", alt: "Portal" },
 };

@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 function client() {
-  return createTenantDb(proxy.url, "retry-test", { poolSize: 2, idleMs: 1_000, connectTimeoutMs: 400 });
+  return createTenantDb(proxy.url, "retry-test", { poolSize: 2, idleMs: 1_000, connectTimeoutMs: 1_500 });
 }
 
 describe("a tenant pool meeting a server slow to accept", () => {

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectFleetMetrics, type FanOutOptions } from "../../lib/agency/fleet-metrics.server.ts";
-import { fleetPage } from "../../lib/agency/fleet.server.ts";
+import { FLEET_READ_AUDIT_EVERY_MS, fleetPage } from "../../lib/agency/fleet.server.ts";
 import { DEFAULT_QUERY, parseFleetQuery } from "../../lib/agency/fleet-query.ts";
 import { fleetInsights } from "../../lib/agency/insights.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
@@ -261,28 +261,41 @@ describe("the fleet page", () => {
     expect([none.matching, none.rows.length]).toEqual([0, 0]);
   });
 
-  it("writes one audit entry per view, naming the tenants asked and shown", async () => {
-    const before = await cp.deps.control.auditEntry.count({ where: { action: "fleet.read" } });
-    await page({ plan: "starter" }, { maxAgeMs: 0 });
-    await page({ plan: "starter" }, { maxAgeMs: 60_000 });
-    const entries = await cp.deps.control.auditEntry.findMany({
-      where: { action: "fleet.read" },
-      orderBy: { id: "asc" },
-      skip: before,
-    });
-    expect(entries).toHaveLength(2);
+  it("records a person's fleet views once an hour, naming the tenants asked and shown", async () => {
+    const as = (id: string, label: string) => ({ ...audit, actor: { ...audit.actor, id, label } });
+    const vera = as("00000000-0000-4000-8000-0000000000a1", "vera@agency.example");
+    const view = (who: typeof audit, patch: Partial<FanOutOptions>, now?: Date) =>
+      fleetPage(
+        { control: cp.deps.control, hosts },
+        {
+          query: parseFleetQuery({ plan: "starter" }).query,
+          audit: who,
+          fanOut: options(patch),
+          ...(now ? { now } : {}),
+        },
+      );
+    const reads = (actorId: string) =>
+      cp.deps.control.auditEntry.findMany({ where: { action: "fleet.read", actorId }, orderBy: { id: "asc" } });
+
+    await view(vera, { maxAgeMs: 0 });
     const starters = [0, 2, 4, 6, 8].map((i) => cp.slug(`fan0${i}`)).sort();
-    expect(entries[0]).toMatchObject({
-      actorType: "agency-user",
-      actorLabel: "olive@agency.example",
-      ip: "203.0.113.7",
-    });
-    expect((entries[0]!.details as { read: string[] }).read.sort()).toEqual(starters);
-    expect(entries[1]!.details as { read: string[]; fromCache: number; shown: string[] }).toMatchObject({
-      read: [],
-      fromCache: 5,
-    });
-    expect((entries[1]!.details as { shown: string[] }).shown.sort()).toEqual(starters);
+    const [first] = await reads(vera.actor.id);
+    expect(first).toMatchObject({ actorType: "agency-user", actorLabel: "vera@agency.example", ip: "203.0.113.7" });
+    expect((first!.details as { read: string[] }).read.sort()).toEqual(starters);
+
+    // A second view within the hour adds nothing; another person's view is still recorded.
+    await view(vera, { maxAgeMs: 60_000 });
+    expect(await reads(vera.actor.id)).toHaveLength(1);
+    const walt = as("00000000-0000-4000-8000-0000000000a2", "walt@agency.example");
+    await view(walt, { maxAgeMs: 60_000 });
+    expect(await reads(walt.actor.id)).toHaveLength(1);
+
+    // Entries cannot be backdated (the log refuses UPDATE), so the clock moves past the hour instead.
+    await view(vera, { maxAgeMs: 60_000 }, new Date(Date.now() + FLEET_READ_AUDIT_EVERY_MS + 60_000));
+    const after = await reads(vera.actor.id);
+    expect(after).toHaveLength(2);
+    expect(after[1]!.details as { read: string[]; fromCache: number }).toMatchObject({ read: [], fromCache: 5 });
+    expect((after[1]!.details as { shown: string[] }).shown.sort()).toEqual(starters);
   });
 
   it("nonsense filters are dropped with a sentence each, and the page still renders", () => {

@@ -61,6 +61,16 @@ describe("a tenant whose database is gone", () => {
     expect(await outageOf(installed.platform, await installed.tenant(cp.slug("fine")))).toBeNull();
   });
 
+  it("a portal in maintenance is an outage until the maintenance is cleared (positive control)", async () => {
+    const fine = () => installed.tenant(cp.slug("fine"));
+    await cp.deps.control.tenant.update({ where: { id: healthy }, data: { maintenance: "moving" } });
+    installed.platform.resolver.invalidate(healthy);
+    expect(await outageOf(installed.platform, await fine())).toBe("maintenance");
+    await cp.deps.control.tenant.update({ where: { id: healthy }, data: { maintenance: null } });
+    installed.platform.resolver.invalidate(healthy);
+    expect(await outageOf(installed.platform, await fine())).toBeNull();
+  });
+
   it("a suspended portal is an outage too, whatever its database", async () => {
     await cp.deps.control.tenant.update({ where: { id: healthy }, data: { status: "suspended" } });
     installed.platform.resolver.invalidate(healthy);

@@ -176,6 +176,47 @@ describe("a restart keeps what the owner changed in the product", () => {
   });
 });
 
+describe("brand colours below WCAG AA contrast", () => {
+  it("a declaration with a failing colour is refused at validation and creates nothing", async () => {
+    const slug = cp.slug("yellow");
+    const [outcome] = await syncTenants(deps, [declaration(slug, { theme: { ...theme, primary: "#fde047" } })], {
+      demo: true,
+    });
+    expect(outcome).toMatchObject({ action: "failed" });
+    expect(outcome?.error).toMatch(/theme\.primary: The brand colour as link text on the page background is 1\.\d+:1/);
+    expect(await cp.deps.control.tenant.findUnique({ where: { slug } })).toBeNull();
+    // Positive control: the suggested shade is declared and the tenant is created.
+    const shade = /Try (#[0-9a-f]{6})/.exec(outcome?.error ?? "")?.[1] as string;
+    const [created] = await syncTenants(deps, [declaration(slug, { theme: { ...theme, primary: shade } })], {
+      demo: true,
+    });
+    expect(created).toMatchObject({ action: "created" });
+  });
+
+  it("the worker refuses a branding save below contrast even when the form is bypassed; a readable one applies", async () => {
+    const slug = cp.slug("bypass");
+    await syncTenants(deps, [declaration(slug)], { demo: true });
+    const current = await tenantRow(slug);
+    const { id } = await queueOperation(cp.deps.control, {
+      kind: "set-branding",
+      slug,
+      input: { name: current.name, theme: { ...current.theme, primary: "#fde047" }, logo: null },
+      actor: { type: "tenant-user", id: "00000000-0000-4000-8000-000000000002", label: `owner@${slug}.example` },
+    });
+    await worker.idle();
+    const op = await cp.deps.control.operation.findUniqueOrThrow({ where: { id } });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(
+      /the branding is invalid: The brand colour as link text on the page background is 1\.\d+:1/,
+    );
+    expect((await tenantRow(slug)).theme.primary).toBe(theme.primary);
+    // Positive control: the shade the refusal suggests is applied.
+    const shade = /Try (#[0-9a-f]{6})/.exec(op.error ?? "")?.[1] as string;
+    await ownerSavesBranding(slug, current.name, shade);
+    expect((await tenantRow(slug)).theme.primary).toBe(shade);
+  });
+});
+
 describe("demo users only in development", () => {
   it("a production sync seeds no demo user or password and invites the declared owner once", async () => {
     const slug = cp.slug("prod");

@@ -75,3 +75,38 @@ export function concretePaths(route: AppRoute, values: Record<string, readonly s
   }
   return paths.map((p) => `/${p.join("/")}`);
 }
+
+/** What a browser suite seeded, to fill in the inventory's dynamic segments. */
+export interface InventorySeed {
+  tenantSlug: string;
+  /** Event slugs on the tenant (published first; a draft too where the test needs one). */
+  eventSlugs: string[];
+  ticketCode: string;
+  /** A wizard draft and one of its steps; the zero UUID and "basics" when none was made. */
+  draftId?: string;
+  step?: string;
+  operationId?: string;
+}
+
+/**
+ * The values of every dynamic segment in the inventory, in one place so that every suite that
+ * walks the inventory (the security sweep, the layout and accessibility sweep) requests the same
+ * paths, and a new dynamic route is added to all of them at once.
+ */
+export function inventoryValues(seed: InventorySeed): Record<string, string[]> {
+  const none = "00000000-0000-4000-8000-000000000000";
+  return {
+    "tenant:slug": seed.eventSlugs,
+    "tenant:code": [seed.ticketCode],
+    "tenant:file": ["logo.png"],
+    "tenant:nextauth": ["session", "csrf", "providers"],
+    "tenant:missing": ["no-such-page", "manage/no-such-page"],
+    "agency:slug": [seed.tenantSlug],
+    "agency:draft": [seed.draftId ?? none],
+    "agency:step": [seed.step ?? "basics"],
+    "agency:id": [seed.operationId ?? none],
+    "agency:file": [`${seed.tenantSlug}.tar.gz`],
+    "agency:nextauth": ["session", "csrf", "providers"],
+    "agency:missing": ["no-such-page", "tenants/no-such-tenant/no-such-page"],
+  };
+}

@@ -5,6 +5,8 @@ import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
 import { FRESH_FOR_MS, fleetOverview } from "@/lib/agency/fleet.server.ts";
+import { tenantsBelowContrast } from "@/lib/agency/brand-contrast.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
@@ -56,6 +58,7 @@ export default async function AgencyHome({
     fresh: params.fresh === "1",
     audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) },
   });
+  const belowContrast = await tenantsBelowContrast(user, platform().control);
   if (query.page > fleet.pages) problems.push(`There is no page ${query.page}; page ${fleet.page} is the last.`);
   const port = host.includes(":") ? (host.split(":").pop() ?? "") : "";
   const total = Object.values(fleet.byStatus).reduce((a, b) => a + b, 0);
@@ -135,21 +138,59 @@ export default async function AgencyHome({
         </ul>
       )}
 
-      <p className="mt-4 text-xs text-slate-500" data-testid="fan-out">
-        {fleet.matching} matching · page {fleet.page} of {fleet.pages}
-        {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} degraded on this page</span>} ·
-        figures read from each tenant&apos;s own database: {fleet.fanOut.read} asked now, {fleet.fanOut.fromCache} from
-        the cache (figures are kept {FRESH_FOR_MS / 1000} s)
-        {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not asked (time budget spent)`} (
-        {fleet.fanOut.concurrency} at a time, {fleet.fanOut.timeoutMs} ms each, {fleet.fanOut.elapsedMs} ms in all) ·{" "}
-        <Link
-          href={`${here}${here.includes("?") ? "&" : "?"}fresh=1`}
-          className="text-sky-700 hover:underline"
-          data-testid="refresh-figures"
+      {belowContrast.length > 0 && (
+        <section
+          aria-labelledby="below-contrast-title"
+          data-testid="below-contrast"
+          className="mt-4 rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-amber-200"
         >
-          read again now
-        </Link>
-      </p>
+          <h2 id="below-contrast-title" className="font-semibold">
+            Brand colours below contrast
+          </h2>
+          <p className="mt-0.5">
+            These portals have text that is hard to read (under WCAG AA). Open each one and change the colours marked; a
+            save suggests the nearest readable shade.
+          </p>
+          <ul className="mt-2 space-y-1">
+            {belowContrast.map((t) => (
+              <li key={t.slug}>
+                <Link href={`/tenants/${t.slug}`} className="font-medium text-sky-800 underline">
+                  {t.name}
+                </Link>{" "}
+                <span className="text-amber-900">— {t.problems.map((p) => p.message.split(";")[0]).join(" · ")}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <div className="mt-4 flex flex-wrap items-baseline gap-x-3 text-sm text-slate-600" data-testid="fan-out">
+        <p>
+          {fleet.matching} matching · page {fleet.page} of {fleet.pages}
+          {degraded > 0 && <span className="font-medium text-red-700"> · {degraded} not answering on this page</span>}
+          {" · "}
+          {fleet.fanOut.skipped > 0
+            ? `Figures for ${fleet.fanOut.skipped} tenant${fleet.fanOut.skipped === 1 ? "" : "s"} could not be read in time; they show what was read before.`
+            : `Figures are at most ${FRESH_FOR_MS / 1000} seconds old.`}{" "}
+          <Link
+            href={`${here}${here.includes("?") ? "&" : "?"}fresh=1`}
+            className="text-sky-700 underline"
+            data-testid="refresh-figures"
+          >
+            Refresh figures
+          </Link>
+        </p>
+        <details className="text-xs text-slate-500" data-testid="fan-out-details">
+          <summary className="cursor-pointer">How the figures were read</summary>
+          <p className="mt-1">
+            Each tenant&apos;s figures come from its own database: {fleet.fanOut.read} read just now,{" "}
+            {fleet.fanOut.fromCache} reused from the last {FRESH_FOR_MS / 1000} seconds
+            {fleet.fanOut.skipped > 0 && `, ${fleet.fanOut.skipped} not read (time budget spent)`}. Up to{" "}
+            {fleet.fanOut.concurrency} databases are asked at once, each given {fleet.fanOut.timeoutMs} ms; this page
+            took {fleet.fanOut.elapsedMs} ms.
+          </p>
+        </details>
+      </div>
 
       <div className="mt-2">
         <FleetTable rows={fleet.rows} port={port} query={shownQuery} />

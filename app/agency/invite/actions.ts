@@ -1,6 +1,5 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import type { InviteState } from "@/components/auth/invite-form.tsx";
 import { agencyAction } from "@/lib/actions/agency-action.server.ts";
 import { newPasswordForm } from "@/lib/actions/fields.server.ts";
@@ -18,7 +17,8 @@ export const acceptAgencyInvite = agencyAction(
       throw new InvalidInput("This invitation has been used or has expired. Ask an agency owner to invite you again.");
     // No one is signed in yet: the new account is the actor.
     await audit({ actor: { type: "agency-user", label: email } });
-    redirect("/sign-in?invited=1");
+    // The form signs in with the password just chosen and lands on the dashboard.
+    return { signIn: { provider: "password", email, next: "/" } };
   },
   {
     audit: "agency-user.accept-invitation",

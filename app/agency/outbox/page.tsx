@@ -4,6 +4,21 @@ import { platform } from "@/lib/platform/platform.server.ts";
 
 export const metadata = { title: "Development outbox" };
 
+type Attachment = { filename: string; contentType: string; content: string };
+
+/** The stored attachments column, read defensively: rows written before it existed hold []. */
+function attachmentsOf(value: unknown): Attachment[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (a): a is Attachment =>
+      typeof a === "object" &&
+      a !== null &&
+      typeof (a as Attachment).filename === "string" &&
+      typeof (a as Attachment).contentType === "string" &&
+      typeof (a as Attachment).content === "string",
+  );
+}
+
 /**
  * Email that would have been sent, in development and the browser tests (PORTICO_DEV_OUTBOX=true
  * and no SMTP server configured). Links in it can be followed from here, so it holds sign-in and
@@ -40,9 +55,32 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
             <div className="mt-1 font-medium" data-testid="outbox-subject">
               {m.subject}
             </div>
-            <pre className="mt-2 whitespace-pre-wrap break-all font-sans text-sm" data-testid="outbox-text">
+            {m.html && (
+              // Mail HTML is never rendered into the agency app's own page: a sandboxed frame
+              // with no permissions (no script, no same-origin, no forms, no top navigation).
+              <iframe
+                title={`HTML part of “${m.subject}”`}
+                sandbox=""
+                referrerPolicy="no-referrer"
+                srcDoc={m.html}
+                data-testid="outbox-html"
+                className="mt-3 h-96 w-full rounded-lg bg-white ring-1 ring-slate-200"
+              />
+            )}
+            <div className="mt-3 text-xs font-medium uppercase tracking-wide text-slate-500">Plain-text part</div>
+            <pre className="mt-1 whitespace-pre-wrap break-all font-sans text-sm" data-testid="outbox-text">
               {m.text}
             </pre>
+            {attachmentsOf(m.attachments).length > 0 && (
+              <ul className="mt-2 text-sm text-slate-600" data-testid="outbox-attachments">
+                {attachmentsOf(m.attachments).map((a) => (
+                  <li key={a.filename}>
+                    Attachment: <span data-testid="outbox-attachment">{a.filename}</span> ({a.contentType},{" "}
+                    {a.content.length} characters)
+                  </li>
+                ))}
+              </ul>
+            )}
           </li>
         ))}
         {messages.length === 0 && <li className="text-slate-500">No messages.</li>}

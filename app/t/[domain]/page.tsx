@@ -1,16 +1,23 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { getTranslations } from "next-intl/server";
 import { Field } from "@/components/ui/field.tsx";
 import { Input } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
 import { paginationLabels } from "@/components/portal/portal-labels.ts";
-import { EventCard } from "@/components/portal/event-card.tsx";
+import { EventList } from "@/components/portal/event-card.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { TenantUnavailable } from "@/lib/util/errors.ts";
 import { catalogue } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { shareMetadata } from "@/lib/portal/share.server.ts";
+
+export async function generateMetadata({ params }: Pick<Props, "params">): Promise<Metadata> {
+  const tenant = await currentTenant((await params).domain);
+  return { title: { absolute: tenant.name }, ...shareMetadata(tenant, { path: "/", title: tenant.name }) };
+}
 
 type Props = {
   params: Promise<{ domain: string }>;
@@ -100,11 +107,7 @@ export default async function PortalHome({ params, searchParams }: Props) {
               : t("noPast")}
         </p>
       ) : (
-        <ul className="mt-6 grid gap-4 md:grid-cols-2">
-          {result.events.map((event) => (
-            <EventCard key={event.id} event={event} />
-          ))}
-        </ul>
+        <EventList events={result.events} layout={tenant.theme.layout} />
       )}
       <Pagination
         page={result.page}

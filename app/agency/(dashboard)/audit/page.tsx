@@ -90,7 +90,7 @@ export default async function AuditPage({ searchParams }: Props) {
             {page!.total} entr{page!.total === 1 ? "y" : "ies"}
           </p>
           <div className="mt-2 overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
-            <table className="w-full text-left text-sm">
+            <table className="stack-table w-full text-left text-sm">
               <thead className="text-xs uppercase tracking-wide text-slate-500">
                 <tr>
                   <th className="px-3 py-2">When (UTC)</th>
@@ -104,15 +104,20 @@ export default async function AuditPage({ searchParams }: Props) {
               <tbody data-testid="audit-rows">
                 {page!.rows.map((r) => (
                   <tr key={r.id} className="border-t border-slate-100 align-top" data-action={r.action}>
-                    <td className="whitespace-nowrap px-3 py-2 tabular-nums">
+                    <td data-label="When (UTC)" className="whitespace-nowrap px-3 py-2 tabular-nums">
                       {r.at.toISOString().slice(0, 19).replace("T", " ")}
                     </td>
-                    <td>{r.actorLabel}</td>
-                    <td className="font-mono text-xs">{r.action}</td>
-                    <td>{r.tenant ?? "—"}</td>
-                    <td className="font-mono text-xs">{r.ip ?? "—"}</td>
+                    <td data-label="Actor">{r.actorLabel}</td>
+                    <td data-label="Action" className="font-mono text-xs">
+                      {r.action}
+                    </td>
+                    <td data-label="Tenant">{r.tenant ?? "—"}</td>
+                    <td data-label="IP" className="font-mono text-xs">
+                      {r.ip ?? "—"}
+                    </td>
                     <td
-                      className="max-w-md truncate font-mono text-xs text-slate-500"
+                      data-label="Details"
+                      className="max-w-md truncate font-mono text-xs text-slate-600"
                       title={JSON.stringify(r.details)}
                     >
                       {JSON.stringify(r.details)}

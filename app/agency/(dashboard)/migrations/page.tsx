@@ -66,7 +66,7 @@ export default async function MigrationsPage() {
           )}
         </div>
       )}
-      <table className="mt-6 w-full text-left text-sm">
+      <table className="stack-table mt-6 w-full text-left text-sm">
         <thead className="text-xs uppercase tracking-wide text-slate-500">
           <tr>
             <th className="py-2">Tenant</th>
@@ -79,17 +79,19 @@ export default async function MigrationsPage() {
         <tbody data-testid="migration-rows">
           {rows.map((r) => (
             <tr key={r.slug} className="border-t border-slate-200" data-slug={r.slug}>
-              <td className="py-2">
+              <td data-label="Tenant" className="py-2">
                 <Link className="hover:underline" href={`/tenants/${r.slug}`}>
                   {r.name}
                 </Link>
               </td>
-              <td>{r.status}</td>
-              <td className="font-mono text-xs">{r.version ?? "—"}</td>
-              <td className={r.pending ? "text-amber-700" : "text-emerald-700"}>
+              <td data-label="Status">{r.status}</td>
+              <td data-label="Schema version" className="font-mono text-xs">
+                {r.version ?? "—"}
+              </td>
+              <td data-label="Pending" className={r.pending ? "text-amber-700" : "text-emerald-700"}>
                 {r.pending ? `${r.pending} pending` : "current"}
               </td>
-              <td className="max-w-md truncate text-red-700" title={r.error ?? ""}>
+              <td data-label="Last error" className="max-w-md truncate text-red-700" title={r.error ?? ""}>
                 {r.error}
               </td>
             </tr>

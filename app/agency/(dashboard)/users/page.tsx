@@ -54,7 +54,7 @@ export default async function AgencyUsersPage() {
         </div>
       )}
       <div className="mt-6 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
+        <table className="stack-table min-w-full divide-y divide-slate-200 text-sm">
           <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
             <tr>
               <th className="px-4 py-3">Person</th>
@@ -75,15 +75,17 @@ export default async function AgencyUsersPage() {
                   data-role={u.role}
                   data-active={String(u.active)}
                 >
-                  <td className="px-4 py-3">
+                  <td data-label="Person" className="px-4 py-3">
                     <div className="font-medium">
                       {u.name}
                       {u.id === me.id && <span className="text-slate-500"> (you)</span>}
                     </div>
                     <div className="text-xs text-slate-500">{u.email}</div>
                   </td>
-                  <td className="px-4 py-3">{u.role}</td>
-                  <td className="px-4 py-3">
+                  <td data-label="Role" className="px-4 py-3">
+                    {u.role}
+                  </td>
+                  <td data-label="Status" className="px-4 py-3">
                     {!u.active ? (
                       <span className="text-slate-500">deactivated</span>
                     ) : invited ? (
@@ -97,9 +99,11 @@ export default async function AgencyUsersPage() {
                       <span className="text-emerald-700">active</span>
                     )}
                   </td>
-                  <td className="px-4 py-3 text-slate-600">{formatAgo(u.lastSignInAt)}</td>
+                  <td data-label="Last sign-in" className="px-4 py-3 text-slate-600">
+                    {formatAgo(u.lastSignInAt)}
+                  </td>
                   {owner && (
-                    <td className="px-4 py-3">
+                    <td data-label="Change" className="px-4 py-3">
                       <AgencyUserControls
                         action={agencyUserAction}
                         userId={u.id}

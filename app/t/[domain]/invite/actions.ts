@@ -1,6 +1,5 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import type { InviteState } from "@/components/auth/invite-form.tsx";
 import { newPasswordForm } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
@@ -12,10 +11,13 @@ export const acceptInvite = tenantAction(
   "public",
   newPasswordForm,
   async ({ token, password }, { tenant }): Promise<InviteState> => {
-    const email = await acceptInvitation(tenant, token, await hashPassword(password));
-    if (!email)
+    const accepted = await acceptInvitation(tenant, token, await hashPassword(password));
+    if (!accepted)
       throw new InvalidInput("This invitation has been used or has expired. Ask your agency to send a new one.");
-    redirect(`/sign-in?invited=${encodeURIComponent(email)}`);
+    // The form spends the sign-in token at once and lands where the invitation leads.
+    return {
+      signIn: { provider: "email-link", token: accepted.signInToken, next: accepted.next, email: accepted.email },
+    };
   },
   // The invitation's token stands for the account until it is accepted.
   {

@@ -10,13 +10,34 @@ import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
 import { checkIn } from "@/lib/portal/registrations.server.ts";
+import { COVER_MAX_BYTES, checkCover } from "@/lib/portal/cover.ts";
+import type { CheckInState } from "@/components/portal/staff-forms.tsx";
 import {
+  type CoverChange,
   createEvent,
   messageAttendees,
   parseEventForm,
   setEventStatus,
   updateEvent,
 } from "@/lib/portal/staff.server.ts";
+
+/** The event form's cover field: a new image (checked), a removal, or nothing to change. */
+async function readCover(form: Pick<FormData, "get">): Promise<{ change?: CoverChange; error?: string }> {
+  const file = form.get("cover");
+  if (file instanceof File && file.size > 0) {
+    if (file.size > COVER_MAX_BYTES)
+      return {
+        error: `The cover image is ${Math.ceil(file.size / 1024)} KB; the limit is ${COVER_MAX_BYTES / 1024} KB. Export a smaller image (e.g. 1600×900 pixels, JPEG).`,
+      };
+    try {
+      return { change: checkCover(new Uint8Array(await file.arrayBuffer())) };
+    } catch (error) {
+      if (error instanceof InvalidInput) return { error: error.message };
+      throw error;
+    }
+  }
+  return { change: form.get("removeCover") === "on" ? "remove" : undefined };
+}
 
 const STATUS_MESSAGES = { published: "published", draft: "unpublished", cancelled: "cancelled" } as const;
 
@@ -26,8 +47,13 @@ export const saveEvent = tenantAction(
   z.object({ existing: text() }),
   async ({ existing }, { tenant, form }): Promise<ActionState> => {
     const parsed = parseEventForm(form, tenant);
-    if (!parsed.ok) throw new InvalidFields(parsed.errors);
-    const slug = existing ? await updateEvent(tenant, existing, parsed.input) : await createEvent(tenant, parsed.input);
+    const cover = await readCover(form);
+    // Every field's problem at once, the cover's among them, before anything is written.
+    const errors = { ...(parsed.ok ? {} : parsed.errors), ...(cover.error ? { cover: cover.error } : {}) };
+    if (!parsed.ok || cover.error) throw new InvalidFields(errors);
+    const slug = existing
+      ? await updateEvent(tenant, existing, parsed.input, cover.change)
+      : await createEvent(tenant, parsed.input, cover.change);
     revalidatePath("/manage");
     redirect(`/manage/events/${slug}?saved=1`);
   },
@@ -46,14 +72,29 @@ export const changeStatus = tenantAction(
 export const checkInAction = tenantAction(
   "staff",
   z.object({ slug: text(), code: text() }),
-  async ({ slug, code }, { tenant }): Promise<ActionState> => {
-    const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
+  async ({ slug, code }, { tenant }): Promise<CheckInState> => {
+    const event = await withTenantDb(tenant.id, (db) =>
+      db.event.findUnique({ where: { slug }, select: { id: true, timeZone: true } }),
+    );
     if (!event) throw new InvalidInput("This event no longer exists.");
     const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
     revalidatePath(`/manage/events/${slug}/attendees`);
     if (!result.ok) return { error: result.message };
-    const t = await getTranslations("actions");
-    return { message: t(result.already ? "alreadyCheckedIn" : "checkedIn", { name: result.name }) };
+    if (result.already) {
+      // A reused ticket is a warning of its own, with the time of the first check-in at the door.
+      const time = new Intl.DateTimeFormat("en-GB", {
+        timeZone: event.timeZone,
+        hour: "2-digit",
+        minute: "2-digit",
+      }).format(result.already);
+      return {
+        repeat: {
+          heading: `Already checked in at ${time}`,
+          detail: `${result.name}'s ticket was already used. Do not let a second person in on it.`,
+        },
+      };
+    }
+    return { message: `${result.name} checked in.` };
   },
 );
 

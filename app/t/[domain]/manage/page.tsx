@@ -24,8 +24,8 @@ export default async function ManageEvents({
   const [t, ts, locale] = await Promise.all([getTranslations("manage"), getTranslations("eventStatus"), getLocale()]);
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
-      <div className="flex items-center justify-between gap-4">
-        <h1 className="text-2xl font-semibold">{t("events")}</h1>
+      <div className="flex flex-wrap items-center justify-between gap-4">
+        <h1 className="text-2xl font-semibold">Events</h1>
         <Link href="/manage/events/new" className="rounded-lg bg-brand px-4 py-2 font-medium text-on-brand">
           {t("newEvent")}
         </Link>
@@ -36,7 +36,10 @@ export default async function ManageEvents({
         <ul className="mt-6 divide-y divide-black/5" data-testid="manage-events">
           {events.map((e) => (
             <li key={e.slug} className="flex flex-wrap items-center gap-3 py-3" data-slug={e.slug}>
-              <Link href={`/manage/events/${e.slug}`} className="min-w-0 flex-1 font-medium hover:underline">
+              <Link
+                href={`/manage/events/${e.slug}`}
+                className="min-w-0 grow basis-full font-medium [overflow-wrap:anywhere] hover:underline sm:basis-0"
+              >
                 {e.title}
               </Link>
               <span className="text-sm opacity-70">{formatEventTime(e.startsAt, e.endsAt, e.timeZone, locale)}</span>

@@ -7,7 +7,7 @@ import { outageOf } from "@/lib/platform/outage.ts";
 import { resolverKey } from "@/lib/tenancy/resolver.ts";
 
 /**
- * Where proxy.ts sends every request for a portal that is suspended or whose database is down:
+ * Where proxy.ts sends every request for a portal that is suspended, in maintenance or whose database is down:
  * the branded notice with 503 and Retry-After (decision 022). It decides again from the Host
  * itself, so asking for this path directly shows the notice only when it is true.
  */
@@ -25,8 +25,9 @@ async function handler(request: Request): Promise<Response> {
       headers: {
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-store",
-        // A database outage is probed every few seconds; a suspension lasts until someone resumes it.
-        "retry-after": outage === "unavailable" ? "30" : "3600",
+        // A database outage is probed every few seconds, maintenance (a move, a migration) takes
+        // minutes; a suspension lasts until someone resumes it.
+        "retry-after": outage === "unavailable" ? "30" : outage === "maintenance" ? "120" : "3600",
       },
     },
   );

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { getLocale, getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { ViewerTime } from "@/components/portal/viewer-time.tsx";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { memberRegistrations } from "@/lib/portal/member.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
@@ -43,9 +44,16 @@ export default async function RegistrationsPage({ params }: { params: Promise<{ 
                 </Link>
                 <div className="text-sm opacity-70">
                   {formatEventTime(r.event.startsAt, r.event.endsAt, r.event.timeZone, locale)}
+                  <ViewerTime startsAt={r.event.startsAt.toISOString()} timeZone={r.event.timeZone} />
                 </div>
               </div>
-              <span className="text-sm">{r.event.status === "cancelled" ? ts("eventCancelled") : ts(r.status)}</span>
+              <span className="text-sm" data-testid="registration-label">
+                {r.event.status === "cancelled"
+                  ? ts("eventCancelled")
+                  : r.position !== null
+                    ? ts("position", { position: r.position })
+                    : ts(r.status)}
+              </span>
               {r.status === "confirmed" && (
                 <Link href={`/tickets/${r.ticketCode}`} className="text-sm font-medium text-brand underline">
                   {t("ticket")}

@@ -13,9 +13,10 @@ import { sendTenantSignInLink } from "@/lib/auth/tenant-sign-in-link.server.ts";
 
 export const requestSignInLink = tenantAction(
   "public",
-  z.object({ email: text() }),
-  async ({ email }, { tenant }): Promise<ActionState> => {
-    const result = await sendTenantSignInLink(tenant, email);
+  // returnTo is checked by sendTenantSignInLink; a refused one is dropped, not an error.
+  z.object({ email: text(), returnTo: z.unknown().optional() }),
+  async ({ email, returnTo }, { tenant }): Promise<ActionState> => {
+    const result = await sendTenantSignInLink(tenant, email, returnTo);
     if (result === "invalid") return { error: "Enter a valid email address, like name@example.com." };
     if (typeof result === "object") return { error: result.message };
     return { message: (await getTranslations("actions"))("signInLinkSent") };

@@ -38,10 +38,10 @@ export default async function SignInPage({ params, searchParams }: Props) {
         </p>
       )}
       <PasswordSignIn callbackUrl={callbackUrl} />
-      <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-60">
-        <span className="h-px flex-1 bg-current" /> {t("or")} <span className="h-px flex-1 bg-current" />
+      <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-80">
+        <span className="h-px flex-1 bg-current" /> or <span className="h-px flex-1 bg-current" />
       </div>
-      <EmailLinkRequest action={requestSignInLink} />
+      <EmailLinkRequest action={requestSignInLink} returnTo={callbackUrl} />
       {(await memberSignUpAllowed(tenant)) && (
         <p className="text-center text-sm">
           {t("newHere")}{" "}

@@ -58,6 +58,13 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
         <OperationProgress initial={view} onDone={live ? "reload" : undefined} />
         {op.status === "succeeded" && (op.kind === "provision" || op.kind === "retry") && op.slug && (
           <p className="mt-4">
+            <a
+              data-testid="open-portal"
+              className="mr-3 inline-block rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white"
+              href={`${env.PORTICO_PUBLIC_SCHEME}://${tenantSubdomainHost(op.slug, hosts)}${port}/`}
+            >
+              Open portal
+            </a>
             Live at{" "}
             <a
               data-testid="portal-link"
@@ -100,6 +107,24 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
             </div>
           )}
       </div>
+      {/* Where to go next, whatever the operation did: no page of the dashboard is a dead end. */}
+      <nav aria-label="Next" className="mt-6 flex flex-wrap gap-4 text-sm" data-testid="operation-next">
+        {op.slug && tenant && (
+          <Link
+            data-testid="back-to-tenant"
+            href={`/tenants/${op.slug}`}
+            className="font-medium text-sky-700 hover:underline"
+          >
+            ← Back to {tenant.name}
+          </Link>
+        )}
+        <Link href="/" className="text-sky-700 hover:underline">
+          All tenants
+        </Link>
+        <Link href="/audit" className="text-sky-700 hover:underline">
+          Audit log
+        </Link>
+      </nav>
     </>
   );
 }

@@ -125,10 +125,10 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         <span data-testid="tenant-status">{tenant.status}</span>
         {tenant.maintenance && <> · in maintenance ({tenant.maintenance})</>} · plan {tenant.plan}
       </p>
-      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <section className="rounded-xl bg-white p-5 ring-1 ring-slate-200">
           <h2 className="font-medium">Where it lives</h2>
-          <dl className="mt-3 grid grid-cols-[9rem_1fr] gap-y-1 text-sm">
+          <dl className="mt-3 grid grid-cols-[minmax(6rem,9rem)_minmax(0,1fr)] [overflow-wrap:anywhere] gap-y-1 text-sm">
             <dt className="text-slate-500">Hosts</dt>
             <dd className="font-mono">
               {[subdomain, ...tenant.domains.map((d) => d.hostname + (d.isPrimary ? " (primary)" : ""))].join(", ")}
@@ -189,7 +189,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             nobody changed in the product, and keeps the others; <code>sync --force</code> re-applies the file over them
             (audited).
           </p>
-          <table className="mt-3 w-full text-left text-sm">
+          <table className="stack-table mt-3 w-full text-left text-sm">
             <thead className="text-slate-500">
               <tr>
                 <th className="py-1">field</th>
@@ -201,10 +201,16 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             <tbody>
               {declaredFields.map((f) => (
                 <tr key={f.field} className="border-t border-slate-100" data-testid={`declared-${f.field}`}>
-                  <td className="py-1">{f.label}</td>
-                  <td className="font-mono">{show(f.declared)}</td>
-                  <td className="font-mono">{show(f.current)}</td>
-                  <td>
+                  <td data-label="Field" className="py-1">
+                    {f.label}
+                  </td>
+                  <td data-label={`In ${declared.file}`} className="font-mono">
+                    {show(f.declared)}
+                  </td>
+                  <td data-label="Now" className="font-mono">
+                    {show(f.current)}
+                  </td>
+                  <td data-label="Source">
                     {f.status === "declared" ? (
                       <span className="text-slate-600">declared in code</span>
                     ) : (

@@ -18,6 +18,7 @@ import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { checkLogo } from "@/lib/tenancy/logo.ts";
+import { parseSuggestion } from "@/lib/tenancy/contrast.ts";
 
 // The wizard keeps what was typed in its draft and answers it in `values` itself (a DraftData,
 // not the form's strings), so the wrapper echoes nothing.
@@ -35,13 +36,28 @@ export const startWizard = agencyAction(
 /** Saves a step (also on Back: nothing typed is lost) and moves on when it is valid. */
 export const saveWizardStep = agencyAction(
   "operator",
-  z.object({ draftId: text(), step: text(), direction: text(), logo: z.unknown().optional() }),
-  async ({ draftId, step, direction: rawDirection, logo: file }, { user, form }): Promise<WizardState> => {
+  z.object({
+    draftId: text(),
+    step: text(),
+    direction: text(),
+    logo: z.unknown().optional(),
+    suggest: z.string().optional(),
+  }),
+  async ({ draftId, step, direction: rawDirection, logo: file, suggest }, { user, form }): Promise<WizardState> => {
     const direction = rawDirection === "back" ? "back" : "next";
     if (!isStep(step)) return { error: "Unknown wizard step; reload the page." };
     const draft = await loadDraft(user, draftId);
     const submitted = await submittedOperation(draft);
     if (submitted) redirect(`/operations/${submitted}`);
+
+    // A "use this shade" button pressed before the page's script ran: fill it in, stay on the step.
+    const suggestion = step === "branding" ? parseSuggestion(suggest) : null;
+    if (suggestion) {
+      const partial = parseStep(step, form, { hosts: platform().hosts, servers: [] });
+      const values = { ...draft.data, ...partial.data, [suggestion.field]: suggestion.shade };
+      await saveDraft(draft.id, values);
+      return { values };
+    }
 
     let logo: { bytes: Buffer; type: string } | undefined;
     if (step === "branding" && file instanceof File && file.size > 0) {

@@ -5,11 +5,13 @@ import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { TenantUnavailable } from "@/lib/util/errors.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
-import type { Locale } from "@/lib/format/locale.ts";
 import { publishedEvent } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
 import { RichText } from "@/components/portal/rich-text.tsx";
+import { CalendarLinks } from "@/components/portal/add-to-calendar.tsx";
+import { publicLink } from "@/lib/auth/origin.server.ts";
+import { ViewerTime } from "@/components/portal/viewer-time.tsx";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
@@ -18,6 +20,9 @@ import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
 import { localiseServerText } from "@/lib/portal/server-text.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { EventCover } from "@/components/portal/event-card.tsx";
+import { StickyRegister } from "@/components/portal/sticky-register.tsx";
+import { eventDescription, shareMetadata } from "@/lib/portal/share.server.ts";
 import { cancelAction, registerAction, registerGuestAction } from "./actions.ts";
 
 type Props = { params: Promise<{ domain: string; slug: string }> };
@@ -34,13 +39,20 @@ async function load(params: Props["params"]) {
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { event } = await load(params);
-  return { title: event?.title ?? (await getTranslations("meta"))("event") };
-}
-
-/** Why registration is closed, in the reader's language, with its opening time in their words. */
-function localiseClosed(reason: string | null, locale: Locale): string | null {
-  return reason === null ? null : localiseServerText(reason, locale);
+  const { tenant, event } = await load(params);
+  if (!event) return { title: (await getTranslations("meta"))("event") };
+  // A members-only portal tells link previews (never signed in) only whose portal it is.
+  const hidden = (await portalSettings(tenant).catch(() => null))?.catalogueVisibility !== "public";
+  if (hidden) return shareMetadata(tenant, { path: `/events/${event.slug}`, title: tenant.name });
+  return {
+    title: event.title,
+    ...shareMetadata(tenant, {
+      path: `/events/${event.slug}`,
+      title: `${event.title} · ${tenant.name}`,
+      description: eventDescription(event, await getLocale()),
+      image: event.coverSrc,
+    }),
+  };
 }
 
 export default async function EventPage({ params }: Props) {
@@ -67,14 +79,23 @@ export default async function EventPage({ params }: Props) {
       </p>
     );
   }
+  const registration = user ? await memberRegistrationFor(tenant, user, event.id) : null;
+  const reason = registrationClosedReason(event);
+  const closedReason = reason === null ? null : localiseServerText(reason, locale);
   const confirmed =
     event.capacity === null
       ? 0
       : await withTenantDb(tenant.id, (db) =>
           db.registration.count({ where: { eventId: event.id, status: "confirmed" } }),
         );
+  const full = event.capacity !== null && confirmed >= event.capacity;
+  const waitlist = hasFeature(tenant, "waitlist");
+  const cta = callToAction({ registration, closedReason, full, waitlist }, await getTranslations("cta"));
   return (
     <article className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
+      <div className="-mx-6 -mt-6 mb-6 overflow-hidden rounded-t-2xl sm:-mx-8 sm:-mt-8">
+        <EventCover event={event} decorative={false} className="max-h-80" />
+      </div>
       <Link href="/" className="text-sm font-medium text-brand hover:underline">
         {t("allEvents")}
       </Link>
@@ -88,7 +109,10 @@ export default async function EventPage({ params }: Props) {
       )}
       <dl className="mt-4 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
         <dt className="font-medium opacity-70">{t("when")}</dt>
-        <dd data-testid="event-when">{formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}</dd>
+        <dd data-testid="event-when">
+          {formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}
+          <ViewerTime startsAt={event.startsAt.toISOString()} timeZone={event.timeZone} />
+        </dd>
         {event.venue && (
           <>
             <dt className="font-medium opacity-70">{t("where")}</dt>
@@ -118,26 +142,53 @@ export default async function EventPage({ params }: Props) {
           </a>
         </p>
       )}
-      <p className="mt-6 text-sm">
-        <a
-          href={`/events/${event.slug}/calendar.ics`}
-          className="font-medium text-brand underline"
-          data-testid="ics-link"
-        >
-          {t("addToCalendar")}
-        </a>
-      </p>
-      <RegistrationPanel
-        actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
-        eventSlug={event.slug}
-        closedReason={localiseClosed(registrationClosedReason(event), locale)}
-        questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
-        registration={user ? await memberRegistrationFor(tenant, user, event.id) : null}
-        signedIn={Boolean(user)}
-        guestsAllowed={!user && (await portalSettings(tenant)).allowGuestRegistration}
-        full={event.capacity !== null && confirmed >= event.capacity}
-        waitlist={hasFeature(tenant, "waitlist")}
+      <CalendarLinks
+        icsHref={`/events/${event.slug}/calendar.ics`}
+        event={{
+          title: event.title,
+          details: [event.summary, publicLink(tenant.primaryHost, `/events/${event.slug}`)]
+            .filter(Boolean)
+            .join("\n\n"),
+          // The join link is for signed-in members only, as on this page.
+          location: event.venue ?? (user ? event.onlineUrl : null),
+          startsAt: event.startsAt,
+          endsAt: event.endsAt,
+        }}
       />
+      <div id="register" className="scroll-mt-6">
+        <RegistrationPanel
+          actions={{ register: registerAction, cancel: cancelAction, registerGuest: registerGuestAction }}
+          eventSlug={event.slug}
+          closedReason={closedReason}
+          questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
+          registration={registration}
+          signedIn={Boolean(user)}
+          guestsAllowed={!user && (await portalSettings(tenant)).allowGuestRegistration}
+          full={full}
+          waitlist={waitlist}
+        />
+      </div>
+      {cta && <StickyRegister target="register" label={cta.label} detail={cta.detail} />}
     </article>
   );
+}
+
+/**
+ * What the small-screen bar says, matching the panel it leads to; none when there is nothing to
+ * do (registration closed, or full without a waitlist), rather than a button that cannot work.
+ */
+function callToAction(
+  state: {
+    registration: { status: string } | null;
+    closedReason: string | null;
+    full: boolean;
+    waitlist: boolean;
+  },
+  t: Awaited<ReturnType<typeof getTranslations<"cta">>>,
+): { label: string; detail?: string } | null {
+  if (state.registration?.status === "confirmed") return { label: t("registered"), detail: t("registeredDetail") };
+  if (state.registration) return { label: t("waitlisted"), detail: t("waitlistedDetail") };
+  if (state.closedReason) return null;
+  if (state.full) return state.waitlist ? { label: t("joinWaitlist"), detail: t("full") } : null;
+  return { label: t("register") };
 }

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { getTranslations } from "next-intl/server";
 import { z } from "zod";
+import { LOCALES } from "@/lib/format/locale.ts";
 import type { BrandingStatus, SettingsState } from "@/components/portal/settings-forms.tsx";
 import { text } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
@@ -12,7 +13,9 @@ import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
-import { LOCALES } from "@/lib/format/locale.ts";
+import { InvalidFields } from "@/lib/actions/action-state.ts";
+import { parseSuggestion } from "@/lib/tenancy/contrast.ts";
+import { savableThemeSchema } from "@/lib/tenancy/theme.ts";
 
 const options = { returnTo: "/manage/settings" };
 
@@ -46,8 +49,11 @@ const brandingForm = z.object({
   surface: text(),
   text: text(),
   font: text(),
+  layout: text(),
   logoAlt: text().transform((v) => v.trim().slice(0, 120)),
   logo: z.instanceof(File).optional(),
+  /** A "use this shade" button pressed before the page's script ran: `<field>=<#hex>`. */
+  suggest: z.string().optional(),
 });
 
 /**
@@ -57,7 +63,27 @@ const brandingForm = z.object({
 export const saveBranding = tenantAction(
   "admin",
   brandingForm,
-  async ({ name, logoAlt, logo: file, ...colours }, { tenant, user }): Promise<SettingsState> => {
+  async ({ name, logoAlt, logo: file, suggest, ...fields }, { tenant, user }): Promise<SettingsState> => {
+    const { font, ...typed } = fields;
+    const suggestion = parseSuggestion(suggest);
+    if (suggestion) {
+      // Fill the shade in and show the form again; saving stays a separate, deliberate click.
+      return {
+        values: { name, logoAlt, font, ...typed, [suggestion.field]: suggestion.shade },
+        message: `${suggestion.shade} filled in; check the preview and save.`,
+      };
+    }
+    const colours = { ...typed, font };
+    // Checked here too (the worker checks again) so a failing colour is answered beside its field.
+    const checked = savableThemeSchema.safeParse({ ...colours, logo: { src: "/brand/portico.svg", alt: "Logo" } });
+    if (!checked.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of checked.error.issues) {
+        const field = String(issue.path[0]);
+        if (field !== "logo") errors[field] ??= issue.message;
+      }
+      if (Object.keys(errors).length > 0) throw new InvalidFields(errors);
+    }
     const theme = { ...colours, logo: { alt: logoAlt || name || "Logo" } };
     let logo: string | null = null;
     if (file && file.size > 0) {

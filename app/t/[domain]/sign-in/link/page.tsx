@@ -1,6 +1,7 @@
 import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
+import { signInLinkReturnTo } from "@/lib/auth/tenant-sign-in-link.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
 export async function generateMetadata() {
@@ -12,6 +13,8 @@ type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ toke
 export default async function SignInLinkPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const token = (await searchParams).token;
+  // Back to where the person asked for the link (stored with the token, never from this URL).
+  const returnTo = await signInLinkReturnTo(tenant, token);
   const t = await getTranslations("auth");
   return (
     <AuthCard title={t("signInTo", { portal: tenant.name })}>
@@ -19,7 +22,7 @@ export default async function SignInLinkPage({ params, searchParams }: Props) {
         <OneClickSignIn
           provider="email-link"
           token={token}
-          callbackUrl="/account"
+          callbackUrl={returnTo}
           label={t("continueSignIn")}
           pendingLabel={t("signingIn")}
           refused={t("linkRefused")}

@@ -5,6 +5,8 @@ import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { publicLink } from "@/lib/auth/origin.server.ts";
+import { CalendarLinks } from "@/components/portal/add-to-calendar.tsx";
 
 export async function generateMetadata() {
   return { title: (await getTranslations("meta"))("ticket") };
@@ -25,7 +27,18 @@ export default async function TicketPage({ params }: Props) {
         name: true,
         status: true,
         checkedInAt: true,
-        event: { select: { title: true, startsAt: true, endsAt: true, timeZone: true, venue: true } },
+        event: {
+          select: {
+            slug: true,
+            title: true,
+            summary: true,
+            startsAt: true,
+            endsAt: true,
+            timeZone: true,
+            venue: true,
+            onlineUrl: true,
+          },
+        },
       },
     }),
   );
@@ -67,7 +80,25 @@ export default async function TicketPage({ params }: Props) {
             {code}
           </p>
           <p className="mt-2 font-medium">{ticket.name}</p>
-          {ticket.checkedInAt && <p className="mt-2 text-sm">{t("checkedIn")}</p>}
+          {ticket.checkedInAt && <p className="mt-2 text-sm">Checked in</p>}
+          <div className="flex justify-center">
+            <CalendarLinks
+              icsHref={`/events/${ticket.event.slug}/calendar.ics`}
+              event={{
+                title: ticket.event.title,
+                details: [
+                  ticket.event.summary,
+                  ticket.event.onlineUrl,
+                  publicLink(tenant.primaryHost, `/tickets/${code}`),
+                ]
+                  .filter(Boolean)
+                  .join("\n\n"),
+                location: ticket.event.venue ?? ticket.event.onlineUrl,
+                startsAt: ticket.event.startsAt,
+                endsAt: ticket.event.endsAt,
+              }}
+            />
+          </div>
         </>
       ) : (
         <p className="mt-6">{t("noTicket", { status: ts(ticket.status) })}</p>

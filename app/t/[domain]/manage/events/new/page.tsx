@@ -28,6 +28,7 @@ export default async function NewEvent({ params }: { params: Promise<{ domain: s
     onlineUrl: "",
     capacity: "",
     questions: "",
+    coverSrc: null,
   };
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">

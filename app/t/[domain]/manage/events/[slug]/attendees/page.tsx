@@ -105,7 +105,7 @@ export default async function Attendees({ params, searchParams }: Props) {
         <p className="opacity-80">{t("nobody")}</p>
       ) : (
         <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
+          <table className="stack-table w-full text-left text-sm">
             <thead className="text-xs uppercase tracking-wide opacity-70">
               <tr>
                 <th className="py-2">{t("name")}</th>
@@ -118,10 +118,12 @@ export default async function Attendees({ params, searchParams }: Props) {
             <tbody data-testid="attendees">
               {list.rows.map((r) => (
                 <tr key={r.id} className="border-t border-black/5" data-email={r.email} data-status={r.status}>
-                  <td className="py-2 font-medium">{r.name}</td>
-                  <td>{r.email}</td>
-                  <td>{ts(r.status)}</td>
-                  <td data-testid="checked-in">
+                  <td data-label={t("name")} className="py-2 font-medium">
+                    {r.name}
+                  </td>
+                  <td data-label={t("email")}>{r.email}</td>
+                  <td data-label={t("status")}>{ts(r.status)}</td>
+                  <td data-label={t("checkedIn")} data-testid="checked-in">
                     {r.checkedInAt ? (
                       t("checkedInYes")
                     ) : r.status === "confirmed" ? (
@@ -130,7 +132,9 @@ export default async function Attendees({ params, searchParams }: Props) {
                       "—"
                     )}
                   </td>
-                  <td className="tabular-nums">{formatInstant(r.createdAt, locale)} UTC</td>
+                  <td data-label={t("registered")} className="tabular-nums">
+                    {formatInstant(r.createdAt, locale)} UTC
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getTranslations } from "next-intl/server";
 import { MessageForm } from "@/components/portal/staff-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
-import { staffEvent } from "@/lib/portal/staff-views.server.ts";
+import { messageRecipientCount, staffEvent } from "@/lib/portal/staff-views.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { sendMessage } from "../../../actions.ts";
 
@@ -28,8 +28,10 @@ export default async function Message({ params }: { params: Promise<{ domain: st
           ),
         })}
       </h1>
-      <p className="text-sm opacity-80">{t("messageHelp")}</p>
-      <MessageForm send={sendMessage} slug={slug} />
+      <p className="text-sm opacity-80">
+        Every confirmed attendee gets this by email, from the portal&apos;s sender name.
+      </p>
+      <MessageForm send={sendMessage} slug={slug} recipients={await messageRecipientCount(tenant, staff, event.id)} />
     </section>
   );
 }

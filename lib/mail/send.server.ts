@@ -1,0 +1,34 @@
+import "server-only";
+import type { MailContent } from "./content.ts";
+import type { MailLocale } from "./messages/index.ts";
+import { renderMailOffThread } from "./render.server.ts";
+import type { RenderOptions } from "./templates.tsx";
+import type { MailTransport } from "./transport.server.ts";
+
+export interface Envelope {
+  tenantId: string | null;
+  to: string;
+  fromName: string;
+  fromAddress: string;
+}
+
+/**
+ * Renders one message (branded HTML, its text, any calendar file) and hands it to the transport.
+ * Every email Portico sends goes through here.
+ */
+export async function sendMail(
+  transport: MailTransport,
+  envelope: Envelope,
+  content: MailContent,
+  options: RenderOptions & { locale?: MailLocale },
+): Promise<{ id: string }> {
+  const mail = await renderMailOffThread(content, options);
+  return transport.send({
+    ...envelope,
+    fromName: envelope.fromName.slice(0, 120),
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    attachments: mail.attachments,
+  });
+}
