@@ -114,6 +114,7 @@ function EventTile({ event }: { event: EventSummary }) {
 /** The agenda layout: days as headings, one compact row per event. */
 function Agenda({ events }: { events: EventSummary[] }) {
   const locale = intlLocale(useLocale());
+  const t = useTranslations("home");
   return (
     <div className="mt-6 space-y-6" data-layout="agenda" data-testid="event-list">
       {agendaDays(events, locale).map((day) => (
@@ -141,7 +142,7 @@ function Agenda({ events }: { events: EventSummary[] }) {
                     <span className="font-semibold group-hover:underline">{event.title}</span>
                     {event.status === "cancelled" && (
                       <span className="ml-2 rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">
-                        Cancelled
+                        {t("cancelled")}
                       </span>
                     )}
                     {event.venue && <span className="block text-sm opacity-75">{event.venue}</span>}

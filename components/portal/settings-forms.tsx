@@ -8,14 +8,7 @@ import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import {
-  FONT_STACKS,
-  LAYOUTS,
-  LAYOUT_LABELS,
-  type FontName,
-  type LayoutName,
-  type Theme,
-} from "@/lib/tenancy/theme.ts";
+import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "@/lib/tenancy/theme.ts";
 import { COLOUR_FIELDS, checkContrast } from "@/lib/tenancy/contrast.ts";
 import { ColourSuggestion } from "@/components/forms/colour-suggestion.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
@@ -232,7 +225,7 @@ export function BrandingForm({
             </Select>
           )}
         </Field>
-        <Field label="Catalogue layout" name="layout">
+        <Field label={t("layout")} name="layout">
           {(c) => (
             <Select
               {...c}
@@ -242,13 +235,13 @@ export function BrandingForm({
             >
               {LAYOUTS.map((l) => (
                 <option key={l} value={l}>
-                  {LAYOUT_LABELS[l]}
+                  {t(`layouts.${l}`)}
                 </option>
               ))}
             </Select>
           )}
         </Field>
-        <Field label="New logo (PNG, JPEG or WebP, at most 256 KB)" name="logo">
+        <Field label={t("newLogo")} name="logo">
           {(c) => (
             <input
               {...c}
@@ -266,15 +259,9 @@ export function BrandingForm({
         <Field label={t("logoAlt")} name="logoAlt">
           {(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}
         </Field>
-        <SubmitButton pending={pending}>Save branding</SubmitButton>
+        <SubmitButton pending={pending}>{t("saveBranding")}</SubmitButton>
         <FormError
-          message={
-            state.errors
-              ? Object.keys(problems).length > 0
-                ? "Not saved: a colour is hard to read; see the marked fields."
-                : undefined
-              : state.error
-          }
+          message={state.errors ? (Object.keys(problems).length > 0 ? t("hardToRead") : undefined) : state.error}
         />
         {state.message && !state.operationId && (
           <p role="status" data-testid="branding-message" className="text-sm">

@@ -119,19 +119,14 @@ export function EventForm({
           {(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}
         </Field>
       </div>
-      <Field
-        label="Cover image (PNG, JPEG or WebP, at most 1 MB; optional)"
-        name="cover"
-        error={e.cover}
-        hint="Shown on the event page, in card layouts and in link previews. A wide image (about 1600×900) looks best."
-      >
+      <Field label={t("cover")} name="cover" error={e.cover} hint={t("coverHint")}>
         {(c) => (
           <div className="mt-1 flex flex-wrap items-center gap-4">
             {values.coverSrc && (
               // eslint-disable-next-line @next/next/no-img-element -- a same-origin image served by the portal
               <img
                 src={values.coverSrc}
-                alt="Current cover"
+                alt={t("currentCover")}
                 data-testid="current-cover"
                 className="h-20 w-36 rounded-lg object-cover ring-1 ring-black/10"
               />
@@ -139,7 +134,7 @@ export function EventForm({
             <input {...c} name="cover" type="file" accept="image/png,image/jpeg,image/webp" className="block text-sm" />
             {values.coverSrc && (
               <label className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="removeCover" /> Remove the cover
+                <input type="checkbox" name="removeCover" /> {t("removeCover")}
               </label>
             )}
           </div>

@@ -29,7 +29,8 @@ export function catalogueProblems(reference: Tree, other: Tree): string[] {
 
 /** The `{name}` arguments a message uses (ICU arguments, plural and select included). */
 function argumentsOf(text: string): string[] {
-  return [...new Set([...text.matchAll(/\{\s*(\w+)\s*[,}]/g)].map((m) => m[1] as string))].sort();
+  const pattern = /\{\s*(\w+)\s*(?:\}|,\s*(?:number|plural|select|selectordinal|date|time)\b)/g;
+  return [...new Set([...text.matchAll(pattern)].map((m) => m[1] as string))].sort();
 }
 
 describe("the message catalogues", () => {

@@ -2,7 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { getTranslations } from "next-intl/server";
+import { getLocale, getTranslations } from "next-intl/server";
+import { intlLocale } from "@/lib/format/locale.ts";
 import { z } from "zod";
 import { InvalidFields, type ActionState } from "@/lib/actions/action-state.ts";
 import { text } from "@/lib/actions/fields.server.ts";
@@ -80,21 +81,19 @@ export const checkInAction = tenantAction(
     const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
     revalidatePath(`/manage/events/${slug}/attendees`);
     if (!result.ok) return { error: result.message };
+    const t = await getTranslations("actions");
     if (result.already) {
       // A reused ticket is a warning of its own, with the time of the first check-in at the door.
-      const time = new Intl.DateTimeFormat("en-GB", {
+      const time = new Intl.DateTimeFormat(intlLocale(await getLocale()), {
         timeZone: event.timeZone,
         hour: "2-digit",
         minute: "2-digit",
       }).format(result.already);
       return {
-        repeat: {
-          heading: `Already checked in at ${time}`,
-          detail: `${result.name}'s ticket was already used. Do not let a second person in on it.`,
-        },
+        repeat: { heading: t("repeatHeading", { time }), detail: t("repeatDetail", { name: result.name }) },
       };
     }
-    return { message: `${result.name} checked in.` };
+    return { message: t("checkedIn", { name: result.name }) };
   },
 );
 

@@ -28,9 +28,7 @@ export default async function Message({ params }: { params: Promise<{ domain: st
           ),
         })}
       </h1>
-      <p className="text-sm opacity-80">
-        Every confirmed attendee gets this by email, from the portal&apos;s sender name.
-      </p>
+      <p className="text-sm opacity-80">{t("messageHelp")}</p>
       <MessageForm send={sendMessage} slug={slug} recipients={await messageRecipientCount(tenant, staff, event.id)} />
     </section>
   );
