@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { requireTenantUser, type TenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
 import { currentTenantFromHost } from "../platform/current-tenant.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import { requestLocale } from "../portal/locale.server.ts";
+import { requestLocale } from "../portal/request-locale.server.ts";
 import { localiseState } from "../portal/server-text.ts";
 import type { ActionState } from "./action-state.ts";
 import {

@@ -1,7 +1,7 @@
 /**
  * The portal's languages and how one request's language is chosen (docs/decisions/034). Pure:
  * the server part that reads the session, the cookie and the portal's settings is
- * lib/portal/locale.server.ts.
+ * lib/portal/request-locale.server.ts.
  */
 
 export const LOCALES = ["en", "de", "fr"] as const;

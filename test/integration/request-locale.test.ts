@@ -6,7 +6,7 @@ import { tenantAction } from "../../lib/actions/tenant-action.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { LOCALE_COOKIE } from "../../lib/format/locale.ts";
-import { requestLocale } from "../../lib/portal/locale.server.ts";
+import { requestLocale } from "../../lib/portal/request-locale.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";

@@ -10,7 +10,7 @@ import { PortalUnavailable } from "@/components/portal/portal-unavailable.tsx";
 import { ControlPlaneUnavailable, TenantUnavailable } from "@/lib/util/errors.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { LanguagePicker } from "@/components/portal/language-forms.tsx";
-import { chooseVisitorLocale } from "./language/actions.ts";
+import { chooseVisitorLocale } from "./language-actions.ts";
 
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
 export const dynamic = "force-dynamic";

@@ -1,9 +1,9 @@
 import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { MemberLanguageForm } from "@/components/portal/language-forms.tsx";
-import { memberLocale } from "@/lib/portal/locale.server.ts";
+import { memberLocale } from "@/lib/portal/request-locale.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
-import { chooseMemberLocale } from "../language/actions.ts";
+import { chooseMemberLocale } from "../language-actions.ts";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";

@@ -1,6 +1,6 @@
 import { platform } from "@/lib/platform/platform.server.ts";
 import { noticePage } from "@/lib/portal/notice.ts";
-import { cookieLocale } from "@/lib/portal/locale.server.ts";
+import { cookieLocale } from "@/lib/portal/request-locale.server.ts";
 import { DEFAULT_LOCALE } from "@/lib/format/locale.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 import { outageOf } from "@/lib/platform/outage.ts";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { ActionState } from "@/lib/actions/action-state.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { LOCALES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, type Locale } from "@/lib/format/locale.ts";
-import { setMemberLocale } from "@/lib/portal/locale.server.ts";
+import { setMemberLocale } from "@/lib/portal/request-locale.server.ts";
 
 const UNKNOWN = "Choose one of the languages listed.";
 
