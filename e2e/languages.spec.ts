@@ -58,7 +58,7 @@ test("a German portal shows its catalogue and event in German, while another por
   await expect(de.getByRole("heading", { level: 1 })).toHaveText("Kommende Veranstaltungen");
   await expect(de.getByTestId("event-card")).toContainText("Di., 4. März 2031, 10:00–12:00 MEZ");
   await de.getByRole("link", { name: /Spring Forum/ }).click();
-  await expect(de.getByTestId("event-when")).toHaveText("Di., 4. März 2031, 10:00–12:00 MEZ");
+  await expect(de.getByTestId("event-when")).toContainText("Di., 4. März 2031, 10:00–12:00 MEZ");
   await expect(de.getByTestId("places")).toHaveText("40 von 40 frei");
   await expect(de.getByTestId("calendar-links")).toContainText("Zum Kalender hinzufügen:");
 
@@ -66,7 +66,7 @@ test("a German portal shows its catalogue and event in German, while another por
   const en = await (await browser.newContext()).newPage();
   await en.goto(at(`${english}.localhost`, "/events/spring-forum"));
   await expect(en.locator("html")).toHaveAttribute("lang", "en");
-  await expect(en.getByTestId("event-when")).toHaveText("Tue, 4 Mar 2031, 10:00–12:00 CET");
+  await expect(en.getByTestId("event-when")).toContainText("Tue, 4 Mar 2031, 10:00–12:00 CET");
   await expect(en.getByTestId("places")).toHaveText("40 of 40 left");
   await en.goto(at(`${english}.localhost`, "/no-such-page"));
   await expect(en.getByRole("heading", { name: "We couldn't find that page" })).toBeVisible();
