@@ -7,6 +7,7 @@ import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { LOCALE_COOKIE } from "../../lib/format/locale.ts";
 import { requestLocale } from "../../lib/portal/request-locale.server.ts";
+import { recipientLocale } from "../../lib/auth/recipient-locale.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
@@ -105,5 +106,16 @@ describe("tenantAction answers in the reader's language", () => {
     expect(
       await inRequest({ host: tenant.primaryHost, cookie: `${LOCALE_COOKIE}=en` }, () => refuse(new FormData())),
     ).toMatchObject({ error: "This event no longer exists." });
+  });
+});
+
+describe("recipientLocale: the language of an email", () => {
+  it("is the member's own choice, else the portal's default (guests included)", async () => {
+    await portalDefault("de");
+    expect(await recipientLocale(tenant.id, "chose@locale.example")).toBe("fr");
+    expect(await recipientLocale(tenant.id, "Follows@Locale.example")).toBe("de");
+    expect(await recipientLocale(tenant.id, "guest@elsewhere.example")).toBe("de");
+    await portalDefault("en");
+    expect(await recipientLocale(tenant.id, "follows@locale.example")).toBe("en");
   });
 });
