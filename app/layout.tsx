@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import { NextIntlClientProvider } from "next-intl";
+import { getLocale } from "next-intl/server";
 import type { ReactNode } from "react";
 import { fontVariables } from "./fonts.ts";
 import "./globals.css";
@@ -6,10 +8,17 @@ import "./globals.css";
 // A default icon for pages no layout brands (a tenant's layout uses its logo, the agency's its own).
 export const metadata: Metadata = { title: "Portal", robots: { index: false }, icons: { icon: "/brand/portico.svg" } };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/**
+ * `lang` is the request's language: a portal's chosen one, English on the agency host. Client
+ * components of both apps read the request's catalogue from the provider (next-intl passes it
+ * down whole: it is small).
+ */
+export default async function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en" className={fontVariables}>
-      <body className="min-h-screen antialiased">{children}</body>
+    <html lang={await getLocale()} className={fontVariables}>
+      <body className="min-h-screen antialiased">
+        <NextIntlClientProvider>{children}</NextIntlClientProvider>
+      </body>
     </html>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { AccountField } from "./account-field.tsx";
@@ -9,12 +10,13 @@ import { AccountField } from "./account-field.tsx";
  * `returnTo` is where the link lands once used (the server checks it again).
  */
 export function EmailLinkRequest({ action, returnTo }: { action: FormAction<ActionState>; returnTo?: string }) {
+  const t = useTranslations("auth");
   const [state, submit, pending] = useActionState(action, {} as ActionState);
   const shown = state.error ?? state.message;
   return (
     <form action={submit} className="space-y-4">
       {returnTo && <input type="hidden" name="returnTo" value={returnTo} />}
-      <AccountField label="Email" name="email" type="email" autoComplete="email" />
+      <AccountField label={t("email")} name="email" type="email" autoComplete="email" />
       {shown && (
         <p
           role={state.error ? "alert" : "status"}
@@ -29,7 +31,7 @@ export function EmailLinkRequest({ action, returnTo }: { action: FormAction<Acti
         disabled={pending}
         className="w-full rounded-lg border border-brand px-4 py-2 font-medium text-brand disabled:opacity-60"
       >
-        {pending ? "Sending…" : "Email me a sign-in link"}
+        {pending ? t("sending") : t("emailLink")}
       </button>
     </form>
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useActionState, useEffect, useRef, useState } from "react";
 import { AccountField } from "./account-field.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
@@ -28,6 +29,7 @@ export function InviteForm({
   accept: (state: InviteState, form: FormData) => Promise<InviteState>;
   signedOutHref?: string;
 }) {
+  const t = useTranslations("auth");
   const [state, action, pending] = useActionState(accept, {} as InviteState);
   // React resets the form after the action; the password is kept here for the agency sign-in.
   const typed = useRef("");
@@ -45,11 +47,14 @@ export function InviteForm({
   if (handOff) {
     return failed ? (
       <p role="alert" data-testid="invite-accepted" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
-        Your password is set, but we could not sign you in automatically.{" "}
-        <a href={`${signedOutHref}?invited=${encodeURIComponent(handOff.email)}`} className="underline">
-          Sign in with {handOff.email}
-        </a>
-        .
+        {t.rich("inviteNoAutoSignIn", {
+          email: handOff.email,
+          link: (chunks) => (
+            <a href={`${signedOutHref}?invited=${encodeURIComponent(handOff.email)}`} className="underline">
+              {chunks}
+            </a>
+          ),
+        })}
       </p>
     ) : (
       <p
@@ -57,7 +62,7 @@ export function InviteForm({
         data-testid="invite-accepted"
         className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
       >
-        Your password is set. Signing you in…
+        {t("inviteSigningIn")}
       </p>
     );
   }
@@ -70,9 +75,15 @@ export function InviteForm({
       className="space-y-4"
     >
       <input type="hidden" name="token" value={token} />
-      <AccountField label="New password" name="password" type="password" autoComplete="new-password" minLength={10} />
       <AccountField
-        label="Repeat the password"
+        label={t("newPassword")}
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={10}
+      />
+      <AccountField
+        label={t("repeatPassword")}
         name="confirm"
         type="password"
         autoComplete="new-password"
@@ -83,8 +94,8 @@ export function InviteForm({
           {state.error}
         </p>
       )}
-      <SubmitButton pending={pending} pendingLabel="Saving…" className="w-full">
-        Set password
+      <SubmitButton pending={pending} pendingLabel={t("saving")} className="w-full">
+        {t("setPassword")}
       </SubmitButton>
     </form>
   );

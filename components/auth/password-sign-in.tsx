@@ -1,14 +1,18 @@
 "use client";
 
 import { signIn } from "next-auth/react";
+import { useLocale, useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { AccountField } from "./account-field.tsx";
+import { localiseServerText } from "@/lib/portal/server-text.ts";
 
 const THROTTLED = "Too many attempts.";
 
 export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
+  const t = useTranslations("auth");
+  const locale = useLocale();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const hydrated = useHydrated();
@@ -27,11 +31,7 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
     if (!result || result.error || !result.url) {
       setPending(false);
       // A throttling refusal comes back as its own message ("Too many attempts. Try again in…").
-      setError(
-        result?.error?.startsWith(THROTTLED)
-          ? result.error
-          : "That email and password don't match an account here. Check them, or get a sign-in link by email below.",
-      );
+      setError(result?.error?.startsWith(THROTTLED) ? localiseServerText(result.error, locale) : t("wrongPassword"));
       return;
     }
     window.location.assign(result.url);
@@ -44,8 +44,8 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
       className="space-y-4"
       aria-describedby={error ? "password-error" : undefined}
     >
-      <AccountField label="Email" name="email" type="email" autoComplete="email" />
-      <AccountField label="Password" name="password" type="password" autoComplete="current-password" />
+      <AccountField label={t("email")} name="email" type="email" autoComplete="email" />
+      <AccountField label={t("password")} name="password" type="password" autoComplete="current-password" />
       {error && (
         <p
           id="password-error"
@@ -59,10 +59,10 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
       <SubmitButton
         disabled={!hydrated}
         pending={pending}
-        pendingLabel="Signing in…"
+        pendingLabel={t("signingIn")}
         className="w-full focus:outline-none focus-visible:ring-2 focus-visible:ring-accent"
       >
-        Sign in
+        {t("signIn")}
       </SubmitButton>
     </form>
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { AccountField } from "./account-field.tsx";
@@ -13,6 +14,7 @@ export function SignUpForm({
 }: {
   action: (input: { name: string; email: string; password: string }) => Promise<{ error?: string }>;
 }) {
+  const t = useTranslations("auth");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const hydrated = useHydrated();
@@ -44,18 +46,18 @@ export function SignUpForm({
 
   return (
     <form method="post" onSubmit={onSubmit} className="space-y-4">
-      <AccountField label="Name" name="name" type="text" autoComplete="name" />
-      <AccountField label="Email" name="email" type="email" autoComplete="email" />
+      <AccountField label={t("name")} name="name" type="text" autoComplete="name" />
+      <AccountField label={t("email")} name="email" type="email" autoComplete="email" />
       <AccountField
-        label="Password (at least 10 characters)"
+        label={t("newPasswordHint")}
         name="password"
         type="password"
         autoComplete="new-password"
         minLength={10}
       />
       <FormError message={error} look="box" />
-      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Creating your account…" className="w-full">
-        Create account
+      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel={t("creating")} className="w-full">
+        {t("create")}
       </SubmitButton>
     </form>
   );

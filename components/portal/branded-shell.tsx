@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import type { CSSProperties, ReactNode } from "react";
 import type { TenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
@@ -13,33 +14,42 @@ export function BrandedShell({
   tenant,
   user,
   endImpersonation,
+  languagePicker,
   children,
 }: {
   tenant: ResolvedTenant;
   user: TenantUser | null;
   /** The "End impersonation" server action, while an agency owner is viewing as `user`. */
   endImpersonation?: (form: FormData) => Promise<void>;
+  /** The visitors' language picker, in the footer; members choose on their account page. */
+  languagePicker?: ReactNode;
   children: ReactNode;
 }) {
+  const t = useTranslations("shell");
   const style = themeToCssVars(tenant.theme) as CSSProperties;
   return (
     <div style={style} data-tenant={tenant.slug} className="flex min-h-screen flex-col bg-page font-brand text-ink">
       <a href="#main" className="skip-link">
-        Skip to content
+        {t("skip")}
       </a>
       {user?.impersonation && (
         // Not white-label on purpose: whoever sits at this screen must not mistake it for the admin's own session.
         <div role="status" data-testid="impersonation-banner" className="sticky top-0 z-50 bg-amber-400 text-amber-950">
           <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2 text-sm sm:px-6">
             <span>
-              <strong>Impersonating</strong> {user.name} ({user.email}, {user.role}) as agency user{" "}
-              {user.impersonation.agencyUserEmail} · ends at{" "}
-              {user.impersonation.sessionExpiresAt.toISOString().slice(11, 16)} UTC
+              {t.rich("impersonating", {
+                strong: (chunks) => <strong>{chunks}</strong>,
+                name: user.name,
+                email: user.email,
+                role: user.role,
+                agencyUser: user.impersonation.agencyUserEmail,
+                time: user.impersonation.sessionExpiresAt.toISOString().slice(11, 16),
+              })}
             </span>
             {endImpersonation && (
               <form action={endImpersonation} className="ml-auto">
                 <button type="submit" className="rounded bg-amber-950 px-3 py-1 font-medium text-amber-50">
-                  End impersonation
+                  {t("endImpersonation")}
                 </button>
               </form>
             )}
@@ -61,21 +71,21 @@ export function BrandedShell({
               {tenant.name}
             </span>
           </Link>
-          <SiteMenu controls="site-nav" />
+          <SiteMenu controls="site-nav" label={t("menu")} />
           <nav
             id="site-nav"
-            aria-label="Main"
+            aria-label={t("main")}
             className="site-nav flex basis-full flex-col border-t border-current/20 pt-2 text-sm font-medium sm:basis-auto sm:flex-row sm:items-center sm:border-0 sm:pt-0"
           >
             {user ? (
               <>
                 {user.role !== "member" && (
                   <Link href="/manage" data-testid="manage-link" className={navLink}>
-                    Manage
+                    {t("manage")}
                   </Link>
                 )}
                 <Link href="/registrations" className={navLink}>
-                  My registrations
+                  {t("myRegistrations")}
                 </Link>
                 <Link href="/account" data-testid="signed-in-as" className={navLink}>
                   {user.name}
@@ -83,7 +93,7 @@ export function BrandedShell({
               </>
             ) : (
               <Link href="/sign-in" className={navLink}>
-                Sign in
+                {t("signIn")}
               </Link>
             )}
           </nav>
@@ -92,7 +102,10 @@ export function BrandedShell({
       <main id="main" tabIndex={-1} className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">
         {children}
       </main>
-      <footer className="border-t border-black/5 py-6 text-center text-sm opacity-70">© {tenant.name}</footer>
+      <footer className="flex flex-wrap items-center justify-center gap-x-6 gap-y-2 border-t border-black/5 py-6 text-center text-sm">
+        <span className="opacity-70">© {tenant.name}</span>
+        {languagePicker}
+      </footer>
     </div>
   );
 }

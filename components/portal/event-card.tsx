@@ -1,13 +1,18 @@
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import { agendaDays, startTime } from "@/lib/format/agenda.ts";
 import { formatDateParts, formatEventTime } from "@/lib/format/event-time.ts";
 import type { EventSummary } from "@/lib/portal/events.server.ts";
 import type { LayoutName } from "@/lib/tenancy/theme.ts";
+import { intlLocale } from "@/lib/format/locale.ts";
 
 function Cancelled({ event }: { event: Pick<EventSummary, "status"> }) {
+  const t = useTranslations("home");
   if (event.status !== "cancelled") return null;
   return (
-    <p className="mt-1 inline-block rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">Cancelled</p>
+    <p className="mt-1 inline-block rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">
+      {t("cancelled")}
+    </p>
   );
 }
 
@@ -24,17 +29,19 @@ export function EventCover({
   className?: string;
   decorative?: boolean;
 }) {
+  const locale = useLocale();
+  const t = useTranslations("home");
   if (event.coverSrc)
     return (
       // eslint-disable-next-line @next/next/no-img-element -- a same-origin cover served by the portal
       <img
         src={event.coverSrc}
-        alt={decorative ? "" : `Cover image of ${event.title}`}
+        alt={decorative ? "" : t("coverOf", { event: event.title })}
         data-testid="event-cover"
         className={`aspect-video w-full object-cover ${className}`}
       />
     );
-  const { day, month } = formatDateParts(event.startsAt, event.timeZone);
+  const { day, month } = formatDateParts(event.startsAt, event.timeZone, locale);
   return (
     <div
       data-testid="event-cover-fallback"
@@ -51,7 +58,8 @@ export function EventCover({
 
 /** The classic layout: a list of cards with a date badge. */
 export function EventCard({ event }: { event: EventSummary }) {
-  const { day, month } = formatDateParts(event.startsAt, event.timeZone);
+  const locale = useLocale();
+  const { day, month } = formatDateParts(event.startsAt, event.timeZone, locale);
   return (
     <li data-testid="event-card">
       <Link
@@ -68,7 +76,9 @@ export function EventCard({ event }: { event: EventSummary }) {
         <div className="min-w-0">
           <h2 className="text-lg font-semibold group-hover:underline">{event.title}</h2>
           <Cancelled event={event} />
-          <p className="mt-0.5 text-sm opacity-75">{formatEventTime(event.startsAt, event.endsAt, event.timeZone)}</p>
+          <p className="mt-0.5 text-sm opacity-75">
+            {formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}
+          </p>
           {event.venue && <p className="text-sm opacity-75">{event.venue}</p>}
           {event.summary && <p className="mt-2 line-clamp-2 text-sm">{event.summary}</p>}
         </div>
@@ -79,6 +89,7 @@ export function EventCard({ event }: { event: EventSummary }) {
 
 /** The grid layout: cover-image cards. */
 function EventTile({ event }: { event: EventSummary }) {
+  const locale = useLocale();
   return (
     <li data-testid="event-card">
       <Link
@@ -88,7 +99,7 @@ function EventTile({ event }: { event: EventSummary }) {
         <EventCover event={event} />
         <div className="flex-1 p-4">
           <p className="text-xs font-medium uppercase tracking-wide opacity-75">
-            {formatEventTime(event.startsAt, event.endsAt, event.timeZone)}
+            {formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}
           </p>
           <h2 className="mt-1 text-lg font-semibold group-hover:underline">{event.title}</h2>
           <Cancelled event={event} />
@@ -102,9 +113,11 @@ function EventTile({ event }: { event: EventSummary }) {
 
 /** The agenda layout: days as headings, one compact row per event. */
 function Agenda({ events }: { events: EventSummary[] }) {
+  const locale = intlLocale(useLocale());
+  const t = useTranslations("home");
   return (
     <div className="mt-6 space-y-6" data-layout="agenda" data-testid="event-list">
-      {agendaDays(events).map((day) => (
+      {agendaDays(events, locale).map((day) => (
         <section key={day.key} data-testid="agenda-day" aria-labelledby={`day-${day.key}`}>
           <h2
             id={`day-${day.key}`}
@@ -123,13 +136,13 @@ function Agenda({ events }: { events: EventSummary[] }) {
                     dateTime={event.startsAt.toISOString()}
                     className="font-mono text-sm font-semibold text-brand tabular-nums"
                   >
-                    {startTime(event.startsAt, event.timeZone)}
+                    {startTime(event.startsAt, event.timeZone, locale)}
                   </time>
                   <span className="min-w-0">
                     <span className="font-semibold group-hover:underline">{event.title}</span>
                     {event.status === "cancelled" && (
                       <span className="ml-2 rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">
-                        Cancelled
+                        {t("cancelled")}
                       </span>
                     )}
                     {event.venue && <span className="block text-sm opacity-75">{event.venue}</span>}

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
 import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
@@ -35,6 +36,8 @@ export function RegistrationPanel(props: {
   full: boolean;
   waitlist: boolean;
 }) {
+  const t = useTranslations("registration");
+  const tu = useTranslations("ui");
   const [state, register, registering] = useActionState(props.actions.register, {} as RegisterState);
   const [cancelState, cancel, cancelling] = useActionState(props.actions.cancel, {} as RegisterState);
   const [guestState, registerAsGuest, guestPending] = useActionState(props.actions.registerGuest, {} as RegisterState);
@@ -48,33 +51,32 @@ export function RegistrationPanel(props: {
       >
         {registration.status === "confirmed" ? (
           <p className="font-medium">
-            You&apos;re registered.{" "}
+            {t("registered")}{" "}
             <Link
               className="text-brand underline"
               href={`/tickets/${registration.ticketCode}`}
               data-testid="ticket-link"
             >
-              Show your ticket
+              {t("showTicket")}
             </Link>
           </p>
         ) : (
           <>
             {registration.position !== null && (
               <p className="text-lg font-semibold" data-testid="waitlist-position">
-                You are number {registration.position} on the waitlist
+                {t("position", { position: registration.position })}
               </p>
             )}
-            <p className="font-medium">
-              If a place frees up it is yours automatically, in that order, and we&apos;ll email you.
-            </p>
+            <p className="font-medium">{t("waitlistOrder")}</p>
           </>
         )}
         <form action={cancel} className="mt-3" data-testid="cancel-registration">
           <input type="hidden" name="registration" value={registration.id} />
           <ConfirmButton
-            label="Cancel my registration…"
-            confirmLabel="Yes, cancel my registration"
-            pendingLabel="Cancelling…"
+            label={t("cancelArm")}
+            confirmLabel={t("cancelConfirm")}
+            pendingLabel={t("cancelling")}
+            cancelLabel={tu("cancel")}
             pending={cancelling}
             kind="quiet"
             confirmKind="danger"
@@ -82,9 +84,9 @@ export function RegistrationPanel(props: {
             warning={
               registration.status === "confirmed"
                 ? registration.waiting > 0
-                  ? "You give up your place: it goes to the next person on the waitlist straight away, and you cannot have it back."
-                  : "You give up your place. If the event fills up in the meantime, you may not get it back."
-                : "You leave the waitlist and lose your place in the queue."
+                  ? t("cancelWarnWaiting")
+                  : t("cancelWarn")
+                : t("cancelWarnWaitlist")
             }
           />
           <FormError message={cancelState.error} className="mt-2 text-sm text-red-700" />
@@ -103,7 +105,7 @@ export function RegistrationPanel(props: {
       href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${props.eventSlug}`)}`}
       className="font-medium text-brand underline"
     >
-      Sign in to register
+      {t("signInToRegister")}
     </Link>
   );
   if (!props.signedIn && !props.guestsAllowed)
@@ -112,7 +114,7 @@ export function RegistrationPanel(props: {
     if (guestState.done) {
       return (
         <p role="status" data-testid="guest-pending" className="mt-8 rounded-xl bg-page p-5 ring-1 ring-black/5">
-          Check your email: follow the link we sent to confirm your registration.
+          {t("checkEmail")}
         </p>
       );
     }
@@ -122,17 +124,17 @@ export function RegistrationPanel(props: {
         className="mt-8 space-y-4 rounded-xl bg-page p-5 ring-1 ring-black/5"
         data-testid="guest-form"
       >
-        <p className="text-sm">{signIn}, or register as a guest; we&apos;ll email you a link to confirm.</p>
+        <p className="text-sm">{t.rich("orGuest", { signIn: () => signIn })}</p>
         <input type="hidden" name="event" value={props.eventSlug} />
-        <Field label="Your name" name="name">
+        <Field label={t("yourName")} name="name">
           {(c) => <Input {...c} name="name" required maxLength={120} />}
         </Field>
-        <Field label="Your email" name="email">
+        <Field label={t("yourEmail")} name="email">
           {(c) => <Input {...c} name="email" type="email" required maxLength={254} />}
         </Field>
         <Questions questions={props.questions} />
-        <SubmitButton pending={guestPending} pendingLabel="Registering…">
-          Register as a guest
+        <SubmitButton pending={guestPending} pendingLabel={t("registering")}>
+          {t("registerAsGuest")}
         </SubmitButton>
         <FormError message={guestState.error} />
       </form>
@@ -146,8 +148,8 @@ export function RegistrationPanel(props: {
     >
       <input type="hidden" name="event" value={props.eventSlug} />
       <Questions questions={props.questions} />
-      <SubmitButton pending={registering} pendingLabel="Registering…">
-        {props.full ? (props.waitlist ? "Join the waitlist" : "Full") : "Register"}
+      <SubmitButton pending={registering} pendingLabel={t("registering")}>
+        {props.full ? (props.waitlist ? t("joinWaitlist") : t("full")) : t("register")}
       </SubmitButton>
       <FormError message={state.error} />
     </form>
@@ -155,6 +157,7 @@ export function RegistrationPanel(props: {
 }
 
 function Questions({ questions }: { questions: Question[] }) {
+  const t = useTranslations("registration");
   return (
     <>
       {questions.map((q) => (
@@ -172,7 +175,7 @@ function Questions({ questions }: { questions: Question[] }) {
             q.kind === "choice" ? (
               <Select {...c} name={`q:${q.id}`} required={q.required} defaultValue="">
                 <option value="" disabled>
-                  Choose…
+                  {t("choose")}
                 </option>
                 {q.options.map((o) => (
                   <option key={o}>{o}</option>

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useActionState, useEffect, useRef, useState } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
@@ -7,17 +8,11 @@ import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import {
-  FONT_STACKS,
-  LAYOUTS,
-  LAYOUT_LABELS,
-  type FontName,
-  type LayoutName,
-  type Theme,
-} from "@/lib/tenancy/theme.ts";
+import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "@/lib/tenancy/theme.ts";
 import { COLOUR_FIELDS, checkContrast } from "@/lib/tenancy/contrast.ts";
 import { ColourSuggestion } from "@/components/forms/colour-suggestion.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
+import { LOCALES, LOCALE_NAMES } from "@/lib/format/locale.ts";
 
 export interface SettingsState {
   error?: string;
@@ -44,14 +39,16 @@ export function PortalSettingsForm({
     allowMemberSignup: boolean;
     allowGuestRegistration: boolean;
     senderName: string | null;
+    defaultLocale: string;
   };
   save: FormAction<SettingsState>;
 }) {
+  const t = useTranslations("settings");
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   return (
     <form action={action} className="space-y-3" data-testid="portal-settings">
       <fieldset className="space-y-1">
-        <legend className="text-sm font-medium">Who sees the event catalogue</legend>
+        <legend className="text-sm font-medium">{t("whoSees")}</legend>
         <label className="flex items-center gap-2">
           <input
             type="radio"
@@ -59,7 +56,7 @@ export function PortalSettingsForm({
             value="public"
             defaultChecked={settings.catalogueVisibility === "public"}
           />{" "}
-          Everyone
+          {t("everyone")}
         </label>
         <label className="flex items-center gap-2">
           <input
@@ -68,44 +65,56 @@ export function PortalSettingsForm({
             value="members"
             defaultChecked={settings.catalogueVisibility === "members"}
           />{" "}
-          Signed-in members only
+          {t("membersOnly")}
         </label>
       </fieldset>
       <label className="flex items-center gap-2">
-        <input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} /> Anyone may create
-        an account
+        <input type="checkbox" name="allowMemberSignup" defaultChecked={settings.allowMemberSignup} />{" "}
+        {t("allowSignup")}
       </label>
       <label className="flex items-center gap-2">
-        <input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} /> Guests
-        may register without an account (they confirm by email)
+        <input type="checkbox" name="allowGuestRegistration" defaultChecked={settings.allowGuestRegistration} />{" "}
+        {t("allowGuests")}
       </label>
-      <Field label="Email sender name" name="senderName">
+      <Field label={t("senderName")} name="senderName">
         {(c) => (
           <Input
             {...c}
             name="senderName"
             defaultValue={settings.senderName ?? ""}
             maxLength={120}
-            placeholder="The portal's name"
+            placeholder={t("senderPlaceholder")}
           />
         )}
       </Field>
-      <SubmitButton pending={pending}>Save settings</SubmitButton>
+      <Field label={t("defaultLocale")} name="defaultLocale" hint={t("defaultLocaleHint")}>
+        {(c) => (
+          <Select {...c} name="defaultLocale" defaultValue={settings.defaultLocale}>
+            {LOCALES.map((l) => (
+              <option key={l} value={l} lang={l}>
+                {LOCALE_NAMES[l]}
+              </option>
+            ))}
+          </Select>
+        )}
+      </Field>
+      <SubmitButton pending={pending}>{t("save")}</SubmitButton>
       {state.message && (
         <p role="status" data-testid="settings-message" className="text-sm">
           {state.message}
         </p>
       )}
+      <FormError message={state.error} />
     </form>
   );
 }
 
 const COLOURS = [
-  ["primary", "Brand colour"],
-  ["accent", "Accent"],
-  ["background", "Page background"],
-  ["surface", "Cards"],
-  ["text", "Text"],
+  ["primary", "primaryColour"],
+  ["accent", "accent"],
+  ["background", "background"],
+  ["surface", "surface"],
+  ["text", "text"],
 ] as const;
 
 /** Name, colours, font and logo, with a live preview before anything is saved. */
@@ -122,6 +131,7 @@ export function BrandingForm({
   save: FormAction<SettingsState>;
   status: (operationId: string) => Promise<BrandingStatus>;
 }) {
+  const t = useTranslations("settings");
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   const [name, setName] = useState(state.values?.name ?? initialName);
   // After a submit without script (a suggested shade), the action's answer carries the colours.
@@ -171,7 +181,7 @@ export function BrandingForm({
   return (
     <div className="grid gap-8 lg:grid-cols-2">
       <form ref={form} action={action} className="space-y-3" data-testid="branding-form">
-        <Field label="Portal name" name="name">
+        <Field label={t("portalName")} name="name">
           {(c) => <Input {...c} name="name" value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
         <div className="grid grid-cols-2 gap-3">
@@ -201,7 +211,7 @@ export function BrandingForm({
             </Field>
           ))}
         </div>
-        <Field label="Font" name="font">
+        <Field label={t("font")} name="font">
           {(c) => (
             <Select
               {...c}
@@ -215,7 +225,7 @@ export function BrandingForm({
             </Select>
           )}
         </Field>
-        <Field label="Catalogue layout" name="layout">
+        <Field label={t("layout")} name="layout">
           {(c) => (
             <Select
               {...c}
@@ -225,13 +235,13 @@ export function BrandingForm({
             >
               {LAYOUTS.map((l) => (
                 <option key={l} value={l}>
-                  {LAYOUT_LABELS[l]}
+                  {t(`layouts.${l}`)}
                 </option>
               ))}
             </Select>
           )}
         </Field>
-        <Field label="New logo (PNG, JPEG or WebP, at most 256 KB)" name="logo">
+        <Field label={t("newLogo")} name="logo">
           {(c) => (
             <input
               {...c}
@@ -246,18 +256,12 @@ export function BrandingForm({
             />
           )}
         </Field>
-        <Field label="Logo description" name="logoAlt">
+        <Field label={t("logoAlt")} name="logoAlt">
           {(c) => <Input {...c} name="logoAlt" defaultValue={initial.logo.alt} />}
         </Field>
-        <SubmitButton pending={pending}>Save branding</SubmitButton>
+        <SubmitButton pending={pending}>{t("saveBranding")}</SubmitButton>
         <FormError
-          message={
-            state.errors
-              ? Object.keys(problems).length > 0
-                ? "Not saved: a colour is hard to read; see the marked fields."
-                : undefined
-              : state.error
-          }
+          message={state.errors ? (Object.keys(problems).length > 0 ? t("hardToRead") : undefined) : state.error}
         />
         {state.message && !state.operationId && (
           <p role="status" data-testid="branding-message" className="text-sm">
@@ -267,15 +271,15 @@ export function BrandingForm({
         {applied && (
           <p role="status" data-testid="branding-status" className="text-sm">
             {applied.status === "failed" || !applied.status
-              ? `Not saved: ${applied.error}`
+              ? t("notSaved", { error: applied.error ?? "" })
               : applied.status === "succeeded"
-                ? "Saved; every page shows it now."
-                : "Saving…"}
+                ? t("brandingSaved")
+                : t("saving")}
           </p>
         )}
       </form>
       <div>
-        <h2 className="mb-2 text-sm font-medium opacity-70">Preview (not saved yet)</h2>
+        <h2 className="mb-2 text-sm font-medium opacity-70">{t("preview")}</h2>
         <PortalPreview theme={{ ...theme, logo: { ...theme.logo, src: logo } }} name={name} host={host} />
       </div>
     </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { startTransition, useActionState, useEffect, useRef, useState } from "react";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
@@ -49,6 +50,7 @@ export function EventForm({
   questionsAllowed: boolean;
   save: StaffAction;
 }) {
+  const t = useTranslations("eventForm");
   const [state, action, pending] = useActionState(save, {} as ActionState);
   const e = state.errors ?? {};
   const values = initial;
@@ -71,33 +73,19 @@ export function EventForm({
       noValidate
     >
       {values.existing && <input type="hidden" name="existing" value={values.existing} />}
-      <Field label="Title" name="title" error={e.title}>
+      <Field label={t("title")} name="title" error={e.title}>
         {(c) => <Input {...c} name="title" defaultValue={values.title} />}
       </Field>
-      <Field
-        label="Address"
-        name="slug"
-        error={e.slug}
-        hint="Part of the link: /events/<address>. Left empty, it comes from the title."
-      >
+      <Field label={t("address")} name="slug" error={e.slug} hint={t("addressHint")}>
         {(c) => <Input {...c} name="slug" defaultValue={values.slug} className="font-mono" />}
       </Field>
-      <Field label="Summary" name="summary">
+      <Field label={t("summary")} name="summary">
         {(c) => <Input {...c} name="summary" defaultValue={values.summary} maxLength={500} />}
       </Field>
-      <Field
-        label="Description"
-        name="description"
-        hint="Paragraphs, **bold**, *italic*, lists (- item) and https:// links are shown formatted."
-      >
+      <Field label={t("description")} name="description" hint={t("descriptionHint")}>
         {(c) => <Textarea {...c} name="description" rows={6} defaultValue={values.description} />}
       </Field>
-      <Field
-        label="Time zone"
-        name="timeZone"
-        error={e.timeZone}
-        hint="Where the event happens; start and end below are local times there."
-      >
+      <Field label={t("timeZone")} name="timeZone" error={e.timeZone} hint={t("timeZoneHint")}>
         {(c) => (
           <Select {...c} name="timeZone" defaultValue={values.timeZone} onChange={(ev) => setZone(ev.target.value)}>
             {timeZones.map((z) => (
@@ -107,48 +95,38 @@ export function EventForm({
         )}
       </Field>
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label={`Starts (${zone})`} name="startsLocal" error={e.startsLocal}>
+        <Field label={t("starts", { zone })} name="startsLocal" error={e.startsLocal}>
           {(c) => <Input {...c} type="datetime-local" name="startsLocal" defaultValue={values.startsLocal} />}
         </Field>
-        <Field label={`Ends (${zone})`} name="endsLocal" error={e.endsLocal}>
+        <Field label={t("ends", { zone })} name="endsLocal" error={e.endsLocal}>
           {(c) => <Input {...c} type="datetime-local" name="endsLocal" defaultValue={values.endsLocal} />}
         </Field>
-        <Field label={`Registration opens (${zone}, optional)`} name="opensLocal" error={e.opensLocal}>
+        <Field label={t("opens", { zone })} name="opensLocal" error={e.opensLocal}>
           {(c) => <Input {...c} type="datetime-local" name="opensLocal" defaultValue={values.opensLocal} />}
         </Field>
-        <Field
-          label={`Registration closes (${zone}, optional)`}
-          name="closesLocal"
-          error={e.closesLocal}
-          hint="Empty: at the start."
-        >
+        <Field label={t("closes", { zone })} name="closesLocal" error={e.closesLocal} hint={t("closesHint")}>
           {(c) => <Input {...c} type="datetime-local" name="closesLocal" defaultValue={values.closesLocal} />}
         </Field>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
-        <Field label="Venue" name="venue">
+        <Field label={t("venue")} name="venue">
           {(c) => <Input {...c} name="venue" defaultValue={values.venue} />}
         </Field>
-        <Field label="Online link" name="onlineUrl" error={e.onlineUrl}>
+        <Field label={t("onlineUrl")} name="onlineUrl" error={e.onlineUrl}>
           {(c) => <Input {...c} name="onlineUrl" type="url" defaultValue={values.onlineUrl} />}
         </Field>
-        <Field label="Capacity" name="capacity" error={e.capacity} hint="Empty: no limit.">
+        <Field label={t("capacity")} name="capacity" error={e.capacity} hint={t("capacityHint")}>
           {(c) => <Input {...c} name="capacity" inputMode="numeric" defaultValue={values.capacity} />}
         </Field>
       </div>
-      <Field
-        label="Cover image (PNG, JPEG or WebP, at most 1 MB; optional)"
-        name="cover"
-        error={e.cover}
-        hint="Shown on the event page, in card layouts and in link previews. A wide image (about 1600×900) looks best."
-      >
+      <Field label={t("cover")} name="cover" error={e.cover} hint={t("coverHint")}>
         {(c) => (
           <div className="mt-1 flex flex-wrap items-center gap-4">
             {values.coverSrc && (
               // eslint-disable-next-line @next/next/no-img-element -- a same-origin image served by the portal
               <img
                 src={values.coverSrc}
-                alt="Current cover"
+                alt={t("currentCover")}
                 data-testid="current-cover"
                 className="h-20 w-36 rounded-lg object-cover ring-1 ring-black/10"
               />
@@ -156,29 +134,24 @@ export function EventForm({
             <input {...c} name="cover" type="file" accept="image/png,image/jpeg,image/webp" className="block text-sm" />
             {values.coverSrc && (
               <label className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="removeCover" /> Remove the cover
+                <input type="checkbox" name="removeCover" /> {t("removeCover")}
               </label>
             )}
           </div>
         )}
       </Field>
       {questionsAllowed ? (
-        <Field
-          label="Registration questions (optional)"
-          name="questions"
-          error={e.questions}
-          hint='One per line: "Dietary needs" (free text), "T-shirt: S / M / L" (a choice); start with * for required.'
-        >
+        <Field label={t("questions")} name="questions" error={e.questions} hint={t("questionsHint")}>
           {(c) => (
             <Textarea {...c} name="questions" rows={3} defaultValue={values.questions} className="font-mono text-sm" />
           )}
         </Field>
       ) : (
-        <p className="text-sm opacity-70">Custom registration questions are not part of this portal&apos;s plan.</p>
+        <p className="text-sm opacity-70">{t("noQuestions")}</p>
       )}
       <FormError message={state.error} look="box" />
-      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel="Saving…">
-        {values.existing ? "Save changes" : "Create draft"}
+      <SubmitButton disabled={!hydrated} pending={pending} pendingLabel={t("saving")}>
+        {values.existing ? t("saveChanges") : t("createDraft")}
       </SubmitButton>
     </form>
   );
@@ -193,24 +166,27 @@ export function StatusButtons({
   status: string;
   changeStatus: StaffAction;
 }) {
+  const t = useTranslations("eventForm");
+  const tu = useTranslations("ui");
   const [state, action, pending] = useActionState(changeStatus, {} as ActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2" data-testid="status-actions">
       <input type="hidden" name="slug" value={slug} />
       {status === "draft" && (
         <SubmitButton name="status" value="published" pending={pending} small>
-          Publish
+          {t("publish")}
         </SubmitButton>
       )}
       {status === "published" && (
         <SubmitButton name="status" value="draft" pending={pending} kind="quiet" small>
-          Unpublish
+          {t("unpublish")}
         </SubmitButton>
       )}
       {status !== "cancelled" && (
         <ConfirmButton
-          label="Cancel event…"
-          confirmLabel="Yes, cancel and tell everyone registered"
+          label={t("cancelEvent")}
+          confirmLabel={t("confirmCancel")}
+          cancelLabel={tu("cancel")}
           name="status"
           value="cancelled"
           pending={pending}
@@ -238,6 +214,7 @@ export function CheckInForm({
   autoFocus?: boolean;
   checkIn: FormAction<CheckInState>;
 }) {
+  const t = useTranslations("checkIn");
   const [state, action, pending] = useActionState(checkIn, {} as CheckInState);
   const form = useRef<HTMLFormElement>(null);
   const codeInput = useRef<HTMLInputElement>(null);
@@ -249,7 +226,7 @@ export function CheckInForm({
   // than by the effect turning the scan off again (a render with "Stop camera" for nothing).
   const toggleScanning = () => {
     if (!scanning && !navigator.mediaDevices?.getUserMedia) {
-      setScanError("This browser cannot use the camera here; type the code under the QR code instead.");
+      setScanError(t("noCamera"));
       return;
     }
     setScanning((s) => !s);
@@ -297,7 +274,7 @@ export function CheckInForm({
           await new Promise((r) => setTimeout(r, 250));
         }
       } catch {
-        setScanError("The camera is not available; type the code under the QR code instead.");
+        setScanError(t("cameraUnavailable"));
         setScanning(false);
       }
     })();
@@ -305,12 +282,12 @@ export function CheckInForm({
       stopped = true;
       stream?.getTracks().forEach((t) => t.stop());
     };
-  }, [scanning]);
+  }, [scanning, t]);
   return (
     <div className="space-y-3">
       <form ref={form} action={action} className="flex flex-wrap items-end gap-2" data-testid="check-in-form">
         <input type="hidden" name="slug" value={slug} />
-        <Field label="Ticket code" name="code">
+        <Field label={t("ticketCode")} name="code">
           {(c) => (
             <Input
               {...c}
@@ -323,14 +300,14 @@ export function CheckInForm({
             />
           )}
         </Field>
-        <SubmitButton pending={pending}>Check in</SubmitButton>
+        <SubmitButton pending={pending}>{t("checkIn")}</SubmitButton>
         <button
           type="button"
           onClick={toggleScanning}
           disabled={!hydrated}
           className="rounded-lg px-3 py-2 text-sm ring-1 ring-black/20"
         >
-          {scanning ? "Stop camera" : "Scan with camera"}
+          {scanning ? t("stopCamera") : t("scan")}
         </button>
       </form>
       {scanning && <video ref={video} muted playsInline className="w-full max-w-sm rounded-lg bg-black" />}
@@ -373,30 +350,32 @@ export function CheckInForm({
  * sending asks once more, since an email cannot be taken back.
  */
 export function MessageForm({ slug, send, recipients }: { slug: string; send: StaffAction; recipients: number }) {
+  const t = useTranslations("messageForm");
+  const tu = useTranslations("ui");
   const [state, action, pending] = useActionState(send, {} as ActionState);
-  const people = `${recipients} attendee${recipients === 1 ? "" : "s"}`;
   return (
     <form action={action} className="space-y-3">
       <input type="hidden" name="slug" value={slug} />
-      <Field label="Subject" name="subject">
+      <Field label={t("subject")} name="subject">
         {(c) => <Input {...c} name="subject" maxLength={150} />}
       </Field>
-      <Field label="Message" name="body">
+      <Field label={t("message")} name="body">
         {(c) => <Textarea {...c} name="body" rows={6} maxLength={10_000} />}
       </Field>
       {recipients === 0 ? (
         <p data-testid="message-recipients" className="text-sm">
-          No confirmed attendees yet: there is nobody to send this to.
+          {t("nobody")}
         </p>
       ) : (
         <ConfirmButton
-          label={`Send to ${people}…`}
-          confirmLabel={`Yes, send to ${people}`}
-          pendingLabel="Sending…"
+          label={t("sendTo", { count: recipients })}
+          confirmLabel={t("confirmSend", { count: recipients })}
+          pendingLabel={t("sending")}
+          cancelLabel={tu("cancel")}
           pending={pending}
           kind="brand"
           cancellable
-          warning={`This emails ${people} now. An email cannot be taken back.`}
+          warning={t("warning", { count: recipients })}
         />
       )}
       {state.message && (
@@ -421,6 +400,7 @@ export function CheckInButton({
   name: string;
   checkIn: FormAction<CheckInState>;
 }) {
+  const t = useTranslations("checkIn");
   const [state, action, pending] = useActionState(checkIn, {} as CheckInState);
   if (state.repeat)
     return (
@@ -431,7 +411,7 @@ export function CheckInButton({
   if (state.message)
     return (
       <span role="status" className="text-sm text-emerald-800">
-        ✓ checked in
+        {t("checkedIn")}
       </span>
     );
   return (
@@ -441,10 +421,10 @@ export function CheckInButton({
       <button
         type="submit"
         disabled={pending}
-        aria-label={`Check in ${name}`}
+        aria-label={t("checkInName", { name })}
         className="rounded-lg px-2 py-0.5 text-xs ring-1 ring-black/20"
       >
-        Check in
+        {t("checkIn")}
       </button>
       {state.error && (
         <span role="alert" className="ml-2 text-xs text-red-700">

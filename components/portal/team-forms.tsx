@@ -1,6 +1,7 @@
 "use client";
 
 import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
+import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
@@ -25,6 +26,8 @@ function Result({ state }: { state: ActionState }) {
 }
 
 export function InviteForm({ canMakeOwner, invite }: { canMakeOwner: boolean; invite: TeamAction }) {
+  const t = useTranslations("teamForm");
+  const tr = useTranslations("roles");
   const [state, action, pending] = useActionState(invite, {} as ActionState);
   return (
     <form
@@ -32,23 +35,23 @@ export function InviteForm({ canMakeOwner, invite }: { canMakeOwner: boolean; in
       className="grid gap-3 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-end"
       data-testid="invite-form"
     >
-      <Field label="Name" name="name">
+      <Field label={t("name")} name="name">
         {(c) => <Input {...c} name="name" required />}
       </Field>
-      <Field label="Email" name="email">
+      <Field label={t("email")} name="email">
         {(c) => <Input {...c} name="email" type="email" required />}
       </Field>
-      <Field label="Role" name="role">
+      <Field label={t("role")} name="role">
         {(c) => (
           <Select {...c} name="role" defaultValue="staff">
-            <option value="staff">Staff</option>
-            <option value="admin">Admin</option>
-            {canMakeOwner && <option value="owner">Owner</option>}
+            <option value="staff">{tr("staff")}</option>
+            <option value="admin">{tr("admin")}</option>
+            {canMakeOwner && <option value="owner">{tr("owner")}</option>}
           </Select>
         )}
       </Field>
-      <SubmitButton pending={pending} pendingLabel="Inviting…">
-        Invite
+      <SubmitButton pending={pending} pendingLabel={t("inviting")}>
+        {t("invite")}
       </SubmitButton>
       <div className="sm:col-span-4">
         <Result state={state} />
@@ -68,6 +71,9 @@ export function MemberRow({
   self: boolean;
   actions: { changeRole: TeamAction; remove: TeamAction };
 }) {
+  const t = useTranslations("teamForm");
+  const tr = useTranslations("roles");
+  const tu = useTranslations("ui");
   const [roleState, setRole, changing] = useActionState(actions.changeRole, {} as ActionState);
   const [removeState, remove, removing] = useActionState(actions.remove, {} as ActionState);
   return (
@@ -76,39 +82,46 @@ export function MemberRow({
       <div className="min-w-0 grow basis-full [overflow-wrap:anywhere] sm:basis-0">
         <div className="font-medium">
           {member.name}
-          {self && " (you)"}
+          {self && t("you")}
         </div>
         <div className="text-sm opacity-70">
           {member.email}
-          {member.invited && " · invitation pending"}
-          {!member.active && " · removed"}
+          {member.invited && t("pending")}
+          {!member.active && t("removed")}
         </div>
       </div>
       {member.active && (
         <>
           <form action={setRole} className="flex items-center gap-2">
             <input type="hidden" name="user" value={member.id} />
-            <Select name="role" defaultValue={member.role} aria-label={`Role of ${member.name}`} density="tight" inline>
-              <option value="member">Member</option>
-              <option value="staff">Staff</option>
-              <option value="admin">Admin</option>
-              {(canMakeOwner || member.role === "owner") && <option value="owner">Owner</option>}
+            <Select
+              name="role"
+              defaultValue={member.role}
+              aria-label={t("roleOf", { name: member.name })}
+              density="tight"
+              inline
+            >
+              <option value="member">{tr("member")}</option>
+              <option value="staff">{tr("staff")}</option>
+              <option value="admin">{tr("admin")}</option>
+              {(canMakeOwner || member.role === "owner") && <option value="owner">{tr("owner")}</option>}
             </Select>
             <button type="submit" disabled={changing} className="rounded-lg px-2 py-1 text-sm ring-1 ring-black/20">
-              Change
+              {t("change")}
             </button>
           </form>
           <form action={remove} data-testid="remove-member">
             <input type="hidden" name="user" value={member.id} />
             <ConfirmButton
-              label="Remove…"
-              confirmLabel={`Yes, remove ${member.name}`}
-              pendingLabel="Removing…"
+              label={t("removeArm")}
+              confirmLabel={t("removeConfirm", { name: member.name })}
+              pendingLabel={t("removing")}
+              cancelLabel={tu("cancel")}
               pending={removing}
               kind="quiet-danger"
               confirmKind="danger"
               cancellable
-              warning={`${member.name} is signed out at once and can no longer sign in here. Their registrations stay.`}
+              warning={t("removeWarn", { name: member.name })}
             />
           </form>
         </>

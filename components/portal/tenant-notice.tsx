@@ -1,9 +1,10 @@
+import { useLocale } from "next-intl";
 import { noticeCopy, type NoticeKind } from "@/lib/portal/notice.ts";
 import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
 
 /** A branded notice in place of the page: the portal is unreachable or suspended. */
 export function TenantNotice({ tenant, kind }: { tenant: ResolvedTenant; kind: NoticeKind }) {
-  const copy = noticeCopy(tenant.name, kind);
+  const copy = noticeCopy(tenant.name, kind, useLocale());
   return (
     <section
       role="alert"

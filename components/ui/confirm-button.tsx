@@ -22,6 +22,7 @@ export function ConfirmButton({
   confirmKind = kind,
   name,
   value,
+  cancelLabel = "Cancel",
 }: {
   /** The first, arming button. */
   label: ReactNode;
@@ -38,6 +39,8 @@ export function ConfirmButton({
   /** Sent with the submit, like a plain submit button's name and value. */
   name?: string;
   value?: string;
+  /** The way back's words (the portal passes its own language's). */
+  cancelLabel?: ReactNode;
 }) {
   const [armed, setArmed] = useState(false);
   const hydrated = useHydrated();
@@ -93,7 +96,7 @@ export function ConfirmButton({
               data-confirm-focus=""
               className="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300"
             >
-              Cancel
+              {cancelLabel}
             </button>
           )}
         </div>

@@ -3,6 +3,9 @@ import type { z } from "zod";
 import { requireTenantUser, type TenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
 import { currentTenantFromHost } from "../platform/current-tenant.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { requestLocale } from "../portal/request-locale.server.ts";
+import { localiseState } from "../portal/server-text.ts";
+import type { ActionState } from "./action-state.ts";
 import {
   defineAction,
   type ActionOptions,
@@ -31,7 +34,8 @@ export const PORTAL_UNAVAILABLE = "This portal is not available right now.";
 /**
  * A server action of a tenant's portal: the tenant from the Host, the user from
  * requireTenantUser with at least `role` (sign-in redirect, 403 below it), then the shared steps
- * of defineAction. `fn` gets the validated input, the tenant and the user.
+ * of defineAction. `fn` gets the validated input, the tenant and the user. What it answers is
+ * shown in the reader's language (lib/portal/server-text.ts).
  */
 export function tenantAction<R extends TenantActionRole, Schema extends z.ZodType, S extends object>(
   role: R,
@@ -39,7 +43,7 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
   fn: (input: z.output<Schema>, ctx: TenantActionContext<R> & ActionExtras) => Promise<S>,
   options: TenantActionOptions<R> = {},
 ): ServerAction<S, z.input<Schema>> {
-  return defineAction<TenantActionContext<R>, Schema, S>(
+  const action = defineAction<TenantActionContext<R>, Schema, S>(
     {
       async context(fields) {
         const tenant = await currentTenantFromHost();
@@ -57,4 +61,10 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
     fn,
     options,
   );
+  const localised = async (...args: unknown[]): Promise<S> => {
+    const state = await (action as (...a: unknown[]) => Promise<S>)(...args);
+    const { error, message, errors } = state as ActionState;
+    return error || message || errors ? localiseState(state, await requestLocale()) : state;
+  };
+  return localised as ServerAction<S, z.input<Schema>>;
 }

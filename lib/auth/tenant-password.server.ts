@@ -1,4 +1,5 @@
 import "server-only";
+import { recipientLocale } from "./recipient-locale.server.ts";
 import type { User } from "next-auth";
 import { emailAddress } from "../mail/address.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
@@ -41,7 +42,8 @@ export async function authenticateTenantPassword(
         return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
       return { ok: true, user };
     },
-    (owner, lock, ip) => tenantLockedOut(tenant, owner, lock, ip),
+    async (owner, lock, ip) =>
+      tenantLockedOut(tenant, owner, lock, ip, undefined, await recipientLocale(tenant.id, owner.email)),
   );
   if (!outcome.ok) {
     if (outcome.refusal) throw new Error(outcome.refusal.message);

@@ -4,6 +4,7 @@ import { emailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
 import { tenantMailBrand } from "../platform/mail-brand.ts";
 import { sendMail } from "../mail/send.server.ts";
+import { recipientLocale } from "./recipient-locale.server.ts";
 import type { MailLocale } from "../mail/messages/index.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
@@ -27,7 +28,7 @@ export async function sendTenantSignInLink(
   tenant: ResolvedTenant,
   rawEmail: unknown,
   rawReturnTo?: unknown,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<"sent" | "invalid" | "ignored" | Refusal> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
@@ -61,7 +62,7 @@ export async function sendTenantSignInLink(
       fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
     },
     { kind: "sign-in-link", link, minutes: SIGN_IN_LINK_MINUTES },
-    { brand: tenantMailBrand(tenant, publicLink), locale },
+    { brand: tenantMailBrand(tenant, publicLink), locale: locale ?? (await recipientLocale(tenant.id, parsed.data)) },
   );
   return "sent";
 }

@@ -6,22 +6,22 @@ const start = new Date("2026-12-01T13:00:00Z");
 
 describe("viewerTime", () => {
   it("names the viewer's own time and zone when it differs from the event's", () => {
-    expect(viewerTime(start, "America/New_York", "Europe/Berlin")).toBe("14:00 in your time, Europe/Berlin");
+    expect(viewerTime(start, "America/New_York", "Europe/Berlin", "en")).toBe("14:00 in your time, Europe/Berlin");
   });
 
   it("adds the day when the viewer's date is another", () => {
-    expect(viewerTime(start, "America/New_York", "Pacific/Auckland")).toBe(
+    expect(viewerTime(start, "America/New_York", "Pacific/Auckland", "en")).toBe(
       "Wed 2 Dec, 02:00 in your time, Pacific/Auckland",
     );
   });
 
   it("says nothing in the event's own zone, or where the clock reads the same", () => {
-    expect(viewerTime(start, "Europe/Berlin", "Europe/Berlin")).toBeNull();
-    expect(viewerTime(start, "Europe/Berlin", "Europe/Paris")).toBeNull();
-    expect(viewerTime(start, "Europe/Berlin", "")).toBeNull();
+    expect(viewerTime(start, "Europe/Berlin", "Europe/Berlin", "en")).toBeNull();
+    expect(viewerTime(start, "Europe/Berlin", "Europe/Paris", "en")).toBeNull();
+    expect(viewerTime(start, "Europe/Berlin", "", "en")).toBeNull();
   });
 
   it("says nothing for a zone the runtime does not know", () => {
-    expect(viewerTime(start, "Europe/Berlin", "Mars/Olympus_Mons")).toBeNull();
+    expect(viewerTime(start, "Europe/Berlin", "Mars/Olympus_Mons", "en")).toBeNull();
   });
 });

@@ -1,10 +1,16 @@
 import { dateTimeFormat } from "./date-time-format.ts";
+import { intlLocale } from "./locale.ts";
 
-/** "Tue, 1 Dec 2026, 09:00–13:00 CET": shown in the event's own time zone, which is named. */
-export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, locale = "en-GB"): string {
-  const day = dateTimeFormat(locale, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
-  const time = dateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" });
-  const zone = dateTimeFormat(locale, { timeZone, timeZoneName: "short" })
+/**
+ * "Tue, 1 Dec 2026, 09:00–13:00 CET" (en), "Di., 1. Dez. 2026, 09:00–13:00 MEZ" (de): shown in
+ * the event's own time zone, which is named, in the reader's language ("en", "de", "fr" or any
+ * Intl locale).
+ */
+export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, locale: string): string {
+  const intl = intlLocale(locale);
+  const day = dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
+  const time = dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const zone = dateTimeFormat(intl, { timeZone, timeZoneName: "short" })
     .formatToParts(startsAt)
     .find((p) => p.type === "timeZoneName")?.value;
   const sameDay = day.format(startsAt) === day.format(endsAt);
@@ -12,22 +18,42 @@ export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, 
   return `${day.format(startsAt)}, ${time.format(startsAt)}–${end}${zone ? ` ${zone}` : ""}`;
 }
 
-export function formatDateParts(date: Date, timeZone: string, locale = "en-GB"): { day: string; month: string } {
+export function formatDateParts(date: Date, timeZone: string, locale: string): { day: string; month: string } {
+  const intl = intlLocale(locale);
   return {
-    day: dateTimeFormat(locale, { timeZone, day: "numeric" }).format(date),
-    month: dateTimeFormat(locale, { timeZone, month: "short" }).format(date),
+    day: dateTimeFormat(intl, { timeZone, day: "numeric" }).format(date),
+    month: dateTimeFormat(intl, { timeZone, month: "short" }).format(date),
   };
+}
+
+/** An instant as "1 Dec 2026, 14:05" in the reader's language, in UTC unless a zone is given. */
+export function formatInstant(date: Date, locale: string, timeZone = "UTC"): string {
+  return dateTimeFormat(intlLocale(locale), {
+    timeZone,
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(date);
 }
 
 /**
  * "14:00 in your time, Europe/Berlin" (with the day when it differs from the event's), or null
  * when the viewer's zone is the event's or shows the same clock time there.
  */
-export function viewerTime(startsAt: Date, eventZone: string, viewerZone: string, locale = "en-GB"): string | null {
+export function viewerTime(
+  startsAt: Date,
+  eventZone: string,
+  viewerZone: string,
+  locale: string,
+  inYourTime: (when: string, zone: string) => string = (when, zone) => `${when} in your time, ${zone}`,
+): string | null {
+  const intl = intlLocale(locale);
   if (!viewerZone || viewerZone === eventZone) return null;
-  const time = (timeZone: string) => dateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const time = (timeZone: string) => dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
   const day = (timeZone: string) =>
-    dateTimeFormat(locale, { timeZone, weekday: "short", day: "numeric", month: "short" });
+    dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short" });
   let local: string;
   try {
     local = time(viewerZone).format(startsAt);
@@ -36,5 +62,5 @@ export function viewerTime(startsAt: Date, eventZone: string, viewerZone: string
   }
   const otherDay = day(viewerZone).format(startsAt) !== day(eventZone).format(startsAt);
   if (!otherDay && local === time(eventZone).format(startsAt)) return null;
-  return `${otherDay ? `${day(viewerZone).format(startsAt)}, ` : ""}${local} in your time, ${viewerZone}`;
+  return inYourTime(`${otherDay ? `${day(viewerZone).format(startsAt)}, ` : ""}${local}`, viewerZone);
 }

@@ -6,6 +6,7 @@ import { checkEmailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
 import { tenantMailBrand } from "../platform/mail-brand.ts";
 import { sendMail } from "../mail/send.server.ts";
+import { recipientLocale } from "../auth/recipient-locale.server.ts";
 import type { MailContent, MailEvent } from "../mail/content.ts";
 import type { MailLocale } from "../mail/messages/index.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
@@ -24,14 +25,14 @@ import {
 /** A member's side of registration: register, see, cancel; with the emails that go with it. */
 
 /**
- * Email from the portal: its sender name, its brand, links on its registered host. The locale is
- * English until the tenant's and the member's own choices are wired through.
+ * Email from the portal: its sender name, its brand, links on its registered host, in the
+ * recipient's language (their own choice, else the portal's default: docs/decisions/034).
  */
 export async function portalMail(
   tenant: ResolvedTenant,
   to: string,
   content: MailContent,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<void> {
   const senderName = await portalSettings(tenant)
     .then((s) => s.senderName)
@@ -45,7 +46,7 @@ export async function portalMail(
       fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
     },
     content,
-    { brand: tenantMailBrand(tenant, publicLink), locale },
+    { brand: tenantMailBrand(tenant, publicLink), locale: locale ?? (await recipientLocale(tenant.id, to)) },
   );
 }
 
@@ -91,7 +92,7 @@ export async function registerMember(
   user: TenantUser,
   eventSlug: string,
   answers: Record<string, unknown>,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<RegistrationOutcome & { title: string }> {
   const event = await withTenantDb(tenant.id, (db) =>
     db.event.findFirst({
@@ -140,7 +141,7 @@ export async function cancelMemberRegistration(
   tenant: ResolvedTenant,
   user: TenantUser,
   registrationId: string,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<void> {
   const result = await withTenantDb(tenant.id, (db) => cancelRegistration(db, registrationId, { userId: user.id }));
   if (result.cancelled) {
@@ -164,7 +165,7 @@ export async function cancelMemberRegistration(
 export async function notifyPromoted(
   tenant: ResolvedTenant,
   promoted: Array<{ id: string; email: string; name: string }>,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<void> {
   if (promoted.length === 0) return;
   const rows = await withTenantDb(tenant.id, (db) =>
@@ -243,7 +244,7 @@ export async function registerGuest(
   eventSlug: string,
   guest: { name: string; email: string },
   answers: Record<string, unknown>,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<"sent" | "already"> {
   if (!(await portalSettings(tenant)).allowGuestRegistration)
     throw new RegistrationRefused("Sign in to register; this portal does not take guest registrations.");
@@ -288,7 +289,7 @@ export async function registerGuest(
 }
 
 /** A guest's confirmation link: the registration takes a seat, or joins the waitlist. */
-export async function confirmGuest(tenant: ResolvedTenant, token: unknown, locale: MailLocale = "en") {
+export async function confirmGuest(tenant: ResolvedTenant, token: unknown, locale?: MailLocale) {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const confirmed = await withTenantDb(tenant.id, (db) =>
     confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }),

@@ -1,24 +1,19 @@
 import { FONT_STACKS, themeToCssVars } from "../tenancy/theme.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { CATALOGUES } from "../../messages/catalogues.ts";
+import type { Locale } from "../format/locale.ts";
 
 export type NoticeKind = "unavailable" | "suspended" | "maintenance";
 
-/** The words of a portal's notices, shared by the React notice and the 503 page. */
-export function noticeCopy(tenantName: string, kind: NoticeKind): { title: string; body: string } {
-  return {
-    unavailable: {
-      title: "This portal is temporarily unavailable",
-      body: `We can't reach ${tenantName}'s data right now. Please try again in a few minutes.`,
-    },
-    suspended: {
-      title: "This portal is currently suspended",
-      body: `${tenantName} is not available at the moment. Please contact the organiser for details.`,
-    },
-    maintenance: {
-      title: "Down for maintenance",
-      body: `${tenantName} is being upgraded and will be back in a few minutes. Nothing you entered is lost.`,
-    },
-  }[kind];
+/**
+ * The words of a portal's notices, shared by the React notice and the 503 page, in the reader's
+ * language. The 503 page is a route handler with no database: its language comes from the
+ * picker cookie alone (docs/decisions/034).
+ */
+export function noticeCopy(tenantName: string, kind: NoticeKind, locale: Locale): { title: string; body: string } {
+  const words = CATALOGUES[locale].notice;
+  const fill = (text: string) => text.replaceAll("{portal}", tenantName);
+  return { title: fill(words[`${kind}Title`]), body: fill(words[`${kind}Body`]) };
 }
 
 const escapeHtml = (text: string) =>
@@ -37,8 +32,9 @@ export function noticePage(
   tenant: Pick<ResolvedTenant, "slug" | "name" | "theme">,
   kind: NoticeKind,
   nonce: string | null,
+  locale: Locale,
 ): string {
-  const { title, body } = noticeCopy(tenant.name, kind);
+  const { title, body } = noticeCopy(tenant.name, kind, locale);
   const vars = Object.entries(themeToCssVars(tenant.theme))
     .map(([k, v]) => `${k}:${v}`)
     .join(";");
@@ -59,7 +55,7 @@ footer{border-top:1px solid rgba(0,0,0,.05);padding:1.5rem;text-align:center;fon
     "",
   );
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
 <title>${escapeHtml(title)} · ${name}</title><link rel="icon" href="${escapeHtml(tenant.theme.logo.src)}">
 <style${nonce ? ` nonce="${escapeHtml(nonce)}"` : ""}>${css}</style></head>
 <body><div data-tenant="${escapeHtml(tenant.slug)}" style="display:contents">

@@ -4,12 +4,15 @@ import { assertTenantRole, type TenantUser } from "../auth/tenant-guard.server.t
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { DEFAULT_LOCALE, asLocale, type Locale } from "../format/locale.ts";
 
 export interface PortalSettingsView {
   catalogueVisibility: "public" | "members";
   allowMemberSignup: boolean;
   allowGuestRegistration: boolean;
   senderName: string | null;
+  /** The portal's language for everyone who chose none (docs/decisions/034). */
+  defaultLocale: Locale;
 }
 
 const DEFAULTS: PortalSettingsView = {
@@ -17,6 +20,7 @@ const DEFAULTS: PortalSettingsView = {
   allowMemberSignup: true,
   allowGuestRegistration: false,
   senderName: null,
+  defaultLocale: DEFAULT_LOCALE,
 };
 
 /**
@@ -27,10 +31,16 @@ export const portalSettings = cache(async (tenant: Pick<ResolvedTenant, "id">): 
   const row = await withTenantDb(tenant.id, (db) =>
     db.portalSettings.findUnique({
       where: { id: 1 },
-      select: { catalogueVisibility: true, allowMemberSignup: true, allowGuestRegistration: true, senderName: true },
+      select: {
+        catalogueVisibility: true,
+        allowMemberSignup: true,
+        allowGuestRegistration: true,
+        senderName: true,
+        defaultLocale: true,
+      },
     }),
   );
-  return row ?? DEFAULTS;
+  return row ? { ...row, defaultLocale: asLocale(row.defaultLocale) ?? DEFAULT_LOCALE } : DEFAULTS;
 });
 
 /** What the settings page shows its admins: the settings and the portal's custom domains. */

@@ -35,19 +35,22 @@ export function shareMetadata(
 }
 
 /** The event's summary, else the start of its description as plain text, else when it is. */
-export function eventDescription(event: {
-  summary: string;
-  description: string;
-  startsAt: Date;
-  endsAt: Date;
-  timeZone: string;
-  venue: string | null;
-}): string {
+export function eventDescription(
+  event: {
+    summary: string;
+    description: string;
+    startsAt: Date;
+    endsAt: Date;
+    timeZone: string;
+    venue: string | null;
+  },
+  locale: string,
+): string {
   const plain = (event.summary || event.description)
     .replace(/[*_`#>]+/g, "")
     .replace(/\s+/g, " ")
     .trim();
-  const when = formatEventTime(event.startsAt, event.endsAt, event.timeZone);
+  const when = formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale);
   const text = plain || `${when}${event.venue ? `, ${event.venue}` : ""}`;
   return text.length > 200 ? `${text.slice(0, 197).trimEnd()}…` : text;
 }

@@ -231,7 +231,7 @@ export async function setEventStatus(
   tenant: ResolvedTenant,
   slug: string,
   status: "published" | "draft" | "cancelled",
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<void> {
   const event = await withTenantDb(tenant.id, (db) =>
     db.event.findUnique({ where: { slug }, select: { id: true, status: true, ...MAIL_EVENT_FIELDS } }),
@@ -282,7 +282,7 @@ export async function messageAttendees(
   eventId: string,
   subject: string,
   body: string,
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<number> {
   const s = subject.trim().slice(0, 150);
   const b = body.trim().slice(0, 10_000);

@@ -61,7 +61,7 @@ export async function inviteToTeam(
   tenant: ResolvedTenant,
   by: TenantUser,
   input: { email: string; name: string; role: string },
-  locale: MailLocale = "en",
+  locale?: MailLocale,
 ): Promise<"invited" | "promoted"> {
   // Checked with the mail layer's own rule before anything is written: no member without an invitation.
   const address = checkEmailAddress(input.email, "Enter the person's email address, e.g. jo@client.example.");

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { getLocale, getTranslations } from "next-intl/server";
 import { unstable_rethrow } from "next/navigation";
 import type { ReactNode } from "react";
 import { BrandedShell } from "@/components/portal/branded-shell.tsx";
@@ -8,6 +9,8 @@ import { endImpersonationAction } from "./impersonation/actions.ts";
 import { PortalUnavailable } from "@/components/portal/portal-unavailable.tsx";
 import { ControlPlaneUnavailable, TenantUnavailable } from "@/lib/util/errors.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { LanguagePicker } from "@/components/portal/language-forms.tsx";
+import { chooseVisitorLocale } from "./language-actions.ts";
 
 // Every page depends on the Host header and live data: never prerendered or cached across requests.
 export const dynamic = "force-dynamic";
@@ -22,7 +25,7 @@ export async function generateMetadata({ params }: Pick<Props, "params">): Promi
     // notFound() and friends go on; a control plane that does not answer is left to the layout,
     // which meets the same failure and reports it (an error thrown here would bypass that).
     unstable_rethrow(error);
-    return { title: "Temporarily unavailable" };
+    return { title: (await getTranslations("meta"))("unavailable") };
   }
 }
 
@@ -43,11 +46,17 @@ export default async function TenantLayout({ children, params }: Props) {
         if (error instanceof TenantUnavailable) return null;
         throw error;
       });
+  // Visitors pick a language in the footer; members choose theirs on their account page.
   return (
     <BrandedShell
       tenant={tenant}
       user={user}
       endImpersonation={user?.impersonation ? endImpersonationAction : undefined}
+      languagePicker={
+        user || tenant.status !== "active" || tenant.maintenance ? null : (
+          <LanguagePicker current={await getLocale()} choose={chooseVisitorLocale} />
+        )
+      }
     >
       {tenant.status === "suspended" ? (
         <TenantNotice tenant={tenant} kind="suspended" />

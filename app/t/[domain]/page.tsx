@@ -1,8 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { Field } from "@/components/ui/field.tsx";
 import { Input } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
+import { paginationLabels } from "@/components/portal/portal-labels.ts";
 import { EventList } from "@/components/portal/event-card.tsx";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
@@ -24,6 +26,7 @@ type Props = {
 
 export default async function PortalHome({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
+  const t = await getTranslations("home");
   const query = await searchParams;
   const when = query.when === "past" ? "past" : "upcoming";
   // Only the data is loaded inside try: JSX built there would suggest it catches render errors.
@@ -41,11 +44,13 @@ export default async function PortalHome({ params, searchParams }: Props) {
   if (result === "members-only") {
     return (
       <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
-        Events are for members.{" "}
-        <Link href="/sign-in" className="font-medium text-brand underline">
-          Sign in
-        </Link>{" "}
-        to see them.
+        {t.rich("membersOnly", {
+          link: (chunks) => (
+            <Link href="/sign-in" className="font-medium text-brand underline">
+              {chunks}
+            </Link>
+          ),
+        })}
       </p>
     );
   }
@@ -55,51 +60,51 @@ export default async function PortalHome({ params, searchParams }: Props) {
     <>
       <div className="flex flex-wrap items-end gap-4">
         <h1 className="flex-1 text-3xl font-bold tracking-tight">
-          {when === "upcoming" ? "Upcoming events" : "Past events"}
+          {when === "upcoming" ? t("upcomingTitle") : t("pastTitle")}
         </h1>
         <form role="search" className="flex gap-2">
           <input type="hidden" name="when" value={when} />
-          <Field label="Search events" name="q" hideLabel>
+          <Field label={t("search")} name="q" hideLabel>
             {(c) => (
               <Input
                 {...c}
                 type="search"
                 name="q"
                 defaultValue={query.q ?? ""}
-                placeholder="Search events"
+                placeholder={t("search")}
                 density="compact"
                 inline
               />
             )}
           </Field>
           <button type="submit" className="rounded-lg bg-brand px-3 py-1.5 font-medium text-on-brand">
-            Search
+            {t("searchButton")}
           </button>
         </form>
       </div>
-      <nav aria-label="Which events" className="mt-3 flex gap-4 text-sm font-medium">
+      <nav aria-label={t("which")} className="mt-3 flex gap-4 text-sm font-medium">
         <Link
           href={link({ when: "upcoming" })}
           aria-current={when === "upcoming" ? "page" : undefined}
           className={when === "upcoming" ? "underline" : "opacity-70 hover:underline"}
         >
-          Upcoming
+          {t("upcoming")}
         </Link>
         <Link
           href={link({ when: "past" })}
           aria-current={when === "past" ? "page" : undefined}
           className={when === "past" ? "underline" : "opacity-70 hover:underline"}
         >
-          Past
+          {t("past")}
         </Link>
       </nav>
       {result.events.length === 0 ? (
         <p className="mt-6 rounded-2xl bg-surface p-8 text-center opacity-80 ring-1 ring-black/5">
           {query.q
-            ? `No ${when} events match “${query.q.slice(0, 100)}”.`
+            ? t(when === "upcoming" ? "noMatchUpcoming" : "noMatchPast", { query: query.q.slice(0, 100) })
             : when === "upcoming"
-              ? "No upcoming events yet. Check back soon."
-              : "No past events."}
+              ? t("noUpcoming")
+              : t("noPast")}
         </p>
       ) : (
         <EventList events={result.events} layout={tenant.theme.layout} />
@@ -108,6 +113,7 @@ export default async function PortalHome({ params, searchParams }: Props) {
         page={result.page}
         pages={result.pages}
         href={(page) => link({ page: String(page) })}
+        labels={await paginationLabels(result.page, result.pages)}
         className="mt-6"
       />
     </>

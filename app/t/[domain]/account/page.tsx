@@ -1,23 +1,36 @@
+import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
+import { MemberLanguageForm } from "@/components/portal/language-forms.tsx";
+import { memberLocale } from "@/lib/portal/request-locale.server.ts";
+import { portalSettings } from "@/lib/portal/settings.server.ts";
+import { chooseMemberLocale } from "../language-actions.ts";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-export const metadata = { title: "Your account" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("account") };
+}
 
 export default async function AccountPage({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/account");
+  const t = await getTranslations("account");
+  const tr = await getTranslations("roleName");
+  const [chosen, settings] = await Promise.all([memberLocale(tenant, user), portalSettings(tenant)]);
   return (
-    <AuthCard title="Your account">
+    <AuthCard title={t("title")}>
       <dl className="grid grid-cols-[6rem_1fr] gap-2 text-sm" data-testid="account">
-        <dt className="font-medium opacity-70">Name</dt>
+        <dt className="font-medium opacity-70">{t("name")}</dt>
         <dd data-testid="account-name">{user.name}</dd>
-        <dt className="font-medium opacity-70">Email</dt>
+        <dt className="font-medium opacity-70">{t("email")}</dt>
         <dd data-testid="account-email">{user.email}</dd>
-        <dt className="font-medium opacity-70">Role</dt>
-        <dd data-testid="account-role">{user.role}</dd>
+        <dt className="font-medium opacity-70">{t("role")}</dt>
+        <dd data-testid="account-role" data-role={user.role}>
+          {tr(user.role)}
+        </dd>
       </dl>
+      <MemberLanguageForm chosen={chosen} portalDefault={settings.defaultLocale} choose={chooseMemberLocale} />
       <SignOutButton />
     </AuthCard>
   );

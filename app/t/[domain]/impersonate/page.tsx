@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
 import { peekImpersonation, REFUSAL_TEXT } from "@/lib/auth/impersonation.server.ts";
@@ -5,7 +6,9 @@ import { requireRuntime } from "@/lib/config/env.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-export const metadata = { title: "Agency access" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("agencyAccess") };
+}
 
 type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ token?: string | string[] }> };
 
@@ -19,21 +22,27 @@ export default async function ImpersonatePage({ params, searchParams }: Props) {
     tenant.id,
     typeof token === "string" ? token : null,
   );
+  const t = await getTranslations("auth");
   return (
-    <AuthCard title="Agency access">
+    <AuthCard title={t("agencyAccess")}>
       {handoff.state === "ready" && typeof token === "string" ? (
         <>
           <p className="text-sm" data-testid="handoff-summary">
-            <strong>{handoff.agencyUserEmail}</strong> is opening {tenant.name} as{" "}
-            <strong>{handoff.targetEmail}</strong>. Reason: {handoff.reason}
+            {t.rich("handoff", {
+              strong: (chunks) => <strong>{chunks}</strong>,
+              agencyUser: handoff.agencyUserEmail,
+              portal: tenant.name,
+              target: handoff.targetEmail,
+              reason: handoff.reason,
+            })}
           </p>
           <OneClickSignIn
             provider="impersonation"
             token={token}
             callbackUrl="/manage"
-            label="Open the portal"
-            pendingLabel="Opening…"
-            refused="This impersonation link has already been used or has expired. Start again from the agency dashboard."
+            label={t("openPortal")}
+            pendingLabel={t("opening")}
+            refused={t("handoffRefused")}
           />
         </>
       ) : (

@@ -1,10 +1,13 @@
+import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { InviteForm } from "@/components/auth/invite-form.tsx";
 import { peekInvitation } from "@/lib/auth/tenant-invitations.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { acceptInvite } from "./actions.ts";
 
-export const metadata = { title: "Accept your invitation" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("invite") };
+}
 
 type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ token?: string | string[] }> };
 
@@ -14,19 +17,22 @@ export default async function InvitePage({ params, searchParams }: Props) {
   const raw = (await searchParams).token;
   const token = Array.isArray(raw) ? raw[0] : raw;
   const invitation = await peekInvitation(tenant, token);
+  const t = await getTranslations("auth");
   if (!invitation) {
     return (
-      <AuthCard title="This invitation no longer works">
-        <p data-testid="invite-invalid">
-          The link has been used or has expired. Ask whoever invited you to send a new one.
-        </p>
+      <AuthCard title={t("inviteInvalidTitle")}>
+        <p data-testid="invite-invalid">{t("inviteInvalid")}</p>
       </AuthCard>
     );
   }
   return (
-    <AuthCard title={`Welcome to ${tenant.name}`}>
+    <AuthCard title={t("welcome", { portal: tenant.name })}>
       <p>
-        Hello {invitation.name}. Choose a password for <span className="font-medium">{invitation.email}</span>.
+        {t.rich("choosePassword", {
+          name: invitation.name,
+          email: invitation.email,
+          strong: (chunks) => <span className="font-medium">{chunks}</span>,
+        })}
       </p>
       <InviteForm token={token as string} accept={acceptInvite} />
     </AuthCard>

@@ -2,6 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
+import { getLocale, getTranslations } from "next-intl/server";
+import { intlLocale } from "@/lib/format/locale.ts";
 import { z } from "zod";
 import { InvalidFields, type ActionState } from "@/lib/actions/action-state.ts";
 import { text } from "@/lib/actions/fields.server.ts";
@@ -38,11 +40,7 @@ async function readCover(form: Pick<FormData, "get">): Promise<{ change?: CoverC
   return { change: form.get("removeCover") === "on" ? "remove" : undefined };
 }
 
-const STATUS_MESSAGES = {
-  published: "Published.",
-  draft: "Unpublished: only staff see it now.",
-  cancelled: "Cancelled; everyone registered has been told.",
-} as const;
+const STATUS_MESSAGES = { published: "published", draft: "unpublished", cancelled: "cancelled" } as const;
 
 /** The event form's fields are checked by parseEventForm (dates in the event's time zone). */
 export const saveEvent = tenantAction(
@@ -68,7 +66,7 @@ export const changeStatus = tenantAction(
   async ({ slug, status }, { tenant }): Promise<ActionState> => {
     await setEventStatus(tenant, slug, status);
     revalidatePath(`/manage/events/${slug}`);
-    return { message: STATUS_MESSAGES[status] };
+    return { message: (await getTranslations("actions"))(STATUS_MESSAGES[status]) };
   },
 );
 
@@ -83,21 +81,19 @@ export const checkInAction = tenantAction(
     const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
     revalidatePath(`/manage/events/${slug}/attendees`);
     if (!result.ok) return { error: result.message };
+    const t = await getTranslations("actions");
     if (result.already) {
       // A reused ticket is a warning of its own, with the time of the first check-in at the door.
-      const time = new Intl.DateTimeFormat("en-GB", {
+      const time = new Intl.DateTimeFormat(intlLocale(await getLocale()), {
         timeZone: event.timeZone,
         hour: "2-digit",
         minute: "2-digit",
       }).format(result.already);
       return {
-        repeat: {
-          heading: `Already checked in at ${time}`,
-          detail: `${result.name}'s ticket was already used. Do not let a second person in on it.`,
-        },
+        repeat: { heading: t("repeatHeading", { time }), detail: t("repeatDetail", { name: result.name }) },
       };
     }
-    return { message: `${result.name} checked in.` };
+    return { message: t("checkedIn", { name: result.name }) };
   },
 );
 
@@ -108,6 +104,6 @@ export const sendMessage = tenantAction(
     const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
     if (!event) throw new InvalidInput("This event no longer exists.");
     const sent = await messageAttendees(tenant, user, event.id, subject, body);
-    return { message: `Sent to ${sent} confirmed attendee${sent === 1 ? "" : "s"}.` };
+    return { message: (await getTranslations("actions"))("sent", { count: sent }) };
   },
 );

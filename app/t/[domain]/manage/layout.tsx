@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import type { ReactNode } from "react";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
@@ -13,19 +14,20 @@ export default async function ManageLayout({
 }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/manage", "staff");
+  const t = await getTranslations("manage");
   return (
     <div>
-      <nav aria-label="Staff" className="mb-6 flex flex-wrap gap-4 text-sm font-medium">
+      <nav aria-label={t("nav")} className="mb-6 flex flex-wrap gap-4 text-sm font-medium">
         <Link href="/manage" className="text-brand hover:underline">
-          Events
+          {t("events")}
         </Link>
         {(user.role === "admin" || user.role === "owner") && (
           <>
             <Link href="/manage/team" className="text-brand hover:underline">
-              Team
+              {t("team")}
             </Link>
             <Link href="/manage/settings" className="text-brand hover:underline">
-              Settings
+              {t("settings")}
             </Link>
           </>
         )}

@@ -1,31 +1,32 @@
 import Link from "next/link";
+import { getLocale, getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { ViewerTime } from "@/components/portal/viewer-time.tsx";
 import { formatEventTime } from "@/lib/format/event-time.ts";
 import { memberRegistrations } from "@/lib/portal/member.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-export const metadata = { title: "Your registrations" };
-
-const LABEL: Record<string, string> = {
-  confirmed: "Confirmed",
-  waitlisted: "On the waitlist",
-  pending: "Waiting for email confirmation",
-  cancelled: "Cancelled",
-};
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("registrations") };
+}
 
 export default async function RegistrationsPage({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/registrations");
   const registrations = await memberRegistrations(tenant, user);
+  const [t, ts, locale] = await Promise.all([
+    getTranslations("myRegistrations"),
+    getTranslations("status"),
+    getLocale(),
+  ]);
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
-      <h1 className="text-2xl font-semibold">Your registrations</h1>
+      <h1 className="text-2xl font-semibold">{t("title")}</h1>
       {registrations.length === 0 ? (
         <p className="mt-4 opacity-80">
-          None yet.{" "}
+          {t("none")}{" "}
           <Link className="font-medium text-brand underline" href="/">
-            Browse events
+            {t("browse")}
           </Link>
         </p>
       ) : (
@@ -42,20 +43,20 @@ export default async function RegistrationsPage({ params }: { params: Promise<{ 
                   {r.event.title}
                 </Link>
                 <div className="text-sm opacity-70">
-                  {formatEventTime(r.event.startsAt, r.event.endsAt, r.event.timeZone)}
+                  {formatEventTime(r.event.startsAt, r.event.endsAt, r.event.timeZone, locale)}
                   <ViewerTime startsAt={r.event.startsAt.toISOString()} timeZone={r.event.timeZone} />
                 </div>
               </div>
               <span className="text-sm" data-testid="registration-label">
                 {r.event.status === "cancelled"
-                  ? "Event cancelled"
+                  ? ts("eventCancelled")
                   : r.position !== null
-                    ? `You are number ${r.position} on the waitlist`
-                    : LABEL[r.status]}
+                    ? ts("position", { position: r.position })
+                    : ts(r.status)}
               </span>
               {r.status === "confirmed" && (
                 <Link href={`/tickets/${r.ticketCode}`} className="text-sm font-medium text-brand underline">
-                  Ticket
+                  {t("ticket")}
                 </Link>
               )}
             </li>

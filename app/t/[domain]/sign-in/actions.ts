@@ -1,5 +1,6 @@
 "use server";
 
+import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/action-state.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
@@ -18,10 +19,7 @@ export const requestSignInLink = tenantAction(
     const result = await sendTenantSignInLink(tenant, email, returnTo);
     if (result === "invalid") return { error: "Enter a valid email address, like name@example.com." };
     if (typeof result === "object") return { error: result.message };
-    return {
-      message:
-        "If that address has an account here, we have emailed it a sign-in link. It works once, within 15 minutes.",
-    };
+    return { message: (await getTranslations("actions"))("signInLinkSent") };
   },
 );
 

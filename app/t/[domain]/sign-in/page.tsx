@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { EmailLinkRequest } from "@/components/auth/email-link-request.tsx";
@@ -10,7 +11,9 @@ import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { requestSignInLink } from "./actions.ts";
 
-export const metadata = { title: "Sign in" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("signIn") };
+}
 
 type Props = {
   params: Promise<{ domain: string }>;
@@ -26,11 +29,12 @@ export default async function SignInPage({ params, searchParams }: Props) {
     "/account",
   );
   if (await tenantUser(tenant)) redirect(callbackUrl);
+  const t = await getTranslations("auth");
   return (
-    <AuthCard title={`Sign in to ${tenant.name}`}>
+    <AuthCard title={t("signInTo", { portal: tenant.name })}>
       {invited && (
         <p data-testid="invite-accepted" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
-          Your password is set. Sign in with {invited.slice(0, 254)}.
+          {t("inviteAccepted", { email: invited.slice(0, 254) })}
         </p>
       )}
       <PasswordSignIn callbackUrl={callbackUrl} />
@@ -40,9 +44,9 @@ export default async function SignInPage({ params, searchParams }: Props) {
       <EmailLinkRequest action={requestSignInLink} returnTo={callbackUrl} />
       {(await memberSignUpAllowed(tenant)) && (
         <p className="text-center text-sm">
-          New here?{" "}
+          {t("newHere")}{" "}
           <Link href="/sign-up" className="font-medium text-brand underline">
-            Create an account
+            {t("createAccount")}
           </Link>
         </p>
       )}

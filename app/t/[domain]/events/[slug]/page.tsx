@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { getLocale, getTranslations } from "next-intl/server";
 import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { TenantUnavailable } from "@/lib/util/errors.ts";
@@ -17,6 +18,7 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
+import { localiseServerText } from "@/lib/portal/server-text.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { EventCover } from "@/components/portal/event-card.tsx";
 import { StickyRegister } from "@/components/portal/sticky-register.tsx";
@@ -38,7 +40,7 @@ async function load(params: Props["params"]) {
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { tenant, event } = await load(params);
-  if (!event) return { title: "Event" };
+  if (!event) return { title: (await getTranslations("meta"))("event") };
   // A members-only portal tells link previews (never signed in) only whose portal it is.
   const hidden = (await portalSettings(tenant).catch(() => null))?.catalogueVisibility !== "public";
   if (hidden) return shareMetadata(tenant, { path: `/events/${event.slug}`, title: tenant.name });
@@ -47,7 +49,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
     ...shareMetadata(tenant, {
       path: `/events/${event.slug}`,
       title: `${event.title} · ${tenant.name}`,
-      description: eventDescription(event),
+      description: eventDescription(event, await getLocale()),
       image: event.coverSrc,
     }),
   };
@@ -58,22 +60,28 @@ export default async function EventPage({ params }: Props) {
   if (event === undefined) return <TenantNotice tenant={tenant} kind="unavailable" />;
   if (!event) notFound();
   const user = await tenantUser(tenant);
+  const t = await getTranslations("event");
+  const locale = await getLocale();
   if (!user && (await portalSettings(tenant)).catalogueVisibility === "members") {
+    const th = await getTranslations("home");
     return (
       <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
-        Events are for members.{" "}
-        <Link
-          href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`}
-          className="font-medium text-brand underline"
-        >
-          Sign in
-        </Link>{" "}
-        to see them.
+        {th.rich("membersOnly", {
+          link: (chunks) => (
+            <Link
+              href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`}
+              className="font-medium text-brand underline"
+            >
+              {chunks}
+            </Link>
+          ),
+        })}
       </p>
     );
   }
   const registration = user ? await memberRegistrationFor(tenant, user, event.id) : null;
-  const closedReason = registrationClosedReason(event);
+  const reason = registrationClosedReason(event);
+  const closedReason = reason === null ? null : localiseServerText(reason, locale);
   const confirmed =
     event.capacity === null
       ? 0
@@ -82,40 +90,40 @@ export default async function EventPage({ params }: Props) {
         );
   const full = event.capacity !== null && confirmed >= event.capacity;
   const waitlist = hasFeature(tenant, "waitlist");
-  const cta = callToAction({ registration, closedReason, full, waitlist });
+  const cta = callToAction({ registration, closedReason, full, waitlist }, await getTranslations("cta"));
   return (
     <article className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5 sm:p-8">
       <div className="-mx-6 -mt-6 mb-6 overflow-hidden rounded-t-2xl sm:-mx-8 sm:-mt-8">
         <EventCover event={event} decorative={false} className="max-h-80" />
       </div>
       <Link href="/" className="text-sm font-medium text-brand hover:underline">
-        ← All events
+        {t("allEvents")}
       </Link>
       <h1 data-testid="event-title" className="mt-3 text-3xl font-bold tracking-tight">
         {event.title}
       </h1>
       {event.status === "cancelled" && (
         <p className="mt-3 inline-block rounded-full bg-red-100 px-3 py-1 text-sm font-medium text-red-800">
-          This event has been cancelled
+          {t("cancelled")}
         </p>
       )}
       <dl className="mt-4 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
-        <dt className="font-medium opacity-70">When</dt>
+        <dt className="font-medium opacity-70">{t("when")}</dt>
         <dd data-testid="event-when">
-          {formatEventTime(event.startsAt, event.endsAt, event.timeZone)}
+          {formatEventTime(event.startsAt, event.endsAt, event.timeZone, locale)}
           <ViewerTime startsAt={event.startsAt.toISOString()} timeZone={event.timeZone} />
         </dd>
         {event.venue && (
           <>
-            <dt className="font-medium opacity-70">Where</dt>
+            <dt className="font-medium opacity-70">{t("where")}</dt>
             <dd>{event.venue}</dd>
           </>
         )}
         {event.capacity !== null && (
           <>
-            <dt className="font-medium opacity-70">Places</dt>
+            <dt className="font-medium opacity-70">{t("places")}</dt>
             <dd data-testid="places">
-              {Math.max(0, event.capacity - confirmed)} of {event.capacity} left
+              {t("placesLeft", { left: Math.max(0, event.capacity - confirmed), capacity: event.capacity })}
             </dd>
           </>
         )}
@@ -128,7 +136,7 @@ export default async function EventPage({ params }: Props) {
       )}
       {event.onlineUrl && user && (
         <p className="mt-4 text-sm">
-          Online:{" "}
+          {t("online")}{" "}
           <a className="text-brand underline" href={event.onlineUrl} rel="noopener noreferrer">
             {event.onlineUrl}
           </a>
@@ -169,15 +177,18 @@ export default async function EventPage({ params }: Props) {
  * What the small-screen bar says, matching the panel it leads to; none when there is nothing to
  * do (registration closed, or full without a waitlist), rather than a button that cannot work.
  */
-function callToAction(state: {
-  registration: { status: string } | null;
-  closedReason: string | null;
-  full: boolean;
-  waitlist: boolean;
-}): { label: string; detail?: string } | null {
-  if (state.registration?.status === "confirmed") return { label: "Registered", detail: "Your ticket and options" };
-  if (state.registration) return { label: "On the waitlist", detail: "Your place and options" };
+function callToAction(
+  state: {
+    registration: { status: string } | null;
+    closedReason: string | null;
+    full: boolean;
+    waitlist: boolean;
+  },
+  t: Awaited<ReturnType<typeof getTranslations<"cta">>>,
+): { label: string; detail?: string } | null {
+  if (state.registration?.status === "confirmed") return { label: t("registered"), detail: t("registeredDetail") };
+  if (state.registration) return { label: t("waitlisted"), detail: t("waitlistedDetail") };
   if (state.closedReason) return null;
-  if (state.full) return state.waitlist ? { label: "Join the waitlist", detail: "This event is full" } : null;
-  return { label: "Register" };
+  if (state.full) return state.waitlist ? { label: t("joinWaitlist"), detail: t("full") } : null;
+  return { label: t("register") };
 }

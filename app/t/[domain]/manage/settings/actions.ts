@@ -1,7 +1,9 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { getTranslations } from "next-intl/server";
 import { z } from "zod";
+import { LOCALES } from "@/lib/format/locale.ts";
 import type { BrandingStatus, SettingsState } from "@/components/portal/settings-forms.tsx";
 import { text } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
@@ -25,13 +27,16 @@ export const savePortalSettings = tenantAction(
     allowMemberSignup: text().transform((v) => v === "on"),
     allowGuestRegistration: text().transform((v) => v === "on"),
     senderName: text().transform((v) => v.trim().slice(0, 120) || null),
+    // Only a language the portal has a catalogue for; a forged value is refused, never stored.
+    // Absent (a client that predates the field): the portal keeps its language.
+    defaultLocale: z.enum(LOCALES, { error: "Choose one of the languages listed." }).optional(),
   }),
   async (data, { tenant }): Promise<SettingsState> => {
     await withTenantDb(tenant.id, (db) =>
       db.portalSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data }),
     );
     revalidatePath("/", "layout");
-    return { message: "Settings saved." };
+    return { message: (await getTranslations("actions"))("settingsSaved") };
   },
   options,
 );
@@ -84,7 +89,10 @@ export const saveBranding = tenantAction(
     if (file && file.size > 0) {
       if (file.size > LOGO_MAX_BYTES)
         throw new InvalidInput(
-          `The logo is ${Math.ceil(file.size / 1024)} KB; the limit is ${LOGO_MAX_BYTES / 1024} KB.`,
+          (await getTranslations("actions"))("logoTooLarge", {
+            size: Math.ceil(file.size / 1024),
+            limit: LOGO_MAX_BYTES / 1024,
+          }),
         );
       logo = checkLogo(new Uint8Array(await file.arrayBuffer())).bytes.toString("base64");
     }
@@ -95,7 +103,7 @@ export const saveBranding = tenantAction(
       actor: { type: "tenant-user", id: user.id, label: user.email },
       ...(await requestOrigin()),
     });
-    return { message: "Saving your branding…", operationId: id };
+    return { message: (await getTranslations("actions"))("savingBranding"), operationId: id };
   },
   options,
 );

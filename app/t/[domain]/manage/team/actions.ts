@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/action-state.ts";
 import { text } from "@/lib/actions/fields.server.ts";
@@ -17,7 +18,7 @@ export const inviteAction = tenantAction(
   async (input, { tenant, user }): Promise<ActionState> => {
     const outcome = await inviteToTeam(tenant, user, input);
     revalidatePath("/manage/team");
-    return { message: outcome === "invited" ? "Invitation sent." : "Role given; they have been told by email." };
+    return { message: (await getTranslations("actions"))(outcome === "invited" ? "invited" : "roleGiven") };
   },
   options,
 );
@@ -28,7 +29,7 @@ export const roleAction = tenantAction(
   async ({ user: id, role }, { tenant, user }): Promise<ActionState> => {
     await changeRole(tenant, user, id, role);
     revalidatePath("/manage/team");
-    return { message: "Role changed." };
+    return { message: (await getTranslations("actions"))("roleChanged") };
   },
   options,
 );
@@ -44,7 +45,8 @@ export const unlockAction = tenantAction(
       await requestOrigin(),
     );
     revalidatePath("/manage/team");
-    return lifted ? { message: `${email} can sign in again.` } : { error: `${email} is not locked (any more).` };
+    const t = await getTranslations("actions");
+    return lifted ? { message: t("unlocked", { email }) } : { error: t("notLocked", { email }) };
   },
   options,
 );
@@ -55,7 +57,7 @@ export const removeAction = tenantAction(
   async ({ user: id }, { tenant, user }): Promise<ActionState> => {
     await removeFromTeam(tenant, user, id);
     revalidatePath("/manage/team");
-    return { message: "Removed; their sessions have ended." };
+    return { message: (await getTranslations("actions"))("removed") };
   },
   options,
 );

@@ -1,9 +1,12 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { confirmGuest } from "@/lib/portal/member.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-export const metadata = { title: "Confirm your registration" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("confirmRegistration") };
+}
 
 type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ token?: string | string[] }> };
 
@@ -12,27 +15,26 @@ export default async function ConfirmGuest({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const raw = (await searchParams).token;
   const row = await confirmGuest(tenant, Array.isArray(raw) ? raw[0] : raw);
+  const t = await getTranslations("confirmGuest");
   if (!row) {
     return (
-      <AuthCard title="This link no longer works">
-        <p data-testid="confirm-invalid">
-          It has been used or is not valid. If you registered, check your email for your ticket.
-        </p>
+      <AuthCard title={t("invalidTitle")}>
+        <p data-testid="confirm-invalid">{t("invalid")}</p>
       </AuthCard>
     );
   }
   return (
-    <AuthCard title={row.status === "confirmed" ? "You're registered" : "You're on the waitlist"}>
+    <AuthCard title={row.status === "confirmed" ? t("confirmedTitle") : t("waitlistedTitle")}>
       <p data-testid="guest-confirmed" data-status={row.status}>
         {row.status === "confirmed" ? (
           <>
-            Your place at {row.event.title} is confirmed.{" "}
+            {t("confirmed", { event: row.event.title })}{" "}
             <Link className="font-medium text-brand underline" href={`/tickets/${row.ticketCode}`}>
-              Show your ticket
+              {t("showTicket")}
             </Link>
           </>
         ) : (
-          <>{row.event.title} is full; if a place frees up it is yours automatically.</>
+          t("waitlisted", { event: row.event.title })
         )}
       </p>
     </AuthCard>

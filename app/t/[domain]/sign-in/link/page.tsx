@@ -1,9 +1,12 @@
+import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
 import { signInLinkReturnTo } from "@/lib/auth/tenant-sign-in-link.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 
-export const metadata = { title: "Sign in" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("signIn") };
+}
 
 type Props = { params: Promise<{ domain: string }>; searchParams: Promise<{ token?: string | string[] }> };
 
@@ -12,19 +15,20 @@ export default async function SignInLinkPage({ params, searchParams }: Props) {
   const token = (await searchParams).token;
   // Back to where the person asked for the link (stored with the token, never from this URL).
   const returnTo = await signInLinkReturnTo(tenant, token);
+  const t = await getTranslations("auth");
   return (
-    <AuthCard title={`Sign in to ${tenant.name}`}>
+    <AuthCard title={t("signInTo", { portal: tenant.name })}>
       {typeof token === "string" && token.length > 0 ? (
         <OneClickSignIn
           provider="email-link"
           token={token}
           callbackUrl={returnTo}
-          label="Continue to sign in"
-          pendingLabel="Signing in…"
-          refused="This link has expired or was already used. Ask for a new one on the sign-in page."
+          label={t("continueSignIn")}
+          pendingLabel={t("signingIn")}
+          refused={t("linkRefused")}
         />
       ) : (
-        <p role="alert">This sign-in link is incomplete. Open the link from your email again, or ask for a new one.</p>
+        <p role="alert">{t("linkIncomplete")}</p>
       )}
     </AuthCard>
   );

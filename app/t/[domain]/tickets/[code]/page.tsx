@@ -1,5 +1,6 @@
 import { notFound } from "next/navigation";
 import QRCode from "qrcode";
+import { getLocale, getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { formatEventTime } from "@/lib/format/event-time.ts";
@@ -7,7 +8,9 @@ import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { publicLink } from "@/lib/auth/origin.server.ts";
 import { CalendarLinks } from "@/components/portal/add-to-calendar.tsx";
 
-export const metadata = { title: "Your ticket" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("ticket") };
+}
 
 type Props = { params: Promise<{ domain: string; code: string }> };
 
@@ -46,6 +49,11 @@ export default async function TicketPage({ params }: Props) {
     const user = await requireTenantUser(tenant, `/tickets/${code}`);
     if (ticket.userId !== user.id) notFound();
   }
+  const [t, ts, locale] = await Promise.all([
+    getTranslations("ticket"),
+    getTranslations("attendeeStatus"),
+    getLocale(),
+  ]);
   const svg = await QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
   return (
     <section
@@ -55,7 +63,7 @@ export default async function TicketPage({ params }: Props) {
     >
       <h1 className="text-2xl font-semibold">{ticket.event.title}</h1>
       <p className="mt-1 text-sm opacity-80">
-        {formatEventTime(ticket.event.startsAt, ticket.event.endsAt, ticket.event.timeZone)}
+        {formatEventTime(ticket.event.startsAt, ticket.event.endsAt, ticket.event.timeZone, locale)}
       </p>
       {ticket.event.venue && <p className="text-sm opacity-80">{ticket.event.venue}</p>}
       {ticket.status === "confirmed" ? (
@@ -64,7 +72,7 @@ export default async function TicketPage({ params }: Props) {
           <div
             className="mx-auto mt-6 w-64 rounded-lg bg-white p-3"
             role="img"
-            aria-label={`Ticket QR code ${code}`}
+            aria-label={t("qr", { code })}
             data-testid="ticket-qr"
             dangerouslySetInnerHTML={{ __html: svg }}
           />
@@ -93,7 +101,7 @@ export default async function TicketPage({ params }: Props) {
           </div>
         </>
       ) : (
-        <p className="mt-6">This registration is {ticket.status}; it has no valid ticket.</p>
+        <p className="mt-6">{t("noTicket", { status: ts(ticket.status) })}</p>
       )}
     </section>
   );

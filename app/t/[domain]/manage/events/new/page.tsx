@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { EventForm } from "@/components/portal/staff-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { timeZones } from "@/lib/format/zoned.ts";
@@ -5,7 +6,9 @@ import { hasFeature } from "@/lib/portal/features.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { saveEvent } from "../../actions.ts";
 
-export const metadata = { title: "New event" };
+export async function generateMetadata() {
+  return { title: (await getTranslations("meta"))("newEvent") };
+}
 
 export default async function NewEvent({ params }: { params: Promise<{ domain: string }> }) {
   const tenant = await currentTenant((await params).domain);
@@ -29,7 +32,7 @@ export default async function NewEvent({ params }: { params: Promise<{ domain: s
   };
   return (
     <section className="rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
-      <h1 className="mb-6 text-2xl font-semibold">New event</h1>
+      <h1 className="mb-6 text-2xl font-semibold">{(await getTranslations("manage"))("newEvent")}</h1>
       <EventForm
         save={saveEvent}
         values={empty}
