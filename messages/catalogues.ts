@@ -9,3 +9,35 @@ import fr from "./fr.json";
 export type Messages = typeof en;
 
 export const CATALOGUES: Record<"en" | "de" | "fr", Messages> = { en, de, fr };
+
+type Namespace = keyof Messages;
+
+/**
+ * What client components on any page read (test/static/client-messages.test.ts). The rest of a
+ * catalogue is read on the server only and never reaches the browser: each page would otherwise
+ * carry every language string of the product in its HTML.
+ */
+export const CLIENT_NAMESPACES = [
+  "ui",
+  "event",
+  "registration",
+  "auth",
+  "account",
+  "language",
+  "pages",
+] as const satisfies readonly Namespace[];
+
+/** What the staff area's client components read besides (its layout provides them). */
+export const STAFF_CLIENT_NAMESPACES = [
+  "checkIn",
+  "eventForm",
+  "messageForm",
+  "teamForm",
+  "settings",
+  "roles",
+] as const satisfies readonly Namespace[];
+
+/** The part of `messages` a client provider passes down. */
+export function clientMessages(messages: Messages, namespaces: readonly Namespace[]): Partial<Messages> {
+  return Object.fromEntries(namespaces.map((n) => [n, messages[n]]));
+}

@@ -1,8 +1,10 @@
 import Link from "next/link";
-import { getTranslations } from "next-intl/server";
+import { NextIntlClientProvider } from "next-intl";
+import { getMessages, getTranslations } from "next-intl/server";
 import type { ReactNode } from "react";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { CLIENT_NAMESPACES, clientMessages, type Messages, STAFF_CLIENT_NAMESPACES } from "@/messages/catalogues.ts";
 
 /** The portal's staff area: staff, admins and owners of this tenant only. */
 export default async function ManageLayout({
@@ -32,7 +34,11 @@ export default async function ManageLayout({
           </>
         )}
       </nav>
-      {children}
+      <NextIntlClientProvider
+        messages={clientMessages((await getMessages()) as Messages, [...CLIENT_NAMESPACES, ...STAFF_CLIENT_NAMESPACES])}
+      >
+        {children}
+      </NextIntlClientProvider>
     </div>
   );
 }
