@@ -113,7 +113,8 @@ test.beforeAll(async ({ browser }) => {
   const [, , , draftId, step] = new URL(viewers.agencyOwner.url()).pathname.split("/");
   const [operation] = await adminQuery<{ id: string }>(
     "portico",
-    `SELECT id FROM "Operation" ORDER BY "createdAt" DESC LIMIT 1`,
+    // The fullest operation page when one exists: a finished provisioning, with its portal links.
+    `SELECT id FROM "Operation" ORDER BY (kind IN ('provision', 'retry') AND status = 'succeeded') DESC, "createdAt" DESC LIMIT 1`,
   );
 
   values = inventoryValues({

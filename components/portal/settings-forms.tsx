@@ -188,7 +188,7 @@ export function BrandingForm({
           {COLOURS.map(([key, label]) => (
             <Field
               key={key}
-              label={label}
+              label={t(label)}
               name={key}
               error={problems[key]?.message ?? (state.values?.[key] === theme[key] ? state.errors?.[key] : undefined)}
             >

@@ -57,26 +57,29 @@ export default async function OperationPage({ params }: { params: Promise<{ id: 
       <div className="mt-6 rounded-xl bg-white p-6 ring-1 ring-slate-200">
         <OperationProgress initial={view} onDone={live ? "reload" : undefined} />
         {op.status === "succeeded" && (op.kind === "provision" || op.kind === "retry") && op.slug && (
-          <p className="mt-4">
+          // A wrapping row, not inline text: the button's padding would overlap the line below on a phone.
+          <div className="mt-4 flex flex-wrap items-center gap-x-3 gap-y-2">
             <a
               data-testid="open-portal"
-              className="mr-3 inline-block rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white"
+              className="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white"
               href={`${env.PORTICO_PUBLIC_SCHEME}://${tenantSubdomainHost(op.slug, hosts)}${port}/`}
             >
               Open portal
             </a>
-            Live at{" "}
-            <a
-              data-testid="portal-link"
-              className="font-mono text-sky-700 hover:underline"
-              href={`${env.PORTICO_PUBLIC_SCHEME}://${tenantSubdomainHost(op.slug, hosts)}${port}/`}
-            >
-              {tenantSubdomainHost(op.slug, hosts)}
-            </a>
-            {(op.result as { invited?: string } | null)?.invited && (
-              <> · invitation sent to {(op.result as { invited: string }).invited}</>
-            )}
-          </p>
+            <span className="min-w-0 break-all">
+              Live at{" "}
+              <a
+                data-testid="portal-link"
+                className="font-mono text-sky-700 hover:underline"
+                href={`${env.PORTICO_PUBLIC_SCHEME}://${tenantSubdomainHost(op.slug, hosts)}${port}/`}
+              >
+                {tenantSubdomainHost(op.slug, hosts)}
+              </a>
+              {(op.result as { invited?: string } | null)?.invited && (
+                <> · invitation sent to {(op.result as { invited: string }).invited}</>
+              )}
+            </span>
+          </div>
         )}
         {op.status === "succeeded" && file && (
           <p className="mt-4">
