@@ -42,7 +42,12 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   if (!event) return { title: (await getTranslations("meta"))("event") };
   // A members-only portal tells link previews (never signed in) only whose portal it is.
   const hidden = (await portalSettings(tenant).catch(() => null))?.catalogueVisibility !== "public";
-  if (hidden) return shareMetadata(tenant, { path: `/events/${event.slug}`, title: tenant.name });
+  if (hidden)
+    return shareMetadata(tenant, {
+      path: `/events/${event.slug}`,
+      title: tenant.name,
+      description: (await getTranslations("meta"))("portalDescription", { portal: tenant.name }),
+    });
   return {
     title: event.title,
     ...shareMetadata(tenant, {
