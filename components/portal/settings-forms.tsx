@@ -244,8 +244,10 @@ export function BrandingForm({
               value={theme.font}
               onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}
             >
-              {Object.keys(FONT_STACKS).map((f) => (
-                <option key={f}>{f}</option>
+              {(Object.keys(FONT_STACKS) as FontName[]).map((f) => (
+                <option key={f} value={f}>
+                  {t(`fonts.${f}`)}
+                </option>
               ))}
             </Select>
           )}
