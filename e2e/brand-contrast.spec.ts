@@ -145,3 +145,53 @@ test("the agency dashboard lists tenants whose stored colours are below contrast
   await link.click();
   await expect(page.getByTestId("preview-contrast")).toContainText(/link text on the page background is 1\.\d+:1/);
 });
+
+test("a German portal's settings word the refusal and the suggestion in German, live and from the server", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const t = await tenantWithUsers("kontrast", [{ email: "anja@kontrast.example", name: "Anja Admin", role: "admin" }]);
+  const host = `${t}.localhost`;
+  const signed = await signedIn(browser, host, "anja@kontrast.example");
+  await adminSql(
+    `t_${t.replaceAll("-", "_")}`,
+    `INSERT INTO "PortalSettings" (id, "defaultLocale", "updatedAt") VALUES (1, 'de', now())
+     ON CONFLICT (id) DO UPDATE SET "defaultLocale" = 'de'`,
+  );
+  const german = /Die Markenfarbe als Linktext auf dem Seitenhintergrund: 1,\d+:1; WCAG AA verlangt 4,5:1\./;
+
+  // The live check, in the browser.
+  await signed.goto(at(host, "/manage/settings"));
+  const field = signed.getByLabel("Markenfarbe");
+  await field.fill("#fde047");
+  await expect(signed.getByTestId("error-primary")).toContainText(german);
+  await expect(signed.getByTestId("error-primary")).not.toContainText(yellowRefusal);
+  await expect(signed.getByTestId("preview-contrast")).toContainText("Kontrast unter WCAG AA");
+  await expect(signed.getByTestId("preview-contrast")).toContainText(german);
+  await expect(signed.getByTestId("suggest-primary")).toHaveText(/^#[0-9a-f]{6} verwenden$/);
+
+  // The server's answer, without JavaScript: the refusal beside the field, then the filled-in shade.
+  const context = await browser.newContext({
+    storageState: await signed.context().storageState(),
+    javaScriptEnabled: false,
+  });
+  const page = await context.newPage();
+  await page.goto(at(host, "/manage/settings"));
+  await page.getByLabel("Markenfarbe").fill("#fde047");
+  await page.getByRole("button", { name: "Erscheinungsbild speichern" }).click();
+  await expect(page.getByTestId("error-primary")).toContainText(german);
+  const suggestion = page.getByTestId("suggest-primary");
+  const shade = /(#[0-9a-f]{6}) verwenden/.exec(await suggestion.innerText())?.[1] as string;
+  expect(shade).toMatch(/^#[0-9a-f]{6}$/);
+  await suggestion.click();
+  await expect(page.getByTestId("branding-message")).toHaveText(
+    `${shade} eingesetzt; prüfen Sie die Vorschau und speichern Sie.`,
+  );
+
+  // Control: the same portal in English words it as before.
+  await adminSql(`t_${t.replaceAll("-", "_")}`, `UPDATE "PortalSettings" SET "defaultLocale" = 'en'`);
+  await signed.goto(at(host, "/manage/settings"));
+  await signed.getByLabel("Brand colour").fill("#fde047");
+  await expect(signed.getByTestId("error-primary")).toContainText(yellowRefusal);
+  await expect(signed.getByTestId("suggest-primary")).toHaveText(/^Use #[0-9a-f]{6}$/);
+});

@@ -1,5 +1,8 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { adminSql } from "./cli.ts";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { appRoutes, concretePaths, inventoryValues } from "../test/support/routes.ts";
+import { adminQuery, adminSql } from "./cli.ts";
 import { PASSWORD, tenantWithUsers } from "./fixtures.ts";
 import { at, direct } from "./hosts.ts";
 
@@ -170,4 +173,120 @@ test("a language cookie outside the closed set is ignored and never reflected", 
   // Positive control: a value of the set is taken.
   const [url2, options2] = direct(`${slug}.localhost`, "/", { cookie: "portico-locale=de" });
   expect(await (await request.get(url2, options2)).text()).toContain('<html lang="de"');
+});
+
+type Catalogue = { [key: string]: string | Catalogue };
+const catalogue = (locale: string) =>
+  JSON.parse(readFileSync(path.resolve("messages", `${locale}.json`), "utf8")) as Catalogue;
+
+function leaves(tree: Catalogue, prefix = ""): [string, string][] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    typeof v === "string" ? [[`${prefix}${k}`, v] as [string, string]] : leaves(v, `${prefix}${k}.`),
+  );
+}
+
+/**
+ * The English catalogue's words that a page in `locale` must not show: each sentence's literal
+ * parts (between its {placeholders} and <tags>) of 10 characters or more, unless the other
+ * catalogue uses the same words somewhere (a brand, "WCAG AA", "Apple / other (.ics)").
+ */
+function englishFragments(locale: string): string[] {
+  const other = new Map(leaves(catalogue(locale)));
+  const otherText = [...other.values()].join("\n");
+  const fragments = new Set<string>();
+  for (const [key, english] of leaves(catalogue("en"))) {
+    if (other.get(key) === english) continue;
+    for (const part of english.split(/\{(?:[^{}]|\{[^{}]*\})*\}|<\/?\w+>/)) {
+      const fragment = part.trim();
+      if (fragment.length >= 10 && !otherText.includes(fragment)) fragments.add(fragment);
+    }
+  }
+  return [...fragments];
+}
+
+/** What on the page is still English: catalogue words, English weekdays, ISO dates. */
+async function englishOn(page: Page, fragments: string[]): Promise<string[]> {
+  // What a reader sees, and what a screen reader or a link preview reads out.
+  const text = await page.evaluate(() =>
+    [
+      document.title,
+      document.querySelector('meta[name="description"]')?.getAttribute("content") ?? "",
+      document.body.innerText,
+      ...[...document.querySelectorAll("[aria-label], [placeholder], img[alt], [title]")].map((el) =>
+        ["aria-label", "placeholder", "alt", "title"].map((a) => el.getAttribute(a) ?? "").join(" "),
+      ),
+    ]
+      .join(" ")
+      .replace(/\s+/g, " "),
+  );
+  const found = fragments.filter((f) => text.includes(f)).map((f) => `"${f}"`);
+  for (const pattern of [/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b,? \d/, /\b\d{4}-\d\d-\d\d\b/])
+    for (const match of text.match(new RegExp(pattern, "g")) ?? []) found.push(`date "${match}"`);
+  return found;
+}
+
+test("every portal page shows no English words in German or French, as an owner and to a visitor", async ({
+  browser,
+}) => {
+  test.setTimeout(600_000);
+  const slug = await tenantWithUsers(
+    "sweep",
+    [
+      { email: "olga@sweep.example", name: "Olga Inhaberin", role: "owner" },
+      { email: "mia@sweep.example", name: "Mia Mitglied", role: "member" },
+    ],
+    "premium",
+  );
+  const host = `${slug}.localhost`;
+  const db = database(slug);
+  // The tenant's own content is German, so only the product's words can be English.
+  await adminSql(
+    db,
+    `INSERT INTO "Event" (id, slug, title, summary, description, "startsAt", "endsAt", "timeZone", venue, capacity, status, questions, "registrationOpensAt", "updatedAt") VALUES
+     (gen_random_uuid(), 'fruehjahr', 'Frühjahrsforum', 'Vorträge und Austausch.', 'Bitte Laptop mitbringen.', now() + interval '3 days', now() + interval '3 days 2 hours', 'Europe/Berlin', 'Halle A', 40, 'published', '[{"id":"kost","label":"Ernährung","kind":"text","required":false,"options":[]}]', NULL, now()),
+     (gen_random_uuid(), 'entwurf', 'Vorstandssitzung', '', '', now() + interval '9 days', now() + interval '9 days 2 hours', 'Europe/Berlin', NULL, NULL, 'draft', '[]', NULL, now()),
+     (gen_random_uuid(), 'herbst', 'Herbstforum', '', '', now() + interval '60 days', now() + interval '60 days 2 hours', 'Europe/Berlin', 'Halle B', 10, 'published', '[]', now() + interval '30 days', now())`,
+  );
+  await adminSql(
+    db,
+    `INSERT INTO "Registration" (id, "eventId", "userId", email, name, status, "ticketCode", "updatedAt")
+     SELECT gen_random_uuid(), e.id, u.id, u.email, u.name, 'confirmed', 'SweepTicket' || substr(md5(u.email), 1, 12), now()
+     FROM "Event" e, "User" u WHERE e.slug = 'fruehjahr'`,
+  );
+  const [ticket] = await adminQuery<{ ticketCode: string }>(
+    db,
+    `SELECT r."ticketCode" FROM "Registration" r JOIN "User" u ON u.id = r."userId" WHERE u.email = 'olga@sweep.example'`,
+  );
+  const values = inventoryValues({
+    tenantSlug: slug,
+    eventSlugs: ["fruehjahr", "entwurf", "herbst"],
+    ticketCode: ticket!.ticketCode,
+  });
+  const pages = appRoutes(path.resolve("app")).filter((r) => r.realm === "tenant" && r.kind === "page");
+  const guestOnly = new Set(["sign-in", "sign-up", "invite", "impersonate", "impersonation"]);
+
+  const owner = await signIn(browser, host, "olga@sweep.example");
+  const guest = await (await browser.newContext()).newPage();
+  /** Every page as the visitor it is for: the English words found on each. */
+  async function sweep(locale: string, only?: string[]): Promise<string[]> {
+    await portalDefault(slug, locale);
+    const fragments = englishFragments(locale === "en" ? "de" : locale);
+    const found: string[] = [];
+    for (const route of pages)
+      for (const p of concretePaths(route, values)) {
+        if (only && !only.includes(p)) continue;
+        const page = guestOnly.has(route.segments[0] ?? "") ? guest : owner;
+        await page.goto(at(host, p));
+        await expect(page.locator("html")).toHaveAttribute("lang", locale);
+        for (const english of await englishOn(page, fragments)) found.push(`${locale} ${p}: ${english}`);
+      }
+    return found;
+  }
+
+  const found = [...(await sweep("de")), ...(await sweep("fr"))];
+  expect(found).toEqual([]);
+  // Positive control: the same check on English pages finds the catalogue's English.
+  const english = await sweep("en", ["/", "/manage/settings", "/events/herbst"]);
+  expect(english).toContain('en /manage/settings: "Who sees the event catalogue"');
+  expect(english.some((e) => e.startsWith("en /events/herbst: date"))).toBe(true);
 });

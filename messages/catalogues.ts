@@ -35,6 +35,8 @@ export const STAFF_CLIENT_NAMESPACES = [
   "teamForm",
   "settings",
   "roles",
+  "contrast",
+  "brandPreview",
 ] as const satisfies readonly Namespace[];
 
 /** The part of `messages` a client provider passes down. */

@@ -12,11 +12,14 @@ export function ColourSuggestion({
   describedBy,
   apply,
   tone = "portal",
+  label,
 }: {
   problem: ContrastProblem | undefined;
   describedBy?: string;
   apply: (field: ContrastProblem["field"], shade: string) => void;
   tone?: "portal" | "agency";
+  /** The button's words in the reader's language; English ("Use #…") where none is given (the agency). */
+  label?: (shade: string) => string;
 }) {
   if (!problem?.suggestion) return null;
   const shade = problem.suggestion;
@@ -37,7 +40,7 @@ export function ColourSuggestion({
       }`}
     >
       <span aria-hidden="true" className="h-4 w-4 rounded ring-1 ring-black/20" style={{ background: shade }} />
-      Use {shade}
+      {label ? label(shade) : `Use ${shade}`}
     </button>
   );
 }

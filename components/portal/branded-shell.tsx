@@ -26,6 +26,7 @@ export function BrandedShell({
   children: ReactNode;
 }) {
   const t = useTranslations("shell");
+  const roleName = useTranslations("roleName");
   const style = themeToCssVars(tenant.theme) as CSSProperties;
   return (
     <div style={style} data-tenant={tenant.slug} className="flex min-h-screen flex-col bg-page font-brand text-ink">
@@ -41,7 +42,7 @@ export function BrandedShell({
                 strong: (chunks) => <strong>{chunks}</strong>,
                 name: user.name,
                 email: user.email,
-                role: user.role,
+                role: roleName(user.role),
                 agencyUser: user.impersonation.agencyUserEmail,
                 time: user.impersonation.sessionExpiresAt.toISOString().slice(11, 16),
               })}

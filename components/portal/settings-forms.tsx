@@ -3,13 +3,13 @@
 import { useTranslations } from "next-intl";
 import { useActionState, useEffect, useRef, useState } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
-import { PortalPreview } from "@/components/agency/portal-preview.tsx";
+import { PortalPreview, type PreviewText } from "@/components/agency/portal-preview.tsx";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "@/lib/tenancy/theme.ts";
-import { COLOUR_FIELDS, checkContrast } from "@/lib/tenancy/contrast.ts";
+import { COLOUR_FIELDS, checkContrast, describeContrast, type ContrastProblem } from "@/lib/tenancy/contrast.ts";
 import { ColourSuggestion } from "@/components/forms/colour-suggestion.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
 import { LOCALES, LOCALE_NAMES } from "@/lib/format/locale.ts";
@@ -132,6 +132,24 @@ export function BrandingForm({
   status: (operationId: string) => Promise<BrandingStatus>;
 }) {
   const t = useTranslations("settings");
+  const tc = useTranslations("contrast");
+  const tp = useTranslations("brandPreview");
+  // Problems are found by the shared check and worded here, in the portal's language.
+  const describe = (problem: ContrastProblem) => describeContrast(problem, tc);
+  const previewText: PreviewText = {
+    label: tp("label"),
+    clientName: tp("clientName"),
+    signIn: tp("signIn"),
+    upcoming: tp("upcoming"),
+    register: tp("register"),
+    refused: tc("refused"),
+    samples: [
+      { title: tp("conference"), when: tp("in12Days"), day: tp("day1"), time: "09:00" },
+      { title: tp("webinar"), when: tp("nextMonth"), day: tp("day1"), time: "16:30" },
+      { title: tp("meetup"), when: tp("inJanuary"), day: tp("day2"), time: "18:00" },
+    ],
+    describe,
+  };
   const [state, action, pending] = useActionState(save, {} as SettingsState);
   const [name, setName] = useState(state.values?.name ?? initialName);
   // After a submit without script (a suggested shade), the action's answer carries the colours.
@@ -190,7 +208,13 @@ export function BrandingForm({
               key={key}
               label={t(label)}
               name={key}
-              error={problems[key]?.message ?? (state.values?.[key] === theme[key] ? state.errors?.[key] : undefined)}
+              error={
+                problems[key]
+                  ? describe(problems[key])
+                  : state.values?.[key] === theme[key]
+                    ? state.errors?.[key]
+                    : undefined
+              }
             >
               {(c) => (
                 <>
@@ -205,6 +229,7 @@ export function BrandingForm({
                     problem={problems[key]}
                     describedBy={c["aria-describedby"]}
                     apply={(field, shade) => setTheme((t) => ({ ...t, [field]: shade }))}
+                    label={(shade) => tc("use", { shade })}
                   />
                 </>
               )}
@@ -219,8 +244,10 @@ export function BrandingForm({
               value={theme.font}
               onChange={(e) => setTheme({ ...theme, font: e.target.value as FontName })}
             >
-              {Object.keys(FONT_STACKS).map((f) => (
-                <option key={f}>{f}</option>
+              {(Object.keys(FONT_STACKS) as FontName[]).map((f) => (
+                <option key={f} value={f}>
+                  {t(`fonts.${f}`)}
+                </option>
               ))}
             </Select>
           )}
@@ -280,7 +307,12 @@ export function BrandingForm({
       </form>
       <div>
         <h2 className="mb-2 text-sm font-medium opacity-70">{t("preview")}</h2>
-        <PortalPreview theme={{ ...theme, logo: { ...theme.logo, src: logo } }} name={name} host={host} />
+        <PortalPreview
+          theme={{ ...theme, logo: { ...theme.logo, src: logo } }}
+          name={name}
+          host={host}
+          text={previewText}
+        />
       </div>
     </div>
   );

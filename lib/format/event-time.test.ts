@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { viewerTime } from "./event-time.ts";
+import { formatZonedInstant, viewerTime } from "./event-time.ts";
 
 // 2026-12-01 13:00 UTC: 08:00 in New York, 14:00 in Berlin, 00:00 on 2 December in Auckland.
 const start = new Date("2026-12-01T13:00:00Z");
@@ -23,5 +23,13 @@ describe("viewerTime", () => {
 
   it("says nothing for a zone the runtime does not know", () => {
     expect(viewerTime(start, "Europe/Berlin", "Mars/Olympus_Mons", "en")).toBeNull();
+  });
+});
+
+describe("formatZonedInstant", () => {
+  it("shows one instant in the event's zone, named, in the reader's language", () => {
+    expect(formatZonedInstant(start, "Europe/Berlin", "en")).toMatch(/^Tue,? 1 Dec 2026, 14:00 (CET|GMT\+1)$/);
+    expect(formatZonedInstant(start, "Europe/Berlin", "de")).toMatch(/^Di\., 1\. Dez\. 2026, 14:00 (MEZ|GMT\+1)$/);
+    expect(formatZonedInstant(start, "America/New_York", "fr")).toMatch(/^mar\. 1 déc\. 2026, 08:00 (UTC−5|HNE)$/);
   });
 });

@@ -18,6 +18,20 @@ export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, 
   return `${day.format(startsAt)}, ${time.format(startsAt)}–${end}${zone ? ` ${zone}` : ""}`;
 }
 
+/**
+ * One instant in an event's own zone, named, in the reader's language: "Tue, 1 Dec 2026, 09:00
+ * CET" (en), "Di., 1. Dez. 2026, 09:00 MEZ" (de); when registration opens, for example.
+ */
+export function formatZonedInstant(date: Date, timeZone: string, locale: string): string {
+  const intl = intlLocale(locale);
+  const day = dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
+  const time = dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const zone = dateTimeFormat(intl, { timeZone, timeZoneName: "short" })
+    .formatToParts(date)
+    .find((p) => p.type === "timeZoneName")?.value;
+  return `${day.format(date)}, ${time.format(date)}${zone ? ` ${zone}` : ""}`;
+}
+
 export function formatDateParts(date: Date, timeZone: string, locale: string): { day: string; month: string } {
   const intl = intlLocale(locale);
   return {

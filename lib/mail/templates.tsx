@@ -205,7 +205,7 @@ function build(content: MailContent, ctx: Ctx): Built {
         content.kind === "first-admin-invitation"
           ? t.inviteFirstAdmin(brand.name)
           : content.kind === "team-invitation"
-            ? t.inviteTeam(content.invitedBy, brand.name, content.role)
+            ? t.inviteTeam(content.invitedBy, brand.name, t.roleName(content.role))
             : t.agencyInvite(content.invitedBy, content.role);
       return {
         subject: content.kind === "agency-invitation" ? t.agencyInviteSubject : t.inviteSubject(brand.name),
@@ -226,11 +226,11 @@ function build(content: MailContent, ctx: Ctx): Built {
     case "team-promotion":
       return {
         subject: t.teamPromotedSubject(brand.name),
-        preview: t.teamPromoted(content.by, content.role, brand.name),
+        preview: t.teamPromoted(content.by, t.roleName(content.role), brand.name),
         body: (
           <>
             <P>{t.greeting(content.name)}</P>
-            <P>{t.teamPromoted(content.by, content.role, brand.name)}</P>
+            <P>{t.teamPromoted(content.by, t.roleName(content.role), brand.name)}</P>
             <Action ctx={ctx} href={content.link}>
               {t.signInAsUsual}
             </Action>

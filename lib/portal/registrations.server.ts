@@ -1,6 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import type { TenantDb } from "../db/tenant-db.server.ts";
+import { formatZonedInstant } from "../format/event-time.ts";
 import { InvalidInput } from "../util/errors.ts";
 import { checkAnswers, parseQuestions } from "./questions.ts";
 
@@ -35,6 +36,7 @@ interface LockedEvent {
   endsAt: Date;
   registrationOpensAt: Date | null;
   registrationClosesAt: Date | null;
+  timeZone: string;
   questions: unknown;
 }
 
@@ -42,25 +44,49 @@ type Tx = Parameters<Parameters<TenantDb["$transaction"]>[0]>[0];
 
 async function lockEvent(tx: Tx, eventId: string): Promise<LockedEvent> {
   const rows = await tx.$queryRaw<LockedEvent[]>`
-    SELECT id, title, status::text AS status, capacity, "startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt", questions
+    SELECT id, title, status::text AS status, capacity, "startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt", "timeZone", questions
     FROM "Event" WHERE id = ${eventId}::uuid FOR UPDATE`;
   const event = rows[0];
   if (!event) throw new RegistrationRefused("This event does not exist.");
   return event;
 }
 
+/** Why registration is closed now, as data a page words in its reader's language. */
+export type RegistrationClosure = { reason: "eventCancelled" | "notOpen" | "closed" } | { reason: "opensOn"; at: Date };
+
 /** Why registration is closed now, or null when it is open. */
-export function registrationClosedReason(
+export function registrationClosure(
   event: Pick<LockedEvent, "status" | "startsAt" | "registrationOpensAt" | "registrationClosesAt">,
   now = new Date(),
-): string | null {
-  if (event.status === "cancelled") return "This event has been cancelled.";
-  if (event.status !== "published") return "This event is not open for registration.";
+): RegistrationClosure | null {
+  if (event.status === "cancelled") return { reason: "eventCancelled" };
+  if (event.status !== "published") return { reason: "notOpen" };
   if (event.registrationOpensAt && now < event.registrationOpensAt)
-    return `Registration opens on ${event.registrationOpensAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`;
+    return { reason: "opensOn", at: event.registrationOpensAt };
   const closes = event.registrationClosesAt ?? event.startsAt;
-  if (now >= closes) return "Registration for this event has closed.";
+  if (now >= closes) return { reason: "closed" };
   return null;
+}
+
+const CLOSED_IN_ENGLISH = {
+  eventCancelled: "This event has been cancelled.",
+  notOpen: "This event is not open for registration.",
+  closed: "Registration for this event has closed.",
+} as const;
+
+/**
+ * Why registration is closed now, in English (the catalogues' `server` sentences), or null when
+ * it is open; the opening time in the event's own zone. Pages word `registrationClosure` instead.
+ */
+export function registrationClosedReason(
+  event: Pick<LockedEvent, "status" | "startsAt" | "registrationOpensAt" | "registrationClosesAt" | "timeZone">,
+  now = new Date(),
+): string | null {
+  const closure = registrationClosure(event, now);
+  if (!closure) return null;
+  return closure.reason === "opensOn"
+    ? `Registration opens on ${formatZonedInstant(closure.at, event.timeZone, "en")}.`
+    : CLOSED_IN_ENGLISH[closure.reason];
 }
 
 function ticketCode(): string {

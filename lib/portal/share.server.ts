@@ -10,9 +10,9 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
  */
 export function shareMetadata(
   tenant: ResolvedTenant,
-  page: { path: string; title: string; description?: string; image?: string | null },
+  page: { path: string; title: string; description: string; image?: string | null },
 ): Metadata {
-  const description = page.description ?? `Events from ${tenant.name}: see what is coming up and register.`;
+  const description = page.description;
   const image = publicLink(tenant.primaryHost, page.image ?? tenant.theme.logo.src);
   return {
     description,

@@ -1,6 +1,9 @@
+import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
+import { CATALOGUES } from "../../messages/catalogues.ts";
 import {
   checkContrast,
+  describeContrast,
   contrastRatio,
   formatRatio,
   nearestPassingShade,
@@ -39,6 +42,35 @@ describe("contrastRatio", () => {
       const grey = `#${v.toString(16).padStart(2, "0").repeat(3)}`;
       expect(contrastRatio(readableOn(grey), grey)).toBeGreaterThanOrEqual(4.5);
     }
+  });
+});
+
+describe("describeContrast", () => {
+  const translate = (locale: "en" | "de" | "fr") =>
+    createTranslator({ locale, messages: CATALOGUES[locale], namespace: "contrast" });
+
+  it("says in English exactly what the English message says (the catalogue and lib agree)", () => {
+    for (const colours of [
+      { ...cream, primary: "#fde047" },
+      { ...cream, text: "#a8a29e" },
+      { ...cream, background: "#777777" },
+    ]) {
+      const problems = Object.values(checkContrast(colours));
+      expect(problems.length).toBeGreaterThan(0);
+      for (const problem of problems) expect(describeContrast(problem, translate("en"))).toBe(problem.message);
+    }
+  });
+
+  it("words a problem in German and French with local number formats, the shade kept", () => {
+    const problem = checkContrast({ ...cream, primary: "#fde047" }).primary;
+    if (!problem?.suggestion) throw new Error("expected a problem with a suggestion");
+    const de = describeContrast(problem, translate("de"));
+    expect(de).toContain("Die Markenfarbe als Linktext auf dem Seitenhintergrund: 1,27:1; WCAG AA verlangt 4,5:1.");
+    expect(de).toContain(`Versuchen Sie ${problem.suggestion}`);
+    expect(de).not.toContain("link text");
+    const fr = describeContrast(problem, translate("fr"));
+    expect(fr).toContain("1,27:1");
+    expect(fr).toContain(`Essayez ${problem.suggestion}`);
   });
 });
 

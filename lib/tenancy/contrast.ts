@@ -41,7 +41,12 @@ export function formatRatio(ratio: number): string {
   return `${(Math.floor(ratio * 100) / 100).toFixed(2).replace(/\.?0+$/, "")}:1`;
 }
 
+/** Each pair's name, for reading its description in the reader's language (the catalogues' `contrast.pairs`). */
+export const PAIR_IDS = ["textOnPage", "textOnCards", "linkOnPage", "linkOnCards", "onBrand", "onAccent"] as const;
+export type PairId = (typeof PAIR_IDS)[number];
+
 interface Pair {
+  id: PairId;
   /** The colour the person chose that a failure is reported on (and a shade suggested for). */
   field: ColourField;
   /** Where the field's colour appears, in words. */
@@ -60,14 +65,23 @@ interface Pair {
  */
 export const CONTRAST_PAIRS: readonly Pair[] = [
   {
+    id: "textOnPage",
     field: "text",
     use: "Text on the page background",
     foreground: (c) => c.text,
     background: (c) => c.background,
     min: AA_BODY,
   },
-  { field: "text", use: "Text on cards", foreground: (c) => c.text, background: (c) => c.surface, min: AA_BODY },
   {
+    id: "textOnCards",
+    field: "text",
+    use: "Text on cards",
+    foreground: (c) => c.text,
+    background: (c) => c.surface,
+    min: AA_BODY,
+  },
+  {
+    id: "linkOnPage",
     field: "primary",
     use: "The brand colour as link text on the page background",
     foreground: (c) => c.primary,
@@ -75,6 +89,7 @@ export const CONTRAST_PAIRS: readonly Pair[] = [
     min: AA_BODY,
   },
   {
+    id: "linkOnCards",
     field: "primary",
     use: "The brand colour as link text on cards",
     foreground: (c) => c.primary,
@@ -82,6 +97,7 @@ export const CONTRAST_PAIRS: readonly Pair[] = [
     min: AA_BODY,
   },
   {
+    id: "onBrand",
     field: "primary",
     use: "Header, sub-navigation and button text on the brand colour",
     foreground: (c) => readableOn(c.primary),
@@ -89,6 +105,7 @@ export const CONTRAST_PAIRS: readonly Pair[] = [
     min: AA_BODY,
   },
   {
+    id: "onAccent",
     field: "accent",
     use: "Badge text on the accent",
     foreground: (c) => readableOn(c.accent),
@@ -97,9 +114,18 @@ export const CONTRAST_PAIRS: readonly Pair[] = [
   },
 ];
 
+/** One pair below its minimum: which pair, its ratio (rounded down to hundredths) and what it needs. */
+export interface ContrastFailure {
+  pair: PairId;
+  ratio: number;
+  min: number;
+}
+
 export interface ContrastProblem {
   field: ColourField;
-  /** Every failing pair of this field, in one sentence each, with the ratio and what it needs. */
+  /** Every failing pair of this field, for a reader's language (`describeContrast`). */
+  failures: ContrastFailure[];
+  /** The same in English, one sentence each, with the ratio and what it needs (logs, CLI, agency). */
   message: string;
   /** The nearest shade of the same hue that passes every pair of this field, or null if none does. */
   suggestion: string | null;
@@ -134,6 +160,11 @@ export function checkContrast(input: Partial<Record<ColourField, string>>): Cont
       .join(" ");
     result[field] = {
       field,
+      failures: failed.map(({ pair, ratio }) => ({
+        pair: pair.id,
+        ratio: Math.floor(ratio * 100) / 100,
+        min: pair.min,
+      })),
       message: suggestion
         ? `${detail} Try ${suggestion}, the nearest shade that passes.`
         : `${detail} No shade of this hue passes; change the background colours.`,
@@ -141,6 +172,26 @@ export function checkContrast(input: Partial<Record<ColourField, string>>): Cont
     };
   }
   return result;
+}
+
+/**
+ * What `describeContrast` asks of a translator: next-intl's `t` for the catalogues' `contrast`
+ * namespace fits, so the portal shows a problem in its reader's language.
+ */
+export type ContrastTranslator = (
+  key: `pairs.${PairId}` | "failure" | "suggest" | "noShade",
+  values?: Record<string, string | number>,
+) => string;
+
+/**
+ * A problem in the reader's language, from its structured failures (the English `message` is the
+ * same sentence in English). Numbers are formatted by the translator's locale ("1,27:1" in German).
+ */
+export function describeContrast(problem: ContrastProblem, t: ContrastTranslator): string {
+  const detail = problem.failures
+    .map((f) => t("failure", { use: t(`pairs.${f.pair}`), ratio: f.ratio, min: f.min }))
+    .join(" ");
+  return `${detail} ${problem.suggestion ? t("suggest", { shade: problem.suggestion }) : t("noShade")}`;
 }
 
 /** The first problem's message, for places that report one line (declared tenants, the CLI). */

@@ -16,7 +16,14 @@ import { shareMetadata } from "@/lib/portal/share.server.ts";
 
 export async function generateMetadata({ params }: Pick<Props, "params">): Promise<Metadata> {
   const tenant = await currentTenant((await params).domain);
-  return { title: { absolute: tenant.name }, ...shareMetadata(tenant, { path: "/", title: tenant.name }) };
+  return {
+    title: { absolute: tenant.name },
+    ...shareMetadata(tenant, {
+      path: "/",
+      title: tenant.name,
+      description: (await getTranslations("meta"))("portalDescription", { portal: tenant.name }),
+    }),
+  };
 }
 
 type Props = {

@@ -24,6 +24,8 @@ export const de: MailStrings = {
   inviteSubject: (portal) => `Sie sind zu ${portal} eingeladen`,
   inviteFirstAdmin: (portal) =>
     `Ihr Portal ${portal} ist bereit, und Sie sind seine erste Administratorin bzw. sein erster Administrator.`,
+  roleName: (role) =>
+    ({ owner: "Inhaber/in", admin: "Administrator/in", staff: "Mitarbeiter/in", member: "Mitglied" })[role] ?? role,
   inviteTeam: (by, portal, role) => `${by} hat Sie als ${role} in das Team von ${portal} eingeladen.`,
   inviteAction: (days) =>
     `Wählen Sie Ihr Passwort mit diesem Link. Er funktioniert einmal und läuft in ${days} Tagen ab.`,

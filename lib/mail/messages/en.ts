@@ -23,6 +23,7 @@ export const en: MailStrings = {
 
   inviteSubject: (portal) => `You are invited to ${portal}`,
   inviteFirstAdmin: (portal) => `Your portal ${portal} is ready and you are its first administrator.`,
+  roleName: (role) => role,
   inviteTeam: (by, portal, role) => `${by} invited you to the team of ${portal} as ${role}.`,
   inviteAction: (days) => `Choose your password with this link. It works once and expires in ${days} days.`,
   inviteButton: "Choose your password",

@@ -24,6 +24,9 @@ export const fr: MailStrings = {
   inviteSubject: (portal) => `Vous êtes invité·e sur ${portal}`,
   inviteFirstAdmin: (portal) =>
     `Votre portail ${portal} est prêt et vous en êtes le premier administrateur ou la première administratrice.`,
+  roleName: (role) =>
+    ({ owner: "propriétaire", admin: "administrateur·rice", staff: "membre de l’équipe", member: "membre" })[role] ??
+    role,
   inviteTeam: (by, portal, role) => `${by} vous a invité·e dans l’équipe de ${portal} en tant que ${role}.`,
   inviteAction: (days) =>
     `Choisissez votre mot de passe avec ce lien. Il ne fonctionne qu’une fois et expire dans ${days} jours.`,

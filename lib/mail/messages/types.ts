@@ -30,6 +30,8 @@ export interface MailStrings {
 
   inviteSubject: (portal: string) => string;
   inviteFirstAdmin: (portal: string) => string;
+  /** A portal role (owner, admin, staff, member) as the sentences below use it; others unchanged. */
+  roleName: (role: string) => string;
   inviteTeam: (by: string, portal: string, role: string) => string;
   inviteAction: (days: number) => string;
   inviteButton: string;

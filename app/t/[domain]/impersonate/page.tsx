@@ -1,7 +1,7 @@
 import { getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { OneClickSignIn } from "@/components/auth/one-click-sign-in.tsx";
-import { peekImpersonation, REFUSAL_TEXT } from "@/lib/auth/impersonation.server.ts";
+import { HANDOFF_SECONDS, peekImpersonation } from "@/lib/auth/impersonation.server.ts";
 import { requireRuntime } from "@/lib/config/env.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
@@ -47,7 +47,11 @@ export default async function ImpersonatePage({ params, searchParams }: Props) {
         </>
       ) : (
         <p role="alert" data-testid="form-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {REFUSAL_TEXT[handoff.state === "ready" ? "invalid" : handoff.state]}
+          {handoff.state === "used"
+            ? t("handoffUsed")
+            : handoff.state === "expired"
+              ? t("handoffExpired", { seconds: HANDOFF_SECONDS })
+              : t("handoffInvalid")}
         </p>
       )}
     </AuthCard>

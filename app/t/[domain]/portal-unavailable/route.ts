@@ -1,3 +1,4 @@
+import { plainText } from "@/lib/portal/route-text.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { noticePage } from "@/lib/portal/notice.ts";
 import { cookieLocale } from "@/lib/portal/request-locale.server.ts";
@@ -15,7 +16,7 @@ async function handler(request: Request): Promise<Response> {
   const key = resolverKey(await currentHost());
   const tenant = key ? await platform().resolver.resolve(key) : null;
   const outage = tenant ? await outageOf(platform(), tenant) : null;
-  if (!tenant || !outage) return new Response("Not found", { status: 404 });
+  if (!tenant || !outage) return plainText("notFound", 404);
   return new Response(
     request.method === "HEAD"
       ? null

@@ -1,3 +1,4 @@
+import { plainText } from "@/lib/portal/route-text.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
@@ -14,7 +15,7 @@ export async function GET(_: Request, { params }: { params: Promise<{ file: stri
   const resolved = key ? await platform().resolver.resolve(key) : null;
   const tenant = resolved && resolved.status === "active" && !resolved.maintenance ? resolved : null;
   const match = COVER_PATH.exec(`/cover/${(await params).file}`);
-  if (!tenant || !match) return new Response("Not found", { status: 404 });
+  if (!tenant || !match) return plainText("notFound", 404);
   const cover = await withTenantDb(tenant.id, (db) =>
     db.eventCover.findFirst({
       // Drafts' covers too: staff see them on the event form; the name cannot be guessed.
@@ -25,8 +26,8 @@ export async function GET(_: Request, { params }: { params: Promise<{ file: stri
     if (error instanceof TenantUnavailable) return "unavailable" as const;
     throw error;
   });
-  if (cover === "unavailable") return new Response("Temporarily unavailable", { status: 503 });
-  if (!cover) return new Response("Not found", { status: 404 });
+  if (cover === "unavailable") return plainText("unavailable", 503);
+  if (!cover) return plainText("notFound", 404);
   return new Response(new Uint8Array(cover.bytes), {
     headers: {
       "Content-Type": cover.contentType,

@@ -4,7 +4,7 @@ import { getLocale, getTranslations } from "next-intl/server";
 import { notFound } from "next/navigation";
 import { TenantNotice } from "@/components/portal/tenant-notice.tsx";
 import { TenantUnavailable } from "@/lib/util/errors.ts";
-import { formatEventTime } from "@/lib/format/event-time.ts";
+import { formatEventTime, formatZonedInstant } from "@/lib/format/event-time.ts";
 import { publishedEvent } from "@/lib/portal/events.server.ts";
 import { portalSettings } from "@/lib/portal/settings.server.ts";
 import { RegistrationPanel } from "@/components/portal/registration-panel.tsx";
@@ -17,8 +17,7 @@ import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
-import { registrationClosedReason } from "@/lib/portal/registrations.server.ts";
-import { localiseServerText } from "@/lib/portal/server-text.ts";
+import { registrationClosure } from "@/lib/portal/registrations.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { EventCover } from "@/components/portal/event-card.tsx";
 import { StickyRegister } from "@/components/portal/sticky-register.tsx";
@@ -43,7 +42,12 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   if (!event) return { title: (await getTranslations("meta"))("event") };
   // A members-only portal tells link previews (never signed in) only whose portal it is.
   const hidden = (await portalSettings(tenant).catch(() => null))?.catalogueVisibility !== "public";
-  if (hidden) return shareMetadata(tenant, { path: `/events/${event.slug}`, title: tenant.name });
+  if (hidden)
+    return shareMetadata(tenant, {
+      path: `/events/${event.slug}`,
+      title: tenant.name,
+      description: (await getTranslations("meta"))("portalDescription", { portal: tenant.name }),
+    });
   return {
     title: event.title,
     ...shareMetadata(tenant, {
@@ -80,8 +84,14 @@ export default async function EventPage({ params }: Props) {
     );
   }
   const registration = user ? await memberRegistrationFor(tenant, user, event.id) : null;
-  const reason = registrationClosedReason(event);
-  const closedReason = reason === null ? null : localiseServerText(reason, locale);
+  const closure = registrationClosure(event);
+  const ts = await getTranslations("server");
+  // The opening time in the event's own zone, formatted for the reader.
+  const closedReason = !closure
+    ? null
+    : closure.reason === "opensOn"
+      ? ts("opensOn", { at: formatZonedInstant(closure.at, event.timeZone, locale) })
+      : ts(closure.reason);
   const confirmed =
     event.capacity === null
       ? 0

@@ -1,3 +1,4 @@
+import { plainText } from "@/lib/portal/route-text.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";
 import { resolverKey } from "@/lib/tenancy/resolver.ts";
@@ -10,9 +11,9 @@ export async function GET(_: Request, { params }: { params: Promise<{ file: stri
   const resolved = key ? await platform().resolver.resolve(key) : null;
   const tenant = resolved && (resolved.status === "active" || resolved.status === "suspended") ? resolved : null;
   const match = LOGO_PATH.exec(`/logo/${(await params).file}`);
-  if (!tenant || !match) return new Response("Not found", { status: 404 });
+  if (!tenant || !match) return plainText("notFound", 404);
   const logo = await platform().control.tenantLogo.findUnique({ where: { tenantId: tenant.id } });
-  if (!logo || logo.sha256 !== match[1]) return new Response("Not found", { status: 404 });
+  if (!logo || logo.sha256 !== match[1]) return plainText("notFound", 404);
   return new Response(new Uint8Array(logo.bytes), {
     headers: {
       "Content-Type": logo.contentType,

@@ -14,7 +14,7 @@ import { queueOperation } from "@/lib/operations/queue.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
 import { InvalidFields } from "@/lib/actions/action-state.ts";
-import { parseSuggestion } from "@/lib/tenancy/contrast.ts";
+import { checkContrast, describeContrast, parseSuggestion } from "@/lib/tenancy/contrast.ts";
 import { savableThemeSchema } from "@/lib/tenancy/theme.ts";
 
 const options = { returnTo: "/manage/settings" };
@@ -70,7 +70,7 @@ export const saveBranding = tenantAction(
       // Fill the shade in and show the form again; saving stays a separate, deliberate click.
       return {
         values: { name, logoAlt, font, ...typed, [suggestion.field]: suggestion.shade },
-        message: `${suggestion.shade} filled in; check the preview and save.`,
+        message: (await getTranslations("actions"))("shadeFilled", { shade: suggestion.shade }),
       };
     }
     const colours = { ...typed, font };
@@ -78,6 +78,11 @@ export const saveBranding = tenantAction(
     const checked = savableThemeSchema.safeParse({ ...colours, logo: { src: "/brand/portico.svg", alt: "Logo" } });
     if (!checked.success) {
       const errors: Record<string, string> = {};
+      // Contrast problems are worded from their structured result, in the reader's language, as
+      // the form's own live check words them; other messages are translated on the way out.
+      const tc = await getTranslations("contrast");
+      for (const problem of Object.values(checkContrast(colours)))
+        errors[problem.field] = describeContrast(problem, tc);
       for (const issue of checked.error.issues) {
         const field = String(issue.path[0]);
         if (field !== "logo") errors[field] ??= issue.message;

@@ -1,3 +1,4 @@
+import { plainText } from "@/lib/portal/route-text.server.ts";
 import NextAuth from "next-auth/next";
 import type { NextRequest } from "next/server";
 import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
@@ -28,9 +29,8 @@ async function handler(request: NextRequest, context: Context): Promise<Response
       })) !== null,
   );
   if (signedOut) return signedOut;
-  if (tenant.status !== "active" || tenant.maintenance)
-    return new Response("This portal is not available.", { status: 403 });
-  if (!(await forwardedHostIsConsistent())) return new Response("Bad request.", { status: 400 });
+  if (tenant.status !== "active" || tenant.maintenance) return plainText("portalUnavailable", 403);
+  if (!(await forwardedHostIsConsistent())) return plainText("badRequest", 400);
   const origin = await currentOrigin();
   const refused = await refusedPasswordSignIn(request, nextauth, origin, (email) =>
     signInAccount({ tenantId: tenant.id }, email),

@@ -1,3 +1,4 @@
+import { plainText } from "@/lib/portal/route-text.server.ts";
 import { publicLink } from "@/lib/auth/origin.server.ts";
 import { eventIcs } from "@/lib/format/ics.ts";
 import { publishedEvent } from "@/lib/portal/events.server.ts";
@@ -6,9 +7,9 @@ import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 /** An event as a calendar file. */
 export async function GET(_: Request, { params }: { params: Promise<{ slug: string }> }) {
   const tenant = await currentTenantFromHost();
-  if (!tenant) return new Response("Not found", { status: 404 });
+  if (!tenant) return plainText("notFound", 404);
   const event = await publishedEvent(tenant, (await params).slug);
-  if (!event) return new Response("Not found", { status: 404 });
+  if (!event) return plainText("notFound", 404);
   const body = eventIcs(
     {
       uid: `${event.id}@${tenant.primaryHost}`,

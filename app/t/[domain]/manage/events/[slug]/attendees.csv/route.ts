@@ -1,3 +1,5 @@
+import { plainText } from "@/lib/portal/route-text.server.ts";
+import { getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { csvRow } from "@/lib/portal/csv.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
@@ -7,20 +9,23 @@ import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 /** Every registration of an event as CSV (staff; plans with CSV export), safe to open in a spreadsheet. */
 export async function GET(_: Request, { params }: { params: Promise<{ slug: string }> }) {
   const tenant = await currentTenantFromHost();
-  if (!tenant) return new Response("Not found", { status: 404 });
+  if (!tenant) return plainText("notFound", 404);
   const { slug } = await params;
   const staff = await requireTenantUser(tenant, `/manage/events/${slug}/attendees`, "staff");
-  if (!hasFeature(tenant, "csv-export"))
-    return new Response("CSV export is not part of this portal's plan.", { status: 403 });
+  if (!hasFeature(tenant, "csv-export")) return plainText("noCsv", 403);
   const exported = await attendeeExport(tenant, staff, slug);
-  if (!exported) return new Response("Not found", { status: 404 });
+  if (!exported) return plainText("notFound", 404);
   const { questions, rows } = exported;
+  // Headings and statuses in the reader's language; times stay ISO 8601 in UTC, which every
+  // spreadsheet reads as a date whatever its own language.
+  const t = await getTranslations("routes");
+  const status = await getTranslations("attendeeStatus");
   const header = csvRow([
-    "Name",
-    "Email",
-    "Status",
-    "Registered (UTC)",
-    "Checked in (UTC)",
+    t("csvName"),
+    t("csvEmail"),
+    t("csvStatus"),
+    t("csvRegistered"),
+    t("csvCheckedIn"),
     ...questions.map((q) => q.label),
   ]);
   const body = rows
@@ -28,7 +33,7 @@ export async function GET(_: Request, { params }: { params: Promise<{ slug: stri
       csvRow([
         r.name,
         r.email,
-        r.status,
+        status(r.status),
         r.createdAt,
         r.checkedInAt,
         ...questions.map((q) => (r.answers as Record<string, string>)[q.id] ?? ""),
