@@ -1,18 +1,26 @@
 import { dateTimeFormat } from "./date-time-format.ts";
 import { intlLocale } from "./locale.ts";
 
+/** The day, time and zone-name formats of one time zone in the reader's language. */
+function zonedFormats(timeZone: string, locale: string) {
+  const intl = intlLocale(locale);
+  const day = dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
+  const time = dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const zoneName = (date: Date) =>
+    dateTimeFormat(intl, { timeZone, timeZoneName: "short" })
+      .formatToParts(date)
+      .find((p) => p.type === "timeZoneName")?.value;
+  return { day, time, zoneName };
+}
+
 /**
  * "Tue, 1 Dec 2026, 09:00–13:00 CET" (en), "Di., 1. Dez. 2026, 09:00–13:00 MEZ" (de): shown in
  * the event's own time zone, which is named, in the reader's language ("en", "de", "fr" or any
  * Intl locale).
  */
 export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, locale: string): string {
-  const intl = intlLocale(locale);
-  const day = dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
-  const time = dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
-  const zone = dateTimeFormat(intl, { timeZone, timeZoneName: "short" })
-    .formatToParts(startsAt)
-    .find((p) => p.type === "timeZoneName")?.value;
+  const { day, time, zoneName } = zonedFormats(timeZone, locale);
+  const zone = zoneName(startsAt);
   const sameDay = day.format(startsAt) === day.format(endsAt);
   const end = sameDay ? time.format(endsAt) : `${day.format(endsAt)}, ${time.format(endsAt)}`;
   return `${day.format(startsAt)}, ${time.format(startsAt)}–${end}${zone ? ` ${zone}` : ""}`;
@@ -23,12 +31,8 @@ export function formatEventTime(startsAt: Date, endsAt: Date, timeZone: string, 
  * CET" (en), "Di., 1. Dez. 2026, 09:00 MEZ" (de); when registration opens, for example.
  */
 export function formatZonedInstant(date: Date, timeZone: string, locale: string): string {
-  const intl = intlLocale(locale);
-  const day = dateTimeFormat(intl, { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" });
-  const time = dateTimeFormat(intl, { timeZone, hour: "2-digit", minute: "2-digit" });
-  const zone = dateTimeFormat(intl, { timeZone, timeZoneName: "short" })
-    .formatToParts(date)
-    .find((p) => p.type === "timeZoneName")?.value;
+  const { day, time, zoneName } = zonedFormats(timeZone, locale);
+  const zone = zoneName(date);
   return `${day.format(date)}, ${time.format(date)}${zone ? ` ${zone}` : ""}`;
 }
 
