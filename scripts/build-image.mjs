@@ -137,7 +137,9 @@ for (const group of [true, false]) {
 }
 let added = 0;
 for (const file of [...fileList].sort()) {
-  if (!file.startsWith("node_modules/")) continue;
+  // Next.js itself comes from the standalone output, traced for its production server: followed
+  // from `next()` in next-server.mjs, the tracer would add the development server too (~100 MB).
+  if (!file.startsWith("node_modules/") || file.startsWith("node_modules/next/")) continue;
   const target = path.join(out, file);
   if (existsSync(target)) continue;
   await mkdir(path.dirname(target), { recursive: true });

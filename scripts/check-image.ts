@@ -101,6 +101,13 @@ async function main(): Promise<void> {
     expectThat(asset !== undefined, "the page links a static asset");
     const fetched = await get(port, "acme.localhost", asset!);
     expectThat(fetched.status === 200 && fetched.body.length > 0, `${asset} is served (got ${fetched.status})`);
+    const csrf = await get(port, "acme.localhost", "/api/auth/csrf");
+    expectThat(
+      csrf.status === 200 && /"csrfToken":"\w+"/.test(csrf.body),
+      `acme's sign-in endpoint answers with a CSRF token (got ${csrf.status})`,
+    );
+    const agency = await get(port, "admin.localhost", "/sign-in");
+    expectThat(agency.status === 200, `the agency sign-in page is served (got ${agency.status})`);
     const unknown = await get(port, "nobody.example", "/");
     expectThat(unknown.status === 404, `an unknown host gets the neutral 404 (got ${unknown.status})`);
     // The declared owners' invitations were rendered on the bundled email thread at start-up.
