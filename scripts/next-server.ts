@@ -10,7 +10,9 @@
  * CLIENT_IP_HEADER, always overwriting whatever the client sent (docs/decisions/027). Next.js
  * itself would fill X-Forwarded-For only when the client had not, so that header proves nothing.
  */
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseTrustedProxies, stampClientIp } from "../lib/http/client-ip.ts";
 
@@ -40,6 +42,16 @@ try {
 // As `next dev` / `next start` would: Next.js reads NODE_ENV while it loads.
 (process.env as Record<string, string>).NODE_ENV ??= dev ? "development" : "production";
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+// A production build is configured with `output: "standalone"`, whose own server.js hands
+// Next.js the configuration frozen at build time; we do the same, so the standalone directory
+// (which has no next.config.mjs) and a source checkout serve with one configuration.
+if (!dev) {
+  const frozen = path.join(process.cwd(), process.env.PORTICO_NEXT_DIST_DIR ?? ".next", "required-server-files.json");
+  if (existsSync(frozen)) {
+    const { config } = JSON.parse(readFileSync(frozen, "utf8")) as { config: unknown };
+    process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+  }
+}
 const { default: next } = await import("next");
 
 const server = http.createServer();

@@ -1,6 +1,13 @@
 import { fileURLToPath } from "node:url";
 
 /**
+ * Set to true by scripts/build-image.mjs when it bundles the production start into plain
+ * JavaScript: the image has no tsx and no TypeScript sources, only portico/next-server.mjs
+ * beside the bundle that runs this.
+ */
+declare const __PORTICO_BUNDLED__: boolean | undefined;
+
+/**
  * The command line that starts Next.js behind Portico's own HTTP server (scripts/next-server.ts),
  * which alone decides each request's client address: every way of starting the app uses it.
  * No hostname: every interface, as Node.js listens by default. Without the react-server condition the scripts run under: Next.js loads React itself.
@@ -10,11 +17,12 @@ export function nextServerCommand(
   port: number,
   hostname: string | undefined,
 ): [string, ...string[]] {
+  const bundled = typeof __PORTICO_BUNDLED__ !== "undefined" && __PORTICO_BUNDLED__;
   return [
     process.execPath,
-    "--import",
-    "tsx",
-    fileURLToPath(new URL("../next-server.ts", import.meta.url)),
+    ...(bundled
+      ? [fileURLToPath(new URL("./next-server.mjs", import.meta.url))]
+      : ["--import", "tsx", fileURLToPath(new URL("../next-server.ts", import.meta.url))]),
     mode,
     "--port",
     String(port),
