@@ -21,6 +21,7 @@ import { invitationsFor } from "../lib/operations/start.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/custom-server.ts";
+import { log } from "../lib/observability/log.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 /** Development only: the embedded database by default, and the declared demo users. */
@@ -85,10 +86,10 @@ async function main(): Promise<void> {
   // Agency actions queued by the dashboard (the wizard, lifecycle, fleet migrations) run here,
   // with the administrative connection the web app never holds (docs/decisions/009).
   const publicScheme = process.env.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http";
+  // Its lines go to the structured log, each carrying the operation's id.
   const worker = startWorker(platform, {
     scheme: publicScheme,
     port: Number(process.env.PORTICO_PUBLIC_PORT ?? port),
-    log: say,
   });
 
   const [command, ...args] = nextServerCommand(mode, port, host);
@@ -126,10 +127,26 @@ async function main(): Promise<void> {
     }
   });
 
+  // Graceful shutdown (docs/decisions/036): the web server drains first (it answers the requests
+  // in flight, bounded by PORTICO_SHUTDOWN_TIMEOUT_MS), then the worker lets its running
+  // operations finish for a while and releases its lock, so another instance takes over at once,
+  // and the pools close.
+  const drainMs =
+    Number(process.env.PORTICO_DRAIN_DELAY_MS || 0) + Number(process.env.PORTICO_SHUTDOWN_TIMEOUT_MS || 25_000);
+  let stopping = false;
   const stop = async (code: number) => {
-    child.kill("SIGTERM");
-    await worker.stop().catch(() => {});
+    if (stopping) return;
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const cutOff = setTimeout(() => child.kill("SIGKILL"), drainMs + 15_000);
+      await exited;
+      clearTimeout(cutOff);
+    }
+    await worker.stop(10_000).catch(() => {});
     await platform.close().catch(() => {});
+    log().info({ code }, "portico stopped");
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));

@@ -4,6 +4,7 @@ import type { MailLocale } from "./messages/index.ts";
 import { renderMailOffThread } from "./render.server.ts";
 import type { RenderOptions } from "./templates.tsx";
 import type { MailTransport } from "./transport.server.ts";
+import { metrics } from "../observability/metrics.ts";
 
 export interface Envelope {
   tenantId: string | null;
@@ -22,13 +23,21 @@ export async function sendMail(
   content: MailContent,
   options: RenderOptions & { locale?: MailLocale },
 ): Promise<{ id: string }> {
-  const mail = await renderMailOffThread(content, options);
-  return transport.send({
-    ...envelope,
-    fromName: envelope.fromName.slice(0, 120),
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    attachments: mail.attachments,
-  });
+  const counter = metrics().mail;
+  try {
+    const mail = await renderMailOffThread(content, options);
+    const sent = await transport.send({
+      ...envelope,
+      fromName: envelope.fromName.slice(0, 120),
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      attachments: mail.attachments,
+    });
+    counter.inc({ transport: transport.kind, outcome: "sent" });
+    return sent;
+  } catch (error) {
+    counter.inc({ transport: transport.kind, outcome: "failed" });
+    throw error;
+  }
 }
