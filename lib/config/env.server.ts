@@ -106,7 +106,7 @@ const schema = z
           ctx.addIssue({ code: "custom", message: (error as Error).message });
         }
       }),
-    /** Log verbosity and shape (lib/observability/log.ts reads them; checked here with the rest). */
+    /** Log verbosity and shape (lib/observability/logger.ts reads them; checked here with the rest). */
     PORTICO_LOG_LEVEL: z
       .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
         message: "must be one of trace, debug, info, warn, error, fatal, silent",

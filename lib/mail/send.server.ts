@@ -5,6 +5,7 @@ import { renderMailOffThread } from "./render.server.ts";
 import type { RenderOptions } from "./templates.tsx";
 import type { MailTransport } from "./transport.server.ts";
 import { metrics } from "../observability/metrics.ts";
+import { log } from "../observability/logger.ts";
 
 export interface Envelope {
   tenantId: string | null;
@@ -35,9 +36,12 @@ export async function sendMail(
       attachments: mail.attachments,
     });
     counter.inc({ transport: transport.kind, outcome: "sent" });
+    // No address or subject: the line carries the request's tenant and id, which say enough.
+    log().info({ transport: transport.kind, messageId: sent.id }, "mail sent");
     return sent;
   } catch (error) {
     counter.inc({ transport: transport.kind, outcome: "failed" });
+    log().error({ transport: transport.kind, err: error }, "mail failed");
     throw error;
   }
 }

@@ -5,7 +5,7 @@ import { errorMessage } from "../util/errors.ts";
 import { OPERATION_CHANNEL, type OperationKind, type OperationProgress } from "./kinds.ts";
 import type { WorkerDeps } from "./handlers.server.ts";
 import { runOperation } from "./runner.server.ts";
-import { logLines } from "../observability/log.ts";
+import { logLines } from "../observability/logger.ts";
 import { withLogContext } from "../observability/context.ts";
 
 export type { WorkerDeps };

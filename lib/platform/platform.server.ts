@@ -13,7 +13,7 @@ import type { HostConfig } from "../tenancy/host.ts";
 import { TenantResolver } from "../tenancy/resolver.ts";
 import { listenForTenantChanges } from "../tenancy/invalidation.server.ts";
 import { lookupTenant } from "../tenancy/lookup.server.ts";
-import { logLines } from "../observability/log.ts";
+import { logLines } from "../observability/logger.ts";
 import { metrics } from "../observability/metrics.ts";
 import { onShutdown } from "../observability/lifecycle.ts";
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { log } from "../observability/log.ts";
+import { log } from "../observability/logger.ts";
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
