@@ -24,6 +24,8 @@ import { log, logSettings } from "../lib/observability/logger.ts";
 import { metrics, scrapeAuthorised, statusClass } from "../lib/observability/metrics.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "../lib/observability/request-id.ts";
 import { routeGroup } from "../lib/observability/route-group.ts";
+import { pathForLog } from "../lib/observability/redact.ts";
+import { RateLimitedLog } from "../lib/util/rate-limited-log.ts";
 import { operationFigures, readiness } from "../lib/platform/readiness.ts";
 
 const { positionals, values } = parseArgs({
@@ -97,11 +99,14 @@ function answer(res: http.ServerResponse, status: number, body: string, headers:
   res.end(body);
 }
 
+// A probe every few seconds must not write a line each time the answer is the same refusal.
+const notReadyLog = new RateLimitedLog((line) => log().warn(line));
+
 /** /readyz and /metrics, on any host; false for every other path. */
 async function answerOwn(path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
   if (path === "/readyz") {
     const state = await readiness(controlUrl);
-    if (!state.ready) log().warn({ reason: state.reason }, "not ready");
+    if (!state.ready) notReadyLog.say(state.reason, `not ready: ${state.reason}`);
     answer(res, state.ready ? 200 : 503, state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
     return true;
   }
@@ -147,7 +152,7 @@ server.on("request", (req, res) => {
     // One line per request; assets and probes only at debug, or they would drown the rest.
     withLogContext(context, () =>
       log()[group === "asset" || group === "ops" ? "debug" : "info"](
-        { method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000), group },
+        { method: req.method, path: pathForLog(path), status: res.statusCode, ms: Math.round(seconds * 1000), group },
         "request",
       ),
     );

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { annotateLogContext, withLogContext } from "./context.ts";
 import { createLogger, logSettings } from "./logger.ts";
+import { pathForLog } from "./redact.ts";
 
 /** A logger at debug whose lines the test reads back, parsed. */
 function capture() {
@@ -103,5 +104,14 @@ describe("logSettings", () => {
   it("names a wrong value", () => {
     expect(() => logSettings({ PORTICO_LOG_LEVEL: "loud" })).toThrow(/PORTICO_LOG_LEVEL: must be one of/);
     expect(() => logSettings({ PORTICO_LOG_FORMAT: "xml" })).toThrow(/PORTICO_LOG_FORMAT/);
+  });
+});
+
+describe("pathForLog", () => {
+  it("drops the query and masks a ticket's code, keeping other paths as they are", () => {
+    expect(pathForLog("/sign-in/link?token=Sentinel-link")).toBe("/sign-in/link");
+    expect(pathForLog("/tickets/Sentinel-code")).toBe("/tickets/[redacted]");
+    expect(pathForLog("/events/kickoff")).toBe("/events/kickoff");
+    expect(pathForLog("/manage/events/kickoff/attendees?page=2")).toBe("/manage/events/kickoff/attendees");
   });
 });

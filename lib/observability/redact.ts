@@ -23,6 +23,15 @@ export function scrubText(text: string): string {
     .replace(BEARER, `$1 ${REDACTED}`);
 }
 
+/**
+ * A request path as the log writes it: the query is never kept (sign-in links and invitations
+ * carry their token there), and a ticket's code, which admits its holder, is masked.
+ */
+export function pathForLog(url: string): string {
+  const path = url.split("?")[0] ?? "/";
+  return path.replace(/^\/tickets\/[^/]+/, `/tickets/${REDACTED}`);
+}
+
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
