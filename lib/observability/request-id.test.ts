@@ -31,6 +31,7 @@ describe("routeGroup", () => {
     [{ method: "POST", path: "/api/auth/callback/password", realm: "tenant", serverAction: false }, "api"],
     [{ method: "GET", path: "/_next/static/chunks/a.js", realm: undefined, serverAction: false }, "asset"],
     [{ method: "GET", path: "/logo/abc.png", realm: "tenant", serverAction: false }, "asset"],
+    [{ method: "GET", path: "/__nextjs_font/geist-latin.woff2", realm: undefined, serverAction: false }, "asset"],
     [{ method: "GET", path: "/readyz", realm: undefined, serverAction: false }, "ops"],
     [{ method: "GET", path: "/", realm: "none", serverAction: false }, "unknown-host"],
   ] as const)("%o → %s", (request, group) => {

@@ -5,7 +5,7 @@
 export type RouteGroup =
   "portal-page" | "portal-action" | "agency-page" | "agency-action" | "api" | "asset" | "ops" | "unknown-host";
 
-const ASSET = /^\/(_next\/|favicon\.ico$|brand\/|logo\/|cover\/|fonts\/)/;
+const ASSET = /^\/(_next\/|__nextjs|favicon\.ico$|brand\/|logo\/|cover\/|fonts\/)/;
 const OPS = /^\/(healthz|readyz|metrics)$/;
 
 export function routeGroup(request: {
