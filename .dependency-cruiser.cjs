@@ -4,7 +4,7 @@
  * one and never a sibling of its own layer. Above lib/ sit components/, app/ and the scripts.
  */
 const LAYERS = [
-  ["util", "format"],
+  ["util", "format", "observability"],
   ["http", "migrations", "db"],
   ["tenancy", "mail", "audit"],
   ["config"],

@@ -3,6 +3,8 @@ import { hostConfig, loadEnv } from "./lib/config/env.server.ts";
 import { contentSecurityPolicy, generateNonce, securityHeaders } from "./lib/http/security-headers.ts";
 import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
 import { OUTAGE_SEGMENT, outageForRequest } from "./lib/platform/outage.ts";
+import { annotateLogContext } from "./lib/observability/context.ts";
+import { REQUEST_ID_HEADER, requestIdFor } from "./lib/observability/request-id.ts";
 
 /**
  * Routing only, never the security boundary (CVE-2025-29927 showed proxies can be skipped):
@@ -10,7 +12,9 @@ import { OUTAGE_SEGMENT, outageForRequest } from "./lib/platform/outage.ts";
  * tenant from the Host header themselves (lib/platform/current-tenant.server.ts). Also sets the
  * per-request CSP nonce and the security headers. A portal that is suspended or whose database is
  * down goes to its branded 503 notice instead of its pages (decision 022); the route that answers
- * checks that again itself.
+ * checks that again itself. Every response carries the request's X-Request-Id (given by
+ * scripts/next-server.ts, or made here when Next.js was started some other way), and the log
+ * context learns the request's realm.
  */
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   // Liveness for load balancers and test runners, on any host; reveals nothing.
@@ -19,6 +23,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 
   const env = loadEnv();
   const host = classifyHost(requestHost(request.headers, env.PORTICO_TRUST_FORWARDED_HOST), hostConfig(env));
+  annotateLogContext({
+    realm: host.kind === "agency" ? "agency" : host.kind === "subdomain" || host.kind === "custom" ? "tenant" : "none",
+  });
   const url = request.nextUrl.clone();
   const path = url.pathname === "/" ? "" : url.pathname;
   switch (host.kind) {
@@ -45,7 +52,10 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   if (!env.PORTICO_TRUST_FORWARDED_HOST && hostHeader) forwarded.set("x-forwarded-host", hostHeader);
   forwarded.set("content-security-policy", csp);
   forwarded.set("x-nonce", nonce);
+  const requestId = request.headers.get(REQUEST_ID_HEADER) ?? requestIdFor(null, false);
+  forwarded.set(REQUEST_ID_HEADER, requestId);
   const response = NextResponse.rewrite(url, { request: { headers: forwarded } });
+  response.headers.set("X-Request-Id", requestId);
   response.headers.set("Content-Security-Policy", csp);
   const https =
     request.nextUrl.protocol === "https:" ||

@@ -19,6 +19,8 @@ export default defineConfig({
     pool: "forks",
     // Processes the tests start (the CLI, the fault tests' servers) keep no spare databases on
     // the shared test server: test/integration/spare-databases.test.ts owns them there.
-    env: { PORTICO_SPARE_DATABASES: "0" },
+    // The structured log (lib/observability/logger.ts) says only what went wrong during tests; the
+    // tests that read it choose their own level.
+    env: { PORTICO_SPARE_DATABASES: "0", PORTICO_LOG_LEVEL: "warn" },
   },
 });

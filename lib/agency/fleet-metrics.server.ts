@@ -3,6 +3,7 @@ import type { ControlDb } from "../db/control.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { errorMessage } from "../util/errors.ts";
 import { mapSettledBounded, withTimeout } from "../util/concurrency.ts";
+import { metrics } from "../observability/metrics.ts";
 
 /**
  * The fleet fan-out: per-tenant figures read from each tenant's own database, through that
@@ -188,6 +189,7 @@ export async function collectFleetMetrics(
       await saveFigures(control, tenant.id, collectedAt, figures);
     } catch (error) {
       const reason = describeFailure(error, options.timeoutMs);
+      metrics().fanOutDegraded.inc({ reason: reason.startsWith("timed out") ? "timeout" : "error" });
       states.set(tenant.id, {
         state: "degraded",
         collectedAt,
@@ -200,6 +202,9 @@ export async function collectFleetMetrics(
       inFlight--;
     }
   });
+  const m = metrics();
+  m.fanOutDuration.observe((now() - started) / 1000);
+  if (skipped) m.fanOutDegraded.inc({ reason: "budget" }, skipped);
   return { states, read, fromCache, skipped, elapsedMs: Math.round(now() - started), maxInFlight };
 }
 

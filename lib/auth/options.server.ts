@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "../observability/logger.ts";
 import type { AuthOptions, User } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";
@@ -40,13 +41,15 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
       // expected event: the visitor is signed out. One line, not a stack trace.
       error(code, metadata) {
         if (code === "JWT_SESSION_ERROR")
-          return console.warn(
+          return log().warn(
+            { code },
             `[auth] ${o.realm} session cookie rejected (${String((metadata as { message?: string }).message ?? code)})`,
           );
-        console.error(`[auth] ${code}`, metadata);
+        // Redacted by the logger: next-auth's metadata may hold the request's headers and tokens.
+        log().error({ code, metadata }, `[auth] ${code}`);
       },
       warn(code) {
-        if (code !== "DEBUG_ENABLED") console.warn(`[auth] ${code}`);
+        if (code !== "DEBUG_ENABLED") log().warn({ code }, `[auth] ${code}`);
       },
       debug() {},
     },

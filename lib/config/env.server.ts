@@ -106,6 +106,22 @@ const schema = z
           ctx.addIssue({ code: "custom", message: (error as Error).message });
         }
       }),
+    /** Log verbosity and shape (lib/observability/logger.ts reads them; checked here with the rest). */
+    PORTICO_LOG_LEVEL: z
+      .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+        message: "must be one of trace, debug, info, warn, error, fatal, silent",
+      })
+      .optional(),
+    PORTICO_LOG_FORMAT: z.enum(["json", "pretty"], { message: 'must be "json" or "pretty"' }).optional(),
+    /** Bearer token that /metrics asks for; unset, /metrics answers 404 (docs/decisions/036). */
+    PORTICO_METRICS_TOKEN: z
+      .string()
+      .regex(/^\S{32,256}$/, "must be 32 to 256 characters without spaces, e.g. openssl rand -hex 32")
+      .optional(),
+    /** Graceful shutdown (scripts/next-server.ts): /readyz says draining this long before the listener closes. */
+    PORTICO_DRAIN_DELAY_MS: int(0, 0),
+    /** Graceful shutdown: how long requests in flight may take to finish. */
+    PORTICO_SHUTDOWN_TIMEOUT_MS: int(0, 25_000),
     /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
     HOST: z
       .string()
@@ -149,7 +165,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "environment");
       const got = source[key];
-      return `  ${key}: ${issue.message}${got === undefined ? "" : ` (got "${key.includes("SECRET") || key.includes("URL") ? "…" : got}")`}`;
+      const secret = key.includes("SECRET") || key.includes("URL") || key.includes("TOKEN");
+      return `  ${key}: ${issue.message}${got === undefined ? "" : ` (got "${secret ? "…" : got}")`}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee README.md → Configuration.`);
   }

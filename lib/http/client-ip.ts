@@ -58,6 +58,12 @@ function isTrusted(ip: string, trusted: TrustedProxies): boolean {
   return trusted.list.check(ip, isIP(ip) === 6 ? "ipv6" : "ipv4");
 }
 
+/** Whether the socket's peer is one of the trusted proxies (whose X-Forwarded-For and X-Request-Id count). */
+export function fromTrustedProxy(remoteAddress: string | undefined, trusted: TrustedProxies): boolean {
+  const peer = normaliseIp(remoteAddress);
+  return peer !== null && trusted.entries.length > 0 && isTrusted(peer, trusted);
+}
+
 /**
  * What the HTTP server in front of Next.js does to every request: sets CLIENT_IP_HEADER from the
  * socket (and a trusted proxy's X-Forwarded-For), replacing any value the client sent.

@@ -4,6 +4,8 @@ import type { MailLocale } from "./messages/index.ts";
 import { renderMailOffThread } from "./render.server.ts";
 import type { RenderOptions } from "./templates.tsx";
 import type { MailTransport } from "./transport.server.ts";
+import { metrics } from "../observability/metrics.ts";
+import { log } from "../observability/logger.ts";
 
 export interface Envelope {
   tenantId: string | null;
@@ -22,13 +24,24 @@ export async function sendMail(
   content: MailContent,
   options: RenderOptions & { locale?: MailLocale },
 ): Promise<{ id: string }> {
-  const mail = await renderMailOffThread(content, options);
-  return transport.send({
-    ...envelope,
-    fromName: envelope.fromName.slice(0, 120),
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    attachments: mail.attachments,
-  });
+  const counter = metrics().mail;
+  try {
+    const mail = await renderMailOffThread(content, options);
+    const sent = await transport.send({
+      ...envelope,
+      fromName: envelope.fromName.slice(0, 120),
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      attachments: mail.attachments,
+    });
+    counter.inc({ transport: transport.kind, outcome: "sent" });
+    // No address or subject: the line carries the request's tenant and id, which say enough.
+    log().info({ transport: transport.kind, messageId: sent.id }, "mail sent");
+    return sent;
+  } catch (error) {
+    counter.inc({ transport: transport.kind, outcome: "failed" });
+    log().error({ transport: transport.kind, err: error }, "mail failed");
+    throw error;
+  }
 }

@@ -5,6 +5,8 @@ import { errorMessage } from "../util/errors.ts";
 import { OPERATION_CHANNEL, type OperationKind, type OperationProgress } from "./kinds.ts";
 import type { WorkerDeps } from "./handlers.server.ts";
 import { runOperation } from "./runner.server.ts";
+import { logLines } from "../observability/logger.ts";
+import { withLogContext } from "../observability/context.ts";
 
 export type { WorkerDeps };
 
@@ -15,13 +17,18 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Polling interval as a backstop for a missed notification. */
   pollMs?: number;
+  /** Default: the process's structured logger, each operation's lines carrying its id. */
   log?: (line: string) => void;
 }
 
 export interface OperationsWorker {
   /** Resolves when no operation is queued or running (tests). */
   idle(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops claiming work, waits for running operations (at most `graceMs`), then ends its session,
+   * which releases the lock: another worker takes over, restarting anything cut short.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 // One worker per control plane: it holds this session lock, so a second one waits (and takes over
@@ -33,7 +40,7 @@ const WORKER_LOCK = 72_707_371;
  * browser tests' server; the web app only queues (lib/operations/queue.server.ts).
  */
 export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions): OperationsWorker {
-  const log = options.log ?? (() => {});
+  const log = options.log ?? logLines();
   const concurrency = options.concurrency ?? 3;
   let session: pg.Client | null = null;
   let stopped = false;
@@ -96,6 +103,16 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
 
   const execute = async (id: string): Promise<void> => {
     const op = await deps.control.operation.findUniqueOrThrow({ where: { id } });
+    // Every line the operation's handler logs, however deep, names the operation.
+    await withLogContext({ operationId: id, operation: op.kind, ...(op.slug ? { tenant: op.slug } : {}) }, () =>
+      executeLoaded(id, op),
+    );
+  };
+
+  const executeLoaded = async (
+    id: string,
+    op: Awaited<ReturnType<typeof deps.control.operation.findUniqueOrThrow>>,
+  ): Promise<void> => {
     const t0 = Date.now();
     const outcome = await runOperation(deps, op.kind as OperationKind, op.input, {
       operationId: id,
@@ -172,10 +189,17 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
         idleWaiters.push(resolve);
         void notifyIdle();
       }),
-    stop: async () => {
+    stop: async (graceMs = Number.POSITIVE_INFINITY) => {
       stopped = true;
       clearInterval(timer);
-      await Promise.allSettled([...running]);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...running]),
+        ...(Number.isFinite(graceMs) ? [new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))] : []),
+      ]);
+      clearTimeout(grace);
+      if (running.size > 0)
+        log(`operations: stopping with ${running.size} operation(s) unfinished; the next worker restarts them`);
       const client = session;
       session = null;
       await client?.end().catch(() => {});

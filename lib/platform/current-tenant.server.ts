@@ -6,6 +6,7 @@ import { ControlPlaneUnavailable } from "../util/errors.ts";
 import { platform } from "./platform.server.ts";
 import { classifyHost, requestHost, type HostClass } from "../tenancy/host.ts";
 import { resolverKey, type ResolvedTenant } from "../tenancy/resolver.ts";
+import { annotateLogContext } from "../observability/context.ts";
 
 export const currentHost = cache(async (): Promise<HostClass> => {
   const requestHeaders = await headers(); // first: makes every caller request-time, never prerendered
@@ -34,6 +35,8 @@ export const currentTenant = cache(async (domainParam: string): Promise<Resolved
     throw new ControlPlaneUnavailable("the control plane did not answer", { cause: error });
   }
   if (!tenant || (tenant.status !== "active" && tenant.status !== "suspended")) notFound();
+  // Every later line of this request names the tenant (lib/observability/context.ts).
+  annotateLogContext({ realm: "tenant", tenant: tenant.slug });
   return tenant;
 });
 
@@ -45,5 +48,6 @@ export async function currentTenantFromHost(): Promise<ResolvedTenant | null> {
   const host = await currentHost();
   const key = resolverKey(host);
   const tenant = key ? await platform().resolver.resolve(key) : null;
+  if (tenant) annotateLogContext({ realm: "tenant", tenant: tenant.slug });
   return tenant && tenant.status === "active" && !tenant.maintenance ? tenant : null;
 }

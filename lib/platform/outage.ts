@@ -1,6 +1,7 @@
 import type { Platform } from "./platform.server.ts";
 import type { HostClass } from "../tenancy/host.ts";
 import { resolverKey, type ResolvedTenant } from "../tenancy/resolver.ts";
+import { annotateLogContext } from "../observability/context.ts";
 
 /**
  * Whether a tenant's portal is out of service: suspended, in maintenance (a move between servers,
@@ -41,6 +42,7 @@ export async function outageForRequest(host: HostClass, path: string): Promise<O
     return null; // the control plane did not answer: the pages say so themselves
   }
   if (!tenant) return null;
+  annotateLogContext({ tenant: tenant.slug });
   const outage = await outageOf(p, tenant);
   if (outage === "unavailable") {
     p.outageLog.say(

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "../observability/logger.ts";
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
@@ -222,8 +223,8 @@ export async function checkPasswordUnderLockout<U>(
   const lock = await t.signInFailed(who);
   if (lock && result.owner) {
     // The lock holds whatever happens to the mail or the audit entry; their failure is logged.
-    await onLocked(result.owner, lock, who.ip).catch((error) =>
-      console.error(`[throttle] lockout notice failed: ${error instanceof Error ? error.message : String(error)}`),
+    await onLocked(result.owner, lock, who.ip).catch((error: unknown) =>
+      log().error({ err: error }, "[throttle] lockout notice failed"),
     );
   }
   return { ok: false, refusal: lock ? tooManyAttempts(lock.seconds) : undefined };

@@ -1,0 +1,93 @@
+import type pg from "pg";
+import { withClient } from "../db/postgres.ts";
+import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
+import { isDraining } from "../observability/lifecycle.ts";
+import type { OperationFigures } from "../observability/metrics.ts";
+
+/**
+ * /readyz and the operations figures of /metrics, answered by the HTTP server in front of
+ * Next.js (scripts/next-server.ts) over a connection of their own to the control plane, so they
+ * tell the truth even when the app's pools are wedged. No server-only import: that server runs
+ * outside Next.js's react-server build.
+ */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+/** How long the control plane has to answer before the instance counts as not ready. */
+export const READINESS_TIMEOUT_MS = 3_000;
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Ready when not draining, the control plane answers, and every control-plane migration this
+ * code ships is applied there (an older schema would fail queries this code makes).
+ */
+export async function readiness(controlUrl: string | undefined, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
+  if (isDraining()) return { ready: false, reason: "draining: this instance is shutting down" };
+  if (!controlUrl) return { ready: false, reason: "DATABASE_URL is not set" };
+  let rows: AppliedRow[];
+  try {
+    rows = await withTimeout(
+      withClient(controlUrl, async (client: pg.Client) => (await client.query<AppliedRow>(READ_APPLIED)).rows),
+      timeoutMs,
+      "the control plane",
+    );
+  } catch (error) {
+    return { ready: false, reason: `control plane unreachable: ${describe(error)}` };
+  }
+  try {
+    const status = statusFrom(rows, await loadMigrations(migrationsDir("control")));
+    if (status.pending.length > 0) {
+      return {
+        ready: false,
+        reason: `control-plane migrations behind: ${status.pending.length} not applied (${status.pending.join(", ")}); start Portico with the new release's bootstrap (npm start) or apply them`,
+      };
+    }
+  } catch (error) {
+    return { ready: false, reason: `control-plane migrations: ${describe(error)}` };
+  }
+  return { ready: true };
+}
+
+/** Operations by kind and state, the queue's depth and its oldest entry's age, for /metrics. */
+export async function operationFigures(
+  controlUrl: string,
+  timeoutMs = READINESS_TIMEOUT_MS,
+): Promise<OperationFigures> {
+  return withTimeout(
+    withClient(controlUrl, async (client) => {
+      const byKind = await client.query<{ kind: string; state: string; count: string }>(
+        `SELECT kind, status::text AS state, count(*)::text AS count FROM "Operation" GROUP BY kind, status`,
+      );
+      const queue = await client.query<{ queued: string; oldest: number | null }>(
+        `SELECT count(*)::text AS queued, EXTRACT(EPOCH FROM now() - min("createdAt"))::float8 AS oldest
+         FROM "Operation" WHERE status = 'queued'`,
+      );
+      return {
+        byKindAndState: byKind.rows.map((r) => ({ kind: r.kind, state: r.state, count: Number(r.count) })),
+        queued: Number(queue.rows[0]?.queued ?? 0),
+        oldestQueuedSeconds: Math.max(0, queue.rows[0]?.oldest ?? 0),
+      };
+    }),
+    timeoutMs,
+    "the control plane",
+  );
+}
+
+/** One line, no connection URL (the driver's messages never carry the password; scrubbed anyway). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/[a-z]+:\/\/[^\s@]*@/gi, "")
+    .split("\n")[0]!
+    .slice(0, 300);
+}
