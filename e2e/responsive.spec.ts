@@ -268,6 +268,7 @@ test("positive controls: the same checks catch an injected overflow, overlap and
   const page = viewers.tenantGuest;
   await page.setViewportSize(VIEWPORTS[0]);
   await page.goto(at(tenantHost, "/sign-in"));
+  await page.waitForLoadState("networkidle"); // hydrated: React no longer replaces what is added below
   expect(await layoutProblems(page)).toEqual([]);
   expect(await seriousAxeViolations(page)).toEqual([]);
 
@@ -282,6 +283,7 @@ test("positive controls: the same checks catch an injected overflow, overlap and
   expect(overflow.join("\n")).toContain("past the 390 px viewport");
 
   await page.goto(at(tenantHost, "/sign-in"));
+  await page.waitForLoadState("networkidle"); // hydrated: React no longer replaces what is added below
   await page.evaluate(() => {
     // A button laid over the first field, as a badly placed absolute element would be.
     const field = document.querySelector("main input")!.getBoundingClientRect();
@@ -294,10 +296,12 @@ test("positive controls: the same checks catch an injected overflow, overlap and
   expect(overlap.join("\n")).toMatch(/overlap by \d+×\d+ px/);
 
   await page.goto(at(tenantHost, "/sign-in"));
+  await page.waitForLoadState("networkidle"); // hydrated: React no longer replaces what is added below
   await page.evaluate(() => {
     const input = document.createElement("input");
     input.type = "text";
     document.querySelector("main")!.append(input);
   });
+  await expect(page.locator("main > input")).toHaveCount(1); // still there when axe looks
   expect((await seriousAxeViolations(page)).join("\n")).toMatch(/critical label:/);
 });

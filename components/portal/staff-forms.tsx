@@ -231,6 +231,9 @@ export function CheckInForm({
     }
     setScanning((s) => !s);
   };
+  // The scan depends on its one message's text, not on the translator: a new translator (the
+  // page's messages arrive again on every refresh) must not restart the camera mid-scan.
+  const cameraUnavailable = t("cameraUnavailable");
   useEffect(() => {
     // toggleScanning never starts a scan without the camera API; this check narrows the type.
     if (!scanning || !navigator.mediaDevices?.getUserMedia) return;
@@ -261,7 +264,8 @@ export function CheckInForm({
     void (async () => {
       try {
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-        if (!video.current) return;
+        // Stopped while the camera was opening: release it, or it stays on.
+        if (stopped || !video.current) return stream.getTracks().forEach((track) => track.stop());
         video.current.srcObject = stream;
         await video.current.play();
         while (!stopped) {
@@ -274,7 +278,7 @@ export function CheckInForm({
           await new Promise((r) => setTimeout(r, 250));
         }
       } catch {
-        setScanError(t("cameraUnavailable"));
+        setScanError(cameraUnavailable);
         setScanning(false);
       }
     })();
@@ -282,7 +286,7 @@ export function CheckInForm({
       stopped = true;
       stream?.getTracks().forEach((t) => t.stop());
     };
-  }, [scanning, t]);
+  }, [scanning, cameraUnavailable]);
   return (
     <div className="space-y-3">
       <form ref={form} action={action} className="flex flex-wrap items-end gap-2" data-testid="check-in-form">
