@@ -36,6 +36,7 @@ export default defineConfig({
     timeout: 240_000,
     reuseExistingServer: !process.env.CI,
     stdout: "pipe",
-    env: { E2E_PORT: String(port) },
+    // Warnings and errors only: one JSON line per request would bury what a failing test printed.
+    env: { E2E_PORT: String(port), PORTICO_LOG_LEVEL: process.env.PORTICO_LOG_LEVEL ?? "warn" },
   },
 });
