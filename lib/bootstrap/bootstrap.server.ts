@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv, parseTenantServers, type Env } from "../config/env.server.ts";
+import { connectionAdvice } from "../db/connection-advice.ts";
 import { createControlDb, type ControlDb } from "../db/control.server.ts";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded.server.ts";
 import { keyringFrom } from "../db/keyring.server.ts";
@@ -101,7 +102,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     log(`control plane: ${redact(controlUrl)}`);
     await migrateControlPlane(controlUrl).catch((error: unknown) => {
       throw new ConfigError(
-        `cannot use the control-plane database at ${redact(controlUrl)}: ${errorMessage(error)}. Check DATABASE_URL, or unset it to use the embedded database.`,
+        `cannot use the control-plane database at ${redact(controlUrl)}: ${connectionAdvice(error) ?? errorMessage(error)}. Check DATABASE_URL, or unset it to use the embedded database.`,
         { cause: error },
       );
     });

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { connectionAdvice } from "../db/connection-advice.ts";
 import { withClient } from "../db/postgres.ts";
 import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { isDraining } from "../observability/lifecycle.ts";
@@ -42,7 +43,13 @@ export async function readiness(controlUrl: string | undefined, timeoutMs = READ
       "the control plane",
     );
   } catch (error) {
-    return { ready: false, reason: `control plane unreachable: ${describe(error)}` };
+    // Connected, but no migrations table: an empty database, or DATABASE_URL names the wrong one.
+    if ((error as { code?: unknown }).code === "42P01")
+      return {
+        ready: false,
+        reason: `control-plane migrations: none applied (${describe(error)}); check that DATABASE_URL names Portico's control-plane database, or start Portico once (npm start) to create its schema`,
+      };
+    return { ready: false, reason: `control plane unreachable: ${connectionAdvice(error) ?? describe(error)}` };
   }
   try {
     const status = statusFrom(rows, await loadMigrations(migrationsDir("control")));

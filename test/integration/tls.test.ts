@@ -9,6 +9,7 @@ import { freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../lib/
 import { withClient } from "../../lib/db/postgres.ts";
 import { createTenantDb, tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { ConfigError } from "../../lib/util/errors.ts";
+import { readiness } from "../../lib/platform/readiness.ts";
 import { bootstrap, type Bootstrapped } from "../../lib/bootstrap/bootstrap.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
@@ -180,6 +181,19 @@ describe("the server's TLS settings reach the control plane and every tenant con
     });
     await expect(attempt).rejects.toThrow(ConfigError);
     await expect(attempt).rejects.toThrow(/cannot use the control-plane database/);
+    await expect(attempt).rejects.toThrow(/TLS: .*set sslrootcert to the CA certificate/);
+  });
+
+  it("/readyz's check names a wrong CA and what to do; with the right CA it gets past TLS", async () => {
+    const wrong = await readiness(url(`sslmode=verify-full&sslrootcert=${wrongCa}`));
+    expect(wrong).toEqual({
+      ready: false,
+      reason: expect.stringMatching(/^control plane unreachable: TLS: .*sslrootcert/),
+    });
+    // Control: the right CA connects; this server's postgres database has no Portico migrations,
+    // so the next check (not TLS) is what refuses.
+    const right = await readiness(url(`sslmode=verify-full&sslrootcert=${ca}`));
+    expect(right).toEqual({ ready: false, reason: expect.stringMatching(/^control-plane migrations/) });
   });
 
   it("refuses an sslmode that would fall back to clear text, naming the variable", async () => {
