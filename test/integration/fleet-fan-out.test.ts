@@ -10,6 +10,7 @@ import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
+import { metrics } from "../../lib/observability/metrics.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 import { agencyViewer } from "../support/viewers.ts";
 
@@ -110,12 +111,26 @@ afterAll(async () => {
   await cp?.cleanup();
 });
 
+/** The process's fan-out metrics as /metrics would report them: runs, and degraded tenants by reason. */
+async function fanOutFigures(): Promise<{ runs: number; timeout: number; error: number; budget: number }> {
+  const m = metrics();
+  const runs = (await m.fanOutDuration.get()).values.find(
+    (v) => v.metricName === "portico_fanout_duration_seconds_count",
+  );
+  const degraded = (await m.fanOutDegraded.get()).values;
+  const by = (reason: string) => degraded.find((v) => v.labels.reason === reason)?.value ?? 0;
+  return { runs: runs?.value ?? 0, timeout: by("timeout"), error: by("error"), budget: by("budget") };
+}
+
 describe("the fleet fan-out", () => {
   it("asks every tenant once, never more than `concurrency` at a time, and reads true figures", async () => {
     peak = 0;
     asked.length = 0;
     const tenants = await tenantRows();
+    const before = await fanOutFigures();
     const result = await collectFleetMetrics(cp.deps.control, tenants, options());
+    // Its metrics: one more run timed, and no tenant counted degraded (the control for the cases below).
+    expect(await fanOutFigures()).toEqual({ ...before, runs: before.runs + 1 });
     expect(asked.sort()).toEqual(tenants.map((t) => t.id).sort());
     expect(peak).toBe(3);
     expect(result.maxInFlight).toBe(3);
@@ -164,7 +179,9 @@ describe("the fleet fan-out", () => {
     await locker.connect();
     try {
       await locker.query(`BEGIN; LOCK TABLE "Event" IN ACCESS EXCLUSIVE MODE`);
+      const before = await fanOutFigures();
       const result = await collectFleetMetrics(cp.deps.control, await tenantRows(), options({ timeoutMs: 400 }));
+      expect(await fanOutFigures()).toEqual({ ...before, runs: before.runs + 1, timeout: before.timeout + 1 });
       const state = result.states.get(ids[slug]!);
       expect(state?.state).toBe("degraded");
       expect(state?.state === "degraded" && state.reason).toBe(
@@ -201,7 +218,9 @@ describe("the fleet fan-out", () => {
       await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [db.databaseName]);
     });
     try {
+      const before = await fanOutFigures();
       const result = await collectFleetMetrics(cp.deps.control, await tenantRows(), options());
+      expect(await fanOutFigures()).toEqual({ ...before, runs: before.runs + 1, error: before.error + 1 });
       const state = result.states.get(ids[slug]!);
       expect(state?.state).toBe("degraded");
       expect(state?.state === "degraded" && state.reason).toMatch(/not currently accepting connections/);
@@ -214,7 +233,9 @@ describe("the fleet fan-out", () => {
   it("stops asking when the page's budget is spent: the rest keep their last figures, marked not checked", async () => {
     const tenants = await tenantRows();
     asked.length = 0;
+    const before = await fanOutFigures();
     const result = await collectFleetMetrics(cp.deps.control, tenants, options({ budgetMs: 0 }));
+    expect(await fanOutFigures()).toEqual({ ...before, runs: before.runs + 1, budget: before.budget + TENANTS });
     expect(asked).toEqual([]);
     expect(result.skipped).toBe(TENANTS);
     const states = [...result.states.values()];
