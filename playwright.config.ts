@@ -8,6 +8,8 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 
 export default defineConfig({
   testDir: "e2e",
+  // Two instances behind nginx, with a harness of their own: npm run test:cluster.
+  testIgnore: "cluster/**",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: true,

@@ -11,12 +11,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { ensureAgencyOwner } from "../lib/bootstrap/agency-owner.server.ts";
-import { bootstrap } from "../lib/bootstrap/bootstrap.server.ts";
+import { bootstrap, type Bootstrapped } from "../lib/bootstrap/bootstrap.server.ts";
+import { withStartupLock } from "../lib/bootstrap/startup-lock.server.ts";
 import { resumeInterruptedProvisioning } from "../lib/provisioning/resume.server.ts";
 import { startWorker } from "../lib/operations/start.server.ts";
 import { migrateFleet } from "../lib/fleet-migration/migrate-fleet.server.ts";
 import { DEMO_PASSWORD } from "../tenants/demo-password.ts";
-import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
+import { describeOutcome, syncTenants, type SyncOutcome } from "../lib/provisioning/sync.server.ts";
 import { invitationsFor } from "../lib/operations/start.server.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
@@ -34,28 +35,11 @@ const say = (line: string) => console.log(`\x1b[36mportico\x1b[0m ${line}`);
 
 async function main(): Promise<void> {
   const platform = await bootstrap({ log: say, embeddedByDefault: demo });
-  // Provisioning that a killed process left half-way is finished first.
-  for (const o of await resumeInterruptedProvisioning(platform.deps))
-    say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
-  // A restart never overwrites what an owner changed in the product (decision 020). Demo users
-  // and their published password exist only in development; `start` invites declared owners.
-  // Invitation links follow PORTICO_PUBLIC_SCHEME / _PORT (https and no port unless set).
   const { PORTICO_PUBLIC_SCHEME: scheme, PORTICO_PUBLIC_PORT: publicPort } = platform.env;
-  const invitations = invitationsFor(platform, { scheme, ...(publicPort ? { port: publicPort } : {}) });
-  const outcomes = await syncTenants({ ...platform.deps, invitations }, declaredTenants, {
-    demo,
-    onOutcome: (o) => say(describeOutcome(o)),
-  });
-
-  // Tenants not declared in tenants/ (made in the wizard) are brought to the newest schema too;
-  // one that fails shows its maintenance page and is listed on the dashboard's Migrations page.
-  for (const o of await migrateFleet(platform.deps, { concurrency: 4 })) {
-    say(
-      o.ok
-        ? `tenant ${o.slug}: migrated${o.applied.length ? ` (${o.applied.join(", ")})` : ""}`
-        : `tenant ${o.slug}: migration FAILED — ${o.error}`,
-    );
-  }
+  // Several instances may start together on one control plane (docs/deploy.md → Several
+  // instances): they take turns at the work below, so a declared tenant is created once and no
+  // start resumes provisioning another one is still running.
+  const outcomes = await withStartupLock(platform.controlUrl, () => startupWork(platform, scheme, publicPort), say);
 
   // A first agency owner, so the dashboard can be signed into. Embedded mode only: its password
   // is kept beside the embedded data (.data/agency-owner.txt) and printed below.
@@ -164,6 +148,36 @@ async function main(): Promise<void> {
     process.on(signal, () => void stop(0));
   }
   child.on("exit", (code) => void stop(code ?? 0));
+}
+
+/** What a start does before serving, under the start-up lock: resume, sync, migrate the fleet. */
+async function startupWork(
+  platform: Bootstrapped,
+  scheme: Bootstrapped["env"]["PORTICO_PUBLIC_SCHEME"],
+  publicPort: Bootstrapped["env"]["PORTICO_PUBLIC_PORT"],
+): Promise<SyncOutcome[]> {
+  // Provisioning that a killed process left half-way is finished first.
+  for (const o of await resumeInterruptedProvisioning(platform.deps))
+    say(o.ok ? `resumed provisioning of ${o.slug}` : `could not resume ${o.slug}: ${o.error}`);
+  // A restart never overwrites what an owner changed in the product (decision 020). Demo users
+  // and their published password exist only in development; `start` invites declared owners.
+  // Invitation links follow PORTICO_PUBLIC_SCHEME / _PORT (https and no port unless set).
+  const invitations = invitationsFor(platform, { scheme, ...(publicPort ? { port: publicPort } : {}) });
+  const outcomes = await syncTenants({ ...platform.deps, invitations }, declaredTenants, {
+    demo,
+    onOutcome: (o) => say(describeOutcome(o)),
+  });
+
+  // Tenants not declared in tenants/ (made in the wizard) are brought to the newest schema too;
+  // one that fails shows its maintenance page and is listed on the dashboard's Migrations page.
+  for (const o of await migrateFleet(platform.deps, { concurrency: 4 })) {
+    say(
+      o.ok
+        ? `tenant ${o.slug}: migrated${o.applied.length ? ` (${o.applied.join(", ")})` : ""}`
+        : `tenant ${o.slug}: migration FAILED — ${o.error}`,
+    );
+  }
+  return outcomes;
 }
 
 main().catch(fail);

@@ -1,0 +1,100 @@
+import http from "node:http";
+import { expect, type Page } from "@playwright/test";
+import pg from "pg";
+import {
+  AGENCY_OWNER,
+  CLUSTER_PASSWORD,
+  clusterState,
+  type ClusterInstance,
+} from "../../test/support/cluster-state.ts";
+
+export { ACME_MEMBER, AGENCY_OWNER, CLUSTER_PASSWORD, UPSTREAM_HEADER } from "../../test/support/cluster-state.ts";
+
+/** What test/support/cluster.ts started: nginx's port, the two instances, the database. */
+export const cluster = clusterState();
+
+/** A URL through nginx, e.g. via("acme.localhost", "/account"). */
+export function via(host: string, path = "/"): string {
+  return `http://${host}:${cluster.nginxPort}${path}`;
+}
+
+/** A URL on one instance directly, bypassing nginx (the browser's cookies for the host still apply). */
+export function on(instance: ClusterInstance, host: string, path = "/"): string {
+  return `http://${host}:${instance.port}${path}`;
+}
+
+/** The instance nginx says answered a response (the tests' header; see test/support/cluster.ts). */
+export function instanceAt(upstream: string | undefined): ClusterInstance | undefined {
+  return cluster.instances.find((i) => upstream === `127.0.0.1:${i.port}`);
+}
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One HTTP request with Node's client (whose resolver does not map *.localhost): to 127.0.0.1 on
+ * `port` with the tenant's name in Host, from `from` (another loopback address is another client).
+ */
+export function request(
+  port: number,
+  host: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: options.method ?? "GET",
+        localAddress: options.from,
+        headers: { host: `${host}:${port}`, ...options.headers },
+        agent: false,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${options.method ?? "GET"} ${host}${path} timed out`)));
+    req.end(options.body);
+  });
+}
+
+/** SQL as the superuser, in `database` of the cluster's PostgreSQL (default: the control plane). */
+export async function sql<R extends pg.QueryResultRow>(
+  text: string,
+  params: unknown[] = [],
+  database = "portico",
+): Promise<R[]> {
+  const url = new URL(cluster.adminUrl);
+  url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Signs into the agency dashboard at `origin` (nginx unless told otherwise). */
+export async function signInAgency(page: Page, url = via("admin.localhost", "/sign-in")): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("Email").fill(AGENCY_OWNER);
+  await page.getByLabel("Password").fill(CLUSTER_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("agency-user")).toBeVisible();
+}
+
+/** The tenant's name as a page shows it, or null (its 404, or its 503 notice without a header name). */
+export function tenantName(body: string): string | null {
+  return /data-testid="tenant-name"[^>]*>([^<]*)</.exec(body)?.[1] ?? null;
+}
