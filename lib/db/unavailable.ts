@@ -66,6 +66,25 @@ const KIND_TEXT: Record<string, string> = {
   ConnectionClosed: "its database connection was closed",
 };
 
+/**
+ * The reason a tenant is down when the PgBouncer in front of its server does not answer; such an
+ * outage is one event for every tenant behind that pooler, logged once, not once per tenant.
+ */
+export function poolerDownReason(address: string, problem: string): string {
+  return `PgBouncer at ${address} unreachable (${problem})`;
+}
+
+/** What outage lines are rate-limited by: the pooler when it is the pooler, else the tenant. */
+export function outageKey(tenantId: string, reason: string | null | undefined): string {
+  const pooler = reason?.match(/^PgBouncer at (\S+) unreachable/)?.[1];
+  return pooler ? `pooler ${pooler}` : tenantId;
+}
+
+/** The line said about a PgBouncer that does not answer. */
+export function poolerDownLine(reason: string): string {
+  return `[pooler] ${reason}: tenants behind it answer 503; start PgBouncer, or send their traffic direct with \`npm run tenants -- servers pooler <server> --off\``;
+}
+
 /** One line an operator can act on, without Prisma's multi-line invocation banner. */
 export function describeUnavailable(error: unknown): string {
   const e = error as ErrorLike | null;

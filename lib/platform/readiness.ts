@@ -1,3 +1,4 @@
+import net from "node:net";
 import type pg from "pg";
 import { withClient } from "../db/postgres.ts";
 import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
@@ -29,7 +30,8 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
 
 /**
  * Ready when not draining, the control plane answers, and every control-plane migration this
- * code ships is applied there (an older schema would fail queries this code makes).
+ * code ships is applied there (an older schema would fail queries this code makes), and every
+ * PgBouncer tenant traffic goes through answers.
  */
 export async function readiness(controlUrl: string | undefined, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
   if (isDraining()) return { ready: false, reason: "draining: this instance is shutting down" };
@@ -55,7 +57,69 @@ export async function readiness(controlUrl: string | undefined, timeoutMs = READ
   } catch (error) {
     return { ready: false, reason: `control-plane migrations: ${describe(error)}` };
   }
-  return { ready: true };
+  return poolersReady(controlUrl, timeoutMs);
+}
+
+/**
+ * Every PgBouncer that tenant traffic goes through answers (docs/decisions/038). Without it, the
+ * tenants on that server answer their branded 503; the instance is not ready, and says which
+ * pooler and what to do.
+ */
+async function poolersReady(controlUrl: string, timeoutMs: number): Promise<Readiness> {
+  let poolers: Array<{ name: string; poolerUrl: string }>;
+  try {
+    poolers = await withTimeout(
+      withClient(
+        controlUrl,
+        async (client: pg.Client) =>
+          (
+            await client.query<{ name: string; poolerUrl: string }>(
+              `SELECT name, "poolerUrl" FROM "DatabaseServer" WHERE "poolerUrl" IS NOT NULL ORDER BY name`,
+            )
+          ).rows,
+      ),
+      timeoutMs,
+      "the control plane",
+    );
+  } catch (error) {
+    return { ready: false, reason: `control plane unreachable: ${describe(error)}` };
+  }
+  const down: string[] = [];
+  await Promise.all(
+    poolers.map(async ({ name, poolerUrl }) => {
+      const url = new URL(poolerUrl);
+      const address = `${url.hostname}:${url.port || 5432}`;
+      const problem = await probePooler(url.hostname, Number(url.port || 5432), timeoutMs);
+      if (problem) down.push(`PgBouncer of server "${name}" at ${address} unreachable (${problem})`);
+    }),
+  );
+  if (down.length === 0) return { ready: true };
+  return {
+    ready: false,
+    reason: `${down.sort().join("; ")}: tenants on ${down.length === 1 ? "that server" : "those servers"} answer 503; start PgBouncer there, or send their traffic direct with \`npm run tenants -- servers pooler <server> --off\``,
+  };
+}
+
+/**
+ * Whether something speaking PostgreSQL's protocol listens there: an SSLRequest is answered with
+ * one byte, S or N, by PgBouncer as by PostgreSQL, without credentials. Null when it is; else why not.
+ */
+export function probePooler(host: string, port: number, timeoutMs = READINESS_TIMEOUT_MS): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (problem: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms`), timeoutMs);
+    socket.once("connect", () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
+    socket.once("data", (data) =>
+      done(data[0] === 0x53 || data[0] === 0x4e ? null : "it does not speak PostgreSQL's protocol"),
+    );
+    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+    socket.once("end", () => done("it closed the connection"));
+  });
 }
 
 /** Operations by kind and state, the queue's depth and its oldest entry's age, for /metrics. */
