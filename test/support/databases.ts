@@ -4,7 +4,7 @@ import type { PooledClient } from "../../lib/db/client-cache.ts";
 import { createControlDb } from "../../lib/db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, quoteIdent, withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { keyringFrom } from "../../lib/db/keyring.server.ts";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import { createTenantDb, tenantRequestConnection, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { prepareControlPlane } from "../../lib/bootstrap/control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "../../lib/provisioning/servers.server.ts";
 import { consoleAuthFileText, setServerPooler } from "../../lib/provisioning/pooler.server.ts";
@@ -102,14 +102,17 @@ export async function testControlPlane(): Promise<TestControlPlane> {
   };
 }
 
-/** A pool of `poolSize` connections as the tenant's own role, for tests that use its database directly. */
+/**
+ * A pool of `poolSize` connections as the tenant's own role, for tests that use its database
+ * directly: the way requests reach it, so through PgBouncer under npm run test:pgbouncer.
+ */
 export async function openTenantDb(
   cp: TestControlPlane,
   tenantId: string,
   label: string,
   poolSize = 2,
 ): Promise<PooledClient<TenantDb>> {
-  return createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), label, {
+  return createTenantDb((await tenantRequestConnection(cp.deps.control, cp.deps.keyring, tenantId)).url, label, {
     poolSize,
     idleMs: 5_000,
     connectTimeoutMs: 5_000,
