@@ -15,6 +15,7 @@ import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { TenantUnavailable } from "../../lib/util/errors.ts";
 import { adminUrl, attachPgBouncer, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 import { installTestPlatform } from "../support/platform.ts";
+import { runScript } from "../support/scripts.ts";
 import type { PgBouncer } from "../../scripts/lib/pgbouncer.ts";
 
 /**
@@ -120,6 +121,33 @@ describe("PgBouncer's auth file", () => {
     expect(after.poolerUrl).toBe(server.poolerUrl);
     expect(after.poolerAuthFile).toBe(server.poolerAuthFile);
   });
+});
+
+describe("npm run tenants -- servers pooler", () => {
+  it("refuses bad usage with what to type, lists the pooler, turns it off and on again", async () => {
+    const cli = (...args: string[]) => runScript(cp, "scripts/tenants.ts", ...args);
+    const noFile = await cli("servers", "pooler", "test", bouncer.url);
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toMatch(/servers pooler needs --auth-file <path>/);
+    const unknown = await cli("servers", "pooler", "nope", bouncer.url, "--auth-file", bouncer.authFile);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/no database server named "nope"; registered: test/);
+    expect((await cli("servers")).out).toMatch(new RegExp(`^test\\s.*\\s127\\.0\\.0\\.1:${bouncer.port}\\s*$`, "m"));
+
+    const off = await cli("servers", "pooler", "test", "--off");
+    expect(off.err).toBe("");
+    expect(off.out).toMatch(/tenants on test now connect to it directly/);
+    expect(new URL(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenants.alpha!)).port).toBe(
+      new URL((await tenantRequestConnection(cp.deps.control, cp.deps.keyring, tenants.alpha!)).url).port,
+    );
+    const on = await cli("servers", "pooler", "test", bouncer.url, "--auth-file", bouncer.authFile);
+    expect(on.err).toBe("");
+    expect(on.code).toBe(0);
+    expect(on.out).toMatch(/now connect through PgBouncer at 127\.0\.0\.1:\d+ \(\d+ role\(s\)/);
+    expect((await tenantRequestConnection(cp.deps.control, cp.deps.keyring, tenants.alpha!)).pooler).toBe(
+      `127.0.0.1:${bouncer.port}`,
+    );
+  }, 90_000);
 });
 
 describe("tenants through PgBouncer", () => {
