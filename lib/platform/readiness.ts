@@ -1,6 +1,6 @@
-import net from "node:net";
 import type pg from "pg";
 import { withClient } from "../db/postgres.ts";
+import { probePooler } from "../db/pooler-probe.ts";
 import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { isDraining } from "../observability/lifecycle.ts";
 import type { OperationFigures } from "../observability/metrics.ts";
@@ -98,28 +98,6 @@ async function poolersReady(controlUrl: string, timeoutMs: number): Promise<Read
     ready: false,
     reason: `${down.sort().join("; ")}: tenants on ${down.length === 1 ? "that server" : "those servers"} answer 503; start PgBouncer there, or send their traffic direct with \`npm run tenants -- servers pooler <server> --off\``,
   };
-}
-
-/**
- * Whether something speaking PostgreSQL's protocol listens there: an SSLRequest is answered with
- * one byte, S or N, by PgBouncer as by PostgreSQL, without credentials. Null when it is; else why not.
- */
-export function probePooler(host: string, port: number, timeoutMs = READINESS_TIMEOUT_MS): Promise<string | null> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (problem: string | null) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(problem);
-    };
-    const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms`), timeoutMs);
-    socket.once("connect", () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
-    socket.once("data", (data) =>
-      done(data[0] === 0x53 || data[0] === 0x4e ? null : "it does not speak PostgreSQL's protocol"),
-    );
-    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
-    socket.once("end", () => done("it closed the connection"));
-  });
 }
 
 /** Operations by kind and state, the queue's depth and its oldest entry's age, for /metrics. */

@@ -3,7 +3,7 @@ import { TenantUnavailable } from "../util/errors.ts";
 import { platform } from "./platform.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { describeUnavailable, isUnavailable, poolerDownLine, poolerDownReason } from "../db/unavailable.ts";
-import { probePooler } from "./readiness.ts";
+import { probePooler } from "../db/pooler-probe.ts";
 
 export { describeUnavailable, isUnavailable };
 
