@@ -10,12 +10,13 @@ import { seededRandom, zipf } from "./zipf.ts";
 
 /**
  * PostgreSQL server connections with the whole fleet under load, direct against through PgBouncer
- * (docs/decisions/038), both in this run: the same closed-loop Zipf traffic (workers reading a
- * tenant's catalogue through the tenant client cache, as a page does) for the same time. Direct,
- * the cache holds at most `budget` connections, all of them PostgreSQL's; through PgBouncer in
- * transaction pooling, every tenant's client may stay open (client connections cost PostgreSQL
- * nothing) and PostgreSQL sees one connection per tenant with a transaction in flight or used
- * within server_idle_timeout. Sampled from pg_stat_activity every 50 ms.
+ * (docs/decisions/038), both in this run. Each phase first serves every tenant once (the fleet
+ * warm, as after a busy hour), then the same closed-loop Zipf traffic (workers reading a tenant's
+ * catalogue through the tenant client cache, as a page does) for the same time, sampled from
+ * pg_stat_activity every 50 ms. Direct, the cache keeps its clients' connections open up to
+ * `budget`, all of them PostgreSQL's; through PgBouncer in transaction pooling, the clients stay
+ * open against PgBouncer and PostgreSQL sees one connection per tenant with a transaction in
+ * flight or used within server_idle_timeout.
  */
 export interface PoolerPhase {
   peak: number;
@@ -68,6 +69,13 @@ async function phase(options: {
   const z = zipf(ids.length, options.zipfS, seededRandom(7));
   let requests = 0;
   let errors = 0;
+  const read = (db: TenantDb) => db.event.findMany({ take: 20, orderBy: { startsAt: "asc" } });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < ids.length) await cache.use(ids[next++]!, read).catch(() => errors++);
+    }),
+  );
   const samples: number[] = [];
   let sampling = true;
   const sampler = (async () => {
@@ -82,7 +90,7 @@ async function phase(options: {
       while (performance.now() < deadline) {
         const id = ids[z.next()]!;
         try {
-          await cache.use(id, (db) => db.event.findMany({ take: 20, orderBy: { startsAt: "asc" } }));
+          await cache.use(id, read);
           requests++;
         } catch {
           errors++;
@@ -150,7 +158,7 @@ export async function pgbouncerBench(options: {
   const ratio = pooled.peak / Math.max(1, direct.peak);
   const figures: Figure[] = [
     {
-      figure: `PostgreSQL connections, ${tenants.toLocaleString("en")} tenants under Zipf load: through PgBouncer ÷ direct (budget ${options.budget}), peak`,
+      figure: `PostgreSQL connections, ${tenants.toLocaleString("en")} warm tenants under Zipf load: through PgBouncer ÷ direct (budget ${options.budget}), peak`,
       measured: `${pooled.peak}`,
       baseline: `${direct.peak}`,
       ratio: ratio.toFixed(2),

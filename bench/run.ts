@@ -146,6 +146,7 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
   say(`provisioning ${TENANTS} tenants (4 at a time)…`);
   const t0 = performance.now();
   const ids = new Array<string>(TENANTS);
+  let retried = 0;
   const settled = await mapSettledBounded(
     Array.from({ length: TENANTS }, (_, i) => i),
     4,
@@ -163,7 +164,13 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
           })),
         },
       });
-      ids[i] = (await provisionTenant(platform.deps, spec, { mode: "create" })).tenantId;
+      // A step that timed out on a busy machine is resumed once, as `tenants -- retry` would.
+      ids[i] = (
+        await provisionTenant(platform.deps, spec, { mode: "create" }).catch(async () => {
+          retried++;
+          return provisionTenant(platform.deps, spec, { mode: "resume" });
+        })
+      ).tenantId;
       if ((i + 1) % 200 === 0) say(`  ${i + 1} provisioned`);
     },
   );
@@ -172,7 +179,9 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
     throw new Error(
       `${failed.length} tenants failed to provision, e.g. ${String((failed[0] as PromiseRejectedResult).reason)}`,
     );
-  say(`provisioned ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  say(
+    `provisioned ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s${retried ? ` (${retried} resumed after a failed step)` : ""}`,
+  );
   return ids;
 }
 
