@@ -41,7 +41,7 @@ import { load, type LoadResult } from "./load.ts";
 import { median, quantile } from "./stats.ts";
 import { startNextServer } from "./next-process.ts";
 import { measureClientMemory } from "./memory.ts";
-import { pgbouncerBench } from "./pgbouncer.ts";
+import { pgbouncerBench } from "./pooler-connections.ts";
 import { markdownTable, scaleChartSvg, table, writeLatestSection, type Figure, type ScalePoint } from "./report.ts";
 import { seededRandom, zipf } from "./zipf.ts";
 
