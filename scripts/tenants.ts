@@ -24,6 +24,7 @@ import { runOperation } from "../lib/operations/runner.server.ts";
 import { invitationsFor } from "../lib/operations/start.server.ts";
 import { PROVISIONING_STEPS, provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { addServer } from "../lib/provisioning/servers.server.ts";
+import { setServerPooler, type PoolerConfig } from "../lib/provisioning/pooler.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
@@ -394,6 +395,20 @@ async function importArchive(
   return EXIT.ok;
 }
 
+async function serverPooler(p: Bootstrapped, name: string, config: PoolerConfig | null): Promise<number> {
+  const result = await setServerPooler(p.deps, name, config);
+  await appendAudit(p.deps.control, {
+    actor,
+    action: "server.pooler",
+    details: { name, pooler: result.address, roles: result.roles },
+  });
+  return say(
+    result.address
+      ? `${green("✓")} tenants on ${name} now connect through PgBouncer at ${result.address} (${result.roles} role(s) in ${config!.authFile}); migrations, moves and exports stay direct`
+      : `${green("✓")} tenants on ${name} now connect to it directly`,
+  );
+}
+
 async function servers(p: Bootstrapped, add: { name: string; url: string } | null): Promise<number> {
   if (add) {
     const registered = await addServer(p.deps, add.name, add.url);
@@ -409,12 +424,25 @@ async function servers(p: Bootstrapped, add: { name: string; url: string } | nul
   }
   const rows = await p.deps.control.databaseServer.findMany({
     orderBy: { name: "asc" },
-    select: { name: true, host: true, port: true, sslMode: true, _count: { select: { databases: true } } },
+    select: {
+      name: true,
+      host: true,
+      port: true,
+      sslMode: true,
+      poolerUrl: true,
+      _count: { select: { databases: true } },
+    },
   });
   console.log(
     table([
-      ["SERVER", "ADDRESS", "TENANTS", "TLS"],
-      ...rows.map((s) => [s.name, `${s.host}:${s.port}`, String(s._count.databases), s.sslMode ?? "off"]),
+      ["SERVER", "ADDRESS", "TENANTS", "TLS", "POOLER"],
+      ...rows.map((s) => [
+        s.name,
+        `${s.host}:${s.port}`,
+        String(s._count.databases),
+        s.sslMode ?? "off",
+        s.poolerUrl ? new URL(s.poolerUrl).host : "-",
+      ]),
     ]),
   );
   return EXIT.ok;
@@ -644,14 +672,41 @@ const COMMANDS: Command[] = [
   }),
   {
     name: "servers",
-    args: "[add <name> <admin-url>]",
-    help: "the registered database servers and their tenants; `add` registers one",
-    more: ["a server is registered only once it is reachable and may create roles and databases"],
+    args: "[add <name> <admin-url> | pooler <name> <pooler-url> --auth-file <path> | pooler <name> --off]",
+    help: "the registered database servers and their tenants; `add` registers one; `pooler` puts PgBouncer in front of one",
+    more: [
+      "a server is registered only once it is reachable and may create roles and databases",
+      "pooler: tenants' requests go through PgBouncer (transaction pooling) at postgres://host:port; Portico writes its auth_file (SCRAM secrets, mode 0600) and RELOADs it through the admin console as the server's administrator, checked before anything is stored (docs/deploy.md → PgBouncer)",
+    ],
     parse: (args, bad) => {
-      const positionals = options(args, {}).positionals;
+      const parsed = options(args, { "auth-file": { type: "string" }, off: { type: "boolean" } });
+      const positionals = parsed.positionals;
+      if (positionals[0] === "pooler") {
+        const off = parsed.values.off === true;
+        const [, name, url] = positionalsOf(
+          "servers pooler",
+          bad,
+          positionals,
+          off ? ["pooler", "a server name"] : ["pooler", "a server name", "the pooler URL (postgres://host:port)"],
+        ) as [string, string, string | undefined];
+        if (off) {
+          if (parsed.values["auth-file"]) throw bad("servers pooler --off takes no --auth-file");
+          return (p) => serverPooler(p, name, null);
+        }
+        const authFile = parsed.values["auth-file"];
+        if (!authFile)
+          throw bad(
+            "servers pooler needs --auth-file <path>: the auth_file in PgBouncer's configuration, which Portico writes",
+          );
+        return (p) => serverPooler(p, name, { url: url!, authFile });
+      }
+      if (parsed.values.off || parsed.values["auth-file"])
+        throw bad("--off and --auth-file belong to `servers pooler`");
       if (positionals.length === 0) return (p) => servers(p, null);
       if (positionals[0] !== "add")
-        throw bad(`servers takes nothing or \`add <name> <admin-url>\`, not ${positionals.join(" ")}`);
+        throw bad(
+          `servers takes nothing, \`add <name> <admin-url>\` or \`pooler <name> <pooler-url> --auth-file <path>\`, not ${positionals.join(" ")}`,
+        );
       const [, name, url] = positionalsOf("servers add", bad, positionals, [
         "add",
         "a name",

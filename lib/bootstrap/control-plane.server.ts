@@ -80,10 +80,11 @@ export async function ensureAppRole(
     // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
     // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);
-    // A server's administrative URL is the worker's alone; its address and TLS settings build tenant URLs.
+    // A server's administrative URL is the worker's alone; its address, TLS settings and pooler
+    // address build tenant URLs (the auth file's path is the worker's too: decision 038).
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
     await c.query(
-      `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "createdAt") ON "DatabaseServer" TO ${role}`,
+      `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", "createdAt") ON "DatabaseServer" TO ${role}`,
     );
   });
   const url = new URL(withDatabase(adminUrl, database));

@@ -6,7 +6,7 @@ import type { ControlDb } from "./control.server.ts";
 import type { PooledClient } from "./client-cache.ts";
 import { PrismaClient } from "./generated/tenant/client.ts";
 import { type Keyring, unseal } from "./keyring.server.ts";
-import { SERVER_ADDRESS, SSL_MODES, withTls, type ServerAddress, type SslMode } from "./tls.ts";
+import { SERVER_ADDRESS, SSL_MODES, tlsOf, withTls, type ServerAddress, type SslMode } from "./tls.ts";
 
 export { SERVER_ADDRESS, type ServerAddress };
 
@@ -21,30 +21,71 @@ export interface TenantPoolOptions {
 }
 
 /**
+ * How a tenant connection reaches its server. `pooled` is for request traffic only: through the
+ * server's PgBouncer (transaction pooling) when it has one, else direct. Everything that needs a
+ * session of its own (migrations and their advisory lock, moves, exports, provisioning, seeding)
+ * connects `direct` (docs/decisions/038).
+ */
+export type TenantRoute = "direct" | "pooled";
+
+/**
  * The URL a tenant's own role connects with. Built from the server's host and port, never from
  * its admin URL: request paths hold only the tenant's credentials.
  */
-export async function tenantConnectionUrl(control: ControlDb, keyring: Keyring, tenantId: string): Promise<string> {
+export async function tenantConnectionUrl(
+  control: ControlDb,
+  keyring: Keyring,
+  tenantId: string,
+  route: TenantRoute = "direct",
+): Promise<string> {
   const db = await control.tenantDatabase.findUnique({
     where: { tenantId },
     include: { server: { select: SERVER_ADDRESS } },
   });
   if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
-  return buildTenantUrl(db.server, db, unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring));
+  return buildTenantUrl(db.server, db, unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring), route);
 }
 
-/** The server's TLS settings apply to its tenants' connections exactly as to its own (lib/db/tls.ts). */
+/** host:port of the PgBouncer a `pooled` connection to this server goes through, or null. */
+export function poolerOf(server: ServerAddress): string | null {
+  if (!server.poolerUrl) return null;
+  const url = new URL(server.poolerUrl);
+  return `${url.hostname}:${url.port || 5432}`;
+}
+
+/** A tenant's pooled URL and the pooler it goes through (null: direct). */
+export async function tenantRequestConnection(
+  control: ControlDb,
+  keyring: Keyring,
+  tenantId: string,
+): Promise<{ url: string; pooler: string | null }> {
+  const db = await control.tenantDatabase.findUnique({
+    where: { tenantId },
+    include: { server: { select: SERVER_ADDRESS } },
+  });
+  if (!db) throw new TenantUnavailable(tenantId, "this tenant has no database registered");
+  const password = unseal({ ciphertext: db.passwordCiphertext, keyId: db.keyId }, keyring);
+  return { url: buildTenantUrl(db.server, db, password, "pooled"), pooler: poolerOf(db.server) };
+}
+
+/**
+ * The server's TLS settings apply to its tenants' connections exactly as to its own (lib/db/tls.ts);
+ * through a pooler, the pooler URL's own address and TLS settings apply instead.
+ */
 export function buildTenantUrl(
   server: ServerAddress,
   db: { roleName: string; databaseName: string },
   password: string,
+  route: TenantRoute = "direct",
 ): string {
+  const pooler = route === "pooled" && server.poolerUrl ? new URL(server.poolerUrl) : null;
   const url = new URL("postgres://localhost");
-  url.hostname = server.host;
-  url.port = String(server.port);
+  url.hostname = pooler ? pooler.hostname : server.host;
+  url.port = pooler ? pooler.port || "5432" : String(server.port);
   url.username = db.roleName;
   url.password = password;
   url.pathname = `/${db.databaseName}`;
+  if (pooler) return withTls(url.toString(), tlsOf(server.poolerUrl!));
   const sslMode =
     server.sslMode && (SSL_MODES as readonly string[]).includes(server.sslMode) ? (server.sslMode as SslMode) : null;
   return withTls(url.toString(), { sslMode, sslRootCert: server.sslRootCert ?? null });

@@ -78,12 +78,14 @@ export function normalisePostgresUrl(url: string): string {
   return withTls(url, tlsOf(url));
 }
 
-/** What a tenant connection needs to know of its server (a Prisma select): address and TLS. */
-export const SERVER_ADDRESS = { host: true, port: true, sslMode: true, sslRootCert: true } as const;
+/** What a tenant connection needs to know of its server (a Prisma select): address, TLS and pooler. */
+export const SERVER_ADDRESS = { host: true, port: true, sslMode: true, sslRootCert: true, poolerUrl: true } as const;
 
 export interface ServerAddress {
   host: string;
   port: number;
   sslMode?: string | null;
   sslRootCert?: string | null;
+  /** PgBouncer in front of the server (docs/decisions/038); only request traffic goes through it. */
+  poolerUrl?: string | null;
 }

@@ -16,6 +16,9 @@ const UNAVAILABLE_KINDS = new Set([
 ]);
 const UNAVAILABLE_PRISMA = /^P10\d\d$|^P2024$/;
 const UNAVAILABLE_SQLSTATE = new Set([
+  // PgBouncer reports a failed login to the server behind it (database gone, role refused, server
+  // down) as 08P01, after the client's own login to PgBouncer succeeded.
+  "08P01",
   "3D000",
   "28P01",
   "28000",
@@ -33,7 +36,7 @@ interface ErrorLike {
   code?: unknown;
   kind?: unknown;
   cause?: unknown;
-  meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+  meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } };
 }
 
 export function isUnavailable(error: unknown, depth = 0): boolean {
@@ -41,6 +44,8 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   const e = error as ErrorLike;
   const kind = e.meta?.driverAdapterError?.cause?.kind ?? e.kind;
   if (typeof kind === "string" && UNAVAILABLE_KINDS.has(kind)) return true;
+  const adapterCode = e.meta?.driverAdapterError?.cause?.code;
+  if (typeof adapterCode === "string" && UNAVAILABLE_SQLSTATE.has(adapterCode)) return true;
   if (
     typeof e.code === "string" &&
     (UNAVAILABLE_PRISMA.test(e.code) || UNAVAILABLE_SQLSTATE.has(e.code) || UNAVAILABLE_ERRNO.has(e.code))
@@ -66,10 +71,44 @@ const KIND_TEXT: Record<string, string> = {
   ConnectionClosed: "its database connection was closed",
 };
 
+/**
+ * The reason a tenant is down when the PgBouncer in front of its server does not answer; such an
+ * outage is one event for every tenant behind that pooler, logged once, not once per tenant.
+ */
+export function poolerDownReason(address: string, problem: string): string {
+  return `PgBouncer at ${address} unreachable (${problem})`;
+}
+
+/** What outage lines are rate-limited by: the pooler when it is the pooler, else the tenant. */
+export function outageKey(tenantId: string, reason: string | null | undefined): string {
+  const pooler = reason?.match(/^PgBouncer at (\S+) unreachable/)?.[1];
+  return pooler ? `pooler ${pooler}` : tenantId;
+}
+
+/** The line said about a PgBouncer that does not answer. */
+export function poolerDownLine(reason: string): string {
+  return `[pooler] ${reason}: tenants behind it answer 503; start PgBouncer, or send their traffic direct with \`npm run tenants -- servers pooler <server> --off\``;
+}
+
+/** What PgBouncer relayed about its own login to the server, in the words used for a direct one. */
+function throughPooler(message: string): string {
+  const text = /does not exist/.test(message)
+    ? KIND_TEXT.DatabaseDoesNotExist
+    : /permission denied/.test(message)
+      ? KIND_TEXT.DatabaseAccessDenied
+      : /authentication failed/.test(message)
+        ? KIND_TEXT.AuthenticationFailed
+        : "PgBouncer could not log in to its database server";
+  return `${text} (${message.split("\n")[0]}; through PgBouncer)`;
+}
+
 /** One line an operator can act on, without Prisma's multi-line invocation banner. */
 export function describeUnavailable(error: unknown): string {
   const e = error as ErrorLike | null;
-  const cause = e?.meta?.driverAdapterError?.cause as { kind?: string; originalMessage?: string } | undefined;
+  const cause = e?.meta?.driverAdapterError?.cause as
+    { kind?: string; code?: string; originalMessage?: string } | undefined;
+  if (cause?.code === "08P01" && cause.originalMessage) return throughPooler(cause.originalMessage);
+  if ((e as { code?: unknown } | null)?.code === "08P01" && error instanceof Error) return throughPooler(error.message);
   if (cause?.kind && KIND_TEXT[cause.kind])
     return `${KIND_TEXT[cause.kind]}${cause.originalMessage ? ` (${cause.originalMessage})` : ""}`;
   const line = errorMessage(error)

@@ -15,6 +15,8 @@ import { generatePassword, seal } from "../db/keyring.server.ts";
 import { InvalidInput, TenantNotFound } from "../util/errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
+import { syncPoolerAuth } from "../provisioning/pooler.server.ts";
+import { log } from "../observability/logger.ts";
 import { serverAdminUrl, type ProvisionDeps } from "../provisioning/servers.server.ts";
 import { copyTables, countRows, listTables } from "./table-copy.server.ts";
 import { cloneTenantDatabase } from "../provisioning/template.server.ts";
@@ -87,6 +89,8 @@ export async function moveTenant(
       await cloneTenantDatabase(targetAdmin, admin, db.databaseName, db.roleName);
       await ensureDatabase(admin, db.databaseName, db.roleName);
     });
+    // The target's pooler knows the role before the placement switches to it.
+    await syncPoolerAuth(deps, target.id, [db.roleName]);
     const targetUrl = withCredentials(targetAdmin, db.roleName, password, db.databaseName);
     const version = await withClient(
       targetUrl,
@@ -146,6 +150,10 @@ export async function moveTenant(
     await dropDatabaseIfExists(admin, db.databaseName);
     await dropRoleIfExists(admin, db.roleName);
   });
+  // The old server's pooler forgets the role; the move is done whatever it answers.
+  await syncPoolerAuth(deps, db.serverId).catch((error: unknown) =>
+    log().warn({ err: error, tenant: slug }, "the old server's PgBouncer auth file was not updated after the move"),
+  );
   return { tenantId: tenant.id, from: db.server.name, to: target.name, rows };
 }
 

@@ -1,6 +1,8 @@
 import "server-only";
 import { InvalidInput, TenantNotFound } from "../util/errors.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
+import { syncPoolerAuth } from "../provisioning/pooler.server.ts";
+import { log } from "../observability/logger.ts";
 import { exportTenant, type ExportResult } from "./archive.server.ts";
 import { dropTenantDatabase, type ProvisionDeps } from "../provisioning/servers.server.ts";
 
@@ -43,5 +45,11 @@ export async function offboardTenant(
     deps.control.tenantLogo.deleteMany({ where: { tenantId: tenant.id } }),
   ]);
   await notifyTenantChanged(deps.control, tenant.id);
+  // Its role is gone from the server; the pooler's auth file follows. The data is already gone,
+  // so a pooler that does not answer is logged, not a failed offboarding.
+  if (tenant.database)
+    await syncPoolerAuth(deps, tenant.database.serverId).catch((error: unknown) =>
+      log().warn({ err: error, tenant: slug }, "PgBouncer's auth file was not updated after offboarding"),
+    );
   return { tenantId: tenant.id, export: exported, dropped };
 }

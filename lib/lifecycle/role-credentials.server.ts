@@ -3,6 +3,7 @@ import { ensureDatabase, ensureRole, quoteIdent, withClient, withDatabase } from
 import { generatePassword, seal, unseal } from "../db/keyring.server.ts";
 import { errorMessage } from "../util/errors.ts";
 import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
+import { syncPoolerAuth } from "../provisioning/pooler.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 
@@ -76,6 +77,8 @@ export async function rotateTenantCredentials(
       await ensureRole(admin, db.roleName, password);
       await ensureDatabase(admin, db.databaseName, db.roleName);
     });
+    // The pooler learns the new secret before any instance is told to use the new password.
+    await syncPoolerAuth(deps, db.serverId);
     const reassigned = await withClient(withDatabase(adminUrl, db.databaseName), async (admin) => {
       const owned = await admin.query<{ kind: string; name: string }>(
         `SELECT 'TABLE' AS kind, quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -2,6 +2,7 @@ import type { Platform } from "./platform.server.ts";
 import type { HostClass } from "../tenancy/host.ts";
 import { resolverKey, type ResolvedTenant } from "../tenancy/resolver.ts";
 import { annotateLogContext } from "../observability/context.ts";
+import { outageKey, poolerDownLine } from "../db/unavailable.ts";
 
 /**
  * Whether a tenant's portal is out of service: suspended, in maintenance (a move between servers,
@@ -45,10 +46,14 @@ export async function outageForRequest(host: HostClass, path: string): Promise<O
   annotateLogContext({ tenant: tenant.slug });
   const outage = await outageOf(p, tenant);
   if (outage === "unavailable") {
-    p.outageLog.say(
-      tenant.id,
-      `[tenant] ${tenant.slug}: its database is unreachable (${p.health.reason(tenant.id) ?? "no detail"}); its pages answer 503`,
-    );
+    const reason = p.health.reason(tenant.id);
+    const key = outageKey(tenant.id, reason);
+    if (key !== tenant.id && reason) p.outageLog.say(key, poolerDownLine(reason));
+    else
+      p.outageLog.say(
+        tenant.id,
+        `[tenant] ${tenant.slug}: its database is unreachable (${reason ?? "no detail"}); its pages answer 503`,
+      );
   }
   return outage;
 }

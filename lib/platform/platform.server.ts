@@ -3,12 +3,18 @@ import { LRUCache } from "lru-cache";
 import { hostConfig, loadEnv, requireRuntime, type Env } from "../config/env.server.ts";
 import { TenantClientCache } from "../db/client-cache.ts";
 import { TenantHealth } from "../db/tenant-health.ts";
-import { describeUnavailable, isUnavailable } from "../db/unavailable.ts";
+import { describeUnavailable, isUnavailable, outageKey, poolerDownLine } from "../db/unavailable.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { outboxTransport, smtpTransport, type MailTransport } from "../mail/transport.server.ts";
 import { createControlDb, type ControlDb } from "../db/control.server.ts";
 import { keyringFrom, unseal, type Keyring } from "../db/keyring.server.ts";
-import { buildTenantUrl, createTenantDb, tenantConnectionUrl, type TenantDb } from "../db/tenant-db.server.ts";
+import {
+  buildTenantUrl,
+  createTenantDb,
+  poolerOf,
+  tenantRequestConnection,
+  type TenantDb,
+} from "../db/tenant-db.server.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { TenantResolver } from "../tenancy/resolver.ts";
 import { listenForTenantChanges } from "../tenancy/invalidation.server.ts";
@@ -33,6 +39,8 @@ export interface Platform {
   health: TenantHealth;
   /** One line per tenant per minute about an outage, instead of one per request. */
   outageLog: RateLimitedLog;
+  /** host:port of the PgBouncer the tenant's requests go through, null when direct (decision 038). */
+  poolerOf(tenantId: string): string | null;
   mail: MailTransport;
 }
 
@@ -54,14 +62,15 @@ export function createPlatform(env: Env): Platform {
   // Each tenant's connection URL (its role's unsealed password) is kept once read: a client
   // re-created after an eviction then costs no control-plane round trip. Dropped with the
   // tenant's other cached state when it changes (rotation, move), and all of it on reconnect.
-  const urls = new LRUCache<string, string>({ max: 50_000 });
+  // Request traffic goes through the server's PgBouncer when it has one (decision 038).
+  const urls = new LRUCache<string, { url: string; pooler: string | null }>({ max: 50_000 });
   const urlOf = async (tenantId: string) => {
-    let url = urls.get(tenantId);
-    if (!url) {
-      url = await tenantConnectionUrl(control, keyring, tenantId);
-      urls.set(tenantId, url);
+    let entry = urls.get(tenantId);
+    if (!entry) {
+      entry = await tenantRequestConnection(control, keyring, tenantId);
+      urls.set(tenantId, entry);
     }
-    return url;
+    return entry.url;
   };
   // Resolving a host reads the tenant's placement in the same query: its URL is ready before
   // its client is first needed.
@@ -69,14 +78,15 @@ export function createPlatform(env: Env): Platform {
     (key) =>
       lookupTenant(control, hosts, key, (tenantId, placement) => {
         try {
-          urls.set(
-            tenantId,
-            buildTenantUrl(
+          urls.set(tenantId, {
+            url: buildTenantUrl(
               placement.server,
               placement,
               unseal({ ciphertext: placement.passwordCiphertext, keyId: placement.keyId }, keyring),
+              "pooled",
             ),
-          );
+            pooler: poolerOf(placement.server),
+          });
         } catch {
           // A key this instance does not hold: the factory reads it again and reports the problem.
         }
@@ -120,7 +130,8 @@ export function createPlatform(env: Env): Platform {
     await tenants.closeAll();
     await control.$disconnect();
   });
-  return { env, hosts, keyring, control, resolver, tenants, health, outageLog, mail };
+  const poolerOfTenant = (tenantId: string) => urls.get(tenantId)?.pooler ?? null;
+  return { env, hosts, keyring, control, resolver, tenants, health, outageLog, mail, poolerOf: poolerOfTenant };
 }
 
 /** The health breaker over a client cache: a probe is one `SELECT 1` with the tenant's own client. */
@@ -136,7 +147,11 @@ export function tenantHealth(
         return true;
       } catch (error) {
         if (!isUnavailable(error)) return true; // not an outage: let the pages meet it
-        outageLog.say(tenantId, `[tenant] ${tenantId}: still unreachable (${describeUnavailable(error)})`);
+        const reason = health.reason(tenantId);
+        const key = outageKey(tenantId, reason);
+        if (key === tenantId)
+          outageLog.say(tenantId, `[tenant] ${tenantId}: still unreachable (${describeUnavailable(error)})`);
+        else if (reason) outageLog.say(key, poolerDownLine(reason));
         return false;
       }
     },

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { connectionAdvice } from "../db/connection-advice.ts";
 import { withClient } from "../db/postgres.ts";
+import { probePooler } from "../db/pooler-probe.ts";
 import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { isDraining } from "../observability/lifecycle.ts";
 import type { OperationFigures } from "../observability/metrics.ts";
@@ -30,7 +31,8 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
 
 /**
  * Ready when not draining, the control plane answers, and every control-plane migration this
- * code ships is applied there (an older schema would fail queries this code makes).
+ * code ships is applied there (an older schema would fail queries this code makes), and every
+ * PgBouncer tenant traffic goes through answers.
  */
 export async function readiness(controlUrl: string | undefined, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
   if (isDraining()) return { ready: false, reason: "draining: this instance is shutting down" };
@@ -62,7 +64,47 @@ export async function readiness(controlUrl: string | undefined, timeoutMs = READ
   } catch (error) {
     return { ready: false, reason: `control-plane migrations: ${describe(error)}` };
   }
-  return { ready: true };
+  return poolersReady(controlUrl, timeoutMs);
+}
+
+/**
+ * Every PgBouncer that tenant traffic goes through answers (docs/decisions/038). Without it, the
+ * tenants on that server answer their branded 503; the instance is not ready, and says which
+ * pooler and what to do.
+ */
+async function poolersReady(controlUrl: string, timeoutMs: number): Promise<Readiness> {
+  let poolers: Array<{ name: string; poolerUrl: string }>;
+  try {
+    poolers = await withTimeout(
+      withClient(
+        controlUrl,
+        async (client: pg.Client) =>
+          (
+            await client.query<{ name: string; poolerUrl: string }>(
+              `SELECT name, "poolerUrl" FROM "DatabaseServer" WHERE "poolerUrl" IS NOT NULL ORDER BY name`,
+            )
+          ).rows,
+      ),
+      timeoutMs,
+      "the control plane",
+    );
+  } catch (error) {
+    return { ready: false, reason: `control plane unreachable: ${describe(error)}` };
+  }
+  const down: string[] = [];
+  await Promise.all(
+    poolers.map(async ({ name, poolerUrl }) => {
+      const url = new URL(poolerUrl);
+      const address = `${url.hostname}:${url.port || 5432}`;
+      const problem = await probePooler(url.hostname, Number(url.port || 5432), timeoutMs);
+      if (problem) down.push(`PgBouncer of server "${name}" at ${address} unreachable (${problem})`);
+    }),
+  );
+  if (down.length === 0) return { ready: true };
+  return {
+    ready: false,
+    reason: `${down.sort().join("; ")}: tenants on ${down.length === 1 ? "that server" : "those servers"} answer 503; start PgBouncer there, or send their traffic direct with \`npm run tenants -- servers pooler <server> --off\``,
+  };
 }
 
 /** Operations by kind and state, the queue's depth and its oldest entry's age, for /metrics. */

@@ -2,7 +2,8 @@ import "server-only";
 import { TenantUnavailable } from "../util/errors.ts";
 import { platform } from "./platform.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { describeUnavailable, isUnavailable } from "../db/unavailable.ts";
+import { describeUnavailable, isUnavailable, poolerDownLine, poolerDownReason } from "../db/unavailable.ts";
+import { probePooler } from "../db/pooler-probe.ts";
 
 export { describeUnavailable, isUnavailable };
 
@@ -20,6 +21,16 @@ export async function withTenantDb<T>(tenantId: string, fn: (db: TenantDb) => Pr
   } catch (error) {
     if (error instanceof TenantUnavailable) throw error;
     if (isUnavailable(error)) {
+      // Through a PgBouncer that does not answer, every tenant behind it fails alike: one line
+      // names the pooler and what to do, however many tenants meet it (decision 038).
+      const pooler = p.poolerOf(tenantId);
+      const poolerProblem = pooler ? await poolerState(pooler) : null;
+      if (pooler && poolerProblem) {
+        const reason = poolerDownReason(pooler, poolerProblem);
+        p.health.failed(tenantId, reason);
+        p.outageLog.say(`pooler ${pooler}`, poolerDownLine(reason));
+        throw new TenantUnavailable(tenantId, reason, { cause: error });
+      }
       // Recorded for proxy.ts (the next requests get the branded 503 without a query) and said
       // once per tenant per minute, however many requests meet it.
       const reason = describeUnavailable(error);
@@ -29,4 +40,17 @@ export async function withTenantDb<T>(tenantId: string, fn: (db: TenantDb) => Pr
     }
     throw error;
   }
+}
+
+// One probe per pooler at a time, its answer shared for a second: a fleet of tenants failing at
+// once asks PgBouncer once, not once each.
+const probes = new Map<string, { at: number; answer: Promise<string | null> }>();
+
+function poolerState(address: string): Promise<string | null> {
+  const cached = probes.get(address);
+  if (cached && Date.now() - cached.at < 1_000) return cached.answer;
+  const at = address.lastIndexOf(":");
+  const answer = probePooler(address.slice(0, at), Number(address.slice(at + 1)), 2_000);
+  probes.set(address, { at: Date.now(), answer });
+  return answer;
 }

@@ -4,6 +4,7 @@ import { Prisma } from "../db/generated/control/client.ts";
 import { ensureDatabase, ensureRole, openAdminSession, withClient } from "../db/postgres.ts";
 import { generatePassword, seal, unseal } from "../db/keyring.server.ts";
 import { SERVER_ADDRESS, buildTenantUrl, createTenantDb } from "../db/tenant-db.server.ts";
+import { syncPoolerAuth } from "./pooler.server.ts";
 import { InvalidInput, ProvisioningStepFailed, TenantConflict, errorMessage } from "../util/errors.ts";
 import { loadMigrations, migrate, migrationsDir } from "../migrations/migrator.ts";
 import { tenantSubdomainHost } from "../tenancy/host.ts";
@@ -218,6 +219,8 @@ export async function provisionTenant(
     );
   });
   await run("activate", async () => {
+    // Through a pooler, the role must be in its auth file before the first request arrives.
+    await syncPoolerAuth(deps, db.serverId);
     // One transaction: instances that cached the tenant while it was not yet live hear of it
     // when it commits, and see it at once.
     await control.$transaction([

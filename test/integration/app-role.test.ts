@@ -48,6 +48,8 @@ describe("the app's control-plane role", () => {
       `INSERT INTO "Operation" (id, kind, "actorType", "actorLabel") VALUES (gen_random_uuid(), 'suspend', 'agency-user', 'a')`,
     );
     await expect(sql.query(`SELECT name, host, port FROM "DatabaseServer"`)).resolves.toBeDefined();
+    // The pooler's address builds tenants' request URLs (decision 038).
+    await expect(sql.query(`SELECT "poolerUrl" FROM "DatabaseServer"`)).resolves.toBeDefined();
   });
 
   it("cannot change tenants, servers, credentials, roles or operations, read server credentials, nor alter the audit log", async () => {
@@ -66,6 +68,8 @@ describe("the app's control-plane role", () => {
       `DELETE FROM "AuditEntry"`,
       `CREATE TABLE "Sneaky" (id int)`,
       `SELECT "adminUrlCiphertext" FROM "DatabaseServer"`,
+      `SELECT "poolerAuthFile" FROM "DatabaseServer"`,
+      `UPDATE "DatabaseServer" SET "poolerUrl" = 'postgres://attacker:6432'`,
       `UPDATE "Operation" SET status = 'succeeded'`,
       `DELETE FROM "Operation"`,
       `INSERT INTO "TenantLogo" ("tenantId", sha256, "contentType", bytes) VALUES (gen_random_uuid(), 'x', 'image/png', '')`,

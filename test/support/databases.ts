@@ -4,9 +4,12 @@ import type { PooledClient } from "../../lib/db/client-cache.ts";
 import { createControlDb } from "../../lib/db/control.server.ts";
 import { dropDatabaseIfExists, dropRoleIfExists, quoteIdent, withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { keyringFrom } from "../../lib/db/keyring.server.ts";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import { createTenantDb, tenantRequestConnection, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { prepareControlPlane } from "../../lib/bootstrap/control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "../../lib/provisioning/servers.server.ts";
+import { consoleAuthFileText, setServerPooler } from "../../lib/provisioning/pooler.server.ts";
+import { freePort } from "../../lib/db/embedded.server.ts";
+import { startPgBouncer, type PgBouncer } from "../../scripts/lib/pgbouncer.ts";
 
 export const adminUrl = (): string => inject("pgAdminUrl");
 
@@ -36,7 +39,35 @@ export interface TestControlPlane {
   tag: string;
   /** Slugs unique to this control plane: slug("acme") → "acme-<tag>". */
   slug(base: string): string;
+  /** The PgBouncer its tenants' requests go through, under PORTICO_TEST_PGBOUNCER=1 (npm run test:pgbouncer). */
+  pooler: PgBouncer | null;
   cleanup(): Promise<void>;
+}
+
+/** The suite variant that serves every tenant's requests through a real PgBouncer (docs/decisions/038). */
+export const throughPgBouncer = process.env.PORTICO_TEST_PGBOUNCER === "1";
+
+/**
+ * A real PgBouncer in front of the test server, as the server's pooler: its tenants' requests go
+ * through it from then on. Stopped by the caller.
+ */
+export async function attachPgBouncer(deps: ProvisionDeps, serverName = "test"): Promise<PgBouncer> {
+  const server = new URL(adminUrl());
+  const pooler = await startPgBouncer({
+    serverHost: server.hostname,
+    serverPort: Number(server.port),
+    port: await freePort(),
+    adminUser: decodeURIComponent(server.username),
+    // As an operator's first start does: the console user's entry, which `servers pooler` keeps.
+    authFileText: await consoleAuthFileText(adminUrl()),
+  });
+  try {
+    await setServerPooler(deps, serverName, { url: pooler.url, authFile: pooler.authFile });
+  } catch (error) {
+    await pooler.stop();
+    throw error;
+  }
+  return pooler;
 }
 
 /**
@@ -50,13 +81,16 @@ export async function testControlPlane(): Promise<TestControlPlane> {
   const secretKey = randomBytes(32).toString("base64");
   const keyring = keyringFrom(secretKey, "test");
   await registerServers({ control, keyring }, [{ name: "test", adminUrl: adminUrl() }]);
+  const pooler = throughPgBouncer ? await attachPgBouncer({ control, keyring }) : null;
   return {
     deps: { control, keyring },
     url,
     secretKey,
     tag,
     slug: (base) => `${base}-${tag}`,
+    pooler,
     cleanup: async () => {
+      await pooler?.stop();
       const dbs = await control.tenantDatabase.findMany({ select: { databaseName: true, roleName: true } });
       await control.$disconnect();
       await withAdmin(async (admin) => {
@@ -68,14 +102,17 @@ export async function testControlPlane(): Promise<TestControlPlane> {
   };
 }
 
-/** A pool of `poolSize` connections as the tenant's own role, for tests that use its database directly. */
+/**
+ * A pool of `poolSize` connections as the tenant's own role, for tests that use its database
+ * directly: the way requests reach it, so through PgBouncer under npm run test:pgbouncer.
+ */
 export async function openTenantDb(
   cp: TestControlPlane,
   tenantId: string,
   label: string,
   poolSize = 2,
 ): Promise<PooledClient<TenantDb>> {
-  return createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), label, {
+  return createTenantDb((await tenantRequestConnection(cp.deps.control, cp.deps.keyring, tenantId)).url, label, {
     poolSize,
     idleMs: 5_000,
     connectTimeoutMs: 5_000,

@@ -1,6 +1,6 @@
 import { hostConfig, parseEnv } from "../../lib/config/env.server.ts";
 import { TenantClientCache } from "../../lib/db/client-cache.ts";
-import { createTenantDb, tenantConnectionUrl, type TenantDb } from "../../lib/db/tenant-db.server.ts";
+import { createTenantDb, tenantRequestConnection, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
 import { tenantHealth, type Platform } from "../../lib/platform/platform.server.ts";
 import { lookupTenant } from "../../lib/tenancy/lookup.server.ts";
@@ -28,13 +28,18 @@ export function installTestPlatform(
   const { control, keyring } = cp.deps;
   const hosts = hostConfig(env);
   const resolver = new TenantResolver((key) => lookupTenant(control, hosts, key), 1_000);
+  // Requests go through the server's PgBouncer when it has one, as in the app (decision 038).
+  const poolers = new Map<string, string | null>();
   const tenants = new TenantClientCache<TenantDb>(
-    async (tenantId) =>
-      createTenantDb(await tenantConnectionUrl(control, keyring, tenantId), tenantId, {
+    async (tenantId) => {
+      const { url, pooler } = await tenantRequestConnection(control, keyring, tenantId);
+      poolers.set(tenantId, pooler);
+      return createTenantDb(url, tenantId, {
         poolSize: 2,
         idleMs: 5_000,
         connectTimeoutMs: 5_000,
-      }),
+      });
+    },
     { budget: 20, poolSize: 2, idleMs: 0 },
   );
   const platform: Platform = {
@@ -46,6 +51,7 @@ export function installTestPlatform(
     tenants,
     ...tenantHealth(tenants, log),
     mail: outboxTransport(control),
+    poolerOf: (tenantId) => poolers.get(tenantId) ?? null,
   };
   (globalThis as Holder)[KEY] = platform;
   return {
