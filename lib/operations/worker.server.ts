@@ -50,6 +50,7 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
   let again = false;
   const running = new Set<Promise<void>>();
   let connecting = false;
+  let standbySaid = false;
   let idleWaiters: Array<() => void> = [];
 
   const claim = async (): Promise<string | null> => {
@@ -151,7 +152,9 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
       await client.query(`LISTEN ${OPERATION_CHANNEL}`);
       const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [WORKER_LOCK]);
       if (!locked.rows[0]?.ok) {
-        log("operations: another worker is running; waiting to take over");
+        // Said once per standby spell, not at every retry: a standby instance retries every poll.
+        if (!standbySaid) log("operations: another worker is running; waiting to take over");
+        standbySaid = true;
         session = null;
         await client.end().catch(() => {});
         return;
@@ -163,6 +166,7 @@ export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions):
       });
       if (restarted.count > 0) log(`operations: restarting ${restarted.count} interrupted operation(s)`);
       owner = true;
+      standbySaid = false;
       void pump();
     } catch (error) {
       log(`operations: cannot reach the control plane (${errorMessage(error)}); retrying`);
