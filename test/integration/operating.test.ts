@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
-import http from "node:http";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { request as hostRequest, type Answer } from "../support/host-request.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/db/embedded.server.ts";
 import { connect, dropDatabaseIfExists, dropRoleIfExists, withClient, withDatabase } from "../../lib/db/postgres.ts";
@@ -28,26 +28,9 @@ let control: { name: string; url: string; drop: () => Promise<void> };
 let browser: Browser | undefined;
 let out = "";
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
+/** One request to this test's server, with `host` in the Host header. */
 function request(host: string, pathname: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path: pathname, headers: { host: `${host}:${port}`, ...headers }, agent: false },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+  return hostRequest(port, host, pathname, { headers });
 }
 
 const scrape = (token = TOKEN) => request("127.0.0.1", "/metrics", { authorization: `Bearer ${token}` });
