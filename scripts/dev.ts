@@ -135,9 +135,9 @@ async function main(): Promise<void> {
   });
 
   // Graceful shutdown (docs/decisions/036): the web server drains first (it answers the requests
-  // in flight, bounded by PORTICO_SHUTDOWN_TIMEOUT_MS), then the worker lets its running
-  // operations finish for a while and releases its lock, so another instance takes over at once,
-  // and the pools close.
+  // in flight, bounded by PORTICO_SHUTDOWN_TIMEOUT_MS), then the worker takes no new jobs and
+  // lets its running operations finish for a while; any still running is handed back to the job
+  // queue, which another instance's worker retries at once (decision 039); then the pools close.
   const drainMs =
     Number(process.env.PORTICO_DRAIN_DELAY_MS || 0) + Number(process.env.PORTICO_SHUTDOWN_TIMEOUT_MS || 25_000);
   let stopping = false;
