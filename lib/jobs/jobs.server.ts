@@ -140,6 +140,8 @@ export interface JobWorkerOptions {
   log?: (line: string) => void;
   /** How often expired jobs and lost heartbeats are looked for, and old rows deleted (seconds). */
   superviseSeconds?: number;
+  /** How often finished jobs past their queue's deleteAfterSeconds are deleted (seconds). */
+  maintenanceSeconds?: number;
   /** How often each queue is polled besides LISTEN/NOTIFY (seconds, at least 0.5). */
   pollSeconds?: number;
   /** Seconds between attempts to start while the queue's schema is not usable. */
@@ -192,8 +194,9 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
     schedule: true,
     superviseIntervalSeconds: supervise,
     monitorIntervalSeconds: supervise,
-    maintenanceIntervalSeconds: Math.max(supervise, 60),
+    maintenanceIntervalSeconds: options.maintenanceSeconds ?? Math.max(supervise, 60),
     cronWorkerIntervalSeconds: Math.min(supervise, 5),
+    cronMonitorIntervalSeconds: Math.min(supervise, 30),
     useListenNotify: true,
     instanceName: `portico@${hostname()}`,
     openTelemetry: { enabled: false },
@@ -248,6 +251,8 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
             localConcurrency: concurrency,
             batchSize: 1,
             pollingIntervalSeconds: options.pollSeconds ?? 2,
+            // NOTIFY wakes a worker for a new job, not for a retry coming due: poll for those too.
+            notifyPollingIntervalSeconds: Math.max(options.pollSeconds ?? 2, 2),
             includeMetadata: true,
           },
           async ([job]) => {
