@@ -29,7 +29,8 @@ import { PgBoss, type ConstructorOptions, type Job } from "pg-boss";
 import { logLines } from "../observability/logger.ts";
 import { errorMessage } from "../util/errors.ts";
 import { JOB_QUEUES, type QueuePolicy } from "./queues.ts";
-import { ensureQueue, JOB_SCHEMA } from "./schema.ts";
+import { withClient } from "../db/postgres.ts";
+import { ensureQueue, JOB_SCHEMA, jobSchemaState, releaseProblem } from "./schema.ts";
 
 export type { QueuePolicy };
 
@@ -146,6 +147,8 @@ export interface JobWorkerOptions {
   pollSeconds?: number;
   /** Seconds between attempts to start while the queue's schema is not usable. */
   retrySeconds?: number;
+  /** Seconds between checks, while running, that this release may still take jobs. */
+  checkSeconds?: number;
 }
 
 export interface JobWorker {
@@ -218,20 +221,57 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
   let startedOk: () => void;
   const startedPromise = new Promise<void>((resolve) => (startedOk = resolve));
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let checkTimer: ReturnType<typeof setInterval> | undefined;
+
+  // Why this worker must not take jobs (another release's control plane, the queue's schema
+  // missing or at another version), or null; thrown errors mean the database is unreachable.
+  const preflight = () =>
+    withClient(options.url, async (client) => {
+      const release = await releaseProblem(client);
+      if (release) return release;
+      const schema = await jobSchemaState(client);
+      return schema.ok ? null : schema.reason;
+    });
+
+  const retryLater = () => {
+    if (!stopped) retryTimer = setTimeout(() => void tryStart(), (options.retrySeconds ?? 5) * 1_000);
+  };
+
   const tryStart = async (): Promise<void> => {
     if (stopped) return;
     try {
+      const blocked = await preflight();
+      if (blocked) {
+        problem = blocked;
+        report(`jobs: ${blocked}; checking again every ${options.retrySeconds ?? 5} s`);
+        retryLater();
+        return;
+      }
       await boss.start();
       for (const register of registrations) await register();
       problem = null;
       said.clear();
+      log("jobs: worker started");
       startedOk();
+      if (!stopped) checkTimer = setInterval(() => void watch(), (options.checkSeconds ?? 15) * 1_000);
     } catch (error) {
       problem = `the job worker cannot use the queue schema "${JOB_SCHEMA}": ${errorMessage(error)}`;
       report(`jobs: ${problem}; retrying`);
       await boss.stop({ graceful: false }).catch(() => {});
-      if (!stopped) retryTimer = setTimeout(() => void tryStart(), (options.retrySeconds ?? 5) * 1_000);
+      retryLater();
     }
+  };
+
+  // A release that became the older one while running stops taking jobs (those running finish).
+  const watch = async (): Promise<void> => {
+    if (stopped || problem !== null) return;
+    const blocked = await preflight().catch(() => null);
+    if (!blocked || stopped) return;
+    problem = blocked;
+    clearInterval(checkTimer);
+    report(`jobs: ${blocked}; stopping this worker`);
+    await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => {});
+    retryLater();
   };
   const starting = tryStart();
 
@@ -277,6 +317,7 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
     async stop(graceMs = 30_000) {
       stopped = true;
       clearTimeout(retryTimer);
+      clearInterval(checkTimer);
       await starting;
       if (problem === null && active > 0)
         log(`jobs: stopping; waiting up to ${Math.round(graceMs / 1000)} s for ${active} running job(s)`);

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type pg from "pg";
 import { PgBoss } from "pg-boss";
 import { quoteIdent } from "../db/postgres.ts";
+import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { JOB_QUEUES, type QueuePolicy } from "./queues.ts";
 
 /**
@@ -131,4 +132,22 @@ export async function ensureQueue(boss: PgBoss, name: string, policy: QueuePolic
     // Another instance created it between our look and our create.
     if (!(await boss.getQueue(name))) throw error;
   });
+}
+
+/**
+ * Why this release must not take jobs from this control plane, or null: a newer release has
+ * applied migrations this one does not ship, so its queued work may be of kinds or shapes this
+ * code does not know. Every instance must run the same release.
+ */
+export async function releaseProblem(client: pg.ClientBase): Promise<string | null> {
+  let rows: AppliedRow[];
+  try {
+    rows = (await client.query<AppliedRow>(READ_APPLIED)).rows;
+  } catch (error) {
+    if ((error as { code?: string }).code === "42P01") return null; // not a control plane yet
+    throw error;
+  }
+  const { unknown } = statusFrom(rows, await loadMigrations(migrationsDir("control")));
+  if (unknown.length === 0) return null;
+  return `the control plane has ${unknown.length} migration(s) this release does not ship (${unknown.join(", ")}): a newer Portico release runs against it; upgrade this instance (its job worker takes no jobs until then)`;
 }

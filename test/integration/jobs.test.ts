@@ -52,6 +52,8 @@ beforeAll(async () => {
     superviseSeconds: 1,
     maintenanceSeconds: 1,
     pollSeconds: 0.5,
+    // The release tests below add a newer release's migration for a while: this worker is not theirs.
+    checkSeconds: 3600,
     log: (l) => void lines.push(l),
   });
   await jobs.started();
@@ -186,6 +188,69 @@ describe("scheduled jobs and cleanup", () => {
   });
 });
 
+describe("a worker of an older release than the control plane", () => {
+  it("takes no jobs and says why; once the releases agree it starts and runs them (positive control)", async () => {
+    const newer = "29990101000000_from_a_newer_release";
+    const said: string[] = [];
+    const ran: string[] = [];
+    // Queues exist before any worker starts (the bootstrap makes Portico's own).
+    await jobs.boss.createQueue("test.release");
+    await withClient(cp.url, (c) =>
+      c.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+         VALUES (gen_random_uuid()::text, 'x', now(), $1, now(), 1)`,
+        [newer],
+      ),
+    );
+    const older = startJobWorker({ url: cp.url, retrySeconds: 1, checkSeconds: 1, log: (l) => void said.push(l) });
+    try {
+      await older.registerQueue<{ n: string }>("test.release", async (data) => void ran.push(data.n), {
+        ...quick,
+        retryLimit: 0,
+        deleteAfterSeconds: 3600,
+      });
+      await until("the problem", async () => older.problem() !== "starting" && older.problem());
+      expect(older.problem()).toBe(
+        `the control plane has 1 migration(s) this release does not ship (${newer}): a newer Portico release runs against it; upgrade this instance (its job worker takes no jobs until then)`,
+      );
+      expect(said.join("\n")).toContain(`jobs: ${older.problem()}; checking again every 1 s`);
+      const id = await enqueue(control, "test.release", { n: "waits" });
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(ran).toEqual([]);
+      expect(await job("test.release", id!)).toMatchObject({ state: "created" });
+    } finally {
+      await withClient(cp.url, (c) => c.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [newer]));
+    }
+    await until("the worker to start", async () => older.problem() === null);
+    await until("the job to run", async () => ran.includes("waits"));
+    await older.stop(1_000);
+  }, 60_000);
+
+  it("a running worker that finds itself the older release stops taking jobs, and starts again when that is over", async () => {
+    const newer = "29990101000001_from_a_newer_release";
+    const said: string[] = [];
+    const running = startJobWorker({ url: cp.url, retrySeconds: 1, checkSeconds: 1, log: (l) => void said.push(l) });
+    try {
+      await running.started();
+      expect(running.problem()).toBeNull();
+      await withClient(cp.url, (c) =>
+        c.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES (gen_random_uuid()::text, 'x', now(), $1, now(), 1)`,
+          [newer],
+        ),
+      );
+      await until("the worker to stop taking jobs", async () => running.problem()?.includes(newer));
+      expect(said.join("\n")).toContain(`jobs: ${running.problem()}; stopping this worker`);
+      await withClient(cp.url, (c) => c.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [newer]));
+      await until("the worker to start again", async () => running.problem() === null);
+    } finally {
+      await withClient(cp.url, (c) => c.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [newer]));
+      await running.stop(1_000);
+    }
+  }, 60_000);
+});
+
 describe("a worker that cannot use the queue's schema", () => {
   it("says why in its log and problem(), and keeps trying; one that can has no problem (positive control)", async () => {
     const bare = await scratchDatabase("nojobs");
@@ -194,9 +259,9 @@ describe("a worker that cannot use the queue's schema", () => {
     try {
       await until("the problem", async () => broken.problem() !== "starting" && broken.problem());
       expect(broken.problem()).toMatch(
-        /^the job worker cannot use the queue schema "pgboss": pg-boss is not installed/,
+        /^job queue schema "pgboss" is missing: start Portico with this release's bootstrap/,
       );
-      expect(said.join("\n")).toMatch(/jobs: the job worker cannot use the queue schema "pgboss": .*; retrying/);
+      expect(said.join("\n")).toMatch(/jobs: job queue schema "pgboss" is missing: .*; checking again every 1 s/);
       // Once the schema is there, the same worker starts.
       await installJobSchema(bare.url);
       await until("the worker to start", async () => broken.problem() === null);

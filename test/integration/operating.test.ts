@@ -213,6 +213,7 @@ describe("a running Portico", () => {
     ).toBeGreaterThanOrEqual(1);
     expect(sample(after.body, "portico_tenant_connection_budget")).toBeGreaterThan(0);
     expect(after.body).toContain("portico_operations_queued ");
+    expect(after.body).toMatch(/^portico_jobs\{queue="operations",state="queued"\} \d+$/m);
 
     // No series is per tenant: no label value is a tenant's slug or host.
     const values = [...after.body.matchAll(/="([^"]*)"/g)].map((m) => m[1]!);
@@ -261,6 +262,43 @@ describe("a running Portico", () => {
     }
     expect((await request("127.0.0.1", "/readyz")).status).toBe(200);
   });
+
+  it("with a newer release's migration on the control plane: /readyz 503 saying so, the worker stops taking jobs and says why", async () => {
+    const newer = "29990101000000_from_a_newer_release";
+    await withClient(control.url, (c) =>
+      c.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+         VALUES (gen_random_uuid()::text, 'x', now(), $1, now(), 1)`,
+        [newer],
+      ),
+    );
+    try {
+      const refused = await request("127.0.0.1", "/readyz");
+      expect(refused.status).toBe(503);
+      expect(refused.body).toBe(
+        `not ready: control plane ahead of this release: 1 migration(s) it does not ship (${newer}); a newer Portico release runs against it: upgrade this instance\n`,
+      );
+      await until("the worker to say why it stopped", async () =>
+        logLines().some(
+          (l) =>
+            typeof l.msg === "string" &&
+            l.msg.startsWith(`jobs: the control plane has 1 migration(s) this release does not ship (${newer})`) &&
+            l.msg.endsWith("stopping this worker"),
+        ),
+      );
+      await until("the worker to stop", async () => (await liveWorkers()) === 0);
+    } finally {
+      await withClient(control.url, (c) =>
+        c.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [newer]),
+      );
+    }
+    // Positive control: the same release again, and the worker takes jobs again.
+    const starts = () => logLines().filter((l) => l.msg === "jobs: worker started").length;
+    const before = starts();
+    await until("the worker to start again", async () => starts() > before);
+    await until("/readyz to answer ready", async () => (await request("127.0.0.1", "/readyz")).status === 200);
+    expect(await liveWorkers()).toBe(1);
+  }, 120_000);
 
   it("on SIGTERM drains: /readyz 503, the slow request in flight completes, exit 0, the job worker stopped", async () => {
     // The job worker beside the server is registered and connected (positive control for the stop below).

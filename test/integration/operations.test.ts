@@ -12,6 +12,7 @@ import { queueOperation } from "../../lib/operations/queue.server.ts";
 import { startOperationsWorker, type OperationsWorker, type WorkerDeps } from "../../lib/operations/worker.server.ts";
 import { importTenant, readArchive } from "../../lib/lifecycle/archive.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
+import { resumeInterruptedProvisioning } from "../../lib/provisioning/resume.server.ts";
 import { registerServers } from "../../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
@@ -172,6 +173,8 @@ describe("provisioning through the worker", () => {
         actorLabel: actor.label,
       },
     });
+    // The start's own resume leaves a tenant its operation owns to the queue: never two runs at once.
+    expect((await resumeInterruptedProvisioning(cp.deps)).map((r) => r.slug)).not.toContain(slug);
     await worker.stop();
     worker = startOperationsWorker(deps, { controlUrl: cp.url, pollMs: 200 });
     await new Promise((r) => setTimeout(r, 300));
