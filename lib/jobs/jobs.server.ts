@@ -1,27 +1,34 @@
 /**
  * The job queue: pg-boss, in its own schema of the control-plane database (decision 039).
  *
+ * A queue is first declared, with its policy (retries, backoff, timeout, heartbeat, retention),
+ * in JOB_QUEUES (lib/jobs/queues.ts): the bootstrap creates it there, so jobs can be sent before
+ * any worker has started.
+ *
  * Sending — any code, the web app included (its least-privileged role may only insert jobs):
  *
- *   await enqueue(control, "mail.flush", { tenantId }, { tx });   // tx: a Prisma interactive
- *   // transaction on the control plane; the job exists if and only if the transaction commits.
- *   // Options: id (a uuid: sending the same id twice queues once), singletonKey, startAfter.
+ *   await control.$transaction(async (tx) => {
+ *     await tx.outboxMessage.create({ ... });
+ *     await enqueue(control, "mail.flush", { tenantId }, { tx, singletonKey: tenantId });
+ *   }); // the job exists if and only if the transaction commits
  *
- * Running — the worker process (scripts/dev.ts through lib/operations/start.server.ts), with the
- * administrative connection:
+ * Options: id (a uuid; the same id twice queues once), singletonKey (with a singleton or stately
+ * policy: one waiting job per key), startAfter, and per-job expireInSeconds / retryLimit.
  *
- *   const jobs = startJobWorker({ url: controlUrl });
- *   await jobs.registerQueue("mail.flush", async (data, job) => { ... }, {
- *     retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 7 * 86_400,
- *   });
- *   await jobs.schedule("mail.flush-all", "*\/5 * * * *");    // a cron job (its queue registered first)
+ * Running — the worker process, with the administrative connection. `npm start` makes one per
+ * instance (lib/operations/start.server.ts, where a queue's handler is registered on
+ * `worker.jobs`):
+ *
+ *   await worker.jobs.registerQueue("mail.flush", async (data, job) => { ... }, undefined, 2);
+ *   await worker.jobs.schedule("mail.flush", "*\/5 * * * *");   // a cron job on that queue
  *
  * A handler that returns completes its job; one that throws fails this attempt, and pg-boss tries
- * again after the policy's delay until retryLimit is spent. Throw only for what another attempt
- * can fix (lib/jobs/transient.ts tells a lost connection from a bad input); record anything else
- * and return. A job whose process died mid-run is retried once its heartbeat stops (the worker
- * beats for it every heartbeatSeconds / 2). Every instance may run a worker: claiming uses
- * SELECT … FOR UPDATE SKIP LOCKED, so two never run the same attempt.
+ * again after the policy's delay until retryLimit is spent (`job.lastAttempt` says when none
+ * follows). Throw only for what another attempt can fix (isTransientError in
+ * lib/jobs/transient.ts tells a lost connection from a bad input); record anything else and
+ * return. A job whose process died mid-run is retried once its heartbeat stops (the worker beats
+ * for it every heartbeatSeconds / 2). Every instance runs a worker: claiming uses SELECT … FOR
+ * UPDATE SKIP LOCKED, so two never run the same attempt.
  */
 import "server-only";
 import { hostname } from "node:os";
