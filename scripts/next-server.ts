@@ -117,7 +117,7 @@ const notReadyLog = new RateLimitedLog((line) => log().warn(line));
 /** /readyz and /metrics, on any host; false for every other path. */
 async function answerOwn(path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
   if (path === "/readyz") {
-    const state = await readiness(controlUrl);
+    const state = await readiness(controlUrl, undefined, { workerStateFile: process.env.PORTICO_WORKER_STATE_FILE });
     if (!state.ready) notReadyLog.say(state.reason, `not ready: ${state.reason}`);
     answer(res, state.ready ? 200 : 503, state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
     return true;

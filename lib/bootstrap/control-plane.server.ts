@@ -7,11 +7,19 @@ import {
   withClient,
   withDatabase,
 } from "../db/postgres.ts";
+import { grantJobSender, installJobSchema } from "../jobs/schema.ts";
 import { loadMigrations, migrate, migrationsDir, type MigrateResult } from "../migrations/migrator.ts";
 
-/** Applies the control-plane migrations to the database at `url`. */
+/**
+ * Applies the control-plane migrations to the database at `url`, then creates or migrates the
+ * job queue's schema beside them (pg-boss's own, decision 039).
+ */
 export async function migrateControlPlane(url: string): Promise<MigrateResult> {
-  return withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("control"))));
+  const result = await withClient(url, async (client) =>
+    migrate(client, await loadMigrations(migrationsDir("control"))),
+  );
+  await installJobSchema(url);
+  return result;
 }
 
 /**
@@ -86,6 +94,9 @@ export async function ensureAppRole(
     await c.query(
       `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", "createdAt") ON "DatabaseServer" TO ${role}`,
     );
+    // The job queue: it may send jobs (an operation's, in the transaction that queues it), never
+    // fetch, complete or delete them (decision 039).
+    await grantJobSender(c, roleName);
   });
   const url = new URL(withDatabase(adminUrl, database));
   url.username = roleName;

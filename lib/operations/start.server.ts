@@ -3,6 +3,8 @@ import { hostConfig } from "../config/env.server.ts";
 import { outboxTransport, smtpTransport } from "../mail/transport.server.ts";
 import type { Bootstrapped } from "../bootstrap/bootstrap.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
+import { logLines } from "../observability/logger.ts";
+import { startHousekeeping } from "./housekeeping.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
 
 /** How provisioning emails invitations: SMTP when configured, else the development outbox. */
@@ -23,18 +25,24 @@ export function invitationsFor(
 
 /**
  * Starts the operations worker beside the web app (`npm run dev`, `npm start`, the browser tests'
- * server), with the administrative control-plane connection the web app never holds.
+ * server), with the administrative control-plane connection the web app never holds, and the
+ * scheduled housekeeping on the same job queue.
  */
 export function startWorker(
   platform: Bootstrapped,
   options: { scheme: "http" | "https"; port?: number; log?: (line: string) => void },
 ): OperationsWorker {
-  return startOperationsWorker(
+  const log = options.log ?? logLines();
+  const worker = startOperationsWorker(
     {
       ...platform.deps,
       exportsDir: platform.exportsDir,
       invitations: invitationsFor(platform, options),
     },
-    { controlUrl: platform.controlUrl, ...(options.log ? { log: options.log } : {}) },
+    { controlUrl: platform.controlUrl, log },
   );
+  void startHousekeeping(worker.jobs, platform.deps.control, { log }).catch((error: unknown) =>
+    log(`housekeeping: not scheduled: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  return worker;
 }

@@ -4,6 +4,8 @@ import { appendAudit } from "../../lib/audit/log.server.ts";
 import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts";
 import { dropRoleIfExists } from "../../lib/db/postgres.ts";
 import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
+import { withClient } from "../../lib/db/postgres.ts";
+import { queueOperation } from "../../lib/operations/queue.server.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /** The web app's control-plane role: reads, appends, nothing more. */
@@ -73,6 +75,25 @@ describe("the app's control-plane role", () => {
       `UPDATE "Operation" SET status = 'succeeded'`,
       `DELETE FROM "Operation"`,
       `INSERT INTO "TenantLogo" ("tenantId", sha256, "contentType", bytes) VALUES (gen_random_uuid(), 'x', 'image/png', '')`,
+    ]) {
+      await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });
+    }
+  });
+
+  it("queues an operation and its job in one transaction, but cannot take, finish or delete jobs (decision 039)", async () => {
+    const actor = { type: "agency-user" as const, id: null, label: "a@agency.example" };
+    const { id } = await queueOperation(app, { kind: "suspend", slug: "x", input: {}, actor });
+    const job = await withClient(
+      cp.url,
+      async (c) => (await c.query(`SELECT name, state FROM pgboss.job WHERE id = $1`, [id])).rows,
+    );
+    expect(job).toEqual([{ name: "operations", state: "created" }]);
+    for (const statement of [
+      `SELECT data FROM pgboss.job`,
+      `UPDATE pgboss.job SET state = 'active'`,
+      `DELETE FROM pgboss.job`,
+      `UPDATE pgboss.queue SET retry_limit = 100`,
+      `INSERT INTO pgboss.schedule (name, key, cron, timezone) VALUES ('operations', 'x', '* * * * *', 'UTC')`,
     ]) {
       await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });
     }
