@@ -16,10 +16,10 @@ import { log } from "../observability/logger.ts";
  * message speaks for. Plain SQL keeps one implementation for both Prisma clients.
  */
 
-/** What the outbox needs of a client or an interactive transaction: raw SQL. */
+/** What the outbox needs of a client or an interactive transaction: tagged-template SQL. */
 export interface OutboxSql {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
+  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
 }
 
 export interface QueuedMail {
@@ -37,35 +37,33 @@ export interface QueuedMail {
 /** Which outbox: a tenant database's, or the control plane's (which has the tenantId column). */
 export type OutboxKind = "tenant" | "control";
 
-const COLUMNS = `"toAddress", "fromName", "fromAddress", "content", "brand", "locale"`;
-
 /**
  * Writes messages to the outbox with the caller's client or transaction: call it inside the
  * transaction that makes the change the messages tell of, so both commit or neither does.
  */
 export async function queueMail(sql: OutboxSql, kind: OutboxKind, mails: QueuedMail[]): Promise<void> {
   if (mails.length === 0) return;
-  const values: unknown[] = [];
-  const width = kind === "control" ? 7 : 6;
-  const tuples = mails.map((m, i) => {
-    values.push(
-      m.to,
-      m.fromName.slice(0, 120),
-      m.fromAddress,
-      serialiseContent(m.content),
-      JSON.stringify(m.brand),
-      m.locale,
-    );
-    if (kind === "control") values.push(m.tenantId ?? null);
-    const p = (n: number) => `$${i * width + n}`;
-    return `(gen_random_uuid(), ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::jsonb, ${p(5)}::jsonb, ${p(6)}${
-      kind === "control" ? `, ${p(7)}::uuid` : ""
-    })`;
-  });
-  await sql.$executeRawUnsafe(
-    `INSERT INTO "MailOutbox" ("id", ${COLUMNS}${kind === "control" ? `, "tenantId"` : ""}) VALUES ${tuples.join(", ")}`,
-    ...values,
-  );
+  // One statement for any number of messages: parallel arrays, unnested into rows.
+  const to = mails.map((m) => m.to);
+  const fromName = mails.map((m) => m.fromName.slice(0, 120));
+  const fromAddress = mails.map((m) => m.fromAddress);
+  const content = mails.map((m) => serialiseContent(m.content));
+  const brand = mails.map((m) => JSON.stringify(m.brand));
+  const locale = mails.map((m) => m.locale);
+  if (kind === "control") {
+    const tenantId = mails.map((m) => m.tenantId ?? null);
+    await sql.$executeRaw`
+      INSERT INTO "MailOutbox" ("id", "toAddress", "fromName", "fromAddress", "content", "brand", "locale", "tenantId")
+      SELECT gen_random_uuid(), t, fn, fa, c::jsonb, b::jsonb, l, tid::uuid
+      FROM unnest(${to}::text[], ${fromName}::text[], ${fromAddress}::text[], ${content}::text[], ${brand}::text[],
+                  ${locale}::text[], ${tenantId}::text[]) AS m(t, fn, fa, c, b, l, tid)`;
+  } else {
+    await sql.$executeRaw`
+      INSERT INTO "MailOutbox" ("id", "toAddress", "fromName", "fromAddress", "content", "brand", "locale")
+      SELECT gen_random_uuid(), t, fn, fa, c::jsonb, b::jsonb, l
+      FROM unnest(${to}::text[], ${fromName}::text[], ${fromAddress}::text[], ${content}::text[], ${brand}::text[],
+                  ${locale}::text[]) AS m(t, fn, fa, c, b, l)`;
+  }
 }
 
 /** Dates travel as ISO strings in JSON; these are the fields the templates read as dates. */
@@ -113,6 +111,28 @@ export interface FlushResult {
   nextDueAt: Date | null;
   /** True when the flush stopped at its row limit with messages still due. */
   more: boolean;
+}
+
+/**
+ * Claims up to `take` due rows: FOR UPDATE SKIP LOCKED, so concurrent flushes never take the same
+ * row, and nextAttemptAt pushed past the lease in the same statement.
+ */
+function claim(sql: OutboxSql, kind: OutboxKind, take: number, leaseMs: number): PromiseLike<ClaimedRow[]> {
+  if (kind === "control")
+    return sql.$queryRaw<ClaimedRow[]>`
+      UPDATE "MailOutbox" SET "attempts" = "attempts" + 1,
+             "nextAttemptAt" = now() + ${leaseMs}::int * interval '1 millisecond'
+      WHERE "id" IN (SELECT "id" FROM "MailOutbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= now()
+                     ORDER BY "nextAttemptAt", "createdAt" LIMIT ${take} FOR UPDATE SKIP LOCKED)
+      RETURNING "id"::text, "toAddress", "fromName", "fromAddress", "content", "brand", "locale", "attempts",
+                "tenantId"::text`;
+  return sql.$queryRaw<ClaimedRow[]>`
+    UPDATE "MailOutbox" SET "attempts" = "attempts" + 1,
+           "nextAttemptAt" = now() + ${leaseMs}::int * interval '1 millisecond'
+    WHERE "id" IN (SELECT "id" FROM "MailOutbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= now()
+                   ORDER BY "nextAttemptAt", "createdAt" LIMIT ${take} FOR UPDATE SKIP LOCKED)
+    RETURNING "id"::text, "toAddress", "fromName", "fromAddress", "content", "brand", "locale", "attempts",
+              NULL::text AS "tenantId"`;
 }
 
 interface ClaimedRow {
@@ -182,15 +202,7 @@ export async function flushOutbox(
       result.more = true;
       break;
     }
-    const rows = await sql.$queryRawUnsafe<ClaimedRow[]>(
-      `UPDATE "MailOutbox" SET "attempts" = "attempts" + 1,
-              "nextAttemptAt" = now() + $2::int * interval '1 millisecond'
-       WHERE "id" IN (SELECT "id" FROM "MailOutbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= now()
-                      ORDER BY "nextAttemptAt", "createdAt" LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING "id"::text, ${COLUMNS}, "attempts", ${kind === "control" ? `"tenantId"::text` : `NULL::text AS "tenantId"`}`,
-      take,
-      retry.leaseMs,
-    );
+    const rows = await claim(sql, kind, take, retry.leaseMs);
     if (rows.length === 0) break;
     handled += rows.length;
     const queue = [...rows];
@@ -210,35 +222,33 @@ export async function flushOutbox(
           reviveContent(row.content),
           { brand: row.brand, locale: asLocale(row.locale) },
         );
-        await sql.$executeRawUnsafe(
-          `UPDATE "MailOutbox" SET "status" = 'sent', "sentAt" = now(), "messageId" = $2, "lastError" = NULL
-           WHERE "id" = $1::uuid`,
-          row.id,
-          sent.id.slice(0, 250),
-        );
+        // Done with: the content shrinks to its kind. Sign-in and invitation links carry single-use
+        // tokens the database otherwise keeps only as hashes (security case 62).
+        await sql.$executeRaw`
+          UPDATE "MailOutbox" SET "status" = 'sent', "sentAt" = now(), "messageId" = ${sent.id.slice(0, 250)},
+                 "lastError" = NULL, "content" = jsonb_build_object('kind', "content"->'kind')
+          WHERE "id" = ${row.id}::uuid`;
         result.sent++;
         counter.inc({ transport: transportKind, outcome: "sent" });
+        // No address or subject: the line carries the context of whoever asked for the flush.
+        log().info({ transport: transportKind, messageId: sent.id, outboxId: row.id }, "mail sent");
       } catch (error) {
         const reason = describe(error);
         if (isPermanent(error) || row.attempts >= retry.maxAttempts) {
-          await sql.$executeRawUnsafe(
-            `UPDATE "MailOutbox" SET "status" = 'failed', "lastError" = $2 WHERE "id" = $1::uuid`,
-            row.id,
-            reason,
-          );
+          await sql.$executeRaw`
+            UPDATE "MailOutbox" SET "status" = 'failed', "lastError" = ${reason},
+                   "content" = jsonb_build_object('kind', "content"->'kind')
+            WHERE "id" = ${row.id}::uuid`;
           result.failed++;
           result.lastFailure = reason;
           counter.inc({ transport: transportKind, outcome: "failed" });
           // No address: the outbox row says which message; the line says why.
           log().warn({ transport: transportKind, outboxId: row.id, attempts: row.attempts, reason }, "mail failed");
         } else {
-          await sql.$executeRawUnsafe(
-            `UPDATE "MailOutbox" SET "lastError" = $2, "nextAttemptAt" = now() + $3::int * interval '1 millisecond'
-             WHERE "id" = $1::uuid`,
-            row.id,
-            reason,
-            Math.round(retry.delayMs(row.attempts)),
-          );
+          await sql.$executeRaw`
+            UPDATE "MailOutbox" SET "lastError" = ${reason},
+                   "nextAttemptAt" = now() + ${Math.round(retry.delayMs(row.attempts))}::int * interval '1 millisecond'
+            WHERE "id" = ${row.id}::uuid`;
           result.retrying++;
           counter.inc({ transport: transportKind, outcome: "retry" });
           log().info({ transport: transportKind, outboxId: row.id, attempts: row.attempts, reason }, "mail deferred");
@@ -247,9 +257,8 @@ export async function flushOutbox(
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, rows.length) }, worker));
   }
-  const [next] = await sql.$queryRawUnsafe<Array<{ at: Date | null }>>(
-    `SELECT min("nextAttemptAt") AS at FROM "MailOutbox" WHERE "status" = 'pending'`,
-  );
+  const [next] = await sql.$queryRaw<Array<{ at: Date | null }>>`
+    SELECT min("nextAttemptAt") AS at FROM "MailOutbox" WHERE "status" = 'pending'`;
   result.nextDueAt = next?.at ?? null;
   return result;
 }

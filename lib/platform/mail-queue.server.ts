@@ -36,16 +36,13 @@ const SWEEP_LEASE_MS = 5 * 60_000;
  * Records that `target` may soon have mail: call it before the transaction that queues the mail
  * (for the agency, inside it). Spurious marks cost one flush of an empty outbox.
  */
-export async function markMailDue(control: Pick<ControlDb, "$executeRawUnsafe">, target: MailTarget): Promise<void> {
-  await control.$executeRawUnsafe(
-    `INSERT INTO "MailTarget" ("target", "tenantId", "markedAt", "dueAt")
-     VALUES ($1, $2::uuid, now(), now() + $3::int * interval '1 millisecond')
-     ON CONFLICT ("target") DO UPDATE SET "markedAt" = now(),
-       "dueAt" = LEAST(COALESCE("MailTarget"."dueAt", 'infinity'), now() + $3::int * interval '1 millisecond')`,
-    targetKey(target),
-    target.realm === "tenant" ? target.tenantId : null,
-    MARK_GRACE_MS,
-  );
+export async function markMailDue(control: Pick<ControlDb, "$executeRaw">, target: MailTarget): Promise<void> {
+  const tenantId = target.realm === "tenant" ? target.tenantId : null;
+  await control.$executeRaw`
+    INSERT INTO "MailTarget" ("target", "tenantId", "markedAt", "dueAt")
+    VALUES (${targetKey(target)}, ${tenantId}::uuid, now(), now() + ${MARK_GRACE_MS}::int * interval '1 millisecond')
+    ON CONFLICT ("target") DO UPDATE SET "markedAt" = now(),
+      "dueAt" = LEAST(COALESCE("MailTarget"."dueAt", 'infinity'), now() + ${MARK_GRACE_MS}::int * interval '1 millisecond')`;
 }
 
 /**
@@ -168,30 +165,26 @@ export async function flushMail(target: MailTarget, options: FlushOptions = {}):
           );
   } catch (error) {
     // The outbox could not be read (its database is down): try again later, mail stays queued.
-    await p.control.$executeRawUnsafe(
-      `UPDATE "MailTarget" SET "dueAt" = now() + $2::int * interval '1 millisecond' WHERE "target" = $1`,
-      targetKey(target),
-      SWEEP_LEASE_MS,
-    );
+    await p.control.$executeRaw`
+      UPDATE "MailTarget" SET "dueAt" = now() + ${SWEEP_LEASE_MS}::int * interval '1 millisecond'
+      WHERE "target" = ${targetKey(target)}`;
     throw error;
   }
-  await p.control.$executeRawUnsafe(
-    `INSERT INTO "MailTarget" ("target", "tenantId", "dueAt", "failed", "lastFailedAt", "lastError")
-     VALUES ($1, $2::uuid, $3::timestamptz, $4::int, CASE WHEN $4::int > 0 THEN now() END, $5)
-     ON CONFLICT ("target") DO UPDATE SET
-       "dueAt" = CASE WHEN "MailTarget"."markedAt" > now() - $6::int * interval '1 millisecond'
-                      THEN LEAST(COALESCE($3::timestamptz, 'infinity'), "MailTarget"."markedAt" + $6::int * interval '1 millisecond')
-                      ELSE $3::timestamptz END,
-       "failed" = "MailTarget"."failed" + $4::int,
-       "lastFailedAt" = CASE WHEN $4::int > 0 THEN now() ELSE "MailTarget"."lastFailedAt" END,
-       "lastError" = COALESCE($5, "MailTarget"."lastError")`,
-    targetKey(target),
-    target.realm === "tenant" ? target.tenantId : null,
-    result.more ? new Date() : result.nextDueAt,
-    result.failed,
-    result.lastFailure,
-    MARK_GRACE_MS,
-  );
+  const nextDue = result.more ? new Date() : result.nextDueAt;
+  const tenantId = target.realm === "tenant" ? target.tenantId : null;
+  // Due again at the earliest retry; a mark younger than the grace stays due until the grace ends.
+  await p.control.$executeRaw`
+    INSERT INTO "MailTarget" ("target", "tenantId", "dueAt", "failed", "lastFailedAt", "lastError")
+    VALUES (${targetKey(target)}, ${tenantId}::uuid, ${nextDue}::timestamptz, ${result.failed}::int,
+            CASE WHEN ${result.failed}::int > 0 THEN now() END, ${result.lastFailure})
+    ON CONFLICT ("target") DO UPDATE SET
+      "dueAt" = CASE WHEN "MailTarget"."markedAt" > now() - ${MARK_GRACE_MS}::int * interval '1 millisecond'
+                     THEN LEAST(COALESCE(${nextDue}::timestamptz, 'infinity'),
+                                "MailTarget"."markedAt" + ${MARK_GRACE_MS}::int * interval '1 millisecond')
+                     ELSE ${nextDue}::timestamptz END,
+      "failed" = "MailTarget"."failed" + ${result.failed}::int,
+      "lastFailedAt" = CASE WHEN ${result.failed}::int > 0 THEN now() ELSE "MailTarget"."lastFailedAt" END,
+      "lastError" = COALESCE(${result.lastFailure}, "MailTarget"."lastError")`;
   if (result.sent || result.failed || result.retrying)
     log().info(
       { target: target.realm, sent: result.sent, failed: result.failed, retrying: result.retrying },
@@ -208,19 +201,14 @@ export async function flushMail(target: MailTarget, options: FlushOptions = {}):
 export async function sweepMail(options: { dueBy?: Date; max?: number } = {}): Promise<number> {
   const { control } = platform();
   // Tenants offboarded since their mail was marked have no outbox left to flush.
-  await control.$executeRawUnsafe(
-    `DELETE FROM "MailTarget" m WHERE m."tenantId" IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM "Tenant" t WHERE t."id" = m."tenantId")`,
-  );
-  const due = await control.$queryRawUnsafe<Array<{ target: string; tenantId: string | null }>>(
-    `UPDATE "MailTarget" SET "dueAt" = now() + $3::int * interval '1 millisecond'
-     WHERE "target" IN (SELECT "target" FROM "MailTarget" WHERE "dueAt" <= $1::timestamptz
-                        ORDER BY "dueAt" LIMIT $2 FOR UPDATE SKIP LOCKED)
-     RETURNING "target", "tenantId"::text`,
-    options.dueBy ?? new Date(),
-    options.max ?? 500,
-    SWEEP_LEASE_MS,
-  );
+  await control.$executeRaw`
+    DELETE FROM "MailTarget" m WHERE m."tenantId" IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "Tenant" t WHERE t."id" = m."tenantId")`;
+  const due = await control.$queryRaw<Array<{ target: string; tenantId: string | null }>>`
+    UPDATE "MailTarget" SET "dueAt" = now() + ${SWEEP_LEASE_MS}::int * interval '1 millisecond'
+    WHERE "target" IN (SELECT "target" FROM "MailTarget" WHERE "dueAt" <= ${options.dueBy ?? new Date()}::timestamptz
+                       ORDER BY "dueAt" LIMIT ${options.max ?? 500} FOR UPDATE SKIP LOCKED)
+    RETURNING "target", "tenantId"::text`;
   for (const row of due) await requestMailFlush(row.tenantId ? tenantMailTarget(row.tenantId) : AGENCY_MAIL);
   return due.length;
 }

@@ -296,22 +296,17 @@ async function queueToRegistrants(
     select: { senderName: true, defaultLocale: true },
   });
   const fallback = LOCALES.find((l) => l === settings?.defaultLocale) ?? "en";
-  return tx.$executeRawUnsafe(
-    `INSERT INTO "MailOutbox" ("id", "toAddress", "fromName", "fromAddress", "content", "brand", "locale")
-     SELECT gen_random_uuid(), r."email", $1, $2, $3::jsonb || jsonb_build_object('name', r."name"), $4::jsonb,
-            COALESCE($5, CASE WHEN u."locale" = ANY($6::text[]) THEN u."locale" END, $7)
-     FROM "Registration" r LEFT JOIN "User" u ON u."email" = r."email"
-     WHERE r."eventId" = $8::uuid AND r."status"::text = ANY($9::text[])`,
-    (settings?.senderName || tenant.name).slice(0, 120),
-    platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
-    serialiseContent(content),
-    JSON.stringify(tenantMailBrand(tenant, publicLink)),
-    locale ?? null,
-    [...LOCALES],
-    fallback,
-    eventId,
-    statuses,
-  );
+  const fromName = (settings?.senderName || tenant.name).slice(0, 120);
+  const fromAddress = platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`;
+  const brand = JSON.stringify(tenantMailBrand(tenant, publicLink));
+  const locales = [...LOCALES];
+  return tx.$executeRaw`
+    INSERT INTO "MailOutbox" ("id", "toAddress", "fromName", "fromAddress", "content", "brand", "locale")
+    SELECT gen_random_uuid(), r."email", ${fromName}, ${fromAddress},
+           ${serialiseContent(content)}::jsonb || jsonb_build_object('name', r."name"), ${brand}::jsonb,
+           COALESCE(${locale ?? null}::text, CASE WHEN u."locale" = ANY(${locales}::text[]) THEN u."locale" END, ${fallback})
+    FROM "Registration" r LEFT JOIN "User" u ON u."email" = r."email"
+    WHERE r."eventId" = ${eventId}::uuid AND r."status"::text = ANY(${statuses}::text[])`;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   markMailDue,
   MARK_GRACE_MS,
   queueTenantMail,
+  setMailFlushRequester,
   setMailRetryPolicy,
   sweepMail,
   tenantMailTarget,
@@ -67,6 +68,8 @@ beforeAll(async () => {
     { mode: "create", seed: false },
   );
   installed = installTestPlatform(cp);
+  // The flush runs in the background after each request, as in the app.
+  setMailFlushRequester(null);
   tenant = await installed.tenant(slug);
   pooled = await openTenantDb(cp, tenantId, "mail-outbox-test");
   await pooled.client.event.create({
@@ -174,6 +177,9 @@ describe("the mail outbox", () => {
       [NOBODY, "failed", 1],
     ]);
     expect(received).toEqual(["dan@fine.example"]);
+    // Neither row keeps what the message said once done with (security case 62): only its kind.
+    const spent = await pooled.client.mailOutbox.findMany({ select: { content: true } });
+    expect(spent.map((r) => r.content)).toEqual([{ kind: "registered" }, { kind: "registered" }]);
     // Visible to the agency: the tenant's count of messages given up on, with the server's reason.
     const target = await cp.deps.control.mailTarget.findUniqueOrThrow({ where: { target: tenant.id } });
     expect(target.failed).toBe(failedBefore + 1);
@@ -219,11 +225,17 @@ describe("the mail outbox", () => {
         },
       ]),
     );
+    // Positive control: while it waits, the row holds the whole message it will render.
+    expect((await pooled.client.mailOutbox.findFirstOrThrow()).content).toMatchObject({
+      link: "https://outbox.example/x",
+    });
     // Not due yet: the mark waits out the grace that covers transactions still committing.
     expect(await sweepMail()).toBe(0);
     expect(await sweepMail({ dueBy: new Date(Date.now() + MARK_GRACE_MS + 1_000) })).toBe(1);
     await mailFlushesSettled();
     expect(received).toEqual(["gil@lost.example"]);
+    // The sign-in link (a single-use token) was in the row only while it waited.
+    expect((await pooled.client.mailOutbox.findFirstOrThrow()).content).toEqual({ kind: "sign-in-link" });
     // The young mark is checked once more after its grace; that flush finds nothing to send.
     await sweepMail({ dueBy: new Date(Date.now() + MARK_GRACE_MS + 1_000) });
     await mailFlushesSettled();
