@@ -16,7 +16,30 @@ export interface Envelope {
 
 /**
  * Renders one message (branded HTML, its text, any calendar file) and hands it to the transport.
- * Every email Portico sends goes through here.
+ * Counts nothing: the outbox's flush (lib/mail/outbox.server.ts) counts each attempt's outcome,
+ * sendMail below counts a direct send.
+ */
+export async function deliverMail(
+  transport: MailTransport,
+  envelope: Envelope,
+  content: MailContent,
+  options: RenderOptions & { locale?: MailLocale },
+): Promise<{ id: string }> {
+  const mail = await renderMailOffThread(content, options);
+  return transport.send({
+    ...envelope,
+    fromName: envelope.fromName.slice(0, 120),
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    attachments: mail.attachments,
+  });
+}
+
+/**
+ * Sends one message now, inside the caller's request. Only for mail with no stored cause to commit
+ * with (and the transport check of the command line); everything else is queued in an outbox
+ * (docs/decisions/040) so a mail server that is down loses nothing.
  */
 export async function sendMail(
   transport: MailTransport,
@@ -26,15 +49,7 @@ export async function sendMail(
 ): Promise<{ id: string }> {
   const counter = metrics().mail;
   try {
-    const mail = await renderMailOffThread(content, options);
-    const sent = await transport.send({
-      ...envelope,
-      fromName: envelope.fromName.slice(0, 120),
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      attachments: mail.attachments,
-    });
+    const sent = await deliverMail(transport, envelope, content, options);
     counter.inc({ transport: transport.kind, outcome: "sent" });
     // No address or subject: the line carries the request's tenant and id, which say enough.
     log().info({ transport: transport.kind, messageId: sent.id }, "mail sent");

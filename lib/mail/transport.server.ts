@@ -11,11 +11,14 @@ import { parseMailMessage, type MailMessageInput } from "./message.ts";
 export interface MailTransport {
   readonly kind: "smtp" | "outbox";
   send(message: MailMessageInput): Promise<{ id: string }>;
+  /** Closes kept-open connections (the SMTP pool), so a process or a test can end. */
+  close(): void;
 }
 
 export function outboxTransport(control: ControlDb): MailTransport {
   return {
     kind: "outbox",
+    close() {},
     async send(input) {
       const m = parseMailMessage(input);
       const row = await control.outboxMessage.create({
@@ -37,9 +40,11 @@ export function outboxTransport(control: ControlDb): MailTransport {
 }
 
 export function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+  // Pooled: an outbox flush sends many messages over a few kept-open connections, not one each.
+  const transporter = nodemailer.createTransport({ url, pool: true, maxConnections: 4 });
   return {
     kind: "smtp",
+    close: () => transporter.close(),
     async send(input) {
       const m = parseMailMessage(input);
       const info = await transporter.sendMail({

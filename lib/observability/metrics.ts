@@ -179,7 +179,7 @@ function build() {
     }),
     mail: new Counter({
       name: "portico_mail_messages_total",
-      help: "Email messages handed to the transport, by transport and outcome",
+      help: "Email messages handed to the transport, by transport and outcome (sent; retry: refused for now, queued again; failed: given up)",
       labelNames: ["transport", "outcome"] as const,
       registers,
     }),

@@ -52,6 +52,14 @@ describe("the app's control-plane role", () => {
     await expect(sql.query(`SELECT name, host, port FROM "DatabaseServer"`)).resolves.toBeDefined();
     // The pooler's address builds tenants' request URLs (decision 038).
     await expect(sql.query(`SELECT "poolerUrl" FROM "DatabaseServer"`)).resolves.toBeDefined();
+    // The mail outbox (decision 040): queue, claim and settle the agency's mail; mark and sweep targets.
+    await sql.query(
+      `INSERT INTO "MailOutbox" (id, "toAddress", "fromName", "fromAddress", content, brand) VALUES (gen_random_uuid(), 'a@example.com', 'x', 'x@example.com', '{}', '{}')`,
+    );
+    await sql.query(`UPDATE "MailOutbox" SET status = 'sent', "sentAt" = now()`);
+    await sql.query(`INSERT INTO "MailTarget" (target, "dueAt") VALUES ('agency', now())`);
+    await sql.query(`UPDATE "MailTarget" SET "dueAt" = NULL`);
+    await sql.query(`DELETE FROM "MailTarget" WHERE "tenantId" IS NOT NULL`);
   });
 
   it("cannot change tenants, servers, credentials, roles or operations, read server credentials, nor alter the audit log", async () => {
@@ -73,6 +81,8 @@ describe("the app's control-plane role", () => {
       `SELECT "poolerAuthFile" FROM "DatabaseServer"`,
       `UPDATE "DatabaseServer" SET "poolerUrl" = 'postgres://attacker:6432'`,
       `UPDATE "Operation" SET status = 'succeeded'`,
+      // Sent mail is the record of what went out: kept, never deleted by the app.
+      `DELETE FROM "MailOutbox"`,
       `DELETE FROM "Operation"`,
       `INSERT INTO "TenantLogo" ("tenantId", sha256, "contentType", bytes) VALUES (gen_random_uuid(), 'x', 'image/png', '')`,
     ]) {

@@ -178,8 +178,10 @@ describe("a running Portico", () => {
     expect(pageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(actionId).toMatch(/^[0-9a-f-]{36}$/);
 
+    // The mail is sent by the outbox's flush just after the action commits (decision 040), still
+    // within the action's log context.
     await until("the action's lines", async () =>
-      logLines().some((l) => l.requestId === actionId && l.msg === "request"),
+      ["request", "mail sent"].every((msg) => logLines().some((l) => l.requestId === actionId && l.msg === msg)),
     );
     const lines = logLines();
     // The page: its request line names the tenant, which the page's own code resolved.
@@ -189,7 +191,7 @@ describe("a running Portico", () => {
       group: "portal-page",
       status: 200,
     });
-    // The server action: a line written inside it (the mail it sent) carries the same context.
+    // The server action: a line written for it (the mail it queued, then sent) carries the same context.
     expect(lines.find((l) => l.requestId === actionId && l.msg === "mail sent")).toMatchObject({
       realm: "tenant",
       tenant: "acme",
