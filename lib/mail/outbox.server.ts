@@ -1,8 +1,11 @@
 import "server-only";
+import { LRUCache } from "lru-cache";
 import type { MailBrand, MailContent } from "./content.ts";
 import { MAIL_LOCALES, type MailLocale } from "./messages/index.ts";
-import { deliverMail } from "./send.server.ts";
-import type { MailTransport } from "./transport.server.ts";
+import { personalise, type PersonalisableMail } from "./personalise.ts";
+import { renderPersonalisableOffThread } from "./render.server.ts";
+import { deliverMail, deliverRendered } from "./send.server.ts";
+import { SMTP_CONNECTIONS, type MailTransport } from "./transport.server.ts";
 import { metrics } from "../observability/metrics.ts";
 import { log } from "../observability/logger.ts";
 
@@ -135,6 +138,8 @@ function claim(sql: OutboxSql, kind: OutboxKind, take: number, leaseMs: number):
               NULL::text AS "tenantId"`;
 }
 
+type RenderArgs = { brand: MailBrand; locale: MailLocale | undefined };
+
 interface ClaimedRow {
   id: string;
   toAddress: string;
@@ -165,6 +170,21 @@ function describe(error: unknown): string {
 
 function asLocale(value: string | null): MailLocale | undefined {
   return MAIL_LOCALES.find((l) => l === value);
+}
+
+/**
+ * Messages many readers get (a message to every attendee is one row per reader, differing only by
+ * name) are rendered once per language and brand, each reader's name then put in its place
+ * (lib/mail/personalise.ts). Kept across flushes: a bulk message is sent in several slices.
+ */
+const sharedRenders = new LRUCache<string, Promise<PersonalisableMail | null>>({ max: 64 });
+
+/** What rows that can share one rendering have in common, or null for a row with no reader's name. */
+function sharedKey(row: ClaimedRow): string | null {
+  const content = (typeof row.content === "string" ? JSON.parse(row.content) : row.content) as Record<string, unknown>;
+  const { name, ...rest } = content;
+  if (typeof name !== "string") return null;
+  return JSON.stringify([row.locale, row.brand, rest]);
 }
 
 /**
@@ -205,23 +225,39 @@ export async function flushOutbox(
     const rows = await claim(sql, kind, take, retry.leaseMs);
     if (rows.length === 0) break;
     handled += rows.length;
+    const keys = new Map(rows.map((row) => [row.id, sharedKey(row)]));
+    const readers = new Map<string, number>();
+    for (const key of keys.values()) if (key) readers.set(key, (readers.get(key) ?? 0) + 1);
+    // One rendering for rows that share it (more than one reader here, or already rendered).
+    const renderFor = async (row: ClaimedRow, content: MailContent, render: RenderArgs) => {
+      const key = keys.get(row.id);
+      if (!key || ((readers.get(key) ?? 0) < 2 && !sharedRenders.has(key))) return null;
+      let shared = sharedRenders.get(key);
+      if (!shared) {
+        shared = renderPersonalisableOffThread(content, render).catch(() => null);
+        sharedRenders.set(key, shared);
+      }
+      const template = await shared;
+      return template && personalise(template, (content as { name: string }).name);
+    };
     const queue = [...rows];
     const worker = async () => {
       for (let row = queue.shift(); row; row = queue.shift()) await sendOne(row);
     };
     const sendOne = async (row: ClaimedRow) => {
       try {
-        const sent = await deliverMail(
-          options.transport,
-          {
-            tenantId: kind === "control" ? row.tenantId : (options.tenantId ?? null),
-            to: row.toAddress,
-            fromName: row.fromName,
-            fromAddress: row.fromAddress,
-          },
-          reviveContent(row.content),
-          { brand: row.brand, locale: asLocale(row.locale) },
-        );
+        const envelope = {
+          tenantId: kind === "control" ? row.tenantId : (options.tenantId ?? null),
+          to: row.toAddress,
+          fromName: row.fromName,
+          fromAddress: row.fromAddress,
+        };
+        const content = reviveContent(row.content);
+        const render = { brand: row.brand, locale: asLocale(row.locale) };
+        const mail = await renderFor(row, content, render);
+        const sent = mail
+          ? await deliverRendered(options.transport, envelope, mail)
+          : await deliverMail(options.transport, envelope, content, render);
         // Done with: the content shrinks to its kind. Sign-in and invitation links carry single-use
         // tokens the database otherwise keeps only as hashes (security case 62).
         await sql.$executeRaw`
@@ -255,10 +291,21 @@ export async function flushOutbox(
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? SMTP_CONNECTIONS, rows.length) }, worker));
   }
   const [next] = await sql.$queryRaw<Array<{ at: Date | null }>>`
     SELECT min("nextAttemptAt") AS at FROM "MailOutbox" WHERE "status" = 'pending'`;
   result.nextDueAt = next?.at ?? null;
   return result;
+}
+
+/**
+ * Deletes sent and failed messages created before `before`, at most `limit` in one statement;
+ * returns how many. Pending mail is never touched, however old.
+ */
+export async function pruneOutbox(sql: OutboxSql, before: Date, limit = 10_000): Promise<number> {
+  return sql.$executeRaw`
+    DELETE FROM "MailOutbox" WHERE "id" IN (
+      SELECT "id" FROM "MailOutbox" WHERE "status" IN ('sent', 'failed') AND "createdAt" < ${before}::timestamptz
+      LIMIT ${limit})`;
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import type { MailContent } from "./content.ts";
+import type { MailContent, RenderedMail } from "./content.ts";
 import type { MailLocale } from "./messages/index.ts";
 import { renderMailOffThread } from "./render.server.ts";
 import type { RenderOptions } from "./templates.tsx";
@@ -25,7 +25,15 @@ export async function deliverMail(
   content: MailContent,
   options: RenderOptions & { locale?: MailLocale },
 ): Promise<{ id: string }> {
-  const mail = await renderMailOffThread(content, options);
+  return deliverRendered(transport, envelope, await renderMailOffThread(content, options));
+}
+
+/** Hands a message already rendered (a shared one, personalised) to the transport. */
+export function deliverRendered(
+  transport: MailTransport,
+  envelope: Envelope,
+  mail: RenderedMail,
+): Promise<{ id: string }> {
   return transport.send({
     ...envelope,
     fromName: envelope.fromName.slice(0, 120),
