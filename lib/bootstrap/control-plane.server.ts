@@ -88,10 +88,11 @@ export async function ensureAppRole(
     // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
     // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);
-    // Mail through the outbox (decision 040): the agency's mail is queued and flushed here, and
-    // every instance marks, sweeps and settles which outboxes are due. Sent rows are kept, not deleted.
-    await c.query(`GRANT INSERT, UPDATE ON "MailOutbox" TO ${role}`);
-    await c.query(`GRANT INSERT, UPDATE, DELETE ON "MailTarget" TO ${role}`);
+    // Mail through the outbox (decision 040): the app queues mail and marks the outboxes that
+    // may have some; sending, sweeping and pruning are the job worker's (its flush is a job the
+    // app may only send, below).
+    await c.query(`GRANT INSERT ON "MailOutbox" TO ${role}`);
+    await c.query(`GRANT INSERT, UPDATE ON "MailTarget" TO ${role}`);
     // A server's administrative URL is the worker's alone; its address, TLS settings and pooler
     // address build tenant URLs (the auth file's path is the worker's too: decision 038).
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);

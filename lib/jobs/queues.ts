@@ -27,6 +27,8 @@ const DAY = 24 * 60 * 60;
 export const OPERATIONS_QUEUE = "operations";
 export const OPERATIONS_DEAD_QUEUE = "operations.dead";
 export const HOUSEKEEPING_QUEUE = "housekeeping";
+export const MAIL_FLUSH_QUEUE = "mail.flush";
+export const MAIL_SWEEP_QUEUE = "mail.sweep";
 
 export const JOB_QUEUES: Record<string, QueuePolicy> = {
   // Operations whose attempts were all cut short: the worker records them as failed.
@@ -61,6 +63,32 @@ export const JOB_QUEUES: Record<string, QueuePolicy> = {
     retryDelay: 60,
     retryBackoff: false,
     expireInSeconds: 10 * 60,
+    deleteAfterSeconds: 1 * DAY,
+  },
+  /**
+   * Sending one outbox's due mail (lib/platform/mail-queue.server.ts), keyed by the outbox: at
+   * most one job per outbox waits and one runs, so a burst of requests for the same outbox is one
+   * flush, and a request arriving mid-flush queues exactly one more. A flush that cannot reach its
+   * outbox's database is tried again after about 30 s, 1, 2, 4 and 8 minutes; the outbox rows keep
+   * their own per-message backoff, and the sweep finds anything these attempts leave behind.
+   */
+  [MAIL_FLUSH_QUEUE]: {
+    policy: "stately",
+    retryLimit: 5,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 15 * 60,
+    expireInSeconds: 10 * 60,
+    heartbeatSeconds: 30,
+    deleteAfterSeconds: 1 * DAY,
+  },
+  /** Every minute: asks for a flush of each outbox whose retry is due or whose request was lost. */
+  [MAIL_SWEEP_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 0,
+    retryDelay: 60,
+    retryBackoff: false,
+    expireInSeconds: 2 * 60,
     deleteAfterSeconds: 1 * DAY,
   },
 };

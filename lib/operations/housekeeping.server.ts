@@ -2,6 +2,7 @@ import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
 import type { JobWorker } from "../jobs/jobs.server.ts";
 import { HOUSEKEEPING_QUEUE } from "../jobs/queues.ts";
+import { pruneMail, type MailDeps } from "../platform/mail-queue.server.ts";
 
 /** Every 15 minutes; tests pass a per-second expression. */
 export const HOUSEKEEPING_CRON = "*/15 * * * *";
@@ -36,13 +37,14 @@ export async function sweepExpired(control: ControlDb, now = new Date()): Promis
 
 /**
  * Runs the housekeeping sweep on the queue's schedule (a cron job: whichever instance's worker is
- * free runs each occurrence, one at a time). Finished job rows are deleted by the queue itself,
+ * free runs each occurrence, one at a time), and with `mail`, deletes sent and failed outbox
+ * messages past their keeping time (pruneMail). Finished job rows are deleted by the queue itself,
  * after each queue's deleteAfterSeconds (lib/jobs/queues.ts).
  */
 export async function startHousekeeping(
   jobs: JobWorker,
   control: ControlDb,
-  options: { cron?: string; log?: (line: string) => void } = {},
+  options: { cron?: string; log?: (line: string) => void; mail?: MailDeps } = {},
 ): Promise<void> {
   await jobs.registerQueue(HOUSEKEEPING_QUEUE, async () => {
     const swept = await sweepExpired(control);
@@ -50,6 +52,12 @@ export async function startHousekeeping(
     if (total > 0)
       options.log?.(
         `housekeeping: deleted ${swept.rateLimits} expired rate-limit counter(s), ${swept.invitations} invitation(s), ${swept.impersonationGrants} impersonation grant(s)`,
+      );
+    if (!options.mail) return;
+    const pruned = await pruneMail(options.mail);
+    if (pruned.deleted > 0 || pruned.skipped > 0)
+      options.log?.(
+        `housekeeping: deleted ${pruned.deleted} sent or failed outbox message(s)${pruned.skipped ? `; ${pruned.skipped} outbox(es) unreachable, left for the next run` : ""}`,
       );
   });
   await jobs.schedule(HOUSEKEEPING_QUEUE, options.cron ?? HOUSEKEEPING_CRON);

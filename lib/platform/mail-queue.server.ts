@@ -1,7 +1,19 @@
 import "server-only";
+import { z } from "zod";
 import type { ControlDb } from "../db/control.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { flushOutbox, queueMail, type FlushResult, type QueuedMail, type RetryPolicy } from "../mail/outbox.server.ts";
+import { enqueue } from "../jobs/jobs.server.ts";
+import { MAIL_FLUSH_QUEUE } from "../jobs/queues.ts";
+import {
+  flushOutbox,
+  pruneOutbox,
+  queueMail,
+  type FlushResult,
+  type OutboxSql,
+  type QueuedMail,
+  type RetryPolicy,
+} from "../mail/outbox.server.ts";
+import type { MailTransport } from "../mail/transport.server.ts";
 import { log } from "../observability/logger.ts";
 import { platform } from "./platform.server.ts";
 import { withTenantDb } from "./with-tenant-db.server.ts";
@@ -12,7 +24,25 @@ import { withTenantDb } from "./with-tenant-db.server.ts";
  * flush of that outbox. Before a tenant transaction the app marks the tenant in the control plane's
  * "MailTarget" (one upsert), so a flush request lost with its process is found by the periodic
  * sweep, which reads that one table instead of every tenant database.
+ *
+ * The flush and the sweep are jobs of the job queue (lib/jobs, decision 039): the web app only
+ * sends a "mail.flush" job (sendMailThroughJobQueue); every instance's worker runs them
+ * (lib/operations/mail-jobs.server.ts), with its own connections (MailDeps), and sweeps every
+ * minute. Without the queue (tests, scripts), a flush runs in the background of this process.
  */
+
+/** What flushing needs: the control plane, a tenant's database, the way mail leaves. */
+export interface MailDeps {
+  control: ControlDb;
+  withTenant<T>(tenantId: string, fn: (db: TenantDb) => Promise<T>): Promise<T>;
+  transport: MailTransport;
+}
+
+/** The web app's own (this process's platform): the in-process flush and the tests use these. */
+export function platformMailDeps(): MailDeps {
+  const p = platform();
+  return { control: p.control, withTenant: withTenantDb, transport: p.mail };
+}
 
 /** Whose outbox: a tenant database's, or the control plane's (the agency's own mail). */
 export type MailTarget = { realm: "tenant"; tenantId: string } | { realm: "agency" };
@@ -20,7 +50,14 @@ export type MailTarget = { realm: "tenant"; tenantId: string } | { realm: "agenc
 export const AGENCY_MAIL: MailTarget = { realm: "agency" };
 export const tenantMailTarget = (tenantId: string): MailTarget => ({ realm: "tenant", tenantId });
 
-const targetKey = (t: MailTarget) => (t.realm === "agency" ? "agency" : t.tenantId);
+/** The outbox's key: "agency", or the tenant's id (the flush job's singleton key). */
+export const targetKey = (t: MailTarget) => (t.realm === "agency" ? "agency" : t.tenantId);
+
+/** A flush job's data, checked: jobs are read back from a table any release may have written. */
+export const mailTargetSchema = z.discriminatedUnion("realm", [
+  z.object({ realm: z.literal("tenant"), tenantId: z.guid() }),
+  z.object({ realm: z.literal("agency") }),
+]);
 
 /**
  * How long a mark protects a transaction that has not committed yet: a flush that finds an empty
@@ -70,21 +107,42 @@ export type MailFlushRequester = (target: MailTarget) => Promise<void>;
 const KEY = Symbol.for("portico.mail-queue");
 interface State {
   requester: MailFlushRequester | null;
+  /** Whether flushes go to the job queue (another process sends the mail). */
+  queued: boolean;
   retry: RetryPolicy | null;
   inflight: Map<string, { again: boolean; done: Promise<void> }>;
 }
 function state(): State {
   const holder = globalThis as { [KEY]?: State };
-  holder[KEY] ??= { requester: null, retry: null, inflight: new Map() };
+  holder[KEY] ??= { requester: null, queued: false, retry: null, inflight: new Map() };
   return holder[KEY];
 }
 
 /**
- * Replaces the in-process flush with a queue: the job queue's "mail.flush" job (whose handler
- * calls flushMail) is what production wires here. null restores the in-process flush.
+ * Replaces the in-process flush (tests, which flush at once or record the request). null
+ * restores the in-process flush.
  */
 export function setMailFlushRequester(requester: MailFlushRequester | null): void {
   state().requester = requester;
+  state().queued = false;
+}
+
+/**
+ * Sends a "mail.flush" job for `target`'s outbox. Keyed by the outbox (the queue's policy is
+ * stately): while one waits, asking again queues nothing, and one asked for during a flush runs
+ * after it, so mail committed meanwhile is not left waiting for the sweep.
+ */
+export async function sendMailFlushJob(control: ControlDb, target: MailTarget): Promise<void> {
+  await enqueue(control, MAIL_FLUSH_QUEUE, target, { singletonKey: targetKey(target) });
+}
+
+/**
+ * The web app's way (instrumentation.ts): a flush is a job on the queue, which the workers run;
+ * the web role may send jobs and nothing more (decision 039).
+ */
+export function sendMailThroughJobQueue(): void {
+  state().requester = (target) => sendMailFlushJob(platform().control, target);
+  state().queued = true;
 }
 
 /** The backoff every flush of this process uses unless told otherwise; null restores the default. */
@@ -134,16 +192,39 @@ function flushInProcess(target: MailTarget): Promise<void> {
   return Promise.resolve();
 }
 
-/** Resolves once every in-process flush of this process has finished (tests, the dev outbox page). */
-export async function mailFlushesSettled(): Promise<void> {
-  const { inflight } = state();
+/**
+ * Resolves once every in-process flush of this process has finished (tests, the dev outbox page).
+ * With the job queue, a worker sends: this waits (at most `timeoutMs`) until no outbox marked in
+ * the last two minutes holds a message that has not had its first attempt yet.
+ */
+export async function mailFlushesSettled(options: { timeoutMs?: number } = {}): Promise<void> {
+  const { inflight, queued } = state();
   while (inflight.size > 0) await Promise.all([...inflight.values()].map((e) => e.done));
+  if (!queued) return;
+  const { control } = platform();
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const marked = await control.$queryRaw<Array<{ tenantId: string | null }>>`
+    SELECT "tenantId"::text FROM "MailTarget"
+    WHERE "markedAt" > now() - ${MARK_GRACE_MS}::int * interval '1 millisecond'`;
+  const unsent = async (sql: OutboxSql) =>
+    sql.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM "MailOutbox" WHERE "status" = 'pending' AND "lastError" IS NULL`;
+  for (const { tenantId } of marked) {
+    const count = () =>
+      (tenantId ? withTenantDb(tenantId, unsent) : unsent(control)).then(
+        ([row]) => row?.n ?? 0,
+        () => 0, // an outbox that cannot be read has nothing to wait for here
+      );
+    while ((await count()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 // ── flushing ───────────────────────────────────────────────────────────────────────────────────
 
 export interface FlushOptions {
   retry?: RetryPolicy;
+  /** Whose connections (default: this process's platform). */
+  deps?: MailDeps;
   /** At most this many messages in this call (a queue job's bounded slice); `more` says if any remain. */
   limit?: number;
 }
@@ -153,19 +234,20 @@ export interface FlushOptions {
  * message given up on. This is the "mail.flush" job's handler.
  */
 export async function flushMail(target: MailTarget, options: FlushOptions = {}): Promise<FlushResult> {
-  const p = platform();
-  options = { retry: state().retry ?? undefined, ...options };
+  const { deps = platformMailDeps(), ...rest } = options;
+  const flush = { retry: state().retry ?? undefined, ...rest, transport: deps.transport };
+  const { control } = deps;
   let result: FlushResult;
   try {
     result =
       target.realm === "agency"
-        ? await flushOutbox(p.control, "control", { transport: p.mail, ...options })
-        : await withTenantDb(target.tenantId, (db) =>
-            flushOutbox(db, "tenant", { transport: p.mail, tenantId: target.tenantId, ...options }),
+        ? await flushOutbox(control, "control", flush)
+        : await deps.withTenant(target.tenantId, (db) =>
+            flushOutbox(db, "tenant", { ...flush, tenantId: target.tenantId }),
           );
   } catch (error) {
     // The outbox could not be read (its database is down): try again later, mail stays queued.
-    await p.control.$executeRaw`
+    await control.$executeRaw`
       UPDATE "MailTarget" SET "dueAt" = now() + ${SWEEP_LEASE_MS}::int * interval '1 millisecond'
       WHERE "target" = ${targetKey(target)}`;
     throw error;
@@ -173,7 +255,7 @@ export async function flushMail(target: MailTarget, options: FlushOptions = {}):
   const nextDue = result.more ? new Date() : result.nextDueAt;
   const tenantId = target.realm === "tenant" ? target.tenantId : null;
   // Due again at the earliest retry; a mark younger than the grace stays due until the grace ends.
-  await p.control.$executeRaw`
+  await control.$executeRaw`
     INSERT INTO "MailTarget" ("target", "tenantId", "dueAt", "failed", "lastFailedAt", "lastError")
     VALUES (${targetKey(target)}, ${tenantId}::uuid, ${nextDue}::timestamptz, ${result.failed}::int,
             CASE WHEN ${result.failed}::int > 0 THEN now() END, ${result.lastFailure})
@@ -198,8 +280,11 @@ export async function flushMail(target: MailTarget, options: FlushOptions = {}):
  * time has come, or a mark whose flush request never came. Reads only that table; claims the rows
  * it takes (SKIP LOCKED), so two instances sweeping at once ask once. Returns how many it asked for.
  */
-export async function sweepMail(options: { dueBy?: Date; max?: number } = {}): Promise<number> {
-  const { control } = platform();
+export async function sweepMail(
+  options: { dueBy?: Date; max?: number; control?: ControlDb; request?: MailFlushRequester } = {},
+): Promise<number> {
+  const control = options.control ?? platform().control;
+  const request = options.request ?? requestMailFlush;
   // Tenants offboarded since their mail was marked have no outbox left to flush.
   await control.$executeRaw`
     DELETE FROM "MailTarget" m WHERE m."tenantId" IS NOT NULL
@@ -209,15 +294,38 @@ export async function sweepMail(options: { dueBy?: Date; max?: number } = {}): P
     WHERE "target" IN (SELECT "target" FROM "MailTarget" WHERE "dueAt" <= ${options.dueBy ?? new Date()}::timestamptz
                        ORDER BY "dueAt" LIMIT ${options.max ?? 500} FOR UPDATE SKIP LOCKED)
     RETURNING "target", "tenantId"::text`;
-  for (const row of due) await requestMailFlush(row.tenantId ? tenantMailTarget(row.tenantId) : AGENCY_MAIL);
+  for (const row of due) {
+    const target = row.tenantId ? tenantMailTarget(row.tenantId) : AGENCY_MAIL;
+    // One lost request leaves its row leased until the next sweep, never the others unasked.
+    await request(target).catch((error: unknown) =>
+      log().warn({ err: error, target: targetKey(target) }, "could not ask for a mail flush; the next sweep will"),
+    );
+  }
   return due.length;
 }
 
-/** Sweeps every `intervalMs` in this process until stopped (until the job queue's cron takes over). */
-export function startMailSweep(intervalMs = 60_000): { stop(): void } {
-  const timer = setInterval(() => {
-    sweepMail().catch((error: unknown) => log().warn({ err: error }, "mail sweep failed"));
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/** Sent and failed messages are kept this long (the record of what went out), then deleted. */
+export const MAIL_KEEP_DAYS = 30;
+
+/**
+ * Deletes sent and failed messages older than MAIL_KEEP_DAYS from the control plane's outbox and
+ * from those of tenants that had mail marked since then (so an idle tenant's database is not
+ * opened every time). Returns how many; an outbox that cannot be reached is left for next time.
+ */
+export async function pruneMail(deps: MailDeps, now = new Date()): Promise<{ deleted: number; skipped: number }> {
+  const before = new Date(now.getTime() - MAIL_KEEP_DAYS * 86_400_000);
+  let deleted = await pruneOutbox(deps.control, before);
+  let skipped = 0;
+  const tenants = await deps.control.$queryRaw<Array<{ tenantId: string }>>`
+    SELECT m."tenantId"::text AS "tenantId" FROM "MailTarget" m JOIN "Tenant" t ON t."id" = m."tenantId"
+    WHERE COALESCE(m."markedAt", ${now}::timestamptz) > ${before}::timestamptz - interval '1 day'`;
+  for (const { tenantId } of tenants) {
+    try {
+      deleted += await deps.withTenant(tenantId, (db) => pruneOutbox(db, before));
+    } catch (error) {
+      skipped++;
+      log().warn({ err: error, target: tenantId }, "could not prune a tenant's mail outbox; the next run will");
+    }
+  }
+  return { deleted, skipped };
 }
