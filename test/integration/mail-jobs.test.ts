@@ -31,7 +31,7 @@ let pooled: PooledClient<TenantDb>;
 let tenantId: string;
 const lines: string[] = [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -143,7 +143,7 @@ describe("the mail.flush job", () => {
     });
     expect(completed).toBeGreaterThanOrEqual(3);
     expect(await pooled.client.mailOutbox.count({ where: { status: "sent" } })).toBe(7);
-  });
+  }, 90_000);
 
   it("is asked for by the sweep when an outbox is due and nobody asked; not before it is due (control)", async () => {
     const target = tenantMailTarget(tenantId);
@@ -156,7 +156,7 @@ describe("the mail.flush job", () => {
     await cp.deps.control.$executeRaw`UPDATE "MailTarget" SET "dueAt" = now() WHERE "tenantId" = ${tenantId}::uuid`;
     await until("the swept message sent", async () => (await delivered("swept")).length === 1);
     expect(lines.some((l) => /the sweep asked for 1 outbox flush/.test(l))).toBe(true);
-  });
+  }, 90_000);
 });
 
 describe("pruning, in the housekeeping job", () => {
@@ -204,5 +204,5 @@ describe("pruning, in the housekeeping job", () => {
     expect(lines.some((l) => /housekeeping: deleted 1 sent or failed outbox message/.test(l))).toBe(true);
     expect(await pooled.client.mailOutbox.count({ where: { toAddress: "old-pending@jobs.example" } })).toBe(1);
     await jobs.boss.unschedule("housekeeping");
-  });
+  }, 90_000);
 });
