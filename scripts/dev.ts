@@ -26,6 +26,7 @@ import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/custom-server.ts";
 import { log } from "../lib/observability/logger.ts";
 import { writeWorkerState } from "../lib/jobs/worker-state.ts";
+import { metrics } from "../lib/observability/metrics.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 /** Development only: the embedded database by default, and the declared demo users. */
@@ -92,7 +93,12 @@ async function main(): Promise<void> {
     os.tmpdir(),
     `portico-worker-${process.pid}-${randomBytes(4).toString("hex")}.json`,
   );
-  const reportWorker = () => void writeWorkerState(workerStateFile, worker.problem()).catch(() => {});
+  // With the worker's mail counts: it sends the mail, the web server's /metrics reports them.
+  const reportWorker = () =>
+    void metrics()
+      .mail.get()
+      .then((m) => writeWorkerState(workerStateFile, worker.problem(), Date.now(), m.values))
+      .catch(() => {});
   reportWorker();
   const reporting = setInterval(reportWorker, 2_000);
   reporting.unref();

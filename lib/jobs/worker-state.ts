@@ -11,15 +11,36 @@ export interface WorkerState {
   problem: string | null;
   /** When it was written (ms since the epoch). */
   at: number;
+  /**
+   * The worker's cumulative mail counts (portico_mail_messages_total by label set): the worker
+   * sends the mail, the web server's /metrics reports it.
+   */
+  mail?: Array<{ labels: Record<string, string | number>; value: number }>;
 }
 
 /** A state older than this means the worker's process has stopped reporting. */
 export const WORKER_STATE_STALE_MS = 20_000;
 
-export async function writeWorkerState(file: string, problem: string | null, now = Date.now()): Promise<void> {
+export async function writeWorkerState(
+  file: string,
+  problem: string | null,
+  now = Date.now(),
+  mail?: WorkerState["mail"],
+): Promise<void> {
   const next = `${file}.next`;
-  await writeFile(next, JSON.stringify({ problem, at: now } satisfies WorkerState), { mode: 0o600 });
+  await writeFile(next, JSON.stringify({ problem, at: now, ...(mail ? { mail } : {}) } satisfies WorkerState), {
+    mode: 0o600,
+  });
   await rename(next, file);
+}
+
+/** The worker's state as written, or null when it cannot be read. */
+export async function readWorkerState(file: string): Promise<WorkerState | null> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as WorkerState;
+  } catch {
+    return null;
+  }
 }
 
 /** The worker's problem as /readyz says it, or null when it takes jobs. */

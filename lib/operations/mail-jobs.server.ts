@@ -9,11 +9,13 @@ import { warmMailRenderer } from "../mail/render.server.ts";
 import type { MailTransport } from "../mail/transport.server.ts";
 import {
   flushMail,
+  mailJobContextSchema,
   mailTargetSchema,
   sendMailFlushJob,
   sweepMail,
   type MailDeps,
 } from "../platform/mail-queue.server.ts";
+import { withLogContext } from "../observability/context.ts";
 import { errorMessage } from "../util/errors.ts";
 
 /** Messages one "mail.flush" job sends before it queues the next slice and returns. */
@@ -75,8 +77,11 @@ export function startMailJobs(
           return;
         }
         // A failure to reach the outbox throws: the queue tries again with backoff (lib/jobs/queues.ts).
-        const result = await flushMail(parsed.data, { deps, limit: slice });
-        if (result.more) await sendMailFlushJob(control, parsed.data);
+        const context = mailJobContextSchema.parse((data as { context?: unknown }).context ?? {});
+        await withLogContext(context, async () => {
+          const result = await flushMail(parsed.data, { deps, limit: slice });
+          if (result.more) await sendMailFlushJob(control, parsed.data);
+        });
       },
       undefined,
       concurrency,

@@ -14,6 +14,7 @@ import {
   type RetryPolicy,
 } from "../mail/outbox.server.ts";
 import type { MailTransport } from "../mail/transport.server.ts";
+import { logContext } from "../observability/context.ts";
 import { log } from "../observability/logger.ts";
 import { platform } from "./platform.server.ts";
 import { withTenantDb } from "./with-tenant-db.server.ts";
@@ -133,8 +134,21 @@ export function setMailFlushRequester(requester: MailFlushRequester | null): voi
  * after it, so mail committed meanwhile is not left waiting for the sweep.
  */
 export async function sendMailFlushJob(control: ControlDb, target: MailTarget): Promise<void> {
-  await enqueue(control, MAIL_FLUSH_QUEUE, target, { singletonKey: targetKey(target) });
+  // The asking request's log context travels with the job, so the worker's lines about this
+  // flush carry its request id and tenant (a coalesced request's lines carry the first one's).
+  const { requestId, realm, tenant } = logContext() ?? {};
+  const context = { ...(requestId ? { requestId } : {}), ...(realm ? { realm } : {}), ...(tenant ? { tenant } : {}) };
+  await enqueue(control, MAIL_FLUSH_QUEUE, { ...target, context }, { singletonKey: targetKey(target) });
 }
+
+/** The log context a flush job carries (sendMailFlushJob), checked. */
+export const mailJobContextSchema = z
+  .object({
+    requestId: z.string().max(100).optional(),
+    realm: z.enum(["tenant", "agency", "none"]).optional(),
+    tenant: z.string().max(100).optional(),
+  })
+  .catch({});
 
 /**
  * The web app's way (instrumentation.ts): a flush is a job on the queue, which the workers run;
