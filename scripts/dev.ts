@@ -7,7 +7,9 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { ensureAgencyOwner } from "../lib/bootstrap/agency-owner.server.ts";
@@ -23,6 +25,8 @@ import { declaredTenants } from "../tenants/index.ts";
 import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/custom-server.ts";
 import { log } from "../lib/observability/logger.ts";
+import { writeWorkerState } from "../lib/jobs/worker-state.ts";
+import { metrics } from "../lib/observability/metrics.ts";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 /** Development only: the embedded database by default, and the declared demo users. */
@@ -84,6 +88,21 @@ async function main(): Promise<void> {
     ...(demo ? { port: Number(links.PORTICO_PUBLIC_PORT) } : publicPort ? { port: publicPort } : {}),
   });
 
+  // The worker's state, for the web server's /readyz (a worker that takes no jobs, and why).
+  const workerStateFile = path.join(
+    os.tmpdir(),
+    `portico-worker-${process.pid}-${randomBytes(4).toString("hex")}.json`,
+  );
+  // With the worker's mail counts: it sends the mail, the web server's /metrics reports them.
+  const reportWorker = () =>
+    void metrics()
+      .mail.get()
+      .then((m) => writeWorkerState(workerStateFile, worker.problem(), Date.now(), m.values))
+      .catch(() => {});
+  reportWorker();
+  const reporting = setInterval(reportWorker, 2_000);
+  reporting.unref();
+
   const [command, ...args] = nextServerCommand(mode, port, host);
   const child = spawn(command, args, {
     env: {
@@ -92,6 +111,7 @@ async function main(): Promise<void> {
       PORTICO_DEV_OUTBOX: mode === "dev" ? "true" : "false",
       ...process.env,
       ...platform.childEnv,
+      PORTICO_WORKER_STATE_FILE: workerStateFile,
     },
     stdio: ["inherit", "pipe", "inherit"],
   });
@@ -119,9 +139,9 @@ async function main(): Promise<void> {
   });
 
   // Graceful shutdown (docs/decisions/036): the web server drains first (it answers the requests
-  // in flight, bounded by PORTICO_SHUTDOWN_TIMEOUT_MS), then the worker lets its running
-  // operations finish for a while and releases its lock, so another instance takes over at once,
-  // and the pools close.
+  // in flight, bounded by PORTICO_SHUTDOWN_TIMEOUT_MS), then the worker takes no new jobs and
+  // lets its running operations finish for a while; any still running is handed back to the job
+  // queue, which another instance's worker retries at once (decision 039); then the pools close.
   const drainMs =
     Number(process.env.PORTICO_DRAIN_DELAY_MS || 0) + Number(process.env.PORTICO_SHUTDOWN_TIMEOUT_MS || 25_000);
   let stopping = false;
@@ -135,7 +155,9 @@ async function main(): Promise<void> {
       await exited;
       clearTimeout(cutOff);
     }
+    clearInterval(reporting);
     await worker.stop(10_000).catch(() => {});
+    rmSync(workerStateFile, { force: true });
     await platform.close().catch(() => {});
     log().info({ code }, "portico stopped");
     process.exit(code);

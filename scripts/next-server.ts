@@ -29,6 +29,7 @@ import { routeGroup } from "../lib/observability/route-group.ts";
 import { pathForLog } from "../lib/observability/redact.ts";
 import { RateLimitedLog } from "../lib/util/rate-limited-log.ts";
 import { operationFigures, readiness } from "../lib/platform/readiness.ts";
+import { readWorkerState } from "../lib/jobs/worker-state.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -105,6 +106,23 @@ await app.prepare();
 const m = metrics();
 if (controlUrl) m.sources.operations = () => operationFigures(controlUrl);
 
+// The job worker beside this server (scripts/dev.ts) sends the mail and reports its cumulative
+// counts in its state file; each scrape adds what they grew by since the last, so
+// portico_mail_messages_total here counts this instance's mail, whichever process sent it.
+const workerMailSeen = new Map<string, number>();
+async function addWorkerMail(): Promise<void> {
+  const file = process.env.PORTICO_WORKER_STATE_FILE;
+  const state = file ? await readWorkerState(file) : null;
+  for (const { labels, value } of state?.mail ?? []) {
+    const key = JSON.stringify(labels);
+    const seen = workerMailSeen.get(key) ?? 0;
+    // A restarted worker counts from zero again: all it reports is new.
+    const grown = value >= seen ? value - seen : value;
+    if (grown > 0) m.mail.inc(labels, grown);
+    workerMailSeen.set(key, value);
+  }
+}
+
 /** Plain text, never cached: what /readyz and /metrics answer. */
 function answer(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
@@ -117,7 +135,7 @@ const notReadyLog = new RateLimitedLog((line) => log().warn(line));
 /** /readyz and /metrics, on any host; false for every other path. */
 async function answerOwn(path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
   if (path === "/readyz") {
-    const state = await readiness(controlUrl);
+    const state = await readiness(controlUrl, undefined, { workerStateFile: process.env.PORTICO_WORKER_STATE_FILE });
     if (!state.ready) notReadyLog.say(state.reason, `not ready: ${state.reason}`);
     answer(res, state.ready ? 200 : 503, state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
     return true;
@@ -129,7 +147,10 @@ async function answerOwn(path: string, req: http.IncomingMessage, res: http.Serv
       answer(res, 401, "A bearer token is required: Authorization: Bearer <PORTICO_METRICS_TOKEN>\n", {
         "www-authenticate": 'Bearer realm="metrics"',
       });
-    else answer(res, 200, await m.registry.metrics(), { "content-type": m.registry.contentType });
+    else {
+      await addWorkerMail();
+      answer(res, 200, await m.registry.metrics(), { "content-type": m.registry.contentType });
+    }
     return true;
   }
   return false;

@@ -147,6 +147,14 @@ test("the instance running an operation is killed mid-operation; the other takes
       await expect(page.locator(`[data-step="${step}"]`)).toHaveAttribute("data-state", "done");
     const [finished] = await sql<{ status: string }>(`SELECT status FROM "Operation" WHERE id = $1`, [op!.id]);
     expect(finished?.status).toBe("succeeded");
+    // Taken over, not finished by the dead instance: its job's first attempt was cut off with it
+    // (its heartbeat stopped) and a second attempt, the survivor's, completed it.
+    expect(
+      await sql<{ state: string; retry_count: number }>(
+        `SELECT state::text, retry_count FROM pgboss.job WHERE name = 'operations' AND id = $1`,
+        [op!.id],
+      ),
+    ).toEqual([{ state: "completed", retry_count: 1 }]);
     expect(await sql(`SELECT status FROM "Tenant" WHERE slug = $1`, [slug])).toEqual([{ status: "active" }]);
     // The new portal is served, through nginx, by the instance left.
     const portal = await page.goto(via(`${slug}.localhost`, "/"));

@@ -4,7 +4,9 @@ import type { ControlDb } from "../db/control.server.ts";
 import { InvalidInput, PorticoError } from "../util/errors.ts";
 import { agencyMemberInputs, type AgencyRole } from "./roles.ts";
 import type { Invitations } from "../mail/invitations.ts";
-import { sendMail } from "../mail/send.server.ts";
+import { flushOutbox, queueMail } from "../mail/outbox.server.ts";
+import { AGENCY_MAIL, markMailDue } from "../platform/mail-queue.server.ts";
+import { log } from "../observability/logger.ts";
 import { agencyMailBrand } from "../platform/mail-brand.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 
@@ -48,6 +50,7 @@ export async function inviteAgencyUser(
     throw new InvalidInput(`${input.email} is already an agency user; change their role instead`);
   if (existing && !existing.active) throw new InvalidInput(`${input.email} was deactivated; reactivate them instead`);
   const token = generateToken();
+  const link = invitations.link(invitations.hosts.agencyHost, `/invite?token=${encodeURIComponent(token)}`);
   const user = await control.$transaction(async (tx) => {
     const user = existing
       ? await tx.agencyUser.update({ where: { id: existing.id }, data: { name: input.name, role: input.role } })
@@ -64,27 +67,33 @@ export async function inviteAgencyUser(
         expiresAt: new Date(Date.now() + AGENCY_INVITATION_DAYS * 86_400_000),
       },
     });
+    // The invitation and its email commit together (docs/decisions/040).
+    await queueMail(tx, "control", [
+      {
+        to: input.email,
+        fromName: "Portico",
+        fromAddress: invitations.mailFrom ?? `no-reply@${invitations.hosts.agencyHost}`,
+        content: {
+          kind: "agency-invitation",
+          name: input.name,
+          invitedBy,
+          role: input.role,
+          link,
+          days: AGENCY_INVITATION_DAYS,
+        },
+        brand: agencyMailBrand(invitations.hosts.agencyHost, invitations.link),
+        locale: invitations.locale ?? null,
+      },
+    ]);
+    await markMailDue(tx, AGENCY_MAIL);
     return user;
   });
-  const link = invitations.link(invitations.hosts.agencyHost, `/invite?token=${encodeURIComponent(token)}`);
-  await sendMail(
-    invitations.mail,
-    {
-      tenantId: null,
-      to: input.email,
-      fromName: "Portico",
-      fromAddress: invitations.mailFrom ?? `no-reply@${invitations.hosts.agencyHost}`,
-    },
-    {
-      kind: "agency-invitation",
-      name: input.name,
-      invitedBy,
-      role: input.role,
-      link,
-      days: AGENCY_INVITATION_DAYS,
-    },
-    { brand: agencyMailBrand(invitations.hosts.agencyHost, invitations.link), locale: invitations.locale },
+  // This runs in the worker, not a request: send now. A refusal leaves the message queued with its
+  // next attempt; the sweep retries it.
+  await flushOutbox(control, "control", { transport: invitations.mail, limit: 100 }).catch((error: unknown) =>
+    log().warn({ err: error }, "the agency invitation stays queued; the mail sweep will send it"),
   );
+
   return { userId: user.id, email: user.email };
 }
 

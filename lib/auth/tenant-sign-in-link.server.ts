@@ -3,8 +3,8 @@ import type { User } from "next-auth";
 import { emailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
 import { tenantMailBrand } from "../platform/mail-brand.ts";
-import { sendMail } from "../mail/send.server.ts";
-import { recipientLocale } from "./recipient-locale.server.ts";
+import { queueTenantMail, withTenantMail } from "../platform/mail-queue.server.ts";
+import { DEFAULT_LOCALE, asLocale } from "../format/locale.ts";
 import type { MailLocale } from "../mail/messages/index.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
@@ -41,28 +41,34 @@ export async function sendTenantSignInLink(
   );
   if (!user?.active) return "ignored";
   const token = generateToken();
-  await withTenantDb(tenant.id, (db) =>
-    db.loginToken.create({
-      data: {
-        tokenHash: hashToken(token),
-        email: parsed.data,
-        purpose: "sign-in",
-        returnTo,
-        expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000),
-      },
-    }),
-  );
   const link = publicLink(tenant.primaryHost, `/sign-in/link?token=${encodeURIComponent(token)}`);
-  await sendMail(
-    platform().mail,
-    {
-      tenantId: tenant.id,
-      to: parsed.data,
-      fromName: tenant.name,
-      fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
-    },
-    { kind: "sign-in-link", link, minutes: SIGN_IN_LINK_MINUTES },
-    { brand: tenantMailBrand(tenant, publicLink), locale: locale ?? (await recipientLocale(tenant.id, parsed.data)) },
+  // The token and the email carrying it commit together (docs/decisions/040).
+  await withTenantMail(tenant.id, (db) =>
+    db.$transaction(async (tx) => {
+      await tx.loginToken.create({
+        data: {
+          tokenHash: hashToken(token),
+          email: parsed.data,
+          purpose: "sign-in",
+          returnTo,
+          expiresAt: new Date(Date.now() + SIGN_IN_LINK_MINUTES * 60_000),
+        },
+      });
+      const [member, settings] = await Promise.all([
+        tx.user.findUnique({ where: { email: parsed.data }, select: { locale: true } }),
+        tx.portalSettings.findUnique({ where: { id: 1 }, select: { defaultLocale: true } }),
+      ]);
+      await queueTenantMail(tx, [
+        {
+          to: parsed.data,
+          fromName: tenant.name,
+          fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
+          content: { kind: "sign-in-link", link, minutes: SIGN_IN_LINK_MINUTES },
+          brand: tenantMailBrand(tenant, publicLink),
+          locale: locale ?? asLocale(member?.locale) ?? asLocale(settings?.defaultLocale) ?? DEFAULT_LOCALE,
+        },
+      ]);
+    }),
   );
   return "sent";
 }

@@ -7,11 +7,19 @@ import {
   withClient,
   withDatabase,
 } from "../db/postgres.ts";
+import { grantJobSender, installJobSchema } from "../jobs/schema.ts";
 import { loadMigrations, migrate, migrationsDir, type MigrateResult } from "../migrations/migrator.ts";
 
-/** Applies the control-plane migrations to the database at `url`. */
+/**
+ * Applies the control-plane migrations to the database at `url`, then creates or migrates the
+ * job queue's schema beside them (pg-boss's own, decision 039).
+ */
 export async function migrateControlPlane(url: string): Promise<MigrateResult> {
-  return withClient(url, async (client) => migrate(client, await loadMigrations(migrationsDir("control"))));
+  const result = await withClient(url, async (client) =>
+    migrate(client, await loadMigrations(migrationsDir("control"))),
+  );
+  await installJobSchema(url);
+  return result;
 }
 
 /**
@@ -80,12 +88,20 @@ export async function ensureAppRole(
     // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
     // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);
+    // Mail through the outbox (decision 040): the app queues mail and marks the outboxes that
+    // may have some; sending, sweeping and pruning are the job worker's (its flush is a job the
+    // app may only send, below).
+    await c.query(`GRANT INSERT ON "MailOutbox" TO ${role}`);
+    await c.query(`GRANT INSERT, UPDATE ON "MailTarget" TO ${role}`);
     // A server's administrative URL is the worker's alone; its address, TLS settings and pooler
     // address build tenant URLs (the auth file's path is the worker's too: decision 038).
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
     await c.query(
       `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", "createdAt") ON "DatabaseServer" TO ${role}`,
     );
+    // The job queue: it may send jobs (an operation's, in the transaction that queues it), never
+    // fetch, complete or delete them (decision 039).
+    await grantJobSender(c, roleName);
   });
   const url = new URL(withDatabase(adminUrl, database));
   url.username = roleName;

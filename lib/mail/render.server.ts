@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { MailContent, RenderedMail } from "./content.ts";
+import type { PersonalisableMail } from "./personalise.ts";
 import type { RenderOptions } from "./templates.tsx";
 
 /**
@@ -10,11 +11,11 @@ import type { RenderOptions } from "./templates.tsx";
  * Email renders with — refuses to load; the thread starts without that condition and loads the
  * templates from source through tsx, the same loader the scripts use.
  */
-type Reply = { id: number; mail: RenderedMail } | { id: number; error: string };
+type Reply = { id: number; mail: unknown } | { id: number; error: string };
 
 let worker: Worker | null = null;
 let nextId = 0;
-const pending = new Map<number, { resolve: (mail: RenderedMail) => void; reject: (error: Error) => void }>();
+const pending = new Map<number, { resolve: (mail: never) => void; reject: (error: Error) => void }>();
 
 function failAll(error: Error) {
   for (const p of pending.values()) p.reject(error);
@@ -33,7 +34,7 @@ function renderThread(): Worker {
     if (!p) return;
     pending.delete(reply.id);
     if ("error" in reply) p.reject(new Error(`could not render the email: ${reply.error}`));
-    else p.resolve(reply.mail);
+    else p.resolve(reply.mail as never);
     if (pending.size === 0) w.unref();
   });
   w.on("error", (error) => failAll(error));
@@ -42,15 +43,30 @@ function renderThread(): Worker {
   return w;
 }
 
-export function renderMailOffThread(content: MailContent, options: RenderOptions): Promise<RenderedMail> {
+function ask<T>(request: { content: MailContent; options: RenderOptions; shared?: boolean }): Promise<T> {
   const w = renderThread();
   const id = ++nextId;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (mail: never) => void, reject });
     // Held while a render is outstanding, so a script does not exit before its email is made.
     w.ref();
-    w.postMessage({ id, content, options });
+    w.postMessage({ id, ...request });
   });
+}
+
+export function renderMailOffThread(content: MailContent, options: RenderOptions): Promise<RenderedMail> {
+  return ask<RenderedMail>({ content, options });
+}
+
+/**
+ * One rendering of a message many readers get, their names left to personalise()
+ * (lib/mail/templates.tsx); null when the message cannot be shared that way.
+ */
+export function renderPersonalisableOffThread(
+  content: MailContent,
+  options: RenderOptions,
+): Promise<PersonalisableMail | null> {
+  return ask<PersonalisableMail | null>({ content, options, shared: true });
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { MailBrand, MailContent, MailEvent } from "./content.ts";
 import type { MailLocale } from "./messages/index.ts";
-import { renderMail, startsWithGreeting } from "./templates.tsx";
+import { personalise } from "./personalise.ts";
+import { renderMail, renderPersonalisable, startsWithGreeting } from "./templates.tsx";
 
 /** Fixed inputs: the snapshots change only when a template or a string does. */
 const brand: MailBrand = {
@@ -214,5 +215,38 @@ describe("the calendar file", () => {
   it("is not attached to messages without a seat", async () => {
     for (const content of kinds.filter((c) => c.kind !== "registered" && c.kind !== "promoted"))
       expect((await renderMail(content, { brand, sentAt })).attachments).toEqual([]);
+  });
+});
+
+describe("a message shared by many readers", () => {
+  const staff = kinds.find((c) => c.kind === "staff-message")!;
+  const greeted = { ...staff, body: "Hello all,\n\nDoors open at 18:00." } as MailContent;
+
+  it.each<[string, MailContent, MailLocale]>([
+    ["a staff message", staff, "en"],
+    ["a staff message with its own greeting", greeted, "de"],
+    ["a waitlist note", kinds[9]!, "fr"],
+  ])(
+    "%s, rendered once and personalised, is what rendering it for each reader gives",
+    async (_label, content, locale) => {
+      const template = await renderPersonalisable(content, { brand, locale, sentAt });
+      expect(template).not.toBeNull();
+      for (const name of ["Ada", 'Zoë O\'Brien & <Co> "Ltd"', "李 小龍", "Jean-Luc Picard-Dupont de la Tour"]) {
+        const direct = await renderMail({ ...content, name } as MailContent, { brand, locale, sentAt });
+        expect(personalise(template!, name), name).toEqual(direct);
+      }
+    },
+  );
+
+  it("is not shared when it carries a reader's own calendar file; a message without one is (control)", async () => {
+    expect(await renderPersonalisable(kinds[8]!, { brand, sentAt })).toBeNull();
+    expect(await renderPersonalisable(kinds[9]!, { brand, sentAt })).not.toBeNull();
+  });
+
+  it("leaves names HTML would reflow to their own rendering; a plain name is personalised (control)", async () => {
+    const template = (await renderPersonalisable(staff, { brand, sentAt }))!;
+    for (const name of ["", " Ada", "Ada ", "Ada  Lovelace", "Ada\nLovelace", "Ada\tL", "A\u200bda", "x".repeat(201)])
+      expect(personalise(template, name), JSON.stringify(name)).toBeNull();
+    expect(personalise(template, "Ada Lovelace")?.text).toContain("Hello Ada Lovelace,");
   });
 });

@@ -20,6 +20,7 @@ import { formatEventTime } from "../format/event-time.ts";
 import { eventIcs } from "../format/ics.ts";
 import type { MailBrand, MailContent, MailEvent, RenderedMail } from "./content.ts";
 import { markdownToEmailHtml } from "./markdown.ts";
+import { sameMail, swapSlot, type PersonalisableMail } from "./personalise.ts";
 import { MAIL_LOCALES, mailStrings, type MailLocale, type MailStrings } from "./messages/index.ts";
 
 /**
@@ -409,4 +410,38 @@ export async function renderMail(content: MailContent, options: RenderOptions): 
     });
   }
   return { subject: built.subject.replace(/[\r\n]+/g, " ").slice(0, 200), html, text: `${text}\n`, attachments };
+}
+
+function stand(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => "bcdfghjklmnpqrstvwxz"[b % 20]).join("");
+}
+
+/**
+ * Renders `content` (whose `name` is the only part that differs between its readers) once, with a
+ * stand-in name. Proven, not assumed: a second render with a stand-in of another length must be
+ * the first with the stand-in swapped, so a name that changes anything besides its own place
+ * (a length-padded preview, a branch on the name) is caught, and null returned. Messages with an
+ * attachment are never shared (each calendar file is the reader's own).
+ */
+export async function renderPersonalisable(
+  content: MailContent,
+  options: RenderOptions,
+): Promise<PersonalisableMail | null> {
+  if (!("name" in content)) return null;
+  const short = `Q${stand(10)}`;
+  const long = `Q${stand(12)} ${stand(24)} ${stand(30)}`;
+  const [a, b] = await Promise.all([
+    renderMail({ ...content, name: short } as MailContent, options),
+    renderMail({ ...content, name: long } as MailContent, options),
+  ]);
+  if (
+    a.attachments.length > 0 ||
+    b.attachments.length > 0 ||
+    !sameMail(
+      swapSlot(a, short, () => long),
+      b,
+    )
+  )
+    return null;
+  return { mail: a, slot: short };
 }

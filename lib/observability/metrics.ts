@@ -29,6 +29,8 @@ export interface OperationFigures {
   queued: number;
   /** Age of the oldest queued operation in seconds, 0 when none waits. */
   oldestQueuedSeconds: number;
+  /** Jobs of each queue of the job queue by state, as its last monitor pass counted them. */
+  jobs?: Array<{ queue: string; state: string; count: number }>;
 }
 
 export interface MetricSources {
@@ -76,6 +78,12 @@ function build() {
     help: "Operations waiting for the worker",
     registers,
   });
+  const jobs = new Gauge({
+    name: "portico_jobs",
+    help: "Jobs of each queue (operations, housekeeping…) by state: queued, active, failed",
+    labelNames: ["queue", "state"] as const,
+    registers,
+  });
   const queueAge = new Gauge({
     name: "portico_operations_oldest_queued_seconds",
     help: "Age of the oldest operation waiting for the worker (0: none waits)",
@@ -86,6 +94,8 @@ function build() {
       operations.reset();
       for (const row of figures.byKindAndState) operations.set({ kind: row.kind, state: row.state }, row.count);
       queueDepth.set(figures.queued);
+      jobs.reset();
+      for (const row of figures.jobs ?? []) jobs.set({ queue: row.queue, state: row.state }, row.count);
       this.set(figures.oldestQueuedSeconds);
     },
   });
@@ -169,7 +179,7 @@ function build() {
     }),
     mail: new Counter({
       name: "portico_mail_messages_total",
-      help: "Email messages handed to the transport, by transport and outcome",
+      help: "Email messages handed to the transport, by transport and outcome (sent; retry: refused for now, queued again; failed: given up)",
       labelNames: ["transport", "outcome"] as const,
       registers,
     }),

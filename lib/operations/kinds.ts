@@ -125,4 +125,28 @@ export interface OperationProgress {
   note?: string;
 }
 
-export const OPERATION_CHANNEL = "portico_operation";
+/** The job queue operations are carried out through (lib/jobs), one job per operation, same id. */
+export { OPERATIONS_DEAD_QUEUE, OPERATIONS_QUEUE } from "../jobs/queues.ts";
+
+/**
+ * The most one attempt of each kind may run before it counts as stuck and is retried (the job's
+ * expireInSeconds). Generous: a stuck attempt is also caught sooner by its missing heartbeat.
+ */
+export const OPERATION_TIMEOUT_SECONDS: Record<OperationKind, number> = {
+  provision: 30 * 60,
+  retry: 30 * 60,
+  discard: 15 * 60,
+  suspend: 5 * 60,
+  resume: 5 * 60,
+  rename: 5 * 60,
+  "set-domains": 5 * 60,
+  "migrate-fleet": 6 * 60 * 60,
+  export: 2 * 60 * 60,
+  offboard: 2 * 60 * 60,
+  move: 4 * 60 * 60,
+  "set-branding": 5 * 60,
+  "agency-user-invite": 5 * 60,
+  "agency-user-role": 5 * 60,
+  "agency-user-deactivate": 5 * 60,
+  "agency-user-reactivate": 5 * 60,
+};

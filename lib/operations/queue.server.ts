@@ -3,7 +3,8 @@ import type { AuditActor } from "../audit/log.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
 import { TenantConflict } from "../util/errors.ts";
-import { checkOperationInput, OPERATION_CHANNEL, type OperationKind } from "./kinds.ts";
+import { enqueue, type SqlRunner } from "../jobs/jobs.server.ts";
+import { checkOperationInput, OPERATION_TIMEOUT_SECONDS, OPERATIONS_QUEUE, type OperationKind } from "./kinds.ts";
 
 export interface QueueRequest<K extends OperationKind> {
   kind: K;
@@ -17,8 +18,10 @@ export interface QueueRequest<K extends OperationKind> {
 }
 
 /**
- * Queues an agency action for the operations worker and wakes it. This is all the web app does
- * for an action: it holds no administrative credentials (docs/decisions/009).
+ * Queues an agency action for the operations worker: its Operation row (the dashboard's view of
+ * it) and its job (lib/jobs, same id) are written in one transaction, so neither exists without
+ * the other. This is all the web app does for an action: it holds no administrative credentials
+ * (docs/decisions/009, 039).
  */
 export async function queueOperation<K extends OperationKind>(
   control: ControlDb,
@@ -49,21 +52,24 @@ export async function queueOperation<K extends OperationKind>(
       );
   }
   try {
-    const op = await control.operation.create({
-      data: {
-        kind: request.kind,
-        slug: request.slug,
-        input: input as Prisma.InputJsonValue,
-        idempotencyKey: request.idempotencyKey ?? null,
-        actorType: request.actor.type,
-        actorId: request.actor.id ?? null,
-        actorLabel: request.actor.label.slice(0, 254),
-        ip: request.ip?.slice(0, 45) ?? null,
-        userAgent: request.userAgent?.slice(0, 300) ?? null,
-      },
-      select: { id: true },
+    const op = await control.$transaction(async (tx) => {
+      const created = await tx.operation.create({
+        data: {
+          kind: request.kind,
+          slug: request.slug,
+          input: input as Prisma.InputJsonValue,
+          idempotencyKey: request.idempotencyKey ?? null,
+          actorType: request.actor.type,
+          actorId: request.actor.id ?? null,
+          actorLabel: request.actor.label.slice(0, 254),
+          ip: request.ip?.slice(0, 45) ?? null,
+          userAgent: request.userAgent?.slice(0, 300) ?? null,
+        },
+        select: { id: true },
+      });
+      await sendOperationJob(control, request.kind, created.id, tx);
+      return created;
     });
-    await control.$executeRaw`SELECT pg_notify(${OPERATION_CHANNEL}, ${op.id})`;
     return { id: op.id, existing: false };
   } catch (error) {
     if (request.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -97,4 +103,19 @@ export async function awaitOperation(
     if (Date.now() >= deadline) return { status: "pending", error: null, result: null };
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The job that carries out operation `id`; sent again for the same id it queues nothing. */
+export async function sendOperationJob(
+  control: ControlDb,
+  kind: OperationKind,
+  id: string,
+  tx?: SqlRunner,
+): Promise<void> {
+  await enqueue(
+    control,
+    OPERATIONS_QUEUE,
+    { operationId: id },
+    { id, expireInSeconds: OPERATION_TIMEOUT_SECONDS[kind] ?? 15 * 60, ...(tx ? { tx } : {}) },
+  );
 }

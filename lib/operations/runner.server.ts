@@ -24,6 +24,12 @@ export interface RunOptions {
   ip?: string | null;
   userAgent?: string | null;
   log?: (line: string) => void;
+  /**
+   * The worker: whether this failure is worth another attempt (a lost connection, not a bad
+   * input). When it says yes nothing is recorded or audited; the outcome says `retry` and the
+   * queue tries again later.
+   */
+  retry?: (error: unknown) => boolean;
 }
 
 interface Finished {
@@ -33,7 +39,7 @@ interface Finished {
 }
 
 export type RunOutcome<R> =
-  (Finished & { ok: true; result: R }) | (Finished & { ok: false; error: unknown; message: string });
+  (Finished & { ok: true; result: R }) | (Finished & { ok: false; error: unknown; message: string; retry?: boolean });
 
 /** The audit log's name for a kind: `tenant.suspend`, `fleet.migrate`, `agency-user.role`… */
 export function auditActionOf(kind: string): string {
@@ -84,6 +90,9 @@ export async function runOperation<K extends OperationKind>(
   } catch (error) {
     failure = { error, message: errorMessage(error).slice(0, 2_000) };
   }
+
+  if (failure && options.operationId && options.retry?.(failure.error))
+    return { operationId, tenantId, progress, ok: false, retry: true, ...failure };
 
   const ending = {
     status: failure ? ("failed" as const) : ("succeeded" as const),

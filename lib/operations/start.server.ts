@@ -3,6 +3,10 @@ import { hostConfig } from "../config/env.server.ts";
 import { outboxTransport, smtpTransport } from "../mail/transport.server.ts";
 import type { Bootstrapped } from "../bootstrap/bootstrap.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
+import { logLines } from "../observability/logger.ts";
+import { errorMessage } from "../util/errors.ts";
+import { startHousekeeping } from "./housekeeping.server.ts";
+import { startMailJobs } from "./mail-jobs.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
 
 /** How provisioning emails invitations: SMTP when configured, else the development outbox. */
@@ -23,18 +27,30 @@ export function invitationsFor(
 
 /**
  * Starts the operations worker beside the web app (`npm run dev`, `npm start`, the browser tests'
- * server), with the administrative control-plane connection the web app never holds.
+ * server), with the administrative control-plane connection the web app never holds, and on the
+ * same job queue the mail outbox's flushes and sweep and the scheduled housekeeping.
  */
 export function startWorker(
   platform: Bootstrapped,
   options: { scheme: "http" | "https"; port?: number; log?: (line: string) => void },
 ): OperationsWorker {
-  return startOperationsWorker(
-    {
-      ...platform.deps,
-      exportsDir: platform.exportsDir,
-      invitations: invitationsFor(platform, options),
-    },
-    { controlUrl: platform.controlUrl, ...(options.log ? { log: options.log } : {}) },
+  const log = options.log ?? logLines();
+  const invitations = invitationsFor(platform, options);
+  const worker = startOperationsWorker(
+    { ...platform.deps, exportsDir: platform.exportsDir, invitations },
+    { controlUrl: platform.controlUrl, log },
   );
+  const { control, keyring } = platform.deps;
+  const mail = startMailJobs(worker.jobs, { control, keyring, transport: invitations.mail, log });
+  mail.ready.catch((error: unknown) => log(`mail: jobs not registered: ${errorMessage(error)}`));
+  void startHousekeeping(worker.jobs, control, { log, mail: mail.deps }).catch((error: unknown) =>
+    log(`housekeeping: not scheduled: ${errorMessage(error)}`),
+  );
+  return {
+    ...worker,
+    async stop(graceMs) {
+      await worker.stop(graceMs);
+      await mail.close();
+    },
+  };
 }

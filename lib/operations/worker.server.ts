@@ -1,9 +1,12 @@
 import "server-only";
-import pg from "pg";
 import type { Prisma } from "../db/generated/control/client.ts";
+import { startJobWorker, type JobContext, type JobWorker } from "../jobs/jobs.server.ts";
+import { JOB_QUEUES } from "../jobs/queues.ts";
+import { isTransientError } from "../jobs/transient.ts";
 import { errorMessage } from "../util/errors.ts";
-import { OPERATION_CHANNEL, type OperationKind, type OperationProgress } from "./kinds.ts";
+import { OPERATIONS_DEAD_QUEUE, OPERATIONS_QUEUE, type OperationKind, type OperationProgress } from "./kinds.ts";
 import type { WorkerDeps } from "./handlers.server.ts";
+import { sendOperationJob } from "./queue.server.ts";
 import { runOperation } from "./runner.server.ts";
 import { logLines } from "../observability/logger.ts";
 import { withLogContext } from "../observability/context.ts";
@@ -11,12 +14,14 @@ import { withLogContext } from "../observability/context.ts";
 export type { WorkerDeps };
 
 export interface WorkerOptions {
-  /** Administrative control-plane URL: the worker's LISTEN connection and its single-worker lock. */
+  /** Administrative control-plane URL: the job queue's connections. */
   controlUrl: string;
-  /** Operations run at once. */
+  /** Operations this process runs at once. */
   concurrency?: number;
-  /** Polling interval as a backstop for a missed notification. */
+  /** How often queued operations without a job are looked for, and the queue polled (ms). */
   pollMs?: number;
+  /** How often lost heartbeats and expired attempts are looked for (seconds). */
+  superviseSeconds?: number;
   /** Default: the process's structured logger, each operation's lines carrying its id. */
   log?: (line: string) => void;
 }
@@ -25,188 +30,163 @@ export interface OperationsWorker {
   /** Resolves when no operation is queued or running (tests). */
   idle(): Promise<void>;
   /**
-   * Stops claiming work, waits for running operations (at most `graceMs`), then ends its session,
-   * which releases the lock: another worker takes over, restarting anything cut short.
+   * Stops taking operations and waits for running ones (at most `graceMs`); any still running is
+   * then handed back to the queue, and another instance's worker retries it at once.
    */
   stop(graceMs?: number): Promise<void>;
+  /** Why this worker is not taking operations (the queue's schema unreachable…), or null. */
+  problem(): string | null;
+  /** The job worker underneath (tests, the scheduled jobs). */
+  jobs: JobWorker;
 }
 
-// One worker per control plane: it holds this session lock, so a second one waits (and takes over
-// if the first dies), and operations a dead worker left running can safely be restarted.
-const WORKER_LOCK = 72_707_371;
-
 /**
- * Carries out queued operations. Started by `npm run dev` / `npm start` beside Next.js and by the
- * browser tests' server; the web app only queues (lib/operations/queue.server.ts).
+ * Carries out queued operations, through the job queue (decision 039). Every instance may run
+ * one: pg-boss hands each job to one worker at a time. Started by `npm run dev` / `npm start`
+ * beside Next.js and by the browser tests' server; the web app only queues
+ * (lib/operations/queue.server.ts).
  */
 export function startOperationsWorker(deps: WorkerDeps, options: WorkerOptions): OperationsWorker {
   const log = options.log ?? logLines();
-  const concurrency = options.concurrency ?? 3;
-  let session: pg.Client | null = null;
-  let stopped = false;
-  let owner = false;
-  let active = 0;
-  let pumping = false;
-  let again = false;
-  const running = new Set<Promise<void>>();
-  let connecting = false;
-  let standbySaid = false;
+  const pollMs = options.pollMs ?? 2_000;
+  const jobs = startJobWorker({
+    url: options.controlUrl,
+    log,
+    pollSeconds: Math.max(0.5, pollMs / 1000),
+    ...(options.superviseSeconds ? { superviseSeconds: options.superviseSeconds } : {}),
+  });
+  let running = 0;
   let idleWaiters: Array<() => void> = [];
 
-  const claim = async (): Promise<string | null> => {
-    const rows = await deps.control.$queryRaw<Array<{ id: string }>>`
-      UPDATE "Operation" SET status = 'running', "startedAt" = COALESCE("startedAt", now())
-      WHERE id = (SELECT id FROM "Operation" WHERE status = 'queued' ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id::text`;
-    return rows[0]?.id ?? null;
-  };
-
   const notifyIdle = async () => {
-    if (active > 0 || idleWaiters.length === 0) return;
-    const queued = await deps.control.operation
+    if (running > 0 || idleWaiters.length === 0) return;
+    const pending = await deps.control.operation
       .count({ where: { status: { in: ["queued", "running"] } } })
       .catch(() => 1);
-    if (queued > 0 || active > 0) return;
+    if (pending > 0 || running > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
   };
 
-  const pump = async (): Promise<void> => {
-    if (!owner || stopped) return;
-    if (pumping) {
-      again = true;
-      return;
-    }
-    pumping = true;
+  const execute = async (operationId: string, job: JobContext): Promise<void> => {
+    const op = await deps.control.operation.findUnique({ where: { id: operationId } });
+    // Already finished (a job sent twice for it), or removed: nothing to do.
+    if (!op || op.status === "succeeded" || op.status === "failed") return;
+    await deps.control.operation.update({
+      where: { id: operationId },
+      data: { status: "running", startedAt: op.startedAt ?? new Date() },
+    });
+    running++;
     try {
-      do {
-        again = false;
-        while (active < concurrency && !stopped) {
-          const id = await claim();
-          if (!id) break;
-          active++;
-          const job = execute(id).finally(() => {
-            active--;
-            running.delete(job);
-            void pump();
-          });
-          running.add(job);
-        }
-      } while (again);
-    } catch (error) {
-      log(`operations: could not claim work: ${errorMessage(error)}`);
+      // Every line the operation's handler logs, however deep, names the operation.
+      await withLogContext({ operationId, operation: op.kind, ...(op.slug ? { tenant: op.slug } : {}) }, () =>
+        executeLoaded(op, job),
+      );
     } finally {
-      pumping = false;
+      running--;
+      void notifyIdle();
     }
-    await notifyIdle();
-  };
-
-  const execute = async (id: string): Promise<void> => {
-    const op = await deps.control.operation.findUniqueOrThrow({ where: { id } });
-    // Every line the operation's handler logs, however deep, names the operation.
-    await withLogContext({ operationId: id, operation: op.kind, ...(op.slug ? { tenant: op.slug } : {}) }, () =>
-      executeLoaded(id, op),
-    );
   };
 
   const executeLoaded = async (
-    id: string,
-    op: Awaited<ReturnType<typeof deps.control.operation.findUniqueOrThrow>>,
+    op: NonNullable<Awaited<ReturnType<typeof deps.control.operation.findUnique>>>,
+    job: JobContext,
   ): Promise<void> => {
     const t0 = Date.now();
     const outcome = await runOperation(deps, op.kind as OperationKind, op.input, {
-      operationId: id,
+      operationId: op.id,
       slug: op.slug,
       actor: { type: op.actorType as "agency-user", id: op.actorId, label: op.actorLabel },
       ip: op.ip,
       userAgent: op.userAgent,
       progress: op.progress as OperationProgress,
       onProgress: async (progress) => {
-        await deps.control.operation.update({ where: { id }, data: { progress: progress as Prisma.InputJsonValue } });
+        await deps.control.operation.update({
+          where: { id: op.id },
+          data: { progress: progress as Prisma.InputJsonValue },
+        });
       },
+      retry: (error) => !job.lastAttempt && isTransientError(error),
       log,
     });
-    log(
-      `operation ${op.kind}${op.slug ? ` ${op.slug}` : ""}: ${outcome.ok ? "done" : `failed — ${outcome.message}`} (${Date.now() - t0} ms)`,
-    );
-  };
-
-  const connect = async (): Promise<void> => {
-    if (stopped) return;
-    const client = new pg.Client({ connectionString: options.controlUrl, application_name: "portico:operations" });
-    client.on("error", () => {});
-    // A lost session loses the lock: the interval below reconnects and competes for it again.
-    client.on("end", () => {
-      if (session === client) {
-        session = null;
-        owner = false;
-      }
-    });
-    client.on("notification", (message) => {
-      if (message.channel === OPERATION_CHANNEL) void pump();
-    });
-    try {
-      await client.connect();
-      session = client;
-      await client.query(`LISTEN ${OPERATION_CHANNEL}`);
-      const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [WORKER_LOCK]);
-      if (!locked.rows[0]?.ok) {
-        // Said once per standby spell, not at every retry: a standby instance retries every poll.
-        if (!standbySaid) log("operations: another worker is running; waiting to take over");
-        standbySaid = true;
-        session = null;
-        await client.end().catch(() => {});
-        return;
-      }
-      // What a dead worker left running restarts: every handler resumes from what is recorded.
-      const restarted = await deps.control.operation.updateMany({
-        where: { status: "running" },
-        data: { status: "queued" },
-      });
-      if (restarted.count > 0) log(`operations: restarting ${restarted.count} interrupted operation(s)`);
-      owner = true;
-      standbySaid = false;
-      void pump();
-    } catch (error) {
-      log(`operations: cannot reach the control plane (${errorMessage(error)}); retrying`);
-      session = null;
-      await client.end().catch(() => {});
+    const label = `operation ${op.kind}${op.slug ? ` ${op.slug}` : ""}`;
+    if (!outcome.ok && outcome.retry) {
+      log(`${label}: attempt ${job.attempt} failed (${outcome.message}); retrying later`);
+      await deps.control.operation
+        .update({
+          where: { id: op.id },
+          data: {
+            status: "queued",
+            progress: { ...outcome.progress, note: `retrying after: ${outcome.message}` } as Prisma.InputJsonValue,
+          },
+        })
+        .catch(() => {});
+      throw outcome.error instanceof Error ? outcome.error : new Error(outcome.message);
     }
+    log(`${label}: ${outcome.ok ? "done" : `failed — ${outcome.message}`} (${Date.now() - t0} ms)`);
   };
 
-  const ensureConnected = async () => {
-    if (connecting || session || stopped) return;
-    connecting = true;
-    await connect().finally(() => (connecting = false));
+  // An operation whose attempts were all cut short (killed, timed out) without an outcome.
+  const attempts = (JOB_QUEUES[OPERATIONS_QUEUE]?.retryLimit ?? 0) + 1;
+  const giveUp = async (operationId: string): Promise<void> => {
+    const updated = await deps.control.operation.updateMany({
+      where: { id: operationId, status: { in: ["queued", "running"] } },
+      data: {
+        status: "failed",
+        finishedAt: new Date(),
+        error: `stopped after ${attempts} attempts that never finished (killed or timed out); check the worker's log, then queue it again`,
+      },
+    });
+    if (updated.count > 0) log(`operation ${operationId}: gave up after ${attempts} attempts`);
+    void notifyIdle();
   };
-  void ensureConnected();
+
+  void jobs.registerQueue<{ operationId: string }>(OPERATIONS_DEAD_QUEUE, (data) => giveUp(data.operationId));
+  void jobs.registerQueue<{ operationId: string }>(
+    OPERATIONS_QUEUE,
+    (data, job) => execute(data.operationId, job),
+    undefined,
+    options.concurrency ?? 3,
+  );
+
+  // Operations queued without a job (by a release before the job queue, or written by hand) get
+  // one; its id is the operation's, so two instances adopting the same one queue it once.
+  const adopt = async () => {
+    if (jobs.problem() !== null) return;
+    // The queue's schema is JOB_SCHEMA ("pgboss"), named here because a tagged query takes no identifier.
+    const orphans = await deps.control.$queryRaw<Array<{ id: string; kind: string }>>`
+      SELECT o.id::text AS id, o.kind FROM "Operation" o
+      WHERE o.status IN ('queued', 'running')
+        AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = ${OPERATIONS_QUEUE} AND j.id = o.id)
+      ORDER BY o."createdAt" LIMIT 100`;
+    for (const o of orphans) await sendOperationJob(deps.control, o.kind as OperationKind, o.id);
+    if (orphans.length > 0) log(`operations: queued ${orphans.length} operation(s) that had no job`);
+  };
   const timer = setInterval(() => {
-    if (owner) void pump();
-    else void ensureConnected();
-  }, options.pollMs ?? 2_000);
+    void adopt().catch((error: unknown) =>
+      log(`operations: could not look for unqueued operations: ${errorMessage(error)}`),
+    );
+    void notifyIdle();
+  }, pollMs);
   timer.unref?.();
+  void jobs
+    .started()
+    .then(adopt)
+    .catch(() => {});
 
   return {
+    jobs,
+    problem: () => jobs.problem(),
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         void notifyIdle();
       }),
-    stop: async (graceMs = Number.POSITIVE_INFINITY) => {
-      stopped = true;
+    stop: async (graceMs = 60_000) => {
       clearInterval(timer);
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled([...running]),
-        ...(Number.isFinite(graceMs) ? [new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))] : []),
-      ]);
-      clearTimeout(grace);
-      if (running.size > 0)
-        log(`operations: stopping with ${running.size} operation(s) unfinished; the next worker restarts them`);
-      const client = session;
-      session = null;
-      await client?.end().catch(() => {});
+      if (running > 0) log(`operations: stopping with ${running} operation(s) running`);
+      await jobs.stop(graceMs);
     },
   };
 }

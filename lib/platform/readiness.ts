@@ -2,6 +2,8 @@ import type pg from "pg";
 import { connectionAdvice } from "../db/connection-advice.ts";
 import { withClient } from "../db/postgres.ts";
 import { probePooler } from "../db/pooler-probe.ts";
+import { jobSchemaState, type JobSchemaState } from "../jobs/schema.ts";
+import { workerProblem } from "../jobs/worker-state.ts";
 import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { isDraining } from "../observability/lifecycle.ts";
 import type { OperationFigures } from "../observability/metrics.ts";
@@ -30,20 +32,29 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
 }
 
 /**
- * Ready when not draining, the control plane answers, and every control-plane migration this
- * code ships is applied there (an older schema would fail queries this code makes), and every
- * PgBouncer tenant traffic goes through answers.
+ * Ready when not draining, the control plane answers, every control-plane migration this code
+ * ships is applied there and none it does not know (a newer release's), the job queue's schema
+ * is at this release's version, and this instance's job worker (when it reports through
+ * `workerStateFile`, as `npm start` arranges) takes jobs.
  */
-export async function readiness(controlUrl: string | undefined, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
+export async function readiness(
+  controlUrl: string | undefined,
+  timeoutMs = READINESS_TIMEOUT_MS,
+  options: { workerStateFile?: string | undefined } = {},
+): Promise<Readiness> {
   if (isDraining()) return { ready: false, reason: "draining: this instance is shutting down" };
   if (!controlUrl) return { ready: false, reason: "DATABASE_URL is not set" };
   let rows: AppliedRow[];
+  let queue: JobSchemaState;
   try {
-    rows = await withTimeout(
-      withClient(controlUrl, async (client: pg.Client) => (await client.query<AppliedRow>(READ_APPLIED)).rows),
+    ({ rows, queue } = await withTimeout(
+      withClient(controlUrl, async (client: pg.Client) => ({
+        rows: (await client.query<AppliedRow>(READ_APPLIED)).rows,
+        queue: await jobSchemaState(client),
+      })),
       timeoutMs,
       "the control plane",
-    );
+    ));
   } catch (error) {
     // Connected, but no migrations table: an empty database, or DATABASE_URL names the wrong one.
     if ((error as { code?: unknown }).code === "42P01")
@@ -61,8 +72,19 @@ export async function readiness(controlUrl: string | undefined, timeoutMs = READ
         reason: `control-plane migrations behind: ${status.pending.length} not applied (${status.pending.join(", ")}); start Portico with the new release's bootstrap (npm start) or apply them`,
       };
     }
+    if (status.unknown.length > 0) {
+      return {
+        ready: false,
+        reason: `control plane ahead of this release: ${status.unknown.length} migration(s) it does not ship (${status.unknown.join(", ")}); a newer Portico release runs against it: upgrade this instance`,
+      };
+    }
   } catch (error) {
     return { ready: false, reason: `control-plane migrations: ${describe(error)}` };
+  }
+  if (!queue.ok) return { ready: false, reason: queue.reason };
+  if (options.workerStateFile) {
+    const problem = await workerProblem(options.workerStateFile);
+    if (problem) return { ready: false, reason: `job worker: ${problem}` };
   }
   return poolersReady(controlUrl, timeoutMs);
 }
@@ -121,7 +143,21 @@ export async function operationFigures(
         `SELECT count(*)::text AS queued, EXTRACT(EPOCH FROM now() - min("createdAt"))::float8 AS oldest
          FROM "Operation" WHERE status = 'queued'`,
       );
+      // pg-boss's own counts per queue, refreshed by its monitor every few seconds.
+      const jobs = await client
+        .query<{ queue: string; queued: number; active: number; failed: number }>(
+          `SELECT name AS queue, queued_count AS queued, active_count AS active, failed_count AS failed FROM pgboss.queue`,
+        )
+        .then((r) => r.rows)
+        .catch(() => []);
       return {
+        jobs: jobs.flatMap((q) =>
+          (["queued", "active", "failed"] as const).map((state) => ({
+            queue: q.queue,
+            state,
+            count: Number(q[state]),
+          })),
+        ),
         byKindAndState: byKind.rows.map((r) => ({ kind: r.kind, state: r.state, count: Number(r.count) })),
         queued: Number(queue.rows[0]?.queued ?? 0),
         oldestQueuedSeconds: Math.max(0, queue.rows[0]?.oldest ?? 0),

@@ -5,8 +5,8 @@ import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { checkEmailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
 import { tenantMailBrand } from "../platform/mail-brand.ts";
-import { sendMail } from "../mail/send.server.ts";
-import { recipientLocale } from "../auth/recipient-locale.server.ts";
+import { queueTenantMail, withTenantMail } from "../platform/mail-queue.server.ts";
+import { DEFAULT_LOCALE, asLocale } from "../format/locale.ts";
 import type { MailContent, MailEvent } from "../mail/content.ts";
 import type { MailLocale } from "../mail/messages/index.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
@@ -19,34 +19,80 @@ import {
   registerForEvent,
   RegistrationRefused,
   waitlistPosition,
+  type Promoted,
   type RegistrationOutcome,
+  type Tx,
 } from "./registrations.server.ts";
 
 /** A member's side of registration: register, see, cancel; with the emails that go with it. */
 
+/** One email from the portal: to whom, what it says, and its language when the caller knows it. */
+export interface PortalMail {
+  to: string;
+  content: MailContent;
+  locale?: MailLocale;
+}
+
 /**
- * Email from the portal: its sender name, its brand, links on its registered host, in the
- * recipient's language (their own choice, else the portal's default: docs/decisions/034).
+ * Queues email from the portal in the tenant's outbox with the caller's transaction, so it is sent
+ * if and only if the change that causes it commits (docs/decisions/040). Its sender name, its
+ * brand, links on its registered host, in the recipient's language: the caller's when it knows it
+ * (the reader is the one asking), else the member's own choice, else the portal's default
+ * (docs/decisions/034). Run the transaction with withTenantMail, which asks for the flush.
  */
-export async function portalMail(
-  tenant: ResolvedTenant,
-  to: string,
-  content: MailContent,
-  locale?: MailLocale,
-): Promise<void> {
-  const senderName = await portalSettings(tenant)
-    .then((s) => s.senderName)
-    .catch(() => null);
-  await sendMail(
-    platform().mail,
-    {
-      tenantId: tenant.id,
-      to,
-      fromName: senderName || tenant.name,
-      fromAddress: platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`,
-    },
-    content,
-    { brand: tenantMailBrand(tenant, publicLink), locale: locale ?? (await recipientLocale(tenant.id, to)) },
+export async function queuePortalMail(tx: Tx, tenant: ResolvedTenant, mails: PortalMail[]): Promise<void> {
+  if (mails.length === 0) return;
+  const settings = await tx.portalSettings.findUnique({
+    where: { id: 1 },
+    select: { senderName: true, defaultLocale: true },
+  });
+  const unknown = mails.filter((m) => !m.locale).map((m) => m.to.trim().toLowerCase());
+  const chosen = new Map(
+    unknown.length
+      ? (
+          await tx.user.findMany({
+            where: { email: { in: [...new Set(unknown)] } },
+            select: { email: true, locale: true },
+          })
+        ).map((u) => [u.email, asLocale(u.locale)])
+      : [],
+  );
+  const fallback = asLocale(settings?.defaultLocale) ?? DEFAULT_LOCALE;
+  const brand = tenantMailBrand(tenant, publicLink);
+  const fromAddress = platform().env.PORTICO_MAIL_FROM ?? `no-reply@${tenant.primaryHost}`;
+  await queueTenantMail(
+    tx,
+    mails.map((m) => ({
+      to: m.to,
+      fromName: settings?.senderName || tenant.name,
+      fromAddress,
+      content: m.content,
+      brand,
+      locale: m.locale ?? chosen.get(m.to.trim().toLowerCase()) ?? fallback,
+    })),
+  );
+}
+
+/** The promoted registrations' emails, each with its ticket: queued in the promotion's transaction. */
+export async function queuePromotedMail(tx: Tx, tenant: ResolvedTenant, promoted: Promoted[]): Promise<void> {
+  if (promoted.length === 0) return;
+  const rows = await tx.registration.findMany({
+    where: { id: { in: promoted.map((p) => p.id) } },
+    select: { id: true, email: true, name: true, ticketCode: true, event: { select: MAIL_EVENT_FIELDS } },
+  });
+  await queuePortalMail(
+    tx,
+    tenant,
+    rows.map((r) => ({
+      to: r.email,
+      content: {
+        kind: "promoted",
+        name: r.name,
+        event: mailEvent(tenant, r.event),
+        registrationId: r.id,
+        ticketUrl: publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`),
+      },
+    })),
   );
 }
 
@@ -101,7 +147,7 @@ export async function registerMember(
     }),
   );
   if (!event) throw new RegistrationRefused("This event does not exist.");
-  const outcome = await withTenantDb(tenant.id, (db) =>
+  const outcome = await withTenantMail(tenant.id, (db) =>
     registerForEvent(
       db,
       // Questions count only on plans that include them.
@@ -111,25 +157,25 @@ export async function registerMember(
         answers: hasFeature(tenant, "custom-questions") ? answers : {},
       },
       { waitlist: hasFeature(tenant, "waitlist") },
+      (tx, outcome) =>
+        queuePortalMail(tx, tenant, [
+          {
+            to: user.email,
+            content:
+              outcome.status === "confirmed"
+                ? {
+                    kind: "registered",
+                    name: user.name,
+                    event: mailEvent(tenant, event),
+                    registrationId: outcome.registrationId,
+                    ticketUrl: publicLink(tenant.primaryHost, `/tickets/${outcome.ticketCode}`),
+                  }
+                : { kind: "waitlisted", name: user.name, event: mailEvent(tenant, event) },
+            locale,
+          },
+        ]),
     ),
   );
-  if (outcome.created) {
-    const ticketUrl = publicLink(tenant.primaryHost, `/tickets/${outcome.ticketCode}`);
-    await portalMail(
-      tenant,
-      user.email,
-      outcome.status === "confirmed"
-        ? {
-            kind: "registered",
-            name: user.name,
-            event: mailEvent(tenant, event),
-            registrationId: outcome.registrationId,
-            ticketUrl,
-          }
-        : { kind: "waitlisted", name: user.name, event: mailEvent(tenant, event) },
-      locale,
-    );
-  }
   return { ...outcome, title: event.title };
 }
 
@@ -143,51 +189,23 @@ export async function cancelMemberRegistration(
   registrationId: string,
   locale?: MailLocale,
 ): Promise<void> {
-  const result = await withTenantDb(tenant.id, (db) => cancelRegistration(db, registrationId, { userId: user.id }));
-  if (result.cancelled) {
-    const row = await withTenantDb(tenant.id, (db) =>
-      db.registration.findUnique({
+  await withTenantMail(tenant.id, (db) =>
+    cancelRegistration(db, registrationId, { userId: user.id }, async (tx, { promoted }) => {
+      const row = await tx.registration.findUnique({
         where: { id: registrationId },
         select: { email: true, name: true, event: { select: MAIL_EVENT_FIELDS } },
-      }),
-    );
-    if (row)
-      await portalMail(
-        tenant,
-        row.email,
-        { kind: "registration-cancelled", name: row.name, event: mailEvent(tenant, row.event) },
-        locale,
-      );
-  }
-  await notifyPromoted(tenant, result.promoted);
-}
-
-export async function notifyPromoted(
-  tenant: ResolvedTenant,
-  promoted: Array<{ id: string; email: string; name: string }>,
-  locale?: MailLocale,
-): Promise<void> {
-  if (promoted.length === 0) return;
-  const rows = await withTenantDb(tenant.id, (db) =>
-    db.registration.findMany({
-      where: { id: { in: promoted.map((p) => p.id) } },
-      select: { id: true, email: true, name: true, ticketCode: true, event: { select: MAIL_EVENT_FIELDS } },
+      });
+      if (row)
+        await queuePortalMail(tx, tenant, [
+          {
+            to: row.email,
+            content: { kind: "registration-cancelled", name: row.name, event: mailEvent(tenant, row.event) },
+            locale,
+          },
+        ]);
+      await queuePromotedMail(tx, tenant, promoted);
     }),
   );
-  for (const r of rows) {
-    await portalMail(
-      tenant,
-      r.email,
-      {
-        kind: "promoted",
-        name: r.name,
-        event: mailEvent(tenant, r.event),
-        registrationId: r.id,
-        ticketUrl: publicLink(tenant.primaryHost, `/tickets/${r.ticketCode}`),
-      },
-      locale,
-    );
-  }
 }
 
 /** The signed-in member's own registrations; user comes from the guard (docs/decisions/018). */
@@ -261,7 +279,8 @@ export async function registerGuest(
   );
   if (!event) throw new RegistrationRefused("This event does not exist.");
   const token = generateToken();
-  const outcome = await withTenantDb(tenant.id, (db) =>
+  const link = publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`);
+  const outcome = await withTenantMail(tenant.id, (db) =>
     registerForEvent(
       db,
       {
@@ -271,49 +290,45 @@ export async function registerGuest(
         guest: { confirmTokenHash: hashToken(token) },
       },
       { waitlist: hasFeature(tenant, "waitlist") },
+      (tx) =>
+        queuePortalMail(tx, tenant, [
+          { to: email, content: { kind: "guest-confirmation", name, event: mailEvent(tenant, event), link }, locale },
+        ]),
     ),
   );
-  if (!outcome.created) return "already";
-  await portalMail(
-    tenant,
-    email,
-    {
-      kind: "guest-confirmation",
-      name,
-      event: mailEvent(tenant, event),
-      link: publicLink(tenant.primaryHost, `/registrations/confirm?token=${encodeURIComponent(token)}`),
-    },
-    locale,
-  );
-  return "sent";
+  return outcome.created ? "sent" : "already";
 }
 
 /** A guest's confirmation link: the registration takes a seat, or joins the waitlist. */
 export async function confirmGuest(tenant: ResolvedTenant, token: unknown, locale?: MailLocale) {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const confirmed = await withTenantDb(tenant.id, (db) =>
-    confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }),
+  const confirmed = await withTenantMail(tenant.id, (db) =>
+    confirmGuestRegistration(db, hashToken(token), { waitlist: hasFeature(tenant, "waitlist") }, async (tx, done) => {
+      if (done.status !== "confirmed") return;
+      const row = await tx.registration.findUniqueOrThrow({
+        where: { id: done.id },
+        select: { email: true, name: true, ticketCode: true, event: { select: MAIL_EVENT_FIELDS } },
+      });
+      await queuePortalMail(tx, tenant, [
+        {
+          to: row.email,
+          content: {
+            kind: "registered",
+            name: row.name,
+            event: mailEvent(tenant, row.event),
+            registrationId: done.id,
+            ticketUrl: publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`),
+          },
+          locale,
+        },
+      ]);
+    }),
   );
   if (!confirmed) return null;
-  const row = await withTenantDb(tenant.id, (db) =>
+  return withTenantDb(tenant.id, (db) =>
     db.registration.findUnique({
       where: { id: confirmed.id },
       select: { email: true, name: true, status: true, ticketCode: true, event: { select: MAIL_EVENT_FIELDS } },
     }),
   );
-  if (row && row.status === "confirmed") {
-    await portalMail(
-      tenant,
-      row.email,
-      {
-        kind: "registered",
-        name: row.name,
-        event: mailEvent(tenant, row.event),
-        registrationId: confirmed.id,
-        ticketUrl: publicLink(tenant.primaryHost, `/tickets/${row.ticketCode}`),
-      },
-      locale,
-    );
-  }
-  return row;
 }

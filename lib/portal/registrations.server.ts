@@ -40,7 +40,13 @@ interface LockedEvent {
   questions: unknown;
 }
 
-type Tx = Parameters<Parameters<TenantDb["$transaction"]>[0]>[0];
+export type Tx = Parameters<Parameters<TenantDb["$transaction"]>[0]>[0];
+
+/**
+ * Runs inside the change's own transaction, with what it decided: where the emails it causes are
+ * queued in the tenant's outbox (docs/decisions/040), so the change and its mail commit together.
+ */
+export type InTransaction<R> = (tx: Tx, result: R) => Promise<void>;
 
 async function lockEvent(tx: Tx, eventId: string): Promise<LockedEvent> {
   const rows = await tx.$queryRaw<LockedEvent[]>`
@@ -107,6 +113,7 @@ export async function registerForEvent(
     guest?: { confirmTokenHash: string };
   },
   options: { waitlist: boolean; now?: Date },
+  then?: InTransaction<RegistrationOutcome>,
 ): Promise<RegistrationOutcome> {
   const email = input.registrant.email.trim().toLowerCase();
   return db.$transaction(async (tx) => {
@@ -141,7 +148,9 @@ export async function registerForEvent(
     const row = existing
       ? await tx.registration.update({ where: { id: existing.id }, data: { ...data, createdAt: new Date() } })
       : await tx.registration.create({ data: { eventId: event.id, email, ...data } });
-    return { registrationId: row.id, status, created: true, ticketCode: row.ticketCode };
+    const outcome: RegistrationOutcome = { registrationId: row.id, status, created: true, ticketCode: row.ticketCode };
+    await then?.(tx, outcome);
+    return outcome;
   });
 }
 
@@ -153,8 +162,10 @@ async function seatStatus(tx: Tx, event: LockedEvent, waitlist: boolean): Promis
   return "waitlisted";
 }
 
+export type Promoted = { id: string; email: string; name: string };
+
 /** Fills free seats from the waitlist, oldest first. Returns who was promoted. */
-async function promote(tx: Tx, event: LockedEvent): Promise<Array<{ id: string; email: string; name: string }>> {
+async function promote(tx: Tx, event: LockedEvent): Promise<Promoted[]> {
   if (event.status !== "published") return [];
   const confirmed = await tx.registration.count({ where: { eventId: event.id, status: "confirmed" } });
   const free = event.capacity === null ? Number.MAX_SAFE_INTEGER : event.capacity - confirmed;
@@ -178,6 +189,7 @@ export async function confirmGuestRegistration(
   db: TenantDb,
   confirmTokenHash: string,
   options: { waitlist: boolean },
+  then?: InTransaction<{ id: string; status: "confirmed" | "waitlisted" }>,
 ): Promise<{ id: string; status: "confirmed" | "waitlisted"; eventId: string } | null> {
   const pending = await db.registration.findUnique({
     where: { confirmTokenHash },
@@ -193,6 +205,7 @@ export async function confirmGuestRegistration(
         : null;
     const status = await seatStatus(tx, event, options.waitlist);
     await tx.registration.update({ where: { id: row.id }, data: { status, confirmTokenHash: null } });
+    await then?.(tx, { id: row.id, status });
     return { id: row.id, status, eventId: row.eventId };
   });
 }
@@ -205,7 +218,8 @@ export async function cancelRegistration(
   db: TenantDb,
   registrationId: string,
   owner?: { userId: string },
-): Promise<{ cancelled: boolean; promoted: Array<{ id: string; email: string; name: string }> }> {
+  then?: InTransaction<{ promoted: Promoted[] }>,
+): Promise<{ cancelled: boolean; promoted: Promoted[] }> {
   const found = await db.registration.findUnique({
     where: { id: registrationId },
     select: { eventId: true, userId: true },
@@ -219,7 +233,9 @@ export async function cancelRegistration(
       data: { status: "cancelled", cancelledAt: new Date() },
     });
     if (changed.count === 0) return { cancelled: false, promoted: [] };
-    return { cancelled: true, promoted: await promote(tx, event) };
+    const promoted = await promote(tx, event);
+    await then?.(tx, { promoted });
+    return { cancelled: true, promoted };
   });
 }
 
@@ -231,7 +247,8 @@ export async function setCapacity(
   db: TenantDb,
   eventId: string,
   capacity: number | null,
-): Promise<{ promoted: Array<{ id: string; email: string; name: string }> }> {
+  then?: InTransaction<{ promoted: Promoted[] }>,
+): Promise<{ promoted: Promoted[] }> {
   if (capacity !== null && (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000))
     throw new InvalidInput("Capacity is a whole number from 1 to 100,000, or empty for no limit.");
   return db.$transaction(async (tx) => {
@@ -243,7 +260,9 @@ export async function setCapacity(
       );
     }
     await tx.event.update({ where: { id: eventId }, data: { capacity } });
-    return { promoted: await promote(tx, { ...event, capacity }) };
+    const promoted = await promote(tx, { ...event, capacity });
+    await then?.(tx, { promoted });
+    return { promoted };
   });
 }
 

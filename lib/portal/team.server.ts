@@ -8,7 +8,8 @@ import { InvalidInput } from "../util/errors.ts";
 import { checkEmailAddress } from "../mail/address.ts";
 import { INVITATION_DAYS } from "../provisioning/invite.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
-import { portalMail } from "./member.server.ts";
+import { queuePortalMail } from "./member.server.ts";
+import { withTenantMail } from "../platform/mail-queue.server.ts";
 import type { MailLocale } from "../mail/messages/index.ts";
 
 /**
@@ -76,7 +77,8 @@ export async function inviteToTeam(
       role === "owner" ? "Only an owner can make someone an owner." : "Only admins and owners manage the team.",
     );
   const token = generateToken();
-  const outcome = await withTenantDb(tenant.id, (db) =>
+  // The invitation (or promotion) and its email commit together.
+  return withTenantMail(tenant.id, (db) =>
     db.$transaction(async (tx) => {
       const existing = await tx.user.findUnique({ where: { email } });
       if (existing?.passwordHash && existing.active) {
@@ -85,6 +87,19 @@ export async function inviteToTeam(
             `${existing.name} is already ${existing.role === "admin" ? "an admin" : `a ${existing.role}`}.`,
           );
         await tx.user.update({ where: { id: existing.id }, data: { role } });
+        await queuePortalMail(tx, tenant, [
+          {
+            to: email,
+            content: {
+              kind: "team-promotion",
+              name,
+              by: by.name,
+              role,
+              link: publicLink(tenant.primaryHost, "/sign-in"),
+            },
+            locale,
+          },
+        ]);
         return "promoted" as const;
       }
       await tx.user.upsert({ where: { email }, create: { email, name, role }, update: { name, role, active: true } });
@@ -100,25 +115,23 @@ export async function inviteToTeam(
           expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
         },
       });
+      await queuePortalMail(tx, tenant, [
+        {
+          to: email,
+          content: {
+            kind: "team-invitation",
+            name,
+            invitedBy: by.name,
+            role,
+            link: publicLink(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`),
+            days: INVITATION_DAYS,
+          },
+          locale,
+        },
+      ]);
       return "invited" as const;
     }),
   );
-  await portalMail(
-    tenant,
-    email,
-    outcome === "invited"
-      ? {
-          kind: "team-invitation",
-          name,
-          invitedBy: by.name,
-          role,
-          link: publicLink(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`),
-          days: INVITATION_DAYS,
-        }
-      : { kind: "team-promotion", name, by: by.name, role, link: publicLink(tenant.primaryHost, "/sign-in") },
-    locale,
-  );
-  return outcome;
 }
 
 /** Changes someone's role in one tenant database (the core of changeRole, testable on its own). */

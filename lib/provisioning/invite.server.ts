@@ -4,7 +4,8 @@ import { createTenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput } from "../util/errors.ts";
 import { checkEmailAddress } from "../mail/address.ts";
 import type { Invitations } from "../mail/invitations.ts";
-import { sendMail } from "../mail/send.server.ts";
+import { flushOutbox, queueMail } from "../mail/outbox.server.ts";
+import { log } from "../observability/logger.ts";
 import { tenantMailBrand } from "../platform/mail-brand.ts";
 import type { Theme } from "../tenancy/theme.ts";
 
@@ -48,31 +49,40 @@ export async function inviteFirstAdmin(
     });
     if (user.passwordHash) return "already-accepted";
     token = generateToken();
-    await db.$transaction([
-      db.loginToken.updateMany({ where: { email, purpose: "invite", usedAt: null }, data: { expiresAt: new Date() } }),
-      db.loginToken.create({
+    const link = invitations.link(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`);
+    // The invitation and its email commit together (docs/decisions/040); the caller marked the
+    // tenant's outbox in the control plane first, so the sweep finds it if this send fails.
+    await db.$transaction(async (tx) => {
+      await tx.loginToken.updateMany({
+        where: { email, purpose: "invite", usedAt: null },
+        data: { expiresAt: new Date() },
+      });
+      await tx.loginToken.create({
         data: {
           tokenHash: hashToken(token),
           email,
           purpose: "invite",
           expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
         },
-      }),
-    ]);
+      });
+      await queueMail(tx, "tenant", [
+        {
+          to: email,
+          fromName: tenant.name,
+          fromAddress: invitations.mailFrom ?? `no-reply@${tenant.primaryHost}`,
+          content: { kind: "first-admin-invitation", name: admin.name, link, days: INVITATION_DAYS },
+          brand: tenantMailBrand(tenant, invitations.link),
+          locale: invitations.locale ?? null,
+        },
+      ]);
+    });
+    // Provisioning runs in the worker, not a request: send now. A refusal leaves it queued.
+    await flushOutbox(db, "tenant", { transport: invitations.mail, tenantId: tenant.id, limit: 100 }).catch(
+      (error: unknown) =>
+        log().warn({ err: error }, "the first admin's invitation stays queued; the sweep will send it"),
+    );
   } finally {
     await pooled.close();
   }
-  const link = invitations.link(tenant.primaryHost, `/invite?token=${encodeURIComponent(token)}`);
-  await sendMail(
-    invitations.mail,
-    {
-      tenantId: tenant.id,
-      to: email,
-      fromName: tenant.name,
-      fromAddress: invitations.mailFrom ?? `no-reply@${tenant.primaryHost}`,
-    },
-    { kind: "first-admin-invitation", name: admin.name, link, days: INVITATION_DAYS },
-    { brand: tenantMailBrand(tenant, invitations.link), locale: invitations.locale },
-  );
   return "sent";
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { markMailDue, tenantMailTarget } from "../platform/mail-queue.server.ts";
 import { hashPassword } from "../auth/credentials.server.ts";
 import { Prisma } from "../db/generated/control/client.ts";
 import { ensureDatabase, ensureRole, openAdminSession, withClient } from "../db/postgres.ts";
@@ -211,6 +212,7 @@ export async function provisionTenant(
     const invitations = deps.invitations;
     if (!firstAdmin || !invitations) return;
     const primaryHost = spec.domains[0] ?? tenantSubdomainHost(spec.slug, invitations.hosts);
+    await markMailDue(control, tenantMailTarget(tenantId));
     await inviteFirstAdmin(
       url,
       { id: tenantId, name: spec.name, primaryHost, theme: spec.theme },

@@ -4,6 +4,9 @@ import { appendAudit } from "../../lib/audit/log.server.ts";
 import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts";
 import { dropRoleIfExists } from "../../lib/db/postgres.ts";
 import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
+import { withClient } from "../../lib/db/postgres.ts";
+import { queueOperation } from "../../lib/operations/queue.server.ts";
+import { AGENCY_MAIL, markMailDue, sendMailFlushJob } from "../../lib/platform/mail-queue.server.ts";
 import { adminUrl, testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 
 /** The web app's control-plane role: reads, appends, nothing more. */
@@ -50,6 +53,12 @@ describe("the app's control-plane role", () => {
     await expect(sql.query(`SELECT name, host, port FROM "DatabaseServer"`)).resolves.toBeDefined();
     // The pooler's address builds tenants' request URLs (decision 038).
     await expect(sql.query(`SELECT "poolerUrl" FROM "DatabaseServer"`)).resolves.toBeDefined();
+    // The mail outbox (decision 040): queue the agency's mail and mark the outboxes that may have some.
+    await sql.query(
+      `INSERT INTO "MailOutbox" (id, "toAddress", "fromName", "fromAddress", content, brand) VALUES (gen_random_uuid(), 'a@example.com', 'x', 'x@example.com', '{}', '{}')`,
+    );
+    await markMailDue(app, AGENCY_MAIL);
+    await markMailDue(app, AGENCY_MAIL); // a second mark updates the first
   });
 
   it("cannot change tenants, servers, credentials, roles or operations, read server credentials, nor alter the audit log", async () => {
@@ -71,8 +80,39 @@ describe("the app's control-plane role", () => {
       `SELECT "poolerAuthFile" FROM "DatabaseServer"`,
       `UPDATE "DatabaseServer" SET "poolerUrl" = 'postgres://attacker:6432'`,
       `UPDATE "Operation" SET status = 'succeeded'`,
+      // Sending, sweeping and pruning mail are the job worker's: the app neither settles nor deletes.
+      `DELETE FROM "MailOutbox"`,
+      `UPDATE "MailOutbox" SET status = 'sent', "sentAt" = now()`,
+      `DELETE FROM "MailTarget"`,
       `DELETE FROM "Operation"`,
       `INSERT INTO "TenantLogo" ("tenantId", sha256, "contentType", bytes) VALUES (gen_random_uuid(), 'x', 'image/png', '')`,
+    ]) {
+      await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });
+    }
+  });
+
+  it("queues an operation and its job in one transaction, but cannot take, finish or delete jobs (decision 039)", async () => {
+    const actor = { type: "agency-user" as const, id: null, label: "a@agency.example" };
+    const { id } = await queueOperation(app, { kind: "suspend", slug: "x", input: {}, actor });
+    const job = await withClient(
+      cp.url,
+      async (c) => (await c.query(`SELECT name, state FROM pgboss.job WHERE id = $1`, [id])).rows,
+    );
+    expect(job).toEqual([{ name: "operations", state: "created" }]);
+    // Asking for an outbox's flush is a job too: asked twice before it runs, it is queued once.
+    await sendMailFlushJob(app, AGENCY_MAIL);
+    await sendMailFlushJob(app, AGENCY_MAIL);
+    const flushes = await withClient(
+      cp.url,
+      async (c) => (await c.query(`SELECT data, state, singleton_key FROM pgboss.job WHERE name = 'mail.flush'`)).rows,
+    );
+    expect(flushes).toEqual([{ data: { realm: "agency" }, state: "created", singleton_key: "agency" }]);
+    for (const statement of [
+      `SELECT data FROM pgboss.job`,
+      `UPDATE pgboss.job SET state = 'active'`,
+      `DELETE FROM pgboss.job`,
+      `UPDATE pgboss.queue SET retry_limit = 100`,
+      `INSERT INTO pgboss.schedule (name, key, cron, timezone) VALUES ('operations', 'x', '* * * * *', 'UTC')`,
     ]) {
       await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });
     }

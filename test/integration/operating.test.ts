@@ -17,7 +17,6 @@ import { adminUrl, scratchDatabase, withAdmin } from "../support/databases.ts";
  * (docs/decisions/036, security cases 56 and 57).
  */
 const DECLARED = ["acme", "globex", "initech"];
-const WORKER_LOCK = 72_707_371; // lib/operations/worker.server.ts
 const TOKEN = randomBytes(24).toString("hex");
 const distDir = ".next/operating-test";
 
@@ -66,12 +65,21 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-const lockHolders = () =>
+/** The job worker's connections to the control plane (application_name portico:jobs). */
+const workerConnections = () =>
   withAdmin(async (c) => {
     const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-       WHERE l.locktype = 'advisory' AND l.objid = $1 AND l.granted AND d.datname = $2`,
-      [WORKER_LOCK, control.name],
+      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'portico:jobs'`,
+      [control.name],
+    );
+    return Number(rows[0]!.n);
+  });
+
+/** Job workers registered in the queue and not stopped. */
+const liveWorkers = () =>
+  withClient(control.url, async (c) => {
+    const { rows } = await c.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pgboss.instance WHERE stopped_on IS NULL`,
     );
     return Number(rows[0]!.n);
   });
@@ -153,8 +161,10 @@ describe("a running Portico", () => {
     expect(pageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(actionId).toMatch(/^[0-9a-f-]{36}$/);
 
+    // The mail is sent by the outbox's flush just after the action commits (decision 040), still
+    // within the action's log context.
     await until("the action's lines", async () =>
-      logLines().some((l) => l.requestId === actionId && l.msg === "request"),
+      ["request", "mail sent"].every((msg) => logLines().some((l) => l.requestId === actionId && l.msg === msg)),
     );
     const lines = logLines();
     // The page: its request line names the tenant, which the page's own code resolved.
@@ -164,7 +174,7 @@ describe("a running Portico", () => {
       group: "portal-page",
       status: 200,
     });
-    // The server action: a line written inside it (the mail it sent) carries the same context.
+    // The server action: a line written for it (the mail it queued, then sent) carries the same context.
     expect(lines.find((l) => l.requestId === actionId && l.msg === "mail sent")).toMatchObject({
       realm: "tenant",
       tenant: "acme",
@@ -181,13 +191,22 @@ describe("a running Portico", () => {
       sample(after.body, name, match) - sample(before.body, name, match);
     expect(moved("portico_http_requests_total", { group: "portal-page", status: "2xx" })).toBeGreaterThanOrEqual(1);
     expect(moved("portico_http_requests_total", { group: "portal-action", status: "2xx" })).toBeGreaterThanOrEqual(1);
-    expect(moved("portico_mail_messages_total", { transport: "outbox", outcome: "sent" })).toBeGreaterThanOrEqual(1);
+    // The mail was sent by the job worker beside the server, whose counts reach /metrics through
+    // its state file within a report or two (every 2 s).
+    await until(
+      "the worker's mail count on /metrics",
+      async () =>
+        sample((await scrape()).body, "portico_mail_messages_total", { transport: "outbox", outcome: "sent" }) -
+          sample(before.body, "portico_mail_messages_total", { transport: "outbox", outcome: "sent" }) >=
+        1,
+    );
     expect(moved("portico_resolver_hits_total") + moved("portico_resolver_misses_total")).toBeGreaterThanOrEqual(1);
     expect(
       moved("portico_tenant_client_hits_total") + moved("portico_tenant_client_misses_total"),
     ).toBeGreaterThanOrEqual(1);
     expect(sample(after.body, "portico_tenant_connection_budget")).toBeGreaterThan(0);
     expect(after.body).toContain("portico_operations_queued ");
+    expect(after.body).toMatch(/^portico_jobs\{queue="operations",state="queued"\} \d+$/m);
 
     // No series is per tenant: no label value is a tenant's slug or host.
     const values = [...after.body.matchAll(/="([^"]*)"/g)].map((m) => m[1]!);
@@ -237,9 +256,46 @@ describe("a running Portico", () => {
     expect((await request("127.0.0.1", "/readyz")).status).toBe(200);
   });
 
-  it("on SIGTERM drains: /readyz 503, the slow request in flight completes, exit 0, the worker lock released", async () => {
-    // The worker beside the server holds its lock (positive control for the release below).
-    await until("the worker's lock", async () => (await lockHolders()) === 1);
+  it("with a newer release's migration on the control plane: /readyz 503 saying so, the worker stops taking jobs and says why", async () => {
+    const newer = "29990101000000_from_a_newer_release";
+    await withClient(control.url, (c) =>
+      c.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+         VALUES (gen_random_uuid()::text, 'x', now(), $1, now(), 1)`,
+        [newer],
+      ),
+    );
+    try {
+      const refused = await request("127.0.0.1", "/readyz");
+      expect(refused.status).toBe(503);
+      expect(refused.body).toBe(
+        `not ready: control plane ahead of this release: 1 migration(s) it does not ship (${newer}); a newer Portico release runs against it: upgrade this instance\n`,
+      );
+      await until("the worker to say why it stopped", async () =>
+        logLines().some(
+          (l) =>
+            typeof l.msg === "string" &&
+            l.msg.startsWith(`jobs: the control plane has 1 migration(s) this release does not ship (${newer})`) &&
+            l.msg.endsWith("stopping this worker"),
+        ),
+      );
+      await until("the worker to stop", async () => (await liveWorkers()) === 0);
+    } finally {
+      await withClient(control.url, (c) =>
+        c.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [newer]),
+      );
+    }
+    // Positive control: the same release again, and the worker takes jobs again.
+    const starts = () => logLines().filter((l) => l.msg === "jobs: worker started").length;
+    const before = starts();
+    await until("the worker to start again", async () => starts() > before);
+    await until("/readyz to answer ready", async () => (await request("127.0.0.1", "/readyz")).status === 200);
+    expect(await liveWorkers()).toBe(1);
+  }, 120_000);
+
+  it("on SIGTERM drains: /readyz 503, the slow request in flight completes, exit 0, the job worker stopped", async () => {
+    // The job worker beside the server is registered and connected (positive control for the stop below).
+    await until("the job worker", async () => (await liveWorkers()) === 1 && (await workerConnections()) > 0);
     // Prime the page, then hold a lock its query needs: the next request waits in PostgreSQL.
     expect((await request("acme.localhost", "/")).status).toBe(200);
     const blocker = await connect(withDatabase(adminUrl(), "t_acme"));
@@ -274,12 +330,8 @@ describe("a running Portico", () => {
     expect(await exit).toBe(0);
     expect(out).toMatch(/"msg":"draining: \/readyz answers 503"/);
     expect(out).toMatch(/"msg":"portico stopped"/);
-    // Another process can take the worker's lock at once.
-    expect(await lockHolders()).toBe(0);
-    const taken = await withClient(control.url, async (c) => {
-      const { rows } = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [WORKER_LOCK]);
-      return rows[0]!.ok;
-    });
-    expect(taken).toBe(true);
+    // The worker stopped cleanly: recorded as stopped in the queue's registry, its connections closed.
+    expect(await liveWorkers()).toBe(0);
+    expect(await workerConnections()).toBe(0);
   }, 240_000);
 });

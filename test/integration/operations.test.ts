@@ -12,6 +12,7 @@ import { queueOperation } from "../../lib/operations/queue.server.ts";
 import { startOperationsWorker, type OperationsWorker, type WorkerDeps } from "../../lib/operations/worker.server.ts";
 import { importTenant, readArchive } from "../../lib/lifecycle/archive.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
+import { resumeInterruptedProvisioning } from "../../lib/provisioning/resume.server.ts";
 import { registerServers } from "../../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
@@ -172,6 +173,8 @@ describe("provisioning through the worker", () => {
         actorLabel: actor.label,
       },
     });
+    // The start's own resume leaves a tenant its operation owns to the queue: never two runs at once.
+    expect((await resumeInterruptedProvisioning(cp.deps)).map((r) => r.slug)).not.toContain(slug);
     await worker.stop();
     worker = startOperationsWorker(deps, { controlUrl: cp.url, pollMs: 200 });
     await new Promise((r) => setTimeout(r, 300));
@@ -321,6 +324,35 @@ describe("lifecycle through the worker", () => {
     expect(same.error).toBe(`"${slug}" is already on ${current}`);
     expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
   });
+
+  it("retries a move whose target server refuses connections, then records it failed once; a refusal is not retried", async () => {
+    const slug = cp.slug("stay");
+    const down = new URL(adminUrl());
+    down.port = String(await freePort()); // nothing listens there: a server that is down
+    await registerServers(cp.deps, [{ name: "down", adminUrl: down.toString() }]);
+    const job = async (id: string) =>
+      withClient(cp.url, async (c) => {
+        const { rows } = await c.query(`SELECT state::text, retry_count FROM pgboss.job WHERE id = $1`, [id]);
+        return rows[0] as { state: string; retry_count: number };
+      });
+    const op = await run("move", slug, { server: "down" });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/ECONNREFUSED/);
+    // Three attempts (the first and two retries with backoff), one recorded outcome, one audit entry.
+    expect((op.progress as { attempt: number }).attempt).toBe(3);
+    expect(await job(op.id)).toEqual({ state: "completed", retry_count: 2 });
+    expect(
+      await cp.deps.control.auditEntry.count({
+        where: { action: "tenant.move", details: { path: ["operationId"], equals: op.id } },
+      }),
+    ).toBe(1);
+    expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
+    // Positive control: the handler's own refusal is final at the first attempt.
+    const refused = await run("move", slug, { server: "nowhere" });
+    expect([refused.status, (refused.progress as { attempt: number }).attempt]).toEqual(["failed", 1]);
+    expect(await job(refused.id)).toEqual({ state: "completed", retry_count: 0 });
+    await cp.deps.control.databaseServer.delete({ where: { name: "down" } });
+  }, 90_000);
 
   it("refuses a move to a second name for the same PostgreSQL server, and the tenant keeps its data", async () => {
     await registerServers(cp.deps, [{ name: "alias", adminUrl: adminUrl() }]);

@@ -3,6 +3,7 @@ import { TenantClientCache } from "../../lib/db/client-cache.ts";
 import { createTenantDb, tenantRequestConnection, type TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
 import { tenantHealth, type Platform } from "../../lib/platform/platform.server.ts";
+import { flushMail, setMailFlushRequester } from "../../lib/platform/mail-queue.server.ts";
 import { lookupTenant } from "../../lib/tenancy/lookup.server.ts";
 import { TenantResolver, type ResolvedTenant } from "../../lib/tenancy/resolver.ts";
 import type { TestControlPlane } from "./databases.ts";
@@ -54,6 +55,10 @@ export function installTestPlatform(
     poolerOf: (tenantId) => poolers.get(tenantId) ?? null,
   };
   (globalThis as Holder)[KEY] = platform;
+  // Mail is queued in outboxes and flushed after its cause commits (docs/decisions/040). Here the
+  // flush runs before the call that asked for it returns, so a test reads the outbox at once; the
+  // outbox's own tests put the background flush back (setMailFlushRequester(null)).
+  setMailFlushRequester(async (target) => void (await flushMail(target)));
   return {
     platform,
     async tenant(slug) {
@@ -62,6 +67,7 @@ export function installTestPlatform(
       return tenant;
     },
     async uninstall() {
+      setMailFlushRequester(null);
       delete (globalThis as Holder)[KEY];
       await tenants.closeAll();
     },

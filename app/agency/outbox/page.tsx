@@ -1,6 +1,7 @@
 import { notFound } from "next/navigation";
 import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
+import { mailFlushesSettled } from "@/lib/platform/mail-queue.server.ts";
 
 export const metadata = { title: "Development outbox" };
 
@@ -30,6 +31,9 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
   if (!env.PORTICO_DEV_OUTBOX || mail.kind !== "outbox") notFound();
   const to = (await searchParams).to?.toLowerCase().slice(0, 254);
   await requireAgencyUser(`/outbox${to ? `?to=${encodeURIComponent(to)}` : ""}`);
+  // Mail is flushed from its outbox just after the action that queued it (decision 040); what this
+  // process is still flushing lands before the page reads, so a link just asked for is listed.
+  await mailFlushesSettled();
   const messages = await control.outboxMessage.findMany({
     where: to ? { toAddress: to } : {},
     orderBy: { at: "desc" },

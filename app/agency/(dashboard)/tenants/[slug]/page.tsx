@@ -40,7 +40,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
     },
   });
   if (!tenant) notFound();
-  const [operations, servers, latest, jobs, audit] = await Promise.all([
+  const [operations, servers, latest, jobs, audit, mail] = await Promise.all([
     control.operation.findMany({ where: { slug }, orderBy: { createdAt: "desc" }, take: 15 }),
     control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
     latestTenantMigration(),
@@ -56,6 +56,8 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
       take: 15,
       select: { id: true, at: true, actorLabel: true, action: true },
     }),
+    // The portal's outbox as the control plane knows it (decision 040): what waits, what failed.
+    control.mailTarget.findUnique({ where: { target: tenant.id } }),
   ]);
   const live = tenant.status === "active" || tenant.status === "suspended";
   const history =
@@ -166,6 +168,17 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
                 </>
               ) : (
                 "—"
+              )}
+            </dd>
+            <dt className="text-slate-500">Mail</dt>
+            <dd data-testid="tenant-mail">
+              {mail?.dueAt ? `next delivery run ${mail.dueAt.toISOString().slice(11, 16)} UTC` : "nothing waiting"}
+              {mail && mail.failed > 0 && (
+                <span className="text-red-700">
+                  {" "}
+                  · {mail.failed} could not be delivered (last {mail.lastFailedAt?.toISOString().slice(0, 16)}:{" "}
+                  {mail.lastError})
+                </span>
               )}
             </dd>
             {tenant.database?.migrationError && (
