@@ -106,7 +106,7 @@ describe("the app's control-plane role", () => {
       cp.url,
       async (c) => (await c.query(`SELECT data, state, singleton_key FROM pgboss.job WHERE name = 'mail.flush'`)).rows,
     );
-    expect(flushes).toEqual([{ data: { realm: "agency" }, state: "created", singleton_key: "agency" }]);
+    expect(flushes).toEqual([{ data: { realm: "agency", context: {} }, state: "created", singleton_key: "agency" }]);
     for (const statement of [
       `SELECT data FROM pgboss.job`,
       `UPDATE pgboss.job SET state = 'active'`,
