@@ -6,10 +6,10 @@ import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { assertAgencyRole, assertTenantRole, type AgencyUser, type TenantUser } from "./verified.ts";
 import type { ControlDb } from "../db/control.server.ts";
-import type { MailTransport } from "../mail/transport.server.ts";
-import { sendMail } from "../mail/send.server.ts";
+import { queueMail, type QueuedMail } from "../mail/outbox.server.ts";
 import type { MailLocale } from "../mail/messages/index.ts";
 import { agencyMailBrand, tenantMailBrand } from "../platform/mail-brand.ts";
+import { AGENCY_MAIL, markMailDue, requestMailFlush } from "../platform/mail-queue.server.ts";
 import { publicLink } from "./origin.server.ts";
 import {
   agencyAccount,
@@ -26,8 +26,8 @@ import {
 
 /**
  * The web app's side of the account lockout (docs/decisions/019): the password check of both
- * realms goes through guardedPasswordCheck; a lockout is mailed to the account's owner and
- * audited, and an admin can see and lift it (audited too).
+ * realms goes through guardedPasswordCheck; a lockout is audited and its notice queued in the
+ * control plane's mail outbox (docs/decisions/040), and an admin can see and lift it (audited too).
  */
 
 export function appThrottle(): Throttle {
@@ -37,12 +37,13 @@ export function appThrottle(): Throttle {
 /** What lockout notices and lifts need; the running app's by default, a test's own in tests. */
 export interface LockoutDeps {
   control: ControlDb;
-  mail: MailTransport;
   mailFrom?: string;
   agencyHost: string;
   throttle: Throttle;
   /** Absolute links on a registered host (the running app's publicLink by default). */
   link?: (host: string, path: string) => string;
+  /** Asks for the control plane's outbox to be sent once a notice is queued (a flush job by default). */
+  requestFlush?: () => Promise<void>;
 }
 
 const plainLink = (host: string, path: string) => `http://${host}${path}`;
@@ -51,7 +52,6 @@ function appDeps(): LockoutDeps {
   const p = platform();
   return {
     control: p.control,
-    mail: p.mail,
     mailFrom: p.env.PORTICO_MAIL_FROM,
     agencyHost: p.hosts.agencyHost,
     throttle: appThrottle(),
@@ -77,6 +77,19 @@ export async function guardedPasswordCheck<U>(
   return checkPasswordUnderLockout(appThrottle(), { account, ip: await requestClientIp() }, check, onLocked);
 }
 
+/**
+ * Queues a lockout notice in the control plane's outbox (tenant notices carry their tenant), then
+ * asks for it to be sent: the request that tripped the lock never waits on the mail server, and a
+ * mail server that is down loses nothing.
+ */
+async function queueNotice(deps: LockoutDeps, mail: QueuedMail): Promise<void> {
+  await deps.control.$transaction(async (tx) => {
+    await queueMail(tx, "control", [mail]);
+    await markMailDue(tx, AGENCY_MAIL);
+  });
+  await (deps.requestFlush ?? (() => requestMailFlush(AGENCY_MAIL)))();
+}
+
 function lockContent(who: { name: string }, realm: "tenant" | "agency", lock: SignInLock) {
   return {
     kind: "account-locked" as const,
@@ -95,25 +108,22 @@ export async function tenantLockedOut(
   deps: LockoutDeps = appDeps(),
   locale: MailLocale = "en",
 ): Promise<void> {
-  const { control, mail } = deps;
-  await appendAudit(control, {
+  await appendAudit(deps.control, {
     actor: { type: "system", label: "throttle" },
     action: LOCKED,
     tenantId: tenant.id,
     ip: ip === "unknown" ? null : ip,
     details: { email: owner.email, minutes: lock.seconds / 60, lockoutsToday: lock.count },
   });
-  await sendMail(
-    mail,
-    {
-      tenantId: tenant.id,
-      to: owner.email,
-      fromName: tenant.name,
-      fromAddress: deps.mailFrom ?? `no-reply@${tenant.primaryHost}`,
-    },
-    lockContent(owner, "tenant", lock),
-    { brand: tenantMailBrand(tenant, deps.link ?? plainLink), locale },
-  );
+  await queueNotice(deps, {
+    tenantId: tenant.id,
+    to: owner.email,
+    fromName: tenant.name,
+    fromAddress: deps.mailFrom ?? `no-reply@${tenant.primaryHost}`,
+    content: lockContent(owner, "tenant", lock),
+    brand: tenantMailBrand(tenant, deps.link ?? plainLink),
+    locale,
+  });
 }
 
 export async function agencyLockedOut(
@@ -123,24 +133,21 @@ export async function agencyLockedOut(
   deps: LockoutDeps = appDeps(),
   locale: MailLocale = "en",
 ): Promise<void> {
-  const { control, mail } = deps;
-  await appendAudit(control, {
+  await appendAudit(deps.control, {
     actor: { type: "system", label: "throttle" },
     action: AGENCY_LOCKED,
     ip: ip === "unknown" ? null : ip,
     details: { email: owner.email, minutes: lock.seconds / 60, lockoutsToday: lock.count },
   });
-  await sendMail(
-    mail,
-    {
-      tenantId: null,
-      to: owner.email,
-      fromName: "Portico",
-      fromAddress: deps.mailFrom ?? `no-reply@${deps.agencyHost}`,
-    },
-    lockContent(owner, "agency", lock),
-    { brand: agencyMailBrand(deps.agencyHost, deps.link ?? plainLink), locale },
-  );
+  await queueNotice(deps, {
+    tenantId: null,
+    to: owner.email,
+    fromName: "Portico",
+    fromAddress: deps.mailFrom ?? `no-reply@${deps.agencyHost}`,
+    content: lockContent(owner, "agency", lock),
+    brand: agencyMailBrand(deps.agencyHost, deps.link ?? plainLink),
+    locale,
+  });
 }
 
 /** Accounts locked now, among those whose lockout was audited within the last day. */

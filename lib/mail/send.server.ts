@@ -4,8 +4,6 @@ import type { MailLocale } from "./messages/index.ts";
 import { renderMailOffThread } from "./render.server.ts";
 import type { RenderOptions } from "./templates.tsx";
 import type { MailTransport } from "./transport.server.ts";
-import { metrics } from "../observability/metrics.ts";
-import { log } from "../observability/logger.ts";
 
 export interface Envelope {
   tenantId: string | null;
@@ -16,8 +14,8 @@ export interface Envelope {
 
 /**
  * Renders one message (branded HTML, its text, any calendar file) and hands it to the transport.
- * Counts nothing: the outbox's flush (lib/mail/outbox.server.ts) counts each attempt's outcome,
- * sendMail below counts a direct send.
+ * Counts nothing: the outbox's flush (lib/mail/outbox.server.ts), the only sender, counts each
+ * attempt's outcome.
  */
 export async function deliverMail(
   transport: MailTransport,
@@ -42,29 +40,4 @@ export function deliverRendered(
     html: mail.html,
     attachments: mail.attachments,
   });
-}
-
-/**
- * Sends one message now, inside the caller's request. Only for mail with no stored cause to commit
- * with (and the transport check of the command line); everything else is queued in an outbox
- * (docs/decisions/040) so a mail server that is down loses nothing.
- */
-export async function sendMail(
-  transport: MailTransport,
-  envelope: Envelope,
-  content: MailContent,
-  options: RenderOptions & { locale?: MailLocale },
-): Promise<{ id: string }> {
-  const counter = metrics().mail;
-  try {
-    const sent = await deliverMail(transport, envelope, content, options);
-    counter.inc({ transport: transport.kind, outcome: "sent" });
-    // No address or subject: the line carries the request's tenant and id, which say enough.
-    log().info({ transport: transport.kind, messageId: sent.id }, "mail sent");
-    return sent;
-  } catch (error) {
-    counter.inc({ transport: transport.kind, outcome: "failed" });
-    log().error({ transport: transport.kind, err: error }, "mail failed");
-    throw error;
-  }
 }

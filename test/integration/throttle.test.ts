@@ -8,6 +8,7 @@ import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts"
 import { dropRoleIfExists } from "../../lib/db/postgres.ts";
 import { CLIENT_IP_HEADER, parseTrustedProxies, stampClientIp } from "../../lib/http/client-ip.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
+import { flushOutbox } from "../../lib/mail/outbox.server.ts";
 import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
 import {
   lockedTenantAccounts,
@@ -212,7 +213,21 @@ describe("limited actions", () => {
 describe("lockout notice and lift", () => {
   it("mails the owner, audits the lockout, lists it for admins, and an admin's lift is audited", async () => {
     const t = instance(`p-${uniqueTag()}`);
-    const deps: LockoutDeps = { control: app, mail: outboxTransport(app), agencyHost: "admin.localhost", throttle: t };
+    // The notice is queued in the control plane's outbox; asking for it to be sent flushes it here,
+    // as the worker's role (the web role may only add to the outbox).
+    const flushes: number[] = [];
+    const deps: LockoutDeps = {
+      control: app,
+      agencyHost: "admin.localhost",
+      throttle: t,
+      requestFlush: async () => {
+        const queued = await cp.deps.control.mailOutbox.count({
+          where: { toAddress: "owner@lock.example", status: "pending" },
+        });
+        flushes.push(queued);
+        await flushOutbox(cp.deps.control, "control", { transport: outboxTransport(app) });
+      },
+    };
     const tenant = {
       id: (await cp.deps.control.tenant.create({ data: { slug: cp.slug("lk"), name: "Lock Co", theme: {} } })).id,
       name: "Lock Co",
@@ -231,8 +246,16 @@ describe("lockout notice and lift", () => {
         (owner, lock, ip) => tenantLockedOut(tenant, owner, lock, ip, deps),
       );
     }
+    // Queued first (pending when the flush was asked for), then sent once.
+    expect(flushes).toEqual([1]);
     const mails = await app.outboxMessage.findMany({ where: { toAddress: "owner@lock.example" } });
     expect(mails).toHaveLength(1);
+    expect(
+      await cp.deps.control.mailOutbox.findMany({
+        where: { toAddress: "owner@lock.example" },
+        select: { status: true },
+      }),
+    ).toEqual([{ status: "sent" }]);
     expect(mails[0]).toMatchObject({ tenantId: tenant.id, subject: "Your Lock Co account is locked for a while" });
     expect(mails[0]!.text).toMatch(/ask an admin of the portal/);
     const audit = () =>
