@@ -92,6 +92,11 @@ export async function ensureAppRole(
     // may have some; sending, sweeping and pruning are the job worker's (its flush is a job the
     // app may only send, below).
     await c.query(`GRANT INSERT ON "MailOutbox" TO ${role}`);
+    // It may see how delivery stands, never what waits: a queued invitation holds its link.
+    await c.query(`REVOKE SELECT ON "MailOutbox" FROM ${role}`);
+    await c.query(
+      `GRANT SELECT (id, "createdAt", "tenantId", status, attempts, "nextAttemptAt", "lastError", "sentAt") ON "MailOutbox" TO ${role}`,
+    );
     await c.query(`GRANT INSERT, UPDATE ON "MailTarget" TO ${role}`);
     // A server's administrative URL is the worker's alone; its address, TLS settings and pooler
     // address build tenant URLs (the auth file's path is the worker's too: decision 038).

@@ -59,6 +59,11 @@ describe("the app's control-plane role", () => {
     );
     await markMailDue(app, AGENCY_MAIL);
     await markMailDue(app, AGENCY_MAIL); // a second mark updates the first
+    // How delivery stands is readable (what waits is not: below).
+    const { rows } = await sql.query(
+      `SELECT count(*)::int AS n, max(status) AS s FROM "MailOutbox" WHERE "lastError" IS NULL`,
+    );
+    expect(rows[0]).toMatchObject({ s: "pending" });
   });
 
   it("cannot change tenants, servers, credentials, roles or operations, read server credentials, nor alter the audit log", async () => {
@@ -81,6 +86,9 @@ describe("the app's control-plane role", () => {
       `UPDATE "DatabaseServer" SET "poolerUrl" = 'postgres://attacker:6432'`,
       `UPDATE "Operation" SET status = 'succeeded'`,
       // Sending, sweeping and pruning mail are the job worker's: the app neither settles nor deletes.
+      // Nor read what waits there: a queued agency invitation carries its single-use link.
+      `SELECT content FROM "MailOutbox"`,
+      `SELECT "toAddress" FROM "MailOutbox"`,
       `DELETE FROM "MailOutbox"`,
       `UPDATE "MailOutbox" SET status = 'sent', "sentAt" = now()`,
       `DELETE FROM "MailTarget"`,
