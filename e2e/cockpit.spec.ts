@@ -181,6 +181,28 @@ test("the charts draw the fleet's real figures", async ({ page }) => {
   await expect(page.getByTestId("cache-data").locator("tbody td").first()).toHaveText(/^\d+$/);
 });
 
+test("the tenant page tells the agency about mail the tenant's outbox gave up on", async ({ page }) => {
+  const slug = await tenantWithUsers("mailst", [{ email: "ada@mailst.example", name: "Ada Admin", role: "admin" }]);
+  await asOwner(page);
+  await page.goto(at("admin.localhost", `/tenants/${slug}`));
+  // Positive control: nothing given up on yet, so no warning.
+  await expect(page.getByTestId("tenant-mail")).toBeVisible();
+  await expect(page.getByTestId("tenant-mail")).not.toContainText("could not be delivered");
+  // What a flush records when the mail server refuses a mailbox for good (tested in
+  // test/integration/mail-outbox.test.ts), written here directly: this server's mail never fails.
+  await adminQuery(
+    "portico",
+    `INSERT INTO "MailTarget" (target, "tenantId", failed, "lastFailedAt", "lastError")
+     SELECT id::text, id, 2, now(), '550 No such mailbox' FROM "Tenant" WHERE slug = $1
+     ON CONFLICT (target) DO UPDATE SET failed = 2, "lastFailedAt" = now(), "lastError" = '550 No such mailbox'`,
+    [slug],
+  );
+  await page.reload();
+  await expect(page.getByTestId("tenant-mail")).toContainText(
+    /2 could not be delivered \(last .+: 550 No such mailbox\)/,
+  );
+});
+
 test("an agency owner opens a portal as its admin through a single-use hand-off, sees the banner, and ends it", async ({
   page,
   browser,

@@ -169,6 +169,7 @@ describe("the mail outbox", () => {
     received.length = 0;
     await pooled.client.mailOutbox.deleteMany({});
     const failedBefore = (await cp.deps.control.mailTarget.findUniqueOrThrow({ where: { target: tenant.id } })).failed;
+    const [failedCounted, sentCounted] = [await mailCount("failed"), await mailCount("sent")];
     await registerMember(tenant, await member(NOBODY, "Nobody"), "launch", {});
     await registerMember(tenant, await member("dan@fine.example", "Dan"), "launch", {});
     await mailFlushesSettled();
@@ -177,6 +178,8 @@ describe("the mail outbox", () => {
       [NOBODY, "failed", 1],
     ]);
     expect(received).toEqual(["dan@fine.example"]);
+    // The metric a scrape sees moves with each outcome: one failed, one sent.
+    expect([await mailCount("failed"), await mailCount("sent")]).toEqual([failedCounted + 1, sentCounted + 1]);
     // Neither row keeps what the message said once done with (security case 62): only its kind.
     const spent = await pooled.client.mailOutbox.findMany({ select: { content: true } });
     expect(spent.map((r) => r.content)).toEqual([{ kind: "registered" }, { kind: "registered" }]);
