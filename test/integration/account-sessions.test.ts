@@ -126,6 +126,21 @@ describe("a session is its row (docs/decisions/041)", () => {
     expect(await guard(a, control)).toBeNull();
   });
 
+  it("never revives an ended row nor prolongs a live one, whoever connects; ending and last-seen still work", async () => {
+    const user = await person();
+    const id = await openTenantSession(a.id, user.id, "password", { ip: null, userAgent: null });
+    // Positive control: last seen and the end are written as usual.
+    await dbA.client.userSession.update({ where: { id }, data: { lastSeenAt: new Date() } });
+    await dbA.client.userSession.update({ where: { id }, data: { endedAt: new Date() } });
+    await expect(dbA.client.userSession.update({ where: { id }, data: { endedAt: null } })).rejects.toThrow(
+      /an ended session stays ended/,
+    );
+    const live = await openTenantSession(a.id, user.id, "password", { ip: null, userAgent: null });
+    await expect(
+      dbA.client.userSession.update({ where: { id: live }, data: { expiresAt: new Date(Date.now() + 86_400_000) } }),
+    ).rejects.toThrow(/never prolonged/);
+  });
+
   it("still ends every session when the session version is bumped (deactivation)", async () => {
     const user = await person();
     const cookie = await cookieFor(a, user);

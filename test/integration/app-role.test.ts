@@ -84,8 +84,10 @@ describe("the app's control-plane role", () => {
       `UPDATE "ImpersonationGrant" SET "targetUserId" = gen_random_uuid(), "expiresAt" = now() + interval '1 day'`,
       `DELETE FROM "ImpersonationGrant"`,
       `UPDATE "AgencyInvitation" SET "expiresAt" = now() + interval '1 year'`,
-      // A session row's end or lifetime is never extended, nor moved to another user, nor deleted.
-      `UPDATE "AgencySession" SET "endedAt" = NULL, "expiresAt" = now() + interval '1 year'`,
+      // A session row is never revived or prolonged (a trigger: the column grant allows "endedAt"),
+      // nor moved to another user, nor deleted.
+      `UPDATE "AgencySession" SET "endedAt" = NULL`, // the row the first test ended
+      `UPDATE "AgencySession" SET "expiresAt" = now() + interval '1 year'`,
       `UPDATE "AgencySession" SET "agencyUserId" = gen_random_uuid()`,
       `DELETE FROM "AgencySession"`,
       `UPDATE "AuditEntry" SET "actorLabel" = 'x'`,

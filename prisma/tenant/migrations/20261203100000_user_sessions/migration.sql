@@ -20,3 +20,20 @@ ALTER TABLE "UserSession" ADD CONSTRAINT "UserSession_userId_fkey" FOREIGN KEY (
 
 -- Password-reset and email-change tokens name the account they are for (expand: nullable).
 ALTER TABLE "LoginToken" ADD COLUMN "userId" UUID;
+
+-- An ended session stays ended and a session's lifetime is never extended, whoever connects:
+-- not in schema.prisma (Prisma has no triggers), so the drift test ignores it;
+-- test/integration/account-sessions.test.ts proves it.
+CREATE FUNCTION "portico_session_end_is_final"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (OLD."endedAt" IS NOT NULL AND NEW."endedAt" IS DISTINCT FROM OLD."endedAt")
+     OR NEW."expiresAt" > OLD."expiresAt" THEN
+    RAISE EXCEPTION 'an ended session stays ended and a session is never prolonged (% on "%")', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER "UserSession_end_is_final" BEFORE UPDATE ON "UserSession"
+  FOR EACH ROW EXECUTE FUNCTION "portico_session_end_is_final"();
