@@ -6,10 +6,20 @@ import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { AccountField } from "./account-field.tsx";
 
 /**
- * Asks for a sign-in link; the server answers the same whether or not the address exists.
+ * Asks for a link by email (to sign in, or to reset a password); the server answers the same
+ * whether or not the address exists.
  * `returnTo` is where the link lands once used (the server checks it again).
  */
-export function EmailLinkRequest({ action, returnTo }: { action: FormAction<ActionState>; returnTo?: string }) {
+export function EmailLinkRequest({
+  action,
+  returnTo,
+  label,
+}: {
+  action: FormAction<ActionState>;
+  returnTo?: string;
+  /** The button's words (default: "Email me a sign-in link"). */
+  label?: string;
+}) {
   const t = useTranslations("auth");
   const [state, submit, pending] = useActionState(action, {} as ActionState);
   const shown = state.error ?? state.message;
@@ -31,7 +41,7 @@ export function EmailLinkRequest({ action, returnTo }: { action: FormAction<Acti
         disabled={pending}
         className="w-full rounded-lg border border-brand px-4 py-2 font-medium text-brand disabled:opacity-60"
       >
-        {pending ? t("sending") : t("emailLink")}
+        {pending ? t("sending") : (label ?? t("emailLink"))}
       </button>
     </form>
   );

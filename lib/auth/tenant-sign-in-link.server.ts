@@ -88,20 +88,23 @@ export async function signInLinkReturnTo(tenant: ResolvedTenant, token: unknown)
   return safeReturnTo(row?.returnTo) ?? "/account";
 }
 
-/** Consumes a sign-in link token: valid, unexpired and unused, exactly once. */
+/**
+ * Consumes a sign-in link token: valid, unexpired and unused, exactly once. The fresh sign-in a
+ * password reset hands the browser is one too ("reset-sign-in"); its session is recorded as a reset.
+ */
 export async function consumeTenantSignInLink(tenant: ResolvedTenant, token: unknown): Promise<User | null> {
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = hashToken(token);
   return withTenantDb(tenant.id, async (db) => {
     const claimed = await db.loginToken.updateMany({
-      where: { tokenHash, purpose: "sign-in", usedAt: null, expiresAt: { gt: new Date() } },
+      where: { tokenHash, purpose: { in: ["sign-in", "reset-sign-in"] }, usedAt: null, expiresAt: { gt: new Date() } },
       data: { usedAt: new Date() },
     });
     if (claimed.count !== 1) return null;
-    const row = await db.loginToken.findUniqueOrThrow({ where: { tokenHash }, select: { email: true } });
+    const row = await db.loginToken.findUniqueOrThrow({ where: { tokenHash }, select: { email: true, purpose: true } });
     const user = await db.user.findUnique({ where: { email: row.email } });
     if (!user?.active) return null;
     await db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
-    return asSessionUser(user);
+    return { ...asSessionUser(user), ...(row.purpose === "reset-sign-in" ? { method: "reset" } : {}) };
   });
 }

@@ -31,6 +31,18 @@ export const LIMITS = {
   /** Guest registrations for one email address in one portal. */
   guestRegistrationPerAccount: { points: 5, duration: 60 * 60 },
   guestRegistrationPerIp: { points: 60, duration: 60 * 60 },
+  /** "Forgot password?" mails to one account (counted for unknown addresses too, so it tells nothing). */
+  passwordResetPerAccount: { points: 5, duration: 60 * 60 },
+  passwordResetPerIp: { points: 30, duration: 60 * 60 },
+  /** Confirmation links to a new address asked for by one account. */
+  emailChangePerAccount: { points: 5, duration: 60 * 60 },
+  emailChangePerIp: { points: 30, duration: 60 * 60 },
+  /** Attempts at one reset or email-change link (its token is the account until it is used). */
+  accountLinkPerAccount: { points: 10, duration: 15 * 60 },
+  accountLinkPerIp: { points: 60, duration: 15 * 60 },
+  /** Sessions ended from the account page by one account. */
+  sessionEndPerAccount: { points: 60, duration: 15 * 60 },
+  sessionEndPerIp: { points: 300, duration: 15 * 60 },
   /** The wizard's live slug check, per agency user. */
   slugCheckPerAccount: { points: 300, duration: 10 * 60 },
   slugCheckPerIp: { points: 600, duration: 10 * 60 },
@@ -40,13 +52,26 @@ export const LIMITS = {
 export const LOCKOUT_SECONDS = [15 * 60, 60 * 60, 4 * 3600, 24 * 3600] as const;
 const LOCKOUT_MEMORY_SECONDS = 24 * 3600;
 
-export type ThrottledAction = "sign-in-link" | "sign-up" | "invitation" | "guest-registration" | "slug-check";
+export type ThrottledAction =
+  | "sign-in-link"
+  | "sign-up"
+  | "invitation"
+  | "guest-registration"
+  | "slug-check"
+  | "password-reset"
+  | "email-change"
+  | "account-link"
+  | "session-end";
 const ACTION_LIMITS: Record<ThrottledAction, [keyof typeof LIMITS, keyof typeof LIMITS]> = {
   "sign-in-link": ["signInLinkPerAccount", "signInLinkPerIp"],
   "sign-up": ["signUpPerAccount", "signUpPerIp"],
   invitation: ["invitationPerAccount", "invitationPerIp"],
   "guest-registration": ["guestRegistrationPerAccount", "guestRegistrationPerIp"],
   "slug-check": ["slugCheckPerAccount", "slugCheckPerIp"],
+  "password-reset": ["passwordResetPerAccount", "passwordResetPerIp"],
+  "email-change": ["emailChangePerAccount", "emailChangePerIp"],
+  "account-link": ["accountLinkPerAccount", "accountLinkPerIp"],
+  "session-end": ["sessionEndPerAccount", "sessionEndPerIp"],
 };
 
 /** A refusal: what the person reads, and the seconds a script should wait (Retry-After). */

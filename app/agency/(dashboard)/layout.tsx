@@ -34,9 +34,14 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             </Link>
           ))}
         </nav>
-        <span data-testid="agency-user" className="min-w-0 truncate">
+        <Link
+          href="/account"
+          data-testid="agency-user"
+          className="min-w-0 truncate hover:underline"
+          title="Your account"
+        >
           {user.name} · {user.role}
-        </span>
+        </Link>
         <SignOutButton />
       </div>
       {children}

@@ -7,6 +7,7 @@ import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { text } from "@/lib/actions/fields.server.ts";
 import { signUpMember } from "@/lib/portal/sign-up.server.ts";
 import { sendTenantSignInLink } from "@/lib/auth/tenant-sign-in-link.server.ts";
+import { requestPasswordReset } from "@/lib/auth/tenant-account.server.ts";
 
 // Server actions are POSTs that Next.js accepts only when Origin matches the Host (CSRF).
 // The tenant comes from the Host header alone, never from the form.
@@ -30,5 +31,17 @@ export const signUp = tenantAction(
   async (input, { tenant }): Promise<ActionState> => {
     const result = await signUpMember(tenant, input);
     return result.ok ? {} : { error: result.message };
+  },
+);
+
+/** "Forgot password?": the same answer whether or not the address has an account here. */
+export const requestPasswordResetAction = tenantAction(
+  "public",
+  z.object({ email: text() }),
+  async ({ email }, { tenant }): Promise<ActionState> => {
+    const result = await requestPasswordReset(tenant, email);
+    if (result === "invalid") return { error: "Enter a valid email address, like name@example.com." };
+    if (typeof result === "object") return { error: result.message };
+    return { message: (await getTranslations("actions"))("resetLinkSent") };
   },
 );

@@ -38,6 +38,11 @@ export default async function SignInPage({ params, searchParams }: Props) {
         </p>
       )}
       <PasswordSignIn callbackUrl={callbackUrl} />
+      <p className="-mt-3 text-right text-sm">
+        <Link href="/forgot-password" className="text-brand underline" data-testid="forgot-password">
+          {t("forgotPassword")}
+        </Link>
+      </p>
       <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-80">
         <span className="h-px flex-1 bg-current" /> or <span className="h-px flex-1 bg-current" />
       </div>
