@@ -83,7 +83,10 @@ describe("an authenticator app", () => {
     expect((await confirmTotp(db, cp.deps.keyring, ben.id, await code(secret, -1))).ok).toBe(true);
     const now = await code(secret);
     expect(await checkTotp(db, cp.deps.keyring, ben.id, now)).toEqual({ ok: true });
-    expect(await checkTotp(db, cp.deps.keyring, ben.id, now)).toMatchObject({ ok: false, reason: /already used/ });
+    expect(await checkTotp(db, cp.deps.keyring, ben.id, now)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/already used/),
+    });
     // An older code (before the last one used) is refused too; the next one is fine.
     expect(await checkTotp(db, cp.deps.keyring, ben.id, await code(secret, -1))).toMatchObject({ ok: false });
     expect(await checkTotp(db, cp.deps.keyring, ben.id, await code(secret, 1))).toEqual({ ok: true });
@@ -109,7 +112,10 @@ describe("an authenticator app", () => {
     expect(await checkTotp(db, cp.deps.keyring, eve.id, await code(d.secret, 1))).toMatchObject({ ok: false });
     expect(await checkTotp(db, cp.deps.keyring, dee.id, await code(d.secret, 10))).toMatchObject({ ok: false });
     for (const junk of ["", "12345", "1234567", "abcdef", null, 123456])
-      expect(await checkTotp(db, cp.deps.keyring, dee.id, junk)).toMatchObject({ ok: false, reason: /6-digit/ });
+      expect(await checkTotp(db, cp.deps.keyring, dee.id, junk)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/6-digit/),
+      });
   });
 });
 
@@ -187,14 +193,17 @@ describe("passkey ceremonies", () => {
     expect(await checkPasskey(db, rp, joe.id, response(options!.challenge))).toMatchObject({ ok: false });
     expect(await db.webAuthnChallenge.count({ where: { challenge: options!.challenge } })).toBe(1);
     // An invented challenge: refused.
-    expect(await checkPasskey(db, rp, ida.id, response("invented"))).toMatchObject({ ok: false, reason: /expired/ });
+    expect(await checkPasskey(db, rp, ida.id, response("invented"))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/expired/),
+    });
     // Ida's own challenge is consumed by the first answer (here a bad signature: refused by the
     // library), so a second answer to it is refused before any signature is checked.
     const first = await checkPasskey(db, rp, ida.id, response(options!.challenge));
-    expect(first).toMatchObject({ ok: false, reason: /could not be verified/ });
+    expect(first).toMatchObject({ ok: false, reason: expect.stringMatching(/could not be verified/) });
     expect(await checkPasskey(db, rp, ida.id, response(options!.challenge))).toMatchObject({
       ok: false,
-      reason: /already used/,
+      reason: expect.stringMatching(/already used/),
     });
   });
 });
