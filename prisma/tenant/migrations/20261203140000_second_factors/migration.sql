@@ -2,6 +2,9 @@
 -- keyring, like database credentials), single-use recovery codes (only their hashes) and passkeys
 -- (public keys only), and the single-use challenges a passkey ceremony signs. Expand only: new tables owned by the tenant's own role.
 
+-- AlterTable
+ALTER TABLE "PortalSettings" ADD COLUMN "secondFactorPolicy" VARCHAR(10) NOT NULL DEFAULT 'none';
+
 -- CreateTable
 CREATE TABLE "UserTotp" (
     "userId" UUID NOT NULL,
