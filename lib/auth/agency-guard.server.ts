@@ -1,9 +1,10 @@
 import "server-only";
 import { getServerSession } from "next-auth/next";
 import { redirect } from "next/navigation";
-import { platform } from "../platform/platform.server.ts";
 import { agencyAuthOptions } from "./agency-options.server.ts";
 import { currentOrigin } from "./origin.server.ts";
+import { decideSession } from "./session-rules.ts";
+import { readAgencySession, touchAgencySession } from "./user-sessions.server.ts";
 import { assertAgencyRole, markVerified, type AgencyRole, type AgencyUser } from "./verified.ts";
 
 /** An agency user a guard verified on this request (docs/decisions/018). */
@@ -11,14 +12,27 @@ export { assertAgencyRole, type AgencyRole, type AgencyUser };
 
 /**
  * The agency session of this request: none, ended (a valid token whose user has since been
- * deactivated, removed or had every session ended), or the signed-in user.
+ * deactivated or removed, or whose session row was ended or has expired: docs/decisions/041), or
+ * the signed-in user.
  */
 async function agencySession(): Promise<{ state: "none" } | { state: "ended" } | { state: "ok"; user: AgencyUser }> {
   const session = await getServerSession(agencyAuthOptions(await currentOrigin()));
   if (!session || session.realm !== "agency" || !session.uid) return { state: "none" };
-  const user = await platform().control.agencyUser.findUnique({ where: { id: session.uid } });
-  if (!user || !user.active || user.sessionVersion !== session.sv) return { state: "ended" };
-  return { state: "ok", user: markVerified({ id: user.id, email: user.email, name: user.name, role: user.role }) };
+  // The user and the session row in one query; then the decision the tenant guard makes too.
+  const read = await readAgencySession(session.uid, session.sid);
+  if (!read || !read.session || !decideSession(read.user, read.session, session).ok) return { state: "ended" };
+  await touchAgencySession(read.session);
+  const { user } = read;
+  return {
+    state: "ok",
+    user: markVerified({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      sessionId: read.session.id,
+    }),
+  };
 }
 
 /** The signed-in agency user, or null: token of the agency realm, user active, same session version. */

@@ -1,6 +1,7 @@
 import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import { appendAudit } from "../audit/log.server.ts";
+import { requestOrigin } from "../audit/request.server.ts";
 import { requireRuntime } from "../config/env.server.ts";
 import { emailAddress } from "../mail/address.ts";
 import { platform } from "../platform/platform.server.ts";
@@ -8,6 +9,8 @@ import { agencyAccount } from "../security/throttle.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { agencyLockedOut, guardedPasswordCheck } from "./lockouts.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
+import { isSessionId } from "./session-rules.ts";
+import { endAgencySession, openAgencySession } from "./user-sessions.server.ts";
 
 const email = emailAddress();
 
@@ -43,8 +46,13 @@ export function agencyAuthOptions(origin: string, from?: { ip: string | null; us
     origin,
     cookiePrefix: "portico-agency",
     maxAgeSeconds: 8 * 3600,
+    openSession: async (user) => openAgencySession(user.id, "password", from ?? (await requestOrigin())),
+    closeSession: async (token) => {
+      if (token.realm === "agency" && token.uid && isSessionId(token.sid)) await endAgencySession(token.uid, token.sid);
+    },
     providers: [passwordProvider(authenticateAgencyPassword)],
   });
+  const ended = options.events?.signOut;
   // Agency sign-ins and sign-outs are agency actions: audited with who and from where.
   options.events = {
     async signIn({ user }) {
@@ -55,7 +63,9 @@ export function agencyAuthOptions(origin: string, from?: { ip: string | null; us
         userAgent: from?.userAgent,
       });
     },
-    async signOut({ token }) {
+    async signOut(message) {
+      await ended?.(message);
+      const { token } = message;
       if (token?.uid)
         await appendAudit(platform().control, {
           actor: { type: "agency-user", id: token.uid, label: token.email ?? token.uid },

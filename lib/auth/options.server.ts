@@ -20,6 +20,13 @@ export interface RealmOptions {
   cookiePrefix: string;
   providers: AuthOptions["providers"];
   maxAgeSeconds: number;
+  /**
+   * Writes the session row of a sign-in and returns its id, the `sid` claim (docs/decisions/041).
+   * `method` is the provider's id, or what the provider's user says (a reset's fresh sign-in).
+   */
+  openSession(user: User, method: string): Promise<string>;
+  /** Ends the row of a session signed out (its cookie, replayed, is refused from then on). */
+  closeSession(token: JWT): Promise<void>;
 }
 
 export function realmAuthOptions(o: RealmOptions): AuthOptions {
@@ -54,8 +61,13 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
       debug() {},
     },
     providers: o.providers,
+    events: {
+      async signOut({ token }) {
+        if (token) await o.closeSession(token);
+      },
+    },
     callbacks: {
-      jwt({ token, user }: { token: JWT; user?: User }) {
+      async jwt({ token, user, account }) {
         if (user) {
           token.realm = o.realm;
           token.tid = o.tenantId;
@@ -63,6 +75,8 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
           token.role = user.role;
           token.sv = user.sv;
           if (user.imp) token.imp = user.imp;
+          // Every sign-in opens a session row; the cookie is good only while that row is live.
+          token.sid = await o.openSession(user, user.method ?? account?.provider ?? "password");
         }
         return token;
       },
@@ -75,6 +89,7 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
           role: token.role,
           sv: token.sv,
           imp: token.imp,
+          sid: token.sid,
         };
       },
       redirect({ url }) {

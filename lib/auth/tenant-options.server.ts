@@ -7,10 +7,15 @@ import { platform } from "../platform/platform.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { deriveSessionSecret } from "./credentials.server.ts";
-import { consumeImpersonation } from "./impersonation.server.ts";
+import { SESSION_MINUTES, consumeImpersonation } from "./impersonation.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
 import { asSessionUser, authenticateTenantPassword } from "./tenant-password.server.ts";
 import { consumeTenantSignInLink } from "./tenant-sign-in-link.server.ts";
+import { SESSION_METHODS, isSessionId, type SessionMethod } from "./session-rules.ts";
+import { endTenantSession, openTenantSession } from "./user-sessions.server.ts";
+
+const asMethod = (method: string): SessionMethod =>
+  (SESSION_METHODS as readonly string[]).includes(method) ? (method as SessionMethod) : "password";
 
 /** The hand-off link's click: claims the grant once and signs in as its target admin. */
 async function signInByImpersonation(tenant: ResolvedTenant, token: unknown): Promise<User | null> {
@@ -36,6 +41,19 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
     origin,
     cookiePrefix: "portico",
     maxAgeSeconds: 8 * 3600,
+    // The impersonation session's row ends with its grant's 30 minutes; others last the cookie's 8 hours.
+    openSession: async (user, method) =>
+      openTenantSession(
+        tenant.id,
+        user.id,
+        user.imp ? "impersonation" : asMethod(method),
+        await requestOrigin(),
+        user.imp ? new Date(Date.now() + SESSION_MINUTES * 60_000) : undefined,
+      ),
+    closeSession: async (token) => {
+      if (token.tid === tenant.id && token.uid && isSessionId(token.sid))
+        await endTenantSession(tenant.id, token.uid, token.sid);
+    },
     providers: [
       passwordProvider((email, password) => authenticateTenantPassword(tenant, email, password)),
       Credentials({

@@ -54,6 +54,8 @@ export interface TenantUserFields {
   role: TenantRole;
   /** Present while an agency owner is viewing the portal as this user. */
   impersonation?: ActiveImpersonation;
+  /** The session row this request's cookie carries (docs/decisions/041). */
+  sessionId?: string;
 }
 export type TenantUser = Verified<TenantUserFields>;
 
@@ -63,5 +65,7 @@ export interface AgencyUserFields {
   email: string;
   name: string;
   role: AgencyRole;
+  /** The session row this request's cookie carries (docs/decisions/041). */
+  sessionId?: string;
 }
 export type AgencyUser = Verified<AgencyUserFields>;

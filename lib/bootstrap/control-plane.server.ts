@@ -85,6 +85,10 @@ export async function ensureAppRole(
     // Accepting an agency invitation sets a password; roles and activation stay the worker's.
     await c.query(`GRANT UPDATE ("passwordHash") ON "AgencyUser" TO ${role}`);
     await c.query(`GRANT UPDATE ("usedAt") ON "AgencyInvitation" TO ${role}`);
+    // Server-side sessions (decision 041): a sign-in writes its row; the guard records when it
+    // was last seen, and sign-out or the account page ends it. Nothing else of a row changes.
+    await c.query(`GRANT INSERT ON "AgencySession" TO ${role}`);
+    await c.query(`GRANT UPDATE ("lastSeenAt", "endedAt") ON "AgencySession" TO ${role}`);
     // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
     // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);

@@ -34,6 +34,9 @@ export interface MailEvent {
 
 export type MailContent =
   | { kind: "sign-in-link"; link: string; minutes: number }
+  | { kind: "password-reset"; link: string; minutes: number }
+  | { kind: "email-change-confirm"; name: string; newEmail: string; link: string; hours: number }
+  | { kind: "email-change-notice"; name: string; newEmail: string }
   | { kind: "first-admin-invitation"; name: string; link: string; days: number }
   | { kind: "team-invitation"; name: string; invitedBy: string; role: string; link: string; days: number }
   | { kind: "team-promotion"; name: string; by: string; role: string; link: string }

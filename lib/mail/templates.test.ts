@@ -102,6 +102,15 @@ const kinds: MailContent[] = [
     body: "**Doors** open at *18:00*.\n\n- Bring your ticket\n- [Directions](https://maps.example/hall-a)",
     from: "Stan Staff",
   },
+  { kind: "password-reset", link: "http://learn.acme.localhost:3000/reset-password?token=TOKEN", minutes: 30 },
+  {
+    kind: "email-change-confirm",
+    name: "Mia Member",
+    newEmail: "mia.new@example.com",
+    link: "http://learn.acme.localhost:3000/account/email?token=TOKEN",
+    hours: 24,
+  },
+  { kind: "email-change-notice", name: "Mia Member", newEmail: "mia.new@example.com" },
 ];
 
 const label = (c: MailContent) => (c.kind === "account-locked" ? `${c.kind}-${c.realm}` : c.kind);

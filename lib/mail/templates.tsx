@@ -199,6 +199,48 @@ function build(content: MailContent, ctx: Ctx): Built {
           </>
         ),
       };
+    case "password-reset":
+      return {
+        subject: t.resetSubject(brand.name),
+        preview: t.resetIntro(brand.name, content.minutes),
+        body: (
+          <>
+            <P>{t.greetingAnonymous}</P>
+            <P>{t.resetIntro(brand.name, content.minutes)}</P>
+            <Action ctx={ctx} href={content.link}>
+              {t.resetButton}
+            </Action>
+            <Small>{t.resetNotAsked}</Small>
+          </>
+        ),
+      };
+    case "email-change-confirm":
+      return {
+        subject: t.emailChangeSubject(brand.name),
+        preview: t.emailChangeIntro(brand.name, content.newEmail, content.hours),
+        body: (
+          <>
+            <P>{t.greeting(content.name)}</P>
+            <P>{t.emailChangeIntro(brand.name, content.newEmail, content.hours)}</P>
+            <Action ctx={ctx} href={content.link}>
+              {t.emailChangeButton}
+            </Action>
+            <Small>{t.ignoreIfNotYou}</Small>
+          </>
+        ),
+      };
+    case "email-change-notice":
+      return {
+        subject: t.emailChangeNoticeSubject(brand.name),
+        preview: t.emailChangeNotice(brand.name, content.newEmail),
+        body: (
+          <>
+            <P>{t.greeting(content.name)}</P>
+            <P>{t.emailChangeNotice(brand.name, content.newEmail)}</P>
+            <P>{t.emailChangeNoticeAdvice}</P>
+          </>
+        ),
+      };
     case "first-admin-invitation":
     case "team-invitation":
     case "agency-invitation": {

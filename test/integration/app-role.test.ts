@@ -43,6 +43,12 @@ describe("the app's control-plane role", () => {
       data: { email: "a@agency.example", name: "A", role: "owner" },
     });
     await app.agencyUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+    // Server-side sessions (decision 041): a sign-in writes its row; last seen and ending update it.
+    const session = await app.agencySession.create({
+      data: { agencyUserId: user.id, method: "password", expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    await app.agencySession.update({ where: { id: session.id }, data: { lastSeenAt: new Date() } });
+    await app.agencySession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
     // Drafts and queued operations: the wizard's and dashboard's only writes.
     const draft = await app.tenantDraft.create({ data: { agencyUserId: user.id, data: { slug: "x" } } });
     await app.tenantDraft.update({ where: { id: draft.id }, data: { data: { slug: "y" } } });
@@ -78,6 +84,10 @@ describe("the app's control-plane role", () => {
       `UPDATE "ImpersonationGrant" SET "targetUserId" = gen_random_uuid(), "expiresAt" = now() + interval '1 day'`,
       `DELETE FROM "ImpersonationGrant"`,
       `UPDATE "AgencyInvitation" SET "expiresAt" = now() + interval '1 year'`,
+      // A session row's end or lifetime is never extended, nor moved to another user, nor deleted.
+      `UPDATE "AgencySession" SET "endedAt" = NULL, "expiresAt" = now() + interval '1 year'`,
+      `UPDATE "AgencySession" SET "agencyUserId" = gen_random_uuid()`,
+      `DELETE FROM "AgencySession"`,
       `UPDATE "AuditEntry" SET "actorLabel" = 'x'`,
       `DELETE FROM "AuditEntry"`,
       `CREATE TABLE "Sneaky" (id int)`,

@@ -6,6 +6,7 @@ import { workUnitAsyncStorage } from "next/dist/server/app-render/work-unit-asyn
 import { createWorkStore } from "next/dist/server/async-storage/work-store.js";
 import { agencyAuthOptions } from "../../lib/auth/agency-options.server.ts";
 import { tenantAuthOptions } from "../../lib/auth/tenant-options.server.ts";
+import { openAgencySession, openTenantSession } from "../../lib/auth/user-sessions.server.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
 
 /**
@@ -36,14 +37,24 @@ export function inRequest<T>(request: { host: string; cookie?: string }, fn: () 
 
 /**
  * A session cookie as next-auth sets it after sign-in: the realm's options name it and give the
- * secret it is sealed with, for a request to `host` (https, the default public scheme).
+ * secret it is sealed with, for a request to `host` (https, the default public scheme). Like a
+ * sign-in, it opens a session row (docs/decisions/041) through the installed test platform;
+ * `sessionId` reuses a row already opened instead, and null leaves the claim out (a cookie from
+ * before sessions had rows).
  */
 export async function sessionCookie(
   host: string,
   session:
-    | { tenant: ResolvedTenant; userId: string; sessionVersion: number }
-    | { tenant?: undefined; userId: string; sessionVersion: number },
+    | { tenant: ResolvedTenant; userId: string; sessionVersion: number; sessionId?: string | null }
+    | { tenant?: undefined; userId: string; sessionVersion: number; sessionId?: string | null },
 ): Promise<string> {
+  const from = { ip: "127.0.0.1", userAgent: "vitest" };
+  const sid =
+    session.sessionId !== undefined
+      ? session.sessionId
+      : session.tenant
+        ? await openTenantSession(session.tenant.id, session.userId, "password", from)
+        : await openAgencySession(session.userId, "password", from);
   const origin = `https://${host}`;
   const options = session.tenant ? tenantAuthOptions(session.tenant, origin) : agencyAuthOptions(origin);
   const claims = {
@@ -51,6 +62,7 @@ export async function sessionCookie(
     ...(session.tenant ? { tid: session.tenant.id } : {}),
     uid: session.userId,
     sv: session.sessionVersion,
+    ...(sid ? { sid } : {}),
   };
   const token = await encode({ secret: options.secret as string, maxAge: 3600, token: claims });
   return `${options.cookies?.sessionToken?.name ?? ""}=${token}`;

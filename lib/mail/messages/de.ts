@@ -21,6 +21,22 @@ export const de: MailStrings = {
     `Melden Sie sich mit diesem Link bei ${portal} an. Er funktioniert einmal und läuft in ${minutes} Minuten ab.`,
   signInButton: "Anmelden",
 
+  resetSubject: (portal) => `Passwort für ${portal} zurücksetzen`,
+  resetIntro: (portal, minutes) =>
+    `Jemand hat verlangt, das Passwort Ihres Kontos bei ${portal} zurückzusetzen. Wählen Sie mit diesem Link ein neues. Er funktioniert einmal und läuft in ${minutes} Minuten ab; dabei werden alle Geräte abgemeldet, die bei Ihrem Konto angemeldet sind.`,
+  resetButton: "Neues Passwort wählen",
+  resetNotAsked: "Wenn Sie das nicht verlangt haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt, wie es ist.",
+
+  emailChangeSubject: (portal) => `Bestätigen Sie Ihre neue E-Mail-Adresse für ${portal}`,
+  emailChangeIntro: (portal, address, hours) =>
+    `Bestätigen Sie, dass ${address} die neue E-Mail-Adresse Ihres Kontos bei ${portal} ist. Der Link funktioniert einmal und läuft in ${hours} Stunden ab; bis dahin behält Ihr Konto die alte Adresse.`,
+  emailChangeButton: "Diese Adresse bestätigen",
+  emailChangeNoticeSubject: (portal) => `Ihre E-Mail-Adresse bei ${portal} wird geändert`,
+  emailChangeNotice: (portal, address) =>
+    `Jemand, der bei Ihrem Konto bei ${portal} angemeldet ist, möchte dessen E-Mail-Adresse in ${address} ändern. Nichts ändert sich, bevor diese Adresse es bestätigt.`,
+  emailChangeNoticeAdvice:
+    "Wenn Sie das nicht waren, melden Sie sich an, ändern Sie sofort Ihr Passwort und beenden Sie auf Ihrer Kontoseite die Sitzungen, die Sie nicht kennen.",
+
   inviteSubject: (portal) => `Sie sind zu ${portal} eingeladen`,
   inviteFirstAdmin: (portal) =>
     `Ihr Portal ${portal} ist bereit, und Sie sind seine erste Administratorin bzw. sein erster Administrator.`,

@@ -21,6 +21,22 @@ export const en: MailStrings = {
     `Use this link to sign in to ${portal}. It works once and expires in ${minutes} minutes.`,
   signInButton: "Sign in",
 
+  resetSubject: (portal) => `Reset your password for ${portal}`,
+  resetIntro: (portal, minutes) =>
+    `Someone asked to reset the password of your account on ${portal}. Choose a new one with this link. It works once and expires in ${minutes} minutes; every device signed in to your account is signed out when you use it.`,
+  resetButton: "Choose a new password",
+  resetNotAsked: "If you did not ask for this, ignore this email: your password stays as it is.",
+
+  emailChangeSubject: (portal) => `Confirm your new email address for ${portal}`,
+  emailChangeIntro: (portal, address, hours) =>
+    `Confirm that ${address} is the new email address of your account on ${portal}. The link works once and expires in ${hours} hours; until then, your account keeps its old address.`,
+  emailChangeButton: "Confirm this address",
+  emailChangeNoticeSubject: (portal) => `Your email address on ${portal} is being changed`,
+  emailChangeNotice: (portal, address) =>
+    `Someone signed in to your account on ${portal} asked to change its email address to ${address}. Nothing changes until that address confirms it.`,
+  emailChangeNoticeAdvice:
+    "If this was not you, sign in and change your password now, and end the sessions you do not recognise on your account page.",
+
   inviteSubject: (portal) => `You are invited to ${portal}`,
   inviteFirstAdmin: (portal) => `Your portal ${portal} is ready and you are its first administrator.`,
   roleName: (role) => role,

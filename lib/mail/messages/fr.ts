@@ -21,6 +21,22 @@ export const fr: MailStrings = {
     `Utilisez ce lien pour vous connecter à ${portal}. Il ne fonctionne qu’une fois et expire dans ${minutes} minutes.`,
   signInButton: "Se connecter",
 
+  resetSubject: (portal) => `Réinitialisez votre mot de passe pour ${portal}`,
+  resetIntro: (portal, minutes) =>
+    `Quelqu’un a demandé à réinitialiser le mot de passe de votre compte sur ${portal}. Choisissez-en un nouveau avec ce lien. Il fonctionne une fois et expire dans ${minutes} minutes ; tous les appareils connectés à votre compte sont alors déconnectés.`,
+  resetButton: "Choisir un nouveau mot de passe",
+  resetNotAsked: "Si vous n’avez rien demandé, ignorez cet e-mail : votre mot de passe reste le même.",
+
+  emailChangeSubject: (portal) => `Confirmez votre nouvelle adresse e-mail pour ${portal}`,
+  emailChangeIntro: (portal, address, hours) =>
+    `Confirmez que ${address} est la nouvelle adresse e-mail de votre compte sur ${portal}. Le lien fonctionne une fois et expire dans ${hours} heures ; d’ici là, votre compte garde son ancienne adresse.`,
+  emailChangeButton: "Confirmer cette adresse",
+  emailChangeNoticeSubject: (portal) => `Votre adresse e-mail sur ${portal} va changer`,
+  emailChangeNotice: (portal, address) =>
+    `Une personne connectée à votre compte sur ${portal} a demandé à remplacer son adresse e-mail par ${address}. Rien ne change tant que cette adresse ne l’a pas confirmé.`,
+  emailChangeNoticeAdvice:
+    "Si ce n’était pas vous, connectez-vous, changez tout de suite votre mot de passe et mettez fin, sur la page de votre compte, aux sessions que vous ne reconnaissez pas.",
+
   inviteSubject: (portal) => `Vous êtes invité·e sur ${portal}`,
   inviteFirstAdmin: (portal) =>
     `Votre portail ${portal} est prêt et vous en êtes le premier administrateur ou la première administratrice.`,

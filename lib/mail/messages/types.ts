@@ -28,6 +28,18 @@ export interface MailStrings {
   signInIntro: (portal: string, minutes: number) => string;
   signInButton: string;
 
+  resetSubject: (portal: string) => string;
+  resetIntro: (portal: string, minutes: number) => string;
+  resetButton: string;
+  resetNotAsked: string;
+
+  emailChangeSubject: (portal: string) => string;
+  emailChangeIntro: (portal: string, address: string, hours: number) => string;
+  emailChangeButton: string;
+  emailChangeNoticeSubject: (portal: string) => string;
+  emailChangeNotice: (portal: string, address: string) => string;
+  emailChangeNoticeAdvice: string;
+
   inviteSubject: (portal: string) => string;
   inviteFirstAdmin: (portal: string) => string;
   /** A portal role (owner, admin, staff, member) as the sentences below use it; others unchanged. */

@@ -10,6 +10,7 @@ import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { tenantAuthOptions } from "@/lib/auth/tenant-options.server.ts";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
+import { endTenantSession } from "@/lib/auth/user-sessions.server.ts";
 
 /**
  * "End impersonation": the grant is ended (the session dies everywhere) and the cookie cleared.
@@ -17,8 +18,10 @@ import { platform } from "@/lib/platform/platform.server.ts";
  */
 export const endImpersonationAction = tenantAction("public", z.unknown(), async (_input, { tenant }) => {
   const user = await tenantUser(tenant);
-  if (user?.impersonation)
+  if (user?.impersonation) {
     await endImpersonation(platform().control, tenant.id, user.impersonation.grantId, await requestOrigin());
+    if (user.sessionId) await endTenantSession(tenant.id, user.id, user.sessionId);
+  }
   const name = tenantAuthOptions(tenant, await currentOrigin()).cookies?.sessionToken?.name;
   if (name) (await cookies()).delete(name);
   redirect("/impersonation/ended");

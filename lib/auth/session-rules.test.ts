@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { decideSession, describeDevice, isSessionId, lastSeenDue, trimUserAgent } from "./session-rules.ts";
+
+const now = new Date("2026-12-03T10:00:00Z");
+const live = {
+  id: "5f0c8a52-3c1e-4a7b-9a55-0d2a3b4c5d6e",
+  expiresAt: new Date("2026-12-03T12:00:00Z"),
+  endedAt: null,
+  lastSeenAt: new Date("2026-12-03T09:59:00Z"),
+  method: "password",
+};
+const user = { active: true, sessionVersion: 3 };
+const claims = { sid: live.id, sv: 3 };
+
+describe("decideSession", () => {
+  it("accepts a live row of an active user with the same session version", () => {
+    expect(decideSession(user, live, claims, now)).toEqual({ ok: true });
+  });
+
+  it("refuses a missing row, another row, an ended or expired row", () => {
+    expect(decideSession(user, null, claims, now)).toEqual({ ok: false, why: "no-session" });
+    expect(decideSession(user, live, { ...claims, sid: undefined }, now)).toEqual({ ok: false, why: "no-session" });
+    expect(decideSession(user, { ...live, endedAt: now }, claims, now)).toEqual({ ok: false, why: "ended" });
+    expect(decideSession(user, { ...live, expiresAt: now }, claims, now)).toEqual({ ok: false, why: "expired" });
+  });
+
+  it("refuses a deactivated user or a bumped session version, whatever the row", () => {
+    expect(decideSession({ ...user, active: false }, live, claims, now)).toEqual({ ok: false, why: "user" });
+    expect(decideSession({ ...user, sessionVersion: 4 }, live, claims, now)).toEqual({ ok: false, why: "user" });
+  });
+});
+
+describe("lastSeenDue", () => {
+  it("is due once a minute has passed, not before", () => {
+    expect(lastSeenDue({ lastSeenAt: new Date(now.getTime() - 59_999) }, now)).toBe(false);
+    expect(lastSeenDue({ lastSeenAt: new Date(now.getTime() - 60_000) }, now)).toBe(true);
+  });
+});
+
+describe("session ids and user agents", () => {
+  it("takes only UUIDs as row ids", () => {
+    expect(isSessionId(live.id)).toBe(true);
+    for (const bad of [undefined, "", "x", `${live.id}'`, 42]) expect(isSessionId(bad)).toBe(false);
+  });
+
+  it("trims user agents to 300 characters without control characters", () => {
+    expect(trimUserAgent("a\u0000b\nc")).toBe("a b c");
+    expect(trimUserAgent("x".repeat(500))).toHaveLength(300);
+    expect(trimUserAgent("  ")).toBeNull();
+    expect(trimUserAgent(null)).toBeNull();
+  });
+
+  it.each([
+    [
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+      "Chrome",
+      "Windows",
+    ],
+    [
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+      "Edge",
+      "Windows",
+    ],
+    ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox", "macOS"],
+    [
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+      "Safari",
+      "iPhone",
+    ],
+    [
+      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+      "Chrome",
+      "Android",
+    ],
+    [
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+      "Chrome",
+      "Linux",
+    ],
+    [null, "Unknown browser", "unknown system"],
+  ])("describes %s", (ua, browser, os) => {
+    expect(describeDevice(ua)).toEqual({ browser, os });
+  });
+});
