@@ -86,7 +86,7 @@ export function PasskeyStep({
   verify,
   next,
 }: {
-  options: () => Promise<{ options?: unknown; error?: string }>;
+  options: (input?: unknown) => Promise<{ options?: unknown; error?: string }>;
   verify: (input: { response: string; next: string }) => Promise<SecondFactorState>;
   next: string;
 }) {
@@ -212,7 +212,7 @@ export function AddPasskey({
   options,
   add,
 }: {
-  options: () => Promise<{ options?: unknown; error?: string }>;
+  options: (input?: unknown) => Promise<{ options?: unknown; error?: string }>;
   add: (input: { response: string; name: string }) => Promise<SecondFactorState>;
 }) {
   const t = useTranslations("secondFactor");

@@ -163,7 +163,7 @@ export async function finishTotp(
   assertOwn(who);
   const confirmed = await withTenantDb(tenant.id, (db) => confirmTotp(db, platform().keyring, who.id, code));
   if (!confirmed.ok) return { ok: false, message: confirmed.reason };
-  await markDone(tenant, who);
+  if (who.sessionId) await markDone(tenant, { id: who.id, email: who.email, sessionId: who.sessionId });
   await audit(tenant, who, "tenant-user.totp-added");
   return { ok: true, recoveryCodes: confirmed.recoveryCodes };
 }
@@ -171,7 +171,8 @@ export async function finishTotp(
 /** Whether removing a factor would leave a user whose portal requires one with none. */
 async function wouldLeaveNone(tenant: ResolvedTenant, user: TenantUser, removing: "totp" | string) {
   const factors = await secondFactorsOf(tenant.id, user.id);
-  const left = (removing === "totp" ? 0 : Number(factors.totp)) + factors.passkeys.filter((p) => p.id !== removing).length;
+  const left =
+    (removing === "totp" ? 0 : Number(factors.totp)) + factors.passkeys.filter((p) => p.id !== removing).length;
   return left === 0;
 }
 

@@ -7,6 +7,11 @@ import { chooseMemberLocale } from "../language-actions.ts";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import { secondFactorsOf } from "@/lib/auth/second-factor.server.ts";
+import { tenantNeedsSecondFactor } from "@/lib/auth/second-factor-policy.ts";
+import { dateTimeFormat } from "@/lib/format/date-time-format.ts";
+import { getLocale } from "next-intl/server";
+import { SecondFactorSection } from "./second-factor-section.tsx";
 
 export async function generateMetadata() {
   return { title: (await getTranslations("meta"))("account") };
@@ -17,7 +22,16 @@ export default async function AccountPage({ params }: { params: Promise<{ domain
   const user = await requireTenantUser(tenant, "/account");
   const t = await getTranslations("account");
   const tr = await getTranslations("roleName");
-  const [chosen, settings] = await Promise.all([memberLocale(tenant, user), portalSettings(tenant)]);
+  // An agency owner viewing the portal as this user does not manage their sign-in methods.
+  const own = !user.impersonation;
+  const [chosen, settings, factors, locale] = await Promise.all([
+    memberLocale(tenant, user),
+    portalSettings(tenant),
+    own ? secondFactorsOf(tenant.id, user.id) : null,
+    getLocale(),
+  ]);
+  const when = (d: Date) =>
+    `${dateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(d)} UTC`;
   return (
     <AuthCard title={t("title")}>
       <dl className="grid grid-cols-[6rem_1fr] gap-2 text-sm" data-testid="account">
@@ -32,6 +46,13 @@ export default async function AccountPage({ params }: { params: Promise<{ domain
       </dl>
       <MemberLanguageForm chosen={chosen} portalDefault={settings.defaultLocale} choose={chooseMemberLocale} />
       <SignOutButton />
+      {factors && (
+        <SecondFactorSection
+          factors={factors}
+          required={tenantNeedsSecondFactor(settings.secondFactorPolicy, user.role)}
+          when={when}
+        />
+      )}
     </AuthCard>
   );
 }

@@ -1,9 +1,5 @@
 import { getTranslations } from "next-intl/server";
-import {
-  AddPasskey,
-  SecondFactorButton,
-  TotpEnrolment,
-} from "@/components/auth/second-factor-forms.tsx";
+import { AddPasskey, SecondFactorButton, TotpEnrolment } from "@/components/auth/second-factor-forms.tsx";
 import type { SecondFactors } from "@/lib/auth/second-factor.server.ts";
 import {
   addPasskeyAction,
@@ -42,7 +38,12 @@ export async function SecondFactorSection({
             <p className="text-sm" data-testid="totp-on">
               {t("appOn")}
             </p>
-            <SecondFactorButton action={removeTotpAction} label={t("removeApp")} kind="quiet-danger" testId="remove-totp" />
+            <SecondFactorButton
+              action={removeTotpAction}
+              label={t("removeApp")}
+              kind="quiet-danger"
+              testId="remove-totp"
+            />
           </div>
         ) : (
           <TotpEnrolment begin={beginTotpAction} finish={finishTotpAction} />

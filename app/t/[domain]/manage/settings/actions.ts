@@ -16,6 +16,7 @@ import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
 import { InvalidFields } from "@/lib/actions/action-state.ts";
 import { checkContrast, describeContrast, parseSuggestion } from "@/lib/tenancy/contrast.ts";
 import { savableThemeSchema } from "@/lib/tenancy/theme.ts";
+import { secondFactorPolicy } from "@/lib/auth/second-factor-policy.ts";
 
 const options = { returnTo: "/manage/settings" };
 
@@ -128,4 +129,28 @@ export const brandingStatus = tenantAction(
     return { status: op.status, error: op.error };
   },
   options,
+);
+
+/**
+ * Who must use a second factor to sign in (docs/decisions/045): the portal's owners decide, and
+ * the change is audited. Sessions already open are asked at their next request.
+ */
+export const saveSecondFactorPolicy = tenantAction(
+  "owner",
+  z.object({ policy: secondFactorPolicy }),
+  async ({ policy }, { tenant, audit }): Promise<SettingsState> => {
+    const before = await withTenantDb(tenant.id, async (db) => {
+      const row = await db.portalSettings.findUnique({ where: { id: 1 }, select: { secondFactorPolicy: true } });
+      await db.portalSettings.upsert({
+        where: { id: 1 },
+        create: { id: 1, secondFactorPolicy: policy },
+        update: { secondFactorPolicy: policy },
+      });
+      return row?.secondFactorPolicy ?? "none";
+    });
+    await audit({ details: { from: before, to: policy } });
+    revalidatePath("/", "layout");
+    return { message: (await getTranslations("actions"))("settingsSaved") };
+  },
+  { ...options, audit: "tenant.second-factor-policy" },
 );

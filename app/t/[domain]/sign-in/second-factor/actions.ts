@@ -55,7 +55,9 @@ export const passkeyOptionsAction = tenantAction(
     const who = await pending(tenant);
     if (!who) return { error: SIGN_IN_AGAIN };
     const options = await passkeyChallenge(tenant, who, await currentOrigin());
-    return options ? { options } : { error: "You have no passkey on this portal. Use your authenticator app or a recovery code." };
+    return options
+      ? { options }
+      : { error: "You have no passkey on this portal. Use your authenticator app or a recovery code." };
   },
 );
 

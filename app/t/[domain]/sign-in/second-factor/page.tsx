@@ -1,12 +1,7 @@
 import { getTranslations } from "next-intl/server";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
-import {
-  PasskeyStep,
-  RecoveryCodeForm,
-  TotpCodeForm,
-  TotpEnrolment,
-} from "@/components/auth/second-factor-forms.tsx";
+import { PasskeyStep, RecoveryCodeForm, TotpCodeForm, TotpEnrolment } from "@/components/auth/second-factor-forms.tsx";
 import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
