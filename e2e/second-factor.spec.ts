@@ -61,28 +61,49 @@ test("an owner requires two-step for staff; open sessions and new sign-ins set i
   await admin.goto(at(host, "/manage/settings"));
   await expect(admin.getByTestId("portal-settings")).toBeVisible();
   await expect(admin.getByTestId("second-factor-policy")).toHaveCount(0);
+
+  // An owner without a factor of their own is told to set one up first: the policy covers them too.
   const owner = await signedIn(browser, host, "owner@twostep.example");
   await owner.goto(at(host, "/manage/settings"));
   const policy = owner.getByTestId("second-factor-policy");
   await expect(policy.getByLabel("Nobody (each person may turn it on)")).toBeChecked();
   await policy.getByLabel("Staff, admins and owners").check();
   await policy.getByRole("button", { name: "Save" }).click();
+  await expect(policy.getByTestId("form-error")).toContainText(
+    "Turn on two-step verification for your own account first",
+  );
+
+  // On the account page the owner sets up an app (QR code, first code, ten recovery codes)...
+  await owner.goto(at(host, "/account"));
+  const section = owner.getByTestId("second-factors");
+  await expect(section.getByTestId("second-factor-status")).toHaveAttribute("data-enrolled", "no");
+  await section.getByRole("button", { name: "Set up an authenticator app" }).click();
+  const secret = (await section.getByTestId("totp-secret").textContent())!.trim();
+  await section.getByLabel("Code from your authenticator app").fill(await codeFor(secret));
+  await section.getByRole("button", { name: "Confirm" }).click();
+  await expect(section.getByTestId("recovery-code")).toHaveCount(10);
+
+  // ...and then may require it (the positive control of the refusal above), which is audited.
+  await owner.goto(at(host, "/manage/settings"));
+  await policy.getByLabel("Staff, admins and owners").check();
+  await policy.getByRole("button", { name: "Save" }).click();
   await expect(policy.getByTestId("settings-message")).toBeVisible();
-
-  // The owner's own open session is asked at its next page, and sets up an app there.
-  await owner.goto(at(host, "/manage"));
-  await owner.waitForURL(/\/sign-in\/second-factor\?callbackUrl=%2Fmanage$/);
-  await enrolAtSignIn(owner);
-  await owner.getByTestId("continue").click();
-  await owner.waitForURL(at(host, "/manage"));
-  await expect(owner.getByRole("heading", { level: 1 }).first()).toBeVisible();
-
   const [audit] = await adminQuery<{ details: { from: string; to: string } }>(
     "portico",
     `SELECT details FROM "AuditEntry" WHERE action = 'tenant.second-factor-policy' AND ${TENANT}`,
     [slug],
   );
   expect(audit?.details).toEqual({ from: "none", to: "staff" });
+  // The owner proved their factor in this session: it carries on.
+  await owner.goto(at(host, "/manage"));
+  await expect(owner).toHaveURL(at(host, "/manage"));
+
+  // The admin's session, open since before the policy, is asked at its next page and sets up an app there.
+  await admin.goto(at(host, "/manage"));
+  await admin.waitForURL(/\/sign-in\/second-factor\?callbackUrl=%2Fmanage$/);
+  await enrolAtSignIn(admin);
+  await admin.getByTestId("continue").click();
+  await admin.waitForURL(at(host, "/manage"));
 
   // Staff: the password leads to the second step, which sets up the app and shows ten codes.
   const page = await passwordStep(browser, host, "staff@twostep.example", "/manage");

@@ -43,7 +43,8 @@ export const finishTotpAction = tenantAction(
   async ({ code }, { tenant, user }): Promise<SecondFactorState> => {
     const done = await finishTotp(tenant, user, code);
     if (!done.ok) return { error: done.message };
-    revalidatePath("/account");
+    // No revalidation here: the page would swap the form for "Set up" before the codes were read.
+    // Their "Continue" reloads the page.
     return { recoveryCodes: done.recoveryCodes };
   },
   { returnTo: "/account", echo: false },

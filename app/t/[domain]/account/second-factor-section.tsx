@@ -46,7 +46,7 @@ export async function SecondFactorSection({
             />
           </div>
         ) : (
-          <TotpEnrolment begin={beginTotpAction} finish={finishTotpAction} />
+          <TotpEnrolment begin={beginTotpAction} finish={finishTotpAction} next="/account" />
         )}
       </div>
       <div className="space-y-2">
