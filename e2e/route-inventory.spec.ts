@@ -31,17 +31,26 @@ const S = {
 } as const;
 type Sentinel = keyof typeof S;
 
-type Persona = "anonymous" | "member" | "removedStaff" | "otherTenantStaff" | "agencyViewer" | "staff";
+type Persona = "anonymous" | "member" | "removedStaff" | "otherTenantStaff" | "agencyViewer" | "halfSignedIn" | "staff";
 /** What each visitor may see. Only "staff" (of the seeded tenant) and the agency viewer are entitled to anything. */
 const ENTITLED: Record<Persona, readonly Sentinel[]> = {
   anonymous: [],
   member: [],
   removedStaff: [],
   otherTenantStaff: [],
+  // Staff with a second factor who gave their password only (docs/decisions/045).
+  halfSignedIn: [],
   agencyViewer: ["agencyOnly"],
   staff: ["attendeeEmail", "attendeeName", "ticket", "draftTitle"],
 };
-const UNENTITLED: Persona[] = ["anonymous", "member", "removedStaff", "otherTenantStaff", "agencyViewer"];
+const UNENTITLED: Persona[] = [
+  "anonymous",
+  "member",
+  "removedStaff",
+  "otherTenantStaff",
+  "agencyViewer",
+  "halfSignedIn",
+];
 
 const VARIANTS: Record<string, (path: string) => { path: string; headers: Record<string, string> }> = {
   plain: (p) => ({ path: p, headers: {} }),
@@ -154,8 +163,10 @@ const cookies: Record<Persona, string> = {
   removedStaff: "",
   otherTenantStaff: "",
   agencyViewer: "",
+  halfSignedIn: "",
   staff: "",
 };
+let db = "";
 const routes: AppRoute[] = appRoutes(path.resolve("app"));
 
 test.beforeAll(async () => {
@@ -166,6 +177,7 @@ test.beforeAll(async () => {
       { email: "staff@inventory.example", name: "Sid Staff", role: "staff" },
       { email: "gone@inventory.example", name: "Gus Gone", role: "staff" },
       { email: "member@inventory.example", name: "Mia Member", role: "member" },
+      { email: "twostep@inventory.example", name: "Tess Twostep", role: "staff" },
       { email: S.attendeeEmail, name: S.attendeeName, role: "member" },
     ],
     "premium",
@@ -177,7 +189,7 @@ test.beforeAll(async () => {
   );
   tenantHost = `${slug}.localhost`;
   otherHost = `${other}.localhost`;
-  const db = `t_${slug.replaceAll("-", "_")}`;
+  db = `t_${slug.replaceAll("-", "_")}`;
   // A published event with one member's confirmed registration (their ticket is theirs alone),
   // and a draft only staff may know of.
   await adminSql(
@@ -211,6 +223,14 @@ test.beforeAll(async () => {
     `UPDATE "User" SET active = false, "sessionVersion" = "sessionVersion" + 1 WHERE email = 'gone@inventory.example'`,
   );
   cookies.otherTenantStaff = await signIn(otherHost, "staff@inventory.example", PASSWORD);
+  // Staff who turned on an authenticator app and gave only their password: half signed in. The
+  // guard needs only the confirmed app's row to ask; no code is ever checked here.
+  await adminSql(
+    db,
+    `INSERT INTO "UserTotp" ("userId", "secretCiphertext", "keyId", "confirmedAt")
+     SELECT id, 'not-a-secret', 'k', now() FROM "User" WHERE email = 'twostep@inventory.example'`,
+  );
+  cookies.halfSignedIn = await signIn(tenantHost, "twostep@inventory.example", PASSWORD);
   cookies.agencyViewer = await signIn("admin.localhost", "viewer@agency.localhost", AGENCY_PASSWORD);
 
   const [operation] = await adminQuery<{ id: string }>(
@@ -251,6 +271,13 @@ test("positive controls: the sentinels are on the pages of those entitled to the
       `agency viewer, ${name}`,
     ).toContain(S.agencyOnly);
   }
+  // The half-signed-in session is live, and is sent to its second step (and nowhere else).
+  const half = await send(tenantHost, "/manage", { Cookie: cookies.halfSignedIn });
+  expect(half.status).toBe(307);
+  expect(String(half.headers.location)).toMatch(/^\/sign-in\/second-factor\?callbackUrl=%2Fmanage$/);
+  expect((await send(tenantHost, "/sign-in/second-factor", { Cookie: cookies.halfSignedIn })).body).toContain(
+    "twostep@inventory.example",
+  );
   // The other personas are who they claim to be: their sessions work where they should.
   expect((await send(tenantHost, "/account", { Cookie: cookies.member })).body).toContain("member@inventory.example");
   expect((await send(otherHost, "/manage", { Cookie: cookies.otherTenantStaff })).status).toBe(200);
@@ -302,3 +329,18 @@ for (const route of routes) {
     expect(leaks, `${route.file}: ${tasks.length} requests`).toEqual([]);
   });
 }
+
+// Runs last (one worker, in order): the half-signed-in persona was refused above for want of its
+// second factor alone. Once its session row records one, the same cookie reaches the staff pages.
+test("positive control: the half-signed-in staff, once the second factor is done, see staff pages", async () => {
+  const before = await visit(tenantHost, "/manage/events/open-day/attendees", { Cookie: cookies.halfSignedIn });
+  expect(before.body).not.toContain(S.attendeeEmail);
+  await adminSql(
+    db,
+    `UPDATE "UserSession" SET "secondFactorAt" = now()
+     WHERE "userId" = (SELECT id FROM "User" WHERE email = 'twostep@inventory.example') AND "endedAt" IS NULL`,
+  );
+  const after = await visit(tenantHost, "/manage/events/open-day/attendees", { Cookie: cookies.halfSignedIn });
+  expect(after.body).toContain(S.attendeeEmail);
+  expect(after.body).toContain(S.ticket);
+});

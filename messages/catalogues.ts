@@ -25,6 +25,7 @@ export const CLIENT_NAMESPACES = [
   "account",
   "language",
   "pages",
+  "secondFactor",
 ] as const satisfies readonly Namespace[];
 
 /** What the staff area's client components read besides (its layout provides them). */

@@ -16,6 +16,7 @@ export function OneClickSignIn({
   label,
   pendingLabel,
   refused,
+  via,
 }: {
   /** The next-auth credentials provider that consumes the token. */
   provider: string;
@@ -25,6 +26,8 @@ export function OneClickSignIn({
   pendingLabel: string;
   /** Shown when the token is refused (used, expired or unknown), saying what to do. */
   refused: string;
+  /** A page to go through first, with callbackUrl (the portal's second step). */
+  via?: string;
 }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -38,7 +41,7 @@ export function OneClickSignIn({
       setError(refused);
       return;
     }
-    window.location.assign(result.url);
+    window.location.assign(via ? `${via}?callbackUrl=${encodeURIComponent(callbackUrl)}` : result.url);
   }
   return (
     <div className="space-y-4">

@@ -10,7 +10,11 @@ import { localiseServerText } from "@/lib/portal/server-text.ts";
 
 const THROTTLED = "Too many attempts.";
 
-export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
+/**
+ * `via`: a page the browser goes through first, with `callbackUrl` (the portal's second step, which
+ * passes a session that needs none straight on: docs/decisions/045).
+ */
+export function PasswordSignIn({ callbackUrl, via }: { callbackUrl: string; via?: string }) {
   const t = useTranslations("auth");
   const locale = useLocale();
   const [error, setError] = useState<string | null>(null);
@@ -34,7 +38,7 @@ export function PasswordSignIn({ callbackUrl }: { callbackUrl: string }) {
       setError(result?.error?.startsWith(THROTTLED) ? localiseServerText(result.error, locale) : t("wrongPassword"));
       return;
     }
-    window.location.assign(result.url);
+    window.location.assign(via ? `${via}?callbackUrl=${encodeURIComponent(callbackUrl)}` : result.url);
   }
 
   return (

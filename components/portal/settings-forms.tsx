@@ -109,6 +109,33 @@ export function PortalSettingsForm({
   );
 }
 
+/** Who must use a second factor to sign in: the portal owner's choice (docs/decisions/045). */
+export function SecondFactorPolicyForm({ policy, save }: { policy: string; save: FormAction<SettingsState> }) {
+  const t = useTranslations("settings");
+  const [state, action, pending] = useActionState(save, {} as SettingsState);
+  return (
+    <form action={action} className="space-y-3" data-testid="second-factor-policy">
+      <fieldset className="space-y-1">
+        <legend className="text-sm font-medium">{t("secondFactorWho")}</legend>
+        {(["none", "staff", "everyone"] as const).map((value) => (
+          <label key={value} className="flex items-center gap-2">
+            <input type="radio" name="policy" value={value} defaultChecked={policy === value} />{" "}
+            {t(`secondFactor_${value}`)}
+          </label>
+        ))}
+      </fieldset>
+      <p className="text-sm opacity-80">{t("secondFactorHint")}</p>
+      <SubmitButton pending={pending}>{t("save")}</SubmitButton>
+      {state.message && (
+        <p role="status" data-testid="settings-message" className="text-sm">
+          {state.message}
+        </p>
+      )}
+      <FormError message={state.error} />
+    </form>
+  );
+}
+
 const COLOURS = [
   ["primary", "primaryColour"],
   ["accent", "accent"],

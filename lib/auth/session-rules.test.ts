@@ -30,6 +30,42 @@ describe("decideSession", () => {
   });
 });
 
+describe("decideSession and the second factor (docs/decisions/045)", () => {
+  const must = { ...user, needsSecondFactor: true };
+
+  it("holds a live session of a user who must use a second factor until the row records one", () => {
+    expect(decideSession(must, live, claims, now)).toEqual({ ok: false, why: "second-factor" });
+    expect(decideSession(must, { ...live, secondFactorAt: null }, claims, now)).toEqual({
+      ok: false,
+      why: "second-factor",
+    });
+    expect(decideSession(must, { ...live, method: "email-link" }, claims, now)).toEqual({
+      ok: false,
+      why: "second-factor",
+    });
+    expect(decideSession(must, { ...live, method: "reset" }, claims, now)).toEqual({ ok: false, why: "second-factor" });
+    // Positive controls: the factor proved, or a user who need not use one.
+    expect(decideSession(must, { ...live, secondFactorAt: now }, claims, now)).toEqual({ ok: true });
+    expect(decideSession({ ...user, needsSecondFactor: false }, live, claims, now)).toEqual({ ok: true });
+  });
+
+  it("lets impersonation and single sign-on through, and nothing that merely resembles them", () => {
+    expect(decideSession(must, { ...live, method: "impersonation" }, claims, now)).toEqual({ ok: true });
+    expect(decideSession(must, { ...live, method: "sso-oidc" }, claims, now)).toEqual({ ok: true });
+    expect(decideSession(must, { ...live, method: "sso-saml" }, claims, now)).toEqual({ ok: true });
+    for (const method of ["password-impersonation", "impersonation ", "sso-", "sso-oidc2", "sso"])
+      expect(decideSession(must, { ...live, method }, claims, now), method).toEqual({
+        ok: false,
+        why: "second-factor",
+      });
+  });
+
+  it("checks the user and the row first: an ended session is ended, not half signed in", () => {
+    expect(decideSession(must, { ...live, endedAt: now }, claims, now)).toEqual({ ok: false, why: "ended" });
+    expect(decideSession({ ...must, active: false }, live, claims, now)).toEqual({ ok: false, why: "user" });
+  });
+});
+
 describe("lastSeenDue", () => {
   it("is due once a minute has passed, not before", () => {
     expect(lastSeenDue({ lastSeenAt: new Date(now.getTime() - 59_999) }, now)).toBe(false);

@@ -1,6 +1,6 @@
 /**
  * The rules a signed-in session is held to (docs/decisions/041), pure so they are tested alone
- * and so a later check (a second factor) is one more line here rather than in each guard.
+ * and so each check (the second factor too) is one line here rather than one in each guard.
  */
 
 /** How a session was opened: stored with its row. SSO kinds will join these. */
@@ -20,13 +20,24 @@ export interface SessionRow {
   endedAt: Date | null;
   lastSeenAt: Date;
   method: string;
+  /** When the session proved its user's second factor (docs/decisions/045); absent where none is kept. */
+  secondFactorAt?: Date | null;
 }
 
 /** What the guards know of the user behind a session. */
 export interface SessionUser {
   active: boolean;
   sessionVersion: number;
+  /** Whether this user must prove a second factor in each session (their portal's policy or their own choice). */
+  needsSecondFactor?: boolean;
 }
+
+/**
+ * Sessions the second step does not ask (docs/decisions/045): the agency's impersonation (its
+ * owner proved their own factor on the agency side) and single sign-on (the identity provider
+ * enforces its own).
+ */
+export const SECOND_FACTOR_EXEMPT = /^(impersonation|sso-[a-z]+)$/;
 
 /** The claims a session cookie carries that the decision needs. */
 export interface SessionClaims {
@@ -34,12 +45,13 @@ export interface SessionClaims {
   sv?: number;
 }
 
-export type SessionDecision = { ok: true } | { ok: false; why: "no-session" | "ended" | "expired" | "user" };
+export type SessionDecision =
+  { ok: true } | { ok: false; why: "no-session" | "ended" | "expired" | "user" | "second-factor" };
 
 /**
  * Whether a session may be used now. The one place the guards of both realms decide it: the user
  * is active with an unchanged session version, and the cookie's session row exists, has not ended
- * and has not expired. A second factor, later, is one more condition over the same two rows.
+ * and has not expired; and when the user must use a second factor, this session has proved one.
  */
 export function decideSession(
   user: SessionUser,
@@ -51,6 +63,9 @@ export function decideSession(
   if (!session || session.id !== claims.sid) return { ok: false, why: "no-session" };
   if (session.endedAt) return { ok: false, why: "ended" };
   if (session.expiresAt.getTime() <= now.getTime()) return { ok: false, why: "expired" };
+  // Half signed in: live, but its user must prove a second factor this session has not.
+  if (user.needsSecondFactor && !session.secondFactorAt && !SECOND_FACTOR_EXEMPT.test(session.method))
+    return { ok: false, why: "second-factor" };
   return { ok: true };
 }
 

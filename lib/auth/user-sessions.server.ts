@@ -4,6 +4,7 @@ import type { TenantDb } from "../db/tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { AgencyRole, TenantRole } from "./roles.ts";
+import { secondFactorPolicy, tenantNeedsSecondFactor } from "./second-factor-policy.ts";
 import {
   LAST_SEEN_EVERY_MS,
   SESSION_HOURS,
@@ -50,7 +51,18 @@ export async function openTenantSession(
 
 /** The user a tenant cookie names and the session row it carries, read together in one query. */
 export interface TenantSessionRead {
-  user: { id: string; email: string; name: string; role: TenantRole; active: boolean; sessionVersion: number };
+  user: {
+    id: string;
+    email: string;
+    name: string;
+    role: TenantRole;
+    active: boolean;
+    sessionVersion: number;
+    /** Has a confirmed authenticator app or a passkey (docs/decisions/045). */
+    enrolled: boolean;
+    /** The portal's policy or their own factor asks a second factor of every session. */
+    needsSecondFactor: boolean;
+  };
   session: SessionRow | null;
 }
 
@@ -77,19 +89,32 @@ export async function readTenantSession(
         endedAt: Date | null;
         lastSeenAt: Date | null;
         method: string | null;
+        secondFactorAt: Date | null;
+        enrolled: boolean;
+        policy: string | null;
       }>
     >`
       SELECT u.id::text AS id, u.email, u.name, u.role::text AS role, u.active, u."sessionVersion",
-             s.id::text AS "sessionId", s."expiresAt", s."endedAt", s."lastSeenAt", s.method
+             s.id::text AS "sessionId", s."expiresAt", s."endedAt", s."lastSeenAt", s.method,
+             s."secondFactorAt",
+             (EXISTS (SELECT 1 FROM "UserTotp" t WHERE t."userId" = u.id AND t."confirmedAt" IS NOT NULL)
+              OR EXISTS (SELECT 1 FROM "Passkey" p WHERE p."userId" = u.id)) AS enrolled,
+             (SELECT ps."secondFactorPolicy" FROM "PortalSettings" ps WHERE ps.id = 1) AS policy
       FROM "User" u LEFT JOIN "UserSession" s ON s.id = ${sid}::uuid AND s."userId" = u.id
       WHERE u.id = ${userId}::uuid`,
   );
   const row = rows[0];
   if (!row) return null;
-  const { sessionId: id, expiresAt, endedAt, lastSeenAt, method, ...user } = row;
+  const { sessionId: id, expiresAt, endedAt, lastSeenAt, method, secondFactorAt, policy, ...user } = row;
+  const parsedPolicy = secondFactorPolicy.safeParse(policy ?? "none");
+  // An unknown policy (a value written by hand) asks everyone: failing closed, never open.
+  const required = parsedPolicy.success ? tenantNeedsSecondFactor(parsedPolicy.data, user.role) : true;
   return {
-    user,
-    session: id && expiresAt && lastSeenAt ? { id, expiresAt, endedAt, lastSeenAt, method: method ?? "" } : null,
+    user: { ...user, needsSecondFactor: user.enrolled || required },
+    session:
+      id && expiresAt && lastSeenAt
+        ? { id, expiresAt, endedAt, lastSeenAt, method: method ?? "", secondFactorAt }
+        : null,
   };
 }
 

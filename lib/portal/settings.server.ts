@@ -5,6 +5,7 @@ import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { DEFAULT_LOCALE, asLocale, type Locale } from "../format/locale.ts";
+import { secondFactorPolicy, type SecondFactorPolicy } from "../auth/second-factor-policy.ts";
 
 export interface PortalSettingsView {
   catalogueVisibility: "public" | "members";
@@ -13,6 +14,8 @@ export interface PortalSettingsView {
   senderName: string | null;
   /** The portal's language for everyone who chose none (docs/decisions/034). */
   defaultLocale: Locale;
+  /** Who must use a second factor (docs/decisions/045). */
+  secondFactorPolicy: SecondFactorPolicy;
 }
 
 const DEFAULTS: PortalSettingsView = {
@@ -21,6 +24,7 @@ const DEFAULTS: PortalSettingsView = {
   allowGuestRegistration: false,
   senderName: null,
   defaultLocale: DEFAULT_LOCALE,
+  secondFactorPolicy: "none",
 };
 
 /**
@@ -37,10 +41,17 @@ export const portalSettings = cache(async (tenant: Pick<ResolvedTenant, "id">): 
         allowGuestRegistration: true,
         senderName: true,
         defaultLocale: true,
+        secondFactorPolicy: true,
       },
     }),
   );
-  return row ? { ...row, defaultLocale: asLocale(row.defaultLocale) ?? DEFAULT_LOCALE } : DEFAULTS;
+  if (!row) return DEFAULTS;
+  const policy = secondFactorPolicy.safeParse(row.secondFactorPolicy);
+  return {
+    ...row,
+    defaultLocale: asLocale(row.defaultLocale) ?? DEFAULT_LOCALE,
+    secondFactorPolicy: policy.success ? policy.data : "none",
+  };
 });
 
 /** What the settings page shows its admins: the settings and the portal's custom domains. */

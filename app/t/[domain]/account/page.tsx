@@ -16,6 +16,9 @@ import { hasPassword, mySessions } from "@/lib/auth/tenant-account.server.ts";
 import { dateTimeFormat } from "@/lib/format/date-time-format.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { changeEmailAction, changePasswordAction, endSessionAction, setPasswordLinkAction } from "./actions.ts";
+import { secondFactorsOf } from "@/lib/auth/second-factor.server.ts";
+import { tenantNeedsSecondFactor } from "@/lib/auth/second-factor-policy.ts";
+import { SecondFactorSection } from "./second-factor-section.tsx";
 
 export async function generateMetadata() {
   return { title: (await getTranslations("meta"))("account") };
@@ -26,13 +29,15 @@ export default async function AccountPage({ params }: { params: Promise<{ domain
   const user = await requireTenantUser(tenant, "/account");
   const t = await getTranslations("account");
   const tr = await getTranslations("roleName");
-  // An agency owner viewing the portal as this user does not manage their sessions, password or address.
+  // An agency owner viewing the portal as this user does not manage their sessions, password,
+  // address or sign-in methods.
   const own = !user.impersonation;
-  const [chosen, settings, sessions, withPassword, locale] = await Promise.all([
+  const [chosen, settings, sessions, withPassword, factors, locale] = await Promise.all([
     memberLocale(tenant, user),
     portalSettings(tenant),
     own ? mySessions(tenant, user) : [],
     hasPassword(tenant, user),
+    own ? secondFactorsOf(tenant.id, user.id) : null,
     getLocale(),
   ]);
   const when = (d: Date) =>
@@ -88,6 +93,13 @@ export default async function AccountPage({ params }: { params: Promise<{ domain
           </h2>
           <ChangeEmailForm action={changeEmailAction} />
         </section>
+      )}
+      {factors && (
+        <SecondFactorSection
+          factors={factors}
+          required={tenantNeedsSecondFactor(settings.secondFactorPolicy, user.role)}
+          when={when}
+        />
       )}
     </AuthCard>
   );

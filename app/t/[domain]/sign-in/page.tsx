@@ -7,7 +7,7 @@ import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
 import { memberSignUpAllowed } from "@/lib/portal/sign-up.server.ts";
-import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
+import { pendingTenantUser, tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { requestSignInLink } from "./actions.ts";
 
@@ -29,6 +29,9 @@ export default async function SignInPage({ params, searchParams }: Props) {
     "/account",
   );
   if (await tenantUser(tenant)) redirect(callbackUrl);
+  // Half signed in (a second factor owed): the second step, not the password again.
+  if (await pendingTenantUser(tenant))
+    redirect(`/sign-in/second-factor?callbackUrl=${encodeURIComponent(callbackUrl)}`);
   const t = await getTranslations("auth");
   return (
     <AuthCard title={t("signInTo", { portal: tenant.name })}>
@@ -37,7 +40,7 @@ export default async function SignInPage({ params, searchParams }: Props) {
           {t("inviteAccepted", { email: invited.slice(0, 254) })}
         </p>
       )}
-      <PasswordSignIn callbackUrl={callbackUrl} />
+      <PasswordSignIn callbackUrl={callbackUrl} via="/sign-in/second-factor" />
       <p className="-mt-3 text-right text-sm">
         <Link href="/forgot-password" className="text-brand underline" data-testid="forgot-password">
           {t("forgotPassword")}

@@ -16,6 +16,8 @@ import { LOGO_MAX_BYTES, checkLogo } from "@/lib/tenancy/logo.ts";
 import { InvalidFields } from "@/lib/actions/action-state.ts";
 import { checkContrast, describeContrast, parseSuggestion } from "@/lib/tenancy/contrast.ts";
 import { savableThemeSchema } from "@/lib/tenancy/theme.ts";
+import { secondFactorPolicy, tenantNeedsSecondFactor } from "@/lib/auth/second-factor-policy.ts";
+import { secondFactorsOf } from "@/lib/auth/second-factor.server.ts";
 
 const options = { returnTo: "/manage/settings" };
 
@@ -128,4 +130,37 @@ export const brandingStatus = tenantAction(
     return { status: op.status, error: op.error };
   },
   options,
+);
+
+/**
+ * Who must use a second factor to sign in (docs/decisions/045): the portal's owners decide, and
+ * the change is audited. Sessions already open are asked at their next request.
+ */
+export const saveSecondFactorPolicy = tenantAction(
+  "owner",
+  z.object({ policy: secondFactorPolicy }),
+  async ({ policy }, { tenant, user, audit }): Promise<SettingsState> => {
+    // Owners are covered by every policy but "none": one who has no factor would lock their own
+    // session out with this click, so they set one up first (as GitHub asks of organisation owners).
+    if (tenantNeedsSecondFactor(policy, user.role)) {
+      const mine = await secondFactorsOf(tenant.id, user.id);
+      if (!mine.totp && mine.passkeys.length === 0)
+        throw new InvalidInput(
+          "Turn on two-step verification for your own account first (Account, Two-step verification), then require it here.",
+        );
+    }
+    const before = await withTenantDb(tenant.id, async (db) => {
+      const row = await db.portalSettings.findUnique({ where: { id: 1 }, select: { secondFactorPolicy: true } });
+      await db.portalSettings.upsert({
+        where: { id: 1 },
+        create: { id: 1, secondFactorPolicy: policy },
+        update: { secondFactorPolicy: policy },
+      });
+      return row?.secondFactorPolicy ?? "none";
+    });
+    await audit({ details: { from: before, to: policy } });
+    revalidatePath("/", "layout");
+    return { message: (await getTranslations("actions"))("settingsSaved") };
+  },
+  { ...options, audit: "tenant.second-factor-policy" },
 );

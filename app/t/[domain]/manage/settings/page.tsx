@@ -1,12 +1,12 @@
 import { getTranslations } from "next-intl/server";
-import { BrandingForm, PortalSettingsForm } from "@/components/portal/settings-forms.tsx";
+import { BrandingForm, PortalSettingsForm, SecondFactorPolicyForm } from "@/components/portal/settings-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { settingsForAdmin } from "@/lib/portal/settings.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
-import { brandingStatus, saveBranding, savePortalSettings } from "./actions.ts";
+import { brandingStatus, saveBranding, savePortalSettings, saveSecondFactorPolicy } from "./actions.ts";
 
 export async function generateMetadata() {
   return { title: (await getTranslations("meta"))("settings") };
@@ -33,6 +33,12 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
         <h2 className="text-xl font-semibold">{t("portalSettings")}</h2>
         <PortalSettingsForm save={savePortalSettings} settings={settings} />
       </section>
+      {admin.role === "owner" && (
+        <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+          <h2 className="text-xl font-semibold">{t("signInSecurity")}</h2>
+          <SecondFactorPolicyForm save={saveSecondFactorPolicy} policy={settings.secondFactorPolicy} />
+        </section>
+      )}
       <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">{t("domains")}</h2>
         <ul className="text-sm" data-testid="domains">

@@ -26,6 +26,7 @@ export default async function SignInLinkPage({ params, searchParams }: Props) {
           label={t("continueSignIn")}
           pendingLabel={t("signingIn")}
           refused={t("linkRefused")}
+          via="/sign-in/second-factor"
         />
       ) : (
         <p role="alert">{t("linkIncomplete")}</p>

@@ -1,0 +1,119 @@
+import "server-only";
+import { generateSecret, generateURI, verify } from "otplib";
+import QRCode from "qrcode";
+import { seal, unseal, type Keyring } from "../db/keyring.server.ts";
+import type { TenantDb } from "../db/tenant-db.server.ts";
+import { InvalidInput } from "../util/errors.ts";
+import { replaceRecoveryCodes } from "./recovery-codes.server.ts";
+
+/**
+ * Authenticator-app codes (TOTP, RFC 6238) as a second factor (docs/decisions/045). The secret is
+ * sealed with the platform keyring like database credentials; it is shown once, as a QR code and
+ * as text, while the user enrols, and only counts once a first code confirms the app has it.
+ */
+
+/** One step either side of now: phone clocks drift and people type slowly. */
+const TOLERANCE_SECONDS = 30;
+
+export interface TotpEnrolment {
+  /** Base32, for typing into an app that cannot scan. */
+  secret: string;
+  /** The otpauth:// URI the QR code encodes. */
+  uri: string;
+  /** The QR code as an SVG document. */
+  qrSvg: string;
+}
+
+/** A code as typed: digits only, spaces allowed ("123 456"). */
+function normaliseCode(code: unknown): string | null {
+  if (typeof code !== "string") return null;
+  const digits = code.replace(/\s+/g, "");
+  return /^\d{6}$/.test(digits) ? digits : null;
+}
+
+/**
+ * Starts (or restarts) enrolment: a fresh secret, unconfirmed until confirmTotp. Refused while a
+ * confirmed app exists, so a session cannot silently swap the user's app for an attacker's.
+ */
+export async function startTotpEnrolment(
+  db: TenantDb,
+  keyring: Keyring,
+  user: { id: string; email: string },
+  issuer: string,
+): Promise<TotpEnrolment> {
+  const existing = await db.userTotp.findUnique({ where: { userId: user.id }, select: { confirmedAt: true } });
+  if (existing?.confirmedAt)
+    throw new InvalidInput("An authenticator app is already set up. Remove it first to set up another.");
+  const secret = generateSecret();
+  const sealed = seal(secret, keyring);
+  await db.userTotp.upsert({
+    where: { userId: user.id },
+    create: { userId: user.id, secretCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+    update: { secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, confirmedAt: null, lastUsedStep: null },
+  });
+  const uri = generateURI({ issuer, label: user.email, secret });
+  const qrSvg = await QRCode.toString(uri, { type: "svg", margin: 1, errorCorrectionLevel: "M" });
+  return { secret, uri, qrSvg };
+}
+
+export type TotpCheck = { ok: true } | { ok: false; reason: string };
+
+/** Verifies `code` against the stored secret and records its time step, atomically: a code counts once. */
+async function acceptCode(db: TenantDb, keyring: Keyring, userId: string, code: unknown, confirmed: boolean) {
+  const digits = normaliseCode(code);
+  if (!digits) return { ok: false, reason: "Enter the 6-digit code your authenticator app shows." } as const;
+  const row = await db.userTotp.findUnique({ where: { userId } });
+  if (!row || Boolean(row.confirmedAt) !== confirmed)
+    return {
+      ok: false,
+      reason: confirmed ? "No authenticator app is set up." : "Start setting up an authenticator app first.",
+    } as const;
+  const secret = unseal({ ciphertext: row.secretCiphertext, keyId: row.keyId }, keyring);
+  const result = await verify({
+    secret,
+    token: digits,
+    epochTolerance: TOLERANCE_SECONDS,
+    ...(row.lastUsedStep !== null ? { afterTimeStep: Number(row.lastUsedStep) } : {}),
+  });
+  if (!result.valid || !("timeStep" in result))
+    return { ok: false, reason: "That code is not right, or was already used. Try the next one." } as const;
+  // Two requests with the same code at once: only the one that moves the step forward counts.
+  const step = BigInt(result.timeStep);
+  const moved = await db.$executeRaw`
+    UPDATE "UserTotp" SET "lastUsedStep" = ${step},
+           "confirmedAt" = COALESCE("confirmedAt", now())
+    WHERE "userId" = ${userId}::uuid AND ("lastUsedStep" IS NULL OR "lastUsedStep" < ${step})`;
+  return moved === 1
+    ? ({ ok: true } as const)
+    : ({ ok: false, reason: "That code was already used. Wait for the next one." } as const);
+}
+
+/**
+ * Confirms enrolment with the first code from the app, and issues the user's recovery codes
+ * (replacing any earlier ones): shown once, stored only as hashes.
+ */
+export async function confirmTotp(
+  db: TenantDb,
+  keyring: Keyring,
+  userId: string,
+  code: unknown,
+): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; reason: string }> {
+  const accepted = await acceptCode(db, keyring, userId, code, false);
+  if (!accepted.ok) return accepted;
+  return { ok: true, recoveryCodes: await replaceRecoveryCodes(db, userId) };
+}
+
+/** The second step of a sign-in: a code from the user's confirmed app. */
+export function checkTotp(db: TenantDb, keyring: Keyring, userId: string, code: unknown): Promise<TotpCheck> {
+  return acceptCode(db, keyring, userId, code, true);
+}
+
+export async function hasTotp(db: TenantDb, userId: string): Promise<boolean> {
+  const row = await db.userTotp.findUnique({ where: { userId }, select: { confirmedAt: true } });
+  return Boolean(row?.confirmedAt);
+}
+
+/** Removes the app (the caller has checked the user may: a fresh second factor or an admin reset). */
+export async function removeTotp(db: TenantDb, userId: string): Promise<void> {
+  await db.userTotp.deleteMany({ where: { userId } });
+}
