@@ -12,7 +12,7 @@ import { normaliseHost } from "../tenancy/host.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { InvalidInput } from "../util/errors.ts";
 import { generateToken } from "./credentials.server.ts";
-import { assertTenantRole, type AgencyUser, type TenantUser } from "./verified.ts";
+import { assertAgencyRole, assertTenantRole, type AgencyUser, type TenantUser } from "./verified.ts";
 
 /**
  * A tenant's verified email domains (docs/decisions/044), the ground the "SSO required for our
@@ -140,8 +140,8 @@ function view(row: Row): EmailDomainView {
   };
 }
 
-/** Every domain of one tenant database, oldest first (the agency page reads it this way too). */
-export async function listEmailDomains(db: TenantDb): Promise<EmailDomainView[]> {
+/** Every domain of one tenant database, oldest first; read only through the checked functions below. */
+async function listEmailDomains(db: TenantDb): Promise<EmailDomainView[]> {
   const rows = await db.emailDomain.findMany({ orderBy: [{ createdAt: "asc" }, { domain: "asc" }] });
   return rows.map(view);
 }
@@ -154,6 +154,16 @@ export async function tenantEmailDomains(
 ): Promise<EmailDomainView[]> {
   assertTenantRole(viewer, tenant, "owner");
   return deps.useTenant(tenant.id, listEmailDomains);
+}
+
+/** A tenant's domains on the agency's tenant page: agency owners only (they alone may confirm one); others 403. */
+export async function agencyEmailDomains(
+  viewer: AgencyUser,
+  tenantId: string,
+  deps: Pick<EmailDomainDeps, "useTenant"> = appDeps(),
+): Promise<EmailDomainView[]> {
+  assertAgencyRole(viewer, "owner");
+  return deps.useTenant(tenantId, listEmailDomains);
 }
 
 /**

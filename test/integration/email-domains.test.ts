@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   EMAIL_DOMAIN_LIMIT,
   addEmailDomain,
+  agencyEmailDomains,
   checkEmailDomain,
   confirmEmailDomainByAgency,
   isVerifiedDomain,
@@ -407,6 +408,20 @@ describe("an agency owner's confirmation", () => {
     expect(await isVerifiedDomain(beta.db, domain)).toBe(false);
   });
 
+  it("lists a tenant's domains to agency owners only: operators and viewers get 403", async () => {
+    const row = await addEmailDomain(beta.tenant, beta.owner, fresh(), from, deps());
+    for (const role of ["viewer", "operator"] as const) {
+      const refused = await agencyEmailDomains(await agencyUser(role), beta.tenant.id, deps()).then(
+        () => null,
+        (error: unknown) => navigationDigest(error),
+      );
+      expect(refused, role).toBe("NEXT_HTTP_ERROR_FALLBACK;403");
+    }
+    // Positive control: an owner reads the same list, the row there, unverified.
+    const listed = await agencyEmailDomains(await agencyUser("owner"), beta.tenant.id, deps());
+    expect(listed.find((d) => d.id === row.id)).toMatchObject({ domain: row.domain, verified: false });
+  });
+
   it("is refused for a tenant that is not live", async () => {
     const owner = await agencyUser("owner");
     expect(
@@ -443,7 +458,9 @@ describe("who can reach the table", () => {
         `INSERT INTO "EmailDomain" (id, domain, token, "createdBy") VALUES (gen_random_uuid(), $1, 't', 'x@y.z')`,
         [domain],
       );
-      expect((await c.query(`SELECT domain FROM "EmailDomain" WHERE domain = $1`, [domain])).rows).toEqual([{ domain }]);
+      expect((await c.query(`SELECT domain FROM "EmailDomain" WHERE domain = $1`, [domain])).rows).toEqual([
+        { domain },
+      ]);
       await c.query(`DELETE FROM "EmailDomain" WHERE domain = $1`, [domain]);
     });
     // Beta's role, pointed at alpha's database, cannot even connect.
