@@ -35,6 +35,7 @@ export const STAFF_CLIENT_NAMESPACES = [
   "messageForm",
   "teamForm",
   "settings",
+  "emailDomains",
   "roles",
   "contrast",
   "brandPreview",

@@ -2,7 +2,9 @@
  * The server the browser tests run against (playwright.config.ts → webServer): a fresh embedded
  * PostgreSQL in a temporary directory, the tenants declared in tenants/, one extra tenant whose
  * database is then dropped (to show a branded "unavailable" page), and Next.js on E2E_PORT.
- * Uses the production build when there is one (CI builds first), else `next dev`.
+ * Uses the production build when there is one (CI builds first), else `next dev`. Email-domain
+ * checks ask a DNS server of its own on a loopback port (PORTICO_DNS_SERVERS), which answers the
+ * TXT records a test writes to the JSON file e2e/dns.ts names.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,11 +24,14 @@ import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { FALLBACK_THEME } from "../lib/tenancy/theme.ts";
 import { declaredTenants } from "../tenants/index.ts";
+import { recordsFromFile, startTestDns } from "../test/support/dns-server.ts";
 import { fail } from "./lib/cli.ts";
 import { nextServerCommand } from "./lib/custom-server.ts";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const stateFile = path.join(os.tmpdir(), `portico-e2e-${port}.json`);
+/** Known to the browser tests (e2e/dns.ts): { "<name>": [["<TXT value>"]] }; a name not in it is NXDOMAIN. */
+const dnsFile = path.join(os.tmpdir(), `portico-e2e-${port}-dns.json`);
 /** Known to the browser tests (e2e/agency.spec.ts). */
 const E2E_AGENCY_PASSWORD = "agency-e2e-password";
 
@@ -105,6 +110,9 @@ async function main(): Promise<void> {
     { mode: 0o600 },
   );
 
+  await writeFile(dnsFile, "{}\n");
+  const dns = await startTestDns({ lookup: recordsFromFile(dnsFile) });
+
   const built = existsSync(".next/BUILD_ID") && process.env.E2E_DEV !== "1";
   console.log(`[e2e] next ${built ? "start" : "dev"} on port ${port}`);
   const [command, ...args] = nextServerCommand(built ? "start" : "dev", port, "127.0.0.1");
@@ -117,6 +125,7 @@ async function main(): Promise<void> {
       PORTICO_PUBLIC_SCHEME: "http",
       PORTICO_PUBLIC_PORT: String(port),
       PORTICO_DEV_OUTBOX: "true",
+      PORTICO_DNS_SERVERS: dns.address,
     },
     stdio: "inherit",
   });
@@ -127,6 +136,8 @@ async function main(): Promise<void> {
     await platform.embedded?.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
     await rm(stateFile, { force: true });
+    await dns.close().catch(() => {});
+    await rm(dnsFile, { force: true });
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());

@@ -106,6 +106,20 @@ const schema = z
           ctx.addIssue({ code: "custom", message: (error as Error).message });
         }
       }),
+    /**
+     * The DNS servers email-domain checks ask (lib/auth/email-domains.server.ts), comma-separated
+     * IPs with an optional port; unset, the system's resolver (docs/decisions/044).
+     */
+    PORTICO_DNS_SERVERS: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        try {
+          parseDnsServers(v);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      }),
     /** Log verbosity and shape (lib/observability/logger.ts reads them; checked here with the rest). */
     PORTICO_LOG_LEVEL: z
       .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
@@ -156,6 +170,27 @@ export function parseTenantServers(value: string | undefined): TenantServerConfi
       );
     }
     return { name, adminUrl: parsed.data };
+  });
+}
+
+/**
+ * PORTICO_DNS_SERVERS as node:dns's Resolver.setServers takes it: "10.0.0.2,127.0.0.1:5353,[::1]:53".
+ * Null when unset (the system's resolver). A wrong entry is refused with what to write instead.
+ */
+export function parseDnsServers(value: string | undefined): string[] | null {
+  if (!value?.trim()) return null;
+  return value.split(",").map((raw, i) => {
+    const entry = raw.trim();
+    const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(entry);
+    const v4 = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(entry);
+    const [ip, port] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [entry, undefined];
+    const family = isIP(ip);
+    const portOk = port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+    if (family === 0 || !portOk)
+      throw new ConfigError(
+        `entry ${i + 1} ("${entry.slice(0, 60)}") must be an IP address with an optional port, e.g. 10.0.0.2, 127.0.0.1:5353 or [2001:db8::53]:53`,
+      );
+    return entry;
   });
 }
 

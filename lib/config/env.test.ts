@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../util/errors.ts";
-import { hostConfig, parseEnv, parseTenantServers, requireRuntime } from "./env.server.ts";
+import { hostConfig, parseDnsServers, parseEnv, parseTenantServers, requireRuntime } from "./env.server.ts";
 
 const key = Buffer.alloc(32, 7).toString("base64");
 
@@ -55,6 +55,22 @@ describe("parseEnv", () => {
       /PORTICO_TRUSTED_PROXIES: entry 2 \("lb.internal"\) must be an IP address or a CIDR range/,
     );
     expect(() => parseEnv({ HOST: "127.0.0.1:3000" })).toThrow(/HOST: must be an IP address or a host name/);
+  });
+
+  it("checks the DNS servers of email-domain checks, naming the bad entry", () => {
+    expect(parseDnsServers(undefined)).toBeNull();
+    expect(parseDnsServers(" ")).toBeNull();
+    expect(parseDnsServers("127.0.0.1:5353, 10.0.0.2,[::1]:53,2001:db8::53")).toEqual([
+      "127.0.0.1:5353",
+      "10.0.0.2",
+      "[::1]:53",
+      "2001:db8::53",
+    ]);
+    expect(parseEnv({ PORTICO_DNS_SERVERS: "127.0.0.1:5353" }).PORTICO_DNS_SERVERS).toBe("127.0.0.1:5353");
+    expect(() => parseEnv({ PORTICO_DNS_SERVERS: "10.0.0.2,dns.example" })).toThrow(
+      /PORTICO_DNS_SERVERS: entry 2 \("dns.example"\) must be an IP address with an optional port/,
+    );
+    expect(() => parseEnv({ PORTICO_DNS_SERVERS: "127.0.0.1:70000" })).toThrow(/PORTICO_DNS_SERVERS: entry 1/);
   });
 
   it("parses boolean flags strictly", () => {

@@ -36,7 +36,9 @@ describe("the messages passed to client components", () => {
     const found = await clientNamespaces();
     // Components rendered by the staff area only (its layout adds STAFF_CLIENT_NAMESPACES).
     const staffOnly = new Set(
-      ["staff-forms.tsx", "team-forms.tsx", "settings-forms.tsx"].map((f) => path.join("components/portal", f)),
+      ["staff-forms.tsx", "team-forms.tsx", "settings-forms.tsx", "domain-forms.tsx"].map((f) =>
+        path.join("components/portal", f),
+      ),
     );
     expect(found.size).toBeGreaterThan(5);
     expect([...found].flatMap(([file, names]) => missing(file, names, staffOnly))).toEqual([]);

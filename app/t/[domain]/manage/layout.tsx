@@ -33,6 +33,11 @@ export default async function ManageLayout({
             </Link>
           </>
         )}
+        {user.role === "owner" && (
+          <Link href="/manage/domains" className="text-brand hover:underline">
+            {t("domains")}
+          </Link>
+        )}
       </nav>
       <NextIntlClientProvider
         messages={clientMessages((await getMessages()) as Messages, [...CLIENT_NAMESPACES, ...STAFF_CLIENT_NAMESPACES])}

@@ -4,6 +4,8 @@ import { ActionForm } from "@/components/agency/action-form.tsx";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select, Textarea } from "@/components/ui/input.tsx";
 import { ImpersonateForm } from "@/components/agency/impersonate-form.tsx";
+import { EmailDomainConfirmForm } from "@/components/agency/email-domain-confirm.tsx";
+import { agencyEmailDomains } from "@/lib/auth/email-domains.server.ts";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
 import { withTimeout } from "@/lib/util/concurrency.ts";
@@ -18,7 +20,7 @@ import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
 import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts";
 import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
 import { queueAction } from "../../operations/actions.ts";
-import { startImpersonation } from "./actions.ts";
+import { confirmEmailDomain, startImpersonation } from "./actions.ts";
 
 export const metadata = { title: "Tenant" };
 
@@ -79,6 +81,15 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
               take: 50,
             }),
           ),
+          platform().env.PORTICO_TENANT_TIMEOUT_MS,
+          "the tenant's database",
+        ).catch(() => null)
+      : null;
+  // The portal's email domains (decision 044), for owners, who alone may confirm one.
+  const emailDomains =
+    user.role === "owner" && live
+      ? await withTimeout(
+          agencyEmailDomains(user, tenant.id),
           platform().env.PORTICO_TENANT_TIMEOUT_MS,
           "the tenant's database",
         ).catch(() => null)
@@ -332,6 +343,51 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
                 and every step is in the audit log.
               </p>
               <ImpersonateForm start={startImpersonation} slug={slug} admins={admins} />
+            </div>
+          )}
+        </section>
+      )}
+
+      {live && (
+        <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="email-domains">
+          <h2 className="font-medium">Email domains</h2>
+          {user.role !== "owner" ? (
+            <p className="mt-2 text-sm text-slate-600" data-testid="email-domains-refused">
+              Only agency owners can see and confirm a tenant&apos;s email domains. You are{" "}
+              {user.role === "viewer" ? "a viewer" : "an operator"}.
+            </p>
+          ) : emailDomains === null ? (
+            <p className="mt-2 text-sm text-red-700">
+              Its database could not be read, so its domains cannot be listed.
+            </p>
+          ) : (
+            <div className="mt-3 grid gap-6 md:grid-cols-2">
+              <ul className="space-y-1 text-sm" data-testid="tenant-email-domains">
+                {emailDomains.map((d) => (
+                  <li key={d.id} data-domain={d.domain} className="[overflow-wrap:anywhere]">
+                    <span className="font-mono">{d.domain}</span>{" "}
+                    {d.verified ? (
+                      <span className="text-emerald-700">
+                        verified ({d.method === "agency" ? "agency confirmation" : "DNS"}, {d.verifiedBy})
+                      </span>
+                    ) : (
+                      <span className="text-amber-700">not verified</span>
+                    )}
+                  </li>
+                ))}
+                {emailDomains.length === 0 && <li className="text-slate-500">The portal lists no email domains.</li>}
+              </ul>
+              <div className="max-w-lg">
+                <p className="mb-3 text-sm text-slate-600">
+                  A domain is verified by a DNS TXT record its admins publish, or by your confirmation here when they
+                  cannot: confirm only what the client proved to you another way. Recorded in the audit log.
+                </p>
+                <EmailDomainConfirmForm
+                  slug={slug}
+                  pending={emailDomains.filter((d) => !d.verified).map((d) => d.domain)}
+                  confirm={confirmEmailDomain}
+                />
+              </div>
             </div>
           )}
         </section>
