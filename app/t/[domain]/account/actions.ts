@@ -74,7 +74,8 @@ export const confirmEmailAction = tenantAction(
             ? "That address already belongs to another account on this portal. Choose another one on your account page."
             : LINK_REFUSAL.email[outcome.refused],
       };
-    revalidatePath("/", "layout");
+    // No revalidatePath here: it would re-render this page, whose link is now used, in place of
+    // the answer. The next page the person opens reads the new address.
     return { message: (await getTranslations("actions"))("emailChanged", { email: outcome.email }) };
   },
   {
