@@ -9,6 +9,10 @@ declare module "next-auth" {
     sv?: number;
     /** Set when an agency owner opened this session by impersonation: the grant's id. */
     imp?: string;
+    /** A single sign-on that was refused: the reason's code (never becomes a session). */
+    ssoRefusal?: string;
+    /** A test sign-in's outcome ("ok:<role>" or a refusal's code; never becomes a session). */
+    ssoTest?: string;
   }
   interface Session {
     realm?: "tenant" | "agency";
