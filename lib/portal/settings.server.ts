@@ -5,6 +5,7 @@ import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { DEFAULT_LOCALE, asLocale, type Locale } from "../format/locale.ts";
+import { readOidcConnection } from "../auth/sso-connection.server.ts";
 
 export interface PortalSettingsView {
   catalogueVisibility: "public" | "members";
@@ -55,4 +56,10 @@ export async function settingsForAdmin(tenant: ResolvedTenant, admin: TenantUser
     }),
   ]);
   return { settings, domains };
+}
+
+/** The portal's single sign-on connection for its admins' settings page; never its secret. */
+export async function ssoSettingsForAdmin(tenant: ResolvedTenant, admin: TenantUser) {
+  assertTenantRole(admin, tenant, "admin");
+  return readOidcConnection(tenant.id);
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -27,6 +28,9 @@ import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 import { idpSignIn, startOidcIdp, type IdpUser, type TestIdp } from "../support/oidc-idp.ts";
 import { installTestPlatform } from "../support/platform.ts";
+import { agencyViewer, tenantViewer } from "../support/viewers.ts";
+import { ssoSettingsForAdmin } from "../../lib/portal/settings.server.ts";
+import { tenantSsoForAgency } from "../../lib/agency/tenant-detail.server.ts";
 
 /**
  * OpenID Connect single sign-on per tenant (docs/decisions/042, security cases 70-73) against a
@@ -278,6 +282,26 @@ describe("saving a connection checks the issuer's discovery document (security c
     const again = await dbA.client.ssoConnection.findUniqueOrThrow({ where: { kind: "oidc" } });
     expect(again.secretCiphertext).toBe(row.secretCiphertext);
     await save(b, connection("tenant-b", SECRET_B));
+  });
+});
+
+describe("who may see a connection (the data functions check the viewer themselves, not a layout)", () => {
+  it("shows it to the portal's admins and the agency's operators only, never its secret", async () => {
+    // next.config.mjs turns on forbidden() (experimental.authInterrupts); Next.js reads it from here.
+    process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
+    await save(a, connection("tenant-a", SECRET_A));
+    const viewer = (tenantId: string, role: "staff" | "admin" | "owner") =>
+      tenantViewer(tenantId, { id: randomUUID(), email: `${role}@viewer.example`, name: role, role });
+    const forbidden = { digest: "NEXT_HTTP_ERROR_FALLBACK;403" };
+    // Positive controls: an admin of this portal, an agency operator.
+    const shown = await ssoSettingsForAdmin(a, viewer(a.id, "admin"));
+    expect(shown).toMatchObject({ issuer: idp.issuer, clientId: "tenant-a", hasSecret: true });
+    expect(JSON.stringify(shown)).not.toContain(SECRET_A);
+    expect(await tenantSsoForAgency(agencyViewer("operator"), a.id)).toMatchObject({ issuer: idp.issuer });
+    // Refused: staff of this portal, the owner of another portal, an agency viewer.
+    await expect(ssoSettingsForAdmin(a, viewer(a.id, "staff"))).rejects.toMatchObject(forbidden);
+    await expect(ssoSettingsForAdmin(a, viewer(b.id, "owner"))).rejects.toMatchObject(forbidden);
+    await expect(tenantSsoForAgency(agencyViewer("viewer"), a.id)).rejects.toMatchObject(forbidden);
   });
 });
 
