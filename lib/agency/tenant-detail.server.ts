@@ -7,6 +7,7 @@ import { platform } from "../platform/platform.server.ts";
 import { withTimeout } from "../util/concurrency.ts";
 import type { ReadAudit } from "./fleet.server.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
+import { readOidcConnection, type OidcConnectionView } from "../auth/sso-connection.server.ts";
 
 export interface MigrationHistory {
   applied: Array<{ name: string; startedAt: Date; finishedAt: Date | null; checksumMatches: boolean }>;
@@ -71,4 +72,21 @@ export async function tenantMigrationHistory(
           .at(-1) ?? "unreadable",
     };
   }
+}
+
+/**
+ * A tenant's single sign-on connection for the agency's tenant page (operators and owners): read
+ * from the tenant's own database, never its secret; null when it has none, undefined when the
+ * database could not be read in time.
+ */
+export async function tenantSsoForAgency(
+  viewer: AgencyUser,
+  tenantId: string,
+): Promise<OidcConnectionView | null | undefined> {
+  assertAgencyRole(viewer, "operator");
+  return withTimeout(
+    readOidcConnection(tenantId),
+    platform().env.PORTICO_TENANT_TIMEOUT_MS,
+    "the tenant's database",
+  ).catch(() => undefined);
 }

@@ -9,8 +9,11 @@ import { agencyAccount } from "../security/throttle.server.ts";
 import { deriveSessionSecret, verifyPassword } from "./credentials.server.ts";
 import { agencyLockedOut, guardedPasswordCheck } from "./lockouts.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
-import { isSessionId } from "./session-rules.ts";
+import { isSessionId, sessionMethod } from "./session-rules.ts";
 import { endAgencySession, openAgencySession } from "./user-sessions.server.ts";
+import { agencySsoConfig, agencySsoUser, type CreateAgencyUser } from "./agency-sso.server.ts";
+import { REFUSED_ID, oidcProvider } from "./sso-oidc.server.ts";
+import { log } from "../observability/logger.ts";
 
 const email = emailAddress();
 
@@ -39,26 +42,65 @@ export async function authenticateAgencyPassword(rawEmail: unknown, password: un
   return { id: user.id, email: user.email, name: user.name, role: user.role, sv: user.sessionVersion };
 }
 
-export function agencyAuthOptions(origin: string, from?: { ip: string | null; userAgent: string | null }): AuthOptions {
+/**
+ * The agency realm's options. Its OIDC provider (PORTICO_AGENCY_OIDC_*) is built from the
+ * environment, no query, so the guard's options may carry it; only the auth route passes
+ * `createUser`, which queues the worker's creation of an unknown user where that is allowed.
+ */
+export function agencyAuthOptions(
+  origin: string,
+  from?: { ip: string | null; userAgent: string | null },
+  createUser?: CreateAgencyUser,
+): AuthOptions {
+  const sso = agencySsoConfig(platform().env);
   const options = realmAuthOptions({
     realm: "agency",
     secret: deriveSessionSecret(requireRuntime(platform().env).secretKey, "agency"),
     origin,
     cookiePrefix: "portico-agency",
     maxAgeSeconds: 8 * 3600,
-    openSession: async (user) => openAgencySession(user.id, "password", from ?? (await requestOrigin())),
+    openSession: async (user, method) =>
+      openAgencySession(user.id, sessionMethod(method), from ?? (await requestOrigin())),
     closeSession: async (token) => {
       if (token.realm === "agency" && token.uid && isSessionId(token.sid)) await endAgencySession(token.uid, token.sid);
     },
-    providers: [passwordProvider(authenticateAgencyPassword)],
+    providers: [
+      passwordProvider(authenticateAgencyPassword),
+      ...(sso
+        ? [
+            oidcProvider(sso, async (verified) => {
+              try {
+                const user = await agencySsoUser(
+                  platform().control,
+                  sso,
+                  verified,
+                  createUser ?? (async () => "pending"),
+                );
+                return "refused" in user ? { id: REFUSED_ID, ssoRefusal: user.refused } : user;
+              } catch (error) {
+                log().error({ err: error }, "[auth] agency single sign-on failed");
+                return { id: REFUSED_ID, ssoRefusal: "unavailable" };
+              }
+            }),
+          ]
+        : []),
+    ],
   });
+  options.callbacks = {
+    ...options.callbacks,
+    signIn({ user }) {
+      if (user.ssoRefusal) return `${origin}/sign-in?sso=${encodeURIComponent(user.ssoRefusal)}`;
+      return user.id !== REFUSED_ID;
+    },
+  };
   const ended = options.events?.signOut;
   // Agency sign-ins and sign-outs are agency actions: audited with who and from where.
   options.events = {
-    async signIn({ user }) {
+    async signIn({ user, account }) {
       await appendAudit(platform().control, {
         actor: { type: "agency-user", id: user.id, label: user.email ?? user.id },
         action: "agency.sign-in",
+        details: { method: account?.provider ?? "password" },
         ip: from?.ip,
         userAgent: from?.userAgent,
       });

@@ -41,6 +41,11 @@ export function realmAuthOptions(o: RealmOptions): AuthOptions {
       sessionToken: { name: name("session"), options: cookie },
       callbackUrl: { name: name("callback-url"), options: cookie },
       csrfToken: { name: name("csrf"), options: cookie },
+      // Single sign-on's PKCE verifier, state and nonce, sealed with the realm's secret: host-only
+      // like the rest, and a quarter of an hour to come back from the identity provider.
+      pkceCodeVerifier: { name: name("pkce"), options: { ...cookie, maxAge: 900 } },
+      state: { name: name("state"), options: { ...cookie, maxAge: 900 } },
+      nonce: { name: name("nonce"), options: cookie },
     },
     pages: { signIn: "/sign-in", error: "/sign-in" },
     logger: {

@@ -4,8 +4,17 @@
  */
 
 /** How a session was opened: stored with its row. SSO kinds will join these. */
-export const SESSION_METHODS = ["password", "email-link", "impersonation", "reset"] as const;
+export const SESSION_METHODS = ["password", "email-link", "impersonation", "reset", "sso-oidc", "sso-saml"] as const;
 export type SessionMethod = (typeof SESSION_METHODS)[number];
+
+/** next-auth's provider ids whose sessions are single sign-on (docs/decisions/042, 043). */
+const SSO_PROVIDERS: Record<string, SessionMethod> = { oidc: "sso-oidc", saml: "sso-saml" };
+
+/** The method a sign-in by `provider` (or a user's own `method`) is stored as; unknown ones as "password". */
+export function sessionMethod(provider: string): SessionMethod {
+  if (provider in SSO_PROVIDERS) return SSO_PROVIDERS[provider]!;
+  return (SESSION_METHODS as readonly string[]).includes(provider) ? (provider as SessionMethod) : "password";
+}
 
 /** How long a session lives from sign-in, whatever it does meanwhile. */
 export const SESSION_HOURS = 8;

@@ -12,6 +12,10 @@ declare module "next-auth" {
     imp?: string;
     /** How the session is opened when not simply by its provider ("reset"). */
     method?: string;
+    /** A single sign-on that was refused: the reason's code (never becomes a session). */
+    ssoRefusal?: string;
+    /** A test sign-in's outcome ("ok:<role>" or a refusal's code; never becomes a session). */
+    ssoTest?: string;
   }
   interface Session {
     realm?: "tenant" | "agency";

@@ -89,6 +89,9 @@ export async function ensureAppRole(
     // was last seen, and sign-out or the account page ends it. Nothing else of a row changes.
     await c.query(`GRANT INSERT ON "AgencySession" TO ${role}`);
     await c.query(`GRANT UPDATE ("lastSeenAt", "endedAt") ON "AgencySession" TO ${role}`);
+    // Agency single sign-on (decision 042): linking an existing agency user to their identity at
+    // the agency's provider and stamping its sign-ins. Creating a user stays the worker's.
+    await c.query(`GRANT INSERT, UPDATE ("lastSignInAt") ON "AgencySsoIdentity" TO ${role}`);
     // Rate limits and lockouts (decision 019): counters every instance reads and writes, and
     // DELETE for an admin lifting a lockout and for the library's sweep of expired keys.
     await c.query(`GRANT INSERT, UPDATE, DELETE ON "RateLimit" TO ${role}`);

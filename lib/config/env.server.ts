@@ -136,6 +136,28 @@ const schema = z
     PORTICO_DRAIN_DELAY_MS: int(0, 0),
     /** Graceful shutdown: how long requests in flight may take to finish. */
     PORTICO_SHUTDOWN_TIMEOUT_MS: int(0, 25_000),
+    /**
+     * The agency realm's one OpenID Connect provider (docs/decisions/042): issuer, client id and
+     * secret together, or none. Roles: "claim value=owner|operator|viewer", comma-separated.
+     */
+    PORTICO_AGENCY_OIDC_ISSUER: z.string().url("must be the issuer URL, e.g. https://login.agency.example").optional(),
+    PORTICO_AGENCY_OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+    PORTICO_AGENCY_OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+    PORTICO_AGENCY_OIDC_NAME: z.string().trim().min(1).max(80).default("single sign-on"),
+    PORTICO_AGENCY_OIDC_SCOPES: z.string().trim().max(300).default("openid email profile"),
+    PORTICO_AGENCY_OIDC_ROLE_CLAIM: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/-]{1,100}$/, "must be a claim name, e.g. groups")
+      .optional(),
+    PORTICO_AGENCY_OIDC_ROLES: z
+      .string()
+      .optional()
+      .refine(
+        (v) => !v || v.split(",").every((e) => /^[^=,]+=(owner|operator|viewer)$/.test(e.trim())),
+        "must look like portico-admins=owner,portico-ops=operator,everyone=viewer",
+      ),
+    /** Create agency users on their first SSO sign-in (through the worker); refused by default. */
+    PORTICO_AGENCY_OIDC_CREATE_USERS: bool,
     /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
     HOST: z
       .string()
@@ -148,7 +170,20 @@ const schema = z
   .refine((e) => e.PORTICO_TENANT_POOL_SIZE <= e.PORTICO_CONNECTION_BUDGET, {
     path: ["PORTICO_TENANT_POOL_SIZE"],
     message: "must not exceed PORTICO_CONNECTION_BUDGET",
-  });
+  })
+  .refine(
+    (e) =>
+      [e.PORTICO_AGENCY_OIDC_ISSUER, e.PORTICO_AGENCY_OIDC_CLIENT_ID, e.PORTICO_AGENCY_OIDC_CLIENT_SECRET].filter(
+        Boolean,
+      ).length %
+        3 ===
+      0,
+    {
+      path: ["PORTICO_AGENCY_OIDC_ISSUER"],
+      message:
+        "set PORTICO_AGENCY_OIDC_ISSUER, PORTICO_AGENCY_OIDC_CLIENT_ID and PORTICO_AGENCY_OIDC_CLIENT_SECRET together, or none of them",
+    },
+  );
 
 export type Env = z.infer<typeof schema>;
 

@@ -6,10 +6,16 @@ import { notifyTenantChanged } from "../tenancy/invalidation.server.ts";
 import { syncPoolerAuth } from "../provisioning/pooler.server.ts";
 import { mapSettledBounded } from "../util/concurrency.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
+import { tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { resealSsoSecrets } from "../auth/sso-connection.server.ts";
 
 export interface ResealResult {
   tenantPasswords: number;
   serverUrls: number;
+  /** Single sign-on client secrets, kept sealed in each tenant's own database (decision 042). */
+  ssoSecrets: number;
+  /** Tenants whose database could not be reached: run the command again before the old key goes. */
+  ssoSkipped: string[];
 }
 
 /**
@@ -43,7 +49,23 @@ export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> 
       data: { adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
     });
   }
-  return { tenantPasswords: databases.length, serverUrls: servers.length };
+  // Each tenant's SSO client secret lives in its own database, reached with its own role.
+  const tenants = await deps.control.tenant.findMany({
+    where: { status: { in: ["active", "suspended"] }, database: { isNot: null } },
+    select: { id: true, slug: true },
+  });
+  const outcomes = await mapSettledBounded(tenants, 4, async (tenant) =>
+    withClient(await tenantConnectionUrl(deps.control, deps.keyring, tenant.id), (c) =>
+      resealSsoSecrets(c, deps.keyring),
+    ),
+  );
+  let ssoSecrets = 0;
+  const ssoSkipped: string[] = [];
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === "fulfilled") ssoSecrets += outcome.value;
+    else ssoSkipped.push(tenants[i]!.slug);
+  });
+  return { tenantPasswords: databases.length, serverUrls: servers.length, ssoSecrets, ssoSkipped };
 }
 
 export interface CredentialOutcome {

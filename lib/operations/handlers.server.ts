@@ -2,6 +2,8 @@ import "server-only";
 import type { AuditActor } from "../audit/log.server.ts";
 import { InvalidInput } from "../util/errors.ts";
 import { assertOwner, changeAgencyUser, inviteAgencyUser } from "../auth/agency-members.server.ts";
+import { agencySsoConfig, createAgencyUserFromSso } from "../auth/agency-sso.server.ts";
+import { loadEnv } from "../config/env.server.ts";
 import { exportTenant } from "../lifecycle/archive.server.ts";
 import { discardTenant, resumeProvisioning } from "../provisioning/resume.server.ts";
 import { renameTenant, setTenantBranding, setTenantDomains } from "../lifecycle/profile.server.ts";
@@ -260,6 +262,11 @@ export const HANDLERS = {
   async "agency-user-reactivate"(ctx) {
     await assertOwner(ctx.deps.control, ctx.actor.id ?? null);
     return changeAgencyUser(ctx.deps.control, ctx.input.userId, { active: true });
+  },
+
+  async "agency-user-sso-create"(ctx) {
+    // The worker's own configuration decides, not the request that queued it.
+    return createAgencyUserFromSso(ctx.deps.control, agencySsoConfig(loadEnv()), ctx.input);
   },
 
   async move(ctx) {

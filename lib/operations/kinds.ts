@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agencyMemberInputs } from "../auth/roles.ts";
+import { AGENCY_ROLES, agencyMemberInputs } from "../auth/roles.ts";
 import { emailAddress } from "../mail/address.ts";
 import { InvalidInput } from "../util/errors.ts";
 
@@ -25,6 +25,7 @@ export const OPERATION_KINDS = [
   "agency-user-role",
   "agency-user-deactivate",
   "agency-user-reactivate",
+  "agency-user-sso-create",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -79,6 +80,14 @@ export const operationInputs = {
   "agency-user-role": agencyMemberInputs.role,
   "agency-user-deactivate": agencyMemberInputs.user,
   "agency-user-reactivate": agencyMemberInputs.user,
+  /** An unknown person's first sign-in at the agency's OIDC provider, where creating users is allowed. */
+  "agency-user-sso-create": z.object({
+    email: emailAddress(),
+    name: z.string().trim().min(1).max(120),
+    role: z.enum(AGENCY_ROLES),
+    issuer: z.string().url().max(500),
+    subject: z.string().min(1).max(255),
+  }),
 } satisfies Record<OperationKind, z.ZodType>;
 
 export type OperationInput<K extends OperationKind> = z.output<(typeof operationInputs)[K]>;
@@ -108,6 +117,7 @@ export const OPERATION_LABELS: Record<OperationKind, string> = {
   "agency-user-role": "Change an agency user's role",
   "agency-user-deactivate": "Deactivate an agency user",
   "agency-user-reactivate": "Reactivate an agency user",
+  "agency-user-sso-create": "Create an agency user at first single sign-on",
 };
 
 /** Progress as the worker records it; the dashboard renders it as it changes. */
@@ -149,4 +159,5 @@ export const OPERATION_TIMEOUT_SECONDS: Record<OperationKind, number> = {
   "agency-user-role": 5 * 60,
   "agency-user-deactivate": 5 * 60,
   "agency-user-reactivate": 5 * 60,
+  "agency-user-sso-create": 60,
 };

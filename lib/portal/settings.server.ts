@@ -6,6 +6,7 @@ import { platform } from "../platform/platform.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { DEFAULT_LOCALE, asLocale, type Locale } from "../format/locale.ts";
 import { secondFactorPolicy, type SecondFactorPolicy } from "../auth/second-factor-policy.ts";
+import { readOidcConnection } from "../auth/sso-connection.server.ts";
 
 export interface PortalSettingsView {
   catalogueVisibility: "public" | "members";
@@ -66,4 +67,10 @@ export async function settingsForAdmin(tenant: ResolvedTenant, admin: TenantUser
     }),
   ]);
   return { settings, domains };
+}
+
+/** The portal's single sign-on connection for its admins' settings page; never its secret. */
+export async function ssoSettingsForAdmin(tenant: ResolvedTenant, admin: TenantUser) {
+  assertTenantRole(admin, tenant, "admin");
+  return readOidcConnection(tenant.id);
 }

@@ -70,9 +70,17 @@ describe("the app's control-plane role", () => {
       `SELECT count(*)::int AS n, max(status) AS s FROM "MailOutbox" WHERE "lastError" IS NULL`,
     );
     expect(rows[0]).toMatchObject({ s: "pending" });
+    // Agency single sign-on (decision 042): link an existing agency user to their identity at the
+    // agency's provider, and stamp its later sign-ins.
+    const link = await app.agencySsoIdentity.create({
+      data: { agencyUserId: user.id, issuer: "https://idp.agency.example", subject: "sub-1" },
+    });
+    await app.agencySsoIdentity.update({ where: { id: link.id }, data: { lastSignInAt: new Date() } });
+    const stamped = await app.agencySsoIdentity.findUniqueOrThrow({ where: { id: link.id } });
+    expect(stamped.lastSignInAt).toBeInstanceOf(Date);
   });
 
-  it("cannot change tenants, servers, credentials, roles or operations, read server credentials, nor alter the audit log", async () => {
+  it("cannot change tenants, servers, credentials, roles, SSO links or operations, read server credentials, nor alter the audit log", async () => {
     for (const statement of [
       `UPDATE "Tenant" SET status = 'active'`,
       `INSERT INTO "Tenant" (id, slug, name, theme, "updatedAt") VALUES (gen_random_uuid(), 'x', 'x', '{}', now())`,
@@ -105,6 +113,11 @@ describe("the app's control-plane role", () => {
       `UPDATE "MailOutbox" SET status = 'sent', "sentAt" = now()`,
       `DELETE FROM "MailTarget"`,
       `DELETE FROM "Operation"`,
+      // An SSO link, once made, is never moved to another agency user or another identity, nor
+      // removed by the web app: that would let one person sign in as another.
+      `UPDATE "AgencySsoIdentity" SET "agencyUserId" = gen_random_uuid()`,
+      `UPDATE "AgencySsoIdentity" SET subject = 'someone-else', issuer = 'https://attacker.example'`,
+      `DELETE FROM "AgencySsoIdentity"`,
       `INSERT INTO "TenantLogo" ("tenantId", sha256, "contentType", bytes) VALUES (gen_random_uuid(), 'x', 'image/png', '')`,
     ]) {
       await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "42501" });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withClient, withDatabase } from "../../lib/db/postgres.ts";
-import { keyringFrom, unseal } from "../../lib/db/keyring.server.ts";
+import { keyringFrom, seal, unseal } from "../../lib/db/keyring.server.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { resealSecrets, rotateTenantCredentials } from "../../lib/lifecycle/role-credentials.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
@@ -76,13 +76,34 @@ describe("re-sealing after a key rotation", () => {
   it("moves every secret to the new key, after which the old key is no longer needed", async () => {
     const oldKey = cp.secretKey;
     const newKey = randomBytes(32).toString("base64");
+    // A single sign-on client secret, sealed under the old key in the tenant's own database.
+    const sso = seal("sso-client-secret", cp.deps.keyring);
+    await withClient(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId), (c) =>
+      c.query(
+        `INSERT INTO "SsoConnection" (id, kind, "displayName", issuer, "clientId", "secretCiphertext", "secretKeyId", "updatedAt", "updatedBy")
+         VALUES (gen_random_uuid(), 'oidc', 'IdP', 'https://idp.example', 'portal', $1, $2, now(), 'test')`,
+        [sso.ciphertext, sso.keyId],
+      ),
+    );
     const rotated = keyringFrom(newKey, "k2", `test:${oldKey}`);
     const result = await resealSecrets({ control: cp.deps.control, keyring: rotated });
-    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1 });
+    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1, ssoSecrets: 1, ssoSkipped: [] });
     expect(await resealSecrets({ control: cp.deps.control, keyring: rotated })).toEqual({
       tenantPasswords: 0,
       serverUrls: 0,
+      ssoSecrets: 0,
+      ssoSkipped: [],
     }); // idempotent
+    const onlyNewKey = keyringFrom(newKey, "k2");
+    const row = await withClient(
+      await tenantConnectionUrl(cp.deps.control, onlyNewKey, tenantId),
+      async (c) =>
+        (await c.query<{ secretCiphertext: string; secretKeyId: string }>(`SELECT * FROM "SsoConnection"`)).rows[0],
+    );
+    expect(row?.secretKeyId).toBe("k2");
+    expect(unseal({ ciphertext: row!.secretCiphertext, keyId: row!.secretKeyId }, onlyNewKey)).toBe(
+      "sso-client-secret",
+    );
 
     const onlyNew = keyringFrom(newKey, "k2");
     const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });

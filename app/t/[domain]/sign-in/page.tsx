@@ -4,6 +4,9 @@ import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import { EmailLinkRequest } from "@/components/auth/email-link-request.tsx";
 import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
+import { SsoSignIn } from "@/components/auth/sso-sign-in.tsx";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { ssoSignInOffer } from "@/lib/auth/sso-connection.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
 import { memberSignUpAllowed } from "@/lib/portal/sign-up.server.ts";
@@ -17,12 +20,12 @@ export async function generateMetadata() {
 
 type Props = {
   params: Promise<{ domain: string }>;
-  searchParams: Promise<{ callbackUrl?: string | string[]; invited?: string }>;
+  searchParams: Promise<{ callbackUrl?: string | string[]; invited?: string; sso?: string; error?: string }>;
 };
 
 export default async function SignInPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
-  const { callbackUrl: requested, invited } = await searchParams;
+  const { callbackUrl: requested, invited, sso, error } = await searchParams;
   const callbackUrl = safeRedirect(
     Array.isArray(requested) ? requested[0] : requested,
     await currentOrigin(),
@@ -33,12 +36,26 @@ export default async function SignInPage({ params, searchParams }: Props) {
   if (await pendingTenantUser(tenant))
     redirect(`/sign-in/second-factor?callbackUrl=${encodeURIComponent(callbackUrl)}`);
   const t = await getTranslations("auth");
+  const ts = await getTranslations("sso");
+  // Single sign-on is offered beside the password, never instead of it: a broken identity
+  // provider cannot lock the portal out. Only known codes are shown, never the query's text.
+  const offer = await ssoSignInOffer(tenant.id);
+  const refusal = ssoRefusalKey(sso, error);
   return (
     <AuthCard title={t("signInTo", { portal: tenant.name })}>
       {invited && (
         <p data-testid="invite-accepted" className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
           {t("inviteAccepted", { email: invited.slice(0, 254) })}
         </p>
+      )}
+      {refusal && <FormError message={ts(`refusals.${refusal}`)} look="box" />}
+      {offer && (
+        <>
+          <SsoSignIn label={ts("signInWith", { name: offer.name })} callbackUrl={callbackUrl} />
+          <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-80">
+            <span className="h-px flex-1 bg-current" /> {t("or")} <span className="h-px flex-1 bg-current" />
+          </div>
+        </>
       )}
       <PasswordSignIn callbackUrl={callbackUrl} via="/sign-in/second-factor" />
       <p className="-mt-3 text-right text-sm">
@@ -60,4 +77,24 @@ export default async function SignInPage({ params, searchParams }: Props) {
       )}
     </AuthCard>
   );
+}
+
+const REFUSALS = [
+  "email-missing",
+  "email-unverified",
+  "deactivated",
+  "linked-elsewhere",
+  "token",
+  "unavailable",
+] as const;
+
+/** The message for a refused single sign-on (`?sso=`) or one next-auth could not complete (`?error=`). */
+function ssoRefusalKey(
+  sso: string | undefined,
+  error: string | undefined,
+): (typeof REFUSALS)[number] | "failed" | null {
+  const known = REFUSALS.find((r) => r === sso);
+  if (known) return known;
+  if (sso || (error && /^(OAuth|Callback|AccessDenied)/.test(error))) return "failed";
+  return null;
 }

@@ -20,7 +20,17 @@ import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
 import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts";
 import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
 import { queueAction } from "../../operations/actions.ts";
-import { confirmEmailDomain, startImpersonation } from "./actions.ts";
+import {
+  confirmEmailDomain,
+  removeTenantSso,
+  saveTenantSso,
+  setTenantSsoEnabled,
+  startImpersonation,
+} from "./actions.ts";
+import { SsoConnectionForm, type SsoFormLabels } from "@/components/auth/sso-connection-form.tsx";
+import { publicLink } from "@/lib/auth/origin.server.ts";
+import { ssoFormProps, ssoRedirectUris } from "@/lib/auth/sso-connection.server.ts";
+import { tenantSsoForAgency } from "@/lib/agency/tenant-detail.server.ts";
 
 export const metadata = { title: "Tenant" };
 
@@ -94,6 +104,9 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
           "the tenant's database",
         ).catch(() => null)
       : null;
+  // The tenant's single sign-on, for operators and owners (read from its own database).
+  const sso =
+    tenant.status === "active" && user.role !== "viewer" ? await tenantSsoForAgency(user, tenant.id) : undefined;
   const credentialsDays = tenant.database ? daysSince(tenant.database.credentialsRotatedAt) : null;
   const theme = themeSchema.safeParse(tenant.theme);
   const canAct = user.role !== "viewer";
@@ -393,6 +406,34 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         </section>
       )}
 
+      {tenant.status === "active" && canAct && (
+        <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="tenant-sso">
+          <h2 className="font-medium">Single sign-on (OpenID Connect)</h2>
+          {sso === undefined ? (
+            <p className="mt-2 text-sm text-red-700">
+              Its database could not be read, so its sign-in settings cannot be shown.
+            </p>
+          ) : (
+            <div className="mt-3">
+              <p className="mb-3 text-sm text-slate-600">
+                Changes are audited. A connection is turned on only after a tenant admin&apos;s successful test sign-in
+                (Settings in the portal); password sign-in always stays available.
+              </p>
+              <SsoConnectionForm
+                tone="agency"
+                connection={ssoFormProps(sso)}
+                labels={AGENCY_SSO_LABELS}
+                redirectUris={ssoRedirectUris([subdomain, ...tenant.domains.map((d) => d.hostname)], publicLink)}
+                save={saveTenantSso}
+                setEnabled={setTenantSsoEnabled}
+                remove={removeTenantSso}
+                hidden={{ slug: tenant.slug }}
+              />
+            </div>
+          )}
+        </section>
+      )}
+
       <div className="mt-8 grid gap-6 lg:grid-cols-2">
         <section>
           <h2 className="font-medium">Migration history</h2>
@@ -484,3 +525,37 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
     </>
   );
 }
+
+/** The agency dashboard is in English. */
+const AGENCY_SSO_LABELS: SsoFormLabels = {
+  displayName: "Button name",
+  displayNameHint: "Shown as \u201cSign in with \u2026\u201d on the portal's sign-in page.",
+  issuer: "Issuer URL",
+  issuerHint: "The provider's issuer; Portico checks its /.well-known/openid-configuration before saving.",
+  clientId: "Client id",
+  clientSecret: "Client secret",
+  clientSecretKept: "A secret is stored and never shown; leave this empty to keep it.",
+  scopes: "Scopes",
+  roleClaim: "Role claim",
+  roleClaimHint: "e.g. groups. Empty: everyone gets the default role.",
+  roleMap: "Role mapping",
+  roleMapHint: "One per line: claim value = member, staff or admin.",
+  defaultRole: "Role when no value matches",
+  roles: { member: "Member", staff: "Staff", admin: "Admin" },
+  redirectUris: "Redirect URIs to register at the provider",
+  save: "Save connection",
+  saving: "Checking the provider\u2026",
+  status: "Status",
+  on: "on for members",
+  off: "off",
+  tested: "test sign-in succeeded",
+  untested: "not tested since the last change",
+  test: "Test sign-in",
+  testHint: "",
+  enable: "Turn on for members",
+  disable: "Turn off",
+  remove: "Remove connection",
+  removeConfirm: "Yes, remove it",
+  removeWarning: "Its members who used single sign-on will need a password or an email link.",
+  cancel: "Cancel",
+};

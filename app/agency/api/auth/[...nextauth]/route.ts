@@ -10,6 +10,10 @@ import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
 import { signInAccount } from "@/lib/auth/lockouts.server.ts";
 import { currentHost } from "@/lib/platform/current-tenant.server.ts";
+import { createHash } from "node:crypto";
+import type { CreateAgencyUser } from "@/lib/auth/agency-sso.server.ts";
+import { queueOperation } from "@/lib/operations/queue.server.ts";
+import { platform } from "@/lib/platform/platform.server.ts";
 
 type Context = { params: Promise<{ nextauth: string[] }> };
 
@@ -28,7 +32,34 @@ async function handler(request: NextRequest, context: Context): Promise<Response
     signInAccount("agency", email),
   );
   if (refused) return refused;
-  return NextAuth(request, context, agencyAuthOptions(origin, await requestOrigin())) as Promise<Response>;
+  const from = await requestOrigin();
+  return NextAuth(request, context, agencyAuthOptions(origin, from, createThroughWorker(from))) as Promise<Response>;
+}
+
+/**
+ * An unknown person's first agency SSO sign-in, where creating users is allowed: the worker
+ * creates them (decision 026); the sign-in waits a few seconds for it, else asks to try again.
+ */
+function createThroughWorker(from: { ip: string | null; userAgent: string | null }): CreateAgencyUser {
+  return async (input) => {
+    const { control } = platform();
+    const key = createHash("sha256").update(`${input.issuer}\n${input.subject}`).digest("hex");
+    const { id } = await queueOperation(control, {
+      kind: "agency-user-sso-create",
+      slug: null,
+      input,
+      actor: { type: "system", label: `sso:${input.email}` },
+      idempotencyKey: `sso:${key}`,
+      ...from,
+    });
+    for (let i = 0; i < 40; i++) {
+      const op = await control.operation.findUnique({ where: { id }, select: { status: true } });
+      if (op?.status === "succeeded") return "created";
+      if (op?.status === "failed") return "pending";
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return "pending";
+  };
 }
 
 export { handler as GET, handler as POST };

@@ -18,6 +18,16 @@ import { checkContrast, describeContrast, parseSuggestion } from "@/lib/tenancy/
 import { savableThemeSchema } from "@/lib/tenancy/theme.ts";
 import { secondFactorPolicy, tenantNeedsSecondFactor } from "@/lib/auth/second-factor-policy.ts";
 import { secondFactorsOf } from "@/lib/auth/second-factor.server.ts";
+import type { ActionState } from "@/lib/actions/action-state.ts";
+import { currentOrigin } from "@/lib/auth/origin.server.ts";
+import {
+  ConnectionFieldErrors,
+  deleteOidcConnection,
+  readOidcConnection,
+  saveOidcConnection,
+  setOidcEnabled,
+} from "@/lib/auth/sso-connection.server.ts";
+import { startSsoTest } from "@/lib/auth/sso-test.server.ts";
 
 const options = { returnTo: "/manage/settings" };
 
@@ -163,4 +173,63 @@ export const saveSecondFactorPolicy = tenantAction(
     return { message: (await getTranslations("actions"))("settingsSaved") };
   },
   { ...options, audit: "tenant.second-factor-policy" },
+);
+
+/**
+ * Single sign-on (docs/decisions/042): the connection lives in the tenant's own database; its
+ * secret is sealed before it is written. Saving checks the issuer's discovery document first, so
+ * a wrong issuer stores nothing. Every change is audited.
+ */
+const ssoOptions = { returnTo: "/manage/settings#sso", echo: true } as const;
+
+export const saveSsoConnection = tenantAction(
+  "admin",
+  z.record(z.string(), z.unknown()),
+  async (input, { tenant, user }): Promise<ActionState> => {
+    const t = await getTranslations("sso");
+    try {
+      const { needsTest } = await saveOidcConnection(tenant.id, input, { keyring: platform().keyring, by: user.email });
+      revalidatePath("/manage/settings");
+      return { message: needsTest ? t("saved") : t("savedKept") };
+    } catch (error) {
+      if (error instanceof ConnectionFieldErrors) throw new InvalidFields(error.errors);
+      throw error;
+    }
+  },
+  { ...ssoOptions, audit: "tenant.sso.save" },
+);
+
+export const setSsoEnabled = tenantAction(
+  "admin",
+  z.object({ enabled: text().transform((v) => v === "on") }),
+  async ({ enabled }, { tenant, user, audit }): Promise<ActionState> => {
+    await setOidcEnabled(tenant.id, enabled, user.email);
+    await audit({ details: { enabled } });
+    revalidatePath("/manage/settings");
+    return { message: (await getTranslations("sso"))(enabled ? "enabled" : "disabled") };
+  },
+  { ...ssoOptions, audit: "tenant.sso.enable" },
+);
+
+export const removeSsoConnection = tenantAction(
+  "admin",
+  z.object({}),
+  async (_input, { tenant }): Promise<ActionState> => {
+    await deleteOidcConnection(tenant.id);
+    revalidatePath("/manage/settings");
+    return { message: (await getTranslations("sso"))("removed") };
+  },
+  { ...ssoOptions, audit: "tenant.sso.remove" },
+);
+
+/** Sets the test sign-in marker for this admin; the browser then runs the real sign-in. */
+export const startSsoTestSignIn = tenantAction(
+  "admin",
+  z.object({}),
+  async (_input, { tenant, user }): Promise<ActionState> => {
+    if (!(await readOidcConnection(tenant.id))) throw new InvalidInput("Save a single sign-on connection first.");
+    await startSsoTest(tenant, user, await currentOrigin());
+    return {};
+  },
+  ssoOptions,
 );

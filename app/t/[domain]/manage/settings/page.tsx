@@ -1,22 +1,88 @@
 import { getTranslations } from "next-intl/server";
 import { BrandingForm, PortalSettingsForm, SecondFactorPolicyForm } from "@/components/portal/settings-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
-import { settingsForAdmin } from "@/lib/portal/settings.server.ts";
+import { settingsForAdmin, ssoSettingsForAdmin } from "@/lib/portal/settings.server.ts";
+import { SsoConnectionForm, type SsoFormLabels } from "@/components/auth/sso-connection-form.tsx";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { publicLink } from "@/lib/auth/origin.server.ts";
+import { ssoFormProps, ssoRedirectUris } from "@/lib/auth/sso-connection.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
-import { brandingStatus, saveBranding, savePortalSettings, saveSecondFactorPolicy } from "./actions.ts";
+import {
+  brandingStatus,
+  removeSsoConnection,
+  saveBranding,
+  savePortalSettings,
+  saveSecondFactorPolicy,
+  saveSsoConnection,
+  setSsoEnabled,
+  startSsoTestSignIn,
+} from "./actions.ts";
 
 export async function generateMetadata() {
   return { title: (await getTranslations("meta"))("settings") };
 }
 
-export default async function SettingsPage({ params }: { params: Promise<{ domain: string }> }) {
+const SSO_LABELS = [
+  "displayName",
+  "displayNameHint",
+  "issuer",
+  "issuerHint",
+  "clientId",
+  "clientSecret",
+  "clientSecretKept",
+  "scopes",
+  "roleClaim",
+  "roleClaimHint",
+  "roleMap",
+  "roleMapHint",
+  "defaultRole",
+  "redirectUris",
+  "save",
+  "saving",
+  "status",
+  "on",
+  "off",
+  "tested",
+  "untested",
+  "test",
+  "testHint",
+  "enable",
+  "disable",
+  "remove",
+  "removeConfirm",
+  "removeWarning",
+  "cancel",
+] as const;
+
+type Props = {
+  params: Promise<{ domain: string }>;
+  searchParams: Promise<{ ssoTest?: string | string[] }>;
+};
+
+export default async function SettingsPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const admin = await requireTenantUser(tenant, "/manage/settings", "admin");
-  const { settings, domains } = await settingsForAdmin(tenant, admin);
+  const [{ settings, domains }, sso] = await Promise.all([
+    settingsForAdmin(tenant, admin),
+    ssoSettingsForAdmin(tenant, admin),
+  ]);
   const t = await getTranslations("settings");
+  const ts = await getTranslations("sso");
+  const tr = await getTranslations("roles");
+  const labels = {
+    ...Object.fromEntries(SSO_LABELS.map((key) => [key, ts(key)])),
+    roles: { member: tr("member"), staff: tr("staff"), admin: tr("admin") },
+  } as SsoFormLabels;
+  const tested = ssoTestOutcome((await searchParams).ssoTest);
+  const testResult = !tested
+    ? null
+    : "role" in tested
+      ? { ok: true, text: ts("testOk", { role: tr(tested.role) }) }
+      : { ok: false, text: ts("testFailed", { reason: ts(`refusals.${tested.reason}`) }) };
+  const hosts = [tenantSubdomainHost(tenant.slug, platform().hosts), ...domains.map((d) => d.hostname)];
   return (
     <div className="space-y-6">
       <section className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
@@ -39,6 +105,29 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
           <SecondFactorPolicyForm save={saveSecondFactorPolicy} policy={settings.secondFactorPolicy} />
         </section>
       )}
+      <section id="sso" className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+        <h2 className="text-xl font-semibold">{ts("title")}</h2>
+        <p className="text-sm opacity-80">{ts("intro")}</p>
+        {testResult?.ok && (
+          <p
+            role="status"
+            data-testid="sso-test-result"
+            className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
+          >
+            {testResult.text}
+          </p>
+        )}
+        {testResult && !testResult.ok && <FormError message={testResult.text} look="box" />}
+        <SsoConnectionForm
+          connection={ssoFormProps(sso)}
+          labels={labels}
+          redirectUris={ssoRedirectUris(hosts, publicLink)}
+          save={saveSsoConnection}
+          setEnabled={setSsoEnabled}
+          remove={removeSsoConnection}
+          startTest={startSsoTestSignIn}
+        />
+      </section>
       <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">{t("domains")}</h2>
         <ul className="text-sm" data-testid="domains">
@@ -59,4 +148,24 @@ export default async function SettingsPage({ params }: { params: Promise<{ domai
       </section>
     </div>
   );
+}
+
+const TEST_REFUSALS = [
+  "email-missing",
+  "email-unverified",
+  "deactivated",
+  "linked-elsewhere",
+  "token",
+  "unavailable",
+] as const;
+
+/** A finished test sign-in's outcome, from the closed set the auth route sends back. */
+function ssoTestOutcome(
+  raw: string | string[] | undefined,
+): { role: "member" | "staff" | "admin" | "owner" } | { reason: (typeof TEST_REFUSALS)[number] | "failed" } | null {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return null;
+  const role = /^ok:(member|staff|admin|owner)$/.exec(value)?.[1] as "member" | "staff" | "admin" | "owner" | undefined;
+  if (role) return { role };
+  return { reason: TEST_REFUSALS.find((r) => r === value) ?? "failed" };
 }

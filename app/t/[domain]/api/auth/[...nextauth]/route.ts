@@ -5,7 +5,8 @@ import { forwardedHostIsConsistent } from "@/lib/auth/route.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { guardSessionRead } from "@/lib/auth/session-read.server.ts";
 import { refusedPasswordSignIn } from "@/lib/auth/sign-in-throttle.server.ts";
-import { tenantAuthOptions } from "@/lib/auth/tenant-options.server.ts";
+import { tenantAuthRouteOptions } from "@/lib/auth/tenant-options.server.ts";
+import { endSsoTestCookie, ssoTestBy } from "@/lib/auth/sso-test.server.ts";
 import { tenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { TenantUnavailable } from "@/lib/util/errors.ts";
 import { signInAccount } from "@/lib/auth/lockouts.server.ts";
@@ -36,7 +37,27 @@ async function handler(request: NextRequest, context: Context): Promise<Response
     signInAccount({ tenantId: tenant.id }, email),
   );
   if (refused) return refused;
-  return NextAuth(request, context, tenantAuthOptions(tenant, origin)) as Promise<Response>;
+  // Providers are built here only: the guard on every page reads sessions without them.
+  const { ssoTest, ...options } = await tenantAuthRouteOptions(tenant, origin, nextauth, () =>
+    ssoTestBy(tenant, origin),
+  );
+  const response = (await NextAuth(request, context, options)) as Response;
+  if (!ssoTest || nextauth[0] !== "callback") return response;
+  return endedSsoTest(response, origin);
+}
+
+/**
+ * A test sign-in's callback ends the test: the marker cookie goes, and a failure next-auth sends
+ * to the sign-in page (which a signed-in admin would leave at once) lands on the settings instead.
+ */
+function endedSsoTest(response: Response, origin: string): Response {
+  const headers = new Headers(response.headers);
+  headers.append("set-cookie", endSsoTestCookie(origin));
+  const location = headers.get("location");
+  const path = location ? new URL(location, origin).pathname : null;
+  if (path === "/sign-in" || path === "/api/auth/error")
+    headers.set("location", `${origin}/manage/settings?ssoTest=failed#sso`);
+  return new Response(response.body, { status: response.status, headers });
 }
 
 export { handler as GET, handler as POST };
