@@ -1,7 +1,8 @@
+import { hash } from "@node-rs/argon2";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { controlQuery } from "./cli.ts";
+import { adminSql, controlQuery } from "./cli.ts";
 import { PASSWORD, signedIn, tenantWithUsers } from "./fixtures.ts";
-import { at } from "./hosts.ts";
+import { at, direct, signInAgency } from "./hosts.ts";
 
 /**
  * The account basics and server-side sessions in Chromium (docs/decisions/041): forgot/reset
@@ -108,4 +109,65 @@ test("a reset link of one tenant is refused on another tenant's host; on its own
   await expect(page.getByLabel("New password")).toHaveCount(0);
   await page.goto(at(`${slugA}.localhost`, `/reset-password?token=${token}`));
   await expect(page.getByLabel("New password")).toBeVisible();
+});
+
+test("sessions list: two browsers, this one marked; ending the other sends it to sign in", async ({ browser }) => {
+  const email = "di@sessions.example";
+  const slug = await tenantWithUsers("sessions", [{ email, name: "Di Sessions", role: "member" }]);
+  const host = `${slug}.localhost`;
+  const second = await signedIn(browser, host, email);
+  const first = await signedIn(browser, host, email);
+  const rows = first.getByTestId("session");
+  await expect(rows).toHaveCount(2);
+  await expect(first.getByTestId("this-device")).toHaveCount(1);
+  await expect(rows.filter({ has: first.getByTestId("this-device") })).toContainText("Chrome on Linux");
+  await rows
+    .filter({ hasNot: first.getByTestId("this-device") })
+    .getByRole("button", { name: "End this session" })
+    .click();
+  await expect(first.getByTestId("form-message")).toContainText("Signed out 1 session");
+  await expect(rows).toHaveCount(1);
+  await expectSignedOut(second, host);
+  await first.goto(at(host, "/account"));
+  await expect(first.getByTestId("account-email")).toHaveText(email); // positive control
+});
+
+test("a signed-out session's cookie, replayed, is refused (security case 66)", async ({ browser, request }) => {
+  const email = "ed@signout.example";
+  const slug = await tenantWithUsers("signout", [{ email, name: "Ed Signout", role: "member" }]);
+  const host = `${slug}.localhost`;
+  const page = await signedIn(browser, host, email);
+  const cookie = (await page.context().cookies(at(host))).find((c) => c.name === "portico.session")!;
+  const replay = () => request.get(...direct(host, "/account", { cookie: `${cookie.name}=${cookie.value}` }));
+  const before = await replay();
+  expect(before.status()).toBe(200); // positive control: the copied cookie works while signed in
+  expect(await before.text()).toContain(email);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(at(host, "/"));
+  const after = await replay();
+  expect(after.status()).toBe(307);
+  expect(after.headers()["location"]).toBe("/sign-in?callbackUrl=%2Faccount");
+});
+
+test("agency account: signing out everywhere else ends the agency user's other session", async ({ browser }) => {
+  const email = `acct-${Date.now().toString(36)}@agency.localhost`;
+  await adminSql(
+    "portico",
+    `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, 'Val Viewer', 'viewer', $2, now())`,
+    [email, await hash("agency-account-pw-1")],
+  );
+  const [first, second] = [await newPage(browser), await newPage(browser)];
+  for (const page of [first, second]) {
+    await signInAgency(page, email, "agency-account-pw-1");
+    await expect(page.getByTestId("agency-user")).toContainText("Val Viewer");
+  }
+  await first.getByTestId("agency-user").click();
+  await expect(first).toHaveURL(at("admin.localhost", "/account"));
+  await expect(first.getByTestId("session")).toHaveCount(2);
+  await first.getByRole("button", { name: "End all other sessions" }).click();
+  await expect(first.getByTestId("form-message")).toContainText("Signed out 1 session");
+  await second.goto(at("admin.localhost", "/"));
+  await expect(second).toHaveURL(/\/sign-in\?ended=1/);
+  await first.goto(at("admin.localhost", "/account"));
+  await expect(first.getByTestId("session")).toHaveCount(1); // positive control: this one stays
 });
