@@ -9,6 +9,7 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { deriveSessionSecret } from "./credentials.server.ts";
 import { SESSION_MINUTES, consumeImpersonation } from "./impersonation.server.ts";
 import { passwordProvider, realmAuthOptions } from "./options.server.ts";
+import { consumeSamlTicket } from "./saml-sign-in.server.ts";
 import { asSessionUser, authenticateTenantPassword } from "./tenant-password.server.ts";
 import { consumeTenantSignInLink } from "./tenant-sign-in-link.server.ts";
 import { isSessionId, sessionMethod } from "./session-rules.ts";
@@ -66,6 +67,13 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
         name: "Email link",
         credentials: { token: { type: "text" } },
         authorize: (c) => consumeTenantSignInLink(tenant, c?.token),
+      }),
+      Credentials({
+        // The single-use ticket the SAML ACS route stores once the IdP's answer checked out.
+        id: "saml",
+        name: "SAML single sign-on",
+        credentials: { token: { type: "text" } },
+        authorize: (c) => consumeSamlTicket(tenant, c?.token),
       }),
       Credentials({
         id: "impersonation",
