@@ -1,3 +1,5 @@
+// First: it installs the AsyncLocalStorage Next.js's request stores need.
+import { inRequest } from "../support/request-scope.ts";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -221,10 +223,15 @@ async function startSignIn(options: () => Promise<AuthOptions>, host: string, ja
 }
 
 async function finishSignIn(options: () => Promise<AuthOptions>, host: string, jar: Jar, returned: URL) {
-  const done = await AuthHandler({
-    req: request(host, jar, "callback", { providerId: "oidc", query: Object.fromEntries(returned.searchParams) }),
-    options: await options(),
-  });
+  // Inside a request as Next.js builds one: a sign-in writes its session row with the request's
+  // address and browser (docs/decisions/041), as the auth route does.
+  const resolved = await options();
+  const done = await inRequest({ host }, () =>
+    AuthHandler({
+      req: request(host, jar, "callback", { providerId: "oidc", query: Object.fromEntries(returned.searchParams) }),
+      options: resolved,
+    }),
+  );
   addCookies(jar, done.cookies);
   return done;
 }
