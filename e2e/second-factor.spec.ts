@@ -14,9 +14,15 @@ import { at } from "./hosts.ts";
 test.describe.configure({ mode: "serial" });
 test.setTimeout(120_000);
 
-/** A code from the app for the time step `ahead` steps from now (a step already used is refused). */
-const codeFor = (secret: string, ahead = 0) =>
-  generate({ secret, epoch: Math.floor(Date.now() / 1000) + ahead * 30 }) as unknown as Promise<string>;
+/** The app's code at `epoch` (seconds; now by default). */
+const codeFor = (secret: string, epoch = Math.floor(Date.now() / 1000)) =>
+  generate({ secret, epoch }) as unknown as Promise<string>;
+
+/** A code of a later time step than `usedAt`'s (that one is spent), and still within the tolerance. */
+const freshCode = (secret: string, usedAt: number) => {
+  const now = Math.floor(Date.now() / 1000);
+  return codeFor(secret, Math.floor(now / 30) > Math.floor(usedAt / 30) ? now : usedAt + 30);
+};
 
 async function passwordStep(browser: Browser, host: string, email: string, goTo = "/account"): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -30,22 +36,23 @@ async function passwordStep(browser: Browser, host: string, email: string, goTo 
 }
 
 /** Sets up an authenticator app on the sign-in step; returns its secret and the recovery codes. */
-async function enrolAtSignIn(page: Page): Promise<{ secret: string; codes: string[] }> {
+async function enrolAtSignIn(page: Page): Promise<{ secret: string; codes: string[]; at: number }> {
   await expect(page.getByTestId("second-factor-required")).toBeVisible();
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
   await expect(page.getByTestId("totp-enrol").locator("svg")).toBeVisible();
-  await page.getByLabel("Code from your authenticator app").fill(await codeFor(secret));
+  const at = Math.floor(Date.now() / 1000);
+  await page.getByLabel("Code from your authenticator app").fill(await codeFor(secret, at));
   await page.getByRole("button", { name: "Confirm" }).click();
   const codes = page.getByTestId("recovery-code");
   await expect(codes).toHaveCount(10);
-  return { secret, codes: await codes.allTextContents() };
+  return { secret, codes: await codes.allTextContents(), at };
 }
 
 let host = "";
 let slug = "";
 const TENANT = `"tenantId" = (SELECT id FROM "Tenant" WHERE slug = $1)`;
-let staff: { secret: string; codes: string[] } = { secret: "", codes: [] };
+let staff: { secret: string; codes: string[]; at: number } = { secret: "", codes: [], at: 0 };
 
 test("an owner requires two-step for staff; open sessions and new sign-ins set it up", async ({ browser }) => {
   slug = await tenantWithUsers("twostep", [
@@ -121,22 +128,26 @@ test("the next sign-in needs a fresh code; a used one, a wrong one and a reused 
   browser,
 }) => {
   const page = await passwordStep(browser, host, "staff@twostep.example", "/manage");
-  // Half signed in: the private pages send it back here, whatever it asks for.
-  for (const path of ["/manage", "/account", "/manage/team", "/my-registrations"]) {
+  // Half signed in: the private pages send it back here, whatever it asks for; the last one asked
+  // for is where the second step leads.
+  for (const path of ["/account", "/manage/team", "/registrations", "/manage"]) {
     await page.goto(at(host, path));
     await page.waitForURL(/\/sign-in\/second-factor\?callbackUrl=/);
   }
   const form = page.getByTestId("totp-form");
-  await form.getByLabel("Code from your authenticator app").fill("000000");
-  await form.getByRole("button", { name: "Verify" }).click();
+  const attempt = async (code: string) => {
+    await form.getByLabel("Code from your authenticator app").fill(code);
+    await form.getByRole("button", { name: "Verify" }).click();
+  };
+  await attempt("000000");
   await expect(form.getByTestId("form-error")).toContainText("not right");
-  // The code of the step the enrolment used counts no more.
-  await form.getByLabel("Code from your authenticator app").fill(await codeFor(staff.secret, 0));
-  await form.getByRole("button", { name: "Verify" }).click();
-  await expect(form.getByTestId("form-error")).toBeVisible();
-  // A fresh one (the next step, within the tolerance) lets them in, to where they were going.
-  await form.getByLabel("Code from your authenticator app").fill(await codeFor(staff.secret, 1));
-  await form.getByRole("button", { name: "Verify" }).click();
+  // The code the enrolment used counts no more (a fresh page, so the error is this attempt's).
+  await page.reload();
+  await attempt(await codeFor(staff.secret, staff.at));
+  await expect(form.getByTestId("form-error")).toContainText("not right, or was already used");
+  await expect(page).toHaveURL(/\/sign-in\/second-factor/);
+  // A fresh one lets them in, to where they were going.
+  await attempt(await freshCode(staff.secret, staff.at));
   await page.waitForURL(at(host, "/manage"));
 
   // A recovery code works once.
