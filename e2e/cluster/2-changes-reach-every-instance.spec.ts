@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { cluster, on, request, signInAgency, sql, tenantName, type Answer } from "./cluster.ts";
+import { instance, on, request, signInAgency, sql, tenantName, type Answer } from "./cluster.ts";
 
 /**
  * A change made through one instance is served by the other within a second: the worker writes
@@ -7,7 +7,8 @@ import { cluster, on, request, signInAgency, sql, tenantName, type Answer } from
  * the tenant (lib/tenancy/invalidation.server.ts, decision 016). Each check first has the other
  * instance serve the tenant as it was, so its cache holds the old answer.
  */
-const [A, B] = cluster.instances as [(typeof cluster.instances)[0], (typeof cluster.instances)[0]];
+const A = instance(0);
+const B = instance(1);
 const BOUND_MS = 1_000;
 
 /** Polls `host` on instance B directly until `changed` holds; the moment it first did. */

@@ -5,12 +5,28 @@ import {
   CLUSTER_PASSWORD,
   clusterState,
   type ClusterInstance,
+  type ClusterState,
 } from "../../test/support/cluster-state.ts";
 
 export { ACME_MEMBER, AGENCY_OWNER, CLUSTER_PASSWORD, UPSTREAM_HEADER } from "../../test/support/cluster-state.ts";
 
-/** What test/support/cluster.ts started: nginx's port, the two instances, the database. */
-export const cluster = clusterState();
+let started: ClusterState | undefined;
+
+/**
+ * What test/support/cluster.ts started: nginx's port, the two instances, the database. Read when
+ * a test first uses it: Playwright loads the spec files before its web server (the cluster) has
+ * started and written the file.
+ */
+export const cluster: ClusterState = new Proxy({} as ClusterState, {
+  get: (_target, key: keyof ClusterState) => (started ??= clusterState())[key],
+});
+
+/** The cluster's `index`th instance, read as lazily as `cluster`. */
+export function instance(index: number): ClusterInstance {
+  return new Proxy({} as ClusterInstance, {
+    get: (_target, key: keyof ClusterInstance) => cluster.instances[index]![key],
+  });
+}
 
 /** A URL through nginx, e.g. via("acme.localhost", "/account"). */
 export function via(host: string, path = "/"): string {
