@@ -26,6 +26,26 @@ function useNext(state: SecondFactorState) {
   }, [state.next]);
 }
 
+/** The authenticator app's 6-digit code, as the sign-in step and enrolment both ask for it. */
+function AppCodeField() {
+  const t = useTranslations("secondFactor");
+  return (
+    <Field label={t("code")} name="code" hint={t("codeHint")}>
+      {(control) => (
+        <Input
+          {...control}
+          name="code"
+          required
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9 ]{6,7}"
+          maxLength={7}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** A 6-digit code from an authenticator app. */
 export function TotpCodeForm({ action, next }: { action: FormAction<SecondFactorState>; next: string }) {
   const t = useTranslations("secondFactor");
@@ -34,19 +54,7 @@ export function TotpCodeForm({ action, next }: { action: FormAction<SecondFactor
   return (
     <form action={submit} className="space-y-3" data-testid="totp-form">
       <input type="hidden" name="next" value={next} />
-      <Field label={t("code")} name="code" hint={t("codeHint")}>
-        {(control) => (
-          <Input
-            {...control}
-            name="code"
-            required
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9 ]{6,7}"
-            maxLength={7}
-          />
-        )}
-      </Field>
+      <AppCodeField />
       <FormError message={state.error} look="box" />
       <SubmitButton pending={pending} pendingLabel={t("checking")} className="w-full">
         {t("verify")}
@@ -185,19 +193,7 @@ export function TotpEnrolment({
         </code>
       </p>
       <form action={confirm} className="space-y-3">
-        <Field label={t("code")} name="code" hint={t("codeHint")}>
-          {(control) => (
-            <Input
-              {...control}
-              name="code"
-              required
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9 ]{6,7}"
-              maxLength={7}
-            />
-          )}
-        </Field>
+        <AppCodeField />
         <FormError message={done.error} look="box" />
         <SubmitButton pending={confirming} pendingLabel={t("checking")}>
           {t("confirmApp")}
