@@ -1,11 +1,11 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState } from "react";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 import { Field } from "@/components/ui/field.tsx";
-import { Input, Select, Textarea } from "@/components/ui/input.tsx";
+import { Input, Textarea } from "@/components/ui/input.tsx";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
-import { Result, SsoConnectionControls, type SsoControlLabels } from "./sso-connection-form.tsx";
+import { Result, RoleField, SsoConnectionControls, useSsoTest, type SsoControlLabels } from "./sso-connection-form.tsx";
 
 /** The saved connection as a page hands it down (lib/auth/saml-settings.server.ts samlFormProps). */
 export interface SamlConnectionProps {
@@ -55,6 +55,17 @@ export interface SamlFormLabels extends SsoControlLabels {
 }
 
 type Tone = "portal" | "agency";
+type TextName = "displayName" | "idpEntityId" | "idpSsoUrl" | "emailAttribute" | "nameAttribute" | "groupsAttribute";
+
+function hintOf(labels: SamlFormLabels, name: TextName): string | undefined {
+  const hints: Partial<Record<TextName, string>> = {
+    displayName: labels.displayNameHint,
+    idpEntityId: labels.idpEntityIdHint,
+    idpSsoUrl: labels.idpSsoUrlHint,
+    groupsAttribute: labels.groupsAttributeHint,
+  };
+  return hints[name];
+}
 
 /**
  * A tenant's SAML identity provider: its settings (checked on save: URL, certificate), the values
@@ -83,28 +94,41 @@ export function SamlConnectionForm({
   tone?: Tone;
 }) {
   const [state, saveAction, saving] = useActionState(save, {} as ActionState);
-  const [testError, setTestError] = useState<string | null>(null);
-  const [testing, setTesting] = useState(false);
+  const { test, testing, testError } = useSsoTest(startTest, () =>
+    // A route handler answering with a redirect to the IdP, not a page: a full navigation.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+    window.location.assign("/api/auth/saml/start?test=1"),
+  );
   const values = state.values ?? {};
   const value = (name: keyof SamlConnectionProps & string, fallback = "") =>
     values[name] ?? (connection?.[name] == null ? fallback : String(connection[name]));
   const errors = state.errors ?? {};
   const kind = tone === "agency" ? "agency" : "brand";
-
-  async function test() {
-    if (!startTest) return;
-    setTesting(true);
-    setTestError(null);
-    const started = await startTest({}, new FormData());
-    if (started.error) {
-      setTesting(false);
-      setTestError(started.error);
-      return;
-    }
-    // A route handler answering with a redirect to the IdP, not a page: a full navigation.
-    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
-    window.location.assign("/api/auth/saml/start?test=1");
-  }
+  /** A one-line field of the connection, with its label, hint and error. */
+  const text = (
+    name: TextName,
+    options: { fallback?: string; maxLength: number; required?: boolean; wide?: boolean },
+  ) => (
+    <Field
+      tone={tone}
+      label={labels[name]}
+      name={name}
+      hint={hintOf(labels, name)}
+      error={errors[name]}
+      className={options.wide ? "sm:col-span-2" : undefined}
+    >
+      {(c) => (
+        <Input
+          {...c}
+          tone={tone}
+          name={name}
+          defaultValue={value(name, options.fallback)}
+          maxLength={options.maxLength}
+          required={options.required}
+        />
+      )}
+    </Field>
+  );
 
   const sp = [
     [labels.spEntityId, serviceProvider.entityId, "saml-sp-entity-id"],
@@ -131,54 +155,9 @@ export function SamlConnectionForm({
         {Object.entries(hidden).map(([name, v]) => (
           <input key={name} type="hidden" name={name} value={v} />
         ))}
-        <Field
-          tone={tone}
-          label={labels.displayName}
-          name="displayName"
-          hint={labels.displayNameHint}
-          error={errors.displayName}
-        >
-          {(c) => (
-            <Input
-              {...c}
-              tone={tone}
-              name="displayName"
-              defaultValue={value("displayName", "SAML")}
-              maxLength={80}
-              required
-            />
-          )}
-        </Field>
-        <Field
-          tone={tone}
-          label={labels.idpEntityId}
-          name="idpEntityId"
-          hint={labels.idpEntityIdHint}
-          error={errors.idpEntityId}
-        >
-          {(c) => (
-            <Input
-              {...c}
-              tone={tone}
-              name="idpEntityId"
-              defaultValue={value("idpEntityId")}
-              maxLength={1000}
-              required
-            />
-          )}
-        </Field>
-        <Field
-          tone={tone}
-          label={labels.idpSsoUrl}
-          name="idpSsoUrl"
-          hint={labels.idpSsoUrlHint}
-          error={errors.idpSsoUrl}
-          className="sm:col-span-2"
-        >
-          {(c) => (
-            <Input {...c} tone={tone} name="idpSsoUrl" defaultValue={value("idpSsoUrl")} maxLength={2000} required />
-          )}
-        </Field>
+        {text("displayName", { fallback: "SAML", maxLength: 80, required: true })}
+        {text("idpEntityId", { maxLength: 1000, required: true })}
+        {text("idpSsoUrl", { maxLength: 2000, required: true, wide: true })}
         <Field
           tone={tone}
           label={labels.idpCertificate}
@@ -221,56 +200,16 @@ export function SamlConnectionForm({
             </dd>
           </dl>
         )}
-        <Field tone={tone} label={labels.emailAttribute} name="emailAttribute" error={errors.emailAttribute}>
-          {(c) => (
-            <Input
-              {...c}
-              tone={tone}
-              name="emailAttribute"
-              defaultValue={value("emailAttribute", "email")}
-              maxLength={300}
-            />
-          )}
-        </Field>
-        <Field tone={tone} label={labels.nameAttribute} name="nameAttribute" error={errors.nameAttribute}>
-          {(c) => (
-            <Input
-              {...c}
-              tone={tone}
-              name="nameAttribute"
-              defaultValue={value("nameAttribute", "name")}
-              maxLength={300}
-            />
-          )}
-        </Field>
-        <Field
+        {text("emailAttribute", { fallback: "email", maxLength: 300 })}
+        {text("nameAttribute", { fallback: "name", maxLength: 300 })}
+        {text("groupsAttribute", { fallback: "groups", maxLength: 300 })}
+        <RoleField
           tone={tone}
-          label={labels.groupsAttribute}
-          name="groupsAttribute"
-          hint={labels.groupsAttributeHint}
-          error={errors.groupsAttribute}
-        >
-          {(c) => (
-            <Input
-              {...c}
-              tone={tone}
-              name="groupsAttribute"
-              defaultValue={value("groupsAttribute", "groups")}
-              maxLength={300}
-            />
-          )}
-        </Field>
-        <Field tone={tone} label={labels.defaultRole} name="defaultRole" error={errors.defaultRole}>
-          {(c) => (
-            <Select {...c} tone={tone} name="defaultRole" defaultValue={value("defaultRole", "member")}>
-              {(["member", "staff", "admin"] as const).map((role) => (
-                <option key={role} value={role}>
-                  {labels.roles[role]}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
+          label={labels.defaultRole}
+          roles={labels.roles}
+          value={value("defaultRole", "member")}
+          error={errors.defaultRole}
+        />
         <Field
           tone={tone}
           label={labels.roleMap}

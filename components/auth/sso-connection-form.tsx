@@ -103,27 +103,15 @@ export function SsoConnectionForm({
   tone?: Tone;
 }) {
   const [state, saveAction, saving] = useActionState(save, {} as ActionState);
-  const [testError, setTestError] = useState<string | null>(null);
-  const [testing, setTesting] = useState(false);
+  const { test, testing, testError } = useSsoTest(startTest, () =>
+    signIn("oidc", { callbackUrl: "/manage/settings#sso" }),
+  );
   const values = state.values ?? {};
   const value = (name: keyof SsoConnectionProps & string, fallback = "") =>
     values[name] ?? String(connection?.[name] ?? fallback);
   const errors = state.errors ?? {};
   const kind = tone === "agency" ? "agency" : "brand";
   const hiddenFields = hiddenInputs(hidden);
-
-  async function test() {
-    if (!startTest) return;
-    setTesting(true);
-    setTestError(null);
-    const started = await startTest({}, new FormData());
-    if (started.error) {
-      setTesting(false);
-      setTestError(started.error);
-      return;
-    }
-    await signIn("oidc", { callbackUrl: "/manage/settings#sso" });
-  }
 
   return (
     <div className="space-y-5" data-testid="sso-connection">
@@ -208,17 +196,13 @@ export function SsoConnectionForm({
             />
           )}
         </Field>
-        <Field tone={tone} label={labels.defaultRole} name="defaultRole" error={errors.defaultRole}>
-          {(c) => (
-            <Select {...c} tone={tone} name="defaultRole" defaultValue={value("defaultRole", "member")}>
-              {(["member", "staff", "admin"] as const).map((role) => (
-                <option key={role} value={role}>
-                  {labels.roles[role]}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <RoleField
+          tone={tone}
+          label={labels.defaultRole}
+          roles={labels.roles}
+          value={value("defaultRole", "member")}
+          error={errors.defaultRole}
+        />
         <div className="space-y-1 sm:col-span-2">
           <p className="text-sm font-medium">{labels.redirectUris}</p>
           <ul className="text-sm" data-testid="sso-redirect-uris">
@@ -355,5 +339,56 @@ export function SsoConnectionControls({
       <Result state={toggleState} testId={testId} />
       <Result state={removeState} testId={testId} />
     </div>
+  );
+}
+
+/**
+ * A test sign-in: the page's action sets the admin's test marker, then `go` sends the browser
+ * through the real sign-in. Shared by the OIDC and SAML forms.
+ */
+export function useSsoTest(startTest: FormAction<ActionState> | undefined, go: () => unknown) {
+  const [testError, setTestError] = useState<string | null>(null);
+  const [testing, setTesting] = useState(false);
+  async function test() {
+    if (!startTest) return;
+    setTesting(true);
+    setTestError(null);
+    const started = await startTest({}, new FormData());
+    if (started.error) {
+      setTesting(false);
+      setTestError(started.error);
+      return;
+    }
+    await go();
+  }
+  return { test, testing, testError };
+}
+
+/** The role of people no mapping matches: member, staff or admin (never owner). */
+export function RoleField({
+  label,
+  roles,
+  value,
+  error,
+  tone,
+}: {
+  label: string;
+  roles: Record<"member" | "staff" | "admin", string>;
+  value: string;
+  error?: string;
+  tone: Tone;
+}) {
+  return (
+    <Field tone={tone} label={label} name="defaultRole" error={error}>
+      {(c) => (
+        <Select {...c} tone={tone} name="defaultRole" defaultValue={value}>
+          {(["member", "staff", "admin"] as const).map((role) => (
+            <option key={role} value={role}>
+              {roles[role]}
+            </option>
+          ))}
+        </Select>
+      )}
+    </Field>
   );
 }
