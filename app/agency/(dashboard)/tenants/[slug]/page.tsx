@@ -599,6 +599,7 @@ const AGENCY_SSO_LABELS: SsoFormLabels = {
 
 const AGENCY_SAML_LABELS: SamlFormLabels = {
   ...AGENCY_SSO_LABELS,
+  displayName: "Name on the sign-in button",
   idpEntityId: "IdP entity id",
   idpEntityIdHint: "The entityID in the identity provider's metadata.",
   idpSsoUrl: "IdP single sign-on URL",

@@ -65,6 +65,8 @@ const SSO_LABELS = [
 
 /** The SAML form's own words (messages "saml"); the status line and buttons are the OIDC form's. */
 const SAML_LABELS = [
+  "displayName",
+  "displayNameHint",
   "idpEntityId",
   "idpEntityIdHint",
   "idpSsoUrl",
@@ -93,7 +95,7 @@ const SAML_LABELS = [
 
 type Props = {
   params: Promise<{ domain: string }>;
-  searchParams: Promise<{ ssoTest?: string | string[] }>;
+  searchParams: Promise<{ ssoTest?: string | string[]; samlTest?: string | string[] }>;
 };
 
 export default async function SettingsPage({ params, searchParams }: Props) {
@@ -119,12 +121,17 @@ export default async function SettingsPage({ params, searchParams }: Props) {
       string
     >),
   };
-  const tested = ssoTestOutcome((await searchParams).ssoTest);
-  const testResult = !tested
-    ? null
-    : "role" in tested
-      ? { ok: true, text: ts("testOk", { role: tr(tested.role) }) }
-      : { ok: false, text: ts("testFailed", { reason: ts(`refusals.${tested.reason}`) }) };
+  const query = await searchParams;
+  const testMessage = (raw: string | string[] | undefined) => {
+    const tested = ssoTestOutcome(raw);
+    return !tested
+      ? null
+      : "role" in tested
+        ? { ok: true, text: ts("testOk", { role: tr(tested.role) }) }
+        : { ok: false, text: ts("testFailed", { reason: ts(`refusals.${tested.reason}`) }) };
+  };
+  const testResult = testMessage(query.ssoTest);
+  const samlTestResult = testMessage(query.samlTest);
   const hosts = [tenantSubdomainHost(tenant.slug, platform().hosts), ...domains.map((d) => d.hostname)];
   return (
     <div className="space-y-6">
@@ -174,6 +181,16 @@ export default async function SettingsPage({ params, searchParams }: Props) {
       <section id="saml" className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
         <h2 className="text-xl font-semibold">{tsaml("title")}</h2>
         <p className="text-sm opacity-80">{tsaml("intro")}</p>
+        {samlTestResult?.ok && (
+          <p
+            role="status"
+            data-testid="saml-test-result"
+            className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
+          >
+            {samlTestResult.text}
+          </p>
+        )}
+        {samlTestResult && !samlTestResult.ok && <FormError message={samlTestResult.text} look="box" />}
         <SamlConnectionForm
           connection={samlFormProps(saml)}
           labels={samlLabels}

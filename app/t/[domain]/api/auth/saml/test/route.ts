@@ -24,7 +24,7 @@ export async function GET(request: Request, context: Context): Promise<Response>
   return new Response(null, {
     status: 303,
     headers: {
-      location: `/manage/settings?ssoTest=${result}#sso`,
+      location: `/manage/settings?samlTest=${result}#saml`,
       "cache-control": "no-store",
       "set-cookie": endSsoTestCookie(origin),
     },
