@@ -70,7 +70,9 @@ export type SaveSamlResult =
 
 /** What a test sign-in vouches for: the IdP (entity id, sign-in URL, certificate), nothing else. */
 function idpDigest(connection: Pick<SamlConnection, "idpEntityId" | "idpSsoUrl" | "idpCertificate">): string {
-  return hashToken(JSON.stringify([connection.idpEntityId, connection.idpSsoUrl, connection.idpCertificate]));
+  // The certificate without its line breaks: the same certificate pasted again is no change.
+  const certificate = connection.idpCertificate.replace(/\s+/g, "");
+  return hashToken(JSON.stringify([connection.idpEntityId, connection.idpSsoUrl, certificate]));
 }
 
 /**
