@@ -62,11 +62,11 @@ export interface SsoFormLabels {
 
 type Tone = "portal" | "agency";
 
-function Result({ state }: { state: ActionState }) {
+export function Result({ state, testId = "sso" }: { state: ActionState; testId?: string }) {
   return (
     <>
       {state.message && (
-        <p role="status" data-testid="sso-message" className="text-sm">
+        <p role="status" data-testid={`${testId}-message`} className="text-sm">
           {state.message}
         </p>
       )}
@@ -103,33 +103,15 @@ export function SsoConnectionForm({
   tone?: Tone;
 }) {
   const [state, saveAction, saving] = useActionState(save, {} as ActionState);
-  const [toggleState, toggleAction, toggling] = useActionState(setEnabled, {} as ActionState);
-  const [removeState, removeAction, removing] = useActionState(remove, {} as ActionState);
-  const [testError, setTestError] = useState<string | null>(null);
-  const [testing, setTesting] = useState(false);
-  const hydrated = useHydrated();
+  const { test, testing, testError } = useSsoTest(startTest, () =>
+    signIn("oidc", { callbackUrl: "/manage/settings#sso" }),
+  );
   const values = state.values ?? {};
   const value = (name: keyof SsoConnectionProps & string, fallback = "") =>
     values[name] ?? String(connection?.[name] ?? fallback);
   const errors = state.errors ?? {};
   const kind = tone === "agency" ? "agency" : "brand";
-  const quiet = tone === "agency" ? "quiet-agency" : "quiet";
-  const hiddenFields = Object.entries(hidden).map(([name, v]) => (
-    <input key={name} type="hidden" name={name} value={v} />
-  ));
-
-  async function test() {
-    if (!startTest) return;
-    setTesting(true);
-    setTestError(null);
-    const started = await startTest({}, new FormData());
-    if (started.error) {
-      setTesting(false);
-      setTestError(started.error);
-      return;
-    }
-    await signIn("oidc", { callbackUrl: "/manage/settings#sso" });
-  }
+  const hiddenFields = hiddenInputs(hidden);
 
   return (
     <div className="space-y-5" data-testid="sso-connection">
@@ -214,17 +196,13 @@ export function SsoConnectionForm({
             />
           )}
         </Field>
-        <Field tone={tone} label={labels.defaultRole} name="defaultRole" error={errors.defaultRole}>
-          {(c) => (
-            <Select {...c} tone={tone} name="defaultRole" defaultValue={value("defaultRole", "member")}>
-              {(["member", "staff", "admin"] as const).map((role) => (
-                <option key={role} value={role}>
-                  {labels.roles[role]}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <RoleField
+          tone={tone}
+          label={labels.defaultRole}
+          roles={labels.roles}
+          value={value("defaultRole", "member")}
+          error={errors.defaultRole}
+        />
         <div className="space-y-1 sm:col-span-2">
           <p className="text-sm font-medium">{labels.redirectUris}</p>
           <ul className="text-sm" data-testid="sso-redirect-uris">
@@ -244,51 +222,173 @@ export function SsoConnectionForm({
       </form>
 
       {connection && (
-        <div className="space-y-3 border-t border-black/10 pt-4">
-          <p className="text-sm" data-testid="sso-status">
-            {labels.status}: <strong>{connection.enabled ? labels.on : labels.off}</strong> ·{" "}
-            <span data-testid="sso-tested">
-              {connection.tested ? `${labels.tested} ${connection.tested}` : labels.untested}
-            </span>
-          </p>
-          <div className="flex flex-wrap items-start gap-3">
-            {startTest && (
-              <button
-                type="button"
-                onClick={() => void test()}
-                disabled={!hydrated || testing}
-                className={buttonClass(quiet, false)}
-              >
-                {labels.test}
-              </button>
-            )}
-            <form action={toggleAction}>
-              {hiddenFields}
-              <input type="hidden" name="enabled" value={connection.enabled ? "off" : "on"} />
-              <SubmitButton kind={connection.enabled ? quiet : kind} pending={toggling}>
-                {connection.enabled ? labels.disable : labels.enable}
-              </SubmitButton>
-            </form>
-            <form action={removeAction}>
-              {hiddenFields}
-              <ConfirmButton
-                label={labels.remove}
-                confirmLabel={labels.removeConfirm}
-                warning={labels.removeWarning}
-                cancellable
-                cancelLabel={labels.cancel}
-                pending={removing}
-                kind="quiet-danger"
-                confirmKind="danger"
-              />
-            </form>
-          </div>
-          {startTest && <p className="text-xs opacity-70">{labels.testHint}</p>}
-          <FormError message={testError} />
-          <Result state={toggleState} />
-          <Result state={removeState} />
-        </div>
+        <SsoConnectionControls
+          status={{ enabled: connection.enabled, tested: connection.tested }}
+          labels={labels}
+          setEnabled={setEnabled}
+          remove={remove}
+          test={startTest ? test : undefined}
+          testing={testing}
+          testError={testError}
+          hidden={hidden}
+          tone={tone}
+        />
       )}
     </div>
+  );
+}
+
+function hiddenInputs(hidden: Record<string, string>) {
+  return Object.entries(hidden).map(([name, v]) => <input key={name} type="hidden" name={name} value={v} />);
+}
+
+/** The words the status line and its buttons use (a part of SsoFormLabels). */
+export type SsoControlLabels = Pick<
+  SsoFormLabels,
+  | "status"
+  | "on"
+  | "off"
+  | "tested"
+  | "untested"
+  | "test"
+  | "testHint"
+  | "enable"
+  | "disable"
+  | "remove"
+  | "removeConfirm"
+  | "removeWarning"
+  | "cancel"
+>;
+
+/**
+ * A saved connection's status (on or off, tested since its last change or not) and its buttons:
+ * test sign-in (portal only), turn on or off, remove. Shared by the OIDC and SAML forms.
+ */
+export function SsoConnectionControls({
+  status,
+  labels,
+  setEnabled,
+  remove,
+  test,
+  testing = false,
+  testError = null,
+  hidden = {},
+  tone = "portal",
+  testId = "sso",
+}: {
+  status: { enabled: boolean; tested: string | null };
+  labels: SsoControlLabels;
+  setEnabled: FormAction<ActionState>;
+  remove: FormAction<ActionState>;
+  test?: () => void | Promise<void>;
+  testing?: boolean;
+  testError?: string | null;
+  hidden?: Record<string, string>;
+  tone?: Tone;
+  /** Prefix of the status line's test ids ("sso", "saml"). */
+  testId?: string;
+}) {
+  const [toggleState, toggleAction, toggling] = useActionState(setEnabled, {} as ActionState);
+  const [removeState, removeAction, removing] = useActionState(remove, {} as ActionState);
+  const hydrated = useHydrated();
+  const kind = tone === "agency" ? "agency" : "brand";
+  const quiet = tone === "agency" ? "quiet-agency" : "quiet";
+  const hiddenFields = hiddenInputs(hidden);
+  return (
+    <div className="space-y-3 border-t border-black/10 pt-4">
+      <p className="text-sm" data-testid={`${testId}-status`}>
+        {labels.status}: <strong>{status.enabled ? labels.on : labels.off}</strong> ·{" "}
+        <span data-testid={`${testId}-tested`}>
+          {status.tested ? `${labels.tested} ${status.tested}` : labels.untested}
+        </span>
+      </p>
+      <div className="flex flex-wrap items-start gap-3">
+        {test && (
+          <button
+            type="button"
+            onClick={() => void test()}
+            disabled={!hydrated || testing}
+            className={buttonClass(quiet, false)}
+          >
+            {labels.test}
+          </button>
+        )}
+        <form action={toggleAction}>
+          {hiddenFields}
+          <input type="hidden" name="enabled" value={status.enabled ? "off" : "on"} />
+          <SubmitButton kind={status.enabled ? quiet : kind} pending={toggling}>
+            {status.enabled ? labels.disable : labels.enable}
+          </SubmitButton>
+        </form>
+        <form action={removeAction}>
+          {hiddenFields}
+          <ConfirmButton
+            label={labels.remove}
+            confirmLabel={labels.removeConfirm}
+            warning={labels.removeWarning}
+            cancellable
+            cancelLabel={labels.cancel}
+            pending={removing}
+            kind="quiet-danger"
+            confirmKind="danger"
+          />
+        </form>
+      </div>
+      {test && <p className="text-xs opacity-70">{labels.testHint}</p>}
+      <FormError message={testError} />
+      <Result state={toggleState} testId={testId} />
+      <Result state={removeState} testId={testId} />
+    </div>
+  );
+}
+
+/**
+ * A test sign-in: the page's action sets the admin's test marker, then `go` sends the browser
+ * through the real sign-in. Shared by the OIDC and SAML forms.
+ */
+export function useSsoTest(startTest: FormAction<ActionState> | undefined, go: () => unknown) {
+  const [testError, setTestError] = useState<string | null>(null);
+  const [testing, setTesting] = useState(false);
+  async function test() {
+    if (!startTest) return;
+    setTesting(true);
+    setTestError(null);
+    const started = await startTest({}, new FormData());
+    if (started.error) {
+      setTesting(false);
+      setTestError(started.error);
+      return;
+    }
+    await go();
+  }
+  return { test, testing, testError };
+}
+
+/** The role of people no mapping matches: member, staff or admin (never owner). */
+export function RoleField({
+  label,
+  roles,
+  value,
+  error,
+  tone,
+}: {
+  label: string;
+  roles: Record<"member" | "staff" | "admin", string>;
+  value: string;
+  error?: string;
+  tone: Tone;
+}) {
+  return (
+    <Field tone={tone} label={label} name="defaultRole" error={error}>
+      {(c) => (
+        <Select {...c} tone={tone} name="defaultRole" defaultValue={value}>
+          {(["member", "staff", "admin"] as const).map((role) => (
+            <option key={role} value={role}>
+              {roles[role]}
+            </option>
+          ))}
+        </Select>
+      )}
+    </Field>
   );
 }

@@ -8,6 +8,7 @@ import { withTimeout } from "../util/concurrency.ts";
 import type { ReadAudit } from "./fleet.server.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 import { readOidcConnection, type OidcConnectionView } from "../auth/sso-connection.server.ts";
+import { loadSamlConnection, type SavedSamlConnection } from "../auth/saml-sign-in.server.ts";
 
 export interface MigrationHistory {
   applied: Array<{ name: string; startedAt: Date; finishedAt: Date | null; checksumMatches: boolean }>;
@@ -86,6 +87,19 @@ export async function tenantSsoForAgency(
   assertAgencyRole(viewer, "operator");
   return withTimeout(
     readOidcConnection(tenantId),
+    platform().env.PORTICO_TENANT_TIMEOUT_MS,
+    "the tenant's database",
+  ).catch(() => undefined);
+}
+
+/** A tenant's SAML connection for agency operators; null when it has none, undefined when unreadable in time. */
+export async function tenantSamlForAgency(
+  viewer: AgencyUser,
+  tenantId: string,
+): Promise<SavedSamlConnection | null | undefined> {
+  assertAgencyRole(viewer, "operator");
+  return withTimeout(
+    loadSamlConnection({ id: tenantId }),
     platform().env.PORTICO_TENANT_TIMEOUT_MS,
     "the tenant's database",
   ).catch(() => undefined);

@@ -43,7 +43,7 @@ const PEM_BODY = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----
  * Reads an IdP signing certificate pasted as PEM or as the bare base64 an IdP's metadata holds
  * (`<ds:X509Certificate>`). Throws an Error whose message says what to do.
  */
-export function readSamlCertificate(input: string, now: Date = new Date()): SamlCertificateInfo {
+export function readSamlCertificate(input: string, now: Date | null = new Date()): SamlCertificateInfo {
   const text = input.trim();
   const blocks = text.match(new RegExp(PEM_BODY.source, "g")) ?? [];
   if (blocks.length > 1) throw new Error("Paste one certificate: the IdP's current signing certificate.");
@@ -67,10 +67,11 @@ export function readSamlCertificate(input: string, now: Date = new Date()): Saml
   }
   const validFrom = new Date(cert.validFrom);
   const validTo = new Date(cert.validTo);
-  if (validTo.getTime() <= now.getTime()) {
+  // null: a saved certificate read for display, its dates shown rather than refused.
+  if (now && validTo.getTime() <= now.getTime()) {
     throw new Error(`The certificate expired on ${day(validTo)}; upload the IdP's current one.`);
   }
-  if (validFrom.getTime() > now.getTime()) {
+  if (now && validFrom.getTime() > now.getTime()) {
     throw new Error(`The certificate is valid only from ${day(validFrom)}; upload the one the IdP signs with today.`);
   }
   return { pem, subject: cert.subject, validFrom, validTo, fingerprint256: cert.fingerprint256 };
@@ -130,17 +131,29 @@ export const samlConnectionSchema = z.object({
     )
     .max(50, "At most 50 group mappings.")
     .default([]),
+  /** The sign-in button's name: "Sign in with <displayName>". */
+  displayName: z
+    .string()
+    .trim()
+    .min(1, "Enter the name shown on the sign-in button, e.g. Acme Login.")
+    .max(80, "The button's name is at most 80 characters.")
+    .default("SAML"),
+  /** The role of a person in no mapped group. */
+  defaultRole: z.enum(SAML_ROLES, { message: "Choose member, staff or admin." }).default("member"),
 });
 
 /** A checked connection, as stored and as the SAML service provider uses it. */
 export type SamlConnection = z.output<typeof samlConnectionSchema>;
 export type SamlConnectionInput = z.input<typeof samlConnectionSchema>;
 
-/** The role the IdP's groups map to: the highest mapped one, else member. */
-export function samlRoleFor(connection: Pick<SamlConnection, "roleMapping">, groups: readonly string[]): SamlRole {
-  let best = 0;
+/** The role the IdP's groups map to: the highest mapped one, else the connection's default role. */
+export function samlRoleFor(
+  connection: Pick<SamlConnection, "roleMapping"> & { defaultRole?: SamlRole },
+  groups: readonly string[],
+): SamlRole {
+  let best = -1;
   for (const { group, role } of connection.roleMapping) {
     if (groups.includes(group)) best = Math.max(best, SAML_ROLES.indexOf(role));
   }
-  return SAML_ROLES[best] ?? "member";
+  return SAML_ROLES[best] ?? connection.defaultRole ?? "member";
 }

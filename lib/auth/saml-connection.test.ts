@@ -30,4 +30,13 @@ describe("the role an IdP's groups map to", () => {
     expect(samlRoleFor(connection, [])).toBe("member");
     expect(samlRoleFor({ roleMapping: [] }, ["owner"])).toBe("member");
   });
+
+  it("falls back to the connection's default role when no group is mapped; a mapped group still decides", () => {
+    const staffByDefault = { ...connection, defaultRole: "staff" as const };
+    expect(samlRoleFor(staffByDefault, ["sales"])).toBe("staff");
+    expect(samlRoleFor(staffByDefault, ["it-admins"])).toBe("admin");
+    expect(
+      samlRoleFor({ roleMapping: [{ group: "guests", role: "member" as const }], defaultRole: "staff" }, ["guests"]),
+    ).toBe("member");
+  });
 });

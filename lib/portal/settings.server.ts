@@ -7,6 +7,7 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { DEFAULT_LOCALE, asLocale, type Locale } from "../format/locale.ts";
 import { secondFactorPolicy, type SecondFactorPolicy } from "../auth/second-factor-policy.ts";
 import { readOidcConnection } from "../auth/sso-connection.server.ts";
+import { loadSamlConnection } from "../auth/saml-sign-in.server.ts";
 
 export interface PortalSettingsView {
   catalogueVisibility: "public" | "members";
@@ -73,4 +74,10 @@ export async function settingsForAdmin(tenant: ResolvedTenant, admin: TenantUser
 export async function ssoSettingsForAdmin(tenant: ResolvedTenant, admin: TenantUser) {
   assertTenantRole(admin, tenant, "admin");
   return readOidcConnection(tenant.id);
+}
+
+/** The portal's SAML connection for its admins' settings page (docs/decisions/043). */
+export async function samlSettingsForAdmin(tenant: ResolvedTenant, admin: TenantUser) {
+  assertTenantRole(admin, tenant, "admin");
+  return loadSamlConnection(tenant);
 }

@@ -43,6 +43,12 @@ export const LIMITS = {
   /** Sessions ended from the account page by one account. */
   sessionEndPerAccount: { points: 60, duration: 15 * 60 },
   sessionEndPerIp: { points: 300, duration: 15 * 60 },
+  /**
+   * SAML starts and answers at the ACS URL, per client address on one portal (the "account" is
+   * the portal and the address) and per address over every portal: one sign-in is two.
+   */
+  samlPerAccount: { points: 120, duration: 15 * 60 },
+  samlPerIp: { points: 600, duration: 15 * 60 },
   /** The wizard's live slug check, per agency user. */
   slugCheckPerAccount: { points: 300, duration: 10 * 60 },
   slugCheckPerIp: { points: 600, duration: 10 * 60 },
@@ -61,7 +67,8 @@ export type ThrottledAction =
   | "password-reset"
   | "email-change"
   | "account-link"
-  | "session-end";
+  | "session-end"
+  | "saml";
 const ACTION_LIMITS: Record<ThrottledAction, [keyof typeof LIMITS, keyof typeof LIMITS]> = {
   "sign-in-link": ["signInLinkPerAccount", "signInLinkPerIp"],
   "sign-up": ["signUpPerAccount", "signUpPerIp"],
@@ -72,6 +79,7 @@ const ACTION_LIMITS: Record<ThrottledAction, [keyof typeof LIMITS, keyof typeof 
   "email-change": ["emailChangePerAccount", "emailChangePerIp"],
   "account-link": ["accountLinkPerAccount", "accountLinkPerIp"],
   "session-end": ["sessionEndPerAccount", "sessionEndPerIp"],
+  saml: ["samlPerAccount", "samlPerIp"],
 };
 
 /** A refusal: what the person reads, and the seconds a script should wait (Retry-After). */

@@ -3,8 +3,10 @@ import {
   completeSamlSignIn,
   consumeSamlTicket,
   loadSamlConnection,
+  finishSamlTest,
   samlTicketReturnTo,
   saveSamlConnection,
+  setSamlEnabled,
   startSamlSignIn,
 } from "../../lib/auth/saml-sign-in.server.ts";
 import { tenantSamlServiceProvider } from "../../lib/auth/saml.server.ts";
@@ -74,7 +76,19 @@ async function signInThrough(idp: SamlIdp, startAt: ResolvedTenant, postTo: Reso
   const loginUrl = await startSamlSignIn(startAt, "/events/spring-gala");
   if (!loginUrl) throw new Error("SAML sign-in not offered");
   const posted = await idp.signIn(loginUrl, user);
-  return completeSamlSignIn(postTo, posted.samlResponse, posted.relayState);
+  const done = await completeSamlSignIn(postTo, posted.samlResponse, posted.relayState);
+  if (done.ok && done.test) throw new Error("a sign-in was taken for a test");
+  return done;
+}
+
+/** The admin's test sign-in, as the settings page runs it: checked in full, then recorded. */
+async function testSignIn(idp: SamlIdp, tenant: ResolvedTenant, user: SamlIdpUser) {
+  const loginUrl = await startSamlSignIn(tenant, "/account", { test: true });
+  if (!loginUrl) throw new Error("SAML test sign-in not offered");
+  const posted = await idp.signIn(loginUrl, user);
+  const done = await completeSamlSignIn(tenant, posted.samlResponse, posted.relayState);
+  if (!done.ok || !done.test) throw new Error(done.ok ? "not a test" : done.reason);
+  return finishSamlTest(tenant, done.ticket);
 }
 
 describe("the owner's SAML settings", () => {
@@ -94,16 +108,25 @@ describe("the owner's SAML settings", () => {
     expect(await loadSamlConnection(a)).toBeNull();
   });
 
-  it("saves the IdP's current certificate (positive control); sign-in is offered only once enabled, the owner's test before", async () => {
-    expect(await saveSamlConnection(a, connectionOf(idpA))).toEqual({ ok: true });
-    expect(await loadSamlConnection(a)).toMatchObject({ enabled: false, idpEntityId: idpA.entityId });
+  it("saves the IdP's current certificate (positive control); sign-in is offered only once tested and enabled", async () => {
+    expect(await saveSamlConnection(a, connectionOf(idpA))).toEqual({ ok: true, needsTest: true });
+    expect(await loadSamlConnection(a)).toMatchObject({ enabled: false, testedAt: null, idpEntityId: idpA.entityId });
     expect(await startSamlSignIn(a, "/account")).toBeNull();
+    await expect(setSamlEnabled(a, true, "owner@a.example")).rejects.toThrow(/test sign-in/);
     expect(await startSamlSignIn(a, "/account", { test: true })).toEqual(
       expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/sso\?SAMLRequest=/),
     );
-    expect(await saveSamlConnection(a, connectionOf(idpA), true)).toEqual({ ok: true });
+    expect(await testSignIn(idpA, a, { nameId: "it@acme.example", groups: ["events-team"] })).toEqual({
+      ok: true,
+      role: "staff",
+    });
+    // The test created no one.
+    expect(await dbA.client.user.findUnique({ where: { email: "it@acme.example" } })).toBeNull();
+    await setSamlEnabled(a, true, "owner@a.example");
     expect(await startSamlSignIn(a, "/account")).toEqual(expect.stringMatching(/\/sso\?SAMLRequest=/));
-    expect(await saveSamlConnection(b, connectionOf(idpB), true)).toEqual({ ok: true });
+    expect(await saveSamlConnection(b, connectionOf(idpB))).toEqual({ ok: true, needsTest: true });
+    expect(await testSignIn(idpB, b, { nameId: "it@globex.example" })).toEqual({ ok: true, role: "member" });
+    await setSamlEnabled(b, true, "owner@b.example");
   });
 });
 

@@ -7,6 +7,8 @@ import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
 import { SsoSignIn } from "@/components/auth/sso-sign-in.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
 import { ssoSignInOffer } from "@/lib/auth/sso-connection.server.ts";
+import { samlSignInOffer } from "@/lib/auth/saml-sign-in.server.ts";
+import { buttonClass } from "@/components/ui/submit-button.tsx";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
 import { memberSignUpAllowed } from "@/lib/portal/sign-up.server.ts";
@@ -39,7 +41,7 @@ export default async function SignInPage({ params, searchParams }: Props) {
   const ts = await getTranslations("sso");
   // Single sign-on is offered beside the password, never instead of it: a broken identity
   // provider cannot lock the portal out. Only known codes are shown, never the query's text.
-  const offer = await ssoSignInOffer(tenant.id);
+  const [offer, saml] = await Promise.all([ssoSignInOffer(tenant.id), samlSignInOffer(tenant.id)]);
   const refusal = ssoRefusalKey(sso, error);
   return (
     <AuthCard title={t("signInTo", { portal: tenant.name })}>
@@ -49,9 +51,19 @@ export default async function SignInPage({ params, searchParams }: Props) {
         </p>
       )}
       {refusal && <FormError message={ts(`refusals.${refusal}`)} look="box" />}
-      {offer && (
+      {offer && <SsoSignIn label={ts("signInWith", { name: offer.name })} callbackUrl={callbackUrl} />}
+      {saml && (
+        // A plain link: the start route answers with the redirect to the IdP (docs/decisions/043).
+        <a
+          href={`/api/auth/saml/start?returnTo=${encodeURIComponent(callbackUrl)}`}
+          data-testid="saml-sign-in"
+          className={buttonClass("brand", false, "w-full text-center")}
+        >
+          {ts("signInWith", { name: saml.name })}
+        </a>
+      )}
+      {(offer || saml) && (
         <>
-          <SsoSignIn label={ts("signInWith", { name: offer.name })} callbackUrl={callbackUrl} />
           <div className="flex items-center gap-3 text-xs uppercase tracking-wide opacity-80">
             <span className="h-px flex-1 bg-current" /> {t("or")} <span className="h-px flex-1 bg-current" />
           </div>

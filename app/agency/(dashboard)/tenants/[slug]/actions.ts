@@ -21,6 +21,8 @@ import {
   saveOidcConnection,
   setOidcEnabled,
 } from "@/lib/auth/sso-connection.server.ts";
+import { deleteSamlConnection, setSamlEnabled } from "@/lib/auth/saml-sign-in.server.ts";
+import { saveSamlSettings } from "@/lib/auth/saml-settings.server.ts";
 
 /**
  * Issues a hand-off into the tenant's portal and returns its link. Any agency user reaches it;
@@ -139,4 +141,53 @@ export const removeTenantSso = agencyAction(
     return { message: "The connection is removed." };
   },
   { ...ssoReturn, audit: "agency.tenant-sso.remove" },
+);
+
+/** A tenant's SAML connection, changed by the agency: as the tenant's admins change it, audited against the tenant. */
+export const saveTenantSaml = agencyAction(
+  "operator",
+  z.record(z.string(), z.unknown()),
+  async (input, { user, audit }): Promise<ActionState> => {
+    const tenant = await ssoTenant(input.slug);
+    try {
+      const { needsTest } = await saveSamlSettings(tenant, input, `agency: ${user.email}`);
+      await audit({ tenantId: tenant.id, details: { needsTest } });
+      revalidatePath(`/tenants/${tenant.slug}`);
+      return {
+        message: needsTest
+          ? "Saved. A tenant admin runs a test sign-in from the portal's settings before it can be turned on."
+          : "Saved.",
+      };
+    } catch (error) {
+      if (error instanceof ConnectionFieldErrors) throw new InvalidFields(error.errors);
+      throw error;
+    }
+  },
+  { ...ssoReturn, echo: true, audit: "agency.tenant-saml.save" },
+);
+
+export const setTenantSamlEnabled = agencyAction(
+  "operator",
+  z.object({ slug: text(), enabled: text().transform((v) => v === "on") }),
+  async ({ slug, enabled }, { user, audit }): Promise<ActionState> => {
+    const tenant = await ssoTenant(slug);
+    await setSamlEnabled(tenant, enabled, `agency: ${user.email}`);
+    await audit({ tenantId: tenant.id, details: { enabled } });
+    revalidatePath(`/tenants/${tenant.slug}`);
+    return { message: enabled ? "SAML sign-in is on for the portal's members." : "SAML sign-in is off." };
+  },
+  { ...ssoReturn, audit: "agency.tenant-saml.enable" },
+);
+
+export const removeTenantSaml = agencyAction(
+  "operator",
+  z.object({ slug: text() }),
+  async ({ slug }, { audit }): Promise<ActionState> => {
+    const tenant = await ssoTenant(slug);
+    await deleteSamlConnection(tenant);
+    await audit({ tenantId: tenant.id });
+    revalidatePath(`/tenants/${tenant.slug}`);
+    return { message: "The SAML connection is removed." };
+  },
+  { ...ssoReturn, audit: "agency.tenant-saml.remove" },
 );

@@ -22,7 +22,10 @@ import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } fro
 import { queueAction } from "../../operations/actions.ts";
 import {
   confirmEmailDomain,
+  removeTenantSaml,
   removeTenantSso,
+  saveTenantSaml,
+  setTenantSamlEnabled,
   saveTenantSso,
   setTenantSsoEnabled,
   startImpersonation,
@@ -30,7 +33,9 @@ import {
 import { SsoConnectionForm, type SsoFormLabels } from "@/components/auth/sso-connection-form.tsx";
 import { publicLink } from "@/lib/auth/origin.server.ts";
 import { ssoFormProps, ssoRedirectUris } from "@/lib/auth/sso-connection.server.ts";
-import { tenantSsoForAgency } from "@/lib/agency/tenant-detail.server.ts";
+import { tenantSamlForAgency, tenantSsoForAgency } from "@/lib/agency/tenant-detail.server.ts";
+import { SamlConnectionForm, type SamlFormLabels } from "@/components/auth/saml-connection-form.tsx";
+import { samlFormProps, samlServiceProviderValues } from "@/lib/auth/saml-settings.server.ts";
 
 export const metadata = { title: "Tenant" };
 
@@ -107,6 +112,8 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   // The tenant's single sign-on, for operators and owners (read from its own database).
   const sso =
     tenant.status === "active" && user.role !== "viewer" ? await tenantSsoForAgency(user, tenant.id) : undefined;
+  const saml =
+    tenant.status === "active" && user.role !== "viewer" ? await tenantSamlForAgency(user, tenant.id) : undefined;
   const credentialsDays = tenant.database ? daysSince(tenant.database.credentialsRotatedAt) : null;
   const theme = themeSchema.safeParse(tenant.theme);
   const canAct = user.role !== "viewer";
@@ -434,6 +441,36 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
         </section>
       )}
 
+      {tenant.status === "active" && canAct && (
+        <section className="mt-8 rounded-xl bg-white p-5 ring-1 ring-slate-200" data-testid="tenant-saml">
+          <h2 className="font-medium">Single sign-on (SAML 2.0)</h2>
+          {saml === undefined ? (
+            <p className="mt-2 text-sm text-red-700">
+              Its database could not be read, so its sign-in settings cannot be shown.
+            </p>
+          ) : (
+            <div className="mt-3">
+              <p className="mb-3 text-sm text-slate-600">
+                Changes are audited. A change of identity provider turns the connection off until a tenant admin&apos;s
+                successful test sign-in (Settings in the portal); password sign-in always stays available.
+              </p>
+              <SamlConnectionForm
+                tone="agency"
+                connection={samlFormProps(saml)}
+                labels={AGENCY_SAML_LABELS}
+                serviceProvider={samlServiceProviderValues(
+                  tenant.domains.find((d) => d.isPrimary)?.hostname ?? subdomain,
+                )}
+                save={saveTenantSaml}
+                setEnabled={setTenantSamlEnabled}
+                remove={removeTenantSaml}
+                hidden={{ slug: tenant.slug }}
+              />
+            </div>
+          )}
+        </section>
+      )}
+
       <div className="mt-8 grid gap-6 lg:grid-cols-2">
         <section>
           <h2 className="font-medium">Migration history</h2>
@@ -558,4 +595,32 @@ const AGENCY_SSO_LABELS: SsoFormLabels = {
   removeConfirm: "Yes, remove it",
   removeWarning: "Its members who used single sign-on will need a password or an email link.",
   cancel: "Cancel",
+};
+
+const AGENCY_SAML_LABELS: SamlFormLabels = {
+  ...AGENCY_SSO_LABELS,
+  displayName: "Name on the sign-in button",
+  idpEntityId: "IdP entity id",
+  idpEntityIdHint: "The entityID in the identity provider's metadata.",
+  idpSsoUrl: "IdP single sign-on URL",
+  idpSsoUrlHint: "Where people are sent to sign in (HTTP-Redirect binding), https://.",
+  idpCertificate: "IdP signing certificate",
+  idpCertificateHint: "PEM (-----BEGIN CERTIFICATE-----).",
+  certificateSubject: "Certificate subject",
+  certificateExpires: "Expires",
+  certificateFingerprint: "SHA-256 fingerprint",
+  certificateExpiresSoon: "expires within 30 days: upload the IdP's new certificate",
+  emailAttribute: "Email attribute",
+  nameAttribute: "Name attribute",
+  groupsAttribute: "Group attribute",
+  groupsAttributeHint: "e.g. groups. No mapped group: the default role.",
+  roleMap: "Group mapping",
+  roleMapHint: "One per line: group = member, staff or admin.",
+  defaultRole: "Role when no group matches",
+  spValues: "Values to give the identity provider",
+  spEntityId: "Entity id (audience)",
+  spAcsUrl: "ACS URL (reply URL)",
+  spMetadataUrl: "Metadata URL",
+  save: "Save SAML connection",
+  saving: "Checking\u2026",
 };

@@ -28,6 +28,8 @@ import {
   setOidcEnabled,
 } from "@/lib/auth/sso-connection.server.ts";
 import { startSsoTest } from "@/lib/auth/sso-test.server.ts";
+import { deleteSamlConnection, loadSamlConnection, setSamlEnabled } from "@/lib/auth/saml-sign-in.server.ts";
+import { saveSamlSettings } from "@/lib/auth/saml-settings.server.ts";
 
 const options = { returnTo: "/manage/settings" };
 
@@ -232,4 +234,60 @@ export const startSsoTestSignIn = tenantAction(
     return {};
   },
   ssoOptions,
+);
+
+const samlOptions = { returnTo: "/manage/settings#saml", echo: true } as const;
+
+/** The portal's SAML identity provider (docs/decisions/043), saved by its owners and admins. */
+export const saveSamlConnectionAction = tenantAction(
+  "admin",
+  z.record(z.string(), z.unknown()),
+  async (input, { tenant, user, audit }): Promise<ActionState> => {
+    const t = await getTranslations("saml");
+    try {
+      const { needsTest } = await saveSamlSettings(tenant, input, user.email);
+      await audit({ details: { needsTest } });
+      revalidatePath("/manage/settings");
+      return { message: needsTest ? t("saved") : t("savedKept") };
+    } catch (error) {
+      if (error instanceof ConnectionFieldErrors) throw new InvalidFields(error.errors);
+      throw error;
+    }
+  },
+  { ...samlOptions, audit: "tenant.saml.save" },
+);
+
+export const setSamlEnabledAction = tenantAction(
+  "admin",
+  z.object({ enabled: text().transform((v) => v === "on") }),
+  async ({ enabled }, { tenant, user, audit }): Promise<ActionState> => {
+    await setSamlEnabled(tenant, enabled, user.email);
+    await audit({ details: { enabled } });
+    revalidatePath("/manage/settings");
+    return { message: (await getTranslations("saml"))(enabled ? "enabled" : "disabled") };
+  },
+  { ...samlOptions, audit: "tenant.saml.enable" },
+);
+
+export const removeSamlConnectionAction = tenantAction(
+  "admin",
+  z.object({}),
+  async (_input, { tenant }): Promise<ActionState> => {
+    await deleteSamlConnection(tenant);
+    revalidatePath("/manage/settings");
+    return { message: (await getTranslations("saml"))("removed") };
+  },
+  { ...samlOptions, audit: "tenant.saml.remove" },
+);
+
+/** Sets the test marker for this admin; the browser then goes to the start route with test=1. */
+export const startSamlTestSignIn = tenantAction(
+  "admin",
+  z.object({}),
+  async (_input, { tenant, user }): Promise<ActionState> => {
+    if (!(await loadSamlConnection(tenant))) throw new InvalidInput("Save a SAML connection first.");
+    await startSsoTest(tenant, user, await currentOrigin());
+    return {};
+  },
+  samlOptions,
 );

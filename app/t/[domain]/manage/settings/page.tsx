@@ -1,7 +1,9 @@
 import { getTranslations } from "next-intl/server";
 import { BrandingForm, PortalSettingsForm, SecondFactorPolicyForm } from "@/components/portal/settings-forms.tsx";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
-import { settingsForAdmin, ssoSettingsForAdmin } from "@/lib/portal/settings.server.ts";
+import { samlSettingsForAdmin, settingsForAdmin, ssoSettingsForAdmin } from "@/lib/portal/settings.server.ts";
+import { SamlConnectionForm, type SamlFormLabels } from "@/components/auth/saml-connection-form.tsx";
+import { samlFormProps, samlServiceProviderValues } from "@/lib/auth/saml-settings.server.ts";
 import { SsoConnectionForm, type SsoFormLabels } from "@/components/auth/sso-connection-form.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
 import { publicLink } from "@/lib/auth/origin.server.ts";
@@ -12,7 +14,11 @@ import { tenantSubdomainHost } from "@/lib/tenancy/host.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import {
   brandingStatus,
+  removeSamlConnectionAction,
   removeSsoConnection,
+  saveSamlConnectionAction,
+  setSamlEnabledAction,
+  startSamlTestSignIn,
   saveBranding,
   savePortalSettings,
   saveSecondFactorPolicy,
@@ -57,17 +63,48 @@ const SSO_LABELS = [
   "cancel",
 ] as const;
 
+/** The SAML form's own words (messages "saml"); the status line and buttons are the OIDC form's. */
+const SAML_LABELS = [
+  "displayName",
+  "displayNameHint",
+  "idpEntityId",
+  "idpEntityIdHint",
+  "idpSsoUrl",
+  "idpSsoUrlHint",
+  "idpCertificate",
+  "idpCertificateHint",
+  "certificateSubject",
+  "certificateExpires",
+  "certificateFingerprint",
+  "certificateExpiresSoon",
+  "emailAttribute",
+  "nameAttribute",
+  "groupsAttribute",
+  "groupsAttributeHint",
+  "roleMap",
+  "roleMapHint",
+  "defaultRole",
+  "spValues",
+  "spEntityId",
+  "spAcsUrl",
+  "spMetadataUrl",
+  "save",
+  "saving",
+  "testHint",
+] as const;
+
 type Props = {
   params: Promise<{ domain: string }>;
-  searchParams: Promise<{ ssoTest?: string | string[] }>;
+  searchParams: Promise<{ ssoTest?: string | string[]; samlTest?: string | string[] }>;
 };
 
 export default async function SettingsPage({ params, searchParams }: Props) {
   const tenant = await currentTenant((await params).domain);
   const admin = await requireTenantUser(tenant, "/manage/settings", "admin");
-  const [{ settings, domains }, sso] = await Promise.all([
+  const [{ settings, domains }, sso, saml] = await Promise.all([
     settingsForAdmin(tenant, admin),
     ssoSettingsForAdmin(tenant, admin),
+    samlSettingsForAdmin(tenant, admin),
   ]);
   const t = await getTranslations("settings");
   const ts = await getTranslations("sso");
@@ -76,12 +113,25 @@ export default async function SettingsPage({ params, searchParams }: Props) {
     ...Object.fromEntries(SSO_LABELS.map((key) => [key, ts(key)])),
     roles: { member: tr("member"), staff: tr("staff"), admin: tr("admin") },
   } as SsoFormLabels;
-  const tested = ssoTestOutcome((await searchParams).ssoTest);
-  const testResult = !tested
-    ? null
-    : "role" in tested
-      ? { ok: true, text: ts("testOk", { role: tr(tested.role) }) }
-      : { ok: false, text: ts("testFailed", { reason: ts(`refusals.${tested.reason}`) }) };
+  const tsaml = await getTranslations("saml");
+  const samlLabels: SamlFormLabels = {
+    ...labels,
+    ...(Object.fromEntries(SAML_LABELS.map((key) => [key, tsaml(key)])) as Record<
+      (typeof SAML_LABELS)[number],
+      string
+    >),
+  };
+  const query = await searchParams;
+  const testMessage = (raw: string | string[] | undefined) => {
+    const tested = ssoTestOutcome(raw);
+    return !tested
+      ? null
+      : "role" in tested
+        ? { ok: true, text: ts("testOk", { role: tr(tested.role) }) }
+        : { ok: false, text: ts("testFailed", { reason: ts(`refusals.${tested.reason}`) }) };
+  };
+  const testResult = testMessage(query.ssoTest);
+  const samlTestResult = testMessage(query.samlTest);
   const hosts = [tenantSubdomainHost(tenant.slug, platform().hosts), ...domains.map((d) => d.hostname)];
   return (
     <div className="space-y-6">
@@ -126,6 +176,29 @@ export default async function SettingsPage({ params, searchParams }: Props) {
           setEnabled={setSsoEnabled}
           remove={removeSsoConnection}
           startTest={startSsoTestSignIn}
+        />
+      </section>
+      <section id="saml" className="space-y-4 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
+        <h2 className="text-xl font-semibold">{tsaml("title")}</h2>
+        <p className="text-sm opacity-80">{tsaml("intro")}</p>
+        {samlTestResult?.ok && (
+          <p
+            role="status"
+            data-testid="saml-test-result"
+            className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
+          >
+            {samlTestResult.text}
+          </p>
+        )}
+        {samlTestResult && !samlTestResult.ok && <FormError message={samlTestResult.text} look="box" />}
+        <SamlConnectionForm
+          connection={samlFormProps(saml)}
+          labels={samlLabels}
+          serviceProvider={samlServiceProviderValues(tenant.primaryHost)}
+          save={saveSamlConnectionAction}
+          setEnabled={setSamlEnabledAction}
+          remove={removeSamlConnectionAction}
+          startTest={startSamlTestSignIn}
         />
       </section>
       <section className="space-y-2 rounded-2xl bg-surface p-6 shadow-sm ring-1 ring-black/5">
