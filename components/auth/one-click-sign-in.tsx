@@ -1,7 +1,10 @@
 "use client";
 
 import { signIn } from "next-auth/react";
+import { useLocale } from "next-intl";
 import { useState } from "react";
+import { isSsoRequiredMessage } from "@/lib/auth/sso-required-message.ts";
+import { localiseServerText } from "@/lib/portal/server-text.ts";
 import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { FormError } from "@/components/ui/form-error.tsx";
 
@@ -29,6 +32,7 @@ export function OneClickSignIn({
   /** A page to go through first, with callbackUrl (the portal's second step). */
   via?: string;
 }) {
+  const locale = useLocale();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Disabled until hydrated: a click before then would do nothing.
@@ -38,7 +42,9 @@ export function OneClickSignIn({
     const result = await signIn(provider, { token, redirect: false, callbackUrl });
     if (!result || result.error || !result.url) {
       setPending(false);
-      setError(refused);
+      // "SSO required" (docs/decisions/048) says which sign-in to use instead.
+      const message = result?.error;
+      setError(isSsoRequiredMessage(message) ? localiseServerText(message, locale) : refused);
       return;
     }
     window.location.assign(via ? `${via}?callbackUrl=${encodeURIComponent(callbackUrl)}` : result.url);

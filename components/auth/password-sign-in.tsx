@@ -7,6 +7,7 @@ import { useHydrated } from "@/components/forms/use-hydrated.ts";
 import { SubmitButton } from "@/components/ui/submit-button.tsx";
 import { AccountField } from "./account-field.tsx";
 import { localiseServerText } from "@/lib/portal/server-text.ts";
+import { isSsoRequiredMessage } from "@/lib/auth/sso-required-message.ts";
 
 const THROTTLED = "Too many attempts.";
 
@@ -35,7 +36,13 @@ export function PasswordSignIn({ callbackUrl, via }: { callbackUrl: string; via?
     if (!result || result.error || !result.url) {
       setPending(false);
       // A throttling refusal comes back as its own message ("Too many attempts. Try again in…").
-      setError(result?.error?.startsWith(THROTTLED) ? localiseServerText(result.error, locale) : t("wrongPassword"));
+      // So does "SSO required" (docs/decisions/048), the same for every address at the domain.
+      const message = result?.error;
+      setError(
+        message && (message.startsWith(THROTTLED) || isSsoRequiredMessage(message))
+          ? localiseServerText(message, locale)
+          : t("wrongPassword"),
+      );
       return;
     }
     window.location.assign(via ? `${via}?callbackUrl=${encodeURIComponent(callbackUrl)}` : result.url);

@@ -5,7 +5,7 @@ import { useActionState, useState } from "react";
 import { ConfirmButton } from "@/components/ui/confirm-button.tsx";
 import { Field } from "@/components/ui/field.tsx";
 import { FormError } from "@/components/ui/form-error.tsx";
-import { Input } from "@/components/ui/input.tsx";
+import { Input, Select } from "@/components/ui/input.tsx";
 import { SubmitButton, buttonClass } from "@/components/ui/submit-button.tsx";
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
 
@@ -163,5 +163,97 @@ export function DomainRow({
       <Done state={state} />
       <FormError message={state.error} />
     </li>
+  );
+}
+
+export interface SsoPolicyData {
+  on: boolean;
+  inForce: boolean;
+  /** The enabled, tested connection's name, or null when there is none. */
+  connection: string | null;
+  breakGlassUserId: string | null;
+  owners: Array<{ id: string; email: string; name: string; hasPassword: boolean }>;
+  verifiedDomains: string[];
+}
+
+/**
+ * "SSO required for verified domains" (docs/decisions/048): what it needs, whether it is in
+ * force, and the switch with the break-glass owner. The server checks every condition again.
+ */
+export function SsoPolicyForm({ policy, save }: { policy: SsoPolicyData; save: DomainAction }) {
+  const t = useTranslations("emailDomains");
+  const [state, action, pending] = useActionState(save, {} as ActionState);
+  const needs = [
+    {
+      ok: policy.verifiedDomains.length > 0,
+      text:
+        policy.verifiedDomains.length > 0
+          ? t("policyDomainsOk", { domains: policy.verifiedDomains.join(", ") })
+          : t("policyDomainsMissing"),
+      id: "domains",
+    },
+    {
+      ok: policy.connection !== null,
+      text: policy.connection ? t("policyConnectionOk", { name: policy.connection }) : t("policyConnectionMissing"),
+      id: "connection",
+    },
+  ];
+  return (
+    <section
+      className="space-y-4 border-t border-black/5 pt-6"
+      data-testid="sso-policy"
+      aria-labelledby="sso-policy-title"
+    >
+      <h2 id="sso-policy-title" className="text-xl font-semibold">
+        {t("policyTitle")}
+      </h2>
+      <p className="max-w-prose text-sm opacity-80">{t("policyIntro")}</p>
+      <ul className="space-y-1 text-sm">
+        {needs.map((n) => (
+          <li key={n.id} data-testid={`sso-policy-${n.id}`} data-ok={n.ok ? "yes" : "no"}>
+            <span aria-hidden="true">{n.ok ? "✓" : "✗"}</span> {n.text}
+          </li>
+        ))}
+      </ul>
+      <p
+        data-testid="sso-policy-status"
+        data-state={policy.inForce ? "in-force" : policy.on ? "resting" : "off"}
+        className={`rounded-lg px-3 py-2 text-sm ${
+          policy.inForce ? "bg-emerald-50 text-emerald-900" : policy.on ? "bg-amber-50 text-amber-900" : "bg-black/5"
+        }`}
+      >
+        {policy.inForce ? t("policyInForce") : policy.on ? t("policyResting") : t("policyOff")}
+      </p>
+      <form action={action} className="space-y-4" data-testid="sso-policy-form">
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="on" defaultChecked={policy.on} /> {t("policyRequire")}
+        </label>
+        <Field label={t("breakGlass")} name="breakGlassUserId" hint={t("breakGlassHint")}>
+          {(c) => (
+            <Select {...c} name="breakGlassUserId" defaultValue={policy.breakGlassUserId ?? ""}>
+              <option value="">{t("breakGlassChoose")}</option>
+              {policy.owners.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.hasPassword
+                    ? `${o.name} (${o.email})`
+                    : t("breakGlassNoPassword", { who: `${o.name} (${o.email})` })}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <p
+          className="max-w-prose rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900"
+          data-testid="break-glass-advice"
+        >
+          {t("breakGlassAdvice")}
+        </p>
+        <SubmitButton pending={pending} pendingLabel={t("policySaving")}>
+          {t("policySave")}
+        </SubmitButton>
+        <Done state={state} />
+        <FormError message={state.error} />
+      </form>
+    </section>
   );
 }

@@ -14,6 +14,12 @@ import { generateToken, hashPassword, hashToken, verifyPassword } from "./creden
 import { appThrottle, guardedPasswordCheck, limitAttempt, tenantLockedOut } from "./lockouts.server.ts";
 import { publicLink } from "./origin.server.ts";
 import { recipientLocale } from "./recipient-locale.server.ts";
+import {
+  SsoRequiredRefused,
+  ssoRequiredMessage,
+  ssoRequirementFor,
+  tenantSsoRequirement,
+} from "./sso-required.server.ts";
 import { endTenantSession, endTenantSessionsOf, tenantSessionsOf, type ListedSession } from "./user-sessions.server.ts";
 import { assertTenantRole, type TenantUser } from "./verified.ts";
 
@@ -125,7 +131,7 @@ export async function requestPasswordReset(
   tenant: ResolvedTenant,
   rawEmail: unknown,
   locale?: MailLocale,
-): Promise<"sent" | "invalid" | Refusal> {
+): Promise<"sent" | "invalid" | Refusal | { ssoRequired: string; message: string }> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
   const refusal = await limitAttempt("password-reset", tenantAccount(tenant.id, parsed.data));
@@ -133,6 +139,19 @@ export async function requestPasswordReset(
   const user = await withTenantDb(tenant.id, (db) =>
     db.user.findUnique({ where: { email: parsed.data }, select: { id: true, active: true, locale: true } }),
   );
+  // "SSO required" (docs/decisions/048): every address at a verified domain gets the same answer;
+  // only the break-glass owner's mail is sent, so its address stands out from none of the others.
+  const required = await tenantSsoRequirement(tenant.id, parsed.data);
+  const ssoAnswer = required
+    ? {
+        ssoRequired: required.provider,
+        message: `${ssoRequiredMessage(required.provider)} ${BREAK_GLASS_RESET}`,
+      }
+    : null;
+  if (ssoAnswer && !(user?.active && user.id === required?.breakGlassUserId)) {
+    await audit(tenant, null, "tenant-user.password-reset-request", { email: parsed.data, ssoRequired: true });
+    return ssoAnswer;
+  }
   if (!user?.active) {
     await audit(tenant, null, "tenant-user.password-reset-request", { email: parsed.data, known: false });
     return "sent";
@@ -173,8 +192,12 @@ export async function requestPasswordReset(
     email: parsed.data,
     known: true,
   });
-  return "sent";
+  return ssoAnswer ?? "sent";
 }
+
+/** Said with every "SSO required" answer to "Forgot password?", to whoever asks. */
+export const BREAK_GLASS_RESET =
+  "If you are this portal's break-glass owner, a link to reset your password is in your email.";
 
 /** What the reset page says before anything is used. */
 export async function peekPasswordReset(
@@ -195,6 +218,16 @@ export type ResetOutcome = { email: string; signInToken: string } | { refused: L
  * more and spares typing the new password straight away. A lockout of the account is lifted.
  */
 export async function resetPassword(tenant: ResolvedTenant, token: unknown, password: string): Promise<ResetOutcome> {
+  // A link sent before "SSO required" came into force sets no password at a verified domain
+  // (docs/decisions/048), except the break-glass owner's; the link stays unused.
+  const peek = await tokenState(tenant, token, "password-reset");
+  if (peek.state === "ready") {
+    const required = await tenantSsoRequirement(tenant.id, peek.email);
+    if (required && required.breakGlassUserId !== peek.userId) {
+      await audit(tenant, null, "tenant-user.password-reset-refused", { why: "sso-required" });
+      throw new SsoRequiredRefused(ssoRequiredMessage(required.provider));
+    }
+  }
   const passwordHash = await hashPassword(password);
   const claimed = await claimToken(tenant, token, "password-reset");
   if ("refused" in claimed) {
@@ -310,6 +343,7 @@ export async function requestEmailChange(
   if (!parsed.success) throw new InvalidInput("Enter a valid email address, like name@example.com.");
   const to = parsed.data;
   if (to === viewer.email) throw new InvalidInput("That is already your email address here.");
+  await refuseLeavingSsoDomain(tenant, viewer.id, viewer.email);
   const refusal = await limitAttempt("email-change", tenantAccount(tenant.id, viewer.email));
   if (refusal) throw new InvalidInput(refusal.message);
   const token = generateToken();
@@ -372,6 +406,7 @@ export async function confirmEmailChange(
     async (db): Promise<{ from: string } | { refused: "invalid" | "taken" }> => {
       const user = await db.user.findUnique({ where: { id: claimed.userId }, select: { email: true, active: true } });
       if (!user?.active) return { refused: "invalid" as const };
+      await refuseLeavingSsoDomain(tenant, claimed.userId, user.email, db);
       try {
         await db.$transaction([
           db.user.update({ where: { id: claimed.userId }, data: { email: claimed.email } }),
@@ -385,6 +420,10 @@ export async function confirmEmailChange(
         if ((error as { code?: unknown }).code === "P2002") return { refused: "taken" as const };
         throw error;
       }
+      // Moving to an address under "SSO required" keeps no session opened another way: the next
+      // sign-in is through single sign-on (docs/decisions/048).
+      const required = await ssoRequirementFor(db, claimed.email);
+      if (required && required.breakGlassUserId !== claimed.userId) await endTenantSessionsOf(db, claimed.userId);
       return { from: user.email };
     },
   );
@@ -394,6 +433,23 @@ export async function confirmEmailChange(
     to: claimed.email,
   });
   return { email: claimed.email };
+}
+
+/**
+ * An address at a verified domain under "SSO required" is the organisation's: moving the account
+ * to another address would take it out of single sign-on and back to a password (decision 048).
+ */
+async function refuseLeavingSsoDomain(
+  tenant: ResolvedTenant,
+  userId: string,
+  current: string,
+  db?: Parameters<typeof ssoRequirementFor>[0],
+): Promise<void> {
+  const required = db ? await ssoRequirementFor(db, current) : await tenantSsoRequirement(tenant.id, current);
+  if (required && required.breakGlassUserId !== userId)
+    throw new SsoRequiredRefused(
+      `Your address is managed by your organisation, which requires signing in with ${required.provider}: it cannot be changed here. Ask your organisation's administrator.`,
+    );
 }
 
 // ── sessions ────────────────────────────────────────────────────────────────────────────────────

@@ -2,6 +2,7 @@ import "server-only";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { generateToken, hashToken } from "./credentials.server.ts";
+import { SsoRequiredRefused, ssoRequiredMessage, ssoRequirementFor } from "./sso-required.server.ts";
 
 /** The accepted invitation's own sign-in: used by the browser straight away, so short-lived. */
 const HAND_OFF_MINUTES = 2;
@@ -44,6 +45,15 @@ export async function acceptInvitation(
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = hashToken(token);
   return withTenantDb(tenant.id, async (db) => {
+    // Under "SSO required" (docs/decisions/048) an invitation to an address at a verified domain
+    // sets no password: the person signs in through single sign-on, which finds the invited
+    // account by its address. The invitation stays unused.
+    const invited = await db.loginToken.findFirst({
+      where: { tokenHash, purpose: "invite", usedAt: null, expiresAt: { gt: new Date() } },
+      select: { email: true },
+    });
+    const required = invited ? await ssoRequirementFor(db, invited.email) : null;
+    if (required) throw new SsoRequiredRefused(ssoRequiredMessage(required.provider));
     const claimed = await db.loginToken.updateMany({
       where: { tokenHash, purpose: "invite", usedAt: null, expiresAt: { gt: new Date() } },
       data: { usedAt: new Date() },

@@ -7,6 +7,7 @@ import { tenantAccount } from "../security/throttle.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { verifyPassword } from "./credentials.server.ts";
 import { guardedPasswordCheck, tenantLockedOut } from "./lockouts.server.ts";
+import { ssoRequiredMessage, tenantSsoRequirement } from "./sso-required.server.ts";
 
 const email = emailAddress();
 
@@ -33,10 +34,19 @@ export async function authenticateTenantPassword(
 ): Promise<User | null> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
+  // "SSO required" (docs/decisions/048) is decided from the address's domain, before and whatever
+  // the account: every address at a verified domain gets the same answer, and only the
+  // break-glass owner's right password signs in. Attempts still count under the lockout rules.
+  const required = await tenantSsoRequirement(tenant.id, parsed.data);
   const outcome = await guardedPasswordCheck(
     tenantAccount(tenant.id, parsed.data),
     async () => {
       const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
+      if (required && user?.id !== required.breakGlassUserId) {
+        // The same work as a password check, so the answer's timing says nothing either.
+        await verifyPassword(null, password);
+        return { ok: false, owner: null };
+      }
       const ok = await verifyPassword(user?.passwordHash, password);
       if (!ok || !user || !user.active)
         return { ok: false, owner: user?.active ? { email: user.email, name: user.name } : null };
@@ -47,6 +57,7 @@ export async function authenticateTenantPassword(
   );
   if (!outcome.ok) {
     if (outcome.refusal) throw new Error(outcome.refusal.message);
+    if (required) throw new Error(ssoRequiredMessage(required.provider));
     return null;
   }
   const user = outcome.user;

@@ -14,6 +14,7 @@ import { limitAttempt } from "./lockouts.server.ts";
 import { publicLink } from "./origin.server.ts";
 import { safeReturnTo } from "./redirect.ts";
 import { asSessionUser } from "./tenant-password.server.ts";
+import { ssoRequiredMessage, ssoRequirementFor, tenantSsoRequirement } from "./sso-required.server.ts";
 
 const email = emailAddress();
 const SIGN_IN_LINK_MINUTES = 15;
@@ -29,13 +30,17 @@ export async function sendTenantSignInLink(
   rawEmail: unknown,
   rawReturnTo?: unknown,
   locale?: MailLocale,
-): Promise<"sent" | "invalid" | "ignored" | Refusal> {
+): Promise<"sent" | "invalid" | "ignored" | Refusal | { ssoRequired: string; message: string }> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success) return "invalid";
   const returnTo = safeReturnTo(rawReturnTo);
   // Counted for every address, known or not, so the cap reveals nothing (decision 019).
   const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
   if (refusal) return refusal;
+  // "SSO required" (docs/decisions/048): every address at a verified domain, the break-glass
+  // owner's too (it keeps its password, not links), is told so; whether an account exists is not.
+  const required = await tenantSsoRequirement(tenant.id, parsed.data);
+  if (required) return { ssoRequired: required.provider, message: ssoRequiredMessage(required.provider) };
   const user = await withTenantDb(tenant.id, (db) =>
     db.user.findUnique({ where: { email: parsed.data }, select: { active: true } }),
   );
@@ -104,6 +109,11 @@ export async function consumeTenantSignInLink(tenant: ResolvedTenant, token: unk
     const row = await db.loginToken.findUniqueOrThrow({ where: { tokenHash }, select: { email: true, purpose: true } });
     const user = await db.user.findUnique({ where: { email: row.email } });
     if (!user?.active) return null;
+    // A link sent, an invitation accepted or a reset made before "SSO required" came into force
+    // signs no one in at a verified domain; only the break-glass owner's reset hand-off does.
+    const required = await ssoRequirementFor(db, user.email);
+    if (required && !(row.purpose === "reset-sign-in" && user.id === required.breakGlassUserId))
+      throw new Error(ssoRequiredMessage(required.provider));
     await db.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
     return { ...asSessionUser(user), ...(row.purpose === "reset-sign-in" ? { method: "reset" } : {}) };
   });

@@ -6,6 +6,7 @@ import { portalSettings } from "./settings.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { limitAttempt } from "../auth/lockouts.server.ts";
 import { tenantAccount } from "../security/throttle.server.ts";
+import { ssoRequiredMessage, tenantSsoRequirement } from "../auth/sso-required.server.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "../auth/credentials.server.ts";
 
 export const signUpSchema = z.object({
@@ -39,6 +40,9 @@ export async function signUpMember(tenant: ResolvedTenant, input: unknown): Prom
   const { name, email, password } = parsed.data;
   const refusal = await limitAttempt("sign-up", tenantAccount(tenant.id, email));
   if (refusal) return { ok: false, message: refusal.message };
+  // No password accounts at a verified domain under "SSO required" (docs/decisions/048).
+  const required = await tenantSsoRequirement(tenant.id, email);
+  if (required) return { ok: false, message: ssoRequiredMessage(required.provider), field: "email" };
   const passwordHash = await hashPassword(password);
   const created = await withTenantDb(tenant.id, (db) =>
     db.user.createMany({ data: [{ name, email, passwordHash, role: "member" }], skipDuplicates: true }),

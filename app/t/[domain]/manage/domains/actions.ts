@@ -7,6 +7,7 @@ import { text } from "@/lib/actions/fields.server.ts";
 import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { addEmailDomain, checkEmailDomain, removeEmailDomain } from "@/lib/auth/email-domains.server.ts";
+import { setSsoRequired } from "@/lib/auth/sso-required.server.ts";
 
 // Tenant owners only (decision 044), checked here and again by each function; each change is audited by lib/auth/email-domains.server.ts itself.
 const options = { returnTo: "/manage/domains" };
@@ -46,4 +47,20 @@ export const removeDomainAction = tenantAction(
     return { message: `${removed.domain} was removed.` };
   },
   { ...options, echo: false },
+);
+
+/** "SSO required for verified domains" (docs/decisions/048): owners only; setSsoRequired checks every condition and audits. */
+export const setSsoPolicyAction = tenantAction(
+  "owner",
+  z.object({ on: z.string().optional(), breakGlassUserId: z.string().optional() }),
+  async ({ on, breakGlassUserId }, { tenant, user }): Promise<ActionState> => {
+    const state = await setSsoRequired(tenant, user, { on: on === "on", breakGlassUserId }, await requestOrigin());
+    revalidatePath("/manage/domains");
+    return {
+      message: state.on
+        ? `Single sign-on is now required for your verified domains. ${state.breakGlass?.email ?? ""} keeps password sign-in.`
+        : "Single sign-on is no longer required: everyone may sign in with a password or an email link again.",
+    };
+  },
+  options,
 );

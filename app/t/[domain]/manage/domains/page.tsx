@@ -1,12 +1,13 @@
 import { getLocale, getTranslations } from "next-intl/server";
-import { AddDomainForm, DomainRow } from "@/components/portal/domain-forms.tsx";
+import { AddDomainForm, DomainRow, SsoPolicyForm } from "@/components/portal/domain-forms.tsx";
 import { tenantEmailDomains } from "@/lib/auth/email-domains.server.ts";
+import { tenantSsoPolicy } from "@/lib/auth/sso-required.server.ts";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { asLocale, DEFAULT_LOCALE } from "@/lib/format/locale.ts";
 import { formatInstant } from "@/lib/format/event-time.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { localiseServerText } from "@/lib/portal/server-text.ts";
-import { addDomainAction, checkDomainAction, removeDomainAction } from "./actions.ts";
+import { addDomainAction, checkDomainAction, removeDomainAction, setSsoPolicyAction } from "./actions.ts";
 
 export async function generateMetadata() {
   return { title: (await getTranslations("meta"))("domains") };
@@ -17,8 +18,9 @@ export default async function EmailDomainsPage({ params }: { params: Promise<{ d
   const tenant = await currentTenant((await params).domain);
   // The page checks the user itself: the manage layout lets staff through (decision 018).
   const user = await requireTenantUser(tenant, "/manage/domains", "owner");
-  const [domains, t, rawLocale] = await Promise.all([
+  const [domains, policy, t, rawLocale] = await Promise.all([
     tenantEmailDomains(tenant, user),
+    tenantSsoPolicy(tenant, user),
     getTranslations("emailDomains"),
     getLocale(),
   ]);
@@ -62,6 +64,17 @@ export default async function EmailDomainsPage({ params }: { params: Promise<{ d
           ))}
         </ul>
       )}
+      <SsoPolicyForm
+        save={setSsoPolicyAction}
+        policy={{
+          on: policy.on,
+          inForce: policy.inForce,
+          connection: policy.connection?.name ?? null,
+          breakGlassUserId: policy.breakGlassUserId,
+          owners: policy.owners,
+          verifiedDomains: policy.verifiedDomains,
+        }}
+      />
     </section>
   );
 }
