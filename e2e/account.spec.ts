@@ -73,6 +73,7 @@ async function expectSignedOut(page: Page, host: string) {
 test("forgot password: the link from the outbox sets a new password once, signs in fresh and ends every other session", async ({
   browser,
 }) => {
+  test.setTimeout(150_000); // two sign-ins, mail through the job queue and a reset, on a loaded machine
   const email = "ann@reset.example";
   const slug = await tenantWithUsers("reset", [{ email, name: "Ann Reset", role: "member" }]);
   const host = `${slug}.localhost`;
