@@ -2,12 +2,14 @@ import { hash } from "@node-rs/argon2";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { adminSql, controlQuery } from "./cli.ts";
 import { PASSWORD, signedIn, tenantWithUsers } from "./fixtures.ts";
-import { at, direct, signInAgency } from "./hosts.ts";
+import { at, direct, openOutbox, signInAgency } from "./hosts.ts";
 
 /**
  * The account basics and server-side sessions in Chromium (docs/decisions/041): forgot/reset
- * password through the outbox, change password, the sessions list across two browsers, and a
- * signed-out cookie replayed. Every account is the test's own, on a tenant of its own.
+ * password through the outbox, change password (the current one required; every other session
+ * ends), change email (a link to the new address, a notice to the old), the sessions list across
+ * browsers (one ended, or all others), and a signed-out cookie replayed. Every account is the
+ * test's own, on a tenant of its own.
  */
 
 /** Mail delivered to `to` on the tenant `slug` (the development transport writes it to the control plane). */
@@ -33,6 +35,31 @@ async function tokenFromMail(email: string, slug: string, subject: RegExp): Prom
   return token;
 }
 
+/** Signs in through the form with a password; the caller checks where that lands. */
+async function signInWith(page: Page, host: string, email: string, password: string) {
+  await page.goto(at(host, "/sign-in"));
+  await page.getByLabel("Email").first().fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/**
+ * Opens the development outbox at the newest mail to `to` whose subject matches, once the job
+ * queue has delivered it, and returns that mail's text part.
+ */
+async function outboxMail(page: Page, to: string, subject: RegExp): Promise<string> {
+  await openOutbox(page, to);
+  const mail = page
+    .getByTestId("outbox-message")
+    .filter({ has: page.getByTestId("outbox-subject").getByText(subject) });
+  await expect(async () => {
+    await page.reload();
+    await expect(mail.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(mail.first().getByTestId("outbox-to")).toHaveText(to);
+  return (await mail.first().getByTestId("outbox-text").textContent()) ?? "";
+}
+
 async function newPage(browser: Browser): Promise<Page> {
   return (await browser.newContext()).newPage();
 }
@@ -46,6 +73,7 @@ async function expectSignedOut(page: Page, host: string) {
 test("forgot password: the link from the outbox sets a new password once, signs in fresh and ends every other session", async ({
   browser,
 }) => {
+  test.setTimeout(150_000); // two sign-ins, mail through the job queue and a reset, on a loaded machine
   const email = "ann@reset.example";
   const slug = await tenantWithUsers("reset", [{ email, name: "Ann Reset", role: "member" }]);
   const host = `${slug}.localhost`;
@@ -170,4 +198,119 @@ test("agency account: signing out everywhere else ends the agency user's other s
   await expect(second).toHaveURL(/\/sign-in\?ended=1/);
   await first.goto(at("admin.localhost", "/account"));
   await expect(first.getByTestId("session")).toHaveCount(1); // positive control: this one stays
+});
+
+test("change password: a wrong current password is refused and changes nothing; the right one ends every other session", async ({
+  browser,
+}) => {
+  test.setTimeout(180_000); // four sign-ins and a password change, on a loaded machine
+  const email = "cy@password.example";
+  const slug = await tenantWithUsers("password", [{ email, name: "Cy Password", role: "member" }]);
+  const host = `${slug}.localhost`;
+  const elsewhere = await signedIn(browser, host, email);
+  const page = await signedIn(browser, host, email);
+  const form = page.getByTestId("change-password");
+  const change = async (current: string) => {
+    await form.getByLabel("Current password").fill(current);
+    await form.getByLabel("New password (at least 10 characters)").fill("cy-new-password-1");
+    await form.getByLabel("Repeat the new password").fill("cy-new-password-1");
+    await form.getByRole("button", { name: "Change password" }).click();
+  };
+
+  await change("not-my-password");
+  await expect(form.getByTestId("form-error")).toContainText("Your current password is not right");
+  await expect(form.getByTestId("form-message")).toHaveCount(0);
+  // Nothing changed: the other session holds and the old password still signs in.
+  await elsewhere.goto(at(host, "/account"));
+  await expect(elsewhere.getByTestId("account-email")).toHaveText(email);
+  const check = await newPage(browser);
+  await signInWith(check, host, email, PASSWORD);
+  await expect(check.getByTestId("account-email")).toHaveText(email);
+
+  // Positive control beside it: with the right current password the change is made; the two
+  // other sessions (elsewhere's and check's) end, this one stays.
+  await change(PASSWORD);
+  await expect(form.getByTestId("form-message")).toHaveText("Password changed. 2 other sessions were signed out.");
+  await expectSignedOut(elsewhere, host);
+  await expectSignedOut(check, host);
+  await page.goto(at(host, "/account"));
+  await expect(page.getByTestId("account-email")).toHaveText(email);
+  await expect(page.getByTestId("session")).toHaveCount(1);
+
+  // The old password no longer signs in; the new one does.
+  const again = await newPage(browser);
+  await signInWith(again, host, email, PASSWORD);
+  await expect(again.getByTestId("form-error")).toContainText("don't match");
+  await signInWith(again, host, email, "cy-new-password-1");
+  await expect(again.getByTestId("account-email")).toHaveText(email);
+});
+
+test("change email: the link goes to the new address and a notice to the old; once used, only the new address signs in", async ({
+  browser,
+}) => {
+  test.setTimeout(150_000);
+  const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+  const oldEmail = `fay-${tag}@old.example`;
+  const newEmail = `fay-${tag}@new.example`;
+  const slug = await tenantWithUsers("newmail", [{ email: oldEmail, name: "Fay Moves", role: "member" }]);
+  const host = `${slug}.localhost`;
+  const page = await signedIn(browser, host, oldEmail);
+  const form = page.getByTestId("change-email");
+  await form.getByLabel("New email address").fill(newEmail);
+  await form.getByRole("button", { name: "Send a confirmation link" }).click();
+  await expect(form.getByTestId("form-message")).toContainText(`We have emailed a confirmation link to ${newEmail}`);
+
+  // The confirmation link is mailed to the new address; the old one is told, with no link.
+  const outbox = await newPage(browser);
+  const confirmation = await outboxMail(outbox, newEmail, /^Confirm your new email address for /);
+  const link = /\/account\/email\?token=[A-Za-z0-9_-]{43}/.exec(confirmation)?.[0];
+  expect(link, confirmation).toBeTruthy();
+  const notice = await outboxMail(outbox, oldEmail, /is being changed$/);
+  expect(notice).toContain(newEmail);
+  expect(notice).not.toContain("token=");
+
+  // Nothing changes before the link is used: the new address does not sign in yet.
+  const before = await newPage(browser);
+  await signInWith(before, host, newEmail, PASSWORD);
+  await expect(before.getByTestId("form-error")).toContainText("don't match");
+
+  await page.goto(at(host, link!));
+  await expect(page.getByText(newEmail, { exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Confirm this address" }).click();
+  await expect(page.getByTestId("form-message")).toHaveText(
+    `Your email address is now ${newEmail}. Sign in with it from now on.`,
+  );
+  // The link works once.
+  await page.goto(at(host, link!));
+  await expect(page.getByTestId("form-error")).toContainText("already been used");
+  await page.goto(at(host, "/account"));
+  await expect(page.getByTestId("account-email")).toHaveText(newEmail);
+
+  // The old address no longer signs in; the new one does.
+  const after = await newPage(browser);
+  await signInWith(after, host, oldEmail, PASSWORD);
+  await expect(after.getByTestId("form-error")).toContainText("don't match");
+  await signInWith(after, host, newEmail, PASSWORD);
+  await expect(after.getByTestId("account-email")).toHaveText(newEmail);
+});
+
+test("sessions list: ending all other sessions sends both other browsers to sign in; this one stays", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const email = "gil@others.example";
+  const slug = await tenantWithUsers("others", [{ email, name: "Gil Others", role: "member" }]);
+  const host = `${slug}.localhost`;
+  const [second, third] = [await signedIn(browser, host, email), await signedIn(browser, host, email)];
+  const first = await signedIn(browser, host, email);
+  await expect(first.getByTestId("session")).toHaveCount(3);
+  await first.getByRole("button", { name: "End all other sessions" }).click();
+  await expect(first.getByTestId("form-message")).toHaveText("Signed out 2 sessions.");
+  await expect(first.getByTestId("session")).toHaveCount(1);
+  await expect(first.getByTestId("this-device")).toHaveCount(1);
+  await expect(first.getByRole("button", { name: "End all other sessions" })).toHaveCount(0);
+  await expectSignedOut(second, host);
+  await expectSignedOut(third, host);
+  await first.goto(at(host, "/account"));
+  await expect(first.getByTestId("account-email")).toHaveText(email); // positive control
 });

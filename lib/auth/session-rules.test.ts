@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decideSession, describeDevice, isSessionId, lastSeenDue, trimUserAgent } from "./session-rules.ts";
+import {
+  decideSession,
+  describeDevice,
+  isSessionId,
+  lastSeenDue,
+  SESSION_METHODS,
+  sessionMethod,
+  trimUserAgent,
+} from "./session-rules.ts";
 
 const now = new Date("2026-12-03T10:00:00Z");
 const live = {
@@ -116,5 +124,23 @@ describe("session ids and user agents", () => {
     [null, "Unknown browser", "unknown system"],
   ])("describes %s", (ua, browser, os) => {
     expect(describeDevice(ua)).toEqual({ browser, os });
+  });
+});
+
+describe("sessionMethod", () => {
+  it("stores next-auth's single sign-on provider ids as their SSO kinds", () => {
+    expect(sessionMethod("oidc")).toBe("sso-oidc");
+    expect(sessionMethod("saml")).toBe("sso-saml");
+  });
+
+  it("keeps every known method as itself", () => {
+    expect(SESSION_METHODS.map((m) => sessionMethod(m))).toEqual([...SESSION_METHODS]);
+    expect(sessionMethod("email-link")).toBe("email-link");
+    expect(sessionMethod("reset")).toBe("reset");
+  });
+
+  it("stores an unknown provider, a near miss or an inherited property name as a password sign-in", () => {
+    for (const provider of ["", "credentials", "OIDC", "sso", "oidc ", "constructor", "toString", "__proto__"])
+      expect(sessionMethod(provider), provider).toBe("password");
   });
 });

@@ -12,7 +12,8 @@ const SSO_PROVIDERS: Record<string, SessionMethod> = { oidc: "sso-oidc", saml: "
 
 /** The method a sign-in by `provider` (or a user's own `method`) is stored as; unknown ones as "password". */
 export function sessionMethod(provider: string): SessionMethod {
-  if (provider in SSO_PROVIDERS) return SSO_PROVIDERS[provider]!;
+  // Own keys only: `in` would also find Object.prototype's ("constructor", "toString").
+  if (Object.hasOwn(SSO_PROVIDERS, provider)) return SSO_PROVIDERS[provider]!;
   return (SESSION_METHODS as readonly string[]).includes(provider) ? (provider as SessionMethod) : "password";
 }
 

@@ -1,5 +1,6 @@
 import "server-only";
 import { generateSecret, generateURI, verify } from "otplib";
+import type pg from "pg";
 import QRCode from "qrcode";
 import { seal, unseal, type Keyring } from "../db/keyring.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
@@ -116,4 +117,26 @@ export async function hasTotp(db: TenantDb, userId: string): Promise<boolean> {
 /** Removes the app (the caller has checked the user may: a fresh second factor or an admin reset). */
 export async function removeTotp(db: TenantDb, userId: string): Promise<void> {
   await db.userTotp.deleteMany({ where: { userId } });
+}
+
+/**
+ * After a key rotation: re-seals a tenant's authenticator-app secrets under the current key, over
+ * a connection to its database (lib/lifecycle/role-credentials.server.ts runs it for every
+ * tenant, beside the SSO secrets). Only the ciphertext and its key id change: confirmation and
+ * the last used step stay, so the app keeps working and a used code stays used.
+ */
+export async function resealTotpSecrets(client: Pick<pg.Client, "query">, keyring: Keyring): Promise<number> {
+  const { rows } = await client.query<{ userId: string; secretCiphertext: string; keyId: string }>(
+    `SELECT "userId", "secretCiphertext", "keyId" FROM "UserTotp" WHERE "keyId" <> $1`,
+    [keyring.currentId],
+  );
+  for (const row of rows) {
+    const sealed = seal(unseal({ ciphertext: row.secretCiphertext, keyId: row.keyId }, keyring), keyring);
+    // Only the row as read: an enrolment restarted meanwhile has sealed its new secret already.
+    await client.query(
+      `UPDATE "UserTotp" SET "secretCiphertext" = $1, "keyId" = $2 WHERE "userId" = $3 AND "secretCiphertext" = $4`,
+      [sealed.ciphertext, sealed.keyId, row.userId, row.secretCiphertext],
+    );
+  }
+  return rows.length;
 }

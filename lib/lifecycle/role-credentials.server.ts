@@ -8,14 +8,20 @@ import { mapSettledBounded } from "../util/concurrency.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { tenantConnectionUrl } from "../db/tenant-db.server.ts";
 import { resealSsoSecrets } from "../auth/sso-connection.server.ts";
+import { resealTotpSecrets } from "../auth/totp.server.ts";
 
 export interface ResealResult {
   tenantPasswords: number;
   serverUrls: number;
   /** Single sign-on client secrets, kept sealed in each tenant's own database (decision 042). */
   ssoSecrets: number;
-  /** Tenants whose database could not be reached: run the command again before the old key goes. */
-  ssoSkipped: string[];
+  /** Authenticator-app secrets of tenant users, kept sealed in each tenant's own database (decision 045). */
+  totpSecrets: number;
+  /**
+   * Tenants whose database could not be reached: their single sign-on and authenticator-app
+   * secrets keep the old key, so run the command again before the old key goes.
+   */
+  tenantsSkipped: string[];
 }
 
 /**
@@ -49,23 +55,28 @@ export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> 
       data: { adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
     });
   }
-  // Each tenant's SSO client secret lives in its own database, reached with its own role.
+  // Each tenant's SSO client secrets and its users' authenticator-app secrets live in its own
+  // database, reached with its own role; both are re-sealed over one connection.
   const tenants = await deps.control.tenant.findMany({
     where: { status: { in: ["active", "suspended"] }, database: { isNot: null } },
     select: { id: true, slug: true },
   });
   const outcomes = await mapSettledBounded(tenants, 4, async (tenant) =>
-    withClient(await tenantConnectionUrl(deps.control, deps.keyring, tenant.id), (c) =>
-      resealSsoSecrets(c, deps.keyring),
-    ),
+    withClient(await tenantConnectionUrl(deps.control, deps.keyring, tenant.id), async (c) => ({
+      sso: await resealSsoSecrets(c, deps.keyring),
+      totp: await resealTotpSecrets(c, deps.keyring),
+    })),
   );
   let ssoSecrets = 0;
-  const ssoSkipped: string[] = [];
+  let totpSecrets = 0;
+  const tenantsSkipped: string[] = [];
   outcomes.forEach((outcome, i) => {
-    if (outcome.status === "fulfilled") ssoSecrets += outcome.value;
-    else ssoSkipped.push(tenants[i]!.slug);
+    if (outcome.status === "fulfilled") {
+      ssoSecrets += outcome.value.sso;
+      totpSecrets += outcome.value.totp;
+    } else tenantsSkipped.push(tenants[i]!.slug);
   });
-  return { tenantPasswords: databases.length, serverUrls: servers.length, ssoSecrets, ssoSkipped };
+  return { tenantPasswords: databases.length, serverUrls: servers.length, ssoSecrets, totpSecrets, tenantsSkipped };
 }
 
 export interface CredentialOutcome {

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkTotp, confirmTotp, startTotpEnrolment } from "../../lib/auth/totp.server.ts";
 import { withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { keyringFrom, seal, unseal } from "../../lib/db/keyring.server.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
@@ -7,7 +9,7 @@ import { resealSecrets, rotateTenantCredentials } from "../../lib/lifecycle/role
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { adminUrl, testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { adminUrl, openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 let cp: TestControlPlane;
 let tenantId: string;
@@ -85,14 +87,29 @@ describe("re-sealing after a key rotation", () => {
         [sso.ciphertext, sso.keyId],
       ),
     );
+    // A member's authenticator app, enrolled and confirmed under the old key (docs/decisions/045).
+    const pooled = await openTenantDb(cp, tenantId, "reseal-test");
+    const tenantDb = pooled.client;
+    const ann = await tenantDb.user.create({
+      data: { email: "ann@rot.example", name: "Ann", role: "member", passwordHash: "x" },
+    });
+    const app = await startTotpEnrolment(tenantDb, cp.deps.keyring, ann, "Rotating");
+    // Codes as the app shows them now and one step later (fixed here, so both mean the same step throughout).
+    const enrolledAt = Math.floor(Date.now() / 1000);
+    const codeAt = (offset: number) => generate({ secret: app.secret, epoch: enrolledAt + offset * 30 });
+    expect(await confirmTotp(tenantDb, cp.deps.keyring, ann.id, await codeAt(0))).toMatchObject({ ok: true });
+    const before = await tenantDb.userTotp.findUniqueOrThrow({ where: { userId: ann.id } });
+    expect(before.keyId).toBe(cp.deps.keyring.currentId);
+
     const rotated = keyringFrom(newKey, "k2", `test:${oldKey}`);
     const result = await resealSecrets({ control: cp.deps.control, keyring: rotated });
-    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1, ssoSecrets: 1, ssoSkipped: [] });
+    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1, ssoSecrets: 1, totpSecrets: 1, tenantsSkipped: [] });
     expect(await resealSecrets({ control: cp.deps.control, keyring: rotated })).toEqual({
       tenantPasswords: 0,
       serverUrls: 0,
       ssoSecrets: 0,
-      ssoSkipped: [],
+      totpSecrets: 0,
+      tenantsSkipped: [],
     }); // idempotent
     const onlyNewKey = keyringFrom(newKey, "k2");
     const row = await withClient(
@@ -104,6 +121,20 @@ describe("re-sealing after a key rotation", () => {
     expect(unseal({ ciphertext: row!.secretCiphertext, keyId: row!.secretKeyId }, onlyNewKey)).toBe(
       "sso-client-secret",
     );
+
+    // The app's secret now opens with the new key alone, and the app's codes still count: a code
+    // of the next step is accepted, the step just used stays used.
+    const totp = await tenantDb.userTotp.findUniqueOrThrow({ where: { userId: ann.id } });
+    expect(totp.keyId).toBe("k2");
+    expect(totp.secretCiphertext).not.toBe(before.secretCiphertext);
+    expect(unseal({ ciphertext: totp.secretCiphertext, keyId: totp.keyId }, onlyNewKey)).toBe(app.secret);
+    expect(() => unseal({ ciphertext: totp.secretCiphertext, keyId: totp.keyId }, cp.deps.keyring)).toThrow(
+      /sealed with key "k2"/,
+    );
+    expect(totp.confirmedAt).toEqual(before.confirmedAt);
+    expect(await checkTotp(tenantDb, onlyNewKey, ann.id, await codeAt(0))).toMatchObject({ ok: false });
+    expect(await checkTotp(tenantDb, onlyNewKey, ann.id, await codeAt(1))).toEqual({ ok: true });
+    await pooled.close();
 
     const onlyNew = keyringFrom(newKey, "k2");
     const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
