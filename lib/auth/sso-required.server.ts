@@ -41,21 +41,17 @@ export interface SsoRequirement {
   breakGlassUserId: string;
 }
 
-/**
- * The tenant's enabled, tested connection, OIDC first. SAML's columns are read through
- * `to_jsonb`, so a database whose SamlConfig has no test column yet simply has no qualifying
- * SAML connection (an untested connection never qualifies).
- */
+/** The tenant's enabled, tested connection, OIDC first. */
 export async function qualifyingConnection(db: TenantDb): Promise<QualifyingConnection | null> {
-  const oidc = await db.ssoConnection.findUnique({
-    where: { kind: OIDC },
-    select: { displayName: true, enabled: true, testedAt: true },
-  });
+  const [oidc, saml] = await Promise.all([
+    db.ssoConnection.findUnique({
+      where: { kind: OIDC },
+      select: { displayName: true, enabled: true, testedAt: true },
+    }),
+    db.samlConfig.findUnique({ where: { id: 1 }, select: { displayName: true, enabled: true, testedAt: true } }),
+  ]);
   if (oidc?.enabled && oidc.testedAt) return { kind: "oidc", name: oidc.displayName };
-  const [saml] = await db.$queryRaw<Array<{ enabled: boolean; tested: string | null; name: string | null }>>`
-    SELECT s.enabled, to_jsonb(s) ->> 'testedAt' AS tested, to_jsonb(s) ->> 'displayName' AS name
-    FROM "SamlConfig" s WHERE s.id = 1`;
-  if (saml?.enabled && saml.tested) return { kind: "saml", name: saml.name || "SAML single sign-on" };
+  if (saml?.enabled && saml.testedAt) return { kind: "saml", name: saml.displayName };
   return null;
 }
 

@@ -402,6 +402,27 @@ describe("the policy never locks anyone out (it rests)", () => {
     expect(await signIn(member.email)).toEqual({ refused: MESSAGE });
   });
 
+  it("rests on a SAML connection only once it is enabled and tested", async () => {
+    const member = await person(VERIFIED);
+    await connection(null);
+    const saml = {
+      id: 1,
+      idpEntityId: "https://saml.acme-sso.example.com",
+      idpSsoUrl: "https://saml.acme-sso.example.com/sso",
+      idpCertificate: "not checked here",
+      displayName: "Acme SAML",
+    };
+    await db.samlConfig.create({ data: { ...saml, enabled: true, testedAt: null } });
+    try {
+      // Enabled but never tested: the policy rests and the password works.
+      expect(await signIn(member.email)).toMatchObject({ user: { id: member.id } });
+      await db.samlConfig.update({ where: { id: 1 }, data: { testedAt: new Date() } });
+      expect(await signIn(member.email)).toEqual({ refused: ssoRequiredMessage("Acme SAML") });
+    } finally {
+      await db.samlConfig.deleteMany({});
+    }
+  });
+
   it("rests while the break-glass account is no longer an active owner", async () => {
     const member = await person(VERIFIED);
     const spare = await person(OTHER, "owner");
