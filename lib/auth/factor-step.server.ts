@@ -3,7 +3,7 @@ import type { Keyring } from "../db/keyring.server.ts";
 import type { Refusal, SignInLock } from "../security/throttle.server.ts";
 import type { FactorStore } from "./factor-store.server.ts";
 import { guardedPasswordCheck } from "./lockouts.server.ts";
-import { useRecoveryCode } from "./recovery-codes.server.ts";
+import { useRecoveryCode as spendRecoveryCode } from "./recovery-codes.server.ts";
 import { checkTotp } from "./totp.server.ts";
 
 /**
@@ -29,7 +29,7 @@ export async function checkCode(
   kind: CodeKind,
   input: unknown,
 ): Promise<{ ok: boolean; reason?: string }> {
-  if (kind === "recovery-code") return { ok: await useRecoveryCode(store, userId, input) };
+  if (kind === "recovery-code") return { ok: await spendRecoveryCode(store, userId, input) };
   const checked = await checkTotp(store, keyring, userId, input);
   return checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
 }
