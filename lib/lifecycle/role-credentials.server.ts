@@ -16,6 +16,8 @@ export interface ResealResult {
   ssoSecrets: number;
   /** Tenants whose database could not be reached: run the command again before the old key goes. */
   ssoSkipped: string[];
+  /** Agency users' authenticator-app secrets, in the control plane (decision 046). */
+  agencyTotpSecrets: number;
 }
 
 /**
@@ -49,6 +51,17 @@ export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> 
       data: { adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
     });
   }
+  const apps = await deps.control.agencyTotp.findMany({
+    where: { keyId: { not: current } },
+    select: { agencyUserId: true, secretCiphertext: true, keyId: true },
+  });
+  for (const app of apps) {
+    const sealed = seal(unseal({ ciphertext: app.secretCiphertext, keyId: app.keyId }, deps.keyring), deps.keyring);
+    await deps.control.agencyTotp.update({
+      where: { agencyUserId: app.agencyUserId },
+      data: { secretCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+    });
+  }
   // Each tenant's SSO client secret lives in its own database, reached with its own role.
   const tenants = await deps.control.tenant.findMany({
     where: { status: { in: ["active", "suspended"] }, database: { isNot: null } },
@@ -65,7 +78,13 @@ export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> 
     if (outcome.status === "fulfilled") ssoSecrets += outcome.value;
     else ssoSkipped.push(tenants[i]!.slug);
   });
-  return { tenantPasswords: databases.length, serverUrls: servers.length, ssoSecrets, ssoSkipped };
+  return {
+    tenantPasswords: databases.length,
+    serverUrls: servers.length,
+    ssoSecrets,
+    ssoSkipped,
+    agencyTotpSecrets: apps.length,
+  };
 }
 
 export interface CredentialOutcome {

@@ -85,15 +85,29 @@ describe("re-sealing after a key rotation", () => {
         [sso.ciphertext, sso.keyId],
       ),
     );
+    // An agency user's authenticator app, sealed under the old key in the control plane.
+    const agent = await cp.deps.control.agencyUser.create({
+      data: { email: `reseal-${cp.tag}@agency.example`, name: "Ray Reseal", role: "operator" },
+    });
+    const app = seal("JBSWY3DPEHPK3PXP", cp.deps.keyring);
+    await cp.deps.control.agencyTotp.create({
+      data: { agencyUserId: agent.id, secretCiphertext: app.ciphertext, keyId: app.keyId, confirmedAt: new Date() },
+    });
     const rotated = keyringFrom(newKey, "k2", `test:${oldKey}`);
     const result = await resealSecrets({ control: cp.deps.control, keyring: rotated });
-    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1, ssoSecrets: 1, ssoSkipped: [] });
+    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1, ssoSecrets: 1, ssoSkipped: [], agencyTotpSecrets: 1 });
     expect(await resealSecrets({ control: cp.deps.control, keyring: rotated })).toEqual({
       tenantPasswords: 0,
       serverUrls: 0,
       ssoSecrets: 0,
       ssoSkipped: [],
+      agencyTotpSecrets: 0,
     }); // idempotent
+    const resealed = await cp.deps.control.agencyTotp.findUniqueOrThrow({ where: { agencyUserId: agent.id } });
+    expect(resealed.keyId).toBe("k2");
+    expect(unseal({ ciphertext: resealed.secretCiphertext, keyId: resealed.keyId }, keyringFrom(newKey, "k2"))).toBe(
+      "JBSWY3DPEHPK3PXP",
+    );
     const onlyNewKey = keyringFrom(newKey, "k2");
     const row = await withClient(
       await tenantConnectionUrl(cp.deps.control, onlyNewKey, tenantId),
