@@ -39,7 +39,8 @@ export async function signInAgency(
   password = AGENCY_PASSWORD,
 ) {
   const secret = AGENCY_TOTP[email];
-  const kept = secret ? agencySessions.get(email) : undefined;
+  // Only the right password stands for a kept session: a test of a wrong one must see the refusal.
+  const kept = secret && password === AGENCY_PASSWORD ? agencySessions.get(email) : undefined;
   if (kept) {
     await page.context().addCookies(kept);
     await page.goto(at("admin.localhost", "/sign-in"));
@@ -53,7 +54,14 @@ export async function signInAgency(
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   if (!secret) return;
-  await page.waitForURL((u) => u.pathname === "/sign-in/second-factor");
+  const step = await Promise.race([
+    page.waitForURL((u) => u.pathname === "/sign-in/second-factor").then(() => true),
+    page
+      .getByTestId("form-error")
+      .waitFor()
+      .then(() => false),
+  ]);
+  if (!step) return; // refused: the caller checks why
   await proveAgencyApp(page, email);
   agencySessions.set(email, await page.context().cookies(at("admin.localhost")));
 }
