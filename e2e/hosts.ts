@@ -1,6 +1,8 @@
 import { AGENCY_OWNER_TOTP, nextCode } from "./agency-totp.ts";
+import { controlQuery } from "./cli.ts";
+import { port } from "./port.ts";
 
-export const port = Number(process.env.E2E_PORT ?? 3100);
+export { port };
 
 /** An absolute URL on one of the test hosts, e.g. at("acme.localhost", "/events/x"). */
 export function at(host: string, path = "/"): string {
@@ -68,7 +70,6 @@ export async function signInAgency(
 
 /** The next code of the seeded owner's app (or `email`'s) the server will take, waiting for it if need be. */
 export async function agencyAppCode(email = "owner@agency.localhost"): Promise<string> {
-  const { controlQuery } = await import("./cli.ts");
   const [row] = await controlQuery<{ step: string | null }>(
     `SELECT t."lastUsedStep"::text AS step FROM "AgencyTotp" t JOIN "AgencyUser" u ON u.id = t."agencyUserId" WHERE u.email = $1`,
     [email],

@@ -183,6 +183,8 @@ let db = "";
 const routes: AppRoute[] = appRoutes(path.resolve("app"));
 
 test.beforeAll(async () => {
+  // Two tenants, the sentinels and eight sign-ins (argon2 each): slow on a busy machine.
+  test.setTimeout(180_000);
   const slug = await tenantWithUsers(
     "inventory",
     [
