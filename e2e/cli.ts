@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { port } from "./hosts.ts";
+import { port } from "./port.ts";
 
 /** What scripts/e2e-server.ts wrote for the tests: its control plane and database server. */
 function e2eState(): Record<string, string> {

@@ -1,7 +1,7 @@
 import { expect as baseExpect, test, type Browser, type Locator, type Page } from "@playwright/test";
 import { adminQuery, adminSql } from "./cli.ts";
 import { PASSWORD, tenantWithUsers } from "./fixtures.ts";
-import { AGENCY_PASSWORD, at, direct, openOutbox } from "./hosts.ts";
+import { AGENCY_PASSWORD, agencyAppCode, at, direct, openOutbox } from "./hosts.ts";
 
 /**
  * Journeys without dead ends: sign-in links and invitations land where the person was, a portal
@@ -250,6 +250,11 @@ test("keyboard only: an agency owner signs in and walks the onboarding wizard to
   await page.keyboard.press("Tab");
   await expectVisibleFocus(page.getByLabel("Password"));
   await page.keyboard.type(AGENCY_PASSWORD);
+  await page.keyboard.press("Enter");
+  // The owner's second step (docs/decisions/046), by keyboard too.
+  await page.waitForURL((u) => u.pathname === "/sign-in/second-factor");
+  await tabTo(page, page.getByLabel("Code from your authenticator app"));
+  await page.keyboard.type(await agencyAppCode());
   await page.keyboard.press("Enter");
 
   await tabTo(page, page.getByTestId("add-tenant"));

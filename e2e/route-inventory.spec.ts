@@ -31,7 +31,15 @@ const S = {
 } as const;
 type Sentinel = keyof typeof S;
 
-type Persona = "anonymous" | "member" | "removedStaff" | "otherTenantStaff" | "agencyViewer" | "halfSignedIn" | "staff";
+type Persona =
+  | "anonymous"
+  | "member"
+  | "removedStaff"
+  | "otherTenantStaff"
+  | "agencyViewer"
+  | "halfSignedIn"
+  | "agencyHalfSignedIn"
+  | "staff";
 /** What each visitor may see. Only "staff" (of the seeded tenant) and the agency viewer are entitled to anything. */
 const ENTITLED: Record<Persona, readonly Sentinel[]> = {
   anonymous: [],
@@ -40,6 +48,8 @@ const ENTITLED: Record<Persona, readonly Sentinel[]> = {
   otherTenantStaff: [],
   // Staff with a second factor who gave their password only (docs/decisions/045).
   halfSignedIn: [],
+  // An agency operator who gave their password only and owes the second factor (docs/decisions/046).
+  agencyHalfSignedIn: [],
   agencyViewer: ["agencyOnly"],
   staff: ["attendeeEmail", "attendeeName", "ticket", "draftTitle"],
 };
@@ -50,6 +60,7 @@ const UNENTITLED: Persona[] = [
   "otherTenantStaff",
   "agencyViewer",
   "halfSignedIn",
+  "agencyHalfSignedIn",
 ];
 
 const VARIANTS: Record<string, (path: string) => { path: string; headers: Record<string, string> }> = {
@@ -154,6 +165,7 @@ async function inBatches<T>(tasks: Array<() => Promise<T>>, limit: number): Prom
   return out;
 }
 
+const AGENCY_HALF = `half-${mark}@agency.localhost`;
 let tenantHost = "";
 let otherHost = "";
 let values: Record<string, string[]> = {};
@@ -164,12 +176,15 @@ const cookies: Record<Persona, string> = {
   otherTenantStaff: "",
   agencyViewer: "",
   halfSignedIn: "",
+  agencyHalfSignedIn: "",
   staff: "",
 };
 let db = "";
 const routes: AppRoute[] = appRoutes(path.resolve("app"));
 
 test.beforeAll(async () => {
+  // Two tenants, the sentinels and eight sign-ins (argon2 each): slow on a busy machine.
+  test.setTimeout(180_000);
   const slug = await tenantWithUsers(
     "inventory",
     [
@@ -213,6 +228,12 @@ test.beforeAll(async () => {
     `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, $2, 'viewer', $3, now())`,
     [`sentinel-${mark}@agency.localhost`, S.agencyOnly, await hash(AGENCY_PASSWORD)],
   );
+  // An agency operator: must use a second factor, has none yet (so the second step is enrolment).
+  await adminSql(
+    "portico",
+    `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, 'Hal Half', 'operator', $2, now())`,
+    [AGENCY_HALF, await hash(AGENCY_PASSWORD)],
+  );
 
   cookies.staff = await signIn(tenantHost, "staff@inventory.example", PASSWORD);
   cookies.member = await signIn(tenantHost, "member@inventory.example", PASSWORD);
@@ -232,6 +253,7 @@ test.beforeAll(async () => {
   );
   cookies.halfSignedIn = await signIn(tenantHost, "twostep@inventory.example", PASSWORD);
   cookies.agencyViewer = await signIn("admin.localhost", "viewer@agency.localhost", AGENCY_PASSWORD);
+  cookies.agencyHalfSignedIn = await signIn("admin.localhost", AGENCY_HALF, AGENCY_PASSWORD);
 
   const [operation] = await adminQuery<{ id: string }>(
     "portico",
@@ -278,6 +300,15 @@ test("positive controls: the sentinels are on the pages of those entitled to the
   expect((await send(tenantHost, "/sign-in/second-factor", { Cookie: cookies.halfSignedIn })).body).toContain(
     "twostep@inventory.example",
   );
+  // So is the half-signed-in agency operator's, on the agency host: to the second step, which
+  // asks them to set up an app (docs/decisions/046).
+  const agencyHalf = await send("admin.localhost", "/users", { Cookie: cookies.agencyHalfSignedIn });
+  expect(agencyHalf.status).toBe(307);
+  // (The dashboard's layout checks too, and may answer first with "/" to return to.)
+  expect(String(agencyHalf.headers.location)).toMatch(/^\/sign-in\/second-factor\?callbackUrl=%2F(users)?$/);
+  const step = (await send("admin.localhost", "/sign-in/second-factor", { Cookie: cookies.agencyHalfSignedIn })).body;
+  expect(step).toContain(AGENCY_HALF);
+  expect(step).toContain('data-testid="second-factor-required"');
   // The other personas are who they claim to be: their sessions work where they should.
   expect((await send(tenantHost, "/account", { Cookie: cookies.member })).body).toContain("member@inventory.example");
   expect((await send(otherHost, "/manage", { Cookie: cookies.otherTenantStaff })).status).toBe(200);
@@ -343,4 +374,17 @@ test("positive control: the half-signed-in staff, once the second factor is done
   const after = await visit(tenantHost, "/manage/events/open-day/attendees", { Cookie: cookies.halfSignedIn });
   expect(after.body).toContain(S.attendeeEmail);
   expect(after.body).toContain(S.ticket);
+});
+
+test("positive control: the half-signed-in agency operator, once the second factor is done, sees agency pages", async () => {
+  const before = await visit("admin.localhost", "/users", { Cookie: cookies.agencyHalfSignedIn });
+  expect(before.body).not.toContain(S.agencyOnly);
+  await adminSql(
+    "portico",
+    `UPDATE "AgencySession" SET "secondFactorAt" = now()
+     WHERE "agencyUserId" = (SELECT id FROM "AgencyUser" WHERE email = $1) AND "endedAt" IS NULL`,
+    [AGENCY_HALF],
+  );
+  const after = await visit("admin.localhost", "/users", { Cookie: cookies.agencyHalfSignedIn });
+  expect(after.body).toContain(S.agencyOnly);
 });

@@ -2,7 +2,7 @@ import { hash } from "@node-rs/argon2";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { controlQuery } from "./cli.ts";
 import { PASSWORD, signedIn, tenantWithUsers } from "./fixtures.ts";
-import { at, direct } from "./hosts.ts";
+import { at, direct, signInAgency } from "./hosts.ts";
 
 /**
  * Rate limits and lockouts on the real server, with the shipped limits (docs/decisions/019).
@@ -162,10 +162,7 @@ test("agency sign-in locks the same way, and an agency owner lifts it", async ({
     .poll(async () => (await mailsTo(email, null)).map((m) => m.subject))
     .toEqual(["Your agency dashboard account is locked for a while"]);
 
-  await page.goto(at("admin.localhost", "/sign-in"));
-  await page.getByLabel("Email").fill("owner@agency.localhost");
-  await page.getByLabel("Password").fill("agency-e2e-password");
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAgency(page);
   await expect(page).not.toHaveURL(/\/sign-in/);
   await page.goto(at("admin.localhost", "/users"));
   await page

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       const url = (host: string) => `http://${host}:${port}`;
       say("open:");
       say(
-        `  agency dashboard   ${url(hosts.agencyHost)}${ownerPassword ? `   (sign in as owner@agency.localhost / ${ownerPassword})` : ""}`,
+        `  agency dashboard   ${url(hosts.agencyHost)}${ownerPassword ? `   (sign in as owner@agency.localhost / ${ownerPassword}, then set up an authenticator app)` : ""}`,
       );
       for (const t of tenants) {
         const extra = t.domains.map((d) => url(d.hostname)).join("  ");

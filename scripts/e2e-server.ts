@@ -16,6 +16,7 @@ import { freePort } from "../lib/db/embedded.server.ts";
 import { dropDatabaseIfExists, withClient } from "../lib/db/postgres.ts";
 import { tenantConnectionUrl } from "../lib/db/tenant-db.server.ts";
 import { hashPassword } from "../lib/auth/credentials.server.ts";
+import { seal } from "../lib/db/keyring.server.ts";
 import { bootstrap } from "../lib/bootstrap/bootstrap.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { startWorker } from "../lib/operations/start.server.ts";
@@ -34,6 +35,8 @@ const stateFile = path.join(os.tmpdir(), `portico-e2e-${port}.json`);
 const dnsFile = path.join(os.tmpdir(), `portico-e2e-${port}-dns.json`);
 /** Known to the browser tests (e2e/agency.spec.ts). */
 const E2E_AGENCY_PASSWORD = "agency-e2e-password";
+/** The agency owner's authenticator app, known to the browser tests (e2e/hosts.ts AGENCY_TOTP). */
+const E2E_AGENCY_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-e2e-"));
@@ -87,6 +90,15 @@ async function main(): Promise<void> {
     email: "owner@agency.localhost",
     name: "Olive Owner",
     password: E2E_AGENCY_PASSWORD,
+  });
+  // Agency owners must prove an authenticator app at each sign-in (docs/decisions/046): the
+  // owner's is set up already, with a secret the tests compute codes from.
+  const owner = await platform.deps.control.agencyUser.findUniqueOrThrow({
+    where: { email: "owner@agency.localhost" },
+  });
+  const sealed = seal(E2E_AGENCY_TOTP_SECRET, platform.deps.keyring);
+  await platform.deps.control.agencyTotp.create({
+    data: { agencyUserId: owner.id, secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, confirmedAt: new Date() },
   });
   await platform.deps.control.agencyUser.create({
     data: {

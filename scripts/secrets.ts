@@ -3,9 +3,9 @@
  *
  * Key rotation: set the new key as PORTICO_SECRET_KEY with a new PORTICO_SECRET_KEY_ID, list the
  * old one in PORTICO_PREVIOUS_SECRET_KEYS ("k1:<base64>"), run this, then drop the old key.
- * Every stored secret (tenant role passwords, server admin URLs, and in each tenant's own
- * database its single sign-on client secret and its users' authenticator-app secrets) is
- * re-sealed under the new key.
+ * Every stored secret (tenant role passwords, server admin URLs, agency users' authenticator-app
+ * secrets, and in each tenant's own database its single sign-on client secret and its users'
+ * authenticator-app secrets) is re-sealed under the new key.
  * Exit codes: 0 done, 1 failed, 2 bad usage or configuration (e.g. an old key is missing).
  */
 import os from "node:os";
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
       details: { keyId: p.deps.keyring.currentId, ...result },
     });
     console.log(
-      `re-sealed ${result.tenantPasswords} tenant password(s), ${result.serverUrls} server URL(s), ${result.ssoSecrets} single sign-on secret(s) and ${result.totpSecrets} authenticator-app secret(s) under key "${p.deps.keyring.currentId}"`,
+      `re-sealed ${result.tenantPasswords} tenant password(s), ${result.serverUrls} server URL(s), ${result.ssoSecrets} single sign-on secret(s), ${result.totpSecrets} tenant authenticator-app secret(s) and ${result.agencyTotpSecrets} agency authenticator app(s) under key "${p.deps.keyring.currentId}"`,
     );
     if (result.tenantsSkipped.length > 0) {
       console.error(

@@ -258,6 +258,7 @@ export function SecondFactorButton({
   value,
   kind = "quiet",
   testId,
+  askCode = false,
 }: {
   action: FormAction<SecondFactorState>;
   label: string;
@@ -265,6 +266,8 @@ export function SecondFactorButton({
   value?: string;
   kind?: "quiet" | "quiet-danger";
   testId: string;
+  /** Asks for a current code from the app first (the agency's account page: docs/decisions/046). */
+  askCode?: boolean;
 }) {
   const t = useTranslations("secondFactor");
   const [state, submit, pending] = useActionState(action, {} as SecondFactorState);
@@ -272,6 +275,7 @@ export function SecondFactorButton({
   return (
     <form action={submit} className="space-y-2" data-testid={testId}>
       {name && <input type="hidden" name={name} value={value} />}
+      {askCode && <AppCodeField />}
       <SubmitButton pending={pending} pendingLabel={t("checking")} kind={kind} small>
         {label}
       </SubmitButton>

@@ -1,5 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import pg from "pg";
+import { AGENCY_OWNER_TOTP, nextCode } from "../agency-totp.ts";
 import {
   AGENCY_OWNER,
   CLUSTER_PASSWORD,
@@ -68,6 +69,16 @@ export async function signInAgency(page: Page, url = via("admin.localhost", "/si
   await page.getByLabel("Email").fill(AGENCY_OWNER);
   await page.getByLabel("Password").fill(CLUSTER_PASSWORD);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  // The owner's second step (docs/decisions/046): a code of a time step not used yet.
+  await page.waitForURL((u) => u.pathname === "/sign-in/second-factor");
+  const [row] = await sql<{ step: string | null }>(
+    `SELECT t."lastUsedStep"::text AS step FROM "AgencyTotp" t JOIN "AgencyUser" u ON u.id = t."agencyUserId" WHERE u.email = $1`,
+    [AGENCY_OWNER],
+  );
+  const { code, waitMs } = await nextCode(AGENCY_OWNER_TOTP, row?.step ? Number(row.step) : null);
+  if (waitMs > 0) await page.waitForTimeout(waitMs);
+  await page.getByLabel("Code from your authenticator app").fill(code);
+  await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByTestId("agency-user")).toBeVisible();
 }
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
-import type { TenantDb } from "../db/tenant-db.server.ts";
+import { factorStore, type Factors } from "./factor-store.server.ts";
 
 /**
  * Ten single-use recovery codes per user, for when the authenticator app or passkey is lost
@@ -43,27 +43,20 @@ export function hashRecoveryCode(code: string): string {
 }
 
 /** Replaces every recovery code of the user with ten new ones, returned once for display. */
-export async function replaceRecoveryCodes(db: TenantDb, userId: string): Promise<string[]> {
+export async function replaceRecoveryCodes(db: Factors, userId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODES }, newCode);
-  await db.$transaction([
-    db.recoveryCode.deleteMany({ where: { userId } }),
-    db.recoveryCode.createMany({ data: codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code) })) }),
-  ]);
+  await factorStore(db).replaceRecoveryCodes(userId, codes.map(hashRecoveryCode));
   return codes;
 }
 
 /** Uses one code: true once per code, and only for its own user. */
-export async function useRecoveryCode(db: TenantDb, userId: string, input: unknown): Promise<boolean> {
+export async function useRecoveryCode(db: Factors, userId: string, input: unknown): Promise<boolean> {
   if (typeof input !== "string" || input.length > 64) return false;
   const normalised = normaliseRecoveryCode(input);
   if (!/^[0-9a-hjkmnp-tv-z]{16}$/.test(normalised)) return false;
-  const used = await db.recoveryCode.updateMany({
-    where: { userId, codeHash: hashRecoveryCode(normalised), usedAt: null },
-    data: { usedAt: new Date() },
-  });
-  return used.count === 1;
+  return factorStore(db).useRecoveryCode(userId, hashRecoveryCode(normalised));
 }
 
-export async function recoveryCodesLeft(db: TenantDb, userId: string): Promise<number> {
-  return db.recoveryCode.count({ where: { userId, usedAt: null } });
+export async function recoveryCodesLeft(db: Factors, userId: string): Promise<number> {
+  return factorStore(db).recoveryCodesLeft(userId);
 }

@@ -3,10 +3,18 @@ import { appendAudit } from "../audit/log.server.ts";
 import { requestOrigin } from "../audit/request.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
-import { tenantAccount, type Refusal } from "../security/throttle.server.ts";
+import { tenantAccount } from "../security/throttle.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { InvalidInput } from "../util/errors.ts";
-import { guardedPasswordCheck, tenantLockedOut } from "./lockouts.server.ts";
+import { tenantFactorStore } from "./factor-store.server.ts";
+import {
+  checkCode,
+  proveUnderLockout,
+  WRONG_CODE,
+  type CodeKind,
+  type SecondFactorOutcome,
+} from "./factor-step.server.ts";
+import { tenantLockedOut } from "./lockouts.server.ts";
 import {
   checkPasskey,
   listPasskeys,
@@ -17,8 +25,8 @@ import {
   removePasskey,
 } from "./passkeys.server.ts";
 import { recipientLocale } from "./recipient-locale.server.ts";
-import { recoveryCodesLeft, replaceRecoveryCodes, useRecoveryCode } from "./recovery-codes.server.ts";
-import { checkTotp, confirmTotp, hasTotp, removeTotp, startTotpEnrolment, type TotpEnrolment } from "./totp.server.ts";
+import { recoveryCodesLeft, replaceRecoveryCodes } from "./recovery-codes.server.ts";
+import { confirmTotp, hasTotp, removeTotp, startTotpEnrolment, type TotpEnrolment } from "./totp.server.ts";
 import type { PendingTenantUser } from "./tenant-guard.server.ts";
 import { assertTenantRole, type TenantUser } from "./verified.ts";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
@@ -70,14 +78,9 @@ async function markDone(tenant: { id: string }, who: Prover): Promise<void> {
   );
 }
 
-export type SecondFactorKind = "totp" | "recovery-code" | "passkey";
+export type SecondFactorKind = CodeKind | "passkey";
 
-export type SecondFactorOutcome = { ok: true } | { ok: false; message: string; refusal?: Refusal };
-
-const WRONG: Record<Exclude<SecondFactorKind, "passkey">, string> = {
-  totp: "That code is not right, or was already used. Wait for the next one and try again.",
-  "recovery-code": "That recovery code is not right or was already used. Each code works once.",
-};
+export type { SecondFactorOutcome };
 
 /**
  * Proves a second factor for `who` under the sign-in lockout: a wrong code counts like a wrong
@@ -90,42 +93,37 @@ export async function proveSecondFactor(
   input: unknown,
   origin?: string,
 ): Promise<SecondFactorOutcome> {
-  let reason = "";
-  const outcome = await guardedPasswordCheck(
-    tenantAccount(tenant.id, who.email),
-    async () => {
-      const ok = await withTenantDb(tenant.id, async (db) => {
-        if (kind === "totp") {
-          const checked = await checkTotp(db, platform().keyring, who.id, input);
-          if (!checked.ok) reason = checked.reason;
-          return checked.ok;
-        }
-        if (kind === "recovery-code") return useRecoveryCode(db, who.id, input);
+  const outcome = await proveUnderLockout(
+    {
+      account: tenantAccount(tenant.id, who.email),
+      owner: async () => {
+        const user = await withTenantDb(tenant.id, (db) =>
+          db.user.findUnique({ where: { id: who.id }, select: { name: true, active: true } }),
+        );
+        return user?.active ? { email: who.email, name: user.name } : null;
+      },
+      onLocked: async (owner, lock, ip) =>
+        tenantLockedOut(tenant, owner, lock, ip, undefined, await recipientLocale(tenant.id, owner.email)),
+    },
+    () =>
+      withTenantDb(tenant.id, async (db) => {
+        if (kind !== "passkey") return checkCode(tenantFactorStore(db), platform().keyring, who.id, kind, input);
         const checked = await checkPasskey(
           db,
           relyingParty(tenant.name, origin ?? ""),
           who.id,
           input as AuthenticationResponseJSON,
         );
-        if (!checked.ok) reason = checked.reason;
-        return checked.ok;
-      });
-      if (ok) return { ok: true, user: who };
-      const user = await withTenantDb(tenant.id, (db) =>
-        db.user.findUnique({ where: { id: who.id }, select: { name: true, active: true } }),
-      );
-      return { ok: false, owner: user?.active ? { email: who.email, name: user.name } : null };
-    },
-    async (owner, lock, ip) =>
-      tenantLockedOut(tenant, owner, lock, ip, undefined, await recipientLocale(tenant.id, owner.email)),
+        return checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
+      }),
+    (reason) => (kind === "passkey" ? reason || "That passkey did not work. Try again." : WRONG_CODE[kind]),
   );
   if (!outcome.ok) {
     await audit(tenant, who, "tenant-user.second-factor-refused", {
       kind,
       why: outcome.refusal ? "throttled" : "wrong",
     });
-    if (outcome.refusal) return { ok: false, message: outcome.refusal.message, refusal: outcome.refusal };
-    return { ok: false, message: kind === "passkey" ? reason || "That passkey did not work. Try again." : WRONG[kind] };
+    return outcome;
   }
   await markDone(tenant, who);
   await audit(tenant, who, "tenant-user.second-factor", { kind });

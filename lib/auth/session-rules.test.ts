@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  NONE_EXEMPT,
   decideSession,
   describeDevice,
   isSessionId,
@@ -66,6 +67,18 @@ describe("decideSession and the second factor (docs/decisions/045)", () => {
         ok: false,
         why: "second-factor",
       });
+  });
+
+  it("spares no kind of session when the realm says so (the agency's, docs/decisions/046)", () => {
+    for (const method of ["sso-oidc", "sso-saml", "impersonation", "password"])
+      expect(decideSession(must, { ...live, method }, claims, now, NONE_EXEMPT), method).toEqual({
+        ok: false,
+        why: "second-factor",
+      });
+    // Positive control: a session that proved its factor passes whatever its kind.
+    expect(decideSession(must, { ...live, method: "sso-oidc", secondFactorAt: now }, claims, now, NONE_EXEMPT)).toEqual(
+      { ok: true },
+    );
   });
 
   it("checks the user and the row first: an ended session is ended, not half signed in", () => {

@@ -49,6 +49,13 @@ export interface SessionUser {
  */
 export const SECOND_FACTOR_EXEMPT = /^(impersonation|sso-[a-z]+)$/;
 
+/**
+ * The agency asks every session of its owners and operators, single sign-on too
+ * (docs/decisions/046): they can change every portal, so the agency does not take an identity
+ * provider's word that it asked for a second factor.
+ */
+export const NONE_EXEMPT = /(?!)/;
+
 /** The claims a session cookie carries that the decision needs. */
 export interface SessionClaims {
   sid?: string;
@@ -68,13 +75,14 @@ export function decideSession(
   session: SessionRow | null,
   claims: SessionClaims,
   now: Date = new Date(),
+  exempt: RegExp = SECOND_FACTOR_EXEMPT,
 ): SessionDecision {
   if (!user.active || user.sessionVersion !== claims.sv) return { ok: false, why: "user" };
   if (!session || session.id !== claims.sid) return { ok: false, why: "no-session" };
   if (session.endedAt) return { ok: false, why: "ended" };
   if (session.expiresAt.getTime() <= now.getTime()) return { ok: false, why: "expired" };
   // Half signed in: live, but its user must prove a second factor this session has not.
-  if (user.needsSecondFactor && !session.secondFactorAt && !SECOND_FACTOR_EXEMPT.test(session.method))
+  if (user.needsSecondFactor && !session.secondFactorAt && !exempt.test(session.method))
     return { ok: false, why: "second-factor" };
   return { ok: true };
 }

@@ -3,8 +3,8 @@ import { generateSecret, generateURI, verify } from "otplib";
 import type pg from "pg";
 import QRCode from "qrcode";
 import { seal, unseal, type Keyring } from "../db/keyring.server.ts";
-import type { TenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput } from "../util/errors.ts";
+import { factorStore, type Factors } from "./factor-store.server.ts";
 import { replaceRecoveryCodes } from "./recovery-codes.server.ts";
 
 /**
@@ -37,21 +37,17 @@ function normaliseCode(code: unknown): string | null {
  * confirmed app exists, so a session cannot silently swap the user's app for an attacker's.
  */
 export async function startTotpEnrolment(
-  db: TenantDb,
+  db: Factors,
   keyring: Keyring,
   user: { id: string; email: string },
   issuer: string,
 ): Promise<TotpEnrolment> {
-  const existing = await db.userTotp.findUnique({ where: { userId: user.id }, select: { confirmedAt: true } });
+  const store = factorStore(db);
+  const existing = await store.readTotp(user.id);
   if (existing?.confirmedAt)
     throw new InvalidInput("An authenticator app is already set up. Remove it first to set up another.");
   const secret = generateSecret();
-  const sealed = seal(secret, keyring);
-  await db.userTotp.upsert({
-    where: { userId: user.id },
-    create: { userId: user.id, secretCiphertext: sealed.ciphertext, keyId: sealed.keyId },
-    update: { secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, confirmedAt: null, lastUsedStep: null },
-  });
+  await store.saveTotp(user.id, seal(secret, keyring));
   const uri = generateURI({ issuer, label: user.email, secret });
   const qrSvg = await QRCode.toString(uri, { type: "svg", margin: 1, errorCorrectionLevel: "M" });
   return { secret, uri, qrSvg };
@@ -60,10 +56,11 @@ export async function startTotpEnrolment(
 export type TotpCheck = { ok: true } | { ok: false; reason: string };
 
 /** Verifies `code` against the stored secret and records its time step, atomically: a code counts once. */
-async function acceptCode(db: TenantDb, keyring: Keyring, userId: string, code: unknown, confirmed: boolean) {
+async function acceptCode(db: Factors, keyring: Keyring, userId: string, code: unknown, confirmed: boolean) {
+  const store = factorStore(db);
   const digits = normaliseCode(code);
   if (!digits) return { ok: false, reason: "Enter the 6-digit code your authenticator app shows." } as const;
-  const row = await db.userTotp.findUnique({ where: { userId } });
+  const row = await store.readTotp(userId);
   if (!row || Boolean(row.confirmedAt) !== confirmed)
     return {
       ok: false,
@@ -79,12 +76,7 @@ async function acceptCode(db: TenantDb, keyring: Keyring, userId: string, code: 
   if (!result.valid || !("timeStep" in result))
     return { ok: false, reason: "That code is not right, or was already used. Try the next one." } as const;
   // Two requests with the same code at once: only the one that moves the step forward counts.
-  const step = BigInt(result.timeStep);
-  const moved = await db.$executeRaw`
-    UPDATE "UserTotp" SET "lastUsedStep" = ${step},
-           "confirmedAt" = COALESCE("confirmedAt", now())
-    WHERE "userId" = ${userId}::uuid AND ("lastUsedStep" IS NULL OR "lastUsedStep" < ${step})`;
-  return moved === 1
+  return (await store.advanceTotp(userId, BigInt(result.timeStep)))
     ? ({ ok: true } as const)
     : ({ ok: false, reason: "That code was already used. Wait for the next one." } as const);
 }
@@ -94,7 +86,7 @@ async function acceptCode(db: TenantDb, keyring: Keyring, userId: string, code: 
  * (replacing any earlier ones): shown once, stored only as hashes.
  */
 export async function confirmTotp(
-  db: TenantDb,
+  db: Factors,
   keyring: Keyring,
   userId: string,
   code: unknown,
@@ -105,18 +97,18 @@ export async function confirmTotp(
 }
 
 /** The second step of a sign-in: a code from the user's confirmed app. */
-export function checkTotp(db: TenantDb, keyring: Keyring, userId: string, code: unknown): Promise<TotpCheck> {
+export function checkTotp(db: Factors, keyring: Keyring, userId: string, code: unknown): Promise<TotpCheck> {
   return acceptCode(db, keyring, userId, code, true);
 }
 
-export async function hasTotp(db: TenantDb, userId: string): Promise<boolean> {
-  const row = await db.userTotp.findUnique({ where: { userId }, select: { confirmedAt: true } });
+export async function hasTotp(db: Factors, userId: string): Promise<boolean> {
+  const row = await factorStore(db).readTotp(userId);
   return Boolean(row?.confirmedAt);
 }
 
 /** Removes the app (the caller has checked the user may: a fresh second factor or an admin reset). */
-export async function removeTotp(db: TenantDb, userId: string): Promise<void> {
-  await db.userTotp.deleteMany({ where: { userId } });
+export async function removeTotp(db: Factors, userId: string): Promise<void> {
+  await factorStore(db).removeTotp(userId);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { TenantDb } from "../db/tenant-db.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { AgencyRole, TenantRole } from "./roles.ts";
-import { secondFactorPolicy, tenantNeedsSecondFactor } from "./second-factor-policy.ts";
+import { agencyNeedsSecondFactor, secondFactorPolicy, tenantNeedsSecondFactor } from "./second-factor-policy.ts";
 import {
   LAST_SEEN_EVERY_MS,
   SESSION_HOURS,
@@ -225,7 +225,18 @@ export async function openAgencySession(
 }
 
 export interface AgencySessionRead {
-  user: { id: string; email: string; name: string; role: AgencyRole; active: boolean; sessionVersion: number };
+  user: {
+    id: string;
+    email: string;
+    name: string;
+    role: AgencyRole;
+    active: boolean;
+    sessionVersion: number;
+    /** Has a confirmed authenticator app (docs/decisions/046). */
+    enrolled: boolean;
+    /** Owners and operators always, anyone who set up a factor too. */
+    needsSecondFactor: boolean;
+  };
   session: SessionRow | null;
 }
 
@@ -245,18 +256,25 @@ export async function readAgencySession(userId: string, sessionId: unknown): Pro
       endedAt: Date | null;
       lastSeenAt: Date | null;
       method: string | null;
+      secondFactorAt: Date | null;
+      enrolled: boolean;
     }>
   >`
     SELECT u.id::text AS id, u.email, u.name, u.role::text AS role, u.active, u."sessionVersion",
-           s.id::text AS "sessionId", s."expiresAt", s."endedAt", s."lastSeenAt", s.method
+           s.id::text AS "sessionId", s."expiresAt", s."endedAt", s."lastSeenAt", s.method, s."secondFactorAt",
+           EXISTS (SELECT 1 FROM "AgencyTotp" t WHERE t."agencyUserId" = u.id AND t."confirmedAt" IS NOT NULL)
+             AS enrolled
     FROM "AgencyUser" u LEFT JOIN "AgencySession" s ON s.id = ${sid}::uuid AND s."agencyUserId" = u.id
     WHERE u.id = ${userId}::uuid`;
   const row = rows[0];
   if (!row) return null;
-  const { sessionId: id, expiresAt, endedAt, lastSeenAt, method, ...user } = row;
+  const { sessionId: id, expiresAt, endedAt, lastSeenAt, method, secondFactorAt, ...user } = row;
   return {
-    user,
-    session: id && expiresAt && lastSeenAt ? { id, expiresAt, endedAt, lastSeenAt, method: method ?? "" } : null,
+    user: { ...user, needsSecondFactor: user.enrolled || agencyNeedsSecondFactor(user.role) },
+    session:
+      id && expiresAt && lastSeenAt
+        ? { id, expiresAt, endedAt, lastSeenAt, method: method ?? "", secondFactorAt }
+        : null,
   };
 }
 

@@ -88,7 +88,11 @@ export async function ensureAppRole(
     // Server-side sessions (decision 041): a sign-in writes its row; the guard records when it
     // was last seen, and sign-out or the account page ends it. Nothing else of a row changes.
     await c.query(`GRANT INSERT ON "AgencySession" TO ${role}`);
-    await c.query(`GRANT UPDATE ("lastSeenAt", "endedAt") ON "AgencySession" TO ${role}`);
+    await c.query(`GRANT UPDATE ("lastSeenAt", "endedAt", "secondFactorAt") ON "AgencySession" TO ${role}`);
+    // Second factors (decision 046): a person sets up and removes their own app and recovery
+    // codes, and each accepted code or used recovery code is recorded as it is checked.
+    await c.query(`GRANT INSERT, UPDATE, DELETE ON "AgencyTotp" TO ${role}`);
+    await c.query(`GRANT INSERT, UPDATE ("usedAt"), DELETE ON "AgencyRecoveryCode" TO ${role}`);
     // Agency single sign-on (decision 042): linking an existing agency user to their identity at
     // the agency's provider and stamping its sign-ins. Creating a user stays the worker's.
     await c.query(`GRANT INSERT, UPDATE ("lastSignInAt") ON "AgencySsoIdentity" TO ${role}`);

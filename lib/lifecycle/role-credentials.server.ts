@@ -22,6 +22,8 @@ export interface ResealResult {
    * secrets keep the old key, so run the command again before the old key goes.
    */
   tenantsSkipped: string[];
+  /** Agency users' authenticator-app secrets, in the control plane (decision 046). */
+  agencyTotpSecrets: number;
 }
 
 /**
@@ -55,6 +57,18 @@ export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> 
       data: { adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId },
     });
   }
+  const apps = await deps.control.agencyTotp.findMany({
+    where: { keyId: { not: current } },
+    select: { agencyUserId: true, secretCiphertext: true, keyId: true },
+  });
+  for (const app of apps) {
+    const sealed = seal(unseal({ ciphertext: app.secretCiphertext, keyId: app.keyId }, deps.keyring), deps.keyring);
+    // Only the row as read: an enrolment restarted meanwhile has sealed its new secret already.
+    await deps.control.agencyTotp.updateMany({
+      where: { agencyUserId: app.agencyUserId, secretCiphertext: app.secretCiphertext },
+      data: { secretCiphertext: sealed.ciphertext, keyId: sealed.keyId },
+    });
+  }
   // Each tenant's SSO client secrets and its users' authenticator-app secrets live in its own
   // database, reached with its own role; both are re-sealed over one connection.
   const tenants = await deps.control.tenant.findMany({
@@ -76,7 +90,14 @@ export async function resealSecrets(deps: ProvisionDeps): Promise<ResealResult> 
       totpSecrets += outcome.value.totp;
     } else tenantsSkipped.push(tenants[i]!.slug);
   });
-  return { tenantPasswords: databases.length, serverUrls: servers.length, ssoSecrets, totpSecrets, tenantsSkipped };
+  return {
+    tenantPasswords: databases.length,
+    serverUrls: servers.length,
+    ssoSecrets,
+    totpSecrets,
+    tenantsSkipped,
+    agencyTotpSecrets: apps.length,
+  };
 }
 
 export interface CredentialOutcome {

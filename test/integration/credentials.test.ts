@@ -101,16 +101,42 @@ describe("re-sealing after a key rotation", () => {
     const before = await tenantDb.userTotp.findUniqueOrThrow({ where: { userId: ann.id } });
     expect(before.keyId).toBe(cp.deps.keyring.currentId);
 
+    // An agency user's authenticator app, sealed under the old key in the control plane.
+    const agent = await cp.deps.control.agencyUser.create({
+      data: { email: `reseal-${cp.tag}@agency.example`, name: "Ray Reseal", role: "operator" },
+    });
+    const agencyApp = seal("JBSWY3DPEHPK3PXP", cp.deps.keyring);
+    await cp.deps.control.agencyTotp.create({
+      data: {
+        agencyUserId: agent.id,
+        secretCiphertext: agencyApp.ciphertext,
+        keyId: agencyApp.keyId,
+        confirmedAt: new Date(),
+      },
+    });
     const rotated = keyringFrom(newKey, "k2", `test:${oldKey}`);
     const result = await resealSecrets({ control: cp.deps.control, keyring: rotated });
-    expect(result).toEqual({ tenantPasswords: 1, serverUrls: 1, ssoSecrets: 1, totpSecrets: 1, tenantsSkipped: [] });
+    expect(result).toEqual({
+      tenantPasswords: 1,
+      serverUrls: 1,
+      ssoSecrets: 1,
+      totpSecrets: 1,
+      tenantsSkipped: [],
+      agencyTotpSecrets: 1,
+    });
     expect(await resealSecrets({ control: cp.deps.control, keyring: rotated })).toEqual({
       tenantPasswords: 0,
       serverUrls: 0,
       ssoSecrets: 0,
       totpSecrets: 0,
       tenantsSkipped: [],
+      agencyTotpSecrets: 0,
     }); // idempotent
+    const resealed = await cp.deps.control.agencyTotp.findUniqueOrThrow({ where: { agencyUserId: agent.id } });
+    expect(resealed.keyId).toBe("k2");
+    expect(unseal({ ciphertext: resealed.secretCiphertext, keyId: resealed.keyId }, keyringFrom(newKey, "k2"))).toBe(
+      "JBSWY3DPEHPK3PXP",
+    );
     const onlyNewKey = keyringFrom(newKey, "k2");
     const row = await withClient(
       await tenantConnectionUrl(cp.deps.control, onlyNewKey, tenantId),

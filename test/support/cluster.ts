@@ -19,6 +19,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { hashPassword } from "../../lib/auth/credentials.server.ts";
+import { keyringFrom, seal } from "../../lib/db/keyring.server.ts";
+import { AGENCY_OWNER_TOTP } from "../../e2e/agency-totp.ts";
 import { startEmbeddedPostgres } from "../../lib/db/embedded.server.ts";
 import { quoteIdent, withClient, withDatabase } from "../../lib/db/postgres.ts";
 import {
@@ -229,12 +231,19 @@ export async function startCluster(say: (line: string) => void = console.log): P
     // Who signs in: an agency owner, and a member of the declared tenant acme (both instances
     // provisioned it together at start; the tests check it was made once).
     const passwordHash = await hashPassword(CLUSTER_PASSWORD);
-    await withClient(controlUrl, (c) =>
-      c.query(
+    // The owner's authenticator app is set up, with a secret the tests compute codes from
+    // (docs/decisions/046), sealed with the key both instances use.
+    const app = seal(AGENCY_OWNER_TOTP, keyringFrom(secretKey, "k1"));
+    await withClient(controlUrl, async (c) => {
+      await c.query(
         `INSERT INTO "AgencyUser" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, 'Olive Owner', 'owner', $2, now())`,
         [AGENCY_OWNER, passwordHash],
-      ),
-    );
+      );
+      await c.query(
+        `INSERT INTO "AgencyTotp" ("agencyUserId", "secretCiphertext", "keyId", "confirmedAt") SELECT id, $2, $3, now() FROM "AgencyUser" WHERE email = $1`,
+        [AGENCY_OWNER, app.ciphertext, app.keyId],
+      );
+    });
     await withClient(withDatabase(db.url, "t_acme"), (c) =>
       c.query(
         `INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt") VALUES (gen_random_uuid(), $1, 'Mia Member', 'member', $2, now())`,

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { PasswordSignIn } from "@/components/auth/password-sign-in.tsx";
-import { agencyUser } from "@/lib/auth/agency-guard.server.ts";
+import { agencyUser, pendingAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
 import { SsoSignIn } from "@/components/auth/sso-sign-in.tsx";
@@ -39,6 +39,8 @@ export default async function AgencySignIn({
   const requested = params.callbackUrl;
   const callbackUrl = safeRedirect(Array.isArray(requested) ? requested[0] : requested, await currentOrigin(), "/");
   if (await agencyUser()) redirect(callbackUrl);
+  // Password given, second factor owed (docs/decisions/046): the second step, not the form again.
+  if (await pendingAgencyUser()) redirect(`/sign-in/second-factor?callbackUrl=${encodeURIComponent(callbackUrl)}`);
   const sso = agencySsoConfig(platform().env);
   const refusal =
     (params.sso && Object.hasOwn(SSO_REFUSALS, params.sso) ? SSO_REFUSALS[params.sso] : null) ??
