@@ -4,7 +4,7 @@ import { PASSWORD, signedIn, tenantWithUsers } from "./fixtures.ts";
 import { at, signInAgency } from "./hosts.ts";
 
 /**
- * "SSO required for verified domains" (docs/decisions/048) in Chromium: the agency owner confirms
+ * "SSO required for verified domains" (docs/decisions/047) in Chromium: the agency owner confirms
  * the tenant's domain (decision 044), the tenant's owner cannot turn the policy on before single
  * sign-on is enabled and tested, then turns it on with herself as the break-glass owner; a member
  * at the domain is refused a password sign-in with the SSO message and the SSO button beside it,

@@ -42,7 +42,7 @@ export function OneClickSignIn({
     const result = await signIn(provider, { token, redirect: false, callbackUrl });
     if (!result || result.error || !result.url) {
       setPending(false);
-      // "SSO required" (docs/decisions/048) says which sign-in to use instead.
+      // "SSO required" (docs/decisions/047) says which sign-in to use instead.
       const message = result?.error;
       setError(isSsoRequiredMessage(message) ? localiseServerText(message, locale) : refused);
       return;

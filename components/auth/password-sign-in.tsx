@@ -36,7 +36,7 @@ export function PasswordSignIn({ callbackUrl, via }: { callbackUrl: string; via?
     if (!result || result.error || !result.url) {
       setPending(false);
       // A throttling refusal comes back as its own message ("Too many attempts. Try again in…").
-      // So does "SSO required" (docs/decisions/048), the same for every address at the domain.
+      // So does "SSO required" (docs/decisions/047), the same for every address at the domain.
       const message = result?.error;
       setError(
         message && (message.startsWith(THROTTLED) || isSsoRequiredMessage(message))

@@ -177,7 +177,7 @@ export interface SsoPolicyData {
 }
 
 /**
- * "SSO required for verified domains" (docs/decisions/048): what it needs, whether it is in
+ * "SSO required for verified domains" (docs/decisions/047): what it needs, whether it is in
  * force, and the switch with the break-glass owner. The server checks every condition again.
  */
 export function SsoPolicyForm({ policy, save }: { policy: SsoPolicyData; save: DomainAction }) {

@@ -1,5 +1,5 @@
 /**
- * The sentence every refusal of "SSO required" (docs/decisions/048) answers with: the same for
+ * The sentence every refusal of "SSO required" (docs/decisions/047) answers with: the same for
  * every address at a verified domain, whether or not it has an account. Shared by the server that
  * decides and the forms that recognise it.
  */

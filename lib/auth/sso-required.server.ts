@@ -13,7 +13,7 @@ import { assertTenantRole, type TenantUser } from "./verified.ts";
 export { SSO_REQUIRED_PREFIX, isSsoRequiredMessage, ssoRequiredMessage } from "./sso-required-message.ts";
 
 /**
- * "SSO required for verified domains" (docs/decisions/048). While the policy is in force, an
+ * "SSO required for verified domains" (docs/decisions/047). While the policy is in force, an
  * address at one of the tenant's verified email domains signs in through the tenant's single
  * sign-on only: password, email link, password reset and invitation hand-offs are refused, on
  * the server, by the functions that make those sessions. One owner, the break-glass account,

@@ -139,7 +139,7 @@ export async function requestPasswordReset(
   const user = await withTenantDb(tenant.id, (db) =>
     db.user.findUnique({ where: { email: parsed.data }, select: { id: true, active: true, locale: true } }),
   );
-  // "SSO required" (docs/decisions/048): every address at a verified domain gets the same answer;
+  // "SSO required" (docs/decisions/047): every address at a verified domain gets the same answer;
   // only the break-glass owner's mail is sent, so its address stands out from none of the others.
   const required = await tenantSsoRequirement(tenant.id, parsed.data);
   const ssoAnswer = required
@@ -219,7 +219,7 @@ export type ResetOutcome = { email: string; signInToken: string } | { refused: L
  */
 export async function resetPassword(tenant: ResolvedTenant, token: unknown, password: string): Promise<ResetOutcome> {
   // A link sent before "SSO required" came into force sets no password at a verified domain
-  // (docs/decisions/048), except the break-glass owner's; the link stays unused.
+  // (docs/decisions/047), except the break-glass owner's; the link stays unused.
   const peek = await tokenState(tenant, token, "password-reset");
   if (peek.state === "ready") {
     const required = await tenantSsoRequirement(tenant.id, peek.email);
@@ -421,7 +421,7 @@ export async function confirmEmailChange(
         throw error;
       }
       // Moving to an address under "SSO required" keeps no session opened another way: the next
-      // sign-in is through single sign-on (docs/decisions/048).
+      // sign-in is through single sign-on (docs/decisions/047).
       const required = await ssoRequirementFor(db, claimed.email);
       if (required && required.breakGlassUserId !== claimed.userId) await endTenantSessionsOf(db, claimed.userId);
       return { from: user.email };
@@ -437,7 +437,7 @@ export async function confirmEmailChange(
 
 /**
  * An address at a verified domain under "SSO required" is the organisation's: moving the account
- * to another address would take it out of single sign-on and back to a password (decision 048).
+ * to another address would take it out of single sign-on and back to a password (decision 047).
  */
 async function refuseLeavingSsoDomain(
   tenant: ResolvedTenant,

@@ -45,7 +45,7 @@ export async function acceptInvitation(
   if (typeof token !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = hashToken(token);
   return withTenantDb(tenant.id, async (db) => {
-    // Under "SSO required" (docs/decisions/048) an invitation to an address at a verified domain
+    // Under "SSO required" (docs/decisions/047) an invitation to an address at a verified domain
     // sets no password: the person signs in through single sign-on, which finds the invited
     // account by its address. The invitation stays unused.
     const invited = await db.loginToken.findFirst({

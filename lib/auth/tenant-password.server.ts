@@ -34,7 +34,7 @@ export async function authenticateTenantPassword(
 ): Promise<User | null> {
   const parsed = email.safeParse(rawEmail);
   if (!parsed.success || typeof password !== "string" || password.length === 0 || password.length > 200) return null;
-  // "SSO required" (docs/decisions/048) is decided from the address's domain, before and whatever
+  // "SSO required" (docs/decisions/047) is decided from the address's domain, before and whatever
   // the account: every address at a verified domain gets the same answer, and only the
   // break-glass owner's right password signs in. Attempts still count under the lockout rules.
   const required = await tenantSsoRequirement(tenant.id, parsed.data);

@@ -37,7 +37,7 @@ export async function sendTenantSignInLink(
   // Counted for every address, known or not, so the cap reveals nothing (decision 019).
   const refusal = await limitAttempt("sign-in-link", tenantAccount(tenant.id, parsed.data));
   if (refusal) return refusal;
-  // "SSO required" (docs/decisions/048): every address at a verified domain, the break-glass
+  // "SSO required" (docs/decisions/047): every address at a verified domain, the break-glass
   // owner's too (it keeps its password, not links), is told so; whether an account exists is not.
   const required = await tenantSsoRequirement(tenant.id, parsed.data);
   if (required) return { ssoRequired: required.provider, message: ssoRequiredMessage(required.provider) };

@@ -40,7 +40,7 @@ export async function signUpMember(tenant: ResolvedTenant, input: unknown): Prom
   const { name, email, password } = parsed.data;
   const refusal = await limitAttempt("sign-up", tenantAccount(tenant.id, email));
   if (refusal) return { ok: false, message: refusal.message };
-  // No password accounts at a verified domain under "SSO required" (docs/decisions/048).
+  // No password accounts at a verified domain under "SSO required" (docs/decisions/047).
   const required = await tenantSsoRequirement(tenant.id, email);
   if (required) return { ok: false, message: ssoRequiredMessage(required.provider), field: "email" };
   const passwordHash = await hashPassword(password);

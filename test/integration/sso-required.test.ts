@@ -25,7 +25,7 @@ import { installTestPlatform } from "../support/platform.ts";
 import { tenantViewer } from "../support/viewers.ts";
 
 /**
- * "SSO required for verified domains" (docs/decisions/048, security cases 99–103) on a real
+ * "SSO required for verified domains" (docs/decisions/047, security cases 99–103) on a real
  * control plane and a real tenant database: every sign-in path that could hand an address at a
  * verified domain a session without single sign-on is refused on the server, each refusal beside
  * its positive control; the break-glass owner keeps password sign-in; unverified domains are

@@ -49,7 +49,7 @@ export const removeDomainAction = tenantAction(
   { ...options, echo: false },
 );
 
-/** "SSO required for verified domains" (docs/decisions/048): owners only; setSsoRequired checks every condition and audits. */
+/** "SSO required for verified domains" (docs/decisions/047): owners only; setSsoRequired checks every condition and audits. */
 export const setSsoPolicyAction = tenantAction(
   "owner",
   z.object({ on: z.string().optional(), breakGlassUserId: z.string().optional() }),
