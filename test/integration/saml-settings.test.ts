@@ -12,12 +12,9 @@ import {
 } from "../../lib/auth/saml-sign-in.server.ts";
 import { tenantSamlServiceProvider } from "../../lib/auth/saml.server.ts";
 import { ConnectionFieldErrors } from "../../lib/auth/sso-connection.server.ts";
-import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
-import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { createThrottle, LIMITS } from "../../lib/security/throttle.server.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
-import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { testControlPlane, uniqueTag, type TestControlPlane } from "../support/databases.ts";
+import { provisionTestTenant, testControlPlane, uniqueTag, type TestControlPlane } from "../support/databases.ts";
 import { installTestPlatform } from "../support/platform.ts";
 import { samlSigningKey, startSamlIdp, type SamlIdp } from "../support/saml-idp.ts";
 
@@ -39,12 +36,7 @@ let pool: pg.Pool;
 let deps: SamlRouteDeps;
 
 async function tenantNamed(base: string, name: string) {
-  const slug = cp.slug(base);
-  await provisionTenant(cp.deps, parseTenantSpec({ slug, name, theme: FALLBACK_THEME }), {
-    mode: "create",
-    seed: false,
-  });
-  return installed.tenant(slug);
+  return installed.tenant((await provisionTestTenant(cp, base, name)).slug);
 }
 
 beforeAll(async () => {

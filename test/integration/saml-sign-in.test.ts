@@ -12,11 +12,8 @@ import {
 import { tenantSamlServiceProvider } from "../../lib/auth/saml.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
-import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
-import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
-import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { openTenantDb, provisionTestTenant, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 import { installTestPlatform } from "../support/platform.ts";
 import { samlSigningKey, startSamlIdp, type SamlIdp, type SamlIdpUser } from "../support/saml-idp.ts";
 
@@ -34,12 +31,7 @@ let b: ResolvedTenant;
 let dbA: PooledClient<TenantDb>;
 
 async function tenantNamed(base: string, name: string) {
-  const slug = cp.slug(base);
-  await provisionTenant(cp.deps, parseTenantSpec({ slug, name, theme: FALLBACK_THEME }), {
-    mode: "create",
-    seed: false,
-  });
-  return installed.tenant(slug);
+  return installed.tenant((await provisionTestTenant(cp, base, name)).slug);
 }
 
 beforeAll(async () => {

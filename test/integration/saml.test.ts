@@ -15,11 +15,8 @@ import {
 } from "../../lib/auth/saml.server.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
-import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
-import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
-import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
-import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
+import { openTenantDb, provisionTestTenant, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 import { installTestPlatform } from "../support/platform.ts";
 import {
   samlSigningKey,
@@ -49,14 +46,7 @@ const SAM: SamlIdpUser = {
   groups: ["staff"],
 };
 
-async function tenantNamed(base: string, name: string) {
-  const slug = cp.slug(base);
-  const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug, name, theme: FALLBACK_THEME }), {
-    mode: "create",
-    seed: false,
-  });
-  return { slug, tenantId };
-}
+const tenantNamed = (base: string, name: string) => provisionTestTenant(cp, base, name);
 
 beforeAll(async () => {
   cp = await testControlPlane();

@@ -10,6 +10,9 @@ import { registerServers, type ProvisionDeps } from "../../lib/provisioning/serv
 import { consoleAuthFileText, setServerPooler } from "../../lib/provisioning/pooler.server.ts";
 import { freePort } from "../../lib/db/embedded.server.ts";
 import { startPgBouncer, type PgBouncer } from "../../scripts/lib/pgbouncer.ts";
+import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
+import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
+import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 
 export const adminUrl = (): string => inject("pgAdminUrl");
 
@@ -117,4 +120,18 @@ export async function openTenantDb(
     idleMs: 5_000,
     connectTimeoutMs: 5_000,
   });
+}
+
+/** A new tenant without demo content, its slug made unique from `base`. */
+export async function provisionTestTenant(
+  cp: TestControlPlane,
+  base: string,
+  name: string,
+): Promise<{ slug: string; tenantId: string }> {
+  const slug = cp.slug(base);
+  const { tenantId } = await provisionTenant(cp.deps, parseTenantSpec({ slug, name, theme: FALLBACK_THEME }), {
+    mode: "create",
+    seed: false,
+  });
+  return { slug, tenantId };
 }
