@@ -122,8 +122,10 @@ test("a tenant whose database hangs or is stopped shows as degraded with the rea
     await page.goto(at("admin.localhost", "/?q=&fresh=1&status=active"));
     const hungRow = page.locator(`[data-testid="fleet-row"][data-slug="${hung}"]`);
     await expect(hungRow).toHaveAttribute("data-health", "degraded");
+    // PostgreSQL cancels the statement at 2000 ms; on a busy machine the whole wait (connecting
+    // included) may pass its deadline first. Both are timeouts, and say so.
     await expect(hungRow.getByTestId("degraded-reason")).toHaveText(
-      "timed out: no answer within 2000 ms (statement cancelled)",
+      /^timed out: (no answer within 2000 ms \(statement cancelled\)|the database of \S+ did not answer within 2500 ms)$/,
     );
     const stoppedRow = page.locator(`[data-testid="fleet-row"][data-slug="${stopped}"]`);
     await expect(stoppedRow).toHaveAttribute("data-health", "degraded");

@@ -2,7 +2,7 @@ import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { errorMessage } from "../util/errors.ts";
-import { mapSettledBounded, withTimeout } from "../util/concurrency.ts";
+import { mapSettledBounded, TimeoutError, withTimeout } from "../util/concurrency.ts";
 import { metrics } from "../observability/metrics.ts";
 
 /**
@@ -208,7 +208,13 @@ export async function collectFleetMetrics(
   return { states, read, fromCache, skipped, elapsedMs: Math.round(now() - started), maxInFlight };
 }
 
-function describeFailure(error: unknown, timeoutMs: number): string {
+/**
+ * The reason a dashboard shows for a tenant that failed. Both ways of timing out (PostgreSQL
+ * cancelling the statement, or the whole wait, connecting included, passing its deadline) start
+ * with "timed out", which is also how the fan-out metric counts them.
+ */
+export function describeFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof TimeoutError) return `timed out: ${error.message}`;
   const e = error as {
     code?: string;
     cause?: { code?: string };
