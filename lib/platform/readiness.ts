@@ -7,6 +7,7 @@ import { workerProblem } from "../jobs/worker-state.ts";
 import { loadMigrations, migrationsDir, READ_APPLIED, statusFrom, type AppliedRow } from "../migrations/migrator.ts";
 import { isDraining } from "../observability/lifecycle.ts";
 import type { OperationFigures } from "../observability/metrics.ts";
+import { withTimeout } from "../util/concurrency.ts";
 
 /**
  * /readyz and the operations figures of /metrics, answered by the HTTP server in front of
@@ -18,18 +19,6 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
 
 /** How long the control plane has to answer before the instance counts as not ready. */
 export const READINESS_TIMEOUT_MS = 3_000;
-
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Ready when not draining, the control plane answers, every control-plane migration this code
