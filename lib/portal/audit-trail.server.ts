@@ -5,6 +5,7 @@ import type { Prisma } from "../db/generated/tenant/client.ts";
 import { pseudonymOf, verifyTenantTrail, type TenantTrailVerification } from "../audit/tenant-trail.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import type { ResolvedTenant } from "../tenancy/resolver.ts";
+import { csvRow } from "./csv.ts";
 import { TRAIL_CATEGORIES, type TrailFilter } from "./trail-filter.ts";
 
 /**
@@ -133,4 +134,26 @@ export function personText(p: TrailPerson | null): string {
   if (!p) return "";
   if (p.pseudonym) return p.pseudonym;
   return p.name ? `${p.name} <${p.email}>` : (p.email ?? "");
+}
+
+/** The CSV export's text (BOM first, for spreadsheets): every cell formula-safe (lib/portal/csv.ts). */
+export function trailCsv(rows: TrailRow[]): string {
+  const header = csvRow(["id", "at", "actor type", "actor", "action", "about", "ip", "user agent", "details", "hash"]);
+  const body = rows
+    .map((r) =>
+      csvRow([
+        String(r.id),
+        r.at,
+        r.actorType,
+        r.actor ? personText(r.actor) : r.actorLabel,
+        r.action,
+        personText(r.subject),
+        r.ip,
+        r.userAgent,
+        JSON.stringify(r.details),
+        r.hash,
+      ]),
+    )
+    .join("");
+  return `\uFEFF${header}${body}`;
 }

@@ -2,8 +2,7 @@ import { getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
 import { TRAIL_EXPORT_REFUSED, TrailUnavailable, recordUserTrail } from "@/lib/platform/record-trail.server.ts";
-import { personText, tenantTrailExport } from "@/lib/portal/audit-trail.server.ts";
-import { csvRow } from "@/lib/portal/csv.ts";
+import { tenantTrailExport, trailCsv } from "@/lib/portal/audit-trail.server.ts";
 import { plainText } from "@/lib/portal/route-text.server.ts";
 import { parseTrailFilter } from "@/lib/portal/trail-filter.ts";
 
@@ -43,24 +42,7 @@ export async function GET(request: Request) {
     throw error;
   }
   const { rows, verification } = await tenantTrailExport(tenant, user, filter);
-  const header = csvRow(["id", "at", "actor type", "actor", "action", "about", "ip", "user agent", "details", "hash"]);
-  const body = rows
-    .map((r) =>
-      csvRow([
-        String(r.id),
-        r.at,
-        r.actorType,
-        r.actor ? personText(r.actor) : r.actorLabel,
-        r.action,
-        personText(r.subject),
-        r.ip,
-        r.userAgent,
-        JSON.stringify(r.details),
-        r.hash,
-      ]),
-    )
-    .join("");
-  return new Response(`\uFEFF${header}${body}`, {
+  return new Response(trailCsv(rows), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="${tenant.slug}-audit-trail.csv"`,
