@@ -35,6 +35,17 @@ async function signInByImpersonation(tenant: ResolvedTenant, token: unknown): Pr
   return { ...asSessionUser(user), imp: claimed.grantId };
 }
 
+/** A link or ticket that signs no one in is a failed sign-in in the tenant's trail (decision 048). */
+async function refusedIsRecorded(tenant: ResolvedTenant, method: string, user: User | null): Promise<User | null> {
+  if (!user)
+    await recordTrailQuietly(tenant.id, {
+      actor: { type: "anonymous", label: "anonymous" },
+      action: "auth.sign-in-failed",
+      details: { method, why: "invalid or used" },
+    });
+  return user;
+}
+
 /**
  * The options every page's guard reads the session with: no providers are needed for that, so
  * nothing here queries anything (the SSO connection is loaded by the auth route alone, below).
@@ -76,14 +87,15 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
         id: "email-link",
         name: "Email link",
         credentials: { token: { type: "text" } },
-        authorize: (c) => consumeTenantSignInLink(tenant, c?.token),
+        authorize: async (c) =>
+          refusedIsRecorded(tenant, "email-link", await consumeTenantSignInLink(tenant, c?.token)),
       }),
       Credentials({
         // The single-use ticket the SAML ACS route stores once the IdP's answer checked out.
         id: "saml",
         name: "SAML single sign-on",
         credentials: { token: { type: "text" } },
-        authorize: (c) => consumeSamlTicket(tenant, c?.token),
+        authorize: async (c) => refusedIsRecorded(tenant, "saml", await consumeSamlTicket(tenant, c?.token)),
       }),
       Credentials({
         id: "impersonation",

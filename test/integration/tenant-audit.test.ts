@@ -8,6 +8,7 @@ import type { ActionState } from "../../lib/actions/action-state.ts";
 import { tenantAction } from "../../lib/actions/tenant-action.server.ts";
 import { issueImpersonation } from "../../lib/auth/impersonation.server.ts";
 import { authenticateTenantPassword } from "../../lib/auth/tenant-password.server.ts";
+import { tenantAuthOptions } from "../../lib/auth/tenant-options.server.ts";
 import { markVerified, type AgencyUser, type TenantUser } from "../../lib/auth/verified.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import { withDatabase } from "../../lib/db/postgres.ts";
@@ -152,6 +153,24 @@ describe("recording", () => {
       await inRequest(host, () => authenticateTenantPassword(t.a.tenant, "ada@a.example", "correct horse battery")),
     ).toMatchObject({ email: "ada@a.example" });
     expect(await t.a.db.client.auditEntry.count({ where: { action: "auth.sign-in-failed" } })).toBe(2);
+  });
+
+  it("records a sign-in link that signs no one in as a failed sign-in", async () => {
+    const options = tenantAuthOptions(t.a.tenant, `https://${t.a.tenant.primaryHost}`);
+    type Provider = { options?: { id?: string; authorize: (c: Record<string, string>) => Promise<unknown> } };
+    // next-auth keeps a Credentials provider's own id and authorize in its `options`.
+    const provider = (options.providers as unknown as Provider[]).find((p) => p.options?.id === "email-link")!;
+    const before = await t.a.db.client.auditEntry.count({ where: { action: "auth.sign-in-failed" } });
+    expect(
+      await inRequest({ host: t.a.tenant.primaryHost }, () => provider.options!.authorize({ token: "x".repeat(43) })),
+    ).toBeNull();
+    const failed = await t.a.db.client.auditEntry.findMany({
+      where: { action: "auth.sign-in-failed" },
+      orderBy: { id: "desc" },
+      take: 1,
+    });
+    expect(await t.a.db.client.auditEntry.count({ where: { action: "auth.sign-in-failed" } })).toBe(before + 1);
+    expect(failed[0]?.details).toMatchObject({ method: "email-link" });
   });
 
   it("records an agency impersonation with its reason in the tenant's trail, as the agency", async () => {
