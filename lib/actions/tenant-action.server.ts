@@ -6,6 +6,7 @@ import type { ResolvedTenant } from "../tenancy/resolver.ts";
 import { requestLocale } from "../portal/request-locale.server.ts";
 import { localiseState } from "../portal/server-text.ts";
 import type { ActionState } from "./action-state.ts";
+import { recordUserTrail, type TrailEntry } from "../platform/record-trail.server.ts";
 import {
   defineAction,
   type ActionOptions,
@@ -27,7 +28,17 @@ export interface TenantActionContext<R extends TenantActionRole> {
 export interface TenantActionOptions<R extends TenantActionRole> extends ActionOptions<TenantActionContext<R>> {
   /** Where sign-in sends the visitor back to (default "/manage"). */
   returnTo?: string | ((fields: Fields) => string);
+  /**
+   * The tenant audit trail's action ("event.update", "team.invite"…, decision 048), written once
+   * per successful run by a signed-in user, or earlier by the body with `trail({ subject, details })`
+   * (`trail(null)`: this run changed nothing worth recording).
+   * A trail that cannot be written turns the answer into an error that says so.
+   */
+  trail?: string;
 }
+
+/** Writes the action's trail entry now (at most once); otherwise the wrapper writes it on success. */
+export type Trail = (entry?: TrailEntry | null) => Promise<void>;
 
 export const PORTAL_UNAVAILABLE = "This portal is not available right now.";
 
@@ -40,9 +51,23 @@ export const PORTAL_UNAVAILABLE = "This portal is not available right now.";
 export function tenantAction<R extends TenantActionRole, Schema extends z.ZodType, S extends object>(
   role: R,
   schema: Schema,
-  fn: (input: z.output<Schema>, ctx: TenantActionContext<R> & ActionExtras) => Promise<S>,
+  fn: (input: z.output<Schema>, ctx: TenantActionContext<R> & ActionExtras & { trail: Trail }) => Promise<S>,
   options: TenantActionOptions<R> = {},
 ): ServerAction<S, z.input<Schema>> {
+  const trailed = async (input: z.output<Schema>, ctx: TenantActionContext<R> & ActionExtras): Promise<S> => {
+    let written = false;
+    const trail: Trail = async (entry = {}) => {
+      if (!options.trail) throw new Error("this action has no trail name");
+      if (written) throw new Error(`${options.trail} is already in the trail for this request`);
+      if (!ctx.user) throw new Error(`${options.trail}: no signed-in user to record`);
+      written = true;
+      if (entry) await recordUserTrail(ctx.tenant.id, ctx.user, options.trail, entry);
+    };
+    const state = await fn(input, { ...ctx, trail });
+    const failed = (state as ActionState).error || (state as ActionState).errors;
+    if (options.trail && !written && !failed && ctx.user) await trail();
+    return state;
+  };
   const action = defineAction<TenantActionContext<R>, Schema, S>(
     {
       async context(fields) {
@@ -58,7 +83,7 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
         user ? { actor: { type: "tenant-user", id: user.id, label: user.email }, tenantId: tenant.id } : null,
     },
     schema,
-    fn,
+    trailed,
     options,
   );
   const localised = async (...args: unknown[]): Promise<S> => {

@@ -3,6 +3,7 @@ import { appendAuditUnlessRecent, type AuditActor } from "../audit/log.server.ts
 import type { ControlDb } from "../db/control.server.ts";
 import type { Prisma } from "../db/generated/control/client.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
+import { appendAgencyAccess } from "../platform/record-trail.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { themeSchema, type Theme } from "../tenancy/theme.ts";
@@ -167,7 +168,11 @@ export async function fleetPage(
     include: TENANT_ROW_INCLUDE,
   });
 
-  const result = await collectFleetMetrics(control, tenants, fanOut);
+  const result = await collectFleetMetrics(
+    control,
+    tenants,
+    recordedInTenantTrails(fanOut, options.audit, "fleet figures (members, events, registrations, database size)"),
+  );
   // A cross-tenant read, recorded before anything read is shown: once per person per hour (the
   // first view's tenants), so the log says who looked without a line for every page view.
   const now = options.now ?? new Date();
@@ -236,5 +241,27 @@ export async function fleetPage(
       fromCache: result.fromCache,
       skipped: result.skipped,
     },
+  };
+}
+
+/**
+ * The fan-out, recording each fresh read in the tenant's own trail (decision 048) on the same
+ * lease, at most hourly per person: a tenant whose trail cannot be written is not read.
+ */
+export function recordedInTenantTrails(fanOut: FanOutOptions, audit: ReadAudit, what: string): FanOutOptions {
+  return {
+    ...fanOut,
+    useTenant: (tenantId, fn) =>
+      fanOut.useTenant(tenantId, async (db) => {
+        await appendAgencyAccess(db, tenantId, {
+          agencyEmail: audit.actor.label,
+          action: "agency.read",
+          details: { what },
+          ip: audit.ip,
+          userAgent: audit.userAgent,
+          unlessRecent: true,
+        });
+        return fn(db);
+      }),
   };
 }

@@ -10,7 +10,7 @@ import {
   isReadable,
   type FanOutOptions,
 } from "./fleet-metrics.server.ts";
-import type { ReadAudit } from "./fleet.server.ts";
+import { recordedInTenantTrails, type ReadAudit } from "./fleet.server.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
 
 /** What the charts page draws, all of it plain data (client components render it). */
@@ -51,7 +51,11 @@ export async function fleetInsights(
   });
   const readable = tenants.filter((t) => isReadable(t.status));
   readable.sort((a, b) => (a.metrics?.collectedAt.getTime() ?? 0) - (b.metrics?.collectedAt.getTime() ?? 0));
-  const result = await collectFleetMetrics(control, readable, fanOut);
+  const result = await collectFleetMetrics(
+    control,
+    readable,
+    recordedInTenantTrails(fanOut, audit, "fleet charts (registrations per day, database size)"),
+  );
   await appendAudit(control, {
     ...audit,
     action: "fleet.read",

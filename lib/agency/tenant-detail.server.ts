@@ -1,5 +1,6 @@
 import "server-only";
 import { appendAudit } from "../audit/log.server.ts";
+import { recordAgencyAccess } from "../platform/record-trail.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { errorMessage } from "../util/errors.ts";
 import { loadMigrations, migrationsDir } from "../migrations/migrator.ts";
@@ -37,6 +38,14 @@ export async function tenantMigrationHistory(
     tenantId: tenant.id,
     details: { what: "migration history" },
   });
+  await recordAgencyAccess(tenant.id, {
+    agencyEmail: viewer.email,
+    action: "agency.read",
+    details: { what: "migration history" },
+    ip: audit.ip,
+    userAgent: audit.userAgent,
+    unlessRecent: true,
+  }).catch(() => undefined); // an unreachable tenant shows its error below; recordAgencyAccess logged it
   try {
     const rows = await withTimeout(
       withTenantDb(

@@ -2,6 +2,7 @@ import "server-only";
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { appendAudit } from "../audit/log.server.ts";
+import { appendTenantAudit } from "../audit/tenant-trail.server.ts";
 import type { ControlDb } from "../db/control.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { InvalidInput, PorticoError } from "../util/errors.ts";
@@ -136,6 +137,18 @@ export async function issueImpersonation(
       expiresAt: expiresAt.toISOString(),
     },
   });
+  // Access transparency (decision 048): the tenant's own trail says who from the agency opened
+  // its portal, as whom and why. No trail entry, no link: a failure here throws.
+  await deps.useTenant(tenant.id, (db) =>
+    appendTenantAudit(db, {
+      actor: { type: "agency", label: `agency: ${actor.email}` },
+      action: "agency.impersonate",
+      subject: { email: target.email },
+      ...from,
+      details: { grant: grant.id, role: target.role, reason: parsed.data.reason, expiresAt: expiresAt.toISOString() },
+      tenantId: tenant.id,
+    }),
+  );
   return { grantId: grant.id, token: signGrant(deps.secretKey, grant.id), expiresAt };
 }
 

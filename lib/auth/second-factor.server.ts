@@ -1,6 +1,7 @@
 import "server-only";
 import { appendAudit } from "../audit/log.server.ts";
 import { requestOrigin } from "../audit/request.server.ts";
+import { recordTrailQuietly } from "../platform/record-trail.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
 import { tenantAccount } from "../security/throttle.server.ts";
@@ -64,6 +65,12 @@ async function audit(tenant: { id: string }, who: { id: string; email: string },
     action,
     tenantId: tenant.id,
     ...(await requestOrigin()),
+    details,
+  });
+  // The tenant's own trail too (decision 048): "auth.second-factor-refused" and the like.
+  await recordTrailQuietly(tenant.id, {
+    actor: { type: "member", personEmail: who.email, label: "member" },
+    action: action.replace(/^tenant-user\./, "auth."),
     details,
   });
 }

@@ -2,6 +2,7 @@ import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { requestOrigin } from "../audit/request.server.ts";
+import { recordTrailQuietly } from "../platform/record-trail.server.ts";
 import { requireRuntime } from "../config/env.server.ts";
 import { platform } from "../platform/platform.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
@@ -34,6 +35,17 @@ async function signInByImpersonation(tenant: ResolvedTenant, token: unknown): Pr
   return { ...asSessionUser(user), imp: claimed.grantId };
 }
 
+/** A link or ticket that signs no one in is a failed sign-in in the tenant's trail (decision 048). */
+async function refusedIsRecorded(tenant: ResolvedTenant, method: string, user: User | null): Promise<User | null> {
+  if (!user)
+    await recordTrailQuietly(tenant.id, {
+      actor: { type: "anonymous", label: "anonymous" },
+      action: "auth.sign-in-failed",
+      details: { method, why: "invalid or used" },
+    });
+  return user;
+}
+
 /**
  * The options every page's guard reads the session with: no providers are needed for that, so
  * nothing here queries anything (the SSO connection is loaded by the auth route alone, below).
@@ -48,14 +60,23 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
     cookiePrefix: "portico",
     maxAgeSeconds: 8 * 3600,
     // The impersonation session's row ends with its grant's 30 minutes; others last the cookie's 8 hours.
-    openSession: async (user, method) =>
-      openTenantSession(
+    openSession: async (user, method) => {
+      const id = await openTenantSession(
         tenant.id,
         user.id,
         user.imp ? "impersonation" : sessionMethod(method),
         await requestOrigin(),
         user.imp ? new Date(Date.now() + SESSION_MINUTES * 60_000) : undefined,
-      ),
+      );
+      // The tenant's trail (decision 048); an impersonation was recorded when it was issued.
+      if (!user.imp && user.email)
+        await recordTrailQuietly(tenant.id, {
+          actor: { type: "member", personEmail: user.email, personName: user.name ?? null, label: "member" },
+          action: "auth.sign-in",
+          details: { method: sessionMethod(method) },
+        });
+      return id;
+    },
     closeSession: async (token) => {
       if (token.tid === tenant.id && token.uid && isSessionId(token.sid))
         await endTenantSession(tenant.id, token.uid, token.sid);
@@ -66,14 +87,15 @@ export function tenantAuthOptions(tenant: ResolvedTenant, origin: string): AuthO
         id: "email-link",
         name: "Email link",
         credentials: { token: { type: "text" } },
-        authorize: (c) => consumeTenantSignInLink(tenant, c?.token),
+        authorize: async (c) =>
+          refusedIsRecorded(tenant, "email-link", await consumeTenantSignInLink(tenant, c?.token)),
       }),
       Credentials({
         // The single-use ticket the SAML ACS route stores once the IdP's answer checked out.
         id: "saml",
         name: "SAML single sign-on",
         credentials: { token: { type: "text" } },
-        authorize: (c) => consumeSamlTicket(tenant, c?.token),
+        authorize: async (c) => refusedIsRecorded(tenant, "saml", await consumeSamlTicket(tenant, c?.token)),
       }),
       Credentials({
         id: "impersonation",
@@ -167,7 +189,15 @@ async function tenantSsoUser(
       role,
       { dryRun: test },
     );
-    if ("refused" in member) return refused(member.refused);
+    if ("refused" in member) {
+      if (!test)
+        await recordTrailQuietly(tenant.id, {
+          actor: { type: "anonymous", label: "anonymous" },
+          action: "auth.sign-in-failed",
+          details: { method: "oidc", why: member.refused },
+        });
+      return refused(member.refused);
+    }
     if (test) {
       await recordOidcTest(tenant.id, { issuer: connection.issuer, clientId: connection.clientId });
       return { id: REFUSED_ID, ssoTest: `ok:${member.role}` };

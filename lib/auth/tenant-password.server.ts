@@ -1,5 +1,6 @@
 import "server-only";
 import { recipientLocale } from "./recipient-locale.server.ts";
+import { recordTrailQuietly } from "../platform/record-trail.server.ts";
 import type { User } from "next-auth";
 import { emailAddress } from "../mail/address.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
@@ -38,10 +39,12 @@ export async function authenticateTenantPassword(
   // the account: every address at a verified domain gets the same answer, and only the
   // break-glass owner's right password signs in. Attempts still count under the lockout rules.
   const required = await tenantSsoRequirement(tenant.id, parsed.data);
+  let known: string | null = null;
   const outcome = await guardedPasswordCheck(
     tenantAccount(tenant.id, parsed.data),
     async () => {
       const user = await withTenantDb(tenant.id, (db) => db.user.findUnique({ where: { email: parsed.data } }));
+      known = user?.email ?? null;
       if (required && user?.id !== required.breakGlassUserId) {
         // The same work as a password check, so the answer's timing says nothing either.
         await verifyPassword(null, password);
@@ -56,6 +59,14 @@ export async function authenticateTenantPassword(
       tenantLockedOut(tenant, owner, lock, ip, undefined, await recipientLocale(tenant.id, owner.email)),
   );
   if (!outcome.ok) {
+    // Failed sign-ins go into the tenant's trail (decision 048), naming the account only when it
+    // exists: an address typed at random is not a person this portal knows.
+    await recordTrailQuietly(tenant.id, {
+      actor: { type: "anonymous", label: "anonymous" },
+      action: "auth.sign-in-failed",
+      ...(known ? { subject: { email: known } } : {}),
+      details: { method: "password", why: outcome.refusal ? "locked" : required ? "sso-required" : "wrong" },
+    });
     if (outcome.refusal) throw new Error(outcome.refusal.message);
     if (required) throw new Error(ssoRequiredMessage(required.provider));
     return null;

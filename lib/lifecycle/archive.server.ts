@@ -17,7 +17,15 @@ import { discardTenant } from "../provisioning/resume.server.ts";
 import { provisionTenant } from "../provisioning/provision.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { parseTenantSpec } from "../provisioning/spec.ts";
-import { countRows, insertRows, listTables, readTable, resetSequences, tableColumns } from "./table-copy.server.ts";
+import {
+  allowTrailAnchor,
+  countRows,
+  insertRows,
+  listTables,
+  readTable,
+  resetSequences,
+  tableColumns,
+} from "./table-copy.server.ts";
 
 /**
  * A tenant's export: a .tar.gz with one JSON-lines file per table of its database, its uploaded
@@ -271,6 +279,7 @@ export async function importTenant(
       const order = present.filter((t) => manifest.tables.some((m) => m.name === t));
       await client.query("BEGIN");
       try {
+        await allowTrailAnchor(client);
         const counts: Record<string, number> = {};
         for (const table of order) {
           const entry = manifest.tables.find((t) => t.name === table) as Manifest["tables"][number];

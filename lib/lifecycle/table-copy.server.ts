@@ -122,6 +122,7 @@ export async function copyTables(source: pg.Client, target: pg.Client): Promise<
   await source.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   await target.query("BEGIN");
   try {
+    await allowTrailAnchor(target);
     for (const table of tables) {
       if ((await countRows(target, table)) > 0)
         throw new InvalidInput(
@@ -139,4 +140,12 @@ export async function copyTables(source: pg.Client, target: pg.Client): Promise<
     throw error;
   }
   return counts;
+}
+
+/**
+ * The audit trail's anchor (decision 048) may be written only in a pruning transaction; a copy
+ * into an empty database carries it over, so the copy's transaction says so too (SET LOCAL).
+ */
+export async function allowTrailAnchor(client: pg.Client): Promise<void> {
+  await client.query(`SELECT set_config('portico.audit_prune', 'on', true)`);
 }

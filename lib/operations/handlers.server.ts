@@ -5,6 +5,7 @@ import { assertOwner, changeAgencyUser, inviteAgencyUser } from "../auth/agency-
 import { agencySsoConfig, createAgencyUserFromSso } from "../auth/agency-sso.server.ts";
 import { loadEnv } from "../config/env.server.ts";
 import { exportTenant } from "../lifecycle/archive.server.ts";
+import { recordOperationInTrail } from "./trail.server.ts";
 import { discardTenant, resumeProvisioning } from "../provisioning/resume.server.ts";
 import { renameTenant, setTenantBranding, setTenantDomains } from "../lifecycle/profile.server.ts";
 import { setTenantSuspended } from "../lifecycle/suspend.server.ts";
@@ -201,6 +202,7 @@ export const HANDLERS = {
   async export(ctx) {
     const tracker = stepTracker(ctx, ["export"]);
     await tracker.start("export");
+    await recordOperationInTrail(ctx.deps, requireSlug(ctx), ctx.actor, "agency.export", { what: "full export" });
     const exported = await exportTenant(ctx.deps, requireSlug(ctx), ctx.deps.exportsDir, ctx.actor.label);
     await tracker.finish();
     return {
@@ -214,6 +216,9 @@ export const HANDLERS = {
   async offboard(ctx) {
     const tracker = stepTracker(ctx, ["export", "close", "drop", "forget"]);
     try {
+      await recordOperationInTrail(ctx.deps, requireSlug(ctx), ctx.actor, "agency.offboard", {
+        what: "full export, then the database is dropped",
+      });
       const result = await offboardTenant(ctx.deps, requireSlug(ctx), {
         exportsDir: ctx.deps.exportsDir,
         by: ctx.actor.label,
@@ -272,6 +277,7 @@ export const HANDLERS = {
   async move(ctx) {
     const tracker = stepTracker(ctx, MOVE_STEPS);
     try {
+      await recordOperationInTrail(ctx.deps, requireSlug(ctx), ctx.actor, "agency.move", { to: ctx.input.server });
       const result = await moveTenant(ctx.deps, requireSlug(ctx), ctx.input.server, {
         onStep: (s) => tracker.start(s),
       });

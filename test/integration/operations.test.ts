@@ -5,7 +5,8 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../lib/db/embedded.server.ts";
 import { withClient } from "../../lib/db/postgres.ts";
-import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { createTenantDb, tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { appendTenantAudit, pruneTenantAudit, verifyTenantTrail } from "../../lib/audit/tenant-trail.server.ts";
 import { TenantConflict } from "../../lib/util/errors.ts";
 import { outboxTransport } from "../../lib/mail/transport.server.ts";
 import { queueOperation } from "../../lib/operations/queue.server.ts";
@@ -311,6 +312,42 @@ describe("lifecycle through the worker", () => {
     );
     expect(old).toBe(0);
     expect((await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } })).maintenance).toBeNull();
+  });
+
+  it("a move takes the tenant's audit trail along, anchor included, and the trail says who moved it (decision 048)", async () => {
+    const slug = await tenantWithData("trailmove", "trailmove");
+    const tenant = await cp.deps.control.tenant.findUniqueOrThrow({ where: { slug } });
+    const open = async () =>
+      createTenantDb(await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenant.id), "ops-trail", {
+        poolSize: 1,
+        idleMs: 1_000,
+        connectTimeoutMs: 5_000,
+      });
+    const source = await open();
+    try {
+      await appendTenantAudit(source.client, { actor: { type: "system", label: "system: test" }, action: "test.old" });
+      expect(await pruneTenantAudit(source.client, new Date(Date.now() + 1_000))).toBe(1); // an anchor to carry
+      await appendTenantAudit(source.client, { actor: { type: "system", label: "system: test" }, action: "test.kept" });
+    } finally {
+      await source.close();
+    }
+    const op = await run("move", slug, { server: "second" });
+    expect([op.status, op.error]).toEqual(["succeeded", null]);
+    const moved = await open();
+    try {
+      expect(await verifyTenantTrail(moved.client)).toMatchObject({ ok: true, entries: 2 });
+      expect(await moved.client.auditAnchor.count()).toBe(1);
+      const entries = await moved.client.auditEntry.findMany({ orderBy: { id: "asc" } });
+      expect(entries.map((e) => [e.action, e.actorType])).toEqual([
+        ["test.kept", "system"],
+        ["agency.move", "agency"],
+      ]);
+      expect(entries[1]?.details).toEqual({ to: "second" });
+      // Still append-only on the new server.
+      await expect(moved.client.auditEntry.deleteMany({})).rejects.toThrow(/append-only/);
+    } finally {
+      await moved.close();
+    }
   });
 
   it("refuses a move to an unknown or the same server, leaving the tenant in service", async () => {

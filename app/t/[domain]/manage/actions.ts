@@ -46,7 +46,7 @@ const STATUS_MESSAGES = { published: "published", draft: "unpublished", cancelle
 export const saveEvent = tenantAction(
   "staff",
   z.object({ existing: text() }),
-  async ({ existing }, { tenant, form }): Promise<ActionState> => {
+  async ({ existing }, { tenant, form, trail }): Promise<ActionState> => {
     const parsed = parseEventForm(form, tenant);
     const cover = await readCover(form);
     // Every field's problem at once, the cover's among them, before anything is written.
@@ -55,25 +55,30 @@ export const saveEvent = tenantAction(
     const slug = existing
       ? await updateEvent(tenant, existing, parsed.input, cover.change)
       : await createEvent(tenant, parsed.input, cover.change);
+    // Before the redirect, which ends the action (decision 048).
+    await trail({ details: { event: slug, change: existing ? "update" : "create" } });
     revalidatePath("/manage");
     redirect(`/manage/events/${slug}?saved=1`);
   },
+  { trail: "event.save" },
 );
 
 export const changeStatus = tenantAction(
   "staff",
   z.object({ slug: text(), status: z.enum(["published", "draft", "cancelled"], { error: "Unknown status." }) }),
-  async ({ slug, status }, { tenant }): Promise<ActionState> => {
+  async ({ slug, status }, { tenant, trail }): Promise<ActionState> => {
     await setEventStatus(tenant, slug, status);
+    await trail({ details: { event: slug, status } });
     revalidatePath(`/manage/events/${slug}`);
     return { message: (await getTranslations("actions"))(STATUS_MESSAGES[status]) };
   },
+  { trail: "event.status" },
 );
 
 export const checkInAction = tenantAction(
   "staff",
   z.object({ slug: text(), code: text() }),
-  async ({ slug, code }, { tenant }): Promise<CheckInState> => {
+  async ({ slug, code }, { tenant, trail }): Promise<CheckInState> => {
     const event = await withTenantDb(tenant.id, (db) =>
       db.event.findUnique({ where: { slug }, select: { id: true, timeZone: true } }),
     );
@@ -81,6 +86,7 @@ export const checkInAction = tenantAction(
     const result = await withTenantDb(tenant.id, (db) => checkIn(db, event.id, code.trim()));
     revalidatePath(`/manage/events/${slug}/attendees`);
     if (!result.ok) return { error: result.message };
+    await trail({ details: { event: slug, repeat: Boolean(result.already) } });
     const t = await getTranslations("actions");
     if (result.already) {
       // A reused ticket is a warning of its own, with the time of the first check-in at the door.
@@ -95,15 +101,18 @@ export const checkInAction = tenantAction(
     }
     return { message: t("checkedIn", { name: result.name }) };
   },
+  { trail: "event.check-in" },
 );
 
 export const sendMessage = tenantAction(
   "staff",
   z.object({ slug: text(), subject: text(), body: text() }),
-  async ({ slug, subject, body }, { tenant, user }): Promise<ActionState> => {
+  async ({ slug, subject, body }, { tenant, user, trail }): Promise<ActionState> => {
     const event = await withTenantDb(tenant.id, (db) => db.event.findUnique({ where: { slug }, select: { id: true } }));
     if (!event) throw new InvalidInput("This event no longer exists.");
     const sent = await messageAttendees(tenant, user, event.id, subject, body);
+    await trail({ details: { event: slug, recipients: sent } });
     return { message: (await getTranslations("actions"))("sent", { count: sent }) };
   },
+  { trail: "message.send" },
 );

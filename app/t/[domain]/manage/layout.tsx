@@ -16,7 +16,7 @@ export default async function ManageLayout({
 }) {
   const tenant = await currentTenant((await params).domain);
   const user = await requireTenantUser(tenant, "/manage", "staff");
-  const t = await getTranslations("manage");
+  const [t, ta] = await Promise.all([getTranslations("manage"), getTranslations("audit")]);
   return (
     <div>
       <nav aria-label={t("nav")} className="mb-6 flex flex-wrap gap-4 text-sm font-medium">
@@ -30,6 +30,9 @@ export default async function ManageLayout({
             </Link>
             <Link href="/manage/settings" className="text-brand hover:underline">
               {t("settings")}
+            </Link>
+            <Link href="/manage/audit" className="text-brand hover:underline">
+              {ta("nav")}
             </Link>
           </>
         )}

@@ -15,12 +15,13 @@ const options = { returnTo: "/manage/domains" };
 export const addDomainAction = tenantAction(
   "owner",
   z.object({ domain: text() }),
-  async ({ domain }, { tenant, user }): Promise<ActionState> => {
+  async ({ domain }, { tenant, user, trail }): Promise<ActionState> => {
     const added = await addEmailDomain(tenant, user, domain, await requestOrigin());
+    await trail({ details: { domain: added.domain } });
     revalidatePath("/manage/domains");
     return { message: `${added.domain} was added. Publish its TXT record, then check it.` };
   },
-  options,
+  { ...options, trail: "settings.domain.add" },
 );
 
 export const checkDomainAction = tenantAction(
@@ -41,20 +42,22 @@ export const checkDomainAction = tenantAction(
 export const removeDomainAction = tenantAction(
   "owner",
   z.object({ id: text() }),
-  async ({ id }, { tenant, user }): Promise<ActionState> => {
+  async ({ id }, { tenant, user, trail }): Promise<ActionState> => {
     const removed = await removeEmailDomain(tenant, user, id, await requestOrigin());
+    await trail({ details: { domain: removed.domain } });
     revalidatePath("/manage/domains");
     return { message: `${removed.domain} was removed.` };
   },
-  { ...options, echo: false },
+  { ...options, echo: false, trail: "settings.domain.remove" },
 );
 
 /** "SSO required for verified domains" (docs/decisions/047): owners only; setSsoRequired checks every condition and audits. */
 export const setSsoPolicyAction = tenantAction(
   "owner",
   z.object({ on: z.string().optional(), breakGlassUserId: z.string().optional() }),
-  async ({ on, breakGlassUserId }, { tenant, user }): Promise<ActionState> => {
+  async ({ on, breakGlassUserId }, { tenant, user, trail }): Promise<ActionState> => {
     const state = await setSsoRequired(tenant, user, { on: on === "on", breakGlassUserId }, await requestOrigin());
+    await trail({ details: { on: state.on } });
     revalidatePath("/manage/domains");
     return {
       message: state.on
@@ -62,5 +65,5 @@ export const setSsoPolicyAction = tenantAction(
         : "Single sign-on is no longer required: everyone may sign in with a password or an email link again.",
     };
   },
-  options,
+  { ...options, trail: "settings.sso-required" },
 );

@@ -52,7 +52,7 @@ export const savePortalSettings = tenantAction(
     revalidatePath("/", "layout");
     return { message: (await getTranslations("actions"))("settingsSaved") };
   },
-  options,
+  { ...options, trail: "settings.save" },
 );
 
 const brandingForm = z.object({
@@ -77,11 +77,12 @@ const brandingForm = z.object({
 export const saveBranding = tenantAction(
   "admin",
   brandingForm,
-  async ({ name, logoAlt, logo: file, suggest, ...fields }, { tenant, user }): Promise<SettingsState> => {
+  async ({ name, logoAlt, logo: file, suggest, ...fields }, { tenant, user, trail }): Promise<SettingsState> => {
     const { font, ...typed } = fields;
     const suggestion = parseSuggestion(suggest);
     if (suggestion) {
       // Fill the shade in and show the form again; saving stays a separate, deliberate click.
+      await trail(null);
       return {
         values: { name, logoAlt, font, ...typed, [suggestion.field]: suggestion.shade },
         message: (await getTranslations("actions"))("shadeFilled", { shade: suggestion.shade }),
@@ -122,9 +123,10 @@ export const saveBranding = tenantAction(
       actor: { type: "tenant-user", id: user.id, label: user.email },
       ...(await requestOrigin()),
     });
+    await trail({ details: { name, logo: logo !== null, operation: id } });
     return { message: (await getTranslations("actions"))("savingBranding"), operationId: id };
   },
-  options,
+  { ...options, trail: "settings.branding" },
 );
 
 /** Whether a queued branding change has been applied (polled by the settings page). */
@@ -174,7 +176,7 @@ export const saveSecondFactorPolicy = tenantAction(
     revalidatePath("/", "layout");
     return { message: (await getTranslations("actions"))("settingsSaved") };
   },
-  { ...options, audit: "tenant.second-factor-policy" },
+  { ...options, audit: "tenant.second-factor-policy", trail: "settings.second-factor-policy" },
 );
 
 /**
@@ -198,7 +200,7 @@ export const saveSsoConnection = tenantAction(
       throw error;
     }
   },
-  { ...ssoOptions, audit: "tenant.sso.save" },
+  { ...ssoOptions, audit: "tenant.sso.save", trail: "settings.sso.save" },
 );
 
 export const setSsoEnabled = tenantAction(
@@ -210,7 +212,7 @@ export const setSsoEnabled = tenantAction(
     revalidatePath("/manage/settings");
     return { message: (await getTranslations("sso"))(enabled ? "enabled" : "disabled") };
   },
-  { ...ssoOptions, audit: "tenant.sso.enable" },
+  { ...ssoOptions, audit: "tenant.sso.enable", trail: "settings.sso.enable" },
 );
 
 export const removeSsoConnection = tenantAction(
@@ -221,7 +223,7 @@ export const removeSsoConnection = tenantAction(
     revalidatePath("/manage/settings");
     return { message: (await getTranslations("sso"))("removed") };
   },
-  { ...ssoOptions, audit: "tenant.sso.remove" },
+  { ...ssoOptions, audit: "tenant.sso.remove", trail: "settings.sso.remove" },
 );
 
 /** Sets the test sign-in marker for this admin; the browser then runs the real sign-in. */
@@ -254,7 +256,7 @@ export const saveSamlConnectionAction = tenantAction(
       throw error;
     }
   },
-  { ...samlOptions, audit: "tenant.saml.save" },
+  { ...samlOptions, audit: "tenant.saml.save", trail: "settings.saml.save" },
 );
 
 export const setSamlEnabledAction = tenantAction(
@@ -266,7 +268,7 @@ export const setSamlEnabledAction = tenantAction(
     revalidatePath("/manage/settings");
     return { message: (await getTranslations("saml"))(enabled ? "enabled" : "disabled") };
   },
-  { ...samlOptions, audit: "tenant.saml.enable" },
+  { ...samlOptions, audit: "tenant.saml.enable", trail: "settings.saml.enable" },
 );
 
 export const removeSamlConnectionAction = tenantAction(
@@ -277,7 +279,7 @@ export const removeSamlConnectionAction = tenantAction(
     revalidatePath("/manage/settings");
     return { message: (await getTranslations("saml"))("removed") };
   },
-  { ...samlOptions, audit: "tenant.saml.remove" },
+  { ...samlOptions, audit: "tenant.saml.remove", trail: "settings.saml.remove" },
 );
 
 /** Sets the test marker for this admin; the browser then goes to the start route with test=1. */

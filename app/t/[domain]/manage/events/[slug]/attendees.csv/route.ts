@@ -2,6 +2,7 @@ import { plainText } from "@/lib/portal/route-text.server.ts";
 import { getTranslations } from "next-intl/server";
 import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { csvRow } from "@/lib/portal/csv.ts";
+import { TRAIL_EXPORT_REFUSED, TrailUnavailable, recordUserTrail } from "@/lib/platform/record-trail.server.ts";
 import { hasFeature } from "@/lib/portal/features.server.ts";
 import { attendeeExport } from "@/lib/portal/staff-views.server.ts";
 import { currentTenantFromHost } from "@/lib/platform/current-tenant.server.ts";
@@ -15,6 +16,15 @@ export async function GET(_: Request, { params }: { params: Promise<{ slug: stri
   if (!hasFeature(tenant, "csv-export")) return plainText("noCsv", 403);
   const exported = await attendeeExport(tenant, staff, slug);
   if (!exported) return plainText("notFound", 404);
+  // The tenant's trail (decision 048): no entry, no export.
+  try {
+    await recordUserTrail(tenant.id, staff, "export.attendees", {
+      details: { event: slug, rows: exported.rows.length },
+    });
+  } catch (error) {
+    if (error instanceof TrailUnavailable) return new Response(TRAIL_EXPORT_REFUSED, { status: 503 });
+    throw error;
+  }
   const { questions, rows } = exported;
   // Headings and statuses in the reader's language; times stay ISO 8601 in UTC, which every
   // spreadsheet reads as a date whatever its own language.

@@ -1,0 +1,29 @@
+import "server-only";
+import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import type { ProvisionDeps } from "../provisioning/servers.server.ts";
+import type { AuditActor } from "../audit/log.server.ts";
+import { appendAgencyAccess } from "../audit/agency-access.server.ts";
+
+/**
+ * Access transparency for the operations worker (decision 048): an export, offboarding or move of
+ * a tenant's data is written in the tenant's own trail before it starts, so the entry travels
+ * with the data. Reaches the database with the tenant's own role, directly (a session of its own,
+ * decision 038). Throws when it cannot: no entry, no operation.
+ */
+export async function recordOperationInTrail(
+  deps: ProvisionDeps,
+  slug: string,
+  actor: AuditActor,
+  action: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const tenant = await deps.control.tenant.findUnique({ where: { slug }, select: { id: true, database: true } });
+  if (!tenant?.database) return; // the operation itself says there is nothing to work on
+  const url = await tenantConnectionUrl(deps.control, deps.keyring, tenant.id, "direct");
+  const pooled = createTenantDb(url, `trail-${slug}`, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
+  try {
+    await appendAgencyAccess(pooled.client, tenant.id, { agencyEmail: actor.label, action, details });
+  } finally {
+    await pooled.close();
+  }
+}
