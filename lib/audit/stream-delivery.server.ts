@@ -2,6 +2,7 @@ import "server-only";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
 import { hostname as osHostname } from "node:os";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { ControlDb } from "../db/control.server.ts";
@@ -235,6 +236,8 @@ function webhookTransport(deps: StreamDeps, sink: AuditSinkRow, secret: string):
               "portico-delivery-id": id,
               "portico-signature": signature,
             },
+            // A fresh connection each time: a pooled keep-alive socket would skip the address check.
+            agent: false,
             lookup: guardedLookup(deps.allowPrivate),
             ...(sink.caPem ? { ca: sink.caPem } : {}),
             timeout,
@@ -278,7 +281,7 @@ function syslogTransport(deps: StreamDeps, sink: AuditSinkRow): Transport {
         const s = tlsConnect({
           host: sink.host ?? "",
           port: sink.port ?? 6514,
-          servername: sink.host ?? "",
+          ...(sink.host && !isIP(sink.host) ? { servername: sink.host } : {}),
           lookup: guardedLookup(deps.allowPrivate),
           ...(sink.caPem ? { ca: sink.caPem } : {}),
         });

@@ -70,6 +70,7 @@ async function listen(server: HttpsServer | TlsServer, port = 0): Promise<number
 export interface WebhookDelivery {
   deliveryId: string;
   body: string;
+  signature: string;
   signatureValid: boolean;
   entries: StreamEntry[];
 }
@@ -101,10 +102,12 @@ export async function webhookReceiver(cert: TestCertificate, secret: () => strin
         }
         const body = Buffer.concat(chunks).toString("utf8");
         const parsed = JSON.parse(body) as { id: string; entries: StreamEntry[] };
+        const signature = String(req.headers["portico-signature"] ?? "");
         receiver.accepted.push({
           deliveryId: String(req.headers["portico-delivery-id"]),
           body,
-          signatureValid: verifySignature(secret(), body, String(req.headers["portico-signature"] ?? "")),
+          signature,
+          signatureValid: verifySignature(secret(), body, signature),
           entries: parsed.entries,
         });
         res.writeHead(204).end();
@@ -174,7 +177,7 @@ export async function syslogReceiver(cert: TestCertificate): Promise<SyslogRecei
       const drop = typeof mode === "object" ? mode.drop : null;
       if (drop !== null) mode = "ok";
       let kept = 0;
-      let buffer = Buffer.alloc(0);
+      let buffer: Buffer = Buffer.alloc(0);
       socket.on("error", () => {});
       socket.on("data", (chunk: Buffer) => {
         const { messages, rest } = unframe(Buffer.concat([buffer, chunk]));
@@ -216,4 +219,47 @@ export async function syslogReceiver(cert: TestCertificate): Promise<SyslogRecei
     },
   };
   return receiver;
+}
+
+/** An HTTPS receiver that holds every request until released: a SIEM that hangs. */
+export async function hangingReceiver(cert: TestCertificate): Promise<{
+  url: string;
+  held: Array<{ entries: StreamEntry[] }>;
+  release(): void;
+  close(): Promise<void>;
+}> {
+  const waiting: Array<() => void> = [];
+  const held: Array<{ entries: StreamEntry[] }> = [];
+  let released = false;
+  const sockets = new Set<Socket>();
+  const server = createHttpsServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      held.push({
+        entries: (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { entries: StreamEntry[] }).entries,
+      });
+      const answer = () => res.writeHead(204).end();
+      if (released) answer();
+      else waiting.push(answer);
+    });
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  const port = await listen(server);
+  return {
+    url: `https://localhost:${port}/hang`,
+    held,
+    release() {
+      released = true;
+      for (const answer of waiting.splice(0)) answer();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
