@@ -166,3 +166,85 @@ export async function deleteAuditSink(
 export async function listAuditSinks(control: ControlDb, tenantId: string | null) {
   return control.auditSink.findMany({ where: { tenantId }, orderBy: { createdAt: "asc" }, select: SINK_VIEW });
 }
+
+/** One request of a sink page: add, test, enable, disable, rotate, delete. */
+export const sinkRequest = z.object({
+  what: z.enum(["add", "test", "enable", "disable", "rotate", "delete"], { error: "Unknown action." }),
+  sinkId: z.string().default(""),
+  kind: z.string().default("webhook"),
+  name: z.string().default(""),
+  url: z.string().default(""),
+  host: z.string().default(""),
+  port: z.string().default(""),
+  caPem: z.string().default(""),
+});
+
+export interface SinkOutcome {
+  error?: string;
+  message?: string;
+  secret?: string;
+  values?: Record<string, string>;
+}
+
+/**
+ * Carries out a sink page's request for a scope whose owner the caller has checked. `appendTest`
+ * writes a test entry to the scope's own trail, which then streams like any other.
+ */
+export async function handleSinkRequest(
+  deps: { control: ControlDb; keyring: Keyring; allowPrivate: boolean },
+  tenantId: string | null,
+  request: z.output<typeof sinkRequest>,
+  actor: AuditActor,
+  appendTest: () => Promise<unknown>,
+): Promise<SinkOutcome> {
+  const sinkId = z.guid().safeParse(request.sinkId);
+  if (request.what !== "add" && !sinkId.success) return { error: "That sink does not exist." };
+  const id = sinkId.data ?? "";
+  try {
+    switch (request.what) {
+      case "add": {
+        const fields =
+          request.kind === "syslog"
+            ? { kind: "syslog" as const, name: request.name, host: request.host, port: request.port || "6514" }
+            : { kind: "webhook" as const, name: request.name, url: request.url };
+        const parsed = sinkInput.safeParse({ ...fields, ...(request.caPem.trim() ? { caPem: request.caPem } : {}) });
+        if (!parsed.success)
+          return { error: parsed.error.issues[0]?.message ?? "Check the sink's fields.", values: valuesOf(request) };
+        const { secret } = await createAuditSink(deps, tenantId, parsed.data, actor);
+        return { message: "Sink added. Copy its signing key now: it is not shown again.", secret };
+      }
+      case "test":
+        await sinkOf(deps.control, tenantId, id);
+        await appendTest();
+        return { message: "A test entry was written; it reaches the sink with the next delivery." };
+      case "enable":
+      case "disable":
+        await setAuditSinkEnabled(deps.control, tenantId, id, request.what === "enable", actor);
+        return { message: request.what === "enable" ? "Enabled." : "Disabled: nothing is sent until enabled." };
+      case "rotate": {
+        const { secret } = await rotateAuditSinkSecret(deps, tenantId, id, actor);
+        return { message: "New signing key. Copy it now: it is not shown again.", secret };
+      }
+      case "delete":
+        await deleteAuditSink(deps.control, tenantId, id, actor);
+        return { message: "Sink deleted." };
+    }
+  } catch (error) {
+    if (error instanceof InvalidInput) return { error: error.message, values: valuesOf(request) };
+    throw error;
+  }
+}
+
+const valuesOf = (r: z.output<typeof sinkRequest>) => ({
+  kind: r.kind,
+  name: r.name,
+  url: r.url,
+  host: r.host,
+  port: r.port,
+  caPem: r.caPem,
+});
+
+/** Entries of the scope not yet delivered to the sink (its lag). */
+export async function agencyLag(control: ControlDb, cursor: bigint): Promise<number> {
+  return control.auditEntry.count({ where: { id: { gt: cursor } } });
+}
