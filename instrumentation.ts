@@ -17,4 +17,7 @@ export async function register(): Promise<void> {
   // cause commits, a request only queues a "mail.flush" job (docs/decisions/040).
   const { sendMailThroughJobQueue } = await import("./lib/platform/mail-queue.server.ts");
   sendMailThroughJobQueue();
+  // Audit entries reach their SIEM sinks the same way: a kick only queues "audit.deliver" jobs.
+  const { streamAuditThroughJobQueue } = await import("./lib/platform/audit-streams.server.ts");
+  streamAuditThroughJobQueue();
 }

@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   const platform = await bootstrap({
     dataDir: dir,
     embeddedPort: await freePort(),
-    source: { ...env, PORTICO_EMBEDDED: "true" },
+    // Audit streams may reach the tests' local receivers (e2e/audit-streams.spec.ts).
+    source: { ...env, PORTICO_EMBEDDED: "true", PORTICO_AUDIT_SINKS_ALLOW_PRIVATE: "true" },
     log: (l) => console.log(`[e2e] ${l}`),
   });
   const outcomes = await syncTenants(platform.deps, declaredTenants, { demo: true });
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
       PORTICO_PUBLIC_PORT: String(port),
       PORTICO_DEV_OUTBOX: "true",
       PORTICO_DNS_SERVERS: dns.address,
+      PORTICO_AUDIT_SINKS_ALLOW_PRIVATE: "true",
     },
     stdio: "inherit",
   });

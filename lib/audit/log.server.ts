@@ -1,5 +1,6 @@
 import "server-only";
 import type { ControlDb } from "../db/control.server.ts";
+import { kickAuditStreams } from "./stream-kick.server.ts";
 import { GENESIS_HASH, entryHash, verifyRun, type ChainProblem, type StoredEntry } from "./chain.ts";
 
 export interface AuditActor {
@@ -24,7 +25,10 @@ const CHAIN_LOCK = 72_707_370;
 
 /** Appends one entry to the control plane's audit log. */
 export async function appendAudit(control: ControlDb, event: AuditEvent): Promise<{ id: bigint; hash: string }> {
-  return (await append(control, event, null)) as { id: bigint; hash: string };
+  const appended = (await append(control, event, null)) as { id: bigint; hash: string };
+  // The agency's audit streams (decision 049): asked for in the background, never awaited.
+  await kickAuditStreams(null);
+  return appended;
 }
 
 /**
@@ -37,7 +41,9 @@ export async function appendAuditUnlessRecent(
   event: AuditEvent & { details: { what: string } },
   since: Date,
 ): Promise<{ id: bigint; hash: string } | null> {
-  return append(control, event, since);
+  const appended = await append(control, event, since);
+  if (appended) await kickAuditStreams(null);
+  return appended;
 }
 
 async function append(

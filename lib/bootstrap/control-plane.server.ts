@@ -115,6 +115,16 @@ export async function ensureAppRole(
     await c.query(
       `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", "createdAt") ON "DatabaseServer" TO ${role}`,
     );
+    // Audit streams (decision 049): owners add, disable, delete sinks and rotate their HMAC key,
+    // which the app seals and never reads back; the cursor and delivery state are the worker's.
+    await c.query(`REVOKE SELECT ON "AuditSink" FROM ${role}`);
+    await c.query(
+      `GRANT SELECT (id, "tenantId", kind, name, url, host, port, "caPem", enabled, cursor, "lastDeliveredAt", "lastError", "lastErrorAt", attempts, "nextAttemptAt", "createdAt", "updatedAt") ON "AuditSink" TO ${role}`,
+    );
+    await c.query(`GRANT INSERT, DELETE ON "AuditSink" TO ${role}`);
+    await c.query(
+      `GRANT UPDATE ("secretCiphertext", "keyId", enabled, attempts, "nextAttemptAt", "updatedAt") ON "AuditSink" TO ${role}`,
+    );
     // The job queue: it may send jobs (an operation's, in the transaction that queues it), never
     // fetch, complete or delete them (decision 039).
     await grantJobSender(c, roleName);

@@ -158,6 +158,11 @@ const schema = z
       ),
     /** Create agency users on their first SSO sign-in (through the worker); refused by default. */
     PORTICO_AGENCY_OIDC_CREATE_USERS: bool,
+    /**
+     * Audit stream sinks (docs/decisions/049) may point at private, loopback and link-local
+     * addresses, and a loopback webhook may use plain http: tests, or a SIEM on the agency's LAN.
+     */
+    PORTICO_AUDIT_SINKS_ALLOW_PRIVATE: bool,
     /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
     HOST: z
       .string()

@@ -29,6 +29,8 @@ export const OPERATIONS_DEAD_QUEUE = "operations.dead";
 export const HOUSEKEEPING_QUEUE = "housekeeping";
 export const MAIL_FLUSH_QUEUE = "mail.flush";
 export const MAIL_SWEEP_QUEUE = "mail.sweep";
+export const AUDIT_DELIVER_QUEUE = "audit.deliver";
+export const AUDIT_SWEEP_QUEUE = "audit.sweep";
 
 export const JOB_QUEUES: Record<string, QueuePolicy> = {
   // Operations whose attempts were all cut short: the worker records them as failed.
@@ -84,6 +86,31 @@ export const JOB_QUEUES: Record<string, QueuePolicy> = {
   },
   /** Every minute: asks for a flush of each outbox whose retry is due or whose request was lost. */
   [MAIL_SWEEP_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 0,
+    retryDelay: 60,
+    retryBackoff: false,
+    expireInSeconds: 2 * 60,
+    deleteAfterSeconds: 1 * DAY,
+  },
+  /**
+   * Streaming one audit sink's new entries to its SIEM (lib/audit/stream-delivery.server.ts,
+   * decision 049), keyed by the sink: one delivery per sink waits and one runs, so its entries
+   * leave in order. A receiver's failure is not a job failure: the sink records it with its own
+   * backoff and a retry job waits until then; a worker that cannot reach a database is retried.
+   */
+  [AUDIT_DELIVER_QUEUE]: {
+    policy: "stately",
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 10 * 60,
+    expireInSeconds: 10 * 60,
+    heartbeatSeconds: 30,
+    deleteAfterSeconds: 1 * DAY,
+  },
+  /** Every minute: asks for a delivery of each sink whose retry is due or whose request was lost. */
+  [AUDIT_SWEEP_QUEUE]: {
     policy: "singleton",
     retryLimit: 0,
     retryDelay: 60,

@@ -5,6 +5,7 @@ import type { Bootstrapped } from "../bootstrap/bootstrap.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { logLines } from "../observability/logger.ts";
 import { errorMessage } from "../util/errors.ts";
+import { startAuditStreamJobs } from "./audit-stream-jobs.server.ts";
 import { startHousekeeping } from "./housekeeping.server.ts";
 import { startMailJobs } from "./mail-jobs.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
@@ -43,6 +44,13 @@ export function startWorker(
   const { control, keyring } = platform.deps;
   const mail = startMailJobs(worker.jobs, { control, keyring, transport: invitations.mail, log });
   mail.ready.catch((error: unknown) => log(`mail: jobs not registered: ${errorMessage(error)}`));
+  const audit = startAuditStreamJobs(worker.jobs, {
+    control,
+    keyring,
+    allowPrivate: platform.env.PORTICO_AUDIT_SINKS_ALLOW_PRIVATE,
+    log,
+  });
+  audit.ready.catch((error: unknown) => log(`audit-stream: jobs not registered: ${errorMessage(error)}`));
   void startHousekeeping(worker.jobs, control, { log, mail: mail.deps }).catch((error: unknown) =>
     log(`housekeeping: not scheduled: ${errorMessage(error)}`),
   );
@@ -51,6 +59,7 @@ export function startWorker(
     async stop(graceMs) {
       await worker.stop(graceMs);
       await mail.close();
+      await audit.close();
     },
   };
 }

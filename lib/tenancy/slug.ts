@@ -94,6 +94,8 @@ export const ROUTE_SEGMENTS = [
   "tenants",
   "tickets",
   "users",
+  // Audit streams (decision 049): /audit/streams, /manage/streams.
+  "streams",
 ] as const;
 
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([...INFRASTRUCTURE_NAMES, ...ROUTE_SEGMENTS]);

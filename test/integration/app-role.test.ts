@@ -1,6 +1,12 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudit } from "../../lib/audit/log.server.ts";
+import {
+  createAuditSink,
+  deleteAuditSink,
+  rotateAuditSinkSecret,
+  setAuditSinkEnabled,
+} from "../../lib/audit/sinks.server.ts";
 import { createControlDb, type ControlDb } from "../../lib/db/control.server.ts";
 import { dropRoleIfExists } from "../../lib/db/postgres.ts";
 import { ensureAppRole } from "../../lib/bootstrap/control-plane.server.ts";
@@ -161,5 +167,30 @@ describe("the app's control-plane role", () => {
         await c.end();
       })(),
     ).rejects.toMatchObject({ code: "42501" });
+  });
+});
+
+describe("the app's control-plane role and audit sinks (decision 049, security case 114)", () => {
+  it("adds, rotates, disables and deletes a sink, but never reads its sealed key or moves its cursor", async () => {
+    const actor = { type: "agency-user" as const, label: "owner@agency.example" };
+    const deps = { control: app, keyring: cp.deps.keyring, allowPrivate: false };
+    // Positive control: everything the pages do works with the app's role.
+    const { id } = await createAuditSink(
+      deps,
+      null,
+      { kind: "webhook", name: "s", url: "https://siem.example.com/" },
+      actor,
+    );
+    await rotateAuditSinkSecret(deps, null, id, actor);
+    await setAuditSinkEnabled(app, null, id, false, actor);
+    const listed = await sql.query(`SELECT name, cursor, "lastError" FROM "AuditSink" WHERE id = $1`, [id]);
+    expect(listed.rows).toHaveLength(1);
+    // The key and the delivery state stay the worker's.
+    await expect(sql.query(`SELECT "secretCiphertext" FROM "AuditSink"`)).rejects.toThrow(/permission denied/);
+    await expect(sql.query(`UPDATE "AuditSink" SET cursor = 99 WHERE id = $1`, [id])).rejects.toThrow(
+      /permission denied/,
+    );
+    await deleteAuditSink(app, null, id, actor);
+    expect(await cp.deps.control.auditSink.count({ where: { id } })).toBe(0);
   });
 });

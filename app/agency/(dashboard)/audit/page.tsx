@@ -48,6 +48,11 @@ export default async function AuditPage({ searchParams }: Props) {
             ? `Chain intact: ${chain.entries} entries verified`
             : `Chain broken at entry ${chain.problem.id}: ${chain.problem.reason}`}
         </p>
+        {user.role === "owner" && (
+          <Link href="/audit/streams" className="text-sm text-sky-700 hover:underline" data-testid="audit-streams-link">
+            Streams to a SIEM
+          </Link>
+        )}
       </div>
       <form className="mt-4 flex flex-wrap items-end gap-3 text-sm" role="search">
         {(

@@ -37,9 +37,14 @@ export default async function ManageLayout({
           </>
         )}
         {user.role === "owner" && (
-          <Link href="/manage/domains" className="text-brand hover:underline">
-            {t("domains")}
-          </Link>
+          <>
+            <Link href="/manage/domains" className="text-brand hover:underline">
+              {t("domains")}
+            </Link>
+            <Link href="/manage/streams" className="text-brand hover:underline">
+              {t("streams")}
+            </Link>
+          </>
         )}
       </nav>
       <NextIntlClientProvider
