@@ -71,3 +71,24 @@ describe("verifyRun", () => {
     expect(verifyRun(entries, GENESIS_HASH).problem?.id).toBe("3");
   });
 });
+
+describe("entryHash (the agency log's)", () => {
+  it("is pinned: a change would make every stored agency entry fail verification", () => {
+    const fields = {
+      at: new Date(Date.UTC(2026, 10, 23, 12, 0, 1)),
+      actorType: "agency-user",
+      actorId: "u1",
+      actorLabel: "ops@agency.example",
+      action: "fleet.read",
+      tenantId: "7d1c5c1e-0000-4000-8000-000000000001",
+      ip: "192.0.2.1",
+      userAgent: "UA",
+      details: { b: [1, { z: 1, a: "é" }], a: null },
+    };
+    // Computed with the hashing as it was before chainHash was factored out.
+    expect(entryHash(GENESIS_HASH, fields)).toBe("9ee609656d5793507607711d338310eb4b948a08675e94e4063560b29e764fdf");
+    expect(entryHash(GENESIS_HASH, { ...fields, actorId: "u2" })).not.toBe(
+      "9ee609656d5793507607711d338310eb4b948a08675e94e4063560b29e764fdf",
+    );
+  });
+});

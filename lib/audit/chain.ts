@@ -30,9 +30,19 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
+/**
+ * sha-256 over the canonical JSON of `[prevHash, ...parts]`. Each chain fixes its own parts and
+ * their order; the agency log's (entryHash) must never change, or its stored entries stop verifying.
+ */
+export function chainHash(prevHash: string, parts: readonly unknown[]): string {
+  return createHash("sha256")
+    .update(canonicalJson([prevHash, ...parts]), "utf8")
+    .digest("hex");
+}
+
+/** The agency log's entry hash (control plane `AuditEntry`). */
 export function entryHash(prevHash: string, fields: ChainedFields): string {
-  const body = canonicalJson([
-    prevHash,
+  return chainHash(prevHash, [
     fields.at.toISOString(),
     fields.actorType,
     fields.actorId,
@@ -43,7 +53,6 @@ export function entryHash(prevHash: string, fields: ChainedFields): string {
     fields.userAgent,
     fields.details,
   ]);
-  return createHash("sha256").update(body, "utf8").digest("hex");
 }
 
 export type ChainProblem = { id: string; reason: string };
@@ -54,10 +63,21 @@ export interface StoredEntry extends ChainedFields {
   hash: string;
 }
 
-/** Checks a run of entries in id order, given the hash the run must continue from. */
-export function verifyRun(
-  entries: StoredEntry[],
+/** What verifyRun needs of any chain's stored entry. */
+export interface ChainLink {
+  id: bigint;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * Checks a run of entries in id order, given the hash the run must continue from. `hashOf`
+ * recomputes an entry's hash: the agency log's by default, the tenant trail passes its own.
+ */
+export function verifyRun<E extends ChainLink = StoredEntry>(
+  entries: E[],
   expectedPrev: string,
+  hashOf: (prevHash: string, entry: E) => string = entryHash as unknown as (prevHash: string, entry: E) => string,
 ): { problem: ChainProblem | null; last: string; verified: number } {
   let prev = expectedPrev;
   let verified = 0;
@@ -72,7 +92,7 @@ export function verifyRun(
         verified,
       };
     }
-    if (entryHash(entry.prevHash, entry) !== entry.hash) {
+    if (hashOf(entry.prevHash, entry) !== entry.hash) {
       return {
         problem: {
           id: String(entry.id),
