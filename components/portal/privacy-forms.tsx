@@ -62,7 +62,11 @@ export function RetentionForm({
       {state.confirm ? (
         <div className="space-y-2" data-testid="retention-confirm">
           <input type="hidden" name="confirm" value={state.confirm} />
-          <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="retention-preview">
+          <p
+            role="alert"
+            className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900"
+            data-testid="retention-preview"
+          >
             {state.error}
           </p>
           <SubmitButton pending={pending} pendingLabel={labels.saving} kind="danger">

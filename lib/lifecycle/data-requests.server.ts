@@ -21,7 +21,7 @@ import {
  * admins. All of it lives in the tenant's own database; nothing is written to the control plane.
  */
 
-export type UseTenant = <T>(tenantId: string, fn: (db: TenantDb) => Promise<T>) => Promise<T>;
+export type WithTenant = <T>(tenantId: string, fn: (db: TenantDb) => Promise<T>) => Promise<T>;
 
 /** Version of the download's layout; a reader can tell which fields to expect. */
 export const EXPORT_FORMAT = "portico.member-data/1";
@@ -123,10 +123,10 @@ export async function memberData(db: TenantDb, userId: string, now = new Date())
 export async function downloadOwnData(
   tenant: ResolvedTenant,
   viewer: TenantUser,
-  useTenant: UseTenant = withTenantDb,
+  withTenant: WithTenant = withTenantDb,
 ): Promise<Record<string, unknown>> {
   assertTenantRole(viewer, tenant, "member");
-  return useTenant(tenant.id, async (db) => {
+  return withTenant(tenant.id, async (db) => {
     const now = new Date();
     await db.dataSubjectRequest.create({
       data: { kind: "export", userId: viewer.id, status: "completed", requestedAt: now, completedAt: now },
@@ -144,12 +144,12 @@ export async function downloadOwnData(
 export async function requestErasure(
   tenant: ResolvedTenant,
   viewer: TenantUser,
-  useTenant: UseTenant = withTenantDb,
+  withTenant: WithTenant = withTenantDb,
 ): Promise<{ id: string; created: boolean }> {
   assertTenantRole(viewer, tenant, "member");
   if (viewer.impersonation)
     throw new InvalidInput("An erasure is asked for by the member themselves, not while viewing the portal as them.");
-  return useTenant(tenant.id, async (db) => {
+  return withTenant(tenant.id, async (db) => {
     const open = await db.dataSubjectRequest.findFirst({
       where: { userId: viewer.id, kind: "erasure", status: "requested" },
       select: { id: true },
@@ -169,9 +169,9 @@ export async function requestErasure(
 }
 
 /** The member's own requests, newest first, for /account/data. */
-export async function ownRequests(tenant: ResolvedTenant, viewer: TenantUser, useTenant: UseTenant = withTenantDb) {
+export async function ownRequests(tenant: ResolvedTenant, viewer: TenantUser, withTenant: WithTenant = withTenantDb) {
   assertTenantRole(viewer, tenant, "member");
-  return useTenant(tenant.id, (db) =>
+  return withTenant(tenant.id, (db) =>
     db.dataSubjectRequest.findMany({
       where: { userId: viewer.id },
       orderBy: { requestedAt: "desc" },
@@ -203,10 +203,10 @@ export interface PrivacyOverview {
 export async function privacyOverview(
   tenant: ResolvedTenant,
   viewer: TenantUser,
-  useTenant: UseTenant = withTenantDb,
+  withTenant: WithTenant = withTenantDb,
 ): Promise<PrivacyOverview> {
   assertTenantRole(viewer, tenant, "admin");
-  return useTenant(tenant.id, async (db) => {
+  return withTenant(tenant.id, async (db) => {
     const policy = await readRetentionPolicy(db);
     const due = await retentionPreview(db, policy);
     const rows = await db.dataSubjectRequest.findMany({
@@ -244,10 +244,12 @@ export async function changeRetention(
   viewer: TenantUser,
   next: RetentionPolicyValues,
   confirmed: string | null,
-  useTenant: UseTenant = withTenantDb,
+  withTenant: WithTenant = withTenantDb,
 ) {
   assertTenantRole(viewer, tenant, "admin");
-  return useTenant(tenant.id, (db) => saveRetentionPolicy(db, { email: viewer.email, name: viewer.name }, next, confirmed));
+  return withTenant(tenant.id, (db) =>
+    saveRetentionPolicy(db, { email: viewer.email, name: viewer.name }, next, confirmed),
+  );
 }
 
 /** Carries out an open erasure request (owners and admins). */
@@ -255,10 +257,10 @@ export async function carryOutErasure(
   tenant: ResolvedTenant,
   viewer: TenantUser,
   requestId: string,
-  useTenant: UseTenant = withTenantDb,
+  withTenant: WithTenant = withTenantDb,
 ): Promise<ErasureResult> {
   assertTenantRole(viewer, tenant, "admin");
-  return useTenant(tenant.id, async (db) => {
+  return withTenant(tenant.id, async (db) => {
     const request = await db.dataSubjectRequest.findFirst({
       where: { id: requestId, kind: "erasure" },
       select: { id: true, userId: true, status: true },
@@ -275,10 +277,10 @@ export async function rejectErasure(
   tenant: ResolvedTenant,
   viewer: TenantUser,
   requestId: string,
-  useTenant: UseTenant = withTenantDb,
+  withTenant: WithTenant = withTenantDb,
 ): Promise<void> {
   assertTenantRole(viewer, tenant, "admin");
-  await useTenant(tenant.id, async (db) => {
+  await withTenant(tenant.id, async (db) => {
     const done = await db.dataSubjectRequest.updateMany({
       where: { id: requestId, kind: "erasure", status: "requested" },
       data: { status: "rejected", completedAt: new Date(), handledById: viewer.id },

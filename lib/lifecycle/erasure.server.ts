@@ -39,8 +39,10 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 async function clearLabels(tx: Tx, email: string): Promise<number> {
   let n = 0;
   n += await tx.$executeRaw`UPDATE "EmailDomain" SET "createdBy" = ${ERASED_LABEL} WHERE lower("createdBy") = ${email}`;
-  n += await tx.$executeRaw`UPDATE "EmailDomain" SET "verifiedBy" = ${ERASED_LABEL} WHERE lower("verifiedBy") = ${email}`;
-  n += await tx.$executeRaw`UPDATE "SsoConnection" SET "updatedBy" = ${ERASED_LABEL} WHERE lower("updatedBy") = ${email}`;
+  n +=
+    await tx.$executeRaw`UPDATE "EmailDomain" SET "verifiedBy" = ${ERASED_LABEL} WHERE lower("verifiedBy") = ${email}`;
+  n +=
+    await tx.$executeRaw`UPDATE "SsoConnection" SET "updatedBy" = ${ERASED_LABEL} WHERE lower("updatedBy") = ${email}`;
   n += await tx.$executeRaw`UPDATE "SamlConfig" SET "updatedBy" = ${ERASED_LABEL} WHERE lower("updatedBy") = ${email}`;
   return n;
 }
@@ -57,10 +59,15 @@ export async function eraseMember(
   options: { requestId?: string; now?: Date } = {},
 ): Promise<ErasureResult> {
   const now = options.now ?? new Date();
-  const user = await db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, role: true } });
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, role: true },
+  });
   if (!user) throw new ErasureRefused("That member no longer exists: they may have been erased already.");
   if (user.role === "owner")
-    throw new ErasureRefused("Owners cannot be erased: make someone else the owner and change this person's role first.");
+    throw new ErasureRefused(
+      "Owners cannot be erased: make someone else the owner and change this person's role first.",
+    );
   if (user.id === handler.id)
     throw new ErasureRefused("You cannot carry out your own erasure: ask another owner or admin of this portal.");
   const email = user.email.toLowerCase();

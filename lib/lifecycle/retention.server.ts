@@ -157,7 +157,12 @@ export async function retentionPreview(
       ? await count(db, Prisma.sql`SELECT count(*) AS n FROM "MailOutbox" m WHERE ${messagesWhere(msgCut)}`)
       : 0,
     auditEntries: auditCut
-      ? await count(db, Prisma.sql`SELECT count(*) AS n FROM "AuditEntry" WHERE "at" < ${auditCut}`)
+      ? await count(
+          db,
+          // As pruneTenantAudit cuts: every entry before the first one that is still young.
+          Prisma.sql`SELECT count(*) AS n FROM "AuditEntry" WHERE "id" <
+            COALESCE((SELECT min("id") FROM "AuditEntry" WHERE "at" >= ${auditCut}), 9223372036854775807)`,
+        )
       : 0,
   };
 }

@@ -31,6 +31,9 @@ export default async function ManageLayout({
             <Link href="/manage/settings" className="text-brand hover:underline">
               {t("settings")}
             </Link>
+            <Link href="/manage/privacy" className="text-brand hover:underline">
+              {t("privacy")}
+            </Link>
           </>
         )}
         {user.role === "owner" && (

@@ -60,8 +60,13 @@ export default async function MyDataPage({ params }: { params: Promise<{ domain:
             {requests.map((r) => (
               <li key={r.id}>
                 {t("myRequestLine", {
-                  kind: r.kind,
-                  status: r.status,
+                  kind: r.kind === "export" ? t("kindExport") : t("kindErasure"),
+                  status:
+                    r.status === "completed"
+                      ? t("statusCompleted")
+                      : r.status === "rejected"
+                        ? t("statusRejected")
+                        : t("statusRequested"),
                   when: formatInstant(r.requestedAt, locale),
                 })}
               </li>

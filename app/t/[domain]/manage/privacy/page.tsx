@@ -4,7 +4,6 @@ import { requireTenantUser } from "@/lib/auth/tenant-guard.server.ts";
 import { asLocale, DEFAULT_LOCALE } from "@/lib/format/locale.ts";
 import { formatInstant } from "@/lib/format/event-time.ts";
 import { privacyOverview } from "@/lib/lifecycle/data-requests.server.ts";
-import { RETENTION_FIELDS } from "@/lib/lifecycle/retention.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
 import { eraseAction, rejectErasureAction, saveRetentionAction } from "./actions.ts";
 
@@ -44,9 +43,18 @@ export default async function PrivacyPage({ params }: { params: Promise<{ domain
           save={saveRetentionAction}
           current={{ ...overview.policy }}
           labels={{
-            fields: Object.fromEntries(
-              RETENTION_FIELDS.map((f) => [f, { label: t(`${f}.label`), hint: t(`${f}.hint`) }]),
-            ),
+            fields: {
+              registrationsMonths: {
+                label: t("registrationsMonths.label"),
+                hint: t("registrationsMonths.hint"),
+              },
+              attendeeDetailsMonths: {
+                label: t("attendeeDetailsMonths.label"),
+                hint: t("attendeeDetailsMonths.hint"),
+              },
+              messagesMonths: { label: t("messagesMonths.label"), hint: t("messagesMonths.hint") },
+              auditMonths: { label: t("auditMonths.label"), hint: t("auditMonths.hint") },
+            },
             save: t("save"),
             saving: t("saving"),
             confirm: t("confirmApply"),

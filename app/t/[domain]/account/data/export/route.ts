@@ -13,12 +13,15 @@ export async function GET() {
   const user = await requireTenantUser(tenant, "/account/data");
   const data = await downloadOwnData(tenant, user);
   const day = new Date().toISOString().slice(0, 10);
-  return new Response(JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2), {
-    headers: {
-      "Content-Type": "application/json; charset=utf-8",
-      "Content-Disposition": `attachment; filename="my-data-${tenant.slug}-${day}.json"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
+  return new Response(
+    JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2),
+    {
+      headers: {
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Disposition": `attachment; filename="my-data-${tenant.slug}-${day}.json"`,
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+      },
     },
-  });
+  );
 }
