@@ -126,6 +126,10 @@ export async function downloadOwnData(
   withTenant: WithTenant = withTenantDb,
 ): Promise<Record<string, unknown>> {
   assertTenantRole(viewer, tenant, "member");
+  if (viewer.impersonation)
+    throw new InvalidInput(
+      "A member's data is downloaded by the member themselves, not while viewing the portal as them.",
+    );
   return withTenant(tenant.id, async (db) => {
     const now = new Date();
     await db.dataSubjectRequest.create({

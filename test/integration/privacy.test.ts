@@ -345,6 +345,30 @@ describe("download my data", () => {
   });
 });
 
+describe("while the agency views the portal as a member", () => {
+  it("refuses the download and the erasure request; the member themselves may (positive control)", async () => {
+    const me = await seedPerson(alpha, "Isadora Impersonated");
+    const viewedAs = tenantViewer(alpha.tenant.id, { id: me.user.id, email: me.email, name: me.name, role: "member" });
+    const impersonated = {
+      ...viewedAs,
+      impersonation: {
+        grantId: "g",
+        agencyUserEmail: "ops@agency.example",
+        sessionExpiresAt: new Date(Date.now() + DAY),
+      },
+    } as TenantUser;
+    expect(String(await refusal(downloadOwnData(alpha.tenant, impersonated, useTenant)))).toMatch(
+      /by the member themselves/,
+    );
+    expect(String(await refusal(requestErasure(alpha.tenant, impersonated, useTenant)))).toMatch(
+      /by the member themselves/,
+    );
+    expect(await alpha.db.dataSubjectRequest.count({ where: { userId: me.user.id } })).toBe(0);
+    expect((await requestErasure(alpha.tenant, me.viewer, useTenant)).created).toBe(true);
+    expect((await requestErasure(alpha.tenant, me.viewer, useTenant)).created).toBe(false);
+  });
+});
+
 describe("the privacy page's guard", () => {
   it("refuses members and staff, and lets admins and owners in", async () => {
     expect(navigationDigest(await refusal(privacyOverview(alpha.tenant, alpha.member, useTenant)))).toBe(

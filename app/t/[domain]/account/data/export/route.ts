@@ -11,6 +11,7 @@ export async function GET() {
   const tenant = await currentTenantFromHost();
   if (!tenant) return plainText("notFound", 404);
   const user = await requireTenantUser(tenant, "/account/data");
+  if (user.impersonation) return plainText("noImpersonatedExport", 403);
   const data = await downloadOwnData(tenant, user);
   const day = new Date().toISOString().slice(0, 10);
   return new Response(
