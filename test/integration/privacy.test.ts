@@ -28,6 +28,7 @@ import type { ResolvedTenant } from "../../lib/tenancy/resolver.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 import { navigationDigest } from "../support/request-scope.ts";
+import { runScript } from "../support/scripts.ts";
 import { tenantViewer } from "../support/viewers.ts";
 
 /**
@@ -476,5 +477,38 @@ describe("retention", () => {
     expect((await changeRetention(gamma.tenant, gamma.admin, longer, null, useTenant)).applied).toBeNull();
     expect(await readRetentionPolicy(gamma.db)).toEqual(longer);
     expect(await gamma.db.auditEntry.count({ where: { action: "retention.policy-changed" } })).toBe(2);
+  });
+
+  it("runs by hand: `tenants -- retention run` counts with --dry-run, then applies the same", async () => {
+    const delta = await portal(`delta${++run}`, "Dee Member");
+    await seedPerson(delta, "Hieronymus Cloudberry");
+    await delta.db.retentionPolicy.create({
+      data: { id: 1, registrationsMonths: 12, attendeeDetailsMonths: null, messagesMonths: 3, auditMonths: null },
+    });
+    const dry = await runScript(
+      cp,
+      "scripts/tenants.ts",
+      "retention",
+      "run",
+      "--tenant",
+      delta.tenant.slug,
+      "--dry-run",
+    );
+    expect(dry.code, dry.err).toBe(0);
+    expect(dry.out).toContain(
+      `${delta.tenant.slug} would: anonymise 1 registration(s), clear 0 answer set(s), delete 1 message(s) and 0 audit entry(ies)`,
+    );
+    expect(dry.out).toContain("dry run: nothing changed");
+    expect(await delta.db.registration.count({ where: { anonymisedAt: { not: null } } })).toBe(0);
+    const wet = await runScript(cp, "scripts/tenants.ts", "retention", "run", "--tenant", delta.tenant.slug);
+    expect(wet.code, wet.err).toBe(0);
+    expect(wet.out).toContain(
+      `${delta.tenant.slug} did: anonymise 1 registration(s), clear 0 answer set(s), delete 1 message(s) and 0 audit entry(ies)`,
+    );
+    expect(await delta.db.registration.count({ where: { anonymisedAt: { not: null } } })).toBe(1);
+    // Bad usage is refused before anything connects, saying what to type.
+    const bad = await runScript(cp, "scripts/tenants.ts", "retention");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("retention needs `run`");
   });
 });
