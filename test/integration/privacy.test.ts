@@ -29,6 +29,9 @@ import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { openTenantDb, testControlPlane, type TestControlPlane } from "../support/databases.ts";
 import { navigationDigest } from "../support/request-scope.ts";
 import { runScript } from "../support/scripts.ts";
+import { withClient } from "../../lib/db/postgres.ts";
+import { startJobWorker } from "../../lib/jobs/jobs.server.ts";
+import { startRetentionJob } from "../../lib/lifecycle/retention-job.server.ts";
 import { tenantViewer } from "../support/viewers.ts";
 
 /**
@@ -510,5 +513,47 @@ describe("retention", () => {
     const bad = await runScript(cp, "scripts/tenants.ts", "retention");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("retention needs `run`");
+  });
+
+  it("runs on the job queue's schedule over live tenants, audited in each tenant's trail", async () => {
+    const epsilon = await portal(`epsilon${++run}`, "Eve Member");
+    await seedPerson(epsilon, "Wilhelmina Scheduled");
+    await epsilon.db.retentionPolicy.create({
+      data: { id: 1, registrationsMonths: 12, attendeeDetailsMonths: null, messagesMonths: null, auditMonths: null },
+    });
+    const lines: string[] = [];
+    const jobs = startJobWorker({
+      url: cp.url,
+      superviseSeconds: 1,
+      maintenanceSeconds: 1,
+      pollSeconds: 0.5,
+      checkSeconds: 3600,
+    });
+    try {
+      await jobs.started();
+      await startRetentionJob(
+        jobs,
+        { control: cp.deps.control, withTenant: useTenant },
+        { cron: "* * * * * *", log: (l) => void lines.push(l) },
+      );
+      const deadline = Date.now() + 30_000;
+      while ((await epsilon.db.auditEntry.count({ where: { action: "retention.applied" } })) === 0) {
+        if (Date.now() > deadline)
+          throw new Error(`the scheduled retention never ran; the job said: ${lines.join("\n")}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await epsilon.db.registration.count({ where: { anonymisedAt: { not: null } } })).toBe(1);
+      // It ran as a job the schedule sent, not by hand.
+      const ran = await withClient(
+        cp.url,
+        async (c) =>
+          (await c.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'retention' AND state = 'completed'`))
+            .rows[0].n as number,
+      );
+      expect(ran).toBeGreaterThanOrEqual(1);
+      await jobs.boss.unschedule("retention");
+    } finally {
+      await jobs.stop(1_000);
+    }
   });
 });
