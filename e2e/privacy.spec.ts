@@ -8,6 +8,9 @@ import { at } from "./hosts.ts";
  * erasure at /account/data; an admin carries it out at /manage/privacy; the member can no longer
  * sign in, and a member is refused the privacy page while the admin is let in.
  */
+// Two sign-ins, a download and an erasure: more than the default minute on a loaded machine.
+test.setTimeout(180_000);
+
 test("a member downloads their data and asks for erasure; an admin erases them; they can no longer sign in", async ({
   browser,
 }) => {
