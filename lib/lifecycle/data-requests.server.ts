@@ -91,7 +91,10 @@ export async function memberData(db: TenantDb, userId: string, now = new Date())
   });
   // The trail names people by id: the entries that name this member as actor or subject.
   const audit = await db.$queryRaw<Array<Record<string, unknown>>>`
-    SELECT e."id"::text AS "id", e."at", e."actorType", e."actorLabel", e."action", e."ip", e."userAgent", e."details",
+    SELECT e."id"::text AS "id", e."at", e."actorType", e."actorLabel", e."action",
+           -- Where a request came from is the actor's: theirs only when they acted, not someone acting on them.
+           CASE WHEN e."actorPersonId" = p."id" THEN e."ip" END AS "ip",
+           CASE WHEN e."actorPersonId" = p."id" THEN e."userAgent" END AS "userAgent", e."details",
            (e."actorPersonId" = p."id") AS "asActor", (e."subjectPersonId" = p."id") AS "asSubject"
     FROM "AuditEntry" e JOIN "AuditPerson" p ON p."id" IN (e."actorPersonId", e."subjectPersonId")
     WHERE lower(p."email") = ${email}

@@ -180,6 +180,7 @@ async function seedPerson(p: Portal, name: string) {
   });
   await appendTenantAudit(db, {
     actor: { type: "member", personEmail: p.admin.email, personName: p.admin.name, label: "member" },
+    ip: "198.51.100.77",
     action: "event.check-in",
     subject: { email, name },
   });
@@ -339,6 +340,11 @@ describe("download my data", () => {
       "privacy.export",
     ]);
     expect(text).toContain(`${me.name} eats no fish`);
+    // The check-in was the admin's act: where the admin was is not in the member's download.
+    const checkIn = (data.auditEntries as Array<{ action: string; ip: string | null }>).find(
+      (e) => e.action === "event.check-in",
+    );
+    expect(checkIn?.ip).toBeNull();
     expect(text).not.toContain(other.email);
     expect(text).not.toContain(other.name);
     expect(text).not.toContain("passwordHash");
