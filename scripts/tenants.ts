@@ -16,7 +16,9 @@ import { appendAudit, type AuditActor } from "../lib/audit/log.server.ts";
 import { bootstrap, type Bootstrapped } from "../lib/bootstrap/bootstrap.server.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { importTenant } from "../lib/lifecycle/archive.server.ts";
+import { runRetention } from "../lib/lifecycle/retention.server.ts";
 import { rotateTenantCredentials } from "../lib/lifecycle/role-credentials.server.ts";
+import { createTenantDb, tenantRequestConnection } from "../lib/db/tenant-db.server.ts";
 import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
 import type { OperationResult, WorkerDeps } from "../lib/operations/handlers.server.ts";
 import { checkOperationInput, type OperationKind, type OperationProgress } from "../lib/operations/kinds.ts";
@@ -448,6 +450,45 @@ async function servers(p: Bootstrapped, add: { name: string; url: string } | nul
   return EXIT.ok;
 }
 
+/** `retention run`: each live tenant's database with its own role, opened for its run and closed after. */
+async function retention(p: Bootstrapped, opts: { slug?: string; dryRun: boolean }): Promise<number> {
+  const { control, keyring } = p.deps;
+  const outcomes = await runRetention(
+    {
+      control,
+      async withTenant(tenantId, fn) {
+        const { url } = await tenantRequestConnection(control, keyring, tenantId);
+        const pooled = createTenantDb(url, `cli retention ${tenantId}`, {
+          poolSize: 2,
+          idleMs: 5_000,
+          connectTimeoutMs: 5_000,
+        });
+        try {
+          return await fn(pooled.client);
+        } finally {
+          await pooled.close();
+        }
+      },
+    },
+    { ...opts, concurrency: 2 },
+  );
+  const verb = opts.dryRun ? "would" : "did";
+  for (const o of outcomes) {
+    if (o.error) console.log(`${red("✗")} ${o.slug} ${o.error}`);
+    else if (o.counts)
+      console.log(
+        `${green("✓")} ${o.slug} ${verb}: anonymise ${o.counts.registrations} registration(s), clear ${o.counts.attendeeDetails} answer set(s), delete ${o.counts.messages} message(s) and ${o.counts.auditEntries} audit entry(ies)`,
+      );
+  }
+  const failed = outcomes.filter((o) => o.error).length;
+  console.log(
+    dim(
+      `${outcomes.length} tenant(s)${opts.dryRun ? ", dry run: nothing changed" : ""}${failed ? `; ${failed} unreachable` : ""}`,
+    ),
+  );
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
 // ── the command table: parsing, dispatch and the usage all come from it ───────────────────────
 
 const COMMANDS: Command[] = [
@@ -713,6 +754,19 @@ const COMMANDS: Command[] = [
         "an administrative URL",
       ]) as [string, string, string];
       return (p) => servers(p, { name, url });
+    },
+  },
+  {
+    name: "retention",
+    args: "run [--tenant slug] [--dry-run]",
+    help: "apply each live tenant's retention policy now (the daily job's run); --dry-run only counts",
+    more: ["each tenant's run is audited in its own trail; exit 1 if a tenant could not be reached"],
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { tenant: { type: "string" }, "dry-run": { type: "boolean" } });
+      if (positionals[0] !== "run") throw bad("retention needs `run`");
+      positionalsOf("retention", bad, positionals, ["run"]);
+      const slug = typeof values.tenant === "string" ? slugArg(values.tenant) : undefined;
+      return (p) => retention(p, { ...(slug ? { slug } : {}), dryRun: values["dry-run"] === true });
     },
   },
   {

@@ -31,6 +31,7 @@ export const MAIL_FLUSH_QUEUE = "mail.flush";
 export const MAIL_SWEEP_QUEUE = "mail.sweep";
 export const AUDIT_DELIVER_QUEUE = "audit.deliver";
 export const AUDIT_SWEEP_QUEUE = "audit.sweep";
+export const RETENTION_QUEUE = "retention";
 
 export const JOB_QUEUES: Record<string, QueuePolicy> = {
   // Operations whose attempts were all cut short: the worker records them as failed.
@@ -117,5 +118,18 @@ export const JOB_QUEUES: Record<string, QueuePolicy> = {
     retryBackoff: false,
     expireInSeconds: 2 * 60,
     deleteAfterSeconds: 1 * DAY,
+  },
+  /**
+   * Daily retention (lib/lifecycle/retention.server.ts, docs/decisions/050): one run at a time over
+   * every live tenant; a tenant it cannot reach is left for the next day's run, so no retry.
+   */
+  [RETENTION_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 0,
+    retryDelay: 60,
+    retryBackoff: false,
+    expireInSeconds: 60 * 60,
+    heartbeatSeconds: 30,
+    deleteAfterSeconds: 7 * DAY,
   },
 };

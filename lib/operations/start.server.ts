@@ -5,6 +5,7 @@ import type { Bootstrapped } from "../bootstrap/bootstrap.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { logLines } from "../observability/logger.ts";
 import { errorMessage } from "../util/errors.ts";
+import { startRetentionJob } from "../lifecycle/retention-job.server.ts";
 import { startAuditStreamJobs } from "./audit-stream-jobs.server.ts";
 import { startHousekeeping } from "./housekeeping.server.ts";
 import { startMailJobs } from "./mail-jobs.server.ts";
@@ -53,6 +54,9 @@ export function startWorker(
   audit.ready.catch((error: unknown) => log(`audit-stream: jobs not registered: ${errorMessage(error)}`));
   void startHousekeeping(worker.jobs, control, { log, mail: mail.deps }).catch((error: unknown) =>
     log(`housekeeping: not scheduled: ${errorMessage(error)}`),
+  );
+  void startRetentionJob(worker.jobs, { control, withTenant: mail.deps.withTenant }, { log }).catch((error: unknown) =>
+    log(`retention: not scheduled: ${errorMessage(error)}`),
   );
   return {
     ...worker,

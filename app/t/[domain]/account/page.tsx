@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { getLocale, getTranslations } from "next-intl/server";
 import { AuthCard } from "@/components/auth/auth-card.tsx";
 import {
@@ -56,6 +57,11 @@ export default async function AccountPage({ params }: { params: Promise<{ domain
       </dl>
       <MemberLanguageForm chosen={chosen} portalDefault={settings.defaultLocale} choose={chooseMemberLocale} />
       <SignOutButton />
+      {own && (
+        <Link href="/account/data" className="block text-sm text-brand hover:underline" data-testid="my-data-link">
+          {t("myDataLink")}
+        </Link>
+      )}
       {own && (
         <section className="space-y-3" aria-labelledby="sessions-heading">
           <h2 id="sessions-heading" className="text-lg font-semibold">

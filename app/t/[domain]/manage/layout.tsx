@@ -34,6 +34,9 @@ export default async function ManageLayout({
             <Link href="/manage/audit" className="text-brand hover:underline">
               {ta("nav")}
             </Link>
+            <Link href="/manage/privacy" className="text-brand hover:underline">
+              {t("privacy")}
+            </Link>
           </>
         )}
         {user.role === "owner" && (

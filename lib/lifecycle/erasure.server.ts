@@ -1,0 +1,122 @@
+import "server-only";
+import { Prisma } from "../db/generated/tenant/client.ts";
+import type { TenantDb } from "../db/tenant-db.server.ts";
+import { appendTenantAudit, pseudonymiseAuditPerson } from "../audit/tenant-trail.server.ts";
+import { InvalidInput } from "../util/errors.ts";
+import { anonymiseRegistrations } from "./retention.server.ts";
+
+/**
+ * Erasure of one member from a tenant's database (docs/decisions/051). Every personal field in
+ * every table goes:
+ * - their registrations (by account or by address) are anonymised, not deleted: the event's
+ *   counts, check-ins and capacity history stay true;
+ * - messages to them or naming them (the outbox) are deleted, as are their sign-in and email
+ *   tokens and WebAuthn challenges;
+ * - their account is deleted, and with it (foreign-key cascades) their sessions, passkeys,
+ *   authenticator secret, recovery codes and SSO identities;
+ * - "who changed it" labels holding their address (email domains, SSO and SAML settings) become
+ *   "erased member";
+ * - the audit trail keeps its entries and hash chain: the person they name is pseudonymised
+ *   (pseudonymiseAuditPerson), and the erasure itself is recorded naming the person id only.
+ * Nothing about the request is written to the agency's control plane.
+ */
+
+export const ERASED_LABEL = "erased member";
+
+export class ErasureRefused extends InvalidInput {}
+
+export interface ErasureResult {
+  registrationsAnonymised: number;
+  messagesDeleted: number;
+  tokensDeleted: number;
+  labelsCleared: number;
+}
+
+type Tx = Parameters<Parameters<TenantDb["$transaction"]>[0]>[0];
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+async function clearLabels(tx: Tx, email: string): Promise<number> {
+  let n = 0;
+  n += await tx.$executeRaw`UPDATE "EmailDomain" SET "createdBy" = ${ERASED_LABEL} WHERE lower("createdBy") = ${email}`;
+  n +=
+    await tx.$executeRaw`UPDATE "EmailDomain" SET "verifiedBy" = ${ERASED_LABEL} WHERE lower("verifiedBy") = ${email}`;
+  n +=
+    await tx.$executeRaw`UPDATE "SsoConnection" SET "updatedBy" = ${ERASED_LABEL} WHERE lower("updatedBy") = ${email}`;
+  n += await tx.$executeRaw`UPDATE "SamlConfig" SET "updatedBy" = ${ERASED_LABEL} WHERE lower("updatedBy") = ${email}`;
+  return n;
+}
+
+/**
+ * Erases the member `userId`, carried out by `handler` (an owner or admin of the same portal, who
+ * may not erase themselves); completes `requestId` when given. Owners are refused: a portal must
+ * keep its owners, so ownership is handed over first.
+ */
+export async function eraseMember(
+  db: TenantDb,
+  userId: string,
+  handler: { id: string; email: string; name: string },
+  options: { requestId?: string; now?: Date } = {},
+): Promise<ErasureResult> {
+  const now = options.now ?? new Date();
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, role: true },
+  });
+  if (!user) throw new ErasureRefused("That member no longer exists: they may have been erased already.");
+  if (user.role === "owner")
+    throw new ErasureRefused(
+      "Owners cannot be erased: make someone else the owner and change this person's role first.",
+    );
+  if (user.id === handler.id)
+    throw new ErasureRefused("You cannot carry out your own erasure: ask another owner or admin of this portal.");
+  const email = user.email.toLowerCase();
+  const name = user.name.trim();
+  const emailLike = `%${escapeLike(email)}%`;
+  // A name shorter than three letters would match unrelated words; the address still finds those messages.
+  const nameLike = name.length >= 3 ? `%${escapeLike(name)}%` : null;
+
+  const result = await db.$transaction(async (tx) => {
+    const registrationsAnonymised = await anonymiseRegistrations(
+      tx,
+      Prisma.sql`(r."userId" = ${user.id}::uuid OR lower(r."email") = ${email}) AND r."anonymisedAt" IS NULL`,
+      now,
+    );
+    // Registrations anonymised earlier still held the email only as a placeholder: nothing more to do.
+    const messagesDeleted = await tx.$executeRaw`
+      DELETE FROM "MailOutbox" m
+      WHERE lower(m."toAddress") = ${email}
+         OR m."content"::text ILIKE ${emailLike}
+         OR m."brand"::text ILIKE ${emailLike}
+         ${nameLike ? Prisma.sql`OR m."content"::text ILIKE ${nameLike}` : Prisma.empty}`;
+    const tokensDeleted =
+      (await tx.$executeRaw`DELETE FROM "LoginToken" WHERE lower("email") = ${email} OR "userId" = ${user.id}::uuid`) +
+      (await tx.$executeRaw`DELETE FROM "WebAuthnChallenge" WHERE "userId" = ${user.id}::uuid`);
+    const labelsCleared = await clearLabels(tx, email);
+    await tx.$executeRaw`UPDATE "PortalSettings" SET "ssoBreakGlassUserId" = NULL WHERE "ssoBreakGlassUserId" = ${user.id}::uuid`;
+    // Cascades: UserSession, Passkey, UserTotp, RecoveryCode, SsoIdentity.
+    await tx.user.delete({ where: { id: user.id } });
+    if (options.requestId)
+      await tx.dataSubjectRequest.updateMany({
+        where: { id: options.requestId, userId: user.id, kind: "erasure", status: "requested" },
+        data: { status: "completed", completedAt: now, handledById: handler.id },
+      });
+    // Any other open request of theirs is answered by the erasure too.
+    await tx.dataSubjectRequest.updateMany({
+      where: { userId: user.id, status: "requested" },
+      data: { status: "completed", completedAt: now, handledById: handler.id },
+    });
+    return { registrationsAnonymised, messagesDeleted, tokensDeleted, labelsCleared };
+  });
+
+  // Recorded against the person (an AuditPerson row found or made by the address), then the person
+  // is pseudonymised: this entry and every earlier one keep their hashes and name the id only.
+  await appendTenantAudit(db, {
+    actor: { type: "member", personEmail: handler.email, personName: handler.name, label: "member" },
+    action: "privacy.erasure",
+    subject: { email, name },
+    details: { ...result, ...(options.requestId ? { requestId: options.requestId } : {}) },
+  });
+  await pseudonymiseAuditPerson(db, email);
+  return result;
+}
