@@ -16,6 +16,8 @@ import { appendAudit, type AuditActor } from "../lib/audit/log.server.ts";
 import { bootstrap, type Bootstrapped } from "../lib/bootstrap/bootstrap.server.ts";
 import { hostConfig } from "../lib/config/env.server.ts";
 import { importTenant } from "../lib/lifecycle/archive.server.ts";
+import { listBackups } from "../lib/backups/backups.server.ts";
+import { backupLocationsFromEnv } from "../lib/backups/locations.server.ts";
 import { rotateTenantCredentials } from "../lib/lifecycle/role-credentials.server.ts";
 import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
 import type { OperationResult, WorkerDeps } from "../lib/operations/handlers.server.ts";
@@ -189,6 +191,7 @@ function operation<K extends OperationKind>(command: {
           ...p.deps,
           exportsDir: parsed.exportsDir ?? p.exportsDir,
           invitations: invitations(p),
+          backups: backupLocationsFromEnv(p.env, p.backupsDir),
         };
         const printer = progressPrinter();
         const t0 = performance.now();
@@ -450,6 +453,18 @@ async function servers(p: Bootstrapped, add: { name: string; url: string } | nul
 
 // ── the command table: parsing, dispatch and the usage all come from it ───────────────────────
 
+async function showBackups(p: Bootstrapped, slug: string): Promise<number> {
+  const tenant = await p.deps.control.tenant.findUnique({ where: { slug }, select: { id: true } });
+  if (!tenant) throw new InvalidInput(`no tenant named "${slug}" (see \`npm run tenants -- list\`)`);
+  const rows = await listBackups(p.deps, tenant.id);
+  if (rows.length === 0) return say(`${slug} has no backups yet; make one with \`npm run tenants -- backup ${slug}\``);
+  for (const b of rows)
+    console.log(
+      `${b.id}  ${b.kind.padEnd(11)} ${(b.tier ?? "-").padEnd(7)} ${b.status.padEnd(7)} ${String(b.bytes ?? "-").padStart(10)} B  ${b.createdAt.toISOString()}  ${b.location}`,
+    );
+  return EXIT.ok;
+}
+
 const COMMANDS: Command[] = [
   {
     name: "list",
@@ -652,6 +667,57 @@ const COMMANDS: Command[] = [
     },
     report: ({ slug, deps, result }) =>
       say(`${green("✓")} ${slug} offboarded; export kept at ${path.join(deps.exportsDir, result.file)}`),
+  }),
+  operation({
+    name: "backup",
+    args: "<slug>",
+    help: "back a tenant up now (one consistent snapshot, compressed, encrypted, checksummed)",
+    kind: "backup",
+    parse: (args, bad) => {
+      const [slug] = positionalsOf("backup", bad, options(args, {}).positionals, ["a slug"]) as [string];
+      return { slug: slugArg(slug), input: {} };
+    },
+    report: ({ slug, result }) =>
+      say(`${green("✓")} ${slug} backed up: ${result.backupId} (${result.bytes} bytes, sha256 ${result.sha256})`),
+  }),
+  {
+    name: "backups",
+    args: "<slug>",
+    help: "a tenant's backups, newest first: id, kind, tier, status, size, age",
+    parse: (args, bad) => {
+      const [slug] = positionalsOf("backups", bad, options(args, {}).positionals, ["a slug"]) as [string];
+      return (p) => showBackups(p, slugArg(slug));
+    },
+  },
+  operation({
+    name: "restore",
+    args: "<slug> <backup-id> [--into <new-slug>] [--confirm-cross-tenant <source-slug>]",
+    help: "verify a backup, then restore it in place (the tenant in maintenance, a pre-restore backup kept) or into a new tenant",
+    more: ["a backup of another tenant is restored in place only with --confirm-cross-tenant <its tenant's slug>"],
+    kind: "restore",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, {
+        into: { type: "string" },
+        "confirm-cross-tenant": { type: "string" },
+      });
+      const [slug, backupId] = positionalsOf("restore", bad, positionals, ["a slug", "a backup id"]) as [
+        string,
+        string,
+      ];
+      return {
+        slug: slugArg(slug),
+        input: {
+          backupId,
+          into: typeof values.into === "string" ? slugArg(values.into) : null,
+          confirmCrossTenant:
+            typeof values["confirm-cross-tenant"] === "string" ? values["confirm-cross-tenant"] : null,
+        },
+      };
+    },
+    report: ({ slug, result }) =>
+      say(
+        `${green("✓")} ${"into" in result ? `${result.into} created from ${result.from}'s backup` : `${slug} restored`} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows verified)`,
+      ),
   }),
   operation({
     name: "move",

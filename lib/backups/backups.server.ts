@@ -294,7 +294,13 @@ export async function restoreInPlace(
   slug: string,
   backupId: string,
   options: RestoreOptions,
-): Promise<{ tenantId: string; crossTenant: boolean; preRestoreBackupId: string; rows: Record<string, number> }> {
+): Promise<{
+  tenantId: string;
+  from: string;
+  crossTenant: boolean;
+  preRestoreBackupId: string;
+  rows: Record<string, number>;
+}> {
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: true } });
   if (!tenant?.database) throw new TenantNotFound(`no tenant with a database named "${slug}"`);
   if (tenant.status !== "active" && tenant.status !== "suspended")
@@ -326,7 +332,7 @@ export async function restoreInPlace(
       const tenantAdminUrl = withDatabase(admin, db.databaseName);
       const safety = await createBackup(deps, slug, { kind: "pre-restore", by: options.by, url: tenantAdminUrl });
       const rows = await withClient(tenantAdminUrl, (c) => restoreRows(c, verified));
-      return { tenantId: tenant.id, crossTenant, preRestoreBackupId: safety.id, rows };
+      return { tenantId: tenant.id, from: verified.backup.slug, crossTenant, preRestoreBackupId: safety.id, rows };
     } finally {
       await withClient(withDatabase(admin, "postgres"), (c) => c.query(`ALTER ROLE ${quoteRole(db.roleName)} LOGIN`));
       await deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } });

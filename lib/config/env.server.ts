@@ -92,6 +92,29 @@ const schema = z
     PORTICO_DEV_OUTBOX: bool,
     /** Where tenant exports are written by the operations worker and downloaded from the dashboard. */
     PORTICO_EXPORTS_DIR: z.string().min(1).optional(),
+    /** Backups (docs/decisions/052): the folder they are kept in, default <data dir>/backups. */
+    PORTICO_BACKUP_DIR: z.string().min(1).optional(),
+    /** Scheduled backups run hourly unless "false" (the browser and fault suites turn them off). */
+    PORTICO_BACKUPS: z
+      .enum(["true", "false", "1", "0", ""], { message: 'must be "true" or "false"' })
+      .default("true")
+      .transform((v) => v !== "false" && v !== "0"),
+    /** An S3-compatible bucket for backups instead of the folder. */
+    PORTICO_BACKUP_S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name, e.g. portico-backups")
+      .optional(),
+    PORTICO_BACKUP_S3_ENDPOINT: z
+      .string()
+      .url("must be the endpoint's URL, e.g. https://s3.eu-central-1.example")
+      .optional(),
+    PORTICO_BACKUP_S3_REGION: z.string().min(1).max(40).default("us-east-1"),
+    PORTICO_BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).max(200).optional(),
+    PORTICO_BACKUP_S3_SECRET_ACCESS_KEY: z.string().min(1).max(200).optional(),
+    PORTICO_BACKUP_S3_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be a key prefix such as portico/")
+      .optional(),
     /**
      * Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by
      * default, so a client's address is its socket's (docs/decisions/027).

@@ -29,6 +29,7 @@ export const OPERATIONS_DEAD_QUEUE = "operations.dead";
 export const HOUSEKEEPING_QUEUE = "housekeeping";
 export const MAIL_FLUSH_QUEUE = "mail.flush";
 export const MAIL_SWEEP_QUEUE = "mail.sweep";
+export const BACKUPS_QUEUE = "backups.schedule";
 
 export const JOB_QUEUES: Record<string, QueuePolicy> = {
   // Operations whose attempts were all cut short: the worker records them as failed.
@@ -90,5 +91,15 @@ export const JOB_QUEUES: Record<string, QueuePolicy> = {
     retryBackoff: false,
     expireInSeconds: 2 * 60,
     deleteAfterSeconds: 1 * DAY,
+  },
+  /** Hourly: backs up each tenant whose daily backup is due, then expires old ones (lib/backups). */
+  [BACKUPS_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 1,
+    retryDelay: 300,
+    retryBackoff: false,
+    expireInSeconds: 6 * 60 * 60,
+    heartbeatSeconds: 60,
+    deleteAfterSeconds: 7 * DAY,
   },
 };

@@ -6,6 +6,8 @@ import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { logLines } from "../observability/logger.ts";
 import { errorMessage } from "../util/errors.ts";
 import { startHousekeeping } from "./housekeeping.server.ts";
+import { backupLocationsFromEnv } from "../backups/locations.server.ts";
+import { startBackupSchedule } from "../backups/schedule.server.ts";
 import { startMailJobs } from "./mail-jobs.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
 
@@ -36,8 +38,9 @@ export function startWorker(
 ): OperationsWorker {
   const log = options.log ?? logLines();
   const invitations = invitationsFor(platform, options);
+  const backups = backupLocationsFromEnv(platform.env, platform.backupsDir);
   const worker = startOperationsWorker(
-    { ...platform.deps, exportsDir: platform.exportsDir, invitations },
+    { ...platform.deps, exportsDir: platform.exportsDir, invitations, backups },
     { controlUrl: platform.controlUrl, log },
   );
   const { control, keyring } = platform.deps;
@@ -46,6 +49,10 @@ export function startWorker(
   void startHousekeeping(worker.jobs, control, { log, mail: mail.deps }).catch((error: unknown) =>
     log(`housekeeping: not scheduled: ${errorMessage(error)}`),
   );
+  if (platform.env.PORTICO_BACKUPS)
+    void startBackupSchedule(worker.jobs, { ...platform.deps, backups }, { log }).catch((error: unknown) =>
+      log(`backups: not scheduled: ${errorMessage(error)}`),
+    );
   return {
     ...worker,
     async stop(graceMs) {

@@ -25,3 +25,13 @@ export function isPlan(value: unknown): value is PlanName {
 export function planHas(plan: string, feature: Feature): boolean {
   return isPlan(plan) && PLANS[plan].features.includes(feature);
 }
+
+/**
+ * Scheduled backups each plan keeps (docs/decisions/052): the last N daily, weekly (Sundays) and
+ * monthly (the 1st) backups. A tier a plan keeps none of falls back to the next smaller one.
+ */
+export const BACKUP_RETENTION: Record<PlanName, { daily: number; weekly: number; monthly: number }> = {
+  starter: { daily: 7, weekly: 0, monthly: 0 },
+  standard: { daily: 7, weekly: 4, monthly: 0 },
+  premium: { daily: 7, weekly: 4, monthly: 12 },
+};

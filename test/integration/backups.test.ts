@@ -12,6 +12,7 @@ import {
   type BackupDeps,
 } from "../../lib/backups/backups.server.ts";
 import { fileStore } from "../../lib/backups/storage.server.ts";
+import { runOperation } from "../../lib/operations/runner.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
@@ -247,5 +248,47 @@ describe("the backup's snapshot", () => {
     await expect(createBackup(deps, a.slug, { kind: "manual", by: "test" })).resolves.toMatchObject({
       tenantId: a.tenantId,
     });
+  });
+});
+
+describe("backup and restore as agency operations (security case 122)", () => {
+  it("are audited; a cross-tenant restore is refused to an operator and done for an owner who typed the slug", async () => {
+    const a = await tenant("opsa");
+    const b = await tenant("opsb");
+    const worker = { ...deps, exportsDir: dir };
+    const operator = await cp.deps.control.agencyUser.create({
+      data: { email: `op-${cp.tag}@agency.example`, name: "Op", role: "operator" },
+    });
+    const owner = await cp.deps.control.agencyUser.create({
+      data: { email: `owner-${cp.tag}@agency.example`, name: "Owner", role: "owner" },
+    });
+    const as = (u: { id: string; email: string }) => ({ type: "agency-user" as const, id: u.id, label: u.email });
+
+    const made = await runOperation(worker, "backup", {}, { actor: as(operator), slug: a.slug });
+    if (!made.ok) throw new Error(made.message);
+    const backupId = made.result.backupId;
+    const bBefore = await everyTable(b.url);
+    const input = { backupId, confirmCrossTenant: a.slug };
+
+    const refused = await runOperation(worker, "restore", input, { actor: as(operator), slug: b.slug });
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? "" : refused.message).toMatch(/only an agency owner/);
+    expect(await everyTable(b.url)).toEqual(bBefore);
+
+    const done = await runOperation(worker, "restore", input, { actor: as(owner), slug: b.slug });
+    expect(done.ok).toBe(true);
+    expect(await everyTable(b.url)).toEqual(await everyTable(a.url));
+
+    const audit = await cp.deps.control.auditEntry.findMany({
+      where: { tenantId: { in: [a.tenantId, b.tenantId] }, action: { in: ["tenant.backup", "tenant.restore"] } },
+      orderBy: { id: "asc" },
+      select: { action: true, actorLabel: true, details: true },
+    });
+    expect(audit.map((e) => [e.action, e.actorLabel])).toEqual([
+      ["tenant.backup", operator.email],
+      ["tenant.restore", operator.email],
+      ["tenant.restore", owner.email],
+    ]);
+    expect(JSON.stringify(audit[2]?.details)).toContain(a.slug);
   });
 });
