@@ -18,9 +18,7 @@ export function backupLocationsFromEnv(env: Env, backupsDir: string): BackupLoca
         region: env.PORTICO_BACKUP_S3_REGION,
         ...(env.PORTICO_BACKUP_S3_ENDPOINT ? { endpoint: env.PORTICO_BACKUP_S3_ENDPOINT } : {}),
         ...(env.PORTICO_BACKUP_S3_ACCESS_KEY_ID ? { accessKeyId: env.PORTICO_BACKUP_S3_ACCESS_KEY_ID } : {}),
-        ...(env.PORTICO_BACKUP_S3_SECRET_ACCESS_KEY
-          ? { secretAccessKey: env.PORTICO_BACKUP_S3_SECRET_ACCESS_KEY }
-          : {}),
+        ...(env.PORTICO_BACKUP_S3_SECRET_KEY ? { secretAccessKey: env.PORTICO_BACKUP_S3_SECRET_KEY } : {}),
         ...(env.PORTICO_BACKUP_S3_PREFIX ? { prefix: env.PORTICO_BACKUP_S3_PREFIX } : {}),
       })
     : fileStore("default", path.resolve(backupsDir));

@@ -110,7 +110,7 @@ const schema = z
       .optional(),
     PORTICO_BACKUP_S3_REGION: z.string().min(1).max(40).default("us-east-1"),
     PORTICO_BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).max(200).optional(),
-    PORTICO_BACKUP_S3_SECRET_ACCESS_KEY: z.string().min(1).max(200).optional(),
+    PORTICO_BACKUP_S3_SECRET_KEY: z.string().min(1).max(200).optional(),
     PORTICO_BACKUP_S3_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be a key prefix such as portico/")

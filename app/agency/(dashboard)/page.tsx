@@ -1,6 +1,7 @@
 import { headers } from "next/headers";
 import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
+import { fleetBackupSummaries } from "@/lib/agency/backups.server.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
@@ -59,6 +60,10 @@ export default async function AgencyHome({
     audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) },
   });
   const belowContrast = await tenantsBelowContrast(user, platform().control);
+  const backups = await fleetBackupSummaries(
+    user,
+    fleet.rows.map((r) => r.id),
+  );
   if (query.page > fleet.pages) problems.push(`There is no page ${query.page}; page ${fleet.page} is the last.`);
   const port = host.includes(":") ? (host.split(":").pop() ?? "") : "";
   const total = Object.values(fleet.byStatus).reduce((a, b) => a + b, 0);
@@ -193,7 +198,7 @@ export default async function AgencyHome({
       </div>
 
       <div className="mt-2">
-        <FleetTable rows={fleet.rows} port={port} query={shownQuery} />
+        <FleetTable rows={fleet.rows} port={port} query={shownQuery} backups={backups} />
       </div>
 
       <Pagination

@@ -20,6 +20,8 @@ import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
 import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts";
 import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
 import { queueAction } from "../../operations/actions.ts";
+import { BackupsPanel } from "@/components/agency/backups-panel.tsx";
+import { tenantBackupsForAgency } from "@/lib/agency/backups.server.ts";
 import {
   confirmEmailDomain,
   removeTenantSaml,
@@ -77,6 +79,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
     control.mailTarget.findUnique({ where: { target: tenant.id } }),
   ]);
   const live = tenant.status === "active" || tenant.status === "suspended";
+  const backups = await tenantBackupsForAgency(user, tenant);
   const history =
     live && tenant.database
       ? await tenantMigrationHistory(user, tenant, {
@@ -344,6 +347,18 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             </ActionForm>
           </div>
         </section>
+      )}
+
+      {live && (
+        <BackupsPanel
+          slug={slug}
+          queue={queueAction}
+          backups={backups.backups}
+          summary={backups.summary}
+          canAct={canAct}
+          isOwner={user.role === "owner"}
+          now={new Date()}
+        />
       )}
 
       {tenant.status === "active" && (
