@@ -7,6 +7,7 @@ import type { TenantServerConfig } from "../config/env.server.ts";
 import { InvalidInput, errorMessage } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import type { Invitations } from "../mail/invitations.ts";
+import { assertRegion, regionConfig } from "../tenancy/regions.ts";
 
 export interface ProvisionDeps {
   control: ControlDb;
@@ -20,10 +21,12 @@ export interface ProvisionDeps {
 /**
  * Registers (or updates) the tenant database servers named in the configuration. The server's
  * TLS settings (sslmode, sslrootcert in its URL) are kept beside its address, so every tenant
- * connection to it uses them too (lib/db/tls.ts).
+ * connection to it uses them too (lib/db/tls.ts). A server's region is the configured one, or the
+ * default region when it is first registered (decision 053); a region not configured is refused.
  */
 export async function registerServers(deps: ProvisionDeps, servers: TenantServerConfig[]): Promise<void> {
   for (const server of servers) {
+    const region = server.region === undefined ? undefined : assertRegion(server.region);
     const adminUrl = normalisePostgresUrl(server.adminUrl);
     const { host, port } = serverAddress(adminUrl);
     const { sslMode, sslRootCert } = tlsOf(adminUrl);
@@ -31,8 +34,8 @@ export async function registerServers(deps: ProvisionDeps, servers: TenantServer
     const fields = { host, port, sslMode, sslRootCert, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId };
     await deps.control.databaseServer.upsert({
       where: { name: server.name },
-      create: { name: server.name, ...fields },
-      update: fields,
+      create: { name: server.name, ...fields, region: region ?? regionConfig().defaultRegion },
+      update: region === undefined ? fields : { ...fields, region },
     });
   }
 }
@@ -92,7 +95,9 @@ export async function addServer(
   deps: ProvisionDeps,
   name: string,
   adminUrl: string,
+  region?: string,
 ): Promise<{ host: string; port: number }> {
+  if (region !== undefined) assertRegion(region);
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(name))
     throw new InvalidInput(
       `"${name}" is not a usable server name: lower-case letters, digits and hyphens, starting with a letter`,
@@ -127,6 +132,6 @@ export async function addServer(
     throw new InvalidInput(
       `the user in that URL may not create roles and databases on ${address.host}:${address.port}; use one with CREATEROLE and CREATEDB`,
     );
-  await registerServers(deps, [{ name, adminUrl }]);
+  await registerServers(deps, [region === undefined ? { name, adminUrl } : { name, adminUrl, region }]);
   return address;
 }
