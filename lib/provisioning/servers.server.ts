@@ -40,22 +40,39 @@ export async function registerServers(deps: ProvisionDeps, servers: TenantServer
   }
 }
 
-/** The named server, or the one with the fewest tenants. */
-export async function placeTenant(deps: ProvisionDeps, serverName?: string): Promise<{ id: string; name: string }> {
-  const servers = await deps.control.databaseServer.findMany({
-    select: { id: true, name: true, _count: { select: { databases: true } } },
+/**
+ * The named server, or the one with the fewest tenants, within the tenant's region (decision
+ * 053): a tenant's database is never placed outside it. Spare databases are kept per server
+ * (decision 015), so a claimed spare is in the region too.
+ */
+export async function placeTenant(
+  deps: ProvisionDeps,
+  serverName: string | undefined,
+  region: string,
+): Promise<{ id: string; name: string }> {
+  const all = await deps.control.databaseServer.findMany({
+    select: { id: true, name: true, region: true, _count: { select: { databases: true } } },
     orderBy: { name: "asc" },
   });
-  if (servers.length === 0)
+  if (all.length === 0)
     throw new InvalidInput("no database server is registered: set PORTICO_TENANT_SERVERS or run `npm run dev`");
+  const servers = all.filter((s) => s.region === region);
   if (serverName) {
-    const named = servers.find((s) => s.name === serverName);
+    const named = all.find((s) => s.name === serverName);
     if (!named)
       throw new InvalidInput(
-        `no database server named "${serverName}"; registered: ${servers.map((s) => s.name).join(", ")}`,
+        `no database server named "${serverName}"; registered: ${all.map((s) => s.name).join(", ")}`,
       );
-    return named;
+    if (named.region !== region)
+      throw new InvalidInput(
+        `server "${serverName}" is in region "${named.region}", not the tenant's region "${region}"; choose a server in ${region}${servers.length ? ` (${servers.map((s) => s.name).join(", ")})` : ""} or Automatic`,
+      );
+    return { id: named.id, name: named.name };
   }
+  if (servers.length === 0)
+    throw new InvalidInput(
+      `no database server is in region "${region}"; register one there (npm run tenants -- servers add <name> <url> --region ${region}, or PORTICO_TENANT_SERVERS name@${region}=postgres://…) or choose another region`,
+    );
   const least = servers.reduce((a, b) => (b._count.databases < a._count.databases ? b : a));
   return { id: least.id, name: least.name };
 }
