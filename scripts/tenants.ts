@@ -32,6 +32,7 @@ import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../lib/tenancy/slug.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
+import { regionConfig } from "../lib/tenancy/regions.ts";
 import { InvalidInput } from "../lib/util/errors.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { EXIT, fail, tty } from "./lib/cli.ts";
@@ -238,12 +239,13 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   });
   const hosts = hostConfig(p.env);
   const rows = tenants.map((t) => {
-    const { slug, name, status, hosts: addresses, server, schemaVersion, migrationError } = tenantRow(t, hosts);
+    const { slug, name, status, region, hosts: addresses, server, schemaVersion, migrationError } = tenantRow(t, hosts);
     return {
       slug,
       name,
       status,
       hosts: addresses,
+      region,
       server,
       schemaVersion,
       schema: !schemaVersion ? "unmigrated" : schemaVersion === latest ? "current" : "behind",
@@ -261,12 +263,13 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   }
   console.log(
     table([
-      ["SLUG", "STATUS", "NAME", "HOSTS", "SERVER", "SCHEMA"],
+      ["SLUG", "STATUS", "NAME", "HOSTS", "REGION", "SERVER", "SCHEMA"],
       ...rows.map((r) => [
         r.slug,
         r.status,
         r.name,
         r.hosts.join(", "),
+        r.region,
         r.server ?? "-",
         r.schema + (r.migrationError ? " (last migration failed)" : ""),
       ]),
@@ -290,6 +293,7 @@ function parseCreate(args: string[], bad: (message: string) => InvalidInput) {
     font: { type: "string" },
     server: { type: "string" },
     plan: { type: "string" },
+    region: { type: "string" },
   });
   const [slug, ...extra] = positionals;
   if (!slug || extra.length > 0 || typeof values.name !== "string")
@@ -301,6 +305,7 @@ function parseCreate(args: string[], bad: (message: string) => InvalidInput) {
       slug,
       name,
       ...(values.plan ? { plan: values.plan } : {}),
+      ...(values.region ? { region: values.region } : {}),
       domains: values.domain ?? [],
       theme: {
         ...FALLBACK_THEME,
@@ -412,16 +417,20 @@ async function serverPooler(p: Bootstrapped, name: string, config: PoolerConfig 
   );
 }
 
-async function servers(p: Bootstrapped, add: { name: string; url: string } | null): Promise<number> {
+async function servers(
+  p: Bootstrapped,
+  add: { name: string; url: string; region: string | undefined } | null,
+): Promise<number> {
   if (add) {
-    const registered = await addServer(p.deps, add.name, add.url);
+    const registered = await addServer(p.deps, add.name, add.url, add.region);
+    const region = add.region ?? regionConfig().defaultRegion;
     await appendAudit(p.deps.control, {
       actor,
       action: "server.register",
-      details: { name: add.name, address: `${registered.host}:${registered.port}` },
+      details: { name: add.name, address: `${registered.host}:${registered.port}`, region },
     });
     console.log(
-      `${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`,
+      `${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered in region ${region}; new tenants of that region may be placed on it`,
     );
     return EXIT.ok;
   }
@@ -433,14 +442,16 @@ async function servers(p: Bootstrapped, add: { name: string; url: string } | nul
       port: true,
       sslMode: true,
       poolerUrl: true,
+      region: true,
       _count: { select: { databases: true } },
     },
   });
   console.log(
     table([
-      ["SERVER", "ADDRESS", "TENANTS", "TLS", "POOLER"],
+      ["SERVER", "REGION", "ADDRESS", "TENANTS", "TLS", "POOLER"],
       ...rows.map((s) => [
         s.name,
+        s.region,
         `${s.host}:${s.port}`,
         String(s._count.databases),
         s.sslMode ?? "off",
@@ -478,9 +489,12 @@ const COMMANDS: Command[] = [
   },
   {
     name: "create",
-    args: '<slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium]',
+    args: '<slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium] [--region key]',
     help: "provision a new tenant (role, database, migrations, demo content)",
-    more: ["--domain is repeatable (the first is primary); --server defaults to the least loaded, --plan to standard"],
+    more: [
+      "--domain is repeatable (the first is primary); --server defaults to the least loaded, --plan to standard",
+      "--region: where its data stays (PORTICO_REGIONS; default PORTICO_DEFAULT_REGION); --server must be in it",
+    ],
     parse: (args, bad) => {
       const parsed = parseCreate(args, bad);
       return (p) => create(p, parsed);
@@ -738,14 +752,18 @@ const COMMANDS: Command[] = [
   }),
   {
     name: "servers",
-    args: "[add <name> <admin-url> | pooler <name> <pooler-url> --auth-file <path> | pooler <name> --off]",
+    args: "[add <name> <admin-url> [--region key] | pooler <name> <pooler-url> --auth-file <path> | pooler <name> --off]",
     help: "the registered database servers and their tenants; `add` registers one; `pooler` puts PgBouncer in front of one",
     more: [
       "a server is registered only once it is reachable and may create roles and databases",
       "pooler: tenants' requests go through PgBouncer (transaction pooling) at postgres://host:port; Portico writes its auth_file (SCRAM secrets, mode 0600) and RELOADs it through the admin console as the server's administrator, checked before anything is stored (docs/deploy.md → PgBouncer)",
     ],
     parse: (args, bad) => {
-      const parsed = options(args, { "auth-file": { type: "string" }, off: { type: "boolean" } });
+      const parsed = options(args, {
+        "auth-file": { type: "string" },
+        off: { type: "boolean" },
+        region: { type: "string" },
+      });
       const positionals = parsed.positionals;
       if (positionals[0] === "pooler") {
         const off = parsed.values.off === true;
@@ -778,7 +796,7 @@ const COMMANDS: Command[] = [
         "a name",
         "an administrative URL",
       ]) as [string, string, string];
-      return (p) => servers(p, { name, url });
+      return (p) => servers(p, { name, url, region: parsed.values.region });
     },
   },
   {

@@ -81,6 +81,7 @@ function SortHeader({
         : sort === "slug" ||
             sort === "name" ||
             sort === "server" ||
+            sort === "region" ||
             sort === "status" ||
             sort === "plan" ||
             sort === "schema"
@@ -127,6 +128,7 @@ export function FleetTable({
             <th scope="col" className="px-3 py-3">
               Domains
             </th>
+            <SortHeader query={query} sort="region" label="Region" />
             <SortHeader query={query} sort="server" label="Database" />
             <SortHeader query={query} sort="schema" label="Schema" />
             <SortHeader query={query} sort="members" label="Members" right />
@@ -218,6 +220,9 @@ export function FleetTable({
                       {host}
                     </a>
                   ))}
+                </td>
+                <td data-label="Region" className="px-3 py-3 text-slate-600" data-testid="region">
+                  {row.region}
                 </td>
                 <td data-label="Database" className="px-3 py-3 text-slate-600">
                   {row.server ?? "—"}

@@ -11,6 +11,7 @@ import { keyringFrom } from "../db/keyring.server.ts";
 import { ConfigError, errorMessage } from "../util/errors.ts";
 import { ensureAppRole, migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "../provisioning/servers.server.ts";
+import { adoptDefaultRegion } from "../tenancy/regions.ts";
 
 /**
  * Brings up what the app needs before it can serve: a control plane (the configured one, or an
@@ -136,6 +137,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   await mkdir(backupsDir, { recursive: true, mode: 0o700 });
   const control = createControlDb(controlUrl, 4);
   const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
+  const adopted = await adoptDefaultRegion(control); // decision 053: before servers get regions
+  if (adopted.servers + adopted.tenants > 0)
+    log(`regions: ${adopted.servers} server(s) and ${adopted.tenants} tenant(s) placed in the default region`);
   await registerServers({ control, keyring }, servers);
   return {
     env,

@@ -5,6 +5,7 @@ import { ConfigError, errorMessage } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { parseTrustedProxies } from "../http/client-ip.ts";
 import { isIP } from "node:net";
+import { REGION_KEY_PATTERN, parseRegions } from "../tenancy/regions.ts";
 
 /**
  * The environment, validated once at start-up (instrumentation.ts and every script call
@@ -181,6 +182,13 @@ const schema = z
       ),
     /** Create agency users on their first SSO sign-in (through the worker); refused by default. */
     PORTICO_AGENCY_OIDC_CREATE_USERS: bool,
+    /**
+     * Data residency (docs/decisions/053): the regions servers and tenants are in, "key=Label"
+     * comma-separated; unset, one region "default". PORTICO_DEFAULT_REGION: where tenants without
+     * a chosen region and servers without a configured one go (default: the first region).
+     */
+    PORTICO_REGIONS: z.string().optional(),
+    PORTICO_DEFAULT_REGION: z.string().optional(),
     /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
     HOST: z
       .string()
@@ -213,21 +221,28 @@ export type Env = z.infer<typeof schema>;
 export interface TenantServerConfig {
   name: string;
   adminUrl: string;
+  /** Its region (PORTICO_TENANT_SERVERS "name@region=url"); absent: the default region. */
+  region?: string;
 }
 
 export function parseTenantServers(value: string | undefined): TenantServerConfig[] {
   if (!value?.trim()) return [];
   return value.split(",").map((entry, i) => {
     const eq = entry.indexOf("=");
-    const name = entry.slice(0, eq).trim();
+    const [name = "", region] = entry.slice(0, Math.max(eq, 0)).trim().split("@");
     const parsed = postgresUrl.safeParse(entry.slice(eq + 1).trim());
-    if (eq < 1 || !/^[a-z0-9-]{1,63}$/.test(name) || !parsed.success) {
+    if (
+      eq < 1 ||
+      !/^[a-z0-9-]{1,63}$/.test(name) ||
+      (region !== undefined && !REGION_KEY_PATTERN.test(region)) ||
+      !parsed.success
+    ) {
       const tls = parsed.error?.issues.find((issue) => /ssl/.test(issue.message))?.message;
       throw new ConfigError(
-        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem] (name: a-z, 0-9, -)${tls ? `: ${tls}` : ""}`,
+        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name[@region]=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem] (name: a-z, 0-9, -; region: a key of PORTICO_REGIONS)${tls ? `: ${tls}` : ""}`,
       );
     }
-    return { name, adminUrl: parsed.data };
+    return region === undefined ? { name, adminUrl: parsed.data } : { name, adminUrl: parsed.data, region };
   });
 }
 
@@ -263,7 +278,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee README.md → Configuration.`);
   }
-  parseTenantServers(result.data.PORTICO_TENANT_SERVERS);
+  const servers = parseTenantServers(result.data.PORTICO_TENANT_SERVERS);
+  const regions = parseRegions(result.data.PORTICO_REGIONS, result.data.PORTICO_DEFAULT_REGION);
+  const stray = servers.find((s) => s.region !== undefined && !regions.regions.some((r) => r.key === s.region));
+  if (stray)
+    throw new ConfigError(
+      `PORTICO_TENANT_SERVERS: server "${stray.name}" is in region "${stray.region}", which PORTICO_REGIONS does not list (${regions.regions.map((r) => r.key).join(", ")}); add the region or fix the server's`,
+    );
   return result.data;
 }
 

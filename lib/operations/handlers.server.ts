@@ -334,12 +334,19 @@ export const HANDLERS = {
   async move(ctx) {
     const tracker = stepTracker(ctx, MOVE_STEPS);
     try {
+      const { confirm } = ctx.input;
       const result = await moveTenant(ctx.deps, requireSlug(ctx), ctx.input.server, {
         onStep: (s) => tracker.start(s),
+        // Only an agency user's own typed confirmation counts; its role is checked when it runs.
+        regionConfirmation:
+          confirm && ctx.actor.type === "agency-user" && ctx.actor.id
+            ? { ...confirm, agencyUserId: ctx.actor.id }
+            : null,
+        actor: ctx.actor,
       });
       await tracker.finish();
       ctx.setTenant(result.tenantId);
-      return { from: result.from, to: result.to, rows: result.rows };
+      return { from: result.from, to: result.to, rows: result.rows, region: result.region };
     } catch (error) {
       await tracker.fail();
       throw error;

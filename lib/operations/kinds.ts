@@ -74,7 +74,17 @@ export const operationInputs = {
   }),
   export: z.object({}),
   offboard: z.object({}),
-  move: z.object({ server: z.string().min(1).max(63) }),
+  move: z.object({
+    server: z.string().min(1).max(63),
+    /**
+     * Data residency (decision 053): to a server in another region, the tenant's slug and the
+     * target region as an agency owner typed them; the worker checks both and the owner's role.
+     */
+    confirm: z
+      .object({ slug: z.string().max(60), region: z.string().max(60) })
+      .nullable()
+      .default(null),
+  }),
   /** From a tenant's own admin (settings page): name, theme, and optionally a new logo (base64). */
   "set-branding": z.object({
     name: z.string().trim().min(1, "a portal needs a name").max(120),

@@ -7,13 +7,18 @@ export const FEATURES = {
   waitlist: "Waitlists with automatic promotion",
   "custom-questions": "Custom registration questions",
   "csv-export": "CSV exports of attendees",
+  /** The client chooses the region its data stays in (decision 053); others get the default region. */
+  "data-residency": "Choice of data region",
 } as const;
 export type Feature = keyof typeof FEATURES;
 
 export const PLANS = {
   starter: { label: "Starter", features: [] as Feature[] },
   standard: { label: "Standard", features: ["waitlist", "csv-export"] as Feature[] },
-  premium: { label: "Premium", features: ["custom-domain", "waitlist", "custom-questions", "csv-export"] as Feature[] },
+  premium: {
+    label: "Premium",
+    features: ["custom-domain", "waitlist", "custom-questions", "csv-export", "data-residency"] as Feature[],
+  },
 } as const;
 export type PlanName = keyof typeof PLANS;
 export const PLAN_NAMES = Object.keys(PLANS) as PlanName[];

@@ -8,6 +8,7 @@ import { Pagination } from "@/components/ui/pagination.tsx";
 import { FRESH_FOR_MS, fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { tenantsBelowContrast } from "@/lib/agency/brand-contrast.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
+import { regionConfig } from "@/lib/tenancy/regions.ts";
 import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
@@ -118,6 +119,7 @@ export default async function AgencyHome({
         </Field>
         <Filter label="Status" name="status" value={query.status[0]} options={STATUSES} />
         <Filter label="Plan" name="plan" value={query.plan[0]} options={PLAN_NAMES} />
+        <Filter label="Region" name="region" value={query.region} options={regionConfig().regions.map((r) => r.key)} />
         <Filter label="Server" name="server" value={query.server} options={fleet.servers} />
         <Filter label="Health (last read)" name="health" value={query.health} options={HEALTH} />
         <Filter label="Per page" name="per" value={String(query.per)} options={PAGE_SIZES.map(String)} any={false} />

@@ -27,13 +27,28 @@ export const queueAction = agencyAction(
     name: text(),
     domains: text(),
     server: text(),
+    confirmRegionSlug: text(),
+    confirmRegion: text(),
     backupId: text(),
     into: text(),
     confirmCrossTenant: text(),
     nonce: text(),
   }),
   async (
-    { kind, slug, confirm, name, domains, server, backupId, into, confirmCrossTenant, nonce },
+    {
+      kind,
+      slug,
+      confirm,
+      name,
+      domains,
+      server,
+      confirmRegionSlug,
+      confirmRegion,
+      backupId,
+      into,
+      confirmCrossTenant,
+      nonce,
+    },
     { user },
   ): Promise<ActionState> => {
     if (CONFIRM_BY_SLUG.has(kind) && confirm !== slug)
@@ -41,7 +56,16 @@ export const queueAction = agencyAction(
     const input: Record<string, unknown> = {};
     if (kind === "rename") input.name = name;
     if (kind === "set-domains") input.domains = domains.split(/[\s,]+/).filter(Boolean);
-    if (kind === "move") input.server = server;
+    if (kind === "move") {
+      input.server = server;
+      // Leaving the tenant's region (decision 053): an owner types the slug and the target region;
+      // the worker checks them against the server's region and the owner's role again.
+      if (confirmRegionSlug || confirmRegion) {
+        if (user.role !== "owner")
+          throw new InvalidInput("Only an agency owner can confirm moving a tenant out of its region.");
+        input.confirm = { slug: confirmRegionSlug, region: confirmRegion };
+      }
+    }
     if (kind === "migrate-fleet") input.concurrency = 4;
     if (kind === "restore") {
       // Another tenant's data into this one: owners only (the worker checks again), slug typed.
