@@ -684,12 +684,15 @@ const COMMANDS: Command[] = [
   }),
   operation({
     name: "backup",
-    args: "<slug>",
+    args: "<slug> [--confirm-region <region>]",
     help: "back a tenant up now (one consistent snapshot, compressed, encrypted, checksummed)",
+    more: ["--confirm-region stores it in another region's location when its own region has none"],
     kind: "backup",
     parse: (args, bad) => {
-      const [slug] = positionalsOf("backup", bad, options(args, {}).positionals, ["a slug"]) as [string];
-      return { slug: slugArg(slug), input: {} };
+      const { values, positionals } = options(args, { "confirm-region": { type: "string" } });
+      const [slug] = positionalsOf("backup", bad, positionals, ["a slug"]) as [string];
+      const region = values["confirm-region"];
+      return { slug: slugArg(slug), input: { confirmRegion: typeof region === "string" ? region : null } };
     },
     report: ({ slug, result }) =>
       say(`${green("✓")} ${slug} backed up: ${result.backupId} (${result.bytes} bytes, sha256 ${result.sha256})`),
@@ -705,7 +708,7 @@ const COMMANDS: Command[] = [
   },
   operation({
     name: "restore",
-    args: "<slug> <backup-id> [--into <new-slug>] [--confirm-cross-tenant <source-slug>]",
+    args: "<slug> <backup-id> [--into <new-slug>] [--confirm-cross-tenant <source-slug>] [--confirm-region <region>]",
     help: "verify a backup, then restore it in place (the tenant in maintenance, a pre-restore backup kept) or into a new tenant",
     more: ["a backup of another tenant is restored in place only with --confirm-cross-tenant <its tenant's slug>"],
     kind: "restore",
@@ -713,6 +716,7 @@ const COMMANDS: Command[] = [
       const { values, positionals } = options(args, {
         into: { type: "string" },
         "confirm-cross-tenant": { type: "string" },
+        "confirm-region": { type: "string" },
       });
       const [slug, backupId] = positionalsOf("restore", bad, positionals, ["a slug", "a backup id"]) as [
         string,

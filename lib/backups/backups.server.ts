@@ -36,9 +36,14 @@ import type { BackupStore } from "./storage.server.ts";
  * one transaction that also checks every table's row count and checksum before it commits.
  */
 
-/** The backup locations: where each tenant's backups go, and each stored location by name. */
+/**
+ * The backup locations: one for every tenant, or one per region (named by the region), so a
+ * tenant's backups stay in its region; each stored location by name.
+ */
 export interface BackupLocations {
-  forTenant(tenantId: string): Promise<BackupStore>;
+  regional: boolean;
+  /** The region's location; null when locations are per region and this region has none. */
+  forRegion(region: string): BackupStore | null;
   byName(name: string): BackupStore;
 }
 
@@ -56,6 +61,8 @@ export interface BackupOptions {
   expiresAt?: Date | null;
   /** Read through this connection instead of the tenant's role (a restore's own safety copy). */
   url?: string;
+  /** Another region's location, confirmed by an agency owner (the caller checks the role). */
+  confirmRegion?: string | null;
   now?: Date;
 }
 
@@ -80,17 +87,37 @@ async function snapshot(client: pg.Client, line: (text: string) => Promise<void>
   return tables;
 }
 
+/**
+ * Where a tenant's backup is written: its region's location; another region's only when an agency
+ * owner confirmed that region by name (residency, decision 053).
+ */
+function backupStoreFor(deps: BackupDeps, tenant: { slug: string; region: string }, confirmRegion: string | null) {
+  const own = deps.backups.forRegion(tenant.region);
+  if (own && (!confirmRegion || confirmRegion === own.name)) return own;
+  if (confirmRegion) return deps.backups.byName(confirmRegion);
+  throw new InvalidInput(
+    `"${tenant.slug}" is in region ${tenant.region}, which has no backup location: add ${tenant.region}=<folder or s3://bucket> to PORTICO_BACKUP_LOCATIONS, or an agency owner confirms storing its backups in another region`,
+  );
+}
+
 /** Backs a tenant up into its location; returns the Backup row's id. */
 export async function createBackup(
   deps: BackupDeps,
   slug: string,
   options: BackupOptions,
-): Promise<{ id: string; tenantId: string; bytes: number; sha256: string; tables: BackupHeader["tables"] }> {
+): Promise<{
+  id: string;
+  tenantId: string;
+  location: string;
+  bytes: number;
+  sha256: string;
+  tables: BackupHeader["tables"];
+}> {
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: true } });
   if (!tenant?.database) throw new TenantNotFound(`no tenant with a database named "${slug}"`);
   if (tenant.status !== "active" && tenant.status !== "suspended")
     throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant can be backed up`);
-  const store = await deps.backups.forTenant(tenant.id);
+  const store = backupStoreFor(deps, tenant, options.confirmRegion ?? null);
   const now = options.now ?? new Date();
   const stamp = now
     .toISOString()
@@ -153,6 +180,7 @@ export async function createBackup(
     return {
       id: row.id,
       tenantId: tenant.id,
+      location: store.name,
       bytes: written.bytes,
       sha256: written.sha256,
       tables: written.header.tables,
@@ -277,8 +305,24 @@ export async function restoreRows(
   }
 }
 
+/** With locations per region, a backup from another region's location needs that region confirmed. */
+function checkRegion(
+  deps: BackupDeps,
+  verified: VerifiedBackup,
+  tenant: { slug: string; region: string },
+  confirmRegion: string | null,
+): void {
+  const from = verified.backup.location;
+  if (!deps.backups.regional || from === tenant.region || confirmRegion === from) return;
+  throw new InvalidInput(
+    `backup ${verified.backup.id} is kept in region ${from} and "${tenant.slug}" is in ${tenant.region}: restoring it across regions needs an agency owner to confirm the region ${from}; nothing was restored`,
+  );
+}
+
 export interface RestoreOptions {
   by: string;
+  /** A backup kept in another region restored here: that region, confirmed by an agency owner. */
+  confirmRegion?: string | null;
   /** Restoring another tenant's backup here: the source tenant's slug, typed by an agency owner. */
   confirmCrossTenant?: string | null;
 }
@@ -313,6 +357,7 @@ export async function restoreInPlace(
       throw new InvalidInput(
         `backup ${backupId} belongs to "${verified.backup.slug}", not "${slug}": restoring it would replace ${slug}'s data with another tenant's. An agency owner must confirm by typing "${verified.backup.slug}"; nothing was restored`,
       );
+    checkRegion(deps, verified, tenant, options.confirmRegion ?? null);
     const current = tenant.database.schemaVersion;
     if (verified.header.schemaVersion && current && verified.header.schemaVersion > current)
       throw new InvalidInput(
@@ -330,7 +375,12 @@ export async function restoreInPlace(
         await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [db.roleName]);
       });
       const tenantAdminUrl = withDatabase(admin, db.databaseName);
-      const safety = await createBackup(deps, slug, { kind: "pre-restore", by: options.by, url: tenantAdminUrl });
+      const safety = await createBackup(deps, slug, {
+        kind: "pre-restore",
+        by: options.by,
+        url: tenantAdminUrl,
+        confirmRegion: deps.backups.forRegion(tenant.region) ? null : verified.backup.location,
+      });
       const rows = await withClient(tenantAdminUrl, (c) => restoreRows(c, verified));
       return { tenantId: tenant.id, from: verified.backup.slug, crossTenant, preRestoreBackupId: safety.id, rows };
     } finally {
@@ -349,7 +399,7 @@ export async function restoreIntoNewTenant(
   backupId: string,
   newSlug: string,
   options: { name?: string | null } = {},
-): Promise<{ tenantId: string; sourceSlug: string; rows: Record<string, number> }> {
+): Promise<{ tenantId: string; sourceSlug: string; region: string | null; rows: Record<string, number> }> {
   const work = await mkdtemp(path.join(os.tmpdir(), "portico-restore-"));
   let created = false;
   try {
@@ -362,6 +412,8 @@ export async function restoreIntoNewTenant(
         name: options.name ?? `${verified.header.name} (restored)`.slice(0, 120),
         plan: verified.header.plan,
         theme: theme.success ? theme.data : FALLBACK_THEME,
+        // A regional backup's copy is placed in the same region, so its data stays there.
+        ...(deps.backups.regional ? { region: verified.backup.location } : {}),
       },
       "the restored tenant",
     );
@@ -369,7 +421,12 @@ export async function restoreIntoNewTenant(
     created = true;
     const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
     const rows = await withClient(url, (c) => restoreRows(c, verified));
-    return { tenantId, sourceSlug: verified.backup.slug, rows };
+    return {
+      tenantId,
+      sourceSlug: verified.backup.slug,
+      region: deps.backups.regional ? verified.backup.location : null,
+      rows,
+    };
   } catch (error) {
     if (created) {
       await deps.control.tenant.update({ where: { slug: newSlug }, data: { status: "failed" } });

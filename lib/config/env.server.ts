@@ -100,6 +100,20 @@ const schema = z
       .enum(["true", "false", "1", "0", ""], { message: 'must be "true" or "false"' })
       .default("true")
       .transform((v) => v !== "false" && v !== "0"),
+    /** Backup locations per region: region=folder or region=s3://bucket/prefix, comma-separated. */
+    PORTICO_BACKUP_LOCATIONS: z
+      .string()
+      .optional()
+      .refine(
+        (v) =>
+          !v ||
+          v
+            .split(",")
+            .every((e) =>
+              /^[a-z][a-z0-9-]{0,39}=(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?|[^,=\s][^,=]*)$/.test(e.trim()),
+            ),
+        "must look like eu=/srv/backups/eu,us=s3://portico-us/backups/",
+      ),
     /** An S3-compatible bucket for backups instead of the folder. */
     PORTICO_BACKUP_S3_BUCKET: z
       .string()

@@ -300,27 +300,40 @@ export const HANDLERS = {
   async backup(ctx) {
     const tracker = stepTracker(ctx, ["backup"]);
     await tracker.start("backup");
+    if (ctx.input.confirmRegion) await assertOwnerOrCli(ctx, "store a backup outside its tenant's region");
     const result = await createBackup(backupDeps(ctx), requireSlug(ctx), {
       kind: "manual",
       by: ctx.actor.label,
+      confirmRegion: ctx.input.confirmRegion,
       expiresAt: new Date(Date.now() + KEEP_UNSCHEDULED_MS),
     });
     await tracker.finish();
     ctx.setTenant(result.tenantId);
-    return { backupId: result.id, bytes: result.bytes, sha256: result.sha256, tables: result.tables.length };
+    return {
+      backupId: result.id,
+      location: result.location,
+      bytes: result.bytes,
+      sha256: result.sha256,
+      tables: result.tables.length,
+    };
   },
 
   async restore(ctx) {
     const deps = backupDeps(ctx);
-    const { backupId, into, confirmCrossTenant } = ctx.input;
+    const { backupId, into, confirmCrossTenant, confirmRegion } = ctx.input;
+    if (confirmRegion) await assertOwnerOrCli(ctx, "restore a backup across regions");
     if (into) {
       const restored = await restoreIntoNewTenant(deps, backupId, into);
       ctx.setTenant(restored.tenantId);
-      return { backupId, into, from: restored.sourceSlug, rows: restored.rows };
+      return { backupId, into, from: restored.sourceSlug, region: restored.region, rows: restored.rows };
     }
     const slug = requireSlug(ctx);
     if (confirmCrossTenant) await assertOwnerOrCli(ctx, "restore one tenant's backup into another");
-    const restored = await restoreInPlace(deps, slug, backupId, { by: ctx.actor.label, confirmCrossTenant });
+    const restored = await restoreInPlace(deps, slug, backupId, {
+      by: ctx.actor.label,
+      confirmCrossTenant,
+      confirmRegion,
+    });
     ctx.setTenant(restored.tenantId);
     return {
       backupId,

@@ -103,7 +103,8 @@ export const operationInputs = {
     issuer: z.string().url().max(500),
     subject: z.string().min(1).max(255),
   }),
-  backup: z.object({}),
+  /** `confirmRegion`: another region's location, when the tenant's region has none (owners only). */
+  backup: z.object({ confirmRegion: z.string().trim().max(40).nullable().default(null) }),
   /**
    * In place (the operation's tenant), or into a new tenant `into`. Another tenant's backup in
    * place needs `confirmCrossTenant`: the source tenant's slug, typed by an agency owner.
@@ -119,6 +120,8 @@ export const operationInputs = {
       .nullable()
       .default(null),
     confirmCrossTenant: z.string().trim().max(40).nullable().default(null),
+    /** A backup kept in another region: that region, typed by an agency owner (decision 053). */
+    confirmRegion: z.string().trim().max(40).nullable().default(null),
   }),
 } satisfies Record<OperationKind, z.ZodType>;
 

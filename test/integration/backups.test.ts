@@ -12,6 +12,7 @@ import {
   type BackupDeps,
 } from "../../lib/backups/backups.server.ts";
 import { fileStore } from "../../lib/backups/storage.server.ts";
+import { regionalLocations, singleLocation } from "../../lib/backups/locations.server.ts";
 import { runOperation } from "../../lib/operations/runner.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
@@ -32,7 +33,7 @@ beforeAll(async () => {
   cp = await testControlPlane();
   dir = await mkdtemp(path.join(os.tmpdir(), "portico-backups-"));
   const store = fileStore("default", dir);
-  deps = { ...cp.deps, backups: { forTenant: async () => store, byName: () => store } };
+  deps = { ...cp.deps, backups: singleLocation(store) };
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -290,5 +291,55 @@ describe("backup and restore as agency operations (security case 122)", () => {
       ["tenant.restore", owner.email],
     ]);
     expect(JSON.stringify(audit[2]?.details)).toContain(a.slug);
+  });
+});
+
+describe("backups per region (residency)", () => {
+  it("stay in the tenant's region; another region only with an owner's confirmation, across regions alike", async () => {
+    const eu = await mkdtemp(path.join(os.tmpdir(), "portico-backups-eu-"));
+    const us = await mkdtemp(path.join(os.tmpdir(), "portico-backups-us-"));
+    try {
+      const regional: BackupDeps = {
+        ...cp.deps,
+        backups: regionalLocations([fileStore("eu", eu), fileStore("us", us)]),
+      };
+      const a = await tenant("rega");
+      const b = await tenant("regb");
+      const c = await tenant("regc");
+      await cp.deps.control.tenant.update({ where: { id: a.tenantId }, data: { region: "eu" } });
+      await cp.deps.control.tenant.update({ where: { id: b.tenantId }, data: { region: "us" } });
+      await cp.deps.control.tenant.update({ where: { id: c.tenantId }, data: { region: "ap" } });
+
+      const fromA = await createBackup(regional, a.slug, { kind: "manual", by: "test" });
+      expect(await readdir(path.join(eu, a.tenantId))).toHaveLength(1);
+      expect(await readdir(us)).toEqual([]);
+      expect((await cp.deps.control.backup.findUniqueOrThrow({ where: { id: fromA.id } })).location).toBe("eu");
+
+      // A region without a location: refused, then stored elsewhere once confirmed.
+      await expect(createBackup(regional, c.slug, { kind: "manual", by: "test" })).rejects.toThrow(
+        /region ap, which has no backup location/,
+      );
+      const confirmed = await createBackup(regional, c.slug, { kind: "manual", by: "test", confirmRegion: "us" });
+      expect((await cp.deps.control.backup.findUniqueOrThrow({ where: { id: confirmed.id } })).location).toBe("us");
+
+      // Across regions: the typed tenant slug is not enough; the region must be confirmed too.
+      const bBefore = await everyTable(b.url);
+      await expect(
+        restoreInPlace(regional, b.slug, fromA.id, { by: "test", confirmCrossTenant: a.slug }),
+      ).rejects.toThrow(/across regions/);
+      expect(await everyTable(b.url)).toEqual(bBefore);
+      const done = await restoreInPlace(regional, b.slug, fromA.id, {
+        by: "test",
+        confirmCrossTenant: a.slug,
+        confirmRegion: "eu",
+      });
+      expect(done.crossTenant).toBe(true);
+      expect(await everyTable(b.url)).toEqual(await everyTable(a.url));
+      // In its own region a restore needs nothing more (positive control).
+      await restoreInPlace(regional, a.slug, fromA.id, { by: "test" });
+    } finally {
+      await rm(eu, { recursive: true, force: true });
+      await rm(us, { recursive: true, force: true });
+    }
   });
 });
