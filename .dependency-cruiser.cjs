@@ -14,6 +14,7 @@ const LAYERS = [
   ["auth"],
   ["provisioning"],
   ["bootstrap", "lifecycle", "fleet-migration"],
+  ["backups"],
   ["operations"],
   ["portal", "agency"],
   ["actions"],

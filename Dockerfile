@@ -24,25 +24,26 @@ ENV NEXT_TELEMETRY_DISABLED=1
 RUN node scripts/build-image.mjs --out /out
 
 # The runtime: Node.js and the runtime directory, owned by root and read-only to the
-# unprivileged user the server runs as. Only tenant exports are written, to a volume.
+# unprivileged user the server runs as. Only tenant exports and backups are written, to volumes.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOST=0.0.0.0 \
-    PORTICO_EXPORTS_DIR=/var/lib/portico/exports
+    PORTICO_EXPORTS_DIR=/var/lib/portico/exports \
+    PORTICO_BACKUP_DIR=/var/lib/portico/backups
 RUN groupadd --system --gid 10001 portico \
  && useradd --system --uid 10001 --gid portico --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin portico \
- && mkdir -p /var/lib/portico/exports \
- && chown portico:portico /var/lib/portico/exports \
- && chmod 700 /var/lib/portico/exports
+ && mkdir -p /var/lib/portico/exports /var/lib/portico/backups \
+ && chown portico:portico /var/lib/portico/exports /var/lib/portico/backups \
+ && chmod 700 /var/lib/portico/exports /var/lib/portico/backups
 WORKDIR /app
 COPY --from=build /out /app
 # Next.js keeps its own caches under .next/cache; the rest of /app stays read-only.
 RUN mkdir -p /app/.next/cache && chown portico:portico /app/.next/cache
 USER portico
 EXPOSE 3000
-VOLUME ["/var/lib/portico/exports"]
+VOLUME ["/var/lib/portico/exports", "/var/lib/portico/backups"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Migrates the control plane, syncs the declared tenants, brings the fleet to the newest tenant

@@ -39,6 +39,11 @@ export default defineConfig({
     reuseExistingServer: !process.env.CI,
     stdout: "pipe",
     // Warnings and errors only: one JSON line per request would bury what a failing test printed.
-    env: { E2E_PORT: String(port), PORTICO_LOG_LEVEL: process.env.PORTICO_LOG_LEVEL ?? "warn" },
+    // No scheduled backups: they would add load to every test run (README → Backups).
+    env: {
+      E2E_PORT: String(port),
+      PORTICO_LOG_LEVEL: process.env.PORTICO_LOG_LEVEL ?? "warn",
+      PORTICO_BACKUPS: "false",
+    },
   },
 });

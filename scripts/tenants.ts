@@ -17,6 +17,8 @@ import { bootstrap, type Bootstrapped } from "../lib/bootstrap/bootstrap.server.
 import { hostConfig } from "../lib/config/env.server.ts";
 import { importTenant } from "../lib/lifecycle/archive.server.ts";
 import { runRetention } from "../lib/lifecycle/retention.server.ts";
+import { listBackups } from "../lib/backups/backups.server.ts";
+import { backupLocationsFromEnv } from "../lib/backups/locations.server.ts";
 import { rotateTenantCredentials } from "../lib/lifecycle/role-credentials.server.ts";
 import { createTenantDb, tenantRequestConnection } from "../lib/db/tenant-db.server.ts";
 import { loadMigrations, migrationsDir } from "../lib/migrations/migrator.ts";
@@ -32,6 +34,7 @@ import { describeOutcome, syncTenants } from "../lib/provisioning/sync.server.ts
 import { tenantSubdomainHost } from "../lib/tenancy/host.ts";
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../lib/tenancy/slug.ts";
 import { FALLBACK_THEME, readableOn } from "../lib/tenancy/theme.ts";
+import { regionConfig } from "../lib/tenancy/regions.ts";
 import { InvalidInput } from "../lib/util/errors.ts";
 import { declaredTenants } from "../tenants/index.ts";
 import { EXIT, fail, tty } from "./lib/cli.ts";
@@ -191,6 +194,7 @@ function operation<K extends OperationKind>(command: {
           ...p.deps,
           exportsDir: parsed.exportsDir ?? p.exportsDir,
           invitations: invitations(p),
+          backups: backupLocationsFromEnv(p.env, p.backupsDir),
         };
         const printer = progressPrinter();
         const t0 = performance.now();
@@ -237,12 +241,13 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   });
   const hosts = hostConfig(p.env);
   const rows = tenants.map((t) => {
-    const { slug, name, status, hosts: addresses, server, schemaVersion, migrationError } = tenantRow(t, hosts);
+    const { slug, name, status, region, hosts: addresses, server, schemaVersion, migrationError } = tenantRow(t, hosts);
     return {
       slug,
       name,
       status,
       hosts: addresses,
+      region,
       server,
       schemaVersion,
       schema: !schemaVersion ? "unmigrated" : schemaVersion === latest ? "current" : "behind",
@@ -260,12 +265,13 @@ async function list(p: Bootstrapped, json: boolean): Promise<number> {
   }
   console.log(
     table([
-      ["SLUG", "STATUS", "NAME", "HOSTS", "SERVER", "SCHEMA"],
+      ["SLUG", "STATUS", "NAME", "HOSTS", "REGION", "SERVER", "SCHEMA"],
       ...rows.map((r) => [
         r.slug,
         r.status,
         r.name,
         r.hosts.join(", "),
+        r.region,
         r.server ?? "-",
         r.schema + (r.migrationError ? " (last migration failed)" : ""),
       ]),
@@ -289,6 +295,7 @@ function parseCreate(args: string[], bad: (message: string) => InvalidInput) {
     font: { type: "string" },
     server: { type: "string" },
     plan: { type: "string" },
+    region: { type: "string" },
   });
   const [slug, ...extra] = positionals;
   if (!slug || extra.length > 0 || typeof values.name !== "string")
@@ -300,6 +307,7 @@ function parseCreate(args: string[], bad: (message: string) => InvalidInput) {
       slug,
       name,
       ...(values.plan ? { plan: values.plan } : {}),
+      ...(values.region ? { region: values.region } : {}),
       domains: values.domain ?? [],
       theme: {
         ...FALLBACK_THEME,
@@ -411,16 +419,20 @@ async function serverPooler(p: Bootstrapped, name: string, config: PoolerConfig 
   );
 }
 
-async function servers(p: Bootstrapped, add: { name: string; url: string } | null): Promise<number> {
+async function servers(
+  p: Bootstrapped,
+  add: { name: string; url: string; region: string | undefined } | null,
+): Promise<number> {
   if (add) {
-    const registered = await addServer(p.deps, add.name, add.url);
+    const registered = await addServer(p.deps, add.name, add.url, add.region);
+    const region = add.region ?? regionConfig().defaultRegion;
     await appendAudit(p.deps.control, {
       actor,
       action: "server.register",
-      details: { name: add.name, address: `${registered.host}:${registered.port}` },
+      details: { name: add.name, address: `${registered.host}:${registered.port}`, region },
     });
     console.log(
-      `${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered; new tenants may be placed on it`,
+      `${green("✓")} server ${add.name} (${registered.host}:${registered.port}) registered in region ${region}; new tenants of that region may be placed on it`,
     );
     return EXIT.ok;
   }
@@ -432,14 +444,16 @@ async function servers(p: Bootstrapped, add: { name: string; url: string } | nul
       port: true,
       sslMode: true,
       poolerUrl: true,
+      region: true,
       _count: { select: { databases: true } },
     },
   });
   console.log(
     table([
-      ["SERVER", "ADDRESS", "TENANTS", "TLS", "POOLER"],
+      ["SERVER", "REGION", "ADDRESS", "TENANTS", "TLS", "POOLER"],
       ...rows.map((s) => [
         s.name,
+        s.region,
         `${s.host}:${s.port}`,
         String(s._count.databases),
         s.sslMode ?? "off",
@@ -491,6 +505,18 @@ async function retention(p: Bootstrapped, opts: { slug?: string; dryRun: boolean
 
 // ── the command table: parsing, dispatch and the usage all come from it ───────────────────────
 
+async function showBackups(p: Bootstrapped, slug: string): Promise<number> {
+  const tenant = await p.deps.control.tenant.findUnique({ where: { slug }, select: { id: true } });
+  if (!tenant) throw new InvalidInput(`no tenant named "${slug}" (see \`npm run tenants -- list\`)`);
+  const rows = await listBackups(p.deps, tenant.id);
+  if (rows.length === 0) return say(`${slug} has no backups yet; make one with \`npm run tenants -- backup ${slug}\``);
+  for (const b of rows)
+    console.log(
+      `${b.id}  ${b.kind.padEnd(11)} ${(b.tier ?? "-").padEnd(7)} ${b.status.padEnd(7)} ${String(b.bytes ?? "-").padStart(10)} B  ${b.createdAt.toISOString()}  ${b.location}`,
+    );
+  return EXIT.ok;
+}
+
 const COMMANDS: Command[] = [
   {
     name: "list",
@@ -504,9 +530,12 @@ const COMMANDS: Command[] = [
   },
   {
     name: "create",
-    args: '<slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium]',
+    args: '<slug> --name "Name" [--domain host]… [--primary #hex] [--accent #hex] [--font sans|serif|mono|rounded|humanist] [--server name] [--plan starter|standard|premium] [--region key]',
     help: "provision a new tenant (role, database, migrations, demo content)",
-    more: ["--domain is repeatable (the first is primary); --server defaults to the least loaded, --plan to standard"],
+    more: [
+      "--domain is repeatable (the first is primary); --server defaults to the least loaded, --plan to standard",
+      "--region: where its data stays (PORTICO_REGIONS; default PORTICO_DEFAULT_REGION); --server must be in it",
+    ],
     parse: (args, bad) => {
       const parsed = parseCreate(args, bad);
       return (p) => create(p, parsed);
@@ -695,6 +724,61 @@ const COMMANDS: Command[] = [
       say(`${green("✓")} ${slug} offboarded; export kept at ${path.join(deps.exportsDir, result.file)}`),
   }),
   operation({
+    name: "backup",
+    args: "<slug> [--confirm-region <region>]",
+    help: "back a tenant up now (one consistent snapshot, compressed, encrypted, checksummed)",
+    more: ["--confirm-region stores it in another region's location when its own region has none"],
+    kind: "backup",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, { "confirm-region": { type: "string" } });
+      const [slug] = positionalsOf("backup", bad, positionals, ["a slug"]) as [string];
+      const region = values["confirm-region"];
+      return { slug: slugArg(slug), input: { confirmRegion: typeof region === "string" ? region : null } };
+    },
+    report: ({ slug, result }) =>
+      say(`${green("✓")} ${slug} backed up: ${result.backupId} (${result.bytes} bytes, sha256 ${result.sha256})`),
+  }),
+  {
+    name: "backups",
+    args: "<slug>",
+    help: "a tenant's backups, newest first: id, kind, tier, status, size, age",
+    parse: (args, bad) => {
+      const [slug] = positionalsOf("backups", bad, options(args, {}).positionals, ["a slug"]) as [string];
+      return (p) => showBackups(p, slugArg(slug));
+    },
+  },
+  operation({
+    name: "restore",
+    args: "<slug> <backup-id> [--into <new-slug>] [--confirm-cross-tenant <source-slug>] [--confirm-region <region>]",
+    help: "verify a backup, then restore it in place (the tenant in maintenance, a pre-restore backup kept) or into a new tenant",
+    more: ["a backup of another tenant is restored in place only with --confirm-cross-tenant <its tenant's slug>"],
+    kind: "restore",
+    parse: (args, bad) => {
+      const { values, positionals } = options(args, {
+        into: { type: "string" },
+        "confirm-cross-tenant": { type: "string" },
+        "confirm-region": { type: "string" },
+      });
+      const [slug, backupId] = positionalsOf("restore", bad, positionals, ["a slug", "a backup id"]) as [
+        string,
+        string,
+      ];
+      return {
+        slug: slugArg(slug),
+        input: {
+          backupId,
+          into: typeof values.into === "string" ? slugArg(values.into) : null,
+          confirmCrossTenant:
+            typeof values["confirm-cross-tenant"] === "string" ? values["confirm-cross-tenant"] : null,
+        },
+      };
+    },
+    report: ({ slug, result }) =>
+      say(
+        `${green("✓")} ${"into" in result ? `${result.into} created from ${result.from}'s backup` : `${slug} restored`} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows verified)`,
+      ),
+  }),
+  operation({
     name: "move",
     args: "<slug> <server>",
     help: "move a tenant's database to another registered server (copied, verified, switched)",
@@ -713,14 +797,18 @@ const COMMANDS: Command[] = [
   }),
   {
     name: "servers",
-    args: "[add <name> <admin-url> | pooler <name> <pooler-url> --auth-file <path> | pooler <name> --off]",
+    args: "[add <name> <admin-url> [--region key] | pooler <name> <pooler-url> --auth-file <path> | pooler <name> --off]",
     help: "the registered database servers and their tenants; `add` registers one; `pooler` puts PgBouncer in front of one",
     more: [
       "a server is registered only once it is reachable and may create roles and databases",
       "pooler: tenants' requests go through PgBouncer (transaction pooling) at postgres://host:port; Portico writes its auth_file (SCRAM secrets, mode 0600) and RELOADs it through the admin console as the server's administrator, checked before anything is stored (docs/deploy.md → PgBouncer)",
     ],
     parse: (args, bad) => {
-      const parsed = options(args, { "auth-file": { type: "string" }, off: { type: "boolean" } });
+      const parsed = options(args, {
+        "auth-file": { type: "string" },
+        off: { type: "boolean" },
+        region: { type: "string" },
+      });
       const positionals = parsed.positionals;
       if (positionals[0] === "pooler") {
         const off = parsed.values.off === true;
@@ -753,7 +841,7 @@ const COMMANDS: Command[] = [
         "a name",
         "an administrative URL",
       ]) as [string, string, string];
-      return (p) => servers(p, { name, url });
+      return (p) => servers(p, { name, url, region: parsed.values.region });
     },
   },
   {

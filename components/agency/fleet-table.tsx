@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { FleetRow } from "@/lib/agency/fleet.server.ts";
+import type { BackupSummary } from "@/lib/backups/schedule.server.ts";
 import type { MetricsState, TenantFigures } from "@/lib/agency/fleet-metrics.server.ts";
 import { fleetHref, type FleetQuery, type SortKey } from "@/lib/agency/fleet-query.ts";
 import { formatAgo, formatBytes } from "@/lib/format/units.ts";
@@ -80,6 +81,7 @@ function SortHeader({
         : sort === "slug" ||
             sort === "name" ||
             sort === "server" ||
+            sort === "region" ||
             sort === "status" ||
             sort === "plan" ||
             sort === "schema"
@@ -103,7 +105,18 @@ function SortHeader({
   );
 }
 
-export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: string; query: FleetQuery }) {
+export function FleetTable({
+  rows,
+  port,
+  query,
+  backups = {},
+}: {
+  rows: FleetRow[];
+  port: string;
+  query: FleetQuery;
+  /** Per tenant id: its newest backup and whether it missed its schedule (lib/agency/backups.server.ts). */
+  backups?: Record<string, BackupSummary>;
+}) {
   return (
     <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
       <table className="stack-table min-w-full divide-y divide-slate-200 text-sm">
@@ -115,6 +128,7 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
             <th scope="col" className="px-3 py-3">
               Domains
             </th>
+            <SortHeader query={query} sort="region" label="Region" />
             <SortHeader query={query} sort="server" label="Database" />
             <SortHeader query={query} sort="schema" label="Schema" />
             <SortHeader query={query} sort="members" label="Members" right />
@@ -124,6 +138,9 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
             <SortHeader query={query} sort="connections" label="Conns" right />
             <SortHeader query={query} sort="activity" label="Last activity" />
             <SortHeader query={query} sort="latency" label="Health" />
+            <th scope="col" className="px-3 py-3">
+              Last backup
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -204,6 +221,9 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                     </a>
                   ))}
                 </td>
+                <td data-label="Region" className="px-3 py-3 text-slate-600" data-testid="region">
+                  {row.region}
+                </td>
                 <td data-label="Database" className="px-3 py-3 text-slate-600">
                   {row.server ?? "—"}
                   {row.databaseName && <div className="font-mono text-xs text-slate-500">{row.databaseName}</div>}
@@ -231,12 +251,15 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
                 <td data-label="Health" className="px-3 py-3">
                   <Health metrics={row.metrics} />
                 </td>
+                <td data-label="Last backup" className="whitespace-nowrap px-3 py-3" data-testid="last-backup">
+                  <LastBackup summary={backups[row.id]} />
+                </td>
               </tr>
             );
           })}
           {rows.length === 0 && (
             <tr>
-              <td colSpan={13} className="px-3 py-8 text-center text-slate-500" data-testid="fleet-empty">
+              <td colSpan={14} className="px-3 py-8 text-center text-slate-500" data-testid="fleet-empty">
                 No tenant matches these filters.{" "}
                 <Link href="/" className="text-sky-700 hover:underline">
                   Clear them
@@ -248,5 +271,17 @@ export function FleetTable({ rows, port, query }: { rows: FleetRow[]; port: stri
         </tbody>
       </table>
     </div>
+  );
+}
+
+function LastBackup({ summary }: { summary: BackupSummary | undefined }) {
+  if (!summary) return <>—</>;
+  const text = summary.lastAt ? `${formatAgo(summary.lastAt)} · ${formatBytes(summary.lastBytes ?? 0)}` : "never";
+  return summary.missed ? (
+    <span className="rounded bg-amber-100 px-1.5 py-0.5 text-amber-900" data-testid="backup-missed">
+      {text} (missed)
+    </span>
+  ) : (
+    <span className="text-slate-600">{text}</span>
   );
 }

@@ -2,7 +2,8 @@
 
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import type { FormAction } from "@/lib/actions/action-state.ts";
-import type { DraftData, FieldErrors, WizardStep } from "@/lib/agency/wizard.ts";
+import { choosesRegion, type DraftData, type FieldErrors, type WizardStep } from "@/lib/agency/wizard.ts";
+import type { RegionConfig } from "@/lib/tenancy/regions.ts";
 import { FONT_STACKS, LAYOUTS, LAYOUT_LABELS, type FontName, type LayoutName } from "@/lib/tenancy/theme.ts";
 import { FEATURES, PLANS } from "@/lib/tenancy/plans.ts";
 import { useEarlyInput } from "@/components/forms/use-early-input.ts";
@@ -29,7 +30,9 @@ export interface StepProps {
     DraftData;
   rootDomain: string;
   logoUrl: string | null;
-  servers: Array<{ name: string; host: string; port: number; tenants: number }>;
+  servers: Array<{ name: string; host: string; port: number; region: string; tenants: number }>;
+  /** The configured regions (decision 053). */
+  regions: RegionConfig;
   review?: ReactNode;
 }
 
@@ -288,7 +291,7 @@ function Branding({
 }
 
 export function WizardStepForm(props: StepProps) {
-  const { draftId, step, rootDomain, servers } = props;
+  const { draftId, step, rootDomain, servers, regions } = props;
   const [state, action, pending] = useActionState(props.action, {} as WizardState);
   const data = { ...props.data, ...state.values };
   const direction = useRef<HTMLInputElement>(null);
@@ -365,27 +368,68 @@ export function WizardStepForm(props: StepProps) {
         </fieldset>
       )}
       {step === "placement" && (
-        <fieldset className="max-w-lg space-y-2">
-          <legend className="text-sm text-slate-600">Where the tenant&apos;s own database lives.</legend>
-          <label className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
-            <input type="radio" name="server" value="" defaultChecked={!data.server} /> Automatic{" "}
-            <span className="text-sm text-slate-500">(the server with the fewest tenants)</span>
-          </label>
-          {servers.map((s) => (
-            <label key={s.name} className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
-              <input type="radio" name="server" value={s.name} defaultChecked={data.server === s.name} />{" "}
-              <span className="font-mono">{s.name}</span>
-              <span className="text-sm text-slate-500">
-                {s.host}:{s.port} · {s.tenants} tenant{s.tenants === 1 ? "" : "s"}
-              </span>
-            </label>
-          ))}
-          {errors?.server && (
-            <p data-testid="error-server" className="text-sm text-red-700">
-              {errors.server}
-            </p>
+        <div className="max-w-lg space-y-4">
+          {choosesRegion(data.plan) ? (
+            <Field tone="agency" label="Region" name="region" error={errors?.region}>
+              {(c) => (
+                <Select
+                  {...c}
+                  tone="agency"
+                  name="region"
+                  defaultValue={data.region ?? (regions.regions.length === 1 ? regions.regions[0]!.key : "")}
+                >
+                  <option value="">Choose a region…</option>
+                  {regions.regions.map((r) => (
+                    <option key={r.key} value={r.key}>
+                      {r.label} ({r.key})
+                    </option>
+                  ))}
+                </Select>
+              )}
+            </Field>
+          ) : (
+            <div className="text-sm" data-testid="default-region">
+              <p>
+                Region:{" "}
+                <span className="font-semibold">
+                  {regions.regions.find((r) => r.key === regions.defaultRegion)?.label ?? regions.defaultRegion}
+                </span>{" "}
+                (the default)
+              </p>
+              <p className="text-slate-500">Plans with data residency (Premium) let the client choose its region.</p>
+              {errors?.region && (
+                <p data-testid="error-region" className="text-red-700">
+                  {errors.region}
+                </p>
+              )}
+            </div>
           )}
-        </fieldset>
+          <p className="text-sm text-slate-600">
+            The tenant&apos;s database, moves and backups stay in its region; a server in another region is refused.
+          </p>
+          <fieldset className="space-y-2">
+            <legend className="text-sm text-slate-600">Where the tenant&apos;s own database lives.</legend>
+            <label className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
+              <input type="radio" name="server" value="" defaultChecked={!data.server} /> Automatic{" "}
+              <span className="text-sm text-slate-500">(the server in the region with the fewest tenants)</span>
+            </label>
+            {servers.map((s) => (
+              <label key={s.name} className="flex items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">
+                <input type="radio" name="server" value={s.name} defaultChecked={data.server === s.name} />{" "}
+                <span className="font-mono">{s.name}</span>
+                <span className="text-sm text-slate-500">
+                  {regions.regions.find((r) => r.key === s.region)?.label ?? s.region} · {s.host}:{s.port} · {s.tenants}{" "}
+                  tenant{s.tenants === 1 ? "" : "s"}
+                </span>
+              </label>
+            ))}
+            {errors?.server && (
+              <p data-testid="error-server" className="text-sm text-red-700">
+                {errors.server}
+              </p>
+            )}
+          </fieldset>
+        </div>
       )}
       {step === "admin" && (
         <div className="max-w-lg space-y-4">

@@ -49,13 +49,19 @@ export async function saveDraft(id: string, data: DraftData, logo?: { bytes: Buf
 }
 
 export async function registeredServers(): Promise<
-  Array<{ name: string; host: string; port: number; tenants: number }>
+  Array<{ name: string; host: string; port: number; region: string; tenants: number }>
 > {
   const servers = await platform().control.databaseServer.findMany({
     orderBy: { name: "asc" },
-    select: { name: true, host: true, port: true, _count: { select: { databases: true } } },
+    select: { name: true, host: true, port: true, region: true, _count: { select: { databases: true } } },
   });
-  return servers.map((s) => ({ name: s.name, host: s.host, port: s.port, tenants: s._count.databases }));
+  return servers.map((s) => ({
+    name: s.name,
+    host: s.host,
+    port: s.port,
+    region: s.region,
+    tenants: s._count.databases,
+  }));
 }
 
 /** Whether a slug can be used now: valid, not reserved, not taken, not being provisioned. */

@@ -12,6 +12,7 @@ export const SORTS = {
   name: "name",
   status: "status",
   plan: "plan",
+  region: "region",
   server: "server",
   schema: "schema version",
   members: "members",
@@ -30,6 +31,8 @@ export interface FleetQuery {
   q: string;
   status: Array<(typeof STATUSES)[number]>;
   plan: string[];
+  /** Data residency (decision 053): tenants of one region. */
+  region: string | null;
   server: string | null;
   health: (typeof HEALTH)[number] | null;
   sort: SortKey;
@@ -42,6 +45,7 @@ export const DEFAULT_QUERY: FleetQuery = {
   q: "",
   status: [],
   plan: [],
+  region: null,
   server: null,
   health: null,
   sort: "slug",
@@ -81,6 +85,11 @@ export function parseFleetQuery(params: Params): { query: FleetQuery; problems: 
     if (/^[a-z0-9][a-z0-9_-]{0,62}$/i.test(server)) query.server = server;
     else problems.push(`Server "${server.slice(0, 40)}" is not a server name; it was ignored.`);
   }
+  const region = values(params, "region")[0];
+  if (region !== undefined) {
+    if (/^[a-z][a-z0-9-]{0,39}$/.test(region)) query.region = region;
+    else problems.push(`Region "${region.slice(0, 40)}" is not a region key such as eu; it was ignored.`);
+  }
   const health = values(params, "health")[0];
   if (health !== undefined) {
     if ((HEALTH as readonly string[]).includes(health)) query.health = health as FleetQuery["health"];
@@ -118,6 +127,7 @@ export function fleetHref(query: FleetQuery, patch: Partial<FleetQuery>): string
   if (next.q) params.set("q", next.q);
   if (next.status.length) params.set("status", next.status.join(","));
   if (next.plan.length) params.set("plan", next.plan.join(","));
+  if (next.region) params.set("region", next.region);
   if (next.server) params.set("server", next.server);
   if (next.health) params.set("health", next.health);
   if (next.sort !== DEFAULT_QUERY.sort) params.set("sort", next.sort);

@@ -95,6 +95,8 @@ function orderBy(sort: SortKey, dir: "asc" | "desc"): Prisma.TenantOrderByWithRe
       return { plan: dir };
     case "created":
       return { createdAt: dir };
+    case "region":
+      return { region: dir };
     case "server":
       return { database: { server: { name: dir } } };
     case "schema":
@@ -124,6 +126,7 @@ export function fleetWhere(query: FleetQuery): Prisma.TenantWhereInput {
   }
   if (query.status.length) and.push({ status: { in: query.status } });
   if (query.plan.length) and.push({ plan: { in: query.plan } });
+  if (query.region) and.push({ region: query.region });
   if (query.server) and.push({ database: { is: { server: { name: query.server } } } });
   if (query.health === "degraded") and.push({ metrics: { is: { error: { not: null } } } });
   if (query.health === "healthy") and.push({ metrics: { is: { error: null } } });

@@ -19,6 +19,8 @@ export interface TenantRow {
   name: string;
   status: TenantStatus;
   plan: string;
+  /** Data residency (decision 053): the region its data stays in. */
+  region: string;
   hosts: string[];
   server: string | null;
   databaseName: string | null;
@@ -33,6 +35,7 @@ export function tenantRow(tenant: TenantWithRowFields, hosts: Pick<HostConfig, "
     name: tenant.name,
     status: tenant.status,
     plan: tenant.plan,
+    region: tenant.region,
     hosts: tenantHosts(tenant.slug, tenant.domains, hosts),
     server: tenant.database?.server.name ?? null,
     databaseName: tenant.database?.databaseName ?? null,

@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { checkDraft, nextStep, parseStep } from "./wizard.ts";
+import { checkDraft, draftRegion, nextStep, parseStep } from "./wizard.ts";
+import { parseRegions } from "../tenancy/regions.ts";
 
 const context = {
   hosts: { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "agency" as const },
-  servers: ["embedded", "eu-2"],
+  servers: [
+    { name: "embedded", region: "default" },
+    { name: "eu-2", region: "default" },
+  ],
+  regions: parseRegions(undefined, undefined),
 };
 const form = (fields: Record<string, string>) => {
   const f = new FormData();
@@ -112,5 +117,50 @@ describe("the onboarding wizard's steps", () => {
       message: expect.stringContaining("Premium"),
     });
     expect(checkDraft({ ...complete, domains: ["events.wonka.com"], plan: "premium" }, context)).toEqual({ ok: true });
+  });
+});
+
+describe("the wizard's region (data residency, decision 053)", () => {
+  const regions = parseRegions("eu=Europe (Frankfurt),us=United States (Virginia),ap=Asia Pacific", "eu");
+  const servers = [
+    { name: "fra-1", region: "eu" },
+    { name: "iad-1", region: "us" },
+  ];
+  const placement = (plan: string, fields: Record<string, string>) =>
+    parseStep("placement", form(fields), { ...context, servers, regions, plan });
+
+  it("requires a region on Premium, which includes data residency", () => {
+    const refused = placement("premium", { server: "" });
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.errors.region).toMatch(/Choose the region the client's data stays in/);
+    expect(placement("premium", { server: "", region: "mars" }).ok).toBe(false);
+    // Positive control: a chosen region with a server in it.
+    expect(placement("premium", { server: "", region: "us" })).toEqual({
+      ok: true,
+      data: { server: "", region: "us" },
+    });
+    expect(draftRegion({ plan: "premium", region: "us" }, regions)).toBe("us");
+  });
+
+  it("gives other plans the default region, whatever the form says", () => {
+    expect(placement("standard", { server: "", region: "us" }).ok).toBe(true);
+    expect(draftRegion({ plan: "standard", region: "us" }, regions)).toBe("eu");
+  });
+
+  it("refuses a server outside the region and a region without servers, saying what to do", () => {
+    const outside = placement("premium", { server: "fra-1", region: "us" });
+    expect(!outside.ok && outside.errors.server).toMatch(
+      /"fra-1" is in Europe \(Frankfurt\), outside the tenant's region/,
+    );
+    expect(placement("premium", { server: "iad-1", region: "us" }).ok).toBe(true);
+    const empty = placement("premium", { server: "", region: "ap" });
+    expect(!empty.ok && empty.errors.region).toMatch(/No database server is in Asia Pacific yet/);
+  });
+
+  it("checks the region again at review, on the draft's plan", () => {
+    const draft = { ...complete, plan: "premium", server: "" };
+    const ctx = { ...context, servers, regions };
+    expect(checkDraft(draft, ctx)).toMatchObject({ ok: false, step: "placement" });
+    expect(checkDraft({ ...draft, region: "eu" }, ctx)).toEqual({ ok: true });
   });
 });

@@ -4,6 +4,7 @@ import { checkCustomDomains } from "../provisioning/spec.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan, planHas } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
+import { isRegion, regionConfig, regionLabel, type RegionConfig } from "../tenancy/regions.ts";
 import { FONT_STACKS, LAYOUTS, type FontName, type LayoutName, type Theme } from "../tenancy/theme.ts";
 import { checkContrast, type ThemeColours } from "../tenancy/contrast.ts";
 
@@ -19,7 +20,7 @@ export const STEP_LABELS: Record<WizardStep, string> = {
   domains: "Domains",
   branding: "Branding",
   plan: "Plan",
-  placement: "Database",
+  placement: "Region and database",
   admin: "First admin",
   review: "Review",
 };
@@ -37,6 +38,8 @@ export interface DraftData {
   layout?: LayoutName;
   logoAlt?: string;
   plan?: string;
+  /** Data residency (decision 053): chosen on plans that include it, else the default region. */
+  region?: string;
   server?: string;
   adminName?: string;
   adminEmail?: string;
@@ -62,6 +65,31 @@ export function nextStep(step: WizardStep, direction: "next" | "back"): WizardSt
   return WIZARD_STEPS[Math.max(0, Math.min(WIZARD_STEPS.length - 1, i))] as WizardStep;
 }
 
+/** What the placement step checks against: the registered servers and the configured regions. */
+export interface WizardContext {
+  hosts: HostConfig;
+  servers: Array<{ name: string; region: string }>;
+  /** The draft's plan: on plans with data residency the region must be chosen. */
+  plan?: string;
+  /** Default: the configured regions (lib/tenancy/regions.ts). */
+  regions?: RegionConfig;
+}
+
+/** Whether the plan lets (and makes) the client choose its region. */
+export function choosesRegion(plan: string | undefined): boolean {
+  return planHas(plan ?? DRAFT_DEFAULTS.plan, "data-residency");
+}
+
+/**
+ * The region a draft provisions into: the chosen one on plans with data residency (with a
+ * single configured region, that one), the default region on others.
+ */
+export function draftRegion(d: DraftData, regions: RegionConfig = regionConfig()): string | undefined {
+  if (!choosesRegion(d.plan)) return regions.defaultRegion;
+  if (regions.regions.length === 1) return regions.regions[0]!.key;
+  return isRegion(d.region, regions) ? d.region : undefined;
+}
+
 export type FieldErrors = Partial<Record<string, string>>;
 export type StepResult =
   { ok: true; data: Partial<DraftData> } | { ok: false; errors: FieldErrors; data: Partial<DraftData> };
@@ -73,11 +101,7 @@ const text = (form: Pick<FormData, "get">, name: string) => {
 };
 
 /** Validates one step's form. Returns what to save (even when invalid, so nothing typed is lost). */
-export function parseStep(
-  step: WizardStep,
-  form: Pick<FormData, "get">,
-  context: { hosts: HostConfig; servers: string[] },
-): StepResult {
+export function parseStep(step: WizardStep, form: Pick<FormData, "get">, context: WizardContext): StepResult {
   const errors: FieldErrors = {};
   let data: Partial<DraftData> = {};
   switch (step) {
@@ -127,10 +151,22 @@ export function parseStep(
       break;
     }
     case "placement": {
+      const regions = context.regions ?? regionConfig();
       const server = text(form, "server");
-      data = { server };
-      if (server && !context.servers.includes(server))
+      const chosen = text(form, "region");
+      data = { server, ...(chosen ? { region: chosen.slice(0, 40) } : {}) };
+      const region = draftRegion({ plan: context.plan, region: chosen }, regions);
+      if (region === undefined)
+        errors.region = chosen
+          ? `"${chosen.slice(0, 40)}" is not a region; choose one from the list.`
+          : "Choose the region the client's data stays in (their plan includes data residency).";
+      else if (!context.servers.some((s) => s.region === region))
+        errors.region = `No database server is in ${regionLabel(region, regions)} yet: register one there (npm run tenants -- servers add <name> <url> --region ${region})${choosesRegion(context.plan) ? " or choose another region" : ""}.`;
+      const named = context.servers.find((s) => s.name === server);
+      if (server && !named)
         errors.server = `"${server}" is not a registered server; choose one from the list or Automatic.`;
+      else if (named && region !== undefined && named.region !== region)
+        errors.server = `"${server}" is in ${regionLabel(named.region, regions)}, outside the tenant's region ${regionLabel(region, regions)}; choose a server in that region or Automatic.`;
       break;
     }
     case "admin": {
@@ -170,7 +206,7 @@ export function draftTheme(d: DraftData, logoSrc: string | null): Theme {
  */
 export function checkDraft(
   d: DraftData,
-  context: { hosts: HostConfig; servers: string[] },
+  context: WizardContext,
 ): { ok: true } | { ok: false; step: WizardStep; message: string } {
   const form = (entries: Record<string, string | undefined>) => {
     const f = new FormData();
@@ -183,11 +219,11 @@ export function checkDraft(
     ["domains", form({ domains: (d.domains ?? []).join(" ") })],
     ["branding", form({ ...colours, logoAlt: d.logoAlt })],
     ["plan", form({ plan: d.plan ?? DRAFT_DEFAULTS.plan })],
-    ["placement", form({ server: d.server })],
+    ["placement", form({ server: d.server, region: d.region })],
     ["admin", form({ adminName: d.adminName, adminEmail: d.adminEmail })],
   ];
   for (const [step, f] of checks) {
-    const result = parseStep(step, f, context);
+    const result = parseStep(step, f, { ...context, plan: d.plan ?? DRAFT_DEFAULTS.plan });
     if (!result.ok) return { ok: false, step, message: Object.values(result.errors)[0] ?? "check this step" };
   }
   if ((d.domains?.length ?? 0) > 0 && !planHas(d.plan ?? DRAFT_DEFAULTS.plan, "custom-domain")) {

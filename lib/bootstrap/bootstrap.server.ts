@@ -11,6 +11,7 @@ import { keyringFrom } from "../db/keyring.server.ts";
 import { ConfigError, errorMessage } from "../util/errors.ts";
 import { ensureAppRole, migrateControlPlane, prepareControlPlane } from "./control-plane.server.ts";
 import { registerServers, type ProvisionDeps } from "../provisioning/servers.server.ts";
+import { adoptDefaultRegion } from "../tenancy/regions.ts";
 
 /**
  * Brings up what the app needs before it can serve: a control plane (the configured one, or an
@@ -27,6 +28,8 @@ export interface Bootstrapped {
   childEnv: { DATABASE_URL: string; PORTICO_SECRET_KEY: string; PORTICO_EXPORTS_DIR: string };
   /** Where tenant exports go (PORTICO_EXPORTS_DIR, default <data dir>/exports). */
   exportsDir: string;
+  /** Where backups go when no S3 bucket is configured (PORTICO_BACKUP_DIR, default <data dir>/backups). */
+  backupsDir: string;
   close(): Promise<void>;
 }
 
@@ -129,8 +132,14 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   // traversable for the embedded server, which runs as its own user when we are root.
   await mkdir(path.dirname(exportsDir), { recursive: true });
   await mkdir(exportsDir, { recursive: true, mode: 0o700 });
+  const backupsDir = path.resolve(env.PORTICO_BACKUP_DIR ?? path.join(dataDir, "backups"));
+  await mkdir(path.dirname(backupsDir), { recursive: true });
+  await mkdir(backupsDir, { recursive: true, mode: 0o700 });
   const control = createControlDb(controlUrl, 4);
   const keyring = keyringFrom(secretKey, env.PORTICO_SECRET_KEY_ID, env.PORTICO_PREVIOUS_SECRET_KEYS);
+  const adopted = await adoptDefaultRegion(control); // decision 053: before servers get regions
+  if (adopted.servers + adopted.tenants > 0)
+    log(`regions: ${adopted.servers} server(s) and ${adopted.tenants} tenant(s) placed in the default region`);
   await registerServers({ control, keyring }, servers);
   return {
     env,
@@ -140,6 +149,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     // The web app gets the least-privileged control-plane role, never the administrative one.
     childEnv: { DATABASE_URL: appUrl, PORTICO_SECRET_KEY: secretKey, PORTICO_EXPORTS_DIR: exportsDir },
     exportsDir,
+    backupsDir,
     close: async () => {
       await control.$disconnect();
       await embedded?.stop();

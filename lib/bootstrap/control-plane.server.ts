@@ -113,7 +113,7 @@ export async function ensureAppRole(
     // address build tenant URLs (the auth file's path is the worker's too: decision 038).
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
     await c.query(
-      `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", "createdAt") ON "DatabaseServer" TO ${role}`,
+      `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", region, "createdAt") ON "DatabaseServer" TO ${role}`,
     );
     // Audit streams (decision 049): owners add, disable, delete sinks and rotate their HMAC key,
     // which the app seals and never reads back; the cursor and delivery state are the worker's.

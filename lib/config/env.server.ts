@@ -5,6 +5,7 @@ import { ConfigError, errorMessage } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import { parseTrustedProxies } from "../http/client-ip.ts";
 import { isIP } from "node:net";
+import { REGION_KEY_PATTERN, parseRegions } from "../tenancy/regions.ts";
 
 /**
  * The environment, validated once at start-up (instrumentation.ts and every script call
@@ -92,6 +93,43 @@ const schema = z
     PORTICO_DEV_OUTBOX: bool,
     /** Where tenant exports are written by the operations worker and downloaded from the dashboard. */
     PORTICO_EXPORTS_DIR: z.string().min(1).optional(),
+    /** Backups (docs/decisions/052): the folder they are kept in, default <data dir>/backups. */
+    PORTICO_BACKUP_DIR: z.string().min(1).optional(),
+    /** Scheduled backups run hourly unless "false" (the browser and fault suites turn them off). */
+    PORTICO_BACKUPS: z
+      .enum(["true", "false", "1", "0", ""], { message: 'must be "true" or "false"' })
+      .default("true")
+      .transform((v) => v !== "false" && v !== "0"),
+    /** Backup locations per region: region=folder or region=s3://bucket/prefix, comma-separated. */
+    PORTICO_BACKUP_LOCATIONS: z
+      .string()
+      .optional()
+      .refine(
+        (v) =>
+          !v ||
+          v
+            .split(",")
+            .every((e) =>
+              /^[a-z][a-z0-9-]{0,39}=(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?|[^,=\s][^,=]*)$/.test(e.trim()),
+            ),
+        "must look like eu=/srv/backups/eu,us=s3://portico-us/backups/",
+      ),
+    /** An S3-compatible bucket for backups instead of the folder. */
+    PORTICO_BACKUP_S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name, e.g. portico-backups")
+      .optional(),
+    PORTICO_BACKUP_S3_ENDPOINT: z
+      .string()
+      .url("must be the endpoint's URL, e.g. https://s3.eu-central-1.example")
+      .optional(),
+    PORTICO_BACKUP_S3_REGION: z.string().min(1).max(40).default("us-east-1"),
+    PORTICO_BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).max(200).optional(),
+    PORTICO_BACKUP_S3_SECRET_KEY: z.string().min(1).max(200).optional(),
+    PORTICO_BACKUP_S3_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be a key prefix such as portico/")
+      .optional(),
     /**
      * Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by
      * default, so a client's address is its socket's (docs/decisions/027).
@@ -163,6 +201,13 @@ const schema = z
      * addresses, and a loopback webhook may use plain http: tests, or a SIEM on the agency's LAN.
      */
     PORTICO_AUDIT_SINKS_ALLOW_PRIVATE: bool,
+    /**
+     * Data residency (docs/decisions/053): the regions servers and tenants are in, "key=Label"
+     * comma-separated; unset, one region "default". PORTICO_DEFAULT_REGION: where tenants without
+     * a chosen region and servers without a configured one go (default: the first region).
+     */
+    PORTICO_REGIONS: z.string().optional(),
+    PORTICO_DEFAULT_REGION: z.string().optional(),
     /** The address `npm run dev` / `npm start` listen on (defaults in scripts/dev.ts). */
     HOST: z
       .string()
@@ -195,21 +240,28 @@ export type Env = z.infer<typeof schema>;
 export interface TenantServerConfig {
   name: string;
   adminUrl: string;
+  /** Its region (PORTICO_TENANT_SERVERS "name@region=url"); absent: the default region. */
+  region?: string;
 }
 
 export function parseTenantServers(value: string | undefined): TenantServerConfig[] {
   if (!value?.trim()) return [];
   return value.split(",").map((entry, i) => {
     const eq = entry.indexOf("=");
-    const name = entry.slice(0, eq).trim();
+    const [name = "", region] = entry.slice(0, Math.max(eq, 0)).trim().split("@");
     const parsed = postgresUrl.safeParse(entry.slice(eq + 1).trim());
-    if (eq < 1 || !/^[a-z0-9-]{1,63}$/.test(name) || !parsed.success) {
+    if (
+      eq < 1 ||
+      !/^[a-z0-9-]{1,63}$/.test(name) ||
+      (region !== undefined && !REGION_KEY_PATTERN.test(region)) ||
+      !parsed.success
+    ) {
       const tls = parsed.error?.issues.find((issue) => /ssl/.test(issue.message))?.message;
       throw new ConfigError(
-        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem] (name: a-z, 0-9, -)${tls ? `: ${tls}` : ""}`,
+        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name[@region]=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem] (name: a-z, 0-9, -; region: a key of PORTICO_REGIONS)${tls ? `: ${tls}` : ""}`,
       );
     }
-    return { name, adminUrl: parsed.data };
+    return region === undefined ? { name, adminUrl: parsed.data } : { name, adminUrl: parsed.data, region };
   });
 }
 
@@ -245,7 +297,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee README.md → Configuration.`);
   }
-  parseTenantServers(result.data.PORTICO_TENANT_SERVERS);
+  const servers = parseTenantServers(result.data.PORTICO_TENANT_SERVERS);
+  const regions = parseRegions(result.data.PORTICO_REGIONS, result.data.PORTICO_DEFAULT_REGION);
+  const stray = servers.find((s) => s.region !== undefined && !regions.regions.some((r) => r.key === s.region));
+  if (stray)
+    throw new ConfigError(
+      `PORTICO_TENANT_SERVERS: server "${stray.name}" is in region "${stray.region}", which PORTICO_REGIONS does not list (${regions.regions.map((r) => r.key).join(", ")}); add the region or fix the server's`,
+    );
   return result.data;
 }
 

@@ -32,6 +32,7 @@ export const MAIL_SWEEP_QUEUE = "mail.sweep";
 export const AUDIT_DELIVER_QUEUE = "audit.deliver";
 export const AUDIT_SWEEP_QUEUE = "audit.sweep";
 export const RETENTION_QUEUE = "retention";
+export const BACKUPS_QUEUE = "backups.schedule";
 
 export const JOB_QUEUES: Record<string, QueuePolicy> = {
   // Operations whose attempts were all cut short: the worker records them as failed.
@@ -130,6 +131,16 @@ export const JOB_QUEUES: Record<string, QueuePolicy> = {
     retryBackoff: false,
     expireInSeconds: 60 * 60,
     heartbeatSeconds: 30,
+    deleteAfterSeconds: 7 * DAY,
+  },
+  /** Hourly: backs up each tenant whose daily backup is due, then expires old ones (lib/backups). */
+  [BACKUPS_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 1,
+    retryDelay: 300,
+    retryBackoff: false,
+    expireInSeconds: 6 * 60 * 60,
+    heartbeatSeconds: 60,
     deleteAfterSeconds: 7 * DAY,
   },
 };

@@ -20,6 +20,42 @@ import { log } from "../observability/logger.ts";
 import { serverAdminUrl, type ProvisionDeps } from "../provisioning/servers.server.ts";
 import { copyTables, countRows, listTables } from "./table-copy.server.ts";
 import { cloneTenantDatabase } from "../provisioning/template.server.ts";
+import { appendAudit, type AuditActor } from "../audit/log.server.ts";
+import { regionLabel } from "../tenancy/regions.ts";
+
+/**
+ * An agency owner's confirmation that a tenant may leave its region (decision 053): the tenant's
+ * slug and the target region, typed back, and who typed them.
+ */
+export interface RegionConfirmation {
+  slug: string;
+  region: string;
+  agencyUserId: string;
+}
+
+/**
+ * Refuses a move out of the tenant's region unless an active agency OWNER confirmed it by typing
+ * the tenant's slug and the target region. Checked where the move runs, not only in the form.
+ */
+export async function checkRegionChange(
+  deps: Pick<ProvisionDeps, "control">,
+  tenant: { slug: string; region: string },
+  target: { name: string; region: string },
+  confirmation: RegionConfirmation | null | undefined,
+): Promise<{ id: string; email: string } | null> {
+  if (target.region === tenant.region) return null;
+  const ask = `"${tenant.slug}" must stay in region ${tenant.region} (${regionLabel(tenant.region)}) and ${target.name} is in ${target.region} (${regionLabel(target.region)}): to move it out of its region, an agency owner confirms by typing the slug and the region ${target.region}`;
+  if (!confirmation) throw new InvalidInput(ask);
+  if (confirmation.slug !== tenant.slug || confirmation.region !== target.region)
+    throw new InvalidInput(`the confirmation does not match; ${ask}`);
+  const user = await deps.control.agencyUser.findUnique({
+    where: { id: confirmation.agencyUserId },
+    select: { id: true, email: true, role: true, active: true },
+  });
+  if (!user || !user.active || user.role !== "owner")
+    throw new InvalidInput(`only an agency owner can confirm moving a tenant out of its region; ${ask}`);
+  return { id: user.id, email: user.email };
+}
 
 export const MOVE_STEPS = ["maintenance", "create", "copy", "verify", "switch", "drop-old"] as const;
 export type MoveStep = (typeof MOVE_STEPS)[number];
@@ -35,8 +71,20 @@ export async function moveTenant(
   deps: ProvisionDeps,
   slug: string,
   serverName: string,
-  options: { onStep?: (step: MoveStep) => void | Promise<void> } = {},
-): Promise<{ tenantId: string; from: string; to: string; rows: Record<string, number> }> {
+  options: {
+    onStep?: (step: MoveStep) => void | Promise<void>;
+    /** Needed when the target server is in another region than the tenant (decision 053). */
+    regionConfirmation?: RegionConfirmation | null;
+    /** Who asked for the move, for the audit entry of a region change. */
+    actor?: AuditActor;
+  } = {},
+): Promise<{
+  tenantId: string;
+  from: string;
+  to: string;
+  rows: Record<string, number>;
+  region: { from: string; to: string };
+}> {
   const tenant = await deps.control.tenant.findUnique({
     where: { slug },
     include: { database: { include: { server: { select: { id: true, name: true } } } } },
@@ -46,7 +94,7 @@ export async function moveTenant(
     throw new InvalidInput(`"${slug}" is ${tenant.status}; only a live tenant can be moved`);
   const target = await deps.control.databaseServer.findUnique({
     where: { name: serverName },
-    select: { id: true, name: true },
+    select: { id: true, name: true, region: true },
   });
   if (!target) {
     const names = (await deps.control.databaseServer.findMany({ select: { name: true } })).map((s) => s.name);
@@ -54,6 +102,7 @@ export async function moveTenant(
   }
   const db = tenant.database;
   if (target.id === db.serverId) throw new InvalidInput(`"${slug}" is already on ${serverName}`);
+  const confirmedBy = await checkRegionChange(deps, tenant, target, options.regionConfirmation);
   const sourceAdmin = await serverAdminUrl(deps, db.serverId);
   const targetAdmin = await serverAdminUrl(deps, target.id);
   // Two registered names for one PostgreSQL cluster would make the "copy" the original itself,
@@ -63,6 +112,20 @@ export async function moveTenant(
       `${db.server.name} and ${target.name} are the same PostgreSQL server; a move needs a different one`,
     );
   }
+  // Audited before anything moves, so no region changes without its entry (decision 053).
+  if (confirmedBy)
+    await appendAudit(deps.control, {
+      actor: options.actor ?? { type: "agency-user", id: confirmedBy.id, label: confirmedBy.email },
+      action: "tenant.region.confirm",
+      tenantId: tenant.id,
+      details: {
+        from: tenant.region,
+        to: target.region,
+        fromServer: db.server.name,
+        toServer: target.name,
+        confirmedBy: confirmedBy.email,
+      },
+    });
   const password = generatePassword();
   const notify = () => notifyTenantChanged(deps.control, tenant.id);
   const step = async (name: MoveStep) => options.onStep?.(name);
@@ -128,7 +191,11 @@ export async function moveTenant(
           migrationError: null,
         },
       }),
-      deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } }),
+      // The region follows the database only here, after the owner's confirmation was checked.
+      deps.control.tenant.update({
+        where: { id: tenant.id },
+        data: { maintenance: null, ...(confirmedBy ? { region: target.region } : {}) },
+      }),
     ]);
     await notify();
   } catch (error) {
@@ -154,7 +221,13 @@ export async function moveTenant(
   await syncPoolerAuth(deps, db.serverId).catch((error: unknown) =>
     log().warn({ err: error, tenant: slug }, "the old server's PgBouncer auth file was not updated after the move"),
   );
-  return { tenantId: tenant.id, from: db.server.name, to: target.name, rows };
+  return {
+    tenantId: tenant.id,
+    from: db.server.name,
+    to: target.name,
+    rows,
+    region: { from: tenant.region, to: confirmedBy ? target.region : tenant.region },
+  };
 }
 
 async function identity(adminUrl: string): Promise<string> {

@@ -7,7 +7,7 @@ import { InvalidInput } from "../util/errors.ts";
  * lib/db/postgres.ts's lower-case quoteIdent does not fit). Anything but a plain identifier is
  * refused rather than escaped.
  */
-function quoteIdent(name: string): string {
+export function quoteIdent(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
     throw new InvalidInput(`refusing the unexpected identifier ${JSON.stringify(name)}`);
   return `"${name}"`;

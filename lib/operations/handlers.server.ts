@@ -17,11 +17,21 @@ import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import { parseTenantSpec } from "../provisioning/spec.ts";
 import { checkLogo } from "../tenancy/logo.ts";
 import type { OperationInput, OperationKind, OperationProgress } from "./kinds.ts";
+import {
+  createBackup,
+  restoreInPlace,
+  restoreIntoNewTenant,
+  type BackupDeps,
+  type BackupLocations,
+} from "../backups/backups.server.ts";
+import { KEEP_UNSCHEDULED_MS } from "../backups/retention.ts";
 
 /** What every operation handler is given: the provisioning dependencies and the exports folder. */
 export interface WorkerDeps extends ProvisionDeps {
   /** Where tenant exports are written (and read back by the dashboard's download route). */
   exportsDir: string;
+  /** Where backups are kept (lib/backups); backups and restores refuse to run without. */
+  backups?: BackupLocations;
 }
 
 export interface OperationContext<K extends OperationKind = OperationKind> {
@@ -41,6 +51,24 @@ type Handler<K extends OperationKind> = (ctx: OperationContext<K>) => Promise<Re
 function requireSlug(ctx: OperationContext): string {
   if (!ctx.slug) throw new InvalidInput("this operation needs a tenant");
   return ctx.slug;
+}
+
+function backupDeps(ctx: OperationContext): BackupDeps {
+  const { backups } = ctx.deps;
+  if (!backups) throw new InvalidInput("this worker has no backup location configured (PORTICO_BACKUP_DIR)");
+  return { ...ctx.deps, backups };
+}
+
+/** An agency owner, or the CLI (whose operator holds the server's keys anyway). */
+async function assertOwnerOrCli(ctx: OperationContext, what: string): Promise<void> {
+  if (ctx.actor.type === "cli") return;
+  const actor = ctx.actor.id
+    ? await ctx.deps.control.agencyUser.findUnique({
+        where: { id: ctx.actor.id },
+        select: { role: true, active: true },
+      })
+    : null;
+  if (!actor?.active || actor.role !== "owner") throw new InvalidInput(`only an agency owner can ${what}`);
 }
 
 /** Named steps shown live by the dashboard: pending → running → done (or failed). */
@@ -274,16 +302,70 @@ export const HANDLERS = {
     return createAgencyUserFromSso(ctx.deps.control, agencySsoConfig(loadEnv()), ctx.input);
   },
 
+  async backup(ctx) {
+    const tracker = stepTracker(ctx, ["backup"]);
+    await tracker.start("backup");
+    if (ctx.input.confirmRegion) await assertOwnerOrCli(ctx, "store a backup outside its tenant's region");
+    const result = await createBackup(backupDeps(ctx), requireSlug(ctx), {
+      kind: "manual",
+      by: ctx.actor.label,
+      confirmRegion: ctx.input.confirmRegion,
+      expiresAt: new Date(Date.now() + KEEP_UNSCHEDULED_MS),
+    });
+    await tracker.finish();
+    ctx.setTenant(result.tenantId);
+    return {
+      backupId: result.id,
+      location: result.location,
+      bytes: result.bytes,
+      sha256: result.sha256,
+      tables: result.tables.length,
+    };
+  },
+
+  async restore(ctx) {
+    const deps = backupDeps(ctx);
+    const { backupId, into, confirmCrossTenant, confirmRegion } = ctx.input;
+    if (confirmRegion) await assertOwnerOrCli(ctx, "restore a backup across regions");
+    if (into) {
+      const restored = await restoreIntoNewTenant(deps, backupId, into);
+      ctx.setTenant(restored.tenantId);
+      return { backupId, into, from: restored.sourceSlug, region: restored.region, rows: restored.rows };
+    }
+    const slug = requireSlug(ctx);
+    if (confirmCrossTenant) await assertOwnerOrCli(ctx, "restore one tenant's backup into another");
+    const restored = await restoreInPlace(deps, slug, backupId, {
+      by: ctx.actor.label,
+      confirmCrossTenant,
+      confirmRegion,
+    });
+    ctx.setTenant(restored.tenantId);
+    return {
+      backupId,
+      from: restored.from,
+      crossTenant: restored.crossTenant,
+      preRestoreBackupId: restored.preRestoreBackupId,
+      rows: restored.rows,
+    };
+  },
+
   async move(ctx) {
     const tracker = stepTracker(ctx, MOVE_STEPS);
     try {
       await recordOperationInTrail(ctx.deps, requireSlug(ctx), ctx.actor, "agency.move", { to: ctx.input.server });
+      const { confirm } = ctx.input;
       const result = await moveTenant(ctx.deps, requireSlug(ctx), ctx.input.server, {
         onStep: (s) => tracker.start(s),
+        // Only an agency user's own typed confirmation counts; its role is checked when it runs.
+        regionConfirmation:
+          confirm && ctx.actor.type === "agency-user" && ctx.actor.id
+            ? { ...confirm, agencyUserId: ctx.actor.id }
+            : null,
+        actor: ctx.actor,
       });
       await tracker.finish();
       ctx.setTenant(result.tenantId);
-      return { from: result.from, to: result.to, rows: result.rows };
+      return { from: result.from, to: result.to, rows: result.rows, region: result.region };
     } catch (error) {
       await tracker.fail();
       throw error;

@@ -26,6 +26,9 @@ export const OPERATION_KINDS = [
   "agency-user-deactivate",
   "agency-user-reactivate",
   "agency-user-sso-create",
+  // Backups (docs/decisions/052).
+  "backup",
+  "restore",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -41,6 +44,8 @@ export const TENANT_ACTION_KINDS = [
   "export",
   "offboard",
   "move",
+  "backup",
+  "restore",
 ] as const satisfies readonly OperationKind[];
 
 export const firstAdminSchema = z.object({
@@ -69,7 +74,17 @@ export const operationInputs = {
   }),
   export: z.object({}),
   offboard: z.object({}),
-  move: z.object({ server: z.string().min(1).max(63) }),
+  move: z.object({
+    server: z.string().min(1).max(63),
+    /**
+     * Data residency (decision 053): to a server in another region, the tenant's slug and the
+     * target region as an agency owner typed them; the worker checks both and the owner's role.
+     */
+    confirm: z
+      .object({ slug: z.string().max(60), region: z.string().max(60) })
+      .nullable()
+      .default(null),
+  }),
   /** From a tenant's own admin (settings page): name, theme, and optionally a new logo (base64). */
   "set-branding": z.object({
     name: z.string().trim().min(1, "a portal needs a name").max(120),
@@ -87,6 +102,26 @@ export const operationInputs = {
     role: z.enum(AGENCY_ROLES),
     issuer: z.string().url().max(500),
     subject: z.string().min(1).max(255),
+  }),
+  /** `confirmRegion`: another region's location, when the tenant's region has none (owners only). */
+  backup: z.object({ confirmRegion: z.string().trim().max(40).nullable().default(null) }),
+  /**
+   * In place (the operation's tenant), or into a new tenant `into`. Another tenant's backup in
+   * place needs `confirmCrossTenant`: the source tenant's slug, typed by an agency owner.
+   */
+  restore: z.object({
+    backupId: z.string().uuid("choose a backup to restore"),
+    into: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .regex(/^[a-z0-9-]+$/, "the new tenant's slug: lower-case letters, digits and hyphens")
+      .nullable()
+      .default(null),
+    confirmCrossTenant: z.string().trim().max(40).nullable().default(null),
+    /** A backup kept in another region: that region, typed by an agency owner (decision 053). */
+    confirmRegion: z.string().trim().max(40).nullable().default(null),
   }),
 } satisfies Record<OperationKind, z.ZodType>;
 
@@ -118,6 +153,8 @@ export const OPERATION_LABELS: Record<OperationKind, string> = {
   "agency-user-deactivate": "Deactivate an agency user",
   "agency-user-reactivate": "Reactivate an agency user",
   "agency-user-sso-create": "Create an agency user at first single sign-on",
+  backup: "Back up",
+  restore: "Restore a backup",
 };
 
 /** Progress as the worker records it; the dashboard renders it as it changes. */
@@ -160,4 +197,6 @@ export const OPERATION_TIMEOUT_SECONDS: Record<OperationKind, number> = {
   "agency-user-deactivate": 5 * 60,
   "agency-user-reactivate": 5 * 60,
   "agency-user-sso-create": 60,
+  backup: 2 * 60 * 60,
+  restore: 4 * 60 * 60,
 };

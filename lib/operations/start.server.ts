@@ -8,6 +8,8 @@ import { errorMessage } from "../util/errors.ts";
 import { startRetentionJob } from "../lifecycle/retention-job.server.ts";
 import { startAuditStreamJobs } from "./audit-stream-jobs.server.ts";
 import { startHousekeeping } from "./housekeeping.server.ts";
+import { backupLocationsFromEnv } from "../backups/locations.server.ts";
+import { startBackupSchedule } from "../backups/schedule.server.ts";
 import { startMailJobs } from "./mail-jobs.server.ts";
 import { startOperationsWorker, type OperationsWorker } from "./worker.server.ts";
 
@@ -38,8 +40,9 @@ export function startWorker(
 ): OperationsWorker {
   const log = options.log ?? logLines();
   const invitations = invitationsFor(platform, options);
+  const backups = backupLocationsFromEnv(platform.env, platform.backupsDir);
   const worker = startOperationsWorker(
-    { ...platform.deps, exportsDir: platform.exportsDir, invitations },
+    { ...platform.deps, exportsDir: platform.exportsDir, invitations, backups },
     { controlUrl: platform.controlUrl, log },
   );
   const { control, keyring } = platform.deps;
@@ -58,6 +61,10 @@ export function startWorker(
   void startRetentionJob(worker.jobs, { control, withTenant: mail.deps.withTenant }, { log }).catch((error: unknown) =>
     log(`retention: not scheduled: ${errorMessage(error)}`),
   );
+  if (platform.env.PORTICO_BACKUPS)
+    void startBackupSchedule(worker.jobs, { ...platform.deps, backups }, { log }).catch((error: unknown) =>
+      log(`backups: not scheduled: ${errorMessage(error)}`),
+    );
   return {
     ...worker,
     async stop(graceMs) {

@@ -14,6 +14,7 @@ import type { CheckedLogo } from "../tenancy/logo.ts";
 import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
 import { placeTenant, type ProvisionDeps } from "./servers.server.ts";
+import { assertRegion, regionConfig } from "../tenancy/regions.ts";
 import { cloneTenantDatabase, type CloneResult } from "./template.server.ts";
 import {
   DECLARED_FIELDS,
@@ -78,6 +79,11 @@ export interface DeclarationOutcome {
   kept: DeclaredField[];
   /** Fields changed in the product that a forced sync overwrote, with the value they had. */
   overwritten: Array<{ field: DeclaredField; from: unknown; to: unknown }>;
+  /**
+   * The declaration names another region than the tenant is in: reported, never applied, also
+   * not by --force; only a move an agency owner confirms changes a region (decision 053).
+   */
+  regionConflict?: { declared: string; stored: string };
 }
 
 export interface ProvisionResult {
@@ -105,7 +111,13 @@ export async function provisionTenant(
     if (error instanceof TenantConflict) throw error;
     throw new ProvisioningStepFailed("reserve", errorMessage(error), { cause: error });
   }
-  const { tenantId, created, wasLive, database: db, declaration } = reserved;
+  const { tenantId, created, wasLive, database: db } = reserved;
+  let declaration = reserved.declaration;
+  if (declaration && !created && spec.region !== undefined) {
+    const stored = (await control.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { region: true } }))
+      .region;
+    if (stored !== spec.region) declaration = { ...declaration, regionConflict: { declared: spec.region, stored } };
+  }
   // The job and its step records are written while the next steps run, not before them; all are
   // awaited before the pipeline returns or fails (and before the test hook simulates a kill).
   const jobCreated = control.provisioningJob.create({
@@ -278,8 +290,11 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
   const logo = options.logo
     ? { sha256: options.logo.sha256, contentType: options.logo.contentType, bytes: new Uint8Array(options.logo.bytes) }
     : null;
+  // Data residency (decision 053): a new tenant is placed in its declared region (else the
+  // default one); an existing tenant stays in its own, whatever the spec says.
+  const region = existing ? existing.region : assertRegion(spec.region ?? regionConfig().defaultRegion);
   const database = async () => {
-    const server = await placeTenant(deps, options.server);
+    const server = await placeTenant(deps, options.server, region);
     const sealed = seal(generatePassword(), deps.keyring);
     return {
       serverId: server.id,
@@ -304,6 +319,7 @@ async function reserve(deps: ProvisionDeps, spec: TenantSpec, options: Provision
           slug: spec.slug,
           name: spec.name,
           plan: spec.plan,
+          region,
           theme,
           status: "provisioning",
           ...(declared ? { declared: declared as object } : {}),

@@ -7,6 +7,7 @@ import type { TenantServerConfig } from "../config/env.server.ts";
 import { InvalidInput, errorMessage } from "../util/errors.ts";
 import type { HostConfig } from "../tenancy/host.ts";
 import type { Invitations } from "../mail/invitations.ts";
+import { assertRegion, regionConfig } from "../tenancy/regions.ts";
 
 export interface ProvisionDeps {
   control: ControlDb;
@@ -20,10 +21,12 @@ export interface ProvisionDeps {
 /**
  * Registers (or updates) the tenant database servers named in the configuration. The server's
  * TLS settings (sslmode, sslrootcert in its URL) are kept beside its address, so every tenant
- * connection to it uses them too (lib/db/tls.ts).
+ * connection to it uses them too (lib/db/tls.ts). A server's region is the configured one, or the
+ * default region when it is first registered (decision 053); a region not configured is refused.
  */
 export async function registerServers(deps: ProvisionDeps, servers: TenantServerConfig[]): Promise<void> {
   for (const server of servers) {
+    const region = server.region === undefined ? undefined : assertRegion(server.region);
     const adminUrl = normalisePostgresUrl(server.adminUrl);
     const { host, port } = serverAddress(adminUrl);
     const { sslMode, sslRootCert } = tlsOf(adminUrl);
@@ -31,28 +34,45 @@ export async function registerServers(deps: ProvisionDeps, servers: TenantServer
     const fields = { host, port, sslMode, sslRootCert, adminUrlCiphertext: sealed.ciphertext, keyId: sealed.keyId };
     await deps.control.databaseServer.upsert({
       where: { name: server.name },
-      create: { name: server.name, ...fields },
-      update: fields,
+      create: { name: server.name, ...fields, region: region ?? regionConfig().defaultRegion },
+      update: region === undefined ? fields : { ...fields, region },
     });
   }
 }
 
-/** The named server, or the one with the fewest tenants. */
-export async function placeTenant(deps: ProvisionDeps, serverName?: string): Promise<{ id: string; name: string }> {
-  const servers = await deps.control.databaseServer.findMany({
-    select: { id: true, name: true, _count: { select: { databases: true } } },
+/**
+ * The named server, or the one with the fewest tenants, within the tenant's region (decision
+ * 053): a tenant's database is never placed outside it. Spare databases are kept per server
+ * (decision 015), so a claimed spare is in the region too.
+ */
+export async function placeTenant(
+  deps: ProvisionDeps,
+  serverName: string | undefined,
+  region: string,
+): Promise<{ id: string; name: string }> {
+  const all = await deps.control.databaseServer.findMany({
+    select: { id: true, name: true, region: true, _count: { select: { databases: true } } },
     orderBy: { name: "asc" },
   });
-  if (servers.length === 0)
+  if (all.length === 0)
     throw new InvalidInput("no database server is registered: set PORTICO_TENANT_SERVERS or run `npm run dev`");
+  const servers = all.filter((s) => s.region === region);
   if (serverName) {
-    const named = servers.find((s) => s.name === serverName);
+    const named = all.find((s) => s.name === serverName);
     if (!named)
       throw new InvalidInput(
-        `no database server named "${serverName}"; registered: ${servers.map((s) => s.name).join(", ")}`,
+        `no database server named "${serverName}"; registered: ${all.map((s) => s.name).join(", ")}`,
       );
-    return named;
+    if (named.region !== region)
+      throw new InvalidInput(
+        `server "${serverName}" is in region "${named.region}", not the tenant's region "${region}"; choose a server in ${region}${servers.length ? ` (${servers.map((s) => s.name).join(", ")})` : ""} or Automatic`,
+      );
+    return { id: named.id, name: named.name };
   }
+  if (servers.length === 0)
+    throw new InvalidInput(
+      `no database server is in region "${region}"; register one there (npm run tenants -- servers add <name> <url> --region ${region}, or PORTICO_TENANT_SERVERS name@${region}=postgres://…) or choose another region`,
+    );
   const least = servers.reduce((a, b) => (b._count.databases < a._count.databases ? b : a));
   return { id: least.id, name: least.name };
 }
@@ -92,7 +112,9 @@ export async function addServer(
   deps: ProvisionDeps,
   name: string,
   adminUrl: string,
+  region?: string,
 ): Promise<{ host: string; port: number }> {
+  if (region !== undefined) assertRegion(region);
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(name))
     throw new InvalidInput(
       `"${name}" is not a usable server name: lower-case letters, digits and hyphens, starting with a letter`,
@@ -127,6 +149,6 @@ export async function addServer(
     throw new InvalidInput(
       `the user in that URL may not create roles and databases on ${address.host}:${address.port}; use one with CREATEROLE and CREATEDB`,
     );
-  await registerServers(deps, [{ name, adminUrl }]);
+  await registerServers(deps, [region === undefined ? { name, adminUrl } : { name, adminUrl, region }]);
   return address;
 }

@@ -4,6 +4,7 @@ import { emailAddress } from "../mail/address.ts";
 import { classifyHost, normaliseHost, type HostConfig } from "../tenancy/host.ts";
 import { PLANS, isPlan } from "../tenancy/plans.ts";
 import { checkSlug } from "../tenancy/slug.ts";
+import { REGION_KEY_PATTERN } from "../tenancy/regions.ts";
 import { savableThemeSchema } from "../tenancy/theme.ts";
 
 /**
@@ -58,6 +59,16 @@ export const tenantSpecSchema = z.object({
    * a newly created declared tenant invites this address by email instead of seeding demo users.
    */
   owner: z.object({ email: z.string().email().toLowerCase(), name: z.string().trim().min(1).max(120) }).optional(),
+  /**
+   * Data residency (decision 053): the region (a key of PORTICO_REGIONS) the tenant's database is
+   * placed in when it is created; absent, the default region. A declared region that differs from
+   * an existing tenant's is reported by a sync and never applied: only a move an agency owner
+   * confirms changes a tenant's region.
+   */
+  region: z
+    .string()
+    .regex(REGION_KEY_PATTERN, "region must be a region key such as eu (a-z, 0-9, -), one of PORTICO_REGIONS")
+    .optional(),
   /** Custom domains in addition to <slug>.<root>; the first is the primary one. */
   domains: z.array(domainSchema).max(20).default([]),
   demo: z

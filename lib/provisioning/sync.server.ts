@@ -19,6 +19,8 @@ export interface SyncOutcome {
   kept?: DeclaredField[];
   /** Fields changed in the product that --force overwrote (audited). */
   overwritten?: DeclaredField[];
+  /** The declaration names another region than the tenant's: reported, not applied (decision 053). */
+  regionConflict?: { declared: string; stored: string };
   /** Who was emailed an owner invitation (production: no demo users). */
   invited?: string;
   /** Created without demo users and without a declared owner: nobody can sign in yet. */
@@ -86,6 +88,7 @@ export async function syncTenants(
         ...(d && !result.created
           ? { applied: d.applied, kept: d.kept, overwritten: overwritten.map((o) => o.field) }
           : {}),
+        ...(d?.regionConflict ? { regionConflict: d.regionConflict } : {}),
         ...(invite ? { invited: invite.email } : {}),
         ...(!options.demo && neverLive && !spec.owner ? { noOwner: true } : {}),
       };
@@ -110,6 +113,10 @@ export function describeOutcome(o: SyncOutcome): string {
     parts.push(`re-applied ${o.file} over product edits to ${labels(o.overwritten)} (audited)`);
   if (o.kept?.length)
     parts.push(`kept product edits to ${labels(o.kept)}; \`npm run tenants -- sync --force\` re-applies ${o.file}`);
+  if (o.regionConflict)
+    parts.push(
+      `${o.file} declares region ${o.regionConflict.declared} but the tenant is in ${o.regionConflict.stored}: not applied (a region changes only by a move an agency owner confirms); change the declaration or move the tenant`,
+    );
   if (o.invited) parts.push(`owner invitation emailed to ${o.invited}`);
   if (o.noOwner)
     parts.push(

@@ -91,6 +91,8 @@ export async function startFleet(options: {
       ...env,
       ...platform.childEnv,
       PORTICO_TENANT_TIMEOUT_MS: "1000",
+      // No scheduled backups during fault runs (README → Backups).
+      PORTICO_BACKUPS: "false",
       ...options.env,
     });
     const child = server;

@@ -1,12 +1,14 @@
 import { headers } from "next/headers";
 import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
+import { fleetBackupSummaries } from "@/lib/agency/backups.server.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";
 import { FRESH_FOR_MS, fleetOverview } from "@/lib/agency/fleet.server.ts";
 import { tenantsBelowContrast } from "@/lib/agency/brand-contrast.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
+import { regionConfig } from "@/lib/tenancy/regions.ts";
 import { fleetHref, HEALTH, PAGE_SIZES, parseFleetQuery, STATUSES } from "@/lib/agency/fleet-query.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
@@ -59,6 +61,10 @@ export default async function AgencyHome({
     audit: { actor: { type: "agency-user", id: user.id, label: user.email }, ...(await requestOrigin()) },
   });
   const belowContrast = await tenantsBelowContrast(user, platform().control);
+  const backups = await fleetBackupSummaries(
+    user,
+    fleet.rows.map((r) => r.id),
+  );
   if (query.page > fleet.pages) problems.push(`There is no page ${query.page}; page ${fleet.page} is the last.`);
   const port = host.includes(":") ? (host.split(":").pop() ?? "") : "";
   const total = Object.values(fleet.byStatus).reduce((a, b) => a + b, 0);
@@ -113,6 +119,7 @@ export default async function AgencyHome({
         </Field>
         <Filter label="Status" name="status" value={query.status[0]} options={STATUSES} />
         <Filter label="Plan" name="plan" value={query.plan[0]} options={PLAN_NAMES} />
+        <Filter label="Region" name="region" value={query.region} options={regionConfig().regions.map((r) => r.key)} />
         <Filter label="Server" name="server" value={query.server} options={fleet.servers} />
         <Filter label="Health (last read)" name="health" value={query.health} options={HEALTH} />
         <Filter label="Per page" name="per" value={String(query.per)} options={PAGE_SIZES.map(String)} any={false} />
@@ -193,7 +200,7 @@ export default async function AgencyHome({
       </div>
 
       <div className="mt-2">
-        <FleetTable rows={fleet.rows} port={port} query={shownQuery} />
+        <FleetTable rows={fleet.rows} port={port} query={shownQuery} backups={backups} />
       </div>
 
       <Pagination

@@ -27,16 +27,52 @@ export const queueAction = agencyAction(
     name: text(),
     domains: text(),
     server: text(),
+    confirmRegionSlug: text(),
+    confirmRegion: text(),
+    backupId: text(),
+    into: text(),
+    confirmCrossTenant: text(),
     nonce: text(),
   }),
-  async ({ kind, slug, confirm, name, domains, server, nonce }, { user }): Promise<ActionState> => {
+  async (
+    {
+      kind,
+      slug,
+      confirm,
+      name,
+      domains,
+      server,
+      confirmRegionSlug,
+      confirmRegion,
+      backupId,
+      into,
+      confirmCrossTenant,
+      nonce,
+    },
+    { user },
+  ): Promise<ActionState> => {
     if (CONFIRM_BY_SLUG.has(kind) && confirm !== slug)
       throw new InvalidInput(`Type the tenant's slug (${slug}) to confirm.`);
     const input: Record<string, unknown> = {};
     if (kind === "rename") input.name = name;
     if (kind === "set-domains") input.domains = domains.split(/[\s,]+/).filter(Boolean);
-    if (kind === "move") input.server = server;
+    if (kind === "move") {
+      input.server = server;
+      // Leaving the tenant's region (decision 053): an owner types the slug and the target region;
+      // the worker checks them against the server's region and the owner's role again.
+      if (confirmRegionSlug || confirmRegion) {
+        if (user.role !== "owner")
+          throw new InvalidInput("Only an agency owner can confirm moving a tenant out of its region.");
+        input.confirm = { slug: confirmRegionSlug, region: confirmRegion };
+      }
+    }
     if (kind === "migrate-fleet") input.concurrency = 4;
+    if (kind === "restore") {
+      // Another tenant's data into this one: owners only (the worker checks again), slug typed.
+      if (confirmCrossTenant && user.role !== "owner")
+        throw new InvalidInput("Only an agency owner can copy one tenant's backup into another.");
+      Object.assign(input, { backupId, into: into || null, confirmCrossTenant: confirmCrossTenant || null });
+    }
     const { id } = await queueOperation(platform().control, {
       kind,
       slug: kind === "migrate-fleet" ? null : slug,

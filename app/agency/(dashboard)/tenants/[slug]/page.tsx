@@ -20,6 +20,8 @@ import { latestTenantMigration } from "@/lib/tenancy/lookup.server.ts";
 import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts";
 import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
 import { queueAction } from "../../operations/actions.ts";
+import { BackupsPanel } from "@/components/agency/backups-panel.tsx";
+import { tenantBackupsForAgency } from "@/lib/agency/backups.server.ts";
 import {
   confirmEmailDomain,
   removeTenantSaml,
@@ -36,6 +38,7 @@ import { ssoFormProps, ssoRedirectUris } from "@/lib/auth/sso-connection.server.
 import { tenantSamlForAgency, tenantSsoForAgency } from "@/lib/agency/tenant-detail.server.ts";
 import { SamlConnectionForm, type SamlFormLabels } from "@/components/auth/saml-connection-form.tsx";
 import { samlFormProps, samlServiceProviderValues } from "@/lib/auth/saml-settings.server.ts";
+import { regionLabel } from "@/lib/tenancy/regions.ts";
 
 export const metadata = { title: "Tenant" };
 
@@ -59,7 +62,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
   if (!tenant) notFound();
   const [operations, servers, latest, jobs, audit, mail] = await Promise.all([
     control.operation.findMany({ where: { slug }, orderBy: { createdAt: "desc" }, take: 15 }),
-    control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
+    control.databaseServer.findMany({ orderBy: { name: "asc" }, select: { name: true, region: true } }),
     latestTenantMigration(),
     control.provisioningJob.findMany({
       where: { tenantId: tenant.id },
@@ -77,6 +80,7 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
     control.mailTarget.findUnique({ where: { target: tenant.id } }),
   ]);
   const live = tenant.status === "active" || tenant.status === "suspended";
+  const backups = await tenantBackupsForAgency(user, tenant);
   const history =
     live && tenant.database
       ? await tenantMigrationHistory(user, tenant, {
@@ -165,6 +169,10 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             <dt className="text-slate-500">Hosts</dt>
             <dd className="font-mono">
               {[subdomain, ...tenant.domains.map((d) => d.hostname + (d.isPrimary ? " (primary)" : ""))].join(", ")}
+            </dd>
+            <dt className="text-slate-500">Region</dt>
+            <dd data-testid="tenant-region">
+              {regionLabel(tenant.region)} ({tenant.region})
             </dd>
             <dt className="text-slate-500">Server</dt>
             <dd data-testid="tenant-server">
@@ -331,11 +339,51 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
                     {servers
                       .filter((s) => s.name !== tenant.database?.server.name)
                       .map((s) => (
-                        <option key={s.name}>{s.name}</option>
+                        <option key={s.name} value={s.name}>
+                          {s.name} ({regionLabel(s.region)}
+                          {s.region === tenant.region ? "" : ", outside the tenant's region"})
+                        </option>
                       ))}
                   </Select>
                 )}
               </Field>
+              {servers.some((s) => s.region !== tenant.region) &&
+                (user.role === "owner" ? (
+                  <div className="space-y-2 rounded-lg bg-amber-50 p-3 text-sm ring-1 ring-amber-200">
+                    <p className="text-amber-900">
+                      Its data stays in {regionLabel(tenant.region)}. Only to move it to a server in another region,
+                      confirm as the agency owner: type its slug and the target region (audited).
+                    </p>
+                    <Field tone="agency" label="Type the slug to leave the region" name="confirmRegionSlug">
+                      {(c) => (
+                        <Input
+                          {...c}
+                          tone="agency"
+                          density="compact"
+                          name="confirmRegionSlug"
+                          autoComplete="off"
+                          className="font-mono"
+                        />
+                      )}
+                    </Field>
+                    <Field tone="agency" label="Type the target region (e.g. us)" name="confirmRegion">
+                      {(c) => (
+                        <Input
+                          {...c}
+                          tone="agency"
+                          density="compact"
+                          name="confirmRegion"
+                          autoComplete="off"
+                          className="font-mono"
+                        />
+                      )}
+                    </Field>
+                  </div>
+                ) : (
+                  <p className="text-sm text-slate-600" data-testid="region-move-owner-only">
+                    A server outside {regionLabel(tenant.region)} needs an agency owner&apos;s confirmation.
+                  </p>
+                ))}
             </ActionForm>
             <ActionForm queue={queueAction} kind="offboard" slug={slug} label="Offboard" confirmSlug tone="danger">
               <p className="text-sm text-slate-600">
@@ -344,6 +392,18 @@ export default async function TenantPage({ params }: { params: Promise<{ slug: s
             </ActionForm>
           </div>
         </section>
+      )}
+
+      {live && (
+        <BackupsPanel
+          slug={slug}
+          queue={queueAction}
+          backups={backups.backups}
+          summary={backups.summary}
+          canAct={canAct}
+          isOwner={user.role === "owner"}
+          now={new Date()}
+        />
       )}
 
       {tenant.status === "active" && (

@@ -12,7 +12,15 @@ import {
   saveDraft,
   submittedOperation,
 } from "@/lib/agency/drafts.server.ts";
-import { DRAFT_DEFAULTS, checkDraft, draftTheme, isStep, nextStep, parseStep } from "@/lib/agency/wizard.ts";
+import {
+  DRAFT_DEFAULTS,
+  checkDraft,
+  draftRegion,
+  draftTheme,
+  isStep,
+  nextStep,
+  parseStep,
+} from "@/lib/agency/wizard.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
 import { queueOperation } from "@/lib/operations/queue.server.ts";
@@ -74,8 +82,9 @@ export const saveWizardStep = agencyAction(
         };
       }
     }
-    const servers = (await registeredServers()).map((s) => s.name);
-    const result = parseStep(step, form, { hosts: platform().hosts, servers });
+    const servers = await registeredServers();
+    const plan = draft.data.plan ?? DRAFT_DEFAULTS.plan;
+    const result = parseStep(step, form, { hosts: platform().hosts, servers, plan });
     await saveDraft(draft.id, { ...draft.data, ...result.data }, logo);
     if (!result.ok && direction === "next") return { errors: result.errors, values: { ...draft.data, ...result.data } };
     redirect(`/tenants/new/${draft.id}/${nextStep(step, direction)}`);
@@ -92,7 +101,7 @@ export const submitWizard = agencyAction(
     const submitted = await submittedOperation(draft);
     if (submitted) redirect(`/operations/${submitted}`);
     const d = { ...DRAFT_DEFAULTS, ...draft.data };
-    const servers = (await registeredServers()).map((s) => s.name);
+    const servers = await registeredServers();
     const checked = checkDraft(d, { hosts: platform().hosts, servers });
     if (!checked.ok) return { error: `${checked.message} (step: ${checked.step})` };
     const { id: operationId } = await queueOperation(platform().control, {
@@ -100,7 +109,14 @@ export const submitWizard = agencyAction(
       slug: d.slug ?? null,
       input: {
         draftId: draft.id,
-        spec: { slug: d.slug, name: d.name, plan: d.plan, theme: draftTheme(d, null), domains: d.domains ?? [] },
+        spec: {
+          slug: d.slug,
+          name: d.name,
+          plan: d.plan,
+          region: draftRegion(d),
+          theme: draftTheme(d, null),
+          domains: d.domains ?? [],
+        },
         server: d.server || null,
         firstAdmin: { name: d.adminName, email: d.adminEmail },
       },

@@ -3,7 +3,8 @@ import { notFound, redirect } from "next/navigation";
 import { WizardStepForm } from "@/components/agency/wizard-step-form.tsx";
 import { PortalPreview } from "@/components/agency/portal-preview.tsx";
 import { loadDraft, registeredServers, submittedOperation } from "@/lib/agency/drafts.server.ts";
-import { DRAFT_DEFAULTS, STEP_LABELS, WIZARD_STEPS, draftTheme, isStep } from "@/lib/agency/wizard.ts";
+import { DRAFT_DEFAULTS, STEP_LABELS, WIZARD_STEPS, draftRegion, draftTheme, isStep } from "@/lib/agency/wizard.ts";
+import { regionConfig, regionLabel } from "@/lib/tenancy/regions.ts";
 import { requireAgencyUser } from "@/lib/auth/agency-guard.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
 import { PLANS, isPlan } from "@/lib/tenancy/plans.ts";
@@ -23,6 +24,8 @@ export default async function WizardStepPage({ params }: Props) {
   if (submitted) redirect(`/operations/${submitted}`);
   const data = { ...DRAFT_DEFAULTS, ...draft.data };
   const servers = await registeredServers();
+  const regions = regionConfig();
+  const region = draftRegion(data, regions);
   const { rootDomain } = platform().hosts;
   const logoUrl = draft.logo ? `/drafts/${draft.id}/logo?v=${draft.logo.sha}` : null;
   const current = WIZARD_STEPS.indexOf(step);
@@ -40,6 +43,8 @@ export default async function WizardStepPage({ params }: Props) {
         <dd className="font-mono">{data.domains?.length ? data.domains.join(", ") : "none"}</dd>
         <dt className="text-slate-500">Plan</dt>
         <dd>{isPlan(data.plan) ? PLANS[data.plan].label : data.plan}</dd>
+        <dt className="text-slate-500">Region</dt>
+        <dd data-testid="review-region">{region ? `${regionLabel(region, regions)} (${region})` : "not chosen yet"}</dd>
         <dt className="text-slate-500">Database server</dt>
         <dd>{data.server || "automatic"}</dd>
         <dt className="text-slate-500">First admin</dt>
@@ -80,6 +85,7 @@ export default async function WizardStepPage({ params }: Props) {
         rootDomain={rootDomain}
         logoUrl={logoUrl}
         servers={servers}
+        regions={regions}
         review={review}
       />
     </>
