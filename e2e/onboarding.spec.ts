@@ -74,6 +74,8 @@ test("the onboarding wizard: a new tenant live on its subdomain with its brandin
   await page.getByLabel("Premium").check();
   await next(page);
   await expect(page.getByRole("heading", { name: "Database" })).toBeVisible();
+  // Premium includes data residency: the region is chosen (e2e/residency.spec.ts).
+  await page.getByLabel("Region", { exact: true }).selectOption("eu");
   await page.getByLabel("Automatic").check();
   await next(page);
   await expect(page.getByRole("heading", { name: "First admin" })).toBeVisible();

@@ -20,7 +20,7 @@ import { seal } from "../lib/db/keyring.server.ts";
 import { bootstrap } from "../lib/bootstrap/bootstrap.server.ts";
 import { provisionTenant } from "../lib/provisioning/provision.server.ts";
 import { startWorker } from "../lib/operations/start.server.ts";
-import { withServerAdmin } from "../lib/provisioning/servers.server.ts";
+import { registerServers, withServerAdmin } from "../lib/provisioning/servers.server.ts";
 import { parseTenantSpec } from "../lib/provisioning/spec.ts";
 import { syncTenants } from "../lib/provisioning/sync.server.ts";
 import { FALLBACK_THEME } from "../lib/tenancy/theme.ts";
@@ -37,10 +37,18 @@ const dnsFile = path.join(os.tmpdir(), `portico-e2e-${port}-dns.json`);
 const E2E_AGENCY_PASSWORD = "agency-e2e-password";
 /** The agency owner's authenticator app, known to the browser tests (e2e/hosts.ts AGENCY_TOTP). */
 const E2E_AGENCY_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+/** Known to the browser tests (e2e/residency.spec.ts). */
+const E2E_REGIONS = {
+  PORTICO_REGIONS: "eu=Europe (Frankfurt),us=United States (Virginia)",
+  PORTICO_DEFAULT_REGION: "eu",
+};
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-e2e-"));
   await chmod(dir, 0o755);
+  // Data residency (docs/decisions/053): two regions, so the wizard asks Premium tenants for one
+  // (e2e/residency.spec.ts). Everything else stays in the default region, eu, on "embedded".
+  Object.assign(process.env, E2E_REGIONS);
   const { DATABASE_URL: _ignored, ...env } = process.env;
   // A production build on a throw-away embedded database, asked for explicitly; the browser
   // tests sign in as the declared demo users, so the sync seeds them as `npm run dev` does.
@@ -51,6 +59,8 @@ async function main(): Promise<void> {
     source: { ...env, PORTICO_EMBEDDED: "true", PORTICO_AUDIT_SINKS_ALLOW_PRIVATE: "true" },
     log: (l) => console.log(`[e2e] ${l}`),
   });
+  // The second region's server: a row of its own on the same embedded PostgreSQL.
+  await registerServers(platform.deps, [{ name: "embedded-us", adminUrl: platform.embedded!.url, region: "us" }]);
   const outcomes = await syncTenants(platform.deps, declaredTenants, { demo: true });
   const failed = outcomes.filter((o) => o.action === "failed");
   if (failed.length) throw new Error(`could not provision: ${failed.map((f) => `${f.slug}: ${f.error}`).join("; ")}`);
@@ -119,6 +129,7 @@ async function main(): Promise<void> {
       ...platform.childEnv,
       DATABASE_URL: platform.controlUrl,
       PORTICO_TENANT_SERVERS: `embedded=${platform.embedded?.url}`,
+      ...E2E_REGIONS,
     }),
     { mode: 0o600 },
   );

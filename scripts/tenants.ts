@@ -450,14 +450,14 @@ async function servers(
   });
   console.log(
     table([
-      ["SERVER", "REGION", "ADDRESS", "TENANTS", "TLS", "POOLER"],
+      ["SERVER", "ADDRESS", "TENANTS", "TLS", "POOLER", "REGION"],
       ...rows.map((s) => [
         s.name,
-        s.region,
         `${s.host}:${s.port}`,
         String(s._count.databases),
         s.sslMode ?? "off",
         s.poolerUrl ? new URL(s.poolerUrl).host : "-",
+        s.region,
       ]),
     ]),
   );

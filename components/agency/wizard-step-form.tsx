@@ -374,6 +374,9 @@ export function WizardStepForm(props: StepProps) {
               {(c) => (
                 <Select
                   {...c}
+                  // Remounted with what was saved: React resets a form after its action, and a
+                  // select would otherwise fall back to its first default.
+                  key={data.region ?? ""}
                   tone="agency"
                   name="region"
                   defaultValue={data.region ?? (regions.regions.length === 1 ? regions.regions[0]!.key : "")}

@@ -111,6 +111,7 @@ export async function ensureAppRole(
     await c.query(`GRANT INSERT, UPDATE ON "MailTarget" TO ${role}`);
     // A server's administrative URL is the worker's alone; its address, TLS settings and pooler
     // address build tenant URLs (the auth file's path is the worker's too: decision 038).
+    // Its region (decision 053) is shown and checked by the wizard and the dashboard.
     await c.query(`REVOKE SELECT ON "DatabaseServer" FROM ${role}`);
     await c.query(
       `GRANT SELECT (id, name, host, port, "sslMode", "sslRootCert", "poolerUrl", region, "createdAt") ON "DatabaseServer" TO ${role}`,

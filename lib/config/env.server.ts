@@ -258,7 +258,7 @@ export function parseTenantServers(value: string | undefined): TenantServerConfi
     ) {
       const tls = parsed.error?.issues.find((issue) => /ssl/.test(issue.message))?.message;
       throw new ConfigError(
-        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name[@region]=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem] (name: a-z, 0-9, -; region: a key of PORTICO_REGIONS)${tls ? `: ${tls}` : ""}`,
+        `PORTICO_TENANT_SERVERS: entry ${i + 1} must look like name=postgres://admin:pass@host:5432/postgres[?sslmode=verify-full&sslrootcert=/path/ca.pem], or name@region=… (name: a-z, 0-9, -; region: a key of PORTICO_REGIONS)${tls ? `: ${tls}` : ""}`,
       );
     }
     return region === undefined ? { name, adminUrl: parsed.data } : { name, adminUrl: parsed.data, region };

@@ -65,6 +65,7 @@ describe("the app's control-plane role", () => {
     await expect(sql.query(`SELECT name, host, port FROM "DatabaseServer"`)).resolves.toBeDefined();
     // The pooler's address builds tenants' request URLs (decision 038).
     await expect(sql.query(`SELECT "poolerUrl" FROM "DatabaseServer"`)).resolves.toBeDefined();
+    await expect(sql.query(`SELECT region FROM "DatabaseServer"`)).resolves.toBeDefined(); // decision 053
     // The mail outbox (decision 040): queue the agency's mail and mark the outboxes that may have some.
     await sql.query(
       `INSERT INTO "MailOutbox" (id, "toAddress", "fromName", "fromAddress", content, brand) VALUES (gen_random_uuid(), 'a@example.com', 'x', 'x@example.com', '{}', '{}')`,

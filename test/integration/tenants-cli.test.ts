@@ -50,11 +50,12 @@ describe("npm run tenants", () => {
       status: string;
       hosts: string[];
       server: string;
+      region: string;
       schema: string;
     }>;
-    expect(rows.map((r) => [r.slug, r.status, r.server, r.schema])).toEqual([
-      [cp.slug("one"), "active", "test", "current"],
-      [cp.slug("two"), "active", "test", "current"],
+    expect(rows.map((r) => [r.slug, r.status, r.server, r.schema, r.region])).toEqual([
+      [cp.slug("one"), "active", "test", "current", "default"],
+      [cp.slug("two"), "active", "test", "current", "default"],
     ]);
     expect(rows[0]?.hosts).toEqual([`${cp.slug("one")}.localhost`, `one-${cp.tag}.example`]);
   });
