@@ -9,6 +9,7 @@ import type pg from "pg";
 import { quoteIdent as quoteRole, withClient, withDatabase } from "../db/postgres.ts";
 import { tenantConnectionUrl } from "../db/tenant-db.server.ts";
 import {
+  allowTrailAnchor,
   countRows,
   insertRows,
   listTables,
@@ -241,37 +242,63 @@ export async function verifyBackup(deps: BackupDeps, backupId: string, work: str
 }
 
 /**
+ * The tenant's audit trail (decision 048). A restore never rewrites history: in place, these
+ * tables are left exactly as they are (and the restore is appended to them); into a new tenant,
+ * whose trail is still empty, the backup's trail is carried over so the history continues.
+ */
+export const TRAIL_TABLES: readonly string[] = ["AuditPerson", "AuditEntry", "AuditAnchor"];
+
+/**
  * Replaces every row of the database `client` is connected to with the backup's, in one
  * transaction: every table emptied, the backup's rows inserted parents first, sequences moved on,
  * then each table's row count (and, at the same schema, the checksum of its rows read back)
- * compared with the backup's before COMMIT. Any difference rolls everything back.
+ * compared with the backup's before COMMIT. Any difference rolls everything back. With
+ * `keepTrail`, the audit trail's tables are neither emptied nor loaded nor compared; without it
+ * they must be empty (a new tenant's) and are loaded like the rest.
  */
 export async function restoreRows(
   client: pg.Client,
   verified: Pick<VerifiedBackup, "header" | "plainFile">,
+  options: { keepTrail: boolean },
 ): Promise<Record<string, number>> {
   const { header, plainFile } = verified;
   const present = await listTables(client);
   const missing = header.tables.filter((t) => !present.includes(t.name)).map((t) => t.name);
   if (missing.length) throw new InvalidInput(`the backup has tables this database lacks: ${missing.join(", ")}`);
+  const skip = new Set(options.keepTrail ? TRAIL_TABLES : []);
+  const replaced = present.filter((t) => !skip.has(t));
   const sameSchema =
     ((await client.query<{ name: string }>(LATEST_VERSION)).rows[0]?.name ?? null) === header.schemaVersion;
   await client.query("BEGIN");
   try {
-    await client.query(`TRUNCATE ${present.map((t) => quoteIdent(t)).join(", ")} RESTART IDENTITY CASCADE`);
+    if (!options.keepTrail) {
+      for (const t of TRAIL_TABLES.filter((name) => present.includes(name)))
+        if ((await countRows(client, t)) > 0)
+          throw new InvalidInput(`${t} already has entries: a backup's audit trail loads only into a new tenant`);
+      // The trail's anchor is written only in a pruning transaction (decision 048); this is one.
+      await allowTrailAnchor(client);
+    }
+    // The trail's tables are never truncated (their trigger refuses it); empty here if loaded.
+    const truncated = replaced.filter((t) => !TRAIL_TABLES.includes(t));
+    if (truncated.length)
+      await client.query(`TRUNCATE ${truncated.map((t) => quoteIdent(t)).join(", ")} RESTART IDENTITY`);
     let table: string | null = null;
+    let skipping = false;
     let columns: string[] = [];
     let batch: string[] = [];
     const lines = readline.createInterface({ input: createReadStream(plainFile), crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.startsWith("#table ")) {
-        table = line.slice(7);
-        columns = await tableColumns(client, table);
+        const name = line.slice(7);
+        skipping = skip.has(name);
+        table = skipping ? null : name;
+        columns = table ? await tableColumns(client, table) : [];
       } else if (line.startsWith("#end ")) {
         if (table) await insertRows(client, table, batch, columns);
         batch = [];
         table = null;
       } else if (line.length > 0) {
+        if (skipping) continue;
         if (!table) throw new InvalidInput("the backup has rows outside a table section: the file is damaged");
         batch.push(line);
         if (batch.length >= 500) {
@@ -280,9 +307,9 @@ export async function restoreRows(
         }
       }
     }
-    await resetSequences(client, present);
+    await resetSequences(client, replaced);
     const counts: Record<string, number> = {};
-    for (const expected of header.tables) {
+    for (const expected of header.tables.filter((t) => !skip.has(t.name))) {
       counts[expected.name] = await countRows(client, expected.name);
       if (counts[expected.name] !== expected.rows)
         throw new Error(
@@ -381,7 +408,7 @@ export async function restoreInPlace(
         url: tenantAdminUrl,
         confirmRegion: deps.backups.forRegion(tenant.region) ? null : verified.backup.location,
       });
-      const rows = await withClient(tenantAdminUrl, (c) => restoreRows(c, verified));
+      const rows = await withClient(tenantAdminUrl, (c) => restoreRows(c, verified, { keepTrail: true }));
       return { tenantId: tenant.id, from: verified.backup.slug, crossTenant, preRestoreBackupId: safety.id, rows };
     } finally {
       await withClient(withDatabase(admin, "postgres"), (c) => c.query(`ALTER ROLE ${quoteRole(db.roleName)} LOGIN`));
@@ -420,7 +447,7 @@ export async function restoreIntoNewTenant(
     const { tenantId } = await provisionTenant(deps, spec, { mode: "create", seed: false });
     created = true;
     const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
-    const rows = await withClient(url, (c) => restoreRows(c, verified));
+    const rows = await withClient(url, (c) => restoreRows(c, verified, { keepTrail: false }));
     return {
       tenantId,
       sourceSlug: verified.backup.slug,

@@ -306,6 +306,9 @@ export const HANDLERS = {
     const tracker = stepTracker(ctx, ["backup"]);
     await tracker.start("backup");
     if (ctx.input.confirmRegion) await assertOwnerOrCli(ctx, "store a backup outside its tenant's region");
+    await recordOperationInTrail(ctx.deps, requireSlug(ctx), ctx.actor, "agency.backup", {
+      what: "a copy of every table, kept encrypted",
+    });
     const result = await createBackup(backupDeps(ctx), requireSlug(ctx), {
       kind: "manual",
       by: ctx.actor.label,
@@ -327,14 +330,31 @@ export const HANDLERS = {
     const deps = backupDeps(ctx);
     const { backupId, into, confirmCrossTenant, confirmRegion } = ctx.input;
     if (confirmRegion) await assertOwnerOrCli(ctx, "restore a backup across regions");
+    if (!into && confirmCrossTenant) await assertOwnerOrCli(ctx, "restore one tenant's backup into another");
+    // Access transparency (decision 048), before anything changes: the tenant whose backup is read
+    // has an entry, and so does a tenant whose data another's backup replaces.
+    const source = await ctx.deps.control.backup.findUnique({ where: { id: backupId }, select: { slug: true } });
+    const target = into ?? requireSlug(ctx);
+    if (source)
+      await recordOperationInTrail(ctx.deps, source.slug, ctx.actor, "agency.restore", {
+        backup: backupId,
+        into: target,
+      });
     if (into) {
       const restored = await restoreIntoNewTenant(deps, backupId, into);
       ctx.setTenant(restored.tenantId);
+      await recordOperationInTrail(ctx.deps, into, ctx.actor, "agency.restore", {
+        backup: backupId,
+        from: restored.sourceSlug,
+      });
       return { backupId, into, from: restored.sourceSlug, region: restored.region, rows: restored.rows };
     }
-    const slug = requireSlug(ctx);
-    if (confirmCrossTenant) await assertOwnerOrCli(ctx, "restore one tenant's backup into another");
-    const restored = await restoreInPlace(deps, slug, backupId, {
+    if (source && source.slug !== target)
+      await recordOperationInTrail(ctx.deps, target, ctx.actor, "agency.restore", {
+        backup: backupId,
+        from: source.slug,
+      });
+    const restored = await restoreInPlace(deps, target, backupId, {
       by: ctx.actor.label,
       confirmCrossTenant,
       confirmRegion,

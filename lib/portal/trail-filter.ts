@@ -11,7 +11,7 @@ export const TRAIL_CATEGORIES = {
   settings: { prefixes: ["settings."], exact: [] },
   events: { prefixes: [], exact: ["event.save", "event.status"] },
   "check-ins": { prefixes: [], exact: ["event.check-in"] },
-  exports: { prefixes: ["export."], exact: ["agency.export", "agency.offboard"] },
+  exports: { prefixes: ["export."], exact: ["agency.export", "agency.offboard", "agency.backup"] },
   messages: { prefixes: ["message."], exact: [] },
   agency: { prefixes: ["agency."], exact: [] },
 } as const satisfies Record<string, { prefixes: readonly string[]; exact: readonly string[] }>;

@@ -3,12 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withClient, withDatabase } from "../../lib/db/postgres.ts";
-import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { createTenantDb, tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { appendAgencyAccess } from "../../lib/audit/agency-access.server.ts";
+import { verifyTenantTrail } from "../../lib/audit/tenant-trail.server.ts";
 import { listTables } from "../../lib/lifecycle/table-copy.server.ts";
 import {
   createBackup,
   restoreInPlace,
   restoreIntoNewTenant,
+  TRAIL_TABLES,
   type BackupDeps,
 } from "../../lib/backups/backups.server.ts";
 import { fileStore } from "../../lib/backups/storage.server.ts";
@@ -72,16 +75,40 @@ async function tenant(base: string): Promise<{ slug: string; tenantId: string; u
   return { slug, tenantId, url };
 }
 
-/** Every table's rows as PostgreSQL renders them, in a stable order. */
+/**
+ * Every table's rows as PostgreSQL renders them, in a stable order; the audit trail's tables
+ * apart, since a restore in place keeps the trail (checked with `trail` below).
+ */
 async function everyTable(url: string): Promise<Record<string, string[]>> {
   return withClient(url, async (c) => {
     const out: Record<string, string[]> = {};
-    for (const t of await listTables(c))
+    for (const t of (await listTables(c)).filter((name) => !TRAIL_TABLES.includes(name)))
       out[t] = (await c.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM "${t}" t ORDER BY 1`)).rows.map(
         (r) => r.j,
       );
     return out;
   });
+}
+
+/** The tenant's audit trail: its actions in order, and whether its hash chain verifies. */
+async function trail(
+  url: string,
+  append?: { tenantId: string; action: string },
+): Promise<{ actions: string[]; verified: boolean }> {
+  const pooled = createTenantDb(url, "test-trail", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
+  try {
+    if (append)
+      await appendAgencyAccess(pooled.client, append.tenantId, {
+        agencyEmail: "ops@agency.example",
+        action: append.action,
+        details: {},
+      });
+    const verification = await verifyTenantTrail(pooled.client);
+    const rows = await pooled.client.auditEntry.findMany({ orderBy: { id: "asc" }, select: { action: true } });
+    return { actions: rows.map((r) => r.action), verified: verification.ok };
+  } finally {
+    await pooled.close();
+  }
 }
 
 async function flipByte(backupId: string, at: "end" | number): Promise<void> {
@@ -121,10 +148,14 @@ describe("the restore drill", () => {
       );
     });
     expect(await everyTable(a.url)).not.toEqual(before);
+    // An entry in the tenant's audit trail after the backup: history a restore must not rewrite.
+    const trailBefore = await trail(a.url, { tenantId: a.tenantId, action: "agency.read" });
+    expect(trailBefore.actions).toContain("agency.read");
 
     const result = await restoreInPlace(deps, a.slug, backup.id, { by: "test" });
     expect(result.crossTenant).toBe(false);
     expect(await everyTable(a.url)).toEqual(before);
+    expect(await trail(a.url)).toEqual({ actions: trailBefore.actions, verified: true });
 
     // Back in service: no maintenance, the tenant's own role signs in again, and the rows that were
     // replaced are kept in the pre-restore backup.
@@ -228,6 +259,7 @@ describe("another tenant's backup (security case 121)", () => {
 describe("restoring into a new tenant", () => {
   it("creates a tenant holding the backup's rows; the source is untouched", async () => {
     const a = await tenant("newsrc");
+    await trail(a.url, { tenantId: a.tenantId, action: "agency.read" });
     const backup = await createBackup(deps, a.slug, { kind: "manual", by: "test" });
     const source = await everyTable(a.url);
     const result = await restoreIntoNewTenant(deps, backup.id, cp.slug("newcopy"));
@@ -235,6 +267,8 @@ describe("restoring into a new tenant", () => {
     const url = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, result.tenantId);
     expect(await everyTable(url)).toEqual(source);
     expect(await everyTable(a.url)).toEqual(source);
+    // The new tenant's trail starts with the backup's, and its chain still verifies.
+    expect(await trail(url)).toEqual(await trail(a.url));
   });
 });
 
@@ -291,6 +325,10 @@ describe("backup and restore as agency operations (security case 122)", () => {
       ["tenant.restore", owner.email],
     ]);
     expect(JSON.stringify(audit[2]?.details)).toContain(a.slug);
+    // Access transparency: each tenant's own trail shows what the agency did with its data; the
+    // refused attempt changed nothing, so it wrote nothing there.
+    expect(await trail(a.url)).toEqual({ actions: ["agency.backup", "agency.restore"], verified: true });
+    expect(await trail(b.url)).toEqual({ actions: ["agency.restore"], verified: true });
   });
 });
 
