@@ -1,5 +1,5 @@
 import type { ActionState, FormAction } from "@/lib/actions/action-state.ts";
-import type { BackupView } from "@/lib/agency/backups.server.ts";
+import type { BackupView } from "@/lib/agency/tenant-backups.server.ts";
 import type { BackupSummary } from "@/lib/backups/schedule.server.ts";
 import { formatAgo, formatBytes } from "@/lib/format/units.ts";
 import { ActionForm } from "./action-form.tsx";

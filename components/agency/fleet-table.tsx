@@ -114,7 +114,7 @@ export function FleetTable({
   rows: FleetRow[];
   port: string;
   query: FleetQuery;
-  /** Per tenant id: its newest backup and whether it missed its schedule (lib/agency/backups.server.ts). */
+  /** Per tenant id: its newest backup and whether it missed its schedule (lib/agency/tenant-backups.server.ts). */
   backups?: Record<string, BackupSummary>;
 }) {
   return (

@@ -4,7 +4,7 @@ import type { JobWorker } from "../jobs/jobs.server.ts";
 import { BACKUPS_QUEUE } from "../jobs/queues.ts";
 import { errorMessage } from "../util/errors.ts";
 import { createBackup, type BackupDeps } from "./backups.server.ts";
-import { missedSchedule, retentionFor, scheduledBackupDue } from "./retention.ts";
+import { missedSchedule, retentionFor, scheduledBackupDue } from "./tiers.ts";
 
 /** Every hour; each tenant is backed up once a day, whichever hour its last backup ran. */
 export const BACKUPS_CRON = "7 * * * *";

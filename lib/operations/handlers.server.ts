@@ -24,7 +24,7 @@ import {
   type BackupDeps,
   type BackupLocations,
 } from "../backups/backups.server.ts";
-import { KEEP_UNSCHEDULED_MS } from "../backups/retention.ts";
+import { KEEP_UNSCHEDULED_MS } from "../backups/tiers.ts";
 
 /** What every operation handler is given: the provisioning dependencies and the exports folder. */
 export interface WorkerDeps extends ProvisionDeps {

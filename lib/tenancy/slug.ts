@@ -96,6 +96,10 @@ export const ROUTE_SEGMENTS = [
   "users",
   // Audit streams (decision 049): /audit/streams, /manage/streams.
   "streams",
+  // Data-subject requests (decision 051): /account/data, /account/data/export, /manage/privacy.
+  "data",
+  "export",
+  "privacy",
 ] as const;
 
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([...INFRASTRUCTURE_NAMES, ...ROUTE_SEGMENTS]);

@@ -132,7 +132,9 @@ describe("npm run tenants -- servers pooler", () => {
     const unknown = await cli("servers", "pooler", "nope", bouncer.url, "--auth-file", bouncer.authFile);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/no database server named "nope"; registered: test/);
-    expect((await cli("servers")).out).toMatch(new RegExp(`^test\\s.*\\s127\\.0\\.0\\.1:${bouncer.port}\\s*$`, "m"));
+    expect((await cli("servers")).out).toMatch(
+      new RegExp(`^test\\s.*\\s127\\.0\\.0\\.1:${bouncer.port}\\s+default\\s*$`, "m"),
+    );
 
     const off = await cli("servers", "pooler", "test", "--off");
     expect(off.err).toBe("");

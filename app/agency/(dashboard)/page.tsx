@@ -1,7 +1,7 @@
 import { headers } from "next/headers";
 import Link from "next/link";
 import { FleetTable } from "@/components/agency/fleet-table.tsx";
-import { fleetBackupSummaries } from "@/lib/agency/backups.server.ts";
+import { fleetBackupSummaries } from "@/lib/agency/tenant-backups.server.ts";
 import { Field } from "@/components/ui/field.tsx";
 import { Input, Select } from "@/components/ui/input.tsx";
 import { Pagination } from "@/components/ui/pagination.tsx";

@@ -21,7 +21,7 @@ import { FALLBACK_THEME, themeSchema, type Theme } from "@/lib/tenancy/theme.ts"
 import { declaredFieldStatus, domainsValue, fieldValues, readDeclaredState } from "@/lib/provisioning/declared.ts";
 import { queueAction } from "../../operations/actions.ts";
 import { BackupsPanel } from "@/components/agency/backups-panel.tsx";
-import { tenantBackupsForAgency } from "@/lib/agency/backups.server.ts";
+import { tenantBackupsForAgency } from "@/lib/agency/tenant-backups.server.ts";
 import {
   confirmEmailDomain,
   removeTenantSaml,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { missedSchedule, retentionFor, scheduledBackupDue } from "./retention.ts";
+import { missedSchedule, retentionFor, scheduledBackupDue } from "./tiers.ts";
 
 const at = (iso: string) => new Date(iso);
 const days = (from: Date, to: Date) => Math.round((to.getTime() - from.getTime()) / 86_400_000);
