@@ -773,10 +773,18 @@ const COMMANDS: Command[] = [
         },
       };
     },
-    report: ({ slug, result }) =>
+    report: ({ slug, result }) => {
       say(
         `${green("✓")} ${"into" in result ? `${result.into} created from ${result.from}'s backup` : `${slug} restored`} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows verified)`,
-      ),
+      );
+      if (result.erasuresReapplied > 0)
+        say(`  ${result.erasuresReapplied} member(s) erased since the backup were erased again`);
+      if (result.ownersNotErased.length > 0)
+        say(
+          `  ${red("!")} ${result.ownersNotErased.length} owner(s) in the backup were erased since: hand their ownership over, then erase them (user ids: ${result.ownersNotErased.join(", ")})`,
+        );
+      return EXIT.ok;
+    },
   }),
   operation({
     name: "move",

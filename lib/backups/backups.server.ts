@@ -7,7 +7,8 @@ import path from "node:path";
 import readline from "node:readline";
 import type pg from "pg";
 import { quoteIdent as quoteRole, withClient, withDatabase } from "../db/postgres.ts";
-import { tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { reapplyErasures, type CompletedErasure } from "../lifecycle/erasure.server.ts";
 import {
   allowTrailAnchor,
   countRows,
@@ -346,6 +347,38 @@ function checkRegion(
   );
 }
 
+/**
+ * The erasures carried out in `tenantId`'s live database (decision 051): a backup made before one
+ * still holds the member, so a restore of it carries them out again. Read with the tenant's own
+ * role; none when the tenant has no database any more.
+ */
+async function completedErasures(deps: BackupDeps, tenantId: string): Promise<CompletedErasure[]> {
+  const tenant = await deps.control.tenant.findUnique({ where: { id: tenantId }, select: { database: true } });
+  if (!tenant?.database) return [];
+  const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
+  return withClient(url, async (c) => {
+    const rows = await c.query<CompletedErasure>(
+      `SELECT id, "userId", "requestedAt", "completedAt", "handledById" FROM "DataSubjectRequest"
+        WHERE kind = 'erasure' AND status = 'completed' ORDER BY "completedAt"`,
+    );
+    return rows.rows;
+  });
+}
+
+/** Carries `requests` out again on the rows just restored at `url` (a connection of its own). */
+async function reapplyErasuresAt(
+  url: string,
+  requests: CompletedErasure[],
+): Promise<{ erased: number; ownersLeft: string[] }> {
+  if (requests.length === 0) return { erased: 0, ownersLeft: [] };
+  const pooled = createTenantDb(url, "restore-erasures", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
+  try {
+    return await reapplyErasures(pooled.client, requests);
+  } finally {
+    await pooled.close();
+  }
+}
+
 export interface RestoreOptions {
   by: string;
   /** A backup kept in another region restored here: that region, confirmed by an agency owner. */
@@ -371,6 +404,8 @@ export async function restoreInPlace(
   crossTenant: boolean;
   preRestoreBackupId: string;
   rows: Record<string, number>;
+  /** Erasures carried out since the backup, applied again (decision 051). */
+  erasures: { erased: number; ownersLeft: string[] };
 }> {
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, include: { database: true } });
   if (!tenant?.database) throw new TenantNotFound(`no tenant with a database named "${slug}"`);
@@ -390,6 +425,7 @@ export async function restoreInPlace(
       throw new InvalidInput(
         `backup ${backupId} was made at schema ${verified.header.schemaVersion}, newer than "${slug}" (${current}): migrate the tenant first; nothing was restored`,
       );
+    const erased = await completedErasures(deps, verified.header.tenantId);
     const db = tenant.database;
     const admin = await serverAdminUrl(deps, db.serverId);
     const notify = () => notifyTenantChanged(deps.control, tenant.id);
@@ -409,7 +445,16 @@ export async function restoreInPlace(
         confirmRegion: deps.backups.forRegion(tenant.region) ? null : verified.backup.location,
       });
       const rows = await withClient(tenantAdminUrl, (c) => restoreRows(c, verified, { keepTrail: true }));
-      return { tenantId: tenant.id, from: verified.backup.slug, crossTenant, preRestoreBackupId: safety.id, rows };
+      // Still closed to the tenant's role: nobody erased signs in between the two.
+      const erasures = await reapplyErasuresAt(tenantAdminUrl, erased);
+      return {
+        tenantId: tenant.id,
+        from: verified.backup.slug,
+        crossTenant,
+        preRestoreBackupId: safety.id,
+        rows,
+        erasures,
+      };
     } finally {
       await withClient(withDatabase(admin, "postgres"), (c) => c.query(`ALTER ROLE ${quoteRole(db.roleName)} LOGIN`));
       await deps.control.tenant.update({ where: { id: tenant.id }, data: { maintenance: null } });
@@ -426,7 +471,13 @@ export async function restoreIntoNewTenant(
   backupId: string,
   newSlug: string,
   options: { name?: string | null } = {},
-): Promise<{ tenantId: string; sourceSlug: string; region: string | null; rows: Record<string, number> }> {
+): Promise<{
+  tenantId: string;
+  sourceSlug: string;
+  region: string | null;
+  rows: Record<string, number>;
+  erasures: { erased: number; ownersLeft: string[] };
+}> {
   const work = await mkdtemp(path.join(os.tmpdir(), "portico-restore-"));
   let created = false;
   try {
@@ -448,11 +499,13 @@ export async function restoreIntoNewTenant(
     created = true;
     const url = await tenantConnectionUrl(deps.control, deps.keyring, tenantId);
     const rows = await withClient(url, (c) => restoreRows(c, verified, { keepTrail: false }));
+    const erasures = await reapplyErasuresAt(url, await completedErasures(deps, verified.header.tenantId));
     return {
       tenantId,
       sourceSlug: verified.backup.slug,
       region: deps.backups.regional ? verified.backup.location : null,
       rows,
+      erasures,
     };
   } catch (error) {
     if (created) {

@@ -47,6 +47,50 @@ async function clearLabels(tx: Tx, email: string): Promise<number> {
   return n;
 }
 
+/** Every personal field of one member, in the caller's transaction (see the module's comment). */
+async function eraseRows(
+  tx: Tx,
+  user: { id: string; email: string; name: string },
+  options: { now: Date; handledById: string | null; requestId?: string | undefined },
+): Promise<ErasureResult> {
+  const { email, name } = user;
+  const now = options.now;
+  const emailLike = `%${escapeLike(email)}%`;
+  // A name shorter than three letters would match unrelated words; the address still finds those messages.
+  const nameLike = name.length >= 3 ? `%${escapeLike(name)}%` : null;
+
+  const registrationsAnonymised = await anonymiseRegistrations(
+    tx,
+    Prisma.sql`(r."userId" = ${user.id}::uuid OR lower(r."email") = ${email}) AND r."anonymisedAt" IS NULL`,
+    now,
+  );
+  // Registrations anonymised earlier still held the email only as a placeholder: nothing more to do.
+  const messagesDeleted = await tx.$executeRaw`
+    DELETE FROM "MailOutbox" m
+    WHERE lower(m."toAddress") = ${email}
+       OR m."content"::text ILIKE ${emailLike}
+       OR m."brand"::text ILIKE ${emailLike}
+       ${nameLike ? Prisma.sql`OR m."content"::text ILIKE ${nameLike}` : Prisma.empty}`;
+  const tokensDeleted =
+    (await tx.$executeRaw`DELETE FROM "LoginToken" WHERE lower("email") = ${email} OR "userId" = ${user.id}::uuid`) +
+    (await tx.$executeRaw`DELETE FROM "WebAuthnChallenge" WHERE "userId" = ${user.id}::uuid`);
+  const labelsCleared = await clearLabels(tx, email);
+  await tx.$executeRaw`UPDATE "PortalSettings" SET "ssoBreakGlassUserId" = NULL WHERE "ssoBreakGlassUserId" = ${user.id}::uuid`;
+  // Cascades: UserSession, Passkey, UserTotp, RecoveryCode, SsoIdentity.
+  await tx.user.delete({ where: { id: user.id } });
+  if (options.requestId)
+    await tx.dataSubjectRequest.updateMany({
+      where: { id: options.requestId, userId: user.id, kind: "erasure", status: "requested" },
+      data: { status: "completed", completedAt: now, handledById: options.handledById },
+    });
+  // Any other open request of theirs is answered by the erasure too.
+  await tx.dataSubjectRequest.updateMany({
+    where: { userId: user.id, status: "requested" },
+    data: { status: "completed", completedAt: now, handledById: options.handledById },
+  });
+  return { registrationsAnonymised, messagesDeleted, tokensDeleted, labelsCleared };
+}
+
 /**
  * Erases the member `userId`, carried out by `handler` (an owner or admin of the same portal, who
  * may not erase themselves); completes `requestId` when given. Owners are refused: a portal must
@@ -72,42 +116,9 @@ export async function eraseMember(
     throw new ErasureRefused("You cannot carry out your own erasure: ask another owner or admin of this portal.");
   const email = user.email.toLowerCase();
   const name = user.name.trim();
-  const emailLike = `%${escapeLike(email)}%`;
-  // A name shorter than three letters would match unrelated words; the address still finds those messages.
-  const nameLike = name.length >= 3 ? `%${escapeLike(name)}%` : null;
-
-  const result = await db.$transaction(async (tx) => {
-    const registrationsAnonymised = await anonymiseRegistrations(
-      tx,
-      Prisma.sql`(r."userId" = ${user.id}::uuid OR lower(r."email") = ${email}) AND r."anonymisedAt" IS NULL`,
-      now,
-    );
-    // Registrations anonymised earlier still held the email only as a placeholder: nothing more to do.
-    const messagesDeleted = await tx.$executeRaw`
-      DELETE FROM "MailOutbox" m
-      WHERE lower(m."toAddress") = ${email}
-         OR m."content"::text ILIKE ${emailLike}
-         OR m."brand"::text ILIKE ${emailLike}
-         ${nameLike ? Prisma.sql`OR m."content"::text ILIKE ${nameLike}` : Prisma.empty}`;
-    const tokensDeleted =
-      (await tx.$executeRaw`DELETE FROM "LoginToken" WHERE lower("email") = ${email} OR "userId" = ${user.id}::uuid`) +
-      (await tx.$executeRaw`DELETE FROM "WebAuthnChallenge" WHERE "userId" = ${user.id}::uuid`);
-    const labelsCleared = await clearLabels(tx, email);
-    await tx.$executeRaw`UPDATE "PortalSettings" SET "ssoBreakGlassUserId" = NULL WHERE "ssoBreakGlassUserId" = ${user.id}::uuid`;
-    // Cascades: UserSession, Passkey, UserTotp, RecoveryCode, SsoIdentity.
-    await tx.user.delete({ where: { id: user.id } });
-    if (options.requestId)
-      await tx.dataSubjectRequest.updateMany({
-        where: { id: options.requestId, userId: user.id, kind: "erasure", status: "requested" },
-        data: { status: "completed", completedAt: now, handledById: handler.id },
-      });
-    // Any other open request of theirs is answered by the erasure too.
-    await tx.dataSubjectRequest.updateMany({
-      where: { userId: user.id, status: "requested" },
-      data: { status: "completed", completedAt: now, handledById: handler.id },
-    });
-    return { registrationsAnonymised, messagesDeleted, tokensDeleted, labelsCleared };
-  });
+  const result = await db.$transaction((tx) =>
+    eraseRows(tx, { id: user.id, email, name }, { now, handledById: handler.id, requestId: options.requestId }),
+  );
 
   // Recorded against the person (an AuditPerson row found or made by the address), then the person
   // is pseudonymised: this entry and every earlier one keep their hashes and name the id only.
@@ -119,4 +130,58 @@ export async function eraseMember(
   });
   await pseudonymiseAuditPerson(db, email);
   return result;
+}
+
+/** A completed erasure request, as kept in the tenant's database. */
+export interface CompletedErasure {
+  id: string;
+  userId: string;
+  requestedAt: Date;
+  completedAt: Date | null;
+  handledById: string | null;
+}
+
+/**
+ * After a restore (docs/decisions/052): a backup made before an erasure still holds the member,
+ * so each erasure carried out is done again on the restored rows and its request is kept as it
+ * was (completed). Each is recorded in the trail as the system's, naming the person id only. A
+ * member who is an owner in the restored rows is left for a person to hand ownership over first,
+ * and returned.
+ */
+export async function reapplyErasures(
+  db: TenantDb,
+  requests: readonly CompletedErasure[],
+  now = new Date(),
+): Promise<{ erased: number; ownersLeft: string[] }> {
+  let erased = 0;
+  const ownersLeft: string[] = [];
+  for (const request of requests) {
+    const { id, ...kept } = request;
+    const keep = { kind: "erasure", status: "completed", ...kept };
+    const user = await db.user.findUnique({
+      where: { id: request.userId },
+      select: { id: true, email: true, name: true, role: true },
+    });
+    if (user?.role === "owner") ownersLeft.push(user.id);
+    if (!user || user.role === "owner") {
+      await db.dataSubjectRequest.upsert({ where: { id }, create: { id, ...keep }, update: keep });
+      continue;
+    }
+    const email = user.email.toLowerCase();
+    const name = user.name.trim();
+    const result = await db.$transaction(async (tx) => {
+      const rows = await eraseRows(tx, { id: user.id, email, name }, { now, handledById: null });
+      await tx.dataSubjectRequest.upsert({ where: { id }, create: { id, ...keep }, update: keep });
+      return rows;
+    });
+    await appendTenantAudit(db, {
+      actor: { type: "system", label: "system: restore" },
+      action: "privacy.erasure",
+      subject: { email, name },
+      details: { ...result, requestId: id, reapplied: "after a restore" },
+    });
+    await pseudonymiseAuditPerson(db, email);
+    erased += 1;
+  }
+  return { erased, ownersLeft };
 }

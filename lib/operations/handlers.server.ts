@@ -347,7 +347,15 @@ export const HANDLERS = {
         backup: backupId,
         from: restored.sourceSlug,
       });
-      return { backupId, into, from: restored.sourceSlug, region: restored.region, rows: restored.rows };
+      return {
+        backupId,
+        into,
+        from: restored.sourceSlug,
+        region: restored.region,
+        rows: restored.rows,
+        erasuresReapplied: restored.erasures.erased,
+        ownersNotErased: restored.erasures.ownersLeft,
+      };
     }
     if (source && source.slug !== target)
       await recordOperationInTrail(ctx.deps, target, ctx.actor, "agency.restore", {
@@ -366,6 +374,8 @@ export const HANDLERS = {
       crossTenant: restored.crossTenant,
       preRestoreBackupId: restored.preRestoreBackupId,
       rows: restored.rows,
+      erasuresReapplied: restored.erasures.erased,
+      ownersNotErased: restored.erasures.ownersLeft,
     };
   },
 

@@ -6,6 +6,8 @@ import { withClient, withDatabase } from "../../lib/db/postgres.ts";
 import { createTenantDb, tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { appendAgencyAccess } from "../../lib/audit/agency-access.server.ts";
 import { verifyTenantTrail } from "../../lib/audit/tenant-trail.server.ts";
+import { eraseMember } from "../../lib/lifecycle/erasure.server.ts";
+import { columnsHolding } from "../support/scan-columns.ts";
 import { listTables } from "../../lib/lifecycle/table-copy.server.ts";
 import {
   createBackup,
@@ -269,6 +271,54 @@ describe("restoring into a new tenant", () => {
     expect(await everyTable(a.url)).toEqual(source);
     // The new tenant's trail starts with the backup's, and its chain still verifies.
     expect(await trail(url)).toEqual(await trail(a.url));
+  });
+});
+
+describe("an erasure carried out after a backup (decision 051)", () => {
+  it("is carried out again when the backup is restored, in place and into a new tenant", async () => {
+    const a = await tenant("erase");
+    const sam = "sam@erase.example";
+    const open = (url: string) =>
+      createTenantDb(url, "test-erasure", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
+    const backup = await createBackup(deps, a.slug, { kind: "manual", by: "test" });
+    const live = open(a.url);
+    try {
+      const db = live.client;
+      // Positive control: the scan finds the member wherever they are, as in the backup.
+      expect(await columnsHolding(db, sam)).toEqual(expect.arrayContaining(["Registration.email", "User.email"]));
+      const owner = await db.user.findFirstOrThrow({ where: { email: "owner@erase.example" } });
+      const target = await db.user.findFirstOrThrow({ where: { email: sam } });
+      const request = await db.dataSubjectRequest.create({ data: { kind: "erasure", userId: target.id } });
+      await eraseMember(db, target.id, owner, { requestId: request.id });
+      expect(await columnsHolding(db, sam)).toEqual([]);
+    } finally {
+      await live.close();
+    }
+
+    const restored = await restoreInPlace(deps, a.slug, backup.id, { by: "test" });
+    expect(restored.erasures).toEqual({ erased: 1, ownersLeft: [] });
+    const copy = await restoreIntoNewTenant(deps, backup.id, cp.slug("erasecopy"));
+    expect(copy.erasures).toEqual({ erased: 1, ownersLeft: [] });
+    const copyUrl = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, copy.tenantId);
+    for (const url of [a.url, copyUrl]) {
+      const pooled = open(url);
+      try {
+        expect(await columnsHolding(pooled.client, sam)).toEqual([]);
+        // The rest is the backup's: the owner, and every registration (Sam's anonymised, still counted).
+        expect(await pooled.client.user.count({ where: { email: "owner@erase.example" } })).toBe(1);
+        expect(await pooled.client.registration.count()).toBe(4);
+        // The request stays on record as carried out, so a later restore knows of it too.
+        expect(await pooled.client.dataSubjectRequest.count({ where: { kind: "erasure", status: "completed" } })).toBe(
+          1,
+        );
+      } finally {
+        await pooled.close();
+      }
+      const { actions, verified } = await trail(url);
+      expect(verified).toBe(true);
+      expect(actions.filter((action) => action === "privacy.erasure").length).toBeGreaterThanOrEqual(1);
+      expect(actions.at(-1)).toBe("privacy.erasure");
+    }
   });
 });
 
