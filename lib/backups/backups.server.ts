@@ -7,7 +7,7 @@ import path from "node:path";
 import readline from "node:readline";
 import type pg from "pg";
 import { quoteIdent as quoteRole, withClient, withDatabase } from "../db/postgres.ts";
-import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { tenantConnectionUrl, withOneTenantDb } from "../db/tenant-db.server.ts";
 import { reapplyErasures, type CompletedErasure } from "../lifecycle/erasure.server.ts";
 import {
   allowTrailAnchor,
@@ -371,12 +371,7 @@ async function reapplyErasuresAt(
   requests: CompletedErasure[],
 ): Promise<{ erased: number; ownersLeft: string[] }> {
   if (requests.length === 0) return { erased: 0, ownersLeft: [] };
-  const pooled = createTenantDb(url, "restore-erasures", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
-  try {
-    return await reapplyErasures(pooled.client, requests);
-  } finally {
-    await pooled.close();
-  }
+  return withOneTenantDb(url, "restore-erasures", (db) => reapplyErasures(db, requests));
 }
 
 export interface RestoreOptions {

@@ -149,3 +149,16 @@ export function createTenantDb(
     },
   };
 }
+
+/**
+ * Runs `fn` on a client of one connection of its own at `url`, closed afterwards: for a worker's,
+ * a restore's or the command line's single piece of work on a tenant database, outside the cache.
+ */
+export async function withOneTenantDb<T>(url: string, label: string, fn: (db: TenantDb) => Promise<T>): Promise<T> {
+  const pooled = createTenantDb(url, label, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
+  try {
+    return await fn(pooled.client);
+  } finally {
+    await pooled.close();
+  }
+}

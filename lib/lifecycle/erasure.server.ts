@@ -1,7 +1,7 @@
 import "server-only";
 import { Prisma } from "../db/generated/tenant/client.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { appendTenantAudit, pseudonymiseAuditPerson } from "../audit/tenant-trail.server.ts";
+import { appendTenantAudit, pseudonymiseAuditPerson, type TenantAuditEvent } from "../audit/tenant-trail.server.ts";
 import { InvalidInput } from "../util/errors.ts";
 import { anonymiseRegistrations } from "./retention.server.ts";
 
@@ -120,16 +120,27 @@ export async function eraseMember(
     eraseRows(tx, { id: user.id, email, name }, { now, handledById: handler.id, requestId: options.requestId }),
   );
 
-  // Recorded against the person (an AuditPerson row found or made by the address), then the person
-  // is pseudonymised: this entry and every earlier one keep their hashes and name the id only.
-  await appendTenantAudit(db, {
-    actor: { type: "member", personEmail: handler.email, personName: handler.name, label: "member" },
-    action: "privacy.erasure",
-    subject: { email, name },
-    details: { ...result, ...(options.requestId ? { requestId: options.requestId } : {}) },
-  });
-  await pseudonymiseAuditPerson(db, email);
+  await recordErasure(
+    db,
+    { type: "member", personEmail: handler.email, personName: handler.name, label: "member" },
+    { email, name },
+    { ...result, ...(options.requestId ? { requestId: options.requestId } : {}) },
+  );
   return result;
+}
+
+/**
+ * Records an erasure against the person (an AuditPerson row found or made by the address), then
+ * pseudonymises the person: this entry and every earlier one keep their hashes and name the id only.
+ */
+async function recordErasure(
+  db: TenantDb,
+  actor: TenantAuditEvent["actor"],
+  person: { email: string; name: string },
+  details: Record<string, unknown>,
+): Promise<void> {
+  await appendTenantAudit(db, { actor, action: "privacy.erasure", subject: person, details });
+  await pseudonymiseAuditPerson(db, person.email);
 }
 
 /** A completed erasure request, as kept in the tenant's database. */
@@ -174,13 +185,12 @@ export async function reapplyErasures(
       await tx.dataSubjectRequest.upsert({ where: { id }, create: { id, ...keep }, update: keep });
       return rows;
     });
-    await appendTenantAudit(db, {
-      actor: { type: "system", label: "system: restore" },
-      action: "privacy.erasure",
-      subject: { email, name },
-      details: { ...result, requestId: id, reapplied: "after a restore" },
-    });
-    await pseudonymiseAuditPerson(db, email);
+    await recordErasure(
+      db,
+      { type: "system", label: "system: restore" },
+      { email, name },
+      { ...result, requestId: id, reapplied: "after a restore" },
+    );
     erased += 1;
   }
   return { erased, ownersLeft };

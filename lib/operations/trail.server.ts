@@ -1,5 +1,5 @@
 import "server-only";
-import { createTenantDb, tenantConnectionUrl } from "../db/tenant-db.server.ts";
+import { tenantConnectionUrl, withOneTenantDb } from "../db/tenant-db.server.ts";
 import type { ProvisionDeps } from "../provisioning/servers.server.ts";
 import type { AuditActor } from "../audit/log.server.ts";
 import { appendAgencyAccess } from "../audit/agency-access.server.ts";
@@ -20,10 +20,7 @@ export async function recordOperationInTrail(
   const tenant = await deps.control.tenant.findUnique({ where: { slug }, select: { id: true, database: true } });
   if (!tenant?.database) return; // the operation itself says there is nothing to work on
   const url = await tenantConnectionUrl(deps.control, deps.keyring, tenant.id, "direct");
-  const pooled = createTenantDb(url, `trail-${slug}`, { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
-  try {
-    await appendAgencyAccess(pooled.client, tenant.id, { agencyEmail: actor.label, action, details });
-  } finally {
-    await pooled.close();
-  }
+  await withOneTenantDb(url, `trail-${slug}`, (db) =>
+    appendAgencyAccess(db, tenant.id, { agencyEmail: actor.label, action, details }),
+  );
 }

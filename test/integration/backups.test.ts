@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withClient, withDatabase } from "../../lib/db/postgres.ts";
-import { createTenantDb, tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
+import { tenantConnectionUrl, withOneTenantDb } from "../../lib/db/tenant-db.server.ts";
 import { appendAgencyAccess } from "../../lib/audit/agency-access.server.ts";
 import { verifyTenantTrail } from "../../lib/audit/tenant-trail.server.ts";
 import { eraseMember } from "../../lib/lifecycle/erasure.server.ts";
@@ -97,20 +97,17 @@ async function trail(
   url: string,
   append?: { tenantId: string; action: string },
 ): Promise<{ actions: string[]; verified: boolean }> {
-  const pooled = createTenantDb(url, "test-trail", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
-  try {
+  return withOneTenantDb(url, "test-trail", async (db) => {
     if (append)
-      await appendAgencyAccess(pooled.client, append.tenantId, {
+      await appendAgencyAccess(db, append.tenantId, {
         agencyEmail: "ops@agency.example",
         action: append.action,
         details: {},
       });
-    const verification = await verifyTenantTrail(pooled.client);
-    const rows = await pooled.client.auditEntry.findMany({ orderBy: { id: "asc" }, select: { action: true } });
+    const verification = await verifyTenantTrail(db);
+    const rows = await db.auditEntry.findMany({ orderBy: { id: "asc" }, select: { action: true } });
     return { actions: rows.map((r) => r.action), verified: verification.ok };
-  } finally {
-    await pooled.close();
-  }
+  });
 }
 
 async function flipByte(backupId: string, at: "end" | number): Promise<void> {
@@ -278,12 +275,8 @@ describe("an erasure carried out after a backup (decision 051)", () => {
   it("is carried out again when the backup is restored, in place and into a new tenant", async () => {
     const a = await tenant("erase");
     const sam = "sam@erase.example";
-    const open = (url: string) =>
-      createTenantDb(url, "test-erasure", { poolSize: 1, idleMs: 1_000, connectTimeoutMs: 10_000 });
     const backup = await createBackup(deps, a.slug, { kind: "manual", by: "test" });
-    const live = open(a.url);
-    try {
-      const db = live.client;
+    await withOneTenantDb(a.url, "test-erasure", async (db) => {
       // Positive control: the scan finds the member wherever they are, as in the backup.
       expect(await columnsHolding(db, sam)).toEqual(expect.arrayContaining(["Registration.email", "User.email"]));
       const owner = await db.user.findFirstOrThrow({ where: { email: "owner@erase.example" } });
@@ -291,9 +284,7 @@ describe("an erasure carried out after a backup (decision 051)", () => {
       const request = await db.dataSubjectRequest.create({ data: { kind: "erasure", userId: target.id } });
       await eraseMember(db, target.id, owner, { requestId: request.id });
       expect(await columnsHolding(db, sam)).toEqual([]);
-    } finally {
-      await live.close();
-    }
+    });
 
     const restored = await restoreInPlace(deps, a.slug, backup.id, { by: "test" });
     expect(restored.erasures).toEqual({ erased: 1, ownersLeft: [] });
@@ -301,19 +292,14 @@ describe("an erasure carried out after a backup (decision 051)", () => {
     expect(copy.erasures).toEqual({ erased: 1, ownersLeft: [] });
     const copyUrl = await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, copy.tenantId);
     for (const url of [a.url, copyUrl]) {
-      const pooled = open(url);
-      try {
-        expect(await columnsHolding(pooled.client, sam)).toEqual([]);
+      await withOneTenantDb(url, "test-erasure", async (db) => {
+        expect(await columnsHolding(db, sam)).toEqual([]);
         // The rest is the backup's: the owner, and every registration (Sam's anonymised, still counted).
-        expect(await pooled.client.user.count({ where: { email: "owner@erase.example" } })).toBe(1);
-        expect(await pooled.client.registration.count()).toBe(4);
+        expect(await db.user.count({ where: { email: "owner@erase.example" } })).toBe(1);
+        expect(await db.registration.count()).toBe(4);
         // The request stays on record as carried out, so a later restore knows of it too.
-        expect(await pooled.client.dataSubjectRequest.count({ where: { kind: "erasure", status: "completed" } })).toBe(
-          1,
-        );
-      } finally {
-        await pooled.close();
-      }
+        expect(await db.dataSubjectRequest.count({ where: { kind: "erasure", status: "completed" } })).toBe(1);
+      });
       const { actions, verified } = await trail(url);
       expect(verified).toBe(true);
       expect(actions.filter((action) => action === "privacy.erasure").length).toBeGreaterThanOrEqual(1);

@@ -11,6 +11,7 @@ export async function columnsHolding(db: TenantDb, needle: string): Promise<stri
   expect(columns.length).toBeGreaterThan(40);
   const found: string[] = [];
   for (const { table, column } of columns) {
+    // Test code: the identifiers come from information_schema, quoted; the needle is bound ($1).
     const [row] = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
       `SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}" WHERE "${column.replace(/"/g, '""')}"::text ILIKE $1`,
       `%${needle}%`,
