@@ -30,6 +30,9 @@ import { pathForLog } from "../lib/observability/redact.ts";
 import { RateLimitedLog } from "../lib/util/rate-limited-log.ts";
 import { operationFigures, readiness } from "../lib/platform/readiness.ts";
 import { readWorkerState } from "../lib/jobs/worker-state.ts";
+import { PageCache, pageCacheKey, restampNonce, type CachedPage } from "../lib/http/page-cache.ts";
+import { generateNonce } from "../lib/http/security-headers.ts";
+import { LOCALE_COOKIE } from "../lib/format/locale.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -159,6 +162,62 @@ async function answerOwn(path: string, req: http.IncomingMessage, res: http.Serv
 let inFlight = 0;
 let onIdle: (() => void) | null = null;
 
+// EXPERIMENT (issue #20): the anonymous page cache, on with PORTICO_PAGE_CACHE_MB.
+const cacheMb = Number(process.env.PORTICO_PAGE_CACHE_MB ?? 0);
+const pageCache =
+  cacheMb > 0
+    ? new PageCache({ maxBytes: cacheMb * 1024 * 1024, maxBytesPerTenant: (cacheMb * 1024 * 1024) / 8 })
+    : null;
+const UNSTORED = new Set(["x-request-id", "date", "connection", "keep-alive", "transfer-encoding", "content-length"]);
+
+function serveCached(page: CachedPage, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const csp = page.headers["content-security-policy"];
+  const out = page.html ? restampNonce({ body: page.body, csp }, generateNonce()) : { body: page.body, csp };
+  for (const [name, value] of Object.entries(page.headers)) res.setHeader(name, value);
+  if (out.csp) res.setHeader("content-security-policy", out.csp);
+  res.setHeader("content-length", String(out.body.length));
+  res.setHeader("x-portico-cache", "hit");
+  res.writeHead(page.status);
+  res.end(req.method === "HEAD" ? undefined : out.body);
+}
+
+/** Collects what Next.js writes; stores it once the response finished whole. */
+function fillOnFinish(
+  res: http.ServerResponse,
+  store: (status: number, headers: Record<string, string>, body: Buffer) => void,
+): void {
+  const chunks: Buffer[] = [];
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+  const keep = (chunk: unknown, encoding?: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === "function") return;
+    chunks.push(
+      Buffer.isBuffer(chunk)
+        ? chunk
+        : typeof chunk === "string"
+          ? Buffer.from(chunk, (typeof encoding === "string" ? encoding : "utf8") as BufferEncoding)
+          : Buffer.from(chunk as Uint8Array),
+    );
+  };
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return write(chunk, ...rest);
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return end(chunk, ...rest);
+  }) as typeof res.end;
+  res.once("finish", () => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.getHeaders())) {
+      if (UNSTORED.has(name) || value === undefined) continue;
+      headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+    }
+    if (headers["set-cookie"] || headers["content-encoding"]) return;
+    store(res.statusCode, headers, Buffer.concat(chunks));
+  });
+}
+
 server.on("request", (req, res) => {
   stampClientIp(req, trusted);
   const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER], fromTrustedProxy(req.socket.remoteAddress, trusted));
@@ -191,6 +250,30 @@ server.on("request", (req, res) => {
     );
     if (inFlight === 0) onIdle?.();
   });
+  const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
+  const cacheKey =
+    pageCache && !isDraining()
+      ? pageCacheKey(
+          { method: req.method ?? "GET", host, url: req.url ?? "/", headers: req.headers },
+          { localeCookie: LOCALE_COOKIE, https: req.headers["x-forwarded-proto"] === "https" },
+        )
+      : null;
+  if (pageCache && cacheKey) {
+    const hit = pageCache.get(cacheKey);
+    if (hit) {
+      serveCached(hit, req, res);
+      return;
+    }
+    if (req.method === "GET") {
+      const generation = pageCache.generation(host);
+      delete req.headers["accept-encoding"];
+      fillOnFinish(res, (status, headers, body) => {
+        if (status !== 200) return;
+        const html = (headers["content-type"] ?? "").startsWith("text/html");
+        pageCache.set(cacheKey, { tenant: host, status, headers, body, html }, generation);
+      });
+    }
+  }
   withLogContext(context, () => {
     answerOwn(path, req, res)
       .then((answered) => (answered ? undefined : handle(req, res)))

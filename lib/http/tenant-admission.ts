@@ -110,8 +110,9 @@ export class TenantAdmission {
   /** Makes room by dropping the least recently used idle gate; busy gates are kept. */
   private evictIdleIfFull(): void {
     if (this.gates.size < this.gates.max) return;
-    for (const [key, gate] of this.gates.rentries()) {
-      if (gate.active === 0 && gate.waiting.length === 0) {
+    for (const key of this.gates.rkeys()) {
+      const gate = this.gates.peek(key);
+      if (gate && gate.active === 0 && gate.waiting.length === 0) {
         this.gates.delete(key);
         return;
       }
