@@ -2,7 +2,8 @@ import { NextResponse, type NextRequest } from "next/server";
 import { hostConfig, loadEnv } from "./lib/config/env.server.ts";
 import { contentSecurityPolicy, generateNonce, securityHeaders } from "./lib/http/security-headers.ts";
 import { classifyHost, requestHost } from "./lib/tenancy/host.ts";
-import { OUTAGE_SEGMENT, outageForRequest } from "./lib/platform/outage.ts";
+import { OUTAGE_SEGMENT, routeForRequest, type TenantRoute } from "./lib/platform/outage.ts";
+import { TENANT_HEADER, tenantHeaderValue } from "./lib/http/tenant-header.ts";
 import { annotateLogContext } from "./lib/observability/context.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./lib/observability/request-id.ts";
 
@@ -28,15 +29,15 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   });
   const url = request.nextUrl.clone();
   const path = url.pathname === "/" ? "" : url.pathname;
+  let route: TenantRoute | null = null;
   switch (host.kind) {
     case "agency":
       url.pathname = `/agency${path}`;
       break;
     case "subdomain":
     case "custom":
-      url.pathname = (await outageForRequest(host, url.pathname))
-        ? `/t/${host.hostname}/${OUTAGE_SEGMENT}`
-        : `/t/${host.hostname}${path}`;
+      route = await routeForRequest(host, url.pathname);
+      url.pathname = route.outage ? `/t/${host.hostname}/${OUTAGE_SEGMENT}` : `/t/${host.hostname}${path}`;
       break;
     default:
       // Nothing is served for an unknown or malformed host: a path that exists nowhere → neutral 404.
@@ -61,6 +62,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
     request.nextUrl.protocol === "https:" ||
     (env.PORTICO_TRUST_FORWARDED_HOST && request.headers.get("x-forwarded-proto") === "https");
   for (const [name, value] of Object.entries(securityHeaders({ https }))) response.headers.set(name, value);
+  // For scripts/next-server.ts, which removes it before the response leaves: whose page this is
+  // (its page cache tags pages by tenant) and the plan its fair share follows (decision 054).
+  if (route?.tenant && !route.outage) response.headers.set(TENANT_HEADER, tenantHeaderValue(route.tenant));
   return response;
 }
 

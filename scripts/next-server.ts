@@ -21,7 +21,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { fromTrustedProxy, parseTrustedProxies, stampClientIp } from "../lib/http/client-ip.ts";
 import { withLogContext, type LogContext } from "../lib/observability/context.ts";
-import { closeAll, isDraining, startDraining } from "../lib/observability/lifecycle.ts";
+import { closeAll, isDraining, onShutdown, startDraining } from "../lib/observability/lifecycle.ts";
 import { log, logSettings } from "../lib/observability/logger.ts";
 import { metrics, scrapeAuthorised, statusClass } from "../lib/observability/metrics.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "../lib/observability/request-id.ts";
@@ -30,9 +30,7 @@ import { pathForLog } from "../lib/observability/redact.ts";
 import { RateLimitedLog } from "../lib/util/rate-limited-log.ts";
 import { operationFigures, readiness } from "../lib/platform/readiness.ts";
 import { readWorkerState } from "../lib/jobs/worker-state.ts";
-import { PageCache, pageCacheKey, restampNonce, type CachedPage } from "../lib/http/page-cache.ts";
-import { generateNonce } from "../lib/http/security-headers.ts";
-import { LOCALE_COOKIE } from "../lib/format/locale.ts";
+import { TenantFront, frontSettings as readFrontSettings, type FrontSettings } from "./lib/tenant-front.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -60,8 +58,10 @@ function millis(name: string, fallback: number): number {
 }
 
 let trusted;
+let frontSettings: FrontSettings;
 try {
   trusted = parseTrustedProxies(process.env.PORTICO_TRUSTED_PROXIES);
+  frontSettings = readFrontSettings(process.env, { dev });
   logSettings();
 } catch (error) {
   const message = (error as Error).message;
@@ -162,61 +162,11 @@ async function answerOwn(path: string, req: http.IncomingMessage, res: http.Serv
 let inFlight = 0;
 let onIdle: (() => void) | null = null;
 
-// EXPERIMENT (issue #20): the anonymous page cache, on with PORTICO_PAGE_CACHE_MB.
-const cacheMb = Number(process.env.PORTICO_PAGE_CACHE_MB ?? 0);
-const pageCache =
-  cacheMb > 0
-    ? new PageCache({ maxBytes: cacheMb * 1024 * 1024, maxBytesPerTenant: (cacheMb * 1024 * 1024) / 8 })
-    : null;
-const UNSTORED = new Set(["x-request-id", "date", "connection", "keep-alive", "transfer-encoding", "content-length"]);
-
-function serveCached(page: CachedPage, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const csp = page.headers["content-security-policy"];
-  const out = page.html ? restampNonce({ body: page.body, csp }, generateNonce()) : { body: page.body, csp };
-  for (const [name, value] of Object.entries(page.headers)) res.setHeader(name, value);
-  if (out.csp) res.setHeader("content-security-policy", out.csp);
-  res.setHeader("content-length", String(out.body.length));
-  res.setHeader("x-portico-cache", "hit");
-  res.writeHead(page.status);
-  res.end(req.method === "HEAD" ? undefined : out.body);
-}
-
-/** Collects what Next.js writes; stores it once the response finished whole. */
-function fillOnFinish(
-  res: http.ServerResponse,
-  store: (status: number, headers: Record<string, string>, body: Buffer) => void,
-): void {
-  const chunks: Buffer[] = [];
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
-  const keep = (chunk: unknown, encoding?: unknown) => {
-    if (chunk === undefined || chunk === null || typeof chunk === "function") return;
-    chunks.push(
-      Buffer.isBuffer(chunk)
-        ? chunk
-        : typeof chunk === "string"
-          ? Buffer.from(chunk, (typeof encoding === "string" ? encoding : "utf8") as BufferEncoding)
-          : Buffer.from(chunk as Uint8Array),
-    );
-  };
-  res.write = ((chunk: unknown, ...rest: unknown[]) => {
-    keep(chunk, rest[0]);
-    return write(chunk, ...rest);
-  }) as typeof res.write;
-  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-    keep(chunk, rest[0]);
-    return end(chunk, ...rest);
-  }) as typeof res.end;
-  res.once("finish", () => {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.getHeaders())) {
-      if (UNSTORED.has(name) || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
-    }
-    if (headers["set-cookie"] || headers["content-encoding"]) return;
-    store(res.statusCode, headers, Buffer.concat(chunks));
-  });
-}
+// The page cache and each tenant's fair share (scripts/lib/tenant-front.ts).
+const front = new TenantFront(frontSettings);
+front.listen(controlUrl);
+m.sources.front = () => front.metrics();
+onShutdown("tenant-front", () => front.close());
 
 server.on("request", (req, res) => {
   stampClientIp(req, trusted);
@@ -251,32 +201,9 @@ server.on("request", (req, res) => {
     if (inFlight === 0) onIdle?.();
   });
   const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
-  const cacheKey =
-    pageCache && !isDraining()
-      ? pageCacheKey(
-          { method: req.method ?? "GET", host, url: req.url ?? "/", headers: req.headers },
-          { localeCookie: LOCALE_COOKIE, https: req.headers["x-forwarded-proto"] === "https" },
-        )
-      : null;
-  if (pageCache && cacheKey) {
-    const hit = pageCache.get(cacheKey);
-    if (hit) {
-      serveCached(hit, req, res);
-      return;
-    }
-    if (req.method === "GET") {
-      const generation = pageCache.generation(host);
-      delete req.headers["accept-encoding"];
-      fillOnFinish(res, (status, headers, body) => {
-        if (status !== 200) return;
-        const html = (headers["content-type"] ?? "").startsWith("text/html");
-        pageCache.set(cacheKey, { tenant: host, status, headers, body, html }, generation);
-      });
-    }
-  }
   withLogContext(context, () => {
     answerOwn(path, req, res)
-      .then((answered) => (answered ? undefined : handle(req, res)))
+      .then((answered) => (answered ? undefined : front.serve(req, res, host, path, () => handle(req, res))))
       .catch((error: unknown) => {
         log().error({ err: error }, "request failed");
         if (!res.headersSent) answer(res, 500, "Internal Server Error\n");
@@ -285,6 +212,9 @@ server.on("request", (req, res) => {
   });
 });
 server.listen(port, hostname, () => {
+  // Its own background refreshes go to loopback unless it listens on one address only.
+  const own = !hostname || hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
+  front.listening({ host: own, port });
   const shown = !hostname ? "every interface" : hostname.includes(":") ? `[${hostname}]` : hostname;
   console.log(
     `next-server: ready on ${shown}, port ${port} (${mode}${trusted.entries.length ? `, trusting X-Forwarded-For from ${trusted.entries.join(", ")}` : ""})`,

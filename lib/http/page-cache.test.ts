@@ -8,11 +8,22 @@ const get = (url: string, headers: Record<string, string> = {}, host = "acme.exa
 
 describe("which requests the page cache answers", () => {
   it("keys anonymous public pages by scheme, host, path and language", () => {
-    expect(get("/")).toBe("https|acme.example|/|");
-    expect(get("/events/launch-day", {}, "ACME.example.")).toBe("https|acme.example|/events/launch-day|");
-    expect(get("/events/launch-day/calendar.ics")).toBe("https|acme.example|/events/launch-day/calendar.ics|");
-    expect(get("/", { cookie: "portico-locale=de" })).toBe("https|acme.example|/|de");
+    expect(get("/")).toBe("https|acme.example||/|");
+    expect(get("/events/launch-day", {}, "ACME.example.")).toBe("https|acme.example||/events/launch-day|");
+    expect(get("/events/launch-day/calendar.ics")).toBe("https|acme.example||/events/launch-day/calendar.ics|");
+    expect(get("/", { cookie: "portico-locale=de" })).toBe("https|acme.example||/|de");
     expect(get("/logo/abc123.png")).not.toBeNull();
+  });
+
+  it("keeps hosts forwarded by a proxy apart, and one key for every unknown language", () => {
+    const a = get("/", { "x-forwarded-host": "acme.example" }, "lb.internal");
+    const b = get("/", { "x-forwarded-host": "globex.example" }, "lb.internal");
+    expect(a).not.toBe(b);
+    const normalised = { ...options, locale: (raw: string | undefined) => (raw === "de" ? "de" : null) };
+    const key = (cookie: string) =>
+      pageCacheKey({ method: "GET", host: "acme.example", url: "/", headers: { cookie } }, normalised);
+    expect(key("portico-locale=xx1")).toBe(key("portico-locale=xx2"));
+    expect(key("portico-locale=de")).not.toBe(key("portico-locale=xx1"));
   });
 
   it("never shares a signed-in, Server Component, action, query or private request (positive controls above)", () => {
@@ -69,9 +80,9 @@ const page = (tenant: string, bytes: number): CachedPage => ({
 
 describe("the store", () => {
   it("bounds each tenant to its share, evicting that tenant's own pages, not the neighbour's", () => {
-    const cache = new PageCache({ maxBytes: 1_000, maxBytesPerTenant: 300 });
-    expect(cache.set("quiet|/", page("quiet", 100), cache.generation("quiet"))).toBe(true);
-    for (let i = 0; i < 10; i++) cache.set(`flood|/events/e${i}`, page("flood", 100), cache.generation("flood"));
+    const cache = new PageCache({ maxBytes: 1_000, maxBytesPerTenant: 300, ttlMs: 60_000, staleMs: 0 });
+    expect(cache.set("quiet|/", page("quiet", 100), cache.ticket())).toBe(true);
+    for (let i = 0; i < 10; i++) cache.set(`flood|/events/e${i}`, page("flood", 100), cache.ticket());
     expect(cache.bytes("flood")).toBe(300);
     expect(cache.get("flood|/events/e0")).toBeUndefined();
     expect(cache.get("flood|/events/e9")).toBeDefined();
@@ -81,29 +92,56 @@ describe("the store", () => {
   });
 
   it("drops a tenant's pages on a change, and does not store a render begun before it", () => {
-    const cache = new PageCache({ maxBytes: 1_000, maxBytesPerTenant: 500 });
-    cache.set("a|/", page("a", 10), cache.generation("a"));
-    cache.set("b|/", page("b", 10), cache.generation("b"));
-    const before = cache.generation("a");
+    const cache = new PageCache({ maxBytes: 1_000, maxBytesPerTenant: 500, ttlMs: 60_000, staleMs: 0 });
+    cache.set("a|/", page("a", 10), cache.ticket());
+    cache.set("b|/", page("b", 10), cache.ticket());
+    const before = cache.ticket();
     expect(cache.purge("a")).toBe(1);
     expect(cache.get("a|/")).toBeUndefined();
     expect(cache.get("b|/")).toBeDefined();
     expect(cache.set("a|/events/x", page("a", 10), before)).toBe(false);
     expect(cache.get("a|/events/x")).toBeUndefined();
     // Positive control: a render begun after the change is stored.
-    expect(cache.set("a|/events/x", page("a", 10), cache.generation("a"))).toBe(true);
+    expect(cache.set("a|/events/x", page("a", 10), cache.ticket())).toBe(true);
+    // A purge of everything (the change feed reconnected) refuses every render begun before it.
+    const beforeAll = cache.ticket();
     cache.purgeAll();
     expect(cache.bytes()).toBe(0);
+    expect(cache.set("b|/", page("b", 10), beforeAll)).toBe(false);
+    expect(cache.set("b|/", page("b", 10), cache.ticket())).toBe(true);
+  });
+
+  it("serves a page for at most its time to live", () => {
+    let now = 5_000;
+    const cache = new PageCache({
+      maxBytes: 1_000,
+      maxBytesPerTenant: 500,
+      ttlMs: 1_000,
+      staleMs: 500,
+      now: () => now,
+    });
+    cache.set("a|/", page("a", 10), cache.ticket());
+    now += 900;
+    expect(cache.lookup("a|/")?.fresh).toBe(true);
+    // Past its time to live it is stale (served while one request renders it again)…
+    now += 200;
+    expect(cache.lookup("a|/")?.fresh).toBe(false);
+    // …and past the stale window it is gone.
+    now += 500;
+    expect(cache.lookup("a|/")).toBeUndefined();
   });
 
   it("refuses a page bigger than a tenant's share, and nonsense limits", () => {
-    const cache = new PageCache({ maxBytes: 100, maxBytesPerTenant: 50 });
+    const cache = new PageCache({ maxBytes: 100, maxBytesPerTenant: 50, ttlMs: 60_000, staleMs: 0 });
     expect(cache.set("a|/", page("a", 51), 0)).toBe(false);
-    expect(() => new PageCache({ maxBytes: 10, maxBytesPerTenant: 20 })).toThrow(/maxBytesPerTenant/);
+    expect(() => new PageCache({ maxBytes: 10, maxBytesPerTenant: 20, ttlMs: 60_000, staleMs: 0 })).toThrow(
+      /maxBytesPerTenant/,
+    );
+    expect(() => new PageCache({ maxBytes: 10, maxBytesPerTenant: 5, ttlMs: 0, staleMs: 0 })).toThrow(/ttlMs/);
   });
 
   it("keeps its per-tenant count right when the overall bound evicts", () => {
-    const cache = new PageCache({ maxBytes: 200, maxBytesPerTenant: 200 });
+    const cache = new PageCache({ maxBytes: 200, maxBytesPerTenant: 200, ttlMs: 60_000, staleMs: 0 });
     cache.set("a|/", page("a", 150), 0);
     cache.set("b|/", page("b", 150), 0);
     expect(cache.get("a|/")).toBeUndefined();

@@ -59,7 +59,10 @@ export function parseCookies(raw: string | undefined): Map<string, string> {
  * request alone. `localeCookie` is the one cookie a public page depends on (its language);
  * `https` says how the request arrived (HSTS and absolute URLs differ).
  */
-export function pageCacheKey(req: CacheableRequest, options: { localeCookie: string; https: boolean }): string | null {
+export function pageCacheKey(
+  req: CacheableRequest,
+  options: { localeCookie: string; https: boolean; locale?: (cookie: string | undefined) => string | null },
+): string | null {
   if (req.method !== "GET" && req.method !== "HEAD") return null;
   if (NOT_A_PAGE.some((name) => header(req.headers, name) !== undefined)) return null;
   if (header(req.headers, "authorization") !== undefined) return null;
@@ -71,8 +74,13 @@ export function pageCacheKey(req: CacheableRequest, options: { localeCookie: str
   if (query >= 0 && query < req.url.length - 1) return null;
   if (!PUBLIC_PATHS.some((p) => p.test(path))) return null;
   const host = req.host.trim().toLowerCase().replace(/\.$/, "");
-  const locale = cookies.get(options.localeCookie) ?? "";
-  return `${options.https ? "https" : "http"}|${host}|${path}|${locale}`;
+  // The tenant is chosen by X-Forwarded-Host behind a trusted proxy (PORTICO_TRUST_FORWARDED_HOST),
+  // by Host otherwise: the key holds both, so neither can make one tenant's page another's.
+  const forwarded = (header(req.headers, "x-forwarded-host") ?? "").trim().toLowerCase();
+  // An unknown language is the portal's default, one key, however many values are invented.
+  const raw = cookies.get(options.localeCookie);
+  const locale = options.locale ? (options.locale(raw) ?? "") : (raw ?? "");
+  return `${options.https ? "https" : "http"}|${host}|${forwarded}|${path}|${locale}`;
 }
 
 /** The nonce of a Content-Security-Policy header (`'nonce-…'` in script-src), if any. */
@@ -105,29 +113,55 @@ export interface CachedPage {
   html: boolean;
 }
 
+/** A stored page, and whether it is younger than the time to live. */
+export interface Lookup {
+  page: CachedPage;
+  fresh: boolean;
+}
+
 export interface PageCacheLimits {
   /** Bytes of bodies held in all. */
   maxBytes: number;
   /** Bytes of bodies one tenant may hold; its oldest pages go first beyond it. */
   maxBytesPerTenant: number;
+  /**
+   * How long a page is fresh (what `cacheLife` would call revalidate): content that changes with
+   * time alone (an event starting, registration closing) is re-rendered after this.
+   */
+  ttlMs: number;
+  /**
+   * How long past `ttlMs` a page may still be served while one request renders it again
+   * (stale-while-revalidate); after that it is gone. Never after a change: a change drops pages.
+   */
+  staleMs: number;
+  /** The clock the time to live is counted on (tests); the monotonic clock otherwise. */
+  now?: () => number;
 }
 
 /**
  * Stored pages, bounded in bytes overall (least recently used first) and per tenant (that
- * tenant's least recently used first). Every change to a tenant's content bumps its generation
- * and drops its pages; a render that started before the change is not stored (`generation`).
+ * tenant's least recently used first), each for at most `ttlMs`. Every change to a tenant's
+ * content drops its pages; a render that started before the change is not stored: `ticket()`
+ * when the render starts, handed back to `set` when it is done.
  */
 export class PageCache {
   private readonly pages: LRUCache<string, CachedPage>;
   private readonly tenantBytes = new Map<string, number>();
   private readonly tenantKeys = new Map<string, Set<string>>();
-  private readonly generations = new Map<string, number>();
+  /** A counter moved on by every purge; what it read when each tenant was last purged. */
+  private clock = 0;
+  private readonly purgedAt = new Map<string, number>();
+  private allPurgedAt = 0;
 
   constructor(private readonly limits: PageCacheLimits) {
     if (!(limits.maxBytesPerTenant > 0 && limits.maxBytes >= limits.maxBytesPerTenant))
       throw new Error("page cache: need 0 < maxBytesPerTenant ≤ maxBytes");
+    if (!(limits.ttlMs > 0 && limits.staleMs >= 0)) throw new Error("page cache: need ttlMs > 0 and staleMs ≥ 0");
     this.pages = new LRUCache<string, CachedPage>({
       maxSize: limits.maxBytes,
+      ttl: limits.ttlMs + limits.staleMs,
+      ttlAutopurge: false,
+      ...(limits.now ? { perf: { now: limits.now }, ttlResolution: 0 } : {}),
       sizeCalculation: (page) => Math.max(1, page.body.length),
       dispose: (page, key) => this.forget(page, key),
     });
@@ -137,14 +171,25 @@ export class PageCache {
     return this.pages.get(key);
   }
 
-  /** The tenant's generation now: pass it back to `set` when the render is done. */
-  generation(tenant: string): number {
-    return this.generations.get(tenant) ?? 0;
+  /** The page stored under `key` and whether it is still fresh (else it may be served while re-rendered). */
+  lookup(key: string): Lookup | undefined {
+    const page = this.pages.get(key);
+    if (!page) return undefined;
+    const remaining = this.pages.getRemainingTTL(key);
+    return { page, fresh: remaining > this.limits.staleMs };
   }
 
-  /** Stores a page rendered since `generation`; false (not stored) if the tenant changed since or it is too big. */
-  set(key: string, page: CachedPage, generation: number): boolean {
-    if (generation !== this.generation(page.tenant)) return false;
+  /** Take one when a render starts; pass it to `set` when it is done. */
+  ticket(): number {
+    return this.clock;
+  }
+
+  /**
+   * Stores a page whose render began at `ticket`; false (not stored) if its tenant's content
+   * changed since (the page may show the old content) or the page is too big for one tenant.
+   */
+  set(key: string, page: CachedPage, ticket: number): boolean {
+    if (this.allPurgedAt > ticket || (this.purgedAt.get(page.tenant) ?? 0) > ticket) return false;
     if (page.body.length > this.limits.maxBytesPerTenant) return false;
     this.pages.delete(key);
     this.makeRoomFor(page.tenant, page.body.length);
@@ -156,9 +201,9 @@ export class PageCache {
     return true;
   }
 
-  /** Drops every page of `tenant` and moves its generation on, so renders in flight are not stored. */
+  /** Drops every page of `tenant`; renders of it in flight now will not be stored. */
   purge(tenant: string): number {
-    this.generations.set(tenant, this.generation(tenant) + 1);
+    this.purgedAt.set(tenant, ++this.clock);
     const keys = [...(this.tenantKeys.get(tenant) ?? [])];
     for (const key of keys) this.pages.delete(key);
     return keys.length;
@@ -166,7 +211,14 @@ export class PageCache {
 
   /** Drops everything (e.g. after the change feed reconnected: changes may have been missed). */
   purgeAll(): void {
-    for (const tenant of new Set([...this.tenantKeys.keys(), ...this.generations.keys()])) this.purge(tenant);
+    this.allPurgedAt = ++this.clock;
+    this.purgedAt.clear();
+    this.pages.clear();
+  }
+
+  /** Pages held (for the metrics). */
+  get size(): number {
+    return this.pages.size;
   }
 
   /** Bytes held for `tenant` (and in all). */

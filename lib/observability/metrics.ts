@@ -33,8 +33,23 @@ export interface OperationFigures {
   jobs?: Array<{ queue: string; state: string; count: number }>;
 }
 
+/** The page cache and fair share of scripts/next-server.ts (scripts/lib/tenant-front.ts). */
+export interface FrontFigures {
+  cache: {
+    hits: number;
+    coalesced: number;
+    refreshes: number;
+    misses: number;
+    stored: number;
+    purges: number;
+    bytes: number;
+  };
+  refusals: { "rate-limited": number; "queue-full": number; "waited-too-long": number };
+}
+
 export interface MetricSources {
   platform?: () => PlatformFigures;
+  front?: () => FrontFigures;
   operations?: () => Promise<OperationFigures>;
 }
 
@@ -97,6 +112,61 @@ function build() {
       jobs.reset();
       for (const row of figures.jobs ?? []) jobs.set({ queue: row.queue, state: row.state }, row.count);
       this.set(figures.oldestQueuedSeconds);
+    },
+  });
+
+  const frontTotal = (name: string, help: string, read: (f: FrontFigures) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const figures = sources.front?.();
+        if (!figures) return;
+        this.reset();
+        this.inc(read(figures));
+      },
+    });
+  frontTotal(
+    "portico_page_cache_hits_total",
+    "Anonymous public pages answered from the page cache",
+    (f) => f.cache.hits,
+  );
+  frontTotal(
+    "portico_page_cache_coalesced_total",
+    "Requests answered by waiting for another request's render of the same page",
+    (f) => f.cache.coalesced,
+  );
+  frontTotal("portico_page_cache_misses_total", "Cacheable requests rendered", (f) => f.cache.misses);
+  frontTotal(
+    "portico_page_cache_refreshes_total",
+    "Stale pages rendered again in the background",
+    (f) => f.cache.refreshes,
+  );
+  frontTotal(
+    "portico_page_cache_purges_total",
+    "Tenant purges of the page cache (content or tenant changes)",
+    (f) => f.cache.purges,
+  );
+  new Gauge({
+    name: "portico_page_cache_bytes",
+    help: "Bytes of pages held in the page cache",
+    registers,
+    collect() {
+      const figures = sources.front?.();
+      if (figures) this.set(figures.cache.bytes);
+    },
+  });
+  new Counter({
+    name: "portico_tenant_refusals_total",
+    help: "Requests refused for their tenant's fair share: rate-limited (429), queue-full or waited-too-long (503)",
+    labelNames: ["reason"] as const,
+    registers,
+    collect() {
+      const figures = sources.front?.();
+      if (!figures) return;
+      this.reset();
+      for (const [reason, count] of Object.entries(figures.refusals)) this.inc({ reason }, count);
     },
   });
 

@@ -31,19 +31,27 @@ export async function outageOf(p: Platform, tenant: ResolvedTenant): Promise<Out
   return null;
 }
 
-/** For proxy.ts: the outage a request to `path` on `host` meets, or null to route it as usual. */
-export async function outageForRequest(host: HostClass, path: string): Promise<OutageKind | null> {
+/** What proxy.ts learns of a tenant request: its tenant (when known) and the outage it meets. */
+export interface TenantRoute {
+  tenant: { id: string; plan: string } | null;
+  outage: OutageKind | null;
+}
+
+/** For proxy.ts: the tenant a request to `path` on `host` is for, and its outage, or null to route it as usual. */
+export async function routeForRequest(host: HostClass, path: string): Promise<TenantRoute> {
   const p = existingPlatform();
   const key = resolverKey(host);
-  if (!p || !key || ANSWERS_ITSELF.test(path) || path === `/${OUTAGE_SEGMENT}`) return null;
+  if (!p || !key) return { tenant: null, outage: null };
   let tenant: ResolvedTenant | null;
   try {
     tenant = await p.resolver.resolve(key);
   } catch {
-    return null; // the control plane did not answer: the pages say so themselves
+    return { tenant: null, outage: null }; // the control plane did not answer: the pages say so themselves
   }
-  if (!tenant) return null;
+  if (!tenant) return { tenant: null, outage: null };
   annotateLogContext({ tenant: tenant.slug });
+  const known = { id: tenant.id, plan: tenant.plan };
+  if (ANSWERS_ITSELF.test(path) || path === `/${OUTAGE_SEGMENT}`) return { tenant: known, outage: null };
   const outage = await outageOf(p, tenant);
   if (outage === "unavailable") {
     const reason = p.health.reason(tenant.id);
@@ -55,5 +63,5 @@ export async function outageForRequest(host: HostClass, path: string): Promise<O
         `[tenant] ${tenant.slug}: its database is unreachable (${reason ?? "no detail"}); its pages answer 503`,
       );
   }
-  return outage;
+  return { tenant: known, outage };
 }

@@ -18,6 +18,7 @@ import {
 import type { HostConfig } from "../tenancy/host.ts";
 import { TenantResolver } from "../tenancy/resolver.ts";
 import { listenForTenantChanges } from "../tenancy/invalidation.server.ts";
+import { purgeLocalPages } from "../http/local-page-cache.ts";
 import { lookupTenant } from "../tenancy/lookup.server.ts";
 import { logLines } from "../observability/logger.ts";
 import { metrics } from "../observability/metrics.ts";
@@ -155,7 +156,13 @@ export function tenantHealth(
         return false;
       }
     },
-    { onChange: (tenantId, down) => !down && write(`[tenant] ${tenantId}: reachable again`) },
+    {
+      onChange: (tenantId, down) => {
+        // A portal whose database is down answers its 503 notice, never its cached pages.
+        if (down) purgeLocalPages(tenantId);
+        else write(`[tenant] ${tenantId}: reachable again`);
+      },
+    },
   );
   return { health, outageLog };
 }
