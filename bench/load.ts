@@ -5,7 +5,10 @@ export interface LoadResult {
   errors: number;
   rps: number;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
+  /** Responses by status code. */
+  statuses: Record<number, number>;
 }
 
 /**
@@ -19,6 +22,10 @@ export async function load(options: {
   concurrency: number;
   durationMs: number;
   pickHost: () => string;
+  /** The path of each request (default: `path`). */
+  pickPath?: () => string;
+  /** Request headers beside Host (a session cookie). */
+  headers?: Record<string, string>;
   check?: (host: string, status: number, body: string) => boolean;
   /** Stops early once this returns true. */
   until?: () => boolean;
@@ -26,17 +33,25 @@ export async function load(options: {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const latencies: number[] = [];
   let errors = 0;
+  const statuses: Record<number, number> = {};
   const deadline = performance.now() + options.durationMs;
   const one = (host: string) =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
       const req = http.request(
-        { host: "127.0.0.1", port: options.port, path: options.path, agent, headers: { host } },
+        {
+          host: "127.0.0.1",
+          port: options.port,
+          path: options.pickPath?.() ?? options.path,
+          agent,
+          headers: { ...options.headers, host },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             latencies.push(performance.now() - t0);
+            statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
             const ok =
               res.statusCode === 200 &&
               (options.check?.(host, res.statusCode, Buffer.concat(chunks).toString("utf8")) ?? true);
@@ -66,6 +81,8 @@ export async function load(options: {
     errors,
     rps: (latencies.length / elapsed) * 1000,
     p50Ms: at(0.5),
+    p95Ms: at(0.95),
     p99Ms: at(0.99),
+    statuses,
   };
 }

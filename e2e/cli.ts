@@ -49,8 +49,18 @@ export async function adminQuery<R extends pg.QueryResultRow>(
   }
 }
 
+/**
+ * A change in SQL as the superuser, standing in for one made in the product: in a tenant's
+ * database it then tells the web servers' page caches, as every change made through Portico does
+ * (decision 054), so the portal shows it at once.
+ */
 export async function adminSql(database: string, sql: string, params: unknown[] = []): Promise<void> {
   await adminQuery(database, sql, params);
+  if (database.startsWith("t_"))
+    await controlQuery(
+      `SELECT pg_notify('portico_tenant_content_changed', "tenantId"::text) FROM "TenantDatabase" WHERE "databaseName" = $1`,
+      [database],
+    );
 }
 
 /** SQL in the e2e server's control plane, as its owner. */

@@ -7,9 +7,7 @@ import { requestLocale } from "../portal/request-locale.server.ts";
 import { localiseState } from "../portal/server-text.ts";
 import type { ActionState } from "./action-state.ts";
 import { recordUserTrail, type TrailEntry } from "../platform/record-trail.server.ts";
-import { platform } from "../platform/platform.server.ts";
-import { notifyTenantContentChanged } from "../tenancy/invalidation.server.ts";
-import { log } from "../observability/logger.ts";
+import { tellPageCaches } from "../platform/content-changed.server.ts";
 import {
   defineAction,
   type ActionOptions,
@@ -43,15 +41,6 @@ export interface TenantActionOptions<R extends TenantActionRole> extends ActionO
 /** Writes the action's trail entry now (at most once); otherwise the wrapper writes it on success. */
 export type Trail = (entry?: TrailEntry | null) => Promise<void>;
 
-/** Tells every instance's page cache; a notice that cannot be sent is logged, the page cache's TTL bounds the rest. */
-async function contentChanged(tenantId: string): Promise<void> {
-  try {
-    await notifyTenantContentChanged(platform().control, tenantId);
-  } catch (error) {
-    log().error({ err: error, tenantId }, "the page caches could not be told of a content change");
-  }
-}
-
 export const PORTAL_UNAVAILABLE = "This portal is not available right now.";
 
 /**
@@ -83,7 +72,7 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
     } finally {
       // Whatever the body did (it may have answered with a redirect, or failed halfway), every
       // web server drops this tenant's cached public pages (decision 054).
-      await contentChanged(ctx.tenant.id);
+      await tellPageCaches(ctx.tenant.id);
     }
   };
   const action = defineAction<TenantActionContext<R>, Schema, S>(

@@ -1,57 +1,20 @@
 import "server-only";
-import { appendAuditUnlessRecent, type AuditActor } from "../audit/log.server.ts";
-import type { ControlDb } from "../db/control.server.ts";
-import type { Prisma } from "../db/generated/control/client.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
-import { appendAgencyAccess } from "../platform/record-trail.server.ts";
 import { platform } from "../platform/platform.server.ts";
-import type { HostConfig } from "../tenancy/host.ts";
-import { themeSchema, type Theme } from "../tenancy/theme.ts";
-import {
-  collectFleetMetrics,
-  type FanOutOptions,
-  type MetricsState,
-  type TenantFigures,
-} from "./fleet-metrics.server.ts";
-import type { FleetQuery, SortKey } from "./fleet-query.ts";
+import type { FanOutOptions } from "./fleet-metrics.server.ts";
+import type { FleetQuery } from "./fleet-query.ts";
 import { assertAgencyRole, type AgencyUser } from "../auth/agency-guard.server.ts";
-import { TENANT_ROW_INCLUDE, tenantRow, type TenantRow } from "./tenant-row.ts";
+import { fleetPage, type FleetOverview, type ReadAudit } from "./fleet-page.server.ts";
 
-export interface FleetRow extends TenantRow {
-  metrics: MetricsState;
-  /** The logo and colours to recognise the tenant by; null when its stored theme is unreadable. */
-  brand: Pick<Theme, "primary" | "accent" | "background" | "logo"> | null;
-}
-
-export interface FleetOverview {
-  rows: FleetRow[];
-  /** Tenants matching the filters (all pages). */
-  matching: number;
-  /** Every tenant, by status, whatever the filters. */
-  byStatus: Record<string, number>;
-  page: number;
-  pages: number;
-  servers: string[];
-  fanOut: {
-    concurrency: number;
-    timeoutMs: number;
-    budgetMs: number;
-    maxAgeMs: number;
-    elapsedMs: number;
-    read: number;
-    fromCache: number;
-    skipped: number;
-  };
-}
-
-export interface ReadAudit {
-  actor: AuditActor;
-  ip: string | null;
-  userAgent: string | null;
-}
-
-/** A person's fleet views are recorded once in this window, so the audit log is not mostly page views. */
-export const FLEET_READ_AUDIT_EVERY_MS = 60 * 60 * 1000;
+export {
+  FLEET_READ_AUDIT_EVERY_MS,
+  fleetPage,
+  fleetWhere,
+  recordedInTenantTrails,
+  type FleetOverview,
+  type FleetRow,
+  type ReadAudit,
+} from "./fleet-page.server.ts";
 
 /** Figures younger than this are shown without asking the tenant again. */
 export const FRESH_FOR_MS = 30_000;
@@ -69,71 +32,6 @@ export function fanOutOptions(overrides: Partial<FanOutOptions> = {}): FanOutOpt
   };
 }
 
-const FIGURE_OF: Partial<Record<SortKey, (f: TenantFigures) => number>> = {
-  members: (f) => f.members,
-  events: (f) => f.events,
-  registrations: (f) => f.registrations30d,
-  size: (f) => f.dbSizeBytes,
-  connections: (f) => f.connections,
-  activity: (f) => f.lastActivityAt?.getTime() ?? 0,
-  latency: (f) => f.latencyMs,
-};
-
-function nullsLast(dir: "asc" | "desc") {
-  return { sort: dir, nulls: "last" as const };
-}
-
-function orderBy(sort: SortKey, dir: "asc" | "desc"): Prisma.TenantOrderByWithRelationInput {
-  switch (sort) {
-    case "slug":
-      return { slug: dir };
-    case "name":
-      return { name: dir };
-    case "status":
-      return { status: dir };
-    case "plan":
-      return { plan: dir };
-    case "created":
-      return { createdAt: dir };
-    case "region":
-      return { region: dir };
-    case "server":
-      return { database: { server: { name: dir } } };
-    case "schema":
-      return { database: { schemaVersion: nullsLast(dir) } };
-    case "members":
-      return { metrics: { members: nullsLast(dir) } };
-    case "events":
-      return { metrics: { events: nullsLast(dir) } };
-    case "registrations":
-      return { metrics: { registrations30d: nullsLast(dir) } };
-    case "size":
-      return { metrics: { dbSizeBytes: nullsLast(dir) } };
-    case "connections":
-      return { metrics: { connections: nullsLast(dir) } };
-    case "activity":
-      return { metrics: { lastActivityAt: nullsLast(dir) } };
-    case "latency":
-      return { metrics: { latencyMs: nullsLast(dir) } };
-  }
-}
-
-export function fleetWhere(query: FleetQuery): Prisma.TenantWhereInput {
-  const and: Prisma.TenantWhereInput[] = [];
-  if (query.q) {
-    const contains = { contains: query.q, mode: "insensitive" as const };
-    and.push({ OR: [{ slug: contains }, { name: contains }, { domains: { some: { hostname: contains } } }] });
-  }
-  if (query.status.length) and.push({ status: { in: query.status } });
-  if (query.plan.length) and.push({ plan: { in: query.plan } });
-  if (query.region) and.push({ region: query.region });
-  if (query.server) and.push({ database: { is: { server: { name: query.server } } } });
-  if (query.health === "degraded") and.push({ metrics: { is: { error: { not: null } } } });
-  if (query.health === "healthy") and.push({ metrics: { is: { error: null } } });
-  if (query.health === "unknown") and.push({ metrics: { is: null } });
-  return and.length ? { AND: and } : {};
-}
-
 /**
  * One page of the fleet. Filtering, sorting and paging happen in the control plane (so thousands
  * of tenants cost one indexed query); only the page's tenants are asked for fresh figures, through
@@ -146,125 +44,4 @@ export async function fleetOverview(
   assertAgencyRole(viewer, "viewer");
   const { control, hosts } = platform();
   return fleetPage({ control, hosts }, { ...options, fanOut: fanOutOptions(options.fresh ? { maxAgeMs: 0 } : {}) });
-}
-
-/** fleetOverview with its dependencies passed in (the integration tests call this). */
-export async function fleetPage(
-  deps: { control: ControlDb; hosts: HostConfig },
-  options: { query: FleetQuery; audit: ReadAudit; fanOut: FanOutOptions; now?: Date },
-): Promise<FleetOverview> {
-  const { control, hosts } = deps;
-  const { query, fanOut } = options;
-  const where = fleetWhere(query);
-  const [matching, statusGroups, servers] = await Promise.all([
-    control.tenant.count({ where }),
-    control.tenant.groupBy({ by: ["status"], _count: { _all: true } }),
-    control.databaseServer.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
-  ]);
-  const pages = Math.max(1, Math.ceil(matching / query.per));
-  const page = Math.min(query.page, pages);
-  const tenants = await control.tenant.findMany({
-    where,
-    orderBy: [orderBy(query.sort, query.dir), { slug: "asc" }],
-    skip: (page - 1) * query.per,
-    take: query.per,
-    include: TENANT_ROW_INCLUDE,
-  });
-
-  const result = await collectFleetMetrics(
-    control,
-    tenants,
-    recordedInTenantTrails(fanOut, options.audit, "fleet figures (members, events, registrations, database size)"),
-  );
-  // A cross-tenant read, recorded before anything read is shown: once per person per hour (the
-  // first view's tenants), so the log says who looked without a line for every page view.
-  const now = options.now ?? new Date();
-  await appendAuditUnlessRecent(
-    control,
-    {
-      ...options.audit,
-      action: "fleet.read",
-      details: {
-        what: "fleet figures (members, events, registrations, database size, connections, activity)",
-        read: result.read,
-        fromCache: result.fromCache,
-        skipped: result.skipped,
-        shown: tenants.map((t) => t.slug),
-      },
-    },
-    new Date(now.getTime() - FLEET_READ_AUDIT_EVERY_MS),
-  );
-
-  const rows = tenants.map((tenant): FleetRow => {
-    const theme = themeSchema.safeParse(tenant.theme);
-    return {
-      ...tenantRow(tenant, hosts),
-      metrics: result.states.get(tenant.id) ?? { state: "inactive" },
-      brand: theme.success
-        ? {
-            primary: theme.data.primary,
-            accent: theme.data.accent,
-            background: theme.data.background,
-            logo: theme.data.logo,
-          }
-        : null,
-    };
-  });
-  // SQL sorted by the figures as last read; the page shows fresher ones, so order the page by
-  // what it shows (stable, unknown last).
-  const figure = FIGURE_OF[query.sort];
-  if (figure) {
-    const sign = query.dir === "asc" ? 1 : -1;
-    const value = (row: FleetRow) => {
-      const m = row.metrics;
-      const shown = m.state === "healthy" ? m.figures : m.state === "degraded" || m.state === "stale" ? m.last : null;
-      return shown ? figure(shown) : null;
-    };
-    rows.sort((a, b) => {
-      const x = value(a);
-      const y = value(b);
-      if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-      return (x - y) * sign;
-    });
-  }
-  return {
-    rows,
-    matching,
-    byStatus: Object.fromEntries(statusGroups.map((g) => [g.status, g._count._all])),
-    page,
-    pages,
-    servers: servers.map((s) => s.name),
-    fanOut: {
-      concurrency: fanOut.concurrency,
-      timeoutMs: fanOut.timeoutMs,
-      budgetMs: fanOut.budgetMs,
-      maxAgeMs: fanOut.maxAgeMs,
-      elapsedMs: result.elapsedMs,
-      read: result.read.length,
-      fromCache: result.fromCache,
-      skipped: result.skipped,
-    },
-  };
-}
-
-/**
- * The fan-out, recording each fresh read in the tenant's own trail (decision 048) on the same
- * lease, at most hourly per person: a tenant whose trail cannot be written is not read.
- */
-export function recordedInTenantTrails(fanOut: FanOutOptions, audit: ReadAudit, what: string): FanOutOptions {
-  return {
-    ...fanOut,
-    useTenant: (tenantId, fn) =>
-      fanOut.useTenant(tenantId, async (db) => {
-        await appendAgencyAccess(db, tenantId, {
-          agencyEmail: audit.actor.label,
-          action: "agency.read",
-          details: { what },
-          ip: audit.ip,
-          userAgent: audit.userAgent,
-          unlessRecent: true,
-        });
-        return fn(db);
-      }),
-  };
 }

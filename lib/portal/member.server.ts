@@ -1,4 +1,5 @@
 import "server-only";
+import { tellPageCaches } from "../platform/content-changed.server.ts";
 import { assertTenantRole, type TenantUser } from "../auth/tenant-guard.server.ts";
 import { publicLink } from "../auth/origin.server.ts";
 import { withTenantDb } from "../platform/with-tenant-db.server.ts";
@@ -325,6 +326,8 @@ export async function confirmGuest(tenant: ResolvedTenant, token: unknown, local
     }),
   );
   if (!confirmed) return null;
+  // A confirmed guest takes a seat: the event's public page shows one place fewer.
+  await tellPageCaches(tenant.id);
   return withTenantDb(tenant.id, (db) =>
     db.registration.findUnique({
       where: { id: confirmed.id },

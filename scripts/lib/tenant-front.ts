@@ -16,7 +16,7 @@ import { request as httpRequest } from "node:http";
 import { PageCache, pageCacheKey, restampNonce, type CachedPage } from "../../lib/http/page-cache.ts";
 import { generateNonce } from "../../lib/http/security-headers.ts";
 import { TENANT_HEADER, parseTenantHeader } from "../../lib/http/tenant-header.ts";
-import { TenantTraffic } from "../../lib/http/tenant-traffic.ts";
+import { TenantTraffic } from "../../lib/tenancy/tenant-traffic.ts";
 import { registerLocalPageCache } from "../../lib/http/local-page-cache.ts";
 import { LOCALE_COOKIE, asLocale } from "../../lib/format/locale.ts";
 import { planTraffic } from "../../lib/tenancy/plans.ts";
@@ -39,7 +39,7 @@ export interface FrontSettings {
   planRateLimits: string | undefined;
 }
 
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function wholeNumber(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
@@ -48,7 +48,7 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 }
 
 /** The front's settings from the environment; throws a message naming the variable to fix. */
-export function frontSettings(env: NodeJS.ProcessEnv, options: { dev: boolean }): FrontSettings {
+export function frontSettings(env: Record<string, string | undefined>, options: { dev: boolean }): FrontSettings {
   const fairShare = env.PORTICO_FAIR_SHARE ?? "on";
   if (fairShare !== "on" && fairShare !== "off")
     throw new Error(`PORTICO_FAIR_SHARE: must be "on" or "off" (got "${fairShare}")`);

@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
-import { TenantAdmission } from "./tenant-admission.ts";
-import { UNKNOWN_TRAFFIC, isPlan, type PlanName, type PlanTraffic } from "../tenancy/plans.ts";
+import { TenantAdmission } from "../http/tenant-admission.ts";
+import { UNKNOWN_TRAFFIC, isPlan, type PlanName, type PlanTraffic } from "./plans.ts";
 
 /**
  * The fair share of one web server between tenants (decision 055): which tenant a request is for

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TenantTraffic, type Entry } from "./tenant-traffic.ts";
-import { PLAN_TRAFFIC, UNKNOWN_TRAFFIC, planTraffic } from "../tenancy/plans.ts";
-import { tenantHeaderValue, parseTenantHeader } from "./tenant-header.ts";
+import { PLAN_TRAFFIC, UNKNOWN_TRAFFIC, planTraffic } from "./plans.ts";
+import { tenantHeaderValue, parseTenantHeader } from "../http/tenant-header.ts";
 
 const A = "8c1f4a52-4c3e-4bde-9d0e-1a2b3c4d5e6f";
 const B = "1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f";

@@ -1,0 +1,457 @@
+/**
+ * The page cache and the fair share (issue #20; decisions 054 and 055), over HTTP against three
+ * web servers on the same fleet: "before" (PORTICO_PAGE_CACHE_MB=0, PORTICO_FAIR_SHARE=off:
+ * every page rendered per request, as before them) and two instances "after" with the shipped
+ * defaults, except rate limits off (PORTICO_PLAN_RATE_LIMITS: they are a plan's policy, tested in
+ * lib/tenancy/tenant-traffic.test.ts; here the concurrency share is measured).
+ */
+import type { ChildProcess } from "node:child_process";
+import http from "node:http";
+import { encode } from "next-auth/jwt";
+import { deriveSessionSecret } from "../lib/auth/credentials.server.ts";
+import type { ControlDb } from "../lib/db/control.server.ts";
+import { freePort } from "../lib/db/embedded.server.ts";
+import type { TenantDb } from "../lib/db/tenant-db.server.ts";
+import { notifyTenantContentChanged } from "../lib/tenancy/invalidation.server.ts";
+import type { Placement } from "./cpus.ts";
+import { load, type LoadResult } from "./load.ts";
+import { startNextServer } from "./next-process.ts";
+import type { Figure, ScalePoint } from "./report.ts";
+import { median } from "./stats.ts";
+import { seededRandom, zipf } from "./zipf.ts";
+
+export interface FrontBenchInput {
+  env: NodeJS.ProcessEnv;
+  placement: Placement;
+  tenants: number;
+  ids: string[];
+  slugOf: (i: number) => string;
+  control: ControlDb;
+  /** A client of tenant `i`'s own database, for the edits and the signed-in member. */
+  tenantDb: (id: string) => Promise<TenantDb>;
+  secretKey: string;
+  phaseMs: number;
+  concurrency: number;
+  zipfS: number;
+  say: (line: string) => void;
+}
+
+export interface FrontBenchResult {
+  figures: Figure[];
+  /** Zipf traffic to 1, 10, 100 and all tenants, anonymous catalogue from the cache. */
+  curve: ScalePoint[];
+  detail: Record<string, unknown>;
+}
+
+const ROUNDS = 10;
+const RATE_LIMITS_OFF = "starter=0,standard=0,premium=0";
+const FLOOD_CONNECTIONS = 128;
+/** Edits made while the safety load runs, one every EDIT_EVERY_MS. */
+const EDIT_EVERY_MS = 400;
+
+const tenantsNamed = (body: string): number[] =>
+  [...body.matchAll(/(?:Bench Tenant |of tenant )(\d+)\b/g)].map((m) => Number(m[1]));
+
+export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResult> {
+  const { tenants, slugOf, say } = input;
+  const servers: ChildProcess[] = [];
+  const start = async (extra: Record<string, string>) => {
+    const port = await freePort();
+    const server = await startNextServer(
+      port,
+      { ...input.env, ...extra },
+      { prefix: input.placement.webServerPrefix() },
+    );
+    servers.push(server);
+    if (!input.placement.unavailable) await input.placement.separate(server.pid!);
+    return port;
+  };
+  try {
+    say("page cache and fair share: one web server rendering every page (before), two with the cache and fair share…");
+    const before = await start({ PORTICO_PAGE_CACHE_MB: "0", PORTICO_FAIR_SHARE: "off" });
+    const after = await start({ PORTICO_PLAN_RATE_LIMITS: RATE_LIMITS_OFF });
+    const second = await start({ PORTICO_PLAN_RATE_LIMITS: RATE_LIMITS_OFF });
+    const host = (i: number, port: number) => `${slugOf(i)}.localhost:${port}`;
+    const indexOfHost = (h: string) => Number(h.slice(6, 10));
+    // A body is right when every tenant it names is its own (and it names its own).
+    const own = (h: string, _status: number, body: string) => {
+      const named = tenantsNamed(body);
+      return named.length > 0 && named.every((n) => n === indexOfHost(h));
+    };
+    const errorsIn = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.errors, 0);
+
+    // Warm-up: JIT on every server, then every tenant's catalogue and first event once on the
+    // two caching servers, so the cache holds the fleet's public pages as in production.
+    for (const port of [before, after, second])
+      await load({ port, path: "/", concurrency: input.concurrency, durationMs: 3_000, pickHost: () => host(0, port) });
+    for (const port of [after, second]) {
+      let next = 0;
+      await load({
+        port,
+        path: "/",
+        concurrency: input.concurrency,
+        durationMs: 300_000,
+        until: () => next >= tenants * 2,
+        pickHost: () => host(Math.floor(next / 2) % tenants, port),
+        pickPath: () => (next++ % 2 ? "/events/event-0" : "/"),
+        check: own,
+      });
+    }
+
+    // Paired rounds, alternating, the median of their ratios (as the throughput rounds in run.ts).
+    const paired = async (a: () => Promise<LoadResult>, b: () => Promise<LoadResult>) => {
+      const as: LoadResult[] = [];
+      const bs: LoadResult[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        as.push(await a());
+        bs.push(await b());
+        ratios.push(bs.at(-1)!.rps / as.at(-1)!.rps);
+      }
+      return { as, bs, ratio: median(ratios), ratios };
+    };
+    const roundMs = Math.max(1_000, input.phaseMs / 8);
+
+    say("  anonymous catalogue of one tenant: rendered per request (before) ÷ from the cache…");
+    const anonymous = (port: number) => () =>
+      load({
+        port,
+        path: "/",
+        concurrency: input.concurrency,
+        durationMs: roundMs,
+        pickHost: () => host(0, port),
+        check: own,
+      });
+    const cached = await paired(anonymous(before), anonymous(after));
+
+    say("  the same catalogue signed in as a member: before ÷ after…");
+    const cookie = await memberCookie(input, input.ids[0]!);
+    const signedIn = (port: number) => () =>
+      load({
+        port,
+        path: "/",
+        headers: { cookie },
+        concurrency: input.concurrency,
+        durationMs: roundMs,
+        pickHost: () => host(0, port),
+        check: (h, s, body) =>
+          own(h, s, body) && (body.includes("Bench Member") || body.includes("member@bench.example")),
+      });
+    const member = await paired(signedIn(before), signedIn(after));
+
+    say("  Zipf traffic to 1, 10, 100 and every tenant, anonymous catalogue from the cache…");
+    const curve: ScalePoint[] = [];
+    const curveResults: LoadResult[] = [];
+    for (const [i, k] of [...new Set([1, 10, 100, tenants].filter((k) => k <= tenants))].entries()) {
+      const z = zipf(k, input.zipfS, seededRandom(300 + i));
+      const r = await load({
+        port: after,
+        path: "/",
+        concurrency: input.concurrency,
+        durationMs: input.phaseMs,
+        pickHost: () => host(z.next(), after),
+        check: own,
+      });
+      curve.push({ tenants: k, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
+      curveResults.push(r);
+      say(
+        `    ${k} tenants: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`,
+      );
+    }
+
+    say(`  uniform traffic over ${tenants} tenants, anonymous catalogue: from the cache, and rendered (before)…`);
+    const uniform = (port: number) =>
+      load({
+        port,
+        path: "/",
+        concurrency: input.concurrency,
+        durationMs: input.phaseMs,
+        pickHost: () => host(Math.floor(Math.random() * tenants), port),
+        check: own,
+      });
+    const uniformAfter = await uniform(after);
+    const uniformBefore = await uniform(before);
+
+    say(
+      `  Zipf over ${tenants} tenants on both caching servers while events are edited, one every ${EDIT_EVERY_MS} ms…`,
+    );
+    const safety = await editWhileLoaded(input, [after, second], host, own);
+
+    say(`  flood: ${FLOOD_CONNECTIONS} connections at one tenant while the others' pages are rendered…`);
+    const floodAfter = await flood(input, after, host);
+    const floodBefore = await flood(input, before, host);
+
+    const figures: Figure[] = [
+      {
+        figure: "anonymous catalogue of one tenant, from the page cache ÷ rendered per request (before)",
+        measured: `${avg(cached.bs)} req/s`,
+        baseline: `${avg(cached.as)} req/s`,
+        ratio: `${cached.ratio.toFixed(1)} (median of ${ROUNDS} rounds)`,
+        target: "≥ 5",
+        pass: cached.ratio >= 5,
+      },
+      {
+        figure: "signed-in catalogue (never cached), with the cache and fair share ÷ before",
+        measured: `${avg(member.bs)} req/s`,
+        baseline: `${avg(member.as)} req/s`,
+        ratio: `${member.ratio.toFixed(3)} (median of ${ROUNDS} rounds)`,
+        target: "≥ 0.95",
+        pass: member.ratio >= 0.95,
+      },
+      {
+        figure: `p99 ÷ p50, uniform traffic over ${tenants} tenants (anonymous catalogue, page cache)`,
+        measured: `${uniformAfter.p99Ms.toFixed(1)} ms`,
+        baseline: `${uniformAfter.p50Ms.toFixed(1)} ms (${uniformAfter.rps.toFixed(0)} req/s)`,
+        ratio: (uniformAfter.p99Ms / uniformAfter.p50Ms).toFixed(2),
+        target: "≤ 3",
+        pass: uniformAfter.p99Ms / uniformAfter.p50Ms <= 3,
+      },
+      {
+        figure: `  the same rendered per request (before)`,
+        measured: `${uniformBefore.p99Ms.toFixed(1)} ms`,
+        baseline: `${uniformBefore.p50Ms.toFixed(1)} ms (${uniformBefore.rps.toFixed(0)} req/s)`,
+        ratio: (uniformBefore.p99Ms / uniformBefore.p50Ms).toFixed(2),
+        target: "",
+        pass: null,
+      },
+      {
+        figure: `responses naming another tenant, Zipf over ${tenants} tenants on two instances while ${safety.edits} events were edited`,
+        measured: `${safety.wrong} of ${safety.requests}`,
+        baseline: "",
+        ratio: "",
+        target: "0",
+        pass: safety.wrong === 0 && safety.requests > 0,
+      },
+      {
+        figure: "longest an instance served an edited event's old page after the edit (every edit, both instances)",
+        measured: `${safety.worstMs.toFixed(0)} ms`,
+        baseline: `median ${safety.medianMs.toFixed(0)} ms over ${safety.edits} edits`,
+        ratio: "",
+        target: "≤ 1000 ms",
+        pass: safety.edits > 0 && safety.worstMs <= 1_000,
+      },
+      {
+        figure: `others' p95 during a flood at one tenant (${FLOOD_CONNECTIONS} connections) ÷ without, fair share`,
+        measured: `${floodAfter.withP95.toFixed(1)} ms`,
+        baseline: `${floodAfter.withoutP95.toFixed(1)} ms`,
+        ratio: floodAfter.ratio.toFixed(2),
+        target: "≤ 1.5",
+        pass: floodAfter.ratio <= 1.5 && floodAfter.othersErrors === 0,
+      },
+      {
+        figure: "  the flooded tenant meanwhile: served at its share (rendered pages/s; refused with 503)",
+        measured: `${floodAfter.floodServedRps.toFixed(0)} req/s`,
+        baseline: `others ${floodAfter.othersRps.toFixed(0)} req/s; ${floodAfter.floodRefused} refused`,
+        ratio: "",
+        target: "> 0",
+        pass: floodAfter.floodServedRps > 0,
+      },
+      {
+        figure: "  the same flood with every page rendered at once (before)",
+        measured: `${floodBefore.withP95.toFixed(1)} ms`,
+        baseline: `${floodBefore.withoutP95.toFixed(1)} ms`,
+        ratio: floodBefore.ratio.toFixed(2),
+        target: "",
+        pass: null,
+      },
+      {
+        figure: "  failed or wrong-tenant responses in the cache, signed-in, curve and uniform phases",
+        measured: `${errorsIn([...cached.as, ...cached.bs, ...member.as, ...member.bs, uniformAfter, uniformBefore, ...curveResults])}`,
+        baseline: "",
+        ratio: "",
+        target: "0",
+        pass:
+          errorsIn([
+            ...cached.as,
+            ...cached.bs,
+            ...member.as,
+            ...member.bs,
+            uniformAfter,
+            uniformBefore,
+            ...curveResults,
+          ]) === 0,
+      },
+    ];
+    return {
+      figures,
+      curve,
+      detail: {
+        cached: cached.ratios,
+        member: member.ratios,
+        uniformAfter,
+        uniformBefore,
+        safety,
+        floodAfter,
+        floodBefore,
+      },
+    };
+  } finally {
+    for (const server of servers) server.kill("SIGTERM");
+  }
+}
+
+const avg = (rs: LoadResult[]) => (rs.reduce((n, r) => n + r.rps, 0) / rs.length).toFixed(0);
+
+/** A member of tenant `id` and the session cookie a sign-in would have given them (decision 041). */
+async function memberCookie(input: FrontBenchInput, id: string): Promise<string> {
+  const db = await input.tenantDb(id);
+  const user = await db.user.upsert({
+    where: { email: "member@bench.example" },
+    create: { email: "member@bench.example", name: "Bench Member" },
+    update: {},
+  });
+  const session = await db.userSession.create({
+    data: { userId: user.id, method: "password", expiresAt: new Date(Date.now() + 3_600_000) },
+  });
+  const token = await encode({
+    secret: deriveSessionSecret(input.secretKey, `tenant:${id}`),
+    maxAge: 3600,
+    token: { realm: "tenant", tid: id, uid: user.id, sv: user.sessionVersion, sid: session.id },
+  });
+  return `portico.session=${token}`;
+}
+
+interface Safety {
+  requests: number;
+  wrong: number;
+  edits: number;
+  worstMs: number;
+  medianMs: number;
+}
+
+/**
+ * Zipf load over the fleet on both instances while an editor changes one hot tenant's first
+ * event at a time, as a tenant action does (the change, then the content notice). After each
+ * edit both instances are asked for that page until each serves the new title: how long the old
+ * one was still served.
+ */
+async function editWhileLoaded(
+  input: FrontBenchInput,
+  ports: number[],
+  host: (i: number, port: number) => string,
+  own: (h: string, s: number, body: string) => boolean,
+): Promise<Safety> {
+  const { tenants, phaseMs } = input;
+  let stop = false;
+  const loads = ports.map((port, k) => {
+    const z = zipf(tenants, input.zipfS, seededRandom(500 + k));
+    let n = 0;
+    return load({
+      port,
+      path: "/",
+      concurrency: Math.max(2, input.concurrency / ports.length),
+      durationMs: phaseMs * 2,
+      pickHost: () => host(z.next(), port),
+      pickPath: () => (n++ % 2 ? "/events/event-0" : "/"),
+      check: own,
+      until: () => stop,
+    });
+  });
+  const waits: number[] = [];
+  const hot = zipf(tenants, input.zipfS, seededRandom(900));
+  const deadline = performance.now() + phaseMs * 2 - 2_000;
+  let edit = 0;
+  while (performance.now() < deadline) {
+    const i = hot.next();
+    const id = input.ids[i]!;
+    const title = `Event 0 of tenant ${i}, edit ${++edit}`;
+    const t0 = performance.now();
+    const db = await input.tenantDb(id);
+    await db.event.update({ where: { slug: "event-0" }, data: { title } });
+    await notifyTenantContentChanged(input.control, id);
+    const seen = await Promise.all(ports.map((port) => firstServing(port, host(i, port), title, t0)));
+    waits.push(...seen);
+    await new Promise((r) => setTimeout(r, EDIT_EVERY_MS));
+  }
+  stop = true;
+  const results = await Promise.all(loads);
+  return {
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    wrong: results.reduce((n, r) => n + r.errors, 0),
+    edits: edit,
+    worstMs: Math.max(0, ...waits),
+    medianMs: waits.length ? median(waits) : 0,
+  };
+}
+
+/** Milliseconds from `t0` until `port` answers `title` on the event page (gives up after 10 s). */
+async function firstServing(port: number, h: string, title: string, t0: number): Promise<number> {
+  while (performance.now() - t0 < 10_000) {
+    const body = await getBody(port, h, "/events/event-0").catch(() => "");
+    if (body.includes(title)) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return 10_000;
+}
+
+function getBody(port: number, h: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path, headers: { host: h } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+interface Flood {
+  withoutP95: number;
+  withP95: number;
+  ratio: number;
+  othersRps: number;
+  othersErrors: number;
+  floodServedRps: number;
+  floodRefused: number;
+}
+
+/**
+ * Other tenants' rendered pages (Zipf over all but tenant 0, a query string so nothing is
+ * cached) without and with FLOOD_CONNECTIONS connections sending tenant 0's page back to back,
+ * alternating, three rounds each; the median of each side's p95.
+ */
+async function flood(input: FrontBenchInput, port: number, host: (i: number, port: number) => string): Promise<Flood> {
+  const { tenants } = input;
+  const z = zipf(tenants - 1, input.zipfS, seededRandom(700));
+  const durationMs = Math.max(2_000, input.phaseMs / 2);
+  const others = () =>
+    load({
+      port,
+      path: "/?fresh=1",
+      concurrency: input.concurrency,
+      durationMs,
+      pickHost: () => host(1 + z.next(), port),
+    });
+  const without: LoadResult[] = [];
+  const withFlood: LoadResult[] = [];
+  const floods: LoadResult[] = [];
+  for (let round = 0; round < 3; round++) {
+    without.push(await others());
+    const [o, f] = await Promise.all([
+      others(),
+      load({
+        port,
+        path: "/?flood=1",
+        concurrency: FLOOD_CONNECTIONS,
+        durationMs,
+        pickHost: () => host(0, port),
+      }),
+    ]);
+    withFlood.push(o);
+    floods.push(f);
+  }
+  const withoutP95 = median(without.map((r) => r.p95Ms));
+  const withP95 = median(withFlood.map((r) => r.p95Ms));
+  const seconds = (floods.length * durationMs) / 1000;
+  return {
+    withoutP95,
+    withP95,
+    ratio: withP95 / withoutP95,
+    othersRps: median(withFlood.map((r) => r.rps)),
+    othersErrors: [...without, ...withFlood].reduce((n, r) => n + r.errors, 0),
+    floodServedRps: floods.reduce((n, r) => n + (r.statuses[200] ?? 0), 0) / seconds,
+    floodRefused: floods.reduce((n, r) => n + (r.statuses[503] ?? 0) + (r.statuses[429] ?? 0), 0),
+  };
+}

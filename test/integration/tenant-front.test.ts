@@ -1,0 +1,206 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { TenantFront, frontSettings } from "../../scripts/lib/tenant-front.ts";
+import { TENANT_HEADER, tenantHeaderValue } from "../../lib/http/tenant-header.ts";
+import { contentSecurityPolicy, generateNonce } from "../../lib/http/security-headers.ts";
+import { notifyTenantChanged, notifyTenantContentChanged } from "../../lib/tenancy/invalidation.server.ts";
+import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
+
+/**
+ * The web server's front (scripts/lib/tenant-front.ts) over a real HTTP server and the control
+ * plane's real change feed. The renderer stands in for Next.js as proxy.ts and a page answer:
+ * a CSP with a fresh nonce, the nonce in the body's script tag, the tenant header.
+ */
+const ACME = "8c1f4a52-4c3e-4bde-9d0e-1a2b3c4d5e6f";
+const GLOBEX = "1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+const TENANTS: Record<string, { id: string; plan: string; name: string }> = {
+  "acme.localhost": { id: ACME, plan: "standard", name: "Acme" },
+  "globex.localhost": { id: GLOBEX, plan: "starter", name: "Globex" },
+};
+
+let cp: TestControlPlane;
+let sender: pg.Client;
+let front: TenantFront;
+let server: http.Server;
+let port: number;
+const rendered: string[] = [];
+let revision = 1;
+let renderDelayMs = 0;
+
+function render(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+  rendered.push(`${host}${req.url}`);
+  const tenant = TENANTS[host];
+  const nonce = generateNonce();
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      if (!tenant) {
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end("no such portal");
+        return resolve();
+      }
+      res.setHeader("content-security-policy", contentSecurityPolicy(nonce, { dev: false }));
+      res.setHeader(TENANT_HEADER, tenantHeaderValue(tenant));
+      res.setHeader("content-type", "text/html; charset=utf-8");
+      if (req.headers.cookie?.includes("session=")) res.setHeader("set-cookie", "session=refreshed");
+      res.statusCode = 200;
+      res.write(`<html><body><h1>${tenant.name} rev ${revision}</h1>`);
+      res.end(`<script nonce="${nonce}">hydrate()</script></body></html>`);
+      resolve();
+    }, renderDelayMs),
+  );
+}
+
+beforeAll(async () => {
+  cp = await testControlPlane();
+  sender = new pg.Client({ connectionString: cp.url });
+  await sender.connect();
+  front = new TenantFront(frontSettings({ PORTICO_PLAN_RATE_LIMITS: "starter=0" }, { dev: false }));
+  front.listen(cp.url);
+  server = http.createServer((req, res) => {
+    const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
+    void front.serve(req, res, host, (req.url ?? "/").split("?")[0]!, () => render(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+  front.listening({ host: "127.0.0.1", port });
+});
+afterAll(async () => {
+  server?.close();
+  await front?.close();
+  await sender?.end();
+  await cp?.cleanup();
+});
+
+function get(host: string, path = "/", headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path, headers: { host, ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+      })
+      .on("error", reject);
+  });
+}
+const nonceIn = (csp: unknown) => /'nonce-([^']+)'/.exec(String(csp))?.[1];
+
+describe("the page cache in front of the renderer", () => {
+  it("serves a stored page with a fresh nonce, without the tenant header, to its own host only", async () => {
+    const first = await get("acme.localhost");
+    const second = await get("acme.localhost");
+    expect(second.headers["x-portico-cache"]).toBe("hit");
+    expect(first.headers[TENANT_HEADER]).toBeUndefined();
+    expect(second.headers[TENANT_HEADER]).toBeUndefined();
+    const [n1, n2] = [
+      nonceIn(first.headers["content-security-policy"]),
+      nonceIn(second.headers["content-security-policy"]),
+    ];
+    expect(n2).not.toBe(n1);
+    expect(second.body).toContain(`nonce="${n2}"`);
+    expect(second.body).not.toContain(n1!);
+    const globex = await get("globex.localhost");
+    expect(globex.headers["x-portico-cache"]).toBeUndefined();
+    expect(globex.body).toContain("Globex");
+    expect(globex.body).not.toContain("Acme");
+  });
+
+  it("never stores what is not a tenant's shared page", async () => {
+    rendered.length = 0;
+    // No tenant header (an unknown host), a cookie, a query string: rendered every time.
+    for (const [host, path, headers] of [
+      ["nobody.localhost", "/", {}],
+      ["acme.localhost", "/", { cookie: "session=abc" }],
+      ["acme.localhost", "/?q=x", {}],
+      ["acme.localhost", "/manage", {}],
+    ] as const) {
+      await get(host, path, headers);
+      const again = await get(host, path, headers);
+      expect(again.headers["x-portico-cache"], `${host}${path}`).toBeUndefined();
+    }
+    expect(rendered).toHaveLength(8);
+    // Positive control: the anonymous catalogue is a hit.
+    expect((await get("acme.localhost")).headers["x-portico-cache"]).toBe("hit");
+  });
+
+  it("renders a page once for the visitors who ask while it is rendered", async () => {
+    front.purge(GLOBEX);
+    rendered.length = 0;
+    renderDelayMs = 150;
+    try {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => get("globex.localhost", "/events/launch")));
+      expect(answers.every((a) => a.status === 200 && a.body.includes("Globex"))).toBe(true);
+      expect(rendered).toEqual(["globex.localhost/events/launch"]);
+      // Each waiting visitor got its own nonce.
+      expect(new Set(answers.map((a) => nonceIn(a.headers["content-security-policy"]))).size).toBe(6);
+    } finally {
+      renderDelayMs = 0;
+    }
+  });
+
+  it("drops a tenant's pages when the change feed says its content changed, on this and every instance", async () => {
+    await get("acme.localhost", "/events/launch");
+    expect((await get("acme.localhost", "/events/launch")).headers["x-portico-cache"]).toBe("hit");
+    expect((await get("globex.localhost", "/events/launch")).headers["x-portico-cache"]).toBe("hit");
+    revision = 2;
+    await notifyTenantContentChanged(sender, ACME);
+    await vi.waitFor(async () => expect((await get("acme.localhost", "/events/launch")).body).toContain("Acme rev 2"));
+    // The neighbour's pages stayed (it did not change).
+    expect((await get("globex.localhost", "/events/launch")).headers["x-portico-cache"]).toBe("hit");
+    // A change of the tenant itself (suspension, domains) drops them too.
+    revision = 3;
+    await notifyTenantChanged(sender, GLOBEX);
+    await vi.waitFor(async () =>
+      expect((await get("globex.localhost", "/events/launch")).body).toContain("Globex rev 3"),
+    );
+  });
+});
+
+describe("the fair share", () => {
+  it(
+    "refuses one tenant's flood beyond its share with 503 and Retry-After, and serves its neighbour",
+    { timeout: 60_000 },
+    async () => {
+      // Long enough that all 60 arrive while the first three render.
+      renderDelayMs = 600;
+      try {
+        // Learn Globex's plan (Starter: 3 at once, 24 waiting) from a first page.
+        await get("globex.localhost", "/?learn");
+        const flood = await Promise.all(Array.from({ length: 60 }, (_, i) => get("globex.localhost", `/?n=${i}`)));
+        const refused = flood.filter((r) => r.status === 503);
+        expect(refused.length).toBeGreaterThanOrEqual(60 - 3 - 24);
+        expect(refused[0]!.headers["retry-after"]).toMatch(/^\d+$/);
+        expect(refused[0]!.body).toContain("try again in");
+        expect(flood.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3);
+        // Positive control: the neighbour, asked during a second flood, is served.
+        const [, neighbour] = await Promise.all([
+          Promise.all(Array.from({ length: 40 }, (_, i) => get("globex.localhost", `/?m=${i}`))),
+          get("acme.localhost", "/?during"),
+        ]);
+        expect(neighbour.status).toBe(200);
+        expect(front.metrics().refusals["queue-full"]).toBeGreaterThan(0);
+      } finally {
+        renderDelayMs = 0;
+      }
+    },
+  );
+});
+
+describe("its settings", () => {
+  it("refuses what it cannot read, naming the variable", () => {
+    expect(() => frontSettings({ PORTICO_PAGE_CACHE_MB: "lots" }, { dev: false })).toThrow(/^PORTICO_PAGE_CACHE_MB: /);
+    expect(() => frontSettings({ PORTICO_FAIR_SHARE: "maybe" }, { dev: false })).toThrow(/^PORTICO_FAIR_SHARE: /);
+    expect(() => frontSettings({ PORTICO_PLAN_RATE_LIMITS: "gold=1" }, { dev: false })).toThrow(
+      /^PORTICO_PLAN_RATE_LIMITS: /,
+    );
+    expect(() => frontSettings({ PORTICO_PAGE_CACHE_SECONDS: "0" }, { dev: false })).toThrow(
+      /^PORTICO_PAGE_CACHE_SECONDS: /,
+    );
+    expect(frontSettings({}, { dev: false }).cacheBytes).toBe(64 * 1024 * 1024);
+    expect(frontSettings({}, { dev: true }).cacheBytes).toBe(0);
+  });
+});
