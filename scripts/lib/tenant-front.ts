@@ -68,6 +68,9 @@ export function frontSettings(env: Record<string, string | undefined>, options: 
 /** Paths never cached nor counted: Next's static files, and what the server answers itself. */
 const UNCOUNTED = /^\/(_next\/static\/|_next\/image|brand\/|favicon\.ico$|readyz$|metrics$|healthz$)/;
 
+/** How long a refusal (429, 503) waits before it is sent. */
+const REFUSAL_PAUSE_MS = 500;
+
 /** Marks this process's own background refresh of a stale page (with its random token). */
 const REFRESH_HEADER = "x-portico-refresh";
 
@@ -251,6 +254,9 @@ export class TenantFront {
       const entry = await this.traffic.enter(host, gone.signal);
       res.off("close", onClose);
       if (!entry.admitted) {
+        // Answered after a pause: a client sending back to back at a full portal would otherwise
+        // turn cheap refusals into the new flood, for every tenant.
+        await new Promise((resolve) => setTimeout(resolve, REFUSAL_PAUSE_MS));
         if (res.destroyed) return;
         res.writeHead(entry.status, {
           "content-type": "text/plain; charset=utf-8",
