@@ -42,7 +42,7 @@ import { median, quantile } from "./stats.ts";
 import { startNextServer } from "./next-process.ts";
 import { overviewMs, recordFigures, secondServer } from "./scale.ts";
 import type { FanOutOptions } from "../lib/agency/fleet-metrics.server.ts";
-import { frontBench } from "./front.ts";
+import { cacheMbFor, frontBench } from "./front.ts";
 import { measureClientMemory } from "./memory.ts";
 import { pgbouncerBench } from "./pooler-connections.ts";
 import { markdownTable, scaleChartSvg, table, writeLatestSection, type Figure, type ScalePoint } from "./report.ts";
@@ -890,7 +890,10 @@ async function main(): Promise<void> {
             PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
             PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
             ...(cached
-              ? { PORTICO_PLAN_RATE_LIMITS: "starter=0,standard=0,premium=0" }
+              ? {
+                  PORTICO_PLAN_RATE_LIMITS: "starter=0,standard=0,premium=0",
+                  PORTICO_PAGE_CACHE_MB: cacheMbFor(SCALE_TENANTS),
+                }
               : { PORTICO_PAGE_CACHE_MB: "0", PORTICO_FAIR_SHARE: "off" }),
           },
           { prefix: placement.webServerPrefix() },

@@ -36,6 +36,12 @@ export interface TenantActionOptions<R extends TenantActionRole> extends ActionO
    * A trail that cannot be written turns the answer into an error that says so.
    */
   trail?: string;
+  /**
+   * False for an action that cannot change what anonymous visitors of the portal see (signing
+   * in, a member's own account, second factors, the language): it leaves the page caches alone
+   * (decision 054). By default every action tells them.
+   */
+  changesPublicPages?: boolean;
 }
 
 /** Writes the action's trail entry now (at most once); otherwise the wrapper writes it on success. */
@@ -72,7 +78,7 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
     } finally {
       // Whatever the body did (it may have answered with a redirect, or failed halfway), every
       // web server drops this tenant's cached public pages (decision 054).
-      await tellPageCaches(ctx.tenant.id);
+      if (options.changesPublicPages !== false) await tellPageCaches(ctx.tenant.id);
     }
   };
   const action = defineAction<TenantActionContext<R>, Schema, S>(
@@ -99,4 +105,18 @@ export function tenantAction<R extends TenantActionRole, Schema extends z.ZodTyp
     return error || message || errors ? localiseState(state, await requestLocale()) : state;
   };
   return localised as ServerAction<S, z.input<Schema>>;
+}
+
+/**
+ * A tenant action that changes only what its own user sees, or nothing shown at all (sign-in,
+ * the account, second factors, the language, invitations, audit streams): as tenantAction, but
+ * it leaves the page caches alone, so a portal's visitors signing in do not empty its cache.
+ */
+export function privateTenantAction<R extends TenantActionRole, Schema extends z.ZodType, S extends object>(
+  role: R,
+  schema: Schema,
+  fn: (input: z.output<Schema>, ctx: TenantActionContext<R> & ActionExtras & { trail: Trail }) => Promise<S>,
+  options: TenantActionOptions<R> = {},
+): ServerAction<S, z.input<Schema>> {
+  return tenantAction(role, schema, fn, { ...options, changesPublicPages: false });
 }

@@ -290,6 +290,8 @@ export class TenantFront {
         let page: CachedPage | undefined;
         if (tenant && res.statusCode === 200 && !headers["set-cookie"] && !headers["content-encoding"]) {
           const html = (headers["content-type"] ?? "").startsWith("text/html");
+          // Each response of an HTML page has its own nonce, so no two bodies are the same.
+          if (html) delete headers.etag;
           page = { tenant: tenant.id, status: 200, headers, body, html };
           if (cache.set(key, page, ticket)) this.figures.stored++;
           else page = undefined;

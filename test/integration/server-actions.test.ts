@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidFields, type ActionState } from "../../lib/actions/action-state.ts";
 import { agencyAction } from "../../lib/actions/agency-action.server.ts";
-import { tenantAction } from "../../lib/actions/tenant-action.server.ts";
+import pg from "pg";
+import { privateTenantAction, tenantAction } from "../../lib/actions/tenant-action.server.ts";
+import { TENANT_CONTENT_CHANGED } from "../../lib/tenancy/change-feed.ts";
 import type { PooledClient } from "../../lib/db/client-cache.ts";
 import type { TenantDb } from "../../lib/db/tenant-db.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
@@ -135,6 +137,36 @@ describe("tenantAction: the guard", () => {
     expect(await inRequest(portal(), () => open({ email: "c@d.example" }))).toEqual({
       message: "c@d.example true true",
     });
+  });
+});
+
+describe("tenantAction: the page caches", () => {
+  it("tells every web server's page cache after an action, even one that failed; a private action does not", async () => {
+    const listener = new pg.Client({ connectionString: cp.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (n) => n.payload && heard.push(n.payload));
+    await listener.query(`LISTEN ${TENANT_CONTENT_CHANGED}`);
+    try {
+      const edit = tenantAction("public", z.object({}), async (): Promise<ActionState> => ({ message: "done" }));
+      const failing = tenantAction("public", z.object({}), async (): Promise<ActionState> => {
+        throw new InvalidInput("nothing to do");
+      });
+      const language = privateTenantAction("public", z.object({}), async (): Promise<ActionState> => ({
+        message: "ok",
+      }));
+      await inRequest(portal(), () => language({}));
+      await inRequest(portal(), () => edit({}));
+      await inRequest(portal(), () => failing({}));
+      await expect.poll(() => heard.length).toBe(2);
+      expect(heard).toEqual([tenant.id, tenant.id]);
+      // The private one was first and said nothing (positive control: the two after it did).
+      await inRequest(portal(), () => language({}));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toHaveLength(2);
+    } finally {
+      await listener.end();
+    }
   });
 });
 

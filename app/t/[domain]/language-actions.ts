@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { cookies } from "next/headers";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/action-state.ts";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { LOCALES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, type Locale } from "@/lib/format/locale.ts";
 import { setMemberLocale } from "@/lib/portal/request-locale.server.ts";
 
@@ -24,7 +24,7 @@ async function rememberOnThisDevice(locale: Locale | null): Promise<void> {
 }
 
 /** The visitors' language picker: a cookie on this device, nothing stored on the server. */
-export const chooseVisitorLocale = tenantAction(
+export const chooseVisitorLocale = privateTenantAction(
   "public",
   z.object({ locale: z.enum(LOCALES, { error: UNKNOWN }) }),
   async ({ locale }): Promise<ActionState> => {
@@ -38,7 +38,7 @@ export const chooseVisitorLocale = tenantAction(
  * A member's own language, kept with their account (every device, every new session); "" follows
  * the portal's default again. This device's cookie follows, so signing out keeps the language.
  */
-export const chooseMemberLocale = tenantAction(
+export const chooseMemberLocale = privateTenantAction(
   "member",
   z.object({ locale: z.union([z.enum(LOCALES), z.literal("")], { error: UNKNOWN }) }),
   async ({ locale }, { tenant, user }): Promise<ActionState> => {

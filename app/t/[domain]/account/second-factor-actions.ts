@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { text } from "@/lib/actions/fields.server.ts";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import {
   addPasskey,
@@ -27,7 +27,7 @@ async function required(tenant: ResolvedTenant, user: TenantUser): Promise<boole
   return tenantNeedsSecondFactor((await portalSettings(tenant)).secondFactorPolicy, user.role);
 }
 
-export const beginTotpAction = tenantAction(
+export const beginTotpAction = privateTenantAction(
   "member",
   z.unknown(),
   async (_input, { tenant, user }): Promise<SecondFactorState> => {
@@ -37,7 +37,7 @@ export const beginTotpAction = tenantAction(
   { returnTo: "/account" },
 );
 
-export const finishTotpAction = tenantAction(
+export const finishTotpAction = privateTenantAction(
   "member",
   z.object({ code: text() }),
   async ({ code }, { tenant, user }): Promise<SecondFactorState> => {
@@ -50,7 +50,7 @@ export const finishTotpAction = tenantAction(
   { returnTo: "/account", echo: false },
 );
 
-export const removeTotpAction = tenantAction(
+export const removeTotpAction = privateTenantAction(
   "member",
   z.unknown(),
   async (_input, { tenant, user }): Promise<SecondFactorState> => {
@@ -61,7 +61,7 @@ export const removeTotpAction = tenantAction(
   { returnTo: "/account" },
 );
 
-export const recoveryCodesAction = tenantAction(
+export const recoveryCodesAction = privateTenantAction(
   "member",
   z.unknown(),
   async (_input, { tenant, user }): Promise<SecondFactorState> => ({
@@ -70,7 +70,7 @@ export const recoveryCodesAction = tenantAction(
   { returnTo: "/account" },
 );
 
-export const passkeyRegistrationAction = tenantAction(
+export const passkeyRegistrationAction = privateTenantAction(
   "member",
   z.unknown(),
   async (_input, { tenant, user }): Promise<{ options?: unknown; error?: string }> => ({
@@ -79,7 +79,7 @@ export const passkeyRegistrationAction = tenantAction(
   { returnTo: "/account" },
 );
 
-export const addPasskeyAction = tenantAction(
+export const addPasskeyAction = privateTenantAction(
   "member",
   z.object({ response: z.string().max(20_000), name: z.string().max(200).default("") }),
   async ({ response, name }, { tenant, user }): Promise<SecondFactorState> => {
@@ -97,7 +97,7 @@ export const addPasskeyAction = tenantAction(
   { returnTo: "/account" },
 );
 
-export const removePasskeyAction = tenantAction(
+export const removePasskeyAction = privateTenantAction(
   "member",
   z.object({ passkey: z.string().min(1, "Choose a passkey from the list.").max(512) }),
   async ({ passkey }, { tenant, user }): Promise<SecondFactorState> => {

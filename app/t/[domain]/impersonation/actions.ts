@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { requestOrigin } from "@/lib/audit/request.server.ts";
 import { endImpersonation } from "@/lib/auth/impersonation.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
@@ -16,7 +16,7 @@ import { endTenantSession } from "@/lib/auth/user-sessions.server.ts";
  * "End impersonation": the grant is ended (the session dies everywhere) and the cookie cleared.
  * Public: a session whose grant has already ended must still be able to leave.
  */
-export const endImpersonationAction = tenantAction("public", z.unknown(), async (_input, { tenant }) => {
+export const endImpersonationAction = privateTenantAction("public", z.unknown(), async (_input, { tenant }) => {
   const user = await tenantUser(tenant);
   if (user?.impersonation) {
     await endImpersonation(platform().control, tenant.id, user.impersonation.grantId, await requestOrigin());

@@ -2,12 +2,12 @@
 
 import type { InviteState } from "@/components/auth/invite-form.tsx";
 import { newPasswordForm } from "@/lib/actions/fields.server.ts";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { hashPassword } from "@/lib/auth/credentials.server.ts";
 import { acceptInvitation } from "@/lib/auth/tenant-invitations.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
 
-export const acceptInvite = tenantAction(
+export const acceptInvite = privateTenantAction(
   "public",
   newPasswordForm,
   async ({ token, password }, { tenant }): Promise<InviteState> => {

@@ -2,7 +2,7 @@
 
 import type { InviteState } from "@/components/auth/invite-form.tsx";
 import { newPasswordForm } from "@/lib/actions/fields.server.ts";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { LINK_REFUSAL, resetPassword } from "@/lib/auth/tenant-account.server.ts";
 import { InvalidInput } from "@/lib/util/errors.ts";
 
@@ -10,7 +10,7 @@ import { InvalidInput } from "@/lib/util/errors.ts";
  * Sets a new password with a reset link. Every session of the account ends; the form then spends
  * the single-use sign-in handed back and lands on the account page, signed in afresh.
  */
-export const resetPasswordAction = tenantAction(
+export const resetPasswordAction = privateTenantAction(
   "public",
   newPasswordForm,
   async ({ token, password }, { tenant }): Promise<InviteState> => {

@@ -3,7 +3,7 @@
 import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/action-state.ts";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { text } from "@/lib/actions/fields.server.ts";
 import { signUpMember } from "@/lib/portal/sign-up.server.ts";
 import { sendTenantSignInLink } from "@/lib/auth/tenant-sign-in-link.server.ts";
@@ -12,7 +12,7 @@ import { requestPasswordReset } from "@/lib/auth/tenant-account.server.ts";
 // Server actions are POSTs that Next.js accepts only when Origin matches the Host (CSRF).
 // The tenant comes from the Host header alone, never from the form.
 
-export const requestSignInLink = tenantAction(
+export const requestSignInLink = privateTenantAction(
   "public",
   // returnTo is checked by sendTenantSignInLink; a refused one is dropped, not an error.
   z.object({ email: text(), returnTo: z.unknown().optional() }),
@@ -25,7 +25,7 @@ export const requestSignInLink = tenantAction(
 );
 
 /** Called by the sign-up form, which signs the new member in itself; signUpMember checks the fields. */
-export const signUp = tenantAction(
+export const signUp = privateTenantAction(
   "public",
   z.object({ name: z.string(), email: z.string(), password: z.string() }),
   async (input, { tenant }): Promise<ActionState> => {
@@ -35,7 +35,7 @@ export const signUp = tenantAction(
 );
 
 /** "Forgot password?": the same answer whether or not the address has an account here. */
-export const requestPasswordResetAction = tenantAction(
+export const requestPasswordResetAction = privateTenantAction(
   "public",
   z.object({ email: text() }),
   async ({ email }, { tenant }): Promise<ActionState> => {

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import type { SinkActionState } from "@/components/audit/stream-sink-forms.tsx";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { handleSinkRequest, sinkRequest } from "@/lib/audit/sinks.server.ts";
 import { appendTenantAudit } from "@/lib/audit/tenant-trail.server.ts";
 import { platform } from "@/lib/platform/platform.server.ts";
@@ -13,7 +13,7 @@ import { withTenantDb } from "@/lib/platform/with-tenant-db.server.ts";
  * configuration in the control plane (audited there); the change is also written to the
  * tenant's own trail, and a test entry goes only there, to stream like any other.
  */
-export const tenantSinkAction = tenantAction(
+export const tenantSinkAction = privateTenantAction(
   "owner",
   sinkRequest,
   async (request, { tenant, user }): Promise<SinkActionState> => {

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { text } from "@/lib/actions/fields.server.ts";
-import { tenantAction } from "@/lib/actions/tenant-action.server.ts";
+import { privateTenantAction } from "@/lib/actions/tenant-action.server.ts";
 import { currentOrigin } from "@/lib/auth/origin.server.ts";
 import { safeRedirect } from "@/lib/auth/redirect.ts";
 import {
@@ -32,7 +32,7 @@ async function onward(next: string): Promise<string> {
 const codeForm = z.object({ code: text(), next: text() });
 
 function prove(kind: Exclude<SecondFactorKind, "passkey">) {
-  return tenantAction(
+  return privateTenantAction(
     "public",
     codeForm,
     async ({ code, next }, { tenant }): Promise<SecondFactorState> => {
@@ -48,7 +48,7 @@ function prove(kind: Exclude<SecondFactorKind, "passkey">) {
 export const verifyTotpAction = prove("totp");
 export const verifyRecoveryCodeAction = prove("recovery-code");
 
-export const passkeyOptionsAction = tenantAction(
+export const passkeyOptionsAction = privateTenantAction(
   "public",
   z.unknown(),
   async (_input, { tenant }): Promise<{ options?: unknown; error?: string }> => {
@@ -61,7 +61,7 @@ export const passkeyOptionsAction = tenantAction(
   },
 );
 
-export const verifyPasskeyAction = tenantAction(
+export const verifyPasskeyAction = privateTenantAction(
   "public",
   z.object({ response: z.string().max(20_000), next: text() }),
   async ({ response, next }, { tenant }): Promise<SecondFactorState> => {
@@ -79,7 +79,7 @@ export const verifyPasskeyAction = tenantAction(
 );
 
 /** Enrolment during sign-in, when the portal requires a second factor the person does not have yet. */
-export const beginEnrolmentAction = tenantAction(
+export const beginEnrolmentAction = privateTenantAction(
   "public",
   z.unknown(),
   async (_input, { tenant }): Promise<SecondFactorState> => {
@@ -91,7 +91,7 @@ export const beginEnrolmentAction = tenantAction(
   },
 );
 
-export const finishEnrolmentAction = tenantAction(
+export const finishEnrolmentAction = privateTenantAction(
   "public",
   codeForm,
   async ({ code }, { tenant }): Promise<SecondFactorState> => {
