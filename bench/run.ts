@@ -246,6 +246,8 @@ async function main(): Promise<void> {
   });
   let server: ChildProcess | undefined;
   let second: EmbeddedServer | undefined;
+  let total = 0;
+  let split = "";
   let scaleErrors = 0;
   let scaleRequests = 0;
   const admin = new pg.Client({ connectionString: withDatabase(platform.embedded!.url, "postgres") });
@@ -655,112 +657,6 @@ async function main(): Promise<void> {
       await Promise.all([...editors.values()].map((pooled) => pooled.close().catch(() => {})));
     }
 
-    // ---- fleet migration: one additive migration over every tenant, three times ----------------
-    // Each round adds one migration and applies it to all tenants: first to one tenant (which
-    // reads the new directory) and to FLEET_SINGLES tenants spread over the fleet, one at a time
-    // as the product runs it for one tenant (`npm run tenants -- migrate <slug>`), then to the
-    // rest 8 at a time. The figures are the median round's. A single round timed on the first
-    // tenants, the cold one among them, gave baselines and ratios that swung from run to run
-    // (docs/benchmarks.md, "Measurements behind decisions").
-    const pgCpu = () => postgresCpuMs(path.join(dir, "pg", "postmaster.pid"));
-    const ownCpu = () => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1000;
-    };
-    const fleetRounds: FleetRound[] = [];
-    let migrations = migrationsDir("tenant");
-    for (let round = 1; round <= FLEET_ROUNDS; round++) {
-      const next = path.join(dir, `migrations-${round}`);
-      await cp(migrations, next, { recursive: true });
-      migrations = next;
-      const name = `2999123100000${round}_bench_additive_${round}`;
-      await mkdir(path.join(migrations, name));
-      await writeFile(
-        path.join(migrations, name, "migration.sql"),
-        `ALTER TABLE "Event" ADD COLUMN "benchNote${round}" TEXT;\n`,
-      );
-      await admin.query("CHECKPOINT");
-      say(
-        `fleet migration, round ${round} of ${FLEET_ROUNDS}: ${FLEET_SINGLES} tenants one at a time, then the rest 8 at a time…`,
-      );
-      const migrateOne = async (i: number) => {
-        const t0 = performance.now();
-        const [outcome] = await migrateFleet(platform.deps, { slugs: [slugOf(i)], dir: migrations });
-        if (!outcome?.ok) throw new Error(`migrating ${slugOf(i)} failed: ${outcome?.error ?? "not found"}`);
-        return performance.now() - t0;
-      };
-      // Positions 0 (the warm-up) and j·N/(S+1), shifted by one tenant each round: all distinct.
-      const tenantAt = (j: number) => (Math.floor((j * TENANTS) / (FLEET_SINGLES + 1)) + round - 1) % TENANTS;
-      const warm = await migrateOne(tenantAt(0));
-      const singles: number[] = [];
-      for (let j = 1; j <= FLEET_SINGLES; j++) singles.push(await migrateOne(tenantAt(j)));
-      const cpu0 = await cpuTimes();
-      const [pg0, own0] = [await pgCpu(), ownCpu()];
-      const f0 = performance.now();
-      const outcomes = await migrateFleet(platform.deps, { concurrency: 8, dir: migrations });
-      const rest = performance.now() - f0;
-      const [pg1, own1] = [await pgCpu(), ownCpu()];
-      const cpu1 = await cpuTimes();
-      const ms = rest + warm + singles.reduce((x, y) => x + y, 0);
-      fleetRounds.push({
-        ms,
-        restPerTenant: rest / Math.max(1, outcomes.length),
-        single: median(singles),
-        singles,
-        migrated: outcomes.filter((o) => o.ok).length + 1 + singles.length,
-        ratio: ms / (median(singles) * TENANTS),
-        busy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
-        cpuPerTenant: { bench: (own1 - own0) / outcomes.length, postgres: (pg1 - pg0) / outcomes.length },
-      });
-      const r = fleetRounds.at(-1)!;
-      say(
-        `  singles ${singles.map((x) => x.toFixed(1)).join(" ")} ms (median ${r.single.toFixed(1)}); ${TENANTS} in ${(ms / 1000).toFixed(2)} s; ratio ${r.ratio.toFixed(3)}; CPU per tenant: this process ${r.cpuPerTenant.bench.toFixed(2)} ms + PostgreSQL ${r.cpuPerTenant.postgres.toFixed(2)} ms; all CPUs ${(r.busy * 100).toFixed(0)} % busy`,
-      );
-    }
-    const fleet = [...fleetRounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(fleetRounds.length / 2)]!;
-    const cores = os.availableParallelism();
-    const cpuPerTenant = fleet.cpuPerTenant.bench + fleet.cpuPerTenant.postgres;
-    // The floor under any fleet migration: one new connection per tenant, with its own role.
-    const urls = await Promise.all(ids.map(urlOf));
-    const c0 = performance.now();
-    await mapSettledBounded(urls, 8, (url) => withClient(url, (c) => c.query("SELECT 1")));
-    const connectMs = performance.now() - c0;
-    const slowest = Math.max(...fleetRounds.map((r) => r.ms));
-    const all = fleetRounds.every((r) => r.migrated === TENANTS);
-    figures.push({
-      figure: `fleet migration of ${TENANTS} tenants (one additive migration; median of ${FLEET_ROUNDS} rounds, slowest ${(slowest / 1000).toFixed(1)} s)`,
-      measured: `${(fleet.ms / 1000).toFixed(1)} s`,
-      baseline: `${fleet.migrated} migrated`,
-      ratio: "—",
-      target: "≤ 60 s",
-      pass: slowest <= 60_000 && all,
-    });
-    figures.push({
-      figure: `  ÷ one tenant's migration × ${TENANTS}, tracked: the 0.3 target is withdrawn, bound by the CPU count below (rounds: ${fleetRounds.map((r) => r.ratio.toFixed(3)).join(", ")}; all CPUs ${(fleet.busy * 100).toFixed(0)} % busy)`,
-      measured: `${(fleet.ms / 1000).toFixed(1)} s`,
-      baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`,
-      ratio: fleet.ratio.toFixed(3),
-      // The 0.3 target is withdrawn: it is bound by the CPU count (the next line), as measured.
-      target: "",
-      pass: null,
-    });
-    figures.push({
-      figure: `    bound on ${cores} CPUs: CPU per tenant migrated (this process ${fleet.cpuPerTenant.bench.toFixed(1)} ms + PostgreSQL ${fleet.cpuPerTenant.postgres.toFixed(1)} ms) ÷ ${cores} ÷ one tenant's migration`,
-      measured: `${(cpuPerTenant / cores).toFixed(2)} ms`,
-      baseline: `${fleet.single.toFixed(1)} ms`,
-      ratio: (cpuPerTenant / cores / fleet.single).toFixed(3),
-      target: "",
-      pass: null,
-    });
-    figures.push({
-      figure: `    of which the floor: connect to each of the ${TENANTS} with its role, 8 at a time ÷ one tenant's migration × ${TENANTS}`,
-      measured: `${(connectMs / 1000).toFixed(1)} s`,
-      baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`,
-      ratio: (connectMs / (fleet.single * TENANTS)).toFixed(3),
-      target: "",
-      pass: null,
-    });
-
     // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of 20, alternating) ---------
     // With the shipped pool of spare databases (decision 015), refilled between runs so that no
     // background clone overlaps a timed one; and, tracked, with no spare ready.
@@ -773,6 +669,7 @@ async function main(): Promise<void> {
       await withClient(platform.embedded!.url, async (c) => {
         for (let i = 0; i < n; i++) {
           await refillSpares(platform.embedded!.url, spares);
+          if (second) await refillSpares(second.url, spares);
           await sparesSettled();
           const b0 = performance.now();
           await c.query(`CREATE DATABASE ${quoteIdent(`bench_bare_${label}_${i}`)}`);
@@ -826,57 +723,9 @@ async function main(): Promise<void> {
       const perServer = await platform.deps.control.$queryRaw<Array<{ name: string; n: number }>>`
         SELECT s.name, count(d."tenantId")::int AS n FROM "DatabaseServer" s
         LEFT JOIN "TenantDatabase" d ON d."serverId" = s.id GROUP BY s.name ORDER BY s.name`;
-      const total = perServer.reduce((n, r) => n + r.n, 0);
-      const split = perServer.map((r) => `${r.name} ${r.n}`).join(", ");
+      total = perServer.reduce((n, r) => n + r.n, 0);
+      split = perServer.map((r) => `${r.name} ${r.n}`).join(", ");
       say(`  tenant databases per server: ${split}`);
-      // The new tenants get the bench's earlier migrations first (not timed), so that the timed
-      // round applies one additive migration to every tenant, as at ${TENANTS}.
-      say("  bringing the new tenants to the bench's migrations (not timed)…");
-      const caught = await migrateFleet(platform.deps, { concurrency: 8, dir: migrations });
-      if (caught.some((o) => !o.ok)) throw new Error("bench: bringing the new tenants up to date failed");
-      const scaleDir = path.join(dir, "migrations-scale");
-      await cp(migrations, scaleDir, { recursive: true });
-      const scaleName = "29991231000009_bench_additive_scale";
-      await mkdir(path.join(scaleDir, scaleName));
-      await writeFile(
-        path.join(scaleDir, scaleName, "migration.sql"),
-        `ALTER TABLE "Event" ADD COLUMN "benchNoteScale" TEXT;\n`,
-      );
-      say(`  fleet migration over ${total} tenants, 8 at a time…`);
-      const m0 = performance.now();
-      const scaled = await migrateFleet(platform.deps, { concurrency: 8, dir: scaleDir });
-      const scaleMs = performance.now() - m0;
-      const migratedAll = scaled.length === total && scaled.every((o) => o.ok);
-      const perTenantLarge = scaleMs / Math.max(1, scaled.length);
-      const perTenantBase = median(fleetRounds.map((r) => r.restPerTenant));
-      figures.push({
-        figure: `fleet migration per tenant: ${total} tenants on 2 servers ÷ ${TENANTS} on 1 (8 at a time; ${split})`,
-        measured: `${perTenantLarge.toFixed(2)} ms (${(scaleMs / 1000).toFixed(1)} s)`,
-        baseline: `${perTenantBase.toFixed(2)} ms`,
-        ratio: (perTenantLarge / perTenantBase).toFixed(3),
-        target: "≤ 1.2",
-        pass: migratedAll && perTenantLarge / perTenantBase <= 1.2,
-      });
-      await recordFigures(platform.deps.control);
-      const overviewLarge = await overviewMs({ control: platform.deps.control, hosts: overviewHosts }, overviewUse);
-      figures.push({
-        figure: `agency overview, first page sorted by database size: ${overviewLarge.matching} tenants ÷ ${overviewSmall.matching} (median of 15)`,
-        measured: `${overviewLarge.ms.toFixed(1)} ms`,
-        baseline: `${overviewSmall.ms.toFixed(1)} ms`,
-        ratio: (overviewLarge.ms / overviewSmall.ms).toFixed(2),
-        target: "≤ 2",
-        pass: overviewLarge.ms / overviewSmall.ms <= 2,
-      });
-      const large = await provisioningRounds(10, "s", false);
-      const largeRatio = median(large.provisioning) / median(large.bare);
-      figures.push({
-        figure: `provisioning one tenant ÷ bare CREATE DATABASE with ${total} tenant databases present (median of 10)`,
-        measured: `${median(large.provisioning).toFixed(0)} ms`,
-        baseline: `${median(large.bare).toFixed(0)} ms`,
-        ratio: largeRatio.toFixed(2),
-        target: "≤ 3",
-        pass: largeRatio <= 3,
-      });
       // The chart's last points: Zipf traffic over the whole fleet, rendered and from the cache.
       for (const cached of [false, true]) {
         const scalePort = await freePort();
@@ -933,6 +782,167 @@ async function main(): Promise<void> {
         ratio: "",
         target: "0",
         pass: scaleErrors === 0,
+      });
+      await recordFigures(platform.deps.control);
+      const overviewLarge = await overviewMs({ control: platform.deps.control, hosts: overviewHosts }, overviewUse);
+      figures.push({
+        figure: `agency overview, first page sorted by database size: ${overviewLarge.matching} tenants ÷ ${overviewSmall.matching} (median of 15)`,
+        measured: `${overviewLarge.ms.toFixed(1)} ms`,
+        baseline: `${overviewSmall.ms.toFixed(1)} ms`,
+        ratio: (overviewLarge.ms / overviewSmall.ms).toFixed(2),
+        target: "≤ 2",
+        pass: overviewLarge.ms / overviewSmall.ms <= 2,
+      });
+      const large = await provisioningRounds(10, "s", false);
+      const largeRatio = median(large.provisioning) / median(large.bare);
+      figures.push({
+        figure: `provisioning one tenant ÷ bare CREATE DATABASE with ${total} tenant databases present (median of 10)`,
+        measured: `${median(large.provisioning).toFixed(0)} ms`,
+        baseline: `${median(large.bare).toFixed(0)} ms`,
+        ratio: largeRatio.toFixed(2),
+        target: "≤ 3",
+        pass: largeRatio <= 3,
+      });
+    }
+
+    // ---- fleet migration: one additive migration over the first fleet, three times -------------
+    // After the scale section's load: a tenant a bench migration has moved past this build's
+    // newest migration is shown as being upgraded. The rounds migrate the first TENANTS tenants.
+    const baseSlugs = Array.from({ length: TENANTS }, (_, i) => slugOf(i));
+    // Each round adds one migration and applies it to all tenants: first to one tenant (which
+    // reads the new directory) and to FLEET_SINGLES tenants spread over the fleet, one at a time
+    // as the product runs it for one tenant (`npm run tenants -- migrate <slug>`), then to the
+    // rest 8 at a time. The figures are the median round's. A single round timed on the first
+    // tenants, the cold one among them, gave baselines and ratios that swung from run to run
+    // (docs/benchmarks.md, "Measurements behind decisions").
+    const pgCpu = () => postgresCpuMs(path.join(dir, "pg", "postmaster.pid"));
+    const ownCpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const fleetRounds: FleetRound[] = [];
+    let migrations = migrationsDir("tenant");
+    for (let round = 1; round <= FLEET_ROUNDS; round++) {
+      const next = path.join(dir, `migrations-${round}`);
+      await cp(migrations, next, { recursive: true });
+      migrations = next;
+      const name = `2999123100000${round}_bench_additive_${round}`;
+      await mkdir(path.join(migrations, name));
+      await writeFile(
+        path.join(migrations, name, "migration.sql"),
+        `ALTER TABLE "Event" ADD COLUMN "benchNote${round}" TEXT;\n`,
+      );
+      await admin.query("CHECKPOINT");
+      say(
+        `fleet migration, round ${round} of ${FLEET_ROUNDS}: ${FLEET_SINGLES} tenants one at a time, then the rest 8 at a time…`,
+      );
+      const migrateOne = async (i: number) => {
+        const t0 = performance.now();
+        const [outcome] = await migrateFleet(platform.deps, { slugs: [slugOf(i)], dir: migrations });
+        if (!outcome?.ok) throw new Error(`migrating ${slugOf(i)} failed: ${outcome?.error ?? "not found"}`);
+        return performance.now() - t0;
+      };
+      // Positions 0 (the warm-up) and j·N/(S+1), shifted by one tenant each round: all distinct.
+      const tenantAt = (j: number) => (Math.floor((j * TENANTS) / (FLEET_SINGLES + 1)) + round - 1) % TENANTS;
+      const warm = await migrateOne(tenantAt(0));
+      const singles: number[] = [];
+      for (let j = 1; j <= FLEET_SINGLES; j++) singles.push(await migrateOne(tenantAt(j)));
+      const cpu0 = await cpuTimes();
+      const [pg0, own0] = [await pgCpu(), ownCpu()];
+      const f0 = performance.now();
+      const outcomes = await migrateFleet(platform.deps, { concurrency: 8, dir: migrations, slugs: baseSlugs });
+      const rest = performance.now() - f0;
+      const [pg1, own1] = [await pgCpu(), ownCpu()];
+      const cpu1 = await cpuTimes();
+      const ms = rest + warm + singles.reduce((x, y) => x + y, 0);
+      fleetRounds.push({
+        ms,
+        restPerTenant: rest / Math.max(1, outcomes.length),
+        single: median(singles),
+        singles,
+        migrated: outcomes.filter((o) => o.ok).length + 1 + singles.length,
+        ratio: ms / (median(singles) * TENANTS),
+        busy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+        cpuPerTenant: { bench: (own1 - own0) / outcomes.length, postgres: (pg1 - pg0) / outcomes.length },
+      });
+      const r = fleetRounds.at(-1)!;
+      say(
+        `  singles ${singles.map((x) => x.toFixed(1)).join(" ")} ms (median ${r.single.toFixed(1)}); ${TENANTS} in ${(ms / 1000).toFixed(2)} s; ratio ${r.ratio.toFixed(3)}; CPU per tenant: this process ${r.cpuPerTenant.bench.toFixed(2)} ms + PostgreSQL ${r.cpuPerTenant.postgres.toFixed(2)} ms; all CPUs ${(r.busy * 100).toFixed(0)} % busy`,
+      );
+    }
+    const fleet = [...fleetRounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(fleetRounds.length / 2)]!;
+    const cores = os.availableParallelism();
+    const cpuPerTenant = fleet.cpuPerTenant.bench + fleet.cpuPerTenant.postgres;
+    // The floor under any fleet migration: one new connection per tenant, with its own role.
+    const urls = await Promise.all(ids.slice(0, TENANTS).map(urlOf));
+    const c0 = performance.now();
+    await mapSettledBounded(urls, 8, (url) => withClient(url, (c) => c.query("SELECT 1")));
+    const connectMs = performance.now() - c0;
+    const slowest = Math.max(...fleetRounds.map((r) => r.ms));
+    const all = fleetRounds.every((r) => r.migrated === TENANTS);
+    figures.push({
+      figure: `fleet migration of ${TENANTS} tenants (one additive migration; median of ${FLEET_ROUNDS} rounds, slowest ${(slowest / 1000).toFixed(1)} s)`,
+      measured: `${(fleet.ms / 1000).toFixed(1)} s`,
+      baseline: `${fleet.migrated} migrated`,
+      ratio: "—",
+      target: "≤ 60 s",
+      pass: slowest <= 60_000 && all,
+    });
+    figures.push({
+      figure: `  ÷ one tenant's migration × ${TENANTS}, tracked: the 0.3 target is withdrawn, bound by the CPU count below (rounds: ${fleetRounds.map((r) => r.ratio.toFixed(3)).join(", ")}; all CPUs ${(fleet.busy * 100).toFixed(0)} % busy)`,
+      measured: `${(fleet.ms / 1000).toFixed(1)} s`,
+      baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`,
+      ratio: fleet.ratio.toFixed(3),
+      // The 0.3 target is withdrawn: it is bound by the CPU count (the next line), as measured.
+      target: "",
+      pass: null,
+    });
+    figures.push({
+      figure: `    bound on ${cores} CPUs: CPU per tenant migrated (this process ${fleet.cpuPerTenant.bench.toFixed(1)} ms + PostgreSQL ${fleet.cpuPerTenant.postgres.toFixed(1)} ms) ÷ ${cores} ÷ one tenant's migration`,
+      measured: `${(cpuPerTenant / cores).toFixed(2)} ms`,
+      baseline: `${fleet.single.toFixed(1)} ms`,
+      ratio: (cpuPerTenant / cores / fleet.single).toFixed(3),
+      target: "",
+      pass: null,
+    });
+    figures.push({
+      figure: `    of which the floor: connect to each of the ${TENANTS} with its role, 8 at a time ÷ one tenant's migration × ${TENANTS}`,
+      measured: `${(connectMs / 1000).toFixed(1)} s`,
+      baseline: `${fleet.single.toFixed(1)} ms × ${TENANTS}`,
+      ratio: (connectMs / (fleet.single * TENANTS)).toFixed(3),
+      target: "",
+      pass: null,
+    });
+
+    // ---- fleet migration over the whole fleet on two servers -------------------------------------
+    if (SCALE_TENANTS > 0) {
+      // The new tenants get the bench's earlier migrations first (not timed), so that the timed
+      // round applies one additive migration to every tenant, as the rounds above did.
+      say("  bringing the new tenants to the bench's migrations (not timed)…");
+      const caught = await migrateFleet(platform.deps, { concurrency: 8, dir: migrations });
+      if (caught.some((o) => !o.ok)) throw new Error("bench: bringing the new tenants up to date failed");
+      const scaleDir = path.join(dir, "migrations-scale");
+      await cp(migrations, scaleDir, { recursive: true });
+      const scaleName = "29991231000009_bench_additive_scale";
+      await mkdir(path.join(scaleDir, scaleName));
+      await writeFile(
+        path.join(scaleDir, scaleName, "migration.sql"),
+        `ALTER TABLE "Event" ADD COLUMN "benchNoteScale" TEXT;\n`,
+      );
+      say(`  fleet migration over ${total} tenants, 8 at a time…`);
+      const m0 = performance.now();
+      const scaled = await migrateFleet(platform.deps, { concurrency: 8, dir: scaleDir });
+      const scaleMs = performance.now() - m0;
+      const migratedAll = scaled.length === total && scaled.every((o) => o.ok);
+      const perTenantLarge = scaleMs / Math.max(1, scaled.length);
+      const perTenantBase = median(fleetRounds.map((r) => r.restPerTenant));
+      figures.push({
+        figure: `fleet migration per tenant: all ${total} tenants on 2 servers ÷ the first ${TENANTS} (8 at a time; ${split})`,
+        measured: `${perTenantLarge.toFixed(2)} ms (${(scaleMs / 1000).toFixed(1)} s)`,
+        baseline: `${perTenantBase.toFixed(2)} ms`,
+        ratio: (perTenantLarge / perTenantBase).toFixed(3),
+        target: "≤ 1.2",
+        pass: migratedAll && perTenantLarge / perTenantBase <= 1.2,
       });
     }
 
