@@ -6,6 +6,10 @@ import { LRUCache } from "lru-cache";
  * beyond that the request is refused at once, for that tenant alone, so a flood at one portal
  * fills only its own slots and queue while every other tenant is admitted as before.
  *
+ * Work-conserving: while the whole process has fewer than `idleBelow` requests in flight, a
+ * tenant may go past its concurrency, up to `borrowUpTo` times it (a portal alone on a quiet
+ * server is served as fast as before); once others are busy, it gets its own share only.
+ *
  * Keys are whatever the caller names a tenant by (its host, normalised). Gates are kept for the
  * most recent `maxTenants` keys, so a client inventing Host headers cannot grow memory: room is
  * made by dropping the least recently used idle gate. Only when every gate is busy does the
@@ -36,19 +40,27 @@ interface Gate {
 
 export interface AdmissionFigures {
   admitted: number;
+  /** Admitted past the tenant's concurrency while the process was quiet. */
+  borrowed: number;
   queued: number;
   refused: number;
 }
 
 export class TenantAdmission {
   private readonly gates: LRUCache<string, Gate>;
-  readonly figures: AdmissionFigures = { admitted: 0, queued: 0, refused: 0 };
+  readonly figures: AdmissionFigures = { admitted: 0, borrowed: 0, queued: 0, refused: 0 };
+  /** Requests in flight, all tenants together. */
+  private active = 0;
+  private readonly idleBelow: number;
+  private readonly borrowUpTo: number;
 
   constructor(
     private readonly limitsFor: (key: string) => AdmissionLimits,
-    options: { maxTenants?: number } = {},
+    options: { maxTenants?: number; idleBelow?: number; borrowUpTo?: number } = {},
   ) {
     if (options.maxTenants !== undefined && options.maxTenants < 1) throw new Error("maxTenants must be at least 1");
+    this.idleBelow = options.idleBelow ?? 0;
+    this.borrowUpTo = options.borrowUpTo ?? 1;
     this.gates = new LRUCache<string, Gate>({ max: options.maxTenants ?? 10_000 });
   }
 
@@ -61,6 +73,14 @@ export class TenantAdmission {
     const limits = checked(this.limitsFor(key));
     const gate = this.gateFor(key);
     if (gate.active < limits.concurrency && gate.waiting.length === 0) return this.grant(gate);
+    if (
+      gate.waiting.length === 0 &&
+      this.active < this.idleBelow &&
+      gate.active < limits.concurrency * this.borrowUpTo
+    ) {
+      this.figures.borrowed++;
+      return this.grant(gate);
+    }
     if (gate.waiting.length >= limits.queue) return this.refuse("queue-full", limits);
     this.figures.queued++;
     return new Promise<Admission>((resolve) => {
@@ -121,6 +141,7 @@ export class TenantAdmission {
 
   private grant(gate: Gate): Admission {
     gate.active++;
+    this.active++;
     this.figures.admitted++;
     let released = false;
     return {
@@ -129,6 +150,7 @@ export class TenantAdmission {
         if (released) return;
         released = true;
         gate.active--;
+        this.active--;
         gate.waiting[0]?.grant();
       },
     };

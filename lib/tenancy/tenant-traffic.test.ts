@@ -30,10 +30,13 @@ describe("per-tenant traffic", () => {
     expect(traffic.refusals["rate-limited"]).toBe(1);
   });
 
-  it("counts one tenant's hosts together and keeps a plan's concurrency", async () => {
+  it("counts one tenant's hosts together and keeps a plan's concurrency on a busy server", async () => {
     const traffic = new TenantTraffic(planTraffic(undefined));
     traffic.learn("a.localhost", { id: A, plan: "starter" });
     traffic.learn("portal.a.example", { id: A, plan: "starter" });
+    // Other tenants keep the server busy, so A gets its own share and nothing lent.
+    const others: Entry[] = [];
+    for (let i = 0; i < 12; i++) others.push(await traffic.enter(`other-${i}.localhost`));
     const held: Entry[] = [];
     for (let i = 0; i < PLAN_TRAFFIC.starter.concurrency; i++)
       held.push(await traffic.enter(i % 2 ? "a.localhost" : "portal.a.example"));
@@ -43,6 +46,7 @@ describe("per-tenant traffic", () => {
     expect(traffic.admission.load(A).waiting).toBe(1);
     held.forEach(release);
     release(await queued);
+    others.forEach(release);
   });
 
   it("gives a host not learned yet the default share, and forgets a changed tenant", async () => {

@@ -25,6 +25,14 @@ interface Bucket {
   at: number;
 }
 
+/**
+ * While fewer than this many pages are rendering in the whole process, a tenant may render up to
+ * BORROW_UP_TO times its plan's concurrency: alone on a quiet server it is served as fast as
+ * with no share at all; under contention each gets its own (decision 055).
+ */
+const QUIET_BELOW = 12;
+const BORROW_UP_TO = 4;
+
 export class TenantTraffic {
   private readonly hosts = new LRUCache<string, { id: string; plan: PlanName | null }>({ max: 20_000 });
   private readonly limitsOf = new LRUCache<string, PlanTraffic>({ max: 20_000 });
@@ -36,7 +44,11 @@ export class TenantTraffic {
     private readonly plans: Record<PlanName, PlanTraffic>,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.admission = new TenantAdmission((key) => this.limitsOf.get(key) ?? UNKNOWN_TRAFFIC, { maxTenants: 20_000 });
+    this.admission = new TenantAdmission((key) => this.limitsOf.get(key) ?? UNKNOWN_TRAFFIC, {
+      maxTenants: 20_000,
+      idleBelow: QUIET_BELOW,
+      borrowUpTo: BORROW_UP_TO,
+    });
   }
 
   /** What a response of `host` said its tenant and plan are. */

@@ -168,14 +168,18 @@ describe("the fair share", () => {
       // Long enough that all 60 arrive while the first three render.
       renderDelayMs = 600;
       try {
-        // Learn Globex's plan (Starter: 3 at once, 24 waiting) from a first page.
+        // Learn Globex's plan (Starter: 3 at once, 24 waiting) from a first page. Acme keeps the
+        // server busy meanwhile, so Globex gets its own share and nothing lent (decision 055).
         await get("globex.localhost", "/?learn");
+        const busy = Promise.all(Array.from({ length: 12 }, (_, i) => get("acme.localhost", `/?busy=${i}`)));
+        await vi.waitFor(() => expect(front.traffic?.admission.load(ACME).active).toBe(12));
         const flood = await Promise.all(Array.from({ length: 60 }, (_, i) => get("globex.localhost", `/?n=${i}`)));
         const refused = flood.filter((r) => r.status === 503);
         expect(refused.length).toBeGreaterThanOrEqual(60 - 3 - 24);
         expect(refused[0]!.headers["retry-after"]).toMatch(/^\d+$/);
         expect(refused[0]!.body).toContain("try again in");
         expect(flood.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3);
+        await busy;
         // Positive control: the neighbour, asked during a second flood, is served.
         const [, neighbour] = await Promise.all([
           Promise.all(Array.from({ length: 40 }, (_, i) => get("globex.localhost", `/?m=${i}`))),
