@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { TenantClientCache } from "../lib/db/client-cache.ts";
+import { TenantClientCache, type PooledClient } from "../lib/db/client-cache.ts";
 import { parseEnv } from "../lib/config/env.server.ts";
 import { freePort, type EmbeddedServer } from "../lib/db/embedded.server.ts";
 import { quoteIdent, withClient, withDatabase } from "../lib/db/postgres.ts";
@@ -57,7 +57,7 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const SCALE_TENANTS = Number(process.env.BENCH_SCALE_TENANTS ?? 5000);
 /** The fleet size the agency overview is first timed at. */
 const OVERVIEW_SMALL = 100;
-const SECTIONS = ["pgbouncer"] as const;
+const SECTIONS = ["pgbouncer", "front"] as const;
 const ONLY = process.env.BENCH_ONLY || undefined;
 const PHASE_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
 const CONCURRENCY = 16;
@@ -228,6 +228,48 @@ const curvePoints = (points: ScalePoint[]) =>
     .map((p) => `${p.tenants}: ${p.rps.toFixed(0)} req/s, p50 ${p.p50Ms.toFixed(1)} ms, p99 ${p.p99Ms.toFixed(1)} ms`)
     .join("; ");
 
+/** bench/front.ts against this run's fleet, its web servers configured as the load phases'. */
+async function runFront(
+  platform: Bootstrapped,
+  env: NodeJS.ProcessEnv,
+  ids: string[],
+  placement: ReturnType<typeof cpuPlacement>,
+  factory: (id: string) => Promise<PooledClient<TenantDb>>,
+) {
+  const editors = new Map<string, PooledClient<TenantDb>>();
+  try {
+    return await frontBench({
+      env: {
+        ...env,
+        ...platform.childEnv,
+        PORTICO_CONNECTION_BUDGET: String(BUDGET),
+        PORTICO_TENANT_POOL_SIZE: String(POOL),
+        PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
+        PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
+      },
+      placement,
+      tenants: TENANTS,
+      ids,
+      slugOf,
+      control: platform.deps.control,
+      tenantDb: async (id) => {
+        const known = editors.get(id);
+        if (known) return known.client;
+        const pooled = await factory(id);
+        editors.set(id, pooled);
+        return pooled.client;
+      },
+      secretKey: platform.childEnv.PORTICO_SECRET_KEY,
+      phaseMs: PHASE_MS,
+      concurrency: CONCURRENCY,
+      zipfS: ZIPF_S,
+      say,
+    });
+  } finally {
+    await Promise.all([...editors.values()].map((pooled) => pooled.close().catch(() => {})));
+  }
+}
+
 /** Set when a figure misses its target: the run then exits 1 (after cleaning up). */
 let missed = false;
 
@@ -274,6 +316,19 @@ async function main(): Promise<void> {
     // stall the measured phases.
     await admin.query("CHECKPOINT");
     const figures: Figure[] = [];
+
+    if (ONLY === "front") {
+      const { figures: front } = await runFront(
+        platform,
+        env,
+        ids,
+        cpuPlacement(path.join(dir, "pg", "postmaster.pid")),
+        factory,
+      );
+      console.log(`\n${table(front)}\n`);
+      say(`page cache and fair share section alone, ${TENANTS} tenants; reports not written`);
+      return;
+    }
 
     // ---- PostgreSQL connections, direct and through PgBouncer -----------------------------------
     const bouncing = await pgbouncerBench({
@@ -621,41 +676,10 @@ async function main(): Promise<void> {
     server = undefined;
 
     // ---- the page cache and the fair share (bench/front.ts) -------------------------------------
-    const editors = new Map<string, Awaited<ReturnType<typeof factory>>>();
-    try {
-      const front = await frontBench({
-        env: {
-          ...env,
-          ...platform.childEnv,
-          PORTICO_CONNECTION_BUDGET: String(BUDGET),
-          PORTICO_TENANT_POOL_SIZE: String(POOL),
-          PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
-          PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
-        },
-        placement,
-        tenants: TENANTS,
-        ids,
-        slugOf,
-        control: platform.deps.control,
-        tenantDb: async (id) => {
-          const known = editors.get(id);
-          if (known) return known.client;
-          const pooled = await factory(id);
-          editors.set(id, pooled);
-          return pooled.client;
-        },
-        secretKey: platform.childEnv.PORTICO_SECRET_KEY,
-        phaseMs: PHASE_MS,
-        concurrency: CONCURRENCY,
-        zipfS: ZIPF_S,
-        say,
-      });
-      figures.push(...front.figures);
-      cachedCurve.push(...front.curve);
-      frontDetail = front.detail;
-    } finally {
-      await Promise.all([...editors.values()].map((pooled) => pooled.close().catch(() => {})));
-    }
+    const front = await runFront(platform, env, ids, placement, factory);
+    figures.push(...front.figures);
+    cachedCurve.push(...front.curve);
+    frontDetail = front.detail;
 
     // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of 20, alternating) ---------
     // With the shipped pool of spare databases (decision 015), refilled between runs so that no

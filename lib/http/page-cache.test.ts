@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { PageCache, nonceOf, pageCacheKey, parseCookies, restampNonce, type CachedPage } from "./page-cache.ts";
+import {
+  PageCache,
+  nonceOf,
+  pageCacheKey,
+  parseCookies,
+  restampNonce,
+  splitOnNonce,
+  type CachedPage,
+} from "./page-cache.ts";
 import { contentSecurityPolicy, generateNonce } from "./security-headers.ts";
 
 const options = { localeCookie: "portico-locale", https: true };
@@ -76,6 +84,21 @@ const page = (tenant: string, bytes: number): CachedPage => ({
   headers: {},
   body: Buffer.alloc(bytes, 0x61),
   html: true,
+});
+
+describe("cutting a page around its nonce", () => {
+  it("finds every occurrence, so pieces and a fresh nonce rebuild the page re-stamped", () => {
+    const nonce = generateNonce();
+    const csp = contentSecurityPolicy(nonce, { dev: false });
+    const body = Buffer.from(`<script nonce="${nonce}">a</script><style nonce="${nonce}"></style>é`, "utf8");
+    const cut = splitOnNonce(body, csp)!;
+    expect(cut.parts).toHaveLength(3);
+    const fresh = generateNonce();
+    const rebuilt = Buffer.concat(cut.parts.flatMap((p, i) => (i ? [Buffer.from(fresh), p] : [p])));
+    expect(rebuilt.equals(restampNonce({ body, csp }, fresh).body)).toBe(true);
+    // Positive control: without a nonce in the policy there is nothing to cut.
+    expect(splitOnNonce(body, "default-src 'self'")).toBeNull();
+  });
 });
 
 describe("the store", () => {

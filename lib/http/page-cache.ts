@@ -104,6 +104,25 @@ export function restampNonce(
   return { body: Buffer.from(body, "utf8"), csp: page.csp!.split(old).join(fresh) };
 }
 
+/**
+ * A stored page's body cut around its nonce, so each response writes the pieces with a fresh
+ * nonce between them: no decoding, no copy of the page per response. Null when the page has no
+ * nonce to replace (the CSP header names none).
+ */
+export function splitOnNonce(body: Buffer, csp: string | undefined): { nonce: string; parts: Buffer[] } | null {
+  const nonce = nonceOf(csp);
+  if (!nonce) return null;
+  const needle = Buffer.from(nonce, "utf8");
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = body.indexOf(needle, from); at >= 0; at = body.indexOf(needle, from)) {
+    parts.push(body.subarray(from, at));
+    from = at + needle.length;
+  }
+  parts.push(body.subarray(from));
+  return { nonce, parts };
+}
+
 export interface CachedPage {
   tenant: string;
   status: number;
@@ -111,6 +130,8 @@ export interface CachedPage {
   body: Buffer;
   /** Whether the body is HTML carrying the CSP nonce (re-stamped per response). */
   html: boolean;
+  /** The body cut around its nonce (splitOnNonce), for HTML. */
+  cut?: { nonce: string; parts: Buffer[] } | null;
 }
 
 /** A stored page, and whether it is younger than the time to live. */

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import type http from "node:http";
 import { request as httpRequest } from "node:http";
-import { PageCache, pageCacheKey, restampNonce, type CachedPage } from "../../lib/http/page-cache.ts";
+import { PageCache, pageCacheKey, restampNonce, splitOnNonce, type CachedPage } from "../../lib/http/page-cache.ts";
 import { generateNonce } from "../../lib/http/security-headers.ts";
 import { TENANT_HEADER, parseTenantHeader } from "../../lib/http/tenant-header.ts";
 import { TenantTraffic } from "../../lib/tenancy/tenant-traffic.ts";
@@ -292,7 +292,8 @@ export class TenantFront {
           const html = (headers["content-type"] ?? "").startsWith("text/html");
           // Each response of an HTML page has its own nonce, so no two bodies are the same.
           if (html) delete headers.etag;
-          page = { tenant: tenant.id, status: 200, headers, body, html };
+          const cut = html ? splitOnNonce(body, headers["content-security-policy"]) : null;
+          page = { tenant: tenant.id, status: 200, headers, body, html, cut };
           if (cache.set(key, page, ticket)) this.figures.stored++;
           else page = undefined;
         }
@@ -323,12 +324,31 @@ function takeTenantHeader(res: http.ServerResponse, args: unknown[]): { id: stri
 }
 
 function serveCached(page: CachedPage, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const csp = page.headers["content-security-policy"];
-  const out = page.html ? restampNonce({ body: page.body, csp }, generateNonce()) : { body: page.body, csp };
   for (const [name, value] of Object.entries(page.headers)) res.setHeader(name, value);
+  res.setHeader("x-portico-cache", "hit");
+  if (page.html && page.cut) {
+    // The stored pieces with a fresh nonce between them, in the CSP header too.
+    const { nonce, parts } = page.cut;
+    const fresh = Buffer.from(generateNonce(), "utf8");
+    const csp = page.headers["content-security-policy"]!;
+    res.setHeader("content-security-policy", csp.split(nonce).join(fresh.toString("utf8")));
+    const length = parts.reduce((n, p) => n + p.length, 0) + (parts.length - 1) * fresh.length;
+    res.setHeader("content-length", String(length));
+    res.writeHead(page.status);
+    if (req.method === "HEAD") return void res.end();
+    res.cork();
+    parts.forEach((part, i) => {
+      if (i > 0) res.write(fresh);
+      res.write(part);
+    });
+    res.end();
+    return;
+  }
+  const out = page.html
+    ? restampNonce({ body: page.body, csp: page.headers["content-security-policy"] }, generateNonce())
+    : { body: page.body, csp: page.headers["content-security-policy"] };
   if (out.csp) res.setHeader("content-security-policy", out.csp);
   res.setHeader("content-length", String(out.body.length));
-  res.setHeader("x-portico-cache", "hit");
   res.writeHead(page.status);
   res.end(req.method === "HEAD" ? undefined : out.body);
 }
