@@ -6,9 +6,9 @@ import { LRUCache } from "lru-cache";
  * beyond that the request is refused at once, for that tenant alone, so a flood at one portal
  * fills only its own slots and queue while every other tenant is admitted as before.
  *
- * Work-conserving: while the whole process has fewer than `idleBelow` requests in flight, a
- * tenant may go past its concurrency, up to `borrowUpTo` times it (a portal alone on a quiet
- * server is served as fast as before); once others are busy, it gets its own share only.
+ * Work-conserving: while no other tenant has a request in flight, a tenant may go past its
+ * concurrency, up to `borrowUpTo` times it (a portal alone on the server is served as fast as
+ * with no share at all); as soon as another is served, each gets its own share.
  *
  * Keys are whatever the caller names a tenant by (its host, normalised). Gates are kept for the
  * most recent `maxTenants` keys, so a client inventing Host headers cannot grow memory: room is
@@ -40,7 +40,7 @@ interface Gate {
 
 export interface AdmissionFigures {
   admitted: number;
-  /** Admitted past the tenant's concurrency while the process was quiet. */
+  /** Admitted past the tenant's concurrency while no other tenant was served. */
   borrowed: number;
   queued: number;
   refused: number;
@@ -51,15 +51,13 @@ export class TenantAdmission {
   readonly figures: AdmissionFigures = { admitted: 0, borrowed: 0, queued: 0, refused: 0 };
   /** Requests in flight, all tenants together. */
   private active = 0;
-  private readonly idleBelow: number;
   private readonly borrowUpTo: number;
 
   constructor(
     private readonly limitsFor: (key: string) => AdmissionLimits,
-    options: { maxTenants?: number; idleBelow?: number; borrowUpTo?: number } = {},
+    options: { maxTenants?: number; borrowUpTo?: number } = {},
   ) {
     if (options.maxTenants !== undefined && options.maxTenants < 1) throw new Error("maxTenants must be at least 1");
-    this.idleBelow = options.idleBelow ?? 0;
     this.borrowUpTo = options.borrowUpTo ?? 1;
     this.gates = new LRUCache<string, Gate>({ max: options.maxTenants ?? 10_000 });
   }
@@ -73,11 +71,8 @@ export class TenantAdmission {
     const limits = checked(this.limitsFor(key));
     const gate = this.gateFor(key);
     if (gate.active < limits.concurrency && gate.waiting.length === 0) return this.grant(gate);
-    if (
-      gate.waiting.length === 0 &&
-      this.active < this.idleBelow &&
-      gate.active < limits.concurrency * this.borrowUpTo
-    ) {
+    const alone = this.active === gate.active;
+    if (gate.waiting.length === 0 && alone && gate.active < limits.concurrency * this.borrowUpTo) {
       this.figures.borrowed++;
       return this.grant(gate);
     }

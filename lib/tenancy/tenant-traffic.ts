@@ -26,11 +26,10 @@ interface Bucket {
 }
 
 /**
- * While fewer than this many pages are rendering in the whole process, a tenant may render up to
- * BORROW_UP_TO times its plan's concurrency: alone on a quiet server it is served as fast as
- * with no share at all; under contention each gets its own (decision 055).
+ * While no other tenant's page is rendering, a tenant may render up to BORROW_UP_TO times its
+ * plan's concurrency: alone on the server it is served as fast as with no share at all; as soon
+ * as another tenant is served, each gets its own (decision 055).
  */
-const QUIET_BELOW = 12;
 const BORROW_UP_TO = 4;
 
 export class TenantTraffic {
@@ -46,7 +45,6 @@ export class TenantTraffic {
   ) {
     this.admission = new TenantAdmission((key) => this.limitsOf.get(key) ?? UNKNOWN_TRAFFIC, {
       maxTenants: 20_000,
-      idleBelow: QUIET_BELOW,
       borrowUpTo: BORROW_UP_TO,
     });
   }
