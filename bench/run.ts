@@ -228,6 +228,18 @@ const curvePoints = (points: ScalePoint[]) =>
     .map((p) => `${p.tenants}: ${p.rps.toFixed(0)} req/s, p50 ${p.p50Ms.toFixed(1)} ms, p99 ${p.p99Ms.toFixed(1)} ms`)
     .join("; ");
 
+/** The web servers' environment in every HTTP phase: the run's platform, budget and timeouts. */
+function webServerEnv(env: NodeJS.ProcessEnv, platform: Bootstrapped): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    ...platform.childEnv,
+    PORTICO_CONNECTION_BUDGET: String(BUDGET),
+    PORTICO_TENANT_POOL_SIZE: String(POOL),
+    PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
+    PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
+  };
+}
+
 /** bench/front.ts against this run's fleet, its web servers configured as the load phases'. */
 async function runFront(
   platform: Bootstrapped,
@@ -239,14 +251,7 @@ async function runFront(
   const editors = new Map<string, PooledClient<TenantDb>>();
   try {
     return await frontBench({
-      env: {
-        ...env,
-        ...platform.childEnv,
-        PORTICO_CONNECTION_BUDGET: String(BUDGET),
-        PORTICO_TENANT_POOL_SIZE: String(POOL),
-        PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
-        PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
-      },
+      env: webServerEnv(env, platform),
       placement,
       tenants: TENANTS,
       ids,
@@ -471,12 +476,7 @@ async function main(): Promise<void> {
     server = await startNextServer(
       port,
       {
-        ...env,
-        ...platform.childEnv,
-        PORTICO_CONNECTION_BUDGET: String(BUDGET),
-        PORTICO_TENANT_POOL_SIZE: String(POOL),
-        PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
-        PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
+        ...webServerEnv(env, platform),
         // These phases measure rendering (the tenant clients under it): every page rendered,
         // as before the page cache and fair share, which bench/front.ts measures after.
         PORTICO_PAGE_CACHE_MB: "0",
@@ -757,12 +757,7 @@ async function main(): Promise<void> {
         server = await startNextServer(
           scalePort,
           {
-            ...env,
-            ...platform.childEnv,
-            PORTICO_CONNECTION_BUDGET: String(BUDGET),
-            PORTICO_TENANT_POOL_SIZE: String(POOL),
-            PORTICO_TENANT_IDLE_MS: String(IDLE_MS),
-            PORTICO_CLIENT_IDLE_MS: String(CLIENT_IDLE_MS),
+            ...webServerEnv(env, platform),
             ...(cached
               ? {
                   PORTICO_PLAN_RATE_LIMITS: "starter=0,standard=0,premium=0",

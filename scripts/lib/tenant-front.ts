@@ -80,16 +80,8 @@ const FILL_WAIT_MS = 10_000;
 /** Response headers not kept with a stored page (each response gets its own). */
 const UNSTORED = new Set(["x-request-id", "date", "connection", "keep-alive", "transfer-encoding", "content-length"]);
 
-export interface FrontFigures {
-  hits: number;
-  /** Answered by waiting for another request's render of the same page. */
-  coalesced: number;
-  /** Stale pages rendered again in the background. */
-  refreshes: number;
-  misses: number;
-  stored: number;
-  purges: number;
-}
+/** What the front counts of its page cache (lib/observability/metrics.ts says what each is). */
+export type FrontFigures = Omit<MetricsFrontFigures["cache"], "bytes">;
 
 export class TenantFront {
   readonly cache: PageCache | null;
