@@ -93,6 +93,9 @@ export async function startFleet(options: {
       PORTICO_TENANT_TIMEOUT_MS: "1000",
       // No scheduled backups during fault runs (README → Backups).
       PORTICO_BACKUPS: "false",
+      // The fault tests measure how rendered pages meet an outage; a cached public page is served
+      // until a render meets it (decision 054), which these tests do not assert.
+      PORTICO_PAGE_CACHE_MB: "0",
       ...options.env,
     });
     const child = server;
