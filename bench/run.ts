@@ -770,22 +770,10 @@ async function main(): Promise<void> {
         if (!placement.unavailable) await placement.separate(server.pid!);
         const z = zipf(SCALE_TENANTS, ZIPF_S, seededRandom(cached ? 61 : 60));
         const pick = () => `${slugOf(z.next())}.localhost:${scalePort}`;
-        await load({
-          port: scalePort,
-          path: "/",
-          concurrency: CONCURRENCY,
-          durationMs: PHASE_MS,
-          pickHost: pick,
-          check,
-        });
-        const r = await load({
-          port: scalePort,
-          path: "/",
-          concurrency: CONCURRENCY,
-          durationMs: PHASE_MS,
-          pickHost: pick,
-          check,
-        });
+        const phase = () =>
+          load({ port: scalePort, path: "/", concurrency: CONCURRENCY, durationMs: PHASE_MS, pickHost: pick, check });
+        await phase(); // warm-up: JIT, and the cache's first renders
+        const r = await phase();
         (cached ? cachedCurve : curve).push({ tenants: SCALE_TENANTS, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
         say(
           `  Zipf over ${SCALE_TENANTS}, ${cached ? "page cache" : "rendered"}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`,

@@ -14,12 +14,15 @@ export { TENANT_CHANGED, TENANT_CONTENT_CHANGED, listenForTenantChanges, type Li
  */
 
 /** Tells every instance a tenant changed, over a pg client or the Prisma control-plane client. */
-export async function notifyTenantChanged(
-  client: Pick<pg.Client, "query"> | Pick<ControlDb, "$executeRaw">,
-  tenantId: string,
-): Promise<void> {
-  if ("$executeRaw" in client) await client.$executeRaw`SELECT pg_notify(${TENANT_CHANGED}, ${tenantId})`;
-  else await client.query("SELECT pg_notify($1, $2)", [TENANT_CHANGED, tenantId]);
+export function notifyTenantChanged(client: NoticeClient, tenantId: string): Promise<void> {
+  return notify(client, TENANT_CHANGED, tenantId);
+}
+
+type NoticeClient = Pick<pg.Client, "query"> | Pick<ControlDb, "$executeRaw">;
+
+async function notify(client: NoticeClient, channel: string, tenantId: string): Promise<void> {
+  if ("$executeRaw" in client) await client.$executeRaw`SELECT pg_notify(${channel}, ${tenantId})`;
+  else await client.query("SELECT pg_notify($1, $2)", [channel, tenantId]);
 }
 
 /**
@@ -32,14 +35,10 @@ export function tenantsChangedStatement(control: Pick<ControlDb, "$executeRaw">,
 
 /**
  * Tells every instance that a tenant's portal content changed: their page caches drop its pages.
- * Sent after every tenant action (lib/actions/tenant-action.server.ts) and by operations that
- * rewrite a tenant's data wholesale (restore, erasure); a change of the tenant itself
- * (TENANT_CHANGED) drops its pages too.
+ * Sent after every tenant action (lib/platform/content-changed.server.ts) and by the guest
+ * confirmation link; a change of the tenant itself (TENANT_CHANGED: suspension, domains, a
+ * restore) drops its pages too.
  */
-export async function notifyTenantContentChanged(
-  client: Pick<pg.Client, "query"> | Pick<ControlDb, "$executeRaw">,
-  tenantId: string,
-): Promise<void> {
-  if ("$executeRaw" in client) await client.$executeRaw`SELECT pg_notify(${TENANT_CONTENT_CHANGED}, ${tenantId})`;
-  else await client.query("SELECT pg_notify($1, $2)", [TENANT_CONTENT_CHANGED, tenantId]);
+export function notifyTenantContentChanged(client: NoticeClient, tenantId: string): Promise<void> {
+  return notify(client, TENANT_CONTENT_CHANGED, tenantId);
 }
