@@ -30,7 +30,7 @@ interface Bucket {
  * plan's concurrency: alone on the server it is served as fast as with no share at all; as soon
  * as another tenant is served, each gets its own (decision 055).
  */
-const BORROW_UP_TO = 4;
+const BORROW_UP_TO = 8;
 
 export class TenantTraffic {
   private readonly hosts = new LRUCache<string, { id: string; plan: PlanName | null }>({ max: 20_000 });
