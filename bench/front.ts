@@ -14,6 +14,7 @@ import { freePort } from "../lib/db/embedded.server.ts";
 import type { TenantDb } from "../lib/db/tenant-db.server.ts";
 import { notifyTenantContentChanged } from "../lib/tenancy/invalidation.server.ts";
 import type { Placement } from "./cpus.ts";
+import { loadApart } from "./load-apart.ts";
 import { load, type LoadResult } from "./load.ts";
 import { startNextServer } from "./next-process.ts";
 import type { Figure, ScalePoint } from "./report.ts";
@@ -44,6 +45,7 @@ export interface FrontBenchResult {
 }
 
 const ROUNDS = 10;
+const SIGNED_IN_ROUNDS = 20;
 
 /**
  * The page cache sized to hold the fleet's two public pages measured (catalogue and first event,
@@ -112,14 +114,21 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
       });
     }
 
-    // Paired rounds, alternating, the median of their ratios (as the throughput rounds in run.ts).
-    const paired = async (a: () => Promise<LoadResult>, b: () => Promise<LoadResult>) => {
+    // Paired rounds, the median of their ratios (as the throughput rounds in run.ts), in the
+    // order a b, b a, a b…: a machine getting slower or faster during the phase (the database's
+    // background writes after provisioning) weighs on both sides alike.
+    const paired = async (a: () => Promise<LoadResult>, b: () => Promise<LoadResult>, rounds = ROUNDS) => {
       const as: LoadResult[] = [];
       const bs: LoadResult[] = [];
       const ratios: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        as.push(await a());
-        bs.push(await b());
+      for (let r = 0; r < rounds; r++) {
+        if (r % 2 === 0) {
+          as.push(await a());
+          bs.push(await b());
+        } else {
+          bs.push(await b());
+          as.push(await a());
+        }
         ratios.push(bs.at(-1)!.rps / as.at(-1)!.rps);
       }
       return { as, bs, ratio: median(ratios), ratios };
@@ -146,12 +155,14 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         path: "/",
         headers: { cookie },
         concurrency: input.concurrency,
-        durationMs: roundMs,
+        // Longer and more rounds than the cached ones: at ~50 pages/s a 1 s round is ~50
+        // requests, and the requests still in flight at its end weigh on its rate.
+        durationMs: roundMs * 2,
         pickHost: () => host(0, port),
         check: (h, s, body) =>
           mine(h, s, body) && (body.includes("Bench Member") || body.includes("member@bench.example")),
       });
-    const member = await paired(signedIn(before), signedIn(after));
+    const member = await paired(signedIn(before), signedIn(after), SIGNED_IN_ROUNDS);
 
     say("  Zipf traffic to 1, 10, 100 and every tenant, anonymous catalogue from the cache…");
     const curve: ScalePoint[] = [];
@@ -174,14 +185,15 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     }
 
     say(`  uniform traffic over ${tenants} tenants, anonymous catalogue: from the cache, and rendered (before)…`);
+    // From a load process of its own (bench/load-apart.ts): this one's pauses are not the server's.
     const uniform = (port: number) =>
-      load({
+      loadApart({
         port,
         path: "/",
         concurrency: input.concurrency,
         durationMs: input.phaseMs,
-        pickHost: () => host(Math.floor(Math.random() * tenants), port),
-        check: mine,
+        hosts: Array.from({ length: tenants }, (_, i) => host(i, port)),
+        expect: Array.from({ length: tenants }, (_, i) => `Bench Tenant ${i}<`),
       });
     const uniformAfter = await uniform(after);
     const uniformBefore = await uniform(before);
@@ -208,7 +220,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         figure: "signed-in catalogue (never cached), with the cache and fair share ÷ before",
         measured: `${avg(member.bs)} req/s`,
         baseline: `${avg(member.as)} req/s`,
-        ratio: `${member.ratio.toFixed(3)} (median of ${ROUNDS} rounds)`,
+        ratio: `${member.ratio.toFixed(3)} (median of ${SIGNED_IN_ROUNDS} rounds, ${Math.min(...member.ratios).toFixed(2)}–${Math.max(...member.ratios).toFixed(2)})`,
         target: "≥ 0.95",
         pass: member.ratio >= 0.95,
       },

@@ -1,0 +1,57 @@
+/**
+ * The load generator in a process of its own, for the tail latency figures: in the bench's
+ * process its pauses (the garbage of hundreds of thousands of bodies, and of everything else
+ * the bench holds) would show as the server's p99. The child gets what to send as data, uniform
+ * over `hosts`, and checks each body names its own host's tenant (`expect[i]` for `hosts[i]`).
+ *
+ * Run as a script, it reads one plan as JSON on stdin and writes its LoadResult as JSON.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { load, type LoadResult } from "./load.ts";
+
+export interface ApartPlan {
+  port: number;
+  path: string;
+  concurrency: number;
+  durationMs: number;
+  hosts: string[];
+  /** What the body of a page of hosts[i] must contain. */
+  expect: string[];
+}
+
+export async function loadApart(plan: ApartPlan): Promise<LoadResult> {
+  if (plan.hosts.length === 0 || plan.hosts.length !== plan.expect.length)
+    throw new Error("loadApart: one expected text per host");
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", fileURLToPath(import.meta.url)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const out: Buffer[] = [];
+  child.stdout.on("data", (c: Buffer) => out.push(c));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  child.stdin.end(JSON.stringify(plan));
+  const code = await exited;
+  if (code !== 0) throw new Error(`the load process exited with ${code}`);
+  return JSON.parse(Buffer.concat(out).toString("utf8")) as LoadResult;
+}
+
+async function main(): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const plan = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ApartPlan;
+  const byHost = new Map(plan.hosts.map((h, i) => [h, plan.expect[i]!]));
+  const result = await load({
+    port: plan.port,
+    path: plan.path,
+    concurrency: plan.concurrency,
+    durationMs: plan.durationMs,
+    pickHost: () => plan.hosts[Math.floor(Math.random() * plan.hosts.length)]!,
+    check: (host, _status, body) => body.includes(byHost.get(host)!),
+  });
+  process.stdout.write(JSON.stringify(result));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
