@@ -530,7 +530,11 @@ async function main(): Promise<void> {
     say(`throughput against the number of tenants receiving traffic (Zipf s=${ZIPF_S}, ${PHASE_MS / 1000} s each)…`);
     const curve: ScalePoint[] = [];
     const curveResults: LoadResult[] = [];
+    // Backends PostgreSQL started, all databases: how often a request needed a new connection.
+    const sessions = async () =>
+      Number((await admin.query("SELECT sum(sessions)::bigint AS n FROM pg_stat_database")).rows[0].n);
     for (const [i, k] of [...new Set([1, 10, 100, TENANTS].filter((k) => k <= TENANTS))].entries()) {
+      const sessionsBefore = await sessions();
       const r = await load({
         port,
         path: "/",
@@ -542,7 +546,7 @@ async function main(): Promise<void> {
       curve.push({ tenants: k, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
       curveResults.push(r);
       say(
-        `  ${k} tenants: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`,
+        `  ${k} tenants: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, ${(((await sessions()) - sessionsBefore) / (PHASE_MS / 1000)).toFixed(1)} new connections/s`,
       );
     }
 
