@@ -27,6 +27,12 @@ export async function load(options: {
   /** Request headers beside Host (a session cookie). */
   headers?: Record<string, string>;
   check?: (host: string, status: number, body: string) => boolean;
+  /**
+   * Bytes each body of `host` must contain, searched chunk by chunk (across chunk boundaries)
+   * without making a string of every page: the lighter check, where the client's own work
+   * would show in the latencies.
+   */
+  expect?: (host: string) => Buffer;
   /** Stops early once this returns true. */
   until?: () => boolean;
 }): Promise<LoadResult> {
@@ -48,12 +54,22 @@ export async function load(options: {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
+          const needle = options.expect?.(host);
+          let found = false;
+          let carry: Buffer | null = null;
+          res.on("data", (c: Buffer) => {
+            if (!needle) return void chunks.push(c);
+            if (found) return;
+            const hay: Buffer = carry ? Buffer.concat([carry, c]) : c;
+            found = hay.includes(needle);
+            carry = hay.subarray(Math.max(0, hay.length - needle.length + 1));
+          });
           res.on("end", () => {
             latencies.push(performance.now() - t0);
             statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
             const ok =
               res.statusCode === 200 &&
+              (!needle || found) &&
               (options.check?.(host, res.statusCode, Buffer.concat(chunks).toString("utf8")) ?? true);
             if (!ok) errors += 1;
             resolve();
