@@ -32,3 +32,12 @@ for (const schema of ["control", "tenant"]) {
   }
   console.log(`generated the ${schema} client (lib/db/generated/${schema})`);
 }
+
+// Every tenant's client shares what depends only on its schema (docs/decisions/056).
+try {
+  const { shareInstalledSchemaState } = await import("./lib/share-prisma-schema-state.mjs");
+  console.log(`Prisma clients share their schema's state: ${shareInstalledSchemaState()}`);
+} catch (error) {
+  console.error(String(error instanceof Error ? error.message : error));
+  process.exit(1);
+}
