@@ -96,23 +96,26 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     const mine = (h: string, _status: number, body: string) => body.includes(`Bench Tenant ${indexOfHost(h)}<`);
     const errorsIn = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.errors, 0);
 
+    /** Asks `port` once for each of `paths` of every tenant, a tenant's paths one after another. */
+    const askEachOnce = (port: number, paths: string[]) => {
+      let next = 0;
+      return load({
+        port,
+        path: paths[0]!,
+        concurrency: input.concurrency,
+        durationMs: 300_000,
+        until: () => next >= tenants * paths.length,
+        pickHost: () => host(Math.floor(next / paths.length) % tenants, port),
+        pickPath: () => paths[next++ % paths.length]!,
+        check: own,
+      });
+    };
+
     // Warm-up: JIT on every server, then every tenant's catalogue and first event once on the
     // two caching servers, so the cache holds the fleet's public pages as in production.
     for (const port of [before, after, second])
       await load({ port, path: "/", concurrency: input.concurrency, durationMs: 3_000, pickHost: () => host(0, port) });
-    for (const port of [after, second]) {
-      let next = 0;
-      await load({
-        port,
-        path: "/",
-        concurrency: input.concurrency,
-        durationMs: 300_000,
-        until: () => next >= tenants * 2,
-        pickHost: () => host(Math.floor(next / 2) % tenants, port),
-        pickPath: () => (next++ % 2 ? "/events/event-0" : "/"),
-        check: own,
-      });
-    }
+    for (const port of [after, second]) await askEachOnce(port, ["/", "/events/event-0"]);
 
     // Paired rounds, the median of their ratios (as the throughput rounds in run.ts), in the
     // order a b, b a, a b…: a machine getting slower or faster during the phase (the database's
@@ -199,16 +202,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     // within the pages' 60 s lifetime. The phases since the warm-up took minutes, so most pages
     // have expired: ask for each catalogue once more, then measure (the pages' first renders
     // are the curve's and the warm-up's, not the tail's).
-    let rewarmed = 0;
-    await load({
-      port: after,
-      path: "/",
-      concurrency: input.concurrency,
-      durationMs: 300_000,
-      until: () => rewarmed >= tenants,
-      pickHost: () => host(rewarmed++ % tenants, after),
-      check: own,
-    });
+    await askEachOnce(after, ["/"]);
     const uniformAfter = await uniform(after);
     const uniformBefore = await uniform(before);
 
