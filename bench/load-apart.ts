@@ -8,7 +8,8 @@
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { load, type LoadResult } from "./load.ts";
+import type { LoadResult } from "./load.ts";
+import { rawLoad } from "./raw-load.ts";
 
 export interface ApartPlan {
   port: number;
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const needles = new Map(plan.hosts.map((h, i) => [h, Buffer.from(plan.expect[i]!, "utf8")]));
-  const result = await load({
+  const result = await rawLoad({
     port: plan.port,
     path: plan.path,
     concurrency: plan.concurrency,
