@@ -90,12 +90,22 @@ export async function load(options: {
   );
   const elapsed = performance.now() - started;
   agent.destroy();
+  return summarise(latencies, errors, statuses, elapsed);
+}
+
+/** A load's result from its latencies (ms, in any order), over `elapsedMs`. */
+export function summarise(
+  latencies: number[],
+  errors: number,
+  statuses: Record<number, number>,
+  elapsedMs: number,
+): LoadResult {
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
     requests: latencies.length,
     errors,
-    rps: (latencies.length / elapsed) * 1000,
+    rps: (latencies.length / elapsedMs) * 1000,
     p50Ms: at(0.5),
     p95Ms: at(0.95),
     p99Ms: at(0.99),

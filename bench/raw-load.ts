@@ -7,7 +7,7 @@
  * server's p99. Loopback only; every body is checked for `expect(host)` as it streams in.
  */
 import net from "node:net";
-import type { LoadResult } from "./load.ts";
+import { summarise, type LoadResult } from "./load.ts";
 
 export interface RawLoadOptions {
   port: number;
@@ -165,15 +165,5 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
 
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsed = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return {
-    requests: latencies.length,
-    errors,
-    rps: (latencies.length / elapsed) * 1000,
-    p50Ms: at(0.5),
-    p95Ms: at(0.95),
-    p99Ms: at(0.99),
-    statuses,
-  };
+  return summarise(latencies, errors, statuses, elapsed);
 }
