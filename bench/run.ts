@@ -885,7 +885,9 @@ async function main(): Promise<void> {
         restPerTenant: rest / Math.max(1, outcomes.length),
         single: median(singles),
         singles,
-        migrated: outcomes.filter((o) => o.ok).length + 1 + singles.length,
+        // The fleet run goes over every one of the TENANTS, the ones already migrated singly too
+        // (they come back ok with nothing to do): its ok outcomes are the tenants at the migration.
+        migrated: outcomes.filter((o) => o.ok).length,
         ratio: ms / (median(singles) * TENANTS),
         busy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
         cpuPerTenant: { bench: (own1 - own0) / outcomes.length, postgres: (pg1 - pg0) / outcomes.length },
@@ -958,12 +960,13 @@ async function main(): Promise<void> {
       const m0 = performance.now();
       const scaled = await migrateFleet(platform.deps, { concurrency: 8, dir: scaleDir });
       const scaleMs = performance.now() - m0;
-      const migratedAll = scaled.length === total && scaled.every((o) => o.ok);
+      // Every tenant in the control plane: the 5,000 and those the provisioning figures made since.
+      const migratedAll = scaled.length >= total && scaled.every((o) => o.ok);
       const perTenantLarge = scaleMs / Math.max(1, scaled.length);
       const perTenantBase = median(fleetRounds.map((r) => r.restPerTenant));
       figures.push({
-        figure: `fleet migration per tenant: all ${total} tenants on 2 servers ÷ the first ${TENANTS} (8 at a time; ${split})`,
-        measured: `${perTenantLarge.toFixed(2)} ms (${(scaleMs / 1000).toFixed(1)} s)`,
+        figure: `fleet migration per tenant: all ${scaled.length} tenants on 2 servers ÷ the first ${TENANTS} (8 at a time; ${split})`,
+        measured: `${perTenantLarge.toFixed(2)} ms (${(scaleMs / 1000).toFixed(1)} s, ${scaled.filter((o) => !o.ok).length} failed)`,
         baseline: `${perTenantBase.toFixed(2)} ms`,
         ratio: (perTenantLarge / perTenantBase).toFixed(3),
         target: "≤ 1.2",
