@@ -321,6 +321,9 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     };
   } finally {
     for (const server of servers) server.kill("SIGTERM");
+    // Each start pinned this process and PostgreSQL off CPU 0: give every CPU back, or the
+    // sections after this one (provisioning, fleet migration) run on one CPU.
+    if (!input.placement.unavailable) await input.placement.share(process.pid);
   }
 }
 

@@ -279,6 +279,17 @@ async function runFront(
 /** Set when a figure misses its target: the run then exits 1 (after cleaning up). */
 let missed = false;
 
+/**
+ * Refuses to go on while this process may not use every CPU: a section that pinned it and did
+ * not give the CPUs back would slow the figures after it, silently (it did once: the fleet
+ * migration took 16.3 s rather than 4.2 s, and provisioning 113 ms rather than 46).
+ */
+function assertEveryCpu(): void {
+  const usable = os.availableParallelism();
+  if (usable < os.cpus().length)
+    throw new Error(`bench: this process may use ${usable} of ${os.cpus().length} CPUs; a section left it pinned`);
+}
+
 async function main(): Promise<void> {
   await prerequisites();
   const started = Date.now();
@@ -332,6 +343,7 @@ async function main(): Promise<void> {
         cpuPlacement(path.join(dir, "pg", "postmaster.pid")),
         factory,
       );
+      assertEveryCpu();
       console.log(`\n${table(front)}\n`);
       say(`page cache and fair share section alone, ${TENANTS} tenants; reports not written`);
       return;
@@ -695,11 +707,13 @@ async function main(): Promise<void> {
 
     // ---- the page cache and the fair share (bench/front.ts) -------------------------------------
     const front = await runFront(platform, env, ids, placement, factory);
+    assertEveryCpu();
     figures.push(...front.figures);
     cachedCurve.push(...front.curve);
     frontDetail = front.detail;
 
     // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of 20, alternating) ---------
+    assertEveryCpu();
     // With the shipped pool of spare databases (decision 015), refilled between runs so that no
     // background clone overlaps a timed one; and, tracked, with no spare ready.
     const stepMs: Record<string, number[]> = {};
@@ -798,6 +812,7 @@ async function main(): Promise<void> {
         scaleErrors += r.errors;
         scaleRequests += r.requests;
         server.kill("SIGTERM");
+        if (!placement.unavailable) await placement.share(process.pid);
         server = undefined;
       }
       figures.push({
@@ -899,6 +914,7 @@ async function main(): Promise<void> {
     }
     const fleet = [...fleetRounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(fleetRounds.length / 2)]!;
     const cores = os.availableParallelism();
+    assertEveryCpu();
     const cpuPerTenant = fleet.cpuPerTenant.bench + fleet.cpuPerTenant.postgres;
     // The floor under any fleet migration: one new connection per tenant, with its own role.
     const urls = await Promise.all(ids.slice(0, TENANTS).map(urlOf));
