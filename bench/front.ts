@@ -6,6 +6,7 @@
  * lib/tenancy/tenant-traffic.test.ts; here the concurrency share is measured).
  */
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { encode } from "next-auth/jwt";
 import { deriveSessionSecret } from "../lib/auth/credentials.server.ts";
@@ -55,6 +56,8 @@ const SIGNED_IN_ROUNDS = 20;
 export function cacheMbFor(tenants: number): string {
   return String(Math.max(64, Math.ceil((tenants * 2 * 64) / 1024)));
 }
+/** The uniform phases' unmeasured ramp-up at the same traffic. */
+const UNIFORM_RAMP_MS = 3_000;
 const RATE_LIMITS_OFF = "starter=0,standard=0,premium=0";
 const FLOOD_CONNECTIONS = 128;
 /** Edits made while the safety load runs, one every EDIT_EVERY_MS. */
@@ -80,7 +83,12 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
   try {
     say("page cache and fair share: one web server rendering every page (before), two with the cache and fair share…");
     const before = await start({ PORTICO_PAGE_CACHE_MB: "0", PORTICO_FAIR_SHARE: "off" });
-    const caching = { PORTICO_PLAN_RATE_LIMITS: RATE_LIMITS_OFF, PORTICO_PAGE_CACHE_MB: cacheMbFor(tenants) };
+    const metricsToken = randomBytes(32).toString("hex");
+    const caching = {
+      PORTICO_PLAN_RATE_LIMITS: RATE_LIMITS_OFF,
+      PORTICO_PAGE_CACHE_MB: cacheMbFor(tenants),
+      PORTICO_METRICS_TOKEN: metricsToken,
+    };
     const after = await start(caching);
     const second = await start(caching);
     const host = (i: number, port: number) => `${slugOf(i)}.localhost:${port}`;
@@ -111,11 +119,13 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
       });
     };
 
-    // Warm-up: JIT on every server, then every tenant's catalogue and first event once on the
-    // two caching servers, so the cache holds the fleet's public pages as in production.
+    // Warm-up: JIT on every server, then every tenant's catalogue and first event once on each,
+    // so the caches hold the fleet's public pages as in production. "Before" is asked too: a
+    // server that has served the fleet holds its tenants' clients (bench: memory per cached
+    // client), and one that served a single tenant would be measured against that, not the cache.
     for (const port of [before, after, second])
       await load({ port, path: "/", concurrency: input.concurrency, durationMs: 3_000, pickHost: () => host(0, port) });
-    for (const port of [after, second]) await askEachOnce(port, ["/", "/events/event-0"]);
+    for (const port of [before, after, second]) await askEachOnce(port, ["/", "/events/event-0"]);
 
     // Paired rounds, the median of their ratios (as the throughput rounds in run.ts), in the
     // order a b, b a, a b…: a machine getting slower or faster during the phase (the database's
@@ -189,21 +199,32 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
 
     say(`  uniform traffic over ${tenants} tenants, anonymous catalogue: from the cache, and rendered (before)…`);
     // From a load process of its own (bench/load-apart.ts): this one's pauses are not the server's.
-    const uniform = (port: number) =>
+    const uniform = (port: number, durationMs = input.phaseMs) =>
       loadApart({
         port,
         path: "/",
         concurrency: input.concurrency,
-        durationMs: input.phaseMs,
+        durationMs,
         hosts: Array.from({ length: tenants }, (_, i) => host(i, port)),
         expect: Array.from({ length: tenants }, (_, i) => `Bench Tenant ${i}<`),
       });
     // The cache's steady state at this rate: every tenant gets a few requests a second, well
     // within the pages' 60 s lifetime. The phases since the warm-up took minutes, so most pages
-    // have expired: ask for each catalogue once more, then measure (the pages' first renders
-    // are the curve's and the warm-up's, not the tail's).
+    // have expired: ask for each catalogue once more (the pages' first renders are the curve's
+    // and the warm-up's, not the tail's), then the same traffic for a few seconds unmeasured,
+    // as a load test ramps up: the collection of those renders' garbage is not the steady state.
+    // The counters say whether anything was rendered while measured.
     await askEachOnce(after, ["/"]);
+    await uniform(after, UNIFORM_RAMP_MS);
+    const cacheBefore = await cacheCounters(after, metricsToken);
     const uniformAfter = await uniform(after);
+    const cacheDuring = difference(await cacheCounters(after, metricsToken), cacheBefore);
+    say(
+      `    the cache meanwhile: ${Object.entries(cacheDuring)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}`,
+    );
+    await uniform(before, UNIFORM_RAMP_MS);
     const uniformBefore = await uniform(before);
 
     say(
@@ -313,6 +334,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         cached: cached.ratios,
         member: member.ratios,
         uniformAfter,
+        cacheDuring,
         uniformBefore,
         safety,
         floodAfter,
@@ -326,6 +348,19 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     if (!input.placement.unavailable) await input.placement.share(process.pid);
   }
 }
+
+/** The page cache's counters on the server at `port`, from its /metrics. */
+async function cacheCounters(port: number, token: string): Promise<Record<string, number>> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`/metrics on port ${port} answered ${response.status}`);
+  const counters: Record<string, number> = {};
+  for (const m of (await response.text()).matchAll(/^portico_page_cache_(\w+)_total (\d+)/gm))
+    counters[m[1]!] = Number(m[2]);
+  return counters;
+}
+
+const difference = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
 
 const avg = (rs: LoadResult[]) => (rs.reduce((n, r) => n + r.rps, 0) / rs.length).toFixed(0);
 
