@@ -213,17 +213,13 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     // have expired: ask for each catalogue once more (the pages' first renders are the curve's
     // and the warm-up's, not the tail's), then the same traffic for a few seconds unmeasured,
     // as a load test ramps up: the collection of those renders' garbage is not the steady state.
-    // The counters say whether anything was rendered while measured.
+    // The server's counters say whether anything was rendered while measured, and what it paused for.
     await askEachOnce(after, ["/"]);
     await uniform(after, UNIFORM_RAMP_MS);
-    const cacheBefore = await cacheCounters(after, metricsToken);
+    const countedBefore = await serverCounters(after, metricsToken);
     const uniformAfter = await uniform(after);
-    const cacheDuring = difference(await cacheCounters(after, metricsToken), cacheBefore);
-    say(
-      `    the cache meanwhile: ${Object.entries(cacheDuring)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(", ")}`,
-    );
+    const serverDuring = between(countedBefore, await serverCounters(after, metricsToken));
+    say(`    meanwhile on the server: ${serverDuring.said}`);
     await uniform(before, UNIFORM_RAMP_MS);
     const uniformBefore = await uniform(before);
 
@@ -334,7 +330,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         cached: cached.ratios,
         member: member.ratios,
         uniformAfter,
-        cacheDuring,
+        serverDuring,
         uniformBefore,
         safety,
         floodAfter,
@@ -349,18 +345,51 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
   }
 }
 
-/** The page cache's counters on the server at `port`, from its /metrics. */
-async function cacheCounters(port: number, token: string): Promise<Record<string, number>> {
+/** What the server at `port` reports, from its /metrics: its page cache, collections and pauses. */
+interface ServerCounters {
+  /** The page cache's counters (hits, misses, refreshes…), totals since the server started. */
+  cache: Record<string, number>;
+  /** Garbage collections by kind (minor, major, incremental, weakcb): count and ms, totals. */
+  gc: Record<string, { count: number; ms: number }>;
+  /** The longest event-loop delay since the previous scrape (each scrape starts it again). */
+  loopDelayMaxMs: number;
+}
+
+async function serverCounters(port: number, token: string): Promise<ServerCounters> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`/metrics on port ${port} answered ${response.status}`);
-  const counters: Record<string, number> = {};
-  for (const m of (await response.text()).matchAll(/^portico_page_cache_(\w+)_total (\d+)/gm))
-    counters[m[1]!] = Number(m[2]);
+  const text = await response.text();
+  const counters: ServerCounters = { cache: {}, gc: {}, loopDelayMaxMs: NaN };
+  for (const m of text.matchAll(/^portico_page_cache_(\w+)_total (\d+)$/gm)) counters.cache[m[1]!] = Number(m[2]);
+  for (const m of text.matchAll(/^portico_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    const kind = (counters.gc[m[2]!] ??= { count: 0, ms: 0 });
+    if (m[1] === "sum") kind.ms = Number(m[3]) * 1000;
+    else kind.count = Number(m[3]);
+  }
+  const delay = /^portico_nodejs_eventloop_lag_max_seconds ([\d.e+-]+)$/m.exec(text);
+  if (delay) counters.loopDelayMaxMs = Number(delay[1]) * 1000;
   return counters;
 }
 
-const difference = (a: Record<string, number>, b: Record<string, number>) =>
-  Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
+/** What happened on a server between two readings of its counters. */
+function between(from: ServerCounters, to: ServerCounters) {
+  const cache = Object.fromEntries(Object.entries(to.cache).map(([k, v]) => [k, v - (from.cache[k] ?? 0)]));
+  const gc = Object.fromEntries(
+    Object.entries(to.gc).map(([kind, v]) => [
+      kind,
+      { count: v.count - (from.gc[kind]?.count ?? 0), ms: Number((v.ms - (from.gc[kind]?.ms ?? 0)).toFixed(1)) },
+    ]),
+  );
+  const said =
+    `the cache ${Object.entries(cache)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ")}; ` +
+    `collections ${Object.entries(gc)
+      .filter(([, v]) => v.count > 0)
+      .map(([kind, v]) => `${kind} ${v.count} (${v.ms} ms)`)
+      .join(", ")}; longest event-loop delay ${to.loopDelayMaxMs.toFixed(1)} ms`;
+  return { cache, gc, loopDelayMaxMs: to.loopDelayMaxMs, said };
+}
 
 const avg = (rs: LoadResult[]) => (rs.reduce((n, r) => n + r.rps, 0) / rs.length).toFixed(0);
 
