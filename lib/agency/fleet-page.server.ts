@@ -66,11 +66,23 @@ const FIGURE_OF: Partial<Record<SortKey, (f: TenantFigures) => number>> = {
   latency: (f) => f.latencyMs,
 };
 
-function nullsLast(dir: "asc" | "desc") {
-  return { sort: dir, nulls: "last" as const };
+/** The figure column each figure sort reads (TenantMetrics, one index each). */
+const METRIC_COLUMN = {
+  members: "members",
+  events: "events",
+  registrations: "registrations30d",
+  size: "dbSizeBytes",
+  connections: "connections",
+  activity: "lastActivityAt",
+  latency: "latencyMs",
+} as const satisfies Partial<Record<SortKey, keyof Prisma.TenantMetricsOrderByWithRelationInput>>;
+type MetricSort = keyof typeof METRIC_COLUMN;
+
+function isMetricSort(sort: SortKey): sort is MetricSort {
+  return Object.hasOwn(METRIC_COLUMN, sort);
 }
 
-function orderBy(sort: SortKey, dir: "asc" | "desc"): Prisma.TenantOrderByWithRelationInput {
+function tenantOrderBy(sort: Exclude<SortKey, MetricSort>, dir: "asc" | "desc"): Prisma.TenantOrderByWithRelationInput {
   switch (sort) {
     case "slug":
       return { slug: dir };
@@ -87,22 +99,57 @@ function orderBy(sort: SortKey, dir: "asc" | "desc"): Prisma.TenantOrderByWithRe
     case "server":
       return { database: { server: { name: dir } } };
     case "schema":
-      return { database: { schemaVersion: nullsLast(dir) } };
-    case "members":
-      return { metrics: { members: nullsLast(dir) } };
-    case "events":
-      return { metrics: { events: nullsLast(dir) } };
-    case "registrations":
-      return { metrics: { registrations30d: nullsLast(dir) } };
-    case "size":
-      return { metrics: { dbSizeBytes: nullsLast(dir) } };
-    case "connections":
-      return { metrics: { connections: nullsLast(dir) } };
-    case "activity":
-      return { metrics: { lastActivityAt: nullsLast(dir) } };
-    case "latency":
-      return { metrics: { latencyMs: nullsLast(dir) } };
+      return { database: { schemaVersion: { sort: dir, nulls: "last" } } };
   }
+}
+
+/**
+ * The ids of one page, in order. Only ids are sorted, so the sort carries no tenant's theme.
+ * A figure sort walks that figure's index from the largest (or smallest) down and stops after
+ * the page (tenants with the figure, then those without it by slug): the first page costs the
+ * same at 5,000 tenants as at 100, where a join of every tenant to its figures grew with the
+ * fleet (docs/decisions/058).
+ */
+async function pageIds(control: ControlDb, query: FleetQuery, where: Prisma.TenantWhereInput): Promise<string[]> {
+  const skip = (query.page - 1) * query.per;
+  const take = query.per;
+  const { sort, dir } = query;
+  if (!isMetricSort(sort)) {
+    const rows = await control.tenant.findMany({
+      where,
+      orderBy: [tenantOrderBy(sort, dir), { slug: "asc" }],
+      skip,
+      take,
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+  const column = METRIC_COLUMN[sort];
+  const filtered = Object.keys(where).length > 0;
+  const withFigure = {
+    [column]: { not: null },
+    ...(filtered ? { tenant: where } : {}),
+  } as Prisma.TenantMetricsWhereInput;
+  const first = await control.tenantMetrics.findMany({
+    where: withFigure,
+    orderBy: [{ [column]: dir } as Prisma.TenantMetricsOrderByWithRelationInput, { tenant: { slug: "asc" } }],
+    skip,
+    take,
+    select: { tenantId: true },
+  });
+  if (first.length === take) return first.map((r) => r.tenantId);
+  // The page reaches past the tenants with the figure: how many there are says where the rest start.
+  const counted = first.length > 0 ? skip + first.length : await control.tenantMetrics.count({ where: withFigure });
+  const rest = await control.tenant.findMany({
+    where: {
+      AND: [where, { OR: [{ metrics: { is: null } }, { metrics: { is: { [column]: null } } }] }],
+    } as Prisma.TenantWhereInput,
+    orderBy: { slug: "asc" },
+    skip: Math.max(0, skip - counted),
+    take: take - first.length,
+    select: { id: true },
+  });
+  return [...first.map((r) => r.tenantId), ...rest.map((r) => r.id)];
 }
 
 export function fleetWhere(query: FleetQuery): Prisma.TenantWhereInput {
@@ -129,20 +176,21 @@ export async function fleetPage(
   const { control, hosts } = deps;
   const { query, fanOut } = options;
   const where = fleetWhere(query);
-  const [matching, statusGroups, servers] = await Promise.all([
-    control.tenant.count({ where }),
+  const filtered = Object.keys(where).length > 0;
+  const [filteredCount, statusGroups, servers] = await Promise.all([
+    filtered ? control.tenant.count({ where }) : null,
     control.tenant.groupBy({ by: ["status"], _count: { _all: true } }),
     control.databaseServer.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
   ]);
+  const byStatus = Object.fromEntries(statusGroups.map((g) => [g.status, g._count._all]));
+  const matching = filteredCount ?? Object.values(byStatus).reduce((sum, n) => sum + n, 0);
   const pages = Math.max(1, Math.ceil(matching / query.per));
   const page = Math.min(query.page, pages);
-  const tenants = await control.tenant.findMany({
-    where,
-    orderBy: [orderBy(query.sort, query.dir), { slug: "asc" }],
-    skip: (page - 1) * query.per,
-    take: query.per,
-    include: TENANT_ROW_INCLUDE,
-  });
+  const ids = await pageIds(control, { ...query, page }, where);
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const tenants = (
+    ids.length ? await control.tenant.findMany({ where: { id: { in: ids } }, include: TENANT_ROW_INCLUDE }) : []
+  ).sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
 
   const result = await collectFleetMetrics(
     control,
@@ -203,7 +251,7 @@ export async function fleetPage(
   return {
     rows,
     matching,
-    byStatus: Object.fromEntries(statusGroups.map((g) => [g.status, g._count._all])),
+    byStatus,
     page,
     pages,
     servers: servers.map((s) => s.name),
