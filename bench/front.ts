@@ -32,6 +32,8 @@ export interface FrontBenchInput {
   /** A client of tenant `i`'s own database, for the edits and the signed-in member. */
   tenantDb: (id: string) => Promise<TenantDb>;
   secretKey: string;
+  /** CPU time PostgreSQL has used so far, in ms (bench/cpus.ts): what it took while a phase ran. */
+  postgresCpuMs: () => Promise<number>;
   phaseMs: number;
   concurrency: number;
   zipfS: number;
@@ -217,9 +219,20 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     await askEachOnce(after, ["/"]);
     await uniform(after, UNIFORM_RAMP_MS);
     const countedBefore = await serverCounters(after, metricsToken);
+    const postgresBefore = await input.postgresCpuMs();
+    const uniformStarted = performance.now();
     const uniformAfter = await uniform(after);
+    const postgresBusy = (await input.postgresCpuMs()) - postgresBefore;
+    const uniformMs = performance.now() - uniformStarted;
     const serverDuring = between(countedBefore, await serverCounters(after, metricsToken));
     say(`    meanwhile on the server: ${serverDuring.said}`);
+    say(
+      `    PostgreSQL, on the load process's CPU: ${(postgresBusy / uniformMs).toFixed(2)} of a CPU (autovacuum visits each of its databases in turn)`,
+    );
+    const loadPauses = uniformAfter.loadProcess;
+    say(
+      `    and in the load process: ${loadPauses.busy.toFixed(2)} of a CPU, ${loadPauses.collections} collections (${loadPauses.collectionMs.toFixed(1)} ms), event loop delay p99 ${loadPauses.loopDelayP99Ms.toFixed(1)} ms, longest ${loadPauses.loopDelayMaxMs.toFixed(1)} ms`,
+    );
     await uniform(before, UNIFORM_RAMP_MS);
     const uniformBefore = await uniform(before);
 
@@ -331,6 +344,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         member: member.ratios,
         uniformAfter,
         serverDuring,
+        postgresDuringUniform: postgresBusy / uniformMs,
         uniformBefore,
         safety,
         floodAfter,

@@ -7,6 +7,7 @@
  * Run as a script, it reads one plan as JSON on stdin and writes its LoadResult as JSON.
  */
 import { spawn } from "node:child_process";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { LoadResult } from "./load.ts";
 import { rawLoad } from "./raw-load.ts";
@@ -21,7 +22,18 @@ export interface ApartPlan {
   expect: string[];
 }
 
-export async function loadApart(plan: ApartPlan): Promise<LoadResult> {
+/** What the load process itself paused for while it measured: a tail it caused is not the server's. */
+export interface LoadProcessPauses {
+  /** Share of one CPU the load process used. */
+  busy: number;
+  collections: number;
+  collectionMs: number;
+  /** Its event loop's longest delay and 99th percentile (1 ms resolution). */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+}
+
+export async function loadApart(plan: ApartPlan): Promise<LoadResult & { loadProcess: LoadProcessPauses }> {
   if (plan.hosts.length === 0 || plan.hosts.length !== plan.expect.length)
     throw new Error("loadApart: one expected text per host");
   const child = spawn(
@@ -40,13 +52,24 @@ export async function loadApart(plan: ApartPlan): Promise<LoadResult> {
   child.stdin.end(JSON.stringify(plan));
   const code = await exited;
   if (code !== 0) throw new Error(`the load process exited with ${code}`);
-  return JSON.parse(Buffer.concat(out).toString("utf8")) as LoadResult;
+  return JSON.parse(Buffer.concat(out).toString("utf8")) as LoadResult & { loadProcess: LoadProcessPauses };
 }
 
 async function main(): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   const plan = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ApartPlan;
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  let collections = 0;
+  let collectionMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      collections++;
+      collectionMs += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  delay.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const needles = new Map(plan.hosts.map((h, i) => [h, Buffer.from(plan.expect[i]!, "utf8")]));
@@ -59,11 +82,17 @@ async function main(): Promise<void> {
     expect: (host) => needles.get(host)!,
   });
   const cpu = process.cpuUsage(cpu0);
-  if (process.env.BENCH_DEBUG)
-    console.error(
-      `[load process] busy ${((cpu.user + cpu.system) / 1000 / (performance.now() - t0)).toFixed(2)} of a CPU`,
-    );
-  process.stdout.write(JSON.stringify(result));
+  const elapsed = performance.now() - t0;
+  delay.disable();
+  observer.disconnect();
+  const loadProcess: LoadProcessPauses = {
+    busy: (cpu.user + cpu.system) / 1000 / elapsed,
+    collections,
+    collectionMs,
+    loopDelayMaxMs: delay.max / 1e6,
+    loopDelayP99Ms: delay.percentile(99) / 1e6,
+  };
+  process.stdout.write(JSON.stringify({ ...result, loadProcess }));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

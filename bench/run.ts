@@ -248,6 +248,7 @@ async function runFront(
   ids: string[],
   placement: ReturnType<typeof cpuPlacement>,
   factory: (id: string) => Promise<PooledClient<TenantDb>>,
+  postmasterPidFile: string,
 ) {
   const editors = new Map<string, PooledClient<TenantDb>>();
   try {
@@ -266,6 +267,7 @@ async function runFront(
         return pooled.client;
       },
       secretKey: platform.childEnv.PORTICO_SECRET_KEY,
+      postgresCpuMs: () => postgresCpuMs(postmasterPidFile),
       phaseMs: PHASE_MS,
       concurrency: CONCURRENCY,
       zipfS: ZIPF_S,
@@ -342,6 +344,7 @@ async function main(): Promise<void> {
         ids,
         cpuPlacement(path.join(dir, "pg", "postmaster.pid")),
         factory,
+        path.join(dir, "pg", "postmaster.pid"),
       );
       assertEveryCpu();
       console.log(`\n${table(front)}\n`);
@@ -706,7 +709,7 @@ async function main(): Promise<void> {
     server = undefined;
 
     // ---- the page cache and the fair share (bench/front.ts) -------------------------------------
-    const front = await runFront(platform, env, ids, placement, factory);
+    const front = await runFront(platform, env, ids, placement, factory, path.join(dir, "pg", "postmaster.pid"));
     assertEveryCpu();
     figures.push(...front.figures);
     cachedCurve.push(...front.curve);
@@ -715,7 +718,8 @@ async function main(): Promise<void> {
     // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of 20, alternating) ---------
     // With the shipped pool of spare databases (decision 015), refilled between runs so that no
     // background clone overlaps a timed one; and, tracked, with no spare ready.
-    const stepMs: Record<string, number[]> = {};
+    // Per set of rounds ("p" at the first fleet, "s" with the whole scale fleet present).
+    const stepMs: Record<string, Record<string, number[]>> = {};
     const spares = parseEnv({}).PORTICO_SPARE_DATABASES;
     const provisioningRounds = async (n: number, label: string, withoutSpares: boolean) => {
       const bare: number[] = [];
@@ -734,7 +738,7 @@ async function main(): Promise<void> {
           await provisionTenant(
             { ...platform.deps, spares },
             parseTenantSpec({ slug: `bench-${label}-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }),
-            { mode: "create", onStep: (step, ms) => void (stepMs[step] ??= []).push(ms) },
+            { mode: "create", onStep: (step, ms) => void ((stepMs[label] ??= {})[step] ??= []).push(ms) },
           );
           provisioning.push(performance.now() - p0);
           await sparesSettled();
@@ -1004,16 +1008,19 @@ async function main(): Promise<void> {
     const load_ = `${CONCURRENCY} concurrent keep-alive clients on the same machine${placement.unavailable ? "" : " (the web server on CPU 0, PostgreSQL and the load generator on the others; then all shared, tracked)"}; Zipf s=${ZIPF_S}; ${hotNote}; budget ${BUDGET} connections = ${BUDGET / POOL} clients of ${POOL} (they get ${(hotShare * 100).toFixed(1)} % of the traffic); PostgreSQL max_connections ${3 * Math.max(TENANTS, BUDGET) + 300}`;
     console.log(`\n${table(figures)}\n`);
     say(`machine: ${machine}`);
-    say(
-      `provisioning steps, median ms: ${Object.entries(stepMs)
-        .map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`)
-        .join(", ")}`,
-    );
+    for (const [label, steps] of Object.entries(stepMs))
+      say(
+        `provisioning steps${label === "s" ? ` with ${total} tenant databases present` : ""}, median ms: ${Object.entries(
+          steps,
+        )
+          .map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`)
+          .join(", ")}`,
+      );
     say(`load: ${load_}; ${PHASE_MS / 1000} s per phase; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
     await mkdir("bench/results", { recursive: true });
     await writeFile(
       "bench/results/latest.json",
-      `${JSON.stringify({ date: new Date().toISOString(), machine, tenants: TENANTS, scaleTenants: SCALE_TENANTS, figures, curve, cachedCurve, memory, cold, prismaPg, front: frontDetail, fleetRounds, provisioning, withoutSpare, bare }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), machine, tenants: TENANTS, scaleTenants: SCALE_TENANTS, figures, curve, cachedCurve, memory, cold, prismaPg, front: frontDetail, fleetRounds, provisioning, provisioningSteps: stepMs, withoutSpare, bare }, null, 2)}\n`,
     );
     const largest = SCALE_TENANTS || TENANTS;
     await writeFile(
