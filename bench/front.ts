@@ -226,9 +226,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     const uniformMs = performance.now() - uniformStarted;
     const serverDuring = between(countedBefore, await serverCounters(after, metricsToken));
     say(`    meanwhile on the server: ${serverDuring.said}`);
-    say(
-      `    PostgreSQL, on the load process's CPU: ${(postgresBusy / uniformMs).toFixed(2)} of a CPU (autovacuum visits each of its databases in turn)`,
-    );
+    say(`    PostgreSQL, on the load process's CPU: ${(postgresBusy / uniformMs).toFixed(2)} of a CPU`);
     const loadPauses = uniformAfter.loadProcess;
     say(
       `    and in the load process: ${loadPauses.busy.toFixed(2)} of a CPU, ${loadPauses.collections} collections (${loadPauses.collectionMs.toFixed(1)} ms), event loop delay p99 ${loadPauses.loopDelayP99Ms.toFixed(1)} ms, longest ${loadPauses.loopDelayMaxMs.toFixed(1)} ms`,

@@ -297,6 +297,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const dir = await mkdtemp(path.join(os.tmpdir(), "portico-bench-"));
   await chmod(dir, 0o755);
+  const postmasterPid = path.join(dir, "pg", "postmaster.pid");
   const { DATABASE_URL: _local, PORTICO_TENANT_SERVERS: _servers, ...env } = process.env;
   const platform = await bootstrap({
     dataDir: dir,
@@ -342,9 +343,9 @@ async function main(): Promise<void> {
         platform,
         env,
         ids,
-        cpuPlacement(path.join(dir, "pg", "postmaster.pid")),
+        cpuPlacement(postmasterPid),
         factory,
-        path.join(dir, "pg", "postmaster.pid"),
+        postmasterPid,
       );
       assertEveryCpu();
       console.log(`\n${table(front)}\n`);
@@ -494,7 +495,7 @@ async function main(): Promise<void> {
 
     // ---- over HTTP, against `next start` ------------------------------------------------------
     const port = await freePort();
-    const placement = cpuPlacement(path.join(dir, "pg", "postmaster.pid"));
+    const placement = cpuPlacement(postmasterPid);
     server = await startNextServer(
       port,
       {
@@ -709,7 +710,7 @@ async function main(): Promise<void> {
     server = undefined;
 
     // ---- the page cache and the fair share (bench/front.ts) -------------------------------------
-    const front = await runFront(platform, env, ids, placement, factory, path.join(dir, "pg", "postmaster.pid"));
+    const front = await runFront(platform, env, ids, placement, factory, postmasterPid);
     assertEveryCpu();
     figures.push(...front.figures);
     cachedCurve.push(...front.curve);
@@ -858,7 +859,7 @@ async function main(): Promise<void> {
     // rest 8 at a time. The figures are the median round's. A single round timed on the first
     // tenants, the cold one among them, gave baselines and ratios that swung from run to run
     // (docs/benchmarks.md, "Measurements behind decisions").
-    const pgCpu = () => postgresCpuMs(path.join(dir, "pg", "postmaster.pid"));
+    const pgCpu = () => postgresCpuMs(postmasterPid);
     const ownCpu = () => {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;

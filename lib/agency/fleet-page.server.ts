@@ -110,7 +110,12 @@ function tenantOrderBy(sort: Exclude<SortKey, MetricSort>, dir: "asc" | "desc"):
  * same at 5,000 tenants as at 100, where a join of every tenant to its figures grew with the
  * fleet (docs/decisions/058).
  */
-async function pageIds(control: ControlDb, query: FleetQuery, where: Prisma.TenantWhereInput): Promise<string[]> {
+async function pageIds(
+  control: ControlDb,
+  query: FleetQuery,
+  where: Prisma.TenantWhereInput,
+  filtered: boolean,
+): Promise<string[]> {
   const skip = (query.page - 1) * query.per;
   const take = query.per;
   const { sort, dir } = query;
@@ -125,7 +130,6 @@ async function pageIds(control: ControlDb, query: FleetQuery, where: Prisma.Tena
     return rows.map((r) => r.id);
   }
   const column = METRIC_COLUMN[sort];
-  const filtered = Object.keys(where).length > 0;
   const withFigure = {
     [column]: { not: null },
     ...(filtered ? { tenant: where } : {}),
@@ -186,7 +190,7 @@ export async function fleetPage(
   const matching = filteredCount ?? Object.values(byStatus).reduce((sum, n) => sum + n, 0);
   const pages = Math.max(1, Math.ceil(matching / query.per));
   const page = Math.min(query.page, pages);
-  const ids = await pageIds(control, { ...query, page }, where);
+  const ids = await pageIds(control, { ...query, page }, where, filtered);
   const position = new Map(ids.map((id, i) => [id, i]));
   const tenants = (
     ids.length ? await control.tenant.findMany({ where: { id: { in: ids } }, include: TENANT_ROW_INCLUDE }) : []
