@@ -96,10 +96,9 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     const host = (i: number, port: number) => `${slugOf(i)}.localhost:${port}`;
     const indexOfHost = (h: string) => Number(h.slice(6, 10));
     // A body is right when every tenant it names is its own (and it names its own).
-    const own = (h: string, _status: number, body: string) => {
-      const named = tenantsNamed(body);
-      return named.length > 0 && named.every((n) => n === indexOfHost(h));
-    };
+    const namesOnlyItself = (h: string, named: number[]) =>
+      named.length > 0 && named.every((n) => n === indexOfHost(h));
+    const own = (h: string, _status: number, body: string) => namesOnlyItself(h, tenantsNamed(body));
     // The throughput and latency phases check each body cheaply (its own tenant's name), so that
     // the load generator's own work does not show as the server's latency; the safety phase
     // checks every tenant a body names.
@@ -240,9 +239,10 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     // A failed request (a refusal, a timeout, the unavailable notice) is not another tenant's
     // page: the safety figure counts the bodies that name another tenant, and the failures apart.
     let foreign = 0;
-    const ownCounted = (h: string, status: number, body: string) => {
-      if (tenantsNamed(body).some((n) => n !== indexOfHost(h))) foreign += 1;
-      return own(h, status, body);
+    const ownCounted = (h: string, _status: number, body: string) => {
+      const named = tenantsNamed(body);
+      if (named.some((n) => n !== indexOfHost(h))) foreign += 1;
+      return namesOnlyItself(h, named);
     };
     const safety = await editWhileLoaded(input, [after, second], host, ownCounted);
 
