@@ -6,8 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { scratchDatabase } from "../../test/support/databases.ts";
 import { MigrationError } from "../util/errors.ts";
 import {
+  appliedDigest,
   checksum,
   loadMigrations,
+  migrationsDigest,
   migrate,
   migrationStatus,
   readMigrations,
@@ -170,6 +172,35 @@ describe("statusFrom", () => {
     const status = statusFrom([row("20260102000000_b"), row("20260103000000_c"), row("20260101000000_a")], migrations);
     expect(status.applied).toEqual(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
     expect(status.version).toBe("20260103000000_c");
+  });
+});
+
+describe("migrationsDigest and appliedDigest", () => {
+  const files = [
+    { name: "20260101000000_a", sql: "", checksum: "ca" },
+    { name: "20260102000000_b", sql: "", checksum: "cb" },
+  ];
+  const row = (name: string, sum: string, over: Partial<AppliedRow> = {}): AppliedRow => ({
+    migration_name: name,
+    checksum: sum,
+    finished_at: new Date(),
+    rolled_back_at: null,
+    ...over,
+  });
+  const rows = [row("20260102000000_b", "cb"), row("20260101000000_a", "ca")];
+
+  it("agree for a database that holds exactly the directory's migrations, in any order", () => {
+    expect(appliedDigest(rows)).toBe(migrationsDigest(files));
+    // A rolled-back attempt next to the applied one changes nothing.
+    const retried = [...rows, row("20260102000000_b", "cb", { rolled_back_at: new Date() })];
+    expect(appliedDigest(retried)).toBe(migrationsDigest(files));
+  });
+
+  it("differ when a migration is missing, extra or edited, and say nothing while one is unfinished", () => {
+    expect(appliedDigest(rows.slice(1))).not.toBe(migrationsDigest(files));
+    expect(appliedDigest([...rows, row("20260103000000_c", "cc")])).not.toBe(migrationsDigest(files));
+    expect(appliedDigest([rows[0]!, row("20260101000000_a", "edited")])).not.toBe(migrationsDigest(files));
+    expect(appliedDigest([...rows, row("20260103000000_c", "cc", { finished_at: null })])).toBeNull();
   });
 });
 

@@ -70,6 +70,23 @@ export interface AppliedRow {
   rolled_back_at: Date | null;
 }
 
+/**
+ * A short fingerprint of a set of migrations (names and checksums, in any order): equal for two
+ * databases, or a database and a directory, exactly when they hold the same migrations.
+ */
+export function migrationsDigest(migrations: ReadonlyArray<{ name: string; checksum: string }>): string {
+  const lines = migrations.map((m) => `${m.name} ${m.checksum}\n`).sort();
+  return createHash("sha256").update(lines.join(""), "utf8").digest("hex").slice(0, 12);
+}
+
+/** The digest of what READ_APPLIED's rows say is applied; null while a migration is unfinished. */
+export function appliedDigest(rows: AppliedRow[]): string | null {
+  if (rows.some((r) => r.rolled_back_at === null && r.finished_at === null)) return null;
+  return migrationsDigest(
+    rows.filter((r) => r.rolled_back_at === null).map((r) => ({ name: r.migration_name, checksum: r.checksum })),
+  );
+}
+
 export interface MigrationStatus {
   applied: string[];
   pending: string[];

@@ -15,7 +15,7 @@ import { tenantDatabaseName, tenantRoleName } from "../tenancy/slug.ts";
 import { inviteFirstAdmin, type FirstAdmin } from "./invite.server.ts";
 import { placeTenant, type ProvisionDeps } from "./servers.server.ts";
 import { assertRegion, regionConfig } from "../tenancy/regions.ts";
-import { cloneTenantDatabase, type CloneResult } from "./template.server.ts";
+import { claimSpare, cloneTenantDatabase, type CloneResult } from "./template.server.ts";
 import {
   DECLARED_FIELDS,
   domainsValue,
@@ -28,7 +28,7 @@ import type { TenantSpec } from "./spec.ts";
 import type { Theme } from "../tenancy/theme.ts";
 
 /**
- * Provisioning as a named, ordered list of idempotent steps (decisions 008 and 015). Every step
+ * Provisioning as a named, ordered list of idempotent steps (decisions 008, 015, 059). Every step
  * can run again after a crash; the tenant stays `provisioning` (invisible to visitors) until
  * `activate`. Every step run is recorded (ProvisioningJob, ProvisioningStepRun).
  */
@@ -193,12 +193,15 @@ export async function provisionTenant(
   try {
     await run("create-role", async () => {
       session = await openAdminSession(adminUrl);
+      // With a spare ready (decision 059), the role comes with its database: both are renamed.
+      if (options.template !== false && (deps.spares ?? 0) > 0)
+        clone = await claimSpare(adminUrl, session.client, db.databaseName, db.roleName, deps.spares ?? 0);
       await ensureRole(session.client, db.roleName, password);
     });
     await run("create-database", async () => {
       const admin = (session ??= await openAdminSession(adminUrl)).client;
-      if (options.template !== false)
-        clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName, deps.spares);
+      if (options.template !== false && !clone)
+        clone = await cloneTenantDatabase(adminUrl, admin, db.databaseName, db.roleName);
       await ensureDatabase(admin, db.databaseName, db.roleName);
     });
     failed = false;

@@ -4,7 +4,9 @@ import type pg from "pg";
 import { databaseExists, quoteIdent, withClient, withDatabase } from "../db/postgres.ts";
 import {
   READ_APPLIED,
+  appliedDigest,
   loadMigrations,
+  migrationsDigest,
   migrate,
   migrationsDir,
   statusFrom,
@@ -73,17 +75,10 @@ export async function cloneTenantDatabase(
   admin: pg.ClientBase,
   database: string,
   owner: string,
-  spares = 0,
 ): Promise<CloneResult> {
   await ensureTemplate(adminUrl);
   const cloned = await (async () => {
     if (await databaseExists(admin, database)) return true;
-    if (spares > 0) {
-      const claimed = await claimSpare(admin, database);
-      // Refilled in the background: the next tenant finds one ready.
-      void refillSpares(adminUrl, spares).catch(() => {});
-      if (claimed) return true;
-    }
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await admin.query(
@@ -100,33 +95,47 @@ export async function cloneTenantDatabase(
     return false;
   })();
   if (!cloned) return { cloned, current: null };
-  const current = await withClient(withDatabase(adminUrl, database), async (handover) => {
-    const migrations = await loadMigrations(migrationsDir("tenant"));
-    const reassign = `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(owner)}`;
-    try {
-      // One round trip: the handover, then what the clone holds (read as the migrator reads it).
-      const [, applied] = (await handover.query(`${reassign}; ${READ_APPLIED}`)) as unknown as [
-        pg.QueryResult,
-        pg.QueryResult<AppliedRow>,
-      ];
-      const status = statusFrom(applied.rows, migrations);
-      return status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
-    } catch {
-      // No migration table in the clone, or an unfinished or edited migration there: hand over
-      // alone, and let the migrate step find out.
-      await handover.query(reassign);
-      return null;
-    }
-  });
+  const current = await withClient(withDatabase(adminUrl, database), (handover) =>
+    handOver(handover, TEMPLATE_ROLE, owner),
+  );
   return { cloned, current };
 }
 
 /**
- * Spare databases (docs/decisions/015): clones of the template made ahead of time, each
- * connected to once (the first connection to a new database builds its catalog cache file), so
- * provisioning renames one instead of cloning and warming while someone waits. They belong to
- * the administrator, their objects to the template role, and nobody else may connect, exactly as
- * a fresh clone before its handover.
+ * On a connection into a clone: gives every object of `from` to `to`, and reads what the clone
+ * holds (as the migrator reads it) in the same round trip. Returns the schema version when it has
+ * every migration and nothing edited, else null (the migrate step then finds out).
+ */
+async function handOver(client: pg.ClientBase, from: string, to: string): Promise<string | null> {
+  const migrations = await loadMigrations(migrationsDir("tenant"));
+  const reassign = `REASSIGN OWNED BY ${quoteIdent(from)} TO ${quoteIdent(to)}`;
+  try {
+    const [, applied] = (await client.query(`${reassign}; ${READ_APPLIED}`)) as unknown as [
+      pg.QueryResult,
+      pg.QueryResult<AppliedRow>,
+    ];
+    const status = statusFrom(applied.rows, migrations);
+    return status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
+  } catch {
+    // No migration table in the clone, or an unfinished or edited migration there: hand over
+    // alone, and let the migrate step find out.
+    await client.query(reassign);
+    return null;
+  }
+}
+
+/**
+ * Spare databases (docs/decisions/015 and 059): clones of the template made ahead of time, each
+ * with a NOLOGIN role of its own that owns the database and every object in it, and connected to
+ * once (the first connection to a new database builds its catalog cache file). Provisioning
+ * renames a spare's database and role to the tenant's and gives the role its password: nothing
+ * is copied, reassigned or connected to while someone waits. Nobody but the spare's role (which
+ * cannot log in) and the administrator may connect, exactly as a tenant's database.
+ *
+ * A spare's name says which migrations it holds: `portico_spare_<digest>_<id>`, the digest
+ * (lib/migrations/migrator.ts migrationsDigest) read from its own `_prisma_migrations` when it
+ * was made. A claim takes only spares whose digest is that of this release's migrations, so a
+ * claimed database needs no migration check; its role is `portico_spare_<id>`.
  */
 export const SPARE_PREFIX = "portico_spare_";
 /**
@@ -137,46 +146,141 @@ export const SPARE_PREFIX = "portico_spare_";
 const WARMING_PREFIX = "portico_warming_";
 const SPARES = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' ORDER BY datname`;
 const LEFT_OVER = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' OR datname LIKE 'portico\\_warming\\_%' ORDER BY datname`;
+const SPARE_ROLES = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'portico\\_spare\\_%' ORDER BY rolname`;
+const SPARE_NAME = /^portico_spare_([0-9a-f]{12})_([0-9a-f]{12})$/;
+const spareRole = (id: string) => `${SPARE_PREFIX}${id}`;
 
-/** Renames a spare to `database`; false when none is ready. Concurrent claims each get another. */
-async function claimSpare(admin: pg.ClientBase, database: string): Promise<boolean> {
-  for (const { datname } of (await admin.query<{ datname: string }>(SPARES)).rows) {
-    try {
-      await admin.query(`ALTER DATABASE ${quoteIdent(datname)} RENAME TO ${quoteIdent(database)}`);
-      return true;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === "42P04") return true; // a concurrent run of this tenant created its database
-      // 3D000: another run claimed it first; 55006: it is being dropped right now; XX000 (tuple
-      // concurrently updated): another run is changing its catalog row. Each: try the next one.
-      if (code !== "3D000" && code !== "55006" && code !== "XX000") throw error;
+/** The digest a spare must carry to be claimed by this release. */
+async function currentDigest(): Promise<{ digest: string; version: string | null }> {
+  const migrations = await loadMigrations(migrationsDir("tenant"));
+  return { digest: migrationsDigest(migrations), version: migrations.at(-1)?.name ?? null };
+}
+
+/**
+ * Makes a spare the tenant's: renames its database to `database` and its role to `role`, in one
+ * transaction, then starts a refill. Returns null when no spare of this release's migrations is
+ * ready, or when `database` or `role` exists already (a run resumed or racing): the caller then
+ * creates them as without spares. The caller sets the role's password and login (ensureRole).
+ */
+export async function claimSpare(
+  adminUrl: string,
+  admin: pg.ClientBase,
+  database: string,
+  role: string,
+  spares: number,
+): Promise<CloneResult | null> {
+  await ensureTemplate(adminUrl);
+  const { digest, version } = await currentDigest();
+  const ready = (await admin.query<{ datname: string }>(SPARES)).rows
+    .map(({ datname }) => ({ datname, match: SPARE_NAME.exec(datname) }))
+    .filter((s) => s.match?.[1] === digest);
+  try {
+    for (const { datname, match } of ready) {
+      try {
+        // One simple-protocol query: both renames commit together or not at all.
+        await admin.query(
+          `ALTER DATABASE ${quoteIdent(datname)} RENAME TO ${quoteIdent(database)}; ` +
+            `ALTER ROLE ${quoteIdent(spareRole(match![2]!))} RENAME TO ${quoteIdent(role)}`,
+        );
+        return { cloned: true, current: version };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // 42P04 / 42710: the tenant's database or role exists (a resumed or concurrent run).
+        if (code === "42P04" || code === "42710") return null;
+        // 3D000: another run claimed it first; 55006: it is being dropped right now; XX000 (tuple
+        // concurrently updated): another run is changing its catalog row; 42704: its role is
+        // gone (it is being dropped). Each: try the next one.
+        if (code !== "3D000" && code !== "55006" && code !== "XX000" && code !== "42704") throw error;
+      }
     }
+    return null;
+  } finally {
+    // Refilled in the background: the next tenant finds one ready.
+    void refillSpares(adminUrl, spares).catch(() => {});
   }
-  return false;
 }
 
 const refilling = new Map<string, Promise<void>>();
 
-/** Tops the server's spares up to `count`; one refill per server at a time in this process. */
+/**
+ * Tops the server's spares of this release's migrations up to `count`; one refill per server at
+ * a time in this process. Spares of other migrations are dropped once this release has made one
+ * of its own. A release still running during a deploy, whose migrations the template has moved
+ * past, drops the one it made and stops: it neither keeps spares nor drops the new release's.
+ */
 export function refillSpares(adminUrl: string, count: number): Promise<void> {
   const running = refilling.get(adminUrl);
   if (running || count <= 0) return running ?? Promise.resolve();
   const run = (async () => {
     await ensureTemplate(adminUrl);
+    const { digest } = await currentDigest();
     await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
-      const have = (await admin.query(SPARES)).rowCount ?? 0;
-      for (let i = have; i < count; i++) {
-        const id = randomBytes(6).toString("hex");
-        const warming = `${WARMING_PREFIX}${id}`;
-        await admin.query(`CREATE DATABASE ${quoteIdent(warming)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)}`);
-        await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(warming)} FROM PUBLIC`);
-        await withClient(withDatabase(adminUrl, warming), (c) => c.query("SELECT 1"));
-        await admin.query(`ALTER DATABASE ${quoteIdent(warming)} RENAME TO ${quoteIdent(`${SPARE_PREFIX}${id}`)}`);
+      const all = (await admin.query<{ datname: string }>(SPARES)).rows.map((r) => r.datname);
+      const ours = all.filter((name) => SPARE_NAME.exec(name)?.[1] === digest);
+      for (let i = ours.length; i < count; i++) {
+        const made = await makeSpare(adminUrl, admin);
+        if (made?.digest !== digest) {
+          // The template holds other migrations than this release knows: no spare for anyone.
+          if (made) await dropSpare(admin, made.name);
+          return;
+        }
+        if (i === ours.length) {
+          for (const name of all.filter((n) => !ours.includes(n))) await dropSpare(admin, name);
+        }
       }
     });
   })().finally(() => refilling.delete(adminUrl));
   refilling.set(adminUrl, run);
   return run;
+}
+
+/**
+ * Clones the template into a new spare with a role of its own, hands the objects to that role and
+ * warms the catalog cache on the same connection, then renames it ready. Returns its name and the
+ * digest of the migrations it holds; one that holds an unfinished migration is dropped (null).
+ */
+async function makeSpare(adminUrl: string, admin: pg.ClientBase): Promise<{ name: string; digest: string } | null> {
+  const id = randomBytes(6).toString("hex");
+  const role = spareRole(id);
+  const warming = `${WARMING_PREFIX}${id}`;
+  await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+  await admin.query(
+    `CREATE DATABASE ${quoteIdent(warming)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(role)}`,
+  );
+  await admin.query(
+    `REVOKE ALL ON DATABASE ${quoteIdent(warming)} FROM PUBLIC; ` +
+      `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(warming)} TO ${quoteIdent(role)}`,
+  );
+  const rows = await withClient(withDatabase(adminUrl, warming), async (c) => {
+    const [, applied] = (await c.query(
+      `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(role)}; ${READ_APPLIED}`,
+    )) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
+    return applied.rows;
+  });
+  const digest = appliedDigest(rows);
+  if (digest === null) {
+    await dropSpare(admin, warming);
+    return null;
+  }
+  const name = `${SPARE_PREFIX}${digest}_${id}`;
+  await admin.query(`ALTER DATABASE ${quoteIdent(warming)} RENAME TO ${quoteIdent(name)}`);
+  return { name, digest };
+}
+
+/** Drops one spare (or half-made one) and its role. */
+async function dropSpare(admin: pg.ClientBase, datname: string): Promise<void> {
+  await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+  const id = datname.slice(-12);
+  if (/^[0-9a-f]{12}$/.test(id)) await dropSpareRole(admin, spareRole(id));
+}
+
+async function dropSpareRole(admin: pg.ClientBase, role: string): Promise<void> {
+  try {
+    await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+  } catch (error) {
+    // 2BP01: it still owns a database another process is making right now; that process drops it.
+    if ((error as { code?: string }).code !== "2BP01") throw error;
+  }
 }
 
 /** Waits for every refill this process started (benchmarks and tests measure without one running). */
@@ -185,11 +289,14 @@ export async function sparesSettled(): Promise<void> {
 }
 
 /**
- * Drops every spare on the server, and any left half-made by a process that stopped while making
- * one (a template migration, or a test server's cleanup).
+ * Drops every spare on the server and their roles, and any left half-made by a process that
+ * stopped while making one (a template migration, or a test server's cleanup).
  */
 export async function dropSpares(admin: pg.ClientBase): Promise<void> {
   for (const { datname } of (await admin.query<{ datname: string }>(LEFT_OVER)).rows) {
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+  }
+  for (const { rolname } of (await admin.query<{ rolname: string }>(SPARE_ROLES)).rows) {
+    await dropSpareRole(admin, rolname);
   }
 }
