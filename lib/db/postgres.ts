@@ -91,8 +91,10 @@ export async function ensureRole(admin: pg.ClientBase, name: string, password: s
       await admin.query(`CREATE ROLE ${quoteIdent(name)} ${attributes}`);
       return;
     } catch (error) {
-      // 42710 duplicate_object: a concurrent run created it first; fall through and set it.
-      if ((error as { code?: string }).code !== "42710") throw error;
+      // 42710 duplicate_object: a concurrent run created it first; 23505: it is creating it right
+      // now (the unique index on role names). Fall through and set it.
+      const code = (error as { code?: string }).code;
+      if (code !== "42710" && code !== "23505") throw error;
     }
   }
   await admin.query(`ALTER ROLE ${quoteIdent(name)} ${attributes}`);

@@ -132,22 +132,25 @@ async function handOver(client: pg.ClientBase, from: string, to: string): Promis
  * is copied, reassigned or connected to while someone waits. Nobody but the spare's role (which
  * cannot log in) and the administrator may connect, exactly as a tenant's database.
  *
- * A spare's name says which migrations it holds: `portico_spare_<digest>_<id>`, the digest
+ * A spare's name says which migrations it holds: `portico_ready_<digest>_<id>`, the digest
  * (lib/migrations/migrator.ts migrationsDigest) read from its own `_prisma_migrations` when it
  * was made. A claim takes only spares whose digest is that of this release's migrations, so a
- * claimed database needs no migration check; its role is `portico_spare_<id>`.
+ * claimed database needs no migration check; its role is `portico_ready_<id>`. Releases before
+ * decision 059 named theirs `portico_spare_<id>` (objects owned by the template role) and claim
+ * anything so named: the new prefix keeps them from claiming a spare they cannot hand over.
  */
-export const SPARE_PREFIX = "portico_spare_";
+export const SPARE_PREFIX = "portico_ready_";
 /**
  * A spare is made under this name and renamed to SPARE_PREFIX only once it is ready: a claim in
  * another process never sees one whose catalog row is still being changed (a concurrent REVOKE
  * and rename of the same database fail with "tuple concurrently updated").
  */
 const WARMING_PREFIX = "portico_warming_";
-const SPARES = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' ORDER BY datname`;
-const LEFT_OVER = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_spare\\_%' OR datname LIKE 'portico\\_warming\\_%' ORDER BY datname`;
-const SPARE_ROLES = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'portico\\_spare\\_%' ORDER BY rolname`;
-const SPARE_NAME = /^portico_spare_([0-9a-f]{12})_([0-9a-f]{12})$/;
+/** Ready spares of any release, and those of releases before decision 059 (dropped by a refill). */
+const SPARES = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_ready\\_%' OR datname LIKE 'portico\\_spare\\_%' ORDER BY datname`;
+const LEFT_OVER = `SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_ready\\_%' OR datname LIKE 'portico\\_spare\\_%' OR datname LIKE 'portico\\_warming\\_%' ORDER BY datname`;
+const SPARE_ROLES = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'portico\\_ready\\_%' ORDER BY rolname`;
+const SPARE_NAME = /^portico_ready_([0-9a-f]{12})_([0-9a-f]{12})$/;
 const spareRole = (id: string) => `${SPARE_PREFIX}${id}`;
 
 /** The digest a spare must carry to be claimed by this release. */
@@ -185,8 +188,9 @@ export async function claimSpare(
         return { cloned: true, current: version };
       } catch (error) {
         const code = (error as { code?: string }).code;
-        // 42P04 / 42710: the tenant's database or role exists (a resumed or concurrent run).
-        if (code === "42P04" || code === "42710") return null;
+        // 42P04 / 42710: the tenant's database or role exists (a resumed run); 23505: a
+        // concurrent run of the same tenant is creating or claiming one of them right now.
+        if (code === "42P04" || code === "42710" || code === "23505") return null;
         // 3D000: another run claimed it first; 55006: it is being dropped right now; XX000 (tuple
         // concurrently updated): another run is changing its catalog row; 42704: its role is
         // gone (it is being dropped). Each: try the next one.
@@ -243,20 +247,36 @@ async function makeSpare(adminUrl: string, admin: pg.ClientBase): Promise<{ name
   const id = randomBytes(6).toString("hex");
   const role = spareRole(id);
   const warming = `${WARMING_PREFIX}${id}`;
-  await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
-  await admin.query(
-    `CREATE DATABASE ${quoteIdent(warming)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(role)}`,
-  );
-  await admin.query(
-    `REVOKE ALL ON DATABASE ${quoteIdent(warming)} FROM PUBLIC; ` +
-      `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(warming)} TO ${quoteIdent(role)}`,
-  );
-  const rows = await withClient(withDatabase(adminUrl, warming), async (c) => {
-    const [, applied] = (await c.query(
-      `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(role)}; ${READ_APPLIED}`,
-    )) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
-    return applied.rows;
-  });
+  let rows: AppliedRow[];
+  try {
+    await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(
+          `CREATE DATABASE ${quoteIdent(warming)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(role)}`,
+        );
+        break;
+      } catch (error) {
+        // 55006: someone is connected to the template (a process checking it at start).
+        if ((error as { code?: string }).code !== "55006" || attempt >= 4) throw error;
+        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
+    }
+    await admin.query(
+      `REVOKE ALL ON DATABASE ${quoteIdent(warming)} FROM PUBLIC; ` +
+        `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(warming)} TO ${quoteIdent(role)}`,
+    );
+    rows = await withClient(withDatabase(adminUrl, warming), async (c) => {
+      const [, applied] = (await c.query(
+        `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(role)}; ${READ_APPLIED}`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
+      return applied.rows;
+    });
+  } catch (error) {
+    // Nothing half-made stays behind: the warming database (if any) and the role.
+    await dropSpare(admin, warming).catch(() => {});
+    throw error;
+  }
   const digest = appliedDigest(rows);
   if (digest === null) {
     await dropSpare(admin, warming);

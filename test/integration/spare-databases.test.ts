@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withClient } from "../../lib/db/postgres.ts";
+import { ensureRole, withClient } from "../../lib/db/postgres.ts";
+import { tenantRoleName } from "../../lib/tenancy/slug.ts";
 import { tenantConnectionUrl } from "../../lib/db/tenant-db.server.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import type { ProvisionDeps } from "../../lib/provisioning/servers.server.ts";
@@ -29,7 +30,7 @@ const spares = () =>
           `SELECT d.oid::int, d.datname, r.rolname AS owner, r.rolcanlogin AS owner_can_login,
                   has_database_privilege('public', d.oid, 'CONNECT') AS public_connect
              FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-            WHERE d.datname LIKE 'portico\\_spare\\_%' ORDER BY d.datname`,
+            WHERE d.datname LIKE 'portico\\_ready\\_%' ORDER BY d.datname`,
         )
       ).rows,
   );
@@ -71,9 +72,9 @@ describe("spare databases", () => {
     const digest = migrationsDigest(await loadMigrations(migrationsDir("tenant")));
     for (const spare of ready) {
       // Named for the migrations it holds; its role is named for its id.
-      const [, held, id] = /^portico_spare_([0-9a-f]{12})_([0-9a-f]{12})$/.exec(spare.datname) ?? [];
+      const [, held, id] = /^portico_ready_([0-9a-f]{12})_([0-9a-f]{12})$/.exec(spare.datname) ?? [];
       expect(held).toBe(digest);
-      expect(spare).toMatchObject({ owner: `portico_spare_${id}`, owner_can_login: false, public_connect: false });
+      expect(spare).toMatchObject({ owner: `portico_ready_${id}`, owner_can_login: false, public_connect: false });
     }
   });
 
@@ -148,8 +149,10 @@ describe("spare databases", () => {
     await sparesSettled();
     const [stale, current] = await spares();
     // Make one look as if an older release had made it.
-    const staleName = stale!.datname.replace(/^portico_spare_[0-9a-f]{12}_/, "portico_spare_000000000000_");
+    const staleName = stale!.datname.replace(/^portico_ready_[0-9a-f]{12}_/, "portico_ready_000000000000_");
     await withAdmin((c) => c.query(`ALTER DATABASE "${stale!.datname}" RENAME TO "${staleName}"`));
+    // And one as a release before decision 059 left it (its objects the template role's).
+    await withAdmin((c) => c.query(`CREATE DATABASE "portico_spare_0123456789ab"`));
     const { tenantId } = await provision("after-stale");
     const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
     expect(await oidOf(db.databaseName)).toBe(current!.oid); // the positive control
@@ -157,7 +160,32 @@ describe("spare databases", () => {
     const after = await spares();
     expect(after.map((s) => s.datname)).not.toContain(staleName);
     expect(await roleOid(stale!.owner)).toBeUndefined();
+    expect(await oidOf("portico_spare_0123456789ab")).toBeUndefined();
     expect(after).toHaveLength(2);
+  });
+
+  it("stay untouched when the tenant's role exists already: both renames are undone", async () => {
+    await sparesSettled();
+    const before = await spares();
+    const spec = parseTenantSpec({ slug: cp.slug("role-first"), name: "Role first", theme: FALLBACK_THEME });
+    // A run that stopped after creating the role without a spare (or a racing one) left it.
+    await withAdmin((c) => ensureRole(c, tenantRoleName(spec.slug), "preexistingpassword0"));
+    const { tenantId } = await provisionTenant(deps, spec, { mode: "create" });
+    await sparesSettled();
+    // The database rename that went first was rolled back with the role rename that failed.
+    expect(await spares()).toEqual(before);
+    const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId } });
+    expect(before.map((s) => s.oid)).not.toContain(await oidOf(db.databaseName));
+    const owner = await withClient(
+      await tenantConnectionUrl(cp.deps.control, cp.deps.keyring, tenantId),
+      async (c) =>
+        (
+          await c.query(
+            `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)`,
+          )
+        ).rows[0].n,
+    );
+    expect(owner).toBe(0);
   });
 
   it("a run stopped after claiming one resumes with the same database and role", async () => {
