@@ -79,20 +79,12 @@ export async function cloneTenantDatabase(
   await ensureTemplate(adminUrl);
   const cloned = await (async () => {
     if (await databaseExists(admin, database)) return true;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await admin.query(
-          `CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(owner)}`,
-        );
-        return true;
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === "42P04") return true; // a concurrent run created it
-        if (code !== "55006") throw error; // 55006: the template is being accessed by others
-        await new Promise((r) => setTimeout(r, 40 * (attempt + 1)));
-      }
+    try {
+      return await cloneTemplate(admin, database, owner);
+    } catch (error) {
+      if ((error as { code?: string }).code === "42P04") return true; // a concurrent run created it
+      throw error;
     }
-    return false;
   })();
   if (!cloned) return { cloned, current: null };
   const current = await withClient(withDatabase(adminUrl, database), (handover) =>
@@ -102,24 +94,50 @@ export async function cloneTenantDatabase(
 }
 
 /**
+ * CREATE DATABASE `database` as a copy of the template, owned by `owner`. PostgreSQL refuses to
+ * copy a database someone is connected to (55006: a process checking the template at start, or
+ * migrating it): retried a few times, then false.
+ */
+async function cloneTemplate(admin: pg.ClientBase, database: string, owner: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await admin.query(
+        `CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(owner)}`,
+      );
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "55006") throw error;
+      await new Promise((r) => setTimeout(r, 40 * (attempt + 1)));
+    }
+  }
+  return false;
+}
+
+/**
+ * On a connection into a clone, one round trip: gives every object of `from` to `to`, then reads
+ * what the clone holds (READ_APPLIED's rows, as the migrator reads them).
+ */
+async function reassignAndReadApplied(client: pg.ClientBase, from: string, to: string): Promise<AppliedRow[]> {
+  const [, applied] = (await client.query(
+    `REASSIGN OWNED BY ${quoteIdent(from)} TO ${quoteIdent(to)}; ${READ_APPLIED}`,
+  )) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
+  return applied.rows;
+}
+
+/**
  * On a connection into a clone: gives every object of `from` to `to`, and reads what the clone
  * holds (as the migrator reads it) in the same round trip. Returns the schema version when it has
  * every migration and nothing edited, else null (the migrate step then finds out).
  */
 async function handOver(client: pg.ClientBase, from: string, to: string): Promise<string | null> {
   const migrations = await loadMigrations(migrationsDir("tenant"));
-  const reassign = `REASSIGN OWNED BY ${quoteIdent(from)} TO ${quoteIdent(to)}`;
   try {
-    const [, applied] = (await client.query(`${reassign}; ${READ_APPLIED}`)) as unknown as [
-      pg.QueryResult,
-      pg.QueryResult<AppliedRow>,
-    ];
-    const status = statusFrom(applied.rows, migrations);
+    const status = statusFrom(await reassignAndReadApplied(client, from, to), migrations);
     return status.pending.length === 0 && status.unknown.length === 0 ? status.version : null;
   } catch {
     // No migration table in the clone, or an unfinished or edited migration there: hand over
     // alone, and let the migrate step find out.
-    await client.query(reassign);
+    await client.query(`REASSIGN OWNED BY ${quoteIdent(from)} TO ${quoteIdent(to)}`);
     return null;
   }
 }
@@ -250,28 +268,12 @@ async function makeSpare(adminUrl: string, admin: pg.ClientBase): Promise<{ name
   let rows: AppliedRow[];
   try {
     await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(
-          `CREATE DATABASE ${quoteIdent(warming)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)} OWNER ${quoteIdent(role)}`,
-        );
-        break;
-      } catch (error) {
-        // 55006: someone is connected to the template (a process checking it at start).
-        if ((error as { code?: string }).code !== "55006" || attempt >= 4) throw error;
-        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-      }
-    }
+    if (!(await cloneTemplate(admin, warming, role))) throw new Error("the tenant template stayed busy; no spare made");
     await admin.query(
       `REVOKE ALL ON DATABASE ${quoteIdent(warming)} FROM PUBLIC; ` +
         `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(warming)} TO ${quoteIdent(role)}`,
     );
-    rows = await withClient(withDatabase(adminUrl, warming), async (c) => {
-      const [, applied] = (await c.query(
-        `REASSIGN OWNED BY ${quoteIdent(TEMPLATE_ROLE)} TO ${quoteIdent(role)}; ${READ_APPLIED}`,
-      )) as unknown as [pg.QueryResult, pg.QueryResult<AppliedRow>];
-      return applied.rows;
-    });
+    rows = await withClient(withDatabase(adminUrl, warming), (c) => reassignAndReadApplied(c, TEMPLATE_ROLE, role));
   } catch (error) {
     // Nothing half-made stays behind: the warming database (if any) and the role.
     await dropSpare(admin, warming).catch(() => {});
