@@ -304,7 +304,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
       {
         figure: "longest an instance served an edited event's old page after the edit (every edit, both instances)",
         measured: `${safety.worstMs.toFixed(0)} ms`,
-        baseline: `median ${safety.medianMs.toFixed(0)} ms over ${safety.edits} edits; the new page first served after ${safety.newMedianMs.toFixed(0)} ms (median), ${safety.newWorstMs.toFixed(0)} ms (longest)`,
+        baseline: `median ${safety.medianMs.toFixed(0)} ms over ${safety.edits} edits; that request sent at ${safety.worstSentMs.toFixed(0)} ms; the new page first served after ${safety.newMedianMs.toFixed(0)} ms (median), ${safety.newWorstMs.toFixed(0)} ms (longest)`,
         ratio: "",
         target: "≤ 1000 ms",
         pass: safety.edits > 0 && safety.worstMs <= 1_000,
@@ -447,9 +447,14 @@ interface Safety {
   wrong: number;
   statuses: Record<number, number>;
   edits: number;
-  /** After an edit, the latest an old page was still served (ms after the change was made). */
+  /**
+   * After an edit, when the last answer with the old page arrived (ms after the change was made):
+   * the old page was served no later than that. When that request was sent is the lower bound
+   * (it cannot have been answered sooner); the two differ by how long the loaded server took.
+   */
   worstMs: number;
   medianMs: number;
+  worstSentMs: number;
   /** After an edit, when the new page was first served (a render of it, under the load). */
   newWorstMs: number;
   newMedianMs: number;
@@ -484,6 +489,7 @@ async function editWhileLoaded(
     });
   });
   const waits: number[] = [];
+  const sends: number[] = [];
   const fresh: number[] = [];
   /** The title each edited tenant's first event had before its latest edit (as its page ends it). */
   const previous = new Map<number, string>();
@@ -500,7 +506,8 @@ async function editWhileLoaded(
     await db.event.update({ where: { slug: "event-0" }, data: { title } });
     await notifyTenantContentChanged(input.control, id);
     const seen = await Promise.all(ports.map((port) => staleness(port, host(i, port), previous.get(i), title, t0)));
-    waits.push(...seen.map((x) => x.lastOldMs));
+    waits.push(...seen.map((x) => x.lastOldArrivedMs));
+    sends.push(...seen.map((x) => x.lastOldSentMs));
     fresh.push(...seen.map((x) => x.firstNewMs));
     previous.set(i, `${title}<`);
     await new Promise((r) => setTimeout(r, EDIT_EVERY_MS));
@@ -517,6 +524,7 @@ async function editWhileLoaded(
     edits: edit,
     worstMs: Math.max(0, ...waits),
     medianMs: waits.length ? median(waits) : 0,
+    worstSentMs: Math.max(0, ...sends),
     newWorstMs: Math.max(0, ...fresh),
     newMedianMs: fresh.length ? median(fresh) : 0,
   };
@@ -524,8 +532,8 @@ async function editWhileLoaded(
 
 /**
  * Asks `port` for the event page, back to back, from `t0` (the change) until it answers `title`
- * (gives up after 10 s): when an old page (`old`, the title before) was last answered, and when
- * the new one first was, in ms after `t0`.
+ * (gives up after 10 s), in ms after `t0`: when the last request answered with an old page (`old`,
+ * the title before) was sent and when that answer arrived, and when the new page first arrived.
  */
 async function staleness(
   port: number,
@@ -533,16 +541,18 @@ async function staleness(
   old: string | undefined,
   title: string,
   t0: number,
-): Promise<{ lastOldMs: number; firstNewMs: number }> {
-  let lastOldMs = 0;
+): Promise<{ lastOldSentMs: number; lastOldArrivedMs: number; firstNewMs: number }> {
+  let lastOldSentMs = 0;
+  let lastOldArrivedMs = 0;
   while (performance.now() - t0 < 10_000) {
+    const sent = performance.now() - t0;
     const body = await getBody(port, h, "/events/event-0").catch(() => "");
     const at = performance.now() - t0;
-    if (body.includes(title)) return { lastOldMs, firstNewMs: at };
-    if (old && body.includes(old)) lastOldMs = at;
+    if (body.includes(title)) return { lastOldSentMs, lastOldArrivedMs, firstNewMs: at };
+    if (old && body.includes(old)) [lastOldSentMs, lastOldArrivedMs] = [sent, at];
     await new Promise((r) => setTimeout(r, 5));
   }
-  return { lastOldMs: 10_000, firstNewMs: 10_000 };
+  return { lastOldSentMs: 10_000, lastOldArrivedMs: 10_000, firstNewMs: 10_000 };
 }
 
 function getBody(port: number, h: string, path: string): Promise<string> {

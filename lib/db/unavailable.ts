@@ -51,15 +51,24 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
     (UNAVAILABLE_PRISMA.test(e.code) || UNAVAILABLE_SQLSTATE.has(e.code) || UNAVAILABLE_ERRNO.has(e.code))
   )
     return true;
-  // pg-pool's own errors carry no code: no free connection in time, or a server that took the
-  // connection but never answered.
-  if (
-    error instanceof Error &&
-    /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(error.message)
-  )
-    return true;
+  // pg-pool's own error carries no code: a server that took the connection but never answered.
+  if (error instanceof Error && error.message === "Connection terminated due to connection timeout") return true;
   return isUnavailable(e.cause, depth + 1);
 }
+
+/**
+ * pg-pool's wait for a free connection ran out: every connection of the tenant's pool was busy
+ * for the whole wait. That is congestion in this process, not an outage (a server that does not
+ * answer fails the connections themselves, which isUnavailable reports), so the tenant is not
+ * marked down for it and its cached pages stay (decision 060).
+ */
+export function isPoolBusy(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 4) return false;
+  if (error instanceof Error && error.message === POOL_WAIT_TIMEOUT) return true;
+  return isPoolBusy((error as ErrorLike).cause, depth + 1);
+}
+
+const POOL_WAIT_TIMEOUT = "timeout exceeded when trying to connect";
 
 const KIND_TEXT: Record<string, string> = {
   DatabaseDoesNotExist: "its database does not exist",

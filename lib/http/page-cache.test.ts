@@ -134,6 +134,21 @@ describe("the store", () => {
     expect(cache.set("b|/", page("b", 10), cache.ticket())).toBe(true);
   });
 
+  it("keeps a busy tenant's stored pages but stores none of the renders it had in flight", () => {
+    const cache = new PageCache({ maxBytes: 1_000, maxBytesPerTenant: 500, ttlMs: 60_000, staleMs: 0 });
+    cache.set("a|/", page("a", 10), cache.ticket());
+    const before = cache.ticket();
+    cache.skipRendersInFlight("a");
+    // What was stored stays served: the tenant is busy, its content has not changed.
+    expect(cache.get("a|/")).toBeDefined();
+    // A render that met the busy pool (and shows a notice) is not stored…
+    expect(cache.set("a|/events/x", page("a", 10), before)).toBe(false);
+    // …while the neighbour's render begun at the same moment is (positive control),
+    expect(cache.set("b|/", page("b", 10), before)).toBe(true);
+    // and so is the tenant's own render begun afterwards.
+    expect(cache.set("a|/events/x", page("a", 10), cache.ticket())).toBe(true);
+  });
+
   it("serves a page for at most its time to live", () => {
     let now = 5_000;
     const cache = new PageCache({

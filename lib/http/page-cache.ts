@@ -224,10 +224,15 @@ export class PageCache {
 
   /** Drops every page of `tenant`; renders of it in flight now will not be stored. */
   purge(tenant: string): number {
-    this.purgedAt.set(tenant, ++this.clock);
+    this.skipRendersInFlight(tenant);
     const keys = [...(this.tenantKeys.get(tenant) ?? [])];
     for (const key of keys) this.pages.delete(key);
     return keys.length;
+  }
+
+  /** Renders of `tenant` in flight now will not be stored; its stored pages stay. */
+  skipRendersInFlight(tenant: string): void {
+    this.purgedAt.set(tenant, ++this.clock);
   }
 
   /** Drops everything (e.g. after the change feed reconnected: changes may have been missed). */

@@ -2,8 +2,9 @@ import "server-only";
 import { TenantUnavailable } from "../util/errors.ts";
 import { platform } from "./platform.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
-import { describeUnavailable, isUnavailable, poolerDownLine, poolerDownReason } from "../db/unavailable.ts";
+import { describeUnavailable, isPoolBusy, isUnavailable, poolerDownLine, poolerDownReason } from "../db/unavailable.ts";
 import { probePooler } from "../db/pooler-probe.ts";
+import { keepRendersOutOfCache } from "../http/local-page-cache.ts";
 
 export { describeUnavailable, isUnavailable };
 
@@ -20,6 +21,13 @@ export async function withTenantDb<T>(tenantId: string, fn: (db: TenantDb) => Pr
     return result;
   } catch (error) {
     if (error instanceof TenantUnavailable) throw error;
+    if (isPoolBusy(error)) {
+      // Congestion, not an outage (decision 060): this request gets the notice, the next ones try
+      // again, the tenant's cached pages stay, and no page rendered now (the notice) is stored.
+      keepRendersOutOfCache(tenantId);
+      p.outageLog.say(`busy ${tenantId}`, `[tenant] ${tenantId}: ${BUSY}; the requests that met it got its notice`);
+      throw new TenantUnavailable(tenantId, BUSY, { cause: error });
+    }
     if (isUnavailable(error)) {
       // Through a PgBouncer that does not answer, every tenant behind it fails alike: one line
       // names the pooler and what to do, however many tenants meet it (decision 038).
@@ -41,6 +49,8 @@ export async function withTenantDb<T>(tenantId: string, fn: (db: TenantDb) => Pr
     throw error;
   }
 }
+
+const BUSY = "every connection of its pool stayed busy while this request waited for one";
 
 // One probe per pooler at a time, its answer shared for a second: a fleet of tenants failing at
 // once asks PgBouncer once, not once each.

@@ -107,7 +107,13 @@ export class TenantFront {
           })
         : null;
     this.traffic = settings.fairShare ? new TenantTraffic(planTraffic(settings.planRateLimits)) : null;
-    if (this.cache) registerLocalPageCache((tenantId) => this.purge(tenantId));
+    if (this.cache) {
+      const cache = this.cache;
+      registerLocalPageCache({
+        purge: (tenantId) => this.purge(tenantId),
+        skipRendersInFlight: (tenantId) => cache.skipRendersInFlight(tenantId),
+      });
+    }
   }
 
   /**

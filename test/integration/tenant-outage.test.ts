@@ -5,6 +5,7 @@ import { TenantUnavailable } from "../../lib/util/errors.ts";
 import { provisionTenant } from "../../lib/provisioning/provision.server.ts";
 import { parseTenantSpec } from "../../lib/provisioning/spec.ts";
 import { outageOf } from "../../lib/platform/outage.ts";
+import { isPoolBusy, isUnavailable } from "../../lib/db/unavailable.ts";
 import { FALLBACK_THEME } from "../../lib/tenancy/theme.ts";
 import { testControlPlane, withAdmin, type TestControlPlane } from "../support/databases.ts";
 import { installTestPlatform } from "../support/platform.ts";
@@ -33,7 +34,7 @@ beforeAll(async () => {
   gone = await make("gone");
   const db = await cp.deps.control.tenantDatabase.findUniqueOrThrow({ where: { tenantId: gone } });
   await withAdmin((admin) => dropDatabaseIfExists(admin, db.databaseName));
-  installed = installTestPlatform(cp, (line) => lines.push(line));
+  installed = installTestPlatform(cp, (line) => lines.push(line), 1_000);
 });
 afterAll(async () => {
   await installed?.uninstall();
@@ -75,5 +76,35 @@ describe("a tenant whose database is gone", () => {
     await cp.deps.control.tenant.update({ where: { id: healthy }, data: { status: "suspended" } });
     installed.platform.resolver.invalidate(healthy);
     expect(await outageOf(installed.platform, await installed.tenant(cp.slug("fine")))).toBe("suspended");
+  });
+});
+
+describe("a tenant whose every connection is busy", () => {
+  it("fails only the request that waited too long, and is not marked down for it", async () => {
+    // The test platform gives each tenant two connections; both sleep past the one-second wait.
+    const sleeping = [1, 2].map(() => withTenantDb(healthy, (db) => db.$queryRaw`SELECT 1 AS slept FROM pg_sleep(2)`));
+    const waited = await withTenantDb(healthy, (db) => db.user.count()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(waited).toBeInstanceOf(TenantUnavailable);
+    expect((waited as Error).message).toMatch(/every connection of its pool stayed busy/);
+    expect(isPoolBusy((waited as Error).cause)).toBe(true);
+    expect(isUnavailable((waited as Error).cause)).toBe(false);
+    // Congestion is no outage: proxy.ts lets the next requests through to try again.
+    expect(installed.platform.health.reason(healthy)).toBeNull();
+    expect(await installed.platform.health.isDown(healthy)).toBe(false);
+    const about = lines.filter((l) => l.includes(healthy));
+    expect(about).toHaveLength(1);
+    expect(about[0]).toMatch(/every connection of its pool stayed busy.*got its notice/);
+    await Promise.all(sleeping);
+    // Once a connection is free the same call is served.
+    expect(await withTenantDb(healthy, (db) => db.user.count())).toBe(0);
+  });
+
+  it("a database that is gone is still marked down (positive control)", async () => {
+    await expect(withTenantDb(gone, (db) => db.user.count())).rejects.toBeInstanceOf(TenantUnavailable);
+    expect(installed.platform.health.reason(gone)).toMatch(/does not exist/);
+    expect(isPoolBusy(new Error("database does not exist"))).toBe(false);
   });
 });

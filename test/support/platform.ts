@@ -19,6 +19,8 @@ type Holder = { [KEY]?: Platform };
 export function installTestPlatform(
   cp: TestControlPlane,
   log: (line: string) => void = console.warn,
+  /** How long a request waits for a tenant connection (the pool's wait and a connect each). */
+  connectTimeoutMs = 5_000,
 ): { platform: Platform; tenant(slug: string): Promise<ResolvedTenant>; uninstall(): Promise<void> } {
   const env = parseEnv({
     DATABASE_URL: cp.url,
@@ -38,7 +40,7 @@ export function installTestPlatform(
       return createTenantDb(url, tenantId, {
         poolSize: 2,
         idleMs: 5_000,
-        connectTimeoutMs: 5_000,
+        connectTimeoutMs,
       });
     },
     { budget: 20, poolSize: 2, idleMs: 0 },
