@@ -42,6 +42,8 @@ export interface FrontFigures {
     misses: number;
     stored: number;
     purges: number;
+    /** Of the purges, those because the tenant's database became unreachable. */
+    outagePurges: number;
     bytes: number;
   };
   refusals: { "rate-limited": number; "queue-full": number; "waited-too-long": number };
@@ -147,6 +149,11 @@ function build() {
     "portico_page_cache_purges_total",
     "Tenant purges of the page cache (content or tenant changes)",
     (f) => f.cache.purges,
+  );
+  frontTotal(
+    "portico_page_cache_outage_purges_total",
+    "Of the purges, those because a tenant's database became unreachable (the rest are changes)",
+    (f) => f.cache.outagePurges,
   );
   new Gauge({
     name: "portico_page_cache_bytes",

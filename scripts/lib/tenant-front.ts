@@ -86,7 +86,15 @@ export type FrontFigures = Omit<MetricsFrontFigures["cache"], "bytes">;
 export class TenantFront {
   readonly cache: PageCache | null;
   readonly traffic: TenantTraffic | null;
-  readonly figures: FrontFigures = { hits: 0, coalesced: 0, refreshes: 0, misses: 0, stored: 0, purges: 0 };
+  readonly figures: FrontFigures = {
+    hits: 0,
+    coalesced: 0,
+    refreshes: 0,
+    misses: 0,
+    stored: 0,
+    purges: 0,
+    outagePurges: 0,
+  };
   private listener: Listener | null = null;
   private self: { host: string; port: number } | null = null;
   private readonly refreshToken = randomBytes(18).toString("base64url");
@@ -110,7 +118,10 @@ export class TenantFront {
     if (this.cache) {
       const cache = this.cache;
       registerLocalPageCache({
-        purge: (tenantId) => this.purge(tenantId),
+        purge: (tenantId) => {
+          this.purge(tenantId);
+          this.figures.outagePurges++;
+        },
         skipRendersInFlight: (tenantId) => cache.skipRendersInFlight(tenantId),
       });
     }
