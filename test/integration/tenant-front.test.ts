@@ -6,6 +6,7 @@ import { TenantFront, frontSettings } from "../../scripts/lib/tenant-front.ts";
 import { TENANT_HEADER, tenantHeaderValue } from "../../lib/http/tenant-header.ts";
 import { contentSecurityPolicy, generateNonce } from "../../lib/http/security-headers.ts";
 import { notifyTenantChanged, notifyTenantContentChanged } from "../../lib/tenancy/invalidation.server.ts";
+import { keepRendersOutOfCache, purgeLocalPages } from "../../lib/http/local-page-cache.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /**
@@ -157,6 +158,45 @@ describe("the page cache in front of the renderer", () => {
     await vi.waitFor(async () =>
       expect((await get("globex.localhost", "/events/launch")).body).toContain("Globex rev 3"),
     );
+  });
+});
+
+describe("the page cache and the health breaker (decisions 054, 060)", () => {
+  it("stores no render in flight when a tenant is busy, and keeps what it had stored", async () => {
+    await get("acme.localhost", "/events/busy");
+    expect((await get("acme.localhost", "/events/busy")).headers["x-portico-cache"]).toBe("hit");
+    renderDelayMs = 150;
+    try {
+      // A render that meets the busy pool (in the app it shows the notice) is not stored…
+      const inFlight = get("acme.localhost", "/events/notice");
+      await vi.waitFor(() => expect(rendered.at(-1)).toBe("acme.localhost/events/notice"));
+      keepRendersOutOfCache(ACME);
+      await inFlight;
+    } finally {
+      renderDelayMs = 0;
+    }
+    rendered.length = 0;
+    expect((await get("acme.localhost", "/events/notice")).headers["x-portico-cache"]).toBeUndefined();
+    expect(rendered).toEqual(["acme.localhost/events/notice"]);
+    // …its stored page stayed, and the render begun afterwards was stored (positive control).
+    expect((await get("acme.localhost", "/events/busy")).headers["x-portico-cache"]).toBe("hit");
+    expect((await get("acme.localhost", "/events/notice")).headers["x-portico-cache"]).toBe("hit");
+  });
+
+  it("drops a tenant's pages when its database goes down, counting the purge as an outage", async () => {
+    await get("acme.localhost", "/events/down");
+    expect((await get("acme.localhost", "/events/down")).headers["x-portico-cache"]).toBe("hit");
+    const before = front.metrics().cache;
+    purgeLocalPages(ACME);
+    const after = front.metrics().cache;
+    expect(after.purges - before.purges).toBe(1);
+    expect(after.outagePurges - before.outagePurges).toBe(1);
+    expect((await get("acme.localhost", "/events/down")).headers["x-portico-cache"]).toBeUndefined();
+    // A content change is a purge but no outage.
+    await get("acme.localhost", "/events/down");
+    await notifyTenantContentChanged(sender, ACME);
+    await vi.waitFor(() => expect(front.metrics().cache.purges - after.purges).toBe(1));
+    expect(front.metrics().cache.outagePurges).toBe(after.outagePurges);
   });
 });
 
