@@ -27,6 +27,6 @@ export function purgeLocalPages(tenantId: string): void {
  * No page of `tenantId` being rendered now is stored (one may show a notice in place of its
  * content); what is stored already stays served.
  */
-export function keepRendersOutOfCache(tenantId: string): void {
+export function skipLocalRendersInFlight(tenantId: string): void {
   (globalThis as { [KEY]?: LocalPageCache })[KEY]?.skipRendersInFlight(tenantId);
 }

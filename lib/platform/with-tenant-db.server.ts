@@ -4,7 +4,7 @@ import { platform } from "./platform.server.ts";
 import type { TenantDb } from "../db/tenant-db.server.ts";
 import { describeUnavailable, isPoolBusy, isUnavailable, poolerDownLine, poolerDownReason } from "../db/unavailable.ts";
 import { probePooler } from "../db/pooler-probe.ts";
-import { keepRendersOutOfCache } from "../http/local-page-cache.ts";
+import { skipLocalRendersInFlight } from "../http/local-page-cache.ts";
 
 export { describeUnavailable, isUnavailable };
 
@@ -24,7 +24,7 @@ export async function withTenantDb<T>(tenantId: string, fn: (db: TenantDb) => Pr
     if (isPoolBusy(error)) {
       // Congestion, not an outage (decision 060): this request gets the notice, the next ones try
       // again, the tenant's cached pages stay, and no page rendered now (the notice) is stored.
-      keepRendersOutOfCache(tenantId);
+      skipLocalRendersInFlight(tenantId);
       p.outageLog.say(`busy ${tenantId}`, `[tenant] ${tenantId}: ${BUSY}; the requests that met it got its notice`);
       throw new TenantUnavailable(tenantId, BUSY, { cause: error });
     }

@@ -6,7 +6,7 @@ import { TenantFront, frontSettings } from "../../scripts/lib/tenant-front.ts";
 import { TENANT_HEADER, tenantHeaderValue } from "../../lib/http/tenant-header.ts";
 import { contentSecurityPolicy, generateNonce } from "../../lib/http/security-headers.ts";
 import { notifyTenantChanged, notifyTenantContentChanged } from "../../lib/tenancy/invalidation.server.ts";
-import { keepRendersOutOfCache, purgeLocalPages } from "../../lib/http/local-page-cache.ts";
+import { purgeLocalPages, skipLocalRendersInFlight } from "../../lib/http/local-page-cache.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /**
@@ -170,7 +170,7 @@ describe("the page cache and the health breaker (decisions 054, 060)", () => {
       // A render that meets the busy pool (in the app it shows the notice) is not stored…
       const inFlight = get("acme.localhost", "/events/notice");
       await vi.waitFor(() => expect(rendered.at(-1)).toBe("acme.localhost/events/notice"));
-      keepRendersOutOfCache(ACME);
+      skipLocalRendersInFlight(ACME);
       await inFlight;
     } finally {
       renderDelayMs = 0;
