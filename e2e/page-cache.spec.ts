@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { adminSql } from "./cli.ts";
+import { adminQuery, adminSql, controlQuery } from "./cli.ts";
 import { signedIn, tenantWithUsers } from "./fixtures.ts";
 import { at, direct } from "./hosts.ts";
 
@@ -123,6 +123,44 @@ test("an event edited in the portal is what the next visitor sees", async ({ bro
   const again = await request.get(...direct(host, "/events/launch"));
   expect(again.headers()["x-portico-cache"]).toBe("hit");
   expect(await again.text()).toContain("Launch, moved to Hall D");
+});
+
+test("a portal whose database goes down keeps serving its cached pages; every other page answers its notice", async ({
+  request,
+}) => {
+  const t = await tenantWithUsers("cachd", []);
+  const host = `${t}.localhost`;
+  await addEvent(t, { slug: "still-on", title: "Still On" });
+  expect(await (await cachedAnswer(request, host)).text()).toContain("Still On");
+  const rows = await controlQuery<{ roleName: string }>(
+    `SELECT "roleName" FROM "TenantDatabase" WHERE "databaseName" = $1`,
+    [database(t)],
+  );
+  const roleName = rows[0]!.roleName;
+  // The tenant's role may no longer log in, and its open connections are cut: an outage.
+  await adminQuery("postgres", `ALTER ROLE "${roleName}" NOLOGIN`);
+  try {
+    await adminQuery("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [
+      roleName,
+    ]);
+    // A page not in the cache meets the outage (the first may show the page's own notice); from
+    // then on the breaker answers it with 503 before any page runs.
+    await expect(async () =>
+      expect((await request.get(...direct(host, "/events/still-on"))).status()).toBe(503),
+    ).toPass({ timeout: 20_000 });
+    expect((await request.get(...direct(host, "/sign-in"))).status()).toBe(503);
+    // The catalogue stored before the outage is still served, from the cache (decision 061).
+    const kept = await request.get(...direct(host, "/"));
+    expect(kept.status()).toBe(200);
+    expect(kept.headers()["x-portico-cache"]).toBe("hit");
+    expect(await kept.text()).toContain("Still On");
+  } finally {
+    await adminQuery("postgres", `ALTER ROLE "${roleName}" LOGIN`);
+  }
+  // Once the breaker's probe reaches the database again, the event page is rendered again.
+  await expect(async () => expect((await request.get(...direct(host, "/events/still-on"))).status()).toBe(200)).toPass({
+    timeout: 30_000,
+  });
 });
 
 test("a flood at one portal is refused for that portal alone", async ({ request }) => {

@@ -7,8 +7,11 @@
 const KEY = Symbol.for("portico.localPageCache");
 
 export interface LocalPageCache {
-  /** Drops the tenant's pages; its renders in flight are not stored. */
-  purge(tenantId: string): void;
+  /**
+   * The tenant's database was found unreachable: its renders in flight are not stored (they may
+   * show the notice); its stored pages stay served until they age out (decision 061).
+   */
+  tenantDown(tenantId: string): void;
   /** The tenant's renders in flight are not stored; its stored pages stay. */
   skipRendersInFlight(tenantId: string): void;
 }
@@ -18,9 +21,9 @@ export function registerLocalPageCache(cache: LocalPageCache): void {
   (globalThis as { [KEY]?: LocalPageCache })[KEY] = cache;
 }
 
-/** Drops `tenantId`'s pages from this process's page cache, if there is one. */
-export function purgeLocalPages(tenantId: string): void {
-  (globalThis as { [KEY]?: LocalPageCache })[KEY]?.purge(tenantId);
+/** Tells this process's page cache, if there is one, that `tenantId`'s database is unreachable. */
+export function noteLocalTenantDown(tenantId: string): void {
+  (globalThis as { [KEY]?: LocalPageCache })[KEY]?.tenantDown(tenantId);
 }
 
 /**

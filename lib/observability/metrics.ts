@@ -42,8 +42,8 @@ export interface FrontFigures {
     misses: number;
     stored: number;
     purges: number;
-    /** Of the purges, those because the tenant's database became unreachable. */
-    outagePurges: number;
+    /** Tenant databases found unreachable while the cache ran (their pages are kept). */
+    outages: number;
     bytes: number;
   };
   refusals: { "rate-limited": number; "queue-full": number; "waited-too-long": number };
@@ -151,9 +151,9 @@ function build() {
     (f) => f.cache.purges,
   );
   frontTotal(
-    "portico_page_cache_outage_purges_total",
-    "Of the purges, those because a tenant's database became unreachable (the rest are changes)",
-    (f) => f.cache.outagePurges,
+    "portico_page_cache_tenant_outages_total",
+    "Tenant databases found unreachable while their pages were cached (the pages stay served)",
+    (f) => f.cache.outages,
   );
   new Gauge({
     name: "portico_page_cache_bytes",

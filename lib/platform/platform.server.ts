@@ -18,7 +18,7 @@ import {
 import type { HostConfig } from "../tenancy/host.ts";
 import { TenantResolver } from "../tenancy/resolver.ts";
 import { listenForTenantChanges } from "../tenancy/invalidation.server.ts";
-import { purgeLocalPages } from "../http/local-page-cache.ts";
+import { noteLocalTenantDown } from "../http/local-page-cache.ts";
 import { lookupTenant } from "../tenancy/lookup.server.ts";
 import { logLines } from "../observability/logger.ts";
 import { metrics } from "../observability/metrics.ts";
@@ -158,8 +158,9 @@ export function tenantHealth(
     },
     {
       onChange: (tenantId, down) => {
-        // A portal whose database is down answers its 503 notice, never its cached pages.
-        if (down) purgeLocalPages(tenantId);
+        // Its pages stay cached (served until they age out, decision 061); every other request
+        // answers the 503 notice, and no render that met the outage is stored.
+        if (down) noteLocalTenantDown(tenantId);
         else write(`[tenant] ${tenantId}: reachable again`);
       },
     },

@@ -93,7 +93,7 @@ export class TenantFront {
     misses: 0,
     stored: 0,
     purges: 0,
-    outagePurges: 0,
+    outages: 0,
   };
   private listener: Listener | null = null;
   private self: { host: string; port: number } | null = null;
@@ -118,9 +118,11 @@ export class TenantFront {
     if (this.cache) {
       const cache = this.cache;
       registerLocalPageCache({
-        purge: (tenantId) => {
-          this.purge(tenantId);
-          this.figures.outagePurges++;
+        // A database outage keeps the tenant's stored pages (stale-if-error): dropping them would
+        // send every visitor to render against a server that is failing or overloaded.
+        tenantDown: (tenantId) => {
+          cache.skipRendersInFlight(tenantId);
+          this.figures.outages++;
         },
         skipRendersInFlight: (tenantId) => cache.skipRendersInFlight(tenantId),
       });

@@ -6,7 +6,7 @@ import { TenantFront, frontSettings } from "../../scripts/lib/tenant-front.ts";
 import { TENANT_HEADER, tenantHeaderValue } from "../../lib/http/tenant-header.ts";
 import { contentSecurityPolicy, generateNonce } from "../../lib/http/security-headers.ts";
 import { notifyTenantChanged, notifyTenantContentChanged } from "../../lib/tenancy/invalidation.server.ts";
-import { purgeLocalPages, skipLocalRendersInFlight } from "../../lib/http/local-page-cache.ts";
+import { noteLocalTenantDown, skipLocalRendersInFlight } from "../../lib/http/local-page-cache.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /**
@@ -161,7 +161,7 @@ describe("the page cache in front of the renderer", () => {
   });
 });
 
-describe("the page cache and the health breaker (decisions 054, 060)", () => {
+describe("the page cache and the health breaker (decisions 054, 060, 061)", () => {
   it("stores no render in flight when a tenant is busy, and keeps what it had stored", async () => {
     await get("acme.localhost", "/events/busy");
     expect((await get("acme.localhost", "/events/busy")).headers["x-portico-cache"]).toBe("hit");
@@ -183,20 +183,33 @@ describe("the page cache and the health breaker (decisions 054, 060)", () => {
     expect((await get("acme.localhost", "/events/notice")).headers["x-portico-cache"]).toBe("hit");
   });
 
-  it("drops a tenant's pages when its database goes down, counting the purge as an outage", async () => {
+  it("keeps serving a tenant's stored pages when its database goes down, storing none of its renders in flight (decision 061)", async () => {
     await get("acme.localhost", "/events/down");
     expect((await get("acme.localhost", "/events/down")).headers["x-portico-cache"]).toBe("hit");
     const before = front.metrics().cache;
-    purgeLocalPages(ACME);
+    renderDelayMs = 150;
+    try {
+      // The render that meets the outage (in the app it shows the notice) is not stored.
+      const inFlight = get("acme.localhost", "/events/met-the-outage");
+      await vi.waitFor(() => expect(rendered.at(-1)).toBe("acme.localhost/events/met-the-outage"));
+      noteLocalTenantDown(ACME);
+      await inFlight;
+    } finally {
+      renderDelayMs = 0;
+    }
     const after = front.metrics().cache;
-    expect(after.purges - before.purges).toBe(1);
-    expect(after.outagePurges - before.outagePurges).toBe(1);
-    expect((await get("acme.localhost", "/events/down")).headers["x-portico-cache"]).toBeUndefined();
-    // A content change is a purge but no outage.
-    await get("acme.localhost", "/events/down");
+    expect(after.outages - before.outages).toBe(1);
+    expect(after.purges).toBe(before.purges);
+    expect((await get("acme.localhost", "/events/met-the-outage")).headers["x-portico-cache"]).toBeUndefined();
+    // What was stored before the outage is still served.
+    const kept = await get("acme.localhost", "/events/down");
+    expect(kept.headers["x-portico-cache"]).toBe("hit");
+    expect(kept.body).toContain("Acme rev");
+    // A content change still drops the pages (positive control): it is a purge, not an outage.
     await notifyTenantContentChanged(sender, ACME);
     await vi.waitFor(() => expect(front.metrics().cache.purges - after.purges).toBe(1));
-    expect(front.metrics().cache.outagePurges).toBe(after.outagePurges);
+    expect(front.metrics().cache.outages).toBe(after.outages);
+    expect((await get("acme.localhost", "/events/down")).headers["x-portico-cache"]).toBeUndefined();
   });
 });
 
