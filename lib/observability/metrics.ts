@@ -39,6 +39,8 @@ export interface FrontFigures {
     hits: number;
     coalesced: number;
     refreshes: number;
+    /** Stale pages served without starting their refresh: enough were on their way already. */
+    refreshesDeferred: number;
     misses: number;
     stored: number;
     purges: number;
@@ -144,6 +146,11 @@ function build() {
     "portico_page_cache_refreshes_total",
     "Stale pages rendered again in the background",
     (f) => f.cache.refreshes,
+  );
+  frontTotal(
+    "portico_page_cache_refreshes_deferred_total",
+    "Stale pages served without starting their refresh, as enough refreshes were on their way",
+    (f) => f.cache.refreshesDeferred,
   );
   frontTotal(
     "portico_page_cache_purges_total",

@@ -74,6 +74,14 @@ const REFUSAL_PAUSE_MS = 500;
 /** Marks this process's own background refresh of a stale page (with its random token). */
 const REFRESH_HEADER = "x-portico-refresh";
 
+/**
+ * Background refreshes of stale pages on their way at once, per process. A stale page is still
+ * served, so its refresh may wait: pages filled together (a start, a lost change feed, a wave of
+ * visitors) go stale together, and refreshing them all at once would open a connection to each
+ * of their tenants' databases in the same moment (decision 062).
+ */
+export const REFRESHES_AT_ONCE = 4;
+
 /** Longest a request waits for another request's render of the same page before rendering it itself. */
 const FILL_WAIT_MS = 10_000;
 
@@ -90,6 +98,7 @@ export class TenantFront {
     hits: 0,
     coalesced: 0,
     refreshes: 0,
+    refreshesDeferred: 0,
     misses: 0,
     stored: 0,
     purges: 0,
@@ -174,6 +183,11 @@ export class TenantFront {
    */
   private refreshInBackground(key: string, req: http.IncomingMessage, host: string): void {
     if (!this.self || this.refreshing.has(key) || this.filling.has(key)) return;
+    // The next visitor of this page asks again; it is served stale meanwhile.
+    if (this.refreshing.size >= REFRESHES_AT_ONCE) {
+      this.figures.refreshesDeferred++;
+      return;
+    }
     this.refreshing.add(key);
     this.figures.refreshes++;
     const headers: http.OutgoingHttpHeaders = { host: req.headers.host ?? host, [REFRESH_HEADER]: this.refreshToken };

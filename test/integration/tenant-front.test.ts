@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { TenantFront, frontSettings } from "../../scripts/lib/tenant-front.ts";
+import { REFRESHES_AT_ONCE, TenantFront, frontSettings } from "../../scripts/lib/tenant-front.ts";
 import { TENANT_HEADER, tenantHeaderValue } from "../../lib/http/tenant-header.ts";
 import { contentSecurityPolicy, generateNonce } from "../../lib/http/security-headers.ts";
 import { notifyTenantChanged, notifyTenantContentChanged } from "../../lib/tenancy/invalidation.server.ts";
@@ -75,10 +75,10 @@ afterAll(async () => {
   await cp?.cleanup();
 });
 
-function get(host: string, path = "/", headers: Record<string, string> = {}) {
+function get(host: string, path = "/", headers: Record<string, string> = {}, at = port) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
     http
-      .get({ host: "127.0.0.1", port, path, headers: { host, ...headers } }, (res) => {
+      .get({ host: "127.0.0.1", port: at, path, headers: { host, ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
@@ -259,5 +259,65 @@ describe("its settings", () => {
     );
     expect(frontSettings({}, { dev: false }).cacheBytes).toBe(64 * 1024 * 1024);
     expect(frontSettings({}, { dev: true }).cacheBytes).toBe(0);
+  });
+});
+
+describe("stale pages (decision 062)", () => {
+  // A front of its own whose pages are fresh for 3 s, then served stale for 3 s more. Created
+  // last: the process's outage hooks now reach it.
+  let stale: TenantFront;
+  let staleServer: http.Server;
+  let stalePort: number;
+  beforeAll(async () => {
+    stale = new TenantFront(
+      frontSettings({ PORTICO_PAGE_CACHE_SECONDS: "3", PORTICO_PLAN_RATE_LIMITS: "standard=0" }, { dev: false }),
+    );
+    staleServer = http.createServer((req, res) => {
+      const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
+      void stale.serve(req, res, host, (req.url ?? "/").split("?")[0]!, () => render(req, res));
+    });
+    await new Promise<void>((resolve) => staleServer.listen(0, "127.0.0.1", resolve));
+    stalePort = (staleServer.address() as AddressInfo).port;
+    stale.listening({ host: "127.0.0.1", port: stalePort });
+  });
+  afterAll(async () => {
+    staleServer?.close();
+    await stale?.close();
+  });
+
+  it(`serves stale pages at once and renders at most ${REFRESHES_AT_ONCE} of them again at a time`, async () => {
+    const paths = Array.from({ length: REFRESHES_AT_ONCE + 2 }, (_, i) => `/events/stale-${i}`);
+    const ask = (path: string) => get("acme.localhost", path, {}, stalePort);
+    revision = 20;
+    for (const path of paths) await ask(path);
+    for (const path of paths) expect((await ask(path)).headers["x-portico-cache"]).toBe("hit");
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    revision = 21;
+    const before = stale.metrics().cache;
+    renderDelayMs = 300;
+    try {
+      // Six visitors at once, each of a stale page: all answered from the cache with the old page,
+      // four refreshes started, two left for their page's next visitor.
+      const answers = await Promise.all(paths.map(ask));
+      for (const answer of answers) {
+        expect(answer.headers["x-portico-cache"]).toBe("hit");
+        expect(answer.body).toContain("Acme rev 20");
+      }
+      const during = stale.metrics().cache;
+      expect(during.refreshes - before.refreshes).toBe(REFRESHES_AT_ONCE);
+      expect(during.refreshesDeferred - before.refreshesDeferred).toBe(2);
+      await vi.waitFor(() => expect(stale.metrics().cache.stored - before.stored).toBe(REFRESHES_AT_ONCE));
+      // The refreshed pages are fresh; the next visitors of the two others start theirs
+      // (positive control: a deferred refresh is not lost).
+      const next = await Promise.all(paths.map(ask));
+      expect(next.filter((answer) => answer.body.includes("Acme rev 21"))).toHaveLength(REFRESHES_AT_ONCE);
+      const after = stale.metrics().cache;
+      expect(after.refreshes - during.refreshes).toBe(2);
+      expect(after.refreshesDeferred).toBe(during.refreshesDeferred);
+      await vi.waitFor(() => expect(stale.metrics().cache.stored - before.stored).toBe(REFRESHES_AT_ONCE + 2));
+    } finally {
+      renderDelayMs = 0;
+    }
+    for (const path of paths) expect((await ask(path)).body).toContain("Acme rev 21");
   });
 });
