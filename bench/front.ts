@@ -228,7 +228,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     say(`    PostgreSQL, on the load process's CPU: ${(postgresBusy / uniformMs).toFixed(2)} of a CPU`);
     const loadPauses = uniformAfter.loadProcess;
     say(
-      `    and in the load process: ${loadPauses.busy.toFixed(2)} of a CPU, ${loadPauses.collections} collections (${loadPauses.collectionMs.toFixed(1)} ms), event loop delay p99 ${loadPauses.loopDelayP99Ms.toFixed(1)} ms, longest ${loadPauses.loopDelayMaxMs.toFixed(1)} ms`,
+      `    and in the load process: ${loadPauses.busy.toFixed(2)} of a CPU, ${loadPauses.collections} collections (${loadPauses.collectionMs.toFixed(1)} ms), event loop delay p99 ${loadPauses.loopDelayP99Ms.toFixed(1)} ms, longest ${loadPauses.loopDelayMaxMs.toFixed(1)} ms, nice ${loadPauses.priority}`,
     );
     await uniform(before, UNIFORM_RAMP_MS);
     const uniformBefore = await uniform(before);
