@@ -5,8 +5,8 @@
  * over `hosts`, and checks each body names its own host's tenant (`expect[i]` for `hosts[i]`).
  *
  * It runs at a higher scheduling priority than PostgreSQL, with which it shares a CPU when the
- * web server has one of its own (bench/cpus.ts): waiting behind the database's background work
- * (its autovacuum workers visit every one of the tenant databases) would be the load generator's
+ * web server has one of its own (bench/cpus.ts): waiting behind the database's work (its
+ * backends, autovacuum workers visiting the tenant databases) would be the load generator's
  * delay, not the server's. Without the right to raise it (not root) it runs as it is and says so.
  *
  * Run as a script, it reads one plan as JSON on stdin and writes its LoadResult as JSON.
