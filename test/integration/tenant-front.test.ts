@@ -161,20 +161,25 @@ describe("the page cache in front of the renderer", () => {
   });
 });
 
+/** Asks for Acme's `path`, rendered slowly, and calls `meanwhile` while it is being rendered. */
+async function whileRendering(path: string, meanwhile: () => void): Promise<void> {
+  renderDelayMs = 150;
+  try {
+    const inFlight = get("acme.localhost", path);
+    await vi.waitFor(() => expect(rendered.at(-1)).toBe(`acme.localhost${path}`));
+    meanwhile();
+    await inFlight;
+  } finally {
+    renderDelayMs = 0;
+  }
+}
+
 describe("the page cache and the health breaker (decisions 054, 060, 061)", () => {
   it("stores no render in flight when a tenant is busy, and keeps what it had stored", async () => {
     await get("acme.localhost", "/events/busy");
     expect((await get("acme.localhost", "/events/busy")).headers["x-portico-cache"]).toBe("hit");
-    renderDelayMs = 150;
-    try {
-      // A render that meets the busy pool (in the app it shows the notice) is not stored…
-      const inFlight = get("acme.localhost", "/events/notice");
-      await vi.waitFor(() => expect(rendered.at(-1)).toBe("acme.localhost/events/notice"));
-      skipLocalRendersInFlight(ACME);
-      await inFlight;
-    } finally {
-      renderDelayMs = 0;
-    }
+    // A render that meets the busy pool (in the app it shows the notice) is not stored…
+    await whileRendering("/events/notice", () => skipLocalRendersInFlight(ACME));
     rendered.length = 0;
     expect((await get("acme.localhost", "/events/notice")).headers["x-portico-cache"]).toBeUndefined();
     expect(rendered).toEqual(["acme.localhost/events/notice"]);
@@ -187,16 +192,8 @@ describe("the page cache and the health breaker (decisions 054, 060, 061)", () =
     await get("acme.localhost", "/events/down");
     expect((await get("acme.localhost", "/events/down")).headers["x-portico-cache"]).toBe("hit");
     const before = front.metrics().cache;
-    renderDelayMs = 150;
-    try {
-      // The render that meets the outage (in the app it shows the notice) is not stored.
-      const inFlight = get("acme.localhost", "/events/met-the-outage");
-      await vi.waitFor(() => expect(rendered.at(-1)).toBe("acme.localhost/events/met-the-outage"));
-      noteLocalTenantDown(ACME);
-      await inFlight;
-    } finally {
-      renderDelayMs = 0;
-    }
+    // The render that meets the outage (in the app it shows the notice) is not stored.
+    await whileRendering("/events/met-the-outage", () => noteLocalTenantDown(ACME));
     const after = front.metrics().cache;
     expect(after.outages - before.outages).toBe(1);
     expect(after.purges).toBe(before.purges);
