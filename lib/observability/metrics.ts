@@ -44,7 +44,7 @@ export interface FrontFigures {
     misses: number;
     stored: number;
     purges: number;
-    /** Tenant databases found unreachable while the cache ran (their pages are kept). */
+    /** Tenant databases the health breaker found unreachable (their cached pages are kept). */
     outages: number;
     bytes: number;
   };
@@ -159,7 +159,7 @@ function build() {
   );
   frontTotal(
     "portico_page_cache_tenant_outages_total",
-    "Tenant databases found unreachable while their pages were cached (the pages stay served)",
+    "Tenant databases the health breaker found unreachable (their cached pages stay served)",
     (f) => f.cache.outages,
   );
   new Gauge({
