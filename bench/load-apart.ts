@@ -54,11 +54,11 @@ export async function loadApart(plan: ApartPlan): Promise<LoadResult & { loadPro
       stdio: ["pipe", "pipe", "inherit"],
     },
   );
-  let priority: number | string = LOAD_NICE;
+  let refused: string | null = null;
   try {
     os.setPriority(child.pid!, LOAD_NICE);
   } catch (error) {
-    priority = `default (raising it was refused: ${(error as Error).message})`;
+    refused = `default (raising it was refused: ${(error as Error).message})`;
   }
   const out: Buffer[] = [];
   child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -70,8 +70,8 @@ export async function loadApart(plan: ApartPlan): Promise<LoadResult & { loadPro
   const code = await exited;
   if (code !== 0) throw new Error(`the load process exited with ${code}`);
   const result = JSON.parse(Buffer.concat(out).toString("utf8")) as LoadResult & { loadProcess: LoadProcessPauses };
-  // What the child read of itself, unless raising it was refused (then say why).
-  if (typeof priority === "string") result.loadProcess.priority = priority;
+  // The child reports the nice value it ran at; if raising it was refused, say why instead.
+  if (refused) result.loadProcess.priority = refused;
   return result;
 }
 
