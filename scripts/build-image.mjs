@@ -4,10 +4,11 @@
  *   node scripts/build-image.mjs --out <dir> [--skip-next-build]
  *
  * <dir> gets Next.js's standalone output (server code and only the node_modules files it
- * uses), the static assets and public/, the SQL migrations the start applies, and three bundles
+ * uses), the static assets and public/, the SQL migrations the start applies, and the bundles
  * of Portico's own TypeScript (no tsx and no sources in the image):
  *   portico/start.mjs        `npm start` (scripts/dev.ts): migrations, declared tenants, worker
  *   portico/next-server.mjs  the HTTP server in front of Next.js (scripts/next-server.ts)
+ *   portico/app-thread.mjs   the thread Next.js renders on (scripts/app-thread.ts)
  *   lib/mail/render-thread.mjs  the email render thread (lib/mail/render-worker.ts)
  *   portico/{tenants,secrets,audit}.mjs  the operator's CLIs (scripts/*.ts)
  * The packages these bundles import are traced with Next.js's own tracer and copied beside
@@ -97,6 +98,8 @@ const bundles = [
   // The scripts run under the react-server condition (`server-only` is empty there).
   { entry: "scripts/dev.ts", file: "portico/start.mjs", conditions: ["react-server"] },
   { entry: "scripts/next-server.ts", file: "portico/next-server.mjs", conditions: [] },
+  // Next.js's own thread, started by the HTTP server (docs/decisions/063).
+  { entry: "scripts/app-thread.ts", file: "portico/app-thread.mjs", conditions: [] },
   // The operator's command lines, in the image too (docs/deploy.md).
   { entry: "scripts/tenants.ts", file: "portico/tenants.mjs", conditions: ["react-server"] },
   { entry: "scripts/secrets.ts", file: "portico/secrets.mjs", conditions: ["react-server"] },

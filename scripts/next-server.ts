@@ -14,6 +14,10 @@
  * /readyz and /metrics itself, and on SIGTERM drains: /readyz answers 503, the listener closes,
  * requests in flight finish (bounded), the app's pools close, and the process exits 0
  * (docs/decisions/036).
+ *
+ * In production Next.js renders on a worker thread of its own (scripts/app-thread.ts): this
+ * thread answers from the page cache and forwards the rest (docs/decisions/063). `dev` keeps it
+ * on this thread.
  */
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -30,6 +34,8 @@ import { pathForLog } from "../lib/observability/redact.ts";
 import { RateLimitedLog } from "../lib/util/rate-limited-log.ts";
 import { operationFigures, readiness } from "../lib/platform/readiness.ts";
 import { readWorkerState } from "../lib/jobs/worker-state.ts";
+import { AggregatorRegistry } from "prom-client";
+import { startAppThread, type AppThread } from "./lib/app-thread-host.ts";
 import { TenantFront, frontSettings as readFrontSettings, type FrontSettings } from "./lib/tenant-front.ts";
 
 const { positionals, values } = parseArgs({
@@ -88,23 +94,30 @@ if (!dev) {
     process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
   }
 }
-const { default: next } = await import("next");
-
 const server = http.createServer();
-// `turbopack` as `next dev` uses by default; `httpServer` lets Next.js take the dev server's
-// WebSocket upgrades (hot reload) on this server. Next.js builds its own request URLs from
-// `hostname`; it must stay "localhost", as under `next start`, whatever address we listen on, or
-// proxy.ts's rewrites look like another origin to it and are proxied instead of served.
-const app = next({
-  dev,
-  hostname: "localhost",
-  port,
-  dir: process.cwd(),
-  httpServer: server,
-  ...(dev ? { turbopack: true } : {}),
-});
-const handle = app.getRequestHandler();
-await app.prepare();
+/** Renders what the page cache does not answer; `context` gets the request's realm and tenant. */
+let handle: (req: http.IncomingMessage, res: http.ServerResponse, context: LogContext) => Promise<void>;
+let appThread: AppThread | null = null;
+let closeApp: () => Promise<string[]>;
+if (dev) {
+  // Development keeps Next.js on this thread: its dev server takes its hot-reload WebSocket
+  // upgrades on this server (`httpServer`) and compiles on demand. `turbopack` as `next dev`
+  // uses by default. Next.js builds its own request URLs from `hostname`; it must stay
+  // "localhost", as under `next start`, whatever address we listen on, or proxy.ts's rewrites
+  // look like another origin to it and are proxied instead of served.
+  const { default: next } = await import("next");
+  const app = next({ dev, hostname: "localhost", port, dir: process.cwd(), httpServer: server, turbopack: true });
+  const render = app.getRequestHandler();
+  await app.prepare();
+  handle = (req, res) => render(req, res);
+  closeApp = () => app.close().then(() => []);
+} else {
+  // Production renders on a thread of its own (docs/decisions/063).
+  const thread = await startAppThread(port);
+  appThread = thread;
+  handle = (req, res, context) => thread.handle(req, res, context);
+  closeApp = () => thread.close();
+}
 
 const m = metrics();
 if (controlUrl) m.sources.operations = () => operationFigures(controlUrl);
@@ -152,7 +165,12 @@ async function answerOwn(path: string, req: http.IncomingMessage, res: http.Serv
       });
     else {
       await addWorkerMail();
-      answer(res, 200, await m.registry.metrics(), { "content-type": m.registry.contentType });
+      // This thread's figures and the app thread's, one family each (docs/decisions/063).
+      const merged = AggregatorRegistry.aggregate([
+        await m.registry.getMetricsAsJSON(),
+        ...(appThread ? [await appThread.metrics()] : []),
+      ]);
+      answer(res, 200, await merged.metrics(), { "content-type": m.registry.contentType });
     }
     return true;
   }
@@ -203,7 +221,7 @@ server.on("request", (req, res) => {
   const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
   withLogContext(context, () => {
     answerOwn(path, req, res)
-      .then((answered) => (answered ? undefined : front.serve(req, res, host, path, () => handle(req, res))))
+      .then((answered) => (answered ? undefined : front.serve(req, res, host, path, () => handle(req, res, context))))
       .catch((error: unknown) => {
         log().error({ err: error }, "request failed");
         if (!res.headersSent) answer(res, 500, "Internal Server Error\n");
@@ -250,8 +268,7 @@ const stop = async (signal: string) => {
     if (!finished) log().warn({ inFlight }, "shutdown: requests still running after the timeout are cut off");
   }
   server.closeAllConnections();
-  await app.close().catch(() => {});
-  const failed = await closeAll(5_000);
+  const failed = [...(await closeApp().catch(() => ["app"])), ...(await closeAll(5_000))];
   if (failed.length) log().warn({ failed }, "shutdown: some pools did not close cleanly");
   log().info("stopped");
   process.exit(0);
