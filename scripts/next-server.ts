@@ -15,9 +15,9 @@
  * requests in flight finish (bounded), the app's pools close, and the process exits 0
  * (docs/decisions/036).
  *
- * In production Next.js renders on a worker thread of its own (scripts/app-thread.ts): this
- * thread answers from the page cache and forwards the rest (docs/decisions/063). `dev` keeps it
- * on this thread.
+ * With PORTICO_APP_THREAD=1, production renders on a worker thread of its own
+ * (scripts/app-thread.ts): this thread answers from the page cache and forwards the rest
+ * (docs/decisions/063, opt-in until its CI run is clean).
  */
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -99,20 +99,27 @@ const server = http.createServer();
 let handle: (req: http.IncomingMessage, res: http.ServerResponse, context: LogContext) => Promise<void>;
 let appThread: AppThread | null = null;
 let closeApp: () => Promise<string[]>;
-if (dev) {
-  // Development keeps Next.js on this thread: its dev server takes its hot-reload WebSocket
-  // upgrades on this server (`httpServer`) and compiles on demand. `turbopack` as `next dev`
-  // uses by default. Next.js builds its own request URLs from `hostname`; it must stay
-  // "localhost", as under `next start`, whatever address we listen on, or proxy.ts's rewrites
-  // look like another origin to it and are proxied instead of served.
+// Production may render on a thread of its own (docs/decisions/063), opt-in for now.
+const ownThread = !dev && process.env.PORTICO_APP_THREAD === "1";
+if (!ownThread) {
+  // `turbopack` as `next dev` uses by default; `httpServer` lets Next.js take the dev server's
+  // WebSocket upgrades (hot reload) on this server. Next.js builds its own request URLs from
+  // `hostname`; it must stay "localhost", as under `next start`, whatever address we listen on,
+  // or proxy.ts's rewrites look like another origin to it and are proxied instead of served.
   const { default: next } = await import("next");
-  const app = next({ dev, hostname: "localhost", port, dir: process.cwd(), httpServer: server, turbopack: true });
+  const app = next({
+    dev,
+    hostname: "localhost",
+    port,
+    dir: process.cwd(),
+    httpServer: server,
+    ...(dev ? { turbopack: true } : {}),
+  });
   const render = app.getRequestHandler();
   await app.prepare();
   handle = (req, res) => render(req, res);
   closeApp = () => app.close().then(() => []);
 } else {
-  // Production renders on a thread of its own (docs/decisions/063).
   const thread = await startAppThread(port);
   appThread = thread;
   handle = (req, res, context) => thread.handle(req, res, context);
@@ -165,12 +172,11 @@ async function answerOwn(path: string, req: http.IncomingMessage, res: http.Serv
       });
     else {
       await addWorkerMail();
-      // This thread's figures and the app thread's, one family each (docs/decisions/063).
-      const merged = AggregatorRegistry.aggregate([
-        await m.registry.getMetricsAsJSON(),
-        ...(appThread ? [await appThread.metrics()] : []),
-      ]);
-      answer(res, 200, await merged.metrics(), { "content-type": m.registry.contentType });
+      // With an app thread, its figures are added to this thread's (docs/decisions/063).
+      const body = appThread
+        ? await AggregatorRegistry.aggregate([await m.registry.getMetricsAsJSON(), await appThread.metrics()]).metrics()
+        : await m.registry.metrics();
+      answer(res, 200, body, { "content-type": m.registry.contentType });
     }
     return true;
   }
