@@ -12,6 +12,7 @@ import http from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 import { registerLocalPageCache } from "../lib/http/local-page-cache.ts";
 import { closeAll } from "../lib/observability/lifecycle.ts";
+import { log } from "../lib/observability/logger.ts";
 import { withLogContext, type LogContext } from "../lib/observability/context.ts";
 import { metrics } from "../lib/observability/metrics.ts";
 import { REQUEST_ID_HEADER } from "../lib/observability/request-id.ts";
@@ -47,7 +48,7 @@ const server = http.createServer((req, res) => {
   }) as typeof res.writeHead;
   withLogContext(context, () => {
     handle(req, res).catch((error: unknown) => {
-      console.error("app thread: request failed", error);
+      log().error({ err: error }, "request failed");
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
       res.end();
     });

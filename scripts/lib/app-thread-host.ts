@@ -97,14 +97,9 @@ export async function startAppThread(port: number, entry: URL = appThreadEntry()
           for (const [name, value] of Object.entries(response.headers))
             if (value !== undefined && !HOP_BY_HOP.has(name) && name !== LOG_CONTEXT_HEADER) out[name] = value;
           res.writeHead(response.statusCode ?? 502, response.statusMessage, out);
-          response.on("data", (chunk: Buffer) => {
-            if (!res.write(chunk)) response.pause();
-          });
-          res.on("drain", () => response.resume());
-          response.once("end", () => {
-            res.end();
-            resolve();
-          });
+          // Through res.write and res.end, which the page cache reads as they pass.
+          response.pipe(res);
+          response.once("end", () => resolve());
           response.once("error", () => {
             res.destroy();
             resolve();
