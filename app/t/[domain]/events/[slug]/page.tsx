@@ -59,21 +59,46 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   };
 }
 
+/**
+ * Everything the page shows from the tenant's database, read before anything is rendered: a pool
+ * that stays busy or a database that stops answering at any of these reads gives the tenant's
+ * notice, never the error page (decision 060).
+ */
+async function pageData(tenant: Awaited<ReturnType<typeof currentTenant>>, slug: string) {
+  try {
+    const event = await publishedEvent(tenant, slug);
+    if (!event) return null;
+    const user = await tenantUser(tenant);
+    const settings = await portalSettings(tenant);
+    if (!user && settings.catalogueVisibility === "members") return { event, membersOnly: true as const };
+    const registration = user ? await memberRegistrationFor(tenant, user, event.id) : null;
+    const confirmed =
+      event.capacity === null
+        ? 0
+        : await withTenantDb(tenant.id, (db) =>
+            db.registration.count({ where: { eventId: event.id, status: "confirmed" } }),
+          );
+    return { event, membersOnly: false as const, user, settings, registration, confirmed };
+  } catch (error) {
+    if (error instanceof TenantUnavailable) return "unavailable" as const;
+    throw error;
+  }
+}
+
 export default async function EventPage({ params }: Props) {
-  const { tenant, event } = await load(params);
-  if (event === undefined) return <TenantNotice tenant={tenant} kind="unavailable" />;
-  if (!event) notFound();
-  const user = await tenantUser(tenant);
-  const t = await getTranslations("event");
-  const locale = await getLocale();
-  if (!user && (await portalSettings(tenant)).catalogueVisibility === "members") {
+  const { domain, slug } = await params;
+  const tenant = await currentTenant(domain);
+  const data = await pageData(tenant, slug);
+  if (data === "unavailable") return <TenantNotice tenant={tenant} kind="unavailable" />;
+  if (!data) notFound();
+  if (data.membersOnly) {
     const th = await getTranslations("home");
     return (
       <p data-testid="members-only" className="rounded-2xl bg-surface p-8 text-center ring-1 ring-black/5">
         {th.rich("membersOnly", {
           link: (chunks) => (
             <Link
-              href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${event.slug}`)}`}
+              href={`/sign-in?callbackUrl=${encodeURIComponent(`/events/${data.event.slug}`)}`}
               className="font-medium text-brand underline"
             >
               {chunks}
@@ -83,7 +108,9 @@ export default async function EventPage({ params }: Props) {
       </p>
     );
   }
-  const registration = user ? await memberRegistrationFor(tenant, user, event.id) : null;
+  const { event, user, settings, registration, confirmed } = data;
+  const t = await getTranslations("event");
+  const locale = await getLocale();
   const closure = registrationClosure(event);
   const ts = await getTranslations("server");
   // The opening time in the event's own zone, formatted for the reader.
@@ -92,12 +119,6 @@ export default async function EventPage({ params }: Props) {
     : closure.reason === "opensOn"
       ? ts("opensOn", { at: formatZonedInstant(closure.at, event.timeZone, locale) })
       : ts(closure.reason);
-  const confirmed =
-    event.capacity === null
-      ? 0
-      : await withTenantDb(tenant.id, (db) =>
-          db.registration.count({ where: { eventId: event.id, status: "confirmed" } }),
-        );
   const full = event.capacity !== null && confirmed >= event.capacity;
   const waitlist = hasFeature(tenant, "waitlist");
   const cta = callToAction({ registration, closedReason, full, waitlist }, await getTranslations("cta"));
@@ -173,7 +194,7 @@ export default async function EventPage({ params }: Props) {
           questions={hasFeature(tenant, "custom-questions") ? parseQuestions(event.questions) : []}
           registration={registration}
           signedIn={Boolean(user)}
-          guestsAllowed={!user && (await portalSettings(tenant)).allowGuestRegistration}
+          guestsAllowed={!user && settings.allowGuestRegistration}
           full={full}
           waitlist={waitlist}
         />
