@@ -17,11 +17,22 @@ import { withLogContext, type LogContext } from "../lib/observability/context.ts
 import { metrics } from "../lib/observability/metrics.ts";
 import { REQUEST_ID_HEADER } from "../lib/observability/request-id.ts";
 import { LOG_CONTEXT_HEADER, type AppThreadData, type FromAppThread, type ToAppThread } from "./lib/app-thread-host.ts";
+import { lowerOwnThreadPriority, RENDER_THREAD_NICENESS } from "./lib/thread-priority.ts";
 
 const parent = parentPort;
 if (!parent) throw new Error("scripts/app-thread.ts runs as a worker thread of scripts/next-server.ts");
 const { socketPath, port } = workerData as AppThreadData;
 const tell = (message: FromAppThread) => parent.postMessage(message);
+
+// Where the two threads share a CPU, the cached pages go first and the renders take the rest
+// (decision 064).
+const lowered = lowerOwnThreadPriority(RENDER_THREAD_NICENESS);
+if (lowered.thread === null) log().warn({ reason: lowered.reason }, "renders keep the main thread's priority");
+else
+  log().info(
+    { thread: lowered.thread, nice: lowered.to, mainThreadNice: lowered.from },
+    "renders run at a lower priority",
+  );
 
 // The page cache lives on the main thread: the health breaker's notices go there.
 registerLocalPageCache({

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { access } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -57,6 +58,10 @@ export async function startAppThread(port: number, entry: URL = appThreadEntry()
   const socketPath = path.join(dir, "app.sock");
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", removeDir);
+  // libuv starts its thread pool on first use, at the priority of the thread that used it first,
+  // and the app thread lowers its own (decision 064). Started here, at this thread's: the pool's
+  // work (a database handshake's key derivation, file reads) is not lowered with the renders.
+  await access(dir);
   const worker = new Worker(entry, { workerData: { socketPath, port } satisfies AppThreadData });
 
   const asked = new Map<number, (values: MetricObjectWithValues<MetricValue<string>>[]) => void>();
