@@ -15,9 +15,9 @@
  * requests in flight finish (bounded), the app's pools close, and the process exits 0
  * (docs/decisions/036).
  *
- * With PORTICO_APP_THREAD=1, production renders on a worker thread of its own
- * (scripts/app-thread.ts): this thread answers from the page cache and forwards the rest
- * (docs/decisions/063, opt-in until its CI run is clean).
+ * In production Next.js renders on a worker thread of its own (scripts/app-thread.ts), at a
+ * lower priority: this thread answers from the page cache and forwards the rest
+ * (docs/decisions/063 and 064; PORTICO_APP_THREAD=0 keeps it on this thread).
  */
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -99,8 +99,8 @@ const server = http.createServer();
 let handle: (req: http.IncomingMessage, res: http.ServerResponse, context: LogContext) => Promise<void>;
 let appThread: AppThread | null = null;
 let closeApp: () => Promise<string[]>;
-// Production may render on a thread of its own (docs/decisions/063), opt-in for now.
-const ownThread = !dev && process.env.PORTICO_APP_THREAD === "1";
+// Production renders on a thread of its own (docs/decisions/063) unless told not to.
+const ownThread = frontSettings.appThread;
 if (!ownThread) {
   // `turbopack` as `next dev` uses by default; `httpServer` lets Next.js take the dev server's
   // WebSocket upgrades (hot reload) on this server. Next.js builds its own request URLs from

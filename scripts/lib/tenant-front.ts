@@ -37,6 +37,8 @@ export interface FrontSettings {
   fairShare: boolean;
   /** PORTICO_PLAN_RATE_LIMITS, already read. */
   planRateLimits: string | undefined;
+  /** Whether Next.js renders on a thread of its own (decisions 063, 064): production only. */
+  appThread: boolean;
 }
 
 function wholeNumber(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -52,12 +54,17 @@ export function frontSettings(env: Record<string, string | undefined>, options: 
   const fairShare = env.PORTICO_FAIR_SHARE ?? "on";
   if (fairShare !== "on" && fairShare !== "off")
     throw new Error(`PORTICO_FAIR_SHARE: must be "on" or "off" (got "${fairShare}")`);
+  const appThread = env.PORTICO_APP_THREAD || "1";
+  if (appThread !== "1" && appThread !== "0")
+    throw new Error(`PORTICO_APP_THREAD: must be 1 (renders on a thread of their own) or 0 (got "${appThread}")`);
   const settings = {
     // Off by default under `npm run dev`: an edited component shows at once, not after the TTL.
     cacheBytes: wholeNumber(env, "PORTICO_PAGE_CACHE_MB", options.dev ? 0 : 64) * 1024 * 1024,
     cacheTtlMs: wholeNumber(env, "PORTICO_PAGE_CACHE_SECONDS", 60) * 1000,
     fairShare: fairShare === "on",
     planRateLimits: env.PORTICO_PLAN_RATE_LIMITS,
+    // `npm run dev` keeps Next.js on the server's thread: its hot reload takes WebSocket upgrades there.
+    appThread: !options.dev && appThread === "1",
   };
   planTraffic(settings.planRateLimits);
   if (settings.cacheBytes > 0 && settings.cacheTtlMs === 0)

@@ -254,8 +254,16 @@ describe("its settings", () => {
     expect(() => frontSettings({ PORTICO_PAGE_CACHE_SECONDS: "0" }, { dev: false })).toThrow(
       /^PORTICO_PAGE_CACHE_SECONDS: /,
     );
+    expect(() => frontSettings({ PORTICO_APP_THREAD: "yes" }, { dev: false })).toThrow(/^PORTICO_APP_THREAD: /);
     expect(frontSettings({}, { dev: false }).cacheBytes).toBe(64 * 1024 * 1024);
     expect(frontSettings({}, { dev: true }).cacheBytes).toBe(0);
+  });
+
+  it("renders on a thread of its own in production unless told not to, never in development", () => {
+    expect(frontSettings({}, { dev: false }).appThread).toBe(true);
+    expect(frontSettings({ PORTICO_APP_THREAD: "1" }, { dev: false }).appThread).toBe(true);
+    expect(frontSettings({ PORTICO_APP_THREAD: "0" }, { dev: false }).appThread).toBe(false);
+    expect(frontSettings({ PORTICO_APP_THREAD: "1" }, { dev: true }).appThread).toBe(false);
   });
 });
 
