@@ -21,6 +21,7 @@ import { registerLocalPageCache } from "../../lib/http/local-page-cache.ts";
 import { LOCALE_COOKIE, asLocale } from "../../lib/format/locale.ts";
 import { planTraffic } from "../../lib/tenancy/plans.ts";
 import type { FrontFigures as MetricsFrontFigures } from "../../lib/observability/metrics.ts";
+import { annotateLogContext, logContext } from "../../lib/observability/context.ts";
 import {
   TENANT_CHANGED,
   TENANT_CONTENT_CHANGED,
@@ -325,7 +326,7 @@ export class TenantFront {
           // Each response of an HTML page has its own nonce, so no two bodies are the same.
           if (html) delete headers.etag;
           const cut = html ? splitOnNonce(body, headers["content-security-policy"]) : null;
-          page = { tenant: tenant.id, status: 200, headers, body, html, cut };
+          page = { tenant: tenant.id, logTenant: logContext()?.tenant, status: 200, headers, body, html, cut };
           if (cache.set(key, page, ticket)) this.figures.stored++;
           else page = undefined;
         }
@@ -356,6 +357,8 @@ function takeTenantHeader(res: http.ServerResponse, args: unknown[]): { id: stri
 }
 
 function serveCached(page: CachedPage, req: http.IncomingMessage, res: http.ServerResponse): void {
+  // A tenant's page, whose request line and route group say so as the render's did.
+  annotateLogContext({ realm: "tenant", ...(page.logTenant ? { tenant: page.logTenant } : {}) });
   for (const [name, value] of Object.entries(page.headers)) res.setHeader(name, value);
   res.setHeader("x-portico-cache", "hit");
   if (page.html && page.cut) {

@@ -7,6 +7,7 @@ import { TENANT_HEADER, tenantHeaderValue } from "../../lib/http/tenant-header.t
 import { contentSecurityPolicy, generateNonce } from "../../lib/http/security-headers.ts";
 import { notifyTenantChanged, notifyTenantContentChanged } from "../../lib/tenancy/invalidation.server.ts";
 import { noteLocalTenantDown, skipLocalRendersInFlight } from "../../lib/http/local-page-cache.ts";
+import { annotateLogContext, withLogContext, type LogContext } from "../../lib/observability/context.ts";
 import { testControlPlane, type TestControlPlane } from "../support/databases.ts";
 
 /**
@@ -29,6 +30,8 @@ let port: number;
 const rendered: string[] = [];
 let revision = 1;
 let renderDelayMs = 0;
+/** Each request's log context as it stood when the response was sent, by host and path. */
+const logged: { at: string; context: LogContext }[] = [];
 
 function render(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const host = (req.headers.host ?? "").replace(/:\d+$/, "");
@@ -42,6 +45,8 @@ function render(req: http.IncomingMessage, res: http.ServerResponse): Promise<vo
         res.end("no such portal");
         return resolve();
       }
+      // As a tenant page does once it has resolved its tenant.
+      annotateLogContext({ realm: "tenant", tenant: tenant.name.toLowerCase() });
       res.setHeader("content-security-policy", contentSecurityPolicy(nonce, { dev: false }));
       res.setHeader(TENANT_HEADER, tenantHeaderValue(tenant));
       res.setHeader("content-type", "text/html; charset=utf-8");
@@ -62,7 +67,12 @@ beforeAll(async () => {
   front.listen(cp.url);
   server = http.createServer((req, res) => {
     const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
-    void front.serve(req, res, host, (req.url ?? "/").split("?")[0]!, () => render(req, res));
+    const context: LogContext = {};
+    res.once("close", () => logged.push({ at: `${host}${req.url}`, context }));
+    withLogContext(
+      context,
+      () => void front.serve(req, res, host, (req.url ?? "/").split("?")[0]!, () => render(req, res)),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
@@ -108,6 +118,21 @@ describe("the page cache in front of the renderer", () => {
     expect(globex.headers["x-portico-cache"]).toBeUndefined();
     expect(globex.body).toContain("Globex");
     expect(globex.body).not.toContain("Acme");
+  });
+
+  it("logs a hit as its tenant's page, as the render was logged", async () => {
+    logged.length = 0;
+    await get("globex.localhost", "/events/logged");
+    const hit = await get("globex.localhost", "/events/logged");
+    expect(hit.headers["x-portico-cache"]).toBe("hit");
+    await get("nobody.localhost", "/events/logged");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logged.map((l) => [l.at, l.context])).toEqual([
+      ["globex.localhost/events/logged", { realm: "tenant", tenant: "globex" }],
+      ["globex.localhost/events/logged", { realm: "tenant", tenant: "globex" }],
+      // The control: a page of no tenant is not stored, and its line names none.
+      ["nobody.localhost/events/logged", {}],
+    ]);
   });
 
   it("never stores what is not a tenant's shared page", async () => {
