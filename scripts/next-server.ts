@@ -15,9 +15,9 @@
  * requests in flight finish (bounded), the app's pools close, and the process exits 0
  * (docs/decisions/036).
  *
- * In production Next.js renders on a worker thread of its own (scripts/app-thread.ts), at a
- * lower priority: this thread answers from the page cache and forwards the rest
- * (docs/decisions/063 and 064; PORTICO_APP_THREAD=0 keeps it on this thread).
+ * With PORTICO_APP_THREAD=1, production renders on a worker thread of its own
+ * (scripts/app-thread.ts), at a lower priority: this thread answers from the page cache and
+ * forwards the rest (docs/decisions/063 and 064; opt-in until its browser tests run clean).
  */
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -99,7 +99,7 @@ const server = http.createServer();
 let handle: (req: http.IncomingMessage, res: http.ServerResponse, context: LogContext) => Promise<void>;
 let appThread: AppThread | null = null;
 let closeApp: () => Promise<string[]>;
-// Production renders on a thread of its own (docs/decisions/063) unless told not to.
+// Production may render on a thread of its own (docs/decisions/063), opt-in for now.
 const ownThread = frontSettings.appThread;
 if (!ownThread) {
   // `turbopack` as `next dev` uses by default; `httpServer` lets Next.js take the dev server's

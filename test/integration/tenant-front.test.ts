@@ -284,8 +284,8 @@ describe("its settings", () => {
     expect(frontSettings({}, { dev: true }).cacheBytes).toBe(0);
   });
 
-  it("renders on a thread of its own in production unless told not to, never in development", () => {
-    expect(frontSettings({}, { dev: false }).appThread).toBe(true);
+  it("renders on a thread of its own in production when told to, never in development", () => {
+    expect(frontSettings({}, { dev: false }).appThread).toBe(false);
     expect(frontSettings({ PORTICO_APP_THREAD: "1" }, { dev: false }).appThread).toBe(true);
     expect(frontSettings({ PORTICO_APP_THREAD: "0" }, { dev: false }).appThread).toBe(false);
     expect(frontSettings({ PORTICO_APP_THREAD: "1" }, { dev: true }).appThread).toBe(false);
