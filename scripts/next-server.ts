@@ -100,8 +100,7 @@ let handle: (req: http.IncomingMessage, res: http.ServerResponse, context: LogCo
 let appThread: AppThread | null = null;
 let closeApp: () => Promise<string[]>;
 // Production may render on a thread of its own (docs/decisions/063), opt-in for now.
-const ownThread = frontSettings.appThread;
-if (!ownThread) {
+if (!frontSettings.appThread) {
   // `turbopack` as `next dev` uses by default; `httpServer` lets Next.js take the dev server's
   // WebSocket upgrades (hot reload) on this server. Next.js builds its own request URLs from
   // `hostname`; it must stay "localhost", as under `next start`, whatever address we listen on,

@@ -125,8 +125,8 @@ export function splitOnNonce(body: Buffer, csp: string | undefined): { nonce: st
 
 export interface CachedPage {
   tenant: string;
-  /** The tenant's slug as the render's log lines named it, for the log lines of the hits. */
-  logTenant?: string;
+  /** What the render's log lines said of the request (realm, tenant slug), for those of the hits. */
+  logged?: { realm: "tenant"; tenant?: string };
   status: number;
   headers: Record<string, string>;
   body: Buffer;

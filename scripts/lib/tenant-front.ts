@@ -327,7 +327,9 @@ export class TenantFront {
           // Each response of an HTML page has its own nonce, so no two bodies are the same.
           if (html) delete headers.etag;
           const cut = html ? splitOnNonce(body, headers["content-security-policy"]) : null;
-          page = { tenant: tenant.id, logTenant: logContext()?.tenant, status: 200, headers, body, html, cut };
+          const slug = logContext()?.tenant;
+          const logged = slug ? { realm: "tenant" as const, tenant: slug } : { realm: "tenant" as const };
+          page = { tenant: tenant.id, logged, status: 200, headers, body, html, cut };
           if (cache.set(key, page, ticket)) this.figures.stored++;
           else page = undefined;
         }
@@ -359,7 +361,7 @@ function takeTenantHeader(res: http.ServerResponse, args: unknown[]): { id: stri
 
 function serveCached(page: CachedPage, req: http.IncomingMessage, res: http.ServerResponse): void {
   // A tenant's page, whose request line and route group say so as the render's did.
-  annotateLogContext({ realm: "tenant", ...(page.logTenant ? { tenant: page.logTenant } : {}) });
+  annotateLogContext(page.logged ?? { realm: "tenant" });
   for (const [name, value] of Object.entries(page.headers)) res.setHeader(name, value);
   res.setHeader("x-portico-cache", "hit");
   if (page.html && page.cut) {

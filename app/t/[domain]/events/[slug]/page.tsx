@@ -19,6 +19,7 @@ import { memberRegistrationFor } from "@/lib/portal/member.server.ts";
 import { parseQuestions } from "@/lib/portal/questions.ts";
 import { registrationClosure } from "@/lib/portal/registrations.server.ts";
 import { currentTenant } from "@/lib/platform/current-tenant.server.ts";
+import type { ResolvedTenant } from "@/lib/tenancy/resolver.ts";
 import { EventCover } from "@/components/portal/event-card.tsx";
 import { StickyRegister } from "@/components/portal/sticky-register.tsx";
 import { eventDescription, shareMetadata } from "@/lib/portal/share.server.ts";
@@ -64,7 +65,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
  * that stays busy or a database that stops answering at any of these reads gives the tenant's
  * notice, never the error page (decision 060).
  */
-async function pageData(tenant: Awaited<ReturnType<typeof currentTenant>>, slug: string) {
+async function pageData(tenant: ResolvedTenant, slug: string) {
   try {
     const event = await publishedEvent(tenant, slug);
     if (!event) return null;
