@@ -92,14 +92,27 @@ export function buildTenantUrl(
 }
 
 const CONNECT_TIMEOUT = "Connection terminated due to connection timeout";
+const WAIT_TIMEOUT = "timeout exceeded when trying to connect";
 
 /**
- * A pool that tries a new connection once more when the server took it but did not finish the
- * handshake in time. Nothing was sent on it, so a second try is always safe, and a server that is
- * merely busy (a burst of backend starts on two cores) is not reported as down: only two timeouts
- * in a row are. Queries (`pool.query`) and transactions (`pool.connect()`) both come through here.
+ * A pool that is patient with a server that is busy, not down. A new connection the server took
+ * but did not finish opening in time is tried once more: nothing was sent on it, so a second try
+ * is always safe. A request that began waiting for a connection while the pool was still opening
+ * one (a brand-new tenant's first page, a pool refilling after idling out) waits once more too:
+ * its wait was spent on handshakes, not on other requests' work. Only two timeouts in a row are
+ * reported; a pool whose open connections all stay busy still answers after one wait
+ * (decision 060). Queries (`pool.query`) and transactions (`pool.connect()`) both come through here.
  */
 export class PatientPool extends pg.Pool {
+  /** The clients that finished opening, so the pool can tell opening from busy. */
+  private readonly opened = new Set<pg.PoolClient>();
+
+  constructor(config?: pg.PoolConfig) {
+    super(config);
+    this.on("connect", (client) => this.opened.add(client));
+    this.on("remove", (client) => this.opened.delete(client));
+  }
+
   override connect(): Promise<pg.PoolClient>;
   override connect(
     callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
@@ -107,10 +120,15 @@ export class PatientPool extends pg.Pool {
   override connect(
     callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
   ): Promise<pg.PoolClient> | void {
+    const opening = this.totalCount > this.opened.size;
     const attempt = (): Promise<pg.PoolClient> => super.connect();
-    const connected = attempt().catch((error: unknown) =>
-      error instanceof Error && error.message === CONNECT_TIMEOUT && !this.ended ? attempt() : Promise.reject(error),
-    );
+    const connected = attempt().catch((error: unknown) => {
+      const again =
+        error instanceof Error &&
+        (error.message === CONNECT_TIMEOUT || (error.message === WAIT_TIMEOUT && opening)) &&
+        !this.ended;
+      return again ? attempt() : Promise.reject(error);
+    });
     if (!callback) return connected;
     connected.then(
       (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
