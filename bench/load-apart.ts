@@ -16,12 +16,15 @@ import os from "node:os";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { LoadResult } from "./load.ts";
-import { rawLoad } from "./raw-load.ts";
+import { rateLoad, rawLoad } from "./raw-load.ts";
 
 export interface ApartPlan {
   port: number;
   path: string;
+  /** Closed loop: this many connections, back to back (bench/raw-load.ts). */
   concurrency: number;
+  /** Open loop instead: this many requests a second, on up to `concurrency` connections. */
+  rate?: number;
   durationMs: number;
   hosts: string[];
   /** What the body of a page of hosts[i] must contain. */
@@ -44,7 +47,9 @@ export interface LoadProcessPauses {
 /** The load process's nice value: ahead of PostgreSQL (0) on a shared CPU. */
 const LOAD_NICE = -10;
 
-export async function loadApart(plan: ApartPlan): Promise<LoadResult & { loadProcess: LoadProcessPauses }> {
+export async function loadApart(
+  plan: ApartPlan,
+): Promise<LoadResult & { loadProcess: LoadProcessPauses; connections?: number }> {
   if (plan.hosts.length === 0 || plan.hosts.length !== plan.expect.length)
     throw new Error("loadApart: one expected text per host");
   const child = spawn(
@@ -69,7 +74,10 @@ export async function loadApart(plan: ApartPlan): Promise<LoadResult & { loadPro
   child.stdin.end(JSON.stringify(plan));
   const code = await exited;
   if (code !== 0) throw new Error(`the load process exited with ${code}`);
-  const result = JSON.parse(Buffer.concat(out).toString("utf8")) as LoadResult & { loadProcess: LoadProcessPauses };
+  const result = JSON.parse(Buffer.concat(out).toString("utf8")) as LoadResult & {
+    loadProcess: LoadProcessPauses;
+    connections?: number;
+  };
   // The child reports the nice value it ran at; if raising it was refused, say why instead.
   if (refused) result.loadProcess.priority = refused;
   return result;
@@ -93,14 +101,16 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const needles = new Map(plan.hosts.map((h, i) => [h, Buffer.from(plan.expect[i]!, "utf8")]));
-  const result = await rawLoad({
+  const common = {
     port: plan.port,
     path: plan.path,
-    concurrency: plan.concurrency,
     durationMs: plan.durationMs,
     pickHost: () => plan.hosts[Math.floor(Math.random() * plan.hosts.length)]!,
-    expect: (host) => needles.get(host)!,
-  });
+    expect: (host: string) => needles.get(host)!,
+  };
+  const result = plan.rate
+    ? await rateLoad({ ...common, rate: plan.rate, maxConnections: plan.concurrency })
+    : await rawLoad({ ...common, concurrency: plan.concurrency });
   const cpu = process.cpuUsage(cpu0);
   const elapsed = performance.now() - t0;
   delay.disable();

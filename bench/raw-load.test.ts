@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawLoad } from "./raw-load.ts";
+import { rateLoad, rawLoad } from "./raw-load.ts";
 
 /** Pages of tenant "a" and "b": whole (Content-Length), chunked with the name cut across chunks. */
 let server: http.Server;
@@ -10,6 +10,14 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     const tenant = (req.headers.host ?? "").split(".")[0]!;
     const page = `<html>${"x".repeat(3000)}<h1>Tenant ${tenant}</h1>${"y".repeat(5000)}</html>`;
+    if (req.url === "/slow") {
+      // Answers after 150 ms, without holding the event loop.
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "text/html", "content-length": String(Buffer.byteLength(page)) });
+        res.end(page);
+      }, 150);
+      return;
+    }
     if (req.url === "/missing") {
       res.writeHead(404, { "content-length": "9" });
       return void res.end("not found");
@@ -62,5 +70,49 @@ describe("rawLoad", () => {
     const missing = await run("/missing", own);
     expect(missing.statuses[404]).toBe(missing.requests);
     expect(missing.errors).toBe(missing.requests);
+  });
+});
+
+describe("rateLoad", () => {
+  const own = (host: string) => Buffer.from(`Tenant ${host.split(".")[0]}<`);
+  const at = (path: string, rate: number, maxConnections: number, durationMs = 500) =>
+    rateLoad({
+      port,
+      path,
+      rate,
+      maxConnections,
+      durationMs,
+      pickHost: () => (Math.random() < 0.5 ? "a.localhost" : "b.localhost"),
+      expect: own,
+    });
+
+  it("sends its requests at the rate whatever the server's pace, on as few connections as it needs", async () => {
+    const quick = await at("/", 100, 64);
+    expect(quick.requests).toBe(50);
+    expect(quick.errors).toBe(0);
+    expect(quick.statuses[200]).toBe(50);
+    // A slow server: a closed loop of 4 would have sent 4 × 500 ÷ 150, about 13. The open loop
+    // sends all 50, each on a connection of its own while the ones before are still answering.
+    const slow = await at("/slow", 100, 64);
+    expect(slow.requests).toBe(50);
+    expect(slow.errors).toBe(0);
+    expect(slow.connections).toBeGreaterThan(4);
+    expect(slow.p50Ms).toBeGreaterThanOrEqual(150);
+  });
+
+  it("times a request that waited for a connection from when it was due, not from when it went", async () => {
+    // One connection, answers 150 ms apart, a request due every 10 ms: the n-th (from 1) is due
+    // at (n − 1) × 10 ms and answered no sooner than n × 150 ms, behind the ones before it.
+    const queued = await at("/slow", 100, 1, 200);
+    expect(queued.requests).toBe(20);
+    expect(queued.connections).toBe(1);
+    expect(queued.p99Ms).toBeGreaterThanOrEqual(20 * 150 - 190); // the 20th, the slowest
+    expect(queued.p50Ms).toBeGreaterThanOrEqual(11 * 150 - 100); // the 11th of 20
+  });
+
+  it("counts a body without its tenant, and a refusal, as errors", async () => {
+    const missing = await at("/missing", 100, 8);
+    expect(missing.statuses[404]).toBe(50);
+    expect(missing.errors).toBe(50);
   });
 });

@@ -1,10 +1,16 @@
 /**
- * A lean closed-loop HTTP/1.1 load generator for the tail latency figures: `concurrency`
- * keep-alive connections, each sending a GET as soon as its previous response ended, parsed
- * straight from the socket's bytes (Content-Length or chunked bodies). Node's HTTP client costs
- * more CPU per request than a cached page costs the server, so with it the generator, not the
- * server, set the pace and its own pauses (objects per request, their garbage) showed as the
- * server's p99. Loopback only; every body is checked for `expect(host)` as it streams in.
+ * Lean HTTP/1.1 load generators for the tail latency figures, over keep-alive connections whose
+ * responses are parsed straight from the socket's bytes (Content-Length or chunked bodies).
+ * Node's HTTP client costs more CPU per request than a cached page costs the server, so with it
+ * the generator, not the server, set the pace and its own pauses (objects per request, their
+ * garbage) showed as the server's p99. Loopback only; every body is checked for `expect(host)`
+ * as it streams in.
+ *
+ * - `rawLoad`, closed loop: `concurrency` connections, each sending a GET as soon as its previous
+ *   response ended. The server's throughput at saturation.
+ * - `rateLoad`, open loop: GETs at a fixed rate whatever the server does, each timed from when it
+ *   was due, not from when it could be sent, so a pause of the server counts in full for every
+ *   request that fell in it (no coordinated omission). The latency visitors see at that rate.
  */
 import net from "node:net";
 import { summarise, type LoadResult } from "./load.ts";
@@ -123,73 +129,193 @@ class ResponseReader {
   }
 }
 
+/** What became of one request on a connection. */
+type Outcome = { ok: true; status: number; found: boolean; trailing: boolean; since: number } | { ok: false };
+
+/**
+ * One keep-alive connection carrying one request at a time. A connection the server closed under
+ * a request settles it as failed; the next `send` opens a new one.
+ */
+class Connection {
+  private socket: net.Socket | null = null;
+  private reader: ResponseReader | null = null;
+  private since = 0;
+  // Reads land in one buffer per connection, reused: a fresh buffer per read is memory outside
+  // V8's heap, and at thousands of pages a second it set off full collections whose pauses (up
+  // to 19 ms) showed as the server's p99. The reader copies what it keeps.
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(
+    private readonly port: number,
+    private readonly settled: (outcome: Outcome) => void,
+  ) {}
+
+  /** Sends a GET; `since` is when the request counts from. */
+  send(path: string, host: string, needle: Buffer, since: number): void {
+    this.socket ??= this.connect();
+    this.reader = new ResponseReader(needle);
+    this.since = since;
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/html\r\n\r\n`);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
+
+  private connect(): net.Socket {
+    const socket = net.connect({
+      host: "127.0.0.1",
+      port: this.port,
+      noDelay: true,
+      onread: {
+        buffer: this.readBuffer,
+        callback: (n) => {
+          this.onData(this.readBuffer.subarray(0, n));
+          return true;
+        },
+      },
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.reader && !this.reader.done) {
+        this.reader = null;
+        this.settled({ ok: false });
+      }
+    });
+    return socket;
+  }
+
+  private onData(data: Buffer): void {
+    const reader = this.reader;
+    if (!reader) return;
+    const rest = reader.feed(data);
+    if (rest === null) return;
+    this.reader = null;
+    this.settled({
+      ok: true,
+      status: reader.status,
+      found: reader.found,
+      trailing: rest.length > 0,
+      since: this.since,
+    });
+  }
+}
+
+/** Latencies, failures and statuses as responses settle. */
+class Tally {
+  readonly latencies: number[] = [];
+  errors = 0;
+  readonly statuses: Record<number, number> = {};
+
+  add(outcome: Outcome): void {
+    if (!outcome.ok) return void this.errors++;
+    this.latencies.push(performance.now() - outcome.since);
+    this.statuses[outcome.status] = (this.statuses[outcome.status] ?? 0) + 1;
+    if (outcome.status !== 200 || !outcome.found) this.errors++;
+    if (outcome.trailing) this.errors++; // bytes after a response we did not ask for
+  }
+}
+
 export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const statuses: Record<number, number> = {};
+  const tally = new Tally();
   const deadline = performance.now() + options.durationMs;
   const started = performance.now();
 
   const worker = () =>
     new Promise<void>((resolve) => {
-      let socket: net.Socket | null = null;
-      let reader: ResponseReader | null = null;
-      let host = "";
-      let t0 = 0;
-      const readBuffer = Buffer.allocUnsafe(64 * 1024);
-      const connect = () => {
-        // Reads land in one buffer per connection, reused: a fresh buffer per read is memory
-        // outside V8's heap, and at thousands of pages a second it set off full collections
-        // whose pauses (up to 19 ms) showed as the server's p99. The reader copies what it keeps.
-        socket = net.connect({
-          host: "127.0.0.1",
-          port: options.port,
-          noDelay: true,
-          onread: {
-            buffer: readBuffer,
-            callback: (n) => {
-              onData(readBuffer.subarray(0, n));
-              return true;
-            },
-          },
-        });
-        socket.on("error", () => {});
-        socket.on("close", () => {
-          if (reader && !reader.done) {
-            errors++;
-            reader = null;
-            if (performance.now() < deadline) {
-              connect();
-              send();
-            } else resolve();
-          }
-        });
-      };
-      const send = () => {
+      const next = () => {
         if (performance.now() >= deadline) {
-          socket?.destroy();
+          connection.close();
           return resolve();
         }
-        host = options.pickHost();
-        reader = new ResponseReader(options.expect(host));
-        t0 = performance.now();
-        socket!.write(`GET ${options.path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/html\r\n\r\n`);
+        const host = options.pickHost();
+        connection.send(options.path, host, options.expect(host), performance.now());
       };
-      const onData = (data: Buffer) => {
-        if (!reader) return;
-        const rest = reader.feed(data);
-        if (rest === null) return;
-        latencies.push(performance.now() - t0);
-        statuses[reader.status] = (statuses[reader.status] ?? 0) + 1;
-        if (reader.status !== 200 || !reader.found) errors++;
-        if (rest.length > 0) errors++; // bytes after a response we did not ask for
-        send();
-      };
-      connect();
-      send();
+      const connection = new Connection(options.port, (outcome) => {
+        tally.add(outcome);
+        next();
+      });
+      next();
     });
 
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsed = performance.now() - started;
-  return summarise(latencies, errors, statuses, elapsed);
+  return summarise(tally.latencies, tally.errors, tally.statuses, elapsed);
+}
+
+export interface RateLoadOptions extends Omit<RawLoadOptions, "concurrency"> {
+  /** Requests a second, evenly spaced. */
+  rate: number;
+  /** Connections open at most; a request due while all are busy waits, its time counting. */
+  maxConnections: number;
+}
+
+/** How long after its last request was due the open loop waits for the answers still owed. */
+const SETTLE_MS = 10_000;
+
+/**
+ * The open loop: `rate × durationMs` requests, the i-th due at i ÷ rate, each timed from when it
+ * was due. A request still unanswered `SETTLE_MS` after the last was due counts as failed.
+ * `connections` says how many it needed at once.
+ */
+export async function rateLoad(options: RateLoadOptions): Promise<LoadResult & { connections: number }> {
+  if (!(options.rate > 0) || !(options.maxConnections >= 1)) throw new Error("rateLoad: a rate and a connection");
+  const tally = new Tally();
+  const interval = 1000 / options.rate;
+  const total = Math.max(1, Math.floor(options.durationMs / interval));
+  const connections: Connection[] = [];
+  const idle: Connection[] = [];
+  const waiting: number[] = []; // when each request waiting for a connection was due
+  let sent = 0;
+  let settled = 0;
+  const started = performance.now();
+
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      clearTimeout(giveUp);
+      for (const c of connections) c.close();
+      tally.errors += total - settled; // never answered
+      resolve({
+        ...summarise(tally.latencies, tally.errors, tally.statuses, performance.now() - started),
+        connections: connections.length,
+      });
+    };
+    const giveUp = setTimeout(finish, options.durationMs + SETTLE_MS);
+    const sendOn = (connection: Connection, due: number) => {
+      const host = options.pickHost();
+      connection.send(options.path, host, options.expect(host), due);
+    };
+    const open = () => {
+      const connection: Connection = new Connection(options.port, (outcome) => {
+        tally.add(outcome);
+        settled++;
+        if (settled === total) return finish();
+        const due = waiting.shift();
+        if (due === undefined) idle.push(connection);
+        else sendOn(connection, due);
+      });
+      connections.push(connection);
+      return connection;
+    };
+    const dispatch = (due: number) => {
+      const connection = idle.pop() ?? (connections.length < options.maxConnections ? open() : null);
+      if (connection) sendOn(connection, due);
+      else waiting.push(due);
+    };
+    const tick = () => {
+      timer = null;
+      const now = performance.now();
+      // Every request due by now goes now, however late the timer fired: lateness is counted.
+      while (sent < total && started + sent * interval <= now) dispatch(started + sent++ * interval);
+      if (sent < total) timer = setTimeout(tick, Math.max(0, started + sent * interval - performance.now()));
+    };
+    tick();
+  });
 }
