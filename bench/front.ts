@@ -65,6 +65,8 @@ const UNIFORM_RAMP_MS = 3_000;
  * run (decision 065): latency at a load the server sustains, not the length of its queue.
  */
 const OPEN_LOOP_SHARE = 0.5;
+/** Connections the open loop may hold at once; past them a request waits for one, its wait counted. */
+const OPEN_LOOP_CONNECTIONS = 64;
 const RATE_LIMITS_OFF = "starter=0,standard=0,premium=0";
 const FLOOD_CONNECTIONS = 128;
 /** Edits made while the safety load runs, one every EDIT_EVERY_MS. */
@@ -209,7 +211,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
       loadApart({
         port,
         path: "/",
-        concurrency: rate ? input.concurrency * 4 : input.concurrency,
+        concurrency: rate ? OPEN_LOOP_CONNECTIONS : input.concurrency,
         rate,
         durationMs,
         hosts: Array.from({ length: tenants }, (_, i) => host(i, port)),
