@@ -20,6 +20,7 @@ import { load, type LoadResult } from "./load.ts";
 import { startNextServer } from "./next-process.ts";
 import type { Figure, ScalePoint } from "./report.ts";
 import { median } from "./stats.ts";
+import { describeThreadTimes, processesNamed, threadTimes, threadTimesBetween } from "./thread-times.ts";
 import { seededRandom, zipf } from "./zipf.ts";
 
 export interface FrontBenchInput {
@@ -78,6 +79,7 @@ const tenantsNamed = (body: string): number[] =>
 export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResult> {
   const { tenants, slugOf, say } = input;
   const servers: ChildProcess[] = [];
+  const pidOf = new Map<number, number>();
   const start = async (extra: Record<string, string>) => {
     const port = await freePort();
     const server = await startNextServer(
@@ -86,6 +88,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
       { prefix: input.placement.webServerPrefix() },
     );
     servers.push(server);
+    pidOf.set(port, server.pid!);
     if (!input.placement.unavailable) await input.placement.separate(server.pid!);
     return port;
   };
@@ -213,6 +216,8 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         path: "/",
         concurrency: rate ? OPEN_LOOP_CONNECTIONS : input.concurrency,
         rate,
+        // Its connections open and its code compiled first, as a load test calibrates.
+        warmupMs: rate ? UNIFORM_RAMP_MS : undefined,
         durationMs,
         hosts: Array.from({ length: tenants }, (_, i) => host(i, port)),
         expect: Array.from({ length: tenants }, (_, i) => `Bench Tenant ${i}<`),
@@ -241,12 +246,25 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     // The tail visitors see (decision 065): the same traffic at a fixed rate, half of what the
     // server just answered at saturation, each request timed from when it was due.
     const rate = Math.max(1, Math.round(uniformAfter.rps * OPEN_LOOP_SHARE));
+    // Where the server's threads spent the window (bench/thread-times.ts), and the machine's own
+    // memory reclaimer (Linux DAMON's kdamond, where it runs): a wait before the handler is
+    // either the event loop busy or the thread waiting for its CPU.
     const countedAtRate = await serverCounters(after, metricsToken);
+    const reclaimers = await processesNamed(/^kdamond/);
+    const threadsAtRate = await threadTimes(pidOf.get(after)!);
+    const reclaimAtRate = await Promise.all(reclaimers.map(threadTimes));
     const uniformAtRate = await uniform(after, input.phaseMs, rate);
+    const serverThreadsAtRate = threadTimesBetween(threadsAtRate, await threadTimes(pidOf.get(after)!));
+    const reclaimMs = (await Promise.all(reclaimers.map(threadTimes)))
+      .flatMap((now, i) => threadTimesBetween(reclaimAtRate[i]!, now))
+      .reduce((ms, t) => ms + t.ranMs, 0);
     const serverAtRate = between(countedAtRate, await serverCounters(after, metricsToken));
     say(
       `    at ${rate} req/s (open loop): p50 ${uniformAtRate.p50Ms.toFixed(1)} ms, p99 ${uniformAtRate.p99Ms.toFixed(1)} ms, ${uniformAtRate.requests} requests on ${uniformAtRate.connections} connections; meanwhile on the server: ${serverAtRate.said}`,
     );
+    say(`    the server's threads, warm-up included: ${describeThreadTimes(serverThreadsAtRate)}`);
+    if (reclaimers.length > 0)
+      say(`    the kernel's memory reclaimer (kdamond) ran ${reclaimMs.toFixed(0)} ms meanwhile`);
     say(
       `    and in the load process: ${uniformAtRate.loadProcess.busy.toFixed(2)} of a CPU, event loop delay p99 ${uniformAtRate.loadProcess.loopDelayP99Ms.toFixed(1)} ms, longest ${uniformAtRate.loadProcess.loopDelayMaxMs.toFixed(1)} ms`,
     );
@@ -391,6 +409,8 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         postgresDuringUniform: postgresBusy / uniformMs,
         uniformAtRate,
         serverAtRate,
+        serverThreadsAtRate,
+        reclaimMsAtRate: reclaimMs,
         uniformBefore,
         safety,
         floodAfter,

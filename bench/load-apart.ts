@@ -25,6 +25,8 @@ export interface ApartPlan {
   concurrency: number;
   /** Open loop instead: this many requests a second, on up to `concurrency` connections. */
   rate?: number;
+  /** Open loop: the same traffic first for this long, not counted (bench/raw-load.ts). */
+  warmupMs?: number;
   durationMs: number;
   hosts: string[];
   /** What the body of a page of hosts[i] must contain. */
@@ -96,10 +98,18 @@ async function main(): Promise<void> {
       collectionMs += entry.duration;
     }
   });
-  observer.observe({ entryTypes: ["gc"] });
-  delay.enable();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  // What the load process paused for while it measured, so not in an open loop's warm-up.
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  const measure = () => {
+    observer.observe({ entryTypes: ["gc"] });
+    delay.enable();
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+  };
+  const warmup = plan.rate ? (plan.warmupMs ?? 0) : 0;
+  if (warmup > 0) setTimeout(measure, warmup);
+  else measure();
   const needles = new Map(plan.hosts.map((h, i) => [h, Buffer.from(plan.expect[i]!, "utf8")]));
   const common = {
     port: plan.port,
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
     expect: (host: string) => needles.get(host)!,
   };
   const result = plan.rate
-    ? await rateLoad({ ...common, rate: plan.rate, maxConnections: plan.concurrency })
+    ? await rateLoad({ ...common, rate: plan.rate, maxConnections: plan.concurrency, warmupMs: plan.warmupMs })
     : await rawLoad({ ...common, concurrency: plan.concurrency });
   const cpu = process.cpuUsage(cpu0);
   const elapsed = performance.now() - t0;

@@ -6,8 +6,16 @@ import { rateLoad, rawLoad } from "./raw-load.ts";
 /** Pages of tenant "a" and "b": whole (Content-Length), chunked with the name cut across chunks. */
 let server: http.Server;
 let port = 0;
+/** Requests the server received; while fewer than `wrongFirst`, it answers without the tenant's name. */
+let received = 0;
+let wrongFirst = 0;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
+    received++;
+    if (received <= wrongFirst) {
+      res.writeHead(200, { "content-type": "text/html", "content-length": "13" });
+      return void res.end("<html></html>");
+    }
     const tenant = (req.headers.host ?? "").split(".")[0]!;
     const page = `<html>${"x".repeat(3000)}<h1>Tenant ${tenant}</h1>${"y".repeat(5000)}</html>`;
     if (req.url === "/slow") {
@@ -108,6 +116,33 @@ describe("rateLoad", () => {
     expect(queued.connections).toBe(1);
     expect(queued.p99Ms).toBeGreaterThanOrEqual(20 * 150 - 190); // the 20th, the slowest
     expect(queued.p50Ms).toBeGreaterThanOrEqual(11 * 150 - 100); // the 11th of 20
+  });
+
+  it("sends the warm-up's requests and leaves them out of the figures", async () => {
+    // The server's first 20 answers are wrong: they are the warm-up's (due in its first 200 ms,
+    // on one connection, so in order), and must not count. The control counts them.
+    const warmingUp = (warmupMs: number, durationMs: number) => {
+      received = 0;
+      wrongFirst = 20;
+      return rateLoad({
+        port,
+        path: "/",
+        rate: 100,
+        maxConnections: 1,
+        warmupMs,
+        durationMs,
+        pickHost: () => "a.localhost",
+        expect: own,
+      }).finally(() => (wrongFirst = 0));
+    };
+    const warmed = await warmingUp(200, 500);
+    expect(received).toBe(70);
+    expect(warmed.requests).toBe(50);
+    expect(warmed.errors).toBe(0);
+    const cold = await warmingUp(0, 700);
+    expect(received).toBe(70);
+    expect(cold.requests).toBe(70);
+    expect(cold.errors).toBe(20);
   });
 
   it("counts a body without its tenant, and a refusal, as errors", async () => {

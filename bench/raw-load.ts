@@ -250,6 +250,11 @@ export interface RateLoadOptions extends Omit<RawLoadOptions, "concurrency"> {
   rate: number;
   /** Connections open at most; a request due while all are busy waits, its time counting. */
   maxConnections: number;
+  /**
+   * The same traffic first for this long, not counted (default 0): the generator's code compiled
+   * and its connections open before the measure starts, as wrk2 calibrates before it records.
+   */
+  warmupMs?: number;
 }
 
 /** How long after its last request was due the open loop waits for the answers still owed. */
@@ -257,20 +262,23 @@ const SETTLE_MS = 10_000;
 
 /**
  * The open loop: `rate × durationMs` requests, the i-th due at i ÷ rate, each timed from when it
- * was due. A request still unanswered `SETTLE_MS` after the last was due counts as failed.
- * `connections` says how many it needed at once.
+ * was due, after `warmupMs` of the same traffic that is sent and answered but not counted. A
+ * request still unanswered `SETTLE_MS` after the last was due counts as failed. `connections`
+ * says how many it needed at once.
  */
 export async function rateLoad(options: RateLoadOptions): Promise<LoadResult & { connections: number }> {
   if (!(options.rate > 0) || !(options.maxConnections >= 1)) throw new Error("rateLoad: a rate and a connection");
   const tally = new Tally();
   const interval = 1000 / options.rate;
-  const total = Math.max(1, Math.floor(options.durationMs / interval));
+  const warmup = Math.floor((options.warmupMs ?? 0) / interval);
+  const total = warmup + Math.max(1, Math.floor(options.durationMs / interval));
   const connections: Connection[] = [];
   const idle: Connection[] = [];
   const waiting: number[] = []; // when each request waiting for a connection was due
   let sent = 0;
   let settled = 0;
   const started = performance.now();
+  const measureFrom = started + warmup * interval;
 
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | null = null;
@@ -283,7 +291,7 @@ export async function rateLoad(options: RateLoadOptions): Promise<LoadResult & {
       for (const c of connections) c.close();
       tally.errors += total - settled; // never answered
       resolve({
-        ...summarise(tally.latencies, tally.errors, tally.statuses, performance.now() - started),
+        ...summarise(tally.latencies, tally.errors, tally.statuses, performance.now() - measureFrom),
         connections: connections.length,
       });
     };
@@ -294,7 +302,8 @@ export async function rateLoad(options: RateLoadOptions): Promise<LoadResult & {
     };
     const open = () => {
       const connection: Connection = new Connection(options.port, (outcome) => {
-        tally.add(outcome);
+        // A failure carries no due time: it counts wherever it fell, warm-up or not.
+        if (!outcome.ok || outcome.since >= measureFrom) tally.add(outcome);
         settled++;
         if (settled === total) return finish();
         const due = waiting.shift();
