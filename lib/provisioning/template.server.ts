@@ -24,6 +24,13 @@ import { onceByKey } from "../util/once.ts";
 export const TEMPLATE_DATABASE = "portico_tenant_template";
 export const TEMPLATE_ROLE = "portico_template";
 
+/**
+ * Serialises builds of one server's template across processes: each instance and each
+ * `npm run tenants` run builds it once. GRANT and REVOKE lock nothing they change, so two builds
+ * at once could fail with "tuple concurrently updated" (two tenants created at the same moment).
+ */
+export const TEMPLATE_BUILD_LOCK = 0x706f72_0008;
+
 const buildOnce = onceByKey(buildTemplate);
 
 /** Creates or migrates the server's template, once per server per process. */
@@ -31,8 +38,11 @@ export function ensureTemplate(adminUrl: string): Promise<void> {
   return buildOnce(adminUrl);
 }
 
-async function buildTemplate(adminUrl: string): Promise<void> {
+/** Creates or migrates the server's template now, after any other process's build has ended. */
+export async function buildTemplate(adminUrl: string): Promise<void> {
   await withClient(withDatabase(adminUrl, "postgres"), async (admin) => {
+    // A session lock, released when this connection ends, after the migrations below.
+    await admin.query("SELECT pg_advisory_lock($1)", [TEMPLATE_BUILD_LOCK]);
     if ((await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [TEMPLATE_ROLE])).rowCount === 0) {
       await admin.query(`CREATE ROLE ${quoteIdent(TEMPLATE_ROLE)} NOLOGIN`).catch((e: { code?: string }) => {
         if (e.code !== "42710") throw e;
@@ -44,13 +54,13 @@ async function buildTemplate(adminUrl: string): Promise<void> {
       });
     }
     await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(TEMPLATE_DATABASE)} FROM PUBLIC`);
-  });
-  await withClient(withDatabase(adminUrl, TEMPLATE_DATABASE), async (client) => {
-    await client.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${quoteIdent(TEMPLATE_ROLE)}`);
-    await client.query(`SET ROLE ${quoteIdent(TEMPLATE_ROLE)}`);
-    const { applied } = await migrate(client, await loadMigrations(migrationsDir("tenant")));
-    // Spares cloned before these migrations would need them too: drop them, the pool refills.
-    if (applied.length > 0) await withClient(withDatabase(adminUrl, "postgres"), dropSpares);
+    await withClient(withDatabase(adminUrl, TEMPLATE_DATABASE), async (client) => {
+      await client.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${quoteIdent(TEMPLATE_ROLE)}`);
+      await client.query(`SET ROLE ${quoteIdent(TEMPLATE_ROLE)}`);
+      const { applied } = await migrate(client, await loadMigrations(migrationsDir("tenant")));
+      // Spares cloned before these migrations would need them too: drop them, the pool refills.
+      if (applied.length > 0) await dropSpares(admin);
+    });
   });
 }
 
