@@ -20,7 +20,7 @@ import { load, type LoadResult } from "./load.ts";
 import { startNextServer } from "./next-process.ts";
 import type { Figure, ScalePoint } from "./report.ts";
 import { median } from "./stats.ts";
-import { describeThreadTimes, processesNamed, threadTimes, threadTimesBetween } from "./thread-times.ts";
+import { cpuMsOf, describeThreadTimes, processesNamed, threadTimes, threadTimesBetween } from "./thread-times.ts";
 import { seededRandom, zipf } from "./zipf.ts";
 
 export interface FrontBenchInput {
@@ -252,12 +252,10 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     const countedAtRate = await serverCounters(after, metricsToken);
     const reclaimers = await processesNamed(/^kdamond/);
     const threadsAtRate = await threadTimes(pidOf.get(after)!);
-    const reclaimAtRate = await Promise.all(reclaimers.map(threadTimes));
+    const reclaimAtRate = await cpuMsOf(reclaimers);
     const uniformAtRate = await uniform(after, input.phaseMs, rate);
     const serverThreadsAtRate = threadTimesBetween(threadsAtRate, await threadTimes(pidOf.get(after)!));
-    const reclaimMs = (await Promise.all(reclaimers.map(threadTimes)))
-      .flatMap((now, i) => threadTimesBetween(reclaimAtRate[i]!, now))
-      .reduce((ms, t) => ms + t.ranMs, 0);
+    const reclaimMs = (await cpuMsOf(reclaimers)) - reclaimAtRate;
     const serverAtRate = between(countedAtRate, await serverCounters(after, metricsToken));
     say(
       `    at ${rate} req/s (open loop): p50 ${uniformAtRate.p50Ms.toFixed(1)} ms, p99 ${uniformAtRate.p99Ms.toFixed(1)} ms, ${uniformAtRate.requests} requests on ${uniformAtRate.connections} connections; meanwhile on the server: ${serverAtRate.said}`,

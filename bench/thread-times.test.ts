@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  cpuMsOf,
   describeThreadTimes,
   processesNamed,
   threadTimes,
@@ -58,6 +59,9 @@ describe("threadTimes", () => {
     expect(own!.ranMs).toBeGreaterThan(before.get(tid)!.ranMs);
     // The control: a process that is not there reads as none.
     expect((await threadTimes(2 ** 22 + 1)).size).toBe(0);
+    // All its threads together have run at least as long as this one.
+    expect(await cpuMsOf([process.pid])).toBeGreaterThanOrEqual(own!.ranMs);
+    expect(await cpuMsOf([])).toBe(0);
   });
 
   it.runIf(process.platform === "linux")("finds processes by name, and none for a name no process has", async () => {

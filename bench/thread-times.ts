@@ -61,6 +61,13 @@ export function describeThreadTimes(times: ThreadTime[], minMs = 5): string {
     .join("; ");
 }
 
+/** CPU time so far, in ms, of every thread of `pids`: differences of two readings give a phase's. */
+export async function cpuMsOf(pids: number[]): Promise<number> {
+  let ms = 0;
+  for (const pid of pids) for (const t of (await threadTimes(pid)).values()) ms += t.ranMs;
+  return ms;
+}
+
 /** Processes whose name matches `pattern` (the kernel's own threads included), by pid. */
 export async function processesNamed(pattern: RegExp): Promise<number[]> {
   const found: number[] = [];
