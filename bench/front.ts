@@ -18,6 +18,7 @@ import type { Placement } from "./cpus.ts";
 import { loadApart } from "./load-apart.ts";
 import { load, type LoadResult } from "./load.ts";
 import { startNextServer } from "./next-process.ts";
+import { startStaticFloor } from "./static-floor.ts";
 import type { Figure, ScalePoint } from "./report.ts";
 import { median } from "./stats.ts";
 import { cpuMsOf, describeThreadTimes, processesNamed, threadTimes, threadTimesBetween } from "./thread-times.ts";
@@ -266,6 +267,28 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     say(
       `    and in the load process: ${uniformAtRate.loadProcess.busy.toFixed(2)} of a CPU, event loop delay p99 ${uniformAtRate.loadProcess.loopDelayP99Ms.toFixed(1)} ms, longest ${uniformAtRate.loadProcess.loopDelayMaxMs.toFixed(1)} ms`,
     );
+    // The instrument's floor (bench/static-floor.ts): the same open loop, same rate, same
+    // connections, against a server on the same CPU that only sends bytes it holds.
+    const floorPort = await freePort();
+    const sample = await getPage(after, host(0, after), "/");
+    if (sample.status !== 200) throw new Error(`the floor's sample page answered ${sample.status}`);
+    const floorServer = await startStaticFloor(
+      {
+        port: floorPort,
+        page: sample,
+        named: "Bench Tenant 0",
+        hosts: Array.from({ length: tenants }, (_, i) => host(i, floorPort)),
+        names: Array.from({ length: tenants }, (_, i) => `Bench Tenant ${i}`),
+      },
+      input.placement.webServerPrefix(),
+    );
+    servers.push(floorServer);
+    if (!input.placement.unavailable) await input.placement.separate(floorServer.pid!);
+    const floorAtRate = await uniform(floorPort, input.phaseMs, rate);
+    floorServer.kill("SIGTERM");
+    say(
+      `    the same open loop against a static server of the same bytes on the same CPU (the instrument's floor): p50 ${floorAtRate.p50Ms.toFixed(1)} ms, p99 ${floorAtRate.p99Ms.toFixed(1)} ms; load process event loop delay p99 ${floorAtRate.loadProcess.loopDelayP99Ms.toFixed(1)} ms`,
+    );
     await uniform(before, UNIFORM_RAMP_MS);
     const uniformBefore = await uniform(before);
 
@@ -310,6 +333,15 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         ratio: (uniformAtRate.p99Ms / uniformAtRate.p50Ms).toFixed(2),
         target: "≤ 3",
         pass: uniformAtRate.p99Ms / uniformAtRate.p50Ms <= 3,
+      },
+      {
+        figure:
+          "  the same open loop against a static server of the same bytes on the same CPU (the instrument's floor)",
+        measured: `${floorAtRate.p99Ms.toFixed(1)} ms`,
+        baseline: `${floorAtRate.p50Ms.toFixed(1)} ms (${rate} req/s, ${floorAtRate.errors} failed)`,
+        ratio: (floorAtRate.p99Ms / floorAtRate.p50Ms).toFixed(2),
+        target: "",
+        pass: null,
       },
       {
         figure: `  the same at saturation (closed loop, ${input.concurrency} connections)`,
@@ -406,6 +438,7 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
         serverDuring,
         postgresDuringUniform: postgresBusy / uniformMs,
         uniformAtRate,
+        floorAtRate,
         serverAtRate,
         serverThreadsAtRate,
         reclaimMsAtRate: reclaimMs,
@@ -606,13 +639,29 @@ async function staleness(
   return { lastOldSentMs: 10_000, lastOldArrivedMs: 10_000, firstNewMs: 10_000 };
 }
 
-function getBody(port: number, h: string, path: string): Promise<string> {
+async function getBody(port: number, h: string, path: string): Promise<string> {
+  return (await getPage(port, h, path)).body;
+}
+
+function getPage(
+  port: number,
+  h: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     http
       .get({ host: "127.0.0.1", port, path, headers: { host: h } }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: Object.fromEntries(
+              Object.entries(res.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])),
+            ),
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
         res.on("error", reject);
       })
       .on("error", reject);
