@@ -284,6 +284,9 @@ export async function frontBench(input: FrontBenchInput): Promise<FrontBenchResu
     );
     servers.push(floorServer);
     if (!input.placement.unavailable) await input.placement.separate(floorServer.pid!);
+    // Warmed as the web server was before its open loop (the closed loop at saturation): its
+    // code compiled and its young generation's memory touched, so the floor is a warm server's.
+    await uniform(floorPort);
     const floorAtRate = await uniform(floorPort, input.phaseMs, rate);
     floorServer.kill("SIGTERM");
     say(
